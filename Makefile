@@ -1,0 +1,35 @@
+# Set-up is part of every target: a fresh machine needs only `make demo` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: all deps contracts demo test bench clean
+
+all: test
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+contracts: deps
+	@node contracts/build.js
+
+demo: contracts
+	$(PY) -m node.cli demo
+
+test: contracts
+	$(PY) -m pytest -q
+
+bench: contracts
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf build .aura .pytest_cache

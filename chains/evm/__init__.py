@@ -1,0 +1,1 @@
+"""EVM chains: the oracle contract through web3.py."""

@@ -1,0 +1,351 @@
+"""The EVM adapter: reads `AssessmentRequested` logs, reads subjects' features, sends fulfilments.
+
+Fulfilments are EIP-1559 transactions signed locally with the transmitter key; they are built and signed
+first (`prepare`), stored by the daemon, and only then sent (`broadcast`), so a restart re-sends the very
+same transaction instead of a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from eth_abi import decode as abi_decode
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from web3 import AsyncWeb3
+from web3.exceptions import TransactionNotFound, Web3RPCError
+from web3.providers import AsyncHTTPProvider, WebSocketProvider
+
+from chains.base import (
+    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, Submission, SubmissionStatus,
+    TxState, register,
+)
+from chains.evm.artifacts import load_artifact
+from node.config import EvmChain
+from node.errors import ChainError, RetryLater
+
+REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
+FULFILLED = "0x" + keccak(
+    text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
+SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
+STATUS_NAMES = ("none", "pending", "fulfilled", "cancelled")
+
+
+class FeatureCache(Protocol):
+    def feature(self, chain: str, subject: str, name: str) -> str | None: ...
+    def set_feature(self, chain: str, subject: str, name: str, value: str) -> None: ...
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + b.hex()
+
+
+def _topic_address(topic: bytes) -> str:
+    return to_checksum_address(topic[-20:])
+
+
+def error_names(abi: list[dict[str, Any]]) -> dict[bytes, str]:
+    """Custom error selector -> name, from the contract ABI."""
+    out = {}
+    for item in abi:
+        if item.get("type") == "error":
+            sig = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
+            out[keccak(text=sig)[:4]] = item["name"]
+    return out
+
+
+@register
+class EvmAdapter(ChainAdapter):
+    family = "evm"
+
+    def __init__(self, cfg: EvmChain, account: LocalAccount, cache: FeatureCache | None = None,
+                 nonce_floor: Callable[[], int | None] | None = None) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self.account = account
+        self.cache = cache
+        self._nonce_floor = nonce_floor or (lambda: None)
+        self._w3: AsyncWeb3 | None = None
+        self._ws_task: asyncio.Task[None] | None = None
+        self._new_head = asyncio.Event()
+        self._next_nonce: int | None = None
+        self._nonce_lock = asyncio.Lock()
+        art = load_artifact("AuraOracle")
+        self.abi = art.abi
+        self.errors = error_names(art.abi)
+        self.oracle = to_checksum_address(cfg.oracle)
+        self.ws_connected = False
+
+    @property
+    def w3(self) -> AsyncWeb3:
+        if self._w3 is None:
+            raise ChainError(f"{self.name}: not connected")
+        return self._w3
+
+    async def connect(self) -> None:
+        if self._w3 is not None:
+            return
+        provider = AsyncHTTPProvider(self.cfg.rpc_url.get_secret_value(),
+                                     request_kwargs={"timeout": self.cfg.rpc_timeout_s})
+        w3 = AsyncWeb3(provider)
+        try:
+            chain_id = await w3.eth.chain_id
+        except Exception as e:  # noqa: BLE001 - any transport failure here means the RPC is unreachable
+            raise RetryLater(f"{self.name}: RPC unreachable: {type(e).__name__}") from None
+        if chain_id != self.cfg.chain_id:
+            raise ChainError(f"{self.name}: RPC reports chain id {chain_id}, config says {self.cfg.chain_id}")
+        code = await w3.eth.get_code(self.oracle)
+        if not code:
+            raise ChainError(f"{self.name}: no contract at oracle address {self.oracle}")
+        self._w3 = w3
+        self.contract = w3.eth.contract(address=self.oracle, abi=self.abi)
+        if self.cfg.ws_url is not None:
+            self._ws_task = asyncio.create_task(self._watch_heads(), name=f"{self.name}-heads")
+
+    async def close(self) -> None:
+        task, self._ws_task = self._ws_task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - the listener's own errors are moot now
+                pass
+        w3, self._w3 = self._w3, None
+        if w3 is not None:
+            await w3.provider.disconnect()
+
+    async def _watch_heads(self) -> None:
+        """Wake the poller on each new head over WebSocket; on any failure fall back to timed polling."""
+        assert self.cfg.ws_url is not None
+        backoff = 1.0
+        while True:
+            try:
+                async with AsyncWeb3(WebSocketProvider(self.cfg.ws_url.get_secret_value())) as ws:
+                    await ws.eth.subscribe("newHeads")
+                    self.ws_connected = True
+                    backoff = 1.0
+                    async for _ in ws.socket.process_subscriptions():
+                        self._new_head.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - any socket failure: poll until the socket is back
+                pass
+            self.ws_connected = False
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    async def wait_new_head(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._new_head.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._new_head.clear()
+
+    async def _rpc(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except (Web3RPCError, ChainError):
+            raise
+        except Exception as e:  # noqa: BLE001 - transport faults are retried by the caller's loop
+            raise RetryLater(f"{self.name}: RPC failed: {type(e).__name__}: {e}") from None
+
+    async def head(self, level: Confidence) -> Height:
+        block = await self._rpc(self.w3.eth.get_block("latest"))
+        number = int(block["number"])
+        if level is Confidence.SAFE:
+            number = max(0, number - self.cfg.confirmations + 1)
+        elif level is Confidence.FINALIZED:
+            number = max(0, number - self.cfg.finality_depth)
+        if number != block["number"]:
+            block = await self._rpc(self.w3.eth.get_block(number))
+        return Height(number=number, timestamp=int(block["timestamp"]), hash=_hex(block["hash"]))
+
+    async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
+        start = int(cursor) + 1 if cursor is not None else self.cfg.start_block
+        end = min(until.number, start + self.cfg.max_log_range - 1)
+        if end < start:
+            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1))
+        logs = await self._rpc(self.w3.eth.get_logs(
+            {"address": self.oracle, "fromBlock": start, "toBlock": end, "topics": [REQUESTED]}))
+        items = [self._decode_request(log) for log in logs if not log.get("removed")]
+        return RequestBatch(items=items, next_cursor=str(end))
+
+    def _decode_request(self, log: Any) -> OracleRequest:
+        topics = log["topics"]
+        fee, expires_at, params = abi_decode(["uint96", "uint64", "bytes"], bytes(log["data"]))
+        return OracleRequest(
+            chain=self.name, family="evm", chain_id=self.cfg.chain_id, contract=self.oracle,
+            request_id=_hex(bytes(topics[1])), requester=_topic_address(bytes(topics[2])),
+            subject=_topic_address(bytes(topics[3])), fee=int(fee), expires_at=int(expires_at),
+            params=_hex(params), block_number=int(log["blockNumber"]), block_hash=_hex(bytes(log["blockHash"])),
+            tx_hash=_hex(bytes(log["transactionHash"])), log_index=int(log["logIndex"]),
+        )
+
+    async def is_canonical(self, request: OracleRequest) -> bool:
+        block = await self._rpc(self.w3.eth.get_block(request.block_number))
+        return _hex(bytes(block["hash"])) == request.block_hash
+
+    async def request_status(self, request: OracleRequest) -> str:
+        code = await self._rpc(self.contract.functions.requestStatus(request.request_id).call())
+        return STATUS_NAMES[int(code)]
+
+    async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
+        addr = to_checksum_address(subject)
+        nonce, balance = await asyncio.gather(
+            self._rpc(self.w3.eth.get_transaction_count(addr, at.number)),
+            self._rpc(self.w3.eth.get_balance(addr, at.number)),
+        )
+        first_seen = await self._first_seen(addr, int(nonce), at)
+        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": int(nonce),
+                "balance_wei": str(int(balance)), "first_seen_timestamp": first_seen}
+
+    async def _first_seen(self, addr: str, nonce: int, at: Height) -> int | None:
+        """Timestamp of the block holding the subject's first sent transaction: a binary search on its nonce.
+
+        Needs historical state (an archive RPC on mainnet); unknown (None) where the RPC has none. Cached,
+        as it never changes once found."""
+        if nonce == 0:
+            return None
+        if self.cache is not None:
+            hit = self.cache.feature(self.name, addr, "first_seen")
+            if hit is not None:
+                block, ts = (int(x) for x in hit.split(":"))
+                if block <= at.number:
+                    return ts
+        lo, hi = 0, at.number  # nonce at hi > 0; find the first block where it is > 0
+        try:
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if await self.w3.eth.get_transaction_count(addr, mid) > 0:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            block = await self.w3.eth.get_block(lo)
+        except Web3RPCError:
+            return None  # no historical state on this RPC
+        except Exception as e:  # noqa: BLE001
+            raise RetryLater(f"{self.name}: RPC failed reading history: {type(e).__name__}") from None
+        ts = int(block["timestamp"])
+        if self.cache is not None:
+            self.cache.set_feature(self.name, addr, "first_seen", f"{lo}:{ts}")
+        return ts
+
+    # fulfilment
+    @staticmethod
+    def _args(request: OracleRequest, a: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...], bytes]:
+        req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
+               request.expires_at)
+        body = (a["score"], a["tier"], a["pd_bps"], a["flags"], bytes.fromhex(a["measurement"][2:]),
+                bytes.fromhex(a["commitment"][2:]), a["timestamp"], a["expiry"])
+        return req, body, bytes.fromhex(a["signature"][2:])
+
+    async def _take_nonce(self) -> int:
+        async with self._nonce_lock:
+            if self._next_nonce is None:
+                chain_nonce = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, "pending"))
+                floor = self._nonce_floor()
+                self._next_nonce = max(int(chain_nonce), (floor + 1) if floor is not None else 0)
+            nonce = self._next_nonce
+            self._next_nonce += 1
+            return nonce
+
+    async def _fees(self) -> tuple[int, int]:
+        block = await self._rpc(self.w3.eth.get_block("latest"))
+        base = int(block.get("baseFeePerGas", 0))
+        prio = self.cfg.priority_fee_gwei * 10**9
+        max_fee = min(2 * base + prio, self.cfg.max_fee_gwei * 10**9)
+        if max_fee < base:
+            raise RetryLater(f"{self.name}: base fee {base} wei is above max_fee_gwei {self.cfg.max_fee_gwei}")
+        return max_fee, min(prio, max_fee)
+
+    async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
+        if not items:
+            raise ValueError("nothing to fulfil")
+        args = [self._args(r, a) for r, a in items]
+        if len(args) == 1:
+            fn = self.contract.functions.fulfil(*args[0])
+        else:
+            fn = self.contract.functions.fulfilBatch([a[0] for a in args], [a[1] for a in args],
+                                                     [a[2] for a in args])
+        max_fee, prio = await self._fees()
+        base_tx = {"from": self.account.address, "chainId": self.cfg.chain_id,
+                   "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio}
+        try:
+            gas = await fn.estimate_gas(base_tx)
+        except Web3RPCError as e:
+            raise ChainError(f"{self.name}: fulfilment would revert: {self.explain(e)}") from None
+        except Exception as e:  # noqa: BLE001
+            reason = self.explain(e)
+            if reason:
+                raise ChainError(f"{self.name}: fulfilment would revert: {reason}") from None
+            raise RetryLater(f"{self.name}: gas estimation failed: {type(e).__name__}: {e}") from None
+        nonce = await self._take_nonce()
+        tx = await fn.build_transaction({**base_tx, "nonce": nonce, "gas": gas * self.cfg.gas_multiplier_pct // 100})
+        signed = self.account.sign_transaction(tx)
+        return Submission(chain=self.name, tx_hash=_hex(signed.hash), nonce=nonce, raw=_hex(signed.raw_transaction),
+                          request_keys=tuple(r.key for r, _ in items))
+
+    def explain(self, exc: BaseException) -> str:
+        """The custom error name in a revert, if there is one."""
+        data = getattr(exc, "data", None)
+        text = data if isinstance(data, str) else str(exc)
+        import re
+
+        m = re.search(r"0x[0-9a-fA-F]{8}", text or "")
+        if m:
+            name = self.errors.get(bytes.fromhex(m.group(0)[2:]))
+            if name:
+                return name
+        return str(exc)[:200]
+
+    async def broadcast(self, submission: Submission) -> None:
+        try:
+            await self.w3.eth.send_raw_transaction(submission.raw)
+        except Web3RPCError as e:
+            msg = str(e).lower()
+            if "already known" in msg or "nonce too low" in msg or "already imported" in msg:
+                return  # the node sent it before, or it is already mined: status() tells which
+            raise ChainError(f"{self.name}: node refused transaction {submission.tx_hash}: {e}") from None
+        except Exception as e:  # noqa: BLE001
+            raise RetryLater(f"{self.name}: broadcast failed: {type(e).__name__}") from None
+
+    async def status(self, submission: Submission) -> SubmissionStatus:
+        try:
+            receipt = await self.w3.eth.get_transaction_receipt(submission.tx_hash)
+        except TransactionNotFound:
+            receipt = None
+        except Exception as e:  # noqa: BLE001
+            raise RetryLater(f"{self.name}: receipt lookup failed: {type(e).__name__}") from None
+        if receipt is None:
+            mined_nonce = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, "latest"))
+            state = TxState.DROPPED if int(mined_nonce) > submission.nonce else TxState.PENDING
+            return SubmissionStatus(state=state)
+        number = int(receipt["blockNumber"])
+        outcomes: dict[str, ItemOutcome] = {}
+        if receipt["status"] == 1:
+            for log in receipt["logs"]:
+                if to_checksum_address(log["address"]) != self.oracle or not log["topics"]:
+                    continue
+                topic0 = _hex(bytes(log["topics"][0]))
+                rid = _hex(bytes(log["topics"][1])) if len(log["topics"]) > 1 else ""
+                if topic0 == FULFILLED:
+                    outcomes[f"{self.name}:{rid}"] = ItemOutcome(True)
+                elif topic0 == SKIPPED:
+                    (reason,) = abi_decode(["bytes4"], bytes(log["data"]))
+                    outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, self.errors.get(reason, _hex(reason)))
+        head = await self.head(Confidence.LATEST)
+        final = head.number - number >= self.cfg.finality_depth
+        if final:
+            block = await self._rpc(self.w3.eth.get_block(number))
+            if bytes(block["hash"]) != bytes(receipt["blockHash"]):
+                return SubmissionStatus(state=TxState.PENDING)  # reorged out: wait for it to be mined again
+        return SubmissionStatus(state=TxState.FINAL if final else TxState.INCLUDED, block_number=number,
+                                gas_used=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
+                                outcomes=outcomes)
+
+
+def submission_json(sub: Submission) -> str:
+    return json.dumps({"tx_hash": sub.tx_hash, "nonce": sub.nonce, "requests": list(sub.request_keys)})

@@ -1,0 +1,210 @@
+"""The node's configuration: a TOML file validated with pydantic, every error reported at once with its place.
+
+Secrets never live in the config itself: it names files (keystore, passphrase files) the node reads when it
+needs them, and RPC URLs, which may carry credentials, are `SecretStr` and print masked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from node.errors import ConfigError
+
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NodeSection(Section):
+    data_dir: Path = Field(Path(".aura"), description="store, enclave socket and sealed key live here")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+    drain_timeout_s: float = Field(10.0, gt=0, le=600)
+
+
+class EnclaveSection(Section):
+    passphrase_file: Path = Field(description="file holding the passphrase that seals the enclave key")
+    scoring_config: Path | None = None
+    data_dir: Path | None = None
+    socket: Path | None = None
+    start_timeout_s: float = Field(20.0, gt=0, le=300)
+
+
+class ApiSection(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(9464, ge=0, le=65535)
+    enabled: bool = True
+
+
+class EvmChain(Section):
+    family: Literal["evm"]
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    chain_id: int = Field(gt=0)
+    rpc_url: SecretStr
+    ws_url: SecretStr | None = None
+    oracle: str
+    start_block: int = Field(0, ge=0)
+    confirmations: int = Field(1, ge=1, le=1000)
+    finality_depth: int = Field(2, ge=0, le=10000)
+    poll_interval_s: float = Field(1.0, gt=0, le=300)
+    max_log_range: int = Field(2000, ge=1, le=100000)
+    batch_size: int = Field(25, ge=1, le=200)
+    transmitter_keystore: Path
+    transmitter_passphrase_file: Path
+    max_fee_gwei: int = Field(500, gt=0)
+    priority_fee_gwei: int = Field(1, ge=0)
+    gas_multiplier_pct: int = Field(125, ge=100, le=400)
+    resubmit_after_s: float = Field(30.0, gt=0)
+    rpc_timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("oracle")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        if not ADDRESS.match(v):
+            raise ValueError("must be a 0x-prefixed 20-byte hex address")
+        return v
+
+    @field_validator("rpc_url", "ws_url")
+    @classmethod
+    def _url(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.match(r"^(https?|wss?)://", v.get_secret_value()):
+            raise ValueError("must be an http(s):// or ws(s):// URL")
+        return v
+
+
+ChainSection = Annotated[EvmChain, Field(discriminator="family")]
+
+
+class Config(Section):
+    node: NodeSection = NodeSection()
+    enclave: EnclaveSection
+    api: ApiSection = ApiSection()
+    chains: list[ChainSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Config":
+        names = [c.name for c in self.chains]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"chain names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+    def resolve(self, base: Path) -> "Config":
+        """Relative paths are relative to the config file's folder."""
+
+        def fix(p: Path | None) -> Path | None:
+            return None if p is None or p.is_absolute() else base / p
+
+        node = self.node.model_copy(update={"data_dir": fix(self.node.data_dir)})
+        enc = self.enclave.model_copy(update={
+            "passphrase_file": fix(self.enclave.passphrase_file),
+            "scoring_config": fix(self.enclave.scoring_config) if self.enclave.scoring_config else None,
+            "data_dir": fix(self.enclave.data_dir) if self.enclave.data_dir else node.data_dir / "enclave",
+            "socket": fix(self.enclave.socket) if self.enclave.socket else node.data_dir / "enclave.sock",
+        })
+        chains = [c.model_copy(update={
+            "transmitter_keystore": fix(c.transmitter_keystore),
+            "transmitter_passphrase_file": fix(c.transmitter_passphrase_file),
+        }) for c in self.chains]
+        return self.model_copy(update={"node": node, "enclave": enc, "chains": chains})
+
+
+def _fields_of(model: Any, loc: tuple[Any, ...], raw: dict[str, Any]) -> list[str]:
+    """The valid keys at the place an unknown key was found, for a 'did you mean' hint."""
+    current: Any = Config
+    data: Any = raw
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and part < len(data) else {}
+            if current is list or getattr(current, "__origin__", None) is list:
+                current = EvmChain
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part in fields:
+            ann = fields[part].annotation
+            current = EvmChain if part == "chains" else ann
+        data = data.get(part, {}) if isinstance(data, dict) else {}
+    return list(getattr(current, "model_fields", {}).keys())
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of the key an error points at."""
+    keys = [p for p in loc if isinstance(p, str)]
+    if not keys:
+        return None
+    key = keys[-1]
+    table_idx = [p for p in loc if isinstance(p, int)]
+    lines = text.splitlines()
+    start = 0
+    if keys[0] == "chains" and table_idx:
+        seen = -1
+        for i, line in enumerate(lines):
+            if line.strip() == "[[chains]]":
+                seen += 1
+                if seen == table_idx[0]:
+                    start = i
+                    break
+    elif len(keys) > 1:
+        for i, line in enumerate(lines):
+            if line.strip() == f"[{keys[0]}]":
+                start = i
+                break
+    for i in range(start, len(lines)):
+        if re.match(rf"^\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+        if i > start and lines[i].strip().startswith("[") and keys[-1] != keys[0]:
+            break
+    return start + 1 if start else None
+
+
+def _place(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for p in loc:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif p in ("evm",):
+            continue
+        else:
+            out += ("." if out else "") + str(p)
+    return out or "(top level)"
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML: {e}") from None
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(p for p in err["loc"] if p != "evm")
+            line = _line_of(text, loc)
+            where = f"{source}:{line}" if line else source
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                valid = _fields_of(Config, loc, raw)
+                guess = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+                msg = "unknown key" + (f" (did you mean '{guess[0]}'?)" if guess else "")
+            elif err["type"] == "missing":
+                msg = "required key missing"
+            problems.append(f"{where}: {_place(loc)}: {msg}")
+        raise ConfigError(f"{len(problems)} problem(s) in {source}:\n  " + "\n  ".join(problems)) from None
+
+
+def load_config(path: Path | str) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
+    return parse_config(text, str(path)).resolve(path.parent.resolve())

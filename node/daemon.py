@@ -1,0 +1,131 @@
+"""The long-running node: the enclave process, one service per chain, the local API; a clean stop on signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from typing import Any
+
+from chains.base import ChainAdapter
+from chains.evm.adapter import EvmAdapter
+from chains.evm.keystore import load_keystore
+from node.api import ApiServer
+from node.config import Config, EvmChain
+from node.enclave.client import EnclaveClient, EnclaveProcess
+from node.errors import ConfigError
+from node.logs import fields
+from node.pipeline import ChainService
+from node.store import Store
+
+log = logging.getLogger("aura.node")
+
+
+def build_adapter(cfg: EvmChain, store: Store) -> ChainAdapter:
+    if cfg.family == "evm":
+        account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
+        return EvmAdapter(cfg, account, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name))
+    raise ConfigError(f"chain {cfg.name}: family {cfg.family!r} is not supported by this node")
+
+
+class Node:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.stop = asyncio.Event()
+        self.services: list[ChainService] = []
+        self.store: Store | None = None
+        self.enclave_proc: EnclaveProcess | None = None
+        self.enclave: EnclaveClient | None = None
+        self.api: ApiServer | None = None
+        self.started_at = time.time()
+        self.signer = ""
+
+    def health(self) -> dict[str, Any]:
+        chains = {}
+        for s in self.services:
+            chains[s.chain] = {"connected": s.connected, "head": s.head.number if s.head else None,
+                               "cursor": self.store.cursor(s.chain) if self.store else None,
+                               "last_error": s.last_error}
+        enclave_up = self.enclave_proc is not None and self.enclave_proc.running
+        ok = enclave_up and all(c["connected"] and not c["last_error"] for c in chains.values())
+        return {"ok": ok, "enclave": {"up": enclave_up, "signer": self.signer}, "chains": chains,
+                "uptime_s": round(time.time() - self.started_at, 1)}
+
+    async def start(self) -> None:
+        cfg = self.config
+        cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(cfg.node.data_dir / "aura.sqlite")
+        adapters = [build_adapter(c, self.store) for c in cfg.chains]
+        enc = cfg.enclave
+        assert enc.data_dir is not None and enc.socket is not None
+        self.enclave_proc = EnclaveProcess(data_dir=enc.data_dir, passphrase_file=enc.passphrase_file,
+                                           scoring_config=enc.scoring_config, socket_path=enc.socket,
+                                           log_path=cfg.node.data_dir / "enclave.log")
+        await self.enclave_proc.start(timeout=enc.start_timeout_s)
+        self.enclave = EnclaveClient(enc.socket)
+        await self.enclave.connect()
+        att = await self.enclave.attest()
+        self.signer = att["document"]["address"]
+        log.info("enclave up", extra=fields(signer=self.signer, measurement=att["document"]["measurement"],
+                                            pid=self.enclave_proc.pid))
+        for cfg_chain, adapter in zip(cfg.chains, adapters):
+            self.services.append(ChainService(
+                adapter, self.store, self.enclave, poll_interval_s=cfg_chain.poll_interval_s,
+                batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s))
+        if cfg.api.enabled:
+            self.api = ApiServer(cfg.api.host, cfg.api.port, self.health)
+            await self.api.start()
+            log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{self.api.port}"))
+
+    async def run(self) -> None:
+        await self.start()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for s in self.services:
+                    tg.create_task(s.run(self.stop), name=f"chain-{s.chain}")
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
+            self.api = None
+        if self.enclave is not None:
+            await self.enclave.close()
+            self.enclave = None
+        if self.enclave_proc is not None:
+            await self.enclave_proc.stop()
+            self.enclave_proc = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        log.info("stopped")
+
+    def install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        count = {"n": 0}
+
+        def on_signal(sig: int) -> None:
+            count["n"] += 1
+            if count["n"] > 1:
+                log.error("second signal: exiting now")
+                raise SystemExit(130)
+            log.info("stopping: finishing in-flight work", extra=fields(signal=signal.Signals(sig).name))
+            self.stop.set()
+            loop.call_later(self.config.node.drain_timeout_s, self._force_stop)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig)
+
+    def _force_stop(self) -> None:
+        log.error("drain deadline passed: cancelling")
+        for task in asyncio.all_tasks():
+            if task.get_name().startswith("chain-"):
+                task.cancel()
+
+
+async def run_node(config: Config) -> None:
+    node = Node(config)
+    node.install_signals()
+    await node.run()

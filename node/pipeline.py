@@ -1,0 +1,267 @@
+"""One chain's work: find requests, confirm them, have the enclave score and sign them, fulfil, track.
+
+Each step reads its input from the store and writes its result there before the side effect that follows,
+so the loop can stop at any point and resume from the store alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from typing import Any, Protocol
+
+from chains.base import ChainAdapter, Confidence, Height, OracleRequest, Submission, TxState
+from node import failpoints, metrics
+from node.errors import ChainError, EnclaveError, RetryLater
+from node.logs import fields
+from node.store import Store
+
+log = logging.getLogger("aura.pipeline")
+
+
+class Assessor(Protocol):
+    async def assess(self, request: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class ChainService:
+    """The poller and transaction manager for one configured chain."""
+
+    def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
+                 batch_size: int, resubmit_after_s: float, concurrency: int = 8,
+                 clock: Any = time.time) -> None:
+        self.adapter = adapter
+        self.chain: str = adapter.name  # type: ignore[attr-defined]
+        self.store = store
+        self.enclave = enclave
+        self.poll_interval_s = poll_interval_s
+        self.batch_size = batch_size
+        self.resubmit_after_s = resubmit_after_s
+        self.clock = clock
+        self._sem = asyncio.Semaphore(concurrency)
+        self.head: Height | None = None
+        self.connected = False
+        self.last_error = ""
+        self._last_broadcast: dict[str, float] = {}
+
+    # lifecycle
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                if not self.connected:
+                    await self.adapter.connect()
+                    self.connected = True
+                    await self.recover()
+                await self.tick()
+                self.last_error = ""
+            except RetryLater as e:
+                metrics.RPC_ERRORS.labels(self.chain).inc()
+                self.last_error = str(e)
+                log.warning("transient chain error; retrying", extra=fields(chain=self.chain, error=str(e)))
+            except ChainError as e:
+                self.last_error = str(e)
+                log.error("chain error", extra=fields(chain=self.chain, error=str(e)))
+            await self._pause(stop)
+        await self.adapter.close()
+
+    async def _pause(self, stop: asyncio.Event) -> None:
+        timeout = self.poll_interval_s * random.uniform(0.9, 1.1)
+        waiter = getattr(self.adapter, "wait_new_head", None)
+        stop_task = asyncio.ensure_future(stop.wait())
+        head_task = asyncio.ensure_future(waiter(timeout) if waiter else asyncio.sleep(timeout))
+        try:
+            await asyncio.wait({stop_task, head_task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (stop_task, head_task):
+                t.cancel()
+
+    async def recover(self) -> None:
+        """After a (re)start: re-send every stored, unconfirmed fulfilment exactly as it was signed."""
+        for sub in self.store.submissions_in(self.chain, "pending"):
+            log.info("re-sending stored fulfilment", extra=fields(chain=self.chain, tx=sub.tx_hash, nonce=sub.nonce))
+            await self.adapter.broadcast(sub)
+            self._last_broadcast[sub.tx_hash] = self.clock()
+
+    # one pass
+    async def tick(self) -> None:
+        head = await self.adapter.head(Confidence.LATEST)
+        self.head = head
+        metrics.HEAD.labels(self.chain).set(head.number)
+        await self.poll(head)
+        await self.confirm(head)
+        await self.score(head)
+        await self.submit()
+        await self.track()
+        self._gauge()
+
+    async def poll(self, head: Height) -> None:
+        while True:
+            cursor = self.store.cursor(self.chain)
+            batch = await self.adapter.poll_requests(cursor, head)
+            if batch.next_cursor == cursor:
+                break
+            new = self.store.store_batch(self.chain, batch.items, batch.next_cursor)
+            if new:
+                metrics.TRANSITIONS.labels(self.chain, "seen").inc(new)
+                log.info("requests seen", extra=fields(chain=self.chain, count=new, cursor=batch.next_cursor))
+            metrics.CURSOR_LAG.labels(self.chain).set(head.number - int(batch.next_cursor))
+            if int(batch.next_cursor) >= head.number:
+                break
+
+    def _move(self, key: str, dst: str, reason: str = "", **kw: Any) -> None:
+        self.store.transition(key, dst, reason, **kw)
+        metrics.TRANSITIONS.labels(self.chain, dst).inc()
+
+    async def confirm(self, head: Height) -> None:
+        safe = await self.adapter.head(Confidence.SAFE)
+        for req in self.store.requests_in(self.chain, "seen"):
+            if head.timestamp > req.expires_at:
+                self._move(req.key, "expired", "request expired before it was confirmed")
+                continue
+            if req.block_number > safe.number:
+                continue
+            if await self.adapter.is_canonical(req):
+                self._move(req.key, "confirmed")
+            else:
+                self._move(req.key, "failed", "request's block left the canonical chain")
+
+    async def score(self, head: Height) -> None:
+        todo = self.store.requests_in(self.chain, "confirmed")
+        if todo:
+            await asyncio.gather(*(self._score_one(req, head) for req in todo))
+
+    async def _score_one(self, req: OracleRequest, head: Height) -> None:
+        if head.timestamp >= req.expires_at:
+            self._move(req.key, "expired", "request expired before it was scored")
+            return
+        async with self._sem:
+            features = await self.adapter.read_features(req.subject, head)
+            started = time.perf_counter()
+            try:
+                result = await self.enclave.assess(req.enclave_view(), features)
+            except EnclaveError as e:
+                code = getattr(e, "code", "")
+                if code in ("clock_skew", "internal", "") or isinstance(e, ConnectionError):
+                    log.warning("enclave could not assess now", extra=fields(key=req.key, error=str(e)))
+                    return  # try again next tick
+                self._move(req.key, "failed", f"enclave refused: {e}")
+                return
+            metrics.ENCLAVE_SECONDS.observe(time.perf_counter() - started)
+        self.store.record_assessment(req.key, result)
+        metrics.TRANSITIONS.labels(self.chain, "scored").inc()
+        log.info("scored", extra=fields(key=req.key, subject=req.subject, score=result["score"], tier=result["tier"]))
+
+    async def submit(self) -> None:
+        ready = self.store.requests_in(self.chain, "scored")
+        for i in range(0, len(ready), self.batch_size):
+            chunk = ready[i:i + self.batch_size]
+            items = []
+            for req in chunk:
+                signed = self.store.assessment(req.key)
+                if signed is None:
+                    self._move(req.key, "failed", "scored without a stored assessment")
+                    continue
+                items.append((req, signed))
+            if not items:
+                continue
+            try:
+                sub = await self.adapter.prepare(items)
+            except ChainError as e:
+                if isinstance(e, RetryLater):
+                    raise
+                await self._settle_unsendable(items, str(e))
+                continue
+            self.store.record_submission(sub)
+            metrics.TRANSITIONS.labels(self.chain, "submitted").inc(len(items))
+            failpoints.hit("after_record_submission")
+            await self.adapter.broadcast(sub)
+            self._last_broadcast[sub.tx_hash] = self.clock()
+            metrics.SUBMISSIONS.labels(self.chain).inc()
+            log.info("fulfilment sent", extra=fields(chain=self.chain, tx=sub.tx_hash, nonce=sub.nonce,
+                                                     requests=len(items)))
+            failpoints.hit("after_broadcast")
+
+    async def _settle_unsendable(self, items: list[tuple[OracleRequest, dict[str, Any]]], error: str) -> None:
+        """A fulfilment that would revert: ask the contract why, request by request."""
+        for req, _ in items:
+            status = await self.adapter.request_status(req)
+            if status == "fulfilled":
+                self._move(req.key, "failed", "already fulfilled on-chain by another transaction")
+            elif status == "cancelled":
+                self._move(req.key, "cancelled", "cancelled by the requester")
+            elif status == "none":
+                self._move(req.key, "failed", "the contract does not know this request")
+            elif len(items) == 1:
+                self._move(req.key, "failed", error)
+        log.warning("fulfilment would revert", extra=fields(chain=self.chain, error=error))
+
+    async def track(self) -> None:
+        for sub in self.store.submissions_in(self.chain, "pending", "included"):
+            st = await self.adapter.status(sub)
+            row = self.store.submission_row(sub.tx_hash)
+            assert row is not None
+            if st.state is TxState.PENDING:
+                if row["state"] == "included":
+                    self.store.set_submission_state(sub.tx_hash, "pending")
+                    for key in sub.request_keys:
+                        if (self.store.request(key) or {}).get("state") == "included":
+                            self._move(key, "submitted", "fulfilment's block was reorged out")
+                if self.clock() - self._last_broadcast.get(sub.tx_hash, 0) > self.resubmit_after_s:
+                    await self.adapter.broadcast(sub)
+                    self._last_broadcast[sub.tx_hash] = self.clock()
+                continue
+            if st.state is TxState.DROPPED:
+                await self._dropped(sub)
+                continue
+            if row["state"] == "pending":
+                self._included(sub, st)
+            if st.state is TxState.FINAL:
+                self.store.set_submission_state(sub.tx_hash, "final")
+                for key in sub.request_keys:
+                    if (self.store.request(key) or {}).get("state") == "included":
+                        self._move(key, "final")
+
+    def _included(self, sub: Submission, st: Any) -> None:
+        self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.gas_used)
+        metrics.GAS_USED.labels(self.chain).inc(st.gas_used or 0)
+        now = self.clock()
+        for key in sub.request_keys:
+            outcome = st.outcomes.get(key)
+            if st.reverted:
+                self._move(key, "failed", "fulfilment transaction reverted")
+            elif outcome is not None and outcome.fulfilled:
+                self._move(key, "included", fulfil_block=st.block_number)
+                row = self.store.request(key)
+                if row:
+                    metrics.FULFIL_LATENCY.labels(self.chain).observe(max(0.0, now - row["seen_at"]))
+            elif outcome is not None:
+                dst = "expired" if outcome.reason == "RequestExpired" else "failed"
+                self._move(key, dst, f"contract skipped it: {outcome.reason}")
+            else:
+                self._move(key, "failed", "included transaction has no outcome for this request")
+        log.info("fulfilment included", extra=fields(chain=self.chain, tx=sub.tx_hash, block=st.block_number,
+                                                     gas=st.gas_used))
+
+    async def _dropped(self, sub: Submission) -> None:
+        """Its nonce was used by another transaction: the contract says what happened to each request."""
+        self.store.set_submission_state(sub.tx_hash, "dropped")
+        for key in sub.request_keys:
+            row = self.store.request(key)
+            if not row or row["state"] != "submitted":
+                continue
+            from node.store import request_from_row
+
+            status = await self.adapter.request_status(request_from_row(row))
+            if status == "pending":
+                self._move(key, "scored", "fulfilment dropped; will send again")
+            elif status == "fulfilled":
+                self._move(key, "failed", "fulfilled by another transaction")
+            else:
+                self._move(key, "cancelled" if status == "cancelled" else "failed", f"request is {status}")
+
+    def _gauge(self) -> None:
+        counts = self.store.counts()
+        for (chain, state), n in counts.items():
+            if chain == self.chain:
+                metrics.REQUESTS_OPEN.labels(chain, state).set(n)

@@ -1,0 +1,245 @@
+"""Durable state: requests and their state machine, signed assessments, submissions, cursors.
+
+Every transition is committed before the side effect it leads to, so a node killed at any point resumes
+without losing a request and without sending a second fulfilment.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from chains.base import OracleRequest, Submission
+from node.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+# state -> states it may move to
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "seen": frozenset({"confirmed", "expired", "cancelled", "failed"}),
+    "confirmed": frozenset({"scored", "expired", "cancelled", "failed"}),
+    "scored": frozenset({"submitted", "expired", "cancelled", "failed"}),
+    "submitted": frozenset({"included", "scored", "expired", "cancelled", "failed"}),
+    "included": frozenset({"final", "submitted", "failed"}),
+    "final": frozenset(),
+    "expired": frozenset(),
+    "cancelled": frozenset(),
+    "failed": frozenset(),
+}
+TERMINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+OPEN_STATES = tuple(s for s in TRANSITIONS if s not in TERMINAL)
+
+
+class Store:
+    """SQLite through sqlite-utils. One writer; safe to share between asyncio tasks of one process."""
+
+    def __init__(self, path: Path | str, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(str(path))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        db = self.db
+        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row and int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} has schema {row[0]}, this node expects {SCHEMA_VERSION}")
+        db["requests"].create(
+            {
+                "key": str, "chain": str, "family": str, "chain_id": int, "contract": str,
+                "request_id": str, "requester": str, "subject": str, "fee": str, "expires_at": int,
+                "params": str, "block_number": int, "block_hash": str, "tx_hash": str, "log_index": int,
+                "state": str, "reason": str, "seen_at": float, "updated_at": float,
+                "submission": str, "fulfil_block": int,
+            },
+            pk="key", if_not_exists=True, not_null={"state"},
+        )
+        db["requests"].create_index(["chain", "state"], if_not_exists=True)
+        db["assessments"].create(
+            {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
+             "measurement": str, "signature": str, "result": str, "created_at": float},
+            pk="key", if_not_exists=True,
+        )
+        db["submissions"].create(
+            {"tx_hash": str, "chain": str, "nonce": int, "raw": str, "request_keys": str,
+             "state": str, "sent_at": float, "block_number": int, "gas_used": int, "updated_at": float},
+            pk="tx_hash", if_not_exists=True,
+        )
+        db["submissions"].create_index(["chain", "state"], if_not_exists=True)
+        db["cursors"].create({"chain": str, "cursor": str, "updated_at": float}, pk="chain", if_not_exists=True)
+        db["transitions"].create(
+            {"key": str, "src": str, "dst": str, "at": float, "detail": str}, if_not_exists=True
+        )
+        db["transitions"].create_index(["key"], if_not_exists=True)
+        db["features"].create({"subject": str, "chain": str, "name": str, "value": str},
+                              pk=("chain", "subject", "name"), if_not_exists=True)
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
+        db.conn.commit()
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        with self._lock:
+            with self.db.conn:
+                yield
+
+    # cursors
+    def cursor(self, chain: str) -> str | None:
+        row = self.db.execute("SELECT cursor FROM cursors WHERE chain=?", [chain]).fetchone()
+        return row[0] if row else None
+
+    def store_batch(self, chain: str, items: Iterable[OracleRequest], next_cursor: str) -> int:
+        """Store new requests and advance the cursor in one transaction. Returns how many were new."""
+        now = self._clock()
+        new = 0
+        with self._tx():
+            for req in items:
+                row = asdict(req)
+                row.update(key=req.key, fee=str(req.fee), state="seen", reason="", seen_at=now,
+                           updated_at=now, submission="", fulfil_block=None)
+                cur = self.db.conn.execute("SELECT 1 FROM requests WHERE key=?", [req.key]).fetchone()
+                if cur:
+                    continue
+                self.db["requests"].insert(row)
+                self.db["transitions"].insert({"key": req.key, "src": "", "dst": "seen", "at": now, "detail": ""})
+                new += 1
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO cursors(chain, cursor, updated_at) VALUES (?,?,?)", [chain, next_cursor, now]
+            )
+        return new
+
+    # requests
+    def transition(self, key: str, dst: str, reason: str = "", **fields: Any) -> None:
+        with self._tx():
+            self._transition(key, dst, reason, **fields)
+
+    def _transition(self, key: str, dst: str, reason: str = "", **fields: Any) -> None:
+        row = self.db.conn.execute("SELECT state FROM requests WHERE key=?", [key]).fetchone()
+        if row is None:
+            raise StoreError(f"unknown request {key}")
+        src = row[0]
+        if dst not in TRANSITIONS[src]:
+            raise StoreError(f"request {key}: illegal transition {src} -> {dst}")
+        now = self._clock()
+        updates = {"state": dst, "reason": reason, "updated_at": now, **fields}
+        sets = ", ".join(f"{k}=?" for k in updates)
+        self.db.conn.execute(f"UPDATE requests SET {sets} WHERE key=?", [*updates.values(), key])
+        self.db.conn.execute("INSERT INTO transitions(key, src, dst, at, detail) VALUES (?,?,?,?,?)",
+                             [key, src, dst, now, reason])
+
+    def request(self, key: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM requests WHERE key=?", [key]))
+        return rows[0] if rows else None
+
+    def requests_in(self, chain: str, *states: str) -> list[OracleRequest]:
+        marks = ",".join("?" for _ in states)
+        rows = self.db.query(
+            f"SELECT * FROM requests WHERE chain=? AND state IN ({marks}) ORDER BY block_number, log_index",
+            [chain, *states],
+        )
+        return [request_from_row(r) for r in rows]
+
+    def all_requests(self, limit: int = 100) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT r.*, a.score, a.tier, a.pd_bps, a.flags FROM requests r LEFT JOIN assessments a "
+            "ON a.key = r.key ORDER BY r.seen_at DESC, r.block_number DESC LIMIT ?", [limit]))
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        rows = self.db.execute("SELECT chain, state, count(*) FROM requests GROUP BY chain, state").fetchall()
+        return {(c, s): n for c, s, n in rows}
+
+    def history(self, key: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT src, dst, at, detail FROM transitions WHERE key=? ORDER BY rowid", [key]))
+
+    # assessments
+    def record_assessment(self, key: str, result: dict[str, Any]) -> None:
+        """Keep the signed assessment and move the request to `scored`, atomically."""
+        now = self._clock()
+        with self._tx():
+            self.db["assessments"].insert(
+                {"key": key, "score": result["score"], "tier": result["tier"], "pd_bps": result["pd_bps"],
+                 "flags": result["flags"], "signer": result["signer"], "measurement": result["measurement"],
+                 "signature": result["signature"], "result": json.dumps(result, sort_keys=True),
+                 "created_at": now},
+                replace=True,
+            )
+            self._transition(key, "scored")
+
+    def assessment(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT result FROM assessments WHERE key=?", [key]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # submissions
+    def record_submission(self, sub: Submission) -> None:
+        """Persist the signed transaction and mark its requests submitted, before it is broadcast."""
+        now = self._clock()
+        with self._tx():
+            self.db["submissions"].insert(
+                {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
+                 "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
+                 "block_number": None, "gas_used": None, "updated_at": now},
+            )
+            for key in sub.request_keys:
+                self._transition(key, "submitted", submission=sub.tx_hash)
+
+    def submissions_in(self, chain: str, *states: str) -> list[Submission]:
+        marks = ",".join("?" for _ in states)
+        rows = self.db.query(
+            f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY nonce, sent_at",
+            [chain, *states],
+        )
+        return [Submission(chain=r["chain"], tx_hash=r["tx_hash"], nonce=r["nonce"], raw=r["raw"],
+                           request_keys=tuple(json.loads(r["request_keys"])), sent_at=r["sent_at"]) for r in rows]
+
+    def submission_row(self, tx_hash: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM submissions WHERE tx_hash=?", [tx_hash]))
+        return rows[0] if rows else None
+
+    def set_submission_state(self, tx_hash: str, state: str, block_number: int | None = None,
+                             gas_used: int | None = None) -> None:
+        with self._tx():
+            self.db.conn.execute(
+                "UPDATE submissions SET state=?, block_number=coalesce(?, block_number), "
+                "gas_used=coalesce(?, gas_used), updated_at=? WHERE tx_hash=?",
+                [state, block_number, gas_used, self._clock(), tx_hash],
+            )
+
+    def max_nonce(self, chain: str) -> int | None:
+        row = self.db.execute("SELECT max(nonce) FROM submissions WHERE chain=?", [chain]).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    # feature cache: facts about a subject that never change once known (first activity)
+    def feature(self, chain: str, subject: str, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM features WHERE chain=? AND subject=? AND name=?",
+                              [chain, subject, name]).fetchone()
+        return row[0] if row else None
+
+    def set_feature(self, chain: str, subject: str, name: str, value: str) -> None:
+        with self._tx():
+            self.db.conn.execute("INSERT OR REPLACE INTO features(chain, subject, name, value) VALUES (?,?,?,?)",
+                                 [chain, subject, name, value])
+
+
+def request_from_row(r: dict[str, Any]) -> OracleRequest:
+    return OracleRequest(
+        chain=r["chain"], family=r["family"], chain_id=r["chain_id"], contract=r["contract"],
+        request_id=r["request_id"], requester=r["requester"], subject=r["subject"], fee=int(r["fee"]),
+        expires_at=r["expires_at"], params=r["params"], block_number=r["block_number"],
+        block_hash=r["block_hash"], tx_hash=r["tx_hash"], log_index=r["log_index"],
+    )

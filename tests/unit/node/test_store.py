@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from chains.base import OracleRequest, Submission
+from node.errors import StoreError
+from node.store import Store
+
+
+def req(n: int) -> OracleRequest:
+    return OracleRequest(chain="c", family="evm", chain_id=1, contract="0x" + "a" * 40, request_id=f"0x{n:064x}",
+                         requester="0x" + "b" * 40, subject="0x" + "c" * 40, fee=10**18, expires_at=100,
+                         params="0x", block_number=n, block_hash="0x" + "d" * 64, tx_hash="0x" + "e" * 64,
+                         log_index=0)
+
+
+SIGNED = {"score": 700, "tier": 1, "pd_bps": 900, "flags": 0, "signer": "0x" + "f" * 40,
+          "measurement": "0x" + "1" * 64, "signature": "0x" + "2" * 130}
+
+
+def test_batch_and_cursor_commit_together_and_duplicates_are_ignored(tmp_path: Path) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    assert s.cursor("c") is None
+    assert s.store_batch("c", [req(1), req(2)], "10") == 2
+    assert s.store_batch("c", [req(2), req(3)], "12") == 1
+    assert s.cursor("c") == "12"
+    assert [r.request_id for r in s.requests_in("c", "seen")] == [req(n).request_id for n in (1, 2, 3)]
+    assert s.requests_in("c", "seen")[0] == req(1)
+
+
+def test_state_machine_refuses_illegal_moves(tmp_path: Path) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1)], "1")
+    with pytest.raises(StoreError, match=r"^request c:0x0+1: illegal transition seen -> submitted$"):
+        s.transition(req(1).key, "submitted")
+    s.transition(req(1).key, "confirmed")
+    s.record_assessment(req(1).key, SIGNED)
+    s.record_submission(Submission("c", "0x" + "9" * 64, 0, "0xraw", (req(1).key,)))
+    s.transition(req(1).key, "included")
+    s.transition(req(1).key, "final")
+    with pytest.raises(StoreError, match="illegal transition final -> failed"):
+        s.transition(req(1).key, "failed")
+    assert [h["dst"] for h in s.history(req(1).key)] == ["seen", "confirmed", "scored", "submitted", "included",
+                                                          "final"]
+    with pytest.raises(StoreError, match=r"^unknown request nope$"):
+        s.transition("nope", "confirmed")
+
+
+def test_submission_survives_reopen(tmp_path: Path) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1)], "1")
+    s.transition(req(1).key, "confirmed")
+    s.record_assessment(req(1).key, SIGNED)
+    sub = Submission("c", "0x" + "9" * 64, 7, "0xraw", (req(1).key,))
+    s.record_submission(sub)
+    s.close()
+    s2 = Store(tmp_path / "s.sqlite")
+    assert s2.submissions_in("c", "pending") == [Submission("c", sub.tx_hash, 7, "0xraw", (req(1).key,),
+                                                            sent_at=s2.submissions_in("c", "pending")[0].sent_at)]
+    assert s2.request(req(1).key)["state"] == "submitted"
+    assert s2.assessment(req(1).key)["score"] == 700
+    assert s2.max_nonce("c") == 7
