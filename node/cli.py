@@ -68,7 +68,7 @@ confirmations = {args.confirmations}
 transmitter_keystore = "keys/transmitter.json"
 transmitter_passphrase_file = "secrets/transmitter.pass"
 """)
-    print(json.dumps({"config": str(cfg_path), "transmitter": transmitter, "enclave_signer": doc["address"],
+    print(json.dumps({"config": str(cfg_path), "transmitter": transmitter, "enclave_signer": doc["signer"],
                       "measurement": doc["measurement"],
                       "next": "fund the transmitter; have the oracle owner call registerSigner(signer, measurement)"},
                      indent=2))
@@ -124,6 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_request(args: argparse.Namespace) -> int:
     """Act as a consumer: send requestAssessment(subject) to the oracle, optionally wait for the result."""
     from web3 import Web3
+    from web3.logs import DISCARD
 
     from chains.evm.artifacts import contract
     from node.devnet.anvil import DEFAULT_KEYS
@@ -142,7 +143,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     subject = Web3.to_checksum_address(args.subject)
     receipt = send(w3, key, {"to": oracle.address, "value": fee,
                              "data": oracle.encode_abi("requestAssessment", [subject, bytes.fromhex(args.params)])})
-    ev = oracle.events.AssessmentRequested().process_receipt(receipt)[0]
+    ev = oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)[0]
     rid = "0x" + bytes(ev["args"]["requestId"]).hex()
     out: dict[str, Any] = {"request_id": rid, "subject": subject, "tx": receipt["transactionHash"].hex(),
                            "block": receipt["blockNumber"]}

@@ -101,7 +101,7 @@ class Config(Section):
         """Relative paths are relative to the config file's folder."""
 
         def fix(p: Path | None) -> Path | None:
-            return None if p is None or p.is_absolute() else base / p
+            return p if p is None or p.is_absolute() else base / p
 
         node = self.node.model_copy(update={"data_dir": fix(self.node.data_dir)})
         enc = self.enclave.model_copy(update={

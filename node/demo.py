@@ -23,6 +23,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from web3 import Web3
+from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract
 from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
@@ -64,7 +65,7 @@ def tail(path: Path, n: int = 25) -> str:
 
 
 def request_id_of(w3: Web3, oracle: Any, receipt: dict[str, Any]) -> str:
-    for ev in oracle.events.AssessmentRequested().process_receipt(receipt):
+    for ev in oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD):
         return "0x" + bytes(ev["args"]["requestId"]).hex()
     raise AuraError("request transaction emitted no AssessmentRequested event")
 
@@ -176,9 +177,11 @@ def add_decisions(w3: Web3, dev: Devnet, rows: list[dict[str, Any]]) -> None:
         if r["via"] != "ExampleLender":
             r["decision"] = "-"
             continue
-        d = lender.functions.decisionOf(r["subject"]).call()
-        r["decision"] = DECISIONS[d[0]] if isinstance(d, (list, tuple)) else DECISIONS[int(d)]
-        r["max_ltv_bps"] = int(d[1]) if isinstance(d, (list, tuple)) and len(d) > 1 else None
+        request_id, decision, max_ltv_bps, _score, _at, _amount = lender.functions.decisionOf(r["subject"]).call()
+        if "0x" + bytes(request_id).hex() != r["request_id"]:
+            raise AuraError(f"the lender decided on another request for {r['label']}")
+        r["decision"] = DECISIONS[decision]
+        r["max_ltv_bps"] = max_ltv_bps
 
 
 def add_signed(db_path: Path, dev: Devnet, rows: list[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ from chains.base import ChainAdapter, Confidence, Height, OracleRequest, Submiss
 from node import failpoints, metrics
 from node.errors import ChainError, EnclaveError, RetryLater
 from node.logs import fields
-from node.store import Store
+from node.store import Store, request_from_row
 
 log = logging.getLogger("aura.pipeline")
 
@@ -115,13 +115,17 @@ class ChainService:
 
     async def confirm(self, head: Height) -> None:
         safe = await self.adapter.head(Confidence.SAFE)
+        canonical: dict[tuple[int, str], bool] = {}
         for req in self.store.requests_in(self.chain, "seen"):
             if head.timestamp > req.expires_at:
                 self._move(req.key, "expired", "request expired before it was confirmed")
                 continue
             if req.block_number > safe.number:
                 continue
-            if await self.adapter.is_canonical(req):
+            block = (req.block_number, req.block_hash)
+            if block not in canonical:
+                canonical[block] = await self.adapter.is_canonical(req)
+            if canonical[block]:
                 self._move(req.key, "confirmed")
             else:
                 self._move(req.key, "failed", "request's block left the canonical chain")
@@ -250,8 +254,6 @@ class ChainService:
             row = self.store.request(key)
             if not row or row["state"] != "submitted":
                 continue
-            from node.store import request_from_row
-
             status = await self.adapter.request_status(request_from_row(row))
             if status == "pending":
                 self._move(key, "scored", "fulfilment dropped; will send again")

@@ -17,6 +17,7 @@ from web3 import Web3
 from chains.evm.artifacts import contract, deploy
 from chains.evm.keystore import create_keystore
 from node.devnet.anvil import DEFAULT_KEYS
+from node.enclave.attestation import verify_attestation
 from node.errors import AuraError
 
 DEPLOYER_KEY = DEFAULT_KEYS[0]
@@ -96,9 +97,8 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     enclave_pass = root / "secrets" / "enclave.pass"
     write_secret(enclave_pass, secrets.token_urlsafe(24))
     att = init_enclave(root / "data" / "enclave", enclave_pass)
-    doc = att["document"]
-    assert isinstance(doc, dict)
-    signer, measurement = str(doc["address"]), str(doc["measurement"])
+    signer = verify_attestation(att)
+    measurement = str(att["document"]["measurement"])  # type: ignore[index]
     oracle_c = contract(w3, "AuraOracle", oracle)
     send(w3, DEPLOYER_KEY, {"to": oracle, "data": oracle_c.encode_abi("registerSigner", [signer, measurement])})
 

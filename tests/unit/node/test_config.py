@@ -73,3 +73,9 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
         parse_config("[node\n", "x.toml")
     with pytest.raises(ConfigError, match=r"cannot read config .*nope.toml: No such file or directory"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("name", ["devnet.example.toml", "mainnet.example.toml"])
+def test_example_configs_are_valid(name: str) -> None:
+    cfg = load_config(Path(__file__).parents[3] / "config" / name)
+    assert cfg.chains and all(c.family == "evm" for c in cfg.chains)
