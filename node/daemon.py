@@ -66,7 +66,7 @@ class Node:
         self.enclave = EnclaveClient(enc.socket)
         await self.enclave.connect()
         att = await self.enclave.attest()
-        self.signer = att["document"]["address"]
+        self.signer = att["document"]["signer"]
         log.info("enclave up", extra=fields(signer=self.signer, measurement=att["document"]["measurement"],
                                             pid=self.enclave_proc.pid))
         for cfg_chain, adapter in zip(cfg.chains, adapters):

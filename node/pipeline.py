@@ -29,7 +29,7 @@ class ChainService:
     """The poller and transaction manager for one configured chain."""
 
     def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
-                 batch_size: int, resubmit_after_s: float, concurrency: int = 8,
+                 batch_size: int, resubmit_after_s: float, concurrency: int = 32,
                  clock: Any = time.time) -> None:
         self.adapter = adapter
         self.chain: str = adapter.name  # type: ignore[attr-defined]
@@ -85,15 +85,19 @@ class ChainService:
 
     # one pass
     async def tick(self) -> None:
+        marks = [time.perf_counter()]
         head = await self.adapter.head(Confidence.LATEST)
         self.head = head
         metrics.HEAD.labels(self.chain).set(head.number)
-        await self.poll(head)
-        await self.confirm(head)
-        await self.score(head)
-        await self.submit()
-        await self.track()
+        for step in (self.poll(head), self.confirm(head), self.score(head), self.submit(), self.track()):
+            await step
+            marks.append(time.perf_counter())
         self._gauge()
+        if log.isEnabledFor(logging.DEBUG):
+            names = ("head_poll", "confirm", "score", "submit", "track")
+            log.debug("tick", extra=fields(chain=self.chain, block=head.number,
+                                           **{f"{n}_ms": round((b - a) * 1000, 1)
+                                              for n, a, b in zip(names, marks, marks[1:])}))
 
     async def poll(self, head: Height) -> None:
         while True:
@@ -113,12 +117,19 @@ class ChainService:
         self.store.transition(key, dst, reason, **kw)
         metrics.TRANSITIONS.labels(self.chain, dst).inc()
 
+    def _move_many(self, moves: list[tuple[str, str, str]]) -> None:
+        if moves:
+            self.store.transition_many(moves)
+            for _, dst, _ in moves:
+                metrics.TRANSITIONS.labels(self.chain, dst).inc()
+
     async def confirm(self, head: Height) -> None:
         safe = await self.adapter.head(Confidence.SAFE)
         canonical: dict[tuple[int, str], bool] = {}
+        moves: list[tuple[str, str, str]] = []
         for req in self.store.requests_in(self.chain, "seen"):
             if head.timestamp > req.expires_at:
-                self._move(req.key, "expired", "request expired before it was confirmed")
+                moves.append((req.key, "expired", "request expired before it was confirmed"))
                 continue
             if req.block_number > safe.number:
                 continue
@@ -126,19 +137,28 @@ class ChainService:
             if block not in canonical:
                 canonical[block] = await self.adapter.is_canonical(req)
             if canonical[block]:
-                self._move(req.key, "confirmed")
+                moves.append((req.key, "confirmed", ""))
             else:
-                self._move(req.key, "failed", "request's block left the canonical chain")
+                moves.append((req.key, "failed", "request's block left the canonical chain"))
+        self._move_many(moves)
 
     async def score(self, head: Height) -> None:
         todo = self.store.requests_in(self.chain, "confirmed")
-        if todo:
-            await asyncio.gather(*(self._score_one(req, head) for req in todo))
-
-    async def _score_one(self, req: OracleRequest, head: Height) -> None:
-        if head.timestamp >= req.expires_at:
-            self._move(req.key, "expired", "request expired before it was scored")
+        if not todo:
             return
+        outcomes = await asyncio.gather(*(self._score_one(req, head) for req in todo))
+        scored = [(req.key, res) for req, res in zip(todo, outcomes) if isinstance(res, dict)]
+        self._move_many([(req.key, res[0], res[1]) for req, res in zip(todo, outcomes) if isinstance(res, tuple)])
+        if scored:
+            self.store.record_assessments(scored)
+            metrics.TRANSITIONS.labels(self.chain, "scored").inc(len(scored))
+            for key, res in scored:
+                log.info("scored", extra=fields(key=key, score=res["score"], tier=res["tier"]))
+
+    async def _score_one(self, req: OracleRequest, head: Height) -> dict[str, Any] | tuple[str, str] | None:
+        """The signed assessment; or (state, reason) for a request that cannot be scored; None: try later."""
+        if head.timestamp >= req.expires_at:
+            return ("expired", "request expired before it was scored")
         async with self._sem:
             features = await self.adapter.read_features(req.subject, head)
             started = time.perf_counter()
@@ -146,15 +166,12 @@ class ChainService:
                 result = await self.enclave.assess(req.enclave_view(), features)
             except EnclaveError as e:
                 code = getattr(e, "code", "")
-                if code in ("clock_skew", "internal", "") or isinstance(e, ConnectionError):
+                if code in ("clock_skew", "internal", ""):
                     log.warning("enclave could not assess now", extra=fields(key=req.key, error=str(e)))
-                    return  # try again next tick
-                self._move(req.key, "failed", f"enclave refused: {e}")
-                return
+                    return None
+                return ("failed", f"enclave refused: {e}")
             metrics.ENCLAVE_SECONDS.observe(time.perf_counter() - started)
-        self.store.record_assessment(req.key, result)
-        metrics.TRANSITIONS.labels(self.chain, "scored").inc()
-        log.info("scored", extra=fields(key=req.key, subject=req.subject, score=result["score"], tier=result["tier"]))
+        return result
 
     async def submit(self) -> None:
         ready = self.store.requests_in(self.chain, "scored")

@@ -107,27 +107,42 @@ class Store:
     def store_batch(self, chain: str, items: Iterable[OracleRequest], next_cursor: str) -> int:
         """Store new requests and advance the cursor in one transaction. Returns how many were new."""
         now = self._clock()
-        new = 0
         with self._tx():
+            known = set()
+            items = list(items)
+            for i in range(0, len(items), 500):
+                keys = [r.key for r in items[i:i + 500]]
+                marks = ",".join("?" for _ in keys)
+                known |= {k for (k,) in self.db.conn.execute(f"SELECT key FROM requests WHERE key IN ({marks})", keys)}
+            rows = []
             for req in items:
-                row = asdict(req)
-                row.update(key=req.key, fee=str(req.fee), state="seen", reason="", seen_at=now,
-                           updated_at=now, submission="", fulfil_block=None)
-                cur = self.db.conn.execute("SELECT 1 FROM requests WHERE key=?", [req.key]).fetchone()
-                if cur:
+                if req.key in known:
                     continue
-                self.db["requests"].insert(row)
-                self.db["transitions"].insert({"key": req.key, "src": "", "dst": "seen", "at": now, "detail": ""})
-                new += 1
+                known.add(req.key)
+                row = asdict(req)
+                row.update(key=req.key, fee=str(req.fee), state="seen", reason="", seen_at=now, updated_at=now,
+                           submission="", fulfil_block=None)
+                rows.append(row)
+            if rows:
+                self.db["requests"].insert_all(rows)
+                self.db["transitions"].insert_all(
+                    {"key": r["key"], "src": "", "dst": "seen", "at": now, "detail": ""} for r in rows)
             self.db.conn.execute(
                 "INSERT OR REPLACE INTO cursors(chain, cursor, updated_at) VALUES (?,?,?)", [chain, next_cursor, now]
             )
+        new = len(rows)
         return new
 
     # requests
     def transition(self, key: str, dst: str, reason: str = "", **fields: Any) -> None:
         with self._tx():
             self._transition(key, dst, reason, **fields)
+
+    def transition_many(self, moves: Iterable[tuple[str, str, str]]) -> None:
+        """Several (key, state, reason) moves in one transaction: one disk sync for a whole batch."""
+        with self._tx():
+            for key, dst, reason in moves:
+                self._transition(key, dst, reason)
 
     def _transition(self, key: str, dst: str, reason: str = "", **fields: Any) -> None:
         row = self.db.conn.execute("SELECT state FROM requests WHERE key=?", [key]).fetchone()
@@ -170,16 +185,20 @@ class Store:
     # assessments
     def record_assessment(self, key: str, result: dict[str, Any]) -> None:
         """Keep the signed assessment and move the request to `scored`, atomically."""
+        self.record_assessments([(key, result)])
+
+    def record_assessments(self, scored: Iterable[tuple[str, dict[str, Any]]]) -> None:
         now = self._clock()
         with self._tx():
-            self.db["assessments"].insert(
-                {"key": key, "score": result["score"], "tier": result["tier"], "pd_bps": result["pd_bps"],
-                 "flags": result["flags"], "signer": result["signer"], "measurement": result["measurement"],
-                 "signature": result["signature"], "result": json.dumps(result, sort_keys=True),
-                 "created_at": now},
-                replace=True,
-            )
-            self._transition(key, "scored")
+            for key, result in scored:
+                self.db["assessments"].insert(
+                    {"key": key, "score": result["score"], "tier": result["tier"], "pd_bps": result["pd_bps"],
+                     "flags": result["flags"], "signer": result["signer"], "measurement": result["measurement"],
+                     "signature": result["signature"], "result": json.dumps(result, sort_keys=True),
+                     "created_at": now},
+                    replace=True,
+                )
+                self._transition(key, "scored")
 
     def assessment(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT result FROM assessments WHERE key=?", [key]).fetchone()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 from web3 import AsyncWeb3
@@ -32,6 +34,12 @@ FULFILLED = "0x" + keccak(
     text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
 STATUS_NAMES = ("none", "pending", "fulfilled", "cancelled")
+REQUEST_T = "(bytes32,address,address,uint96,uint64)"
+ASSESSMENT_T = "(uint16,uint8,uint16,uint32,bytes32,bytes32,uint64,uint64)"
+FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, "bytes"]
+BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", "bytes[]"]
+FULFIL_SELECTOR = keccak(text=f"fulfil({','.join(FULFIL_TYPES)})")[:4]
+BATCH_SELECTOR = keccak(text=f"fulfilBatch({','.join(BATCH_TYPES)})")[:4]
 
 
 class FeatureCache(Protocol):
@@ -264,17 +272,12 @@ class EvmAdapter(ChainAdapter):
     async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
         if not items:
             raise ValueError("nothing to fulfil")
-        args = [self._args(r, a) for r, a in items]
-        if len(args) == 1:
-            fn = self.contract.functions.fulfil(*args[0])
-        else:
-            fn = self.contract.functions.fulfilBatch([a[0] for a in args], [a[1] for a in args],
-                                                     [a[2] for a in args])
+        data = self.calldata(items)
         max_fee, prio = await self._fees()
-        base_tx = {"from": self.account.address, "chainId": self.cfg.chain_id,
-                   "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio}
+        base_tx = {"from": self.account.address, "to": self.oracle, "chainId": self.cfg.chain_id, "value": 0,
+                   "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio, "data": data, "type": 2}
         try:
-            gas = await fn.estimate_gas(base_tx)
+            gas = await self.w3.eth.estimate_gas(base_tx)  # type: ignore[arg-type]
         except Web3RPCError as e:
             raise ChainError(f"{self.name}: fulfilment would revert: {self.explain(e)}") from None
         except Exception as e:  # noqa: BLE001
@@ -283,17 +286,25 @@ class EvmAdapter(ChainAdapter):
                 raise ChainError(f"{self.name}: fulfilment would revert: {reason}") from None
             raise RetryLater(f"{self.name}: gas estimation failed: {type(e).__name__}: {e}") from None
         nonce = await self._take_nonce()
-        tx = await fn.build_transaction({**base_tx, "nonce": nonce, "gas": gas * self.cfg.gas_multiplier_pct // 100})
+        tx = {k: v for k, v in base_tx.items() if k != "from"}
+        tx.update(nonce=nonce, gas=gas * self.cfg.gas_multiplier_pct // 100)
         signed = self.account.sign_transaction(tx)
         return Submission(chain=self.name, tx_hash=_hex(signed.hash), nonce=nonce, raw=_hex(signed.raw_transaction),
                           request_keys=tuple(r.key for r, _ in items))
+
+    @classmethod
+    def calldata(cls, items: list[tuple[OracleRequest, dict[str, Any]]]) -> str:
+        """ABI-encoded `fulfil` (one item) or `fulfilBatch` (several), encoded directly with eth_abi."""
+        args = [cls._args(r, a) for r, a in items]
+        if len(args) == 1:
+            return _hex(FULFIL_SELECTOR + abi_encode(FULFIL_TYPES, list(args[0])))
+        columns = [[a[i] for a in args] for i in range(3)]
+        return _hex(BATCH_SELECTOR + abi_encode(BATCH_TYPES, columns))
 
     def explain(self, exc: BaseException) -> str:
         """The custom error name in a revert, if there is one."""
         data = getattr(exc, "data", None)
         text = data if isinstance(data, str) else str(exc)
-        import re
-
         m = re.search(r"0x[0-9a-fA-F]{8}", text or "")
         if m:
             name = self.errors.get(bytes.fromhex(m.group(0)[2:]))

@@ -114,6 +114,7 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
 [node]
 data_dir = "data"
 log_format = "json"
+log_level = "info"
 
 [enclave]
 passphrase_file = "secrets/enclave.pass"

@@ -1,0 +1,247 @@
+"""`make bench`: throughput, latency, gas and memory of the node on anvil with 1 s blocks.
+
+Starts anvil (--block-time 1), deploys, starts the node as its own process, measures a lone fulfilment's gas
+(first write and overwrite), then sends requests at a steady rate from several accounts and watches the
+fulfilments arrive. Progress goes to stderr; the last line on stdout is one JSON object: {"evm": {...}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from eth_abi import encode
+from eth_account import Account
+from eth_utils import keccak
+from web3 import Web3
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from chains.evm.artifacts import contract  # noqa: E402
+from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port  # noqa: E402
+from node.devnet.deploy import FEE_WEI, send, setup_devnet  # noqa: E402
+
+REQUESTERS = DEFAULT_KEYS[4:9]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rss_mb(pid: int, peak: bool = True) -> float:
+    field = "VmHWM" if peak else "VmRSS"
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        out += [int(x) for x in task.read_text().split()]
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"node exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                if json.loads(r.read())["ok"]:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("node never became healthy")
+
+
+def request_id(chain_id: int, oracle: str, requester: str, nonce: int) -> str:
+    return "0x" + keccak(encode(["uint256", "address", "address", "uint256"],
+                                [chain_id, oracle, requester, nonce])).hex()
+
+
+def fulfilments(w3: Web3, oracle: Any, since: int) -> dict[str, dict[str, Any]]:
+    out = {}
+    for ev in oracle.events.AssessmentFulfilled().get_logs(from_block=since):
+        out["0x" + bytes(ev["args"]["requestId"]).hex()] = {"block": ev["blockNumber"],
+                                                            "tx": ev["transactionHash"]}
+    return out
+
+
+def lone_fulfil_gas(w3: Web3, dev: Any, oracle: Any, subject: str) -> int:
+    """Gas of a fulfilment that carries a single request (no callback: the requester is an account)."""
+    key = DEFAULT_KEYS[9]
+    receipt = send(w3, key, {"to": dev.oracle, "value": FEE_WEI,
+                             "data": oracle.encode_abi("requestAssessment", [subject, b""])})
+    ev = oracle.events.AssessmentRequested().process_receipt(receipt)[0]
+    rid = "0x" + bytes(ev["args"]["requestId"]).hex()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        got = fulfilments(w3, oracle, receipt["blockNumber"])
+        if rid in got:
+            return int(w3.eth.get_transaction_receipt(got[rid]["tx"])["gasUsed"])
+        time.sleep(0.1)
+    raise SystemExit("lone request not fulfilled in 30 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--requests", type=int, default=600)
+    ap.add_argument("--rate", type=float, default=80.0, help="requests sent per second")
+    ap.add_argument("--block-time", type=float, default=1.0)
+    ap.add_argument("--dir", default=str(ROOT / ".aura" / "bench"))
+    args = ap.parse_args()
+
+    root = Path(args.dir)
+    if root.exists():
+        import shutil
+
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    anvil = Anvil(block_time=args.block_time, log_path=root / "anvil.log").start()
+    node: subprocess.Popen[bytes] | None = None
+    try:
+        port = free_port()
+        dev = setup_devnet(root, anvil.url, api_port=port, poll_interval_s=0.2, kdf_light=True)
+        cfg = Path(dev.config_path)
+        cfg.write_text(cfg.read_text().replace("finality_depth = 2", "finality_depth = 2\nbatch_size = 60"))
+        w3 = Web3(Web3.HTTPProvider(anvil.url))
+        oracle = contract(w3, "AuraOracle", dev.oracle)
+        with open(root / "node.log", "wb") as out:
+            node = subprocess.Popen([sys.executable, "-m", "node.cli", "run", "--config", str(cfg)],
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_healthy(port, node)
+        enclave_pids = children(node.pid)
+        log(f"node pid {node.pid}, enclave pid {enclave_pids}")
+
+        lone_subject = Account.create().address
+        fulfil_gas_first = lone_fulfil_gas(w3, dev, oracle, lone_subject)
+        fulfil_gas_overwrite = lone_fulfil_gas(w3, dev, oracle, lone_subject)
+        log(f"lone fulfilment gas: first write {fulfil_gas_first}, overwrite {fulfil_gas_overwrite}")
+
+        # pre-sign every request so sending is only I/O
+        chain_id = w3.eth.chain_id
+        accts = [Account.from_key(k) for k in REQUESTERS]
+        nonces = {a.address: w3.eth.get_transaction_count(a.address) for a in accts}
+        oracle_nonces = {a.address: oracle.functions.nonces(a.address).call() for a in accts}
+        base = w3.eth.get_block("latest")["baseFeePerGas"]
+        plan = []
+        for i in range(args.requests):
+            a = accts[i % len(accts)]
+            subject = Account.create().address if i % 3 else Account.from_key(DEFAULT_KEYS[i % 4]).address
+            tx = {"to": dev.oracle, "value": FEE_WEI, "nonce": nonces[a.address], "gas": 120_000,
+                  "chainId": chain_id, "maxFeePerGas": 4 * base + 10**9, "maxPriorityFeePerGas": 10**9,
+                  "data": oracle.encode_abi("requestAssessment", [subject, b""])}
+            rid = request_id(chain_id, dev.oracle, a.address, oracle_nonces[a.address])
+            nonces[a.address] += 1
+            oracle_nonces[a.address] += 1
+            plan.append((rid, a.sign_transaction(tx).raw_transaction))
+        start_block = w3.eth.block_number
+        log(f"sending {args.requests} requests at {args.rate}/s")
+        sent_at: dict[str, float] = {}
+        hashes = []
+        t0 = time.monotonic()
+        seen: dict[str, float] = {}
+        fulfil_info: dict[str, dict[str, Any]] = {}
+        next_watch = 0.0
+        rss_samples = [rss_mb(node.pid, peak=False)]
+        for i, (rid, raw) in enumerate(plan):
+            due = t0 + i / args.rate
+            while time.monotonic() < due:
+                time.sleep(min(0.005, max(0.0, due - time.monotonic())))
+            sent_at[rid] = time.monotonic()
+            hashes.append(w3.eth.send_raw_transaction(raw))
+            if time.monotonic() > next_watch:
+                now = time.monotonic()
+                for k, v in fulfilments(w3, oracle, start_block).items():
+                    if k not in seen:
+                        seen[k] = now
+                        fulfil_info[k] = v
+                next_watch = now + 0.1
+        t_sent = time.monotonic()
+        deadline = t_sent + 120
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            for k, v in fulfilments(w3, oracle, start_block).items():
+                if k not in seen:
+                    seen[k] = now
+                    fulfil_info[k] = v
+            rss_samples.append(rss_mb(node.pid, peak=False))
+            if all(rid in seen for rid, _ in plan):
+                break
+            time.sleep(0.1)
+        done = [rid for rid, _ in plan if rid in seen]
+        log(f"fulfilled {len(done)}/{len(plan)}")
+
+        receipts = {h: w3.eth.get_transaction_receipt(h) for h in hashes}
+        req_block = {rid: receipts[h]["blockNumber"] for (rid, _), h in zip(plan, hashes)}
+        request_gas = [int(r["gasUsed"]) for r in receipts.values()]
+        lat_ms = [(seen[r] - sent_at[r]) * 1000 for r in done]
+        lat_blocks = [fulfil_info[r]["block"] - req_block[r] for r in done]
+        per_item = []
+        by_tx: dict[bytes, int] = {}
+        for r in done:
+            by_tx[bytes(fulfil_info[r]["tx"])] = by_tx.get(bytes(fulfil_info[r]["tx"]), 0) + 1
+        for tx, n in by_tx.items():
+            per_item.append(int(w3.eth.get_transaction_receipt(tx)["gasUsed"]) / n)
+        first_seen = min(seen[r] for r in done) if done else t0
+        by_first = sum(1 for r in done if seen[r] == first_seen)
+        last_seen = max(seen[r] for r in done) if done else t0
+        span = max(1e-9, last_seen - first_seen)
+        result = {
+            "requests": len(plan),
+            "fulfilled": len(done),
+            "block_time_s": args.block_time,
+            "confirmations": 1,
+            "send_rate_per_s": args.rate,
+            "latency_ms_p50": round(pct(lat_ms, 0.5)),
+            "latency_ms_p95": round(pct(lat_ms, 0.95)),
+            "latency_blocks_p50": pct([float(b) for b in lat_blocks], 0.5),
+            "latency_blocks_p95": pct([float(b) for b in lat_blocks], 0.95),
+            "fulfilments_per_s": round((len(done) - by_first) / span, 1),
+            "fulfilments_per_s_note": "sustained: fulfilments seen after the first one / (last seen - first seen)",
+            "first_fulfilment_after_s": round(first_seen - t0, 2),
+            "request_gas": int(statistics.median(request_gas)),
+            "fulfil_gas": fulfil_gas_first,
+            "fulfil_gas_overwrite": fulfil_gas_overwrite,
+            "fulfil_gas_per_item_batched": round(statistics.median(per_item)) if per_item else None,
+            "fulfil_txs": len(by_tx),
+            "node_rss_mb": rss_mb(node.pid),
+            "enclave_rss_mb": max((rss_mb(p) for p in enclave_pids), default=0.0),
+        }
+        print(json.dumps({"evm": result}))
+    finally:
+        if node is not None and node.poll() is None:
+            node.send_signal(signal.SIGTERM)
+            try:
+                node.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(node.pid, signal.SIGKILL)
+        anvil.stop()
+
+
+if __name__ == "__main__":
+    main()
