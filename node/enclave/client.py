@@ -1,0 +1,326 @@
+"""The host's side of the enclave boundary: start/stop the enclave process and call it over its socket.
+
+Nothing here touches key material: this module imports neither `keys` nor `sealing`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import itertools
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from node.enclave.attestation import AttestationError, verify_attestation
+from node.enclave.protocol import FrameError, decode_body, encode_frame, read_frame
+from node.errors import EnclaveError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CALL_TIMEOUT_S = 30.0
+MAX_UNIX_PATH = 107
+
+__all__ = [
+    "AttestationError",
+    "EnclaveClient",
+    "EnclaveProcess",
+    "EnclaveRemoteError",
+    "verify_attestation",
+]
+
+
+class EnclaveRemoteError(EnclaveError):
+    """The enclave answered with an error reply; `.code` is its protocol error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"enclave refused ({code}): {message}")
+        self.code = code
+        self.message = message
+
+
+class EnclaveClient:
+    """One connection to the enclave socket. Safe to share between asyncio tasks (replies matched by id).
+
+    Calls connect on demand, and reconnect once after the enclave closed the connection.
+    """
+
+    def __init__(self, socket_path: str | Path, timeout: float = DEFAULT_CALL_TIMEOUT_S) -> None:
+        self.socket_path = Path(socket_path)
+        self.timeout = timeout
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._connect_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self._listener is not None and not self._listener.done()
+
+    async def connect(self) -> None:
+        """Open the connection (idempotent)."""
+        async with self._connect_lock:
+            if self.connected:
+                return
+            await self._drop_connection()
+            try:
+                self._reader, self._writer = await asyncio.open_unix_connection(str(self.socket_path))
+            except OSError as exc:
+                reason = exc.strerror or exc
+                raise EnclaveError(f"cannot connect to the enclave at {self.socket_path}: {reason}") from None
+            self._listener = asyncio.get_running_loop().create_task(self._listen(self._reader))
+
+    async def close(self) -> None:
+        """Close the connection (idempotent); pending calls fail with EnclaveError."""
+        async with self._connect_lock:
+            await self._drop_connection()
+
+    async def __aenter__(self) -> EnclaveClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def attest(self) -> dict[str, Any]:
+        """`{"document": {...}, "signature": "0x…"}`; check it with `verify_attestation`."""
+        return await self.call("attest", {})
+
+    async def assess(self, request: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]:
+        """The signed assessment (fields of docs/protocol.md). Raises EnclaveRemoteError on a refusal."""
+        return await self.call("assess", {"request": request, "features": features})
+
+    async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.connected:
+            await self.connect()
+        request_id = next(self._ids)
+        frame = encode_frame({"id": request_id, "method": method, "params": params})
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            async with self._write_lock:
+                writer = self._writer
+                if writer is None:
+                    raise EnclaveError("enclave connection is closed")
+                try:
+                    writer.write(frame)
+                    await writer.drain()
+                except (ConnectionError, OSError) as exc:
+                    raise EnclaveError(f"enclave connection lost: {exc}") from None
+            try:
+                return await asyncio.wait_for(future, self.timeout)
+            except TimeoutError:
+                raise EnclaveError(f"enclave did not answer {method} within {self.timeout} s") from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def _listen(self, reader: asyncio.StreamReader) -> None:
+        error: EnclaveError = EnclaveError("enclave closed the connection")
+        try:
+            while True:
+                body = await read_frame(reader)
+                if body is None:
+                    break
+                message = decode_body(body)
+                reply_id = message.get("id")
+                if "error" in message:
+                    err = message["error"] if isinstance(message["error"], dict) else {}
+                    remote = EnclaveRemoteError(str(err.get("code", "internal")), str(err.get("message", "")))
+                    if reply_id is None:  # a framing error: the enclave closes the connection
+                        error = remote
+                        break
+                    self._resolve(reply_id, exc=remote)
+                elif isinstance(message.get("result"), dict):
+                    self._resolve(reply_id, result=message["result"])
+        except FrameError as exc:
+            error = EnclaveError(f"bad reply from the enclave ({exc.code}): {exc.message}")
+        except (ConnectionError, OSError) as exc:
+            error = EnclaveError(f"enclave connection lost: {exc}")
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    def _resolve(self, reply_id: Any, result: dict[str, Any] | None = None, exc: Exception | None = None) -> None:
+        future = self._pending.get(reply_id) if isinstance(reply_id, int) else None
+        if future is None or future.done():
+            return
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result or {})
+
+    async def _drop_connection(self) -> None:
+        listener, writer = self._listener, self._writer
+        self._listener = self._reader = self._writer = None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(EnclaveError("enclave client closed"))
+
+
+class EnclaveProcess:
+    """The enclave as a child process: `python -m node.enclave serve ...`.
+
+    The host passes the passphrase file's path only; the enclave reads it itself.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        passphrase_file: str | Path,
+        scoring_config: str | Path | None = None,
+        socket_path: str | Path | None = None,
+        new_key: bool = False,
+        log_path: str | Path | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.passphrase_file = Path(passphrase_file)
+        self.scoring_config = Path(scoring_config) if scoring_config is not None else None
+        self.socket_path = Path(socket_path) if socket_path is not None else _default_socket(self.data_dir)
+        self.new_key = new_key
+        self.log_path = Path(log_path) if log_path is not None else None
+        self.attestation: dict[str, Any] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stderr: collections.deque[str] = collections.deque(maxlen=40)
+        self._stderr_task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    def stderr_tail(self) -> str:
+        return "\n".join(self._stderr)
+
+    def client(self, timeout: float = DEFAULT_CALL_TIMEOUT_S) -> EnclaveClient:
+        return EnclaveClient(self.socket_path, timeout)
+
+    def command(self) -> list[str]:
+        cmd = [
+            sys.executable, "-m", "node.enclave", "serve",
+            "--socket", str(self.socket_path),
+            "--data-dir", str(self.data_dir),
+            "--passphrase-file", str(self.passphrase_file),
+            "--exit-with-stdin",
+        ]  # fmt: skip
+        if self.scoring_config is not None:
+            cmd += ["--scoring-config", str(self.scoring_config)]
+        if self.new_key:
+            cmd.append("--new-key")
+        if self.log_path is not None:
+            cmd += ["--log-file", str(self.log_path)]
+        return cmd
+
+    async def start(self, timeout: float = 30.0) -> dict[str, Any]:
+        """Spawn the enclave and wait until its socket answers `attest`; return the attestation.
+
+        Raises EnclaveError (with the process's stderr tail) if it exits or does not answer in time.
+        """
+        if self.running:
+            raise EnclaveError(f"enclave already running (pid {self.pid})")
+        # an enclave whose host died stops when its stdin closes: give it a moment before calling it a clash
+        clash_deadline = asyncio.get_running_loop().time() + min(timeout, 5.0)
+        while self.socket_path.exists() and await _answers(self.socket_path):
+            if asyncio.get_running_loop().time() > clash_deadline:
+                raise EnclaveError(f"another enclave is already serving on {self.socket_path}")
+            await asyncio.sleep(0.1)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+        self._stderr.clear()
+        self._proc = await asyncio.create_subprocess_exec(
+            *self.command(),
+            stdin=asyncio.subprocess.PIPE,  # never written: its closing tells the enclave the host is gone
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        assert self._proc.stderr is not None
+        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr(self._proc.stderr))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if self._proc.returncode is not None:
+                await self._finish_stderr()
+                tail = self.stderr_tail() or "(no output)"
+                raise EnclaveError(f"enclave exited with code {self._proc.returncode}: {tail}")
+            if self.socket_path.exists():
+                client = EnclaveClient(self.socket_path, timeout=5.0)
+                try:
+                    self.attestation = await client.attest()
+                    return self.attestation
+                except EnclaveError:
+                    pass
+                finally:
+                    await client.close()
+            if asyncio.get_running_loop().time() > deadline:
+                await self.stop()
+                raise EnclaveError(f"enclave did not answer within {timeout} s: {self.stderr_tail() or '(no output)'}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._proc.wait(), 0.05)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM, wait up to `timeout`, then SIGKILL. Idempotent."""
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), timeout)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+        await self._finish_stderr()
+
+    async def __aenter__(self) -> EnclaveProcess:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            self._stderr.append(line.decode("utf-8", "replace").rstrip())
+
+    async def _finish_stderr(self) -> None:
+        task = self._stderr_task
+        if task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, 2.0)
+
+
+async def _answers(socket_path: Path) -> bool:
+    try:
+        _, writer = await asyncio.open_unix_connection(str(socket_path))
+    except OSError:
+        return False
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+    return True
+
+
+def _default_socket(data_dir: Path) -> Path:
+    candidate = data_dir / "enclave.sock"
+    if len(os.fsencode(candidate.absolute())) <= MAX_UNIX_PATH:
+        return candidate
+    return Path(tempfile.mkdtemp(prefix="aura-enclave-")) / "enclave.sock"

@@ -1,0 +1,73 @@
+"""The enclave measurement: sha256 over the code, model artefacts and scoring config it runs with.
+
+Parts, each `[path, sha256 hex]`, sorted by path:
+- every `node/enclave/**/*.py` and `node/scoring/**/*.py` (paths relative to the project root),
+- every file under `node/scoring/models/` (model artefacts), if that folder exists,
+- `scoring_config`: the sha256 of the scoring config's canonical JSON (sorted keys, no spaces, ASCII),
+  whichever file it was loaded from.
+
+measurement = sha256(canonical JSON of {"parts": parts, "version": 1}). `measurement_of(parts)` recomputes
+it, so anyone holding an attestation document can check its parts against its measurement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from node.scoring.config import LoadedConfig, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MEASUREMENT_VERSION = 1
+SCORING_CONFIG_PART = "scoring_config"
+CODE_DIRS = ("node/enclave", "node/scoring")
+MODELS_DIR = "node/scoring/models"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    digest: bytes
+    parts: tuple[tuple[str, str], ...]
+
+    @property
+    def hex(self) -> str:
+        return "0x" + self.digest.hex()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"measurement": self.hex, "parts": [list(p) for p in self.parts]}
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def measurement_of(parts: Iterable[tuple[str, str] | list[str]]) -> bytes:
+    listing = sorted([str(path), str(digest)] for path, digest in parts)
+    body = json.dumps(
+        {"parts": listing, "version": MEASUREMENT_VERSION}, sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    )
+    return hashlib.sha256(body.encode()).digest()
+
+
+def code_parts(root: Path = PROJECT_ROOT) -> list[tuple[str, str]]:
+    files: set[Path] = set()
+    for folder in CODE_DIRS:
+        files.update(p for p in (root / folder).rglob("*.py") if p.is_file())
+    models = root / MODELS_DIR
+    if models.is_dir():
+        files.update(p for p in models.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [(p.relative_to(root).as_posix(), _sha256_file(p)) for p in files]
+
+
+def measure_loaded(config: LoadedConfig, root: Path = PROJECT_ROOT) -> Measurement:
+    """The measurement for an already loaded scoring config (the enclave measures what it will run)."""
+    parts = sorted(code_parts(root) + [(SCORING_CONFIG_PART, config.sha256)])
+    return Measurement(digest=measurement_of(parts), parts=tuple(parts))
+
+
+def measure(scoring_config_path: str | Path | None = None) -> Measurement:
+    """Measure this checkout with the given scoring config (the packaged scorecard.json when None)."""
+    return measure_loaded(load_config(scoring_config_path))

@@ -1,0 +1,139 @@
+"""Strict validation of `assess` params (docs/protocol.md). Anything unexpected is an InvalidParams."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from node.enclave.evm import parse_address
+from node.scoring.scorecard import WalletFeatures
+
+SUPPORTED_FAMILIES = ("evm",)
+MAX_SAFE_INT = (1 << 53) - 1  # chain ids travel as JSON numbers (typed_data): keep them exact in JS too
+MAX_UINT64 = (1 << 64) - 1
+MAX_TIMESTAMP = (1 << 40) - 1  # year 36812: far enough, and timestamp + ttl stays a uint64
+MAX_BLOCK = (1 << 63) - 1
+MAX_COUNT = 10**12
+MAX_FEE = (1 << 96) - 1
+MAX_WEI = (1 << 256) - 1
+
+REQUEST_KEYS = ("family", "chain_id", "contract", "request_id", "requester", "subject", "fee", "expires_at")
+FEATURE_KEYS = ("as_of_block", "as_of_timestamp", "tx_count", "balance_wei", "first_seen_timestamp")
+OPTIONAL_FEATURE_KEYS = ("counterparties", "protocols", "tokens")
+
+_BYTES32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_DECIMAL_RE = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+class InvalidParams(ValueError):
+    """A param is missing, unknown, of the wrong type or out of range; the message names it."""
+
+
+@dataclass(frozen=True)
+class EvmRequest:
+    chain_id: int
+    contract: bytes
+    request_id: bytes
+    requester: bytes
+    subject: bytes
+    fee: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class AssessParams:
+    request: EvmRequest
+    as_of_block: int
+    features: WalletFeatures
+
+
+def _object(value: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidParams(f"{where}: must be an object")
+    unknown = sorted(set(value) - set(required) - set(optional))
+    if unknown:
+        raise InvalidParams(f"{where}: unknown key(s) {', '.join(unknown)}")
+    missing = [k for k in required if k not in value]
+    if missing:
+        raise InvalidParams(f"{where}: missing key(s) {', '.join(missing)}")
+    return value
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParams(f"{where}: must be an integer")
+    if not low <= value <= high:
+        raise InvalidParams(f"{where}: must be between {low} and {high}")
+    return value
+
+
+def _decimal(value: Any, where: str, high: int) -> int:
+    if not isinstance(value, str) or not _DECIMAL_RE.match(value) or len(value) > 80:
+        raise InvalidParams(f"{where}: must be a decimal string of a non-negative integer (no sign, no leading zeros)")
+    number = int(value)
+    if number > high:
+        raise InvalidParams(f"{where}: must be at most {high}")
+    return number
+
+
+def _address(value: Any, where: str) -> bytes:
+    try:
+        return parse_address(value)
+    except ValueError as exc:
+        raise InvalidParams(f"{where}: {exc}") from None
+
+
+def _bytes32(value: Any, where: str) -> bytes:
+    if not isinstance(value, str) or not _BYTES32_RE.match(value):
+        raise InvalidParams(f"{where}: must be 0x followed by 64 hex digits")
+    return bytes.fromhex(value[2:])
+
+
+def parse_request(value: Any) -> EvmRequest:
+    if isinstance(value, dict) and "family" in value:
+        family = value["family"]
+        if not isinstance(family, str):
+            raise InvalidParams("request.family: must be a string")
+        if family not in SUPPORTED_FAMILIES:
+            raise InvalidParams(f"request.family: unsupported family {family[:32]!r} (supported: evm)")
+    req = _object(value, "request", REQUEST_KEYS)
+    return EvmRequest(
+        chain_id=_int(req["chain_id"], "request.chain_id", 1, MAX_SAFE_INT),
+        contract=_address(req["contract"], "request.contract"),
+        request_id=_bytes32(req["request_id"], "request.request_id"),
+        requester=_address(req["requester"], "request.requester"),
+        subject=_address(req["subject"], "request.subject"),
+        fee=_decimal(req["fee"], "request.fee", MAX_FEE),
+        expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_UINT64),
+    )
+
+
+def parse_features(value: Any) -> tuple[int, WalletFeatures]:
+    """(as_of_block, features)."""
+    feat = _object(value, "features", FEATURE_KEYS, OPTIONAL_FEATURE_KEYS)
+    as_of_block = _int(feat["as_of_block"], "features.as_of_block", 0, MAX_BLOCK)
+    as_of = _int(feat["as_of_timestamp"], "features.as_of_timestamp", 1, MAX_TIMESTAMP)
+    first_seen = feat["first_seen_timestamp"]
+    if first_seen is not None:
+        first_seen = _int(first_seen, "features.first_seen_timestamp", 0, MAX_TIMESTAMP)
+        if first_seen > as_of:
+            raise InvalidParams("features.first_seen_timestamp: must not be after features.as_of_timestamp")
+    optional = {
+        key: _int(feat[key], f"features.{key}", 0, MAX_COUNT) if feat.get(key) is not None else None
+        for key in OPTIONAL_FEATURE_KEYS
+    }
+    return as_of_block, WalletFeatures(
+        as_of_timestamp=as_of,
+        tx_count=_int(feat["tx_count"], "features.tx_count", 0, MAX_COUNT),
+        balance_wei=_decimal(feat["balance_wei"], "features.balance_wei", MAX_WEI),
+        first_seen_timestamp=first_seen,
+        **optional,
+    )
+
+
+def parse_assess(params: Any) -> AssessParams:
+    body = _object(params, "params", ("request", "features"))
+    request = parse_request(body["request"])
+    as_of_block, features = parse_features(body["features"])
+    return AssessParams(request=request, as_of_block=as_of_block, features=features)

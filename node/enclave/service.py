@@ -1,0 +1,100 @@
+"""The enclave's two calls, `attest` and `assess`, independent of any transport."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from node.enclave import eip712
+from node.enclave.attestation import build_document, sign_document
+from node.enclave.commitment import blinding, score_commitment
+from node.enclave.keys import EnclaveKey
+from node.enclave.measurement import Measurement
+from node.enclave.params import AssessParams, parse_assess
+from node.scoring.config import ScoringConfig
+from node.scoring.scorecard import assess as score_wallet
+
+Clock = Callable[[], int]
+
+
+def system_clock() -> int:
+    return int(time.time())
+
+
+class ClockSkew(ValueError):
+    """The features' as_of_timestamp is too far from the enclave's clock."""
+
+
+class EnclaveService:
+    """Holds the key, the measurement and the scorecard it measured; computes and signs assessments."""
+
+    def __init__(self, key: EnclaveKey, measurement: Measurement, config: ScoringConfig, clock: Clock = system_clock):
+        self._key = key
+        self._measurement = measurement
+        self._config = config
+        self._clock = clock
+        self._attestation = sign_document(build_document(key.public_key, measurement), key.sign_digest)
+
+    @property
+    def signer(self) -> str:
+        return self._key.address
+
+    @property
+    def measurement(self) -> Measurement:
+        return self._measurement
+
+    def attest(self) -> dict[str, Any]:
+        return self._attestation
+
+    def assess(self, raw_params: Any) -> dict[str, Any]:
+        """Validate (InvalidParams), check the clock (ClockSkew), score, commit, sign."""
+        return self.assess_parsed(parse_assess(raw_params))
+
+    def assess_parsed(self, params: AssessParams) -> dict[str, Any]:
+        features = params.features
+        now = self._clock()
+        skew = self._config.max_clock_skew_s
+        if abs(features.as_of_timestamp - now) > skew:
+            raise ClockSkew(
+                f"features.as_of_timestamp {features.as_of_timestamp} is {features.as_of_timestamp - now:+d} s "
+                f"from the enclave clock {now} (allowed: {skew} s)"
+            )
+        result = score_wallet(features, self._config)
+        request = params.request
+        commitment = score_commitment(
+            request.request_id, result.score, blinding(self._key.commitment_secret, request.request_id)
+        )
+        timestamp = features.as_of_timestamp
+        assessment = eip712.Assessment(
+            request_id=request.request_id,
+            subject=request.subject,
+            score=result.score,
+            tier=result.tier,
+            pd_bps=result.pd_bps,
+            flags=int(result.flags),
+            measurement=self._measurement.digest,
+            commitment=commitment,
+            timestamp=timestamp,
+            expiry=timestamp + self._config.assessment_ttl_s,
+        )
+        domain = eip712.Domain(request.chain_id, request.contract)
+        digest = eip712.digest(domain, assessment)
+        signature = self._key.sign_digest(digest)
+        return {
+            "score": result.score,
+            "tier": result.tier,
+            "pd_bps": result.pd_bps,
+            "flags": int(result.flags),
+            "dimensions": dict(result.dimensions),
+            "measurement": self._measurement.hex,
+            "commitment": "0x" + commitment.hex(),
+            "timestamp": assessment.timestamp,
+            "expiry": assessment.expiry,
+            "signer": self._key.address,
+            "digest": "0x" + digest.hex(),
+            "signature": "0x" + signature.hex(),
+            "typed_data": eip712.typed_data(domain, assessment),
+        }
+
+
+__all__ = ["ClockSkew", "EnclaveService", "system_clock"]

@@ -1,0 +1,186 @@
+"""Fixtures for the enclave tests: a sealed test key (cheap scrypt), a served enclave process, raw frames."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from node.enclave.keys import EnclaveKey
+from node.enclave.measurement import PROJECT_ROOT, measure
+from node.enclave.sealing import ScryptParams, seal, sealed_path, write_sealed
+
+TEST_SCRYPT = ScryptParams(n=1 << 10)
+PASSPHRASE = b"correct horse battery staple"
+CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+REQUESTER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+DAY = 86_400
+
+
+@dataclass
+class Env:
+    root: Path
+    data_dir: Path
+    passphrase_file: Path
+    key: EnclaveKey
+    socket: Path
+    log: Path
+
+    @property
+    def secret_hex(self) -> str:
+        return self.key.secret_bytes().hex()
+
+
+def short_tmpdir() -> Path:
+    """Unix socket paths are limited to ~107 bytes: pytest's tmp_path can be longer."""
+    return Path(tempfile.mkdtemp(prefix="aura-t-", dir="/tmp"))
+
+
+def make_env(scoring_config: Path | None = None) -> Env:
+    root = short_tmpdir()
+    passphrase_file = root / "passphrase"
+    passphrase_file.write_bytes(PASSPHRASE + b"\n")
+    os.chmod(passphrase_file, 0o600)
+    key = EnclaveKey.generate()
+    data_dir = root / "data"
+    write_sealed(sealed_path(data_dir), seal(key, PASSPHRASE, measure(scoring_config).digest, TEST_SCRYPT))
+    return Env(root, data_dir, passphrase_file, key, root / "e.sock", root / "enclave.log")
+
+
+@pytest.fixture
+def env() -> Iterator[Env]:
+    e = make_env()
+    yield e
+    shutil.rmtree(e.root, ignore_errors=True)
+
+
+def request(now: int, **overrides: Any) -> dict[str, Any]:
+    base = {
+        "family": "evm",
+        "chain_id": 31337,
+        "contract": CONTRACT,
+        "request_id": "0x" + "ab" * 32,
+        "requester": REQUESTER,
+        "subject": SUBJECT,
+        "fee": "1000000000000000",
+        "expires_at": now + 3600,
+    }
+    base.update(overrides)
+    return base
+
+
+def features(now: int, **overrides: Any) -> dict[str, Any]:
+    base = {
+        "as_of_block": 123,
+        "as_of_timestamp": now,
+        "tx_count": 40,
+        "balance_wei": "1500000000000000000",
+        "first_seen_timestamp": now - 500 * DAY,
+    }
+    base.update(overrides)
+    return base
+
+
+def serve_command(env: Env, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "node.enclave", "serve",
+        "--socket", str(env.socket), "--data-dir", str(env.data_dir),
+        "--passphrase-file", str(env.passphrase_file), "--log-file", str(env.log), *extra,
+    ]  # fmt: skip
+
+
+def wait_for_socket(proc: subprocess.Popen, path: Path, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"enclave exited: {proc.stderr.read() if proc.stderr else ''}")
+        if path.exists():
+            try:
+                with connect(path) as s:
+                    send_frame(s, {"id": 0, "method": "attest"})
+                    if recv_frame(s) is not None:
+                        return
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise TimeoutError("enclave did not come up")
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[Env, subprocess.Popen]]:
+    """One enclave process for a whole test module (raw-socket tests)."""
+    e = make_env()
+    proc = subprocess.Popen(serve_command(e), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_socket(proc, e.socket)
+        yield e, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(e.root, ignore_errors=True)
+
+
+# --- raw frames -----------------------------------------------------------------------------------
+
+
+def connect(path: Path) -> socket.socket:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(str(path))
+    return s
+
+
+def frame(body: bytes, version: int = 1, length: int | None = None) -> bytes:
+    return struct.pack(">BI", version, len(body) if length is None else length) + body
+
+
+def send_frame(s: socket.socket, message: dict[str, Any] | bytes, version: int = 1) -> None:
+    body = message if isinstance(message, bytes) else json.dumps(message).encode()
+    s.sendall(frame(body, version))
+
+
+def recv_exact(s: socket.socket, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def recv_raw(s: socket.socket) -> bytes | None:
+    header = recv_exact(s, 5)
+    if header is None:
+        return None
+    version, length = struct.unpack(">BI", header)
+    assert version == 1
+    return recv_exact(s, length)
+
+
+def recv_frame(s: socket.socket) -> dict[str, Any] | None:
+    body = recv_raw(s)
+    return None if body is None else json.loads(body)
+
+
+def is_closed(s: socket.socket) -> bool:
+    try:
+        return s.recv(1) == b""
+    except ConnectionResetError:
+        return True

@@ -1,0 +1,123 @@
+"""Write tests/vectors/evm.json: one EIP-712 Assessment signed by a fixed (public, test-only) key.
+
+Run from the project root: `.venv/bin/python tests/vectors/make_evm_vector.py`. The bytes come from the
+enclave's own signing code (node/enclave); eth_account cross-checks digest, signer and signature before
+anything is written. Consumers: tests/unit/enclave/test_vector.py and the contract tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from eth_abi import encode as abi_encode  # noqa: E402
+from eth_account import Account  # noqa: E402
+from eth_account.messages import encode_typed_data  # noqa: E402
+
+from node.enclave import eip712  # noqa: E402
+from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding, score_commitment  # noqa: E402
+from node.enclave.evm import keccak256, parse_address  # noqa: E402
+from node.enclave.keys import EnclaveKey  # noqa: E402
+
+OUT = Path(__file__).with_name("evm.json")
+
+PRIVATE_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+CHAIN_ID = 31337
+CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+REQUESTER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+NONCE = 0
+FEE = 0
+EXPIRES_AT = 1_700_003_600
+SCORE, TIER, PD_BPS, FLAGS = 742, 1, 350, 8  # flags 8 = LIMITED_DATA (node/scoring/flags.py)
+TIMESTAMP, EXPIRY = 1_700_000_000, 1_700_000_600
+MEASUREMENT = hashlib.sha256(b"aura test measurement").digest()
+
+
+def hx(raw: bytes) -> str:
+    return "0x" + raw.hex()
+
+
+def build() -> dict:
+    key = EnclaveKey(bytes.fromhex(PRIVATE_KEY[2:]))
+    request_id = keccak256(
+        abi_encode(["uint256", "address", "address", "uint256"], [CHAIN_ID, CONTRACT, REQUESTER, NONCE])
+    )
+    blind = blinding(key.commitment_secret, request_id)
+    commitment = score_commitment(request_id, SCORE, blind)
+    domain = eip712.Domain(CHAIN_ID, parse_address(CONTRACT))
+    assessment = eip712.Assessment(
+        request_id=request_id,
+        subject=parse_address(SUBJECT),
+        score=SCORE,
+        tier=TIER,
+        pd_bps=PD_BPS,
+        flags=FLAGS,
+        measurement=MEASUREMENT,
+        commitment=commitment,
+        timestamp=TIMESTAMP,
+        expiry=EXPIRY,
+    )
+    digest = eip712.digest(domain, assessment)
+    signature = key.sign_digest(digest)
+    typed = eip712.typed_data(domain, assessment)
+
+    # Independent cross-check before writing anything.
+    signable = encode_typed_data(full_message=typed)
+    assert Account.recover_message(signable, signature=signature) == key.address
+    assert Account.sign_message(signable, PRIVATE_KEY).signature == signature
+    assert Account.from_key(PRIVATE_KEY).address == key.address
+
+    return {
+        "description": "EIP-712 Assessment of docs/protocol.md signed by a fixed public test key. "
+        "Never use this key for anything else.",
+        "private_key": PRIVATE_KEY,
+        "signer": key.address,
+        "public_key": hx(key.public_key),
+        "chain_id": CHAIN_ID,
+        "verifying_contract": CONTRACT,
+        "request": {
+            "id": hx(request_id),
+            "nonce": NONCE,
+            "requester": REQUESTER,
+            "subject": SUBJECT,
+            "fee": str(FEE),
+            "expires_at": EXPIRES_AT,
+        },
+        "request_commitment": hx(
+            keccak256(abi_encode(["address", "address", "uint96", "uint64"], [REQUESTER, SUBJECT, FEE, EXPIRES_AT]))
+        ),
+        "assessment": {
+            "score": SCORE,
+            "tier": TIER,
+            "pd_bps": PD_BPS,
+            "flags": FLAGS,
+            "measurement": hx(MEASUREMENT),
+            "commitment": hx(commitment),
+            "timestamp": TIMESTAMP,
+            "expiry": EXPIRY,
+        },
+        "commitment_secret_label": COMMITMENT_SECRET_LABEL.decode(),
+        "commitment_secret": hx(key.commitment_secret),
+        "blinding": hx(blind),
+        "type_hash": hx(eip712.ASSESSMENT_TYPEHASH),
+        "domain_separator": hx(domain.separator()),
+        "struct_hash": hx(assessment.struct_hash()),
+        "typed_data": typed,
+        "digest": hx(digest),
+        "signature": hx(signature),
+    }
+
+
+def main() -> None:
+    OUT.write_text(json.dumps(build(), indent=2) + "\n")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
