@@ -13,8 +13,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+# npm ci refuses this lock file: npm 11 records the other platforms' optional anvil binaries without a
+# version. `npm install` honours the same lock file and leaves it unchanged.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: $(VENV)/.installed node_modules/.installed
