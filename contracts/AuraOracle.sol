@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IAuraConsumer} from "./IAuraConsumer.sol";
+
+/// @title AuraOracle
+/// @notice Takes credit-assessment requests and accepts answers signed (EIP-712) by registered enclave
+///         signers. Wire formats: docs/protocol.md.
+/// @dev Per pending request only a commitment to its fields is stored; `fulfil` and `cancel` take the
+///      fields back from calldata. A settled request's slot holds a sentinel, so unknown, fulfilled and
+///      cancelled requests stay distinguishable. State is always written before any external call.
+contract AuraOracle {
+    struct Request {
+        bytes32 id;
+        address requester;
+        address subject;
+        uint96 fee;
+        uint64 expiresAt;
+    }
+
+    struct Assessment {
+        uint16 score;
+        uint8 tier;
+        uint16 pdBps;
+        uint32 flags;
+        bytes32 measurement;
+        bytes32 commitment;
+        uint64 timestamp;
+        uint64 expiry;
+    }
+
+    /// @notice The latest assessment of a subject as `latestAssessment` returns it.
+    struct AssessmentRecord {
+        bool exists;
+        uint16 score;
+        uint8 tier;
+        uint16 pdBps;
+        uint32 flags;
+        uint64 timestamp;
+        uint64 expiry;
+        address signer;
+        bytes32 measurement;
+        bytes32 commitment;
+    }
+
+    /// @notice A registered enclave signer. Revoked signers stay in the registry; an address is registered
+    ///         at most once, so `index` and `measurement` never change.
+    struct SignerInfo {
+        uint32 index;
+        bool active;
+        uint64 registeredAt;
+        uint64 revokedAt;
+        bytes32 measurement;
+    }
+
+    enum RequestStatus {
+        None,
+        Pending,
+        Fulfilled,
+        Cancelled
+    }
+
+    /// @dev One slot: everything of the latest assessment but its commitment.
+    struct PackedAssessment {
+        uint16 score;
+        uint8 tier;
+        uint16 pdBps;
+        uint32 flags;
+        uint64 timestamp;
+        uint64 expiry;
+        uint32 signerIndex;
+    }
+
+    struct StoredAssessment {
+        PackedAssessment packed;
+        bytes32 commitment;
+    }
+
+    bytes32 public constant ASSESSMENT_TYPEHASH = keccak256(
+        "Assessment(bytes32 requestId,address subject,uint16 score,uint8 tier,uint16 pdBps,uint32 flags,"
+        "bytes32 measurement,bytes32 commitment,uint64 timestamp,uint64 expiry)"
+    );
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant NAME_HASH = keccak256("AuraOracle");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+
+    uint256 public constant MAX_PARAMS_LENGTH = 1024;
+    uint16 public constant MAX_SCORE = 1000;
+    uint8 public constant MAX_TIER = 2;
+    uint16 public constant MAX_PD_BPS = 10_000;
+    uint64 public constant MAX_REQUEST_TTL = 30 days;
+    uint32 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
+    /// @notice Gas a callback needs on top of `callbackGasLimit` and its 1/64 share: the CALL itself
+    ///         (a cold account included) and what follows it (the event, the fee transfer).
+    uint256 public constant CALLBACK_GAS_OVERHEAD = 20_000;
+
+    bytes32 private constant FULFILLED = bytes32(uint256(1));
+    bytes32 private constant CANCELLED = bytes32(uint256(2));
+    uint256 private constant SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+
+    uint256 private immutable _cachedChainId;
+    address private immutable _cachedThis;
+    bytes32 private immutable _cachedDomainSeparator;
+
+    // Slot 0: what requestAssessment and fulfil read, packed together.
+    uint96 public fee;
+    uint64 public requestTtl;
+    uint32 public callbackGasLimit;
+    uint32 public signerCount;
+    // Slot 1.
+    address public owner;
+
+    mapping(address requester => uint256) public nonces;
+    mapping(bytes32 requestId => bytes32) private _requests;
+    mapping(address subject => StoredAssessment) private _latest;
+    mapping(address signer => SignerInfo) private _signers;
+    mapping(uint32 index => address) private _signerAt;
+    /// @dev keccak256(abi.encode(signer, measurement)) -> the signer's index while it is active: what
+    ///      `fulfil` checks, in one storage read. `_signers` tells the reason when this misses.
+    mapping(bytes32 signerKey => uint32) private _activeSignerIndex;
+
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+    event FeeSet(uint96 fee);
+    event RequestTtlSet(uint64 requestTtl);
+    event CallbackGasLimitSet(uint32 callbackGasLimit);
+    event SignerRegistered(address indexed signer, uint32 indexed index, bytes32 measurement);
+    event SignerRevoked(address indexed signer, uint32 indexed index);
+
+    event AssessmentRequested(
+        bytes32 indexed requestId,
+        address indexed requester,
+        address indexed subject,
+        uint96 fee,
+        uint64 expiresAt,
+        bytes params
+    );
+    event AssessmentFulfilled(
+        bytes32 indexed requestId,
+        address indexed subject,
+        address indexed transmitter,
+        uint16 score,
+        uint8 tier,
+        uint16 pdBps,
+        uint32 flags,
+        address signer,
+        bool callbackSucceeded
+    );
+    event FulfilmentSkipped(bytes32 indexed requestId, bytes4 reason);
+    event AssessmentCancelled(bytes32 indexed requestId);
+
+    error NotOwner();
+    error ZeroAddress();
+    error ZeroMeasurement();
+    error InvalidRequestTtl(uint64 requestTtl);
+    error InvalidCallbackGasLimit(uint32 callbackGasLimit);
+    error SignerAlreadyRegistered(address signer);
+    error SignerNotActive(address signer);
+
+    error InsufficientFee(uint256 sent, uint256 required);
+    error FeeTooLarge(uint256 sent);
+    error ZeroSubject();
+    error ParamsTooLong(uint256 length, uint256 maxLength);
+
+    error UnknownRequest(bytes32 requestId);
+    error RequestMismatch(bytes32 requestId);
+    error AlreadyFulfilled(bytes32 requestId);
+    error RequestCancelled(bytes32 requestId);
+    error RequestExpired(bytes32 requestId, uint64 expiresAt);
+    error ScoreOutOfRange(uint16 score);
+    error TierOutOfRange(uint8 tier);
+    error PdOutOfRange(uint16 pdBps);
+    error AssessmentFromFuture(uint64 timestamp);
+    error AssessmentExpired(uint64 expiry);
+    error InvalidSignatureLength(uint256 length);
+    error InvalidSignatureV(uint8 v);
+    error InvalidSignatureS(bytes32 s);
+    error InvalidSignature();
+    error UnknownSigner(address signer);
+    error RevokedSigner(address signer);
+    error MeasurementMismatch(bytes32 registered, bytes32 signed);
+    error InsufficientGas();
+    error LengthMismatch(uint256 requests, uint256 assessments, uint256 signatures);
+
+    error NotRequester(address caller);
+    error NotExpired(uint64 expiresAt);
+    error TransferFailed(address to, uint256 amount);
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner();
+        _;
+    }
+
+    constructor(uint96 fee_, uint64 requestTtl_, uint32 callbackGasLimit_) {
+        _cachedChainId = block.chainid;
+        _cachedThis = address(this);
+        _cachedDomainSeparator = _buildDomainSeparator();
+        owner = msg.sender;
+        emit OwnershipTransferred(address(0), msg.sender);
+        _setFee(fee_);
+        _setRequestTtl(requestTtl_);
+        _setCallbackGasLimit(callbackGasLimit_);
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    function transferOwnership(address newOwner) external onlyOwner {
+        if (newOwner == address(0)) revert ZeroAddress();
+        emit OwnershipTransferred(owner, newOwner);
+        owner = newOwner;
+    }
+
+    function setFee(uint96 fee_) external onlyOwner {
+        _setFee(fee_);
+    }
+
+    function setRequestTtl(uint64 requestTtl_) external onlyOwner {
+        _setRequestTtl(requestTtl_);
+    }
+
+    /// @notice Zero turns callbacks off.
+    function setCallbackGasLimit(uint32 callbackGasLimit_) external onlyOwner {
+        _setCallbackGasLimit(callbackGasLimit_);
+    }
+
+    function registerSigner(address signer, bytes32 measurement) external onlyOwner {
+        if (signer == address(0)) revert ZeroAddress();
+        if (measurement == bytes32(0)) revert ZeroMeasurement();
+        if (_signers[signer].index != 0) revert SignerAlreadyRegistered(signer);
+        uint32 index = ++signerCount;
+        _signers[signer] = SignerInfo({
+            index: index, active: true, registeredAt: uint64(block.timestamp), revokedAt: 0, measurement: measurement
+        });
+        _signerAt[index] = signer;
+        _activeSignerIndex[_signerKey(signer, measurement)] = index;
+        emit SignerRegistered(signer, index, measurement);
+    }
+
+    function revokeSigner(address signer) external onlyOwner {
+        SignerInfo storage info = _signers[signer];
+        if (!info.active) revert SignerNotActive(signer);
+        info.active = false;
+        info.revokedAt = uint64(block.timestamp);
+        delete _activeSignerIndex[_signerKey(signer, info.measurement)];
+        emit SignerRevoked(signer, info.index);
+    }
+
+    function _setFee(uint96 fee_) private {
+        fee = fee_;
+        emit FeeSet(fee_);
+    }
+
+    function _setRequestTtl(uint64 requestTtl_) private {
+        if (requestTtl_ == 0 || requestTtl_ > MAX_REQUEST_TTL) revert InvalidRequestTtl(requestTtl_);
+        requestTtl = requestTtl_;
+        emit RequestTtlSet(requestTtl_);
+    }
+
+    function _setCallbackGasLimit(uint32 callbackGasLimit_) private {
+        if (callbackGasLimit_ > MAX_CALLBACK_GAS_LIMIT) revert InvalidCallbackGasLimit(callbackGasLimit_);
+        callbackGasLimit = callbackGasLimit_;
+        emit CallbackGasLimitSet(callbackGasLimit_);
+    }
+
+    // --------------------------------------------------------------- requests
+
+    /// @notice Ask for an assessment of `subject`. All of `msg.value` is the request's fee: it goes to the
+    ///         transmitter that fulfils the request, or back to the requester on `cancel`.
+    function requestAssessment(address subject, bytes calldata params)
+        external
+        payable
+        returns (bytes32 requestId)
+    {
+        uint256 required = fee;
+        if (msg.value < required) revert InsufficientFee(msg.value, required);
+        if (msg.value > type(uint96).max) revert FeeTooLarge(msg.value);
+        if (subject == address(0)) revert ZeroSubject();
+        if (params.length > MAX_PARAMS_LENGTH) revert ParamsTooLong(params.length, MAX_PARAMS_LENGTH);
+        uint256 nonce = nonces[msg.sender]++;
+        requestId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce));
+        uint64 expiresAt = uint64(block.timestamp) + requestTtl;
+        _requests[requestId] = _commitment(msg.sender, subject, uint96(msg.value), expiresAt);
+        emit AssessmentRequested(requestId, msg.sender, subject, uint96(msg.value), expiresAt, params);
+    }
+
+    /// @notice Store a signed assessment, pay the request's fee to the caller and call the requester back.
+    function fulfil(Request calldata req, Assessment calldata a, bytes calldata signature) external {
+        (bytes memory err, address signer, uint32 signerIndex) = _validate(req, a, signature);
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+        _settle(req, a, signer, signerIndex);
+        if (req.fee != 0) _pay(msg.sender, req.fee);
+    }
+
+    /// @notice Fulfil many requests. An item that fails validation is skipped with `FulfilmentSkipped`
+    ///         (carrying the selector of the error `fulfil` would raise); only `InsufficientGas` (or running
+    ///         out of gas) reverts the batch. The fees of the fulfilled items are paid once, at the end.
+    function fulfilBatch(Request[] calldata reqs, Assessment[] calldata assessments, bytes[] calldata signatures)
+        external
+    {
+        uint256 n = reqs.length;
+        if (assessments.length != n || signatures.length != n) {
+            revert LengthMismatch(n, assessments.length, signatures.length);
+        }
+        uint256 total;
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
+        }
+        for (uint256 i; i < n; ++i) {
+            Request calldata req = reqs[i];
+            (bytes memory err, address signer, uint32 signerIndex) = _validate(req, assessments[i], signatures[i]);
+            if (err.length != 0) {
+                emit FulfilmentSkipped(req.id, bytes4(err));
+            } else {
+                _settle(req, assessments[i], signer, signerIndex);
+                total += req.fee;
+            }
+            // Nothing an item allocates outlives it: reuse its memory so a long batch stays linear in gas.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+        }
+        if (total != 0) _pay(msg.sender, total);
+    }
+
+    /// @notice Take back the fee of a request nobody fulfilled before it expired.
+    function cancel(Request calldata req) external {
+        bytes memory err = _checkRequest(req);
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+        if (msg.sender != req.requester) revert NotRequester(msg.sender);
+        if (block.timestamp <= req.expiresAt) revert NotExpired(req.expiresAt);
+        _requests[req.id] = CANCELLED;
+        emit AssessmentCancelled(req.id);
+        if (req.fee != 0) _pay(msg.sender, req.fee);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function latestAssessment(address subject) external view returns (AssessmentRecord memory record) {
+        StoredAssessment storage s = _latest[subject];
+        PackedAssessment memory p = s.packed;
+        if (p.signerIndex == 0) return record;
+        address signer = _signerAt[p.signerIndex];
+        record = AssessmentRecord({
+            exists: true,
+            score: p.score,
+            tier: p.tier,
+            pdBps: p.pdBps,
+            flags: p.flags,
+            timestamp: p.timestamp,
+            expiry: p.expiry,
+            signer: signer,
+            measurement: _signers[signer].measurement,
+            commitment: s.commitment
+        });
+    }
+
+    /// @notice Whether `subject` has an assessment whose features are at most `maxAge` seconds old.
+    function isFresh(address subject, uint64 maxAge) external view returns (bool) {
+        PackedAssessment storage p = _latest[subject].packed;
+        return p.signerIndex != 0 && block.timestamp - p.timestamp <= maxAge;
+    }
+
+    function requestStatus(bytes32 requestId) external view returns (RequestStatus) {
+        bytes32 stored = _requests[requestId];
+        if (stored == bytes32(0)) return RequestStatus.None;
+        if (stored == FULFILLED) return RequestStatus.Fulfilled;
+        if (stored == CANCELLED) return RequestStatus.Cancelled;
+        return RequestStatus.Pending;
+    }
+
+    function signers(address signer) external view returns (SignerInfo memory) {
+        return _signers[signer];
+    }
+
+    /// @notice The signer registered `index`-th (1-based); zero when none.
+    function signerAt(uint32 index) external view returns (address) {
+        return _signerAt[index];
+    }
+
+    function domainSeparator() public view returns (bytes32) {
+        if (block.chainid == _cachedChainId && address(this) == _cachedThis) return _cachedDomainSeparator;
+        return _buildDomainSeparator();
+    }
+
+    /// @notice The EIP-712 digest the enclave signs for `a` answering `req`.
+    function assessmentDigest(Request calldata req, Assessment calldata a) external view returns (bytes32) {
+        return _digest(req, a);
+    }
+
+    // --------------------------------------------------------------- internal
+
+    function _commitment(address requester, address subject, uint96 fee_, uint64 expiresAt)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(requester, subject, fee_, expiresAt));
+    }
+
+    function _buildDomainSeparator() private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+    }
+
+    function _digest(Request calldata req, Assessment calldata a) private view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                ASSESSMENT_TYPEHASH,
+                req.id,
+                req.subject,
+                a.score,
+                a.tier,
+                a.pdBps,
+                a.flags,
+                a.measurement,
+                a.commitment,
+                a.timestamp,
+                a.expiry
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
+    }
+
+    /// @dev The request is pending and `req` carries its committed fields; else the error to raise.
+    function _checkRequest(Request calldata req) private view returns (bytes memory) {
+        bytes32 stored = _requests[req.id];
+        if (stored == bytes32(0)) return abi.encodeWithSelector(UnknownRequest.selector, req.id);
+        if (stored == FULFILLED) return abi.encodeWithSelector(AlreadyFulfilled.selector, req.id);
+        if (stored == CANCELLED) return abi.encodeWithSelector(RequestCancelled.selector, req.id);
+        if (stored != _commitment(req.requester, req.subject, req.fee, req.expiresAt)) {
+            return abi.encodeWithSelector(RequestMismatch.selector, req.id);
+        }
+        return "";
+    }
+
+    /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid.
+    function _validate(Request calldata req, Assessment calldata a, bytes calldata signature)
+        private
+        view
+        returns (bytes memory err, address signer, uint32 signerIndex)
+    {
+        err = _checkRequest(req);
+        if (err.length != 0) return (err, address(0), 0);
+        if (block.timestamp > req.expiresAt) {
+            return (abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt), address(0), 0);
+        }
+        if (a.score > MAX_SCORE) return (abi.encodeWithSelector(ScoreOutOfRange.selector, a.score), address(0), 0);
+        if (a.tier > MAX_TIER) return (abi.encodeWithSelector(TierOutOfRange.selector, a.tier), address(0), 0);
+        if (a.pdBps > MAX_PD_BPS) return (abi.encodeWithSelector(PdOutOfRange.selector, a.pdBps), address(0), 0);
+        if (a.timestamp > block.timestamp) {
+            return (abi.encodeWithSelector(AssessmentFromFuture.selector, a.timestamp), address(0), 0);
+        }
+        if (block.timestamp > a.expiry) {
+            return (abi.encodeWithSelector(AssessmentExpired.selector, a.expiry), address(0), 0);
+        }
+        (err, signer) = _recover(_digest(req, a), signature);
+        if (err.length != 0) return (err, address(0), 0);
+        signerIndex = _activeSignerIndex[_signerKey(signer, a.measurement)];
+        if (signerIndex == 0) return (_signerError(signer, a.measurement), address(0), 0);
+    }
+
+    /// @dev Why `signer` with `measurement` is not an active registration.
+    function _signerError(address signer, bytes32 measurement) private view returns (bytes memory) {
+        SignerInfo storage info = _signers[signer];
+        if (info.index == 0) return abi.encodeWithSelector(UnknownSigner.selector, signer);
+        if (!info.active) return abi.encodeWithSelector(RevokedSigner.selector, signer);
+        return abi.encodeWithSelector(MeasurementMismatch.selector, info.measurement, measurement);
+    }
+
+    function _signerKey(address signer, bytes32 measurement) private pure returns (bytes32) {
+        return keccak256(abi.encode(signer, measurement));
+    }
+
+    /// @dev ECDSA recovery for 65-byte `r || s || v` signatures, v in {27, 28}, s in the lower half order.
+    function _recover(bytes32 digest, bytes calldata signature) private pure returns (bytes memory, address) {
+        if (signature.length != 65) {
+            return (abi.encodeWithSelector(InvalidSignatureLength.selector, signature.length), address(0));
+        }
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        assembly ("memory-safe") {
+            r := calldataload(signature.offset)
+            s := calldataload(add(signature.offset, 0x20))
+            v := byte(0, calldataload(add(signature.offset, 0x40)))
+        }
+        if (v != 27 && v != 28) return (abi.encodeWithSelector(InvalidSignatureV.selector, v), address(0));
+        if (uint256(s) > SECP256K1_HALF_N) return (abi.encodeWithSelector(InvalidSignatureS.selector, s), address(0));
+        address signer = ecrecover(digest, v, r, s);
+        if (signer == address(0)) return (abi.encodeWithSelector(InvalidSignature.selector), address(0));
+        return ("", signer);
+    }
+
+    /// @dev Mark `req` fulfilled, store `a` as the subject's latest unless a newer one is stored, call the
+    ///      requester back and emit. Assessments arriving out of order never replace a newer one.
+    function _settle(Request calldata req, Assessment calldata a, address signer, uint32 signerIndex) private {
+        _requests[req.id] = FULFILLED;
+        StoredAssessment storage stored = _latest[req.subject];
+        if (a.timestamp >= stored.packed.timestamp) {
+            stored.packed = PackedAssessment({
+                score: a.score,
+                tier: a.tier,
+                pdBps: a.pdBps,
+                flags: a.flags,
+                timestamp: a.timestamp,
+                expiry: a.expiry,
+                signerIndex: signerIndex
+            });
+            stored.commitment = a.commitment;
+        }
+        bool callbackSucceeded;
+        if (req.requester.code.length != 0) {
+            uint256 gasLimit = callbackGasLimit;
+            if (gasLimit != 0) {
+                callbackSucceeded = _callback(
+                    req.requester,
+                    abi.encodeCall(
+                        IAuraConsumer.onAssessment, (req.id, req.subject, a.score, a.tier, a.pdBps, a.flags)
+                    ),
+                    gasLimit
+                );
+            }
+        }
+        emit AssessmentFulfilled(
+            req.id, req.subject, msg.sender, a.score, a.tier, a.pdBps, a.flags, signer, callbackSucceeded
+        );
+    }
+
+    /// @dev Call `target` with exactly `gasLimit` gas, never copying its returndata. Reverts
+    ///      `InsufficientGas` when the 63/64 rule would hand the callee less than `gasLimit`.
+    function _callback(address target, bytes memory data, uint256 gasLimit) private returns (bool success) {
+        bytes4 insufficientGas = InsufficientGas.selector;
+        assembly ("memory-safe") {
+            if lt(gas(), add(add(gasLimit, div(gasLimit, 63)), CALLBACK_GAS_OVERHEAD)) {
+                mstore(0, insufficientGas)
+                revert(0, 4)
+            }
+            success := call(gasLimit, target, 0, add(data, 0x20), mload(data), 0, 0)
+        }
+    }
+
+    /// @dev Send `amount` wei to `to` with all remaining gas, never copying returndata.
+    function _pay(address to, uint256 amount) private {
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(gas(), to, amount, 0, 0, 0, 0)
+        }
+        if (!ok) revert TransferFailed(to, amount);
+    }
+}

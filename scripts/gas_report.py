@@ -1,0 +1,142 @@
+"""Measure the gas of AuraOracle's hot paths on a fresh anvil and print it as JSON.
+
+Usage: node contracts/build.js && python scripts/gas_report.py [--batch N]
+
+Every figure is a whole transaction's gasUsed (21,000 base and calldata included) except `*_per_item`,
+the marginal cost of one more item in a batch. Fresh subjects are used for "first write", so each figure
+includes the zero-to-nonzero storage writes it would pay on a real chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eth_account import Account  # noqa: E402
+from eth_utils import keccak  # noqa: E402
+from web3 import Web3  # noqa: E402
+from web3.contract import Contract  # noqa: E402
+from web3.logs import DISCARD  # noqa: E402
+
+from chains.evm.artifacts import artifacts_dir, contract, deploy  # noqa: E402
+from node.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
+
+OWNER, REQUESTER, TRANSMITTER, ENCLAVE = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3], DEFAULT_KEYS[5]
+MEASUREMENT = keccak(b"gas report measurement")
+FEE = 10**15
+CALLBACK_GAS_LIMIT = 200_000
+
+TYPES = {
+    "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                     {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+    "Assessment": [{"name": n, "type": t} for n, t in (
+        ("requestId", "bytes32"), ("subject", "address"), ("score", "uint16"), ("tier", "uint8"),
+        ("pdBps", "uint16"), ("flags", "uint32"), ("measurement", "bytes32"), ("commitment", "bytes32"),
+        ("timestamp", "uint64"), ("expiry", "uint64"))],
+}
+
+
+class Bench:
+    def __init__(self, w3: Web3, fee: int) -> None:
+        self.w3 = w3
+        self.oracle: Contract = contract(w3, "AuraOracle", deploy(w3, "AuraOracle", [fee, 3600, CALLBACK_GAS_LIMIT],
+                                                                  OWNER))
+        self.fee = fee
+        self.send(self.oracle.functions.registerSigner(Account.from_key(ENCLAVE).address, MEASUREMENT), OWNER)
+
+    def send(self, fn: Any, key: str, value: int = 0) -> Any:
+        acct = Account.from_key(key)
+        tx = fn.build_transaction({"from": acct.address, "value": value, "gas": 5_000_000, "chainId": 31337,
+                                   "nonce": self.w3.eth.get_transaction_count(acct.address, "pending"),
+                                   "maxFeePerGas": 100 * 10**9, "maxPriorityFeePerGas": 10**9})
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction), poll_latency=0.01)
+        if receipt["status"] != 1:
+            raise SystemExit(f"transaction reverted: {receipt['transactionHash'].to_0x_hex()}")
+        return receipt
+
+    def request(self, subject: str, fn: Any = None) -> tuple[tuple[Any, ...], int]:
+        fn = fn or self.oracle.functions.requestAssessment(subject, b"")
+        receipt = self.send(fn, REQUESTER, self.fee)
+        (ev,) = self.oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)
+        a = ev["args"]
+        return (bytes(a["requestId"]), a["requester"], a["subject"], a["fee"], a["expiresAt"]), receipt["gasUsed"]
+
+    def signed(self, req: tuple[Any, ...]) -> tuple[tuple[Any, ...], bytes]:
+        now = int(self.w3.eth.get_block("latest")["timestamp"])
+        a = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), now, now + 600)
+        message: dict[str, Any] = {"requestId": req[0], "subject": req[2]}
+        message.update(zip(("score", "tier", "pdBps", "flags", "measurement", "commitment", "timestamp", "expiry"), a))
+        typed = {"types": TYPES, "primaryType": "Assessment", "message": message,
+                 "domain": {"name": "AuraOracle", "version": "1", "chainId": 31337,
+                            "verifyingContract": self.oracle.address}}
+        return a, bytes(Account.sign_typed_data(ENCLAVE, full_message=typed).signature)
+
+    def fulfil(self, req: tuple[Any, ...]) -> int:
+        a, sig = self.signed(req)
+        return int(self.send(self.oracle.functions.fulfil(req, a, sig), TRANSMITTER)["gasUsed"])
+
+    def batch(self, reqs: list[tuple[Any, ...]]) -> int:
+        items = [self.signed(r) for r in reqs]
+        fn = self.oracle.functions.fulfilBatch(reqs, [i[0] for i in items], [i[1] for i in items])
+        return int(self.send(fn, TRANSMITTER)["gasUsed"])
+
+
+def fresh() -> str:
+    return Account.create().address
+
+
+def measure(w3: Web3, fee: int, batch: int) -> dict[str, int]:
+    b = Bench(w3, fee)
+    out: dict[str, int] = {}
+    subject = fresh()
+    req1, out["request_first"] = b.request(subject)
+    req2, out["request_second"] = b.request(subject)
+    req3, _ = b.request(subject)
+    out["fulfil_first_write"] = b.fulfil(req1)
+    out["fulfil_overwrite"] = b.fulfil(req2)
+    b.fulfil(req3)
+
+    one = b.batch([b.request(fresh())[0]])
+    many = b.batch([b.request(fresh())[0] for _ in range(batch)])
+    out["fulfil_batch_1_first_write"] = one
+    out[f"fulfil_batch_{batch}_first_write"] = many
+    out["fulfil_batch_per_item_first_write"] = (many - one) // (batch - 1)
+    same = fresh()
+    b.batch([b.request(same)[0]])
+    one = b.batch([b.request(same)[0]])
+    many = b.batch([b.request(same)[0] for _ in range(batch)])
+    out["fulfil_batch_per_item_overwrite"] = (many - one) // (batch - 1)
+
+    consumer = contract(w3, "RecordingConsumer", deploy(w3, "RecordingConsumer", [], OWNER))
+    req, _ = b.request(fresh(), consumer.functions.request(b.oracle.address, fresh()))
+    out["fulfil_first_write_with_callback_recording_consumer"] = b.fulfil(req)
+    lender = contract(w3, "ExampleLender", deploy(w3, "ExampleLender", [b.oracle.address], OWNER))
+    req, out["lender_apply_for_loan"] = b.request("", lender.functions.applyForLoan(10**18))
+    out["fulfil_first_write_with_callback_example_lender"] = b.fulfil(req)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=10, help="items in the large batch (default 10)")
+    args = parser.parse_args()
+    report: dict[str, Any] = {}
+    with Anvil() as node:
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        report["fee_paid"] = measure(w3, FEE, args.batch)
+        report["fee_zero"] = measure(w3, 0, args.batch)
+    art = json.loads((artifacts_dir() / "AuraOracle.json").read_text())
+    report["compiler"] = art["compiler"]
+    report["deployed_bytecode_bytes"] = (len(art["deployedBytecode"]) - 2) // 2
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""tests/vectors/evm.json against the real contract: the enclave's bytes are accepted exactly as pinned.
+
+A fresh anvil makes the vector's world: AuraOracle is account 0's first transaction (so it lands at the
+vector's verifyingContract), account 1 makes its first request at timestamp 1700000000 with the TTL 3600,
+so the request id and expiry are the vector's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+from web3.logs import DISCARD
+
+from chains.evm.artifacts import contract, deploy
+from node.devnet.anvil import DEFAULT_KEYS, Anvil
+
+VECTOR = Path(__file__).resolve().parents[2] / "vectors" / "evm.json"
+TTL = 3600
+REQUEST_AT = 1_700_000_000
+
+
+def b32(value: str) -> bytes:
+    raw = bytes.fromhex(value[2:])
+    assert len(raw) == 32
+    return raw
+
+
+@pytest.fixture(scope="module")
+def vector() -> dict[str, Any]:
+    if not VECTOR.is_file():
+        pytest.fail(f"{VECTOR} is missing: run `.venv/bin/python tests/vectors/make_evm_vector.py`", pytrace=False)
+    return json.loads(VECTOR.read_text())
+
+
+@pytest.fixture(scope="module")
+def w3(artefacts: None) -> Iterator[Web3]:
+    with Anvil(genesis_timestamp=REQUEST_AT - 1000) as node:
+        yield Web3(Web3.HTTPProvider(node.url))
+
+
+def send(w3: Web3, fn: Any, key: str, at: int | None = None) -> Any:
+    if at is not None:
+        w3.provider.make_request("evm_setNextBlockTimestamp", [at])  # type: ignore[arg-type]
+    acct = Account.from_key(key)
+    tx = fn.build_transaction({"from": acct.address, "gas": 1_000_000, "chainId": 31337,
+                               "nonce": w3.eth.get_transaction_count(acct.address, "pending")})
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction), poll_latency=0.01)
+    assert receipt["status"] == 1
+    return receipt
+
+
+def test_vector_is_self_consistent(vector):
+    """eth_account (independent of node/enclave) agrees with the vector's digest and signer."""
+    msg = encode_typed_data(full_message=vector["typed_data"])
+    assert keccak(b"\x19" + msg.version + msg.header + msg.body) == b32(vector["digest"])
+    assert Account.recover_message(msg, signature=bytes.fromhex(vector["signature"][2:])) == vector["signer"]
+    assert Account.from_key(vector["private_key"]).address == vector["signer"]
+    r = vector["request"]
+    commitment = keccak(abi_encode(["address", "address", "uint96", "uint64"],
+                                   [r["requester"], r["subject"], int(r["fee"]), r["expires_at"]]))
+    if "request_commitment" in vector:
+        assert commitment == b32(vector["request_commitment"])
+
+
+def test_contract_accepts_the_vector(w3, vector):
+    owner, requester, transmitter = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3]
+    assert w3.eth.get_transaction_count(Account.from_key(owner).address) == 0
+    address = deploy(w3, "AuraOracle", [0, TTL, 100_000], owner)
+    expected_contract = vector.get("verifying_contract", vector["typed_data"]["domain"]["verifyingContract"])
+    assert address == to_checksum_address(expected_contract)
+    oracle = contract(w3, "AuraOracle", address)
+    if "domain_separator" in vector:
+        assert bytes(oracle.functions.domainSeparator().call()) == b32(vector["domain_separator"])
+    if "type_hash" in vector:
+        assert bytes(oracle.functions.ASSESSMENT_TYPEHASH().call()) == b32(vector["type_hash"])
+
+    a = vector["assessment"]
+    measurement = b32(a["measurement"])
+    send(w3, oracle.functions.registerSigner(vector["signer"], measurement), owner)
+
+    r = vector["request"]
+    assert Account.from_key(requester).address == r["requester"]
+    receipt = send(w3, oracle.functions.requestAssessment(r["subject"], b""), requester, at=REQUEST_AT)
+    (ev,) = oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)
+    assert bytes(ev["args"]["requestId"]) == b32(r["id"])
+    assert ev["args"]["expiresAt"] == r["expires_at"]
+    assert ev["args"]["fee"] == int(r["fee"])
+
+    req = (b32(r["id"]), r["requester"], r["subject"], int(r["fee"]), r["expires_at"])
+    body = (a["score"], a["tier"], a["pd_bps"], a["flags"], measurement, b32(a["commitment"]), a["timestamp"],
+            a["expiry"])
+    assert bytes(oracle.functions.assessmentDigest(req, body).call()) == b32(vector["digest"])
+
+    signature = bytes.fromhex(vector["signature"][2:])
+    receipt = send(w3, oracle.functions.fulfil(req, body, signature), transmitter, at=a["timestamp"] + 1)
+    (ev,) = oracle.events.AssessmentFulfilled().process_receipt(receipt, errors=DISCARD)
+    assert ev["args"]["signer"] == vector["signer"]
+    stored = oracle.functions.latestAssessment(r["subject"]).call()
+    assert stored == (True, a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"],
+                      vector["signer"], measurement, b32(a["commitment"]))
+    assert oracle.functions.requestStatus(req[0]).call() == 2
