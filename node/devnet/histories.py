@@ -38,7 +38,7 @@ class Persona:
 
 
 PERSONAS = (
-    Persona("veteran", age_days=1000, txs=60, balance_milli_eth=40_000, counterparties=12),
+    Persona("veteran", age_days=1000, txs=200, balance_milli_eth=40_000, counterparties=12),
     Persona("steady saver", age_days=540, txs=24, balance_milli_eth=9_000, counterparties=5),
     Persona("idle holder", age_days=800, txs=1, balance_milli_eth=75_000, counterparties=1),
     Persona("newcomer", age_days=9, txs=3, balance_milli_eth=300, counterparties=2),

@@ -152,3 +152,63 @@ def test_bad_config_starts_nothing(tmp_path: Path) -> None:
         f"  {cfg}:7: chains[0].transmitter_passphrase_file: required key missing\n"
     )
     assert not (tmp_path / "data").exists()
+
+
+def aura(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "node.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_request_status_attest(env: Env) -> None:
+    node = env.node().start()
+    try:
+        env.wait_healthy(node)
+        cfg = env.dev.config_path
+        out = aura("request", "--config", cfg, "--subject", SUBJECTS[1], "--wait", "--timeout", "60")
+        assert out.returncode == 0, out.stderr
+        res = json.loads(out.stdout)
+        assert res["status"] == "fulfilled" and res["subject"] == SUBJECTS[1]
+        assert res["tier"] in ("Basic", "Standard", "Premium") and 0 <= res["score"] <= 1000
+
+        status = aura("status", "--config", cfg, "--json")
+        assert status.returncode == 0, status.stderr
+        rows = json.loads(status.stdout)
+        assert [r["request_id"] for r in rows] == [res["request_id"]]
+        assert rows[0]["score"] == res["score"] and rows[0]["state"] in ("included", "final")
+
+        one = json.loads(aura("status", "--config", cfg, f"anvil:{res['request_id']}").stdout)
+        assert [h["dst"] for h in one["history"]][:4] == ["seen", "confirmed", "scored", "submitted"]
+
+        att = aura("attest", "--config", cfg)
+        assert att.returncode == 0, att.stderr
+        doc = json.loads(att.stdout)
+        assert doc["verified_signer"] == env.dev.signer
+        assert doc["document"]["measurement"] == env.dev.measurement
+    finally:
+        node.stop()
+
+
+def test_cli_errors_are_one_line(env: Env, tmp_path: Path) -> None:
+    out = aura("status", "--config", env.dev.config_path)
+    assert out.returncode == 2
+    assert out.stderr == f"aura status: no store at {env.root / 'data' / 'aura.sqlite'}: the node has not run " \
+                         "with this config yet\n"
+    out = aura("request", "--config", str(tmp_path / "missing.toml"), "--subject", SUBJECTS[0])
+    assert out.returncode == 2
+    assert out.stderr == f"aura request: cannot read config {tmp_path / 'missing.toml'}: No such file or directory\n"
+
+
+def test_init_writes_config_and_keys(tmp_path: Path) -> None:
+    out = aura("init", "--dir", str(tmp_path / "n"), "--name", "sepolia", "--chain-id", "11155111",
+               "--oracle", "0x" + "ab" * 20)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    from node.config import load_config
+
+    cfg = load_config(res["config"])
+    assert cfg.chains[0].chain_id == 11155111 and cfg.chains[0].name == "sepolia"
+    for secret in ("secrets/enclave.pass", "secrets/transmitter.pass", "keys/transmitter.json"):
+        assert (tmp_path / "n" / secret).stat().st_mode & 0o077 == 0
+    again = aura("init", "--dir", str(tmp_path / "n"))
+    assert again.returncode == 2
+    assert again.stderr == f"aura init: {tmp_path / 'n' / 'aura.toml'} exists; pass --force to write a new one " \
+                           "(keys are never overwritten)\n"
