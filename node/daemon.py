@@ -46,6 +46,7 @@ class Node:
         for s in self.services:
             chains[s.chain] = {"connected": s.connected, "head": s.head.number if s.head else None,
                                "cursor": self.store.cursor(s.chain) if self.store else None,
+                               "websocket": getattr(s.adapter, "ws_connected", None),
                                "last_error": s.last_error}
         enclave_up = self.enclave_proc is not None and self.enclave_proc.running
         ok = enclave_up and all(c["connected"] and not c["last_error"] for c in chains.values())

@@ -54,6 +54,7 @@ def test_requests_fulfilled_verified_and_final(env: Env) -> None:
             assert Account.recover_message(msg, signature=signed["signature"]) == env.dev.signer
         health = env.health()
         assert health["ok"] and health["chains"]["anvil"]["connected"]
+        assert health["chains"]["anvil"]["websocket"] is True  # new heads arrive over anvil's WebSocket
         with urllib.request.urlopen(f"http://127.0.0.1:{env.api_port}/metrics", timeout=2) as r:
             metrics = r.read().decode()
         assert 'aura_request_transitions_total{chain="anvil",state="final"} 3.0' in metrics
@@ -131,6 +132,7 @@ def test_websocket_unreachable_falls_back_to_polling(env: Env) -> None:
         env.wait_healthy(node)
         ids = [env.request(SUBJECTS[0])]
         assert len(env.wait_fulfilled(ids, node)[ids[0]]) == 1
+        assert env.health()["chains"]["anvil"]["websocket"] is False
     finally:
         node.stop()
 
@@ -212,3 +214,61 @@ def test_init_writes_config_and_keys(tmp_path: Path) -> None:
     assert again.returncode == 2
     assert again.stderr == f"aura init: {tmp_path / 'n' / 'aura.toml'} exists; pass --force to write a new one " \
                            "(keys are never overwritten)\n"
+
+
+def test_devnet_command_deploys_and_stops_its_anvil(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from node.devnet.anvil import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "node.cli", "devnet", "--dir", str(tmp_path / "dn"), "--port",
+                             str(port), "--no-histories"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        while not lines or lines[-1] != "}\n":
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+            lines.append(line)
+        info = json.loads("".join(lines))
+        from web3 import Web3
+
+        w3 = Web3(Web3.HTTPProvider(info["rpc_url"]))
+        assert info["rpc_url"] == f"http://127.0.0.1:{port}"
+        assert len(w3.eth.get_code(info["oracle"])) > 0 and len(w3.eth.get_code(info["example_lender"])) > 0
+        oracle = w3.eth.contract(address=info["oracle"], abi=json.loads(
+            (Path(__file__).parents[3] / "build/contracts/AuraOracle.json").read_text())["abi"])
+        from node.config import load_config
+
+        cfg = load_config(info["config"])
+        assert cfg.chains[0].oracle == info["oracle"]
+        signer = oracle.functions.signers(info["enclave_signer"]).call()
+        assert signer[1] is True and "0x" + bytes(signer[4]).hex() == info["measurement"]  # active, measured
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+        time.sleep(0.2)
+        assert not w3.is_connected()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
+    out = aura("demo", "--json", "--dir", str(tmp_path / "demo"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout)
+    assert set(report) == {"rpc_url", "chain_id", "contracts", "enclave", "requests"}
+    assert len(report["requests"]) == 5
+    decisions = {r["label"]: r["decision"] for r in report["requests"]}
+    assert decisions["veteran"] == "approved" and decisions["newcomer"] == "rejected"
+    scores = [r["score"] for r in report["requests"]]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 5
+    for r in report["requests"]:
+        assert r["status"] == "fulfilled"
+        signer = Account.recover_message(encode_typed_data(full_message=r["typed_data"]), signature=r["signature"])
+        assert signer == report["enclave"]["signer"]
+        assert r["typed_data"]["domain"]["verifyingContract"] == report["contracts"]["oracle"]
+        assert r["typed_data"]["message"]["requestId"] == r["request_id"]
+        assert r["typed_data"]["message"]["score"] == r["score"]
