@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,7 @@ from chains.evm.artifacts import contract
 from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
 from node.devnet.deploy import FEE_WEI, Devnet, send, setup_devnet
 from node.devnet.histories import PERSONAS, build_histories
+from node.devnet.nodeproc import NodeProcess
 from node.errors import AuraError
 
 TIERS = ("Basic", "Standard", "Premium")
@@ -40,28 +38,6 @@ YEARS_3 = 3 * 365 * 86_400
 def say(msg: str, quiet: bool) -> None:
     if not quiet:
         print(msg, file=sys.stderr, flush=True)
-
-
-def wait_health(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AuraError(f"the node exited with code {proc.returncode}; its log:\n{tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if json.loads(r.read()).get("ok"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AuraError(f"the node did not report healthy within {timeout:.0f} s; its log:\n{tail(log)}")
-
-
-def tail(path: Path, n: int = 25) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return "(no log)"
 
 
 def request_id_of(w3: Web3, oracle: Any, receipt: dict[str, Any]) -> str:
@@ -76,7 +52,7 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
         shutil.rmtree(root)
     root.mkdir(parents=True)
     anvil = Anvil(genesis_timestamp=int(time.time()) - YEARS_3, log_path=root / "anvil.log")
-    node: subprocess.Popen[bytes] | None = None
+    node: NodeProcess | None = None
     try:
         anvil.start()
         say(f"anvil at {anvil.url} (pid {anvil.pid})", quiet)
@@ -87,14 +63,11 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
         build_histories(w3)
         say(f"gave {len(PERSONAS)} wallets their histories", quiet)
 
-        node_log = root / "node.log"
-        with open(node_log, "wb") as out:
-            node = subprocess.Popen([sys.executable, "-m", "node.cli", "run", "--config", dev.config_path],
-                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_health(f"http://127.0.0.1:{api_port}/health", node, node_log)
+        node = NodeProcess(Path(dev.config_path), root / "node.log").start()
+        node.wait_healthy(api_port)
         say(f"node up (pid {node.pid}); sending requests", quiet)
         rows = send_requests(w3, dev)
-        wait_fulfilled(w3, dev, rows, timeout, node, node_log)
+        wait_fulfilled(w3, dev, rows, timeout, node)
         add_decisions(w3, dev, rows)
         for r in rows:
             r.pop("sent_at", None)
@@ -111,12 +84,8 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
             print_table(report)
         return report
     finally:
-        if node is not None and node.poll() is None:
-            node.send_signal(signal.SIGTERM)
-            try:
-                node.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                node.kill()
+        if node is not None:
+            node.stop()
         anvil.stop()
 
 
@@ -141,8 +110,7 @@ def send_requests(w3: Web3, dev: Devnet) -> list[dict[str, Any]]:
     return rows
 
 
-def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: float,
-                   node: subprocess.Popen[bytes], node_log: Path) -> None:
+def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: float, node: NodeProcess) -> None:
     oracle = contract(w3, "AuraOracle", dev.oracle)
     by_id = {r["request_id"]: r for r in rows}
     start_block = min(r["request_block"] for r in rows)
@@ -164,11 +132,10 @@ def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: f
                        callback_succeeded=ev["args"]["callbackSucceeded"])
         if all(r["status"] == "fulfilled" for r in rows):
             return
-        if node.poll() is not None:
-            raise AuraError(f"the node exited with code {node.returncode}; its log:\n{tail(node_log)}")
+        node.check_alive()
         time.sleep(0.05)
     missing = [r["label"] for r in rows if r["status"] != "fulfilled"]
-    raise AuraError(f"not fulfilled within {timeout:.0f} s: {', '.join(missing)}; node log:\n{tail(node_log)}")
+    raise AuraError(f"not fulfilled within {timeout:.0f} s: {', '.join(missing)}; node log:\n{node.tail()}")
 
 
 def add_decisions(w3: Web3, dev: Devnet, rows: list[dict[str, Any]]) -> None:

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from chains.evm.artifacts import contract  # noqa: E402
 from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port  # noqa: E402
 from node.devnet.deploy import FEE_WEI, send, setup_devnet  # noqa: E402
+from node.devnet.nodeproc import NodeProcess  # noqa: E402
 
 REQUESTERS = DEFAULT_KEYS[4:9]
 
@@ -63,32 +60,36 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"node exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
-                if json.loads(r.read())["ok"]:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("node never became healthy")
-
-
 def request_id(chain_id: int, oracle: str, requester: str, nonce: int) -> str:
     return "0x" + keccak(encode(["uint256", "address", "address", "uint256"],
                                 [chain_id, oracle, requester, nonce])).hex()
 
 
-def fulfilments(w3: Web3, oracle: Any, since: int) -> dict[str, dict[str, Any]]:
-    out = {}
-    for ev in oracle.events.AssessmentFulfilled().get_logs(from_block=since):
-        out["0x" + bytes(ev["args"]["requestId"]).hex()] = {"block": ev["blockNumber"],
-                                                            "tx": ev["transactionHash"]}
-    return out
+FULFILLED_TOPIC = "0x" + keccak(
+    text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
+
+
+class Watcher:
+    """Fulfilment events as they land, read incrementally (only blocks not read before)."""
+
+    def __init__(self, w3: Web3, oracle: str, since: int) -> None:
+        self.w3, self.oracle, self.next_block = w3, oracle, since
+        self.seen: dict[str, float] = {}
+        self.info: dict[str, dict[str, Any]] = {}
+
+    def poll(self) -> None:
+        head = self.w3.eth.block_number
+        if head < self.next_block:
+            return
+        logs = self.w3.eth.get_logs({"address": self.oracle, "fromBlock": self.next_block, "toBlock": head,
+                                     "topics": [FULFILLED_TOPIC]})
+        now = time.monotonic()
+        for log in logs:
+            rid = "0x" + bytes(log["topics"][1]).hex()
+            if rid not in self.seen:
+                self.seen[rid] = now
+                self.info[rid] = {"block": log["blockNumber"], "tx": log["transactionHash"]}
+        self.next_block = head + 1
 
 
 def lone_fulfil_gas(w3: Web3, dev: Any, oracle: Any, subject: str) -> int:
@@ -98,11 +99,12 @@ def lone_fulfil_gas(w3: Web3, dev: Any, oracle: Any, subject: str) -> int:
                              "data": oracle.encode_abi("requestAssessment", [subject, b""])})
     ev = oracle.events.AssessmentRequested().process_receipt(receipt)[0]
     rid = "0x" + bytes(ev["args"]["requestId"]).hex()
+    watcher = Watcher(w3, dev.oracle, receipt["blockNumber"])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        got = fulfilments(w3, oracle, receipt["blockNumber"])
-        if rid in got:
-            return int(w3.eth.get_transaction_receipt(got[rid]["tx"])["gasUsed"])
+        watcher.poll()
+        if rid in watcher.info:
+            return int(w3.eth.get_transaction_receipt(watcher.info[rid]["tx"])["gasUsed"])
         time.sleep(0.1)
     raise SystemExit("lone request not fulfilled in 30 s")
 
@@ -122,7 +124,7 @@ def main() -> None:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     anvil = Anvil(block_time=args.block_time, log_path=root / "anvil.log").start()
-    node: subprocess.Popen[bytes] | None = None
+    node: NodeProcess | None = None
     try:
         port = free_port()
         dev = setup_devnet(root, anvil.url, api_port=port, poll_interval_s=0.2, kdf_light=True)
@@ -130,10 +132,8 @@ def main() -> None:
         cfg.write_text(cfg.read_text().replace("finality_depth = 2", "finality_depth = 2\nbatch_size = 60"))
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         oracle = contract(w3, "AuraOracle", dev.oracle)
-        with open(root / "node.log", "wb") as out:
-            node = subprocess.Popen([sys.executable, "-m", "node.cli", "run", "--config", str(cfg)],
-                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_healthy(port, node)
+        node = NodeProcess(cfg, root / "node.log").start()
+        node.wait_healthy(port)
         enclave_pids = children(node.pid)
         log(f"node pid {node.pid}, enclave pid {enclave_pids}")
 
@@ -164,10 +164,9 @@ def main() -> None:
         sent_at: dict[str, float] = {}
         hashes = []
         t0 = time.monotonic()
-        seen: dict[str, float] = {}
-        fulfil_info: dict[str, dict[str, Any]] = {}
+        watcher = Watcher(w3, dev.oracle, start_block)
+        seen, fulfil_info = watcher.seen, watcher.info
         next_watch = 0.0
-        rss_samples = [rss_mb(node.pid, peak=False)]
         for i, (rid, raw) in enumerate(plan):
             due = t0 + i / args.rate
             while time.monotonic() < due:
@@ -175,21 +174,12 @@ def main() -> None:
             sent_at[rid] = time.monotonic()
             hashes.append(w3.eth.send_raw_transaction(raw))
             if time.monotonic() > next_watch:
-                now = time.monotonic()
-                for k, v in fulfilments(w3, oracle, start_block).items():
-                    if k not in seen:
-                        seen[k] = now
-                        fulfil_info[k] = v
-                next_watch = now + 0.1
+                watcher.poll()
+                next_watch = time.monotonic() + 0.1
         t_sent = time.monotonic()
         deadline = t_sent + 120
         while time.monotonic() < deadline:
-            now = time.monotonic()
-            for k, v in fulfilments(w3, oracle, start_block).items():
-                if k not in seen:
-                    seen[k] = now
-                    fulfil_info[k] = v
-            rss_samples.append(rss_mb(node.pid, peak=False))
+            watcher.poll()
             if all(rid in seen for rid, _ in plan):
                 break
             time.sleep(0.1)
@@ -230,16 +220,15 @@ def main() -> None:
             "fulfil_gas_per_item_batched": round(statistics.median(per_item)) if per_item else None,
             "fulfil_txs": len(by_tx),
             "node_rss_mb": rss_mb(node.pid),
-            "enclave_rss_mb": max((rss_mb(p) for p in enclave_pids), default=0.0),
+            "enclave_rss_mb": max((rss_mb(p, peak=False) for p in enclave_pids), default=0.0),
+            "enclave_peak_rss_mb": max((rss_mb(p) for p in enclave_pids), default=0.0),
+            "rss_note": "node_rss_mb and enclave_peak_rss_mb are peaks (VmHWM); the enclave's peak includes the "
+                        "scrypt unseal of its key",
         }
         print(json.dumps({"evm": result}))
     finally:
-        if node is not None and node.poll() is None:
-            node.send_signal(signal.SIGTERM)
-            try:
-                node.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(node.pid, signal.SIGKILL)
+        if node is not None:
+            node.stop()
         anvil.stop()
 
 

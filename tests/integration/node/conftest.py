@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,42 +17,9 @@ from web3.logs import DISCARD
 from chains.evm.artifacts import contract
 from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
 from node.devnet.deploy import Devnet, send, setup_devnet
+from node.devnet.nodeproc import NodeProcess
 
 REQUESTER_KEYS = DEFAULT_KEYS[6:9]
-
-
-@dataclass
-class NodeProc:
-    config: Path
-    log: Path
-    env: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> "NodeProc":
-        env = {**os.environ, **self.env}
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "node.cli", "run", "--config", str(self.config)],
-                                     stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        out.close()
-        return self
-
-    def wait_exit(self, timeout: float = 30) -> int:
-        assert self.proc is not None
-        return self.proc.wait(timeout=timeout)
-
-    def stop(self) -> int | None:
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-            return None
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 @dataclass
@@ -71,8 +34,8 @@ class Env:
     def oracle(self) -> Any:
         return contract(self.w3, "AuraOracle", self.dev.oracle)
 
-    def node(self, **env: str) -> NodeProc:
-        return NodeProc(Path(self.dev.config_path), self.root / "node.log", env)
+    def node(self, **env: str) -> NodeProcess:
+        return NodeProcess(Path(self.dev.config_path), self.root / "node.log", env)
 
     def request(self, subject: str, key: str = REQUESTER_KEYS[0]) -> str:
         data = self.oracle.encode_abi("requestAssessment", [subject, b""])
@@ -86,7 +49,7 @@ class Env:
             out.setdefault("0x" + bytes(ev["args"]["requestId"]).hex(), []).append(dict(ev["args"]))
         return out
 
-    def wait_fulfilled(self, ids: list[str], node: NodeProc, timeout: float = 60) -> dict[str, list[dict[str, Any]]]:
+    def wait_fulfilled(self, ids: list[str], node: NodeProcess, timeout: float = 60) -> dict[str, list[dict[str, Any]]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             got = self.fulfilled()
@@ -99,20 +62,10 @@ class Env:
 
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.api_port}/health", timeout=2) as r:
-            return json.loads(r.read())
+            return dict(json.loads(r.read()))
 
-    def wait_healthy(self, node: NodeProc, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if self.health()["ok"]:
-                    return
-            except OSError:
-                pass
-            if node.proc is not None and node.proc.poll() is not None:
-                raise AssertionError(f"node exited {node.proc.returncode}:\n{node.logs()[-4000:]}")
-            time.sleep(0.2)
-        raise AssertionError(f"node not healthy in {timeout} s:\n{node.logs()[-4000:]}")
+    def wait_healthy(self, node: NodeProcess, timeout: float = 60) -> None:
+        node.wait_healthy(self.api_port, timeout)
 
     def mine(self, n: int = 1) -> None:
         for _ in range(n):
@@ -122,7 +75,6 @@ class Env:
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
     anvil = Anvil(log_path=tmp_path / "anvil.log").start()
-    nodes: list[NodeProc] = []
     try:
         port = free_port()
         dev = setup_devnet(tmp_path / "devnet", anvil.url, api_port=port, poll_interval_s=0.2, kdf_light=True)
