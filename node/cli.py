@@ -117,8 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = _config(args.config)
     setup_logging(cfg.node.log_level, cfg.node.log_format)
-    asyncio.run(run_node(cfg))
-    return 0
+    return asyncio.run(run_node(cfg))
 
 
 def cmd_request(args: argparse.Namespace) -> int:

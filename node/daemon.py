@@ -79,14 +79,33 @@ class Node:
             await self.api.start()
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{self.api.port}"))
 
-    async def run(self) -> None:
+    async def run(self) -> int:
+        """Run until stopped; 0 after a clean stop, 1 when the enclave died under the node."""
         await self.start()
         try:
             async with asyncio.TaskGroup() as tg:
                 for s in self.services:
                     tg.create_task(s.run(self.stop), name=f"chain-{s.chain}")
+                tg.create_task(self._watch_enclave(), name="enclave-watch")
         finally:
             await self.shutdown()
+        return 1 if self.enclave_died else 0
+
+    enclave_died = False
+
+    async def _watch_enclave(self) -> None:
+        """An enclave that dies leaves the node unable to sign: stop, so a supervisor restarts both."""
+        while not self.stop.is_set():
+            if self.enclave_proc is not None and not self.enclave_proc.running:
+                log.error("enclave process exited; stopping the node",
+                          extra=fields(stderr=self.enclave_proc.stderr_tail()[-500:]))
+                self.enclave_died = True
+                self.stop.set()
+                return
+            try:
+                await asyncio.wait_for(self.stop.wait(), 1.0)
+            except TimeoutError:
+                pass
 
     async def shutdown(self) -> None:
         if self.api is not None:
@@ -126,7 +145,7 @@ class Node:
                 task.cancel()
 
 
-async def run_node(config: Config) -> None:
+async def run_node(config: Config) -> int:
     node = Node(config)
     node.install_signals()
-    await node.run()
+    return await node.run()

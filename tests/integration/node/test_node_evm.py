@@ -272,3 +272,20 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
         assert r["typed_data"]["domain"]["verifyingContract"] == report["contracts"]["oracle"]
         assert r["typed_data"]["message"]["requestId"] == r["request_id"]
         assert r["typed_data"]["message"]["score"] == r["score"]
+
+
+def test_node_stops_when_its_enclave_dies(env: Env) -> None:
+    import os
+    import signal
+
+    node = env.node().start()
+    try:
+        env.wait_healthy(node)
+        health = env.health()
+        assert health["enclave"]["up"] is True
+        enclave_pid = int(Path(f"/proc/{node.pid}/task/{node.pid}/children").read_text().split()[0])
+        os.kill(enclave_pid, signal.SIGKILL)
+        assert node.wait_exit(30) == 1
+        assert "enclave process exited; stopping the node" in node.logs()
+    finally:
+        node.stop()
