@@ -8,7 +8,6 @@ same transaction instead of a second one.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -357,6 +356,3 @@ class EvmAdapter(ChainAdapter):
                                 gas_used=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
                                 outcomes=outcomes)
 
-
-def submission_json(sub: Submission) -> str:
-    return json.dumps({"tx_hash": sub.tx_hash, "nonce": sub.nonce, "requests": list(sub.request_keys)})

@@ -89,7 +89,6 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     root.mkdir(parents=True, exist_ok=True)
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     chain_id = w3.eth.chain_id
-    deployer = Account.from_key(DEPLOYER_KEY).address
     oracle = deploy(w3, "AuraOracle", [FEE_WEI, REQUEST_TTL_S, CALLBACK_GAS], DEPLOYER_KEY)
     lender = deploy(w3, "ExampleLender", [oracle], DEPLOYER_KEY)
     deploy_block = w3.eth.block_number - 1
@@ -140,5 +139,4 @@ transmitter_passphrase_file = "secrets/transmitter.pass"
     info = Devnet(rpc_url=rpc_url, chain_id=chain_id, oracle=oracle, lender=lender, deploy_block=deploy_block,
                   signer=signer, measurement=measurement, transmitter=transmitter, config_path=str(config_path))
     info.save(root / "devnet.json")
-    del deployer
     return info
