@@ -147,6 +147,10 @@ class ChainAdapter(ABC):
     async def broadcast(self, submission: Submission) -> None:
         """Send a prepared submission; sending the same one again is harmless."""
 
+    async def replace(self, submission: Submission, bump_pct: int) -> Submission | None:
+        """The same fulfilment at a higher fee, to replace a stuck one; None where the chain has no such thing."""
+        return None
+
     @abstractmethod
     async def status(self, submission: Submission) -> SubmissionStatus:
         """Where the submission is, and for an included one, the outcome of each request in it."""

@@ -62,7 +62,9 @@ class EvmChain(Section):
     max_fee_gwei: int = Field(500, gt=0)
     priority_fee_gwei: int = Field(1, ge=0)
     gas_multiplier_pct: int = Field(125, ge=100, le=400)
-    resubmit_after_s: float = Field(30.0, gt=0)
+    resubmit_after_s: float = Field(30.0, gt=0, description="re-send a pending fulfilment unchanged after this")
+    bump_after_s: float = Field(60.0, gt=0, description="replace a fulfilment still pending after this at a higher fee")
+    bump_pct: int = Field(20, ge=10, le=300, description="fee increase per replacement (nodes want at least 10)")
     rpc_timeout_s: float = Field(10.0, gt=0, le=120)
 
     @field_validator("oracle")

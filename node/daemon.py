@@ -73,7 +73,8 @@ class Node:
         for cfg_chain, adapter in zip(cfg.chains, adapters):
             self.services.append(ChainService(
                 adapter, self.store, self.enclave, poll_interval_s=cfg_chain.poll_interval_s,
-                batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s))
+                batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s,
+                bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct))
         if cfg.api.enabled:
             self.api = ApiServer(cfg.api.host, cfg.api.port, self.health)
             await self.api.start()

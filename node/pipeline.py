@@ -29,7 +29,8 @@ class ChainService:
     """The poller and transaction manager for one configured chain."""
 
     def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
-                 batch_size: int, resubmit_after_s: float, concurrency: int = 32,
+                 batch_size: int, resubmit_after_s: float, bump_after_s: float = 60.0, bump_pct: int = 20,
+                 concurrency: int = 32,
                  clock: Any = time.time) -> None:
         self.adapter = adapter
         self.chain: str = adapter.name  # type: ignore[attr-defined]
@@ -38,6 +39,8 @@ class ChainService:
         self.poll_interval_s = poll_interval_s
         self.batch_size = batch_size
         self.resubmit_after_s = resubmit_after_s
+        self.bump_after_s = bump_after_s
+        self.bump_pct = bump_pct
         self.clock = clock
         self._sem = asyncio.Semaphore(concurrency)
         self.head: Height | None = None
@@ -62,6 +65,9 @@ class ChainService:
             except ChainError as e:
                 self.last_error = str(e)
                 log.error("chain error", extra=fields(chain=self.chain, error=str(e)))
+            except Exception as e:  # noqa: BLE001 - a bug in one pass must not end the daemon; health shows it
+                self.last_error = f"{type(e).__name__}: {e}"
+                log.exception("unexpected error in a pass; retrying", extra=fields(chain=self.chain))
             await self._pause(stop)
         await self.adapter.close()
 
@@ -218,30 +224,57 @@ class ChainService:
         log.warning("fulfilment would revert", extra=fields(chain=self.chain, error=error))
 
     async def track(self) -> None:
+        """Follow every unsettled fulfilment; attempts that share a nonce (replacements) settle together."""
+        by_nonce: dict[int, list[Submission]] = {}
         for sub in self.store.submissions_in(self.chain, "pending", "included"):
-            st = await self.adapter.status(sub)
-            row = self.store.submission_row(sub.tx_hash)
+            by_nonce.setdefault(sub.nonce, []).append(sub)
+        for attempts in by_nonce.values():
+            await self._track_nonce(attempts)
+
+    async def _track_nonce(self, attempts: list[Submission]) -> None:
+        statuses = [(sub, await self.adapter.status(sub)) for sub in attempts]
+        mined = [(sub, st) for sub, st in statuses if st.state in (TxState.INCLUDED, TxState.FINAL)]
+        if mined:
+            winner, st = mined[0]
+            for sub, _ in statuses:
+                if sub is not winner:
+                    self.store.set_submission_state(sub.tx_hash, "replaced")
+            row = self.store.submission_row(winner.tx_hash)
             assert row is not None
-            if st.state is TxState.PENDING:
-                if row["state"] == "included":
-                    self.store.set_submission_state(sub.tx_hash, "pending")
-                    for key in sub.request_keys:
-                        if (self.store.request(key) or {}).get("state") == "included":
-                            self._move(key, "submitted", "fulfilment's block was reorged out")
-                if self.clock() - self._last_broadcast.get(sub.tx_hash, 0) > self.resubmit_after_s:
-                    await self.adapter.broadcast(sub)
-                    self._last_broadcast[sub.tx_hash] = self.clock()
-                continue
-            if st.state is TxState.DROPPED:
-                await self._dropped(sub)
-                continue
             if row["state"] == "pending":
-                self._included(sub, st)
+                self._included(winner, st)
             if st.state is TxState.FINAL:
-                self.store.set_submission_state(sub.tx_hash, "final")
-                for key in sub.request_keys:
-                    if (self.store.request(key) or {}).get("state") == "included":
-                        self._move(key, "final")
+                self.store.set_submission_state(winner.tx_hash, "final")
+                self._move_many([(key, "final", "") for key in winner.request_keys
+                                 if (self.store.request(key) or {}).get("state") == "included"])
+            return
+        if all(st.state is TxState.DROPPED for _, st in statuses):
+            for sub, _ in statuses:
+                await self._dropped(sub)
+            return
+        for sub, _ in statuses:  # none mined: a block that held one may have been reorged out
+            row = self.store.submission_row(sub.tx_hash)
+            if row is not None and row["state"] == "included":
+                self.store.set_submission_state(sub.tx_hash, "pending")
+                self._move_many([(key, "submitted", "fulfilment's block was reorged out")
+                                 for key in sub.request_keys
+                                 if (self.store.request(key) or {}).get("state") == "included"])
+        latest = max(attempts, key=lambda a: a.sent_at)
+        now = self.clock()
+        if now - latest.sent_at > self.bump_after_s:
+            replacement = await self.adapter.replace(latest, self.bump_pct)
+            if replacement is not None:
+                self.store.record_replacement(replacement, replaces=latest.tx_hash)
+                await self.adapter.broadcast(replacement)
+                self._last_broadcast[replacement.tx_hash] = now
+                log.warning("fulfilment stuck: replaced at a higher fee",
+                            extra=fields(chain=self.chain, nonce=latest.nonce, old=latest.tx_hash,
+                                         new=replacement.tx_hash))
+                return
+        for sub, st in statuses:
+            if st.state is TxState.PENDING and now - self._last_broadcast.get(sub.tx_hash, 0) > self.resubmit_after_s:
+                await self.adapter.broadcast(sub)
+                self._last_broadcast[sub.tx_hash] = now
 
     def _included(self, sub: Submission, st: Any) -> None:
         self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.gas_used)

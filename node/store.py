@@ -217,6 +217,21 @@ class Store:
             for key in sub.request_keys:
                 self._transition(key, "submitted", submission=sub.tx_hash)
 
+    def record_replacement(self, sub: Submission, replaces: str) -> None:
+        """Persist a higher-fee replacement (same nonce) before it is broadcast; its requests stay submitted."""
+        now = self._clock()
+        with self._tx():
+            self.db["submissions"].insert(
+                {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
+                 "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
+                 "block_number": None, "gas_used": None, "updated_at": now},
+            )
+            for key in sub.request_keys:
+                self.db.conn.execute("UPDATE requests SET submission=?, updated_at=? WHERE key=?",
+                                     [sub.tx_hash, now, key])
+                self.db.conn.execute("INSERT INTO transitions(key, src, dst, at, detail) VALUES (?,?,?,?,?)",
+                                     [key, "submitted", "submitted", now, f"{replaces} replaced at a higher fee"])
+
     def submissions_in(self, chain: str, *states: str) -> list[Submission]:
         marks = ",".join("?" for _ in states)
         rows = self.db.query(

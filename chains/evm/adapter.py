@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
+from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
 from web3 import AsyncWeb3
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.providers import AsyncHTTPProvider, WebSocketProvider
@@ -299,6 +301,24 @@ class EvmAdapter(ChainAdapter):
             return _hex(FULFIL_SELECTOR + abi_encode(FULFIL_TYPES, list(args[0])))
         columns = [[a[i] for a in args] for i in range(3)]
         return _hex(BATCH_SELECTOR + abi_encode(BATCH_TYPES, columns))
+
+    async def replace(self, sub: Submission, bump_pct: int) -> Submission | None:
+        """The same transaction (nonce, calldata, gas limit) with both fees raised by `bump_pct`%, and no
+        lower than the current market; None when the fee cap leaves no room for a valid replacement."""
+        old = TypedTransaction.from_bytes(HexBytes(sub.raw)).as_dict()
+        market_max, market_prio = await self._fees()
+        cap = self.cfg.max_fee_gwei * 10**9
+        prio = max(old["maxPriorityFeePerGas"] * (100 + bump_pct) // 100 + 1, market_prio)
+        max_fee = min(max(old["maxFeePerGas"] * (100 + bump_pct) // 100 + 1, market_max, prio), cap)
+        prio = min(prio, max_fee)
+        if max_fee * 100 < old["maxFeePerGas"] * 110 or prio * 100 < old["maxPriorityFeePerGas"] * 110:
+            return None  # a node refuses a replacement that does not raise both fees by 10%
+        tx = {"chainId": old["chainId"], "to": self.oracle, "value": old["value"], "data": _hex(old["data"]),
+              "nonce": old["nonce"], "gas": old["gas"], "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio,
+              "type": 2}
+        signed = self.account.sign_transaction(tx)
+        return Submission(chain=self.name, tx_hash=_hex(signed.hash), nonce=sub.nonce,
+                          raw=_hex(signed.raw_transaction), request_keys=sub.request_keys)
 
     def explain(self, exc: BaseException) -> str:
         """The custom error name in a revert, if there is one."""

@@ -289,3 +289,55 @@ def test_node_stops_when_its_enclave_dies(env: Env) -> None:
         assert "enclave process exited; stopping the node" in node.logs()
     finally:
         node.stop()
+
+
+def test_stuck_fulfilment_replaced_at_a_higher_fee(env: Env) -> None:
+    """With nothing mined, the node re-signs the same nonce and calldata at higher fees; one attempt lands."""
+    import time
+
+    from eth_account.typed_transactions import TypedTransaction
+    from hexbytes import HexBytes
+
+    cfg = Path(env.dev.config_path)
+    cfg.write_text(cfg.read_text() + "bump_after_s = 1.0\nbump_pct = 25\n")
+    node = env.node().start()
+    try:
+        env.wait_healthy(node)
+        env.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+        acct = Account.from_key(DEFAULT_KEYS[6])
+        tx = {"to": env.dev.oracle, "value": 10**15, "nonce": env.w3.eth.get_transaction_count(acct.address),
+              "gas": 200_000, "chainId": 31337, "maxFeePerGas": 10**11, "maxPriorityFeePerGas": 10**9,
+              "data": env.oracle.encode_abi("requestAssessment", [SUBJECTS[0], b""])}
+        env.w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
+        env.mine()
+        deadline = time.monotonic() + 30
+        rows: list[tuple] = []
+        while time.monotonic() < deadline:
+            rows = store_rows(env, "SELECT tx_hash, raw, state FROM submissions ORDER BY sent_at")
+            if len(rows) >= 2:
+                break
+            time.sleep(0.1)
+        assert len(rows) >= 2, node.logs()[-3000:]
+        first, second = (TypedTransaction.from_bytes(HexBytes(r[1])).as_dict() for r in rows[:2])
+        assert first["nonce"] == second["nonce"] and first["data"] == second["data"] and first["gas"] == second["gas"]
+        assert second["maxFeePerGas"] >= first["maxFeePerGas"] * 125 // 100
+        assert second["maxPriorityFeePerGas"] >= first["maxPriorityFeePerGas"] * 125 // 100
+        assert "fulfilment stuck: replaced at a higher fee" in node.logs()
+        env.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        env.mine(4)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = sorted(r[0] for r in store_rows(env, "SELECT state FROM submissions"))
+            if "final" in states and "pending" not in states:
+                break
+            env.mine()
+            time.sleep(0.2)
+        got = env.fulfilled()
+        assert len(got) == 1 and len(next(iter(got.values()))) == 1
+        states = [r[0] for r in store_rows(env, "SELECT state FROM submissions ORDER BY sent_at")]
+        assert states.count("final") == 1 and set(states) <= {"final", "replaced"}
+        mined = store_rows(env, "SELECT tx_hash FROM submissions WHERE state='final'")[0][0]
+        assert env.w3.eth.get_transaction_receipt(mined)["status"] == 1
+        assert store_rows(env, "SELECT state FROM requests") == [("final",)]
+    finally:
+        node.stop()
