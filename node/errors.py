@@ -23,3 +23,13 @@ class ChainError(AuraError, RuntimeError):
 
 class RetryLater(ChainError):
     """A transient chain failure: the same operation may succeed later."""
+
+
+class MalformedLog(AuraError, ValueError):
+    """A log carries a known event's topic0 but its topics or data do not fit that event's ABI."""
+
+    def __init__(self, reason: str, tx_hash: str, log_index: int | str) -> None:
+        super().__init__(f"malformed log (tx {tx_hash}, log index {log_index}): {reason}")
+        self.reason = reason
+        self.tx_hash = tx_hash
+        self.log_index = log_index
