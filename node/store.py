@@ -209,23 +209,22 @@ class Store:
         """Persist the signed transaction and mark its requests submitted, before it is broadcast."""
         now = self._clock()
         with self._tx():
-            self.db["submissions"].insert(
-                {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
-                 "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
-                 "block_number": None, "gas_used": None, "updated_at": now},
-            )
+            self._insert_submission(sub, now)
             for key in sub.request_keys:
                 self._transition(key, "submitted", submission=sub.tx_hash)
+
+    def _insert_submission(self, sub: Submission, now: float) -> None:
+        self.db["submissions"].insert(
+            {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
+             "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
+             "block_number": None, "gas_used": None, "updated_at": now},
+        )
 
     def record_replacement(self, sub: Submission, replaces: str) -> None:
         """Persist a higher-fee replacement (same nonce) before it is broadcast; its requests stay submitted."""
         now = self._clock()
         with self._tx():
-            self.db["submissions"].insert(
-                {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
-                 "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
-                 "block_number": None, "gas_used": None, "updated_at": now},
-            )
+            self._insert_submission(sub, now)
             for key in sub.request_keys:
                 self.db.conn.execute("UPDATE requests SET submission=?, updated_at=? WHERE key=?",
                                      [sub.tx_hash, now, key])
