@@ -100,7 +100,7 @@ def cmd_devnet(args: argparse.Namespace) -> int:
                           "config": dev.config_path,
                           "next": f"aura run --config {dev.config_path}"}, indent=2), flush=True)
         if args.detach:
-            anvil._proc = None  # leave it running
+            anvil.detach()
             return 0
         print("anvil is running; Ctrl-C stops it", file=sys.stderr, flush=True)
         while True:

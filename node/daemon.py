@@ -40,6 +40,7 @@ class Node:
         self.api: ApiServer | None = None
         self.started_at = time.time()
         self.signer = ""
+        self.enclave_died = False
 
     def health(self) -> dict[str, Any]:
         chains = {}
@@ -91,8 +92,6 @@ class Node:
         finally:
             await self.shutdown()
         return 1 if self.enclave_died else 0
-
-    enclave_died = False
 
     async def _watch_enclave(self) -> None:
         """An enclave that dies leaves the node unable to sign: stop, so a supervisor restarts both."""

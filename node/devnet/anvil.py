@@ -124,6 +124,10 @@ class Anvil:
             self._log.close()  # type: ignore[attr-defined]
         self._log = None
 
+    def detach(self) -> None:
+        """Leave the process running after this object is done with it (`aura devnet --detach`)."""
+        self._proc = None
+
     def __enter__(self) -> "Anvil":
         return self.start()
 
