@@ -4,13 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: all deps contracts demo test bench clean
+.PHONY: all deps contracts demo test bench bench-score clean
 
 all: test
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,model,llm]'
 	@touch $@
 
 # npm ci refuses this lock file: npm 11 records the other platforms' optional anvil binaries without a
@@ -32,6 +33,9 @@ test: contracts
 
 bench: contracts
 	$(PY) scripts/bench.py
+
+bench-score: deps
+	$(PY) scripts/bench_score.py
 
 clean:
 	rm -rf build .aura .pytest_cache

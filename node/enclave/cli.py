@@ -13,7 +13,7 @@ from pathlib import Path
 from node.enclave.attestation import build_document, sign_document
 from node.enclave.keys import EnclaveKey
 from node.enclave.logs import JsonLog
-from node.enclave.measurement import Measurement, measure_loaded
+from node.enclave.measurement import Measurement, measure_engine, measure_loaded
 from node.enclave.sealing import (
     NoSealedKey,
     ScryptParams,
@@ -28,6 +28,7 @@ from node.enclave.server import EnclaveServer
 from node.enclave.service import EnclaveService
 from node.errors import AuraError
 from node.scoring.config import load_config
+from node.scoring.engine import Engine
 
 DEFAULT_SCRYPT_N = ScryptParams().n
 
@@ -90,7 +91,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.passphrase_file.stat().st_mode & 0o077:
             log.warning("passphrase_file_readable_by_others", path=str(args.passphrase_file), hint="chmod 600")
         loaded = load_config(args.scoring_config)
-        measurement = measure_loaded(loaded)
+        engine = Engine.load(loaded)
+        measurement = measure_engine(engine, loaded)
         if args.new_key:
             key = _new_key(args, passphrase, measurement)
             log.info("key_created", signer=key.address, measurement=measurement.hex)
@@ -105,7 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             key = unseal(sealed, passphrase, measurement.digest)
         del passphrase
         log.info("unsealed", signer=key.address, measurement=measurement.hex, scoring_config=loaded.source)
-        service = EnclaveService(key, measurement, loaded.config)
+        service = EnclaveService(key, measurement, engine)
         asyncio.run(_serve(EnclaveServer(service, args.socket, log), args.exit_with_stdin))
         return 0
     except (AuraError, ValueError, OSError) as exc:

@@ -92,9 +92,11 @@ class EnclaveClient:
         """`{"document": {...}, "signature": "0x…"}`; check it with `verify_attestation`."""
         return await self.call("attest", {})
 
-    async def assess(self, request: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]:
-        """The signed assessment (fields of docs/protocol.md). Raises EnclaveRemoteError on a refusal."""
-        return await self.call("assess", {"request": request, "features": features})
+    async def assess(self, request: dict[str, Any], features: dict[str, Any],
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The signed assessment (fields of docs/protocol.md); `extra` may add `loan` and `questionnaire`.
+        Raises EnclaveRemoteError on a refusal."""
+        return await self.call("assess", {"request": request, "features": features, **(extra or {})})
 
     async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if not self.connected:

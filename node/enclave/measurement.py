@@ -2,7 +2,8 @@
 
 Parts, each `[path, sha256 hex]`, sorted by path:
 - every `node/enclave/**/*.py` and `node/scoring/**/*.py` (paths relative to the project root),
-- every file under `node/scoring/models/` (model artefacts), if that folder exists,
+- `artefact:<name>`: the sha256 of each artefact file the scoring config names (PD model, anomaly model,
+  rules; node/scoring/engine.py), as read by the engine that will run,
 - `scoring_config`: the sha256 of the scoring config's canonical JSON (sorted keys, no spaces, ASCII),
   whichever file it was loaded from.
 
@@ -19,12 +20,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from node.scoring.config import LoadedConfig, load_config
+from node.scoring.engine import Engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MEASUREMENT_VERSION = 1
 SCORING_CONFIG_PART = "scoring_config"
 CODE_DIRS = ("node/enclave", "node/scoring")
-MODELS_DIR = "node/scoring/models"
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,18 @@ def code_parts(root: Path = PROJECT_ROOT) -> list[tuple[str, str]]:
     files: set[Path] = set()
     for folder in CODE_DIRS:
         files.update(p for p in (root / folder).rglob("*.py") if p.is_file())
-    models = root / MODELS_DIR
-    if models.is_dir():
-        files.update(p for p in models.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return [(p.relative_to(root).as_posix(), _sha256_file(p)) for p in files]
 
 
-def measure_loaded(config: LoadedConfig, root: Path = PROJECT_ROOT) -> Measurement:
-    """The measurement for an already loaded scoring config (the enclave measures what it will run)."""
-    parts = sorted(code_parts(root) + [(SCORING_CONFIG_PART, config.sha256)])
+def measure_engine(engine: Engine, config: LoadedConfig, root: Path = PROJECT_ROOT) -> Measurement:
+    """The measurement of a loaded engine: code, its config's canonical JSON and the artefacts it read."""
+    parts = sorted(code_parts(root) + [(SCORING_CONFIG_PART, config.sha256)] + list(engine.parts))
     return Measurement(digest=measurement_of(parts), parts=tuple(parts))
+
+
+def measure_loaded(config: LoadedConfig, root: Path = PROJECT_ROOT) -> Measurement:
+    """The measurement for an already loaded scoring config and the artefacts it names."""
+    return measure_engine(Engine.load(config), config, root)
 
 
 def measure(scoring_config_path: str | Path | None = None) -> Measurement:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.enclave.evm import parse_address
-from node.scoring.scorecard import WalletFeatures
+from node.scoring.features import HISTORY_SPEC, WalletFeatures
 
 SUPPORTED_FAMILIES = ("evm",)
 MAX_SAFE_INT = (1 << 53) - 1  # chain ids travel as JSON numbers (typed_data): keep them exact in JS too
@@ -20,7 +20,9 @@ MAX_WEI = (1 << 256) - 1
 
 REQUEST_KEYS = ("family", "chain_id", "contract", "request_id", "requester", "subject", "fee", "expires_at")
 FEATURE_KEYS = ("as_of_block", "as_of_timestamp", "tx_count", "balance_wei", "first_seen_timestamp")
-OPTIONAL_FEATURE_KEYS = ("counterparties", "protocols", "tokens")
+OPTIONAL_FEATURE_KEYS = ("history",)
+LOAN_KEYS = ("amount", "duration_days")
+MAX_LOAN_DAYS = 3650
 
 _BYTES32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _DECIMAL_RE = re.compile(r"^(0|[1-9][0-9]*)$")
@@ -42,10 +44,20 @@ class EvmRequest:
 
 
 @dataclass(frozen=True)
+class LoanRequest:
+    """What the borrower asks for: an amount in the asset's smallest unit and a duration."""
+
+    amount: int
+    duration_days: int
+
+
+@dataclass(frozen=True)
 class AssessParams:
     request: EvmRequest
     as_of_block: int
     features: WalletFeatures
+    loan: LoanRequest | None = None
+    questionnaire: Any = None  # validated by node.scoring.questionnaire when present
 
 
 def _object(value: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -119,21 +131,67 @@ def parse_features(value: Any) -> tuple[int, WalletFeatures]:
         first_seen = _int(first_seen, "features.first_seen_timestamp", 0, MAX_TIMESTAMP)
         if first_seen > as_of:
             raise InvalidParams("features.first_seen_timestamp: must not be after features.as_of_timestamp")
-    optional = {
-        key: _int(feat[key], f"features.{key}", 0, MAX_COUNT) if feat.get(key) is not None else None
-        for key in OPTIONAL_FEATURE_KEYS
-    }
+    history = feat.get("history")
     return as_of_block, WalletFeatures(
         as_of_timestamp=as_of,
         tx_count=_int(feat["tx_count"], "features.tx_count", 0, MAX_COUNT),
         balance_wei=_decimal(feat["balance_wei"], "features.balance_wei", MAX_WEI),
         first_seen_timestamp=first_seen,
-        **optional,
+        history=None if history is None else parse_history(history, as_of),
+    )
+
+
+def parse_history(value: Any, as_of: int) -> dict[str, int | None]:
+    """Every key of node/scoring/features.py HISTORY_SPEC, each in its range; timestamps not after as_of."""
+    hist = _object(value, "features.history", tuple(HISTORY_SPEC))
+    out: dict[str, int | None] = {}
+    for key, (low, high, nullable) in HISTORY_SPEC.items():
+        raw = hist[key]
+        where = f"features.history.{key}"
+        if raw is None and nullable:
+            out[key] = None
+            continue
+        if raw is None:
+            raise InvalidParams(f"{where}: must be an integer, not null")
+        out[key] = _int(raw, where, low, high)
+        if key.endswith("_timestamp") and out[key] > as_of:  # type: ignore[operator]
+            raise InvalidParams(f"{where}: must not be after features.as_of_timestamp")
+    first, last = out["first_activity_timestamp"], out["last_activity_timestamp"]
+    if (first is None) != (last is None) or (first is not None and last is not None and first > last):
+        raise InvalidParams("features.history: first_activity_timestamp and last_activity_timestamp must both be "
+                            "null or both set, first <= last")
+    return out
+
+
+def parse_loan(value: Any) -> LoanRequest:
+    loan = _object(value, "loan", LOAN_KEYS)
+    return LoanRequest(
+        amount=_decimal(loan["amount"], "loan.amount", MAX_WEI),
+        duration_days=_int(loan["duration_days"], "loan.duration_days", 1, MAX_LOAN_DAYS),
     )
 
 
 def parse_assess(params: Any) -> AssessParams:
-    body = _object(params, "params", ("request", "features"))
+    body = _object(params, "params", ("request", "features"), ("loan", "questionnaire"))
     request = parse_request(body["request"])
     as_of_block, features = parse_features(body["features"])
-    return AssessParams(request=request, as_of_block=as_of_block, features=features)
+    loan = body.get("loan")
+    questionnaire = body.get("questionnaire")
+    return AssessParams(request=request, as_of_block=as_of_block, features=features,
+                        loan=None if loan is None else parse_loan(loan),
+                        questionnaire=None if questionnaire is None else parse_questionnaire_param(questionnaire))
+
+
+def parse_questionnaire_param(value: Any) -> Any:
+    """`{"hash": bytes32, "document": {...}}`: the document must validate and hash to `hash`."""
+    from node.scoring.questionnaire import QuestionnaireError, parse_questionnaire, questionnaire_hash
+
+    body = _object(value, "questionnaire", ("hash", "document"))
+    claimed = _bytes32(body["hash"], "questionnaire.hash")
+    try:
+        parsed = parse_questionnaire(body["document"])
+    except QuestionnaireError as exc:
+        raise InvalidParams(f"questionnaire.document: {exc}") from None
+    if questionnaire_hash(parsed) != claimed:
+        raise InvalidParams("questionnaire.hash: does not match the document's canonical keccak-256")
+    return parsed

@@ -11,8 +11,8 @@ from node.enclave.commitment import blinding, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import Measurement
 from node.enclave.params import AssessParams, parse_assess
-from node.scoring.config import ScoringConfig
-from node.scoring.scorecard import assess as score_wallet
+from node.scoring.engine import Engine
+from node.scoring.flags import flag_names
 
 Clock = Callable[[], int]
 
@@ -26,13 +26,20 @@ class ClockSkew(ValueError):
 
 
 class EnclaveService:
-    """Holds the key, the measurement and the scorecard it measured; computes and signs assessments."""
+    """Holds the key, the measurement and the scoring engine it measured; computes and signs assessments.
 
-    def __init__(self, key: EnclaveKey, measurement: Measurement, config: ScoringConfig, clock: Clock = system_clock):
+    `questionnaire_reader(questionnaire, facts) -> (points, flags, reasons)` reads a questionnaire (the
+    engine's local LLM and intent rules by default); it is only called for a request that carries one.
+    """
+
+    def __init__(self, key: EnclaveKey, measurement: Measurement, engine: Engine, clock: Clock = system_clock,
+                 questionnaire_reader: Callable[[Any, dict[str, Any]], tuple[int, int, tuple[str, ...]]] | None = None):
         self._key = key
         self._measurement = measurement
-        self._config = config
+        self._engine = engine
+        self._config = engine.config
         self._clock = clock
+        self._read_questionnaire = questionnaire_reader or engine.read_questionnaire
         self._attestation = sign_document(build_document(key.public_key, measurement), key.sign_digest)
 
     @property
@@ -59,7 +66,13 @@ class EnclaveService:
                 f"features.as_of_timestamp {features.as_of_timestamp} is {features.as_of_timestamp - now:+d} s "
                 f"from the enclave clock {now} (allowed: {skew} s)"
             )
-        result = score_wallet(features, self._config)
+        intent: tuple[int | None, int, tuple[str, ...]] = (None, 0, ())
+        if params.questionnaire is not None:
+            from node.scoring.features import as_dict, vector
+
+            intent = self._read_questionnaire(params.questionnaire, as_dict(vector(features)))
+        result = self._engine.assess(features, intent_points=intent[0], intent_flags=intent[1],
+                                     intent_reasons=intent[2], loan=params.loan)
         request = params.request
         commitment = score_commitment(
             request.request_id, result.score, blinding(self._key.commitment_secret, request.request_id)
@@ -86,6 +99,14 @@ class EnclaveService:
             "pd_bps": result.pd_bps,
             "flags": int(result.flags),
             "dimensions": dict(result.dimensions),
+            "flag_names": flag_names(int(result.flags)),
+            "scorecard": result.scorecard,
+            "model_points": result.model_points,
+            "anomaly_bps": result.anomaly_bps,
+            "rules": list(result.rules),
+            "reasons": result.reasons,
+            "intent_reasons": list(result.intent_reasons),
+            "terms": result.terms,
             "measurement": self._measurement.hex,
             "commitment": "0x" + commitment.hex(),
             "timestamp": assessment.timestamp,

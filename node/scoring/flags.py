@@ -16,16 +16,34 @@ class Flag(IntFlag):
     AGE_UNKNOWN = 1 << 2
     """No first-seen timestamp is known: maturity fell back to `maturity.unknown_age_points`."""
     LIMITED_DATA = 1 << 3
-    """At least one diversity feature (counterparties, protocols, tokens) was missing: neutral-low points used."""
+    """The chain has no indexed history for the wallet: history-based parts used their neutral-low values."""
     ZERO_BALANCE = 1 << 4
     """The wallet held no native balance at the assessed block."""
     LOW_BALANCE = 1 << 5
     """An active wallet (tx_count >= `risk.low_balance_min_tx`) holds less than `risk.low_balance_wei`."""
+    LIQUIDATED = 1 << 6
+    """The wallet has been liquidated (Aave LiquidationCall or Compound absorb) at least once."""
+    OUTSTANDING_DEBT = 1 << 7
+    """The wallet has borrowed more than it has repaid in at least one (protocol, asset) position."""
+    HIGH_CONCENTRATION = 1 << 8
+    """Its incoming transfers are concentrated in one token (Herfindahl above the scorecard's limit)."""
+    DORMANT = 1 << 9
+    """No indexed activity for longer than the scorecard's dormancy limit."""
+    BURST_ACTIVITY = 1 << 10
+    """Most of its activity is in the last 30 days of a young wallet (farming or sybil pattern)."""
+    ANOMALOUS = 1 << 11
+    """The anomaly model puts the wallet among the most isolated of its training population."""
+    RULE_CAP = 1 << 12
+    """A risk rule capped or lowered the score (the matched rule ids come with the assessment)."""
+    UNDISCLOSED_LIABILITY = 1 << 13
+    """The questionnaire denies debts that the chain shows outstanding."""
+    INTENT_MISMATCH = 1 << 14
+    """The questionnaire's stated purpose or risk tolerance contradicts on-chain behaviour."""
+    QUESTIONNAIRE = 1 << 15
+    """A questionnaire was read: intent alignment comes from it, not the neutral default."""
 
 
-ALL_FLAGS = (
-    Flag.NO_ACTIVITY | Flag.NEW_WALLET | Flag.AGE_UNKNOWN | Flag.LIMITED_DATA | Flag.ZERO_BALANCE | Flag.LOW_BALANCE
-)
+ALL_FLAGS = Flag(sum(int(f) for f in Flag))
 
 
 def flag_names(flags: int) -> list[str]:

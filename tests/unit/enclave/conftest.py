@@ -81,6 +81,19 @@ def request(now: int, **overrides: Any) -> dict[str, Any]:
     return base
 
 
+def history(now: int, **overrides: Any) -> dict[str, Any]:
+    """An indexed history: a careful borrower active for about 16 months."""
+    base = {
+        "first_activity_timestamp": now - 480 * DAY, "last_activity_timestamp": now - 3 * DAY,
+        "active_months": 14, "tx_per_active_month_milli": 4_500, "longest_gap_days": 41, "tx_30d": 6,
+        "tx_7d": 2, "counterparties": 27, "protocols": 3, "tokens": 6, "inflow_hhi_bps": 3_400,
+        "stablecoin_share_bps": 5_200, "transfers_in_30d": 3, "swaps": 12, "supplies": 4, "borrows": 5,
+        "repays": 6, "liquidations": 0, "borrows_30d": 1, "outstanding_positions": 1, "repayment_ratio_bps": 9_600,
+    }
+    base.update(overrides)
+    return base
+
+
 def features(now: int, **overrides: Any) -> dict[str, Any]:
     base = {
         "as_of_block": 123,
@@ -88,6 +101,7 @@ def features(now: int, **overrides: Any) -> dict[str, Any]:
         "tx_count": 40,
         "balance_wei": "1500000000000000000",
         "first_seen_timestamp": now - 500 * DAY,
+        "history": history(now),
     }
     base.update(overrides)
     return base

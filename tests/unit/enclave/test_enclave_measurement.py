@@ -22,8 +22,10 @@ def test_parts_and_determinism() -> None:
     assert SCORING_CONFIG_PART in paths
     for expected in ("node/enclave/server.py", "node/enclave/keys.py", "node/scoring/scorecard.py", "node/scoring/flags.py"):
         assert expected in paths
-    assert all(p == SCORING_CONFIG_PART or p.startswith(("node/enclave/", "node/scoring/")) for p in paths)
+    assert all(p == SCORING_CONFIG_PART or p.startswith(("node/enclave/", "node/scoring/", "artefact:")) for p in paths)
     assert not any("__pycache__" in p or p.endswith(".json") for p in paths)
+    assert [p for p in paths if p.startswith("artefact:")] == [
+        "artefact:anomaly_model", "artefact:llm_model", "artefact:pd_model", "artefact:rules"]
     assert measurement_of(m.parts) == m.digest and len(m.digest) == 32
     assert m.hex == "0x" + m.digest.hex()
     assert m.to_dict()["measurement"] == m.hex
@@ -55,10 +57,11 @@ def fake_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_code_and_models_are_covered(fake_root: Path) -> None:
+def test_code_and_artefacts_are_covered(fake_root: Path, tmp_path: Path) -> None:
     loaded = load_config()
     base = measure_loaded(loaded, fake_root)
-    assert [p for p, _ in base.parts] == ["node/enclave/a.py", "node/enclave/sub/b.py", "node/scoring/c.py", SCORING_CONFIG_PART]
+    code = [p for p, _ in base.parts if not p.startswith("artefact:")]
+    assert code == ["node/enclave/a.py", "node/enclave/sub/b.py", "node/scoring/c.py", SCORING_CONFIG_PART]
 
     (fake_root / "node/other/ignored.py").write_text("# changed\n")
     assert measure_loaded(loaded, fake_root) == base
@@ -67,12 +70,16 @@ def test_code_and_models_are_covered(fake_root: Path) -> None:
     code_changed = measure_loaded(loaded, fake_root)
     assert code_changed != base
 
-    models = fake_root / "node/scoring/models"
-    models.mkdir()
-    (models / "pd.onnx").write_bytes(b"\x00weights")
-    with_model = measure_loaded(loaded, fake_root)
-    assert "node/scoring/models/pd.onnx" in dict(with_model.parts) and with_model != code_changed
-    (models / "pd.onnx").write_bytes(b"\x00weightz")
-    assert measure_loaded(loaded, fake_root) != with_model
-    shutil.rmtree(models)
-    assert measure_loaded(loaded, fake_root) == code_changed
+    # an artefact next to a config is read (and measured) instead of the packaged one
+    folder = tmp_path / "tuned"
+    folder.mkdir()
+    shutil.copy(DEFAULT_CONFIG, folder / "scorecard.json")
+    rules = json.loads((DEFAULT_CONFIG.parent / "rules.json").read_text())
+    rules["rules"][0]["then"]["cap"] = 400
+    (folder / "rules.json").write_text(json.dumps(rules))
+    tuned = measure_loaded(load_config(folder / "scorecard.json"), fake_root)
+    assert dict(tuned.parts)["artefact:rules"] != dict(code_changed.parts)["artefact:rules"]
+    assert dict(tuned.parts)["artefact:pd_model"] == dict(code_changed.parts)["artefact:pd_model"]
+    assert tuned != code_changed
+    (folder / "rules.json").unlink()
+    assert measure_loaded(load_config(folder / "scorecard.json"), fake_root) == code_changed

@@ -74,9 +74,32 @@ INVALID: list[tuple[str, tuple[str, ...], Any, str]] = [
     ("first_seen after as_of", ("features", "first_seen_timestamp"), lambda now: now + 1, "features.first_seen_timestamp: must not be after"),
     ("first_seen negative", ("features", "first_seen_timestamp"), -1, "features.first_seen_timestamp"),
     ("first_seen string", ("features", "first_seen_timestamp"), "1600000000", "features.first_seen_timestamp: must be an integer"),
-    ("counterparties negative", ("features", "counterparties"), -1, "features.counterparties"),
-    ("protocols string", ("features", "protocols"), "3", "features.protocols: must be an integer"),
-    ("tokens float", ("features", "tokens"), 2.0, "features.tokens: must be an integer"),
+    ("old-style diversity key", ("features", "counterparties"), 3, "features: unknown key(s) counterparties"),
+    ("history not an object", ("features", "history"), [], "features.history: must be an object"),
+    ("history missing key", ("features", "history", "tokens"), DELETE, "features.history: missing key(s) tokens"),
+    ("history unknown key", ("features", "history", "nfts"), 1, "features.history: unknown key(s) nfts"),
+    ("history negative", ("features", "history", "swaps"), -1, "features.history.swaps: must be between 0 and"),
+    ("history bps over", ("features", "history", "inflow_hhi_bps"), 10_001,
+     "features.history.inflow_hhi_bps: must be between 0 and 10000"),
+    ("history float", ("features", "history", "borrows"), 1.0, "features.history.borrows: must be an integer"),
+    ("history null count", ("features", "history", "borrows"), None,
+     "features.history.borrows: must be an integer, not null"),
+    ("history in the future", ("features", "history", "last_activity_timestamp"), lambda now: now + 1,
+     "features.history.last_activity_timestamp: must not be after features.as_of_timestamp"),
+    ("history half-known activity", ("features", "history", "first_activity_timestamp"), None,
+     "features.history: first_activity_timestamp and last_activity_timestamp must both be null or both set"),
+    ("loan not an object", ("loan",), "1000", "loan: must be an object"),
+    ("loan amount int", ("loan",), {"amount": 5, "duration_days": 30}, "loan.amount: must be a decimal string"),
+    ("loan zero days", ("loan",), {"amount": "5", "duration_days": 0}, "loan.duration_days: must be between 1 and 3650"),
+    ("loan extra key", ("loan",), {"amount": "5", "duration_days": 3, "rate": 1}, "loan: unknown key(s) rate"),
+    ("questionnaire hash mismatch", ("questionnaire",),
+     {"hash": "0x" + "00" * 32, "document": {"version": 1, "answers": {
+         "controller": "me", "purpose": "shop", "liabilities": "none", "risk_tolerance": "low"}}},
+     "questionnaire.hash: does not match the document's canonical keccak-256"),
+    ("questionnaire bad hash", ("questionnaire",), {"hash": "0x12", "document": {}},
+     "questionnaire.hash: must be 0x followed by 64 hex digits"),
+    ("questionnaire bad document", ("questionnaire",),
+     {"hash": "0x" + "00" * 32, "document": {"version": 2, "answers": {}}}, "questionnaire.document: "),
 ]
 
 
@@ -107,7 +130,8 @@ def test_invalid_params(label: str, path: tuple[str, ...], value: Any, fragment:
 def test_valid_variants() -> None:
     parsed = parse_assess(GOOD)
     assert parsed.request.chain_id == 31337 and parsed.as_of_block == 123
-    assert parsed.features.counterparties is None
+    assert parsed.features.history is not None and parsed.features.history["borrows"] == 5
+    assert parse_assess(mutate(GOOD, ("features", "history"), DELETE)).features.history is None
     lower = mutate(GOOD, ("request", "contract"), GOOD["request"]["contract"].lower())
     upper = mutate(GOOD, ("request", "contract"), "0x" + GOOD["request"]["contract"][2:].upper())
     assert parse_assess(lower).request.contract == parse_assess(upper).request.contract == parsed.request.contract
@@ -115,9 +139,10 @@ def test_valid_variants() -> None:
     assert unknown_age.features.first_seen_timestamp is None
     same_second = parse_assess(mutate(GOOD, ("features", "first_seen_timestamp"), NOW))
     assert same_second.features.first_seen_timestamp == NOW
-    rich = mutate(GOOD, ("features", "counterparties"), 12)
-    rich["features"].update(protocols=3, tokens=None)
-    parsed_rich = parse_assess(rich).features
-    assert (parsed_rich.counterparties, parsed_rich.protocols, parsed_rich.tokens) == (12, 3, None)
+    never_borrowed = parse_assess(mutate(GOOD, ("features", "history", "repayment_ratio_bps"), None))
+    assert never_borrowed.features.history is not None
+    assert never_borrowed.features.history["repayment_ratio_bps"] is None
+    loan = parse_assess(mutate(GOOD, ("loan",), {"amount": str(10**18), "duration_days": 30})).loan
+    assert loan is not None and (loan.amount, loan.duration_days) == (10**18, 30)
     max_fee = parse_assess(mutate(GOOD, ("request", "fee"), str(2**96 - 1)))
     assert max_fee.request.fee == 2**96 - 1

@@ -16,13 +16,15 @@ from node.enclave.measurement import measure
 from node.enclave.params import InvalidParams
 from node.enclave.service import ClockSkew, EnclaveService
 from node.scoring import WalletFeatures, assess, load_config
+from node.scoring.engine import Engine
 
 from .conftest import DAY, features, request
 
 NOW = 1_750_000_000
 RESULT_KEYS = {
     "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "timestamp",
-    "expiry", "signer", "digest", "signature", "typed_data",
+    "expiry", "signer", "digest", "signature", "typed_data", "flag_names", "scorecard", "model_points",
+    "anomaly_bps", "rules", "reasons", "intent_reasons", "terms",
 }  # fmt: skip
 
 
@@ -33,18 +35,21 @@ def key() -> EnclaveKey:
 
 @pytest.fixture(scope="module")
 def service(key: EnclaveKey) -> EnclaveService:
-    return EnclaveService(key, measure(), load_config().config, clock=lambda: NOW)
+    return EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW)
 
 
 def test_result_fields_and_binding(service: EnclaveService, key: EnclaveKey) -> None:
     req, feat = request(NOW), features(NOW)
     out = service.assess({"request": req, "features": feat})
     assert set(out) == RESULT_KEYS
-    expected = assess(WalletFeatures(NOW, 40, 1_500_000_000_000_000_000, NOW - 500 * DAY), load_config().config)
+    wallet = WalletFeatures(NOW, 40, 1_500_000_000_000_000_000, NOW - 500 * DAY, feat["history"])
+    expected = Engine.load(load_config()).assess(wallet)
     assert (out["score"], out["tier"], out["pd_bps"], out["flags"]) == (
         expected.score, expected.tier, expected.pd_bps, int(expected.flags),
     )  # fmt: skip
     assert out["dimensions"] == expected.dimensions
+    assert out["scorecard"] == assess(wallet, load_config().config).score == expected.scorecard
+    assert out["reasons"] == expected.reasons and out["terms"] == expected.terms
     assert out["timestamp"] == NOW and out["expiry"] == NOW + 3600
     assert out["measurement"] == measure().hex
     assert out["signer"] == key.address
@@ -99,13 +104,13 @@ def test_host_cannot_choose_the_score(service: EnclaveService) -> None:
 
 @pytest.mark.parametrize("offset", [-900, 0, 900])
 def test_clock_within_skew(key: EnclaveKey, offset: int) -> None:
-    svc = EnclaveService(key, measure(), load_config().config, clock=lambda: NOW + offset)
+    svc = EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW + offset)
     assert svc.assess({"request": request(NOW), "features": features(NOW)})["timestamp"] == NOW
 
 
 @pytest.mark.parametrize("offset", [-901, 901, 86_400])
 def test_clock_skew_refused(key: EnclaveKey, offset: int) -> None:
-    svc = EnclaveService(key, measure(), load_config().config, clock=lambda: NOW + offset)
+    svc = EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW + offset)
     with pytest.raises(ClockSkew, match="allowed: 900 s"):
         svc.assess({"request": request(NOW), "features": features(NOW)})
 
