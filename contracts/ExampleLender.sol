@@ -53,23 +53,45 @@ contract ExampleLender is IAuraConsumer {
     error NotBorrower(address caller);
     error ZeroAmount();
     error AmountTooLarge(uint256 amount);
+    error BadTerm(uint32 termDays);
     error InsufficientFee(uint256 sent, uint256 required);
     error UnknownApplication(bytes32 requestId);
     error RefundFailed(address to, uint256 amount);
     error NoAssessment();
     error StaleAssessment(uint64 timestamp);
 
+    uint32 public constant DEFAULT_TERM_DAYS = 90;
+    uint32 public constant MAX_TERM_DAYS = 3650;
+
     constructor(AuraOracle oracle_) {
         oracle = oracle_;
     }
 
-    /// @notice Apply for a loan of `amount`; send at least the oracle's fee, the surplus is refunded.
+    /// @notice Apply for a loan of `amount` over the default term; send at least the oracle's fee, the surplus
+    /// is refunded.
     function applyForLoan(uint256 amount) external payable returns (bytes32 requestId) {
+        return _apply(amount, DEFAULT_TERM_DAYS, bytes32(0));
+    }
+
+    /// @notice Apply with a term and the hash of a questionnaire already sent to the oracle node
+    /// (`POST /questionnaires`); a zero hash means none.
+    function applyWithQuestionnaire(uint256 amount, uint32 termDays, bytes32 questionnaireHash)
+        external
+        payable
+        returns (bytes32 requestId)
+    {
+        return _apply(amount, termDays, questionnaireHash);
+    }
+
+    function _apply(uint256 amount, uint32 termDays, bytes32 questionnaireHash) private returns (bytes32 requestId) {
         if (amount == 0) revert ZeroAmount();
         if (amount > type(uint96).max) revert AmountTooLarge(amount);
+        if (termDays == 0 || termDays > MAX_TERM_DAYS) revert BadTerm(termDays);
         uint256 required = oracle.fee();
         if (msg.value < required) revert InsufficientFee(msg.value, required);
-        requestId = oracle.requestAssessment{value: required}(msg.sender, abi.encode(amount));
+        // The oracle's params v1 (docs/protocol.md): version, questionnaire hash, loan amount, term in days.
+        bytes memory params = abi.encode(uint8(1), questionnaireHash, amount, termDays);
+        requestId = oracle.requestAssessment{value: required}(msg.sender, params);
         applications[requestId] = Application({borrower: msg.sender, amount: uint96(amount)});
         emit LoanRequested(requestId, msg.sender, amount);
         uint256 surplus = msg.value - required;

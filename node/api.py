@@ -1,4 +1,9 @@
-"""The node's local HTTP endpoint: `/health` (JSON) and `/metrics` (Prometheus text)."""
+"""The node's HTTP endpoint: `/health` (JSON), `/metrics` (Prometheus text) and `POST /questionnaires`.
+
+`POST /questionnaires` takes a borrower questionnaire (node/scoring/questionnaire.py), validates it, stores
+its canonical JSON and answers `{"hash": "0x…"}`: the hash a request's params refer to it by. A document
+that does not validate gets 400 with every problem and its place; bodies over 16 KiB get 413.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from node.metrics import REGISTRY
 
 
-def make_app(health: Callable[[], dict[str, Any]]) -> web.Application:
+MAX_QUESTIONNAIRE_BYTES = 16 * 1024
+
+QuestionnaireSink = Callable[[str, str], bool]  # (hash, canonical JSON) -> newly stored
+
+
+def make_app(health: Callable[[], dict[str, Any]], questionnaires: QuestionnaireSink | None = None) -> web.Application:
     async def get_health(_: web.Request) -> web.Response:
         report = health()
         return web.json_response(report, status=200 if report.get("ok") else 503)
@@ -20,16 +30,37 @@ def make_app(health: Callable[[], dict[str, Any]]) -> web.Application:
         body = generate_latest(REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app = web.Application()
+    async def post_questionnaire(request: web.Request) -> web.Response:
+        from node.scoring.questionnaire import QuestionnaireError, parse_questionnaire, questionnaire_hash
+
+        if request.content_length is not None and request.content_length > MAX_QUESTIONNAIRE_BYTES:
+            return web.json_response({"error": f"body over {MAX_QUESTIONNAIRE_BYTES} bytes"}, status=413)
+        raw = await request.content.read(MAX_QUESTIONNAIRE_BYTES + 1)
+        if len(raw) > MAX_QUESTIONNAIRE_BYTES:
+            return web.json_response({"error": f"body over {MAX_QUESTIONNAIRE_BYTES} bytes"}, status=413)
+        try:
+            parsed = parse_questionnaire(raw)
+        except QuestionnaireError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        qhash = "0x" + questionnaire_hash(parsed).hex()
+        assert questionnaires is not None
+        new = questionnaires(qhash, parsed.canonical_bytes().decode("ascii"))
+        return web.json_response({"hash": qhash, "stored": "new" if new else "already stored"},
+                                 status=201 if new else 200)
+
+    app = web.Application(client_max_size=MAX_QUESTIONNAIRE_BYTES + 1)
     app.router.add_get("/health", get_health)
     app.router.add_get("/metrics", get_metrics)
+    if questionnaires is not None:
+        app.router.add_post("/questionnaires", post_questionnaire)
     return app
 
 
 class ApiServer:
-    def __init__(self, host: str, port: int, health: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, host: str, port: int, health: Callable[[], dict[str, Any]],
+                 questionnaires: QuestionnaireSink | None = None) -> None:
         self.host, self.port = host, port
-        self._runner = web.AppRunner(make_app(health), access_log=None)
+        self._runner = web.AppRunner(make_app(health, questionnaires), access_log=None)
         self.started_at = time.time()
 
     async def start(self) -> None:

@@ -94,7 +94,7 @@ def cmd_devnet(args: argparse.Namespace) -> int:
         if args.histories:
             from web3 import Web3
 
-            build_histories(Web3(Web3.HTTPProvider(anvil.url)))
+            build_histories(Web3(Web3.HTTPProvider(anvil.url)), dev.protocols)
         print(json.dumps({"rpc_url": anvil.url, "oracle": dev.oracle, "example_lender": dev.lender,
                           "enclave_signer": dev.signer, "measurement": dev.measurement,
                           "config": dev.config_path,
@@ -231,6 +231,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return main_demo(args.json, Path(args.dir))
 
 
+def cmd_model(args: argparse.Namespace) -> int:
+    try:
+        from node.model import train as training
+    except ImportError as exc:  # the training extras are optional for a node that only runs
+        raise AuraError(f"model training needs the extras: pip install 'aura-oracle[model]' ({exc})") from None
+    if args.model_cmd == "train":
+        report = training.train(Path(args.out) if args.out else training.SCORING_DIR, args.wallets, args.seed)
+    else:
+        report = training.evaluate(args.holdout, args.seed, Path(args.scoring_config) if args.scoring_config else None,
+                                   real=not args.no_real)
+    print(json.dumps(report, indent=None if args.compact else 2, sort_keys=True))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aura", description="Aura oracle node")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -279,6 +293,21 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("attest", help="print the enclave's attestation document")
     s.add_argument("--config", default="aura.toml")
     s.set_defaults(fn=cmd_attest)
+
+    s = sub.add_parser("model", help="train or evaluate the PD and anomaly models")
+    msub = s.add_subparsers(dest="model_cmd", required=True)
+    m = msub.add_parser("train", help="simulate wallets, train, write the integer artefacts (reproducible)")
+    m.add_argument("--wallets", type=int, default=20_000)
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--out", default=None, help="scoring folder to write models/ into (default: the packaged one)")
+    m.add_argument("--compact", action="store_true")
+    m = msub.add_parser("evaluate", help="held-out AUC/KS/Brier of the artefacts, baselines, real data set")
+    m.add_argument("--holdout", type=int, default=5_000)
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--scoring-config", default=None)
+    m.add_argument("--no-real", action="store_true", help="skip the real credit data set")
+    m.add_argument("--compact", action="store_true")
+    s.set_defaults(fn=cmd_model)
 
     s = sub.add_parser("demo", help="run the whole loop on a local chain and print the results")
     s.add_argument("--json", action="store_true")

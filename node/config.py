@@ -44,6 +44,49 @@ class ApiSection(Section):
     enabled: bool = True
 
 
+class IndexerSection(Section):
+    """Which contracts speak for which protocol on this chain; the node indexes a subject's history from them.
+
+    `protocols` maps a protocol name to its contracts; a name that is not an event family itself (a fork)
+    needs `families` (name -> "aave-v3" | "compound-v3" | "uniswap-v2" | "uniswap-v3"). ERC-20 Transfers
+    are read from any token. `stablecoins` are the token contracts counted as stablecoins.
+    """
+
+    enabled: bool = True
+    start_block: int = Field(0, ge=0, description="history before this block is not read")
+    protocols: dict[str, list[str]] = Field(default_factory=dict)
+    families: dict[str, Literal["aave-v3", "compound-v3", "uniswap-v2", "uniswap-v3"]] = Field(default_factory=dict)
+    stablecoins: list[str] = Field(default_factory=list)
+    max_log_range: int = Field(10_000, ge=1, le=1_000_000, description="blocks per eth_getLogs call")
+
+    @field_validator("protocols")
+    @classmethod
+    def _protocol_addresses(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, addresses in v.items():
+            if not re.match(r"^[a-z0-9][a-z0-9_-]{0,31}$", name):
+                raise ValueError(f"protocol name {name!r}: lower-case letters, digits, - and _ only")
+            for a in addresses:
+                if not ADDRESS.match(a):
+                    raise ValueError(f"{name}: {a!r} is not a 0x-prefixed 20-byte hex address")
+        return v
+
+    @field_validator("stablecoins")
+    @classmethod
+    def _stable_addresses(cls, v: list[str]) -> list[str]:
+        for a in v:
+            if not ADDRESS.match(a):
+                raise ValueError(f"{a!r} is not a 0x-prefixed 20-byte hex address")
+        return v
+
+    @model_validator(mode="after")
+    def _families_known(self) -> "IndexerSection":
+        known = {"aave-v3", "compound-v3", "uniswap-v2", "uniswap-v3"}
+        for name in self.protocols:
+            if name not in known and name not in self.families:
+                raise ValueError(f"protocol {name!r} is not an event family; name its family in `families`")
+        return self
+
+
 class EvmChain(Section):
     family: Literal["evm"]
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -66,6 +109,7 @@ class EvmChain(Section):
     bump_after_s: float = Field(60.0, gt=0, description="replace a fulfilment still pending after this at a higher fee")
     bump_pct: int = Field(20, ge=10, le=300, description="fee increase per replacement (nodes want at least 10)")
     rpc_timeout_s: float = Field(10.0, gt=0, le=120)
+    indexer: IndexerSection | None = None
 
     @field_validator("oracle")
     @classmethod
@@ -133,6 +177,9 @@ def _fields_of(model: Any, loc: tuple[Any, ...], raw: dict[str, Any]) -> list[st
         if part in fields:
             ann = fields[part].annotation
             current = EvmChain if part == "chains" else ann
+            for arg in getattr(ann, "__args__", ()):  # Optional[Section] -> the section
+                if hasattr(arg, "model_fields"):
+                    current = arg
         data = data.get(part, {}) if isinstance(data, dict) else {}
     return list(getattr(current, "model_fields", {}).keys())
 

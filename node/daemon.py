@@ -15,6 +15,7 @@ from node.api import ApiServer
 from node.config import Config, EvmChain
 from node.enclave.client import EnclaveClient, EnclaveProcess
 from node.errors import ConfigError
+from node.features.store import EventStore
 from node.logs import fields
 from node.pipeline import ChainService
 from node.store import Store
@@ -22,10 +23,10 @@ from node.store import Store
 log = logging.getLogger("aura.node")
 
 
-def build_adapter(cfg: EvmChain, store: Store) -> ChainAdapter:
+def build_adapter(cfg: EvmChain, store: Store, events: EventStore | None = None) -> ChainAdapter:
     if cfg.family == "evm":
         account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
-        return EvmAdapter(cfg, account, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name))
+        return EvmAdapter(cfg, account, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name), events=events)
     raise ConfigError(f"chain {cfg.name}: family {cfg.family!r} is not supported by this node")
 
 
@@ -35,6 +36,7 @@ class Node:
         self.stop = asyncio.Event()
         self.services: list[ChainService] = []
         self.store: Store | None = None
+        self.events: EventStore | None = None
         self.enclave_proc: EnclaveProcess | None = None
         self.enclave: EnclaveClient | None = None
         self.api: ApiServer | None = None
@@ -58,7 +60,9 @@ class Node:
         cfg = self.config
         cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.node.data_dir / "aura.sqlite")
-        adapters = [build_adapter(c, self.store) for c in cfg.chains]
+        if any(c.indexer is not None and c.indexer.enabled for c in cfg.chains):
+            self.events = EventStore(cfg.node.data_dir / "events.sqlite")
+        adapters = [build_adapter(c, self.store, self.events) for c in cfg.chains]
         enc = cfg.enclave
         assert enc.data_dir is not None and enc.socket is not None
         self.enclave_proc = EnclaveProcess(data_dir=enc.data_dir, passphrase_file=enc.passphrase_file,
@@ -77,7 +81,9 @@ class Node:
                 batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s,
                 bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct))
         if cfg.api.enabled:
-            self.api = ApiServer(cfg.api.host, cfg.api.port, self.health)
+            store = self.store
+            self.api = ApiServer(cfg.api.host, cfg.api.port, self.health,
+                                 questionnaires=lambda h, body: store.put_questionnaire(h, body))
             await self.api.start()
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{self.api.port}"))
 
@@ -120,6 +126,9 @@ class Node:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.events is not None:
+            self.events.close()
+            self.events = None
         log.info("stopped")
 
     def install_signals(self) -> None:

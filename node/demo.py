@@ -60,7 +60,7 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
         dev = setup_devnet(root, anvil.url, api_port=api_port, poll_interval_s=0.25)
         say(f"oracle {dev.oracle}, lender {dev.lender}; enclave signer {dev.signer}", quiet)
         w3 = Web3(Web3.HTTPProvider(anvil.url))
-        build_histories(w3)
+        build_histories(w3, dev.protocols)
         say(f"gave {len(PERSONAS)} wallets their histories", quiet)
 
         node = NodeProcess(Path(dev.config_path), root / "node.log").start()
@@ -166,6 +166,8 @@ def add_signed(db_path: Path, dev: Devnet, rows: list[dict[str, Any]]) -> None:
                                                 signature=signed["signature"])
             r["signature_verified"] = recovered == dev.signer
             r["dimensions"] = signed.get("dimensions")
+            for key in ("flag_names", "scorecard", "anomaly_bps", "rules", "reasons", "terms"):
+                r[key] = signed.get(key)
     finally:
         con.close()
 
@@ -174,16 +176,31 @@ def print_table(report: dict[str, Any]) -> None:
     print(f"\nAura demo on {report['rpc_url']} (chain {report['chain_id']})")
     print(f"oracle {report['contracts']['oracle']}  enclave signer {report['enclave']['signer']}")
     print(f"measurement {report['enclave']['measurement']}\n")
-    head = f"{'wallet':14} {'subject':12} {'score':>5} {'tier':9} {'PD':>6} {'latency':>9} {'blocks':>6} " \
-           f"{'sig':4} {'lender decision':22} fulfil tx"
+    head = f"{'wallet':18} {'subject':12} {'score':>5} {'tier':9} {'PD':>6} {'latency':>9} " \
+           f"{'sig':4} {'lender decision':22} why"
     print(head)
-    print("-" * len(head))
+    print("-" * (len(head) + 40))
     for r in report["requests"]:
         ltv = f" (max LTV {r['max_ltv_bps'] / 100:.0f}%)" if r.get("max_ltv_bps") else ""
-        print(f"{r['label']:14} {r['subject'][:10] + '..':12} {r['score']:>5} {r['tier_name']:9} "
-              f"{r['pd_bps'] / 100:>5.1f}% {r['latency_ms']:>7}ms {r['latency_blocks']:>6} "
-              f"{'ok' if r['signature_verified'] else 'BAD':4} {(r['decision'] + ltv):22} {r['fulfil_tx'][:18]}..")
+        print(f"{r['label']:18} {r['subject'][:10] + '..':12} {r['score']:>5} {r['tier_name']:9} "
+              f"{r['pd_bps'] / 100:>5.1f}% {r['latency_ms']:>7}ms "
+              f"{'ok' if r['signature_verified'] else 'BAD':4} {(r['decision'] + ltv):22} {why(r)}")
     print()
+
+
+def why(row: dict[str, Any]) -> str:
+    """The matched rules, else the largest risk and strength the PD model saw."""
+    if row.get("rules"):
+        return "rules: " + ", ".join(row["rules"])
+    reasons = row.get("reasons") or {}
+    parts = []
+    for sign, key in (("-", "risks"), ("+", "strengths")):
+        if reasons.get(key):
+            top = reasons[key][0]
+            name = top.get("feature", top.get("dimension", "?"))
+            value = top.get("value", top.get("points"))
+            parts.append(f"{sign} {name}={'?' if value is None else value}")
+    return "  ".join(parts)
 
 
 def main_demo(as_json: bool, root: Path) -> int:

@@ -7,6 +7,7 @@ so the loop can stop at any point and resume from the store alone.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -16,13 +17,15 @@ from chains.base import ChainAdapter, Confidence, Height, OracleRequest, Submiss
 from node import failpoints, metrics
 from node.errors import ChainError, EnclaveError, RetryLater
 from node.logs import fields
+from node.request_params import MalformedParams, decode_params
 from node.store import Store, request_from_row
 
 log = logging.getLogger("aura.pipeline")
 
 
 class Assessor(Protocol):
-    async def assess(self, request: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]: ...
+    async def assess(self, request: dict[str, Any], features: dict[str, Any],
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]: ...
 
 
 class ChainService:
@@ -30,7 +33,7 @@ class ChainService:
 
     def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
                  batch_size: int, resubmit_after_s: float, bump_after_s: float = 60.0, bump_pct: int = 20,
-                 concurrency: int = 32,
+                 concurrency: int = 32, questionnaire_wait_s: float = 120.0,
                  clock: Any = time.time) -> None:
         self.adapter = adapter
         self.chain: str = adapter.name  # type: ignore[attr-defined]
@@ -47,6 +50,8 @@ class ChainService:
         self.connected = False
         self.last_error = ""
         self._last_broadcast: dict[str, float] = {}
+        self.questionnaire_wait_s = questionnaire_wait_s
+        self._waiting: dict[str, float] = {}
 
     # lifecycle
     async def run(self, stop: asyncio.Event) -> None:
@@ -165,11 +170,29 @@ class ChainService:
         """The signed assessment; or (state, reason) for a request that cannot be scored; None: try later."""
         if head.timestamp >= req.expires_at:
             return ("expired", "request expired before it was scored")
+        try:
+            extras = decode_params(req.params)
+        except MalformedParams as e:
+            return ("failed", f"malformed request params: {e}")
+        extra: dict[str, Any] = {}
+        if extras.loan_amount is not None:
+            extra["loan"] = {"amount": str(extras.loan_amount), "duration_days": extras.loan_duration_days}
+        if extras.questionnaire_hash is not None:
+            body = self.store.questionnaire(extras.questionnaire_hash)
+            if body is not None:
+                extra["questionnaire"] = {"hash": extras.questionnaire_hash, "document": json.loads(body)}
+            else:
+                first = self._waiting.setdefault(req.key, self.clock())
+                if self.clock() - first < self.questionnaire_wait_s:
+                    return None  # the borrower may still be submitting it
+                log.warning("questionnaire never arrived; scoring without it",
+                            extra=fields(key=req.key, questionnaire=extras.questionnaire_hash))
+        self._waiting.pop(req.key, None)
         async with self._sem:
             features = await self.adapter.read_features(req.subject, head)
             started = time.perf_counter()
             try:
-                result = await self.enclave.assess(req.enclave_view(), features)
+                result = await self.enclave.assess(req.enclave_view(), features, extra)
             except EnclaveError as e:
                 code = getattr(e, "code", "")
                 if code in ("clock_skew", "internal", ""):

@@ -90,6 +90,7 @@ class Store:
         db["transitions"].create_index(["key"], if_not_exists=True)
         db["features"].create({"subject": str, "chain": str, "name": str, "value": str},
                               pk=("chain", "subject", "name"), if_not_exists=True)
+        db["questionnaires"].create({"hash": str, "body": str, "received_at": float}, pk="hash", if_not_exists=True)
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
         db.conn.commit()
 
@@ -98,6 +99,19 @@ class Store:
         with self._lock:
             with self.db.conn:
                 yield
+
+    # questionnaires (off-chain answers a request refers to by hash)
+    def put_questionnaire(self, qhash: str, body: str) -> bool:
+        """Store a validated questionnaire's canonical JSON under its hash; False if it was already there."""
+        with self._tx():
+            cur = self.db.conn.execute(
+                "INSERT OR IGNORE INTO questionnaires(hash, body, received_at) VALUES (?, ?, ?)",
+                [qhash.lower(), body, self._clock()])
+            return cur.rowcount == 1
+
+    def questionnaire(self, qhash: str) -> str | None:
+        row = self.db.execute("SELECT body FROM questionnaires WHERE hash=?", [qhash.lower()]).fetchone()
+        return row[0] if row else None
 
     # cursors
     def cursor(self, chain: str) -> str | None:

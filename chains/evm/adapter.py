@@ -27,8 +27,13 @@ from chains.base import (
     TxState, register,
 )
 from chains.evm.artifacts import load_artifact
+from chains.evm.history import EvmHistory
 from node.config import EvmChain
 from node.errors import ChainError, RetryLater
+from node.features.compute import DEFAULT_STABLECOINS, features_for
+from node.features.history import history_from
+from node.features.indexer import sync_wallet
+from node.features.store import EventStore
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 FULFILLED = "0x" + keccak(
@@ -71,8 +76,10 @@ class EvmAdapter(ChainAdapter):
     family = "evm"
 
     def __init__(self, cfg: EvmChain, account: LocalAccount, cache: FeatureCache | None = None,
-                 nonce_floor: Callable[[], int | None] | None = None) -> None:
+                 nonce_floor: Callable[[], int | None] | None = None, events: EventStore | None = None) -> None:
         self.cfg = cfg
+        self.events = events if cfg.indexer is not None and cfg.indexer.enabled else None
+        self.history = EvmHistory(cfg.name, cfg.indexer) if self.events is not None and cfg.indexer else None
         self.name = cfg.name
         self.account = account
         self.cache = cache
@@ -208,8 +215,25 @@ class EvmAdapter(ChainAdapter):
             self._rpc(self.w3.eth.get_balance(addr, at.number)),
         )
         first_seen = await self._first_seen(addr, int(nonce), at)
-        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": int(nonce),
-                "balance_wei": str(int(balance)), "first_seen_timestamp": first_seen}
+        features: dict[str, Any] = {"as_of_block": at.number, "as_of_timestamp": at.timestamp,
+                                    "tx_count": int(nonce), "balance_wei": str(int(balance)),
+                                    "first_seen_timestamp": first_seen}
+        if self.history is not None and self.events is not None:
+            features["history"] = await self._history(subject, at, first_seen)
+        return features
+
+    async def _history(self, subject: str, at: Height, first_seen: int | None) -> dict[str, int | None]:
+        """Bring the subject's indexed history up to `at` (only the blocks after its mark), then flatten it."""
+        assert self.history is not None and self.events is not None and self.cfg.indexer is not None
+        wallet = subject.lower()
+        start = self.cfg.indexer.start_block
+        pending = self.events.pending_range(self.name, wallet, at.number, start)
+        if pending is not None:
+            logs = await self.history.fetch(self.w3, wallet, *pending)
+            sync_wallet(self.events, self.history.decoder, self.name, wallet, at.number, lambda *_: logs, start)
+        computed = features_for(self.events, self.name, wallet, at.timestamp, first_seen=first_seen,
+                                stablecoins=self.cfg.indexer.stablecoins or DEFAULT_STABLECOINS)
+        return history_from(computed)
 
     async def _first_seen(self, addr: str, nonce: int, at: Height) -> int | None:
         """Timestamp of the block holding the subject's first sent transaction: a binary search on its nonce.

@@ -1,5 +1,5 @@
-"""Set up a local EVM devnet: deploy the oracle and the example consumer, create the enclave and
-transmitter keys, register the enclave signer, and write a node config that points at all of it."""
+"""Set up a local EVM devnet: deploy the oracle, the example consumer and the devnet protocols, create the
+enclave and transmitter keys, register the enclave signer, and write a node config that points at all of it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from eth_account import Account
@@ -17,6 +17,7 @@ from web3 import Web3
 from chains.evm.artifacts import contract, deploy
 from chains.evm.keystore import create_keystore
 from node.devnet.anvil import DEFAULT_KEYS
+from node.devnet.protocols import deploy_protocols
 from node.enclave.attestation import verify_attestation
 from node.errors import AuraError
 
@@ -37,6 +38,7 @@ class Devnet:
     measurement: str
     transmitter: str
     config_path: str
+    protocols: dict[str, str] = field(default_factory=dict)  # Protocols.addresses(): name -> address
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -92,6 +94,7 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     oracle = deploy(w3, "AuraOracle", [FEE_WEI, REQUEST_TTL_S, CALLBACK_GAS], DEPLOYER_KEY)
     lender = deploy(w3, "ExampleLender", [oracle], DEPLOYER_KEY)
     deploy_block = w3.eth.block_number - 1
+    protocols = deploy_protocols(w3, DEPLOYER_KEY)
 
     enclave_pass = root / "secrets" / "enclave.pass"
     write_secret(enclave_pass, secrets.token_urlsafe(24))
@@ -135,8 +138,9 @@ finality_depth = 2
 poll_interval_s = {poll_interval_s}
 transmitter_keystore = "keys/transmitter.json"
 transmitter_passphrase_file = "secrets/transmitter.pass"
-""")
+""" + protocols.indexer_keys())
     info = Devnet(rpc_url=rpc_url, chain_id=chain_id, oracle=oracle, lender=lender, deploy_block=deploy_block,
-                  signer=signer, measurement=measurement, transmitter=transmitter, config_path=str(config_path))
+                  signer=signer, measurement=measurement, transmitter=transmitter, config_path=str(config_path),
+                  protocols=protocols.addresses())
     info.save(root / "devnet.json")
     return info

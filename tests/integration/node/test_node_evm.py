@@ -260,11 +260,23 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)
     assert set(report) == {"rpc_url", "chain_id", "contracts", "enclave", "requests"}
-    assert len(report["requests"]) == 5
-    decisions = {r["label"]: r["decision"] for r in report["requests"]}
-    assert decisions["veteran"] == "approved" and decisions["newcomer"] == "rejected"
-    scores = [r["score"] for r in report["requests"]]
-    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 5
+    rows = {r["label"]: r for r in report["requests"]}
+    assert list(rows) == ["veteran", "careful borrower", "idle holder", "liquidated trader", "airdrop farmer",
+                          "fresh wallet"]
+    decisions = {label: r["decision"] for label, r in rows.items()}
+    assert decisions["veteran"] == decisions["careful borrower"] == "approved"
+    assert decisions["liquidated trader"] == "rejected" and decisions["airdrop farmer"] == "manual review"
+    # the scores rest on indexed protocol activity: the red flags and rules say why
+    assert "LIQUIDATED" in rows["liquidated trader"]["flag_names"]
+    assert "OUTSTANDING_DEBT" in rows["liquidated trader"]["flag_names"]
+    assert "repeat_liquidation" in rows["liquidated trader"]["rules"]
+    assert rows["airdrop farmer"]["rules"] == ["fresh_burst"] and "BURST_ACTIVITY" in rows["airdrop farmer"]["flag_names"]
+    assert "DORMANT" in rows["idle holder"]["flag_names"]
+    assert rows["fresh wallet"]["rules"] == ["thin_file"] and "NO_ACTIVITY" in rows["fresh wallet"]["flag_names"]
+    assert rows["liquidated trader"]["terms"]["decision"] == "decline"
+    assert rows["careful borrower"]["terms"]["decision"] == "offer"
+    assert min(rows["veteran"]["score"], rows["careful borrower"]["score"]) > rows["idle holder"]["score"] \
+        > max(rows["airdrop farmer"]["score"], rows["fresh wallet"]["score"]) > rows["liquidated trader"]["score"]
     for r in report["requests"]:
         assert r["status"] == "fulfilled"
         signer = Account.recover_message(encode_typed_data(full_message=r["typed_data"]), signature=r["signature"])
