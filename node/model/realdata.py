@@ -82,7 +82,7 @@ PUBLISHED: list[dict[str, Any]] = [
         "auc_logistic": None,
         "auc_best": None,
         "note": "benchmarks classifiers on eight credit data sets including this one; its per-data-set AUC "
-                "table was not available to this session, so no figure is quoted",
+                "table could not be checked offline, so no figure is quoted from it",
     },
     {
         "source": "Lessmann, Baesens, Seow, Thomas (2015). Benchmarking state-of-the-art classification "
@@ -91,7 +91,7 @@ PUBLISHED: list[dict[str, Any]] = [
         "auc_logistic": None,
         "auc_best": None,
         "note": "updates the 2003 benchmark with newer classifiers on credit data sets including German credit; "
-                "per-data-set figures were not available to this session, so none is quoted",
+                "its per-data-set figures could not be checked offline, so none is quoted",
     },
     {
         "source": "https://nelinux.github.io/Credit-risk-model-comparison/ (informal write-up, not peer reviewed)",

@@ -126,7 +126,7 @@ def evaluate(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, scoring_config: Path
             "auc": auc([y[i] for i in debtors], [pd_model[i] for i in debtors]),
         }
     if real:
-        from node.model.realdata import validate_real
+        from node.model.realdata import evaluate as validate_real
 
         progress("validating the training code on the real credit data set")
         report["real"] = validate_real(seed=seed)
