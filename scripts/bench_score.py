@@ -119,8 +119,8 @@ def main() -> None:
         "auc_simulated_scorecard": report["scorecard_alone"]["auc"],
         "auc_simulated_tigertrust": report["tigertrust_seed"]["auc"],
         "auc_simulated_reputa_fallback": report["reputa_fallback_seed"]["auc"],
-        "auc_real": real.get("gbm", {}).get("auc"), "ks_real": real.get("gbm", {}).get("ks"),
-        "brier_real": real.get("gbm", {}).get("brier"), "real_dataset": real.get("dataset"),
+        "auc_real": real.get("gbm_integer", {}).get("auc"), "ks_real": real.get("gbm_integer", {}).get("ks"),
+        "brier_real": real.get("gbm_integer", {}).get("brier"), "real_dataset": real.get("dataset"),
         "real_baseline_logistic_auc": real.get("logistic", {}).get("auc"),
         "real_published": real.get("published"),
     })

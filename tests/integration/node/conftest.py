@@ -37,8 +37,8 @@ class Env:
     def node(self, **env: str) -> NodeProcess:
         return NodeProcess(Path(self.dev.config_path), self.root / "node.log", env)
 
-    def request(self, subject: str, key: str = REQUESTER_KEYS[0]) -> str:
-        data = self.oracle.encode_abi("requestAssessment", [subject, b""])
+    def request(self, subject: str, key: str = REQUESTER_KEYS[0], params: bytes = b"") -> str:
+        data = self.oracle.encode_abi("requestAssessment", [subject, params])
         receipt = send(self.w3, key, {"to": self.dev.oracle, "data": data, "value": 10**15})
         ev = self.oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)[0]
         return "0x" + bytes(ev["args"]["requestId"]).hex()
