@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from node.features.bench_ingest import decode_rate, synthetic_events  # noqa: E402
+from node.features.bench_ingest import decode_rate, ingest_timed, synthetic_events  # noqa: E402
 from node.features.store import EventStore  # noqa: E402
 from node.model.simulator import simulate_wallet  # noqa: E402
 from node.model.train import HOLDOUT_START, evaluate  # noqa: E402
@@ -84,11 +84,7 @@ def indexer_rate(count: int) -> dict[str, Any]:
     events = synthetic_events(count)
     with tempfile.TemporaryDirectory() as tmp:
         store = EventStore(Path(tmp) / "events.sqlite")
-        t = time.perf_counter()
-        for i in range(0, len(events), 5_000):
-            batch = events[i:i + 5_000]
-            store.ingest("bench", batch, marks={w: batch[-1].block for e in batch for w in e.wallets})
-        store_s = time.perf_counter() - t
+        _, store_s = ingest_timed(store, [events[i:i + 5_000] for i in range(0, len(events), 5_000)])
         store.close()
     decode = decode_rate(count // 4)
     store_rate = count / store_s

@@ -12,6 +12,7 @@ from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import Measurement
 from node.enclave.params import AssessParams, parse_assess
 from node.scoring.engine import Engine
+from node.scoring.features import as_dict, vector
 from node.scoring.flags import flag_names
 
 Clock = Callable[[], int]
@@ -68,8 +69,6 @@ class EnclaveService:
             )
         intent: tuple[int | None, int, tuple[str, ...]] = (None, 0, ())
         if params.questionnaire is not None:
-            from node.scoring.features import as_dict, vector
-
             intent = self._read_questionnaire(params.questionnaire, as_dict(vector(features)))
         result = self._engine.assess(features, intent_points=intent[0], intent_flags=intent[1],
                                      intent_reasons=intent[2], loan=params.loan)

@@ -27,7 +27,7 @@ from node.model.labels import DEFAULT_HORIZON_DAYS, label
 from node.model.simulator import SimWallet, matrix, simulate_wallet
 from node.scoring.config import load_config
 from node.scoring.features import VECTOR, WalletFeatures, as_dict, vector
-from node.scoring.scorecard import score_facts
+from node.scoring.scorecard import pd_bps_of
 
 HOLDOUT_START = 1_000_000
 MASK_EVERY = 6  # one training wallet in six is seen without history (a chain without an indexer)
@@ -96,8 +96,7 @@ def evaluate(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, scoring_config: Path
         result = engine.assess(w.features)
         facts = as_dict(vector(w.features))
         pd_model.append(result.pd_bps / 10_000)
-        card_result = score_facts(facts, w.features.balance_wei, loaded.config)
-        card.append(card_result)
+        card.append(result.scorecard)
         tiger.append(tigertrust(facts))
         reputa.append(reputa_fallback(facts))
         final.append(result.score)
@@ -113,8 +112,8 @@ def evaluate(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, scoring_config: Path
         "pd_model": {"auc": auc(y, pd_model), "ks": ks(y, pd_model), "brier": brier(y, pd_model)},
         "final_score": {"auc": auc(y, risk_of(final)), "ks": ks(y, risk_of(final))},
         "scorecard_alone": {
-            "auc": auc(y, risk_of([c.score for c in card])), "ks": ks(y, risk_of([c.score for c in card])),
-            "brier_of_its_pd_table": brier(y, [c.pd_bps / 10_000 for c in card]),
+            "auc": auc(y, risk_of(card)), "ks": ks(y, risk_of(card)),
+            "brier_of_its_pd_table": brier(y, [pd_bps_of(c, loaded.config) / 10_000 for c in card]),
         },
         "tigertrust_seed": {"auc": auc(y, risk_of(tiger)), "ks": ks(y, risk_of(tiger))},
         "reputa_fallback_seed": {"auc": auc(y, risk_of(reputa)), "ks": ks(y, risk_of(reputa))},

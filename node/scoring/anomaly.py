@@ -34,12 +34,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from node.scoring.gbm import (
-    MAX_TREES,
     PD_STEPS,
     ModelError,
     Tree,
     check_constant,
     check_cutpoints,
+    check_tree_list,
     check_expected_features,
     check_features,
     check_int,
@@ -85,11 +85,7 @@ class IsolationModel:
             raise ModelError(f"fill: must be a list of {len(names)} integers (one per feature)")
         fill = tuple(check_int(v, f"fill[{i}]") for i, v in enumerate(raw_fill))
         max_samples = check_int(data["max_samples"], "max_samples", 2, MAX_SAMPLES_LIMIT)
-        raw_trees = data["trees"]
-        if not isinstance(raw_trees, list) or not raw_trees:
-            raise ModelError("trees: must be a non-empty list")
-        if len(raw_trees) > MAX_TREES:
-            raise ModelError(f"trees: more than {MAX_TREES} trees")
+        raw_trees = check_tree_list(data["trees"])
         trees = []
         for t, raw in enumerate(raw_trees):
             tree = parse_tree(raw, f"trees[{t}]", len(names), leaf_key="path", leaf_low=0, internal_value=False)

@@ -158,11 +158,9 @@ def _sha256_file(path: Path) -> str:
         st = path.stat()
         key = (str(path), st.st_size, st.st_mtime_ns)
         if key not in _FILE_HASHES:
-            digest = hashlib.sha256()
-            with path.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(chunk)
-            _FILE_HASHES[key] = digest.hexdigest()
+            from node.scoring.llm import model_sha256
+
+            _FILE_HASHES[key] = model_sha256(path)
         return _FILE_HASHES[key]
     except OSError as exc:
         raise ScoringConfigError(f"{path}: cannot read artefact llm_model: {exc.strerror}") from None

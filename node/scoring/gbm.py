@@ -176,6 +176,15 @@ class Tree:
 _SIDES = {"left": True, "right": False}
 
 
+def check_tree_list(value: Any, place: str = "trees") -> list:
+    """A non-empty list of at most MAX_TREES raw trees."""
+    if not isinstance(value, list) or not value:
+        raise ModelError(f"{place}: must be a non-empty list")
+    if len(value) > MAX_TREES:
+        raise ModelError(f"{place}: more than {MAX_TREES} trees")
+    return value
+
+
 def parse_tree(raw: Any, place: str, n_features: int, *, leaf_key: str, leaf_low: int, internal_value: bool) -> Tree:
     """Validate one tree `{"nodes": [...]}` and return its flat arrays.
 
@@ -271,11 +280,7 @@ class GbmModel:
         check_expected_features(names, features)
         scale = check_scale(data["scale"])
         base_margin = check_int(data["base_margin"], "base_margin")
-        raw_trees = data["trees"]
-        if not isinstance(raw_trees, list) or not raw_trees:
-            raise ModelError("trees: must be a non-empty list")
-        if len(raw_trees) > MAX_TREES:
-            raise ModelError(f"trees: more than {MAX_TREES} trees")
+        raw_trees = check_tree_list(data["trees"])
         trees = []
         for t, raw in enumerate(raw_trees):
             tree = parse_tree(raw, f"trees[{t}]", len(names), leaf_key="value", leaf_low=INT64_MIN,
