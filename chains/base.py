@@ -43,6 +43,7 @@ class OracleRequest:
     block_hash: str
     tx_hash: str
     log_index: int
+    program: str = ""  # Solana: the oracle program's id (`contract` is then the oracle account)
 
     @property
     def key(self) -> str:
@@ -50,7 +51,7 @@ class OracleRequest:
 
     def enclave_view(self) -> dict[str, Any]:
         """The fields the enclave binds its signature to, in the wire form of docs/protocol.md."""
-        return {
+        view: dict[str, Any] = {
             "family": self.family,
             "chain_id": self.chain_id,
             "contract": self.contract,
@@ -60,6 +61,9 @@ class OracleRequest:
             "fee": str(self.fee),
             "expires_at": self.expires_at,
         }
+        if self.family == "solana":
+            view["program"] = self.program
+        return view
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,12 @@ class Store:
                 "request_id": str, "requester": str, "subject": str, "fee": str, "expires_at": int,
                 "params": str, "block_number": int, "block_hash": str, "tx_hash": str, "log_index": int,
                 "state": str, "reason": str, "seen_at": float, "updated_at": float,
-                "submission": str, "fulfil_block": int,
+                "submission": str, "fulfil_block": int, "program": str,
             },
             pk="key", if_not_exists=True, not_null={"state"},
         )
+        if "program" not in db["requests"].columns_dict:  # stores made before Solana support
+            db.execute("ALTER TABLE requests ADD COLUMN program TEXT NOT NULL DEFAULT ''")
         db["requests"].create_index(["chain", "state"], if_not_exists=True)
         db["assessments"].create(
             {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
@@ -288,5 +290,5 @@ def request_from_row(r: dict[str, Any]) -> OracleRequest:
         chain=r["chain"], family=r["family"], chain_id=r["chain_id"], contract=r["contract"],
         request_id=r["request_id"], requester=r["requester"], subject=r["subject"], fee=int(r["fee"]),
         expires_at=r["expires_at"], params=r["params"], block_number=r["block_number"],
-        block_hash=r["block_hash"], tx_hash=r["tx_hash"], log_index=r["log_index"],
+        block_hash=r["block_hash"], tx_hash=r["tx_hash"], log_index=r["log_index"], program=r.get("program") or "",
     )

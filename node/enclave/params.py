@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.enclave.evm import parse_address
+from node.enclave.solana import parse_pubkey
 from node.scoring.features import HISTORY_SPEC, WalletFeatures
 
-SUPPORTED_FAMILIES = ("evm",)
+SUPPORTED_FAMILIES = ("evm", "solana")
 MAX_SAFE_INT = (1 << 53) - 1  # chain ids travel as JSON numbers (typed_data): keep them exact in JS too
 MAX_UINT64 = (1 << 64) - 1
+MAX_INT64 = (1 << 63) - 1
 MAX_TIMESTAMP = (1 << 40) - 1  # year 36812: far enough, and timestamp + ttl stays a uint64
 MAX_BLOCK = (1 << 63) - 1
 MAX_COUNT = 10**12
@@ -19,6 +21,8 @@ MAX_FEE = (1 << 96) - 1
 MAX_WEI = (1 << 256) - 1
 
 REQUEST_KEYS = ("family", "chain_id", "contract", "request_id", "requester", "subject", "fee", "expires_at")
+SOLANA_REQUEST_KEYS = ("family", "chain_id", "program", "contract", "request_id", "requester", "subject", "fee",
+                       "expires_at")
 FEATURE_KEYS = ("as_of_block", "as_of_timestamp", "tx_count", "balance_wei", "first_seen_timestamp")
 OPTIONAL_FEATURE_KEYS = ("history",)
 LOAN_KEYS = ("amount", "duration_days")
@@ -44,6 +48,23 @@ class EvmRequest:
 
 
 @dataclass(frozen=True)
+class SolanaRequest:
+    """A request of the `aura_oracle` program; every key is the account's 32 raw bytes.
+
+    `chain_id` names the cluster in the node's config: informative, the payload does not carry it.
+    """
+
+    chain_id: int
+    program: bytes
+    contract: bytes  # the oracle account
+    request_id: bytes  # the request account
+    requester: bytes
+    subject: bytes
+    fee: int  # lamports
+    expires_at: int
+
+
+@dataclass(frozen=True)
 class LoanRequest:
     """What the borrower asks for: an amount in the asset's smallest unit and a duration."""
 
@@ -53,7 +74,7 @@ class LoanRequest:
 
 @dataclass(frozen=True)
 class AssessParams:
-    request: EvmRequest
+    request: EvmRequest | SolanaRequest
     as_of_block: int
     features: WalletFeatures
     loan: LoanRequest | None = None
@@ -102,13 +123,28 @@ def _bytes32(value: Any, where: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
-def parse_request(value: Any) -> EvmRequest:
-    if isinstance(value, dict) and "family" in value:
-        family = value["family"]
-        if not isinstance(family, str):
-            raise InvalidParams("request.family: must be a string")
-        if family not in SUPPORTED_FAMILIES:
-            raise InvalidParams(f"request.family: unsupported family {family[:32]!r} (supported: evm)")
+def _pubkey(value: Any, where: str) -> bytes:
+    try:
+        return parse_pubkey(value)
+    except ValueError as exc:
+        raise InvalidParams(f"{where}: {exc}") from None
+
+
+def parse_request(value: Any) -> EvmRequest | SolanaRequest:
+    """The request of its `family`; each family has its own exact set of keys."""
+    if not isinstance(value, dict):
+        raise InvalidParams("request: must be an object")
+    if "family" not in value:
+        raise InvalidParams("request: missing key(s) family")
+    family = value["family"]
+    if not isinstance(family, str):
+        raise InvalidParams("request.family: must be a string")
+    if family not in SUPPORTED_FAMILIES:
+        raise InvalidParams(
+            f"request.family: unsupported family {family[:32]!r} (supported: {', '.join(SUPPORTED_FAMILIES)})"
+        )
+    if family == "solana":
+        return _solana_request(value)
     req = _object(value, "request", REQUEST_KEYS)
     return EvmRequest(
         chain_id=_int(req["chain_id"], "request.chain_id", 1, MAX_SAFE_INT),
@@ -118,6 +154,20 @@ def parse_request(value: Any) -> EvmRequest:
         subject=_address(req["subject"], "request.subject"),
         fee=_decimal(req["fee"], "request.fee", MAX_FEE),
         expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_UINT64),
+    )
+
+
+def _solana_request(value: dict[str, Any]) -> SolanaRequest:
+    req = _object(value, "request", SOLANA_REQUEST_KEYS)
+    return SolanaRequest(
+        chain_id=_int(req["chain_id"], "request.chain_id", 0, MAX_SAFE_INT),
+        program=_pubkey(req["program"], "request.program"),
+        contract=_pubkey(req["contract"], "request.contract"),
+        request_id=_pubkey(req["request_id"], "request.request_id"),
+        requester=_pubkey(req["requester"], "request.requester"),
+        subject=_pubkey(req["subject"], "request.subject"),
+        fee=_decimal(req["fee"], "request.fee", MAX_UINT64),
+        expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_INT64),
     )
 
 

@@ -25,7 +25,7 @@ INVALID: list[tuple[str, tuple[str, ...], Any, str]] = [
     ("request missing subject", ("request", "subject"), DELETE, "request: missing key(s) subject"),
     ("family missing", ("request", "family"), DELETE, "request: missing key(s) family"),
     ("family sui", ("request", "family"), "sui", "unsupported family"),
-    ("family solana", ("request", "family"), "solana", "unsupported family"),
+    ("family solana without its keys", ("request", "family"), "solana", "request: missing key(s) program"),
     ("family EVM", ("request", "family"), "EVM", "unsupported family"),
     ("family int", ("request", "family"), 1, "request.family: must be a string"),
     ("chain_id zero", ("request", "chain_id"), 0, "request.chain_id"),

@@ -59,7 +59,7 @@ def test_missing_section_and_unknown_family() -> None:
         parse_config('[[chains]]\nfamily = "cosmos"\n', "x.toml")
     msg = str(e.value)
     assert "x.toml: enclave: required key missing" in msg
-    assert "chains[0]: Input tag 'cosmos' found using 'family' does not match any of the expected tags: 'evm'" in msg
+    assert "chains[0]: Input tag 'cosmos' found using 'family' does not match any of the expected tags: 'evm', 'solana'" in msg
 
 
 def test_duplicate_chain_names_rejected() -> None:
@@ -79,3 +79,43 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
 def test_example_configs_are_valid(name: str) -> None:
     cfg = load_config(Path(__file__).parents[3] / "config" / name)
     assert cfg.chains and all(c.family == "evm" for c in cfg.chains)
+
+
+SOLANA = """
+[[chains]]
+family = "solana"
+name = "solana-local"
+rpc_url = "http://127.0.0.1:8899"
+program_id = "AuRa1111111111111111111111111111111111111111"
+oracle = "11111111111111111111111111111111"
+transmitter_keypair = "keys/solana.json"
+"""
+
+
+def test_solana_chain_resolves_and_defaults(tmp_path: Path) -> None:
+    from solders.pubkey import Pubkey
+
+    program = str(Pubkey.new_unique())
+    p = tmp_path / "aura.toml"
+    p.write_text(GOOD + SOLANA.replace("AuRa1111111111111111111111111111111111111111", program))
+    cfg = load_config(p)
+    sol = cfg.chains[1]
+    assert sol.family == "solana" and sol.program_id == program
+    assert sol.transmitter_keypair == tmp_path / "keys/solana.json"
+    assert (sol.commitment, sol.batch_size, sol.chain_id) == ("confirmed", 1, 0)
+
+
+def test_solana_chain_errors_name_their_place() -> None:
+    bad = GOOD + SOLANA.replace('commitment', 'x').replace(
+        'oracle = "11111111111111111111111111111111"', 'oracle = "0OIl"').replace(
+        'rpc_url = "http://127.0.0.1:8899"', 'rpc_url = "ws://127.0.0.1:8900"').replace(
+        "AuRa1111111111111111111111111111111111111111", "z" * 44) + 'commitmnt = "finalized"\n'
+    with pytest.raises(ConfigError) as e:
+        parse_config(bad, "aura.toml")
+    assert str(e.value) == (
+        "4 problem(s) in aura.toml:\n"
+        "  aura.toml:20: chains[1].rpc_url: Value error, must be an http(s):// URL\n"
+        "  aura.toml:21: chains[1].program_id: Value error, must be a base58 Solana public key (32 bytes)\n"
+        "  aura.toml:22: chains[1].oracle: Value error, must be a base58 Solana public key\n"
+        "  aura.toml:24: chains[1].commitmnt: unknown key (did you mean 'commitment'?)"
+    )

@@ -1,0 +1,203 @@
+"""The Solana assessment of docs/solana.md ("The signed payload"): base58 keys, the 240-byte payload, and
+the `r || s || recovery_id` signature form that `sol_secp256k1_recover` takes.
+
+Dependency-light on purpose (no solders in the enclave): base58 is written out here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coincurve import PublicKey
+
+from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N, keccak256
+
+BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE58_INDEX = {c: i for i, c in enumerate(BASE58_ALPHABET)}
+PUBKEY_SIZE = 32
+MAX_PUBKEY_TEXT = 44  # base58 of 32 bytes is 32 to 44 characters
+
+PAYLOAD_TAG = b"AURA/solana/assessment"
+PAYLOAD_VERSION = 1
+PAYLOAD_SIZE = 240
+MAX_I64 = (1 << 63) - 1
+
+# (offset, size, field) as in docs/solana.md; `build_payload` writes exactly this, in this order.
+PAYLOAD_LAYOUT: tuple[tuple[int, int, str], ...] = (
+    (0, 22, "tag"),
+    (22, 1, "version"),
+    (23, 32, "program"),
+    (55, 32, "oracle"),
+    (87, 32, "request"),
+    (119, 32, "subject"),
+    (151, 2, "score"),
+    (153, 1, "tier"),
+    (154, 2, "pd_bps"),
+    (156, 4, "flags"),
+    (160, 32, "measurement"),
+    (192, 32, "commitment"),
+    (224, 8, "timestamp"),
+    (232, 8, "expiry"),
+)
+
+
+def b58encode(raw: bytes) -> str:
+    """Bitcoin-alphabet base58: one '1' per leading zero byte, then the rest as a big-endian number."""
+    zeros = len(raw) - len(raw.lstrip(b"\0"))
+    number = int.from_bytes(raw, "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, 58)
+        digits.append(BASE58_ALPHABET[digit])
+    return "1" * zeros + "".join(reversed(digits))
+
+
+def b58decode(text: str) -> bytes:
+    """The inverse of `b58encode`; ValueError names the first character outside the alphabet."""
+    number = 0
+    for position, char in enumerate(text):
+        digit = _BASE58_INDEX.get(char)
+        if digit is None:
+            raise ValueError(f"character {char!r} at position {position} is not base58")
+        number = number * 58 + digit
+    zeros = len(text) - len(text.lstrip("1"))
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
+def parse_pubkey(text: object) -> bytes:
+    """32 bytes from the canonical base58 text of a Solana public key; ValueError says what is wrong."""
+    if not isinstance(text, str):
+        raise ValueError("must be a base58 string")
+    if text.startswith("0x"):
+        raise ValueError("must be base58, not 0x-prefixed hex")
+    if len(text) > MAX_PUBKEY_TEXT:
+        raise ValueError(
+            f"must be base58 of 32 bytes (at most {MAX_PUBKEY_TEXT} characters), got {len(text)} characters"
+        )
+    raw = b58decode(text)
+    if len(raw) != PUBKEY_SIZE:
+        raise ValueError(f"must decode to exactly 32 bytes, got {len(raw)}")
+    if b58encode(raw) != text:
+        raise ValueError("is not canonical base58 (it does not re-encode to the same text)")
+    return raw
+
+
+def pubkey_text(raw: bytes) -> str:
+    if len(raw) != PUBKEY_SIZE:
+        raise ValueError("a public key is 32 bytes")
+    return b58encode(raw)
+
+
+def _uint(value: int, size: int, name: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
+        raise ValueError(f"{name}: {value!r} does not fit u{8 * size}")
+    return value.to_bytes(size, "little")
+
+
+def _i64(value: int, name: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 63) <= value <= MAX_I64:
+        raise ValueError(f"{name}: {value!r} does not fit i64")
+    return value.to_bytes(8, "little", signed=True)
+
+
+def _bytes32(value: bytes, name: str) -> bytes:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise ValueError(f"{name}: must be 32 bytes")
+    return value
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the enclave signs for the `aura_oracle` program; every key is the account's 32 raw bytes."""
+
+    program: bytes
+    oracle: bytes
+    request: bytes
+    subject: bytes
+    score: int
+    tier: int
+    pd_bps: int
+    flags: int
+    measurement: bytes
+    commitment: bytes
+    timestamp: int
+    expiry: int
+
+    def payload(self) -> bytes:
+        """The 240 bytes of docs/solana.md, integers little-endian."""
+        out = b"".join((
+            PAYLOAD_TAG,
+            bytes([PAYLOAD_VERSION]),
+            _bytes32(self.program, "program"),
+            _bytes32(self.oracle, "oracle"),
+            _bytes32(self.request, "request"),
+            _bytes32(self.subject, "subject"),
+            _uint(self.score, 2, "score"),
+            _uint(self.tier, 1, "tier"),
+            _uint(self.pd_bps, 2, "pd_bps"),
+            _uint(self.flags, 4, "flags"),
+            _bytes32(self.measurement, "measurement"),
+            _bytes32(self.commitment, "commitment"),
+            _i64(self.timestamp, "timestamp"),
+            _i64(self.expiry, "expiry"),
+        ))  # fmt: skip
+        assert len(out) == PAYLOAD_SIZE
+        return out
+
+
+def parse_payload(payload: bytes) -> Assessment:
+    """The Assessment a 240-byte payload carries; ValueError if tag, version or size is wrong."""
+    if len(payload) != PAYLOAD_SIZE:
+        raise ValueError(f"a payload is {PAYLOAD_SIZE} bytes, got {len(payload)}")
+    if payload[:22] != PAYLOAD_TAG or payload[22] != PAYLOAD_VERSION:
+        raise ValueError("not a version 1 Aura Solana assessment payload")
+    fields = {name: payload[offset : offset + size] for offset, size, name in PAYLOAD_LAYOUT}
+    little = {name: int.from_bytes(fields[name], "little") for name in ("score", "tier", "pd_bps", "flags")}
+    signed = {name: int.from_bytes(fields[name], "little", signed=True) for name in ("timestamp", "expiry")}
+    return Assessment(
+        program=fields["program"], oracle=fields["oracle"], request=fields["request"], subject=fields["subject"],
+        measurement=fields["measurement"], commitment=fields["commitment"], **little, **signed,
+    )  # fmt: skip
+
+
+def digest(payload: bytes) -> bytes:
+    """keccak256(payload): the 32 bytes the enclave signs and the program hashes with `sol_keccak256`."""
+    if len(payload) != PAYLOAD_SIZE:
+        raise ValueError(f"a payload is {PAYLOAD_SIZE} bytes, got {len(payload)}")
+    return keccak256(payload)
+
+
+def recovery_id_signature(evm_signature: bytes) -> bytes:
+    """`r || s || recovery_id` (0 or 1) from the enclave key's `r || s || v` (v 27 or 28)."""
+    if len(evm_signature) != 65 or evm_signature[64] not in (27, 28):
+        raise ValueError("expected a 65-byte r || s || v signature with v 27 or 28")
+    return evm_signature[:64] + bytes([evm_signature[64] - 27])
+
+
+def uncompressed_public_key(public_key: bytes) -> bytes:
+    """The 64-byte `x || y` form (no 0x04 byte) of a secp256k1 key in any SEC1 encoding."""
+    return PublicKey(public_key).format(compressed=False)[1:]
+
+
+def recover_public_key(message_digest: bytes, signature: bytes) -> bytes:
+    """The 64-byte key that made `signature` over `message_digest`, with the program's checks: 65 bytes,
+    recovery id 0 or 1, 0 < r < n, 0 < s <= n/2. ValueError otherwise."""
+    if len(message_digest) != 32:
+        raise ValueError("a digest is 32 bytes")
+    if len(signature) != 65:
+        raise ValueError("a signature is 65 bytes r || s || recovery_id")
+    if signature[64] not in (0, 1):
+        raise ValueError("recovery id must be 0 or 1")
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
+    if not (0 < r < SECP256K1_N and 0 < s <= SECP256K1_HALF_N):
+        raise ValueError("signature r/s out of range (s must be in the lower half of the curve order)")
+    recovered = PublicKey.from_signature_and_message(signature, message_digest, hasher=None)
+    return recovered.format(compressed=False)[1:]
+
+
+def address_of(public_key64: bytes) -> bytes:
+    """The 20-byte address the program stores: keccak256(x || y)[12..32]."""
+    if len(public_key64) != 64:
+        raise ValueError("an uncompressed public key is 64 bytes x || y")
+    return keccak256(public_key64)[12:]

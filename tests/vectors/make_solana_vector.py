@@ -1,0 +1,229 @@
+"""Write tests/vectors/solana.json: one Solana assessment payload (docs/solana.md) signed by a fixed key.
+
+Run from the project root: `.venv/bin/python tests/vectors/make_solana_vector.py`. The bytes come from the
+enclave's own `assess` (node/enclave/service.py) with the fixed, public test key of evm.json, a fixed
+measurement and a stub engine that returns fixed score fields, so the vector does not move when the
+scoring model does. Before anything is written, the payload is rebuilt field by field with `struct`,
+hashed with pycryptodome's keccak, the signature recomputed with eth_keys and recovered with coincurve,
+and every base58 text checked against solders.
+
+The Solana accounts are made from fixed seeds (`Keypair.from_seed(sha256(label))`), so a program test can
+recreate the program, oracle, requester and subject keypairs; the request account is the PDA
+`["request", oracle, nonce as u64 LE]` of the program.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from coincurve import PublicKey  # noqa: E402
+from Crypto.Hash import keccak as pycryptodome_keccak  # noqa: E402
+from eth_keys import keys as eth_keys  # noqa: E402
+from solders.keypair import Keypair  # noqa: E402
+from solders.pubkey import Pubkey  # noqa: E402
+
+from node.enclave import solana  # noqa: E402
+from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding  # noqa: E402
+from node.enclave.keys import EnclaveKey  # noqa: E402
+from node.enclave.measurement import Measurement  # noqa: E402
+from node.enclave.service import EnclaveService  # noqa: E402
+from node.scoring.engine import Assessment as EngineAssessment  # noqa: E402
+from node.scoring.flags import Flag  # noqa: E402
+
+OUT = Path(__file__).with_name("solana.json")
+
+PRIVATE_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # the key of evm.json
+SEED_LABELS = {
+    "program": b"aura test solana program",
+    "oracle": b"aura test solana oracle",
+    "requester": b"aura test solana requester",
+    "subject": b"aura test solana subject",
+}
+CHAIN_ID = 0  # the cluster's number in the node's config: informative, not signed
+NONCE = 0
+FEE_LAMPORTS = 5_000_000
+REQUEST_TTL_S = 3_600
+CREATED_AT = 1_699_999_900
+EXPIRES_AT = CREATED_AT + REQUEST_TTL_S
+SLOT = 250_000_000
+BALANCE_LAMPORTS = 2_500_000_000
+LAMPORTS_TO_18_DECIMALS = 10**9
+SCORE, TIER, PD_BPS, FLAGS = 742, 1, 350, 8  # flags 8 = LIMITED_DATA (node/scoring/flags.py)
+TIMESTAMP = 1_700_000_000
+ASSESSMENT_TTL_S = 600
+EXPIRY = TIMESTAMP + ASSESSMENT_TTL_S
+MEASUREMENT = hashlib.sha256(b"aura test measurement").digest()
+
+
+class FixedEngine:
+    """Stands in for the scoring engine: fixed score fields, the measured config's two clock settings."""
+
+    config = SimpleNamespace(assessment_ttl_s=ASSESSMENT_TTL_S, max_clock_skew_s=900)
+
+    def read_questionnaire(self, questionnaire: Any, facts: Any) -> tuple[int, int, tuple[str, ...]]:
+        raise AssertionError("the vector carries no questionnaire")
+
+    def assess(self, features: Any, **_: Any) -> EngineAssessment:
+        return EngineAssessment(
+            score=SCORE, tier=TIER, pd_bps=PD_BPS, flags=Flag(FLAGS), dimensions={}, scorecard=SCORE,
+            model_points=None, anomaly_bps=0, rules=(), reasons={"risks": [], "strengths": []}, terms={},
+        )  # fmt: skip
+
+
+def hx(raw: bytes) -> str:
+    return "0x" + raw.hex()
+
+
+def keypairs() -> dict[str, Keypair]:
+    return {role: Keypair.from_seed(hashlib.sha256(label).digest()) for role, label in SEED_LABELS.items()}
+
+
+def service() -> EnclaveService:
+    key = EnclaveKey(bytes.fromhex(PRIVATE_KEY[2:]))
+    engine: Any = FixedEngine()
+    return EnclaveService(key, Measurement(MEASUREMENT, ()), engine, clock=lambda: TIMESTAMP)
+
+
+def request_pda(program: Pubkey, oracle: Pubkey) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([b"request", bytes(oracle), NONCE.to_bytes(8, "little")], program)
+
+
+def params() -> dict[str, Any]:
+    """The `assess` params the host sends for the vector's request (docs/protocol.md)."""
+    kp = keypairs()
+    program, oracle = kp["program"].pubkey(), kp["oracle"].pubkey()
+    request, _ = request_pda(program, oracle)
+    return {
+        "request": {
+            "family": "solana",
+            "chain_id": CHAIN_ID,
+            "program": str(program),
+            "contract": str(oracle),
+            "request_id": str(request),
+            "requester": str(kp["requester"].pubkey()),
+            "subject": str(kp["subject"].pubkey()),
+            "fee": str(FEE_LAMPORTS),
+            "expires_at": EXPIRES_AT,
+        },
+        "features": {
+            "as_of_block": SLOT,
+            "as_of_timestamp": TIMESTAMP,
+            "tx_count": 57,
+            "balance_wei": str(BALANCE_LAMPORTS * LAMPORTS_TO_18_DECIMALS),
+            "first_seen_timestamp": TIMESTAMP - 400 * 86_400,
+        },
+    }
+
+
+def independent_payload(program: bytes, oracle: bytes, request: bytes, subject: bytes, commitment: bytes) -> bytes:
+    """docs/solana.md's table written out with struct, not with node/enclave/solana.py."""
+    return (
+        b"AURA/solana/assessment" + b"\x01" + program + oracle + request + subject
+        + struct.pack("<HBHI", SCORE, TIER, PD_BPS, FLAGS) + MEASUREMENT + commitment
+        + struct.pack("<qq", TIMESTAMP, EXPIRY)
+    )  # fmt: skip
+
+
+def build() -> dict[str, Any]:
+    kp = keypairs()
+    key = EnclaveKey(bytes.fromhex(PRIVATE_KEY[2:]))
+    wire = params()
+    result = service().assess(wire)
+
+    req = wire["request"]
+    program, oracle = kp["program"].pubkey(), kp["oracle"].pubkey()
+    request, request_bump = request_pda(program, oracle)
+    subject = kp["subject"].pubkey()
+    public_key = PublicKey(key.public_key).format(compressed=False)[1:]
+    address = keccak(public_key)[12:]
+    enclave, enclave_bump = Pubkey.find_program_address([b"enclave", bytes(oracle), address], program)
+    score_account, score_bump = Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], program)
+    blind = blinding(key.commitment_secret, bytes(request))
+    commitment = bytes.fromhex(result["commitment"][2:])
+    payload = bytes.fromhex(result["payload"][2:])
+    digest = bytes.fromhex(result["digest"][2:])
+    signature = bytes.fromhex(result["signature"][2:])
+
+    # Independent cross-checks before writing anything.
+    for role, pair in kp.items():
+        assert Pubkey.from_string(req["contract" if role == "oracle" else role]) == pair.pubkey()
+        assert solana.parse_pubkey(str(pair.pubkey())) == bytes(pair.pubkey())
+        assert solana.b58encode(bytes(pair.pubkey())) == str(pair.pubkey())
+    assert req["request_id"] == str(request) == solana.b58encode(bytes(request))
+    assert commitment == keccak(bytes(request) + SCORE.to_bytes(32, "big") + blind)
+    assert payload == independent_payload(bytes(program), bytes(oracle), bytes(request), bytes(subject), commitment)
+    assert len(payload) == 240 and digest == keccak(payload)
+    theirs = eth_keys.PrivateKey(bytes.fromhex(PRIVATE_KEY[2:])).sign_msg_hash(digest)
+    assert signature == theirs.r.to_bytes(32, "big") + theirs.s.to_bytes(32, "big") + bytes([theirs.v])
+    recovered = PublicKey.from_signature_and_message(signature, digest, hasher=None)
+    assert recovered.format(compressed=False)[1:] == public_key
+    assert result["public_key"] == hx(public_key) and result["signer"] == key.address
+    assert key.address.lower() == hx(address)
+    assert (result["score"], result["tier"], result["pd_bps"], result["flags"]) == (SCORE, TIER, PD_BPS, FLAGS)
+    assert (result["timestamp"], result["expiry"]) == (TIMESTAMP, EXPIRY)
+
+    return {
+        "description": "Solana assessment payload of docs/solana.md, signed by the fixed public test key of "
+        "evm.json through the enclave's assess (score fields fixed by a stub engine). Never use these keys "
+        "for anything else.",
+        "private_key": PRIVATE_KEY,
+        "public_key": hx(public_key),
+        "public_key_compressed": hx(key.public_key),
+        "signer": key.address,
+        "address": hx(address),
+        "accounts": {
+            **{
+                role: {"pubkey": str(pair.pubkey()), "seed": hx(hashlib.sha256(SEED_LABELS[role]).digest()),
+                       "seed_label": SEED_LABELS[role].decode()}
+                for role, pair in kp.items()
+            },
+            "request": {"pubkey": str(request), "bump": request_bump,
+                        "seeds": ["request", "oracle", "nonce as u64 LE"]},
+            "enclave": {"pubkey": str(enclave), "bump": enclave_bump, "seeds": ["enclave", "oracle", "address"]},
+            "score": {"pubkey": str(score_account), "bump": score_bump, "seeds": ["score", "oracle", "subject"]},
+        },  # fmt: skip
+        "oracle": {"fee_lamports": FEE_LAMPORTS, "request_ttl_s": REQUEST_TTL_S},
+        "request": {"nonce": NONCE, "fee": FEE_LAMPORTS, "created_at": CREATED_AT, "expires_at": EXPIRES_AT},
+        "assessment": {
+            "score": SCORE,
+            "tier": TIER,
+            "pd_bps": PD_BPS,
+            "flags": FLAGS,
+            "measurement": hx(MEASUREMENT),
+            "commitment": hx(commitment),
+            "timestamp": TIMESTAMP,
+            "expiry": EXPIRY,
+        },
+        "commitment_secret_label": COMMITMENT_SECRET_LABEL.decode(),
+        "commitment_secret": hx(key.commitment_secret),
+        "blinding": hx(blind),
+        "params": wire,
+        "payload": hx(payload),
+        "payload_fields": {name: hx(payload[o : o + n]) for o, n, name in solana.PAYLOAD_LAYOUT},
+        "digest": hx(digest),
+        "signature": hx(signature),
+        "signature_parts": {"r": hx(signature[:32]), "s": hx(signature[32:64]), "recovery_id": signature[64]},
+        "result": result,
+    }
+
+
+def keccak(data: bytes) -> bytes:
+    return pycryptodome_keccak.new(digest_bits=256, data=data).digest()
+
+
+def main() -> None:
+    OUT.write_text(json.dumps(build(), indent=2) + "\n")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
