@@ -25,13 +25,13 @@ deps: $(VENV)/.installed node_modules/.installed
 contracts: deps
 	@node contracts/build.js
 
-demo: contracts
+demo: contracts sbf
 	$(PY) -m node.cli demo
 
-test: contracts
+test: contracts sbf
 	$(PY) -m pytest -q
 
-bench: contracts
+bench: contracts sbf
 	$(PY) scripts/bench.py
 
 bench-score: deps
@@ -39,3 +39,24 @@ bench-score: deps
 
 clean:
 	rm -rf build .aura .pytest_cache
+
+# The Solana program, built from Rust source by programs/sbf/build.py (cached under build/solana/). The toolchain
+# is Debian's: rustc-web (rustc with the bpfel target), rust-web-src (the source of `core`) and rust-web-llvm
+# (llvm-link, opt and llc of rustc's LLVM version; a recommendation of rustc-web, named so that it is there
+# even where apt skips recommendations). `apt-get update` runs only when apt does not know the packages.
+SBF_PACKAGES := rustc-web rust-web-src rust-web-llvm
+SBF_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: sbf
+
+build/.sbf-toolchain:
+	@mkdir -p build
+	@installed=$$(dpkg-query -W -f='$${Status}\n' $(SBF_PACKAGES) 2>/dev/null | grep -c 'install ok installed'); \
+	if [ "$$installed" != "$(words $(SBF_PACKAGES))" ]; then \
+	  apt-cache show $(SBF_PACKAGES) >/dev/null 2>&1 || $(SBF_SUDO) apt-get update; \
+	  $(SBF_SUDO) apt-get install -y $(SBF_PACKAGES); \
+	fi
+	@touch $@
+
+sbf: build/.sbf-toolchain
+	@if [ -f programs/aura_oracle/src/lib.rs ]; then $(PYTHON) programs/sbf/build.py programs/aura_oracle; fi
