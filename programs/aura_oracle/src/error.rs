@@ -1,0 +1,217 @@
+//! Error codes: Anchor custom errors, returned as `6000 + index` (`custom program error: 0x1770 + index`)
+//! and logged as Anchor logs them. The index, name and message of each are the IDL's `errors`.
+
+use crate::sys;
+
+/// What a failing instruction returns: an index into the error table below.
+pub type Result<T> = core::result::Result<T, u32>;
+
+/// Anchor's first custom error code.
+pub const ERROR_CODE_OFFSET: u32 = 6000;
+/// How many errors there are.
+pub const ERROR_COUNT: u32 = 38;
+
+pub const UNKNOWN_INSTRUCTION: u32 = 0;
+pub const INVALID_INSTRUCTION_DATA: u32 = 1;
+pub const NOT_ENOUGH_ACCOUNTS: u32 = 2;
+pub const MISSING_SIGNATURE: u32 = 3;
+pub const NOT_WRITABLE: u32 = 4;
+pub const WRONG_OWNER: u32 = 5;
+pub const WRONG_ACCOUNT_TYPE: u32 = 6;
+pub const WRONG_PDA: u32 = 7;
+pub const WRONG_SYSTEM_PROGRAM: u32 = 8;
+pub const ALREADY_INITIALIZED: u32 = 9;
+pub const UNAUTHORIZED: u32 = 10;
+pub const INVALID_REQUEST_TTL: u32 = 11;
+pub const INVALID_ENCLAVE_KEY: u32 = 12;
+pub const ZERO_MEASUREMENT: u32 = 13;
+pub const ENCLAVE_ALREADY_REGISTERED: u32 = 14;
+pub const ENCLAVE_NOT_ACTIVE: u32 = 15;
+pub const ENCLAVE_REVOKED: u32 = 16;
+pub const WRONG_ORACLE: u32 = 17;
+pub const ZERO_SUBJECT: u32 = 18;
+pub const PARAMS_TOO_LONG: u32 = 19;
+pub const REQUEST_NOT_FOUND: u32 = 20;
+pub const REQUEST_NOT_PENDING: u32 = 21;
+pub const REQUESTER_MISMATCH: u32 = 22;
+pub const REQUEST_EXPIRED: u32 = 23;
+pub const SCORE_OUT_OF_RANGE: u32 = 24;
+pub const TIER_OUT_OF_RANGE: u32 = 25;
+pub const PD_OUT_OF_RANGE: u32 = 26;
+pub const ASSESSMENT_FROM_FUTURE: u32 = 27;
+pub const ASSESSMENT_EXPIRED: u32 = 28;
+pub const MEASUREMENT_MISMATCH: u32 = 29;
+pub const INVALID_RECOVERY_ID: u32 = 30;
+pub const INVALID_SIGNATURE_S: u32 = 31;
+pub const INVALID_SIGNATURE: u32 = 32;
+pub const UNKNOWN_SIGNER: u32 = 33;
+pub const NOT_REQUESTER: u32 = 34;
+pub const NOT_EXPIRED: u32 = 35;
+pub const ARITHMETIC_OVERFLOW: u32 = 36;
+pub const UNSUPPORTED_RENT: u32 = 37;
+
+// Names and messages (the IDL's), concatenated, with where each ends: plain bytes, so nothing here needs
+// relocating (a table of string slices would hold pointers).
+pub const ERROR_NAMES: &[u8; 582] = b"\
+    UnknownInstruction\
+    InvalidInstructionData\
+    NotEnoughAccounts\
+    MissingSignature\
+    NotWritable\
+    WrongOwner\
+    WrongAccountType\
+    WrongPda\
+    WrongSystemProgram\
+    AlreadyInitialized\
+    Unauthorized\
+    InvalidRequestTtl\
+    InvalidEnclaveKey\
+    ZeroMeasurement\
+    EnclaveAlreadyRegistered\
+    EnclaveNotActive\
+    EnclaveRevoked\
+    WrongOracle\
+    ZeroSubject\
+    ParamsTooLong\
+    RequestNotFound\
+    RequestNotPending\
+    RequesterMismatch\
+    RequestExpired\
+    ScoreOutOfRange\
+    TierOutOfRange\
+    PdOutOfRange\
+    AssessmentFromFuture\
+    AssessmentExpired\
+    MeasurementMismatch\
+    InvalidRecoveryId\
+    InvalidSignatureS\
+    InvalidSignature\
+    UnknownSigner\
+    NotRequester\
+    NotExpired\
+    ArithmeticOverflow\
+    UnsupportedRent";
+pub const ERROR_NAME_END: [u16; 38] = [
+    18, 40, 57, 73, 84, 94, 110, 118, 136, 154, 166, 183, 200, 215, 239, 255, 269, 280, 291, 304,
+    319, 336, 353, 367, 382, 396, 408, 428, 445, 464, 481, 498, 514, 527, 539, 549, 567, 582,
+];
+pub const ERROR_MSGS: &[u8; 1330] = b"\
+    Unknown instruction\
+    Invalid instruction data\
+    Not enough accounts\
+    An account that must sign did not\
+    An account that must be writable is not\
+    An account is not owned by this program\
+    An account's discriminator is not the expected one\
+    An account is not at the address its seeds give\
+    The system program account is not the system program\
+    The account is already initialized\
+    The signer is not the oracle's admin\
+    The request TTL is outside 1 ..= 604800 seconds\
+    The enclave public key is all zeros\
+    The measurement is all zeros\
+    The enclave is already registered\
+    The enclave is already revoked\
+    The enclave is revoked\
+    The account belongs to another oracle\
+    The subject is the all-zero key\
+    The params are longer than 256 bytes\
+    No pending request at that address\
+    The request is not pending\
+    The requester account is not the request's requester\
+    The request has expired\
+    The score is above 1000\
+    The tier is above 2\
+    The PD is above 10000 bps\
+    The assessment's timestamp is later than the cluster clock\
+    The assessment has expired\
+    The signed measurement is not the enclave's registered one\
+    The signature's recovery id is not 0 or 1\
+    The signature's r or s is zero or s is high\
+    No key could be recovered from the signature\
+    The recovered key is not the enclave's key\
+    Only the requester may cancel\
+    The request has not expired\
+    Arithmetic overflow\
+    The rent exemption threshold is not a whole number";
+pub const ERROR_MSG_END: [u16; 38] = [
+    19, 43, 62, 95, 134, 173, 223, 270, 322, 356, 392, 439, 474, 502, 535, 565, 587, 624, 655, 691,
+    725, 751, 803, 826, 849, 868, 893, 951, 977, 1035, 1076, 1119, 1163, 1205, 1234, 1261, 1280,
+    1330,
+];
+
+/// Logs `AnchorError occurred. Error Code: <Name>. Error Number: <n>. Error Message: <msg>.` as Anchor does.
+#[inline(never)]
+pub fn log_error(index: u32) {
+    if index >= ERROR_COUNT {
+        return;
+    }
+    let i = index as usize;
+    // SAFETY: i < ERROR_COUNT, the length of both end tables; the offsets are within the byte strings.
+    let (name_start, name_end, msg_start, msg_end) = unsafe {
+        (
+            if i == 0 {
+                0
+            } else {
+                *ERROR_NAME_END.get_unchecked(i - 1) as usize
+            },
+            *ERROR_NAME_END.get_unchecked(i) as usize,
+            if i == 0 {
+                0
+            } else {
+                *ERROR_MSG_END.get_unchecked(i - 1) as usize
+            },
+            *ERROR_MSG_END.get_unchecked(i) as usize,
+        )
+    };
+    let mut buf = [0u8; 240];
+    let mut w = Writer {
+        buf: buf.as_mut_ptr(),
+        len: 0,
+        cap: 240,
+    };
+    w.put(b"AnchorError occurred. Error Code: ".as_ptr(), 34);
+    // SAFETY: the ranges are within the tables (built together with the end offsets).
+    unsafe { w.put(ERROR_NAMES.as_ptr().add(name_start), name_end - name_start) };
+    w.put(b". Error Number: ".as_ptr(), 16);
+    w.put_decimal((ERROR_CODE_OFFSET + index) as u64);
+    w.put(b". Error Message: ".as_ptr(), 17);
+    unsafe { w.put(ERROR_MSGS.as_ptr().add(msg_start), msg_end - msg_start) };
+    w.put(b".".as_ptr(), 1);
+    sys::log(w.buf, w.len);
+}
+
+struct Writer {
+    buf: *mut u8,
+    len: usize,
+    cap: usize,
+}
+
+impl Writer {
+    fn put(&mut self, src: *const u8, n: usize) {
+        let n = if n > self.cap - self.len {
+            self.cap - self.len
+        } else {
+            n
+        };
+        // SAFETY: the destination range is within the buffer (clamped above).
+        unsafe { sys::copy(self.buf.add(self.len), src, n) };
+        self.len += n;
+    }
+
+    fn put_decimal(&mut self, mut v: u64) {
+        let mut digits = [0u8; 20];
+        let mut n = 0usize;
+        loop {
+            // SAFETY: a u64 has at most 20 decimal digits.
+            unsafe { *digits.as_mut_ptr().add(19 - n) = b'0' + (v % 10) as u8 };
+            n += 1;
+            v /= 10;
+            if v == 0 || n == 20 {
+                break;
+            }
+        }
+        // SAFETY: the last n digits were written.
+        self.put(unsafe { digits.as_ptr().add(20 - n) }, n);
+    }
+}
