@@ -76,10 +76,12 @@ transmitter_passphrase_file = "secrets/transmitter.pass"
 
 
 def cmd_devnet(args: argparse.Namespace) -> int:
-    """Start anvil, deploy, register the enclave, write a devnet config; keep anvil running until Ctrl-C."""
+    """Start anvil and the local Solana endpoint, deploy, register the enclave, write a devnet config; keep
+    both running until Ctrl-C."""
     from node.devnet.anvil import Anvil
     from node.devnet.deploy import setup_devnet
     from node.devnet.histories import build_histories
+    from node.devnet.solana_proc import SolanaEndpoint, program_so
 
     root = Path(args.dir)
     if (root / "devnet.json").exists():
@@ -88,26 +90,42 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     anvil = Anvil(port=args.port, block_time=args.block_time, genesis_timestamp=genesis,
                   log_path=root / "anvil.log")
     root.mkdir(parents=True, exist_ok=True)
+    endpoint = None
+    if args.solana:
+        from chains.solana.program import idl_address
+
+        endpoint = SolanaEndpoint({str(idl_address()): program_so()}, port=args.solana_port,
+                                  log_path=root / "solana-endpoint.log")
     anvil.start()
     try:
-        dev = setup_devnet(root, anvil.url, confirmations=args.confirmations)
+        if endpoint is not None:
+            endpoint.start()
+        dev = setup_devnet(root, anvil.url, confirmations=args.confirmations,
+                           solana_url=endpoint.url if endpoint is not None else None)
         if args.histories:
             from web3 import Web3
 
             build_histories(Web3(Web3.HTTPProvider(anvil.url)), dev.protocols)
-        print(json.dumps({"rpc_url": anvil.url, "oracle": dev.oracle, "example_lender": dev.lender,
-                          "enclave_signer": dev.signer, "measurement": dev.measurement,
-                          "config": dev.config_path,
-                          "next": f"aura run --config {dev.config_path}"}, indent=2), flush=True)
+        out: dict[str, Any] = {"rpc_url": anvil.url, "oracle": dev.oracle, "example_lender": dev.lender,
+                               "enclave_signer": dev.signer, "measurement": dev.measurement}
+        if dev.solana:
+            out["solana"] = {k: dev.solana[k] for k in ("rpc_url", "program", "oracle", "enclave_account")}
+        out.update(config=dev.config_path, next=f"aura run --config {dev.config_path}")
+        print(json.dumps(out, indent=2), flush=True)
         if args.detach:
             anvil.detach()
+            if endpoint is not None:
+                endpoint.detach()
             return 0
-        print("anvil is running; Ctrl-C stops it", file=sys.stderr, flush=True)
+        print("anvil" + (" and the Solana endpoint are" if endpoint else " is") + " running; Ctrl-C stops",
+              file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         return 0
     finally:
+        if endpoint is not None:
+            endpoint.stop()
         anvil.stop()
 
 
@@ -133,6 +151,8 @@ def cmd_request(args: argparse.Namespace) -> int:
     chain = next((c for c in cfg.chains if c.name == args.chain or args.chain is None), None)
     if chain is None:
         raise AuraError(f"no chain named {args.chain!r} in {args.config}")
+    if chain.family == "solana":
+        return _request_solana(args, chain)
     w3 = Web3(Web3.HTTPProvider(chain.rpc_url.get_secret_value()))
     oracle = contract(w3, "AuraOracle", chain.oracle)
     key = os.environ.get("AURA_REQUESTER_KEY") or (DEFAULT_KEYS[9] if chain.chain_id == 31337 else None)
@@ -159,6 +179,48 @@ def cmd_request(args: argparse.Namespace) -> int:
             time.sleep(0.2)
         else:
             out["status"] = "not fulfilled yet"
+    print(json.dumps(out, indent=2))
+    return 0 if out.get("status", "fulfilled") == "fulfilled" else 1
+
+
+def _request_solana(args: argparse.Namespace, chain: Any) -> int:
+    """`request_assessment` on the aura_oracle program, paid by a keypair file; optionally wait for the score."""
+    from solana.rpc.api import Client
+    from solders.pubkey import Pubkey
+
+    from chains.solana import program as prog
+    from chains.solana.keypair import load_keypair
+    from node.devnet.solana_setup import send
+
+    path = os.environ.get("AURA_SOLANA_REQUESTER_KEYPAIR") or str(Path(args.config).parent / "keys" /
+                                                                  "solana-requester.json")
+    if not Path(path).exists():
+        raise AuraError("set AURA_SOLANA_REQUESTER_KEYPAIR to the requesting account's keypair file")
+    try:
+        subject = Pubkey.from_string(args.subject)
+    except ValueError:
+        raise AuraError(f"--subject {args.subject!r} is not a base58 Solana public key") from None
+    payer = load_keypair(Path(path))
+    client = Client(chain.rpc_url.get_secret_value(), commitment="confirmed")
+    program, oracle = Pubkey.from_string(chain.program_id), Pubkey.from_string(chain.oracle)
+    nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(oracle).value.data)).next_nonce)
+    sig = send(client, [payer], [prog.request_assessment_ix(program, oracle, payer.pubkey(), subject, nonce,
+                                                            bytes.fromhex(args.params))])
+    request = str(prog.request_pda(program, oracle, nonce)[0])
+    out: dict[str, Any] = {"request_id": request, "subject": str(subject), "tx": str(sig)}
+    if args.wait:
+        score_at, _ = prog.score_pda(program, oracle, subject)
+        deadline = time.monotonic() + args.timeout
+        out["status"] = "not fulfilled yet"
+        while time.monotonic() < deadline:
+            acct = client.get_account_info(score_at).value
+            if acct is not None:
+                score = prog.decode_account("Score", bytes(acct.data))
+                if str(prog.pubkey(score.request)) == request:
+                    out.update(status="fulfilled", score=score.score, tier=TIERS[score.tier], pd_bps=score.pd_bps,
+                               flags=score.flags, score_account=str(score_at))
+                    break
+            time.sleep(0.2)
     print(json.dumps(out, indent=2))
     return 0 if out.get("status", "fulfilled") == "fulfilled" else 1
 
@@ -267,7 +329,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--confirmations", type=int, default=1)
     s.add_argument("--no-histories", dest="histories", action="store_false",
                    help="skip the demo wallets' histories")
-    s.add_argument("--detach", action="store_true", help="leave anvil running and return")
+    s.add_argument("--solana-port", type=int, default=8899, help="port of the local Solana endpoint")
+    s.add_argument("--no-solana", dest="solana", action="store_false", help="start no Solana endpoint")
+    s.add_argument("--detach", action="store_true", help="leave anvil (and the Solana endpoint) running and return")
     s.set_defaults(fn=cmd_devnet)
 
     s = sub.add_parser("run", help="run the node")

@@ -12,7 +12,7 @@ from chains.base import ChainAdapter
 from chains.evm.adapter import EvmAdapter
 from chains.evm.keystore import load_keystore
 from node.api import ApiServer
-from node.config import Config, EvmChain
+from node.config import ChainSection, Config
 from node.enclave.client import EnclaveClient, EnclaveProcess
 from node.errors import ConfigError
 from node.features.store import EventStore
@@ -23,7 +23,13 @@ from node.store import Store
 log = logging.getLogger("aura.node")
 
 
-def build_adapter(cfg: EvmChain, store: Store, events: EventStore | None = None) -> ChainAdapter:
+def build_adapter(cfg: ChainSection, store: Store, events: EventStore | None = None) -> ChainAdapter:
+    if cfg.family == "solana":
+        from chains.solana.adapter import SolanaAdapter  # noqa: PLC0415 - only nodes serving Solana load it
+        from chains.solana.keypair import load_keypair  # noqa: PLC0415
+
+        return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=store,
+                             nonce_floor=lambda: store.max_nonce(cfg.name))
     if cfg.family == "evm":
         account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
         return EvmAdapter(cfg, account, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name), events=events)
@@ -60,7 +66,7 @@ class Node:
         cfg = self.config
         cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.node.data_dir / "aura.sqlite")
-        if any(c.indexer is not None and c.indexer.enabled for c in cfg.chains):
+        if any(getattr(c, "indexer", None) is not None and c.indexer.enabled for c in cfg.chains):
             self.events = EventStore(cfg.node.data_dir / "events.sqlite")
         adapters = [build_adapter(c, self.store, self.events) for c in cfg.chains]
         enc = cfg.enclave

@@ -1,9 +1,12 @@
-"""`aura demo`: the node's main job, end to end, on a local anvil chain it starts and stops itself.
+"""`aura demo`: the node's main job, end to end, on a local anvil chain and a local Solana endpoint it starts
+and stops itself.
 
 Starts anvil with a genesis three years back, deploys the oracle and the example lender, gives a few wallets
 different histories, starts the node as its own process, sends assessment requests (loan applications
 through the lender, and one direct request), waits for every fulfilment, verifies each signature with
 eth_account, and prints a table (or, with --json, everything needed to check each assessment elsewhere).
+On Solana it does the same through the `aura_oracle` program (node/demo_solana.py): requests sent by
+consumer transactions, the stored Score accounts read back with anchorpy, each payload's signature recovered.
 """
 
 from __future__ import annotations
@@ -51,32 +54,52 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
+    from solana.rpc.api import Client
+
+    from chains.solana import program as prog
+    from node import demo_solana
+    from node.devnet.solana_proc import SolanaEndpoint, program_so
+    from node.devnet.solana_setup import SolanaDevnet
+
     anvil = Anvil(genesis_timestamp=int(time.time()) - YEARS_3, log_path=root / "anvil.log")
+    endpoint = SolanaEndpoint({str(prog.idl_address()): program_so()}, log_path=root / "solana-endpoint.log")
     node: NodeProcess | None = None
     try:
         anvil.start()
         say(f"anvil at {anvil.url} (pid {anvil.pid})", quiet)
+        endpoint.start()
+        say(f"Solana endpoint (LiteSVM) at {endpoint.url} (pid {endpoint.pid})", quiet)
         api_port = free_port()
-        dev = setup_devnet(root, anvil.url, api_port=api_port, poll_interval_s=0.25)
+        dev = setup_devnet(root, anvil.url, api_port=api_port, poll_interval_s=0.25, solana_url=endpoint.url)
+        sol = SolanaDevnet(**dev.solana)
         say(f"oracle {dev.oracle}, lender {dev.lender}; enclave signer {dev.signer}", quiet)
+        say(f"Solana program {sol.program}, oracle account {sol.oracle}", quiet)
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         build_histories(w3, dev.protocols)
-        say(f"gave {len(PERSONAS)} wallets their histories", quiet)
+        client = Client(endpoint.url, commitment="confirmed")
+        wallets = demo_solana.build_wallets(client)
+        say(f"gave {len(PERSONAS)} EVM and {len(wallets)} Solana wallets their histories", quiet)
 
         node = NodeProcess(Path(dev.config_path), root / "node.log").start()
         node.wait_healthy(api_port)
         say(f"node up (pid {node.pid}); sending requests", quiet)
         rows = send_requests(w3, dev)
+        sol_rows = demo_solana.send_requests(client, sol, wallets)
         wait_fulfilled(w3, dev, rows, timeout, node)
+        demo_solana.wait_fulfilled(client, sol, sol_rows, timeout, node)
         add_decisions(w3, dev, rows)
-        for r in rows:
+        for r in rows + sol_rows:
             r.pop("sent_at", None)
         add_signed(root / "data" / "aura.sqlite", dev, rows)
+        demo_solana.read_scores(sol, sol_rows)
+        demo_solana.add_signed(root / "data" / "aura.sqlite", sol, sol_rows, dev.signer)
         report = {
             "rpc_url": dev.rpc_url, "chain_id": dev.chain_id,
             "contracts": {"oracle": dev.oracle, "example_lender": dev.lender},
             "enclave": {"signer": dev.signer, "measurement": dev.measurement},
             "requests": rows,
+            "solana": {"rpc_url": sol.rpc_url, "program": sol.program, "oracle": sol.oracle,
+                       "enclave_account": sol.enclave_account, "requests": sol_rows},
         }
         if as_json:
             print(json.dumps(report, indent=2))
@@ -86,6 +109,7 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
     finally:
         if node is not None:
             node.stop()
+        endpoint.stop()
         anvil.stop()
 
 
@@ -185,6 +209,17 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"{r['label']:18} {r['subject'][:10] + '..':12} {r['score']:>5} {r['tier_name']:9} "
               f"{r['pd_bps'] / 100:>5.1f}% {r['latency_ms']:>7}ms "
               f"{'ok' if r['signature_verified'] else 'BAD':4} {(r['decision'] + ltv):22} {why(r)}")
+    sol = report.get("solana")
+    if sol:
+        print(f"\nSolana: program {sol['program']}  oracle {sol['oracle']} ({sol['rpc_url']})\n")
+        head = f"{'wallet':18} {'subject':12} {'score':>5} {'tier':9} {'PD':>6} {'slots':>5} {'latency':>9} " \
+               f"{'sig':4} {'Score account (read with anchorpy)':36} why"
+        print(head)
+        print("-" * (len(head) + 20))
+        for r in sol["requests"]:
+            print(f"{r['label']:18} {r['subject'][:10] + '..':12} {r['score']:>5} {r['tier_name']:9} "
+                  f"{r['pd_bps'] / 100:>5.1f}% {r['latency_slots']:>5} {r['latency_ms']:>7}ms "
+                  f"{'ok' if r['signature_verified'] else 'BAD':4} {r['score_account'][:34] + '..':36} {why(r)}")
     print()
 
 

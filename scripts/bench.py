@@ -2,7 +2,8 @@
 
 Starts anvil (--block-time 1), deploys, starts the node as its own process, measures a lone fulfilment's gas
 (first write and overwrite), then sends requests at a steady rate from several accounts and watches the
-fulfilments arrive. Progress goes to stderr; the last line on stdout is one JSON object: {"evm": {...}}.
+fulfilments arrive. Then the same on the local Solana endpoint (scripts/bench_solana.py). Progress goes to
+stderr; the last line on stdout is one JSON object: {"evm": {...}, "solana": {...}}.
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=80.0, help="requests sent per second")
     ap.add_argument("--block-time", type=float, default=1.0)
     ap.add_argument("--dir", default=str(ROOT / ".aura" / "bench"))
+    ap.add_argument("--solana-requests", type=int, default=200)
+    ap.add_argument("--solana-rate", type=float, default=20.0)
     args = ap.parse_args()
 
     root = Path(args.dir)
@@ -225,11 +228,15 @@ def main() -> None:
             "rss_note": "node_rss_mb and enclave_peak_rss_mb are peaks (VmHWM); the enclave's peak includes the "
                         "scrypt unseal of its key",
         }
-        print(json.dumps({"evm": result}))
     finally:
         if node is not None:
             node.stop()
         anvil.stop()
+    from scripts.bench_solana import run as run_solana
+
+    log("Solana: the local endpoint with 400 ms slots")
+    solana = run_solana(root / "solana", args.solana_requests, args.solana_rate)
+    print(json.dumps({"evm": result, "solana": solana}))
 
 
 if __name__ == "__main__":

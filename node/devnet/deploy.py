@@ -39,6 +39,7 @@ class Devnet:
     transmitter: str
     config_path: str
     protocols: dict[str, str] = field(default_factory=dict)  # Protocols.addresses(): name -> address
+    solana: dict[str, str] = field(default_factory=dict)  # SolanaDevnet fields, when a Solana endpoint was given
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -86,7 +87,7 @@ def send(w3: Web3, key: str, tx: dict[str, object]) -> dict[str, object]:
 
 
 def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_interval_s: float = 0.5,
-                 api_port: int = 9464, kdf_light: bool = False) -> Devnet:
+                 api_port: int = 9464, kdf_light: bool = False, solana_url: str | None = None) -> Devnet:
     """Deploy and configure everything under `root`; returns what was made. Idempotent only on a fresh root."""
     root.mkdir(parents=True, exist_ok=True)
     w3 = Web3(Web3.HTTPProvider(rpc_url))
@@ -139,8 +140,17 @@ poll_interval_s = {poll_interval_s}
 transmitter_keystore = "keys/transmitter.json"
 transmitter_passphrase_file = "secrets/transmitter.pass"
 """ + protocols.indexer_keys())
+    solana: dict[str, str] = {}
+    if solana_url is not None:
+        from node.devnet.solana_setup import config_section, setup_solana  # noqa: PLC0415
+
+        sol = setup_solana(root, solana_url, att["document"])  # type: ignore[arg-type]
+        sol.save(root / "solana-devnet.json")
+        with config_path.open("a") as f:
+            f.write(config_section(sol, poll_interval_s=poll_interval_s))
+        solana = asdict(sol)
     info = Devnet(rpc_url=rpc_url, chain_id=chain_id, oracle=oracle, lender=lender, deploy_block=deploy_block,
                   signer=signer, measurement=measurement, transmitter=transmitter, config_path=str(config_path),
-                  protocols=protocols.addresses())
+                  protocols=protocols.addresses(), solana=solana)
     info.save(root / "devnet.json")
     return info

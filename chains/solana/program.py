@@ -1,0 +1,197 @@
+"""The `aura_oracle` program as its clients see it: the committed IDL, PDAs, instructions, accounts, events.
+
+Instructions are encoded and accounts decoded with anchorpy's coder from `programs/aura_oracle/idl.json`
+(docs/solana.md), so every client here goes through the same IDL an Anchor client would.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from anchorpy import Idl
+from anchorpy.coder.coder import Coder
+from solders.instruction import AccountMeta, Instruction
+from solders.pubkey import Pubkey
+from solders.system_program import ID as SYSTEM_PROGRAM_ID
+
+from node.errors import AuraError
+
+REPO = Path(__file__).resolve().parents[2]
+REQUEST_STATUS_OFFSET = 144
+REQUEST_ORACLE_OFFSET = 8
+PENDING = 0
+CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
+
+
+class IdlError(AuraError, FileNotFoundError):
+    """The program's IDL is missing or unreadable."""
+
+
+def pubkey(value: Any) -> Pubkey:
+    """A public key from an account or event field: the IDL types keys as `[u8; 32]` (read by both the old
+    and the 0.30 IDL readers), which anchorpy decodes to a list of ints."""
+    return value if isinstance(value, Pubkey) else Pubkey.from_bytes(bytes(value))
+
+
+def idl_path() -> Path:
+    return Path(os.environ.get("AURA_SOLANA_IDL", REPO / "programs" / "aura_oracle" / "idl.json"))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> tuple[Idl, Coder, dict[str, Any]]:
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise IdlError(f"cannot read the aura_oracle IDL {path}: {e.strerror}") from None
+    raw = json.loads(text)
+    idl = Idl.from_json(text)
+    return idl, Coder(idl), raw
+
+
+def idl() -> Idl:
+    return _load(str(idl_path()))[0]
+
+
+def coder() -> Coder:
+    return _load(str(idl_path()))[1]
+
+
+def idl_address() -> Pubkey:
+    """The program id the IDL names (the devnet deployment's)."""
+    raw = _load(str(idl_path()))[2]
+    address = raw.get("address") or (raw.get("metadata") or {}).get("address")
+    if not address:
+        raise IdlError("the aura_oracle IDL names no program address")
+    return Pubkey.from_string(address)
+
+
+@lru_cache(maxsize=1)
+def error_names() -> dict[int, str]:
+    """Custom error code -> name, from the IDL."""
+    return {e.code: e.name for e in (idl().errors or [])}
+
+
+def error_name(code: int) -> str:
+    return error_names().get(code, f"custom error {code}")
+
+
+# PDAs (docs/solana.md)
+def enclave_pda(program: Pubkey, oracle: Pubkey, address: bytes) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([b"enclave", bytes(oracle), address], program)
+
+
+def request_pda(program: Pubkey, oracle: Pubkey, nonce: int) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([b"request", bytes(oracle), nonce.to_bytes(8, "little")], program)
+
+
+def score_pda(program: Pubkey, oracle: Pubkey, subject: Pubkey) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], program)
+
+
+def _ix(program: Pubkey, name: str, args: dict[str, Any], metas: list[AccountMeta]) -> Instruction:
+    return Instruction(program, coder().instruction.encode(name, args), metas)
+
+
+def _meta(key: Pubkey, signer: bool = False, writable: bool = False) -> AccountMeta:
+    return AccountMeta(key, is_signer=signer, is_writable=writable)
+
+
+def initialize_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, fee_lamports: int, request_ttl_s: int) -> Instruction:
+    return _ix(program, "initialize", {"fee_lamports": fee_lamports, "request_ttl_s": request_ttl_s},
+               [_meta(oracle, True, True), _meta(admin, True, True), _meta(SYSTEM_PROGRAM_ID)])
+
+
+def register_enclave_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, public_key: bytes,
+                        measurement: bytes) -> Instruction:
+    from node.enclave.evm import keccak256  # noqa: PLC0415
+
+    enclave, _ = enclave_pda(program, oracle, keccak256(public_key)[12:])
+    return _ix(program, "register_enclave", {"public_key": list(public_key), "measurement": list(measurement)},
+               [_meta(oracle), _meta(enclave, writable=True), _meta(admin, True, True), _meta(SYSTEM_PROGRAM_ID)])
+
+
+def revoke_enclave_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, address: bytes) -> Instruction:
+    enclave, _ = enclave_pda(program, oracle, address)
+    return _ix(program, "revoke_enclave", {}, [_meta(oracle), _meta(enclave, writable=True), _meta(admin, True)])
+
+
+def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, subject: Pubkey, nonce: int,
+                          params: bytes = b"") -> Instruction:
+    request, _ = request_pda(program, oracle, nonce)
+    return _ix(program, "request_assessment", {"subject": list(bytes(subject)), "params": params},
+               [_meta(oracle, writable=True), _meta(request, writable=True), _meta(requester, True, True),
+                _meta(SYSTEM_PROGRAM_ID)])
+
+
+def fulfil_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, enclave: Pubkey, subject: Pubkey,
+              requester: Pubkey, transmitter: Pubkey, a: dict[str, Any]) -> Instruction:
+    """`fulfil` for one signed assessment `a` as the enclave returned it (docs/protocol.md)."""
+    score, _ = score_pda(program, oracle, subject)
+    args = {"score": a["score"], "tier": a["tier"], "pd_bps": a["pd_bps"], "flags": a["flags"],
+            "measurement": list(_hex32(a["measurement"])), "commitment": list(_hex32(a["commitment"])),
+            "timestamp": a["timestamp"], "expiry": a["expiry"],
+            "signature": list(bytes.fromhex(a["signature"].removeprefix("0x")))}
+    return _ix(program, "fulfil", args,
+               [_meta(oracle), _meta(request, writable=True), _meta(enclave), _meta(score, writable=True),
+                _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID)])
+
+
+def cancel_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, requester: Pubkey) -> Instruction:
+    return _ix(program, "cancel", {}, [_meta(oracle), _meta(request, writable=True), _meta(requester, True, True)])
+
+
+def _hex32(text: str) -> bytes:
+    raw = bytes.fromhex(text.removeprefix("0x"))
+    if len(raw) != 32:
+        raise ValueError("expected 32 bytes of hex")
+    return raw
+
+
+# accounts
+def discriminator(account: str) -> bytes:
+    return coder().accounts.acc_name_to_discriminator[account]
+
+
+def decode_account(name: str, data: bytes) -> Any:
+    """The named account's fields (anchorpy Container); ValueError when the data is another account's."""
+    if data[:8] != discriminator(name):
+        raise ValueError(f"not a {name} account")
+    return coder().accounts.decode(data)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    slot: int
+    unix_timestamp: int
+
+
+def decode_clock(data: bytes) -> ClockReading:
+    """The Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp."""
+    if len(data) < 40:
+        raise ValueError("the Clock sysvar is 40 bytes")
+    return ClockReading(slot=int.from_bytes(data[0:8], "little"),
+                        unix_timestamp=int.from_bytes(data[32:40], "little", signed=True))
+
+
+# events
+def events_in_logs(logs: list[str]) -> list[tuple[str, Any]]:
+    """(name, fields) of every event in `Program data:` log lines, in order."""
+    out = []
+    events = coder().events
+    for line in logs:
+        if not line.startswith("Program data: "):
+            continue
+        try:
+            raw = base64.b64decode(line[len("Program data: "):].split(" ")[0])
+            event = events.parse(raw)
+        except Exception:  # noqa: BLE001 - another program's data line
+            continue
+        if event is not None:
+            out.append((event.name, event.data))
+    return out
