@@ -9,6 +9,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -222,9 +223,10 @@ def test_devnet_command_deploys_and_stops_its_anvil(tmp_path: Path) -> None:
 
     from node.devnet.anvil import free_port
 
-    port = free_port()
+    port, sol_port = free_port(), free_port()
     proc = subprocess.Popen([sys.executable, "-m", "node.cli", "devnet", "--dir", str(tmp_path / "dn"), "--port",
-                             str(port), "--no-histories"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(port), "--solana-port", str(sol_port), "--no-histories"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         lines = []
@@ -246,10 +248,25 @@ def test_devnet_command_deploys_and_stops_its_anvil(tmp_path: Path) -> None:
         assert cfg.chains[0].oracle == info["oracle"]
         signer = oracle.functions.signers(info["enclave_signer"]).call()
         assert signer[1] is True and "0x" + bytes(signer[4]).hex() == info["measurement"]  # active, measured
+        from solana.rpc.api import Client
+        from solders.pubkey import Pubkey
+
+        from chains.solana import program as prog
+
+        sol = Client(info["solana"]["rpc_url"])
+        assert info["solana"]["rpc_url"] == f"http://127.0.0.1:{sol_port}"
+        assert cfg.chains[1].family == "solana" and cfg.chains[1].oracle == info["solana"]["oracle"]
+        enclave = prog.decode_account("Enclave", bytes(sol.get_account_info(
+            Pubkey.from_string(info["solana"]["enclave_account"])).value.data))
+        assert enclave.active == 1 and "0x" + bytes(enclave.measurement).hex() == info["measurement"]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
         time.sleep(0.2)
         assert not w3.is_connected()
+        from solana.exceptions import SolanaRpcException
+
+        with pytest.raises(SolanaRpcException):
+            sol.get_slot()  # the endpoint stopped with the command
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -259,7 +276,7 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
     out = aura("demo", "--json", "--dir", str(tmp_path / "demo"))
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)
-    assert set(report) == {"rpc_url", "chain_id", "contracts", "enclave", "requests"}
+    assert set(report) == {"rpc_url", "chain_id", "contracts", "enclave", "requests", "solana"}
     rows = {r["label"]: r for r in report["requests"]}
     assert list(rows) == ["veteran", "careful borrower", "idle holder", "liquidated trader", "airdrop farmer",
                           "fresh wallet"]
@@ -284,6 +301,25 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
         assert r["typed_data"]["domain"]["verifyingContract"] == report["contracts"]["oracle"]
         assert r["typed_data"]["message"]["requestId"] == r["request_id"]
         assert r["typed_data"]["message"]["score"] == r["score"]
+    # Solana: each payload's signer recovered with coincurve over keccak-256, its bytes bound to the program,
+    # the oracle account, the request and the subject, and equal to the Score account anchorpy read back
+    from coincurve import PublicKey
+    from eth_hash.auto import keccak
+    from eth_utils import to_checksum_address
+    from solders.pubkey import Pubkey
+
+    sol = report["solana"]
+    assert [r["label"] for r in sol["requests"]] == ["active trader", "light user", "fresh wallet"]
+    for r in sol["requests"]:
+        payload = bytes.fromhex(r["payload"][2:])
+        assert len(payload) == 240 and payload[:22] == b"AURA/solana/assessment"
+        key = PublicKey.from_signature_and_message(bytes.fromhex(r["signature"][2:]), keccak(payload), hasher=None)
+        assert to_checksum_address(keccak(key.format(compressed=False)[1:])[12:]) == report["enclave"]["signer"]
+        assert [payload[o:o + 32] for o in (23, 55, 87, 119)] == [
+            bytes(Pubkey.from_string(x)) for x in (sol["program"], sol["oracle"], r["request"], r["subject"])]
+        assert int.from_bytes(payload[151:153], "little") == r["stored"]["score"] == r["score"]
+        assert r["status"] == "fulfilled" and r["signature_verified"] and r["stored"]["request"] == r["request"]
+    assert sol["requests"][2]["rules"] == ["thin_file"]
 
 
 def test_node_stops_when_its_enclave_dies(env: Env) -> None:
