@@ -370,6 +370,9 @@ def test_stuck_fulfilment_replaced_at_a_higher_fee(env: Env) -> None:
         assert first["nonce"] == second["nonce"] and first["data"] == second["data"] and first["gas"] == second["gas"]
         assert second["maxFeePerGas"] >= first["maxFeePerGas"] * 125 // 100
         assert second["maxPriorityFeePerGas"] >= first["maxPriorityFeePerGas"] * 125 // 100
+        deadline = time.monotonic() + 10  # the log line follows the stored replacement and its broadcast
+        while "fulfilment stuck: replaced at a higher fee" not in node.logs() and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "fulfilment stuck: replaced at a higher fee" in node.logs()
         env.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
         env.mine(4)
