@@ -21,7 +21,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
 from chains.solana import program as prog
-from node.devnet.solana_setup import SolanaDevnet, airdrop, send
+from node.devnet.solana_setup import SolanaDevnet, airdrop, new_fulfilments, send
 from node.enclave.evm import address_from_public_key, keccak256
 from node.errors import AuraError
 
@@ -83,19 +83,12 @@ def wait_fulfilled(client: Client, dev: SolanaDevnet, rows: list[dict[str, Any]]
     deadline = time.monotonic() + timeout
     known: set[str] = set()
     while time.monotonic() < deadline:
-        for item in client.get_signatures_for_address(transmitter, limit=100).value:
-            if str(item.signature) in known or item.err is not None:
-                continue
-            tx = client.get_transaction(item.signature, encoding="json", max_supported_transaction_version=0).value
-            if tx is None or tx.transaction.meta is None:
-                continue
-            known.add(str(item.signature))
-            for name, data in prog.events_in_logs(list(tx.transaction.meta.log_messages or [])):
-                row = by_id.get(str(prog.pubkey(data.request))) if name == "AssessmentFulfilled" else None
-                if row is not None and row["status"] != "fulfilled":
-                    row.update(status="fulfilled", fulfil_tx=str(item.signature), fulfil_slot=tx.slot,
-                               latency_slots=tx.slot - row["request_slot"],
-                               latency_ms=round((time.time() - row["sent_at"]) * 1000))
+        for f in new_fulfilments(client, transmitter, known, limit=100):
+            row = by_id.get(f.request)
+            if row is not None and row["status"] != "fulfilled":
+                row.update(status="fulfilled", fulfil_tx=f.signature, fulfil_slot=f.slot,
+                           latency_slots=f.slot - row["request_slot"],
+                           latency_ms=round((time.time() - row["sent_at"]) * 1000))
         if all(r["status"] == "fulfilled" for r in rows):
             return
         node.check_alive()

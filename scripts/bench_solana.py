@@ -31,7 +31,7 @@ from chains.solana import program as prog  # noqa: E402
 from node.devnet.anvil import free_port  # noqa: E402
 from node.devnet.nodeproc import NodeProcess  # noqa: E402
 from node.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: E402
-from node.devnet.solana_setup import setup_solana_node  # noqa: E402
+from node.devnet.solana_setup import new_fulfilments, setup_solana_node  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -60,24 +60,13 @@ class Watcher:
     def __init__(self, client: Client, transmitter: Pubkey, program: Pubkey) -> None:
         self.client, self.transmitter, self.program = client, transmitter, program
         self.seen: dict[str, dict[str, Any]] = {}
-        self._known: set[Signature] = set()
+        self._known: set[str] = set()
 
     def poll(self) -> None:
-        sigs = self.client.get_signatures_for_address(self.transmitter, limit=1000).value
         now = time.monotonic()
-        for item in sigs:
-            if item.signature in self._known or item.err is not None:
-                continue
-            tx = self.client.get_transaction(item.signature, encoding="json", max_supported_transaction_version=0)
-            if tx.value is None or tx.value.transaction.meta is None:
-                continue
-            self._known.add(item.signature)
-            logs = list(tx.value.transaction.meta.log_messages or [])
-            for name, data in prog.events_in_logs(logs):
-                if name == "AssessmentFulfilled":
-                    self.seen[str(prog.pubkey(data.request))] = {"slot": tx.value.slot, "at": now,
-                                                    "units": program_units(logs, self.program),
-                                                    "tx_units": tx.value.transaction.meta.compute_units_consumed}
+        for f in new_fulfilments(self.client, self.transmitter, self._known):
+            self.seen[f.request] = {"slot": f.slot, "at": now, "units": program_units(f.logs, self.program),
+                                    "tx_units": f.units}
 
 
 def wait(watcher: Watcher, ids: list[str], timeout: float) -> None:

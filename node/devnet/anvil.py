@@ -52,6 +52,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes] | None, log: object = None) -> None:
+    """SIGTERM, then SIGKILL after 5 s, for a devnet process; closes its log file."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if log not in (None, subprocess.DEVNULL):
+        log.close()  # type: ignore[attr-defined]
+
+
 @dataclass
 class Anvil:
     """One anvil process on 127.0.0.1. Use as a context manager or call start()/stop()."""
@@ -113,15 +126,7 @@ class Anvil:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if self._log not in (None, subprocess.DEVNULL):
-            self._log.close()  # type: ignore[attr-defined]
+        stop_process(proc, self._log)
         self._log = None
 
     def detach(self) -> None:

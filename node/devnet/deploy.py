@@ -68,6 +68,32 @@ def init_enclave(data_dir: Path, passphrase_file: Path, scoring_config: Path | N
     return json.loads(proc.stdout)
 
 
+def new_enclave(root: Path) -> tuple[dict[str, object], str]:
+    """A passphrase under `root/secrets` and a sealed enclave key under `root/data/enclave`; returns the
+    attestation and the signer it verifies to."""
+    enclave_pass = root / "secrets" / "enclave.pass"
+    write_secret(enclave_pass, secrets.token_urlsafe(24))
+    att = init_enclave(root / "data" / "enclave", enclave_pass)
+    return att, verify_attestation(att)
+
+
+def config_header(comment: str, api_port: int) -> str:
+    """The node, enclave and api tables of a devnet config (paths relative to `root`)."""
+    return f"""# {comment}
+[node]
+data_dir = "data"
+log_format = "json"
+log_level = "info"
+
+[enclave]
+passphrase_file = "secrets/enclave.pass"
+
+[api]
+host = "127.0.0.1"
+port = {api_port}
+"""
+
+
 def send(w3: Web3, key: str, tx: dict[str, object]) -> dict[str, object]:
     acct = Account.from_key(key)
     tx = {"from": acct.address, "nonce": w3.eth.get_transaction_count(acct.address, "pending"),
@@ -97,10 +123,7 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     deploy_block = w3.eth.block_number - 1
     protocols = deploy_protocols(w3, DEPLOYER_KEY)
 
-    enclave_pass = root / "secrets" / "enclave.pass"
-    write_secret(enclave_pass, secrets.token_urlsafe(24))
-    att = init_enclave(root / "data" / "enclave", enclave_pass)
-    signer = verify_attestation(att)
+    att, signer = new_enclave(root)
     measurement = str(att["document"]["measurement"])  # type: ignore[index]
     oracle_c = contract(w3, "AuraOracle", oracle)
     send(w3, DEPLOYER_KEY, {"to": oracle, "data": oracle_c.encode_abi("registerSigner", [signer, measurement])})
@@ -113,19 +136,7 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     send(w3, DEPLOYER_KEY, {"to": transmitter, "value": 100 * 10**18, "gas": 21000})
 
     config_path = root / "aura.toml"
-    config_path.write_text(f"""# Written by `aura devnet`: a node for the local anvil chain.
-[node]
-data_dir = "data"
-log_format = "json"
-log_level = "info"
-
-[enclave]
-passphrase_file = "secrets/enclave.pass"
-
-[api]
-host = "127.0.0.1"
-port = {api_port}
-
+    config_path.write_text(config_header("Written by `aura devnet`: a node for the local anvil chain.", api_port) + f"""
 [[chains]]
 family = "evm"
 name = "anvil"

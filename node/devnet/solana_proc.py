@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from node.devnet.anvil import free_port
+from node.devnet.anvil import free_port, stop_process
 from node.errors import AuraError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,15 +91,7 @@ class SolanaEndpoint:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if self._log not in (None, subprocess.DEVNULL):
-            self._log.close()
+        stop_process(proc, self._log)
         self._log = None
 
     def detach(self) -> None:

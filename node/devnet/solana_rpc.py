@@ -633,15 +633,19 @@ class SolanaRpc:
             raise invalid_params("Method does not support commitment below `confirmed`")
         return commitment or "finalized"
 
-    def _decode_tx(self, data: str, encoding: str | None) -> VersionedTransaction:
+    @staticmethod
+    def _parse_tx(data: str, encoding: str | None) -> VersionedTransaction:
         encoding = encoding or "base58"
         if encoding not in ("base58", "base64", "binary"):
             raise invalid_params(f"unsupported encoding: {encoding}. Supported encodings: base58, base64")
         raw = decode_wire(data, "base64" if encoding == "base64" else "base58", TX_TYPE)
         try:
-            tx = VersionedTransaction.from_bytes(raw)
+            return VersionedTransaction.from_bytes(raw)
         except ValueError as e:
             raise invalid_params(f"failed to deserialize {TX_TYPE}: {e}") from None
+
+    def _decode_tx(self, data: str, encoding: str | None) -> VersionedTransaction:
+        tx = self._parse_tx(data, encoding)
         err = self._sanitize(tx)
         if err is not None:
             raise invalid_params(f"invalid transaction: {error_message(err)}")
@@ -850,14 +854,7 @@ class SolanaRpc:
     def simulate_transaction(self, params: Any) -> dict[str, Any]:
         data, config = parse_params(params, [_string, _simulate_config], 1)
         config = config or {"sigVerify": False, "replaceRecentBlockhash": False, "innerInstructions": False}
-        encoding = config.get("encoding") or "base58"
-        if encoding not in ("base58", "base64", "binary"):
-            raise invalid_params(f"unsupported encoding: {encoding}. Supported encodings: base58, base64")
-        raw = decode_wire(data, "base64" if encoding == "base64" else "base58", TX_TYPE)
-        try:
-            tx = VersionedTransaction.from_bytes(raw)
-        except ValueError as e:
-            raise invalid_params(f"failed to deserialize {TX_TYPE}: {e}") from None
+        tx = self._parse_tx(data, config.get("encoding"))
         slot = self._bank(config)
         replacement = None
         if config["replaceRecentBlockhash"]:

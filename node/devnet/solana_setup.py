@@ -142,30 +142,42 @@ transmitter_keypair = "keys/solana-transmitter.json"
 def setup_solana_node(root: Path, rpc_url: str, *, api_port: int = 9464,
                       poll_interval_s: float = 0.25) -> tuple[SolanaDevnet, Path]:
     """A node that serves only this Solana endpoint: enclave key, oracle, config. Returns (devnet, config)."""
-    import secrets  # noqa: PLC0415
-
-    from node.devnet.deploy import init_enclave, write_secret  # noqa: PLC0415
-    from node.enclave.attestation import verify_attestation  # noqa: PLC0415
+    from node.devnet.deploy import config_header, new_enclave  # noqa: PLC0415
 
     root.mkdir(parents=True, exist_ok=True)
-    enclave_pass = root / "secrets" / "enclave.pass"
-    write_secret(enclave_pass, secrets.token_urlsafe(24))
-    att = init_enclave(root / "data" / "enclave", enclave_pass)
-    verify_attestation(att)
+    att, _ = new_enclave(root)
     dev = setup_solana(root, rpc_url, att["document"])  # type: ignore[arg-type]
     dev.save(root / "solana-devnet.json")
     config = root / "aura.toml"
-    config.write_text(f"""# A node for the local Solana endpoint only.
-[node]
-data_dir = "data"
-log_format = "json"
-log_level = "info"
-
-[enclave]
-passphrase_file = "secrets/enclave.pass"
-
-[api]
-host = "127.0.0.1"
-port = {api_port}
-""" + config_section(dev, poll_interval_s=poll_interval_s))
+    config.write_text(config_header("A node for the local Solana endpoint only.", api_port)
+                      + config_section(dev, poll_interval_s=poll_interval_s))
     return dev, config
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    request: str
+    signature: str
+    slot: int
+    logs: list[str]
+    units: int | None  # the whole transaction's compute units
+
+
+def new_fulfilments(client: Client, transmitter: Pubkey, known: set[str], limit: int = 1000) -> list[Fulfilment]:
+    """The successful fulfilments among the transmitter's transactions not yet in `known` (which gains them),
+    read from their `AssessmentFulfilled` events."""
+    out = []
+    for item in client.get_signatures_for_address(transmitter, limit=limit).value:
+        sig = str(item.signature)
+        if sig in known or item.err is not None:
+            continue
+        tx = client.get_transaction(item.signature, encoding="json", max_supported_transaction_version=0).value
+        if tx is None or tx.transaction.meta is None:
+            continue
+        known.add(sig)
+        logs = list(tx.transaction.meta.log_messages or [])
+        for name, data in prog.events_in_logs(logs):
+            if name == "AssessmentFulfilled":
+                out.append(Fulfilment(str(prog.pubkey(data.request)), sig, tx.slot, logs,
+                                      tx.transaction.meta.compute_units_consumed))
+    return out

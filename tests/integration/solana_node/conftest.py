@@ -21,7 +21,7 @@ from chains.solana import program as prog
 from node.devnet.anvil import free_port
 from node.devnet.nodeproc import NodeProcess
 from node.devnet.solana_proc import SolanaEndpoint, program_so
-from node.devnet.solana_setup import SolanaDevnet, send, setup_solana_node
+from node.devnet.solana_setup import SolanaDevnet, new_fulfilments, send, setup_solana_node
 
 
 @dataclass
@@ -59,15 +59,9 @@ class SolEnv:
 
     def fulfilments(self) -> dict[str, list[str]]:
         """Request address -> the successful transactions that fulfilled it (from the transmitter's history)."""
-        client = self.client
         out: dict[str, list[str]] = {}
-        for item in client.get_signatures_for_address(Pubkey.from_string(self.dev.transmitter), limit=1000).value:
-            if item.err is not None:
-                continue
-            tx = client.get_transaction(item.signature, encoding="json", max_supported_transaction_version=0).value
-            for name, data in prog.events_in_logs(list(tx.transaction.meta.log_messages or [])):
-                if name == "AssessmentFulfilled":
-                    out.setdefault(str(prog.pubkey(data.request)), []).append(str(item.signature))
+        for f in new_fulfilments(self.client, Pubkey.from_string(self.dev.transmitter), set()):
+            out.setdefault(f.request, []).append(f.signature)
         return out
 
     def wait_fulfilled(self, ids: list[str], node: NodeProcess, timeout: float = 60) -> dict[str, list[str]]:
