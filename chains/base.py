@@ -43,7 +43,7 @@ class OracleRequest:
     block_hash: str
     tx_hash: str
     log_index: int
-    program: str = ""  # Solana: the oracle program's id (`contract` is then the oracle account)
+    program: str = ""  # Solana: the oracle program's id; Sui: the package id (`contract` is the oracle object)
 
     @property
     def key(self) -> str:
@@ -63,6 +63,8 @@ class OracleRequest:
         }
         if self.family == "solana":
             view["program"] = self.program
+        elif self.family == "sui":
+            view["package"] = self.program
         return view
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from node.enclave.evm import parse_address
 from node.enclave.solana import parse_pubkey
+from node.enclave.sui import parse_address as parse_sui_address
 from node.scoring.features import HISTORY_SPEC, WalletFeatures
 
-SUPPORTED_FAMILIES = ("evm", "solana")
+SUPPORTED_FAMILIES = ("evm", "solana", "sui")
 MAX_SAFE_INT = (1 << 53) - 1  # chain ids travel as JSON numbers (typed_data): keep them exact in JS too
 MAX_UINT64 = (1 << 64) - 1
 MAX_INT64 = (1 << 63) - 1
@@ -23,6 +24,9 @@ MAX_WEI = (1 << 256) - 1
 REQUEST_KEYS = ("family", "chain_id", "contract", "request_id", "requester", "subject", "fee", "expires_at")
 SOLANA_REQUEST_KEYS = ("family", "chain_id", "program", "contract", "request_id", "requester", "subject", "fee",
                        "expires_at")
+SUI_REQUEST_KEYS = ("family", "chain_id", "package", "contract", "request_id", "requester", "subject", "fee",
+                    "expires_at")
+MAX_SUI_EXPIRES_AT = MAX_UINT64 // 1000  # the package holds milliseconds in a u64
 FEATURE_KEYS = ("as_of_block", "as_of_timestamp", "tx_count", "balance_wei", "first_seen_timestamp")
 OPTIONAL_FEATURE_KEYS = ("history",)
 LOAN_KEYS = ("amount", "duration_days")
@@ -65,6 +69,23 @@ class SolanaRequest:
 
 
 @dataclass(frozen=True)
+class SuiRequest:
+    """A request of the `aura_oracle` Move package (docs/sui.md); every ID and address is its 32 raw bytes.
+
+    `chain_id` names the network in the node's config: informative, the payload binds the oracle object.
+    """
+
+    chain_id: int
+    package: bytes
+    contract: bytes  # the Oracle object
+    request_id: bytes  # the request's ID
+    requester: bytes
+    subject: bytes
+    fee: int  # MIST
+    expires_at: int  # seconds
+
+
+@dataclass(frozen=True)
 class LoanRequest:
     """What the borrower asks for: an amount in the asset's smallest unit and a duration."""
 
@@ -74,7 +95,7 @@ class LoanRequest:
 
 @dataclass(frozen=True)
 class AssessParams:
-    request: EvmRequest | SolanaRequest
+    request: EvmRequest | SolanaRequest | SuiRequest
     as_of_block: int
     features: WalletFeatures
     loan: LoanRequest | None = None
@@ -130,7 +151,14 @@ def _pubkey(value: Any, where: str) -> bytes:
         raise InvalidParams(f"{where}: {exc}") from None
 
 
-def parse_request(value: Any) -> EvmRequest | SolanaRequest:
+def _sui_address(value: Any, where: str) -> bytes:
+    try:
+        return parse_sui_address(value)
+    except ValueError as exc:
+        raise InvalidParams(f"{where}: {exc}") from None
+
+
+def parse_request(value: Any) -> EvmRequest | SolanaRequest | SuiRequest:
     """The request of its `family`; each family has its own exact set of keys."""
     if not isinstance(value, dict):
         raise InvalidParams("request: must be an object")
@@ -145,6 +173,8 @@ def parse_request(value: Any) -> EvmRequest | SolanaRequest:
         )
     if family == "solana":
         return _solana_request(value)
+    if family == "sui":
+        return _sui_request(value)
     req = _object(value, "request", REQUEST_KEYS)
     return EvmRequest(
         chain_id=_int(req["chain_id"], "request.chain_id", 1, MAX_SAFE_INT),
@@ -168,6 +198,20 @@ def _solana_request(value: dict[str, Any]) -> SolanaRequest:
         subject=_pubkey(req["subject"], "request.subject"),
         fee=_decimal(req["fee"], "request.fee", MAX_UINT64),
         expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_INT64),
+    )
+
+
+def _sui_request(value: dict[str, Any]) -> SuiRequest:
+    req = _object(value, "request", SUI_REQUEST_KEYS)
+    return SuiRequest(
+        chain_id=_int(req["chain_id"], "request.chain_id", 0, MAX_SAFE_INT),
+        package=_sui_address(req["package"], "request.package"),
+        contract=_sui_address(req["contract"], "request.contract"),
+        request_id=_sui_address(req["request_id"], "request.request_id"),
+        requester=_sui_address(req["requester"], "request.requester"),
+        subject=_sui_address(req["subject"], "request.subject"),
+        fee=_decimal(req["fee"], "request.fee", MAX_UINT64),
+        expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_SUI_EXPIRES_AT),
     )
 
 

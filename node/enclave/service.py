@@ -6,12 +6,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from node.enclave import eip712, solana
+from node.enclave import eip712, solana, sui
 from node.enclave.attestation import build_document, sign_document
 from node.enclave.commitment import blinding, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import Measurement
-from node.enclave.params import AssessParams, EvmRequest, SolanaRequest, parse_assess
+from node.enclave.params import AssessParams, EvmRequest, SolanaRequest, SuiRequest, parse_assess
 from node.scoring.engine import Engine
 from node.scoring.features import as_dict, vector
 from node.scoring.flags import flag_names
@@ -103,6 +103,8 @@ class EnclaveService:
         )
         if isinstance(request, SolanaRequest):
             envelope = self._sign_solana(request, signed)
+        elif isinstance(request, SuiRequest):
+            envelope = self._sign_sui(request, signed)
         else:
             envelope = self._sign_evm(request, signed)
         return {
@@ -171,6 +173,32 @@ class EnclaveService:
             "payload": "0x" + payload.hex(),
             "digest": "0x" + digest.hex(),
             "signature": "0x" + solana.recovery_id_signature(self._key.sign_digest(digest)).hex(),
+        }
+
+    def _sign_sui(self, request: SuiRequest, signed: _Signed) -> dict[str, Any]:
+        """docs/sui.md: `public_key` (33 bytes), `intent_message` (BCS), `digest` (SHA-256), `signature`
+        (64-byte low-S r || s) and the two times in milliseconds."""
+        message = sui.Assessment(
+            oracle=request.contract,
+            request_id=request.request_id,
+            subject=request.subject,
+            score=signed.score,
+            tier=signed.tier,
+            pd_bps=signed.pd_bps,
+            flags=signed.flags,
+            measurement=self._measurement.digest,
+            commitment=signed.commitment,
+            timestamp_ms=signed.timestamp * 1000,
+            expiry_ms=signed.expiry * 1000,
+        ).to_bcs()
+        digest = sui.digest(message)
+        return {
+            "public_key": "0x" + self._key.public_key.hex(),
+            "intent_message": "0x" + message.hex(),
+            "digest": "0x" + digest.hex(),
+            "signature": "0x" + sui.compact_signature(self._key.sign_digest(digest)).hex(),
+            "timestamp_ms": signed.timestamp * 1000,
+            "expiry_ms": signed.expiry * 1000,
         }
 
 

@@ -24,7 +24,7 @@ INVALID: list[tuple[str, tuple[str, ...], Any, str]] = [
     ("request unknown key", ("request", "nonce"), 0, "request: unknown key(s) nonce"),
     ("request missing subject", ("request", "subject"), DELETE, "request: missing key(s) subject"),
     ("family missing", ("request", "family"), DELETE, "request: missing key(s) family"),
-    ("family sui", ("request", "family"), "sui", "unsupported family"),
+    ("family sui without its keys", ("request", "family"), "sui", "request: missing key(s) package"),
     ("family solana without its keys", ("request", "family"), "solana", "request: missing key(s) program"),
     ("family EVM", ("request", "family"), "EVM", "unsupported family"),
     ("family int", ("request", "family"), 1, "request.family: must be a string"),

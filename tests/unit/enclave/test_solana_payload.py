@@ -292,7 +292,7 @@ SOLANA_INVALID: list[tuple[str, str, Any, str]] = [
     ("missing program", "program", DELETE, "request: missing key(s) program"),
     ("missing subject", "subject", DELETE, "request: missing key(s) subject"),
     ("unknown key", "nonce", 0, "request: unknown key(s) nonce"),
-    ("family capitalised", "family", "Solana", "request.family: unsupported family 'Solana' (supported: evm, solana)"),
+    ("family capitalised", "family", "Solana", "request.family: unsupported family 'Solana' (supported: evm, solana, sui)"),
     ("evm contract", "contract", "0x5FbDB2315678afecb367f032d93F642f64180aa3", "request.contract: must be base58, not 0x-prefixed hex"),
     ("evm request id", "request_id", "0x" + "ab" * 32, "request.request_id: must be base58, not 0x-prefixed hex"),
     ("evm subject", "subject", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "request.subject: must be base58, not 0x-prefixed hex"),

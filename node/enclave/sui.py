@@ -1,0 +1,167 @@
+"""The Sui assessment of docs/sui.md ("The signed payload"): the BCS `IntentMessage<AssessmentPayload>`, its
+SHA-256, and the 64-byte low-S `r || s` signature that `sui::ecdsa_k1::secp256k1_verify(.., 1)` accepts.
+
+BCS is written out here (a handful of fixed-size fields) so the enclave needs no Sui library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from coincurve import PublicKey
+
+from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N
+
+ASSESSMENT_INTENT = 1
+ID_SIZE = 32
+PAYLOAD_SIZE = 188
+MAX_U64 = (1 << 64) - 1
+
+_ADDRESS_RE = re.compile(r"^0x[0-9a-f]{64}$")
+
+# (offset, size, field) of docs/sui.md; `IntentMessage.to_bcs` writes exactly this, in this order.
+PAYLOAD_LAYOUT: tuple[tuple[int, int, str], ...] = (
+    (0, 1, "intent"),
+    (1, 8, "timestamp_ms"),
+    (9, 32, "oracle"),
+    (41, 32, "request_id"),
+    (73, 32, "subject"),
+    (105, 2, "score"),
+    (107, 1, "tier"),
+    (108, 2, "pd_bps"),
+    (110, 4, "flags"),
+    (114, 1, "measurement_len"),
+    (115, 32, "measurement"),
+    (147, 1, "commitment_len"),
+    (148, 32, "commitment"),
+    (180, 8, "expiry_ms"),
+)
+
+
+def parse_address(text: object) -> bytes:
+    """32 bytes from the canonical text of a Sui address or object ID: `0x` and 64 lower-case hex digits."""
+    if not isinstance(text, str):
+        raise ValueError("must be a string")
+    if not _ADDRESS_RE.match(text):
+        raise ValueError("must be 0x followed by 64 lower-case hex digits (a full Sui address)")
+    return bytes.fromhex(text[2:])
+
+
+def address_text(raw: bytes) -> str:
+    if len(raw) != ID_SIZE:
+        raise ValueError("a Sui address is 32 bytes")
+    return "0x" + raw.hex()
+
+
+def _uint(value: int, size: int, name: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
+        raise ValueError(f"{name}: {value!r} does not fit u{8 * size}")
+    return value.to_bytes(size, "little")
+
+
+def _fixed(value: bytes, name: str) -> bytes:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise ValueError(f"{name}: must be 32 bytes")
+    return value
+
+
+def _vector32(value: bytes, name: str) -> bytes:
+    """BCS `vector<u8>` of 32 bytes: the ULEB128 length (one byte, 32) then the bytes."""
+    return bytes([32]) + _fixed(value, name)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The `IntentMessage<AssessmentPayload>` the enclave signs for an `aura_oracle` Oracle object."""
+
+    oracle: bytes
+    request_id: bytes
+    subject: bytes
+    score: int
+    tier: int
+    pd_bps: int
+    flags: int
+    measurement: bytes
+    commitment: bytes
+    timestamp_ms: int
+    expiry_ms: int
+
+    def to_bcs(self) -> bytes:
+        out = b"".join((
+            _uint(ASSESSMENT_INTENT, 1, "intent"),
+            _uint(self.timestamp_ms, 8, "timestamp_ms"),
+            _fixed(self.oracle, "oracle"),
+            _fixed(self.request_id, "request_id"),
+            _fixed(self.subject, "subject"),
+            _uint(self.score, 2, "score"),
+            _uint(self.tier, 1, "tier"),
+            _uint(self.pd_bps, 2, "pd_bps"),
+            _uint(self.flags, 4, "flags"),
+            _vector32(self.measurement, "measurement"),
+            _vector32(self.commitment, "commitment"),
+            _uint(self.expiry_ms, 8, "expiry_ms"),
+        ))  # fmt: skip
+        assert len(out) == PAYLOAD_SIZE
+        return out
+
+
+def parse_intent_message(raw: bytes) -> Assessment:
+    """The Assessment a 188-byte BCS IntentMessage carries; ValueError if size, intent or a length is wrong."""
+    if len(raw) != PAYLOAD_SIZE:
+        raise ValueError(f"an intent message is {PAYLOAD_SIZE} bytes, got {len(raw)}")
+    fields = {name: raw[offset : offset + size] for offset, size, name in PAYLOAD_LAYOUT}
+    if fields["intent"] != bytes([ASSESSMENT_INTENT]):
+        raise ValueError(f"intent must be {ASSESSMENT_INTENT} (an Aura assessment)")
+    if fields["measurement_len"] != b"\x20" or fields["commitment_len"] != b"\x20":
+        raise ValueError("measurement and commitment must be 32-byte vectors")
+    ints = {name: int.from_bytes(fields[name], "little")
+            for name in ("timestamp_ms", "score", "tier", "pd_bps", "flags", "expiry_ms")}
+    return Assessment(oracle=fields["oracle"], request_id=fields["request_id"], subject=fields["subject"],
+                      measurement=fields["measurement"], commitment=fields["commitment"], **ints)
+
+
+def digest(message: bytes) -> bytes:
+    """SHA-256 of the BCS bytes: what `secp256k1_verify(.., 1)` hashes before checking."""
+    if len(message) != PAYLOAD_SIZE:
+        raise ValueError(f"an intent message is {PAYLOAD_SIZE} bytes, got {len(message)}")
+    return hashlib.sha256(message).digest()
+
+
+def compact_signature(evm_signature: bytes) -> bytes:
+    """The 64-byte `r || s` Sui takes, from the enclave key's `r || s || v`; refuses a high-S signature."""
+    if len(evm_signature) != 65:
+        raise ValueError("expected a 65-byte r || s || v signature")
+    r = int.from_bytes(evm_signature[:32], "big")
+    s = int.from_bytes(evm_signature[32:64], "big")
+    if not (0 < r < SECP256K1_N and 0 < s <= SECP256K1_HALF_N):
+        raise ValueError("signature r/s out of range (s must be in the lower half of the curve order)")
+    return evm_signature[:64]
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """What `secp256k1_verify(signature, public_key, message, 1)` decides: a 33-byte compressed key, a 64-byte
+    low-S `r || s`, over sha256(message)."""
+    if len(public_key) != 33 or public_key[0] not in (2, 3) or len(signature) != 64:
+        return False
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:], "big")
+    if not (0 < r < SECP256K1_N and 0 < s <= SECP256K1_HALF_N):
+        return False
+    try:
+        key = PublicKey(public_key)
+    except ValueError:
+        return False
+    return key.verify(_der(r, s), message, hasher=lambda m: hashlib.sha256(m).digest())
+
+
+def _der(r: int, s: int) -> bytes:
+    """DER `SEQUENCE { INTEGER r, INTEGER s }` for coincurve's verify."""
+
+    def integer(value: int) -> bytes:
+        body = value.to_bytes((value.bit_length() + 8) // 8, "big")  # a leading 0 keeps it positive
+        return b"\x02" + bytes([len(body)]) + body
+
+    seq = integer(r) + integer(s)
+    return b"\x30" + bytes([len(seq)]) + seq

@@ -1,0 +1,263 @@
+"""tests/vectors/sui.json and the Sui request params: the enclave reproduces the vector byte for byte, the
+BCS follows docs/sui.md's table, signatures are 64-byte low-S and verify as `secp256k1_verify(.., 1)` does,
+the Move tests carry the same bytes, and bad params are refused with the exact message."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import importlib.util
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pysui_fastcrypto
+import pytest
+from coincurve import PrivateKey
+
+from node.enclave import sui
+from node.enclave.commitment import blinding
+from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N, keccak256
+from node.enclave.keys import EnclaveKey
+from node.enclave.params import InvalidParams, parse_assess
+
+from .conftest import features
+
+ROOT = Path(__file__).resolve().parents[3]
+VECTOR: dict[str, Any] = json.loads((ROOT / "tests" / "vectors" / "sui.json").read_text())
+FIRST = VECTOR["cases"]["first"]
+MOVE_DATA = ROOT / "move" / "aura_oracle" / "tests" / "vector_data.move"
+
+
+def b(hex_text: str) -> bytes:
+    return bytes.fromhex(hex_text.removeprefix("0x"))
+
+
+def _generator() -> ModuleType:
+    path = ROOT / "tests" / "vectors" / "make_sui_vector.py"
+    spec = importlib.util.spec_from_file_location("make_sui_vector", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GEN = _generator()
+
+
+def fastcrypto_verify(public_secret: bytes, message: bytes, signature: bytes) -> bool:
+    """Sui's own library (fastcrypto, through pysui-fastcrypto): secp256k1 over SHA-256, as Move's verify."""
+    return bool(pysui_fastcrypto.verify(1, public_secret, base64.b64encode(message).decode(),
+                                        base64.b64encode(signature).decode()))
+
+
+# --- the vector -----------------------------------------------------------------------------------
+
+
+def test_vector_inputs_are_the_agreed_ones() -> None:
+    assert VECTOR["private_key"] == "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    assert VECTOR["signer"] == "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"  # the evm.json signer
+    key = EnclaveKey(b(VECTOR["private_key"]))
+    assert b(VECTOR["public_key"]) == key.public_key and len(key.public_key) == 33 and key.public_key[0] in (2, 3)
+    assert b(VECTOR["measurement"]) == hashlib.sha256(b"aura test measurement").digest()
+    for role, label in VECTOR["address_labels"].items():
+        assert VECTOR["addresses"][role] == "0x" + hashlib.sha256(label.encode()).hexdigest()
+    other = PrivateKey(b(VECTOR["other_private_key"]))
+    assert other.public_key.format(compressed=True) == b(VECTOR["other_public_key"])
+
+
+def test_generator_is_reproducible() -> None:
+    assert GEN.build() == VECTOR
+
+
+def test_enclave_assess_reproduces_every_case_byte_for_byte() -> None:
+    key = EnclaveKey(b(VECTOR["private_key"]))
+    for name, case in VECTOR["cases"].items():
+        out = GEN.EnclaveService(key, GEN.Measurement(GEN.MEASUREMENT, ()), GEN.FixedEngine(GEN.CASES[name]),
+                                 clock=lambda c=GEN.CASES[name]: c["timestamp"]).assess(copy.deepcopy(case["params"]))
+        assert out["intent_message"] == case["intent_message"], name
+        assert out["digest"] == case["digest"] and out["signature"] == case["signature"], name
+        assert out["public_key"] == VECTOR["public_key"]
+
+
+def test_message_builder_reproduces_the_vector_from_its_fields() -> None:
+    for case in VECTOR["cases"].values():
+        a, req = case["assessment"], case["params"]["request"]
+        message = sui.Assessment(
+            oracle=b(req["contract"]), request_id=b(req["request_id"]), subject=b(req["subject"]),
+            score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"], measurement=b(a["measurement"]),
+            commitment=b(a["commitment"]), timestamp_ms=a["timestamp_ms"], expiry_ms=a["expiry_ms"],
+        )  # fmt: skip
+        raw = message.to_bcs()
+        assert raw == b(case["intent_message"])
+        assert sui.digest(raw) == hashlib.sha256(raw).digest() == b(case["digest"])
+        assert sui.parse_intent_message(raw) == message
+
+
+def test_commitment_follows_the_evm_rule_with_the_request_id_bytes() -> None:
+    key = EnclaveKey(b(VECTOR["private_key"]))
+    for case in VECTOR["cases"].values():
+        rid = b(case["params"]["request"]["request_id"])
+        score = case["assessment"]["score"]
+        expected = keccak256(rid + score.to_bytes(32, "big") + blinding(key.commitment_secret, rid))
+        assert b(case["assessment"]["commitment"]) == expected
+
+
+def _doc_layout() -> list[tuple[int, int, str]]:
+    """(offset, size, field) of docs/sui.md's table; a "32 (length)" row is named after the vector it precedes."""
+    text = (ROOT / "docs" / "sui.md").read_text()
+    section = text[text.index("## The signed payload"):]
+    rows = re.findall(r"^\| (\d+) \| (\d+) \| ([^|]+?) \|$", section, flags=re.M)
+    total = re.search(r"(\d+) bytes in all", section)
+    assert total and int(total.group(1)) == sui.PAYLOAD_SIZE
+    out: list[tuple[int, int, str]] = []
+    for i, (offset, size, cell) in enumerate(rows):
+        name = cell.split(" ")[0]
+        if cell == "32 (length)":
+            name = rows[i + 1][2] + "_len"
+        out.append((int(offset), int(size), name))
+    return out
+
+
+def test_offsets_match_the_docs_table_field_by_field() -> None:
+    assert _doc_layout() == list(sui.PAYLOAD_LAYOUT)
+    end = 0
+    for offset, size, _ in sui.PAYLOAD_LAYOUT:
+        assert offset == end
+        end += size
+    assert end == sui.PAYLOAD_SIZE == len(b(FIRST["intent_message"]))
+
+
+def test_signatures_verify_with_fastcrypto_and_are_low_s() -> None:
+    secret = b(VECTOR["private_key"])
+    public_key = b(VECTOR["public_key"])
+    for case in VECTOR["cases"].values():
+        message, signature = b(case["intent_message"]), b(case["signature"])
+        assert len(signature) == 64 and 0 < int.from_bytes(signature[32:], "big") <= SECP256K1_HALF_N
+        assert fastcrypto_verify(secret, message, signature)
+        assert sui.verify(public_key, message, signature)
+
+
+def test_the_attack_signatures_fail() -> None:
+    message, public_key = b(FIRST["intent_message"]), b(VECTOR["public_key"])
+    high = b(VECTOR["first_signature_high_s"])
+    other = b(VECTOR["first_signature_other_key"])
+    assert high[:32] == b(FIRST["signature"])[:32]
+    assert int.from_bytes(high[32:], "big") == SECP256K1_N - int.from_bytes(b(FIRST["signature"])[32:], "big")
+    assert not sui.verify(public_key, message, high)
+    assert not sui.verify(public_key, message, other)
+    assert sui.verify(b(VECTOR["other_public_key"]), message, other)
+    second = b(VECTOR["cases"]["second"]["intent_message"])
+    assert not sui.verify(public_key, second, b(FIRST["signature"]))  # a signature is bound to its message
+
+
+def test_move_tests_carry_the_vector() -> None:
+    """move/aura_oracle/tests/vector_data.move is what the generator writes from sui.json: the Move tests
+    check these very bytes."""
+    assert MOVE_DATA.read_text() == GEN.move_module(VECTOR)
+    text = MOVE_DATA.read_text()
+    assert f'public fun first_signature(): vector<u8> {{ x"{FIRST["signature"][2:]}" }}' in text
+    assert f'public fun public_key(): vector<u8> {{ x"{VECTOR["public_key"][2:]}" }}' in text
+
+
+# --- verify mirrors secp256k1_verify's refusals -----------------------------------------------------
+
+
+def test_verify_refuses_malformed_inputs() -> None:
+    message, signature, public_key = b(FIRST["intent_message"]), b(FIRST["signature"]), b(VECTOR["public_key"])
+    uncompressed = PrivateKey(b(VECTOR["private_key"])).public_key.format(compressed=False)
+    for key, sig in (
+        (public_key[:32], signature), (uncompressed, signature), (b"\x05" + public_key[1:], signature),
+        (public_key, signature[:63]), (public_key, signature + b"\0"), (public_key, b"\0" * 32 + signature[32:]),
+        (public_key, signature[:32] + b"\0" * 32), (public_key, SECP256K1_N.to_bytes(32, "big") + signature[32:]),
+    ):
+        assert not sui.verify(key, message, sig)
+    assert not sui.verify(public_key, message[:-1] + bytes([message[-1] ^ 1]), signature)
+
+
+def test_compact_signature_refuses_high_s_and_other_sizes() -> None:
+    sig = b(FIRST["signature"])
+    assert sui.compact_signature(sig + b"\x1b") == sig
+    high = sig[:32] + (SECP256K1_N - int.from_bytes(sig[32:], "big")).to_bytes(32, "big") + b"\x1b"
+    with pytest.raises(ValueError, match=r"^signature r/s out of range \(s must be in the lower half"):
+        sui.compact_signature(high)
+    with pytest.raises(ValueError, match=r"^expected a 65-byte r \|\| s \|\| v signature$"):
+        sui.compact_signature(sig)
+
+
+def test_parse_intent_message_refuses_other_bytes() -> None:
+    raw = b(FIRST["intent_message"])
+    for bad, message in (
+        (raw[:-1], "an intent message is 188 bytes, got 187"),
+        (b"\x00" + raw[1:], "intent must be 1 (an Aura assessment)"),
+        (raw[:114] + b"\x21" + raw[115:], "measurement and commitment must be 32-byte vectors"),
+        (raw[:147] + b"\x1f" + raw[148:], "measurement and commitment must be 32-byte vectors"),
+    ):
+        with pytest.raises(ValueError) as err:
+            sui.parse_intent_message(bad)
+        assert str(err.value) == message
+
+
+def test_message_builder_refuses_out_of_range_fields() -> None:
+    a = sui.parse_intent_message(b(FIRST["intent_message"]))
+    for change, message in (
+        ({"score": 1 << 16}, "score: 65536 does not fit u16"),
+        ({"tier": -1}, "tier: -1 does not fit u8"),
+        ({"flags": True}, "flags: True does not fit u32"),
+        ({"timestamp_ms": 1 << 64}, f"timestamp_ms: {1 << 64} does not fit u64"),
+        ({"oracle": b"\0" * 31}, "oracle: must be 32 bytes"),
+        ({"commitment": "00" * 32}, "commitment: must be 32 bytes"),
+    ):
+        with pytest.raises(ValueError) as err:
+            sui.Assessment(**{**a.__dict__, **change}).to_bcs()
+        assert str(err.value) == message
+
+
+# --- request params --------------------------------------------------------------------------------
+
+NOW = 1_750_000_000
+DELETE = object()
+HEX64 = "must be 0x followed by 64 lower-case hex digits (a full Sui address)"
+
+
+def sui_params(**changes: Any) -> dict[str, Any]:
+    params = copy.deepcopy(FIRST["params"])
+    params["features"] = features(NOW)
+    for key, value in changes.items():
+        if value is DELETE:
+            del params["request"][key]
+        else:
+            params["request"][key] = value
+    return params
+
+
+SUI_INVALID: list[tuple[str, str, Any, str]] = [
+    ("missing package", "package", DELETE, "request: missing key(s) package"),
+    ("solana program key", "program", "x", "request: unknown key(s) program"),
+    ("short oracle", "contract", "0x2", f"request.contract: {HEX64}"),
+    ("upper-case hex", "subject", VECTOR["addresses"]["subject"].upper().replace("0X", "0x"), f"request.subject: {HEX64}"),
+    ("evm address", "requester", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", f"request.requester: {HEX64}"),
+    ("no 0x", "request_id", FIRST["params"]["request"]["request_id"][2:], f"request.request_id: {HEX64}"),
+    ("bytes as list", "package", list(range(32)), "request.package: must be a string"),
+    ("negative chain id", "chain_id", -1, "request.chain_id: must be between 0 and 9007199254740991"),
+    ("fee as number", "fee", 5, "request.fee: must be a decimal string of a non-negative integer (no sign, no leading zeros)"),
+    ("fee over u64", "fee", str(1 << 64), f"request.fee: must be at most {(1 << 64) - 1}"),
+    ("expiry over u64 ms", "expires_at", ((1 << 64) - 1) // 1000 + 1, f"request.expires_at: must be between 0 and {((1 << 64) - 1) // 1000}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "key", "value", "message"), SUI_INVALID, ids=[c[0] for c in SUI_INVALID])
+def test_invalid_sui_request(label: str, key: str, value: Any, message: str) -> None:
+    with pytest.raises(InvalidParams) as err:
+        parse_assess(sui_params(**{key: value}))
+    assert str(err.value) == message
+
+
+def test_valid_sui_request_parses_to_raw_bytes() -> None:
+    parsed = parse_assess(sui_params())
+    req = FIRST["params"]["request"]
+    assert parsed.request.contract == b(req["contract"]) and parsed.request.subject == b(req["subject"])
+    assert parsed.request.package == b(req["package"]) and parsed.request.fee == int(req["fee"])  # type: ignore[union-attr]
