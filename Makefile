@@ -28,7 +28,7 @@ contracts: deps
 demo: contracts sbf
 	$(PY) -m node.cli demo
 
-test: contracts sbf
+test: contracts sbf move
 	$(PY) -m pytest -q
 
 bench: contracts sbf
@@ -36,6 +36,13 @@ bench: contracts sbf
 
 bench-score: deps
 	$(PY) scripts/bench_score.py
+
+# The Sui Move package: built and unit-tested by move/test.mjs with the `sui` CLI when there is one, else with
+# the Sui compiler in WASM (npm) and the framework sources from $$SUI_FRAMEWORK_DIR or GitHub. With none of
+# those it says so in one line and the rest of `make test` runs.
+.PHONY: move
+move: node_modules/.installed
+	@node move/test.mjs
 
 clean:
 	rm -rf build .aura .pytest_cache

@@ -47,9 +47,9 @@ OTHER_KEY_LABEL = b"aura test sui other enclave key"
 SECP256K1_SCHEME = 1  # fastcrypto's scheme number for secp256k1 (Sui's signature flag 0x01)
 
 # Object IDs from the Move tests' fixed scenario set-up (see the module docstring).
-ORACLE_ID = "0x" + "00" * 31 + "01"
-FIRST_REQUEST_ID = "0x" + "00" * 31 + "02"
-SECOND_REQUEST_ID = "0x" + "00" * 31 + "03"
+ORACLE_ID = "0x034401905bebdf8c04f3cd5f04f442a39372c8dc321c29edfb4f9cb30b23ab96"
+FIRST_REQUEST_ID = "0x01c5e4703d8ab941c77c53ac590c7764b9e6f197cd1bb6692613a1d3df9a2564"
+SECOND_REQUEST_ID = "0x489d325645528066bd5fc2fd6e54cedebd2d7e98aa6095740a6b892e1b1c09f7"
 
 ADDRESS_LABELS = {
     "admin": b"aura test sui admin",

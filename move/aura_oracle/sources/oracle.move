@@ -1,0 +1,796 @@
+/// Aura's oracle on Sui (docs/sui.md).
+///
+/// A shared `Oracle` takes paid assessment requests, holds each fee until the request is fulfilled (the fee goes
+/// to the transmitter) or cancelled after it expired (the fee goes back to the requester), and keeps the current,
+/// versioned `WalletScore` of every assessed wallet. A fulfilment carries an assessment signed by a registered,
+/// active enclave key: a secp256k1 ECDSA signature (low-S, SHA-256) over the BCS bytes of
+/// `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject.
+module aura_oracle::oracle;
+
+use sui::balance::Balance;
+use sui::bcs;
+use sui::clock::Clock;
+use sui::coin::{Self, Coin};
+use sui::dynamic_field as df;
+use sui::dynamic_object_field as dof;
+use sui::ecdsa_k1;
+use sui::event;
+use sui::sui::SUI;
+
+// === Errors (docs/sui.md, "Errors"; the node maps these codes to their names) ===
+
+const EWrongCap: u64 = 1;
+const EBadWindow: u64 = 2;
+const EBadPublicKey: u64 = 3;
+const EBadMeasurement: u64 = 4;
+const EEnclaveNotRegistered: u64 = 5;
+const EEnclaveRevoked: u64 = 6;
+const EWrongFee: u64 = 7;
+const EParamsTooLong: u64 = 8;
+const ERequestNotFound: u64 = 9;
+const ERequestNotPending: u64 = 10;
+const ERequestExpired: u64 = 11;
+const EMeasurementMismatch: u64 = 12;
+const EBadCommitment: u64 = 13;
+const EBadSignature: u64 = 14;
+const EScoreOutOfRange: u64 = 15;
+const ETierOutOfRange: u64 = 16;
+const EPdOutOfRange: u64 = 17;
+const ETimestampInFuture: u64 = 18;
+const EStaleAssessment: u64 = 19;
+const EAssessmentExpired: u64 = 20;
+const EInvalidSignature: u64 = 21;
+const EOlderThanStored: u64 = 22;
+const ENotRequester: u64 = 23;
+const ENotExpired: u64 = 24;
+const EEnclaveExists: u64 = 25;
+
+// === Constants ===
+
+/// The intent byte of an Aura assessment.
+const ASSESSMENT_INTENT: u8 = 1;
+/// `secp256k1_verify`'s name for SHA-256.
+const SHA256: u8 = 1;
+
+const PUBLIC_KEY_LENGTH: u64 = 33;
+const MEASUREMENT_LENGTH: u64 = 32;
+const COMMITMENT_LENGTH: u64 = 32;
+const SIGNATURE_LENGTH: u64 = 64;
+const MAX_PARAMS_LENGTH: u64 = 1024;
+
+const MAX_REQUEST_TTL_MS: u64 = 604_800_000;
+const MAX_AGE_MS: u64 = 86_400_000;
+const MAX_SKEW_MS: u64 = 300_000;
+
+const MAX_SCORE: u16 = 1000;
+const MAX_TIER: u8 = 4;
+const MAX_PD_BPS: u16 = 10000;
+
+const STATUS_PENDING: u8 = 0;
+const STATUS_FULFILLED: u8 = 1;
+const STATUS_CANCELLED: u8 = 2;
+
+/// Half the order of secp256k1: a signature's `s` above it is the malleated (high-S) twin of a valid one.
+const SECP256K1_HALF_ORDER: u256 =
+    0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+// === Objects ===
+
+/// The oracle: shared, one per deployment. Enclaves, requests and scores hang off its UID.
+public struct Oracle has key {
+    id: UID,
+    /// MIST a request pays, exactly.
+    fee: u64,
+    request_ttl_ms: u64,
+    max_age_ms: u64,
+    max_skew_ms: u64,
+    next_nonce: u64,
+}
+
+/// The right to register and revoke enclaves and set the fee and windows of the oracle it names.
+public struct AdminCap has key, store {
+    id: UID,
+    oracle: ID,
+}
+
+/// Dynamic field name of an enclave record.
+public struct EnclaveKey has copy, drop, store {
+    public_key: vector<u8>,
+}
+
+public struct Enclave has drop, store {
+    measurement: vector<u8>,
+    active: bool,
+    registered_ms: u64,
+    revoked_ms: u64,
+}
+
+/// Dynamic field name of a request.
+public struct RequestKey has copy, drop, store {
+    request_id: ID,
+}
+
+public struct Request has store {
+    nonce: u64,
+    requester: address,
+    subject: address,
+    /// Held until fulfilled (to the transmitter) or cancelled (to the requester); empty afterwards.
+    fee: Balance<SUI>,
+    fee_paid: u64,
+    created_ms: u64,
+    expires_ms: u64,
+    params: vector<u8>,
+    status: u8,
+}
+
+/// Dynamic object field name of a subject's score.
+public struct ScoreKey has copy, drop, store {
+    subject: address,
+}
+
+/// A subject's current score; `version` is 1 for the first and grows by one on each update.
+public struct WalletScore has key, store {
+    id: UID,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+    request_id: ID,
+    public_key: vector<u8>,
+    version: u64,
+}
+
+// === The signed payload ===
+
+public struct AssessmentPayload has copy, drop {
+    oracle: ID,
+    request_id: ID,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    expiry_ms: u64,
+}
+
+public struct IntentMessage<T: copy + drop> has copy, drop {
+    intent: u8,
+    timestamp_ms: u64,
+    payload: T,
+}
+
+// === Events ===
+
+public struct OracleCreated has copy, drop {
+    oracle: ID,
+    admin_cap: ID,
+    fee: u64,
+}
+
+public struct EnclaveRegistered has copy, drop {
+    oracle: ID,
+    public_key: vector<u8>,
+    measurement: vector<u8>,
+}
+
+public struct EnclaveRevoked has copy, drop {
+    oracle: ID,
+    public_key: vector<u8>,
+}
+
+public struct AssessmentRequested has copy, drop {
+    oracle: ID,
+    request_id: ID,
+    nonce: u64,
+    requester: address,
+    subject: address,
+    fee: u64,
+    created_ms: u64,
+    expires_ms: u64,
+    params: vector<u8>,
+}
+
+public struct AssessmentFulfilled has copy, drop {
+    oracle: ID,
+    request_id: ID,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    timestamp_ms: u64,
+    version: u64,
+    public_key: vector<u8>,
+    transmitter: address,
+    fee: u64,
+}
+
+public struct AssessmentCancelled has copy, drop {
+    oracle: ID,
+    request_id: ID,
+    requester: address,
+    refund: u64,
+}
+
+// === Administration ===
+
+/// Shares a new oracle and returns the capability that administers it.
+public fun create(
+    fee: u64,
+    request_ttl_ms: u64,
+    max_age_ms: u64,
+    max_skew_ms: u64,
+    ctx: &mut TxContext,
+): AdminCap {
+    check_windows(request_ttl_ms, max_age_ms, max_skew_ms);
+    let oracle = Oracle {
+        id: object::new(ctx),
+        fee,
+        request_ttl_ms,
+        max_age_ms,
+        max_skew_ms,
+        next_nonce: 0,
+    };
+    let oracle_id = object::id(&oracle);
+    let cap = AdminCap { id: object::new(ctx), oracle: oracle_id };
+    event::emit(OracleCreated { oracle: oracle_id, admin_cap: object::id(&cap), fee });
+    transfer::share_object(oracle);
+    cap
+}
+
+public fun set_fee(cap: &AdminCap, oracle: &mut Oracle, fee: u64) {
+    check_cap(cap, oracle);
+    oracle.fee = fee;
+}
+
+public fun set_windows(
+    cap: &AdminCap,
+    oracle: &mut Oracle,
+    request_ttl_ms: u64,
+    max_age_ms: u64,
+    max_skew_ms: u64,
+) {
+    check_cap(cap, oracle);
+    check_windows(request_ttl_ms, max_age_ms, max_skew_ms);
+    oracle.request_ttl_ms = request_ttl_ms;
+    oracle.max_age_ms = max_age_ms;
+    oracle.max_skew_ms = max_skew_ms;
+}
+
+/// Registers an enclave key (33-byte compressed secp256k1) with its 32-byte measurement. A revoked key may be
+/// registered again, with this measurement; an active one may not (`EEnclaveExists`).
+public fun register_enclave(
+    cap: &AdminCap,
+    oracle: &mut Oracle,
+    public_key: vector<u8>,
+    measurement: vector<u8>,
+    clock: &Clock,
+) {
+    check_cap(cap, oracle);
+    assert!(is_compressed_key(&public_key), EBadPublicKey);
+    assert!(measurement.length() == MEASUREMENT_LENGTH, EBadMeasurement);
+    let now = clock.timestamp_ms();
+    let key = EnclaveKey { public_key };
+    if (df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key)) {
+        let enclave = df::borrow_mut<EnclaveKey, Enclave>(&mut oracle.id, key);
+        assert!(!enclave.active, EEnclaveExists);
+        enclave.measurement = measurement;
+        enclave.active = true;
+        enclave.registered_ms = now;
+        enclave.revoked_ms = 0;
+    } else {
+        df::add(
+            &mut oracle.id,
+            key,
+            Enclave { measurement, active: true, registered_ms: now, revoked_ms: 0 },
+        );
+    };
+    event::emit(EnclaveRegistered { oracle: object::id(oracle), public_key, measurement });
+}
+
+/// Revokes an active enclave key: its signatures are refused from now on.
+public fun revoke_enclave(cap: &AdminCap, oracle: &mut Oracle, public_key: vector<u8>, clock: &Clock) {
+    check_cap(cap, oracle);
+    assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
+    let key = EnclaveKey { public_key };
+    assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key), EEnclaveNotRegistered);
+    let enclave = df::borrow_mut<EnclaveKey, Enclave>(&mut oracle.id, key);
+    assert!(enclave.active, EEnclaveRevoked);
+    enclave.active = false;
+    enclave.revoked_ms = clock.timestamp_ms();
+    event::emit(EnclaveRevoked { oracle: object::id(oracle), public_key });
+}
+
+// === Requests ===
+
+/// Asks for an assessment of `subject`, paying exactly the oracle's fee. Returns the request id.
+public fun request_assessment(
+    oracle: &mut Oracle,
+    subject: address,
+    params: vector<u8>,
+    payment: Coin<SUI>,
+    clock: &Clock,
+    ctx: &mut TxContext,
+): ID {
+    let fee_paid = payment.value();
+    assert!(fee_paid == oracle.fee, EWrongFee);
+    assert!(params.length() <= MAX_PARAMS_LENGTH, EParamsTooLong);
+
+    let uid = object::new(ctx);
+    let request_id = uid.to_inner();
+    uid.delete();
+
+    let nonce = oracle.next_nonce;
+    oracle.next_nonce = nonce + 1;
+    let created_ms = clock.timestamp_ms();
+    let expires_ms = created_ms + oracle.request_ttl_ms;
+    let requester = ctx.sender();
+    df::add(
+        &mut oracle.id,
+        RequestKey { request_id },
+        Request {
+            nonce,
+            requester,
+            subject,
+            fee: payment.into_balance(),
+            fee_paid,
+            created_ms,
+            expires_ms,
+            params,
+            status: STATUS_PENDING,
+        },
+    );
+    event::emit(AssessmentRequested {
+        oracle: object::id(oracle),
+        request_id,
+        nonce,
+        requester,
+        subject,
+        fee: fee_paid,
+        created_ms,
+        expires_ms,
+        params,
+    });
+    request_id
+}
+
+/// Answers a pending request with an enclave-signed assessment: pays the held fee to the sender (the node's
+/// transmitter) and stores the subject's score. The checks run in the order of docs/sui.md.
+public fun fulfil(
+    oracle: &mut Oracle,
+    request_id: ID,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+    public_key: vector<u8>,
+    signature: vector<u8>,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    let now = clock.timestamp_ms();
+    let oracle_id = object::id(oracle);
+
+    // 1. The request.
+    let request_key = RequestKey { request_id };
+    assert!(df::exists_with_type<RequestKey, Request>(&oracle.id, request_key), ERequestNotFound);
+    let request = df::borrow<RequestKey, Request>(&oracle.id, request_key);
+    assert!(request.status == STATUS_PENDING, ERequestNotPending);
+    assert!(now <= request.expires_ms, ERequestExpired);
+    let subject = request.subject;
+
+    // 2. The enclave and the sizes of what it signed.
+    assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
+    let enclave_key = EnclaveKey { public_key };
+    assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, enclave_key), EEnclaveNotRegistered);
+    let enclave = df::borrow<EnclaveKey, Enclave>(&oracle.id, enclave_key);
+    assert!(enclave.active, EEnclaveRevoked);
+    assert!(
+        measurement.length() == MEASUREMENT_LENGTH && measurement == enclave.measurement,
+        EMeasurementMismatch,
+    );
+    assert!(commitment.length() == COMMITMENT_LENGTH, EBadCommitment);
+    assert!(signature.length() == SIGNATURE_LENGTH, EBadSignature);
+
+    // 3. Ranges.
+    assert!(score <= MAX_SCORE, EScoreOutOfRange);
+    assert!(tier <= MAX_TIER, ETierOutOfRange);
+    assert!(pd_bps <= MAX_PD_BPS, EPdOutOfRange);
+
+    // 4. Freshness. The first check bounds `timestamp_ms`, so the sum in the second cannot overflow.
+    assert!(timestamp_ms <= now + oracle.max_skew_ms, ETimestampInFuture);
+    assert!(now <= timestamp_ms + oracle.max_age_ms, EStaleAssessment);
+    assert!(timestamp_ms < expiry_ms && now <= expiry_ms, EAssessmentExpired);
+
+    // 5. The signature over the payload rebuilt from this oracle, the request and the arguments.
+    let message = intent_message_bytes(
+        oracle_id,
+        request_id,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        timestamp_ms,
+        expiry_ms,
+    );
+    assert!(
+        is_low_s(&signature) && ecdsa_k1::secp256k1_verify(&signature, &public_key, &message, SHA256),
+        EInvalidSignature,
+    );
+
+    // 6. Never replace a newer score.
+    let score_key = ScoreKey { subject };
+    let has_stored = dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, score_key);
+    if (has_stored) {
+        let stored = dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key);
+        assert!(stored.timestamp_ms <= timestamp_ms, EOlderThanStored);
+    };
+
+    // Settle the request and pay the transmitter.
+    let request = df::borrow_mut<RequestKey, Request>(&mut oracle.id, request_key);
+    request.status = STATUS_FULFILLED;
+    let fee = request.fee.withdraw_all();
+    let fee_amount = fee.value();
+    let transmitter = ctx.sender();
+    pay(fee, transmitter, ctx);
+
+    // Store the score.
+    let version = if (has_stored) {
+        let stored = dof::borrow_mut<ScoreKey, WalletScore>(&mut oracle.id, score_key);
+        stored.score = score;
+        stored.tier = tier;
+        stored.pd_bps = pd_bps;
+        stored.flags = flags;
+        stored.measurement = measurement;
+        stored.commitment = commitment;
+        stored.timestamp_ms = timestamp_ms;
+        stored.expiry_ms = expiry_ms;
+        stored.request_id = request_id;
+        stored.public_key = public_key;
+        stored.version = stored.version + 1;
+        stored.version
+    } else {
+        dof::add(
+            &mut oracle.id,
+            score_key,
+            WalletScore {
+                id: object::new(ctx),
+                subject,
+                score,
+                tier,
+                pd_bps,
+                flags,
+                measurement,
+                commitment,
+                timestamp_ms,
+                expiry_ms,
+                request_id,
+                public_key,
+                version: 1,
+            },
+        );
+        1
+    };
+
+    event::emit(AssessmentFulfilled {
+        oracle: oracle_id,
+        request_id,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        timestamp_ms,
+        version,
+        public_key,
+        transmitter,
+        fee: fee_amount,
+    });
+}
+
+/// Cancels the sender's own request once it has expired, refunding the fee.
+public fun cancel(oracle: &mut Oracle, request_id: ID, clock: &Clock, ctx: &mut TxContext) {
+    let oracle_id = object::id(oracle);
+    let key = RequestKey { request_id };
+    assert!(df::exists_with_type<RequestKey, Request>(&oracle.id, key), ERequestNotFound);
+    let request = df::borrow_mut<RequestKey, Request>(&mut oracle.id, key);
+    assert!(request.status == STATUS_PENDING, ERequestNotPending);
+    let requester = request.requester;
+    assert!(ctx.sender() == requester, ENotRequester);
+    assert!(clock.timestamp_ms() > request.expires_ms, ENotExpired);
+    request.status = STATUS_CANCELLED;
+    let refund = request.fee.withdraw_all();
+    let refund_amount = refund.value();
+    pay(refund, requester, ctx);
+    event::emit(AssessmentCancelled { oracle: oracle_id, request_id, requester, refund: refund_amount });
+}
+
+// === The signed payload ===
+
+/// The BCS bytes of `IntentMessage<AssessmentPayload>` (188 bytes): what the enclave signs the SHA-256 of.
+public fun intent_message_bytes(
+    oracle: ID,
+    request_id: ID,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+): vector<u8> {
+    let message = IntentMessage {
+        intent: ASSESSMENT_INTENT,
+        timestamp_ms,
+        payload: AssessmentPayload {
+            oracle,
+            request_id,
+            subject,
+            score,
+            tier,
+            pd_bps,
+            flags,
+            measurement,
+            commitment,
+            expiry_ms,
+        },
+    };
+    bcs::to_bytes(&message)
+}
+
+// === Reading ===
+
+public fun has_score(oracle: &Oracle, subject: address): bool {
+    dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, ScoreKey { subject })
+}
+
+/// The subject's current score; aborts (dynamic field not found) when `has_score` is false.
+public fun score_of(oracle: &Oracle, subject: address): &WalletScore {
+    dof::borrow<ScoreKey, WalletScore>(&oracle.id, ScoreKey { subject })
+}
+
+/// 0 pending, 1 fulfilled, 2 cancelled.
+public fun request_status(oracle: &Oracle, request_id: ID): u8 {
+    borrow_request(oracle, request_id).status
+}
+
+public fun request_nonce(oracle: &Oracle, request_id: ID): u64 { borrow_request(oracle, request_id).nonce }
+
+public fun request_requester(oracle: &Oracle, request_id: ID): address {
+    borrow_request(oracle, request_id).requester
+}
+
+public fun request_subject(oracle: &Oracle, request_id: ID): address {
+    borrow_request(oracle, request_id).subject
+}
+
+public fun request_fee_paid(oracle: &Oracle, request_id: ID): u64 {
+    borrow_request(oracle, request_id).fee_paid
+}
+
+/// The fee still held: `fee_paid` while pending, 0 once fulfilled or cancelled.
+public fun request_fee_held(oracle: &Oracle, request_id: ID): u64 {
+    borrow_request(oracle, request_id).fee.value()
+}
+
+public fun request_created_ms(oracle: &Oracle, request_id: ID): u64 {
+    borrow_request(oracle, request_id).created_ms
+}
+
+public fun request_expires_ms(oracle: &Oracle, request_id: ID): u64 {
+    borrow_request(oracle, request_id).expires_ms
+}
+
+public fun request_params(oracle: &Oracle, request_id: ID): vector<u8> {
+    borrow_request(oracle, request_id).params
+}
+
+public fun is_enclave_registered(oracle: &Oracle, public_key: vector<u8>): bool {
+    df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, EnclaveKey { public_key })
+}
+
+/// Aborts `EEnclaveNotRegistered` for an unknown key, as do the other enclave readers.
+public fun is_enclave_active(oracle: &Oracle, public_key: vector<u8>): bool {
+    borrow_enclave(oracle, public_key).active
+}
+
+public fun enclave_measurement(oracle: &Oracle, public_key: vector<u8>): vector<u8> {
+    borrow_enclave(oracle, public_key).measurement
+}
+
+public fun enclave_registered_ms(oracle: &Oracle, public_key: vector<u8>): u64 {
+    borrow_enclave(oracle, public_key).registered_ms
+}
+
+public fun enclave_revoked_ms(oracle: &Oracle, public_key: vector<u8>): u64 {
+    borrow_enclave(oracle, public_key).revoked_ms
+}
+
+public fun fee(oracle: &Oracle): u64 { oracle.fee }
+
+public fun request_ttl_ms(oracle: &Oracle): u64 { oracle.request_ttl_ms }
+
+public fun max_age_ms(oracle: &Oracle): u64 { oracle.max_age_ms }
+
+public fun max_skew_ms(oracle: &Oracle): u64 { oracle.max_skew_ms }
+
+public fun next_nonce(oracle: &Oracle): u64 { oracle.next_nonce }
+
+public fun cap_oracle(cap: &AdminCap): ID { cap.oracle }
+
+// WalletScore accessors.
+
+public fun subject(s: &WalletScore): address { s.subject }
+
+public fun score(s: &WalletScore): u16 { s.score }
+
+public fun tier(s: &WalletScore): u8 { s.tier }
+
+public fun pd_bps(s: &WalletScore): u16 { s.pd_bps }
+
+public fun flags(s: &WalletScore): u32 { s.flags }
+
+public fun measurement(s: &WalletScore): vector<u8> { s.measurement }
+
+public fun commitment(s: &WalletScore): vector<u8> { s.commitment }
+
+public fun timestamp_ms(s: &WalletScore): u64 { s.timestamp_ms }
+
+public fun expiry_ms(s: &WalletScore): u64 { s.expiry_ms }
+
+public fun request_id(s: &WalletScore): ID { s.request_id }
+
+public fun public_key(s: &WalletScore): vector<u8> { s.public_key }
+
+public fun version(s: &WalletScore): u64 { s.version }
+
+// === Internal ===
+
+fun check_cap(cap: &AdminCap, oracle: &Oracle) {
+    assert!(cap.oracle == object::id(oracle), EWrongCap);
+}
+
+fun check_windows(request_ttl_ms: u64, max_age_ms: u64, max_skew_ms: u64) {
+    assert!(request_ttl_ms >= 1 && request_ttl_ms <= MAX_REQUEST_TTL_MS, EBadWindow);
+    assert!(max_age_ms >= 1 && max_age_ms <= MAX_AGE_MS, EBadWindow);
+    assert!(max_skew_ms <= MAX_SKEW_MS, EBadWindow);
+}
+
+fun is_compressed_key(public_key: &vector<u8>): bool {
+    public_key.length() == PUBLIC_KEY_LENGTH && (public_key[0] == 0x02 || public_key[0] == 0x03)
+}
+
+/// Whether the 64-byte `r || s` has `s <= n / 2`.
+fun is_low_s(signature: &vector<u8>): bool {
+    let mut s: u256 = 0;
+    let mut i = 32;
+    while (i < SIGNATURE_LENGTH) {
+        s = (s << 8) | (signature[i] as u256);
+        i = i + 1;
+    };
+    s <= SECP256K1_HALF_ORDER
+}
+
+fun borrow_request(oracle: &Oracle, request_id: ID): &Request {
+    let key = RequestKey { request_id };
+    assert!(df::exists_with_type<RequestKey, Request>(&oracle.id, key), ERequestNotFound);
+    df::borrow<RequestKey, Request>(&oracle.id, key)
+}
+
+fun borrow_enclave(oracle: &Oracle, public_key: vector<u8>): &Enclave {
+    let key = EnclaveKey { public_key };
+    assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key), EEnclaveNotRegistered);
+    df::borrow<EnclaveKey, Enclave>(&oracle.id, key)
+}
+
+/// Sends `amount` to `recipient` as a coin; an empty balance (a zero fee) is destroyed instead.
+fun pay(amount: Balance<SUI>, recipient: address, ctx: &mut TxContext) {
+    if (amount.value() == 0) {
+        amount.destroy_zero();
+    } else {
+        transfer::public_transfer(coin::from_balance(amount, ctx), recipient);
+    }
+}
+
+// === Test-only event constructors (the tests compare emitted events with these) ===
+
+#[test_only]
+public fun oracle_created_for_testing(oracle: ID, admin_cap: ID, fee: u64): OracleCreated {
+    OracleCreated { oracle, admin_cap, fee }
+}
+
+#[test_only]
+public fun enclave_registered_for_testing(
+    oracle: ID,
+    public_key: vector<u8>,
+    measurement: vector<u8>,
+): EnclaveRegistered {
+    EnclaveRegistered { oracle, public_key, measurement }
+}
+
+#[test_only]
+public fun enclave_revoked_for_testing(oracle: ID, public_key: vector<u8>): EnclaveRevoked {
+    EnclaveRevoked { oracle, public_key }
+}
+
+#[test_only]
+public fun assessment_requested_for_testing(
+    oracle: ID,
+    request_id: ID,
+    nonce: u64,
+    requester: address,
+    subject: address,
+    fee: u64,
+    created_ms: u64,
+    expires_ms: u64,
+    params: vector<u8>,
+): AssessmentRequested {
+    AssessmentRequested {
+        oracle,
+        request_id,
+        nonce,
+        requester,
+        subject,
+        fee,
+        created_ms,
+        expires_ms,
+        params,
+    }
+}
+
+#[test_only]
+public fun assessment_fulfilled_for_testing(
+    oracle: ID,
+    request_id: ID,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    timestamp_ms: u64,
+    version: u64,
+    public_key: vector<u8>,
+    transmitter: address,
+    fee: u64,
+): AssessmentFulfilled {
+    AssessmentFulfilled {
+        oracle,
+        request_id,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        timestamp_ms,
+        version,
+        public_key,
+        transmitter,
+        fee,
+    }
+}
+
+#[test_only]
+public fun assessment_cancelled_for_testing(
+    oracle: ID,
+    request_id: ID,
+    requester: address,
+    refund: u64,
+): AssessmentCancelled {
+    AssessmentCancelled { oracle, request_id, requester, refund }
+}
