@@ -30,6 +30,12 @@ def build_adapter(cfg: ChainSection, store: Store, events: EventStore | None = N
 
         return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=store,
                              nonce_floor=lambda: store.max_nonce(cfg.name))
+    if cfg.family == "sui":
+        from chains.sui.adapter import SuiAdapter  # noqa: PLC0415 - only nodes serving Sui load it
+        from chains.sui.keys import load_transmitter  # noqa: PLC0415
+
+        return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=store,
+                          nonce_floor=lambda: store.max_nonce(cfg.name))
     if cfg.family == "evm":
         account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
         return EvmAdapter(cfg, account, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name), events=events)

@@ -40,7 +40,7 @@ def setup_logging(level: str = "info", fmt: str = "json", stream: Any = None) ->
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("web3", "urllib3", "asyncio", "aiohttp.access", "websockets"):
+    for noisy in ("web3", "urllib3", "asyncio", "aiohttp.access", "websockets", "httpx", "httpx2", "gql"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -313,7 +313,7 @@ class ChainService:
                 if row:
                     metrics.FULFIL_LATENCY.labels(self.chain).observe(max(0.0, now - row["seen_at"]))
             elif outcome is not None:
-                dst = "expired" if outcome.reason == "RequestExpired" else "failed"
+                dst = "expired" if outcome.reason in ("RequestExpired", "ERequestExpired") else "failed"
                 self._move(key, dst, f"contract skipped it: {outcome.reason}")
             else:
                 self._move(key, "failed", "included transaction has no outcome for this request")

@@ -78,7 +78,7 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["devnet.example.toml", "mainnet.example.toml"])
 def test_example_configs_are_valid(name: str) -> None:
     cfg = load_config(Path(__file__).parents[3] / "config" / name)
-    assert cfg.chains and {c.family for c in cfg.chains} <= {"evm", "solana"}
+    assert cfg.chains and {c.family for c in cfg.chains} <= {"evm", "solana", "sui"}
     assert cfg.chains[0].family == "evm"
 
 

@@ -1,0 +1,522 @@
+"""The Sui adapter: finds `AssessmentRequested` events, reads subjects, sends `oracle::fulfil` transactions.
+
+Everything is read through Sui's GraphQL service with pysui's GraphQL client (`chains/sui/graphql.py`);
+transactions are built and signed offline with pysui's BCS types (`chains/sui/transaction.py`).
+
+Heights are checkpoints. A Sui checkpoint is final when it is published (there are no forks to wait out), so
+the head is the latest checkpoint at every confidence: LATEST, SAFE and FINALIZED are the same height.
+
+The cursor the daemon stores is a checkpoint sequence number, in decimal: every request event in a checkpoint
+at or below it has been handed over. Each poll reads the package's `AssessmentRequested` events strictly after
+it and up to `until` (and never past the checkpoint the service itself has indexed), page by page; when a
+poll stops early it stops at a checkpoint boundary, so the cursor never passes an event it has not returned.
+
+A fulfilment is one programmable transaction (one `fulfil` call) paid with one SUI coin of the transmitter at
+the reference gas price, with a gas budget from a dry run plus a margin, and an expiration epoch: the epoch it
+is built in. It is signed first (`prepare`), stored by the daemon, and only then sent (`broadcast`), so a
+restart re-sends the very same bytes (same digest: the network executes it at most once).
+
+`status` reads the transaction's effects by digest. A digest the service does not know is pending, unless the
+transaction provably can never execute, which is reported dropped:
+
+- its gas coin's version was consumed by a different transaction (an owned object version is consumed once:
+  a transaction built on it can never run), or
+- the epoch has moved past its expiration epoch while that coin version was still unconsumed (had it run,
+  it would have consumed the coin in that epoch; validators refuse it in any later epoch).
+
+Both facts are read in the same query as the (absent) effects. When the coin was consumed by the transaction
+itself, its effects are just not readable yet: pending. Only on "dropped" does the daemon ask the request's
+status and, if it is still pending, sign a new fulfilment; the Move package refuses a second fulfilment of one
+request anyway (`ERequestNotPending`). A coin version used by a stored, unsettled fulfilment is never chosen
+for another, so two live fulfilments never compete for one coin.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from chains.base import (
+    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, Submission, SubmissionStatus,
+    TxState, register,
+)
+from chains.sui import package as pkg
+from chains.sui import transaction as tx
+from chains.sui.graphql import GraphQL
+from chains.sui.keys import Transmitter
+from node.config import SuiChain
+from node.errors import ChainError, RetryLater
+from node.logs import fields
+
+log = logging.getLogger("aura.sui")
+
+MIST_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
+EVENT_PAGE = 50  # the service's largest page for events and transactions
+EVENT_PAGES = 20  # pages read per poll before stopping at a checkpoint boundary
+FEATURE_PAGE = 50
+FEATURE_PAGES = 4  # transactions counted per subject: up to 200; the first is the subject's oldest
+COIN_PAGE = 50
+# Sui's refusals of a transaction that can never execute (sui-types error.rs): its gas coin version is gone,
+# or its expiration epoch has passed. status() then reports it dropped.
+DEAD_TX_HINTS = ("is not available for consumption", "ObjectVersionUnavailableForConsumption", "Transaction Expired",
+                 "TransactionExpired")
+
+
+def parse_time(text: Any) -> int:
+    """Unix seconds from the service's DateTime (RFC 3339, UTC)."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a DateTime")
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def _int(value: Any, what: str) -> int:
+    """A UInt53 (number) or BigInt (decimal string) from the service."""
+    if isinstance(value, bool):
+        raise RetryLater(f"the GraphQL service returned {value!r} for {what}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    raise RetryLater(f"the GraphQL service returned {value!r} for {what}")
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _split_raw(raw: str) -> tuple[bytes, bytes]:
+    """`Submission.raw`: base64 TransactionData BCS, a colon, base64 serialized signature."""
+    try:
+        tx_b64, sig_b64 = raw.split(":")
+        return base64.b64decode(tx_b64, validate=True), base64.b64decode(sig_b64, validate=True)
+    except ValueError:
+        raise ChainError("a stored Sui submission is not base64 transaction bytes ':' base64 signature") from None
+
+
+@register
+class SuiAdapter(ChainAdapter):
+    family = "sui"
+
+    def __init__(self, cfg: SuiChain, transmitter: Transmitter, cache: Any = None,
+                 nonce_floor: Callable[[], int | None] | None = None) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self.transmitter = transmitter
+        self.cache = cache
+        self.package = tx.canonical_id(cfg.package_id)
+        self.oracle = tx.canonical_id(cfg.oracle)
+        self.gql = GraphQL(cfg.name, cfg.graphql_url.get_secret_value(), cfg.rpc_timeout_s)
+        self.type_package = self.package  # the package that defines the oracle's types (its first version)
+        self.oracle_initial_shared_version: int | None = None
+        self._nonce_floor = nonce_floor or (lambda: None)
+        self._next_nonce: int | None = None
+        self._coins_in_use: dict[tuple[str, int], str] = {}  # (coin, version) -> digest of the fulfilment using it
+
+    def __repr__(self) -> str:
+        return f"SuiAdapter({self.name}, oracle={self.oracle}, transmitter={self.transmitter.address})"
+
+    # connection
+    async def connect(self) -> None:
+        """Connect, check the chain identifier (when configured), the package and the oracle object."""
+        if self.gql.connected and self.oracle_initial_shared_version is not None:
+            return
+        await self.gql.connect()
+        try:
+            await self._check_chain()
+        except BaseException:
+            await self.gql.close()
+            raise
+
+    async def _check_chain(self) -> None:
+        want = self.cfg.chain_identifier
+        if want is not None and self.gql.chain_identifier != want:
+            raise ChainError(f"{self.name}: the GraphQL service serves chain {self.gql.chain_identifier!r}, "
+                             f"not the configured {want!r}")
+        data = await self.gql.run("AuraOracle", {"oracle": self.oracle, "package": self.package})
+        if _get(data, "package", "module", "function", "name") != pkg.FULFIL:
+            raise ChainError(f"{self.name}: no package {self.package} with an oracle::fulfil function on this chain")
+        obj = data.get("object")
+        if obj is None:
+            raise ChainError(f"{self.name}: no object {self.oracle} on this chain")
+        owner = obj.get("owner") or {}
+        if owner.get("__typename") != "Shared" or owner.get("initialSharedVersion") is None:
+            raise ChainError(f"{self.name}: {self.oracle} is not a shared object")
+        type_repr = _get(obj, "asMoveObject", "contents", "type", "repr")
+        try:
+            type_package, module, struct = pkg.split_type(type_repr)
+        except ValueError:
+            type_package, module, struct = "", "", ""
+        if (module, struct) != (pkg.MODULE, "Oracle"):
+            raise ChainError(f"{self.name}: {self.oracle} is a {type_repr}, not an aura_oracle Oracle")
+        if type_package != self.package:
+            log.info("oracle type defined by an earlier version of the package",
+                     extra=fields(chain=self.name, type_package=type_package, package=self.package))
+        self.type_package = type_package
+        self.oracle_initial_shared_version = _int(owner["initialSharedVersion"], "initialSharedVersion")
+
+    async def close(self) -> None:
+        await self.gql.close()
+        self.oracle_initial_shared_version = None
+
+    # heads
+    async def head(self, level: Confidence) -> Height:
+        """The latest checkpoint, at any confidence: a published Sui checkpoint is final."""
+        data = await self.gql.run("AuraHead")
+        cp = data.get("checkpoint")
+        if cp is None:
+            raise RetryLater(f"{self.name}: the GraphQL service has no checkpoint yet")
+        try:
+            timestamp = parse_time(cp.get("timestamp"))
+        except ValueError:
+            raise RetryLater(f"{self.name}: the latest checkpoint has no readable timestamp") from None
+        return Height(number=_int(cp.get("sequenceNumber"), "sequenceNumber"), timestamp=timestamp,
+                      hash=cp.get("digest") or "")
+
+    # requests
+    @property
+    def event_type(self) -> str:
+        return pkg.type_name(self.type_package, "AssessmentRequested")
+
+    async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
+        start = int(cursor) if cursor is not None else self.cfg.start_checkpoint - 1
+        end = until.number
+        if end <= start:
+            return RequestBatch(items=[], next_cursor=str(start))
+        items: list[OracleRequest] = []
+        page_cursor: str | None = None
+        stop_at: int | None = None  # once set: finish this checkpoint, then stop
+        pages = 0
+        last_checkpoint = start
+        window = {"type": self.event_type, "afterCheckpoint": start if start >= 0 else None,
+                  "beforeCheckpoint": end + 1, "first": EVENT_PAGE}  # the same filter on every page
+        while True:
+            data = await self.gql.run("AuraEvents", {**window, "cursor": page_cursor})
+            indexed = _int(_get(data, "checkpoint", "sequenceNumber"), "checkpoint.sequenceNumber")
+            end = min(end, indexed)  # never pass what this service has indexed
+            connection = data.get("events")
+            if connection is None:
+                raise RetryLater(f"{self.name}: the GraphQL service returned no events connection")
+            done = False
+            for node in connection.get("nodes") or []:
+                checkpoint = _get(node, "transaction", "effects", "checkpoint", "sequenceNumber")
+                if checkpoint is None:
+                    raise RetryLater(f"{self.name}: an event of {_get(node, 'transaction', 'digest')} has no checkpoint")
+                checkpoint = _int(checkpoint, "checkpoint.sequenceNumber")
+                if stop_at is not None and checkpoint > stop_at:
+                    done = True
+                    break
+                if start < checkpoint <= end:
+                    request = self._request(node, checkpoint)
+                    if request is not None:
+                        items.append(request)
+                last_checkpoint = checkpoint
+            pages += 1
+            info = connection.get("pageInfo") or {}
+            if done or not info.get("hasNextPage"):
+                break
+            if stop_at is None and pages >= EVENT_PAGES:
+                stop_at = last_checkpoint
+            page_cursor = info.get("endCursor")
+            if not page_cursor:
+                raise RetryLater(f"{self.name}: the events page has more but no end cursor")
+        next_cursor = min(stop_at, end) if stop_at is not None and done else end
+        items = [r for r in items if r.block_number <= next_cursor]
+        items.sort(key=lambda r: (r.block_number, r.log_index))
+        return RequestBatch(items=items, next_cursor=str(max(next_cursor, start)))
+
+    def _request(self, node: dict[str, Any], checkpoint: int) -> OracleRequest | None:
+        """The request an event records; None (logged) for another oracle's event or a malformed one."""
+        digest = _get(node, "transaction", "digest") or ""
+        contents = node.get("contents") or {}
+        if _get(contents, "type", "repr") != self.event_type:
+            log.warning("skipping an event of another type", extra=fields(chain=self.name, tx=digest))
+            return None
+        try:
+            event = pkg.decode_requested(contents.get("json"))
+        except ValueError as e:
+            log.warning("skipping a malformed AssessmentRequested event",
+                        extra=fields(chain=self.name, tx=digest, error=str(e)))
+            return None
+        if event.oracle != self.oracle:
+            return None
+        return OracleRequest(
+            chain=self.name, family="sui", chain_id=self.cfg.chain_id, contract=self.oracle,
+            request_id=event.request_id, requester=event.requester, subject=event.subject, fee=event.fee,
+            expires_at=event.expires_ms // 1000, params="0x" + event.params.hex(), block_number=checkpoint,
+            block_hash=_get(node, "transaction", "effects", "checkpoint", "digest") or "", tx_hash=digest,
+            log_index=event.nonce, program=self.package,
+        )  # fmt: skip
+
+    async def is_canonical(self, request: OracleRequest) -> bool:
+        """Whether the request's transaction is in the checkpoint it was read from (checkpoints are final, so
+        this only catches a service that answered wrongly); a pruned transaction falls back to the oracle."""
+        data = await self.gql.run("AuraTransactionCheckpoint", {"digest": request.tx_hash})
+        effects = data.get("transactionEffects")
+        if effects is None:
+            return await self.request_status(request) != "none"
+        checkpoint = effects.get("checkpoint")
+        if checkpoint is None:
+            raise RetryLater(f"{self.name}: transaction {request.tx_hash} has no checkpoint yet")
+        same = _int(checkpoint.get("sequenceNumber"), "sequenceNumber") == request.block_number
+        if request.block_hash and checkpoint.get("digest"):
+            same = same and checkpoint["digest"] == request.block_hash
+        return same and effects.get("status") == "SUCCESS"
+
+    async def request_status(self, request: OracleRequest) -> str:
+        """The `Request` dynamic field under the oracle: its status; "none" when there is no such field."""
+        name = {"type": pkg.type_name(self.type_package, "RequestKey"),
+                "bcs": base64.b64encode(pkg.request_key_bcs(request.request_id)).decode()}
+        data = await self.gql.run("AuraRequestStatus", {"oracle": self.oracle, "name": name})
+        obj = data.get("object")
+        if obj is None:
+            raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
+        field = obj.get("dynamicField")
+        if field is None:
+            return "none"
+        value = field.get("value") or {}
+        if value.get("__typename") != "MoveValue" or _get(value, "type", "repr") != pkg.type_name(
+                self.type_package, "Request"):
+            raise ChainError(f"{self.name}: request {request.request_id} holds a "
+                             f"{_get(value, 'type', 'repr') or value.get('__typename')}, not a Request")
+        try:
+            return pkg.decode_status(value.get("json"))
+        except ValueError as e:
+            raise ChainError(f"{self.name}: request {request.request_id}: {e}") from None
+
+    # features
+    async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
+        """Balance, transaction count and first-seen time as of checkpoint `at`.
+
+        `tx_count` counts the transactions that affected the subject, up to FEATURE_PAGES pages (a lower bound
+        beyond that); `first_seen_timestamp` is the oldest one's time, null when it has none."""
+        subject = tx.canonical_id(subject)
+        count, first_seen, balance = 0, None, None
+        cursor: str | None = None
+        for page in range(FEATURE_PAGES):
+            data = await self.gql.run("AuraFeatures", {"subject": subject, "at": at.number,
+                                                       "first": FEATURE_PAGE, "cursor": cursor})
+            scoped = _get(data, "checkpoint", "query")
+            if scoped is None:
+                raise RetryLater(f"{self.name}: checkpoint {at.number} is not available to read features at")
+            if page == 0:
+                total = _get(scoped, "address", "balance", "totalBalance")
+                if total is None:
+                    raise RetryLater(f"{self.name}: no SUI balance for {subject} at checkpoint {at.number}")
+                balance = _int(total, "totalBalance")
+            txs = scoped.get("transactions") or {}
+            nodes = txs.get("nodes") or []
+            if page == 0 and nodes:
+                try:
+                    first_seen = min(parse_time(_get(nodes[0], "effects", "timestamp")), at.timestamp)
+                except ValueError:
+                    first_seen = None
+            count += len(nodes)
+            info = txs.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                break
+            cursor = info.get("endCursor")
+        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": count,
+                "balance_wei": str(int(balance or 0) * MIST_TO_18_DECIMALS), "first_seen_timestamp": first_seen}
+
+    # fulfilment
+    def _take_nonce(self) -> int:
+        """A local sequence number grouping a fulfilment's attempts (Sui has no account nonces)."""
+        if self._next_nonce is None:
+            floor = self._nonce_floor()
+            self._next_nonce = (floor + 1) if floor is not None else 0
+        nonce = self._next_nonce
+        self._next_nonce += 1
+        return nonce
+
+    def _hold(self, coin: tx.ObjectRef, digest: str) -> None:
+        self._coins_in_use[(coin.object_id, coin.version)] = digest
+
+    def _release(self, digest: str) -> None:
+        for key in [k for k, d in self._coins_in_use.items() if d == digest]:
+            del self._coins_in_use[key]
+
+    def _pick_coin(self, nodes: list[dict[str, Any]]) -> tuple[tx.ObjectRef, int]:
+        """The transmitter's SUI coin to pay with: not used by an unsettled fulfilment; the smallest that
+        covers `max_gas_budget`, else the largest."""
+        free: list[tuple[int, tx.ObjectRef]] = []
+        for node in nodes:
+            balance = _get(node, "contents", "json", "balance")
+            try:
+                ref = tx.ObjectRef(node.get("address"), _int(node.get("version"), "version"), node.get("digest"))
+                amount = _int(balance.get("value") if isinstance(balance, dict) else balance, "balance")
+            except (ValueError, RetryLater):
+                continue
+            if (ref.object_id, ref.version) not in self._coins_in_use and amount > 0:
+                free.append((amount, ref))
+        if not free:
+            raise RetryLater(f"{self.name}: no free SUI coin to pay gas with at {self.transmitter.address} "
+                             f"({len(self._coins_in_use)} held by unsettled fulfilments)")
+        enough = sorted((c for c in free if c[0] >= self.cfg.max_gas_budget), key=lambda c: c[0])
+        amount, ref = enough[0] if enough else max(free, key=lambda c: c[0])
+        return ref, amount
+
+    def _abort_name(self, error: dict[str, Any] | None) -> str | None:
+        """The package's error name of a Move abort in its `oracle` module; None for any other failure."""
+        if not error or error.get("abortCode") is None:
+            return None
+        module = error.get("module") or {}
+        try:
+            where = tx.canonical_id(_get(module, "package", "address"))
+        except ValueError:
+            return None
+        if module.get("name") != pkg.MODULE or where not in (self.package, self.type_package):
+            return None
+        identifier = error.get("identifier")
+        if identifier in pkg.ERRORS.values():
+            return identifier
+        return pkg.error_name(_int(error["abortCode"], "abortCode"))
+
+    async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
+        if len(items) != 1:
+            raise ValueError("a Sui fulfilment carries exactly one request")
+        if self.oracle_initial_shared_version is None:
+            raise ChainError(f"{self.name}: not connected")
+        request, assessment = items[0]
+        try:
+            args = pkg.fulfil_args(request, assessment)
+        except ValueError as e:
+            raise ChainError(f"{self.name}: cannot fulfil {request.key}: {e}") from None
+        kind = pkg.fulfil_kind(self.package, self.oracle, self.oracle_initial_shared_version, args)
+        gas = await self.gql.run("AuraGas", {"owner": self.transmitter.address, "coinType": pkg.SUI_COIN_TYPE,
+                                             "first": COIN_PAGE})
+        epoch = _int(_get(gas, "epoch", "epochId"), "epochId")
+        price = _int(_get(gas, "epoch", "referenceGasPrice"), "referenceGasPrice")
+        if price > self.cfg.max_gas_price:
+            raise RetryLater(f"{self.name}: reference gas price {price} is above max_gas_price "
+                             f"{self.cfg.max_gas_price}")
+        coin, amount = self._pick_coin(_get(gas, "address", "objects", "nodes") or [])
+        probe_budget = min(self.cfg.max_gas_budget, amount)
+        probe = tx.serialize(tx.transaction_data(kind, self.transmitter.address, coin, price, probe_budget, epoch))
+        cost = await self._dry_run(probe, coin_limited=probe_budget < self.cfg.max_gas_budget)
+        budget = max(cost, math.ceil(cost * self.cfg.gas_budget_margin_pct / 100))
+        if cost > self.cfg.max_gas_budget:
+            raise ChainError(f"{self.name}: a fulfilment costs {cost} MIST, above max_gas_budget "
+                             f"{self.cfg.max_gas_budget}")
+        budget = min(budget, self.cfg.max_gas_budget)
+        if budget > amount:
+            raise RetryLater(f"{self.name}: the largest free gas coin holds {amount} MIST, less than the "
+                             f"{budget} MIST budget")
+        tx_bytes = tx.serialize(tx.transaction_data(kind, self.transmitter.address, coin, price, budget, epoch))
+        signature = self.transmitter.sign(tx_bytes)
+        digest = tx.digest(tx_bytes)
+        self._hold(coin, digest)
+        raw = base64.b64encode(tx_bytes).decode() + ":" + base64.b64encode(signature).decode()
+        return Submission(chain=self.name, tx_hash=digest, nonce=self._take_nonce(), raw=raw,
+                          request_keys=(request.key,))
+
+    async def _dry_run(self, tx_bytes: bytes, coin_limited: bool = False) -> int:
+        """Computation plus storage cost (MIST) of a dry run; ChainError naming the package's error when the
+        fulfilment would abort. A failure outside the package is RetryLater when the dry run's budget was cut
+        to the coin's balance (more SUI may arrive), ChainError when it had all of max_gas_budget."""
+        data = await self.gql.run("AuraSimulate", {"transaction": {"bcs": {"value": base64.b64encode(tx_bytes)
+                                                                                  .decode()}}})
+        result = data.get("simulateTransaction") or {}
+        effects = result.get("effects")
+        if effects is None:
+            raise RetryLater(f"{self.name}: dry run failed: {str(result.get('error') or 'no effects')[:300]}")
+        if effects.get("status") != "SUCCESS":
+            error = effects.get("executionError")
+            name = self._abort_name(error)
+            if name is not None:
+                raise ChainError(f"{self.name}: fulfilment would abort with {name}")
+            message = str(_get(error, "message") or "unknown")[:300]
+            if coin_limited:
+                raise RetryLater(f"{self.name}: dry run on the largest free gas coin failed: {message}")
+            raise ChainError(f"{self.name}: fulfilment would fail: {message}")
+        summary = _get(effects, "gasEffects", "gasSummary") or {}
+        return _int(summary.get("computationCost"), "computationCost") + _int(summary.get("storageCost"),
+                                                                              "storageCost")
+
+    async def broadcast(self, submission: Submission) -> None:
+        """executeTransaction; the same signed bytes again return the same effects."""
+        tx_bytes, signature = _split_raw(submission.raw)
+        self._hold(tx.gas_terms(tx.decode(tx_bytes)).coin, submission.tx_hash)
+        data = await self.gql.run("AuraExecute", {"transactionDataBcs": base64.b64encode(tx_bytes).decode(),
+                                                  "signatures": [base64.b64encode(signature).decode()]})
+        result = data.get("executeTransaction") or {}
+        effects = result.get("effects")
+        if effects is not None:
+            if effects.get("digest") != submission.tx_hash:
+                raise ChainError(f"{self.name}: executing {submission.tx_hash} returned effects of "
+                                 f"{effects.get('digest')}")
+            return
+        text = "; ".join(str(e) for e in result.get("errors") or []) or "no effects and no error"
+        if any(hint in text for hint in DEAD_TX_HINTS):
+            log.warning("fulfilment can no longer execute; status() will report it dropped",
+                        extra=fields(chain=self.name, tx=submission.tx_hash, error=text[:300]))
+            return
+        raise ChainError(f"{self.name}: the network refused transaction {submission.tx_hash}: {text[:300]}")
+
+    async def status(self, submission: Submission) -> SubmissionStatus:
+        tx_bytes, _ = _split_raw(submission.raw)
+        if tx.digest(tx_bytes) != submission.tx_hash:
+            raise ChainError(f"{self.name}: stored submission {submission.tx_hash} does not hash to its digest")
+        terms = tx.gas_terms(tx.decode(tx_bytes))
+        self._hold(terms.coin, submission.tx_hash)
+        data = await self.gql.run("AuraStatus", {"digest": submission.tx_hash, "coin": terms.coin.object_id,
+                                                 "version": terms.coin.version})
+        effects = data.get("transactionEffects")
+        if effects is None:
+            return self._unknown(submission, terms, data)
+        if effects.get("digest") != submission.tx_hash:
+            raise RetryLater(f"{self.name}: asked for {submission.tx_hash}, got effects of {effects.get('digest')}")
+        self._release(submission.tx_hash)
+        checkpoint = effects.get("checkpoint")
+        state = TxState.FINAL if checkpoint is not None else TxState.INCLUDED
+        block = _int(checkpoint.get("sequenceNumber"), "sequenceNumber") if checkpoint is not None else None
+        summary = _get(effects, "gasEffects", "gasSummary") or {}
+        gas_used = max(0, sum(_int(summary.get(k) or 0, k) for k in ("computationCost", "storageCost"))
+                       - _int(summary.get("storageRebate") or 0, "storageRebate")) if summary else None
+        key = submission.request_keys[0]
+        if effects.get("status") == "SUCCESS":
+            if self._fulfilled_event(effects, key):
+                outcome = ItemOutcome(True)
+            else:
+                outcome = ItemOutcome(False, "no AssessmentFulfilled event for this request in the effects")
+            return SubmissionStatus(state=state, block_number=block, gas_used=gas_used, outcomes={key: outcome})
+        name = self._abort_name(effects.get("executionError"))
+        if name is None:
+            return SubmissionStatus(state=state, block_number=block, gas_used=gas_used, reverted=True)
+        return SubmissionStatus(state=state, block_number=block, gas_used=gas_used,
+                                outcomes={key: ItemOutcome(False, name)})
+
+    def _fulfilled_event(self, effects: dict[str, Any], key: str) -> bool:
+        request_id = key.split(":", 1)[1]
+        wanted = pkg.type_name(self.type_package, "AssessmentFulfilled")
+        for node in _get(effects, "events", "nodes") or []:
+            contents = node.get("contents") or {}
+            if _get(contents, "type", "repr") == wanted and pkg.fulfilled_request_id(contents.get("json")) == request_id:
+                return True
+        return False
+
+    def _unknown(self, submission: Submission, terms: tx.GasTerms, data: dict[str, Any]) -> SubmissionStatus:
+        """No effects for this digest: pending, or dropped when it provably can never execute."""
+        later = _get(data, "objectVersions", "nodes") or []
+        if later:
+            consumer = _get(later[0], "previousTransaction", "digest")
+            if consumer == submission.tx_hash:
+                return SubmissionStatus(state=TxState.PENDING)  # it ran: its effects are not readable yet
+            log.warning("fulfilment dropped: its gas coin version was used by another transaction",
+                        extra=fields(chain=self.name, tx=submission.tx_hash, by=consumer))
+            self._release(submission.tx_hash)
+            return SubmissionStatus(state=TxState.DROPPED)
+        epoch = _get(data, "epoch", "epochId")
+        if terms.expiration_epoch is not None and epoch is not None and _int(epoch, "epochId") > terms.expiration_epoch:
+            log.warning("fulfilment dropped: it expired with its epoch without executing",
+                        extra=fields(chain=self.name, tx=submission.tx_hash, epoch=terms.expiration_epoch))
+            self._release(submission.tx_hash)
+            return SubmissionStatus(state=TxState.DROPPED)
+        return SubmissionStatus(state=TxState.PENDING)

@@ -1,0 +1,254 @@
+"""The `aura_oracle` Move package as the node sees it (docs/sui.md): its names, abort codes, the
+`AssessmentRequested` event, a request's status, and the arguments of `oracle::fulfil`.
+
+Events and dynamic-field values are read from the JSON rendering of Sui's GraphQL service (`MoveValue.json`:
+IDs and addresses as `0x` + 64 hex digits, `u8`/`u16`/`u32` as numbers, `u64` as decimal strings,
+`vector<u8>` as base64), field by field and by name, and refused whole when any field is off.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chains.base import OracleRequest
+from chains.sui import transaction as tx
+from node.enclave import sui as payload
+
+MODULE = "oracle"
+FULFIL = "fulfil"
+CLOCK_ID = tx.canonical_id("0x6")
+CLOCK_INITIAL_SHARED_VERSION = 1
+SUI_COIN_TYPE = f"{tx.canonical_id('0x2')}::coin::Coin<{tx.canonical_id('0x2')}::sui::SUI>"
+SUI_TYPE = f"{tx.canonical_id('0x2')}::sui::SUI"
+MAX_U64 = (1 << 64) - 1
+MAX_PARAMS = 1024
+
+STATUS = {0: "pending", 1: "fulfilled", 2: "cancelled"}
+
+ERRORS: dict[int, str] = {
+    1: "EWrongCap", 2: "EBadWindow", 3: "EBadPublicKey", 4: "EBadMeasurement", 5: "EEnclaveNotRegistered",
+    6: "EEnclaveRevoked", 7: "EWrongFee", 8: "EParamsTooLong", 9: "ERequestNotFound", 10: "ERequestNotPending",
+    11: "ERequestExpired", 12: "EMeasurementMismatch", 13: "EBadCommitment", 14: "EBadSignature",
+    15: "EScoreOutOfRange", 16: "ETierOutOfRange", 17: "EPdOutOfRange", 18: "ETimestampInFuture",
+    19: "EStaleAssessment", 20: "EAssessmentExpired", 21: "EInvalidSignature", 22: "EOlderThanStored",
+    23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists",
+}  # fmt: skip
+
+_ADDRESS = re.compile(r"^0x[0-9a-f]{64}$")
+_DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,19})$")
+_TYPE = re.compile(r"^0x([0-9a-fA-F]{1,64})::([A-Za-z_][A-Za-z0-9_]*)::([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def error_name(code: int) -> str:
+    """The name of docs/sui.md's abort code, or `abort code N` for a code the package does not define."""
+    return ERRORS.get(code, f"abort code {code}")
+
+
+def type_name(package: str, name: str) -> str:
+    """`0x<64 hex>::oracle::<name>`: how Sui's GraphQL service writes a type of the package."""
+    return f"{tx.canonical_id(package)}::{MODULE}::{name}"
+
+
+def split_type(repr_: Any) -> tuple[str, str, str]:
+    """(package, module, name) of a non-generic struct type `0x..::module::Name`; ValueError otherwise."""
+    match = _TYPE.match(repr_) if isinstance(repr_, str) else None
+    if match is None:
+        raise ValueError(f"{repr_!r} is not a struct type of the form 0x<id>::<module>::<name>")
+    return tx.canonical_id("0x" + match.group(1)), match.group(2), match.group(3)
+
+
+# --- JSON fields -----------------------------------------------------------------------------------------
+
+
+def _address(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not _ADDRESS.match(value):
+        raise ValueError(f"{key}: {value!r} is not 0x and 64 lower-case hex digits")
+    return value
+
+
+def _u64(obj: dict[str, Any], key: str) -> int:
+    value = obj.get(key)
+    if not isinstance(value, str) or not _DECIMAL.match(value) or int(value) > MAX_U64:
+        raise ValueError(f"{key}: {value!r} is not a u64 decimal string")
+    return int(value)
+
+
+def _small_uint(obj: dict[str, Any], key: str, bits: int) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << bits:
+        raise ValueError(f"{key}: {value!r} is not a u{bits} number")
+    return value
+
+
+def _bytes(obj: dict[str, Any], key: str) -> bytes:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: {value!r} is not base64 bytes")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{key}: {value[:40]!r} is not base64 bytes") from None
+    return raw
+
+
+# --- events ----------------------------------------------------------------------------------------------
+
+REQUESTED_FIELDS = ("oracle", "request_id", "nonce", "requester", "subject", "fee", "created_ms", "expires_ms",
+                    "params")
+
+
+@dataclass(frozen=True)
+class Requested:
+    """An `AssessmentRequested` event."""
+
+    oracle: str
+    request_id: str
+    nonce: int
+    requester: str
+    subject: str
+    fee: int
+    created_ms: int
+    expires_ms: int
+    params: bytes
+
+
+def decode_requested(contents: Any) -> Requested:
+    """The event from its JSON rendering; ValueError naming the first field that is off."""
+    if not isinstance(contents, dict):
+        raise ValueError("event contents are not a JSON object")
+    extra = sorted(set(contents) - set(REQUESTED_FIELDS))
+    if extra:
+        raise ValueError(f"unexpected field(s) {', '.join(extra)}")
+    event = Requested(
+        oracle=_address(contents, "oracle"), request_id=_address(contents, "request_id"),
+        nonce=_u64(contents, "nonce"), requester=_address(contents, "requester"),
+        subject=_address(contents, "subject"), fee=_u64(contents, "fee"), created_ms=_u64(contents, "created_ms"),
+        expires_ms=_u64(contents, "expires_ms"), params=_bytes(contents, "params"),
+    )  # fmt: skip
+    if len(event.params) > MAX_PARAMS:
+        raise ValueError(f"params: {len(event.params)} bytes, more than {MAX_PARAMS}")
+    if event.expires_ms < event.created_ms:
+        raise ValueError("expires_ms is before created_ms")
+    return event
+
+
+def fulfilled_request_id(contents: Any) -> str | None:
+    """The request ID an `AssessmentFulfilled` event names, None if its JSON does not carry one."""
+    if not isinstance(contents, dict):
+        return None
+    try:
+        return _address(contents, "request_id")
+    except ValueError:
+        return None
+
+
+def decode_status(value: Any) -> str:
+    """"pending", "fulfilled" or "cancelled" from a `Request` value's JSON; ValueError for anything else."""
+    if not isinstance(value, dict):
+        raise ValueError("request value is not a JSON object")
+    status = _small_uint(value, "status", 8)
+    if status not in STATUS:
+        raise ValueError(f"status: {status} is not 0, 1 or 2")
+    return STATUS[status]
+
+
+def request_key_bcs(request_id: str) -> bytes:
+    """BCS of `RequestKey { request_id: ID }`: the 32 bytes of the ID."""
+    return payload.parse_address(request_id)
+
+
+# --- fulfil ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FulfilArgs:
+    """`oracle::fulfil`'s arguments after the oracle, in order (the clock follows them)."""
+
+    request_id: bytes
+    score: int
+    tier: int
+    pd_bps: int
+    flags: int
+    measurement: bytes
+    commitment: bytes
+    timestamp_ms: int
+    expiry_ms: int
+    public_key: bytes
+    signature: bytes
+
+    def pure_bcs(self) -> list[bytes]:
+        """Each argument's BCS, at its Move type: ID, u16, u8, u16, u32, vector<u8> x2, u64 x2, vector<u8> x2."""
+        return [
+            self.request_id,
+            tx.uint(self.score, 16, "score"),
+            tx.uint(self.tier, 8, "tier"),
+            tx.uint(self.pd_bps, 16, "pd_bps"),
+            tx.uint(self.flags, 32, "flags"),
+            tx.vector_u8(self.measurement),
+            tx.vector_u8(self.commitment),
+            tx.uint(self.timestamp_ms, 64, "timestamp_ms"),
+            tx.uint(self.expiry_ms, 64, "expiry_ms"),
+            tx.vector_u8(self.public_key),
+            tx.vector_u8(self.signature),
+        ]
+
+
+def _hex(assessment: dict[str, Any], key: str, size: int) -> bytes:
+    value = assessment.get(key)
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ValueError(f"assessment {key}: not 0x-prefixed hex")
+    try:
+        raw = bytes.fromhex(value[2:])
+    except ValueError:
+        raise ValueError(f"assessment {key}: not 0x-prefixed hex") from None
+    if len(raw) != size:
+        raise ValueError(f"assessment {key}: {len(raw)} bytes, expected {size}")
+    return raw
+
+
+def _int(assessment: dict[str, Any], key: str) -> int:
+    value = assessment.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"assessment {key}: not an integer")
+    return value
+
+
+def fulfil_args(request: OracleRequest, assessment: dict[str, Any]) -> FulfilArgs:
+    """The arguments for one signed assessment, checked against the request and against what the enclave
+    signed (its `intent_message` must name this oracle, request and subject and carry exactly these values,
+    and the signature must verify over it): a fulfilment that could only abort is never built."""
+    args = FulfilArgs(
+        request_id=payload.parse_address(request.request_id),
+        score=_int(assessment, "score"), tier=_int(assessment, "tier"), pd_bps=_int(assessment, "pd_bps"),
+        flags=_int(assessment, "flags"),
+        measurement=_hex(assessment, "measurement", 32), commitment=_hex(assessment, "commitment", 32),
+        timestamp_ms=_int(assessment, "timestamp_ms"), expiry_ms=_int(assessment, "expiry_ms"),
+        public_key=_hex(assessment, "public_key", 33), signature=_hex(assessment, "signature", 64),
+    )  # fmt: skip
+    args.pure_bcs()  # every width checked
+    message = _hex(assessment, "intent_message", payload.PAYLOAD_SIZE)
+    signed = payload.parse_intent_message(message)
+    expected = payload.Assessment(
+        oracle=payload.parse_address(request.contract), request_id=args.request_id,
+        subject=payload.parse_address(request.subject), score=args.score, tier=args.tier, pd_bps=args.pd_bps,
+        flags=args.flags, measurement=args.measurement, commitment=args.commitment,
+        timestamp_ms=args.timestamp_ms, expiry_ms=args.expiry_ms,
+    )  # fmt: skip
+    if signed != expected:
+        raise ValueError("the assessment's intent_message does not match its fields, oracle, request and subject")
+    if not payload.verify(args.public_key, message, args.signature):
+        raise ValueError("the assessment's signature does not verify over its intent_message")
+    return args
+
+
+def fulfil_kind(package: str, oracle: str, oracle_initial_shared_version: int, args: FulfilArgs) -> Any:
+    """The programmable transaction: one `<package>::oracle::fulfil(oracle, .., clock)` call."""
+    arguments: list[Any] = [tx.shared_object(oracle, oracle_initial_shared_version, True)]
+    arguments += [tx.pure(b) for b in args.pure_bcs()]
+    arguments.append(tx.shared_object(CLOCK_ID, CLOCK_INITIAL_SHARED_VERSION, False))
+    return tx.move_call(package, MODULE, FULFIL, arguments)

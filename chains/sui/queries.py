@@ -1,0 +1,268 @@
+"""The GraphQL documents the Sui adapter sends, one named operation each.
+
+They are written against Sui's GraphQL service schema (`sui-indexer-alt-graphql`, the schema pysui 1.5.1's
+own start-up query is written for). `tests/recorded_sui_graphql` validates every one of them, and every
+recorded answer, against that schema.
+"""
+
+from __future__ import annotations
+
+HEAD = """
+query AuraHead {
+  checkpoint {
+    sequenceNumber
+    timestamp
+    digest
+  }
+}
+"""
+
+ORACLE = """
+query AuraOracle($oracle: SuiAddress!, $package: SuiAddress!) {
+  object(address: $oracle) {
+    address
+    version
+    owner {
+      __typename
+      ... on Shared {
+        initialSharedVersion
+      }
+    }
+    asMoveObject {
+      contents {
+        type {
+          repr
+        }
+      }
+    }
+  }
+  package(address: $package) {
+    address
+    module(name: "oracle") {
+      name
+      function(name: "fulfil") {
+        name
+      }
+    }
+  }
+}
+"""
+
+EVENTS = """
+query AuraEvents($type: String!, $afterCheckpoint: UInt53, $beforeCheckpoint: UInt53!, $first: Int!,
+                 $cursor: String) {
+  checkpoint {
+    sequenceNumber
+  }
+  events(first: $first, after: $cursor,
+         filter: {type: $type, afterCheckpoint: $afterCheckpoint, beforeCheckpoint: $beforeCheckpoint}) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      sequenceNumber
+      contents {
+        type {
+          repr
+        }
+        json
+      }
+      transaction {
+        digest
+        effects {
+          checkpoint {
+            sequenceNumber
+            digest
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+TRANSACTION_CHECKPOINT = """
+query AuraTransactionCheckpoint($digest: String!) {
+  transactionEffects(digest: $digest) {
+    status
+    checkpoint {
+      sequenceNumber
+      digest
+    }
+  }
+}
+"""
+
+REQUEST_STATUS = """
+query AuraRequestStatus($oracle: SuiAddress!, $name: DynamicFieldName!) {
+  object(address: $oracle) {
+    dynamicField(name: $name) {
+      value {
+        __typename
+        ... on MoveValue {
+          type {
+            repr
+          }
+          json
+        }
+      }
+    }
+  }
+}
+"""
+
+FEATURES = """
+query AuraFeatures($subject: SuiAddress!, $at: UInt53!, $first: Int!, $cursor: String) {
+  checkpoint(sequenceNumber: $at) {
+    sequenceNumber
+    query {
+      address(address: $subject) {
+        balance(coinType: "0x2::sui::SUI") {
+          totalBalance
+        }
+      }
+      transactions(first: $first, after: $cursor, filter: {affectedAddress: $subject}) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          digest
+          effects {
+            timestamp
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+GAS = """
+query AuraGas($owner: SuiAddress!, $coinType: String!, $first: Int!) {
+  epoch {
+    epochId
+    referenceGasPrice
+  }
+  address(address: $owner) {
+    objects(first: $first, filter: {type: $coinType}) {
+      nodes {
+        address
+        version
+        digest
+        contents {
+          json
+        }
+      }
+    }
+  }
+}
+"""
+
+SIMULATE = """
+query AuraSimulate($transaction: JSON!) {
+  simulateTransaction(transaction: $transaction) {
+    error
+    effects {
+      status
+      gasEffects {
+        gasSummary {
+          computationCost
+          storageCost
+          storageRebate
+          nonRefundableStorageFee
+        }
+      }
+      executionError {
+        abortCode
+        identifier
+        message
+        module {
+          name
+          package {
+            address
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+EXECUTE = """
+mutation AuraExecute($transactionDataBcs: Base64!, $signatures: [Base64!]!) {
+  executeTransaction(transactionDataBcs: $transactionDataBcs, signatures: $signatures) {
+    errors
+    effects {
+      digest
+      status
+    }
+  }
+}
+"""
+
+STATUS = """
+query AuraStatus($digest: String!, $coin: SuiAddress!, $version: UInt53!) {
+  epoch {
+    epochId
+  }
+  transactionEffects(digest: $digest) {
+    digest
+    status
+    checkpoint {
+      sequenceNumber
+    }
+    gasEffects {
+      gasSummary {
+        computationCost
+        storageCost
+        storageRebate
+        nonRefundableStorageFee
+      }
+    }
+    executionError {
+      abortCode
+      identifier
+      message
+      module {
+        name
+        package {
+          address
+        }
+      }
+    }
+    events(first: 10) {
+      nodes {
+        contents {
+          type {
+            repr
+          }
+          json
+        }
+      }
+    }
+  }
+  objectVersions(address: $coin, first: 1, filter: {afterVersion: $version}) {
+    nodes {
+      version
+      previousTransaction {
+        digest
+      }
+    }
+  }
+}
+"""
+
+ALL: dict[str, str] = {
+    "AuraHead": HEAD,
+    "AuraOracle": ORACLE,
+    "AuraEvents": EVENTS,
+    "AuraTransactionCheckpoint": TRANSACTION_CHECKPOINT,
+    "AuraRequestStatus": REQUEST_STATUS,
+    "AuraFeatures": FEATURES,
+    "AuraGas": GAS,
+    "AuraSimulate": SIMULATE,
+    "AuraExecute": EXECUTE,
+    "AuraStatus": STATUS,
+}

@@ -1,0 +1,496 @@
+"""The recorded Sui network: one `aura_oracle` package and oracle, a transmitter, requests, coins, checkpoints,
+and the conversations (`recordings/*.json`) a GraphQL service has with the adapter about them.
+
+Every value is fixed, so the transactions the adapter builds are byte for byte the ones recorded here; a
+change in how the adapter builds them shows up as a request no recording answers. Responses follow the Sui
+GraphQL schema (README.md); test_recorded_schema.py checks each one against its query.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import base58
+
+from chains.base import OracleRequest
+from chains.sui import package as pkg
+from chains.sui import transaction as tx
+from node.enclave import sui as payload
+from node.enclave.keys import EnclaveKey
+
+HERE = Path(__file__).resolve().parent
+RECORDINGS = HERE / "recordings"
+SERVICE_VERSION = "1.62.0"  # the Sui release of the schema the recordings follow (README.md)
+
+
+def _id(label: str) -> str:
+    return "0x" + hashlib.sha256(label.encode()).hexdigest()
+
+
+def _digest(label: str) -> str:
+    return base58.b58encode(hashlib.sha256(label.encode()).digest()).decode()
+
+
+def _time(seconds: float) -> str:
+    """The service's DateTime: RFC 3339 UTC with milliseconds."""
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        f"{int(round(seconds * 1000)) % 1000:03d}Z"
+
+
+CHAIN = "sui-recorded"
+CHAIN_IDENTIFIER = "5f1e2a9c"
+PACKAGE = _id("aura recorded package")
+ORACLE = _id("aura recorded oracle")
+OTHER_ORACLE = _id("aura recorded other oracle")
+ORACLE_INITIAL_SHARED_VERSION = 37
+TRANSMITTER_SECRET = hashlib.sha256(b"aura recorded transmitter").digest()
+ENCLAVE_SECRET = hashlib.sha256(b"aura recorded enclave").digest()
+REQUESTER = _id("aura recorded requester")
+SUBJECT = _id("aura recorded subject")
+MEASUREMENT = hashlib.sha256(b"aura recorded measurement").digest()
+FEE = 50_000_000
+
+HEAD = 1200
+HEAD_TIME = 1_764_619_200.25  # 2025-12-01T20:00:00.250Z
+EPOCH = 42
+REFERENCE_GAS_PRICE = 1000
+MAX_GAS_BUDGET = 100_000_000
+MARGIN_PCT = 120
+COMPUTATION, STORAGE, REBATE, NON_REFUNDABLE = 1_000_000, 4_000_000, 978_120, 9_880
+
+# the transmitter's SUI coins: one too small for max_gas_budget, two large enough (the smaller of them is used)
+COIN_SMALL = tx.ObjectRef(_id("coin small"), 11, _digest("coin small v11"))
+COIN_LARGE = tx.ObjectRef(_id("coin large"), 12, _digest("coin large v12"))
+COIN_HUGE = tx.ObjectRef(_id("coin huge"), 13, _digest("coin huge v13"))
+COINS = ((COIN_SMALL, 50_000_000), (COIN_LARGE, 2_000_000_000), (COIN_HUGE, 90_000_000_000))
+
+
+def checkpoint_time(sequence: int) -> float:
+    return HEAD_TIME - (HEAD - sequence) * 0.25
+
+
+def checkpoint_digest(sequence: int) -> str:
+    return _digest(f"checkpoint {sequence}")
+
+
+# --- keys and requests --------------------------------------------------------------------------------
+
+
+def transmitter_key_text() -> str:
+    import pysui_fastcrypto as pfc
+
+    return pfc.encode_bech32(bytes([1]) + TRANSMITTER_SECRET, "suiprivkey")
+
+
+def transmitter_address() -> str:
+    from coincurve import PrivateKey
+
+    public = PrivateKey(TRANSMITTER_SECRET).public_key.format(compressed=True)
+    return "0x" + hashlib.blake2b(bytes([1]) + public, digest_size=32).hexdigest()
+
+
+class Req:
+    """A request as its `AssessmentRequested` event records it."""
+
+    def __init__(self, nonce: int, checkpoint: int, oracle: str = ORACLE, params: bytes = b"") -> None:
+        self.nonce = nonce
+        self.checkpoint = checkpoint
+        self.oracle = oracle
+        self.request_id = _id(f"request {oracle} {nonce}")
+        self.tx_digest = _digest(f"request tx {oracle} {nonce}")
+        self.created_ms = int(checkpoint_time(checkpoint) * 1000)
+        self.expires_ms = self.created_ms + 3_600_000
+        self.params = params
+
+    def event_json(self) -> dict[str, Any]:
+        return {"oracle": self.oracle, "request_id": self.request_id, "nonce": str(self.nonce),
+                "requester": REQUESTER, "subject": SUBJECT, "fee": str(FEE), "created_ms": str(self.created_ms),
+                "expires_ms": str(self.expires_ms), "params": base64.b64encode(self.params).decode()}
+
+    def oracle_request(self) -> OracleRequest:
+        return OracleRequest(
+            chain=CHAIN, family="sui", chain_id=0, contract=self.oracle, request_id=self.request_id,
+            requester=REQUESTER, subject=SUBJECT, fee=FEE, expires_at=self.expires_ms // 1000,
+            params="0x" + self.params.hex(), block_number=self.checkpoint,
+            block_hash=checkpoint_digest(self.checkpoint), tx_hash=self.tx_digest, log_index=self.nonce,
+            program=PACKAGE,
+        )  # fmt: skip
+
+
+REQ_A = Req(7, 1005, params=bytes.fromhex("01" + "00" * 8))
+REQ_OTHER = Req(3, 1010, oracle=OTHER_ORACLE)
+REQ_MALFORMED = Req(9, 1050)
+REQ_B = Req(8, 1100)
+REQ_FULFILLED = Req(5, 900)
+REQ_CANCELLED = Req(6, 950)
+REQ_UNKNOWN_ID = _id("a request nobody made")
+
+
+def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
+    """What the enclave returns for a Sui request (the fields a fulfilment uses), signed with a fixed key."""
+    key = EnclaveKey(ENCLAVE_SECRET)
+    timestamp = int(HEAD_TIME)
+    commitment = hashlib.sha256(b"commitment " + request.request_id.encode()).digest()
+    message = payload.Assessment(
+        oracle=payload.parse_address(request.contract), request_id=payload.parse_address(request.request_id),
+        subject=payload.parse_address(request.subject), score=score, tier=2, pd_bps=180, flags=0,
+        measurement=MEASUREMENT, commitment=commitment, timestamp_ms=timestamp * 1000,
+        expiry_ms=(timestamp + 3600) * 1000,
+    ).to_bcs()  # fmt: skip
+    digest = payload.digest(message)
+    return {
+        "score": score, "tier": 2, "pd_bps": 180, "flags": 0, "measurement": "0x" + MEASUREMENT.hex(),
+        "commitment": "0x" + commitment.hex(), "timestamp": timestamp, "expiry": timestamp + 3600,
+        "signer": key.address, "public_key": "0x" + key.public_key.hex(), "intent_message": "0x" + message.hex(),
+        "digest": "0x" + digest.hex(), "signature": "0x" + payload.compact_signature(key.sign_digest(digest)).hex(),
+        "timestamp_ms": timestamp * 1000, "expiry_ms": (timestamp + 3600) * 1000,
+    }
+
+
+# --- the fulfilment the adapter must build --------------------------------------------------------------
+
+
+def fulfil_kind(request: OracleRequest) -> Any:
+    args = pkg.fulfil_args(request, assessment(request))
+    return pkg.fulfil_kind(PACKAGE, ORACLE, ORACLE_INITIAL_SHARED_VERSION, args)
+
+
+def probe_bytes(request: OracleRequest, coin: tx.ObjectRef = COIN_LARGE, budget: int = MAX_GAS_BUDGET) -> bytes:
+    return tx.serialize(tx.transaction_data(fulfil_kind(request), transmitter_address(), coin,
+                                            REFERENCE_GAS_PRICE, budget, EPOCH))
+
+
+BUDGET = math.ceil((COMPUTATION + STORAGE) * MARGIN_PCT / 100)
+
+
+def fulfil_bytes(request: OracleRequest) -> bytes:
+    return tx.serialize(tx.transaction_data(fulfil_kind(request), transmitter_address(), COIN_LARGE,
+                                            REFERENCE_GAS_PRICE, BUDGET, EPOCH))
+
+
+def fulfil_signature(request: OracleRequest) -> bytes:
+    from chains.sui.keys import Transmitter
+    import pysui_fastcrypto as pfc
+    from pysui.abstracts import SignatureScheme
+    from pysui.sui.sui_crypto import SuiKeyPair
+
+    _, pub, prv = pfc.keys_from_keystring(base64.b64encode(bytes([1]) + TRANSMITTER_SECRET).decode())
+    signer = Transmitter(SuiKeyPair.from_pfc_bytes(SignatureScheme.SECP256K1, bytes(pub), bytes(prv)))
+    return signer.sign(fulfil_bytes(request))
+
+
+def fulfil_raw(request: OracleRequest) -> str:
+    return base64.b64encode(fulfil_bytes(request)).decode() + ":" + base64.b64encode(fulfil_signature(request)).decode()
+
+
+def fulfil_digest(request: OracleRequest) -> str:
+    return tx.digest(fulfil_bytes(request))
+
+
+# --- responses ------------------------------------------------------------------------------------------
+
+
+def ex(operation: str, variables: dict[str, Any] | None, data: Any) -> dict[str, Any]:
+    """One exchange: the operation and variables the adapter sends, the service's answer."""
+    return {"operation": operation, "variables": variables or {}, "response": {"data": data}}
+
+
+def pysui_config() -> dict[str, Any]:
+    """pysui's start-up configuration query (pgql_configs._QUERY_BETA) as the service answers it."""
+    return {"data": {
+        "chainIdentifier": CHAIN_IDENTIFIER,
+        "checkpoint": {"sequenceNumber": HEAD, "timestamp": _time(HEAD_TIME),
+                       "epoch": {"referenceGasPrice": str(REFERENCE_GAS_PRICE)}},
+        "serviceConfig": {"mutationTimeoutMs": 74000, "queryTimeoutMs": 40000, "maxQueryDepth": 20,
+                          "maxQueryNodes": 300, "maxOutputNodes": 100000, "maxTransactionPayloadSize": 174763,
+                          "maxQueryPayloadSize": 5000, "maxMultiGetSize": 200, "maxTypeArgumentDepth": 16,
+                          "maxTypeArgumentWidth": 32, "maxTypeNodes": 256, "maxMoveValueDepth": 128},
+        "protocolConfigs": {"protocolVersion": 104,
+                            "configs": [{"key": "max_tx_gas", "value": "50000000000"},
+                                        {"key": "max_gas_price", "value": "100000"},
+                                        {"key": "max_input_objects", "value": "2048"},
+                                        {"key": "max_pure_argument_size", "value": "16384"}],
+                            "featureFlags": [{"key": "enable_address_balance_gas_payments", "value": False},
+                                             {"key": "receive_objects", "value": True}]},
+    }}
+
+
+def head_exchange() -> dict[str, Any]:
+    return ex("AuraHead", None, {"checkpoint": {"sequenceNumber": HEAD, "timestamp": _time(HEAD_TIME),
+                                                "digest": checkpoint_digest(HEAD)}})
+
+
+def oracle_exchange(shared: bool = True, type_name: str = "Oracle") -> dict[str, Any]:
+    owner = ({"__typename": "Shared", "initialSharedVersion": ORACLE_INITIAL_SHARED_VERSION} if shared
+             else {"__typename": "AddressOwner"})
+    return ex("AuraOracle", {"oracle": ORACLE, "package": PACKAGE}, {
+        "object": {"address": ORACLE, "version": 311, "owner": owner,
+                   "asMoveObject": {"contents": {"type": {"repr": f"{PACKAGE}::oracle::{type_name}"}}}},
+        "package": {"address": PACKAGE, "module": {"name": "oracle", "function": {"name": "fulfil"}}},
+    })
+
+
+def event_node(req: Req, json_: dict[str, Any] | None = None, sequence: int = 0) -> dict[str, Any]:
+    return {"sequenceNumber": sequence,
+            "contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentRequested")},
+                         "json": json_ if json_ is not None else req.event_json()},
+            "transaction": {"digest": req.tx_digest, "effects": {"checkpoint": {
+                "sequenceNumber": req.checkpoint, "digest": checkpoint_digest(req.checkpoint)}}}}
+
+
+def events_vars(after: int | None, before: int, cursor: str | None) -> dict[str, Any]:
+    return {"type": pkg.type_name(PACKAGE, "AssessmentRequested"), "afterCheckpoint": after,
+            "beforeCheckpoint": before, "first": 50, "cursor": cursor}
+
+
+def events_page(nodes: list[dict[str, Any]], indexed: int, next_cursor: str | None) -> dict[str, Any]:
+    return {"checkpoint": {"sequenceNumber": indexed},
+            "events": {"pageInfo": {"hasNextPage": next_cursor is not None, "endCursor": next_cursor or "eyJlIjowfQ"},
+                       "nodes": nodes}}
+
+
+MALFORMED_JSON = {**REQ_MALFORMED.event_json(), "fee": FEE}  # a u64 rendered as a number: not what Sui writes
+
+
+def request_value(req: Req, status: int) -> dict[str, Any]:
+    return {"nonce": str(req.nonce), "requester": REQUESTER, "subject": SUBJECT,
+            "fee": "0" if status else str(FEE), "fee_paid": str(FEE), "created_ms": str(req.created_ms),
+            "expires_ms": str(req.expires_ms), "params": base64.b64encode(req.params).decode(), "status": status}
+
+
+def status_exchange(request_id: str, value: dict[str, Any] | None) -> dict[str, Any]:
+    name = {"type": pkg.type_name(PACKAGE, "RequestKey"),
+            "bcs": base64.b64encode(bytes.fromhex(request_id[2:])).decode()}
+    field = None if value is None else {"value": {"__typename": "MoveValue",
+                                                  "type": {"repr": pkg.type_name(PACKAGE, "Request")},
+                                                  "json": value}}
+    return ex("AuraRequestStatus", {"oracle": ORACLE, "name": name}, {"object": {"dynamicField": field}})
+
+
+def gas_exchange(coins: tuple[tuple[tx.ObjectRef, int], ...] = COINS, price: int = REFERENCE_GAS_PRICE) -> dict[str, Any]:
+    return ex("AuraGas", {"owner": transmitter_address(), "coinType": pkg.SUI_COIN_TYPE, "first": 50}, {
+        "epoch": {"epochId": EPOCH, "referenceGasPrice": str(price)},
+        "address": {"objects": {"nodes": [
+            {"address": ref.object_id, "version": ref.version, "digest": ref.digest,
+             "contents": {"json": {"id": ref.object_id, "balance": str(amount)}}} for ref, amount in coins]}},
+    })
+
+
+def gas_summary() -> dict[str, Any]:
+    return {"computationCost": COMPUTATION, "storageCost": STORAGE, "storageRebate": REBATE,
+            "nonRefundableStorageFee": NON_REFUNDABLE}
+
+
+def abort_error(code: int) -> dict[str, Any]:
+    return {"abortCode": str(code), "identifier": None,
+            "message": f"Error in 1st command, from '{PACKAGE}::oracle::fulfil' (instruction 18), abort code: {code}",
+            "module": {"name": "oracle", "package": {"address": PACKAGE}}}
+
+
+INSUFFICIENT_GAS = {"abortCode": None, "identifier": None, "message": "InsufficientGas", "module": None}
+
+
+def simulate_exchange(request: OracleRequest, abort: int | None = None, error: dict[str, Any] | None = None,
+                      coin: tx.ObjectRef = COIN_LARGE, budget: int = MAX_GAS_BUDGET) -> dict[str, Any]:
+    if abort is not None:
+        error = abort_error(abort)
+    effects: dict[str, Any] = {"status": "SUCCESS" if error is None else "FAILURE",
+                               "gasEffects": {"gasSummary": gas_summary()}, "executionError": error}
+    probe = base64.b64encode(probe_bytes(request, coin, budget)).decode()
+    return ex("AuraSimulate", {"transaction": {"bcs": {"value": probe}}},
+              {"simulateTransaction": {"error": None, "effects": effects}})
+
+
+def execute_vars(request: OracleRequest) -> dict[str, Any]:
+    return {"transactionDataBcs": base64.b64encode(fulfil_bytes(request)).decode(),
+            "signatures": [base64.b64encode(fulfil_signature(request)).decode()]}
+
+
+def execute_exchange(request: OracleRequest, errors: list[str] | None = None) -> dict[str, Any]:
+    if errors:
+        return ex("AuraExecute", execute_vars(request), {"executeTransaction": {"errors": errors, "effects": None}})
+    return ex("AuraExecute", execute_vars(request), {"executeTransaction": {
+        "errors": None, "effects": {"digest": fulfil_digest(request), "status": "SUCCESS"}}})
+
+
+FULFIL_CHECKPOINT = 1210
+
+
+def fulfilled_event(request: OracleRequest) -> dict[str, Any]:
+    return {"contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentFulfilled")}, "json": {
+        "oracle": ORACLE, "request_id": request.request_id, "subject": SUBJECT, "score": 712, "tier": 2,
+        "pd_bps": 180, "flags": 0, "timestamp_ms": str(int(HEAD_TIME) * 1000), "version": "1",
+        "public_key": base64.b64encode(EnclaveKey(ENCLAVE_SECRET).public_key).decode(),
+        "transmitter": transmitter_address(), "fee": str(FEE)}}}
+
+
+def status_vars(request: OracleRequest) -> dict[str, Any]:
+    return {"digest": fulfil_digest(request), "coin": COIN_LARGE.object_id, "version": COIN_LARGE.version}
+
+
+def tx_status_exchange(request: OracleRequest, outcome: str, epoch: int = EPOCH) -> dict[str, Any]:
+    """The status query answered for `outcome`: success, abort, unknown, used-elsewhere, used-by-itself."""
+    effects: dict[str, Any] | None = None
+    later: list[dict[str, Any]] = []
+    if outcome in ("success", "abort"):
+        effects = {"digest": fulfil_digest(request), "status": "SUCCESS" if outcome == "success" else "FAILURE",
+                   "checkpoint": {"sequenceNumber": FULFIL_CHECKPOINT},
+                   "gasEffects": {"gasSummary": gas_summary()},
+                   "executionError": None if outcome == "success" else abort_error(10),
+                   "events": {"nodes": [fulfilled_event(request)] if outcome == "success" else []}}
+    elif outcome == "used-elsewhere":
+        later = [{"version": COIN_LARGE.version + 3, "previousTransaction": {"digest": _digest("another tx")}}]
+    elif outcome == "used-by-itself":
+        later = [{"version": COIN_LARGE.version + 3, "previousTransaction": {"digest": fulfil_digest(request)}}]
+    return ex("AuraStatus", status_vars(request), {"epoch": {"epochId": epoch}, "transactionEffects": effects,
+                                                   "objectVersions": {"nodes": later}})
+
+
+def features_vars(cursor: str | None) -> dict[str, Any]:
+    return {"subject": SUBJECT, "at": HEAD, "first": 50, "cursor": cursor}
+
+
+def features_page(nodes: list[tuple[str, float]], next_cursor: str | None) -> dict[str, Any]:
+    return {"checkpoint": {"sequenceNumber": HEAD, "query": {
+        "address": {"balance": {"totalBalance": "2500000000"}},
+        "transactions": {"pageInfo": {"hasNextPage": next_cursor is not None, "endCursor": next_cursor or "eyJ0IjozfQ"},
+                         "nodes": [{"digest": d, "effects": {"timestamp": _time(t)}} for d, t in nodes]}}}}
+
+
+FIRST_SEEN = 1_700_000_000.5
+
+
+def build() -> dict[str, dict[str, Any]]:
+    """Every recordings/*.json file: {"about": ..., "exchanges": [...]}, and start.json (pysui's start-up)."""
+    a = REQ_A.oracle_request()
+    files: dict[str, dict[str, Any]] = {
+        "start.json": {"about": "pysui's start-up configuration query (its introspection: introspection.json.gz)",
+                       "exchanges": [{"operation": "pysui-config", "variables": {}, "response": pysui_config()}]},
+        "connect.json": {"about": "the oracle object and package, checked on connect; the latest checkpoint",
+                         "exchanges": [oracle_exchange(), head_exchange()]},
+        "connect_not_shared.json": {"about": "the configured oracle is an owned object",
+                                    "exchanges": [oracle_exchange(shared=False)]},
+        "poll.json": {
+            "about": "two pages of AssessmentRequested events after checkpoint 1000 up to 1200: one request of "
+                     "this oracle on each page, another oracle's request, a malformed event",
+            "exchanges": [
+                oracle_exchange(),
+                ex("AuraEvents", events_vars(1000, 1201, None),
+                   events_page([event_node(REQ_A), event_node(REQ_OTHER)], HEAD, "eyJjIjoxMDEwfQ")),
+                ex("AuraEvents", events_vars(1000, 1201, "eyJjIjoxMDEwfQ"),
+                   events_page([event_node(REQ_MALFORMED, MALFORMED_JSON), event_node(REQ_B)], HEAD, None)),
+            ]},
+        "poll_bounds.json": {
+            "about": "polls bounded by `until` (1050) and by the service's own index (1150 < until 1200)",
+            "exchanges": [
+                oracle_exchange(),
+                ex("AuraEvents", events_vars(1000, 1051, None),
+                   events_page([event_node(REQ_A), event_node(REQ_OTHER), event_node(REQ_MALFORMED, MALFORMED_JSON),
+                                event_node(REQ_B)], HEAD, None)),
+                ex("AuraEvents", events_vars(1050, 1201, None), events_page([event_node(REQ_B)], 1150, None)),
+                ex("AuraEvents", events_vars(None, 1201, None),
+                   events_page([event_node(REQ_A), event_node(REQ_B)], HEAD, None)),
+            ]},
+        "request_status.json": {
+            "about": "the Request dynamic field under the oracle: pending, fulfilled, cancelled, absent",
+            "exchanges": [
+                oracle_exchange(),
+                status_exchange(REQ_A.request_id, request_value(REQ_A, 0)),
+                status_exchange(REQ_FULFILLED.request_id, request_value(REQ_FULFILLED, 1)),
+                status_exchange(REQ_CANCELLED.request_id, request_value(REQ_CANCELLED, 2)),
+                status_exchange(REQ_UNKNOWN_ID, None),
+                ex("AuraTransactionCheckpoint", {"digest": REQ_A.tx_digest}, {"transactionEffects": {
+                    "status": "SUCCESS", "checkpoint": {"sequenceNumber": REQ_A.checkpoint,
+                                                        "digest": checkpoint_digest(REQ_A.checkpoint)}}}),
+            ]},
+        "features.json": {
+            "about": "the subject's SUI balance and transactions as of checkpoint 1200, over two pages",
+            "exchanges": [
+                oracle_exchange(),
+                ex("AuraFeatures", features_vars(None), features_page(
+                    [(_digest("subject tx 1"), FIRST_SEEN), (_digest("subject tx 2"), FIRST_SEEN + 86_400)],
+                    "eyJ0IjoyfQ")),
+                ex("AuraFeatures", features_vars("eyJ0IjoyfQ"), features_page(
+                    [(_digest("subject tx 3"), HEAD_TIME - 60)], None)),
+            ]},
+        "prepare.json": {
+            "about": "gas context (epoch, reference gas price, the transmitter's coins), the dry run, execution "
+                     "twice (the same signed bytes)",
+            "exchanges": [oracle_exchange(), gas_exchange(), simulate_exchange(a), execute_exchange(a)]},
+        "prepare_abort.json": {
+            "about": "the dry run aborts in oracle::fulfil with code 10 (ERequestNotPending)",
+            "exchanges": [oracle_exchange(), gas_exchange(), simulate_exchange(a, abort=10),
+                          status_exchange(REQ_A.request_id, request_value(REQ_A, 1))]},
+        "prepare_no_coin.json": {
+            "about": "the reference gas price is above max_gas_price; then a stored fulfilment is sent again and "
+                     "the only coin is the one it pays with",
+            "exchanges": [oracle_exchange(), gas_exchange(price=20_000), execute_exchange(a),
+                          gas_exchange(coins=((COIN_LARGE, 2_000_000_000),))]},
+        "prepare_gas_failure.json": {
+            "about": "dry runs failing for gas: on a coin smaller than max_gas_budget, then with all of it",
+            "exchanges": [oracle_exchange(), gas_exchange(coins=((COIN_SMALL, 50_000_000),)),
+                          simulate_exchange(a, error=INSUFFICIENT_GAS, coin=COIN_SMALL, budget=50_000_000),
+                          gas_exchange(), simulate_exchange(a, error=INSUFFICIENT_GAS)]},
+        "broadcast_refused.json": {
+            "about": "executeTransaction refusing the fulfilment: its gas coin version is gone; a bad signature",
+            "exchanges": [
+                oracle_exchange(),
+                execute_exchange(a, errors=[
+                    f"Object ID {COIN_LARGE.object_id} Version {COIN_LARGE.version} Digest {COIN_LARGE.digest} is "
+                    f"not available for consumption, current version: {COIN_LARGE.version + 3}"]),
+                execute_exchange(a, errors=["Invalid user signature: Signature is not valid"]),
+            ]},
+    }
+    for outcome in ("success", "abort", "unknown", "used-elsewhere", "used-by-itself"):
+        files[f"status_{outcome.replace('-', '_')}.json"] = {
+            "about": f"the fulfilment's status: {outcome}",
+            "exchanges": [oracle_exchange(), tx_status_exchange(a, outcome)]}
+    files["status_expired.json"] = {
+        "about": "the fulfilment's status: unknown digest, coin version unconsumed, epoch past its expiration",
+        "exchanges": [oracle_exchange(), tx_status_exchange(a, "unknown", epoch=EPOCH + 1)]}
+    files["transport.json"] = {
+        "about": "a gateway error, a GraphQL error, a body that is not JSON",
+        "exchanges": [
+            oracle_exchange(),
+            {"operation": "AuraHead", "variables": {}, "status": 503, "body": "upstream connect error"},
+            {"operation": "AuraHead", "variables": {}, "response": {"data": None, "errors": [
+                {"message": "Request timed out", "extensions": {"code": "REQUEST_TIMEOUT"}}]}},
+            {"operation": "AuraHead", "variables": {}, "status": 200, "body": "<html>maintenance</html>"},
+            head_exchange(),
+        ]}
+    files["restart.json"] = {
+        "about": "after a restart: the stored fulfilment sent again unchanged, then read back final",
+        "exchanges": [oracle_exchange(), execute_exchange(a), tx_status_exchange(a, "success")]}
+    files["restart_dropped.json"] = {
+        "about": "after a restart: the stored fulfilment's coin was used by another transaction; the request "
+                 "is fulfilled already",
+        "exchanges": [oracle_exchange(), execute_exchange(a, errors=[
+            f"Object ID {COIN_LARGE.object_id} Version {COIN_LARGE.version} Digest {COIN_LARGE.digest} is not "
+            f"available for consumption, current version: {COIN_LARGE.version + 3}"]),
+            tx_status_exchange(a, "used-elsewhere"), status_exchange(REQ_A.request_id, request_value(REQ_A, 1))]}
+    files["restart_dropped_pending.json"] = {
+        "about": "after a restart: the stored fulfilment expired with its epoch; the request is still pending",
+        "exchanges": [oracle_exchange(), execute_exchange(a, errors=["Transaction Expired"]),
+                      tx_status_exchange(a, "unknown", epoch=EPOCH + 1),
+                      status_exchange(REQ_A.request_id, request_value(REQ_A, 0))]}
+    return files
+
+
+def dump(content: dict[str, Any]) -> str:
+    return json.dumps(content, indent=1, sort_keys=True) + "\n"
+
+
+def write() -> list[Path]:
+    RECORDINGS.mkdir(exist_ok=True)
+    written = []
+    for name, content in build().items():
+        path = RECORDINGS / name
+        path.write_text(dump(content))
+        written.append(path)
+    return written

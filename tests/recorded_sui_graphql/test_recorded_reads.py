@@ -1,0 +1,168 @@
+"""The Sui adapter's reads against recorded GraphQL conversations, through pysui's real client: connect (schema
+introspection, configuration query, chain identifier, oracle and package), heads, polling with cursors and
+bounds, request status, features, and transport faults."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from chains.base import Confidence, Height
+from chains.sui import adapter as adapter_module
+from node.errors import ChainError, RetryLater
+
+from . import scenario
+from .conftest import MakeAdapter, Serve
+
+HEAD = Height(number=scenario.HEAD, timestamp=int(scenario.HEAD_TIME))
+
+
+async def test_recorded_connect_introspects_reads_config_and_checks_the_oracle(serve: Serve,
+                                                                               adapter_for: MakeAdapter) -> None:
+    server = await serve("connect")
+    adapter = await adapter_for(server, chain_identifier=scenario.CHAIN_IDENTIFIER)
+    assert server.operations() == ["introspection", "pysui-config", "AuraOracle"]
+    assert adapter.gql.chain_identifier == scenario.CHAIN_IDENTIFIER
+    assert adapter.gql.service_version == scenario.SERVICE_VERSION
+    assert adapter.gql.reference_gas_price() == scenario.REFERENCE_GAS_PRICE
+    assert adapter.oracle_initial_shared_version == scenario.ORACLE_INITIAL_SHARED_VERSION
+    assert adapter.type_package == scenario.PACKAGE
+    await adapter.connect()  # idempotent: no second start-up
+    assert server.operations() == ["introspection", "pysui-config", "AuraOracle"]
+
+
+async def test_recorded_connect_refuses_another_chain(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("connect")
+    adapter = await adapter_for(server, connect=False, chain_identifier="35834a8a")
+    with pytest.raises(ChainError) as e:
+        await adapter.connect()
+    assert str(e.value) == ("sui-recorded: the GraphQL service serves chain '5f1e2a9c', not the configured "
+                            "'35834a8a'")
+    assert not adapter.gql.connected
+    assert "AuraOracle" not in server.operations()
+
+
+async def test_recorded_connect_refuses_an_owned_oracle(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("connect_not_shared")
+    adapter = await adapter_for(server, connect=False)
+    with pytest.raises(ChainError) as e:
+        await adapter.connect()
+    assert str(e.value) == f"sui-recorded: {scenario.ORACLE} is not a shared object"
+
+
+async def test_recorded_connect_to_nothing_is_retried_later(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("connect")
+    adapter = await adapter_for(server, connect=False)
+    await server.stop()
+    with pytest.raises(RetryLater) as e:
+        await adapter.connect()
+    assert str(e.value).startswith("sui-recorded: GraphQL service unreachable: ")
+    assert "127.0.0.1" not in str(e.value)  # the endpoint (which may carry credentials) is never printed
+
+
+async def test_recorded_head_is_the_latest_checkpoint_at_every_confidence(serve: Serve,
+                                                                          adapter_for: MakeAdapter) -> None:
+    server = await serve("connect")
+    adapter = await adapter_for(server)
+    heads = [await adapter.head(level) for level in Confidence]
+    assert heads == [Height(number=1200, timestamp=1_764_619_200, hash=scenario.checkpoint_digest(1200))] * 3
+
+
+async def test_recorded_poll_pages_through_events(serve: Serve, adapter_for: MakeAdapter,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    server = await serve("poll")
+    adapter = await adapter_for(server)
+    with caplog.at_level(logging.INFO):
+        batch = await adapter.poll_requests("1000", HEAD)
+    # another oracle's request is passed over silently, the malformed one with a warning naming its field
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.getMessage() == "skipping a malformed AssessmentRequested event"
+    assert warning.f == {"chain": "sui-recorded", "tx": scenario.REQ_MALFORMED.tx_digest,  # type: ignore[attr-defined]
+                         "error": "fee: 50000000 is not a u64 decimal string"}
+    assert all(server.url not in r.getMessage() for r in caplog.records)  # the endpoint is never logged
+    assert batch.next_cursor == "1200"
+    assert batch.items == [scenario.REQ_A.oracle_request(), scenario.REQ_B.oracle_request()]
+    a = batch.items[0]
+    assert (a.block_number, a.log_index, a.tx_hash, a.expires_at) == (
+        1005, 7, scenario.REQ_A.tx_digest, scenario.REQ_A.expires_ms // 1000)
+    assert a.params == "0x010000000000000000" and a.program == scenario.PACKAGE and a.contract == scenario.ORACLE
+    assert a.enclave_view()["package"] == scenario.PACKAGE
+    assert [op for op in server.operations() if op == "AuraEvents"] == ["AuraEvents"] * 2
+
+
+async def test_recorded_poll_stops_at_a_checkpoint_boundary(serve: Serve, adapter_for: MakeAdapter,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a budget of one page, the poll finishes the last checkpoint it saw and stops there: the cursor
+    never passes an event it has not returned, and the next poll starts right after it."""
+    monkeypatch.setattr(adapter_module, "EVENT_PAGES", 1)
+    server = await serve("poll")
+    adapter = await adapter_for(server)
+    batch = await adapter.poll_requests("1000", HEAD)
+    assert batch.next_cursor == "1010"
+    assert batch.items == [scenario.REQ_A.oracle_request()]
+
+
+async def test_recorded_poll_bounded_by_until_and_by_the_index(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("poll_bounds")
+    adapter = await adapter_for(server)
+    # events past `until` (1050) are not returned even if the service sends them; the malformed one is skipped
+    batch = await adapter.poll_requests("1000", Height(number=1050, timestamp=0))
+    assert (batch.next_cursor, batch.items) == ("1050", [scenario.REQ_A.oracle_request()])
+    # the service has indexed only up to 1150: the cursor stops there
+    batch = await adapter.poll_requests("1050", HEAD)
+    assert (batch.next_cursor, batch.items) == ("1150", [scenario.REQ_B.oracle_request()])
+    # no cursor yet: from start_checkpoint (0) on
+    batch = await adapter.poll_requests(None, HEAD)
+    assert batch.next_cursor == "1200"
+    assert batch.items == [scenario.REQ_A.oracle_request(), scenario.REQ_B.oracle_request()]
+    # nothing to read: no query
+    before = len(server.requests)
+    batch = await adapter.poll_requests("1200", HEAD)
+    assert (batch.next_cursor, batch.items, len(server.requests)) == ("1200", [], before)
+
+
+async def test_recorded_request_status_each_state(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("request_status")
+    adapter = await adapter_for(server)
+    for req, state in ((scenario.REQ_A, "pending"), (scenario.REQ_FULFILLED, "fulfilled"),
+                       (scenario.REQ_CANCELLED, "cancelled")):
+        assert await adapter.request_status(req.oracle_request()) == state
+    unknown = scenario.Req(99, 1000).oracle_request()
+    unknown = unknown.__class__(**{**unknown.__dict__, "request_id": scenario.REQ_UNKNOWN_ID})
+    assert await adapter.request_status(unknown) == "none"
+    assert await adapter.is_canonical(scenario.REQ_A.oracle_request())
+
+
+async def test_recorded_features(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("features")
+    adapter = await adapter_for(server)
+    features = await adapter.read_features(scenario.SUBJECT, HEAD)
+    assert features == {"as_of_block": 1200, "as_of_timestamp": 1_764_619_200, "tx_count": 3,
+                        "balance_wei": "2500000000000000000", "first_seen_timestamp": 1_700_000_000}
+
+
+async def test_recorded_transport_faults_are_retried_later(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("transport")
+    adapter = await adapter_for(server)
+    with pytest.raises(RetryLater, match=r"^sui-recorded: AuraHead failed: TransportServerError$"):
+        await adapter.head(Confidence.LATEST)
+    with pytest.raises(RetryLater, match=r"^sui-recorded: AuraHead failed: TransportQueryError: Request timed out$"):
+        await adapter.head(Confidence.LATEST)
+    with pytest.raises(RetryLater, match=r"^sui-recorded: AuraHead failed: TransportProtocolError$"):
+        await adapter.head(Confidence.LATEST)
+    assert (await adapter.head(Confidence.LATEST)).number == 1200
+
+
+def test_recorded_adapter_shows_no_secret(key_file: Path) -> None:
+    from chains.sui.adapter import SuiAdapter
+    from chains.sui.keys import load_transmitter
+
+    from .conftest import chain_config
+
+    cfg = chain_config("https://user:hunter2@graphql.example/graphql", key_file)
+    adapter = SuiAdapter(cfg, load_transmitter(key_file))
+    text = repr(adapter) + repr(adapter.gql) + repr(adapter.transmitter) + repr(cfg)
+    assert "hunter2" not in text and scenario.TRANSMITTER_SECRET.hex() not in text
+    assert scenario.transmitter_key_text() not in text
