@@ -39,6 +39,11 @@ class _Signed:
     timestamp: int
     expiry: int
 
+    def score_fields(self, measurement: bytes) -> dict[str, Any]:
+        """The fields every family's payload carries under the same names."""
+        return {"score": self.score, "tier": self.tier, "pd_bps": self.pd_bps, "flags": self.flags,
+                "measurement": measurement, "commitment": self.commitment}
+
 
 class EnclaveService:
     """Holds the key, the measurement and the scoring engine it measured; computes and signs assessments.
@@ -134,12 +139,7 @@ class EnclaveService:
         assessment = eip712.Assessment(
             request_id=request.request_id,
             subject=request.subject,
-            score=signed.score,
-            tier=signed.tier,
-            pd_bps=signed.pd_bps,
-            flags=signed.flags,
-            measurement=self._measurement.digest,
-            commitment=signed.commitment,
+            **signed.score_fields(self._measurement.digest),
             timestamp=signed.timestamp,
             expiry=signed.expiry,
         )
@@ -158,12 +158,7 @@ class EnclaveService:
             oracle=request.contract,
             request=request.request_id,
             subject=request.subject,
-            score=signed.score,
-            tier=signed.tier,
-            pd_bps=signed.pd_bps,
-            flags=signed.flags,
-            measurement=self._measurement.digest,
-            commitment=signed.commitment,
+            **signed.score_fields(self._measurement.digest),
             timestamp=signed.timestamp,
             expiry=signed.expiry,
         ).payload()
@@ -182,12 +177,7 @@ class EnclaveService:
             oracle=request.contract,
             request_id=request.request_id,
             subject=request.subject,
-            score=signed.score,
-            tier=signed.tier,
-            pd_bps=signed.pd_bps,
-            flags=signed.flags,
-            measurement=self._measurement.digest,
-            commitment=signed.commitment,
+            **signed.score_fields(self._measurement.digest),
             timestamp_ms=signed.timestamp * 1000,
             expiry_ms=signed.expiry * 1000,
         ).to_bcs()
