@@ -366,17 +366,25 @@ class EvmAdapter(ChainAdapter):
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: broadcast failed: {type(e).__name__}") from None
 
-    async def status(self, submission: Submission) -> SubmissionStatus:
+    async def _receipt(self, tx_hash: str) -> Any:
         try:
-            receipt = await self.w3.eth.get_transaction_receipt(submission.tx_hash)
+            return await self.w3.eth.get_transaction_receipt(tx_hash)
         except TransactionNotFound:
-            receipt = None
+            return None
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: receipt lookup failed: {type(e).__name__}") from None
+
+    async def status(self, submission: Submission) -> SubmissionStatus:
+        receipt = await self._receipt(submission.tx_hash)
         if receipt is None:
             mined_nonce = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, "latest"))
-            state = TxState.DROPPED if int(mined_nonce) > submission.nonce else TxState.PENDING
-            return SubmissionStatus(state=state)
+            if int(mined_nonce) <= submission.nonce:
+                return SubmissionStatus(state=TxState.PENDING)
+            # The nonce is used. This transaction may itself have been mined between the two reads: only a
+            # receipt still missing after the nonce moved means another transaction took the nonce.
+            receipt = await self._receipt(submission.tx_hash)
+            if receipt is None:
+                return SubmissionStatus(state=TxState.DROPPED)
         number = int(receipt["blockNumber"])
         outcomes: dict[str, ItemOutcome] = {}
         if receipt["status"] == 1:

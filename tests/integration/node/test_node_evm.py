@@ -392,3 +392,53 @@ def test_stuck_fulfilment_replaced_at_a_higher_fee(env: Env) -> None:
         assert store_rows(env, "SELECT state FROM requests") == [("final",)]
     finally:
         node.stop()
+
+
+def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(env: Env) -> None:
+    """status() reads the receipt, then the account nonce. A fulfilment mined between those two reads shows no
+    receipt and a used nonce; it is the same transaction, so it must not be reported dropped (that once
+    marked a fulfilled request failed). Only a nonce taken by another transaction is a drop."""
+    import asyncio
+    import dataclasses
+
+    from chains.base import TxState
+    from node.config import load_config
+    from node.daemon import build_adapter
+    from node.store import Store
+
+    node = env.node().start()
+    try:
+        env.wait_healthy(node)
+        rid = env.request(SUBJECTS[0])
+        env.wait_fulfilled([rid], node)
+    finally:
+        node.stop()
+    cfg = load_config(env.dev.config_path)
+    chain = cfg.chains[0]
+    store = Store(cfg.node.data_dir / "aura.sqlite")
+    (sub,) = [s for s in store.submissions_in(chain.name, "pending", "included", "final") if s.nonce >= 0]
+
+    async def check() -> tuple[TxState, TxState]:
+        adapter = build_adapter(chain, store)
+        await adapter.connect()
+        try:
+            real = adapter._receipt  # noqa: SLF001
+            misses = [1]
+
+            async def late_receipt(tx_hash: str):  # the block lands just after the first receipt read
+                if misses:
+                    misses.pop()
+                    return None
+                return await real(tx_hash)
+
+            adapter._receipt = late_receipt  # noqa: SLF001
+            landed = (await adapter.status(sub)).state
+            adapter._receipt = real  # noqa: SLF001
+            other = dataclasses.replace(sub, tx_hash="0x" + "ab" * 32)  # same nonce, a transaction never sent
+            return landed, (await adapter.status(other)).state
+        finally:
+            await adapter.close()
+
+    landed, other = asyncio.run(check())
+    assert landed in (TxState.INCLUDED, TxState.FINAL)
+    assert other is TxState.DROPPED
