@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from node.enclave.evm import parse_address
 from node.enclave.solana import parse_pubkey
 from node.enclave.sui import parse_address as parse_sui_address
 from node.scoring.features import HISTORY_SPEC, WalletFeatures
 
-SUPPORTED_FAMILIES = ("evm", "solana", "sui")
 MAX_SAFE_INT = (1 << 53) - 1  # chain ids travel as JSON numbers (typed_data): keep them exact in JS too
 MAX_UINT64 = (1 << 64) - 1
 MAX_INT64 = (1 << 63) - 1
@@ -21,11 +20,6 @@ MAX_COUNT = 10**12
 MAX_FEE = (1 << 96) - 1
 MAX_WEI = (1 << 256) - 1
 
-REQUEST_KEYS = ("family", "chain_id", "contract", "request_id", "requester", "subject", "fee", "expires_at")
-SOLANA_REQUEST_KEYS = ("family", "chain_id", "program", "contract", "request_id", "requester", "subject", "fee",
-                       "expires_at")
-SUI_REQUEST_KEYS = ("family", "chain_id", "package", "contract", "request_id", "requester", "subject", "fee",
-                    "expires_at")
 MAX_SUI_EXPIRES_AT = MAX_UINT64 // 1000  # the package holds milliseconds in a u64
 FEATURE_KEYS = ("as_of_block", "as_of_timestamp", "tx_count", "balance_wei", "first_seen_timestamp")
 OPTIONAL_FEATURE_KEYS = ("history",)
@@ -171,48 +165,34 @@ def parse_request(value: Any) -> EvmRequest | SolanaRequest | SuiRequest:
         raise InvalidParams(
             f"request.family: unsupported family {family[:32]!r} (supported: {', '.join(SUPPORTED_FAMILIES)})"
         )
-    if family == "solana":
-        return _solana_request(value)
-    if family == "sui":
-        return _sui_request(value)
-    req = _object(value, "request", REQUEST_KEYS)
-    return EvmRequest(
-        chain_id=_int(req["chain_id"], "request.chain_id", 1, MAX_SAFE_INT),
-        contract=_address(req["contract"], "request.contract"),
-        request_id=_bytes32(req["request_id"], "request.request_id"),
-        requester=_address(req["requester"], "request.requester"),
-        subject=_address(req["subject"], "request.subject"),
-        fee=_decimal(req["fee"], "request.fee", MAX_FEE),
-        expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_UINT64),
-    )
+    fields = REQUEST_FIELDS[family]
+    req = _object(value, "request", ("family", *fields))
+    return REQUEST_MODELS[family](**{key: parse(req[key], f"request.{key}") for key, parse in fields.items()})
 
 
-def _solana_request(value: dict[str, Any]) -> SolanaRequest:
-    req = _object(value, "request", SOLANA_REQUEST_KEYS)
-    return SolanaRequest(
-        chain_id=_int(req["chain_id"], "request.chain_id", 0, MAX_SAFE_INT),
-        program=_pubkey(req["program"], "request.program"),
-        contract=_pubkey(req["contract"], "request.contract"),
-        request_id=_pubkey(req["request_id"], "request.request_id"),
-        requester=_pubkey(req["requester"], "request.requester"),
-        subject=_pubkey(req["subject"], "request.subject"),
-        fee=_decimal(req["fee"], "request.fee", MAX_UINT64),
-        expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_INT64),
-    )
+def _ranged(low: int, high: int) -> Callable[[Any, str], int]:
+    return lambda value, where: _int(value, where, low, high)
 
 
-def _sui_request(value: dict[str, Any]) -> SuiRequest:
-    req = _object(value, "request", SUI_REQUEST_KEYS)
-    return SuiRequest(
-        chain_id=_int(req["chain_id"], "request.chain_id", 0, MAX_SAFE_INT),
-        package=_sui_address(req["package"], "request.package"),
-        contract=_sui_address(req["contract"], "request.contract"),
-        request_id=_sui_address(req["request_id"], "request.request_id"),
-        requester=_sui_address(req["requester"], "request.requester"),
-        subject=_sui_address(req["subject"], "request.subject"),
-        fee=_decimal(req["fee"], "request.fee", MAX_UINT64),
-        expires_at=_int(req["expires_at"], "request.expires_at", 0, MAX_SUI_EXPIRES_AT),
-    )
+def _fee(high: int) -> Callable[[Any, str], int]:
+    return lambda value, where: _decimal(value, where, high)
+
+
+# Each family's request keys, in order (the order missing keys are named in), each with its parser.
+REQUEST_FIELDS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
+    "evm": {"chain_id": _ranged(1, MAX_SAFE_INT), "contract": _address, "request_id": _bytes32,
+            "requester": _address, "subject": _address, "fee": _fee(MAX_FEE), "expires_at": _ranged(0, MAX_UINT64)},
+    "solana": {"chain_id": _ranged(0, MAX_SAFE_INT), "program": _pubkey, "contract": _pubkey,
+               "request_id": _pubkey, "requester": _pubkey, "subject": _pubkey, "fee": _fee(MAX_UINT64),
+               "expires_at": _ranged(0, MAX_INT64)},
+    "sui": {"chain_id": _ranged(0, MAX_SAFE_INT), "package": _sui_address, "contract": _sui_address,
+            "request_id": _sui_address, "requester": _sui_address, "subject": _sui_address,
+            "fee": _fee(MAX_UINT64), "expires_at": _ranged(0, MAX_SUI_EXPIRES_AT)},
+}  # fmt: skip
+REQUEST_MODELS: dict[str, type[EvmRequest | SolanaRequest | SuiRequest]] = {
+    "evm": EvmRequest, "solana": SolanaRequest, "sui": SuiRequest,
+}
+SUPPORTED_FAMILIES = tuple(REQUEST_FIELDS)
 
 
 def parse_features(value: Any) -> tuple[int, WalletFeatures]:

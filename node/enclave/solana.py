@@ -88,7 +88,8 @@ def pubkey_text(raw: bytes) -> str:
     return b58encode(raw)
 
 
-def _uint(value: int, size: int, name: str) -> bytes:
+def uint_le(value: int, size: int, name: str) -> bytes:
+    """`value` as `size` little-endian bytes (Borsh, BCS); ValueError naming the field if it does not fit."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
         raise ValueError(f"{name}: {value!r} does not fit u{8 * size}")
     return value.to_bytes(size, "little")
@@ -100,7 +101,7 @@ def _i64(value: int, name: str) -> bytes:
     return value.to_bytes(8, "little", signed=True)
 
 
-def _bytes32(value: bytes, name: str) -> bytes:
+def fixed32(value: bytes, name: str) -> bytes:
     if not isinstance(value, bytes) or len(value) != 32:
         raise ValueError(f"{name}: must be 32 bytes")
     return value
@@ -128,16 +129,16 @@ class Assessment:
         out = b"".join((
             PAYLOAD_TAG,
             bytes([PAYLOAD_VERSION]),
-            _bytes32(self.program, "program"),
-            _bytes32(self.oracle, "oracle"),
-            _bytes32(self.request, "request"),
-            _bytes32(self.subject, "subject"),
-            _uint(self.score, 2, "score"),
-            _uint(self.tier, 1, "tier"),
-            _uint(self.pd_bps, 2, "pd_bps"),
-            _uint(self.flags, 4, "flags"),
-            _bytes32(self.measurement, "measurement"),
-            _bytes32(self.commitment, "commitment"),
+            fixed32(self.program, "program"),
+            fixed32(self.oracle, "oracle"),
+            fixed32(self.request, "request"),
+            fixed32(self.subject, "subject"),
+            uint_le(self.score, 2, "score"),
+            uint_le(self.tier, 1, "tier"),
+            uint_le(self.pd_bps, 2, "pd_bps"),
+            uint_le(self.flags, 4, "flags"),
+            fixed32(self.measurement, "measurement"),
+            fixed32(self.commitment, "commitment"),
             _i64(self.timestamp, "timestamp"),
             _i64(self.expiry, "expiry"),
         ))  # fmt: skip

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from coincurve import PublicKey
 
 from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N
+from node.enclave.solana import fixed32, uint_le
 
 ASSESSMENT_INTENT = 1
 ID_SIZE = 32
@@ -55,21 +56,9 @@ def address_text(raw: bytes) -> str:
     return "0x" + raw.hex()
 
 
-def _uint(value: int, size: int, name: str) -> bytes:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
-        raise ValueError(f"{name}: {value!r} does not fit u{8 * size}")
-    return value.to_bytes(size, "little")
-
-
-def _fixed(value: bytes, name: str) -> bytes:
-    if not isinstance(value, bytes) or len(value) != 32:
-        raise ValueError(f"{name}: must be 32 bytes")
-    return value
-
-
 def _vector32(value: bytes, name: str) -> bytes:
     """BCS `vector<u8>` of 32 bytes: the ULEB128 length (one byte, 32) then the bytes."""
-    return bytes([32]) + _fixed(value, name)
+    return bytes([32]) + fixed32(value, name)
 
 
 @dataclass(frozen=True)
@@ -90,18 +79,18 @@ class Assessment:
 
     def to_bcs(self) -> bytes:
         out = b"".join((
-            _uint(ASSESSMENT_INTENT, 1, "intent"),
-            _uint(self.timestamp_ms, 8, "timestamp_ms"),
-            _fixed(self.oracle, "oracle"),
-            _fixed(self.request_id, "request_id"),
-            _fixed(self.subject, "subject"),
-            _uint(self.score, 2, "score"),
-            _uint(self.tier, 1, "tier"),
-            _uint(self.pd_bps, 2, "pd_bps"),
-            _uint(self.flags, 4, "flags"),
+            uint_le(ASSESSMENT_INTENT, 1, "intent"),
+            uint_le(self.timestamp_ms, 8, "timestamp_ms"),
+            fixed32(self.oracle, "oracle"),
+            fixed32(self.request_id, "request_id"),
+            fixed32(self.subject, "subject"),
+            uint_le(self.score, 2, "score"),
+            uint_le(self.tier, 1, "tier"),
+            uint_le(self.pd_bps, 2, "pd_bps"),
+            uint_le(self.flags, 4, "flags"),
             _vector32(self.measurement, "measurement"),
             _vector32(self.commitment, "commitment"),
-            _uint(self.expiry_ms, 8, "expiry_ms"),
+            uint_le(self.expiry_ms, 8, "expiry_ms"),
         ))  # fmt: skip
         assert len(out) == PAYLOAD_SIZE
         return out
