@@ -160,31 +160,38 @@ query AuraGas($owner: SuiAddress!, $coinType: String!, $first: Int!) {
 }
 """
 
+# What a transaction's effects say of its outcome: status, gas, and the Move abort if any.
+OUTCOME = """
+fragment AuraOutcome on TransactionEffects {
+  status
+  gasEffects {
+    gasSummary {
+      computationCost
+      storageCost
+      storageRebate
+      nonRefundableStorageFee
+    }
+  }
+  executionError {
+    abortCode
+    identifier
+    message
+    module {
+      name
+      package {
+        address
+      }
+    }
+  }
+}
+"""
+
 SIMULATE = """
 query AuraSimulate($transaction: JSON!) {
   simulateTransaction(transaction: $transaction) {
     error
     effects {
-      status
-      gasEffects {
-        gasSummary {
-          computationCost
-          storageCost
-          storageRebate
-          nonRefundableStorageFee
-        }
-      }
-      executionError {
-        abortCode
-        identifier
-        message
-        module {
-          name
-          package {
-            address
-          }
-        }
-      }
+      ...AuraOutcome
     }
   }
 }
@@ -209,29 +216,10 @@ query AuraStatus($digest: String!, $coin: SuiAddress!, $version: UInt53!) {
   }
   transactionEffects(digest: $digest) {
     digest
-    status
     checkpoint {
       sequenceNumber
     }
-    gasEffects {
-      gasSummary {
-        computationCost
-        storageCost
-        storageRebate
-        nonRefundableStorageFee
-      }
-    }
-    executionError {
-      abortCode
-      identifier
-      message
-      module {
-        name
-        package {
-          address
-        }
-      }
-    }
+    ...AuraOutcome
     events(first: 10) {
       nodes {
         contents {
@@ -262,7 +250,7 @@ ALL: dict[str, str] = {
     "AuraRequestStatus": REQUEST_STATUS,
     "AuraFeatures": FEATURES,
     "AuraGas": GAS,
-    "AuraSimulate": SIMULATE,
+    "AuraSimulate": SIMULATE + OUTCOME,
     "AuraExecute": EXECUTE,
-    "AuraStatus": STATUS,
+    "AuraStatus": STATUS + OUTCOME,
 }
