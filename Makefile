@@ -14,10 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,model,llm]'
 	@touch $@
 
-# npm ci refuses this lock file: npm 11 records the other platforms' optional anvil binaries without a
-# version. `npm install` honours the same lock file and leaves it unchanged.
+# The lock file records every platform's optional anvil binary with its version and integrity, so `npm ci`
+# installs exactly it and never rewrites it (set-up leaves `git status` clean).
 node_modules/.installed: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: $(VENV)/.installed node_modules/.installed
@@ -50,7 +50,8 @@ clean:
 # The Solana program, built from Rust source by programs/sbf/build.py (cached under build/solana/). The toolchain
 # is Debian's: rustc-web (rustc with the bpfel target), rust-web-src (the source of `core`) and rust-web-llvm
 # (llvm-link, opt and llc of rustc's LLVM version; a recommendation of rustc-web, named so that it is there
-# even where apt skips recommendations). `apt-get update` runs only when apt does not know the packages.
+# even where apt skips recommendations). `apt-get update` runs when apt does not know one of the packages
+# (asked one by one: `apt-cache show A B` succeeds when any one of them is known).
 SBF_PACKAGES := rustc-web rust-web-src rust-web-llvm
 SBF_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -60,7 +61,9 @@ build/.sbf-toolchain:
 	@mkdir -p build
 	@installed=$$(dpkg-query -W -f='$${Status}\n' $(SBF_PACKAGES) 2>/dev/null | grep -c 'install ok installed'); \
 	if [ "$$installed" != "$(words $(SBF_PACKAGES))" ]; then \
-	  apt-cache show $(SBF_PACKAGES) >/dev/null 2>&1 || $(SBF_SUDO) apt-get update; \
+	  for p in $(SBF_PACKAGES); do \
+	    apt-cache show $$p >/dev/null 2>&1 || { $(SBF_SUDO) apt-get update; break; }; \
+	  done; \
 	  $(SBF_SUDO) apt-get install -y $(SBF_PACKAGES); \
 	fi
 	@touch $@

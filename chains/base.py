@@ -1,11 +1,20 @@
-"""The interface every chain family implements. The daemon sees only this; adapters never see the enclave key."""
+"""The interface every chain family implements. The pipeline sees only this; adapters never see the enclave key.
+
+A family is one folder, `chains/<family>/`, registered in `chains/registry.py`: its config model, a builder from
+that config to an adapter, and the codec of what the enclave signs for it. Nothing outside that folder branches
+on a family: what differs is stated here, as a method, a declared capability or a typed value.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from chains.core.errors import NotSupported
 
 
 class Confidence(enum.Enum):
@@ -27,7 +36,12 @@ class Height:
 
 @dataclass(frozen=True)
 class OracleRequest:
-    """One assessment request as the asking chain recorded it. `key` is unique across chains."""
+    """One assessment request as the asking chain recorded it. `key` is unique across chains.
+
+    `ordinal` orders requests within one height: the log index on EVM, the request's nonce on Solana and Sui.
+    `program` is the code the request belongs to where the contract is a separate object: the Solana program's
+    id, the Sui package's id; empty on EVM.
+    """
 
     chain: str
     family: str
@@ -42,43 +56,120 @@ class OracleRequest:
     block_number: int
     block_hash: str
     tx_hash: str
-    log_index: int
-    program: str = ""  # Solana: the oracle program's id; Sui: the package id (`contract` is the oracle object)
+    ordinal: int
+    program: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.chain}:{self.request_id}"
 
-    def enclave_view(self) -> dict[str, Any]:
-        """The fields the enclave binds its signature to, in the wire form of docs/protocol.md."""
-        view: dict[str, Any] = {
-            "family": self.family,
-            "chain_id": self.chain_id,
-            "contract": self.contract,
-            "request_id": self.request_id,
-            "requester": self.requester,
-            "subject": self.subject,
-            "fee": str(self.fee),
-            "expires_at": self.expires_at,
-        }
-        if self.family == "solana":
-            view["program"] = self.program
-        elif self.family == "sui":
-            view["package"] = self.program
-        return view
+
+class RequestStatus(enum.Enum):
+    """The contract's view of one request."""
+
+    NONE = "none"
+    PENDING = "pending"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
 class RequestBatch:
-    """Requests found between the old cursor and `next_cursor`; the daemon commits the cursor after storing them."""
+    """Requests found after the old cursor, up to and including height `reached`; the pipeline stores them,
+    then commits `next_cursor`, which it never interprets."""
 
     items: list[OracleRequest]
     next_cursor: str
+    reached: int
+
+
+@dataclass(frozen=True)
+class SignedAssessment:
+    """What the enclave signed for one request, typed once: the facts every family carries, the signer and
+    signature, and the family's own envelope (EIP-712 typed data, the Solana payload, the Sui intent message;
+    read only by that family's adapter). `wire` is the enclave's answer as it came, kept for the store."""
+
+    score: int
+    tier: int
+    pd_bps: int
+    flags: int
+    measurement: bytes
+    commitment: bytes
+    timestamp: int
+    expiry: int
+    signer: str
+    signature: bytes
+    digest: bytes
+    envelope: Mapping[str, Any] = field(default_factory=dict)
+    wire: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    COMMON: ClassVar[tuple[str, ...]] = (
+        "score", "tier", "pd_bps", "flags", "measurement", "commitment", "timestamp", "expiry", "signer",
+        "signature", "digest",
+    )  # fmt: skip
+    DETAILS: ClassVar[tuple[str, ...]] = (
+        "dimensions", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons",
+        "intent_reasons", "terms",
+    )  # fmt: skip
+
+    @classmethod
+    def from_wire(cls, wire: Mapping[str, Any]) -> SignedAssessment:
+        """Parse the enclave's `assess` answer (docs/protocol.md). Raises ValueError naming the bad field."""
+        return cls(
+            score=_uint(wire, "score", 16), tier=_uint(wire, "tier", 8), pd_bps=_uint(wire, "pd_bps", 16),
+            flags=_uint(wire, "flags", 32), measurement=_hex(wire, "measurement", 32),
+            commitment=_hex(wire, "commitment", 32), timestamp=_uint(wire, "timestamp", 63),
+            expiry=_uint(wire, "expiry", 63), signer=_text(wire, "signer"), signature=_hex(wire, "signature"),
+            digest=_hex(wire, "digest", 32),
+            envelope={k: v for k, v in wire.items() if k not in cls.COMMON and k not in cls.DETAILS},
+            wire=dict(wire),
+        )  # fmt: skip
+
+    def envelope_hex(self, key: str, size: int | None = None) -> bytes:
+        """A 0x-hex field of the family's envelope; ValueError naming it when absent or of the wrong size."""
+        return _hex(self.envelope, key, size)
+
+    def envelope_int(self, key: str, bits: int = 64) -> int:
+        """An unsigned integer field of the family's envelope; ValueError naming it when absent or too large."""
+        return _uint(self.envelope, key, bits)
+
+
+def _uint(wire: Mapping[str, Any], key: str, bits: int) -> int:
+    value = wire.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"assessment {key}: not an integer")
+    if not 0 <= value < 1 << bits:
+        raise ValueError(f"assessment {key}: {value} does not fit {bits} bits")
+    return value
+
+
+def _hex(wire: Mapping[str, Any], key: str, size: int | None = None) -> bytes:
+    value = wire.get(key)
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ValueError(f"assessment {key}: not 0x-prefixed hex")
+    try:
+        raw = bytes.fromhex(value[2:])
+    except ValueError:
+        raise ValueError(f"assessment {key}: not 0x-prefixed hex") from None
+    if size is not None and len(raw) != size:
+        raise ValueError(f"assessment {key}: {len(raw)} bytes, expected {size}")
+    return raw
+
+
+def _text(wire: Mapping[str, Any], key: str) -> str:
+    value = wire.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"assessment {key}: not a string")
+    return value
 
 
 @dataclass(frozen=True)
 class Submission:
-    """A fulfilment transaction as sent (or about to be sent); `raw` lets it be re-broadcast unchanged."""
+    """A fulfilment transaction as sent (or about to be sent); `raw` lets it be re-broadcast unchanged.
+
+    `nonce` groups the attempts that can replace one another: the transmitter's account nonce on EVM, a
+    local sequence number on chains without account nonces (Solana, Sui).
+    """
 
     chain: str
     tx_hash: str
@@ -97,74 +188,210 @@ class TxState(enum.Enum):
 
 @dataclass(frozen=True)
 class ItemOutcome:
-    """What happened to one request inside an included fulfilment transaction."""
+    """What happened to one request inside an included fulfilment transaction. `expired`: the contract
+    skipped it because the request had expired (not a fault of the node)."""
 
     fulfilled: bool
     reason: str = ""
+    expired: bool = False
 
 
 @dataclass(frozen=True)
 class SubmissionStatus:
+    """Where a submission is. `cost` is what the transaction consumed, in the family's `cost_unit`."""
+
     state: TxState
     block_number: int | None = None
-    gas_used: int | None = None
+    cost: int | None = None
     reverted: bool = False
     outcomes: dict[str, ItemOutcome] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a family's adapter can do, declared rather than probed.
+
+    Args:
+        max_batch: the most requests one fulfilment transaction may carry.
+        replaces_fees: whether `replace` can re-send a stuck fulfilment at a higher fee.
+        pushes_heads: whether `wait_new_head` returns on a pushed new head (else it sleeps).
+    """
+
+    max_batch: int = 1
+    replaces_fees: bool = False
+    pushes_heads: bool = False
 
 
 class ChainAdapter(ABC):
     """One chain family behind one small interface. Every method may raise `RetryLater` for transient faults."""
 
     family: ClassVar[str]
+    cost_unit: ClassVar[str]
+    """The unit of `SubmissionStatus.cost`: "gas" on EVM, "compute_units" on Solana, "mist" on Sui."""
+
+    name: str
+    """The chain's name in the config; the first part of every request key."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this adapter can do (its batch size may follow its config)."""
+        return Capabilities()
 
     @abstractmethod
     async def connect(self) -> None:
-        """Open connections and check the chain id matches the config. Idempotent."""
+        """Open connections and check that the chain and the contract are the configured ones. Idempotent.
+
+        Raises:
+            RetryLater: the RPC cannot be reached now.
+            ChainError: the RPC serves another chain, or the contract is not there.
+        """
 
     @abstractmethod
     async def close(self) -> None:
-        """Release connections. Idempotent."""
+        """Release connections and stop background listeners. Idempotent."""
 
     @abstractmethod
     async def head(self, level: Confidence) -> Height:
-        """The head at the given confidence."""
+        """The head at the given confidence.
+
+        Args:
+            level: latest, safe (past the configured confirmations) or finalized.
+        Returns:
+            Its number, timestamp and (where the chain has one) hash.
+        Raises:
+            RetryLater: the RPC failed.
+        """
+
+    async def wait_new_head(self, timeout: float) -> None:
+        """Return when a new head arrives, or after `timeout` seconds; by default just sleeps.
+
+        Args:
+            timeout: the longest wait, in seconds.
+        """
+        await asyncio.sleep(timeout)
 
     @abstractmethod
     async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
-        """Requests emitted after `cursor` up to and including `until`. The cursor is opaque to the caller."""
+        """Requests recorded after `cursor` up to and including `until`, oldest first.
+
+        Args:
+            cursor: what a previous batch returned as `next_cursor`, or None on a fresh store.
+            until: the highest height to look at.
+        Returns:
+            The requests, the next cursor (never past a request it did not return) and the height reached.
+        Raises:
+            RetryLater: the RPC failed; the cursor is not moved.
+        """
 
     @abstractmethod
     async def is_canonical(self, request: OracleRequest) -> bool:
-        """Whether the block that recorded the request is still on the canonical chain."""
+        """Whether the request is still on the canonical chain (or was settled there).
+
+        Args:
+            request: a request this adapter returned.
+        Returns:
+            False once the block that recorded it left the canonical chain.
+        Raises:
+            RetryLater: the RPC failed.
+        """
 
     @abstractmethod
-    async def request_status(self, request: OracleRequest) -> str:
-        """The contract's view of the request: "none", "pending", "fulfilled" or "cancelled"."""
+    async def request_status(self, request: OracleRequest) -> RequestStatus:
+        """The contract's view of the request.
+
+        Args:
+            request: a request this adapter returned.
+        Returns:
+            NONE (never made, or reorged away), PENDING, FULFILLED (by anyone) or CANCELLED.
+        Raises:
+            RetryLater: the RPC failed.
+        """
 
     @abstractmethod
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
-        """The subject's features as of `at`, in the enclave's wire form (docs/protocol.md)."""
+        """The subject's features as of `at`, in the enclave's wire form (docs/protocol.md).
+
+        Args:
+            subject: the subject's address in the chain's own text form.
+            at: the height to read at.
+        Returns:
+            `as_of_block`, `as_of_timestamp`, `tx_count`, `balance_wei`, `first_seen_timestamp`, and `history`
+            where the chain has an indexer.
+        Raises:
+            RetryLater: the RPC failed.
+        """
+
+    @classmethod
+    def enclave_request(cls, request: OracleRequest) -> dict[str, Any]:
+        """The request's fields the enclave binds its signature to, in the wire form of docs/protocol.md.
+
+        Args:
+            request: a request this adapter returned.
+        Returns:
+            The `request` object of an `assess` call for this family.
+        """
+        return {
+            "family": request.family,
+            "chain_id": request.chain_id,
+            "contract": request.contract,
+            "request_id": request.request_id,
+            "requester": request.requester,
+            "subject": request.subject,
+            "fee": str(request.fee),
+            "expires_at": request.expires_at,
+        }
 
     @abstractmethod
-    async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
-        """Build and sign (without sending) one fulfilment transaction for the signed assessments given."""
+    async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
+        """Build and sign (without sending) one fulfilment transaction for the signed assessments given.
+
+        Args:
+            items: at most `capabilities.max_batch` requests, each with its signed assessment.
+        Returns:
+            The signed transaction, ready to be stored and then broadcast.
+        Raises:
+            ValueError: too many items, or an assessment that does not match its request.
+            ChainError: the fulfilment would revert (the message names the contract's error).
+            RetryLater: the RPC failed, or fees are above the configured cap for now.
+        """
 
     @abstractmethod
     async def broadcast(self, submission: Submission) -> None:
-        """Send a prepared submission; sending the same one again is harmless."""
+        """Send a prepared submission; sending the same one again is harmless.
+
+        Args:
+            submission: what `prepare` (or `replace`) returned.
+        Raises:
+            ChainError: the node refused it for a reason other than having seen it.
+            RetryLater: the RPC failed.
+        """
 
     async def replace(self, submission: Submission, bump_pct: int) -> Submission | None:
-        """The same fulfilment at a higher fee, to replace a stuck one; None where the chain has no such thing."""
-        return None
+        """The same fulfilment at a higher fee, to replace a stuck one.
+
+        Args:
+            submission: the latest attempt.
+            bump_pct: the fee increase, in percent.
+        Returns:
+            The replacement, or None when the fee cap leaves no room for one.
+        Raises:
+            NotSupported: the family has no fee replacement (`capabilities.replaces_fees` is False).
+        """
+        raise NotSupported(self.family, "fee replacement")
 
     @abstractmethod
     async def status(self, submission: Submission) -> SubmissionStatus:
-        """Where the submission is, and for an included one, the outcome of each request in it."""
+        """Where the submission is, and for an included one, the outcome of each request in it.
 
+        Args:
+            submission: a stored submission.
+        Returns:
+            PENDING while it may still land; INCLUDED, then FINAL, with outcomes per request key; DROPPED only
+            once it can never land.
+        Raises:
+            RetryLater: the RPC failed.
+        """
 
-ADAPTERS: dict[str, type[ChainAdapter]] = {}
-
-
-def register(cls: type[ChainAdapter]) -> type[ChainAdapter]:
-    ADAPTERS[cls.family] = cls
-    return cls
+    def health(self) -> dict[str, Any]:
+        """Family-specific facts for the node's /health (for example a WebSocket feed's state); none by default."""
+        return {}

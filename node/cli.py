@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 
 TIERS = ("Basic", "Standard", "Premium")
 
@@ -26,7 +26,7 @@ def _config(path: str) -> Any:
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a config skeleton, create the enclave key and the transmitter keystore under --dir."""
     from chains.evm.keystore import create_keystore
-    from node.devnet.deploy import init_enclave, write_secret
+    from node.workshop.devnet.deploy import init_enclave, write_secret
 
     root = Path(args.dir)
     cfg_path = root / "aura.toml"
@@ -78,10 +78,10 @@ transmitter_passphrase_file = "secrets/transmitter.pass"
 def cmd_devnet(args: argparse.Namespace) -> int:
     """Start anvil and the local Solana endpoint, deploy, register the enclave, write a devnet config; keep
     both running until Ctrl-C."""
-    from node.devnet.anvil import Anvil
-    from node.devnet.deploy import setup_devnet
-    from node.devnet.histories import build_histories
-    from node.devnet.solana_proc import SolanaEndpoint, program_so
+    from node.workshop.devnet.anvil import Anvil
+    from node.workshop.devnet.deploy import setup_devnet
+    from node.workshop.devnet.histories import build_histories
+    from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
 
     root = Path(args.dir)
     if (root / "devnet.json").exists():
@@ -144,8 +144,8 @@ def cmd_request(args: argparse.Namespace) -> int:
     from web3.logs import DISCARD
 
     from chains.evm.artifacts import contract
-    from node.devnet.anvil import DEFAULT_KEYS
-    from node.devnet.deploy import send
+    from node.workshop.devnet.anvil import DEFAULT_KEYS
+    from node.workshop.devnet.deploy import send
 
     cfg = _config(args.config)
     chain = next((c for c in cfg.chains if c.name == args.chain or args.chain is None), None)
@@ -190,7 +190,7 @@ def _request_solana(args: argparse.Namespace, chain: Any) -> int:
 
     from chains.solana import program as prog
     from chains.solana.keypair import load_keypair
-    from node.devnet.solana_setup import send
+    from node.workshop.devnet.solana_setup import send
 
     path = os.environ.get("AURA_SOLANA_REQUESTER_KEYPAIR") or str(Path(args.config).parent / "keys" /
                                                                   "solana-requester.json")
@@ -288,14 +288,14 @@ def cmd_attest(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from node.demo import main_demo
+    from node.workshop.demo import main_demo
 
     return main_demo(args.json, Path(args.dir))
 
 
 def cmd_model(args: argparse.Namespace) -> int:
     try:
-        from node.model import train as training
+        from node.workshop.model import train as training
     except ImportError as exc:  # the training extras are optional for a node that only runs
         raise AuraError(f"model training needs the extras: pip install 'aura-oracle[model]' ({exc})") from None
     if args.model_cmd == "train":

@@ -10,17 +10,13 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, create_model, model_validator
 
-from node.errors import ConfigError
-
-ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from chains.config import ChainConfig, Section
+from chains.core.errors import ConfigError
+from chains.registry import FAMILIES
 
 
 class NodeSection(Section):
@@ -44,207 +40,17 @@ class ApiSection(Section):
     enabled: bool = True
 
 
-class IndexerSection(Section):
-    """Which contracts speak for which protocol on this chain; the node indexes a subject's history from them.
-
-    `protocols` maps a protocol name to its contracts; a name that is not an event family itself (a fork)
-    needs `families` (name -> "aave-v3" | "compound-v3" | "uniswap-v2" | "uniswap-v3"). ERC-20 Transfers
-    are read from any token. `stablecoins` are the token contracts counted as stablecoins.
-    """
-
-    enabled: bool = True
-    start_block: int = Field(0, ge=0, description="history before this block is not read")
-    protocols: dict[str, list[str]] = Field(default_factory=dict)
-    families: dict[str, Literal["aave-v3", "compound-v3", "uniswap-v2", "uniswap-v3"]] = Field(default_factory=dict)
-    stablecoins: list[str] = Field(default_factory=list)
-    max_log_range: int = Field(10_000, ge=1, le=1_000_000, description="blocks per eth_getLogs call")
-
-    @field_validator("protocols")
-    @classmethod
-    def _protocol_addresses(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, addresses in v.items():
-            if not re.match(r"^[a-z0-9][a-z0-9_-]{0,31}$", name):
-                raise ValueError(f"protocol name {name!r}: lower-case letters, digits, - and _ only")
-            for a in addresses:
-                if not ADDRESS.match(a):
-                    raise ValueError(f"{name}: {a!r} is not a 0x-prefixed 20-byte hex address")
-        return v
-
-    @field_validator("stablecoins")
-    @classmethod
-    def _stable_addresses(cls, v: list[str]) -> list[str]:
-        for a in v:
-            if not ADDRESS.match(a):
-                raise ValueError(f"{a!r} is not a 0x-prefixed 20-byte hex address")
-        return v
-
-    @model_validator(mode="after")
-    def _families_known(self) -> "IndexerSection":
-        known = {"aave-v3", "compound-v3", "uniswap-v2", "uniswap-v3"}
-        for name in self.protocols:
-            if name not in known and name not in self.families:
-                raise ValueError(f"protocol {name!r} is not an event family; name its family in `families`")
-        return self
-
-
-class EvmChain(Section):
-    family: Literal["evm"]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    chain_id: int = Field(gt=0)
-    rpc_url: SecretStr
-    ws_url: SecretStr | None = None
-    oracle: str
-    start_block: int = Field(0, ge=0)
-    confirmations: int = Field(1, ge=1, le=1000)
-    finality_depth: int = Field(2, ge=0, le=10000)
-    poll_interval_s: float = Field(1.0, gt=0, le=300)
-    max_log_range: int = Field(2000, ge=1, le=100000)
-    batch_size: int = Field(25, ge=1, le=200)
-    transmitter_keystore: Path
-    transmitter_passphrase_file: Path
-    max_fee_gwei: int = Field(500, gt=0)
-    priority_fee_gwei: int = Field(1, ge=0)
-    gas_multiplier_pct: int = Field(125, ge=100, le=400)
-    resubmit_after_s: float = Field(30.0, gt=0, description="re-send a pending fulfilment unchanged after this")
-    bump_after_s: float = Field(60.0, gt=0, description="replace a fulfilment still pending after this at a higher fee")
-    bump_pct: int = Field(20, ge=10, le=300, description="fee increase per replacement (nodes want at least 10)")
-    rpc_timeout_s: float = Field(10.0, gt=0, le=120)
-    indexer: IndexerSection | None = None
-
-    @field_validator("oracle")
-    @classmethod
-    def _address(cls, v: str) -> str:
-        if not ADDRESS.match(v):
-            raise ValueError("must be a 0x-prefixed 20-byte hex address")
-        return v
-
-    @field_validator("rpc_url", "ws_url")
-    @classmethod
-    def _url(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and not re.match(r"^(https?|wss?)://", v.get_secret_value()):
-            raise ValueError("must be an http(s):// or ws(s):// URL")
-        return v
-
-
-BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
-
-
-class SolanaChain(Section):
-    """A Solana cluster: the `aura_oracle` program and one oracle account on it (docs/solana.md)."""
-
-    family: Literal["solana"]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
-                          description="a number naming the cluster in this node's store and logs; not signed")
-    rpc_url: SecretStr
-    program_id: str
-    oracle: str
-    commitment: Literal["processed", "confirmed", "finalized"] = Field(
-        "confirmed", description="requests are scored once their slot reaches this commitment")
-    start_slot: int = Field(0, ge=0, description="requests made before this slot are ignored")
-    poll_interval_s: float = Field(1.0, gt=0, le=300)
-    batch_size: int = Field(1, ge=1, le=1, description="one fulfilment per transaction: each is atomic")
-    transmitter_keypair: Path = Field(description="a Solana CLI keypair file (JSON array of 64 bytes)")
-    compute_unit_margin_pct: int = Field(120, ge=100, le=400,
-                                         description="compute-unit limit: simulated units times this / 100")
-    priority_fee_micro_lamports: int = Field(1_000, ge=0, le=10**9,
-                                             description="lowest compute-unit price offered")
-    max_priority_fee_micro_lamports: int = Field(1_000_000, ge=0, le=10**12,
-                                                 description="highest compute-unit price ever offered")
-    resubmit_after_s: float = Field(2.0, gt=0, description="re-send a pending fulfilment unchanged after this")
-    bump_after_s: float = Field(60.0, gt=0, description="unused on Solana: an expired blockhash re-signs instead")
-    bump_pct: int = Field(20, ge=10, le=300)
-    rpc_timeout_s: float = Field(10.0, gt=0, le=120)
-    history_pages: int = Field(5, ge=1, le=100,
-                               description="getSignaturesForAddress pages (1000 each) read per subject")
-
-    @field_validator("program_id", "oracle")
-    @classmethod
-    def _pubkey(cls, v: str) -> str:
-        if not BASE58.match(v):
-            raise ValueError("must be a base58 Solana public key")
-        from solders.pubkey import Pubkey  # noqa: PLC0415 - only configs that name a Solana chain need it
-
-        try:
-            if str(Pubkey.from_string(v)) != v:
-                raise ValueError
-        except ValueError:
-            raise ValueError("must be a base58 Solana public key (32 bytes)") from None
-        return v
-
-    @field_validator("rpc_url")
-    @classmethod
-    def _url(cls, v: SecretStr) -> SecretStr:
-        if not re.match(r"^https?://", v.get_secret_value()):
-            raise ValueError("must be an http(s):// URL")
-        return v
-
-
-SUI_ID = re.compile(r"^0x[0-9a-f]{64}$")
-
-
-class SuiChain(Section):
-    """A Sui network: the `aura_oracle` Move package and one `Oracle` object on it (docs/sui.md), read and
-    written through Sui's GraphQL service."""
-
-    family: Literal["sui"]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
-                          description="a number naming the network in this node's store and logs; not signed")
-    graphql_url: SecretStr
-    chain_identifier: str | None = Field(
-        None, description="the network's chain identifier (8 hex digits), checked when the node connects")
-    package_id: str = Field(description="the aura_oracle package: fulfilments call its oracle::fulfil")
-    oracle: str = Field(description="the Oracle object's ID")
-    transmitter_key: Path = Field(description="a file holding one Sui private key (suiprivkey1..., or the "
-                                              "base64 flag || key of a sui.keystore entry)")
-    start_checkpoint: int = Field(0, ge=0, description="requests made before this checkpoint are ignored")
-    poll_interval_s: float = Field(1.0, gt=0, le=300)
-    batch_size: int = Field(1, ge=1, le=1, description="one fulfilment per transaction: each is atomic")
-    gas_budget_margin_pct: int = Field(120, ge=100, le=400,
-                                       description="gas budget: the dry run's computation and storage cost "
-                                                   "times this / 100")
-    max_gas_budget: int = Field(100_000_000, gt=0, le=50_000_000_000,
-                                description="the largest gas budget a fulfilment may carry, in MIST")
-    max_gas_price: int = Field(10_000, gt=0, le=100_000,
-                               description="the highest reference gas price the node pays, in MIST per unit")
-    resubmit_after_s: float = Field(10.0, gt=0, description="re-send a pending fulfilment unchanged after this")
-    bump_after_s: float = Field(60.0, gt=0, description="unused on Sui: a transaction that can no longer "
-                                                        "execute is re-signed instead")
-    bump_pct: int = Field(20, ge=10, le=300)
-    rpc_timeout_s: float = Field(15.0, gt=0, le=120)
-
-    @field_validator("package_id", "oracle")
-    @classmethod
-    def _object_id(cls, v: str) -> str:
-        if not SUI_ID.match(v):
-            raise ValueError("must be 0x followed by 64 lower-case hex digits (a full Sui object ID)")
-        return v
-
-    @field_validator("chain_identifier")
-    @classmethod
-    def _chain_identifier(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^[0-9a-f]{8}$", v):
-            raise ValueError("must be 8 lower-case hex digits (what the GraphQL service's chainIdentifier returns)")
-        return v
-
-    @field_validator("graphql_url")
-    @classmethod
-    def _url(cls, v: SecretStr) -> SecretStr:
-        if not re.match(r"^https?://", v.get_secret_value()):
-            raise ValueError("must be an http(s):// URL")
-        return v
-
-
-ChainSection = Annotated[EvmChain | SolanaChain | SuiChain, Field(discriminator="family")]
-CHAIN_MODELS = {"evm": EvmChain, "solana": SolanaChain, "sui": SuiChain}
+def _chain_section() -> Any:
+    """The `[[chains]]` table's type: the registered families' models, chosen by `family`."""
+    models = tuple(family.config for family in FAMILIES.values())
+    return Annotated[Union[models], Field(discriminator="family")]  # noqa: UP007 - a tuple of types
 
 
 class Config(Section):
     node: NodeSection = NodeSection()
     enclave: EnclaveSection
     api: ApiSection = ApiSection()
-    chains: list[ChainSection] = Field(default_factory=list)
+    chains: list[ChainConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Config":
@@ -268,15 +74,10 @@ class Config(Section):
             "socket": fix(self.enclave.socket) if self.enclave.socket else node.data_dir / "enclave.sock",
         })
 
-        def fix_chain(c: Any) -> Any:
-            if isinstance(c, EvmChain):
-                return c.model_copy(update={"transmitter_keystore": fix(c.transmitter_keystore),
-                                            "transmitter_passphrase_file": fix(c.transmitter_passphrase_file)})
-            if isinstance(c, SuiChain):
-                return c.model_copy(update={"transmitter_key": fix(c.transmitter_key)})
-            return c.model_copy(update={"transmitter_keypair": fix(c.transmitter_keypair)})
+        def fix_path(p: Path) -> Path:
+            return p if p.is_absolute() else base / p
 
-        chains = [fix_chain(c) for c in self.chains]
+        chains = [c.resolve_paths(fix_path) for c in self.chains]
         return self.model_copy(update={"node": node, "enclave": enc, "chains": chains})
 
 
@@ -289,13 +90,14 @@ def _fields_of(model: Any, loc: tuple[Any, ...], raw: dict[str, Any]) -> list[st
             data = data[part] if isinstance(data, list) and part < len(data) else {}
             if current is list or getattr(current, "__origin__", None) is list:
                 family = data.get("family") if isinstance(data, dict) else None
-                current = CHAIN_MODELS.get(family, EvmChain)
+                known = FAMILIES.get(family) if isinstance(family, str) else None
+                current = known.config if known is not None else ChainConfig
             continue
         fields = getattr(current, "model_fields", {})
         if part in fields:
             ann = fields[part].annotation
             current = list if part == "chains" else ann
-            for arg in getattr(ann, "__args__", ()):  # Optional[Section] -> the section
+            for arg in () if part == "chains" else getattr(ann, "__args__", ()):  # Optional[Section] -> the section
                 if hasattr(arg, "model_fields"):
                     current = arg
         data = data.get(part, {}) if isinstance(data, dict) else {}
@@ -337,11 +139,18 @@ def _place(loc: tuple[Any, ...]) -> str:
     for p in loc:
         if isinstance(p, int):
             out += f"[{p}]"
-        elif p in CHAIN_MODELS:
+        elif p in FAMILIES:
             continue
         else:
             out += ("." if out else "") + str(p)
     return out or "(top level)"
+
+
+def _config_model() -> type[Config]:
+    """Config with `chains` typed by the families registered now (chains/registry.py)."""
+    model: type[Config] = create_model("Config", __base__=Config, chains=(list[_chain_section()], Field(
+        default_factory=list)))  # type: ignore[call-overload]
+    return model
 
 
 def parse_config(text: str, source: str = "<config>") -> Config:
@@ -350,11 +159,11 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{source}: not valid TOML: {e}") from None
     try:
-        return Config.model_validate(raw)
+        return _config_model().model_validate(raw)
     except ValidationError as e:
         problems = []
         for err in e.errors():
-            loc = tuple(p for p in err["loc"] if p not in CHAIN_MODELS)
+            loc = tuple(p for p in err["loc"] if p not in FAMILIES)
             line = _line_of(text, loc)
             where = f"{source}:{line}" if line else source
             msg = err["msg"]

@@ -6,40 +6,33 @@ import asyncio
 import logging
 import signal
 import time
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from chains.base import ChainAdapter
-from chains.evm.adapter import EvmAdapter
-from chains.evm.keystore import load_keystore
+from chains.config import ChainConfig
+from chains.core.errors import ConfigError
+from chains.core.logs import fields
+from chains.family import BuildContext
+from chains.registry import FAMILIES
 from node.api import ApiServer
-from node.config import ChainSection, Config
+from node.config import Config
 from node.enclave.client import EnclaveClient, EnclaveProcess
-from node.errors import ConfigError
-from node.features.store import EventStore
-from node.logs import fields
 from node.pipeline import ChainService
 from node.store import Store
 
 log = logging.getLogger("aura.node")
 
 
-def build_adapter(cfg: ChainSection, store: Store, events: EventStore | None = None) -> ChainAdapter:
-    if cfg.family == "solana":
-        from chains.solana.adapter import SolanaAdapter  # noqa: PLC0415 - only nodes serving Solana load it
-        from chains.solana.keypair import load_keypair  # noqa: PLC0415
-
-        return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=store,
-                             nonce_floor=lambda: store.max_nonce(cfg.name))
-    if cfg.family == "sui":
-        from chains.sui.adapter import SuiAdapter  # noqa: PLC0415 - only nodes serving Sui load it
-        from chains.sui.keys import load_transmitter  # noqa: PLC0415
-
-        return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=store,
-                          nonce_floor=lambda: store.max_nonce(cfg.name))
-    if cfg.family == "evm":
-        account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
-        return EvmAdapter(cfg, account, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name), events=events)
-    raise ConfigError(f"chain {cfg.name}: family {cfg.family!r} is not supported by this node")
+def build_adapter(cfg: ChainConfig, store: Store, data_dir: Path, resources: ExitStack) -> ChainAdapter:
+    """The adapter of the chain's registered family, built from its config section."""
+    family = FAMILIES.get(cfg.family)
+    if family is None:
+        raise ConfigError(f"chain {cfg.name}: family {cfg.family!r} is not supported by this node")
+    ctx = BuildContext(data_dir=data_dir, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name),
+                       resources=resources)
+    return family.build(cfg, ctx)
 
 
 class Node:
@@ -48,7 +41,7 @@ class Node:
         self.stop = asyncio.Event()
         self.services: list[ChainService] = []
         self.store: Store | None = None
-        self.events: EventStore | None = None
+        self.resources = ExitStack()
         self.enclave_proc: EnclaveProcess | None = None
         self.enclave: EnclaveClient | None = None
         self.api: ApiServer | None = None
@@ -61,8 +54,7 @@ class Node:
         for s in self.services:
             chains[s.chain] = {"connected": s.connected, "head": s.head.number if s.head else None,
                                "cursor": self.store.cursor(s.chain) if self.store else None,
-                               "websocket": getattr(s.adapter, "ws_connected", None),
-                               "last_error": s.last_error}
+                               "last_error": s.last_error, **s.adapter.health()}
         enclave_up = self.enclave_proc is not None and self.enclave_proc.running
         ok = enclave_up and all(c["connected"] and not c["last_error"] for c in chains.values())
         return {"ok": ok, "enclave": {"up": enclave_up, "signer": self.signer}, "chains": chains,
@@ -72,9 +64,7 @@ class Node:
         cfg = self.config
         cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.node.data_dir / "aura.sqlite")
-        if any(getattr(c, "indexer", None) is not None and c.indexer.enabled for c in cfg.chains):
-            self.events = EventStore(cfg.node.data_dir / "events.sqlite")
-        adapters = [build_adapter(c, self.store, self.events) for c in cfg.chains]
+        adapters = [build_adapter(c, self.store, cfg.node.data_dir, self.resources) for c in cfg.chains]
         enc = cfg.enclave
         assert enc.data_dir is not None and enc.socket is not None
         self.enclave_proc = EnclaveProcess(data_dir=enc.data_dir, passphrase_file=enc.passphrase_file,
@@ -138,9 +128,7 @@ class Node:
         if self.store is not None:
             self.store.close()
             self.store = None
-        if self.events is not None:
-            self.events.close()
-            self.events = None
+        self.resources.close()
         log.info("stopped")
 
     def install_signals(self) -> None:

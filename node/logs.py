@@ -43,6 +43,3 @@ def setup_logging(level: str = "info", fmt: str = "json", stream: Any = None) ->
     for noisy in ("web3", "urllib3", "asyncio", "aiohttp.access", "websockets", "httpx", "httpx2", "gql"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-
-def fields(**kw: Any) -> dict[str, Any]:
-    return {"f": kw}

@@ -18,4 +18,5 @@ ENCLAVE_SECONDS = Histogram("aura_enclave_assess_seconds", "Time for one enclave
                             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1), registry=REGISTRY)
 RPC_ERRORS = Counter("aura_rpc_errors_total", "Transient chain errors", ["chain"], registry=REGISTRY)
 SUBMISSIONS = Counter("aura_submissions_total", "Fulfilment transactions sent", ["chain"], registry=REGISTRY)
-GAS_USED = Counter("aura_fulfil_gas_used_total", "Gas used by included fulfilments", ["chain"], registry=REGISTRY)
+FULFIL_COST = Counter("aura_fulfil_cost_total", "What included fulfilments consumed, in each family's own unit "
+                      "(gas, compute_units, mist)", ["chain", "unit"], registry=REGISTRY)

@@ -13,10 +13,13 @@ import random
 import time
 from typing import Any, Protocol
 
-from chains.base import ChainAdapter, Confidence, Height, OracleRequest, Submission, TxState
+from chains.base import (
+    ChainAdapter, Confidence, Height, OracleRequest, RequestStatus, SignedAssessment, Submission, SubmissionStatus,
+    TxState,
+)
 from node import failpoints, metrics
-from node.errors import ChainError, EnclaveError, RetryLater
-from node.logs import fields
+from chains.core.errors import ChainError, EnclaveError, RetryLater
+from chains.core.logs import fields
 from node.request_params import MalformedParams, decode_params
 from node.store import Store, request_from_row
 
@@ -36,11 +39,11 @@ class ChainService:
                  concurrency: int = 32, questionnaire_wait_s: float = 120.0,
                  clock: Any = time.time) -> None:
         self.adapter = adapter
-        self.chain: str = adapter.name  # type: ignore[attr-defined]
+        self.chain: str = adapter.name
         self.store = store
         self.enclave = enclave
         self.poll_interval_s = poll_interval_s
-        self.batch_size = batch_size
+        self.batch_size = max(1, min(batch_size, adapter.capabilities.max_batch))
         self.resubmit_after_s = resubmit_after_s
         self.bump_after_s = bump_after_s
         self.bump_pct = bump_pct
@@ -78,9 +81,8 @@ class ChainService:
 
     async def _pause(self, stop: asyncio.Event) -> None:
         timeout = self.poll_interval_s * random.uniform(0.9, 1.1)
-        waiter = getattr(self.adapter, "wait_new_head", None)
         stop_task = asyncio.ensure_future(stop.wait())
-        head_task = asyncio.ensure_future(waiter(timeout) if waiter else asyncio.sleep(timeout))
+        head_task = asyncio.ensure_future(self.adapter.wait_new_head(timeout))
         try:
             await asyncio.wait({stop_task, head_task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -120,8 +122,8 @@ class ChainService:
             if new:
                 metrics.TRANSITIONS.labels(self.chain, "seen").inc(new)
                 log.info("requests seen", extra=fields(chain=self.chain, count=new, cursor=batch.next_cursor))
-            metrics.CURSOR_LAG.labels(self.chain).set(head.number - int(batch.next_cursor))
-            if int(batch.next_cursor) >= head.number:
+            metrics.CURSOR_LAG.labels(self.chain).set(max(0, head.number - batch.reached))
+            if batch.reached >= head.number:
                 break
 
     def _move(self, key: str, dst: str, reason: str = "", **kw: Any) -> None:
@@ -192,10 +194,9 @@ class ChainService:
             features = await self.adapter.read_features(req.subject, head)
             started = time.perf_counter()
             try:
-                result = await self.enclave.assess(req.enclave_view(), features, extra)
+                result = await self.enclave.assess(self.adapter.enclave_request(req), features, extra)
             except EnclaveError as e:
-                code = getattr(e, "code", "")
-                if code in ("clock_skew", "internal", ""):
+                if e.code in ("clock_skew", "internal", ""):
                     log.warning("enclave could not assess now", extra=fields(key=req.key, error=str(e)))
                     return None
                 return ("failed", f"enclave refused: {e}")
@@ -206,13 +207,16 @@ class ChainService:
         ready = self.store.requests_in(self.chain, "scored")
         for i in range(0, len(ready), self.batch_size):
             chunk = ready[i:i + self.batch_size]
-            items = []
+            items: list[tuple[OracleRequest, SignedAssessment]] = []
             for req in chunk:
-                signed = self.store.assessment(req.key)
-                if signed is None:
+                stored = self.store.assessment(req.key)
+                if stored is None:
                     self._move(req.key, "failed", "scored without a stored assessment")
                     continue
-                items.append((req, signed))
+                try:
+                    items.append((req, SignedAssessment.from_wire(stored)))
+                except ValueError as e:
+                    self._move(req.key, "failed", f"stored assessment is malformed: {e}")
             if not items:
                 continue
             try:
@@ -232,15 +236,15 @@ class ChainService:
                                                      requests=len(items)))
             failpoints.hit("after_broadcast")
 
-    async def _settle_unsendable(self, items: list[tuple[OracleRequest, dict[str, Any]]], error: str) -> None:
+    async def _settle_unsendable(self, items: list[tuple[OracleRequest, SignedAssessment]], error: str) -> None:
         """A fulfilment that would revert: ask the contract why, request by request."""
         for req, _ in items:
             status = await self.adapter.request_status(req)
-            if status == "fulfilled":
+            if status is RequestStatus.FULFILLED:
                 self._move(req.key, "failed", "already fulfilled on-chain by another transaction")
-            elif status == "cancelled":
+            elif status is RequestStatus.CANCELLED:
                 self._move(req.key, "cancelled", "cancelled by the requester")
-            elif status == "none":
+            elif status is RequestStatus.NONE:
                 self._move(req.key, "failed", "the contract does not know this request")
             elif len(items) == 1:
                 self._move(req.key, "failed", error)
@@ -284,7 +288,7 @@ class ChainService:
                                  if (self.store.request(key) or {}).get("state") == "included"])
         latest = max(attempts, key=lambda a: a.sent_at)
         now = self.clock()
-        if now - latest.sent_at > self.bump_after_s:
+        if self.adapter.capabilities.replaces_fees and now - latest.sent_at > self.bump_after_s:
             replacement = await self.adapter.replace(latest, self.bump_pct)
             if replacement is not None:
                 self.store.record_replacement(replacement, replaces=latest.tx_hash)
@@ -299,9 +303,9 @@ class ChainService:
                 await self.adapter.broadcast(sub)
                 self._last_broadcast[sub.tx_hash] = now
 
-    def _included(self, sub: Submission, st: Any) -> None:
-        self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.gas_used)
-        metrics.GAS_USED.labels(self.chain).inc(st.gas_used or 0)
+    def _included(self, sub: Submission, st: SubmissionStatus) -> None:
+        self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.cost)
+        metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
         now = self.clock()
         for key in sub.request_keys:
             outcome = st.outcomes.get(key)
@@ -313,12 +317,12 @@ class ChainService:
                 if row:
                     metrics.FULFIL_LATENCY.labels(self.chain).observe(max(0.0, now - row["seen_at"]))
             elif outcome is not None:
-                dst = "expired" if outcome.reason in ("RequestExpired", "ERequestExpired") else "failed"
+                dst = "expired" if outcome.expired else "failed"
                 self._move(key, dst, f"contract skipped it: {outcome.reason}")
             else:
                 self._move(key, "failed", "included transaction has no outcome for this request")
         log.info("fulfilment included", extra=fields(chain=self.chain, tx=sub.tx_hash, block=st.block_number,
-                                                     gas=st.gas_used))
+                                                     cost=st.cost, unit=self.adapter.cost_unit))
 
     async def _dropped(self, sub: Submission) -> None:
         """Its nonce was used by another transaction: the contract says what happened to each request."""
@@ -328,12 +332,13 @@ class ChainService:
             if not row or row["state"] != "submitted":
                 continue
             status = await self.adapter.request_status(request_from_row(row))
-            if status == "pending":
+            if status is RequestStatus.PENDING:
                 self._move(key, "scored", "fulfilment dropped; will send again")
-            elif status == "fulfilled":
+            elif status is RequestStatus.FULFILLED:
                 self._move(key, "failed", "fulfilled by another transaction")
             else:
-                self._move(key, "cancelled" if status == "cancelled" else "failed", f"request is {status}")
+                self._move(key, "cancelled" if status is RequestStatus.CANCELLED else "failed",
+                           f"request is {status.value}")
 
     def _gauge(self) -> None:
         counts = self.store.counts()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 
 PARAMS_TYPES = ["uint8", "bytes32", "uint256", "uint32"]
 PARAMS_LEN = 128

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from chains.base import OracleRequest, Submission
-from node.errors import StoreError
+from chains.core.errors import StoreError
 
 SCHEMA_VERSION = 1
 
@@ -65,7 +65,7 @@ class Store:
             {
                 "key": str, "chain": str, "family": str, "chain_id": int, "contract": str,
                 "request_id": str, "requester": str, "subject": str, "fee": str, "expires_at": int,
-                "params": str, "block_number": int, "block_hash": str, "tx_hash": str, "log_index": int,
+                "params": str, "block_number": int, "block_hash": str, "tx_hash": str, "ordinal": int,
                 "state": str, "reason": str, "seen_at": float, "updated_at": float,
                 "submission": str, "fulfil_block": int, "program": str,
             },
@@ -73,6 +73,8 @@ class Store:
         )
         if "program" not in db["requests"].columns_dict:  # stores made before Solana support
             db.execute("ALTER TABLE requests ADD COLUMN program TEXT NOT NULL DEFAULT ''")
+        if "log_index" in db["requests"].columns_dict:  # the name before it also held Solana/Sui nonces
+            db.execute("ALTER TABLE requests RENAME COLUMN log_index TO ordinal")
         db["requests"].create_index(["chain", "state"], if_not_exists=True)
         db["assessments"].create(
             {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
@@ -81,9 +83,11 @@ class Store:
         )
         db["submissions"].create(
             {"tx_hash": str, "chain": str, "nonce": int, "raw": str, "request_keys": str,
-             "state": str, "sent_at": float, "block_number": int, "gas_used": int, "updated_at": float},
+             "state": str, "sent_at": float, "block_number": int, "cost": int, "updated_at": float},
             pk="tx_hash", if_not_exists=True,
         )
+        if "gas_used" in db["submissions"].columns_dict:  # the name before costs were per family
+            db.execute("ALTER TABLE submissions RENAME COLUMN gas_used TO cost")
         db["submissions"].create_index(["chain", "state"], if_not_exists=True)
         db["cursors"].create({"chain": str, "cursor": str, "updated_at": float}, pk="chain", if_not_exists=True)
         db["transitions"].create(
@@ -181,7 +185,7 @@ class Store:
     def requests_in(self, chain: str, *states: str) -> list[OracleRequest]:
         marks = ",".join("?" for _ in states)
         rows = self.db.query(
-            f"SELECT * FROM requests WHERE chain=? AND state IN ({marks}) ORDER BY block_number, log_index",
+            f"SELECT * FROM requests WHERE chain=? AND state IN ({marks}) ORDER BY block_number, ordinal",
             [chain, *states],
         )
         return [request_from_row(r) for r in rows]
@@ -233,7 +237,7 @@ class Store:
         self.db["submissions"].insert(
             {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
              "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
-             "block_number": None, "gas_used": None, "updated_at": now},
+             "block_number": None, "cost": None, "updated_at": now},
         )
 
     def record_replacement(self, sub: Submission, replaces: str) -> None:
@@ -261,12 +265,12 @@ class Store:
         return rows[0] if rows else None
 
     def set_submission_state(self, tx_hash: str, state: str, block_number: int | None = None,
-                             gas_used: int | None = None) -> None:
+                             cost: int | None = None) -> None:
         with self._tx():
             self.db.conn.execute(
                 "UPDATE submissions SET state=?, block_number=coalesce(?, block_number), "
-                "gas_used=coalesce(?, gas_used), updated_at=? WHERE tx_hash=?",
-                [state, block_number, gas_used, self._clock(), tx_hash],
+                "cost=coalesce(?, cost), updated_at=? WHERE tx_hash=?",
+                [state, block_number, cost, self._clock(), tx_hash],
             )
 
     def max_nonce(self, chain: str) -> int | None:
@@ -290,5 +294,5 @@ def request_from_row(r: dict[str, Any]) -> OracleRequest:
         chain=r["chain"], family=r["family"], chain_id=r["chain_id"], contract=r["contract"],
         request_id=r["request_id"], requester=r["requester"], subject=r["subject"], fee=int(r["fee"]),
         expires_at=r["expires_at"], params=r["params"], block_number=r["block_number"],
-        block_hash=r["block_hash"], tx_hash=r["tx_hash"], log_index=r["log_index"], program=r.get("program") or "",
+        block_hash=r["block_hash"], tx_hash=r["tx_hash"], ordinal=r["ordinal"], program=r.get("program") or "",
     )

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chains.evm.artifacts import contract  # noqa: E402
-from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port  # noqa: E402
-from node.devnet.deploy import FEE_WEI, send, setup_devnet  # noqa: E402
-from node.devnet.nodeproc import NodeProcess  # noqa: E402
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port  # noqa: E402
+from node.workshop.devnet.deploy import FEE_WEI, send, setup_devnet  # noqa: E402
+from node.workshop.devnet.nodeproc import NodeProcess  # noqa: E402
 
 REQUESTERS = DEFAULT_KEYS[4:9]
 

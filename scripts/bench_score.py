@@ -24,10 +24,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from node.features.bench_ingest import decode_rate, ingest_timed, synthetic_events  # noqa: E402
-from node.features.store import EventStore  # noqa: E402
-from node.model.simulator import simulate_wallet  # noqa: E402
-from node.model.train import HOLDOUT_START, evaluate  # noqa: E402
+from node.workshop.bench_ingest import decode_rate, ingest_timed, synthetic_events  # noqa: E402
+from chains.evm.indexer.store import EventStore  # noqa: E402
+from node.workshop.model.simulator import simulate_wallet  # noqa: E402
+from node.workshop.model.train import HOLDOUT_START, evaluate  # noqa: E402
 from node.scoring.config import load_config  # noqa: E402
 from node.scoring.engine import Engine  # noqa: E402
 

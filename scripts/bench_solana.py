@@ -28,10 +28,10 @@ from solders.signature import Signature  # noqa: E402
 from solders.transaction import Transaction  # noqa: E402
 
 from chains.solana import program as prog  # noqa: E402
-from node.devnet.anvil import free_port  # noqa: E402
-from node.devnet.nodeproc import NodeProcess  # noqa: E402
-from node.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: E402
-from node.devnet.solana_setup import new_fulfilments, setup_solana_node  # noqa: E402
+from node.workshop.devnet.anvil import free_port  # noqa: E402
+from node.workshop.devnet.nodeproc import NodeProcess  # noqa: E402
+from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: E402
+from node.workshop.devnet.solana_setup import new_fulfilments, setup_solana_node  # noqa: E402
 
 
 def log(msg: str) -> None:

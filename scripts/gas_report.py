@@ -25,7 +25,7 @@ from web3.contract import Contract  # noqa: E402
 from web3.logs import DISCARD  # noqa: E402
 
 from chains.evm.artifacts import artifacts_dir, contract, deploy  # noqa: E402
-from node.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
 
 OWNER, REQUESTER, TRANSMITTER, ENCLAVE = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3], DEFAULT_KEYS[5]
 MEASUREMENT = keccak(b"gas report measurement")

@@ -1,1 +1,25 @@
-"""EVM chains: the oracle contract through web3.py."""
+"""EVM chains: the AuraOracle contract through web3.py."""
+
+from __future__ import annotations
+
+from chains.base import ChainAdapter
+from chains.evm.codec import CODEC
+from chains.evm.config import EvmChain
+from chains.family import BuildContext, Family
+
+
+def build(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
+    """An adapter with the transmitter's keystore unlocked, and the history index when the config has one."""
+    from chains.evm.adapter import EvmAdapter  # noqa: PLC0415 - web3 only where an EVM chain is served
+    from chains.evm.indexer.store import EventStore  # noqa: PLC0415
+    from chains.evm.keystore import load_keystore  # noqa: PLC0415
+
+    account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
+    events = None
+    if cfg.indexer is not None and cfg.indexer.enabled:
+        events = EventStore(ctx.data_dir / "events.sqlite")
+        ctx.resources.callback(events.close)
+    return EvmAdapter(cfg, account, cache=ctx.cache, nonce_floor=ctx.nonce_floor, events=events)
+
+
+FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -23,34 +23,30 @@ from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.providers import AsyncHTTPProvider, WebSocketProvider
 
 from chains.base import (
-    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, Submission, SubmissionStatus,
-    TxState, register,
+    Capabilities, ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus,
+    SignedAssessment, Submission, SubmissionStatus, TxState,
 )
 from chains.evm.artifacts import load_artifact
+from chains.family import FeatureCache
 from chains.evm.history import EvmHistory
-from node.config import EvmChain
-from node.errors import ChainError, RetryLater
-from node.features.compute import DEFAULT_STABLECOINS, features_for
-from node.features.history import history_from
-from node.features.indexer import sync_wallet
-from node.features.store import EventStore
+from chains.evm.config import EvmChain
+from chains.core.errors import ChainError, RetryLater
+from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
+from chains.evm.indexer.history import history_from
+from chains.evm.indexer.indexer import sync_wallet
+from chains.evm.indexer.store import EventStore
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 FULFILLED = "0x" + keccak(
     text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
-STATUS_NAMES = ("none", "pending", "fulfilled", "cancelled")
+STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, RequestStatus.CANCELLED)
 REQUEST_T = "(bytes32,address,address,uint96,uint64)"
 ASSESSMENT_T = "(uint16,uint8,uint16,uint32,bytes32,bytes32,uint64,uint64)"
 FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, "bytes"]
 BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", "bytes[]"]
 FULFIL_SELECTOR = keccak(text=f"fulfil({','.join(FULFIL_TYPES)})")[:4]
 BATCH_SELECTOR = keccak(text=f"fulfilBatch({','.join(BATCH_TYPES)})")[:4]
-
-
-class FeatureCache(Protocol):
-    def feature(self, chain: str, subject: str, name: str) -> str | None: ...
-    def set_feature(self, chain: str, subject: str, name: str, value: str) -> None: ...
 
 
 def _hex(b: bytes) -> str:
@@ -71,9 +67,9 @@ def error_names(abi: list[dict[str, Any]]) -> dict[bytes, str]:
     return out
 
 
-@register
 class EvmAdapter(ChainAdapter):
     family = "evm"
+    cost_unit = "gas"
 
     def __init__(self, cfg: EvmChain, account: LocalAccount, cache: FeatureCache | None = None,
                  nonce_floor: Callable[[], int | None] | None = None, events: EventStore | None = None) -> None:
@@ -94,6 +90,13 @@ class EvmAdapter(ChainAdapter):
         self.errors = error_names(art.abi)
         self.oracle = to_checksum_address(cfg.oracle)
         self.ws_connected = False
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=True, pushes_heads=self.cfg.ws_url is not None)
+
+    def health(self) -> dict[str, Any]:
+        return {"websocket": self.ws_connected}
 
     @property
     def w3(self) -> AsyncWeb3:
@@ -183,11 +186,11 @@ class EvmAdapter(ChainAdapter):
         start = int(cursor) + 1 if cursor is not None else self.cfg.start_block
         end = min(until.number, start + self.cfg.max_log_range - 1)
         if end < start:
-            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1))
+            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1), reached=start - 1)
         logs = await self._rpc(self.w3.eth.get_logs(
             {"address": self.oracle, "fromBlock": start, "toBlock": end, "topics": [REQUESTED]}))
         items = [self._decode_request(log) for log in logs if not log.get("removed")]
-        return RequestBatch(items=items, next_cursor=str(end))
+        return RequestBatch(items=items, next_cursor=str(end), reached=end)
 
     def _decode_request(self, log: Any) -> OracleRequest:
         topics = log["topics"]
@@ -197,16 +200,16 @@ class EvmAdapter(ChainAdapter):
             request_id=_hex(bytes(topics[1])), requester=_topic_address(bytes(topics[2])),
             subject=_topic_address(bytes(topics[3])), fee=int(fee), expires_at=int(expires_at),
             params=_hex(params), block_number=int(log["blockNumber"]), block_hash=_hex(bytes(log["blockHash"])),
-            tx_hash=_hex(bytes(log["transactionHash"])), log_index=int(log["logIndex"]),
+            tx_hash=_hex(bytes(log["transactionHash"])), ordinal=int(log["logIndex"]),
         )
 
     async def is_canonical(self, request: OracleRequest) -> bool:
         block = await self._rpc(self.w3.eth.get_block(request.block_number))
         return _hex(bytes(block["hash"])) == request.block_hash
 
-    async def request_status(self, request: OracleRequest) -> str:
+    async def request_status(self, request: OracleRequest) -> RequestStatus:
         code = await self._rpc(self.contract.functions.requestStatus(request.request_id).call())
-        return STATUS_NAMES[int(code)]
+        return STATUSES[int(code)]
 
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
         addr = to_checksum_address(subject)
@@ -268,12 +271,11 @@ class EvmAdapter(ChainAdapter):
 
     # fulfilment
     @staticmethod
-    def _args(request: OracleRequest, a: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...], bytes]:
+    def _args(request: OracleRequest, a: SignedAssessment) -> tuple[tuple[Any, ...], tuple[Any, ...], bytes]:
         req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
                request.expires_at)
-        body = (a["score"], a["tier"], a["pd_bps"], a["flags"], bytes.fromhex(a["measurement"][2:]),
-                bytes.fromhex(a["commitment"][2:]), a["timestamp"], a["expiry"])
-        return req, body, bytes.fromhex(a["signature"][2:])
+        body = (a.score, a.tier, a.pd_bps, a.flags, a.measurement, a.commitment, a.timestamp, a.expiry)
+        return req, body, a.signature
 
     async def _take_nonce(self) -> int:
         async with self._nonce_lock:
@@ -294,9 +296,11 @@ class EvmAdapter(ChainAdapter):
             raise RetryLater(f"{self.name}: base fee {base} wei is above max_fee_gwei {self.cfg.max_fee_gwei}")
         return max_fee, min(prio, max_fee)
 
-    async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
+    async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         if not items:
             raise ValueError("nothing to fulfil")
+        if len(items) > self.cfg.batch_size:
+            raise ValueError(f"{len(items)} fulfilments in one transaction; batch_size is {self.cfg.batch_size}")
         data = self.calldata(items)
         max_fee, prio = await self._fees()
         base_tx = {"from": self.account.address, "to": self.oracle, "chainId": self.cfg.chain_id, "value": 0,
@@ -318,7 +322,7 @@ class EvmAdapter(ChainAdapter):
                           request_keys=tuple(r.key for r, _ in items))
 
     @classmethod
-    def calldata(cls, items: list[tuple[OracleRequest, dict[str, Any]]]) -> str:
+    def calldata(cls, items: list[tuple[OracleRequest, SignedAssessment]]) -> str:
         """ABI-encoded `fulfil` (one item) or `fulfilBatch` (several), encoded directly with eth_abi."""
         args = [cls._args(r, a) for r, a in items]
         if len(args) == 1:
@@ -397,7 +401,8 @@ class EvmAdapter(ChainAdapter):
                     outcomes[f"{self.name}:{rid}"] = ItemOutcome(True)
                 elif topic0 == SKIPPED:
                     (reason,) = abi_decode(["bytes4"], bytes(log["data"]))
-                    outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, self.errors.get(reason, _hex(reason)))
+                    name = self.errors.get(reason, _hex(reason))
+                    outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, name, expired=name == "RequestExpired")
         head = await self.head(Confidence.LATEST)
         final = head.number - number >= self.cfg.finality_depth
         if final:
@@ -405,6 +410,6 @@ class EvmAdapter(ChainAdapter):
             if bytes(block["hash"]) != bytes(receipt["blockHash"]):
                 return SubmissionStatus(state=TxState.PENDING)  # reorged out: wait for it to be mined again
         return SubmissionStatus(state=TxState.FINAL if final else TxState.INCLUDED, block_number=number,
-                                gas_used=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
+                                cost=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
                                 outcomes=outcomes)
 

@@ -19,7 +19,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 
-from node.errors import AuraError, ChainError
+from chains.core.errors import AuraError, ChainError
 
 
 class ArtifactError(AuraError, FileNotFoundError):

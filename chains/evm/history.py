@@ -1,4 +1,4 @@
-"""A subject's protocol history over eth_getLogs, for the indexer (node/features).
+"""A subject's protocol history over eth_getLogs, for the indexer (chains/evm/indexer).
 
 For a wallet W and a block range, the logs that can concern W are found with topic filters, never by
 reading whole blocks:
@@ -6,7 +6,7 @@ reading whole blocks:
 - for each topic position k (1..3), one query over the configured protocol contracts with topic0 any of
   the configured families' events that have an indexed address at k, and W at k.
 An event whose only mention of W is a non-indexed field (Aave Supply's paying `user` when onBehalfOf is
-someone else) is not found this way; the event tables in node/features/events.py say who the subject is.
+someone else) is not found this way; the event tables in chains/evm/indexer/events.py say who the subject is.
 Ranges are read in chunks of `max_log_range` blocks; logs are de-duplicated by (tx hash, log index) and
 returned with their block timestamps in chain order.
 """
@@ -19,9 +19,9 @@ from typing import Any
 from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
 
-from node.config import IndexerSection
-from node.errors import RetryLater
-from node.features.events import ERC20_TRANSFER, EVENT_ABIS, EventDecoder
+from chains.evm.config import IndexerSection
+from chains.core.errors import RetryLater
+from chains.evm.indexer.events import ERC20_TRANSFER, EVENT_ABIS, EventDecoder
 
 TIMESTAMP_CACHE = 4096
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from node.errors import ConfigError
+from chains.core.errors import ConfigError
 
 
 def read_secret_file(path: Path) -> str:

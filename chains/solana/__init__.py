@@ -1,0 +1,19 @@
+"""Solana clusters: the `aura_oracle` program (docs/solana.md) through solana-py."""
+
+from __future__ import annotations
+
+from chains.base import ChainAdapter
+from chains.family import BuildContext, Family
+from chains.solana.codec import CODEC
+from chains.solana.config import SolanaChain
+
+
+def build(cfg: SolanaChain, ctx: BuildContext) -> ChainAdapter:
+    """An adapter paying fees from the configured keypair file."""
+    from chains.solana.adapter import SolanaAdapter  # noqa: PLC0415 - solana-py only where Solana is served
+    from chains.solana.keypair import load_keypair  # noqa: PLC0415
+
+    return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=ctx.cache, nonce_floor=ctx.nonce_floor)
+
+
+FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build)

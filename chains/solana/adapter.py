@@ -37,13 +37,14 @@ from solders.signature import Signature
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
 
+from chains.core.base58 import b58encode
 from chains.base import (
-    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, Submission, SubmissionStatus,
-    TxState, register,
+    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus, SignedAssessment,
+    Submission, SubmissionStatus, TxState,
 )
 from chains.solana import program as prog
-from node.config import SolanaChain
-from node.errors import ChainError, RetryLater
+from chains.solana.config import SolanaChain
+from chains.core.errors import ChainError, RetryLater
 
 LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
 MAX_COMPUTE_UNITS = 1_400_000
@@ -69,9 +70,9 @@ def explain(err: Any) -> str:
     return str(err)[:200]
 
 
-@register
 class SolanaAdapter(ChainAdapter):
     family = "solana"
+    cost_unit = "compute_units"
 
     def __init__(self, cfg: SolanaChain, transmitter: Keypair, cache: Any = None,
                  nonce_floor: Callable[[], int | None] | None = None) -> None:
@@ -154,10 +155,10 @@ class SolanaAdapter(ChainAdapter):
         seen = await self._rpc(self.client.get_slot(commitment=self.commitment))
         end = min(until.number, int(seen.value))
         if end <= start:
-            return RequestBatch(items=[], next_cursor=str(start))
-        filters = [MemcmpOpts(offset=0, bytes=_b58(prog.discriminator("Request"))),
+            return RequestBatch(items=[], next_cursor=str(start), reached=start)
+        filters = [MemcmpOpts(offset=0, bytes=b58encode(prog.discriminator("Request"))),
                    MemcmpOpts(offset=prog.REQUEST_ORACLE_OFFSET, bytes=str(self.oracle)),
-                   MemcmpOpts(offset=prog.REQUEST_STATUS_OFFSET, bytes=_b58(bytes([prog.PENDING])))]
+                   MemcmpOpts(offset=prog.REQUEST_STATUS_OFFSET, bytes=b58encode(bytes([prog.PENDING])))]
         resp = await self._rpc(self.client.get_program_accounts(
             self.program, commitment=self.commitment, encoding="base64", filters=filters))
         items = []
@@ -168,8 +169,8 @@ class SolanaAdapter(ChainAdapter):
                 continue
             if start < req.created_slot <= end:
                 items.append(self._request(keyed.pubkey, req))
-        items.sort(key=lambda r: (r.block_number, r.log_index))
-        return RequestBatch(items=items, next_cursor=str(end))
+        items.sort(key=lambda r: (r.block_number, r.ordinal))
+        return RequestBatch(items=items, next_cursor=str(end), reached=end)
 
     def _request(self, address: Pubkey, req: Any) -> OracleRequest:
         return OracleRequest(
@@ -177,7 +178,7 @@ class SolanaAdapter(ChainAdapter):
             request_id=str(address), requester=str(prog.pubkey(req.requester)), subject=str(prog.pubkey(req.subject)),
             fee=int(req.fee),
             expires_at=int(req.expires_at), params="0x" + bytes(req.params).hex(), block_number=int(req.created_slot),
-            block_hash="", tx_hash="", log_index=int(req.nonce), program=str(self.program),
+            block_hash="", tx_hash="", ordinal=int(req.nonce), program=str(self.program),
         )
 
     async def is_canonical(self, request: OracleRequest) -> bool:
@@ -185,15 +186,19 @@ class SolanaAdapter(ChainAdapter):
         resp = await self._rpc(self.client.get_account_info(Pubkey.from_string(request.request_id),
                                                             commitment=self.commitment))
         if resp.value is None:
-            return await self.request_status(request) in ("fulfilled", "cancelled")
+            return await self.request_status(request) in (RequestStatus.FULFILLED, RequestStatus.CANCELLED)
         try:
             req = prog.decode_account("Request", bytes(resp.value.data))
         except ValueError:
             return False
-        return resp.value.owner == self.program and int(req.nonce) == request.log_index \
+        return resp.value.owner == self.program and int(req.nonce) == request.ordinal \
             and int(req.created_slot) == request.block_number
 
-    async def request_status(self, request: OracleRequest) -> str:
+    @classmethod
+    def enclave_request(cls, request: OracleRequest) -> dict[str, Any]:
+        return {**super().enclave_request(request), "program": request.program}
+
+    async def request_status(self, request: OracleRequest) -> RequestStatus:
         """"pending" while the Request account exists; once closed, the closing transaction's event says
         whether it was fulfilled or cancelled; "none" if no such request was ever made."""
         address = Pubkey.from_string(request.request_id)
@@ -202,9 +207,9 @@ class SolanaAdapter(ChainAdapter):
             try:
                 req = prog.decode_account("Request", bytes(resp.value.data))
                 if int(req.status) == prog.PENDING:
-                    return "pending"
+                    return RequestStatus.PENDING
             except ValueError:
-                return "none"
+                return RequestStatus.NONE
         sigs = await self._rpc(self.client.get_signatures_for_address(address, limit=20, commitment=self.commitment))
         for item in sigs.value:
             if item.err is not None:
@@ -213,10 +218,10 @@ class SolanaAdapter(ChainAdapter):
                 if str(prog.pubkey(data.request)) != request.request_id:
                     continue
                 if name == "AssessmentFulfilled":
-                    return "fulfilled"
+                    return RequestStatus.FULFILLED
                 if name == "AssessmentCancelled":
-                    return "cancelled"
-        return "none"
+                    return RequestStatus.CANCELLED
+        return RequestStatus.NONE
 
     async def _events(self, signature: Signature) -> list[tuple[str, Any]]:
         tx = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment=self.commitment,
@@ -252,13 +257,13 @@ class SolanaAdapter(ChainAdapter):
                 "first_seen_timestamp": oldest if complete and count else None}
 
     # fulfilment
-    def _enclave_account(self, assessment: dict[str, Any]) -> Pubkey:
-        signer = assessment["signer"].lower()
+    def _enclave_account(self, assessment: SignedAssessment) -> Pubkey:
+        signer = assessment.signer.lower()
         if signer not in self._enclaves:
             self._enclaves[signer] = prog.enclave_pda(self.program, self.oracle, bytes.fromhex(signer[2:]))[0]
         return self._enclaves[signer]
 
-    def _fulfil_ix(self, request: OracleRequest, a: dict[str, Any]) -> Any:
+    def _fulfil_ix(self, request: OracleRequest, a: SignedAssessment) -> Any:
         return prog.fulfil_ix(self.program, self.oracle, Pubkey.from_string(request.request_id),
                               self._enclave_account(a), Pubkey.from_string(request.subject),
                               Pubkey.from_string(request.requester), self.transmitter.pubkey(), a)
@@ -297,7 +302,7 @@ class SolanaAdapter(ChainAdapter):
         message = Message.new_with_blockhash(instructions, self.transmitter.pubkey(), blockhash)
         return Transaction([self.transmitter], message, blockhash)
 
-    async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
+    async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         if len(items) != 1:
             raise ValueError("a Solana fulfilment carries exactly one request")
         request, assessment = items[0]
@@ -364,12 +369,13 @@ class SolanaAdapter(ChainAdapter):
         key = submission.request_keys[0]
         if st.err is None:
             outcomes = {key: ItemOutcome(True)}
-            return SubmissionStatus(state=state, block_number=st.slot, gas_used=units, outcomes=outcomes)
+            return SubmissionStatus(state=state, block_number=st.slot, cost=units, outcomes=outcomes)
         found = _custom_code(st.err)
         if found is None:
-            return SubmissionStatus(state=state, block_number=st.slot, gas_used=units, reverted=True)
-        return SubmissionStatus(state=state, block_number=st.slot, gas_used=units,
-                                outcomes={key: ItemOutcome(False, prog.error_name(found[1]))})
+            return SubmissionStatus(state=state, block_number=st.slot, cost=units, reverted=True)
+        name = prog.error_name(found[1])
+        return SubmissionStatus(state=state, block_number=st.slot, cost=units,
+                                outcomes={key: ItemOutcome(False, name, expired=name == "RequestExpired")})
 
     async def _units(self, signature: Signature) -> int | None:
         resp = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment="confirmed",
@@ -388,12 +394,6 @@ class SolanaAdapter(ChainAdapter):
         except (SolanaRpcException, httpx.HTTPError, OSError) as e:
             raise RetryLater(f"{self.name}: RPC failed: {type(e).__name__}") from None
         return bool(resp.value)
-
-
-def _b58(raw: bytes) -> str:
-    from based58 import b58encode  # noqa: PLC0415
-
-    return b58encode(raw).decode()
 
 
 async def wait_for(coro_factory: Callable[[], Any], predicate: Callable[[Any], bool], timeout: float,

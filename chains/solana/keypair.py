@@ -9,7 +9,7 @@ from pathlib import Path
 
 from solders.keypair import Keypair
 
-from node.errors import ConfigError
+from chains.core.errors import ConfigError
 
 
 def load_keypair(path: Path) -> Keypair:

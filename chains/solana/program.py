@@ -20,7 +20,8 @@ from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
-from node.errors import AuraError
+from chains.base import SignedAssessment
+from chains.core.errors import AuraError
 
 REPO = Path(__file__).resolve().parents[2]
 REQUEST_STATUS_OFFSET = 144
@@ -109,7 +110,7 @@ def initialize_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, fee_lamports: 
 
 def register_enclave_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, public_key: bytes,
                         measurement: bytes) -> Instruction:
-    from node.enclave.evm import keccak256  # noqa: PLC0415
+    from chains.core.secp256k1 import keccak256  # noqa: PLC0415
 
     enclave, _ = enclave_pda(program, oracle, keccak256(public_key)[12:])
     return _ix(program, "register_enclave", {"public_key": list(public_key), "measurement": list(measurement)},
@@ -130,13 +131,12 @@ def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, su
 
 
 def fulfil_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, enclave: Pubkey, subject: Pubkey,
-              requester: Pubkey, transmitter: Pubkey, a: dict[str, Any]) -> Instruction:
-    """`fulfil` for one signed assessment `a` as the enclave returned it (docs/protocol.md)."""
+              requester: Pubkey, transmitter: Pubkey, a: SignedAssessment) -> Instruction:
+    """`fulfil` for one signed assessment `a` (docs/protocol.md)."""
     score, _ = score_pda(program, oracle, subject)
-    args = {"score": a["score"], "tier": a["tier"], "pd_bps": a["pd_bps"], "flags": a["flags"],
-            "measurement": list(_hex32(a["measurement"])), "commitment": list(_hex32(a["commitment"])),
-            "timestamp": a["timestamp"], "expiry": a["expiry"],
-            "signature": list(bytes.fromhex(a["signature"].removeprefix("0x")))}
+    args = {"score": a.score, "tier": a.tier, "pd_bps": a.pd_bps, "flags": a.flags,
+            "measurement": list(a.measurement), "commitment": list(a.commitment),
+            "timestamp": a.timestamp, "expiry": a.expiry, "signature": list(a.signature)}
     return _ix(program, "fulfil", args,
                [_meta(oracle), _meta(request, writable=True), _meta(enclave), _meta(score, writable=True),
                 _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID)])
@@ -144,13 +144,6 @@ def fulfil_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, enclave: Pubkey,
 
 def cancel_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, requester: Pubkey) -> Instruction:
     return _ix(program, "cancel", {}, [_meta(oracle), _meta(request, writable=True), _meta(requester, True, True)])
-
-
-def _hex32(text: str) -> bytes:
-    raw = bytes.fromhex(text.removeprefix("0x"))
-    if len(raw) != 32:
-        raise ValueError("expected 32 bytes of hex")
-    return raw
 
 
 # accounts

@@ -1,1 +1,19 @@
 """The Sui chain family: the `aura_oracle` Move package (docs/sui.md) through Sui's GraphQL service."""
+
+from __future__ import annotations
+
+from chains.base import ChainAdapter
+from chains.family import BuildContext, Family
+from chains.sui.codec import CODEC
+from chains.sui.config import SuiChain
+
+
+def build(cfg: SuiChain, ctx: BuildContext) -> ChainAdapter:
+    """An adapter paying gas with the configured Sui key."""
+    from chains.sui.adapter import SuiAdapter  # noqa: PLC0415 - pysui only where Sui is served
+    from chains.sui.keys import load_transmitter  # noqa: PLC0415
+
+    return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=ctx.cache, nonce_floor=ctx.nonce_floor)
+
+
+FAMILY = Family(name="sui", config=SuiChain, codec=CODEC, build=build)

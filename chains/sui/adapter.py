@@ -41,16 +41,16 @@ from datetime import datetime
 from typing import Any
 
 from chains.base import (
-    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, Submission, SubmissionStatus,
-    TxState, register,
+    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus, SignedAssessment,
+    Submission, SubmissionStatus, TxState,
 )
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.graphql import GraphQL
 from chains.sui.keys import Transmitter
-from node.config import SuiChain
-from node.errors import ChainError, RetryLater
-from node.logs import fields
+from chains.sui.config import SuiChain
+from chains.core.errors import ChainError, RetryLater
+from chains.core.logs import fields
 
 log = logging.getLogger("aura.sui")
 
@@ -101,9 +101,9 @@ def _split_raw(raw: str) -> tuple[bytes, bytes]:
         raise ChainError("a stored Sui submission is not base64 transaction bytes ':' base64 signature") from None
 
 
-@register
 class SuiAdapter(ChainAdapter):
     family = "sui"
+    cost_unit = "mist"
 
     def __init__(self, cfg: SuiChain, transmitter: Transmitter, cache: Any = None,
                  nonce_floor: Callable[[], int | None] | None = None) -> None:
@@ -189,7 +189,7 @@ class SuiAdapter(ChainAdapter):
         start = int(cursor) if cursor is not None else self.cfg.start_checkpoint - 1
         end = until.number
         if end <= start:
-            return RequestBatch(items=[], next_cursor=str(start))
+            return RequestBatch(items=[], next_cursor=str(start), reached=start)
         items: list[OracleRequest] = []
         page_cursor: str | None = None
         stop_at: int | None = None  # once set: finish this checkpoint, then stop
@@ -229,8 +229,9 @@ class SuiAdapter(ChainAdapter):
                 raise RetryLater(f"{self.name}: the events page has more but no end cursor")
         next_cursor = min(stop_at, end) if stop_at is not None and done else end
         items = [r for r in items if r.block_number <= next_cursor]
-        items.sort(key=lambda r: (r.block_number, r.log_index))
-        return RequestBatch(items=items, next_cursor=str(max(next_cursor, start)))
+        items.sort(key=lambda r: (r.block_number, r.ordinal))
+        reached = max(next_cursor, start)
+        return RequestBatch(items=items, next_cursor=str(reached), reached=reached)
 
     def _request(self, node: dict[str, Any], checkpoint: int) -> OracleRequest | None:
         """The request an event records; None (logged) for another oracle's event or a malformed one."""
@@ -252,7 +253,7 @@ class SuiAdapter(ChainAdapter):
             request_id=event.request_id, requester=event.requester, subject=event.subject, fee=event.fee,
             expires_at=event.expires_ms // 1000, params="0x" + event.params.hex(), block_number=checkpoint,
             block_hash=_get(node, "transaction", "effects", "checkpoint", "digest") or "", tx_hash=digest,
-            log_index=event.nonce, program=self.package,
+            ordinal=event.nonce, program=self.package,
         )  # fmt: skip
 
     async def is_canonical(self, request: OracleRequest) -> bool:
@@ -261,7 +262,7 @@ class SuiAdapter(ChainAdapter):
         data = await self.gql.run("AuraTransactionCheckpoint", {"digest": request.tx_hash})
         effects = data.get("transactionEffects")
         if effects is None:
-            return await self.request_status(request) != "none"
+            return await self.request_status(request) is not RequestStatus.NONE
         checkpoint = effects.get("checkpoint")
         if checkpoint is None:
             raise RetryLater(f"{self.name}: transaction {request.tx_hash} has no checkpoint yet")
@@ -270,8 +271,12 @@ class SuiAdapter(ChainAdapter):
             same = same and checkpoint["digest"] == request.block_hash
         return same and effects.get("status") == "SUCCESS"
 
-    async def request_status(self, request: OracleRequest) -> str:
-        """The `Request` dynamic field under the oracle: its status; "none" when there is no such field."""
+    @classmethod
+    def enclave_request(cls, request: OracleRequest) -> dict[str, Any]:
+        return {**super().enclave_request(request), "package": request.program}
+
+    async def request_status(self, request: OracleRequest) -> RequestStatus:
+        """The `Request` dynamic field under the oracle: its status; NONE when there is no such field."""
         name = {"type": pkg.type_name(self.type_package, "RequestKey"),
                 "bcs": base64.b64encode(pkg.request_key_bcs(request.request_id)).decode()}
         data = await self.gql.run("AuraRequestStatus", {"oracle": self.oracle, "name": name})
@@ -280,14 +285,14 @@ class SuiAdapter(ChainAdapter):
             raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
         field = obj.get("dynamicField")
         if field is None:
-            return "none"
+            return RequestStatus.NONE
         value = field.get("value") or {}
         if value.get("__typename") != "MoveValue" or _get(value, "type", "repr") != pkg.type_name(
                 self.type_package, "Request"):
             raise ChainError(f"{self.name}: request {request.request_id} holds a "
                              f"{_get(value, 'type', 'repr') or value.get('__typename')}, not a Request")
         try:
-            return pkg.decode_status(value.get("json"))
+            return RequestStatus(pkg.decode_status(value.get("json")))
         except ValueError as e:
             raise ChainError(f"{self.name}: request {request.request_id}: {e}") from None
 
@@ -379,7 +384,7 @@ class SuiAdapter(ChainAdapter):
             return identifier
         return pkg.error_name(_int(error["abortCode"], "abortCode"))
 
-    async def prepare(self, items: list[tuple[OracleRequest, dict[str, Any]]]) -> Submission:
+    async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         if len(items) != 1:
             raise ValueError("a Sui fulfilment carries exactly one request")
         if self.oracle_initial_shared_version is None:
@@ -478,7 +483,7 @@ class SuiAdapter(ChainAdapter):
         state = TxState.FINAL if checkpoint is not None else TxState.INCLUDED
         block = _int(checkpoint.get("sequenceNumber"), "sequenceNumber") if checkpoint is not None else None
         summary = _get(effects, "gasEffects", "gasSummary") or {}
-        gas_used = max(0, sum(_int(summary.get(k) or 0, k) for k in ("computationCost", "storageCost"))
+        cost = max(0, sum(_int(summary.get(k) or 0, k) for k in ("computationCost", "storageCost"))
                        - _int(summary.get("storageRebate") or 0, "storageRebate")) if summary else None
         key = submission.request_keys[0]
         if effects.get("status") == "SUCCESS":
@@ -486,12 +491,12 @@ class SuiAdapter(ChainAdapter):
                 outcome = ItemOutcome(True)
             else:
                 outcome = ItemOutcome(False, "no AssessmentFulfilled event for this request in the effects")
-            return SubmissionStatus(state=state, block_number=block, gas_used=gas_used, outcomes={key: outcome})
+            return SubmissionStatus(state=state, block_number=block, cost=cost, outcomes={key: outcome})
         name = self._abort_name(effects.get("executionError"))
         if name is None:
-            return SubmissionStatus(state=state, block_number=block, gas_used=gas_used, reverted=True)
-        return SubmissionStatus(state=state, block_number=block, gas_used=gas_used,
-                                outcomes={key: ItemOutcome(False, name)})
+            return SubmissionStatus(state=state, block_number=block, cost=cost, reverted=True)
+        return SubmissionStatus(state=state, block_number=block, cost=cost,
+                                outcomes={key: ItemOutcome(False, name, expired=name == "ERequestExpired")})
 
     def _fulfilled_event(self, effects: dict[str, Any], key: str) -> bool:
         request_id = key.split(":", 1)[1]

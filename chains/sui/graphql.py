@@ -26,7 +26,7 @@ from pysui.sui.sui_common.config.confgroup import SUI_GQL_RPC_GROUP, GroupProtoc
 from pysui.sui.sui_common.config.confmodel import _CURRENT_CONFIG_VERSION, PysuiConfigModel
 
 from chains.sui.queries import ALL
-from node.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, RetryLater
 
 
 try:  # gql's HTTPX transport uses httpx2 when it is installed, else httpx

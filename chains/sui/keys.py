@@ -23,8 +23,8 @@ from pysui.abstracts import SignatureScheme
 from pysui.sui.sui_crypto import SuiKeyPair
 
 from chains.sui import transaction as tx
-from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N
-from node.errors import ConfigError
+from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N
+from chains.core.errors import ConfigError
 
 BECH32_HRP = "suiprivkey"
 SCHEMES = {0: "ed25519", 1: "secp256k1"}

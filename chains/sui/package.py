@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chains.base import OracleRequest
+from chains.base import OracleRequest, SignedAssessment
+from chains.core.assessment import AssessmentFacts
 from chains.sui import transaction as tx
-from node.enclave import sui as payload
+from chains.sui import payload
 
 MODULE = "oracle"
 FULFIL = "fulfil"
@@ -170,76 +171,46 @@ class FulfilArgs:
     """`oracle::fulfil`'s arguments after the oracle, in order (the clock follows them)."""
 
     request_id: bytes
-    score: int
-    tier: int
-    pd_bps: int
-    flags: int
-    measurement: bytes
-    commitment: bytes
-    timestamp_ms: int
-    expiry_ms: int
+    facts: AssessmentFacts
     public_key: bytes
     signature: bytes
 
     def pure_bcs(self) -> list[bytes]:
         """Each argument's BCS, at its Move type: ID, u16, u8, u16, u32, vector<u8> x2, u64 x2, vector<u8> x2."""
+        f = self.facts
         return [
             self.request_id,
-            tx.uint(self.score, 16, "score"),
-            tx.uint(self.tier, 8, "tier"),
-            tx.uint(self.pd_bps, 16, "pd_bps"),
-            tx.uint(self.flags, 32, "flags"),
-            tx.vector_u8(self.measurement),
-            tx.vector_u8(self.commitment),
-            tx.uint(self.timestamp_ms, 64, "timestamp_ms"),
-            tx.uint(self.expiry_ms, 64, "expiry_ms"),
+            tx.uint(f.score, 16, "score"),
+            tx.uint(f.tier, 8, "tier"),
+            tx.uint(f.pd_bps, 16, "pd_bps"),
+            tx.uint(f.flags, 32, "flags"),
+            tx.vector_u8(f.measurement),
+            tx.vector_u8(f.commitment),
+            tx.uint(f.timestamp * 1000, 64, "timestamp_ms"),
+            tx.uint(f.expiry * 1000, 64, "expiry_ms"),
             tx.vector_u8(self.public_key),
             tx.vector_u8(self.signature),
         ]
 
 
-def _hex(assessment: dict[str, Any], key: str, size: int) -> bytes:
-    value = assessment.get(key)
-    if not isinstance(value, str) or not value.startswith("0x"):
-        raise ValueError(f"assessment {key}: not 0x-prefixed hex")
-    try:
-        raw = bytes.fromhex(value[2:])
-    except ValueError:
-        raise ValueError(f"assessment {key}: not 0x-prefixed hex") from None
-    if len(raw) != size:
-        raise ValueError(f"assessment {key}: {len(raw)} bytes, expected {size}")
-    return raw
-
-
-def _int(assessment: dict[str, Any], key: str) -> int:
-    value = assessment.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"assessment {key}: not an integer")
-    return value
-
-
-def fulfil_args(request: OracleRequest, assessment: dict[str, Any]) -> FulfilArgs:
+def fulfil_args(request: OracleRequest, assessment: SignedAssessment) -> FulfilArgs:
     """The arguments for one signed assessment, checked against the request and against what the enclave
     signed (its `intent_message` must name this oracle, request and subject and carry exactly these values,
     and the signature must verify over it): a fulfilment that could only abort is never built."""
-    args = FulfilArgs(
-        request_id=payload.parse_address(request.request_id),
-        score=_int(assessment, "score"), tier=_int(assessment, "tier"), pd_bps=_int(assessment, "pd_bps"),
-        flags=_int(assessment, "flags"),
-        measurement=_hex(assessment, "measurement", 32), commitment=_hex(assessment, "commitment", 32),
-        timestamp_ms=_int(assessment, "timestamp_ms"), expiry_ms=_int(assessment, "expiry_ms"),
-        public_key=_hex(assessment, "public_key", 33), signature=_hex(assessment, "signature", 64),
-    )  # fmt: skip
+    a = assessment
+    facts = AssessmentFacts(score=a.score, tier=a.tier, pd_bps=a.pd_bps, flags=a.flags, measurement=a.measurement,
+                            commitment=a.commitment, timestamp=a.timestamp, expiry=a.expiry)
+    args = FulfilArgs(request_id=payload.parse_address(request.request_id), facts=facts,
+                      public_key=a.envelope_hex("public_key", 33), signature=a.signature)
+    if len(args.signature) != 64:
+        raise ValueError(f"assessment signature: {len(args.signature)} bytes, expected 64")
+    if (a.envelope_int("timestamp_ms"), a.envelope_int("expiry_ms")) != (a.timestamp * 1000, a.expiry * 1000):
+        raise ValueError("the assessment's timestamp_ms and expiry_ms are not its timestamp and expiry")
     args.pure_bcs()  # every width checked
-    message = _hex(assessment, "intent_message", payload.PAYLOAD_SIZE)
-    signed = payload.parse_intent_message(message)
-    expected = payload.Assessment(
-        oracle=payload.parse_address(request.contract), request_id=args.request_id,
-        subject=payload.parse_address(request.subject), score=args.score, tier=args.tier, pd_bps=args.pd_bps,
-        flags=args.flags, measurement=args.measurement, commitment=args.commitment,
-        timestamp_ms=args.timestamp_ms, expiry_ms=args.expiry_ms,
-    )  # fmt: skip
-    if signed != expected:
+    message = a.envelope_hex("intent_message", payload.PAYLOAD_SIZE)
+    expected = payload.Assessment(oracle=payload.parse_address(request.contract), request_id=args.request_id,
+                                  subject=payload.parse_address(request.subject), facts=facts)
+    if payload.parse_intent_message(message) != expected:
         raise ValueError("the assessment's intent_message does not match its fields, oracle, request and subject")
     if not payload.verify(args.public_key, message, args.signature):
         raise ValueError("the assessment's signature does not verify over its intent_message")

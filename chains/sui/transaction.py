@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import base58
 from pysui.sui.sui_bcs import bcs
 from pysui.sui.sui_common.txn_transaction_builder import ProgrammableTransactionBuilder
+from chains.core.base58 import b58decode, b58encode
 
 ADDRESS_SIZE = 32
 TRANSACTION_INTENT = bytes([0, 0, 0])  # IntentScope::TransactionData, IntentVersion::V0, AppId::Sui
@@ -90,7 +90,7 @@ class ObjectRef:
         if isinstance(self.version, bool) or not isinstance(self.version, int) or not 0 <= self.version <= MAX_U64:
             raise ValueError(f"object version {self.version!r} is not a u64")
         if not isinstance(self.digest, str) or not _BASE58_DIGEST.match(self.digest) \
-                or len(base58.b58decode(self.digest)) != 32:
+                or len(b58decode(self.digest)) != 32:
             raise ValueError(f"object digest {self.digest!r} is not 32 bytes of base58")
 
     def to_bcs(self) -> bcs.ObjectReference:
@@ -154,7 +154,7 @@ def digest_bytes(tx_bytes: bytes) -> bytes:
 
 def digest(tx_bytes: bytes) -> str:
     """The transaction digest (its ID on chain): base58 of `blake2b-256("TransactionData::" || tx_bytes)`."""
-    return base58.b58encode(digest_bytes(tx_bytes)).decode()
+    return b58encode(digest_bytes(tx_bytes))
 
 
 def signing_digest(tx_bytes: bytes) -> bytes:

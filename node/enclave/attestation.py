@@ -10,9 +10,9 @@ import json
 from typing import Any, Callable
 
 from node.enclave import PROTOCOL_VERSION
-from node.enclave.evm import address_from_public_key, keccak256, recover_public_key
+from chains.core.secp256k1 import address_from_public_key, keccak256, recover_public_key
 from node.enclave.measurement import Measurement, measurement_of
-from node.errors import EnclaveError
+from chains.core.errors import EnclaveError
 
 BACKEND = "process"  # no hardware TEE yet: the boundary is an OS process
 

@@ -26,7 +26,7 @@ from node.enclave.sealing import (
 )
 from node.enclave.server import EnclaveServer
 from node.enclave.service import EnclaveService
-from node.errors import AuraError
+from chains.core.errors import AuraError
 from node.scoring.config import load_config
 from node.scoring.engine import Engine
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from node.enclave.attestation import AttestationError, verify_attestation
 from node.enclave.protocol import FrameError, decode_body, encode_frame, read_frame
-from node.errors import EnclaveError
+from chains.core.errors import EnclaveError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CALL_TIMEOUT_S = 30.0

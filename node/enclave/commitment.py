@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from node.enclave.evm import keccak256
+from chains.core.secp256k1 import keccak256
 
 COMMITMENT_SECRET_LABEL = b"aura/enclave/commitment-secret/v1"
 

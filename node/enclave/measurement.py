@@ -1,7 +1,8 @@
 """The enclave measurement: sha256 over the code, model artefacts and scoring config it runs with.
 
 Parts, each `[path, sha256 hex]`, sorted by path:
-- every `node/enclave/**/*.py` and `node/scoring/**/*.py` (paths relative to the project root),
+- every Python file the enclave process runs (CODE_GLOBS, paths relative to the project root): the leaf
+  `chains/core`, the family registry with each family's config and codec, `node/enclave` and `node/scoring`,
 - `artefact:<name>`: the sha256 of each artefact file the scoring config names (PD model, anomaly model,
   rules; node/scoring/engine.py), as read by the engine that will run,
 - `scoring_config`: the sha256 of the scoring config's canonical JSON (sorted keys, no spaces, ASCII),
@@ -25,7 +26,10 @@ from node.scoring.engine import Engine
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MEASUREMENT_VERSION = 1
 SCORING_CONFIG_PART = "scoring_config"
-CODE_DIRS = ("node/enclave", "node/scoring")
+CODE_GLOBS = (
+    "chains/core/**/*.py", "chains/*.py", "chains/*/__init__.py", "chains/*/config.py", "chains/*/codec.py",
+    "chains/*/payload.py", "node/enclave/**/*.py", "node/scoring/**/*.py",
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,8 @@ def measurement_of(parts: Iterable[tuple[str, str] | list[str]]) -> bytes:
 
 def code_parts(root: Path = PROJECT_ROOT) -> list[tuple[str, str]]:
     files: set[Path] = set()
-    for folder in CODE_DIRS:
-        files.update(p for p in (root / folder).rglob("*.py") if p.is_file())
+    for pattern in CODE_GLOBS:
+        files.update(p for p in root.glob(pattern) if p.is_file())
     return [(p.relative_to(root).as_posix(), _sha256_file(p)) for p in files]
 
 

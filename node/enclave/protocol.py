@@ -8,6 +8,7 @@ import struct
 from enum import StrEnum
 from typing import Any
 
+from chains.core.errors import AuraError
 from node.enclave import PROTOCOL_VERSION
 
 HEADER = struct.Struct(">BI")
@@ -29,7 +30,7 @@ CLOSING_CODES = frozenset({ErrorCode.UNSUPPORTED_VERSION, ErrorCode.TOO_LARGE, E
 METHODS = ("attest", "assess")
 
 
-class FrameError(Exception):
+class FrameError(AuraError, ValueError):
     """A frame or request the protocol cannot accept; `code` is the reply's error code."""
 
     def __init__(self, code: ErrorCode, message: str, request_id: int | None = None) -> None:

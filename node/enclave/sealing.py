@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from node.enclave.keys import EnclaveKey
-from node.errors import EnclaveError
+from chains.core.errors import EnclaveError
 
 SEALED_FILE_NAME = "enclave_key.sealed.json"
 SEALED_FORMAT = "aura-sealed-key-v1"

@@ -26,7 +26,7 @@ from node.enclave.protocol import (
     result_reply,
 )
 from node.enclave.service import ClockSkew, EnclaveService
-from node.errors import EnclaveError
+from chains.core.errors import EnclaveError
 
 MAX_UNIX_PATH = 107
 BODY_TIMEOUT_S = 10.0

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
-from node.enclave import eip712, solana, sui
+from chains.core.assessment import AssessmentFacts
+from chains.core.errors import AuraError
+from chains.registry import FAMILIES
 from node.enclave.attestation import build_document, sign_document
 from node.enclave.commitment import blinding, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import Measurement
-from node.enclave.params import AssessParams, EvmRequest, SolanaRequest, SuiRequest, parse_assess
+from node.enclave.params import AssessParams, parse_assess
 from node.scoring.engine import Engine
 from node.scoring.features import as_dict, vector
 from node.scoring.flags import flag_names
@@ -23,26 +24,8 @@ def system_clock() -> int:
     return int(time.time())
 
 
-class ClockSkew(ValueError):
+class ClockSkew(AuraError, ValueError):
     """The features' as_of_timestamp is too far from the enclave's clock."""
-
-
-@dataclass(frozen=True)
-class _Signed:
-    """The signed fields every family's envelope carries (measurement aside)."""
-
-    score: int
-    tier: int
-    pd_bps: int
-    flags: int
-    commitment: bytes
-    timestamp: int
-    expiry: int
-
-    def score_fields(self, measurement: bytes) -> dict[str, Any]:
-        """The fields every family's payload carries under the same names."""
-        return {"score": self.score, "tier": self.tier, "pd_bps": self.pd_bps, "flags": self.flags,
-                "measurement": measurement, "commitment": self.commitment}
 
 
 class EnclaveService:
@@ -61,7 +44,6 @@ class EnclaveService:
         self._clock = clock
         self._read_questionnaire = questionnaire_reader or engine.read_questionnaire
         self._attestation = sign_document(build_document(key.public_key, measurement), key.sign_digest)
-        self._public_key64 = solana.uncompressed_public_key(key.public_key)
 
     @property
     def signer(self) -> str:
@@ -97,21 +79,17 @@ class EnclaveService:
             request.request_id, result.score, blinding(self._key.commitment_secret, request.request_id)
         )
         timestamp = features.as_of_timestamp
-        signed = _Signed(
+        facts = AssessmentFacts(
             score=result.score,
             tier=result.tier,
             pd_bps=result.pd_bps,
             flags=int(result.flags),
+            measurement=self._measurement.digest,
             commitment=commitment,
             timestamp=timestamp,
             expiry=timestamp + self._config.assessment_ttl_s,
         )
-        if isinstance(request, SolanaRequest):
-            envelope = self._sign_solana(request, signed)
-        elif isinstance(request, SuiRequest):
-            envelope = self._sign_sui(request, signed)
-        else:
-            envelope = self._sign_evm(request, signed)
+        envelope = FAMILIES[params.family].codec.sign(request, facts, self._key)
         return {
             "score": result.score,
             "tier": result.tier,
@@ -128,67 +106,10 @@ class EnclaveService:
             "terms": result.terms,
             "measurement": self._measurement.hex,
             "commitment": "0x" + commitment.hex(),
-            "timestamp": signed.timestamp,
-            "expiry": signed.expiry,
+            "timestamp": facts.timestamp,
+            "expiry": facts.expiry,
             "signer": self._key.address,
             **envelope,
-        }
-
-    def _sign_evm(self, request: EvmRequest, signed: _Signed) -> dict[str, Any]:
-        """EIP-712: `digest`, `signature` (r || s || v, v 27/28) and `typed_data`."""
-        assessment = eip712.Assessment(
-            request_id=request.request_id,
-            subject=request.subject,
-            **signed.score_fields(self._measurement.digest),
-            timestamp=signed.timestamp,
-            expiry=signed.expiry,
-        )
-        domain = eip712.Domain(request.chain_id, request.contract)
-        digest = eip712.digest(domain, assessment)
-        return {
-            "digest": "0x" + digest.hex(),
-            "signature": "0x" + self._key.sign_digest(digest).hex(),
-            "typed_data": eip712.typed_data(domain, assessment),
-        }
-
-    def _sign_solana(self, request: SolanaRequest, signed: _Signed) -> dict[str, Any]:
-        """docs/solana.md: `public_key`, `payload`, `digest` and `signature` (r || s || recovery id 0/1)."""
-        payload = solana.Assessment(
-            program=request.program,
-            oracle=request.contract,
-            request=request.request_id,
-            subject=request.subject,
-            **signed.score_fields(self._measurement.digest),
-            timestamp=signed.timestamp,
-            expiry=signed.expiry,
-        ).payload()
-        digest = solana.digest(payload)
-        return {
-            "public_key": "0x" + self._public_key64.hex(),
-            "payload": "0x" + payload.hex(),
-            "digest": "0x" + digest.hex(),
-            "signature": "0x" + solana.recovery_id_signature(self._key.sign_digest(digest)).hex(),
-        }
-
-    def _sign_sui(self, request: SuiRequest, signed: _Signed) -> dict[str, Any]:
-        """docs/sui.md: `public_key` (33 bytes), `intent_message` (BCS), `digest` (SHA-256), `signature`
-        (64-byte low-S r || s) and the two times in milliseconds."""
-        message = sui.Assessment(
-            oracle=request.contract,
-            request_id=request.request_id,
-            subject=request.subject,
-            **signed.score_fields(self._measurement.digest),
-            timestamp_ms=signed.timestamp * 1000,
-            expiry_ms=signed.expiry * 1000,
-        ).to_bcs()
-        digest = sui.digest(message)
-        return {
-            "public_key": "0x" + self._key.public_key.hex(),
-            "intent_message": "0x" + message.hex(),
-            "digest": "0x" + digest.hex(),
-            "signature": "0x" + sui.compact_signature(self._key.sign_digest(digest)).hex(),
-            "timestamp_ms": signed.timestamp * 1000,
-            "expiry_ms": signed.expiry * 1000,
         }
 
 

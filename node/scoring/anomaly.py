@@ -1,7 +1,7 @@
 """The anomaly model: an isolation forest evaluated with integers only.
 
 Like node/scoring/gbm.py this runs inside the enclave (standard library only, no floating point). The host
-trains a scikit-learn IsolationForest and exports it (node/model/export.py `train_isolation`).
+trains a scikit-learn IsolationForest and exports it (node/workshop/model/export.py `train_isolation`).
 
 Artefact (a JSON object):
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("scorecard.json")
 MAX_WEI = (1 << 256) - 1

@@ -1,7 +1,7 @@
 """The features the enclave scores: what the host may send, their ranges, and the model's integer vector.
 
 The host sends `features` (docs/protocol.md): a few values read over plain RPC, always present, and
-`history`, the wallet's indexed protocol activity (node/features), which is absent when the chain has no
+`history`, the wallet's indexed protocol activity (chains/evm/indexer), which is absent when the chain has no
 indexer configured. Every value is an integer (or null where the table says so); the enclave checks each
 against its range before anything is computed (node/enclave/params.py).
 
@@ -24,38 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-SECONDS_PER_DAY = 86_400
-FINNEY = 10**15
-MAX_FINNEY = 10**15
-MAX_COUNT = 10**12
-MAX_DAYS = 100_000
-BPS = 10_000
+from chains.core.features import (
+    BPS, FINNEY, HISTORY_KEYS, HISTORY_SPEC, MAX_COUNT, MAX_DAYS, MAX_FINNEY, SECONDS_PER_DAY,
+)
 
-# name -> (low, high, nullable). Counts are all-time unless the name says 30d / 7d.
-HISTORY_SPEC: dict[str, tuple[int, int, bool]] = {
-    "first_activity_timestamp": (0, (1 << 40) - 1, True),
-    "last_activity_timestamp": (0, (1 << 40) - 1, True),
-    "active_months": (0, MAX_COUNT, False),
-    "tx_per_active_month_milli": (0, MAX_COUNT * 1000, False),
-    "longest_gap_days": (0, MAX_DAYS, False),
-    "tx_30d": (0, MAX_COUNT, False),
-    "tx_7d": (0, MAX_COUNT, False),
-    "counterparties": (0, MAX_COUNT, False),
-    "protocols": (0, 1_000, False),
-    "tokens": (0, MAX_COUNT, False),
-    "inflow_hhi_bps": (0, BPS, False),
-    "stablecoin_share_bps": (0, BPS, False),
-    "transfers_in_30d": (0, MAX_COUNT, False),
-    "swaps": (0, MAX_COUNT, False),
-    "supplies": (0, MAX_COUNT, False),
-    "borrows": (0, MAX_COUNT, False),
-    "repays": (0, MAX_COUNT, False),
-    "liquidations": (0, MAX_COUNT, False),
-    "borrows_30d": (0, MAX_COUNT, False),
-    "outstanding_positions": (0, MAX_COUNT, False),
-    "repayment_ratio_bps": (0, BPS, True),
-}
-HISTORY_KEYS = tuple(HISTORY_SPEC)
+
 HISTORY_VECTOR_KEYS = tuple(k for k in HISTORY_KEYS if not k.endswith("_timestamp"))
 
 VECTOR: tuple[str, ...] = (

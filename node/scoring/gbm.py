@@ -2,10 +2,10 @@
 
 The enclave runs this module (it is part of the measured code), so it uses the standard library only and
 no floating point: every machine must turn the same vector into the same margin, the same PD and the same
-explanation, bit for bit. The artefact is trained and exported on the host (node/model/export.py); here it
+explanation, bit for bit. The artefact is trained and exported on the host (node/workshop/model/export.py); here it
 is validated strictly and evaluated.
 
-Artefact (a JSON object; `node.model.export.dumps` writes its canonical bytes):
+Artefact (a JSON object; `node.workshop.model.export.dumps` writes its canonical bytes):
 
     {"format": "aura-gbm", "version": 1,
      "features": [name, ...],          # the vector's names, in order (node/scoring/features.py VECTOR)
@@ -42,7 +42,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 
 GBM_FORMAT = "aura-gbm"
 GBM_VERSION = 1

@@ -68,7 +68,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 from node.scoring.questionnaire import MAX_ANSWER_CHARS, QUESTION_BY_ID, Questionnaire
 
 PROMPT_VERSION = 1

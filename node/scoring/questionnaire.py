@@ -63,7 +63,7 @@ from typing import Any, Mapping
 
 from eth_hash.auto import keccak
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 
 VERSION = 1
 MAX_ANSWER_CHARS = 1_000

@@ -33,7 +33,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 from node.scoring.features import VECTOR
 from node.scoring.flags import Flag
 

@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from chains.sui.adapter import SuiAdapter
 from chains.sui.keys import load_transmitter
-from node.config import SuiChain
+from chains.sui.config import SuiChain
 
 from . import scenario
 from .replay import Replay, load

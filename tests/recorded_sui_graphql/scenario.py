@@ -21,7 +21,7 @@ import base58
 from chains.base import OracleRequest
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
-from node.enclave import sui as payload
+from chains.sui import payload
 from node.enclave.keys import EnclaveKey
 
 HERE = Path(__file__).resolve().parent
@@ -118,7 +118,7 @@ class Req:
             chain=CHAIN, family="sui", chain_id=0, contract=self.oracle, request_id=self.request_id,
             requester=REQUESTER, subject=SUBJECT, fee=FEE, expires_at=self.expires_ms // 1000,
             params="0x" + self.params.hex(), block_number=self.checkpoint,
-            block_hash=checkpoint_digest(self.checkpoint), tx_hash=self.tx_digest, log_index=self.nonce,
+            block_hash=checkpoint_digest(self.checkpoint), tx_hash=self.tx_digest, ordinal=self.nonce,
             program=PACKAGE,
         )  # fmt: skip
 

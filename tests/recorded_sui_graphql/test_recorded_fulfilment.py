@@ -13,7 +13,7 @@ import pytest
 
 from chains.base import ItemOutcome, Submission, SubmissionStatus, TxState
 from chains.sui import keys, transaction as tx
-from node.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, RetryLater
 from node.pipeline import ChainService
 from node.store import Store
 
@@ -194,7 +194,7 @@ async def test_recorded_restart_resends_the_stored_fulfilment_unchanged(serve: S
     assert [v for op, v in server.requests if op == "AuraExecute"] == [scenario.execute_vars(REQUEST)]
     assert store.request(KEY)["state"] == "final"
     row = store.submission_row(scenario.fulfil_digest(REQUEST))
-    assert (row["state"], row["block_number"], row["gas_used"]) == ("final", 1210, GAS_USED)
+    assert (row["state"], row["block_number"], row["cost"]) == ("final", 1210, GAS_USED)
 
 
 async def test_recorded_restart_dropped_and_fulfilled_elsewhere_is_not_signed_again(

@@ -11,7 +11,7 @@ import pytest
 
 from chains.base import Confidence, Height
 from chains.sui import adapter as adapter_module
-from node.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, RetryLater
 
 from . import scenario
 from .conftest import MakeAdapter, Serve
@@ -85,10 +85,10 @@ async def test_recorded_poll_pages_through_events(serve: Serve, adapter_for: Mak
     assert batch.next_cursor == "1200"
     assert batch.items == [scenario.REQ_A.oracle_request(), scenario.REQ_B.oracle_request()]
     a = batch.items[0]
-    assert (a.block_number, a.log_index, a.tx_hash, a.expires_at) == (
+    assert (a.block_number, a.ordinal, a.tx_hash, a.expires_at) == (
         1005, 7, scenario.REQ_A.tx_digest, scenario.REQ_A.expires_ms // 1000)
     assert a.params == "0x010000000000000000" and a.program == scenario.PACKAGE and a.contract == scenario.ORACLE
-    assert a.enclave_view()["package"] == scenario.PACKAGE
+    assert SuiAdapter.enclave_request(a)["package"] == scenario.PACKAGE
     assert [op for op in server.operations() if op == "AuraEvents"] == ["AuraEvents"] * 2
 
 

@@ -31,7 +31,7 @@ from eth_keys import keys as eth_keys  # noqa: E402
 from solders.keypair import Keypair  # noqa: E402
 from solders.pubkey import Pubkey  # noqa: E402
 
-from node.enclave import solana  # noqa: E402
+from chains.solana import payload as solana  # noqa: E402
 from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
 from node.enclave.measurement import Measurement  # noqa: E402
@@ -125,7 +125,7 @@ def params() -> dict[str, Any]:
 
 
 def independent_payload(program: bytes, oracle: bytes, request: bytes, subject: bytes, commitment: bytes) -> bytes:
-    """docs/solana.md's table written out with struct, not with node/enclave/solana.py."""
+    """docs/solana.md's table written out with struct, not with chains/solana/payload.py."""
     return (
         b"AURA/solana/assessment" + b"\x01" + program + oracle + request + subject
         + struct.pack("<HBHI", SCORE, TIER, PD_BPS, FLAGS) + MEASUREMENT + commitment

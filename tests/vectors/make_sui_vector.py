@@ -30,9 +30,9 @@ import pysui_fastcrypto  # noqa: E402
 from Crypto.Hash import keccak as pycryptodome_keccak  # noqa: E402
 from coincurve import PrivateKey  # noqa: E402
 
-from node.enclave import sui  # noqa: E402
+from chains.sui import payload as sui  # noqa: E402
 from node.enclave.commitment import blinding  # noqa: E402
-from node.enclave.evm import SECP256K1_N  # noqa: E402
+from chains.core.secp256k1 import SECP256K1_N  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
 from node.enclave.measurement import Measurement  # noqa: E402
 from node.enclave.service import EnclaveService  # noqa: E402
@@ -134,7 +134,7 @@ def params(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def independent_message(case: dict[str, Any], commitment: bytes) -> bytes:
-    """docs/sui.md's table written out with struct, not with node/enclave/sui.py."""
+    """docs/sui.md's table written out with struct, not with chains/sui/payload.py."""
     ts_ms = case["timestamp"] * 1000
     return (
         struct.pack("<BQ", 1, ts_ms) + bytes.fromhex(ORACLE_ID[2:]) + bytes.fromhex(case["request_id"][2:])

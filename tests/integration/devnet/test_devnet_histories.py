@@ -5,7 +5,7 @@ as the address map `Devnet.protocols` holds, as `aura devnet` and the demo pass 
 logs an indexer would fetch for it (ERC-20 Transfers from or to it from any token, and every log of the
 configured protocol contracts with the wallet in a topic) with their block timestamps, decoded by
 `EventDecoder` and turned into features by `compute_features` and `history_from`. The figures follow from
-the scripts in node/devnet/histories.py; features that hang on UTC calendar boundaries (active months) or
+the scripts in node/workshop/devnet/histories.py; features that hang on UTC calendar boundaries (active months) or
 on a second of timestamp jitter (gap lengths) are bounded, not pinned.
 """
 
@@ -24,12 +24,12 @@ from web3 import Web3
 
 from chains.evm.artifacts import contract
 from node.config import load_config
-from node.devnet.anvil import DEFAULT_KEYS, Anvil
-from node.devnet.histories import DAY, PERSONAS, Persona, build_histories
-from node.devnet.protocols import MAX_UINT, Protocols, Transactor, deploy_protocols, units
-from node.features.compute import compute_features
-from node.features.events import BY_TOPIC0, ERC20_TRANSFER, EventDecoder
-from node.features.history import history_from
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
+from node.workshop.devnet.histories import DAY, PERSONAS, Persona, build_histories
+from node.workshop.devnet.protocols import MAX_UINT, Protocols, Transactor, deploy_protocols, units
+from chains.evm.indexer.compute import compute_features
+from chains.evm.indexer.events import BY_TOPIC0, ERC20_TRANSFER, EventDecoder
+from chains.evm.indexer.history import history_from
 
 YEARS_3 = 3 * 365 * DAY
 BY_LABEL = {p.label: p for p in PERSONAS}

@@ -25,7 +25,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from chains.evm.artifacts import ArtifactError, contract, deploy, load_artifact
-from node.devnet.anvil import DEFAULT_KEYS, Anvil
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
 CHAIN_ID = 31337
 FEE = 10**15

@@ -21,7 +21,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract, deploy
-from node.devnet.anvil import DEFAULT_KEYS, Anvil
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
 VECTOR = Path(__file__).resolve().parents[2] / "vectors" / "evm.json"
 TTL = 3600

@@ -15,9 +15,9 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract
-from node.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
-from node.devnet.deploy import Devnet, send, setup_devnet
-from node.devnet.nodeproc import NodeProcess
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
+from node.workshop.devnet.deploy import Devnet, send, setup_devnet
+from node.workshop.devnet.nodeproc import NodeProcess
 
 REQUESTER_KEYS = DEFAULT_KEYS[6:9]
 

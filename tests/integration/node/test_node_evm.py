@@ -13,7 +13,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from node.devnet.anvil import DEFAULT_KEYS
+from node.workshop.devnet.anvil import DEFAULT_KEYS
 from tests.integration.node.conftest import Env
 
 SUBJECTS = [Account.from_key(k).address for k in DEFAULT_KEYS[1:4]]
@@ -93,7 +93,7 @@ def test_killed_between_broadcast_and_receipt(env: Env) -> None:
         ids.append("pending")
     # requests go in one mined block; the fulfilment then waits in the mempool when the node dies
     oracle = env.oracle
-    from node.devnet.deploy import send as _send  # noqa: F401 - documents that requests use the same path
+    from node.workshop.devnet.deploy import send as _send  # noqa: F401 - documents that requests use the same path
     hashes = []
     acct = Account.from_key(DEFAULT_KEYS[6])
     nonce = env.w3.eth.get_transaction_count(acct.address)
@@ -221,7 +221,7 @@ def test_devnet_command_deploys_and_stops_its_anvil(tmp_path: Path) -> None:
     import signal
     import time
 
-    from node.devnet.anvil import free_port
+    from node.workshop.devnet.anvil import free_port
 
     port, sol_port = free_port(), free_port()
     proc = subprocess.Popen([sys.executable, "-m", "node.cli", "devnet", "--dir", str(tmp_path / "dn"), "--port",

@@ -18,10 +18,10 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from chains.solana import program as prog
-from node.devnet.anvil import free_port
-from node.devnet.nodeproc import NodeProcess
-from node.devnet.solana_proc import SolanaEndpoint, program_so
-from node.devnet.solana_setup import SolanaDevnet, new_fulfilments, send, setup_solana_node
+from node.workshop.devnet.anvil import free_port
+from node.workshop.devnet.nodeproc import NodeProcess
+from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
+from node.workshop.devnet.solana_setup import SolanaDevnet, new_fulfilments, send, setup_solana_node
 
 
 @dataclass

@@ -20,7 +20,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import Transaction
 
-from node.devnet.solana_rpc import SolanaDevnet
+from node.workshop.devnet.solana_rpc import SolanaDevnet
 
 SOL = 1_000_000_000
 SYSTEM = Pubkey.from_string("11111111111111111111111111111111")

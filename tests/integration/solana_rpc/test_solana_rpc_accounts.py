@@ -16,7 +16,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.rpc.responses import GetProgramAccountsWithContextResp, InvalidParamsMessage
 
-from node.devnet.solana_rpc import SolanaDevnet
+from node.workshop.devnet.solana_rpc import SolanaDevnet
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -24,7 +24,7 @@ from solders.rpc.responses import (
     MinContextSlotNotReachedMessage,
 )
 
-from node.devnet.solana_rpc import SOLANA_CORE_VERSION, SolanaDevnet, SolanaDevnetError
+from node.workshop.devnet.solana_rpc import SOLANA_CORE_VERSION, SolanaDevnet, SolanaDevnetError
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -193,7 +193,7 @@ async def test_cli_serves_until_sigterm(tmp_path: Path, devnet: SolanaDevnet) ->
     so.write_bytes(bytes(elf.data))
     program_id = Pubkey.new_unique()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "node.devnet.solana_rpc", "--port", "0", "--slot-ms", "50",
+        sys.executable, "-m", "node.workshop.devnet.solana_rpc", "--port", "0", "--slot-ms", "50",
         "--program", f"{program_id}={so}", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         assert proc.stdout is not None
@@ -210,7 +210,7 @@ async def test_cli_serves_until_sigterm(tmp_path: Path, devnet: SolanaDevnet) ->
         assert await asyncio.wait_for(proc.wait(), 10) == 0
 
     bad = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "node.devnet.solana_rpc", "--program", "nonsense",
+        sys.executable, "-m", "node.workshop.devnet.solana_rpc", "--program", "nonsense",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, stderr = await asyncio.wait_for(bad.communicate(), 30)
     assert bad.returncode == 2

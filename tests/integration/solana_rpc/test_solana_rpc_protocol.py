@@ -12,7 +12,7 @@ from solana.rpc.async_api import AsyncClient
 from solders.rpc.requests import GetBalance, GetSlot, GetVersion
 from solders.rpc.responses import GetBalanceResp, GetSlotResp, GetVersionResp
 
-from node.devnet.solana_rpc import SolanaDevnet
+from node.workshop.devnet.solana_rpc import SolanaDevnet
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

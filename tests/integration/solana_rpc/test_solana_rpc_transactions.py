@@ -30,8 +30,8 @@ from solders.transaction_status import (
     TransactionErrorInstructionError,
 )
 
-from node.devnet.solana_ledger import b58encode
-from node.devnet.solana_rpc import SolanaDevnet, SolanaDevnetError
+from chains.core.base58 import b58encode
+from node.workshop.devnet.solana_rpc import SolanaDevnet, SolanaDevnetError
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

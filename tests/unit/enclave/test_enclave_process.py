@@ -20,7 +20,7 @@ import pytest
 from node.enclave.client import EnclaveClient, EnclaveProcess, EnclaveRemoteError, verify_attestation
 from node.enclave.measurement import PROJECT_ROOT, measure
 from node.enclave.service import EnclaveService
-from node.errors import EnclaveError
+from chains.core.errors import EnclaveError
 from node.scoring import load_config
 from node.scoring.engine import Engine
 

@@ -10,7 +10,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from node.enclave.commitment import blinding
-from node.enclave.evm import SECP256K1_HALF_N, keccak256
+from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
 from node.enclave.params import InvalidParams

@@ -10,9 +10,9 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from node.enclave import eip712
+from chains.evm import payload as eip712
 from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
-from node.enclave.evm import SECP256K1_HALF_N, keccak256, parse_address, recover_address
+from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256, parse_address, recover_address
 from node.enclave.keys import EnclaveKey
 
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "evm.json").read_text())

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from solders.pubkey import Pubkey
 
-from node.enclave import solana
+from chains.solana import payload as solana
 
 # Bitcoin's base58 test vectors (hex, base58).
 KNOWN = [

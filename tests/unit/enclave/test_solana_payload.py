@@ -18,11 +18,13 @@ from eth_keys import keys as eth_keys
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from node.enclave import solana
+from chains.solana import payload as solana
 from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
-from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N, keccak256
+from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
 from node.enclave.keys import EnclaveKey
-from node.enclave.params import MAX_UINT64, InvalidParams, SolanaRequest, parse_assess
+from chains.core.wire import MAX_UINT64
+from chains.solana.codec import SolanaRequest
+from node.enclave.params import InvalidParams, parse_assess
 
 from .conftest import features, request
 

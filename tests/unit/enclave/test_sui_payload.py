@@ -18,9 +18,9 @@ import pysui_fastcrypto
 import pytest
 from coincurve import PrivateKey
 
-from node.enclave import sui
+from chains.sui import payload as sui
 from node.enclave.commitment import blinding
-from node.enclave.evm import SECP256K1_HALF_N, SECP256K1_N, keccak256
+from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
 from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams, parse_assess
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from eth_abi import encode
 
-from node.features.events import Event, EventABI, EventDecoder
+from chains.evm.indexer.events import Event, EventABI, EventDecoder
 
 
 def make_log(abi: EventABI, contract: str, values: dict[str, Any], *, tx: str, log_index: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node.features.events import (
+from chains.evm.indexer.events import (
     AAVE_BORROW,
     AAVE_LIQUIDATION_CALL,
     AAVE_REPAY,

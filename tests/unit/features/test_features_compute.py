@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from node.features.compute import compute_features, features_for
-from node.features.store import EventStore
+from chains.evm.indexer.compute import compute_features, features_for
+from chains.evm.indexer.store import EventStore
 from tests.unit.features import personas as p
 
 DAY, HOUR, E18, E6 = p.DAY, p.HOUR, p.E18, p.E6

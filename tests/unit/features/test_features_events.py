@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from hexbytes import HexBytes
 
-from node.errors import AuraError
-from node.errors import MalformedLog
-from node.features.events import (
+from chains.core.errors import AuraError
+from chains.core.errors import MalformedLog
+from chains.evm.indexer.events import (
     AAVE_LIQUIDATION_CALL,
     COMET_ABSORB_DEBT,
     EVENT_ABIS,

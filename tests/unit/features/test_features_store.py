@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from node.features.events import EventDecoder
-from node.features.indexer import sync_wallet
-from node.features.store import EventStore
+from chains.evm.indexer.events import EventDecoder
+from chains.evm.indexer.indexer import sync_wallet
+from chains.evm.indexer.store import EventStore
 from tests.unit.features import personas as p
 from tests.unit.features import real_logs as real
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from node.model.export import export_gbm, train_gbm
+from node.workshop.model.export import export_gbm, train_gbm
 from node.scoring.gbm import GbmModel
 
 SYNTHETIC_FEATURES = ["age_days", "tx_count", "balance_finney", "repayment_ratio_bps", "protocols", "noise"]
@@ -63,7 +63,7 @@ def synthetic() -> Trained:
 
 @pytest.fixture(scope="session")
 def german() -> Trained:
-    from node.model.realdata import load
+    from node.workshop.model.realdata import load
 
     features, rows, labels = load()
     booster = train_gbm(rows, labels, features, seed=7, n_threads=1)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from node.model.export import SCALE, dumps, fit_isolation, isolation_cutpoints, median_fill, train_isolation
+from node.workshop.model.export import SCALE, dumps, fit_isolation, isolation_cutpoints, median_fill, train_isolation
 from node.scoring.anomaly import IsolationModel
 from node.scoring.gbm import ModelError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from node.model.train import evaluate
+from node.workshop.model.train import evaluate
 
 CARD = (Path(__file__).resolve().parents[3] / "docs" / "model-card.md").read_text()
 

@@ -1,4 +1,4 @@
-"""The integer GBM (node/scoring/gbm.py) against xgboost, and its exporter (node/model/export.py)."""
+"""The integer GBM (node/scoring/gbm.py) against xgboost, and its exporter (node/workshop/model/export.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from node.model.export import SCALE, dumps, export_gbm, logistic_cutpoints, train_gbm
+from node.workshop.model.export import SCALE, dumps, export_gbm, logistic_cutpoints, train_gbm
 from node.scoring.gbm import GbmModel, ModelError
 
 # Measured: 2.4e-06 (synthetic) and 1.9e-06 (german credit): xgboost sums float32 leaves in float32.
@@ -275,7 +275,7 @@ def test_vector_errors() -> None:
 
 
 def test_model_error_is_an_aura_value_error() -> None:
-    from node.errors import AuraError
+    from chains.core.errors import AuraError
 
     assert issubclass(ModelError, AuraError) and issubclass(ModelError, ValueError)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from node.features.events import AAVE_BORROW, AAVE_LIQUIDATION_CALL, AAVE_REPAY, EventDecoder
-from node.features.store import EventStore
-from node.model.labels import DAY, has_horizon, label
-from node.model.train import labelled_from_store
+from chains.evm.indexer.events import AAVE_BORROW, AAVE_LIQUIDATION_CALL, AAVE_REPAY, EventDecoder
+from chains.evm.indexer.store import EventStore
+from node.workshop.model.labels import DAY, has_horizon, label
+from node.workshop.model.train import labelled_from_store
 from node.scoring.features import INDEX
 from tests.unit.features.builders import History, address
 

@@ -1,11 +1,11 @@
-"""AUC, KS and Brier (node/model/metrics.py) against hand-computed values and scikit-learn."""
+"""AUC, KS and Brier (node/workshop/model/metrics.py) against hand-computed values and scikit-learn."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from node.model.metrics import auc, brier, ks
+from node.workshop.model.metrics import auc, brier, ks
 
 
 def test_auc_with_ties_matches_sklearn() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from node.model import realdata
+from node.workshop.model import realdata
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from node.config import load_config, parse_config
-from node.errors import ConfigError
+from chains.core.errors import ConfigError
 
 GOOD = """
 [node]

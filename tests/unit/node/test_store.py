@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from chains.base import OracleRequest, Submission
-from node.errors import StoreError
+from chains.core.errors import StoreError
 from node.store import Store
 
 
@@ -11,7 +11,7 @@ def req(n: int) -> OracleRequest:
     return OracleRequest(chain="c", family="evm", chain_id=1, contract="0x" + "a" * 40, request_id=f"0x{n:064x}",
                          requester="0x" + "b" * 40, subject="0x" + "c" * 40, fee=10**18, expires_at=100,
                          params="0x", block_number=n, block_hash="0x" + "d" * 64, tx_hash="0x" + "e" * 64,
-                         log_index=0)
+                         ordinal=0)
 
 
 SIGNED = {"score": 700, "tier": 1, "pd_bps": 900, "flags": 0, "signer": "0x" + "f" * 40,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from node.errors import AuraError
+from chains.core.errors import AuraError
 from node.scoring.questionnaire import (
     MAX_ANSWER_CHARS,
     MAX_CANONICAL_BYTES,

@@ -6,7 +6,7 @@ import pytest
 from solders.keypair import Keypair
 
 from chains.solana.keypair import load_keypair, write_keypair
-from node.errors import ConfigError
+from chains.core.errors import ConfigError
 
 
 def test_written_keypair_loads_back_owner_only(tmp_path: Path) -> None:

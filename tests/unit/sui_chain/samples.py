@@ -9,7 +9,7 @@ import base58
 from chains.base import OracleRequest
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
-from node.enclave import sui as payload
+from chains.sui import payload
 from node.enclave.keys import EnclaveKey
 
 PACKAGE = "0x" + "ab" * 32
@@ -22,7 +22,7 @@ def signed_request() -> tuple[OracleRequest, dict[str, object]]:
     key = EnclaveKey(hashlib.sha256(b"unit enclave").digest())
     request = OracleRequest(chain="sui-unit", family="sui", chain_id=0, contract=ORACLE,
                             request_id="0x" + "e1" * 32, requester="0x" + "e2" * 32, subject="0x" + "e3" * 32,
-                            fee=1, expires_at=2, params="0x", block_number=3, block_hash="", tx_hash="", log_index=4,
+                            fee=1, expires_at=2, params="0x", block_number=3, block_hash="", tx_hash="", ordinal=4,
                             program=PACKAGE)
     message = payload.Assessment(oracle=bytes.fromhex("0c" * 32), request_id=bytes.fromhex("e1" * 32),
                                  subject=bytes.fromhex("e3" * 32), score=640, tier=3, pd_bps=250, flags=9,

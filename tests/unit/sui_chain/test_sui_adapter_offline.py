@@ -9,8 +9,8 @@ import pytest
 from chains.sui import transaction as tx
 from chains.sui.adapter import SuiAdapter, _split_raw, parse_time
 from chains.sui.keys import write_key_file
-from node.config import SuiChain
-from node.errors import ChainError, RetryLater
+from chains.sui.config import SuiChain
+from chains.core.errors import ChainError, RetryLater
 
 from .samples import ORACLE, PACKAGE
 

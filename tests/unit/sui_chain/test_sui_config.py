@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from node.config import SuiChain, load_config, parse_config
-from node.errors import ConfigError
+from chains.sui.config import SuiChain
+from node.config import load_config, parse_config
+from chains.core.errors import ConfigError
 
 BASE = """
 [enclave]

@@ -1,4 +1,4 @@
-"""The real enclave service assesses a Sui request exactly as the adapter hands it over (`enclave_view` of the
+"""The real enclave service assesses a Sui request exactly as the adapter hands it over (`enclave_request` of the
 OracleRequest it read, features in the wire form `read_features` returns), and what it signs is what the
 adapter's fulfilment carries: the arguments check out and the transaction builds."""
 
@@ -8,10 +8,11 @@ import hashlib
 
 import pytest
 
-from chains.base import OracleRequest
+from chains.base import OracleRequest, SignedAssessment
 from chains.sui import package as pkg
+from chains.sui.adapter import SuiAdapter
 from chains.sui import transaction as tx
-from node.enclave import sui as payload
+from chains.sui import payload
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
 from node.enclave.service import EnclaveService
@@ -26,7 +27,7 @@ REQUEST = OracleRequest(
     request_id="0x" + hashlib.sha256(b"view request").hexdigest(),
     requester="0x" + hashlib.sha256(b"view requester").hexdigest(),
     subject="0x" + hashlib.sha256(b"view subject").hexdigest(), fee=50_000_000, expires_at=NOW + 3600,
-    params="0x", block_number=1005, block_hash="", tx_hash="", log_index=7, program=PACKAGE,
+    params="0x", block_number=1005, block_hash="", tx_hash="", ordinal=7, program=PACKAGE,
 )  # fmt: skip
 FEATURES = {"as_of_block": 1200, "as_of_timestamp": NOW, "tx_count": 3, "balance_wei": "2500000000000000000",
             "first_seen_timestamp": NOW - 400 * 86_400}
@@ -38,22 +39,22 @@ def service() -> EnclaveService:
     return EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW)
 
 
-def test_enclave_view_carries_the_package() -> None:
-    assert REQUEST.enclave_view() == {
+def test_enclave_request_carries_the_package() -> None:
+    assert SuiAdapter.enclave_request(REQUEST) == {
         "family": "sui", "chain_id": 3, "contract": ORACLE, "request_id": REQUEST.request_id,
         "requester": REQUEST.requester, "subject": REQUEST.subject, "fee": "50000000", "expires_at": NOW + 3600,
         "package": PACKAGE}
 
 
 def test_enclave_assessment_of_the_view_is_what_the_fulfilment_carries(service: EnclaveService) -> None:
-    result = service.assess({"request": REQUEST.enclave_view(), "features": dict(FEATURES)})
+    result = service.assess({"request": SuiAdapter.enclave_request(REQUEST), "features": dict(FEATURES)})
     assert result["timestamp_ms"] == NOW * 1000 and result["expiry_ms"] == result["expiry"] * 1000
-    args = pkg.fulfil_args(REQUEST, result)  # the intent message binds this oracle, request and subject
+    args = pkg.fulfil_args(REQUEST, SignedAssessment.from_wire(result))  # the intent message binds this oracle, request and subject
     signed = payload.parse_intent_message(bytes.fromhex(result["intent_message"][2:]))
     assert (signed.oracle.hex(), signed.request_id.hex(), signed.subject.hex()) == (
         ORACLE[2:], REQUEST.request_id[2:], REQUEST.subject[2:])
     assert args.public_key == bytes.fromhex(result["public_key"][2:]) and args.public_key[0] in (2, 3)
-    assert args.measurement == bytes.fromhex(result["measurement"][2:]) == measure().digest
+    assert args.facts.measurement == bytes.fromhex(result["measurement"][2:]) == measure().digest
     kind = pkg.fulfil_kind(PACKAGE, ORACLE, 5, args)
     gas = tx.ObjectRef("0x" + "aa" * 32, 1, "11111111111111111111111111111111")
     raw = tx.serialize(tx.transaction_data(kind, "0x" + "bb" * 32, gas, 1000, 6_000_000, 42))

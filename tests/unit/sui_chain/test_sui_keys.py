@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chains.sui.keys import load_transmitter, write_key_file
-from node.errors import ConfigError
+from chains.core.errors import ConfigError
 
 # Sui repository, crates/sui/src/unit_tests/keytool_tests.rs: (key, Sui's address for it)
 SUI_KEYTOOL_VECTORS = [

@@ -14,7 +14,7 @@ import pytest
 from chains.sui import package as pkg
 from chains.sui.adapter import SuiAdapter
 from chains.sui.keys import write_key_file
-from node.config import SuiChain
+from chains.sui.config import SuiChain
 
 from .samples import PACKAGE, signed_request
 

@@ -20,7 +20,7 @@ from pysui.sui.sui_common.txn_pure import PureInput
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.keys import write_key_file
-from node.enclave.evm import SECP256K1_HALF_N
+from chains.core.secp256k1 import SECP256K1_HALF_N
 
 from .samples import GAS, ORACLE, PACKAGE, SENDER, built
 

@@ -1,0 +1,46 @@
+"""What every chain section of the node's config has. Each family's model (`chains/<family>/config.py`) adds
+its own keys and narrows the defaults; `node/config.py` picks the model by the section's `family`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from chains.core.secp256k1 import EVM_ADDRESS_RE
+
+CHAIN_NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+ADDRESS = EVM_ADDRESS_RE
+
+
+class Section(BaseModel):
+    """A config table: unknown keys are errors, values never change after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChainConfig(Section):
+    """One `[[chains]]` table. `name` keys the chain in the store, logs and metrics."""
+
+    family: str
+    name: str = Field(pattern=CHAIN_NAME)
+    chain_id: int
+    poll_interval_s: float = Field(1.0, gt=0, le=300)
+    batch_size: int = Field(1, ge=1)
+    resubmit_after_s: float = Field(gt=0, description="re-send a pending fulfilment unchanged after this")
+    bump_after_s: float = Field(60.0, gt=0)
+    bump_pct: int = Field(20, ge=10, le=300)
+    rpc_timeout_s: float = Field(gt=0, le=120)
+
+    def resolve_paths(self, fix: Callable[[Path], Path]) -> ChainConfig:
+        """The same section with every file path made absolute by `fix`; sections without files return self."""
+        return self
+
+
+def http_url(value: SecretStr, schemes: str = "https?") -> SecretStr:
+    """`value` if it is a URL with one of `schemes` (a regex alternation); ValueError naming them otherwise."""
+    if not re.match(rf"^({schemes})://", value.get_secret_value()):
+        raise ValueError("must be an http(s):// URL" if schemes == "https?" else "must be an http(s):// or ws(s):// URL")
+    return value

@@ -1,0 +1,34 @@
+"""The facts every family's signed payload carries, whatever its encoding (docs/protocol.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AssessmentFacts:
+    """Score 0-1000, tier, probability of default in bps, risk flags, the enclave's measurement, the commitment
+    to the score, and the pinned time and expiry in seconds."""
+
+    score: int
+    tier: int
+    pd_bps: int
+    flags: int
+    measurement: bytes
+    commitment: bytes
+    timestamp: int
+    expiry: int
+
+
+class Signer(Protocol):
+    """The enclave key as a codec sees it: a public key and a signature over a 32-byte digest."""
+
+    @property
+    def public_key(self) -> bytes:
+        """The 33-byte compressed secp256k1 key."""
+        ...
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """65 bytes `r || s || v` (v 27 or 28), low-S, over `digest` as given (no further hashing)."""
+        ...

@@ -1,0 +1,50 @@
+"""The node's exceptions: one root, each subclass also the matching builtin."""
+
+
+class AuraError(Exception):
+    """Root of every error the node raises on purpose."""
+
+
+class ConfigError(AuraError, ValueError):
+    """The configuration is invalid; the message lists every problem with its place."""
+
+
+class StoreError(AuraError, RuntimeError):
+    """The store refused an operation (an illegal state transition, a schema mismatch)."""
+
+
+class EnclaveError(AuraError, RuntimeError):
+    """The enclave answered with an error or could not be reached; `code` is the enclave's error code, if any."""
+
+    code: str = ""
+
+
+class ChainError(AuraError, RuntimeError):
+    """A chain adapter could not complete an operation."""
+
+
+class RetryLater(ChainError):
+    """A transient chain failure: the same operation may succeed later."""
+
+
+class InvalidParams(AuraError, ValueError):
+    """A param is missing, unknown, of the wrong type or out of range; the message names it."""
+
+
+class MalformedLog(AuraError, ValueError):
+    """A log carries a known event's topic0 but its topics or data do not fit that event's ABI."""
+
+    def __init__(self, reason: str, tx_hash: str, log_index: int | str) -> None:
+        super().__init__(f"malformed log (tx {tx_hash}, log index {log_index}): {reason}")
+        self.reason = reason
+        self.tx_hash = tx_hash
+        self.log_index = log_index
+
+
+class NotSupported(ChainError, NotImplementedError):
+    """A chain family lacks an optional capability (a fee bump, a batch); the message names both."""
+
+    def __init__(self, family: str, capability: str) -> None:
+        super().__init__(f"family {family!r} does not support {capability}")
+        self.family = family
+        self.capability = capability

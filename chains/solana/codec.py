@@ -1,0 +1,56 @@
+"""The Solana half of the enclave: an `aura_oracle` request, and the 240-byte payload signed for it
+(docs/solana.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.wire import MAX_INT64, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_fields
+from chains.solana import payload
+
+
+@dataclass(frozen=True)
+class SolanaRequest:
+    """A request of the `aura_oracle` program; every key is the account's 32 raw bytes.
+
+    `chain_id` names the cluster in the node's config: informative, the payload does not carry it.
+    """
+
+    chain_id: int
+    program: bytes
+    contract: bytes  # the oracle account
+    request_id: bytes  # the request account
+    requester: bytes
+    subject: bytes
+    fee: int  # lamports
+    expires_at: int
+
+
+_pubkey = parsed_by(payload.parse_pubkey)
+READERS = {"chain_id": ranged(0, MAX_SAFE_INT), "program": _pubkey, "contract": _pubkey, "request_id": _pubkey,
+           "requester": _pubkey, "subject": _pubkey, "fee": decimal(MAX_UINT64), "expires_at": ranged(0, MAX_INT64)}
+
+
+class SolanaCodec:
+    family = "solana"
+    request_keys = tuple(READERS)
+
+    def parse_request(self, request: dict[str, Any]) -> SolanaRequest:
+        return SolanaRequest(**read_fields(request, "request", READERS))
+
+    def sign(self, request: SolanaRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
+        """`public_key` (64 bytes x || y), `payload`, `digest` and `signature` (r || s || recovery id 0/1)."""
+        signed = payload.Assessment(program=request.program, oracle=request.contract, request=request.request_id,
+                                    subject=request.subject, facts=facts).payload()
+        digest = payload.digest(signed)
+        return {
+            "public_key": "0x" + payload.uncompressed_public_key(signer.public_key).hex(),
+            "payload": "0x" + signed.hex(),
+            "digest": "0x" + digest.hex(),
+            "signature": "0x" + payload.recovery_id_signature(signer.sign_digest(digest)).hex(),
+        }
+
+
+CODEC = SolanaCodec()

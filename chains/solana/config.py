@@ -1,0 +1,65 @@
+"""The config of a Solana cluster: the `aura_oracle` program and one oracle account on it (docs/solana.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable, Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from chains.config import ChainConfig, http_url
+
+BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
+
+
+class SolanaChain(ChainConfig):
+    """A Solana cluster: the `aura_oracle` program and one oracle account on it (docs/solana.md)."""
+
+    family: Literal["solana"]
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
+                          description="a number naming the cluster in this node's store and logs; not signed")
+    rpc_url: SecretStr
+    program_id: str
+    oracle: str
+    commitment: Literal["processed", "confirmed", "finalized"] = Field(
+        "confirmed", description="requests are scored once their slot reaches this commitment")
+    start_slot: int = Field(0, ge=0, description="requests made before this slot are ignored")
+    poll_interval_s: float = Field(1.0, gt=0, le=300)
+    batch_size: int = Field(1, ge=1, le=1, description="one fulfilment per transaction: each is atomic")
+    transmitter_keypair: Path = Field(description="a Solana CLI keypair file (JSON array of 64 bytes)")
+    compute_unit_margin_pct: int = Field(120, ge=100, le=400,
+                                         description="compute-unit limit: simulated units times this / 100")
+    priority_fee_micro_lamports: int = Field(1_000, ge=0, le=10**9,
+                                             description="lowest compute-unit price offered")
+    max_priority_fee_micro_lamports: int = Field(1_000_000, ge=0, le=10**12,
+                                                 description="highest compute-unit price ever offered")
+    resubmit_after_s: float = Field(2.0, gt=0, description="re-send a pending fulfilment unchanged after this")
+    bump_after_s: float = Field(60.0, gt=0, description="unused on Solana: an expired blockhash re-signs instead")
+    bump_pct: int = Field(20, ge=10, le=300)
+    rpc_timeout_s: float = Field(10.0, gt=0, le=120)
+    history_pages: int = Field(5, ge=1, le=100,
+                               description="getSignaturesForAddress pages (1000 each) read per subject")
+
+    @field_validator("program_id", "oracle")
+    @classmethod
+    def _pubkey(cls, v: str) -> str:
+        if not BASE58.match(v):
+            raise ValueError("must be a base58 Solana public key")
+        from solders.pubkey import Pubkey  # noqa: PLC0415 - only configs that name a Solana chain need it
+
+        try:
+            if str(Pubkey.from_string(v)) != v:
+                raise ValueError
+        except ValueError:
+            raise ValueError("must be a base58 Solana public key (32 bytes)") from None
+        return v
+
+    @field_validator("rpc_url")
+    @classmethod
+    def _url(cls, v: SecretStr) -> SecretStr:
+        return http_url(v)
+
+    def resolve_paths(self, fix: Callable[[Path], Path]) -> SolanaChain:
+        return self.model_copy(update={"transmitter_keypair": fix(self.transmitter_keypair)})

@@ -1,0 +1,63 @@
+"""The Sui half of the enclave: an `aura_oracle` package request, and the BCS intent message signed for it
+(docs/sui.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_fields
+from chains.sui import payload
+
+MAX_EXPIRES_AT = MAX_UINT64 // 1000  # the package holds milliseconds in a u64
+
+
+@dataclass(frozen=True)
+class SuiRequest:
+    """A request of the `aura_oracle` Move package (docs/sui.md); every ID and address is its 32 raw bytes.
+
+    `chain_id` names the network in the node's config: informative, the payload binds the oracle object.
+    """
+
+    chain_id: int
+    package: bytes
+    contract: bytes  # the Oracle object
+    request_id: bytes  # the request's ID
+    requester: bytes
+    subject: bytes
+    fee: int  # MIST
+    expires_at: int  # seconds
+
+
+_address = parsed_by(payload.parse_address)
+READERS = {"chain_id": ranged(0, MAX_SAFE_INT), "package": _address, "contract": _address, "request_id": _address,
+           "requester": _address, "subject": _address, "fee": decimal(MAX_UINT64),
+           "expires_at": ranged(0, MAX_EXPIRES_AT)}
+
+
+class SuiCodec:
+    family = "sui"
+    request_keys = tuple(READERS)
+
+    def parse_request(self, request: dict[str, Any]) -> SuiRequest:
+        return SuiRequest(**read_fields(request, "request", READERS))
+
+    def sign(self, request: SuiRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
+        """`public_key` (33 bytes), `intent_message` (BCS), `digest` (SHA-256), `signature` (64-byte low-S
+        r || s) and the two times in milliseconds."""
+        message = payload.Assessment(oracle=request.contract, request_id=request.request_id,
+                                     subject=request.subject, facts=facts)
+        raw = message.to_bcs()
+        digest = payload.digest(raw)
+        return {
+            "public_key": "0x" + signer.public_key.hex(),
+            "intent_message": "0x" + raw.hex(),
+            "digest": "0x" + digest.hex(),
+            "signature": "0x" + payload.compact_signature(signer.sign_digest(digest)).hex(),
+            "timestamp_ms": message.timestamp_ms,
+            "expiry_ms": message.expiry_ms,
+        }
+
+
+CODEC = SuiCodec()

@@ -1,0 +1,148 @@
+"""The Solana half of `aura demo`: wallets with different histories on the local endpoint, assessment
+requests sent as a consumer would, and each stored Score account read back with anchorpy and checked
+against the enclave-signed payload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from anchorpy import Program, Provider, Wallet
+from coincurve import PublicKey
+from solana.rpc.api import Client
+from solana.rpc.async_api import AsyncClient
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from solders.system_program import TransferParams, transfer
+
+from chains.solana import program as prog
+from node.workshop.devnet.solana_setup import SolanaDevnet, airdrop, new_fulfilments, send
+from chains.core.secp256k1 import address_from_public_key, keccak256
+from chains.core.errors import AuraError
+
+TIERS = ("Basic", "Standard", "Premium")
+CHAIN = "solana-local"
+
+
+@dataclass(frozen=True)
+class SolanaPersona:
+    label: str
+    transfers: int  # transactions the wallet sends before it asks
+    lamports: int
+
+
+PERSONAS = (
+    SolanaPersona("active trader", 24, 40 * 10**9),
+    SolanaPersona("light user", 4, 2 * 10**9),
+    SolanaPersona("fresh wallet", 0, 0),
+)
+
+
+def build_wallets(client: Client) -> list[tuple[SolanaPersona, Keypair]]:
+    """Fund each persona and have it send its transfers, so the endpoint's history holds them."""
+    out = []
+    for p in PERSONAS:
+        kp = Keypair()
+        if p.lamports:
+            airdrop(client, kp.pubkey(), p.lamports + 10**9)
+        sink = Keypair().pubkey()
+        for k in range(p.transfers):
+            send(client, [kp], [transfer(TransferParams(from_pubkey=kp.pubkey(), to_pubkey=sink,
+                                                        lamports=1_000_000 + k))])
+        out.append((p, kp))
+    return out
+
+
+def send_requests(client: Client, dev: SolanaDevnet, wallets: list[tuple[SolanaPersona, Keypair]]) -> list[dict[str, Any]]:
+    """One `request_assessment` per wallet: the wallet asks for itself (the fresh one through the requester)."""
+    program, oracle = Pubkey.from_string(dev.program), Pubkey.from_string(dev.oracle)
+    rows = []
+    for p, kp in wallets:
+        payer = kp if p.lamports else dev.keypair("requester")
+        nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(oracle).value.data)).next_nonce)
+        started = time.time()
+        sig = send(client, [payer], [prog.request_assessment_ix(program, oracle, payer.pubkey(), kp.pubkey(), nonce)])
+        request = str(prog.request_pda(program, oracle, nonce)[0])
+        slot = client.get_signature_statuses([sig], search_transaction_history=True).value[0].slot
+        rows.append({"label": p.label, "subject": str(kp.pubkey()), "via": "self" if p.lamports else "requester",
+                     "request": request, "request_tx": str(sig), "request_slot": slot, "sent_at": started,
+                     "status": "pending"})
+    return rows
+
+
+def wait_fulfilled(client: Client, dev: SolanaDevnet, rows: list[dict[str, Any]], timeout: float,
+                   node: Any) -> None:
+    """Until every request's account is closed by a fulfilment (read from the transmitter's transactions)."""
+    by_id = {r["request"]: r for r in rows}
+    transmitter = Pubkey.from_string(dev.transmitter)
+    deadline = time.monotonic() + timeout
+    known: set[str] = set()
+    while time.monotonic() < deadline:
+        for f in new_fulfilments(client, transmitter, known, limit=100):
+            row = by_id.get(f.request)
+            if row is not None and row["status"] != "fulfilled":
+                row.update(status="fulfilled", fulfil_tx=f.signature, fulfil_slot=f.slot,
+                           latency_slots=f.slot - row["request_slot"],
+                           latency_ms=round((time.time() - row["sent_at"]) * 1000))
+        if all(r["status"] == "fulfilled" for r in rows):
+            return
+        node.check_alive()
+        time.sleep(0.1)
+    missing = [r["label"] for r in rows if r["status"] != "fulfilled"]
+    raise AuraError(f"Solana requests not fulfilled within {timeout:.0f} s: {', '.join(missing)}; "
+                    f"node log:\n{node.tail()}")
+
+
+async def _read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
+    program_id, oracle = Pubkey.from_string(dev.program), Pubkey.from_string(dev.oracle)
+    async with AsyncClient(dev.rpc_url, commitment="confirmed") as conn:
+        program = Program(prog.idl(), program_id, Provider(conn, Wallet(Keypair())))
+        for r in rows:
+            address, _ = prog.score_pda(program_id, oracle, Pubkey.from_string(r["subject"]))
+            acct = await program.account["Score"].fetch(address)
+            r["score_account"] = str(address)
+            r["stored"] = {"score": acct.score, "tier": acct.tier, "pd_bps": acct.pd_bps, "flags": acct.flags,
+                           "measurement": "0x" + bytes(acct.measurement).hex(),
+                           "commitment": "0x" + bytes(acct.commitment).hex(), "signer": "0x" + bytes(acct.signer).hex(),
+                           "request": str(prog.pubkey(acct.request)), "assessed_at": acct.assessed_at, "expiry": acct.expiry,
+                           "version": acct.version}
+
+
+def read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
+    """Each subject's Score account, fetched and decoded by anchorpy from the IDL."""
+    asyncio.run(_read_scores(dev, rows))
+
+
+def add_signed(db_path: Path, dev: SolanaDevnet, rows: list[dict[str, Any]], signer: str) -> None:
+    """The payload and signature the enclave made for each request, from the node's store; the signature is
+    recovered over keccak-256 of the payload, and the payload checked against the stored account."""
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        for r in rows:
+            found = con.execute("SELECT result FROM assessments WHERE key=?", [f"{CHAIN}:{r['request']}"]).fetchone()
+            if found is None:
+                raise AuraError(f"no stored assessment for Solana request {r['request']}")
+            signed = json.loads(found[0])
+            payload = bytes.fromhex(signed["payload"].removeprefix("0x"))
+            signature = bytes.fromhex(signed["signature"].removeprefix("0x"))
+            recovered = PublicKey.from_signature_and_message(signature, keccak256(payload), hasher=None)
+            stored = r["stored"]
+            r.update(payload=signed["payload"], digest=signed["digest"], signature=signed["signature"],
+                     score=stored["score"], tier=stored["tier"], tier_name=TIERS[stored["tier"]],
+                     pd_bps=stored["pd_bps"], flags=stored["flags"], flag_names=signed.get("flag_names"),
+                     rules=signed.get("rules"), reasons=signed.get("reasons"), dimensions=signed.get("dimensions"))
+            r["signature_verified"] = (
+                address_from_public_key(recovered.format()) == signer
+                and payload[23:55] == bytes(Pubkey.from_string(dev.program))
+                and payload[55:87] == bytes(Pubkey.from_string(dev.oracle))
+                and payload[87:119] == bytes(Pubkey.from_string(r["request"]))
+                and payload[119:151] == bytes(Pubkey.from_string(r["subject"]))
+                and int.from_bytes(payload[151:153], "little") == stored["score"]
+                and stored["signer"] == signer.lower())
+    finally:
+        con.close()

@@ -1,0 +1,167 @@
+"""Set up a local EVM devnet: deploy the oracle, the example consumer and the devnet protocols, create the
+enclave and transmitter keys, register the enclave signer, and write a node config that points at all of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from eth_account import Account
+from web3 import Web3
+
+from chains.evm.artifacts import contract, deploy
+from chains.evm.keystore import create_keystore
+from node.workshop.devnet.anvil import DEFAULT_KEYS
+from node.workshop.devnet.protocols import deploy_protocols
+from node.enclave.attestation import verify_attestation
+from chains.core.errors import AuraError
+
+DEPLOYER_KEY = DEFAULT_KEYS[0]
+FEE_WEI = 10**15  # 0.001 ETH per assessment
+REQUEST_TTL_S = 3600
+CALLBACK_GAS = 200_000
+
+
+@dataclass(frozen=True)
+class Devnet:
+    rpc_url: str
+    chain_id: int
+    oracle: str
+    lender: str
+    deploy_block: int
+    signer: str
+    measurement: str
+    transmitter: str
+    config_path: str
+    protocols: dict[str, str] = field(default_factory=dict)  # Protocols.addresses(): name -> address
+    solana: dict[str, str] = field(default_factory=dict)  # SolanaDevnet fields, when a Solana endpoint was given
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> "Devnet":
+        return cls(**json.loads(path.read_text()))
+
+
+def write_secret(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+
+
+def init_enclave(data_dir: Path, passphrase_file: Path, scoring_config: Path | None = None) -> dict[str, object]:
+    """Create the enclave key inside an enclave process; returns its (public) attestation."""
+    args = [sys.executable, "-m", "node.enclave", "init", "--data-dir", str(data_dir),
+            "--passphrase-file", str(passphrase_file)]
+    if scoring_config:
+        args += ["--scoring-config", str(scoring_config)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise AuraError(f"enclave init failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout)
+
+
+def new_enclave(root: Path) -> tuple[dict[str, object], str]:
+    """A passphrase under `root/secrets` and a sealed enclave key under `root/data/enclave`; returns the
+    attestation and the signer it verifies to."""
+    enclave_pass = root / "secrets" / "enclave.pass"
+    write_secret(enclave_pass, secrets.token_urlsafe(24))
+    att = init_enclave(root / "data" / "enclave", enclave_pass)
+    return att, verify_attestation(att)
+
+
+def config_header(comment: str, api_port: int) -> str:
+    """The node, enclave and api tables of a devnet config (paths relative to `root`)."""
+    return f"""# {comment}
+[node]
+data_dir = "data"
+log_format = "json"
+log_level = "info"
+
+[enclave]
+passphrase_file = "secrets/enclave.pass"
+
+[api]
+host = "127.0.0.1"
+port = {api_port}
+"""
+
+
+def send(w3: Web3, key: str, tx: dict[str, object]) -> dict[str, object]:
+    acct = Account.from_key(key)
+    tx = {"from": acct.address, "nonce": w3.eth.get_transaction_count(acct.address, "pending"),
+          "chainId": w3.eth.chain_id, **tx}
+    if "gas" not in tx:
+        tx["gas"] = w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
+    if "maxFeePerGas" not in tx:
+        base = w3.eth.get_block("latest")["baseFeePerGas"]
+        tx["maxFeePerGas"] = 2 * base + 10**9
+        tx["maxPriorityFeePerGas"] = 10**9
+    signed = acct.sign_transaction(tx)
+    h = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(h, timeout=30)
+    if receipt["status"] != 1:
+        raise AuraError(f"devnet transaction {h.hex()} reverted")
+    return dict(receipt)
+
+
+def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_interval_s: float = 0.5,
+                 api_port: int = 9464, kdf_light: bool = False, solana_url: str | None = None) -> Devnet:
+    """Deploy and configure everything under `root`; returns what was made. Idempotent only on a fresh root."""
+    root.mkdir(parents=True, exist_ok=True)
+    w3 = Web3(Web3.HTTPProvider(rpc_url))
+    chain_id = w3.eth.chain_id
+    oracle = deploy(w3, "AuraOracle", [FEE_WEI, REQUEST_TTL_S, CALLBACK_GAS], DEPLOYER_KEY)
+    lender = deploy(w3, "ExampleLender", [oracle], DEPLOYER_KEY)
+    deploy_block = w3.eth.block_number - 1
+    protocols = deploy_protocols(w3, DEPLOYER_KEY)
+
+    att, signer = new_enclave(root)
+    measurement = str(att["document"]["measurement"])  # type: ignore[index]
+    oracle_c = contract(w3, "AuraOracle", oracle)
+    send(w3, DEPLOYER_KEY, {"to": oracle, "data": oracle_c.encode_abi("registerSigner", [signer, measurement])})
+
+    tx_pass = root / "secrets" / "transmitter.pass"
+    passphrase = secrets.token_urlsafe(24)
+    write_secret(tx_pass, passphrase)
+    transmitter = create_keystore(root / "keys" / "transmitter.json", passphrase,
+                                  kdf_n=2**12 if kdf_light else 2**18)
+    send(w3, DEPLOYER_KEY, {"to": transmitter, "value": 100 * 10**18, "gas": 21000})
+
+    config_path = root / "aura.toml"
+    config_path.write_text(config_header("Written by `aura devnet`: a node for the local anvil chain.", api_port) + f"""
+[[chains]]
+family = "evm"
+name = "anvil"
+chain_id = {chain_id}
+rpc_url = "{rpc_url}"
+ws_url = "{rpc_url.replace('http://', 'ws://')}"
+oracle = "{oracle}"
+start_block = {deploy_block}
+confirmations = {confirmations}
+finality_depth = 2
+poll_interval_s = {poll_interval_s}
+transmitter_keystore = "keys/transmitter.json"
+transmitter_passphrase_file = "secrets/transmitter.pass"
+""" + protocols.indexer_keys())
+    solana: dict[str, str] = {}
+    if solana_url is not None:
+        from node.workshop.devnet.solana_setup import config_section, setup_solana  # noqa: PLC0415
+
+        sol = setup_solana(root, solana_url, att["document"])  # type: ignore[arg-type]
+        sol.save(root / "solana-devnet.json")
+        with config_path.open("a") as f:
+            f.write(config_section(sol, poll_interval_s=poll_interval_s))
+        solana = asdict(sol)
+    info = Devnet(rpc_url=rpc_url, chain_id=chain_id, oracle=oracle, lender=lender, deploy_block=deploy_block,
+                  signer=signer, measurement=measurement, transmitter=transmitter, config_path=str(config_path),
+                  protocols=protocols.addresses(), solana=solana)
+    info.save(root / "devnet.json")
+    return info
