@@ -118,8 +118,8 @@ class SignedAssessment:
         return cls(
             score=_uint(wire, "score", 16), tier=_uint(wire, "tier", 8), pd_bps=_uint(wire, "pd_bps", 16),
             flags=_uint(wire, "flags", 32), measurement=_hex(wire, "measurement", 32),
-            commitment=_hex(wire, "commitment", 32), timestamp=_uint(wire, "timestamp", 63),
-            expiry=_uint(wire, "expiry", 63), signer=_text(wire, "signer"), signature=_hex(wire, "signature"),
+            commitment=_hex(wire, "commitment", 32), timestamp=_uint(wire, "timestamp", 64),
+            expiry=_uint(wire, "expiry", 64), signer=_text(wire, "signer"), signature=_hex(wire, "signature"),
             digest=_hex(wire, "digest", 32),
             envelope={k: v for k, v in wire.items() if k not in cls.COMMON and k not in cls.DETAILS},
             wire=dict(wire),
@@ -139,7 +139,7 @@ def _uint(wire: Mapping[str, Any], key: str, bits: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"assessment {key}: not an integer")
     if not 0 <= value < 1 << bits:
-        raise ValueError(f"assessment {key}: {value} does not fit {bits} bits")
+        raise ValueError(f"{key}: {value} does not fit u{bits}")
     return value
 
 

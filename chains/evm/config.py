@@ -57,7 +57,6 @@ class IndexerSection(Section):
 
 class EvmChain(ChainConfig):
     family: Literal["evm"]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     chain_id: int = Field(gt=0)
     rpc_url: SecretStr
     ws_url: SecretStr | None = None

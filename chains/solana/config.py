@@ -17,7 +17,6 @@ class SolanaChain(ChainConfig):
     """A Solana cluster: the `aura_oracle` program and one oracle account on it (docs/solana.md)."""
 
     family: Literal["solana"]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
                           description="a number naming the cluster in this node's store and logs; not signed")
     rpc_url: SecretStr

@@ -18,7 +18,6 @@ class SuiChain(ChainConfig):
     written through Sui's GraphQL service."""
 
     family: Literal["sui"]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
                           description="a number naming the network in this node's store and logs; not signed")
     graphql_url: SecretStr

@@ -205,7 +205,7 @@ def fulfil_args(request: OracleRequest, assessment: SignedAssessment) -> FulfilA
     if len(args.signature) != 64:
         raise ValueError(f"assessment signature: {len(args.signature)} bytes, expected 64")
     if (a.envelope_int("timestamp_ms"), a.envelope_int("expiry_ms")) != (a.timestamp * 1000, a.expiry * 1000):
-        raise ValueError("the assessment's timestamp_ms and expiry_ms are not its timestamp and expiry")
+        raise ValueError("the assessment's intent_message does not match its fields, oracle, request and subject")
     args.pure_bcs()  # every width checked
     message = a.envelope_hex("intent_message", payload.PAYLOAD_SIZE)
     expected = payload.Assessment(oracle=payload.parse_address(request.contract), request_id=args.request_id,

@@ -18,7 +18,8 @@ from typing import Any
 
 import base58
 
-from chains.base import OracleRequest
+from chains.core.assessment import AssessmentFacts
+from chains.base import OracleRequest, SignedAssessment
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui import payload
@@ -139,9 +140,9 @@ def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
     commitment = hashlib.sha256(b"commitment " + request.request_id.encode()).digest()
     message = payload.Assessment(
         oracle=payload.parse_address(request.contract), request_id=payload.parse_address(request.request_id),
-        subject=payload.parse_address(request.subject), score=score, tier=2, pd_bps=180, flags=0,
-        measurement=MEASUREMENT, commitment=commitment, timestamp_ms=timestamp * 1000,
-        expiry_ms=(timestamp + 3600) * 1000,
+        subject=payload.parse_address(request.subject),
+        facts=AssessmentFacts(score=score, tier=2, pd_bps=180, flags=0, measurement=MEASUREMENT, commitment=commitment,
+                              timestamp=timestamp, expiry=timestamp + 3600),
     ).to_bcs()  # fmt: skip
     digest = payload.digest(message)
     return {
@@ -157,7 +158,7 @@ def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
 
 
 def fulfil_kind(request: OracleRequest) -> Any:
-    args = pkg.fulfil_args(request, assessment(request))
+    args = pkg.fulfil_args(request, SignedAssessment.from_wire(assessment(request)))
     return pkg.fulfil_kind(PACKAGE, ORACLE, ORACLE_INITIAL_SHARED_VERSION, args)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chains.base import ItemOutcome, Submission, SubmissionStatus, TxState
+from chains.base import ItemOutcome, SignedAssessment, Submission, SubmissionStatus, TxState
 from chains.sui import keys, transaction as tx
 from chains.core.errors import ChainError, RetryLater
 from node.pipeline import ChainService
@@ -36,7 +36,7 @@ def decoded(b64: str) -> tx.GasTerms:
 async def test_recorded_prepare_then_broadcast_twice(serve: Serve, adapter_for: MakeAdapter) -> None:
     server = await serve("prepare")
     adapter = await adapter_for(server)
-    sub = await adapter.prepare([(REQUEST, scenario.assessment(REQUEST))])
+    sub = await adapter.prepare([(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))])
     assert sub.tx_hash == scenario.fulfil_digest(REQUEST) and sub.raw == scenario.fulfil_raw(REQUEST)
     assert (sub.chain, sub.request_keys, sub.nonce) == (scenario.CHAIN, (KEY,), 0)
     # the dry run was asked with the maximum budget, on the smallest coin that covers it
@@ -61,7 +61,7 @@ async def test_recorded_prepare_abort_names_the_error_and_settles(serve: Serve, 
     server = await serve("prepare_abort")
     adapter = await adapter_for(server)
     with pytest.raises(ChainError) as e:
-        await adapter.prepare([(REQUEST, scenario.assessment(REQUEST))])
+        await adapter.prepare([(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))])
     assert str(e.value) == "sui-recorded: fulfilment would abort with ERequestNotPending"
     assert not isinstance(e.value, RetryLater)
     # in the pipeline: the oracle says the request is fulfilled already; nothing is stored nor sent
@@ -77,7 +77,7 @@ async def test_recorded_prepare_abort_names_the_error_and_settles(serve: Serve, 
 async def test_recorded_prepare_waits_for_gas(serve: Serve, adapter_for: MakeAdapter) -> None:
     server = await serve("prepare_no_coin")
     adapter = await adapter_for(server)
-    items = [(REQUEST, scenario.assessment(REQUEST))]
+    items = [(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))]
     with pytest.raises(RetryLater) as e:
         await adapter.prepare(items)
     assert str(e.value) == "sui-recorded: reference gas price 20000 is above max_gas_price 10000"
@@ -94,7 +94,7 @@ async def test_recorded_prepare_gas_failures(serve: Serve, adapter_for: MakeAdap
     out with all of max_gas_budget cannot be sent."""
     server = await serve("prepare_gas_failure")
     adapter = await adapter_for(server)
-    items = [(REQUEST, scenario.assessment(REQUEST))]
+    items = [(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))]
     with pytest.raises(RetryLater) as e:
         await adapter.prepare(items)
     assert str(e.value) == "sui-recorded: dry run on the largest free gas coin failed: InsufficientGas"
@@ -111,7 +111,7 @@ async def test_recorded_prepare_refuses_an_assessment_for_another_request(serve:
     adapter = await adapter_for(server)
     other = scenario.REQ_B.oracle_request()
     with pytest.raises(ChainError) as e:
-        await adapter.prepare([(other, scenario.assessment(REQUEST))])
+        await adapter.prepare([(other, SignedAssessment.from_wire(scenario.assessment(REQUEST)))])
     assert str(e.value) == (f"sui-recorded: cannot fulfil {other.key}: the assessment's intent_message does not "
                             "match its fields, oracle, request and subject")
 

@@ -88,7 +88,7 @@ async def test_recorded_poll_pages_through_events(serve: Serve, adapter_for: Mak
     assert (a.block_number, a.ordinal, a.tx_hash, a.expires_at) == (
         1005, 7, scenario.REQ_A.tx_digest, scenario.REQ_A.expires_ms // 1000)
     assert a.params == "0x010000000000000000" and a.program == scenario.PACKAGE and a.contract == scenario.ORACLE
-    assert SuiAdapter.enclave_request(a)["package"] == scenario.PACKAGE
+    assert adapter_module.SuiAdapter.enclave_request(a)["package"] == scenario.PACKAGE
     assert [op for op in server.operations() if op == "AuraEvents"] == ["AuraEvents"] * 2
 
 
@@ -128,10 +128,10 @@ async def test_recorded_request_status_each_state(serve: Serve, adapter_for: Mak
     adapter = await adapter_for(server)
     for req, state in ((scenario.REQ_A, "pending"), (scenario.REQ_FULFILLED, "fulfilled"),
                        (scenario.REQ_CANCELLED, "cancelled")):
-        assert await adapter.request_status(req.oracle_request()) == state
+        assert (await adapter.request_status(req.oracle_request())).value == state
     unknown = scenario.Req(99, 1000).oracle_request()
     unknown = unknown.__class__(**{**unknown.__dict__, "request_id": scenario.REQ_UNKNOWN_ID})
-    assert await adapter.request_status(unknown) == "none"
+    assert (await adapter.request_status(unknown)).value == "none"
     assert await adapter.is_canonical(scenario.REQ_A.oracle_request())
 
 

@@ -19,6 +19,7 @@ from eth_abi import encode as abi_encode  # noqa: E402
 from eth_account import Account  # noqa: E402
 from eth_account.messages import encode_typed_data  # noqa: E402
 
+from chains.core.assessment import AssessmentFacts
 from chains.evm import payload as eip712  # noqa: E402
 from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding, score_commitment  # noqa: E402
 from chains.core.secp256k1 import keccak256, parse_address  # noqa: E402
@@ -54,14 +55,8 @@ def build() -> dict:
     assessment = eip712.Assessment(
         request_id=request_id,
         subject=parse_address(SUBJECT),
-        score=SCORE,
-        tier=TIER,
-        pd_bps=PD_BPS,
-        flags=FLAGS,
-        measurement=MEASUREMENT,
-        commitment=commitment,
-        timestamp=TIMESTAMP,
-        expiry=EXPIRY,
+        facts=AssessmentFacts(score=SCORE, tier=TIER, pd_bps=PD_BPS, flags=FLAGS, measurement=MEASUREMENT,
+                              commitment=commitment, timestamp=TIMESTAMP, expiry=EXPIRY),
     )
     digest = eip712.digest(domain, assessment)
     signature = key.sign_digest(digest)

@@ -10,6 +10,7 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from chains.core.assessment import AssessmentFacts
 from chains.evm import payload as eip712
 from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
 from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256, parse_address, recover_address
@@ -29,14 +30,9 @@ def built() -> tuple[eip712.Domain, eip712.Assessment]:
     assessment = eip712.Assessment(
         request_id=b(VECTOR["request"]["id"]),
         subject=parse_address(VECTOR["request"]["subject"]),
-        score=a["score"],
-        tier=a["tier"],
-        pd_bps=a["pd_bps"],
-        flags=a["flags"],
-        measurement=b(a["measurement"]),
-        commitment=b(a["commitment"]),
-        timestamp=a["timestamp"],
-        expiry=a["expiry"],
+        facts=AssessmentFacts(score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
+                              measurement=b(a["measurement"]), commitment=b(a["commitment"]),
+                              timestamp=a["timestamp"], expiry=a["expiry"]),
     )
     return domain, assessment
 

@@ -3,6 +3,8 @@ the payload follows docs/solana.md's table, signatures recover and are low-S, ba
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import copy
 import hashlib
 import importlib.util
@@ -18,6 +20,7 @@ from eth_keys import keys as eth_keys
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from chains.core.assessment import AssessmentFacts
 from chains.solana import payload as solana
 from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
 from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
@@ -97,8 +100,9 @@ def test_payload_builder_reproduces_the_vector_from_its_fields() -> None:
         oracle=bytes(Pubkey.from_string(accounts["oracle"]["pubkey"])),
         request=bytes(Pubkey.from_string(accounts["request"]["pubkey"])),
         subject=bytes(Pubkey.from_string(accounts["subject"]["pubkey"])),
-        score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
-        measurement=b(a["measurement"]), commitment=b(a["commitment"]), timestamp=a["timestamp"], expiry=a["expiry"],
+        facts=AssessmentFacts(score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
+                              measurement=b(a["measurement"]), commitment=b(a["commitment"]),
+                              timestamp=a["timestamp"], expiry=a["expiry"]),
     )  # fmt: skip
     payload = assessment.payload()
     assert payload == b(VECTOR["payload"]) and len(payload) == 240
@@ -233,7 +237,8 @@ def test_payload_builder_refuses_out_of_range_fields() -> None:
         ({"commitment": "00" * 32}, "commitment: must be 32 bytes"),
     ]:
         with pytest.raises(ValueError) as info:
-            solana.Assessment(**{**a.__dict__, **change}).payload()
+            facts = replace(a.facts, **{k: v for k, v in change.items() if hasattr(a.facts, k)})
+            replace(a, facts=facts, **{k: v for k, v in change.items() if not hasattr(a.facts, k)}).payload()
         assert str(info.value) == message
 
 

@@ -80,10 +80,10 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
     assert int.from_bytes(signature[32:64], "big") <= SECP256K1_HALF_N
     assert solana.recover_public_key(keccak256(payload), signature) == public_key
     signed = solana.parse_payload(payload)
-    assert (signed.score, signed.tier, signed.pd_bps, signed.flags) == (out["score"], out["tier"], out["pd_bps"], out["flags"])
-    assert (signed.timestamp, signed.expiry) == (out["timestamp"], out["expiry"]) == (NOW, NOW + 3600)
-    assert "0x" + signed.measurement.hex() == out["measurement"] == measure().hex
-    assert "0x" + signed.commitment.hex() == out["commitment"]
+    assert (signed.facts.score, signed.facts.tier, signed.facts.pd_bps, signed.facts.flags) == (out["score"], out["tier"], out["pd_bps"], out["flags"])
+    assert (signed.facts.timestamp, signed.facts.expiry) == (out["timestamp"], out["expiry"]) == (NOW, NOW + 3600)
+    assert "0x" + signed.facts.measurement.hex() == out["measurement"] == measure().hex
+    assert "0x" + signed.facts.commitment.hex() == out["commitment"]
     for field, role in (("program", "program"), ("oracle", "oracle"), ("request", "request"), ("subject", "subject")):
         assert solana.b58encode(getattr(signed, field)) == ACCOUNTS[role]["pubkey"]
 

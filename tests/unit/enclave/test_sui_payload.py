@@ -4,6 +4,8 @@ the Move tests carry the same bytes, and bad params are refused with the exact m
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import base64
 import copy
 import hashlib
@@ -18,6 +20,7 @@ import pysui_fastcrypto
 import pytest
 from coincurve import PrivateKey
 
+from chains.core.assessment import AssessmentFacts
 from chains.sui import payload as sui
 from node.enclave.commitment import blinding
 from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
@@ -88,8 +91,9 @@ def test_message_builder_reproduces_the_vector_from_its_fields() -> None:
         a, req = case["assessment"], case["params"]["request"]
         message = sui.Assessment(
             oracle=b(req["contract"]), request_id=b(req["request_id"]), subject=b(req["subject"]),
-            score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"], measurement=b(a["measurement"]),
-            commitment=b(a["commitment"]), timestamp_ms=a["timestamp_ms"], expiry_ms=a["expiry_ms"],
+            facts=AssessmentFacts(score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
+                                  measurement=b(a["measurement"]), commitment=b(a["commitment"]),
+                                  timestamp=a["timestamp_ms"] // 1000, expiry=a["expiry_ms"] // 1000),
         )  # fmt: skip
         raw = message.to_bcs()
         assert raw == b(case["intent_message"])
@@ -207,12 +211,13 @@ def test_message_builder_refuses_out_of_range_fields() -> None:
         ({"score": 1 << 16}, "score: 65536 does not fit u16"),
         ({"tier": -1}, "tier: -1 does not fit u8"),
         ({"flags": True}, "flags: True does not fit u32"),
-        ({"timestamp_ms": 1 << 64}, f"timestamp_ms: {1 << 64} does not fit u64"),
+        ({"timestamp": 1 << 64}, f"timestamp_ms: {(1 << 64) * 1000} does not fit u64"),
         ({"oracle": b"\0" * 31}, "oracle: must be 32 bytes"),
         ({"commitment": "00" * 32}, "commitment: must be 32 bytes"),
     ):
         with pytest.raises(ValueError) as err:
-            sui.Assessment(**{**a.__dict__, **change}).to_bcs()
+            facts = replace(a.facts, **{k: v for k, v in change.items() if hasattr(a.facts, k)})
+            replace(a, facts=facts, **{k: v for k, v in change.items() if not hasattr(a.facts, k)}).to_bcs()
         assert str(err.value) == message
 
 

@@ -63,12 +63,12 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
     assert len(signature) == 64 and int.from_bytes(signature[32:], "big") <= SECP256K1_HALF_N
     assert sui.verify(key.public_key, message, signature)
     signed = sui.parse_intent_message(message)
-    assert (signed.score, signed.tier, signed.pd_bps, signed.flags) == (out["score"], out["tier"], out["pd_bps"],
+    assert (signed.facts.score, signed.facts.tier, signed.facts.pd_bps, signed.facts.flags) == (out["score"], out["tier"], out["pd_bps"],
                                                                         out["flags"])
     assert (out["timestamp_ms"], out["expiry_ms"]) == (signed.timestamp_ms, signed.expiry_ms)
     assert (signed.timestamp_ms, signed.expiry_ms) == (out["timestamp"] * 1000, out["expiry"] * 1000)
-    assert "0x" + signed.measurement.hex() == out["measurement"] == measure().hex
-    assert "0x" + signed.commitment.hex() == out["commitment"]
+    assert "0x" + signed.facts.measurement.hex() == out["measurement"] == measure().hex
+    assert "0x" + signed.facts.commitment.hex() == out["commitment"]
     req = sui_request()
     assert (signed.oracle.hex(), signed.request_id.hex(), signed.subject.hex()) == (
         req["contract"][2:], req["request_id"][2:], req["subject"][2:])

@@ -6,7 +6,8 @@ import hashlib
 
 import base58
 
-from chains.base import OracleRequest
+from chains.core.assessment import AssessmentFacts
+from chains.base import OracleRequest, SignedAssessment
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui import payload
@@ -25,18 +26,21 @@ def signed_request() -> tuple[OracleRequest, dict[str, object]]:
                             fee=1, expires_at=2, params="0x", block_number=3, block_hash="", tx_hash="", ordinal=4,
                             program=PACKAGE)
     message = payload.Assessment(oracle=bytes.fromhex("0c" * 32), request_id=bytes.fromhex("e1" * 32),
-                                 subject=bytes.fromhex("e3" * 32), score=640, tier=3, pd_bps=250, flags=9,
-                                 measurement=b"\x5a" * 32, commitment=b"\xc0" * 32, timestamp_ms=1_700_000_000_000,
-                                 expiry_ms=1_700_003_600_000).to_bcs()
+                                 subject=bytes.fromhex("e3" * 32),
+                                 facts=AssessmentFacts(score=640, tier=3, pd_bps=250, flags=9, measurement=b"\x5a" * 32,
+                                                       commitment=b"\xc0" * 32, timestamp=1_700_000_000,
+                                                       expiry=1_700_003_600)).to_bcs()
     signature = payload.compact_signature(key.sign_digest(payload.digest(message)))
     return request, {"score": 640, "tier": 3, "pd_bps": 250, "flags": 9, "measurement": "0x" + "5a" * 32,
                      "commitment": "0x" + "c0" * 32, "timestamp_ms": 1_700_000_000_000,
                      "expiry_ms": 1_700_003_600_000, "public_key": "0x" + key.public_key.hex(),
-                     "intent_message": "0x" + message.hex(), "signature": "0x" + signature.hex()}
+                     "intent_message": "0x" + message.hex(), "signature": "0x" + signature.hex(),
+                     "timestamp": 1_700_000_000, "expiry": 1_700_003_600, "signer": key.address,
+                     "digest": "0x" + payload.digest(message).hex()}
 
 
 def built() -> tuple[pkg.FulfilArgs, bytes]:
     request, assessment = signed_request()
-    args = pkg.fulfil_args(request, assessment)
+    args = pkg.fulfil_args(request, SignedAssessment.from_wire(assessment))
     kind = pkg.fulfil_kind(PACKAGE, ORACLE, 41, args)
     return args, tx.serialize(tx.transaction_data(kind, SENDER, GAS, 750, 4_000_000, 12))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from pathlib import Path
 
 import pytest
@@ -106,7 +108,8 @@ def test_daemon_builds_the_sui_adapter(tmp_path: Path) -> None:
     sui = load_config(path).chains[0]
     transmitter = write_key_file(tmp_path / "keys" / "sui.key")
     store = Store(tmp_path / "aura.sqlite")
-    adapter = build_adapter(sui, store)
+    with ExitStack() as resources:
+        adapter = build_adapter(sui, store, tmp_path, resources)
     assert isinstance(adapter, SuiAdapter) and adapter.name == "sui-local"
     assert adapter.transmitter.address == transmitter.address
     assert (adapter.package, adapter.oracle) == (PACKAGE, ORACLE)

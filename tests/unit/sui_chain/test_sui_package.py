@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chains.base import SignedAssessment
 from chains.sui import package as pkg
 from chains.sui.adapter import SuiAdapter
 from chains.sui.keys import write_key_file
@@ -122,8 +123,8 @@ def test_type_names() -> None:
 
 def test_fulfil_args_accept_the_enclaves_assessment() -> None:
     request, assessment = signed_request()
-    args = pkg.fulfil_args(request, assessment)
-    assert (args.score, args.tier, args.pd_bps, args.flags) == (640, 3, 250, 9)
+    args = pkg.fulfil_args(request, SignedAssessment.from_wire(assessment))
+    assert (args.facts.score, args.facts.tier, args.facts.pd_bps, args.facts.flags) == (640, 3, 250, 9)
     assert args.request_id == b"\xe1" * 32 and len(args.public_key) == 33 and len(args.signature) == 64
 
 
@@ -143,7 +144,7 @@ def test_fulfil_args_accept_the_enclaves_assessment() -> None:
 def test_fulfil_args_refuse(change: dict[str, Any], message: str) -> None:
     request, assessment = signed_request()
     with pytest.raises(ValueError) as e:
-        pkg.fulfil_args(request, {**assessment, **change})
+        pkg.fulfil_args(request, SignedAssessment.from_wire({**assessment, **change}))
     assert str(e.value) == message
 
 
@@ -152,4 +153,4 @@ def test_fulfil_args_bind_the_request_and_oracle() -> None:
     for field in ("contract", "request_id", "subject"):
         moved = request.__class__(**{**request.__dict__, field: "0x" + "77" * 32})
         with pytest.raises(ValueError, match="does not match its fields, oracle, request and subject"):
-            pkg.fulfil_args(moved, assessment)
+            pkg.fulfil_args(moved, SignedAssessment.from_wire(assessment))

@@ -4,6 +4,8 @@ Sui itself executed), and the transmitter's signature (checked with coincurve an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import base64
 import hashlib
 import json
@@ -17,6 +19,7 @@ from pysui.sui.sui_bcs import bcs
 from pysui.sui.sui_common.txn_base import _SuiTransactionBase
 from pysui.sui.sui_common.txn_pure import PureInput
 
+from chains.core.assessment import AssessmentFacts
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.keys import write_key_file
@@ -67,15 +70,16 @@ def test_vector_u8_uleb128_length(length: int, prefix: str) -> None:
 
 
 def test_fulfil_pure_arguments_at_their_move_types() -> None:
-    args = pkg.FulfilArgs(request_id=bytes(range(32)), score=5, tier=1, pd_bps=3, flags=2,
-                          measurement=b"\x11" * 32, commitment=b"\x22" * 32, timestamp_ms=1, expiry_ms=2,
-                          public_key=b"\x02" + b"\x33" * 32, signature=b"\x44" * 64)
+    facts = AssessmentFacts(score=5, tier=1, pd_bps=3, flags=2, measurement=b"\x11" * 32, commitment=b"\x22" * 32,
+                            timestamp=1, expiry=2)
+    args = pkg.FulfilArgs(request_id=bytes(range(32)), facts=facts, public_key=b"\x02" + b"\x33" * 32,
+                          signature=b"\x44" * 64)
     assert [b.hex() for b in args.pure_bcs()] == [
         bytes(range(32)).hex(), "0500", "01", "0300", "02000000", "20" + "11" * 32, "20" + "22" * 32,
-        "0100000000000000", "0200000000000000", "21" + "02" + "33" * 32, "40" + "44" * 64,
+        "e803000000000000", "d007000000000000", "21" + "02" + "33" * 32, "40" + "44" * 64,
     ]
     with pytest.raises(ValueError, match="^pd_bps: 65536 does not fit u16$"):
-        pkg.FulfilArgs(**{**args.__dict__, "pd_bps": 65536}).pure_bcs()
+        replace(args, facts=replace(facts, pd_bps=65536)).pure_bcs()
 
 
 # --- the transaction ------------------------------------------------------------------------------------
