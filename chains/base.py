@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from chains.core.assessment import AssessmentFacts
 from chains.core.errors import NotSupported
 
 
@@ -85,18 +86,11 @@ class RequestBatch:
 
 @dataclass(frozen=True)
 class SignedAssessment:
-    """What the enclave signed for one request, typed once: the facts every family carries, the signer and
-    signature, and the family's own envelope (EIP-712 typed data, the Solana payload, the Sui intent message;
-    read only by that family's adapter). `wire` is the enclave's answer as it came, kept for the store."""
+    """What the enclave signed for one request, typed once: the facts every family carries, the signer, the
+    digest and signature, and the family's own envelope (EIP-712 typed data, the Solana payload, the Sui intent
+    message; read only by that family's adapter). `wire` is the enclave's answer as it came, kept for the store."""
 
-    score: int
-    tier: int
-    pd_bps: int
-    flags: int
-    measurement: bytes
-    commitment: bytes
-    timestamp: int
-    expiry: int
+    facts: AssessmentFacts
     signer: str
     signature: bytes
     digest: bytes
@@ -115,11 +109,14 @@ class SignedAssessment:
     @classmethod
     def from_wire(cls, wire: Mapping[str, Any]) -> SignedAssessment:
         """Parse the enclave's `assess` answer (docs/protocol.md). Raises ValueError naming the bad field."""
-        return cls(
+        facts = AssessmentFacts(
             score=_uint(wire, "score", 16), tier=_uint(wire, "tier", 8), pd_bps=_uint(wire, "pd_bps", 16),
             flags=_uint(wire, "flags", 32), measurement=_hex(wire, "measurement", 32),
             commitment=_hex(wire, "commitment", 32), timestamp=_uint(wire, "timestamp", 64),
-            expiry=_uint(wire, "expiry", 64), signer=_text(wire, "signer"), signature=_hex(wire, "signature"),
+            expiry=_uint(wire, "expiry", 64),
+        )  # fmt: skip
+        return cls(
+            facts=facts, signer=_text(wire, "signer"), signature=_hex(wire, "signature"),
             digest=_hex(wire, "digest", 32),
             envelope={k: v for k, v in wire.items() if k not in cls.COMMON and k not in cls.DETAILS},
             wire=dict(wire),

@@ -274,7 +274,8 @@ class EvmAdapter(ChainAdapter):
     def _args(request: OracleRequest, a: SignedAssessment) -> tuple[tuple[Any, ...], tuple[Any, ...], bytes]:
         req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
                request.expires_at)
-        body = (a.score, a.tier, a.pd_bps, a.flags, a.measurement, a.commitment, a.timestamp, a.expiry)
+        f = a.facts
+        body = (f.score, f.tier, f.pd_bps, f.flags, f.measurement, f.commitment, f.timestamp, f.expiry)
         return req, body, a.signature
 
     async def _take_nonce(self) -> int:

@@ -38,6 +38,7 @@ from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
 
 from chains.core.base58 import b58encode
+from chains.sequence import LocalSequence
 from chains.base import (
     ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus, SignedAssessment,
     Submission, SubmissionStatus, TxState,
@@ -83,8 +84,7 @@ class SolanaAdapter(ChainAdapter):
         self.program = Pubkey.from_string(cfg.program_id)
         self.oracle = Pubkey.from_string(cfg.oracle)
         self.commitment = Commitment(cfg.commitment)
-        self._nonce_floor = nonce_floor or (lambda: None)
-        self._next_nonce: int | None = None
+        self.sequence = LocalSequence(nonce_floor)
         self._client: AsyncClient | None = None
         self._http: httpx.AsyncClient | None = None
         self._enclaves: dict[str, Pubkey] = {}
@@ -317,18 +317,9 @@ class SolanaAdapter(ChainAdapter):
         units = int(sim.value.units_consumed or 0)
         limit = min(MAX_COMPUTE_UNITS, units * self.cfg.compute_unit_margin_pct // 100 + 1_000)
         tx = self._transaction([set_compute_unit_limit(limit), set_compute_unit_price(price), fulfil], blockhash)
-        nonce = self._take_nonce()
+        nonce = self.sequence.take()
         return Submission(chain=self.name, tx_hash=str(tx.signatures[0]), nonce=nonce,
                           raw=base64.b64encode(bytes(tx)).decode(), request_keys=(request.key,))
-
-    def _take_nonce(self) -> int:
-        """A local sequence number grouping a fulfilment's attempts (Solana has no account nonces)."""
-        if self._next_nonce is None:
-            floor = self._nonce_floor()
-            self._next_nonce = (floor + 1) if floor is not None else 0
-        nonce = self._next_nonce
-        self._next_nonce += 1
-        return nonce
 
     async def broadcast(self, submission: Submission) -> None:
         raw = base64.b64decode(submission.raw)

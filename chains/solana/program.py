@@ -134,9 +134,10 @@ def fulfil_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, enclave: Pubkey,
               requester: Pubkey, transmitter: Pubkey, a: SignedAssessment) -> Instruction:
     """`fulfil` for one signed assessment `a` (docs/protocol.md)."""
     score, _ = score_pda(program, oracle, subject)
-    args = {"score": a.score, "tier": a.tier, "pd_bps": a.pd_bps, "flags": a.flags,
-            "measurement": list(a.measurement), "commitment": list(a.commitment),
-            "timestamp": a.timestamp, "expiry": a.expiry, "signature": list(a.signature)}
+    f = a.facts
+    args = {"score": f.score, "tier": f.tier, "pd_bps": f.pd_bps, "flags": f.flags,
+            "measurement": list(f.measurement), "commitment": list(f.commitment),
+            "timestamp": f.timestamp, "expiry": f.expiry, "signature": list(a.signature)}
     return _ix(program, "fulfil", args,
                [_meta(oracle), _meta(request, writable=True), _meta(enclave), _meta(score, writable=True),
                 _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID)])

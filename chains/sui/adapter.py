@@ -40,6 +40,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from chains.sequence import LocalSequence
 from chains.base import (
     ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus, SignedAssessment,
     Submission, SubmissionStatus, TxState,
@@ -116,8 +117,7 @@ class SuiAdapter(ChainAdapter):
         self.gql = GraphQL(cfg.name, cfg.graphql_url.get_secret_value(), cfg.rpc_timeout_s)
         self.type_package = self.package  # the package that defines the oracle's types (its first version)
         self.oracle_initial_shared_version: int | None = None
-        self._nonce_floor = nonce_floor or (lambda: None)
-        self._next_nonce: int | None = None
+        self.sequence = LocalSequence(nonce_floor)
         self._coins_in_use: dict[tuple[str, int], str] = {}  # (coin, version) -> digest of the fulfilment using it
 
     def __repr__(self) -> str:
@@ -332,15 +332,6 @@ class SuiAdapter(ChainAdapter):
                 "balance_wei": str(int(balance or 0) * MIST_TO_18_DECIMALS), "first_seen_timestamp": first_seen}
 
     # fulfilment
-    def _take_nonce(self) -> int:
-        """A local sequence number grouping a fulfilment's attempts (Sui has no account nonces)."""
-        if self._next_nonce is None:
-            floor = self._nonce_floor()
-            self._next_nonce = (floor + 1) if floor is not None else 0
-        nonce = self._next_nonce
-        self._next_nonce += 1
-        return nonce
-
     def _hold(self, coin: tx.ObjectRef, digest: str) -> None:
         self._coins_in_use[(coin.object_id, coin.version)] = digest
 
@@ -419,7 +410,7 @@ class SuiAdapter(ChainAdapter):
         digest = tx.digest(tx_bytes)
         self._hold(coin, digest)
         raw = base64.b64encode(tx_bytes).decode() + ":" + base64.b64encode(signature).decode()
-        return Submission(chain=self.name, tx_hash=digest, nonce=self._take_nonce(), raw=raw,
+        return Submission(chain=self.name, tx_hash=digest, nonce=self.sequence.take(), raw=raw,
                           request_keys=(request.key,))
 
     async def _dry_run(self, tx_bytes: bytes, coin_limited: bool = False) -> int:

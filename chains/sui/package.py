@@ -198,13 +198,12 @@ def fulfil_args(request: OracleRequest, assessment: SignedAssessment) -> FulfilA
     signed (its `intent_message` must name this oracle, request and subject and carry exactly these values,
     and the signature must verify over it): a fulfilment that could only abort is never built."""
     a = assessment
-    facts = AssessmentFacts(score=a.score, tier=a.tier, pd_bps=a.pd_bps, flags=a.flags, measurement=a.measurement,
-                            commitment=a.commitment, timestamp=a.timestamp, expiry=a.expiry)
+    facts = a.facts
     args = FulfilArgs(request_id=payload.parse_address(request.request_id), facts=facts,
                       public_key=a.envelope_hex("public_key", 33), signature=a.signature)
     if len(args.signature) != 64:
         raise ValueError(f"assessment signature: {len(args.signature)} bytes, expected 64")
-    if (a.envelope_int("timestamp_ms"), a.envelope_int("expiry_ms")) != (a.timestamp * 1000, a.expiry * 1000):
+    if (a.envelope_int("timestamp_ms"), a.envelope_int("expiry_ms")) != (facts.timestamp * 1000, facts.expiry * 1000):
         raise ValueError("the assessment's intent_message does not match its fields, oracle, request and subject")
     args.pure_bcs()  # every width checked
     message = a.envelope_hex("intent_message", payload.PAYLOAD_SIZE)

@@ -17,6 +17,7 @@ from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 from solders.transaction_metadata import FailedTransactionMetadata
 
+from chains.base import SignedAssessment
 from chains.solana import program as prog
 
 VECTOR = json.loads((Path(__file__).parents[2] / "vectors" / "solana.json").read_text())
@@ -79,7 +80,8 @@ def chain(program_bytes: bytes) -> Chain:
 
 
 def _fulfil(c: Chain, **change: Any) -> Any:
-    a = {**VECTOR["assessment"], "signature": VECTOR["signature"], **change}
+    a = SignedAssessment.from_wire({**VECTOR["assessment"], "signature": VECTOR["signature"],
+                                    "signer": VECTOR["signer"], "digest": VECTOR["digest"], **change})
     enclave = Pubkey.from_string(ACC["enclave"]["pubkey"])
     assert enclave == prog.enclave_pda(c.program, c.oracle.pubkey(), _hex(VECTOR["address"]))[0]
     ix = prog.fulfil_ix(c.program, c.oracle.pubkey(), Pubkey.from_string(ACC["request"]["pubkey"]), enclave,

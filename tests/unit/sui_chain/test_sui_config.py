@@ -113,4 +113,4 @@ def test_daemon_builds_the_sui_adapter(tmp_path: Path) -> None:
     assert isinstance(adapter, SuiAdapter) and adapter.name == "sui-local"
     assert adapter.transmitter.address == transmitter.address
     assert (adapter.package, adapter.oracle) == (PACKAGE, ORACLE)
-    assert adapter._take_nonce() == 0  # noqa: SLF001 - no submission stored yet
+    assert adapter.sequence.take() == 0  # no submission stored yet
