@@ -6,9 +6,10 @@ enclave's measurement covers it (node/enclave/measurement.py).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.wire import Reader, read_fields
 
 
 class BoundRequest(Protocol):
@@ -30,9 +31,13 @@ class BoundRequest(Protocol):
 class PayloadCodec(Protocol):
     """A family's half of the enclave."""
 
-    family: str
-    request_keys: tuple[str, ...]
-    """The `request` object's keys after `family`, in the order missing ones are named."""
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def request_keys(self) -> tuple[str, ...]:
+        """The `request` object's keys after `family`, in the order missing ones are named."""
+        ...
 
     def parse_request(self, request: dict[str, Any]) -> BoundRequest:
         """Read a `request` object whose keys were checked (InvalidParams names the bad field)."""
@@ -42,3 +47,21 @@ class PayloadCodec(Protocol):
         """The family's signed envelope for these facts: `digest`, `signature` and the family's own fields
         (docs/protocol.md). ValueError when a fact does not fit the family's payload."""
         ...
+
+
+R = TypeVar("R")
+
+
+class RequestCodec(Generic[R]):
+    """A codec whose request is a frozen dataclass built from `readers`, one reader per `request` key."""
+
+    family: ClassVar[str]
+    request_type: type[R]
+    readers: ClassVar[dict[str, Reader]]
+
+    @property
+    def request_keys(self) -> tuple[str, ...]:
+        return tuple(self.readers)
+
+    def parse_request(self, request: dict[str, Any]) -> R:
+        return self.request_type(**read_fields(request, "request", self.readers))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chains.codec import RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.secp256k1 import parse_address
-from chains.core.wire import MAX_FEE, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_bytes32, read_fields
+from chains.core.wire import MAX_FEE, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_bytes32
 from chains.evm import payload as eip712
 
 
@@ -27,12 +28,10 @@ READERS = {"chain_id": ranged(1, MAX_SAFE_INT), "contract": _address, "request_i
            "requester": _address, "subject": _address, "fee": decimal(MAX_FEE), "expires_at": ranged(0, MAX_UINT64)}
 
 
-class EvmCodec:
+class EvmCodec(RequestCodec[EvmRequest]):
     family = "evm"
-    request_keys = tuple(READERS)
-
-    def parse_request(self, request: dict[str, Any]) -> EvmRequest:
-        return EvmRequest(**read_fields(request, "request", READERS))
+    request_type = EvmRequest
+    readers = READERS
 
     def sign(self, request: EvmRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """EIP-712: `digest`, `signature` (r || s || v, v 27/28) and `typed_data`."""

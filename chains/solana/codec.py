@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chains.codec import RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
-from chains.core.wire import MAX_INT64, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_fields
+from chains.core.wire import MAX_INT64, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.solana import payload
 
 
@@ -33,12 +34,10 @@ READERS = {"chain_id": ranged(0, MAX_SAFE_INT), "program": _pubkey, "contract": 
            "requester": _pubkey, "subject": _pubkey, "fee": decimal(MAX_UINT64), "expires_at": ranged(0, MAX_INT64)}
 
 
-class SolanaCodec:
+class SolanaCodec(RequestCodec[SolanaRequest]):
     family = "solana"
-    request_keys = tuple(READERS)
-
-    def parse_request(self, request: dict[str, Any]) -> SolanaRequest:
-        return SolanaRequest(**read_fields(request, "request", READERS))
+    request_type = SolanaRequest
+    readers = READERS
 
     def sign(self, request: SolanaRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`public_key` (64 bytes x || y), `payload`, `digest` and `signature` (r || s || recovery id 0/1)."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chains.codec import RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
-from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_fields
+from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.sui import payload
 
 MAX_EXPIRES_AT = MAX_UINT64 // 1000  # the package holds milliseconds in a u64
@@ -36,12 +37,10 @@ READERS = {"chain_id": ranged(0, MAX_SAFE_INT), "package": _address, "contract":
            "expires_at": ranged(0, MAX_EXPIRES_AT)}
 
 
-class SuiCodec:
+class SuiCodec(RequestCodec[SuiRequest]):
     family = "sui"
-    request_keys = tuple(READERS)
-
-    def parse_request(self, request: dict[str, Any]) -> SuiRequest:
-        return SuiRequest(**read_fields(request, "request", READERS))
+    request_type = SuiRequest
+    readers = READERS
 
     def sign(self, request: SuiRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`public_key` (33 bytes), `intent_message` (BCS), `digest` (SHA-256), `signature` (64-byte low-S
