@@ -7,8 +7,9 @@ that does not validate gets 400 with every problem and its place; bodies over 16
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -67,9 +68,9 @@ class ApiServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server  # the bound port, when 0 was asked for
-        if server is not None and server.sockets:  # type: ignore[union-attr]
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        server = cast(asyncio.Server | None, site._server)  # the bound port, when 0 was asked for
+        if server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         await self._runner.cleanup()

@@ -57,11 +57,11 @@ class Store:
 
     def _migrate(self) -> None:
         db = self.db
-        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
         row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row and int(row[0]) != SCHEMA_VERSION:
             raise StoreError(f"store {self.path} has schema {row[0]}, this node expects {SCHEMA_VERSION}")
-        db["requests"].create(
+        db.table("requests").create(
             {
                 "key": str, "chain": str, "family": str, "chain_id": int, "contract": str,
                 "request_id": str, "requester": str, "subject": str, "fee": str, "expires_at": int,
@@ -75,28 +75,28 @@ class Store:
             db.execute("ALTER TABLE requests ADD COLUMN program TEXT NOT NULL DEFAULT ''")
         if "log_index" in db["requests"].columns_dict:  # the name before it also held Solana/Sui nonces
             db.execute("ALTER TABLE requests RENAME COLUMN log_index TO ordinal")
-        db["requests"].create_index(["chain", "state"], if_not_exists=True)
-        db["assessments"].create(
+        db.table("requests").create_index(["chain", "state"], if_not_exists=True)
+        db.table("assessments").create(
             {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
              "measurement": str, "signature": str, "result": str, "created_at": float},
             pk="key", if_not_exists=True,
         )
-        db["submissions"].create(
+        db.table("submissions").create(
             {"tx_hash": str, "chain": str, "nonce": int, "raw": str, "request_keys": str,
              "state": str, "sent_at": float, "block_number": int, "cost": int, "updated_at": float},
             pk="tx_hash", if_not_exists=True,
         )
         if "gas_used" in db["submissions"].columns_dict:  # the name before costs were per family
             db.execute("ALTER TABLE submissions RENAME COLUMN gas_used TO cost")
-        db["submissions"].create_index(["chain", "state"], if_not_exists=True)
-        db["cursors"].create({"chain": str, "cursor": str, "updated_at": float}, pk="chain", if_not_exists=True)
-        db["transitions"].create(
+        db.table("submissions").create_index(["chain", "state"], if_not_exists=True)
+        db.table("cursors").create({"chain": str, "cursor": str, "updated_at": float}, pk="chain", if_not_exists=True)
+        db.table("transitions").create(
             {"key": str, "src": str, "dst": str, "at": float, "detail": str}, if_not_exists=True
         )
-        db["transitions"].create_index(["key"], if_not_exists=True)
-        db["features"].create({"subject": str, "chain": str, "name": str, "value": str},
+        db.table("transitions").create_index(["key"], if_not_exists=True)
+        db.table("features").create({"subject": str, "chain": str, "name": str, "value": str},
                               pk=("chain", "subject", "name"), if_not_exists=True)
-        db["questionnaires"].create({"hash": str, "body": str, "received_at": float}, pk="hash", if_not_exists=True)
+        db.table("questionnaires").create({"hash": str, "body": str, "received_at": float}, pk="hash", if_not_exists=True)
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
         db.conn.commit()
 
@@ -144,8 +144,8 @@ class Store:
                            submission="", fulfil_block=None)
                 rows.append(row)
             if rows:
-                self.db["requests"].insert_all(rows)
-                self.db["transitions"].insert_all(
+                self.db.table("requests").insert_all(rows)
+                self.db.table("transitions").insert_all(
                     {"key": r["key"], "src": "", "dst": "seen", "at": now, "detail": ""} for r in rows)
             self.db.conn.execute(
                 "INSERT OR REPLACE INTO cursors(chain, cursor, updated_at) VALUES (?,?,?)", [chain, next_cursor, now]
@@ -211,7 +211,7 @@ class Store:
         now = self._clock()
         with self._tx():
             for key, result in scored:
-                self.db["assessments"].insert(
+                self.db.table("assessments").insert(
                     {"key": key, "score": result["score"], "tier": result["tier"], "pd_bps": result["pd_bps"],
                      "flags": result["flags"], "signer": result["signer"], "measurement": result["measurement"],
                      "signature": result["signature"], "result": json.dumps(result, sort_keys=True),
@@ -234,7 +234,7 @@ class Store:
                 self._transition(key, "submitted", submission=sub.tx_hash)
 
     def _insert_submission(self, sub: Submission, now: float) -> None:
-        self.db["submissions"].insert(
+        self.db.table("submissions").insert(
             {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
              "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
              "block_number": None, "cost": None, "updated_at": now},

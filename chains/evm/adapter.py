@@ -17,6 +17,7 @@ from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak, to_checksum_address
+from eth_typing import HexStr
 from hexbytes import HexBytes
 from web3 import AsyncWeb3
 from web3.exceptions import TransactionNotFound, Web3RPCError
@@ -255,16 +256,16 @@ class EvmAdapter(ChainAdapter):
         try:
             while lo < hi:
                 mid = (lo + hi) // 2
-                if await self.w3.eth.get_transaction_count(addr, mid) > 0:
+                if await self.w3.eth.get_transaction_count(to_checksum_address(addr), mid) > 0:
                     hi = mid
                 else:
                     lo = mid + 1
-            block = await self.w3.eth.get_block(lo)
+            first = await self.w3.eth.get_block(lo)
         except Web3RPCError:
             return None  # no historical state on this RPC
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: RPC failed reading history: {type(e).__name__}") from None
-        ts = int(block["timestamp"])
+        ts = int(first["timestamp"])
         if self.cache is not None:
             self.cache.set_feature(self.name, addr, "first_seen", f"{lo}:{ts}")
         return ts
@@ -316,7 +317,7 @@ class EvmAdapter(ChainAdapter):
                 raise ChainError(f"{self.name}: fulfilment would revert: {reason}") from None
             raise RetryLater(f"{self.name}: gas estimation failed: {type(e).__name__}: {e}") from None
         nonce = await self._take_nonce()
-        tx = {k: v for k, v in base_tx.items() if k != "from"}
+        tx: dict[str, Any] = {k: v for k, v in base_tx.items() if k != "from"}
         tx.update(nonce=nonce, gas=gas * self.cfg.gas_multiplier_pct // 100)
         signed = self.account.sign_transaction(tx)
         return Submission(chain=self.name, tx_hash=_hex(signed.hash), nonce=nonce, raw=_hex(signed.raw_transaction),
@@ -362,7 +363,7 @@ class EvmAdapter(ChainAdapter):
 
     async def broadcast(self, submission: Submission) -> None:
         try:
-            await self.w3.eth.send_raw_transaction(submission.raw)
+            await self.w3.eth.send_raw_transaction(HexStr(submission.raw))
         except Web3RPCError as e:
             msg = str(e).lower()
             if "already known" in msg or "nonce too low" in msg or "already imported" in msg:
@@ -373,7 +374,7 @@ class EvmAdapter(ChainAdapter):
 
     async def _receipt(self, tx_hash: str) -> Any:
         try:
-            return await self.w3.eth.get_transaction_receipt(tx_hash)
+            return await self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
         except TransactionNotFound:
             return None
         except Exception as e:  # noqa: BLE001

@@ -65,7 +65,7 @@ class EvmHistory:
                         topics: list[Any] = [topic0s] + [None] * (k - 1) + [me]
                         filters.append({"address": self.contracts, "topics": topics})
                 for flt in filters:
-                    for log in await w3.eth.get_logs({"fromBlock": start, "toBlock": end, **flt}):  # type: ignore[arg-type]
+                    for log in await w3.eth.get_logs({"fromBlock": start, "toBlock": end, **flt}):  # type: ignore[typeddict-item]
                         found[(bytes(log["transactionHash"]).hex(), int(log["logIndex"]))] = dict(log)
                 start = end + 1
             ordered = sorted(found.values(), key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))

@@ -51,7 +51,8 @@ LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal 
 MAX_COMPUTE_UNITS = 1_400_000
 BLOCKHASH_REUSE_S = 2.0
 PRICE_REUSE_S = 2.0
-COMMITMENTS = {Confidence.LATEST: "processed", Confidence.SAFE: "confirmed", Confidence.FINALIZED: "finalized"}
+COMMITMENTS = {Confidence.LATEST: Commitment("processed"), Confidence.SAFE: Commitment("confirmed"),
+               Confidence.FINALIZED: Commitment("finalized")}
 
 
 def _custom_code(err: Any) -> tuple[int, int] | None:
@@ -369,7 +370,7 @@ class SolanaAdapter(ChainAdapter):
                                 outcomes={key: ItemOutcome(False, name, expired=name == "RequestExpired")})
 
     async def _units(self, signature: Signature) -> int | None:
-        resp = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment="confirmed",
+        resp = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment=Commitment("confirmed"),
                                                            max_supported_transaction_version=0))
         if resp.value is None or resp.value.transaction.meta is None:
             return None

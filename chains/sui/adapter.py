@@ -346,7 +346,7 @@ class SuiAdapter(ChainAdapter):
         for node in nodes:
             balance = _get(node, "contents", "json", "balance")
             try:
-                ref = tx.ObjectRef(node.get("address"), _int(node.get("version"), "version"), node.get("digest"))
+                ref = tx.ObjectRef(str(node.get("address")), _int(node.get("version"), "version"), str(node.get("digest")))
                 amount = _int(balance.get("value") if isinstance(balance, dict) else balance, "balance")
             except (ValueError, RetryLater):
                 continue

@@ -114,8 +114,8 @@ def parse_request(body: bytes) -> tuple[int, str, Any]:
     if not isinstance(method, str):
         raise FrameError(ErrorCode.BAD_JSON, "request method must be a string", request_id)
     if method not in METHODS:
-        message = f"unknown method {method[:64]!r} (methods: attest, assess)"
-        raise FrameError(ErrorCode.UNKNOWN_METHOD, message, request_id)
+        raise FrameError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method[:64]!r} (methods: attest, assess)",
+                         request_id)
     return request_id, method, message.get("params", {})
 
 

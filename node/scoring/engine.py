@@ -23,7 +23,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from node.scoring.anomaly import IsolationModel
 from node.scoring.config import DEFAULT_CONFIG_PATH, LoadedConfig, ScoringConfig, ScoringConfigError
@@ -126,8 +126,9 @@ class Engine:
         flags = card.flags | Flag(intent_flags)
         if self.pd_model is not None:
             pd_bps = self.pd_model.pd_bps(vec)
-            points: int | None = interpolate(config.model_points, pd_bps)
-            blended = (card.score * config.blend.scorecard_pct + points * config.blend.model_pct) // 100
+            model_points = interpolate(config.model_points, pd_bps)
+            points: int | None = model_points
+            blended = (card.score * config.blend.scorecard_pct + model_points * config.blend.model_pct) // 100
             reasons = _model_reasons(self.pd_model.contributions(vec), facts, self.pd_model.scale)
         else:
             pd_bps, points, blended = card.pd_bps, None, card.score
@@ -135,7 +136,7 @@ class Engine:
         anomaly_bps = self.anomaly.score_bps(vec) if self.anomaly is not None else 0
         if self.anomaly is not None and anomaly_bps >= config.anomaly.flag_bps:
             flags |= Flag.ANOMALOUS
-        score, matched = blended, ()
+        score, matched = blended, cast(tuple[str, ...], ())
         if self.rules is not None:
             outcome = self.rules.evaluate(
                 {**facts, "scorecard": card.score, "pd_bps": pd_bps, "anomaly_bps": anomaly_bps, "score": blended},

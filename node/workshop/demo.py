@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -55,9 +55,10 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
         shutil.rmtree(root)
     root.mkdir(parents=True)
     from solana.rpc.api import Client
+    from solana.rpc.commitment import Commitment
 
     from chains.solana import program as prog
-    from node import demo_solana
+    from node.workshop import demo_solana
     from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
     from node.workshop.devnet.solana_setup import SolanaDevnet
 
@@ -76,7 +77,7 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
         say(f"Solana program {sol.program}, oracle account {sol.oracle}", quiet)
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         build_histories(w3, dev.protocols)
-        client = Client(endpoint.url, commitment="confirmed")
+        client = Client(endpoint.url, commitment=Commitment("confirmed"))
         wallets = demo_solana.build_wallets(client)
         say(f"gave {len(PERSONAS)} EVM and {len(wallets)} Solana wallets their histories", quiet)
 
@@ -129,7 +130,7 @@ def send_requests(w3: Web3, dev: Devnet) -> list[dict[str, Any]]:
             receipt = send(w3, p.key, {"to": dev.lender, "data": data, "value": FEE_WEI})
             via = "ExampleLender"
         rows.append({"label": p.label, "subject": p.address, "via": via,
-                     "request_id": request_id_of(w3, oracle, receipt), "request_tx": receipt["transactionHash"].hex(),
+                     "request_id": request_id_of(w3, oracle, receipt), "request_tx": cast(bytes, receipt["transactionHash"]).hex(),
                      "request_block": receipt["blockNumber"], "sent_at": started, "status": "pending"})
     return rows
 

@@ -16,6 +16,8 @@ from anchorpy import Program, Provider, Wallet
 from coincurve import PublicKey
 from solana.rpc.api import Client
 from solana.rpc.async_api import AsyncClient
+from solana.rpc.commitment import Commitment
+from solders.account import Account
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
@@ -64,11 +66,14 @@ def send_requests(client: Client, dev: SolanaDevnet, wallets: list[tuple[SolanaP
     rows = []
     for p, kp in wallets:
         payer = kp if p.lamports else dev.keypair("requester")
-        nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(oracle).value.data)).next_nonce)
+        nonce = int(prog.decode_account("Oracle", _data(client.get_account_info(oracle).value)).next_nonce)
         started = time.time()
         sig = send(client, [payer], [prog.request_assessment_ix(program, oracle, payer.pubkey(), kp.pubkey(), nonce)])
         request = str(prog.request_pda(program, oracle, nonce)[0])
-        slot = client.get_signature_statuses([sig], search_transaction_history=True).value[0].slot
+        status = client.get_signature_statuses([sig], search_transaction_history=True).value[0]
+        if status is None:
+            raise AuraError(f"request transaction {sig} is not known to the endpoint")
+        slot = status.slot
         rows.append({"label": p.label, "subject": str(kp.pubkey()), "via": "self" if p.lamports else "requester",
                      "request": request, "request_tx": str(sig), "request_slot": slot, "sent_at": started,
                      "status": "pending"})
@@ -98,9 +103,15 @@ def wait_fulfilled(client: Client, dev: SolanaDevnet, rows: list[dict[str, Any]]
                     f"node log:\n{node.tail()}")
 
 
+def _data(account: Account | None) -> bytes:
+    if account is None:
+        raise AuraError("the oracle account is not on the endpoint")
+    return bytes(account.data)
+
+
 async def _read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
     program_id, oracle = Pubkey.from_string(dev.program), Pubkey.from_string(dev.oracle)
-    async with AsyncClient(dev.rpc_url, commitment="confirmed") as conn:
+    async with AsyncClient(dev.rpc_url, commitment=Commitment("confirmed")) as conn:
         program = Program(prog.idl(), program_id, Provider(conn, Wallet(Keypair())))
         for r in rows:
             address, _ = prog.score_pda(program_id, oracle, Pubkey.from_string(r["subject"]))

@@ -76,7 +76,7 @@ class EventStore:
 
     def _migrate(self) -> None:
         db = self.db
-        db["feature_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        db.table("feature_meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
         row = self.conn.execute("SELECT value FROM feature_meta WHERE key='schema'").fetchone()
         if row and int(row[0]) != SCHEMA_VERSION:
             raise StoreError(f"feature store {self.path} has schema {row[0]}, this node expects {SCHEMA_VERSION}")
@@ -134,7 +134,7 @@ class EventStore:
 
     def events_for(self, chain: str, wallet: str, until_timestamp: int | None = None) -> list[Event]:
         """The wallet's stored events (at or before `until_timestamp` if given), by block then log index."""
-        sql, args = _SELECT, [chain, normalise_address(wallet)]
+        sql, args = _SELECT, list[Any]([chain, normalise_address(wallet)])
         if until_timestamp is not None:
             sql += " AND e.timestamp <= ?"
             args.append(until_timestamp)

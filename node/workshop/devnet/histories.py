@@ -415,9 +415,13 @@ def _prelude(when: int) -> list[tuple[int, Actor, str, Build]]:
     add(0, OWNER, "fund the exchange", lambda tx, p: (EXCHANGE.address, "", 100 * ETH))
     add(1, OWNER, "fund the keeper", lambda tx, p: (KEEPER.address, "", 20 * ETH))
     floats = {STABLECOIN: 20_000_000, "dWETH": 10_000, "dWBTC": 500, "dZAP": 50_000_000}
+
+    def float_to_exchange(symbol: str, amount: int) -> Build:
+        return lambda tx, p: _encode(tx, "DevToken", p.token(symbol), "transfer", EXCHANGE.address,
+                                     units(symbol, amount))
+
     for i, (symbol, amount) in enumerate(floats.items()):
-        add(2 + i, OWNER, f"float {symbol} to the exchange", lambda tx, p, s=symbol, a=amount: _encode(
-            tx, "DevToken", p.token(s), "transfer", EXCHANGE.address, units(s, a)))
+        add(2 + i, OWNER, f"float {symbol} to the exchange", float_to_exchange(symbol, amount))
     add(10, OWNER, "dUSD to the keeper", lambda tx, p: _encode(
         tx, "DevToken", p.token(STABLECOIN), "transfer", KEEPER.address, units(STABLECOIN, 2_000_000)))
     return out

@@ -213,7 +213,7 @@ class Transactor:
         nonce = self._nonces.get(acct.address)
         if nonce is None:
             nonce = self.w3.eth.get_transaction_count(acct.address, "pending")
-        tx = {"to": to_checksum_address(to), "value": value, "data": data or b"", "nonce": nonce,
+        tx: dict[str, Any] = {"to": to_checksum_address(to), "value": value, "data": data or b"", "nonce": nonce,
               "gas": gas or (21_000 if not data else CALL_GAS), "chainId": self.chain_id,
               "maxFeePerGas": MAX_FEE_WEI, "maxPriorityFeePerGas": PRIORITY_FEE_WEI}
         raw = acct.sign_transaction(tx).raw_transaction
@@ -232,7 +232,7 @@ class Transactor:
         call = {"from": sender, "to": tx["to"], "data": Web3.to_hex(tx["data"]),
                 "value": hex(tx["value"]), "gas": hex(tx["gas"])}
         before = hex(receipt["blockNumber"] - 1)
-        resp = self.w3.provider.make_request("eth_call", [call, before])  # type: ignore[arg-type]
+        resp: Any = self.w3.provider.make_request("eth_call", [call, before])  # type: ignore[arg-type]
         data = (resp.get("error") or {}).get("data")
         if not isinstance(data, str) or len(data) < 10:
             return "no revert data (out of gas, or no custom error)"

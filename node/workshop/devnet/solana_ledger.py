@@ -255,7 +255,7 @@ class _SlotFees:
 
 
 def _return_data(meta: TransactionMetadata) -> dict[str, Any] | None:
-    rd = meta.return_data()
+    rd = meta.return_data()  # type: ignore[attr-defined]  # solders 0.26 has it; its stubs do not
     data = bytes(rd.data)
     if not data:
         return None
@@ -267,7 +267,8 @@ def _inner(meta: TransactionMetadata) -> list[tuple[int, list[tuple[int, bytes, 
     for index, inner in enumerate(meta.inner_instructions()):
         if inner:
             out.append((index, [(ii.instruction().program_id_index, bytes(ii.instruction().accounts),
-                                 bytes(ii.instruction().data), ii.stack_height()) for ii in inner]))
+                                 bytes(ii.instruction().data), ii.stack_height())  # type: ignore[attr-defined]  # as above
+                                for ii in inner]))
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from coincurve import PublicKey
 from solana.rpc.api import Client
+from solana.rpc.commitment import Commitment
 from solana.rpc.types import TxOpts
 from solders.instruction import Instruction
 from solders.keypair import Keypair
@@ -101,7 +102,7 @@ def setup_solana(root: Path, rpc_url: str, attestation_document: dict[str, Any],
     """Make the keypairs under `root/keys`, create the oracle account and register the enclave."""
     keys = root / "keys"
     program = prog.idl_address()
-    client = Client(rpc_url, commitment="confirmed")
+    client = Client(rpc_url, commitment=Commitment("confirmed"))
     info = client.get_account_info(program).value
     if info is None or not info.executable:
         raise AuraError(f"no aura_oracle program at {program} on {rpc_url}")

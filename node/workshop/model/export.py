@@ -320,7 +320,7 @@ def median_fill(X: Sequence[Sequence[int | None]], n_features: int) -> list[int]
     """
     fill = []
     for c in range(n_features):
-        values = sorted(row[c] for row in X if row[c] is not None)
+        values = sorted(v for row in X if (v := row[c]) is not None)
         fill.append(int(values[(len(values) - 1) // 2]) if values else 0)
     return fill
 
