@@ -117,7 +117,8 @@ def run(root: Path, requests: int = 200, rate: float = 20.0, slot_ms: int = 400)
         plan = []
         for i in range(requests):
             subject = Keypair().pubkey() if i % 3 else requester.pubkey()
-            plan.append((str(prog.request_pda(program, oracle, nonce + i)[0]), request_tx(nonce + i, subject, blockhash)))
+            request = str(prog.request_pda(program, oracle, nonce + i)[0])
+            plan.append((request, request_tx(nonce + i, subject, blockhash)))
         log(f"sending {requests} requests at {rate}/s")
         sent_at: dict[str, float] = {}
         sigs: dict[str, Signature] = {}

@@ -208,7 +208,8 @@ class SuiAdapter(ChainAdapter):
             for node in connection.get("nodes") or []:
                 checkpoint = _get(node, "transaction", "effects", "checkpoint", "sequenceNumber")
                 if checkpoint is None:
-                    raise RetryLater(f"{self.name}: an event of {_get(node, 'transaction', 'digest')} has no checkpoint")
+                    digest = _get(node, "transaction", "digest")
+                    raise RetryLater(f"{self.name}: an event of {digest} has no checkpoint")
                 checkpoint = _int(checkpoint, "checkpoint.sequenceNumber")
                 if stop_at is not None and checkpoint > stop_at:
                     done = True
@@ -346,7 +347,8 @@ class SuiAdapter(ChainAdapter):
         for node in nodes:
             balance = _get(node, "contents", "json", "balance")
             try:
-                ref = tx.ObjectRef(str(node.get("address")), _int(node.get("version"), "version"), str(node.get("digest")))
+                ref = tx.ObjectRef(str(node.get("address")), _int(node.get("version"), "version"),
+                                   str(node.get("digest")))
                 amount = _int(balance.get("value") if isinstance(balance, dict) else balance, "balance")
             except (ValueError, RetryLater):
                 continue
@@ -494,7 +496,8 @@ class SuiAdapter(ChainAdapter):
         wanted = pkg.type_name(self.type_package, "AssessmentFulfilled")
         for node in _get(effects, "events", "nodes") or []:
             contents = node.get("contents") or {}
-            if _get(contents, "type", "repr") == wanted and pkg.fulfilled_request_id(contents.get("json")) == request_id:
+            if _get(contents, "type", "repr") == wanted \
+                    and pkg.fulfilled_request_id(contents.get("json")) == request_id:
                 return True
         return False
 

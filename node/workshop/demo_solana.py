@@ -60,7 +60,8 @@ def build_wallets(client: Client) -> list[tuple[SolanaPersona, Keypair]]:
     return out
 
 
-def send_requests(client: Client, dev: SolanaDevnet, wallets: list[tuple[SolanaPersona, Keypair]]) -> list[dict[str, Any]]:
+def send_requests(client: Client, dev: SolanaDevnet,
+                  wallets: list[tuple[SolanaPersona, Keypair]]) -> list[dict[str, Any]]:
     """One `request_assessment` per wallet: the wallet asks for itself (the fresh one through the requester)."""
     program, oracle = Pubkey.from_string(dev.program), Pubkey.from_string(dev.oracle)
     rows = []
@@ -120,7 +121,8 @@ async def _read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
             r["stored"] = {"score": acct.score, "tier": acct.tier, "pd_bps": acct.pd_bps, "flags": acct.flags,
                            "measurement": "0x" + bytes(acct.measurement).hex(),
                            "commitment": "0x" + bytes(acct.commitment).hex(), "signer": "0x" + bytes(acct.signer).hex(),
-                           "request": str(prog.pubkey(acct.request)), "assessed_at": acct.assessed_at, "expiry": acct.expiry,
+                           "request": str(prog.pubkey(acct.request)), "assessed_at": acct.assessed_at,
+                           "expiry": acct.expiry,
                            "version": acct.version}
 
 

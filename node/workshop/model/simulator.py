@@ -106,7 +106,8 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
     birth = as_of - age * DAY
     months = max(1.0, age / 30)
     rate = math.exp(rng.gauss(1.2 + 0.35 * q + (0.8 if trader else 0) - (1.8 if archetype == "holder" else 0), 0.7))
-    peers_pool = [f"0x{(index * 7919 + k * 104729 + 1) % (1 << 160):040x}" for k in range(max(2, int(4 + 12 * _sigmoid(q) * (3 if trader else 1))))]
+    n_peers = max(2, int(4 + 12 * _sigmoid(q) * (3 if trader else 1)))
+    peers_pool = [f"0x{(index * 7919 + k * 104729 + 1) % (1 << 160):040x}" for k in range(n_peers)]
     n_tokens = max(1, int(1 + 8 * _sigmoid(q + rng.gauss(0, 0.7))))
     tokens = [STABLE] + list(rng.sample(TOKENS, min(len(TOKENS), n_tokens)))
     stable_bias = rng.random()
@@ -125,11 +126,14 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
     else:
         n_tx = min(400, int(rate * months))
         for _ in range(n_tx):
-            token = STABLE if rng.random() < stable_bias else (tokens[0] if q < -0.8 and rng.random() < 0.7 else rng.choice(tokens))
-            b.transfer(when(), token, rng.randint(1, 10**5) * 10**15, rng.choice(peers_pool), incoming=rng.random() < 0.5)
+            token = STABLE if rng.random() < stable_bias else (
+                tokens[0] if q < -0.8 and rng.random() < 0.7 else rng.choice(tokens))
+            b.transfer(when(), token, rng.randint(1, 10**5) * 10**15, rng.choice(peers_pool),
+                       incoming=rng.random() < 0.5)
         swaps = int(n_tx * (0.8 if trader else 0.15 * rng.random()))
         for _ in range(swaps):
-            b.add("swap", "uniswap-v3" if rng.random() < 0.5 else "uniswap-v2", PAIR, when(), PAIR, rng.randint(1, 10**6), wallet)
+            b.add("swap", "uniswap-v3" if rng.random() < 0.5 else "uniswap-v2", PAIR, when(), PAIR,
+                  rng.randint(1, 10**6), wallet)
             b.sent += 1
 
     # lending history
@@ -181,7 +185,8 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
         b.add("liquidation", "aave-v3", POOL, t + DAY // 2, STABLE, 10**9, f"0x{rng.getrandbits(160):040x}")
 
     past = [e for e in b.events if e.timestamp <= as_of]
-    sent_before = b.sent - sum(1 for e in b.events if e.timestamp > as_of and e.subject == wallet and e.kind != "liquidation")
+    sent_before = b.sent - sum(1 for e in b.events
+                               if e.timestamp > as_of and e.subject == wallet and e.kind != "liquidation")
     tx_count = max(0, sent_before + int(rng.expovariate(1.0) * months * (0.2 if archetype == "holder" else 1.0)))
     balance = int(math.exp(rng.gauss(math.log(10**17) + 1.2 * q + (2 if archetype == "holder" else 0), 1.5)))
     computed = compute_features(past, wallet, as_of, first_seen=birth, stablecoins=(STABLE,))

@@ -1,8 +1,8 @@
 """`aura model train` / `aura model evaluate`: the shipped PD and anomaly models, reproducibly.
 
-train: simulate `wallets` wallets (node/workshop/model/simulator.py, indices 0..n-1; one in six seen without its
-history, as on a chain with no indexer), train the gradient-boosted PD model and the isolation forest on them, export both to their integer artefacts and write them (canonical
-JSON) into the scoring folder. evaluate: simulate a disjoint held-out population (indices from 1,000,000)
+train: simulate `wallets` wallets (node/workshop/model/simulator.py, indices 0..n-1; one in six seen without
+its history, as on a chain with no indexer), train the gradient-boosted PD model and the isolation forest on
+them, export both to their integer artefacts and write them (canonical JSON) into the scoring folder. evaluate: simulate a disjoint held-out population (indices from 1,000,000)
 and score it with the INTEGER artefacts exactly as the enclave does, next to the scorecard alone and the
 seeds' rule-based scores; with `real=True`, also the same training code on a real credit data set
 (node/workshop/model/realdata.py). Same seed, same bytes: two runs write identical files.
