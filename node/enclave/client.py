@@ -6,19 +6,19 @@ Nothing here touches key material: this module imports neither `keys` nor `seali
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import os
-import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+from chains.core.errors import EnclaveError
 from node.enclave.attestation import AttestationError, verify_attestation
 from node.enclave.protocol import FrameError, decode_body, encode_frame, read_frame
-from chains.core.errors import EnclaveError
+from node.process import AsyncSupervisor, socket_answers
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CALL_TIMEOUT_S = 30.0
@@ -196,9 +196,7 @@ class EnclaveProcess:
         self.new_key = new_key
         self.log_path = Path(log_path) if log_path is not None else None
         self.attestation: dict[str, Any] | None = None
-        self._proc: asyncio.subprocess.Process | None = None
-        self._stderr: collections.deque[str] = collections.deque(maxlen=40)
-        self._stderr_task: asyncio.Task[None] | None = None
+        self._proc: AsyncSupervisor | None = None
 
     @property
     def pid(self) -> int | None:
@@ -206,10 +204,10 @@ class EnclaveProcess:
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.returncode is None
+        return self._proc is not None and self._proc.running
 
     def stderr_tail(self) -> str:
-        return "\n".join(self._stderr)
+        return self._proc.tail() if self._proc is not None else ""
 
     def client(self, timeout: float = DEFAULT_CALL_TIMEOUT_S) -> EnclaveClient:
         return EnclaveClient(self.socket_path, timeout)
@@ -238,59 +236,22 @@ class EnclaveProcess:
         if self.running:
             raise EnclaveError(f"enclave already running (pid {self.pid})")
         # an enclave whose host died stops when its stdin closes: give it a moment before calling it a clash
-        clash_deadline = asyncio.get_running_loop().time() + min(timeout, 5.0)
-        while self.socket_path.exists() and await _answers(self.socket_path):
-            if asyncio.get_running_loop().time() > clash_deadline:
+        clash_deadline = time.monotonic() + min(timeout, 5.0)
+        while socket_answers(self.socket_path):
+            if time.monotonic() > clash_deadline:
                 raise EnclaveError(f"another enclave is already serving on {self.socket_path}")
             await asyncio.sleep(0.1)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-        self._stderr.clear()
-        self._proc = await asyncio.create_subprocess_exec(
-            *self.command(),
-            stdin=asyncio.subprocess.PIPE,  # never written: its closing tells the enclave the host is gone
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
-        assert self._proc.stderr is not None
-        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr(self._proc.stderr))
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            if self._proc.returncode is not None:
-                await self._finish_stderr()
-                tail = self.stderr_tail() or "(no output)"
-                raise EnclaveError(f"enclave exited with code {self._proc.returncode}: {tail}")
-            if self.socket_path.exists():
-                client = EnclaveClient(self.socket_path, timeout=5.0)
-                try:
-                    self.attestation = await client.attest()
-                    return self.attestation
-                except EnclaveError:
-                    pass
-                finally:
-                    await client.close()
-            if asyncio.get_running_loop().time() > deadline:
-                await self.stop()
-                raise EnclaveError(f"enclave did not answer within {timeout} s: {self.stderr_tail() or '(no output)'}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._proc.wait(), 0.05)
+        pythonpath = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+        # stdin is a pipe never written: its closing tells the enclave the host is gone
+        self._proc = AsyncSupervisor("enclave", self.command(), env={"PYTHONPATH": pythonpath}, new_session=False,
+                                     stdin_pipe=True, grace=10.0, tail_lines=40, error=EnclaveError)
+        self.attestation = await self._proc.start().wait_ready(self._attest, timeout)
+        return self.attestation
 
     async def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, wait up to `timeout`, then SIGKILL. Idempotent."""
-        proc = self._proc
-        if proc is None:
-            return
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), timeout)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-        await self._finish_stderr()
+        if self._proc is not None:
+            await self._proc.stop(timeout)
 
     async def __aenter__(self) -> EnclaveProcess:
         await self.start()
@@ -299,26 +260,16 @@ class EnclaveProcess:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
-        while line := await stream.readline():
-            self._stderr.append(line.decode("utf-8", "replace").rstrip())
-
-    async def _finish_stderr(self) -> None:
-        task = self._stderr_task
-        if task is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(task, 2.0)
-
-
-async def _answers(socket_path: Path) -> bool:
-    try:
-        _, writer = await asyncio.open_unix_connection(str(socket_path))
-    except OSError:
-        return False
-    writer.close()
-    with contextlib.suppress(Exception):
-        await writer.wait_closed()
-    return True
+    async def _attest(self) -> dict[str, Any] | None:
+        if not self.socket_path.exists():
+            return None
+        client = EnclaveClient(self.socket_path, timeout=5.0)
+        try:
+            return await client.attest()
+        except EnclaveError:
+            return None
+        finally:
+            await client.close()
 
 
 def _default_socket(data_dir: Path) -> Path:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from chains.core.errors import AuraError
+from node.process import Supervised, Supervisor, free_port
 
 # Accounts anvil derives from its default mnemonic ("test test ... junk"); public test keys, never funds.
 DEFAULT_KEYS = (
@@ -38,7 +36,7 @@ def find_anvil(root: Path | None = None) -> Path:
     if env:
         return Path(env)
     roots = [root] if root else []
-    roots += [Path.cwd(), Path(__file__).resolve().parents[2]]
+    roots += [Path.cwd(), Path(__file__).resolve().parents[3]]
     for base in roots:
         candidate = base / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
         if candidate.is_file():
@@ -46,27 +44,8 @@ def find_anvil(root: Path | None = None) -> Path:
     raise AnvilError("anvil not found: run `npm ci` in the project root (or set AURA_ANVIL)")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def stop_process(proc: subprocess.Popen[bytes] | None, log: object = None) -> None:
-    """SIGTERM, then SIGKILL after 5 s, for a devnet process; closes its log file."""
-    if proc is not None and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    if log not in (None, subprocess.DEVNULL):
-        log.close()  # type: ignore[attr-defined]
-
-
 @dataclass
-class Anvil:
+class Anvil(Supervised):
     """One anvil process on 127.0.0.1. Use as a context manager or call start()/stop()."""
 
     port: int = 0
@@ -75,8 +54,6 @@ class Anvil:
     genesis_timestamp: int | None = None
     log_path: Path | None = None
     extra_args: list[str] = field(default_factory=list)
-    _proc: subprocess.Popen[bytes] | None = None
-    _log: object = None
 
     @property
     def url(self) -> str:
@@ -86,12 +63,8 @@ class Anvil:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    def start(self, timeout: float = 15.0) -> "Anvil":
-        if self._proc is not None:
+    def start(self, timeout: float = 15.0) -> Self:
+        if self._process is not None:
             return self
         if not self.port:
             self.port = free_port()
@@ -102,39 +75,13 @@ class Anvil:
         if self.genesis_timestamp is not None:
             args += ["--timestamp", str(self.genesis_timestamp)]
         args += self.extra_args
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self._log = out
-        self._proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise AnvilError(f"anvil exited with code {self._proc.returncode} on port {self.port}")
-            if self._answers():
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise AnvilError(f"anvil did not answer on {self.url} within {timeout:.0f} s")
+        process = Supervisor(f"anvil on port {self.port}", args, log_path=self.log_path, error=AnvilError).start()
+        process.wait_ready(self._answers, timeout)
+        self._process = process
+        return self
 
     def _answers(self) -> bool:
         body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
         req = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=0.5) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        stop_process(proc, self._log)
-        self._log = None
-
-    def detach(self) -> None:
-        """Leave the process running after this object is done with it (`aura devnet --detach`)."""
-        self._proc = None
-
-    def __enter__(self) -> "Anvil":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        with urllib.request.urlopen(req, timeout=0.5) as resp:
+            return bool(resp.status == 200)

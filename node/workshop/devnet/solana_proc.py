@@ -1,22 +1,20 @@
-"""The local Solana endpoint (LiteSVM behind JSON-RPC, `node.workshop.devnet.solana_rpc`) as its own process, with the
-`aura_oracle` program built from source and loaded at the IDL's address."""
+"""The local Solana endpoint (LiteSVM behind JSON-RPC, the `node.workshop.devnet.solana_rpc` package) as its own
+process, with the `aura_oracle` program built from source and loaded at the IDL's address."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from node.workshop.devnet.anvil import free_port, stop_process
 from chains.core.errors import AuraError
+from node.process import Supervised, Supervisor, free_port
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 class EndpointError(AuraError, RuntimeError):
@@ -35,7 +33,7 @@ def program_so() -> Path:
 
 
 @dataclass
-class SolanaEndpoint:
+class SolanaEndpoint(Supervised):
     """One endpoint process on 127.0.0.1 with the programs given (program id -> .so)."""
 
     programs: dict[str, Path]
@@ -43,19 +41,13 @@ class SolanaEndpoint:
     slot_ms: int = 400
     log_path: Path | None = None
     extra_args: list[str] = field(default_factory=list)
-    _proc: subprocess.Popen[bytes] | None = None
-    _log: Any = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    def start(self, timeout: float = 30.0) -> "SolanaEndpoint":
-        if self._proc is not None:
+    def start(self, timeout: float = 30.0) -> Self:
+        if self._process is not None:
             return self
         if not self.port:
             self.port = free_port()
@@ -64,21 +56,11 @@ class SolanaEndpoint:
         for program_id, path in self.programs.items():
             args += ["--program", f"{program_id}={path}"]
         args += self.extra_args
-        self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self._proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise EndpointError(f"the Solana endpoint exited with code {self._proc.returncode}"
-                                    + (f"; see {self.log_path}" if self.log_path else ""))
-            try:
-                if self.call("getHealth") == "ok":
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise EndpointError(f"the Solana endpoint did not answer on {self.url} within {timeout:.0f} s")
+        process = Supervisor(f"the Solana endpoint on port {self.port}", args, log_path=self.log_path,
+                             error=EndpointError).start()
+        process.wait_ready(lambda: self.call("getHealth") == "ok", timeout, interval=0.1)
+        self._process = process
+        return self
 
     def call(self, method: str, params: list[Any] | None = None) -> Any:
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
@@ -88,17 +70,3 @@ class SolanaEndpoint:
         if "error" in reply:
             raise EndpointError(f"{method}: {reply['error'].get('message')}")
         return reply.get("result")
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        stop_process(proc, self._log)
-        self._log = None
-
-    def detach(self) -> None:
-        self._proc = None
-
-    def __enter__(self) -> "SolanaEndpoint":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -401,6 +401,8 @@ def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(en
     import asyncio
     import dataclasses
 
+    from contextlib import ExitStack
+
     from chains.base import TxState
     from node.config import load_config
     from node.daemon import build_adapter
@@ -419,7 +421,7 @@ def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(en
     (sub,) = [s for s in store.submissions_in(chain.name, "pending", "included", "final") if s.nonce >= 0]
 
     async def check() -> tuple[TxState, TxState]:
-        adapter = build_adapter(chain, store)
+        adapter = build_adapter(chain, store, env.root, ExitStack())
         await adapter.connect()
         try:
             real = adapter._receipt  # noqa: SLF001
