@@ -3,7 +3,7 @@ the codec of what the enclave signs for it. `chains/registry.py` lists them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +41,18 @@ class BuildContext:
 
 @dataclass(frozen=True)
 class Family:
-    """One chain family. `build` imports the adapter's client libraries only when called, so the enclave, which
-    needs only `config` and `codec`, never loads them."""
+    """One chain family. `build` and `consumer` import the client libraries only when called, so the enclave,
+    which needs only `config` and `codec`, never loads them.
+
+    `consumer` acts as a protocol asking for an assessment (`aura request`): called with the chain's config and
+    the keywords `subject` (str), `params` (bytes), `requester_key` (a key file named by the user, or None),
+    `config_dir` (the config file's folder), `wait` (bool) and `timeout` (seconds), it sends the request and
+    returns what it did (`request_id`, `subject`, `tx`; with `wait`, a `status` and the score). None when the
+    family has no consumer: `aura request` then raises NotSupported.
+    """
 
     name: str
     config: type[ChainConfig]
     codec: PayloadCodec
     build: Callable[[Any, BuildContext], ChainAdapter]
+    consumer: Callable[..., Coroutine[Any, Any, dict[str, Any]]] | None = None

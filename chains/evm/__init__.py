@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chains.base import ChainAdapter
 from chains.evm.codec import CODEC
 from chains.evm.config import EvmChain
@@ -22,4 +24,11 @@ def build(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
     return EvmAdapter(cfg, account, cache=ctx.cache, nonce_floor=ctx.nonce_floor, events=events)
 
 
-FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build)
+async def consume(cfg: EvmChain, **request: Any) -> dict[str, Any]:
+    """`aura request` on this chain: chains/evm/consumer.py."""
+    from chains.evm.consumer import request_assessment  # noqa: PLC0415 - web3 only when a consumer asks
+
+    return await request_assessment(cfg, **request)
+
+
+FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume)

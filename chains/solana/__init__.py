@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chains.base import ChainAdapter
 from chains.family import BuildContext, Family
 from chains.solana.codec import CODEC
@@ -16,4 +18,11 @@ def build(cfg: SolanaChain, ctx: BuildContext) -> ChainAdapter:
     return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=ctx.cache, nonce_floor=ctx.nonce_floor)
 
 
-FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build)
+async def consume(cfg: SolanaChain, **request: Any) -> dict[str, Any]:
+    """`aura request` on this chain: chains/solana/consumer.py."""
+    from chains.solana.consumer import request_assessment  # noqa: PLC0415 - solana-py only when a consumer asks
+
+    return await request_assessment(cfg, **request)
+
+
+FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume)

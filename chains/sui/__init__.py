@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chains.base import ChainAdapter
 from chains.family import BuildContext, Family
 from chains.sui.codec import CODEC
@@ -16,4 +18,11 @@ def build(cfg: SuiChain, ctx: BuildContext) -> ChainAdapter:
     return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=ctx.cache, nonce_floor=ctx.nonce_floor)
 
 
-FAMILY = Family(name="sui", config=SuiChain, codec=CODEC, build=build)
+async def consume(cfg: SuiChain, **request: Any) -> dict[str, Any]:
+    """`aura request` on this chain: chains/sui/consumer.py."""
+    from chains.sui.consumer import request_assessment  # noqa: PLC0415 - pysui only when a consumer asks
+
+    return await request_assessment(cfg, **request)
+
+
+FAMILY = Family(name="sui", config=SuiChain, codec=CODEC, build=build, consumer=consume)

@@ -361,7 +361,7 @@ class SuiAdapter(ChainAdapter):
         amount, ref = enough[0] if enough else max(free, key=lambda c: c[0])
         return ref, amount
 
-    def _abort_name(self, error: dict[str, Any] | None) -> str | None:
+    def abort_name(self, error: dict[str, Any] | None) -> str | None:
         """The package's error name of a Move abort in its `oracle` module; None for any other failure."""
         if not error or error.get("abortCode") is None:
             return None
@@ -427,7 +427,7 @@ class SuiAdapter(ChainAdapter):
             raise RetryLater(f"{self.name}: dry run failed: {str(result.get('error') or 'no effects')[:300]}")
         if effects.get("status") != "SUCCESS":
             error = effects.get("executionError")
-            name = self._abort_name(error)
+            name = self.abort_name(error)
             if name is not None:
                 raise ChainError(f"{self.name}: fulfilment would abort with {name}")
             message = str(_get(error, "message") or "unknown")[:300]
@@ -485,7 +485,7 @@ class SuiAdapter(ChainAdapter):
             else:
                 outcome = ItemOutcome(False, "no AssessmentFulfilled event for this request in the effects")
             return SubmissionStatus(state=state, block_number=block, cost=cost, outcomes={key: outcome})
-        name = self._abort_name(effects.get("executionError"))
+        name = self.abort_name(effects.get("executionError"))
         if name is None:
             return SubmissionStatus(state=state, block_number=block, cost=cost, reverted=True)
         return SubmissionStatus(state=state, block_number=block, cost=cost,

@@ -4,10 +4,7 @@ enclave and transmitter keys, register the enclave signer, and write a node conf
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,13 +12,16 @@ from eth_account import Account
 from web3 import Web3
 
 from chains.evm.artifacts import contract, deploy
+from chains.evm.consumer import REQUESTER_KEY_FILE
 from chains.evm.keystore import create_keystore
 from node.workshop.devnet.anvil import DEFAULT_KEYS
 from node.workshop.devnet.protocols import deploy_protocols
 from node.enclave.attestation import verify_attestation
+from node.enclave.provision import init_enclave, write_secret
 from chains.core.errors import AuraError
 
 DEPLOYER_KEY = DEFAULT_KEYS[0]
+REQUESTER_KEY = DEFAULT_KEYS[9]  # what `aura request --config <devnet>/aura.toml` pays with
 FEE_WEI = 10**15  # 0.001 ETH per assessment
 REQUEST_TTL_S = 3600
 CALLBACK_GAS = 200_000
@@ -47,25 +47,6 @@ class Devnet:
     @classmethod
     def load(cls, path: Path) -> "Devnet":
         return cls(**json.loads(path.read_text()))
-
-
-def write_secret(path: Path, value: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
-
-
-def init_enclave(data_dir: Path, passphrase_file: Path, scoring_config: Path | None = None) -> dict[str, object]:
-    """Create the enclave key inside an enclave process; returns its (public) attestation."""
-    args = [sys.executable, "-m", "node.enclave", "init", "--data-dir", str(data_dir),
-            "--passphrase-file", str(passphrase_file)]
-    if scoring_config:
-        args += ["--scoring-config", str(scoring_config)]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise AuraError(f"enclave init failed: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads(proc.stdout)
 
 
 def new_enclave(root: Path) -> tuple[dict[str, object], str]:
@@ -134,6 +115,7 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     transmitter = create_keystore(root / "keys" / "transmitter.json", passphrase,
                                   kdf_n=2**12 if kdf_light else 2**18)
     send(w3, DEPLOYER_KEY, {"to": transmitter, "value": 100 * 10**18, "gas": 21000})
+    write_secret(root / REQUESTER_KEY_FILE, REQUESTER_KEY)
 
     config_path = root / "aura.toml"
     config_path.write_text(config_header("Written by `aura devnet`: a node for the local anvil chain.", api_port) + f"""

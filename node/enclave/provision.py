@@ -1,0 +1,42 @@
+"""Provisioning an enclave from the host: the passphrase file that seals its key, and the key itself, created
+inside an enclave process (`python -m node.enclave init`) so the host never holds it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from chains.core.errors import EnclaveError
+
+
+def write_secret(path: Path, value: str) -> None:
+    """Write `value` and a newline to `path`, readable by its owner only (mode 0600), replacing any old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+
+
+def init_enclave(data_dir: Path, passphrase_file: Path, scoring_config: Path | None = None) -> dict[str, Any]:
+    """Create and seal the enclave key in an enclave process.
+
+    Returns:
+        The enclave's attestation: the public key bound to the measurement (nothing secret).
+
+    Raises:
+        EnclaveError: the enclave process refused (a key already sealed there, an unreadable passphrase file),
+            with the last line it printed.
+    """
+    args = [sys.executable, "-m", "node.enclave", "init", "--data-dir", str(data_dir),
+            "--passphrase-file", str(passphrase_file)]
+    if scoring_config:
+        args += ["--scoring-config", str(scoring_config)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        raise EnclaveError(f"enclave init failed: {last}")
+    return dict(json.loads(proc.stdout))

@@ -1,0 +1,128 @@
+"""The workshop's commands of `aura`: `devnet`, `demo` and `model`.
+
+The product never imports the workshop: each `add_*` here is an entry point of the group `aura.commands`
+(pyproject.toml), which `node/cli.py` discovers and calls with its subparsers. What a command needs is imported
+when it runs, so `aura --help` loads none of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from chains.core.errors import AuraError
+
+def add_devnet(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("devnet", help="start anvil, deploy the contracts, write a devnet config")
+    s.add_argument("--dir", default="devnet")
+    s.add_argument("--port", type=int, default=8545)
+    s.add_argument("--block-time", type=float, default=None)
+    s.add_argument("--confirmations", type=int, default=1)
+    s.add_argument("--no-histories", dest="histories", action="store_false",
+                   help="skip the demo wallets' histories")
+    s.add_argument("--solana-port", type=int, default=8899, help="port of the local Solana endpoint")
+    s.add_argument("--no-solana", dest="solana", action="store_false", help="start no Solana endpoint")
+    s.add_argument("--detach", action="store_true", help="leave anvil (and the Solana endpoint) running and return")
+    s.set_defaults(fn=cmd_devnet)
+
+
+def add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("demo", help="run the whole loop on a local chain and print the results")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--dir", default=".aura/demo")
+    s.set_defaults(fn=cmd_demo)
+
+
+def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("model", help="train or evaluate the PD and anomaly models")
+    msub = s.add_subparsers(dest="model_cmd", required=True)
+    m = msub.add_parser("train", help="simulate wallets, train, write the integer artefacts (reproducible)")
+    m.add_argument("--wallets", type=int, default=20_000)
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--out", default=None, help="scoring folder to write models/ into (default: the packaged one)")
+    m.add_argument("--compact", action="store_true")
+    m = msub.add_parser("evaluate", help="held-out AUC/KS/Brier of the artefacts, baselines, real data set")
+    m.add_argument("--holdout", type=int, default=5_000)
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--scoring-config", default=None)
+    m.add_argument("--no-real", action="store_true", help="skip the real credit data set")
+    m.add_argument("--compact", action="store_true")
+    s.set_defaults(fn=cmd_model)
+
+
+def cmd_devnet(args: argparse.Namespace) -> int:
+    """Start anvil and the local Solana endpoint, deploy, register the enclave, write a devnet config; keep
+    both running until Ctrl-C."""
+    from node.workshop.devnet.anvil import Anvil  # noqa: PLC0415
+    from node.workshop.devnet.deploy import setup_devnet  # noqa: PLC0415
+    from node.workshop.devnet.histories import build_histories  # noqa: PLC0415
+    from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: PLC0415
+
+    root = Path(args.dir)
+    if (root / "devnet.json").exists():
+        raise AuraError(f"{root} already holds a devnet; remove it or choose another --dir")
+    genesis = int(time.time()) - 3 * 365 * 86_400 if args.histories else None
+    anvil = Anvil(port=args.port, block_time=args.block_time, genesis_timestamp=genesis,
+                  log_path=root / "anvil.log")
+    root.mkdir(parents=True, exist_ok=True)
+    endpoint = None
+    if args.solana:
+        from chains.solana.program import idl_address  # noqa: PLC0415
+
+        endpoint = SolanaEndpoint({str(idl_address()): program_so()}, port=args.solana_port,
+                                  log_path=root / "solana-endpoint.log")
+    anvil.start()
+    try:
+        if endpoint is not None:
+            endpoint.start()
+        dev = setup_devnet(root, anvil.url, confirmations=args.confirmations,
+                           solana_url=endpoint.url if endpoint is not None else None)
+        if args.histories:
+            from web3 import Web3  # noqa: PLC0415
+
+            build_histories(Web3(Web3.HTTPProvider(anvil.url)), dev.protocols)
+        out: dict[str, Any] = {"rpc_url": anvil.url, "oracle": dev.oracle, "example_lender": dev.lender,
+                               "enclave_signer": dev.signer, "measurement": dev.measurement}
+        if dev.solana:
+            out["solana"] = {k: dev.solana[k] for k in ("rpc_url", "program", "oracle", "enclave_account")}
+        out.update(config=dev.config_path, next=f"aura run --config {dev.config_path}")
+        print(json.dumps(out, indent=2), flush=True)
+        if args.detach:
+            anvil.detach()
+            if endpoint is not None:
+                endpoint.detach()
+            return 0
+        print("anvil" + (" and the Solana endpoint are" if endpoint else " is") + " running; Ctrl-C stops",
+              file=sys.stderr, flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if endpoint is not None:
+            endpoint.stop()
+        anvil.stop()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from node.workshop.demo import main_demo  # noqa: PLC0415
+
+    return main_demo(args.json, Path(args.dir))
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    try:
+        from node.workshop.model import train as training  # noqa: PLC0415
+    except ImportError as exc:  # the training extras are optional for a node that only runs
+        raise AuraError(f"model training needs the extras: pip install 'aura-oracle[model]' ({exc})") from None
+    if args.model_cmd == "train":
+        report = training.train(Path(args.out) if args.out else training.SCORING_DIR, args.wallets, args.seed)
+    else:
+        report = training.evaluate(args.holdout, args.seed, Path(args.scoring_config) if args.scoring_config else None,
+                                   real=not args.no_real)
+    print(json.dumps(report, indent=None if args.compact else 2, sort_keys=True))
+    return 0
