@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: all deps contracts demo test bench bench-score clean
+.PHONY: all deps contracts demo test lint bench bench-score clean
 
 all: test
 
@@ -28,8 +28,13 @@ contracts: deps
 demo: contracts sbf
 	$(PY) -m node.cli demo
 
-test: contracts sbf move
+test: contracts sbf move lint
 	$(PY) -m pytest -q
+
+# ruff and mypy, configured in pyproject.toml (no untyped definition in chains/ or node/)
+lint: deps
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: contracts sbf
 	$(PY) scripts/bench.py

@@ -4,8 +4,9 @@ its own keys and narrows the defaults; `node/config.py` picks the model by the s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -48,5 +49,6 @@ class ChainConfig(Section):
 def http_url(value: SecretStr, schemes: str = "https?") -> SecretStr:
     """`value` if it is a URL with one of `schemes` (a regex alternation); ValueError naming them otherwise."""
     if not re.match(rf"^({schemes})://", value.get_secret_value()):
-        raise ValueError("must be an http(s):// URL" if schemes == "https?" else "must be an http(s):// or ws(s):// URL")
+        kinds = "http(s)://" if schemes == "https?" else "http(s):// or ws(s)://"
+        raise ValueError(f"must be an {kinds} URL")
     return value

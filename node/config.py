@@ -53,14 +53,14 @@ class Config(Section):
     chains: list[ChainConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Config":
+    def _unique_names(self) -> Config:
         names = [c.name for c in self.chains]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"chain names must be unique, repeated: {', '.join(dupes)}")
         return self
 
-    def resolve(self, base: Path) -> "Config":
+    def resolve(self, base: Path) -> Config:
         """Relative paths are relative to the config file's folder."""
 
         def fix(p: Path | None) -> Path | None:

@@ -14,12 +14,19 @@ import time
 from typing import Any, Protocol
 
 from chains.base import (
-    ChainAdapter, Confidence, Height, OracleRequest, RequestStatus, SignedAssessment, Submission, SubmissionStatus,
+    ChainAdapter,
+    Confidence,
+    Height,
+    OracleRequest,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+    SubmissionStatus,
     TxState,
 )
-from node import failpoints, metrics
 from chains.core.errors import ChainError, EnclaveError, RetryLater
 from chains.core.logs import fields
+from node import failpoints, metrics
 from node.request_params import MalformedParams, decode_params
 from node.store import Store, request_from_row
 

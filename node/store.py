@@ -96,7 +96,8 @@ class Store:
         db.table("transitions").create_index(["key"], if_not_exists=True)
         db.table("features").create({"subject": str, "chain": str, "name": str, "value": str},
                               pk=("chain", "subject", "name"), if_not_exists=True)
-        db.table("questionnaires").create({"hash": str, "body": str, "received_at": float}, pk="hash", if_not_exists=True)
+        db.table("questionnaires").create({"hash": str, "body": str, "received_at": float}, pk="hash",
+                                          if_not_exists=True)
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
         db.conn.commit()
 

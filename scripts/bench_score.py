@@ -24,12 +24,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from node.workshop.bench_ingest import decode_rate, ingest_timed, synthetic_events  # noqa: E402
 from chains.evm.indexer.store import EventStore  # noqa: E402
-from node.workshop.model.simulator import simulate_wallet  # noqa: E402
-from node.workshop.model.train import HOLDOUT_START, evaluate  # noqa: E402
 from node.scoring.config import load_config  # noqa: E402
 from node.scoring.engine import Engine  # noqa: E402
+from node.workshop.bench_ingest import decode_rate, ingest_timed, synthetic_events  # noqa: E402
+from node.workshop.model.simulator import simulate_wallet  # noqa: E402
+from node.workshop.model.train import HOLDOUT_START, evaluate  # noqa: E402
 
 QUESTIONNAIRE = {"version": 1, "answers": {
     "controller": "I am the only person who controls this wallet.",

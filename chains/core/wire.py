@@ -4,7 +4,8 @@ where it sits (`request.fee`), and raises InvalidParams naming that place."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chains.core.errors import InvalidParams
 

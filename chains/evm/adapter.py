@@ -16,26 +16,36 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
-from eth_utils import keccak, to_checksum_address
 from eth_typing import HexStr
+from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import AsyncWeb3
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.providers import AsyncHTTPProvider, WebSocketProvider
 
 from chains.base import (
-    Capabilities, ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus,
-    SignedAssessment, Submission, SubmissionStatus, TxState,
+    Capabilities,
+    ChainAdapter,
+    Confidence,
+    Height,
+    ItemOutcome,
+    OracleRequest,
+    RequestBatch,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+    SubmissionStatus,
+    TxState,
 )
-from chains.evm.artifacts import load_artifact
-from chains.family import FeatureCache
-from chains.evm.history import EvmHistory
-from chains.evm.config import EvmChain
 from chains.core.errors import ChainError, RetryLater
+from chains.evm.artifacts import load_artifact
+from chains.evm.config import EvmChain
+from chains.evm.history import EvmHistory
 from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
 from chains.evm.indexer.history import history_from
 from chains.evm.indexer.indexer import sync_wallet
 from chains.evm.indexer.store import EventStore
+from chains.family import FeatureCache
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 FULFILLED = "0x" + keccak(
@@ -187,7 +197,8 @@ class EvmAdapter(ChainAdapter):
         start = int(cursor) + 1 if cursor is not None else self.cfg.start_block
         end = min(until.number, start + self.cfg.max_log_range - 1)
         if end < start:
-            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1), reached=start - 1)
+            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1),
+                                reached=start - 1)
         logs = await self._rpc(self.w3.eth.get_logs(
             {"address": self.oracle, "fromBlock": start, "toBlock": end, "topics": [REQUESTED]}))
         items = [self._decode_request(log) for log in logs if not log.get("removed")]

@@ -4,8 +4,9 @@ history indexer (which contracts speak for which protocol)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -47,7 +48,7 @@ class IndexerSection(Section):
         return v
 
     @model_validator(mode="after")
-    def _families_known(self) -> "IndexerSection":
+    def _families_known(self) -> IndexerSection:
         known = {"aave-v3", "compound-v3", "uniswap-v2", "uniswap-v3"}
         for name in self.protocols:
             if name not in known and name not in self.families:

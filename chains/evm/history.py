@@ -19,8 +19,8 @@ from typing import Any
 from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
 
-from chains.evm.config import IndexerSection
 from chains.core.errors import RetryLater
+from chains.evm.config import IndexerSection
 from chains.evm.indexer.events import ERC20_TRANSFER, EVENT_ABIS, EventDecoder
 
 TIMESTAMP_CACHE = 4096

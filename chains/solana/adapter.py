@@ -24,12 +24,12 @@ from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment
 from solana.rpc.core import RPCException
 from solana.rpc.types import MemcmpOpts, TxOpts
+from solders.commitment_config import CommitmentLevel
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
-from solders.commitment_config import CommitmentLevel
 from solders.rpc.config import RpcContextConfig
 from solders.rpc.requests import IsBlockhashValid
 from solders.rpc.responses import IsBlockhashValidResp
@@ -37,15 +37,24 @@ from solders.signature import Signature
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
 
-from chains.core.base58 import b58encode
-from chains.sequence import LocalSequence
 from chains.base import (
-    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus, SignedAssessment,
-    Submission, SubmissionStatus, TxState,
+    ChainAdapter,
+    Confidence,
+    Height,
+    ItemOutcome,
+    OracleRequest,
+    RequestBatch,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+    SubmissionStatus,
+    TxState,
 )
+from chains.core.base58 import b58encode
+from chains.core.errors import ChainError, RetryLater
+from chains.sequence import LocalSequence
 from chains.solana import program as prog
 from chains.solana.config import SolanaChain
-from chains.core.errors import ChainError, RetryLater
 
 LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
 MAX_COMPUTE_UNITS = 1_400_000
@@ -370,8 +379,8 @@ class SolanaAdapter(ChainAdapter):
                                 outcomes={key: ItemOutcome(False, name, expired=name == "RequestExpired")})
 
     async def _units(self, signature: Signature) -> int | None:
-        resp = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment=Commitment("confirmed"),
-                                                           max_supported_transaction_version=0))
+        resp = await self._rpc(self.client.get_transaction(
+            signature, encoding="json", commitment=Commitment("confirmed"), max_supported_transaction_version=0))
         if resp.value is None or resp.value.transaction.meta is None:
             return None
         return resp.value.transaction.meta.compute_units_consumed

@@ -40,18 +40,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chains.sequence import LocalSequence
 from chains.base import (
-    ChainAdapter, Confidence, Height, ItemOutcome, OracleRequest, RequestBatch, RequestStatus, SignedAssessment,
-    Submission, SubmissionStatus, TxState,
+    ChainAdapter,
+    Confidence,
+    Height,
+    ItemOutcome,
+    OracleRequest,
+    RequestBatch,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+    SubmissionStatus,
+    TxState,
 )
-from chains.sui import package as pkg
-from chains.sui import transaction as tx
-from chains.sui.graphql import GraphQL
-from chains.sui.keys import Transmitter
-from chains.sui.config import SuiChain
 from chains.core.errors import ChainError, RetryLater
 from chains.core.logs import fields
+from chains.sequence import LocalSequence
+from chains.sui import package as pkg
+from chains.sui import transaction as tx
+from chains.sui.config import SuiChain
+from chains.sui.graphql import GraphQL
+from chains.sui.keys import Transmitter
 
 log = logging.getLogger("aura.sui")
 

@@ -25,9 +25,8 @@ from pysui import GqlProtocolClient, PysuiConfiguration
 from pysui.sui.sui_common.config.confgroup import SUI_GQL_RPC_GROUP, GroupProtocol, Profile, ProfileGroup
 from pysui.sui.sui_common.config.confmodel import _CURRENT_CONFIG_VERSION, PysuiConfigModel
 
-from chains.sui.queries import ALL
 from chains.core.errors import ChainError, RetryLater
-
+from chains.sui.queries import ALL
 
 try:  # gql's HTTPX transport uses httpx2 when it is installed, else httpx
     import httpx2 as _httpx

@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pysui.abstracts import SignatureScheme
 from pysui.sui.sui_crypto import SuiKeyPair
 
-from chains.sui import transaction as tx
-from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N
 from chains.core.errors import ConfigError
+from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N
+from chains.sui import transaction as tx
 
 BECH32_HRP = "suiprivkey"
 SCHEMES = {0: "ed25519", 1: "secp256k1"}
@@ -55,7 +55,8 @@ class Transmitter:
         """Sui's serialized signature of a TransactionData: flag || signature || public key. The signature is
         checked before it is returned (and, for secp256k1, that it is the 64-byte low-S form Sui requires)."""
         signed = base64.b64decode(self._keypair.new_sign_secure(base64.b64encode(bytes(tx_bytes)).decode()))
-        if signed[0] != self.flag or signed[-len(self.public_key):] != self.public_key or len(signed) != 65 + len(self.public_key):
+        if signed[0] != self.flag or signed[-len(self.public_key):] != self.public_key \
+                or len(signed) != 65 + len(self.public_key):
             raise RuntimeError("pysui returned a signature of an unexpected shape")
         if not verify(signed, tx_bytes):
             raise RuntimeError("the transmitter's signature does not verify")

@@ -16,8 +16,8 @@ from typing import Any
 
 from chains.base import OracleRequest, SignedAssessment
 from chains.core.assessment import AssessmentFacts
-from chains.sui import transaction as tx
 from chains.sui import payload
+from chains.sui import transaction as tx
 
 MODULE = "oracle"
 FULFIL = "fulfil"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from coincurve import PublicKey
 
-from chains.core.secp256k1 import LOW_S_REQUIRED, is_low_s
 from chains.core.assessment import AssessmentFacts
 from chains.core.fields import fixed32, uint_le
+from chains.core.secp256k1 import LOW_S_REQUIRED, is_low_s
 
 ASSESSMENT_INTENT = 1
 ID_SIZE = 32

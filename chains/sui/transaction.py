@@ -16,6 +16,7 @@ from typing import Any
 
 from pysui.sui.sui_bcs import bcs
 from pysui.sui.sui_common.txn_transaction_builder import ProgrammableTransactionBuilder
+
 from chains.core.base58 import b58decode, b58encode
 
 ADDRESS_SIZE = 32
@@ -98,7 +99,7 @@ class ObjectRef:
                                    bcs.Digest.from_str(self.digest))
 
     @classmethod
-    def from_bcs(cls, ref: bcs.ObjectReference) -> "ObjectRef":
+    def from_bcs(cls, ref: bcs.ObjectReference) -> ObjectRef:
         return cls(ref.ObjectID.to_address_str(), int(ref.SequenceNumber), ref.ObjectDigest.to_digest_str())
 
 

@@ -7,12 +7,13 @@ no spaces, ASCII), as a 65-byte low-S `r || s || v` signature. This module never
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from node.enclave import PROTOCOL_VERSION
-from chains.core.secp256k1 import address_from_public_key, keccak256, recover_public_key
-from node.enclave.measurement import Measurement, measurement_of
 from chains.core.errors import EnclaveError
+from chains.core.secp256k1 import address_from_public_key, keccak256, recover_public_key
+from node.enclave import PROTOCOL_VERSION
+from node.enclave.measurement import Measurement, measurement_of
 
 BACKEND = "process"  # no hardware TEE yet: the boundary is an OS process
 

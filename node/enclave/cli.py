@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from chains.core.errors import AuraError
 from node.enclave.attestation import build_document, sign_document
 from node.enclave.keys import EnclaveKey
 from node.enclave.logs import JsonLog
@@ -26,7 +27,6 @@ from node.enclave.sealing import (
 )
 from node.enclave.server import EnclaveServer
 from node.enclave.service import EnclaveService
-from chains.core.errors import AuraError
 from node.scoring.config import load_config
 from node.scoring.engine import Engine
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from coincurve import PrivateKey
 
-from node.enclave.commitment import derive_commitment_secret
 from chains.core.secp256k1 import SECP256K1_HALF_N, address_from_public_key
+from node.enclave.commitment import derive_commitment_secret
 
 
 class EnclaveKey:

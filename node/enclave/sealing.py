@@ -17,8 +17,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from node.enclave.keys import EnclaveKey
 from chains.core.errors import EnclaveError
+from node.enclave.keys import EnclaveKey
 
 SEALED_FILE_NAME = "enclave_key.sealed.json"
 SEALED_FORMAT = "aura-sealed-key-v1"
@@ -78,11 +78,14 @@ def _derive(passphrase: bytes, salt: bytes, measurement: bytes, params: ScryptPa
     return kdf.derive(passphrase)
 
 
+DEFAULT_SCRYPT = ScryptParams()
+
+
 def _aad(measurement: bytes, public_key: bytes) -> bytes:
     return AAD_LABEL + measurement + public_key
 
 
-def seal(key: EnclaveKey, passphrase: bytes, measurement: bytes, params: ScryptParams = ScryptParams()) -> dict:
+def seal(key: EnclaveKey, passphrase: bytes, measurement: bytes, params: ScryptParams = DEFAULT_SCRYPT) -> dict:
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
     aes_key = _derive(passphrase, salt, measurement, params)

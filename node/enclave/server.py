@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from chains.core.errors import EnclaveError
 from node.enclave.logs import JsonLog
 from node.enclave.params import InvalidParams
 from node.enclave.protocol import (
@@ -26,7 +27,6 @@ from node.enclave.protocol import (
     result_reply,
 )
 from node.enclave.service import ClockSkew, EnclaveService
-from chains.core.errors import EnclaveError
 
 MAX_UNIX_PATH = 107
 BODY_TIMEOUT_S = 10.0
@@ -67,7 +67,7 @@ def handle_body(service: EnclaveService, body: bytes, log: JsonLog | None = None
         if log:
             log.warning("request_refused", id=exc.request_id, method=method, code=str(exc.code), reason=exc.message)
         return error_reply(exc.request_id, exc.code, exc.message), exc.code in CLOSING_CODES
-    except Exception as exc:  # never crash on one request; never echo internals that could carry secrets
+    except Exception as exc:  # noqa: BLE001 - never crash on one request; never echo internals (secrets)
         if log:
             log.error("internal_error", id=request_id, method=method, error=type(exc).__name__)
         return error_reply(request_id, ErrorCode.INTERNAL, "internal error"), False

@@ -39,12 +39,12 @@ from node.scoring.gbm import (
     Tree,
     check_constant,
     check_cutpoints,
-    check_tree_list,
     check_expected_features,
     check_features,
     check_int,
     check_object,
     check_scale,
+    check_tree_list,
     check_vector,
     parse_tree,
 )

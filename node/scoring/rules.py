@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from chains.core.errors import AuraError
 from node.scoring.features import VECTOR
@@ -66,7 +67,7 @@ class Missing:
 @dataclass(frozen=True)
 class Group:
     kind: str  # "all" | "any" | "not"
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
 Condition = Comparison | Missing | Group
@@ -183,7 +184,7 @@ class RuleSet:
         self.rules = rules
 
     @classmethod
-    def parse(cls, raw: bytes, source: str = "rules.json") -> "RuleSet":
+    def parse(cls, raw: bytes, source: str = "rules.json") -> RuleSet:
         try:
             data = json.loads(raw.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
         except json.JSONDecodeError as exc:

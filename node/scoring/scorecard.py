@@ -25,8 +25,8 @@ Total = sum(weight * dimension) // 10 with weights in tenths summing to 100, so 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from node.scoring.config import ScoringConfig
 from node.scoring.features import WalletFeatures, as_dict, vector
@@ -111,7 +111,8 @@ def diversity(f: Facts, config: ScoringConfig) -> tuple[int, Flag]:
               + step(table.protocols_points, f["protocols"] or 0)
               + step(table.tokens_points, f["tokens"] or 0))
     flags = Flag.NONE
-    if (f["transfers_in_30d"] or 0) + (f["tokens"] or 0) > 0 and (f["inflow_hhi_bps"] or 0) >= table.concentration_hhi_bps:
+    has_inflows = (f["transfers_in_30d"] or 0) + (f["tokens"] or 0) > 0
+    if has_inflows and (f["inflow_hhi_bps"] or 0) >= table.concentration_hhi_bps:
         points -= table.concentration_penalty
         flags |= Flag.HIGH_CONCENTRATION
     return _clamp(points), flags

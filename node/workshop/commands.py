@@ -16,6 +16,7 @@ from typing import Any
 
 from chains.core.errors import AuraError
 
+
 def add_devnet(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser("devnet", help="start anvil, deploy the contracts, write a devnet config")
     s.add_argument("--dir", default="devnet")

@@ -25,12 +25,12 @@ from eth_account.messages import encode_typed_data
 from web3 import Web3
 from web3.logs import DISCARD
 
+from chains.core.errors import AuraError
 from chains.evm.artifacts import contract
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
 from node.workshop.devnet.deploy import FEE_WEI, Devnet, send, setup_devnet
 from node.workshop.devnet.histories import PERSONAS, build_histories
 from node.workshop.devnet.nodeproc import NodeProcess
-from chains.core.errors import AuraError
 
 TIERS = ("Basic", "Standard", "Premium")
 DECISIONS = ("none", "approved", "manual review", "rejected")
@@ -130,7 +130,8 @@ def send_requests(w3: Web3, dev: Devnet) -> list[dict[str, Any]]:
             receipt = send(w3, p.key, {"to": dev.lender, "data": data, "value": FEE_WEI})
             via = "ExampleLender"
         rows.append({"label": p.label, "subject": p.address, "via": via,
-                     "request_id": request_id_of(w3, oracle, receipt), "request_tx": cast(bytes, receipt["transactionHash"]).hex(),
+                     "request_id": request_id_of(w3, oracle, receipt),
+                     "request_tx": cast(bytes, receipt["transactionHash"]).hex(),
                      "request_block": receipt["blockNumber"], "sent_at": started, "status": "pending"})
     return rows
 

@@ -22,10 +22,10 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
+from chains.core.errors import AuraError
+from chains.core.secp256k1 import address_from_public_key, keccak256
 from chains.solana import program as prog
 from node.workshop.devnet.solana_setup import SolanaDevnet, airdrop, new_fulfilments, send
-from chains.core.secp256k1 import address_from_public_key, keccak256
-from chains.core.errors import AuraError
 
 TIERS = ("Basic", "Standard", "Premium")
 CHAIN = "solana-local"

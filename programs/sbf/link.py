@@ -169,7 +169,7 @@ def _unresolved_hint(name: str) -> str:
 
 @dataclass
 class Section:
-    obj: "ObjectFile"
+    obj: ObjectFile
     index: int
     name: str
     type: int
@@ -227,7 +227,7 @@ class ObjectFile:
             self.sections.append(Section(self, index, section_name, sh_type, sh_flags, max(sh_align, 1),
                                          data, sh_size))
         self.symbols: list[Symbol] = []
-        for index, header in enumerate(headers):
+        for header in headers:
             if header[1] == SHT_SYMTAB:
                 strtab = headers[header[6]]
                 for offset in range(header[4], header[4] + header[5], 24):

@@ -11,8 +11,8 @@ import pytest
 import pytest_asyncio
 
 from chains.sui.adapter import SuiAdapter
-from chains.sui.keys import load_transmitter
 from chains.sui.config import SuiChain
+from chains.sui.keys import load_transmitter
 
 from . import scenario
 from .replay import Replay, load

@@ -12,17 +12,17 @@ import base64
 import hashlib
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import base58
 
-from chains.core.assessment import AssessmentFacts
 from chains.base import OracleRequest, SignedAssessment
+from chains.core.assessment import AssessmentFacts
 from chains.sui import package as pkg
-from chains.sui import transaction as tx
 from chains.sui import payload
+from chains.sui import transaction as tx
 from node.enclave.keys import EnclaveKey
 
 HERE = Path(__file__).resolve().parent
@@ -40,7 +40,7 @@ def _digest(label: str) -> str:
 
 def _time(seconds: float) -> str:
     """The service's DateTime: RFC 3339 UTC with milliseconds."""
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
         f"{int(round(seconds * 1000)) % 1000:03d}Z"
 
 
@@ -176,10 +176,11 @@ def fulfil_bytes(request: OracleRequest) -> bytes:
 
 
 def fulfil_signature(request: OracleRequest) -> bytes:
-    from chains.sui.keys import Transmitter
     import pysui_fastcrypto as pfc
     from pysui.abstracts import SignatureScheme
     from pysui.sui.sui_crypto import SuiKeyPair
+
+    from chains.sui.keys import Transmitter
 
     _, pub, prv = pfc.keys_from_keystring(base64.b64encode(bytes([1]) + TRANSMITTER_SECRET).decode())
     signer = Transmitter(SuiKeyPair.from_pfc_bytes(SignatureScheme.SECP256K1, bytes(pub), bytes(prv)))

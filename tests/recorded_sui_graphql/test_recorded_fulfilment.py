@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from chains.base import ItemOutcome, SignedAssessment, Submission, SubmissionStatus, TxState
-from chains.sui import keys, transaction as tx
 from chains.core.errors import ChainError, RetryLater
+from chains.sui import keys
+from chains.sui import transaction as tx
 from node.pipeline import ChainService
 from node.store import Store
 

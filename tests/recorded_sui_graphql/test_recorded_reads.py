@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chains.base import Confidence, Height
-from chains.sui import adapter as adapter_module
 from chains.core.errors import ChainError, RetryLater
+from chains.sui import adapter as adapter_module
 
 from . import scenario
 from .conftest import MakeAdapter, Serve

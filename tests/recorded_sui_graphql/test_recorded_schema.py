@@ -23,7 +23,12 @@ from typing import Any
 
 import pytest
 from graphql import (
-    GraphQLSchema, build_client_schema, execute, graphql_sync, parse, validate,
+    GraphQLSchema,
+    build_client_schema,
+    execute,
+    graphql_sync,
+    parse,
+    validate,
 )
 from pysui.sui.sui_pgql.pgql_configs import _QUERY_BETA
 

@@ -19,10 +19,10 @@ from eth_abi import encode as abi_encode  # noqa: E402
 from eth_account import Account  # noqa: E402
 from eth_account.messages import encode_typed_data  # noqa: E402
 
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import AssessmentFacts  # noqa: E402
+from chains.core.secp256k1 import keccak256, parse_address  # noqa: E402
 from chains.evm import payload as eip712  # noqa: E402
 from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding, score_commitment  # noqa: E402
-from chains.core.secp256k1 import keccak256, parse_address  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
 
 OUT = Path(__file__).with_name("evm.json")

@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import pysui_fastcrypto  # noqa: E402
-from Crypto.Hash import keccak as pycryptodome_keccak  # noqa: E402
 from coincurve import PrivateKey  # noqa: E402
+from Crypto.Hash import keccak as pycryptodome_keccak  # noqa: E402
 
+from chains.core.secp256k1 import SECP256K1_N  # noqa: E402
 from chains.sui import payload as sui  # noqa: E402
 from node.enclave.commitment import blinding  # noqa: E402
-from chains.core.secp256k1 import SECP256K1_N  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
 from node.enclave.measurement import Measurement  # noqa: E402
 from node.enclave.service import EnclaveService  # noqa: E402

@@ -403,7 +403,7 @@ def _decode_values(abi: EventABI, topics: list[bytes], data: bytes) -> dict[str,
         for param, topic in zip(indexed, topics[1:]):
             (values[param.name],) = abi_decode([param.type], topic)
         decoded = abi_decode([p.type for p in unindexed], data)
-    except Exception as exc:  # eth_abi raises its own DecodingError family for bad padding or ranges
+    except Exception as exc:  # noqa: BLE001 - eth_abi raises its own DecodingError family for bad padding or ranges
         raise ValueError(f"{abi.family} {abi.name}: {exc}") from None
     for param, value in zip(unindexed, decoded):
         values[param.name] = value

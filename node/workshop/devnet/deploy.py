@@ -11,14 +11,14 @@ from pathlib import Path
 from eth_account import Account
 from web3 import Web3
 
+from chains.core.errors import AuraError
 from chains.evm.artifacts import contract, deploy
 from chains.evm.consumer import REQUESTER_KEY_FILE
 from chains.evm.keystore import create_keystore
-from node.workshop.devnet.anvil import DEFAULT_KEYS
-from node.workshop.devnet.protocols import deploy_protocols
 from node.enclave.attestation import verify_attestation
 from node.enclave.provision import init_enclave, write_secret
-from chains.core.errors import AuraError
+from node.workshop.devnet.anvil import DEFAULT_KEYS
+from node.workshop.devnet.protocols import deploy_protocols
 
 DEPLOYER_KEY = DEFAULT_KEYS[0]
 REQUESTER_KEY = DEFAULT_KEYS[9]  # what `aura request --config <devnet>/aura.toml` pays with
@@ -45,7 +45,7 @@ class Devnet:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
-    def load(cls, path: Path) -> "Devnet":
+    def load(cls, path: Path) -> Devnet:
         return cls(**json.loads(path.read_text()))
 
 

@@ -33,6 +33,7 @@ from eth_account import Account
 from eth_utils import keccak
 from web3 import Web3
 
+from chains.core.errors import AuraError
 from node.workshop.devnet.anvil import DEFAULT_KEYS
 from node.workshop.devnet.protocols import (
     AIRDROP_TOKENS,
@@ -46,7 +47,6 @@ from node.workshop.devnet.protocols import (
     rpc,
     units,
 )
-from chains.core.errors import AuraError
 
 DAY = 86_400
 HOUR = 3_600
@@ -112,7 +112,7 @@ class Plan:
     """One persona's history as a list of steps; each method adds one transaction (and the ERC-20 approval
     it needs, once per token and spender, a minute before it)."""
 
-    def __init__(self, persona: "Persona") -> None:
+    def __init__(self, persona: Persona) -> None:
         self.label = persona.label
         self.me = Actor(persona.label, persona.key)
         self.steps: list[Step] = []

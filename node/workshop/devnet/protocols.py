@@ -27,8 +27,8 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import Web3RPCError
 
-from chains.evm.artifacts import contract, deploy, load_artifact
 from chains.core.errors import AuraError
+from chains.evm.artifacts import contract, deploy, load_artifact
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class Protocols:
         return out
 
     @classmethod
-    def from_addresses(cls, addresses: Mapping[str, str], start_block: int = 0) -> "Protocols":
+    def from_addresses(cls, addresses: Mapping[str, str], start_block: int = 0) -> Protocols:
         def group(prefix: str) -> dict[str, str]:
             return {k[len(prefix):]: v for k, v in addresses.items() if k.startswith(prefix)}
 

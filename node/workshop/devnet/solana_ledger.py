@@ -33,7 +33,6 @@ from solders.transaction import VersionedTransaction
 from solders.transaction_metadata import FailedTransactionMetadata, TransactionMetadata
 from solders.transaction_status import TransactionStatus
 
-from chains.core.base58 import b58decode, b58encode
 from chains.core.errors import AuraError
 
 LAMPORTS_PER_SIGNATURE = 5_000

@@ -21,10 +21,10 @@ from solders.signature import Signature
 from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
 
+from chains.core.errors import AuraError
+from chains.core.secp256k1 import keccak256
 from chains.solana import program as prog
 from chains.solana.keypair import load_keypair, write_keypair
-from chains.core.secp256k1 import keccak256
-from chains.core.errors import AuraError
 
 FEE_LAMPORTS = 1_000_000  # 0.001 SOL per assessment
 REQUEST_TTL_S = 3600
@@ -46,7 +46,7 @@ class SolanaDevnet:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
-    def load(cls, path: Path) -> "SolanaDevnet":
+    def load(cls, path: Path) -> SolanaDevnet:
         return cls(**json.loads(path.read_text()))
 
     def keypair(self, name: str) -> Keypair:

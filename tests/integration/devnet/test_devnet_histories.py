@@ -23,13 +23,13 @@ from eth_utils import keccak
 from web3 import Web3
 
 from chains.evm.artifacts import contract
+from chains.evm.indexer.compute import compute_features
+from chains.evm.indexer.events import BY_TOPIC0, ERC20_TRANSFER, EventDecoder
+from chains.evm.indexer.history import history_from
 from node.config import load_config
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 from node.workshop.devnet.histories import DAY, PERSONAS, Persona, build_histories
 from node.workshop.devnet.protocols import MAX_UINT, Protocols, Transactor, deploy_protocols, units
-from chains.evm.indexer.compute import compute_features
-from chains.evm.indexer.events import BY_TOPIC0, ERC20_TRANSFER, EventDecoder
-from chains.evm.indexer.history import history_from
 
 YEARS_3 = 3 * 365 * DAY
 BY_LABEL = {p.label: p for p in PERSONAS}

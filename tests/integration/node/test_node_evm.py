@@ -89,7 +89,7 @@ def test_killed_between_broadcast_and_receipt(env: Env) -> None:
     env.wait_healthy(node)
     env.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     ids = []
-    for s in SUBJECTS:
+    for _ in SUBJECTS:
         ids.append("pending")
     # requests go in one mined block; the fulfilment then waits in the mempool when the node dies
     oracle = env.oracle
@@ -400,7 +400,6 @@ def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(en
     marked a fulfilled request failed). Only a nonce taken by another transaction is a drop."""
     import asyncio
     import dataclasses
-
     from contextlib import ExitStack
 
     from chains.base import TxState

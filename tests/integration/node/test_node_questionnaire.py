@@ -13,7 +13,6 @@ from eth_account import Account
 from eth_utils import keccak
 
 from node.request_params import encode_params
-
 from tests.integration.node.conftest import Env
 
 DOC = {"version": 1, "answers": {

@@ -6,9 +6,8 @@ from coincurve import PublicKey
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from chains.solana import program as prog
 from chains.core.secp256k1 import address_from_public_key, keccak256
-
+from chains.solana import program as prog
 from tests.integration.solana_node.conftest import SolEnv, stored_result
 
 

@@ -42,7 +42,7 @@ class Chain:
     def __init__(self, devnet: SolanaDevnet) -> None:
         self.devnet = devnet
 
-    def on(self, devnet: SolanaDevnet) -> "Chain":
+    def on(self, devnet: SolanaDevnet) -> Chain:
         """The same helpers over another devnet."""
         return Chain(devnet)
 

@@ -6,11 +6,17 @@ import copy
 
 import pytest
 
-from node.enclave.attestation import AttestationError, build_document, document_digest, sign_document, verify_attestation
+from chains.core.errors import EnclaveError
 from chains.core.secp256k1 import recover_public_key
+from node.enclave.attestation import (
+    AttestationError,
+    build_document,
+    document_digest,
+    sign_document,
+    verify_attestation,
+)
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
-from chains.core.errors import EnclaveError
 
 
 @pytest.fixture(scope="module")

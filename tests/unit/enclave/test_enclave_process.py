@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from chains.core.errors import EnclaveError
 from node.enclave.client import EnclaveClient, EnclaveProcess, EnclaveRemoteError, verify_attestation
 from node.enclave.measurement import PROJECT_ROOT, measure
 from node.enclave.service import EnclaveService
-from chains.core.errors import EnclaveError
 from node.scoring import load_config
 from node.scoring.engine import Engine
 

@@ -9,8 +9,8 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from node.enclave.commitment import blinding
 from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256
+from node.enclave.commitment import blinding
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
 from node.enclave.params import InvalidParams

@@ -11,9 +11,9 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from chains.core.assessment import AssessmentFacts
+from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256, parse_address, recover_address
 from chains.evm import payload as eip712
 from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
-from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256, parse_address, recover_address
 from node.enclave.keys import EnclaveKey
 
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "evm.json").read_text())

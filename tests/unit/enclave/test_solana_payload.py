@@ -3,13 +3,12 @@ the payload follows docs/solana.md's table, signatures recover and are low-S, ba
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import copy
 import hashlib
 import importlib.util
 import re
 import struct
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,12 +20,12 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from chains.core.assessment import AssessmentFacts
-from chains.solana import payload as solana
-from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
 from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
-from node.enclave.keys import EnclaveKey
 from chains.core.wire import MAX_UINT64
+from chains.solana import payload as solana
 from chains.solana.codec import SolanaRequest
+from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
+from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams, parse_assess
 
 from .conftest import features, request

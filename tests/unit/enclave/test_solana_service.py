@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from coincurve import PublicKey
 
+from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256
 from chains.solana import payload as solana
 from node.enclave.commitment import blinding
-from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256
 from node.enclave.keys import EnclaveKey
 from node.enclave.logs import JsonLog
 from node.enclave.measurement import measure

@@ -4,14 +4,13 @@ the Move tests carry the same bytes, and bad params are refused with the exact m
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import base64
 import copy
 import hashlib
 import importlib.util
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,9 +20,9 @@ import pytest
 from coincurve import PrivateKey
 
 from chains.core.assessment import AssessmentFacts
+from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
 from chains.sui import payload as sui
 from node.enclave.commitment import blinding
-from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
 from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams, parse_assess
 

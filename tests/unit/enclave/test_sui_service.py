@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chains.sui import payload as sui
 from chains.core.secp256k1 import SECP256K1_HALF_N
+from chains.sui import payload as sui
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
 from node.enclave.server import handle_body

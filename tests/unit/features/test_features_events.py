@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from hexbytes import HexBytes
 
-from chains.core.errors import AuraError
-from chains.core.errors import MalformedLog
+from chains.core.errors import AuraError, MalformedLog
 from chains.evm.indexer.events import (
     AAVE_LIQUIDATION_CALL,
     COMET_ABSORB_DEBT,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from node.workshop.model.export import export_gbm, train_gbm
 from node.scoring.gbm import GbmModel
+from node.workshop.model.export import export_gbm, train_gbm
 
 SYNTHETIC_FEATURES = ["age_days", "tx_count", "balance_finney", "repayment_ratio_bps", "protocols", "noise"]
 

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from node.workshop.model.export import SCALE, dumps, fit_isolation, isolation_cutpoints, median_fill, train_isolation
 from node.scoring.anomaly import IsolationModel
 from node.scoring.gbm import ModelError
+from node.workshop.model.export import SCALE, dumps, fit_isolation, isolation_cutpoints, median_fill, train_isolation
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from node.workshop.model.export import SCALE, dumps, export_gbm, logistic_cutpoints, train_gbm
 from node.scoring.gbm import GbmModel, ModelError
+from node.workshop.model.export import SCALE, dumps, export_gbm, logistic_cutpoints, train_gbm
 
 # Measured: 2.4e-06 (synthetic) and 1.9e-06 (german credit): xgboost sums float32 leaves in float32.
 MARGIN_TOLERANCE = 1e-5

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from chains.evm.indexer.events import AAVE_BORROW, AAVE_LIQUIDATION_CALL, AAVE_REPAY, EventDecoder
 from chains.evm.indexer.store import EventStore
+from node.scoring.features import INDEX
 from node.workshop.model.labels import DAY, has_horizon, label
 from node.workshop.model.train import labelled_from_store
-from node.scoring.features import INDEX
 from tests.unit.features.builders import History, address
 
 POOL = address(0xAAAE)

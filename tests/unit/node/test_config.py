@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from node.config import load_config, parse_config
 from chains.core.errors import ConfigError
+from node.config import load_config, parse_config
 
 GOOD = """
 [node]

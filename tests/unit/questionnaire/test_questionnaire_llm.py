@@ -7,8 +7,9 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ try:
     import llama_cpp  # noqa: F401
 
     LLAMA_CPP_ERROR = ""
-except Exception as exc:  # ImportError, or OSError from a shared library that does not load
+except Exception as exc:  # noqa: BLE001 - ImportError, or OSError from a shared library that does not load
     LLAMA_CPP_ERROR = f"llama_cpp is not importable ({type(exc).__name__}: {exc}); install it with pip install '.[llm]'"
 
 needs_model = pytest.mark.skipif(bool(LLAMA_CPP_ERROR), reason=LLAMA_CPP_ERROR or "-")

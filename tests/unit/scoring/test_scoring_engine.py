@@ -11,10 +11,9 @@ import pytest
 from node.enclave.params import LoanRequest
 from node.scoring.config import DEFAULT_CONFIG_PATH, ScoringConfigError, load_config
 from node.scoring.engine import Engine
-from node.scoring.features import WalletFeatures, vector
+from node.scoring.features import WalletFeatures, as_dict, vector
 from node.scoring.flags import Flag
 from node.scoring.scorecard import interpolate, score_facts
-from node.scoring.features import as_dict
 from node.scoring.terms import suggest
 
 sys_path = Path(__file__).resolve().parents[3] / "tests" / "vectors"

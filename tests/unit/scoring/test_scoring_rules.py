@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from node.scoring.flags import Flag
-from node.scoring.rules import RuleSet, RulesError
+from node.scoring.rules import RulesError, RuleSet
 
 PACKAGED = RuleSet.parse((Path(__file__).resolve().parents[3] / "node" / "scoring" / "rules.json").read_bytes())
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from node.scoring import DEFAULT_CONFIG_PATH, DIMENSIONS, Flag, WalletFeatures, assess, flag_names, load_config
-from node.scoring.flags import ALL_FLAGS
 from node.scoring.features import HISTORY_KEYS, as_dict, vector
+from node.scoring.flags import ALL_FLAGS
 from node.scoring.scorecard import activity, diversity, interpolate, maturity, pd_bps_of, risk, step, tier_of
 
 CONFIG = load_config().config

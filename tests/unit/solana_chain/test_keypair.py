@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from solders.keypair import Keypair
 
-from chains.solana.keypair import load_keypair, write_keypair
 from chains.core.errors import ConfigError
+from chains.solana.keypair import load_keypair, write_keypair
 
 
 def test_written_keypair_loads_back_owner_only(tmp_path: Path) -> None:

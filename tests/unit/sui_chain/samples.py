@@ -6,11 +6,11 @@ import hashlib
 
 import base58
 
-from chains.core.assessment import AssessmentFacts
 from chains.base import OracleRequest, SignedAssessment
+from chains.core.assessment import AssessmentFacts
 from chains.sui import package as pkg
-from chains.sui import transaction as tx
 from chains.sui import payload
+from chains.sui import transaction as tx
 from node.enclave.keys import EnclaveKey
 
 PACKAGE = "0x" + "ab" * 32

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from chains.core.errors import ChainError, RetryLater
 from chains.sui import transaction as tx
 from chains.sui.adapter import SuiAdapter, _split_raw, parse_time
-from chains.sui.keys import write_key_file
 from chains.sui.config import SuiChain
-from chains.core.errors import ChainError, RetryLater
+from chains.sui.keys import write_key_file
 
 from .samples import ORACLE, PACKAGE
 

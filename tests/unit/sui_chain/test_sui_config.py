@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-
 from pathlib import Path
 
 import pytest
 
+from chains.core.errors import ConfigError
 from chains.sui.config import SuiChain
 from node.config import load_config, parse_config
-from chains.core.errors import ConfigError
 
 BASE = """
 [enclave]

@@ -10,9 +10,9 @@ import pytest
 
 from chains.base import OracleRequest, SignedAssessment
 from chains.sui import package as pkg
-from chains.sui.adapter import SuiAdapter
-from chains.sui import transaction as tx
 from chains.sui import payload
+from chains.sui import transaction as tx
+from chains.sui.adapter import SuiAdapter
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
 from node.enclave.service import EnclaveService

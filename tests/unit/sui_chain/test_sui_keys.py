@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chains.sui.keys import load_transmitter, write_key_file
 from chains.core.errors import ConfigError
+from chains.sui.keys import load_transmitter, write_key_file
 
 # Sui repository, crates/sui/src/unit_tests/keytool_tests.rs: (key, Sui's address for it)
 SUI_KEYTOOL_VECTORS = [

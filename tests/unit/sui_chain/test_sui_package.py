@@ -14,8 +14,8 @@ import pytest
 from chains.base import SignedAssessment
 from chains.sui import package as pkg
 from chains.sui.adapter import SuiAdapter
-from chains.sui.keys import write_key_file
 from chains.sui.config import SuiChain
+from chains.sui.keys import write_key_file
 
 from .samples import PACKAGE, signed_request
 
@@ -41,14 +41,14 @@ def test_abort_names_only_for_the_packages_oracle_module(tmp_path: Path) -> None
                    package_id=PACKAGE, oracle="0x" + "0c" * 32, transmitter_key=tmp_path / "k")
     adapter = SuiAdapter(cfg, write_key_file(tmp_path / "k"))
     here = {"name": "oracle", "package": {"address": PACKAGE}}
-    assert adapter._abort_name({"abortCode": "21", "module": here}) == "EInvalidSignature"  # noqa: SLF001
-    assert adapter._abort_name({"abortCode": "9223372036854775808", "identifier": "EStaleAssessment",  # noqa: SLF001
+    assert adapter.abort_name({"abortCode": "21", "module": here}) == "EInvalidSignature"
+    assert adapter.abort_name({"abortCode": "9223372036854775808", "identifier": "EStaleAssessment",  # noqa: SLF001
                                 "module": here}) == "EStaleAssessment"  # a clever error names itself
-    assert adapter._abort_name({"abortCode": "1", "module": {"name": "coin", "package": {"address": "0x2"}}}) is None
-    assert adapter._abort_name({"abortCode": "10", "module": {"name": "oracle", "package": {  # noqa: SLF001
+    assert adapter.abort_name({"abortCode": "1", "module": {"name": "coin", "package": {"address": "0x2"}}}) is None
+    assert adapter.abort_name({"abortCode": "10", "module": {"name": "oracle", "package": {  # noqa: SLF001
         "address": "0x" + "99" * 32}}}) is None  # another package's `oracle` module
-    assert adapter._abort_name({"abortCode": None, "message": "InsufficientGas"}) is None  # noqa: SLF001
-    assert adapter._abort_name(None) is None  # noqa: SLF001
+    assert adapter.abort_name({"abortCode": None, "message": "InsufficientGas"}) is None
+    assert adapter.abort_name(None) is None
 
 
 ADDRESS = "0x" + "1f" * 32

@@ -4,11 +4,10 @@ Sui itself executed), and the transmitter's signature (checked with coincurve an
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import base64
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import base58
@@ -20,10 +19,10 @@ from pysui.sui.sui_common.txn_base import _SuiTransactionBase
 from pysui.sui.sui_common.txn_pure import PureInput
 
 from chains.core.assessment import AssessmentFacts
+from chains.core.secp256k1 import SECP256K1_HALF_N
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.keys import write_key_file
-from chains.core.secp256k1 import SECP256K1_HALF_N
 
 from .samples import GAS, ORACLE, PACKAGE, SENDER, built
 

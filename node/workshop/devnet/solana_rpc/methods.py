@@ -177,7 +177,7 @@ class SolanaRpc:
     def _sanitize(self, tx: VersionedTransaction) -> Any:
         try:
             tx.sanitize()
-        except Exception:  # solders raises its own SanitizeError type
+        except Exception:  # noqa: BLE001 - solders raises its own SanitizeError type
             return "SanitizeFailure"
         message = tx.message
         keys = list(message.account_keys)
@@ -338,7 +338,7 @@ class SolanaRpc:
         probe = VersionedTransaction.populate(message, [Signature.default()] * message.header.num_required_signatures)
         try:
             probe.sanitize()
-        except Exception as e:  # solders raises its own SanitizeError type
+        except Exception as e:  # noqa: BLE001 - solders raises its own SanitizeError type
             raise invalid_params(f"invalid transaction message: {e}") from None
         slot = self._bank(config)
         known = self.ledger.blockhash_slot(message.recent_blockhash)

@@ -61,7 +61,7 @@ class SolanaDevnet:
     def slot(self) -> int:
         return self.ledger.slot
 
-    async def start(self) -> "SolanaDevnet":
+    async def start(self) -> SolanaDevnet:
         if self._runner is not None:
             return self
         app = web.Application(client_max_size=MAX_REQUEST_BODY_SIZE)
@@ -91,7 +91,7 @@ class SolanaDevnet:
         if runner is not None:
             await runner.cleanup()
 
-    async def __aenter__(self) -> "SolanaDevnet":
+    async def __aenter__(self) -> SolanaDevnet:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
