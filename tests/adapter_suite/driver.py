@@ -1,0 +1,148 @@
+"""What the suite asks of a family's test chain. The suite reaches a chain only through a driver and the
+ChainAdapter interface; each family's test module implements the driver for its chain (a local node, a replay
+of recordings, an in-memory ledger)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
+
+from chains.base import ChainAdapter, Confidence, OracleRequest, SignedAssessment, Submission
+from chains.config import ChainConfig
+from chains.core.assessment import AssessmentFacts
+from chains.family import BuildContext
+from chains.registry import FAMILIES
+from node.enclave.keys import EnclaveKey
+
+from .signing import signed_assessment
+
+
+class Driver(ABC):
+    """A family's chain under test; `adapter` is built from `cfg` by the family's registered builder, and
+    `enclave` is a key the chain's contract accepts.
+
+    `finality`: heights from the one that includes a transaction until it is final.
+    `already_fulfilled`: the exact ChainError message of `prepare` for a request someone else fulfilled.
+    """
+
+    enclave: EnclaveKey
+    finality: int
+    already_fulfilled: str
+
+    def __init__(self, cfg: ChainConfig, data_dir: Path) -> None:
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self._resources = ExitStack()
+        self._adapters: list[ChainAdapter] = []
+        self._seen: tuple[str | None, int] | None = None
+        self._polled: dict[str, OracleRequest] = {}
+        self.adapter = self.fresh_adapter()
+
+    def fresh_adapter(self) -> ChainAdapter:
+        """Another adapter on the chain, built from the config by its family's builder, not connected."""
+        ctx = BuildContext(data_dir=self.data_dir, cache=None, nonce_floor=lambda: None, resources=self._resources)
+        adapter = FAMILIES[self.cfg.family].build(self.cfg, ctx)
+        self._adapters.append(adapter)
+        return adapter
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[Driver]:
+        """`adapter` connected; every adapter made closed at the end."""
+        try:
+            await self.adapter.connect()
+            yield self
+        finally:
+            for adapter in self._adapters:
+                await adapter.close()
+            self._resources.close()
+
+    # ------------------------------------------------------------------------------------ the chain
+
+    @abstractmethod
+    async def make_request(self) -> str:
+        """A consumer asks for an assessment; returns its `request_id`, recorded at the latest head."""
+
+    @abstractmethod
+    async def advance(self, heights: int = 1) -> None:
+        """New heights; the first includes what was sent meanwhile."""
+
+    @abstractmethod
+    async def pause(self) -> None:
+        """No new height (so nothing sent is included) until `advance`."""
+
+    @abstractmethod
+    async def facts(self, request: OracleRequest) -> AssessmentFacts:
+        """What the enclave signs for the request: facts the contract accepts now."""
+
+    @abstractmethod
+    async def fulfil_elsewhere(self, request: OracleRequest) -> None:
+        """Another transmitter fulfils the request, and it is included."""
+
+    @abstractmethod
+    async def cancel(self, request: OracleRequest) -> None:
+        """Its requester cancels the request (after it expired, where the contract asks that), included."""
+
+    @abstractmethod
+    async def kill(self, submission: Submission) -> None:
+        """Make the submission unable ever to land: its nonce used by another transaction, its blockhash or
+        gas coin version gone."""
+
+    @abstractmethod
+    def absent(self, like: OracleRequest) -> OracleRequest:
+        """A request like `like` that nobody made."""
+
+    @abstractmethod
+    def too_many(self, count: int) -> str:
+        """The exact ValueError message of `prepare` for `count` items, one more than `max_batch`."""
+
+    # ------------------------------------------------------------------------------------ built on those
+    async def finalize(self) -> None:
+        """Heights enough for everything sent so far to be final."""
+        await self.advance(self.finality + 1)
+
+    async def sign(self, request: OracleRequest) -> SignedAssessment:
+        """The request's assessment, signed by the enclave key through the family's registered codec."""
+        return signed_assessment(self.adapter.enclave_request(request), await self.facts(request), self.enclave)
+
+    async def prepared(self) -> tuple[OracleRequest, Submission]:
+        """A new request and its fulfilment, signed but not sent."""
+        request = await self.requested()
+        return request, await self.adapter.prepare([(request, await self.sign(request))])
+
+    async def start_cursor(self) -> tuple[str | None, int]:
+        """A cursor at the latest head (no request made after it yet) and the height it reached."""
+        cursor, reached, _ = await self.catch_up(None, -1)
+        return cursor, reached
+
+    def windows(self, reached: int, head: int) -> list[int]:
+        """Heights to poll up to, one after another, from a cursor at `reached` to `head`: one at a time."""
+        return list(range(reached + 1, head + 1))
+
+    async def catch_up(self, cursor: str | None, reached: int) -> tuple[str | None, int, list[OracleRequest]]:
+        """Poll as the pipeline does, from `cursor` up to the latest head: the cursor and height it ends at, and
+        the requests found."""
+        head = await self.adapter.head(Confidence.LATEST)
+        found: list[OracleRequest] = []
+        while True:
+            batch = await self.adapter.poll_requests(cursor, head)
+            found += batch.items
+            moved = batch.next_cursor != cursor
+            cursor, reached = batch.next_cursor, batch.reached
+            if not moved or reached >= head.number:
+                return cursor, reached, found
+
+    async def requested(self) -> OracleRequest:
+        """A new pending request, as the adapter polls it."""
+        if self._seen is None:
+            self._seen = await self.start_cursor()
+        request_id = await self.make_request()
+        await self.advance(1)
+        cursor, reached, found = await self.catch_up(*self._seen)
+        self._seen = (cursor, reached)
+        for request in found:
+            assert request.request_id not in self._polled, f"request {request.request_id} was polled twice"
+            self._polled[request.request_id] = request
+        assert request_id in self._polled, f"request {request_id} was not polled"
+        return self._polled[request_id]

@@ -1,0 +1,215 @@
+"""The behaviour every chain family's adapter must have, written once against chains/base.py.
+
+Each family's test module subclasses `ChainAdapterSuite` (as `Test<Family>Adapter`) and provides a `driver`
+fixture (driver.py). A test its chain cannot show is named in the subclass's `SKIPS` with the reason; the
+name must be one of the suite's tests, and it is skipped with that reason, never left out silently.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar
+
+import pytest
+
+from chains.base import Confidence, Height, ItemOutcome, RequestStatus, TxState
+from chains.core.errors import ChainError, NotSupported, RetryLater
+
+from .driver import Driver
+
+KNOWN_COST_UNITS = ("gas", "compute_units", "mist")
+"""The units of `SubmissionStatus.cost` that chains/base.py documents."""
+
+Test = Callable[..., Coroutine[Any, Any, None]]
+
+
+def _skipped(test: Test, reason: str) -> Test:
+    @functools.wraps(test)
+    async def skipped(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{test.__name__} is skipped: {reason}")
+
+    return pytest.mark.skip(reason=reason)(skipped)
+
+
+class ChainAdapterSuite:
+    SKIPS: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, reason in cls.SKIPS.items():
+            test = getattr(ChainAdapterSuite, name, None)
+            if not name.startswith("test_") or test is None:
+                raise TypeError(f"{cls.__name__}.SKIPS names {name!r}, which is not a test of the suite")
+            if not reason.strip():
+                raise TypeError(f"{cls.__name__}.SKIPS: {name} has no reason")
+            setattr(cls, name, _skipped(test, reason))
+
+    # ---------------------------------------------------------------------------------- connection
+    async def test_connect_and_close_are_idempotent(self, driver: Driver) -> None:
+        adapter = driver.fresh_adapter()
+        await adapter.close()
+        await adapter.close()
+        await adapter.connect()
+        await adapter.connect()
+        head = await adapter.head(Confidence.LATEST)
+        assert head.number >= 0 and head.timestamp > 0
+        await adapter.close()
+        await adapter.close()
+
+    async def test_heads_are_ordered_by_confidence(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        latest = await adapter.head(Confidence.LATEST)
+        safe = await adapter.head(Confidence.SAFE)
+        final = await adapter.head(Confidence.FINALIZED)
+        assert final.number <= safe.number <= latest.number
+
+    # ---------------------------------------------------------------------------------- requests
+    async def test_cursor_never_passes_a_request_it_did_not_return(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        start, reached = await driver.start_cursor()
+        made = [await driver.make_request()]
+        await driver.advance(2)
+        made.append(await driver.make_request())
+        await driver.advance(2)
+        head = await adapter.head(Confidence.LATEST)
+        cursor, returned = start, []
+        for until in driver.windows(reached, head.number):
+            batch = await adapter.poll_requests(cursor, Height(until, head.timestamp))
+            assert reached <= batch.reached <= until
+            for request in batch.items:
+                assert reached < request.block_number <= batch.reached, (request, reached, batch.reached)
+            returned += [r.request_id for r in batch.items]
+            cursor, reached = batch.next_cursor, batch.reached
+        assert [r for r in returned if r in made] == made
+        assert len(set(returned)) == len(returned)
+        again = await adapter.poll_requests(start, head)
+        assert [r.request_id for r in again.items if r.request_id in made] == made
+
+    async def test_reached_never_exceeds_until(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        start, reached = await driver.start_cursor()
+        await driver.make_request()
+        await driver.advance(3)
+        head = await adapter.head(Confidence.LATEST)
+        for until in driver.windows(reached, head.number):
+            batch = await adapter.poll_requests(start, Height(until, head.timestamp))
+            assert reached <= batch.reached <= until
+        for behind in (reached, reached - 1):  # a head at or behind the cursor (a lagging RPC)
+            batch = await adapter.poll_requests(start, Height(behind, head.timestamp))
+            assert (batch.items, batch.next_cursor) == ([], start)
+
+    async def test_a_polled_request_is_canonical(self, driver: Driver) -> None:
+        request = await driver.requested()
+        assert await driver.adapter.is_canonical(request)
+
+    async def test_request_status_of_pending_and_unknown_requests(self, driver: Driver) -> None:
+        request = await driver.requested()
+        assert await driver.adapter.request_status(request) is RequestStatus.PENDING
+        assert await driver.adapter.request_status(driver.absent(request)) is RequestStatus.NONE
+
+    async def test_request_fulfilled_by_someone_else_is_fulfilled(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        request = await driver.requested()
+        signed = await driver.sign(request)
+        await driver.fulfil_elsewhere(request)
+        assert await adapter.request_status(request) is RequestStatus.FULFILLED
+        with pytest.raises(ChainError) as refused:
+            await adapter.prepare([(request, signed)])
+        assert not isinstance(refused.value, RetryLater)
+        assert str(refused.value) == driver.already_fulfilled
+
+    async def test_cancelled_request_is_cancelled(self, driver: Driver) -> None:
+        request = await driver.requested()
+        await driver.cancel(request)
+        assert await driver.adapter.request_status(request) is RequestStatus.CANCELLED
+
+    # ---------------------------------------------------------------------------------- fulfilments
+    async def test_broadcasting_the_same_fulfilment_twice_is_harmless(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        request, sub = await driver.prepared()
+        await adapter.broadcast(sub)
+        await adapter.broadcast(sub)
+        await driver.finalize()
+        await adapter.broadcast(sub)
+        status = await adapter.status(sub)
+        assert status.state is TxState.FINAL
+        assert status.outcomes == {request.key: ItemOutcome(True)}
+        assert await adapter.request_status(request) is RequestStatus.FULFILLED
+
+    async def test_fulfilment_is_pending_until_included(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        _, sub = await driver.prepared()
+        await driver.pause()
+        assert (await adapter.status(sub)).state is TxState.PENDING
+        await adapter.broadcast(sub)
+        assert (await adapter.status(sub)).state is TxState.PENDING
+
+    async def test_fulfilment_goes_pending_included_final(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        request, sub = await driver.prepared()
+        await driver.pause()
+        await adapter.broadcast(sub)
+        assert (await adapter.status(sub)).state is TxState.PENDING
+        await driver.advance(1)
+        included = await adapter.status(sub)
+        assert included.state is TxState.INCLUDED
+        assert included.block_number is not None and not included.reverted
+        assert included.outcomes == {request.key: ItemOutcome(True)}
+        await driver.finalize()
+        final = await adapter.status(sub)
+        assert final.state is TxState.FINAL
+        assert (final.block_number, final.outcomes) == (included.block_number, included.outcomes)
+
+    async def test_final_fulfilment_reports_its_cost(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        assert adapter.cost_unit in KNOWN_COST_UNITS
+        _, sub = await driver.prepared()
+        await adapter.broadcast(sub)
+        await driver.finalize()
+        status = await adapter.status(sub)
+        assert status.state is TxState.FINAL
+        assert isinstance(status.cost, int) and status.cost > 0
+
+    async def test_dropped_only_when_the_fulfilment_can_never_land(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        request, sub = await driver.prepared()
+        await driver.pause()
+        assert (await adapter.status(sub)).state is TxState.PENDING
+        await driver.advance(3)
+        assert (await adapter.status(sub)).state is TxState.PENDING  # never sent, a little older: may still land
+        await driver.kill(sub)
+        assert (await adapter.status(sub)).state is TxState.DROPPED
+        assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    # ---------------------------------------------------------------------------------- capabilities
+    async def test_prepare_takes_at_most_max_batch_items(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        most = adapter.capabilities.max_batch
+        assert most >= 1
+        requests = [await driver.requested() for _ in range(most)]
+        items = [(request, await driver.sign(request)) for request in requests]
+        sub = await adapter.prepare(items)
+        assert (sub.chain, sub.request_keys) == (adapter.name, tuple(r.key for r in requests))
+        with pytest.raises(ValueError) as refused:
+            await adapter.prepare(items + items[:1])
+        assert str(refused.value) == driver.too_many(most + 1)
+
+    async def test_replace_follows_replaces_fees(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        _, sub = await driver.prepared()
+        if not adapter.capabilities.replaces_fees:
+            with pytest.raises(NotSupported) as refused:
+                await adapter.replace(sub, 20)
+            assert str(refused.value) == f"family {adapter.family!r} does not support fee replacement"
+            return
+        await driver.pause()
+        await adapter.broadcast(sub)
+        replacement = await adapter.replace(sub, 20)
+        assert replacement is not None
+        assert (replacement.nonce, replacement.request_keys) == (sub.nonce, sub.request_keys)
+        assert replacement.tx_hash != sub.tx_hash
+        await adapter.broadcast(replacement)
+        await driver.advance(1)
+        assert (await adapter.status(replacement)).state is TxState.INCLUDED
+        assert (await adapter.status(sub)).state is TxState.DROPPED

@@ -1,0 +1,133 @@
+"""The suite against the local Solana endpoint (LiteSVM behind JSON-RPC, its own process, one per session)
+with the `aura_oracle` program built from source. Each test gets a fresh oracle account (solana_setup) with
+the suite's enclave registered; slots are then paused, and the driver moves them with the endpoint's
+`aura_*` controls, so what the adapter sees is exact."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from solana.rpc.api import Client
+from solana.rpc.commitment import Commitment
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from chains.base import Confidence, OracleRequest, Submission
+from chains.core.assessment import AssessmentFacts
+from chains.core.secp256k1 import keccak256
+from chains.solana import program as prog
+from chains.solana.config import SolanaChain
+from node.enclave.keys import EnclaveKey
+from node.workshop.devnet.solana_ledger import MAX_PROCESSING_AGE
+from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
+from node.workshop.devnet.solana_setup import REQUEST_TTL_S, SolanaDevnet, airdrop, send, setup_solana
+
+from .driver import Driver
+from .suite import ChainAdapterSuite
+
+NAME = "solana-suite"
+FINALITY = 2  # the endpoint's default finality depth, in slots
+MEASUREMENT = keccak256(b"aura solana suite measurement")
+ENCLAVE = EnclaveKey(keccak256(b"aura solana suite enclave"))
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolanaEndpoint]:
+    log = tmp_path_factory.mktemp("solana-endpoint") / "endpoint.log"
+    node = SolanaEndpoint({str(prog.idl_address()): program_so()}, slot_ms=50, log_path=log).start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+class SolanaDriver(Driver):
+    finality = FINALITY
+    enclave = ENCLAVE
+    already_fulfilled = f"{NAME}: fulfilment would fail: RequestNotFound"  # a fulfilled request's account is closed
+
+    def __init__(self, endpoint: SolanaEndpoint, dev: SolanaDevnet, data_dir: Path) -> None:
+        self.endpoint = endpoint
+        self.dev = dev
+        self.stranger = Keypair()  # another transmitter
+        self.client = Client(endpoint.url, commitment=Commitment("processed"))
+        self.program = Pubkey.from_string(dev.program)
+        self.oracle = Pubkey.from_string(dev.oracle)
+        self.requester = dev.keypair("requester")
+        self.subject = Keypair().pubkey()
+        super().__init__(SolanaChain.model_validate({
+            "family": "solana", "name": NAME, "rpc_url": endpoint.url, "program_id": dev.program,
+            "oracle": dev.oracle, "commitment": "confirmed",
+            "transmitter_keypair": str(Path(dev.keys_dir) / "solana-transmitter.json"),
+        }), data_dir)
+
+    def resume(self) -> None:
+        """Slots close on their own again; the driver's client is closed."""
+        self.control("aura_resumeSlots")
+        self.client._provider.session.close()  # noqa: SLF001 - solana-py's sync client has no close
+
+    def control(self, method: str, *params: int) -> None:
+        self.endpoint.call(method, list(params))
+
+    async def make_request(self) -> str:
+        oracle = self.client.get_account_info(self.oracle).value
+        assert oracle is not None
+        nonce = int(prog.decode_account("Oracle", bytes(oracle.data)).next_nonce)
+        send(self.client, [self.requester], [prog.request_assessment_ix(
+            self.program, self.oracle, self.requester.pubkey(), self.subject, nonce)], wait=False)
+        return str(prog.request_pda(self.program, self.oracle, nonce)[0])
+
+    async def advance(self, heights: int = 1) -> None:
+        self.control("aura_advanceSlots", heights)
+
+    async def pause(self) -> None:
+        self.control("aura_pauseSlots")
+
+    async def facts(self, request: OracleRequest) -> AssessmentFacts:
+        now = (await self.adapter.head(Confidence.LATEST)).timestamp
+        return AssessmentFacts(score=742, tier=1, pd_bps=350, flags=8, measurement=MEASUREMENT,
+                               commitment=keccak256(request.request_id.encode()), timestamp=now, expiry=now + 86_400)
+
+    async def fulfil_elsewhere(self, request: OracleRequest) -> None:
+        signed = await self.sign(request)
+        enclave = prog.enclave_pda(self.program, self.oracle, bytes.fromhex(self.enclave.address[2:]))[0]
+        send(self.client, [self.stranger], [prog.fulfil_ix(
+            self.program, self.oracle, Pubkey.from_string(request.request_id), enclave,
+            Pubkey.from_string(request.subject), Pubkey.from_string(request.requester), self.stranger.pubkey(),
+            signed)], wait=False)
+        await self.advance(1)
+
+    async def cancel(self, request: OracleRequest) -> None:
+        self.control("aura_advanceTime", REQUEST_TTL_S + 1)
+        cancel = prog.cancel_ix(self.program, self.oracle, Pubkey.from_string(request.request_id),
+                                self.requester.pubkey())
+        send(self.client, [self.requester], [cancel], wait=False)
+        await self.advance(1)
+
+    async def kill(self, submission: Submission) -> None:
+        """Let its blockhash expire."""
+        await self.advance(MAX_PROCESSING_AGE + 1)
+
+    def absent(self, like: OracleRequest) -> OracleRequest:
+        return replace(like, request_id=str(Keypair().pubkey()))
+
+    def too_many(self, count: int) -> str:
+        return "a Solana fulfilment carries exactly one request"
+
+
+class TestSolanaAdapter(ChainAdapterSuite):
+    @pytest_asyncio.fixture(loop_scope="function")
+    async def driver(self, endpoint: SolanaEndpoint, tmp_path: Path) -> AsyncIterator[Driver]:
+        document = {"public_key": "0x" + ENCLAVE.public_key.hex(), "measurement": "0x" + MEASUREMENT.hex()}
+        driver = SolanaDriver(endpoint, setup_solana(tmp_path / "oracle", endpoint.url, document), tmp_path)
+        airdrop(driver.client, driver.stranger.pubkey(), 10**10)
+        await driver.pause()
+        try:
+            async with driver.connected():
+                yield driver
+        finally:
+            driver.resume()

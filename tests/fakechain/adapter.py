@@ -1,0 +1,164 @@
+"""The fake family's adapter: the whole ChainAdapter interface over a ledger of tests/fakechain/ledger.py.
+
+Heights are block numbers; the cursor is the last block number polled, in decimal. A fulfilment carries up to
+`batch_size` requests and is a JSON transaction (`ledger.Fulfilment`) built and "signed" by `prepare`, so a
+restart re-sends the very same bytes. It is pending until mined, dropped once another transaction used its
+nonce, and final `finality_depth` blocks after the block that holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace as replaced
+from typing import Any
+
+from chains.base import (
+    Capabilities,
+    ChainAdapter,
+    Confidence,
+    Height,
+    OracleRequest,
+    RequestBatch,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+    SubmissionStatus,
+    TxState,
+)
+from chains.core.errors import ChainError, RetryLater
+from tests.fakechain.config import FakeChain
+from tests.fakechain.ledger import NETWORK, FakeLedger, Fulfilment, Item, Recorded, Refused
+
+DAY = 86_400
+
+
+class FakeAdapter(ChainAdapter):
+    family = "fake"
+    cost_unit = "gas"
+
+    def __init__(self, cfg: FakeChain, nonce_floor: Callable[[], int | None] | None = None) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self._nonce_floor = nonce_floor or (lambda: None)
+        self._next_nonce: int | None = None
+        self._ledger: FakeLedger | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=self.cfg.replaces_fees)
+
+    @property
+    def ledger(self) -> FakeLedger:
+        if self._ledger is None:
+            raise ChainError(f"{self.name}: not connected")
+        if self._ledger.down:
+            raise RetryLater(f"{self.name}: RPC unreachable")
+        return self._ledger
+
+    async def connect(self) -> None:
+        if self._ledger is not None:
+            return
+        ledger = NETWORK.get(self.cfg.url)
+        if ledger is None or ledger.down:
+            raise RetryLater(f"{self.name}: RPC unreachable")
+        if ledger.chain_id != self.cfg.chain_id:
+            raise ChainError(f"{self.name}: RPC reports chain id {ledger.chain_id}, config says {self.cfg.chain_id}")
+        if ledger.contract != self.cfg.contract:
+            raise ChainError(f"{self.name}: no oracle contract at {self.cfg.contract}")
+        self._ledger = ledger
+
+    async def close(self) -> None:
+        self._ledger = None
+
+    async def head(self, level: Confidence) -> Height:
+        ledger = self.ledger
+        latest = ledger.latest.number
+        number = {Confidence.LATEST: latest, Confidence.SAFE: latest - self.cfg.confirmations + 1,
+                  Confidence.FINALIZED: latest - self.cfg.finality_depth}[level]
+        block = ledger.blocks[max(0, number)]
+        return Height(number=block.number, timestamp=block.timestamp, hash=block.hash)
+
+    async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
+        ledger = self.ledger
+        start = int(cursor) + 1 if cursor is not None else self.cfg.start_height
+        end = min(until.number, ledger.latest.number, start + self.cfg.max_poll_range - 1)
+        if end < start:
+            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1),
+                                reached=start - 1)
+        items = [self._request(r) for r in ledger.requests_in(start - 1, end)]
+        return RequestBatch(items=items, next_cursor=str(end), reached=end)
+
+    def _request(self, recorded: Recorded) -> OracleRequest:
+        r = recorded.request
+        return OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.cfg.contract,
+            request_id=r.request_id, requester=r.requester, subject=r.subject, fee=r.fee, expires_at=r.expires_at,
+            params=r.params, block_number=recorded.block.number, block_hash=recorded.block.hash, tx_hash=r.tx_hash,
+            ordinal=r.nonce,
+        )  # fmt: skip
+
+    async def is_canonical(self, request: OracleRequest) -> bool:
+        block = self.ledger.block(request.block_number)
+        return block is not None and block.hash == request.block_hash
+
+    async def request_status(self, request: OracleRequest) -> RequestStatus:
+        return self.ledger.status(request.request_id)
+
+    async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
+        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": 42,
+                "balance_wei": str(3 * 10**18), "first_seen_timestamp": at.timestamp - 400 * DAY}
+
+    async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
+        if not items:
+            raise ValueError("nothing to fulfil")
+        if len(items) > self.cfg.batch_size:
+            raise ValueError(f"{len(items)} fulfilments in one transaction; batch_size is {self.cfg.batch_size}")
+        ledger = self.ledger
+        tx = Fulfilment(self.cfg.transmitter, 0, self.cfg.fee, tuple(
+            Item(request.request_id, a.facts, a.signature) for request, a in items))
+        if len(items) == 1:
+            (outcome,) = ledger.simulate(tx)
+            if not outcome.fulfilled:
+                raise ChainError(f"{self.name}: fulfilment would revert: {outcome.reason}")
+        tx = replaced(tx, nonce=self._take_nonce(ledger))
+        return Submission(chain=self.name, tx_hash=tx.hash, nonce=tx.nonce, raw=tx.encode(),
+                          request_keys=tuple(request.key for request, _ in items))
+
+    def _take_nonce(self, ledger: FakeLedger) -> int:
+        if self._next_nonce is None:
+            floor = self._nonce_floor()
+            self._next_nonce = max(ledger.next_nonce(self.cfg.transmitter), (floor + 1) if floor is not None else 0)
+        nonce = self._next_nonce
+        self._next_nonce += 1
+        return nonce
+
+    async def broadcast(self, submission: Submission) -> None:
+        try:
+            self.ledger.submit(Fulfilment.decode(submission.raw))
+        except Refused as e:
+            raise ChainError(f"{self.name}: node refused transaction {submission.tx_hash}: {e}") from None
+
+    async def replace(self, submission: Submission, bump_pct: int) -> Submission | None:
+        if not self.cfg.replaces_fees:
+            return await super().replace(submission, bump_pct)
+        old = Fulfilment.decode(submission.raw)
+        fee = old.fee * (100 + bump_pct) // 100 + 1
+        if fee > self.cfg.max_fee:
+            return None
+        tx = replaced(old, fee=fee)
+        return Submission(chain=self.name, tx_hash=tx.hash, nonce=submission.nonce, raw=tx.encode(),
+                          request_keys=submission.request_keys)
+
+    async def status(self, submission: Submission) -> SubmissionStatus:
+        ledger = self.ledger
+        receipt = ledger.receipt(submission.tx_hash)
+        if receipt is None:
+            tx = Fulfilment.decode(submission.raw)
+            if ledger.nonce_user(tx.sender, tx.nonce) is not None:
+                return SubmissionStatus(state=TxState.DROPPED)
+            return SubmissionStatus(state=TxState.PENDING)
+        final = ledger.latest.number - receipt.block >= self.cfg.finality_depth
+        return SubmissionStatus(state=TxState.FINAL if final else TxState.INCLUDED, block_number=receipt.block,
+                                cost=receipt.cost, reverted=receipt.reverted,
+                                outcomes={f"{self.name}:{rid}": o for rid, o in receipt.outcomes.items()})
+

@@ -1,0 +1,64 @@
+"""The fake family's half of the enclave: a request of the in-memory chain, and the keccak-256 payload signed
+for it. Every id and address on the fake chain is 32 bytes, written `0x` and 64 hex digits."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from chains.codec import RequestCodec
+from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.secp256k1 import keccak256
+from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, ranged, read_bytes32
+
+DOMAIN = b"AURA/fake/assessment/v1"
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    chain_id: int
+    contract: bytes
+    request_id: bytes
+    requester: bytes
+    subject: bytes
+    fee: int
+    expires_at: int
+
+
+READERS = {"chain_id": ranged(1, MAX_SAFE_INT), "contract": read_bytes32, "request_id": read_bytes32,
+           "requester": read_bytes32, "subject": read_bytes32, "fee": decimal(MAX_UINT64),
+           "expires_at": ranged(0, MAX_UINT64)}
+
+
+def payload(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, facts: AssessmentFacts) -> bytes:
+    """The signed bytes: domain, chain id, contract, request, subject, then the facts, big-endian.
+
+    Raises:
+        ValueError: a fact does not fit its field.
+    """
+    try:
+        numbers = struct.pack(">HBHI", facts.score, facts.tier, facts.pd_bps, facts.flags)
+        times = struct.pack(">QQ", facts.timestamp, facts.expiry)
+    except struct.error as e:
+        raise ValueError(f"a fact does not fit the fake payload: {e}") from None
+    return (DOMAIN + chain_id.to_bytes(8, "big") + contract + request_id + subject + numbers + facts.measurement
+            + facts.commitment + times)
+
+
+def digest(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, facts: AssessmentFacts) -> bytes:
+    return keccak256(payload(chain_id, contract, request_id, subject, facts))
+
+
+class FakeCodec(RequestCodec[FakeRequest]):
+    family = "fake"
+    request_type = FakeRequest
+    readers = READERS
+
+    def sign(self, request: FakeRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
+        """`digest` (keccak-256 of `payload`) and `signature` (r || s || v, v 27/28)."""
+        signed = digest(request.chain_id, request.contract, request.request_id, request.subject, facts)
+        return {"digest": "0x" + signed.hex(), "signature": "0x" + signer.sign_digest(signed).hex()}
+
+
+CODEC = FakeCodec()

@@ -1,0 +1,402 @@
+"""An in-memory chain: blocks, the oracle contract's requests and their statuses, a mempool of fulfilments,
+and the controls a test moves it with (mine, drop, burn a nonce, reorg, fulfil or cancel as someone else,
+move time, make the next fulfilment revert, take the RPC down).
+
+A fulfilment is checked the way the contracts check one: the request is pending and not expired, the
+assessment is current, and its signature recovers to a registered enclave signer. Like `fulfilBatch`, an
+item that fails is skipped with a reason; only `revert_next` makes a whole transaction revert.
+
+Ledgers are reached by url as real chains are by RPC: `served(ledger)` puts one on the in-process network
+for the duration of a test, and an adapter whose config names `fake://<name>` finds it when it connects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from chains.base import ItemOutcome, RequestStatus
+from chains.core.assessment import AssessmentFacts
+from chains.core.secp256k1 import keccak256, recover_address
+from tests.fakechain import codec
+from tests.fakechain.config import FakeChain
+
+T0 = 1_750_000_000
+BLOCK_TIME = 12
+GAS_PER_TX = 21_000
+GAS_PER_ITEM = 30_000
+REQUESTER = "0x" + "a1" * 32
+SUBJECT = "0x" + "5b" * 32
+
+
+def _hex(raw: bytes) -> str:
+    return "0x" + raw.hex()
+
+
+def _raw(text: str) -> bytes:
+    return bytes.fromhex(text[2:])
+
+
+class Refused(Exception):
+    """The ledger refused a transaction (a replacement that does not raise the fee by 10%)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request as the contract recorded it."""
+
+    request_id: str
+    requester: str
+    subject: str
+    fee: int
+    expires_at: int
+    params: str
+    nonce: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One request's assessment inside a fulfilment."""
+
+    request_id: str
+    facts: AssessmentFacts
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """A fulfilment transaction; `encode()` is what travels (`Submission.raw`), its keccak-256 the hash."""
+
+    sender: str
+    nonce: int
+    fee: int
+    items: tuple[Item, ...]
+
+    def encode(self) -> str:
+        items = [{"request_id": i.request_id, "score": i.facts.score, "tier": i.facts.tier,
+                  "pd_bps": i.facts.pd_bps, "flags": i.facts.flags, "measurement": _hex(i.facts.measurement),
+                  "commitment": _hex(i.facts.commitment), "timestamp": i.facts.timestamp,
+                  "expiry": i.facts.expiry, "signature": _hex(i.signature)} for i in self.items]
+        return json.dumps({"sender": self.sender, "nonce": self.nonce, "fee": self.fee, "items": items},
+                          sort_keys=True, separators=(",", ":"))
+
+    @property
+    def hash(self) -> str:
+        return _hex(keccak256(self.encode().encode()))
+
+    @classmethod
+    def decode(cls, raw: str) -> Fulfilment:
+        body: dict[str, Any] = json.loads(raw)
+        items = tuple(
+            Item(i["request_id"], AssessmentFacts(
+                score=i["score"], tier=i["tier"], pd_bps=i["pd_bps"], flags=i["flags"],
+                measurement=_raw(i["measurement"]), commitment=_raw(i["commitment"]), timestamp=i["timestamp"],
+                expiry=i["expiry"]), _raw(i["signature"]))
+            for i in body["items"])
+        return cls(body["sender"], body["nonce"], body["fee"], items)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    block: int
+    cost: int
+    reverted: bool
+    outcomes: dict[str, ItemOutcome]
+
+
+# what a block holds, in order
+@dataclass(frozen=True)
+class Made:
+    request: Request
+
+
+@dataclass(frozen=True)
+class Sent:
+    tx: Fulfilment
+    reverts: bool = False
+
+
+@dataclass(frozen=True)
+class SettledElsewhere:
+    request_id: str
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    request_id: str
+
+
+@dataclass(frozen=True)
+class NonceBurnt:
+    sender: str
+    nonce: int
+
+
+Event = Made | Sent | SettledElsewhere | Cancelled | NonceBurnt
+
+
+@dataclass(frozen=True)
+class Block:
+    number: int
+    timestamp: int
+    hash: str
+    events: tuple[Event, ...]
+
+
+@dataclass
+class Recorded:
+    """A request's state on the chain."""
+
+    request: Request
+    block: Block
+    status: RequestStatus = RequestStatus.PENDING
+
+
+class FakeLedger:
+    """One fake chain. Nothing happens until the test mines, unless `automine` (each send mines a block)."""
+
+    def __init__(self, name: str = "fake", chain_id: int = 7, contract: str = "0x" + "c0" * 32,
+                 automine: bool = False) -> None:
+        self.name = name
+        self.chain_id = chain_id
+        self.contract = contract
+        self.automine = automine
+        self.down = False
+        self.signers: set[str] = set()
+        self.blocks: list[Block] = [Block(0, T0, self._block_hash(0, 0), ())]
+        self.mempool: dict[str, Fulfilment] = {}
+        self.queue: list[Event] = []
+        self.broadcasts: list[str] = []
+        self._generation = 0
+        self._time_offset = 0
+        self._revert_next = False
+        self._requests_made = 0
+        self._reset()
+
+    @property
+    def url(self) -> str:
+        return f"fake://{self.name}"
+
+    def config(self, name: str = "fake", **overrides: Any) -> FakeChain:
+        """A config section for an adapter on this ledger."""
+        return FakeChain.model_validate({"family": "fake", "name": name, "chain_id": self.chain_id, "url": self.url,
+                                         "contract": self.contract, **overrides})
+
+    # ------------------------------------------------------------------------------------------ reads
+    @property
+    def latest(self) -> Block:
+        return self.blocks[-1]
+
+    def block(self, number: int) -> Block | None:
+        return self.blocks[number] if 0 <= number < len(self.blocks) else None
+
+    def requests_in(self, after: int, upto: int) -> list[Recorded]:
+        """Requests recorded in blocks after `after` up to and including `upto`, in order."""
+        found = [r for r in self.requests.values() if after < r.block.number <= upto]
+        return sorted(found, key=lambda r: (r.block.number, r.request.nonce))
+
+    def status(self, request_id: str) -> RequestStatus:
+        found = self.requests.get(request_id)
+        return RequestStatus.NONE if found is None else found.status
+
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        return self.receipts.get(tx_hash)
+
+    def nonce_user(self, sender: str, nonce: int) -> str | None:
+        """What used the sender's nonce on the canonical chain: a transaction hash, or `burnt`."""
+        return self.nonces.get((sender, nonce))
+
+    def next_nonce(self, sender: str) -> int:
+        """One past the sender's highest nonce, mined or in the mempool."""
+        used = [n for s, n in self.nonces if s == sender] + [t.nonce for t in self.mempool.values() if t.sender == sender]
+        return max(used) + 1 if used else 0
+
+    def fulfilments(self, request_id: str) -> int:
+        """How many mined transactions fulfilled the request (someone else's settling not counted)."""
+        return self.fulfilled.get(request_id, 0)
+
+    # ------------------------------------------------------------------------------------------ sending
+    def submit(self, tx: Fulfilment) -> None:
+        """Take a fulfilment into the mempool; a known one, or one whose nonce is used, changes nothing."""
+        digest = tx.hash
+        self.broadcasts.append(digest)
+        if digest in self.receipts or digest in self.mempool or (tx.sender, tx.nonce) in self.nonces:
+            return
+        rival = next((h for h, t in self.mempool.items() if (t.sender, t.nonce) == (tx.sender, tx.nonce)), None)
+        if rival is not None:
+            if tx.fee * 100 < self.mempool[rival].fee * 110:
+                raise Refused("replacement transaction underpriced")
+            del self.mempool[rival]
+        self.mempool[digest] = tx
+        if self.automine:
+            self.mine()
+
+    def simulate(self, tx: Fulfilment) -> list[ItemOutcome]:
+        """Each item's outcome were the transaction mined in the next block."""
+        nxt = Block(self.latest.number + 1, self._next_time(), "", ())
+        return [self._check(item, nxt) for item in tx.items]
+
+    # ------------------------------------------------------------------------------------------ controls
+    def register(self, signer: str) -> None:
+        """An enclave signer (its 0x address) the contract accepts."""
+        self.signers.add(signer.lower())
+
+    def request(self, subject: str = SUBJECT, ttl: int = 3600, params: str = "0x", fee: int = 10**15) -> str:
+        """A consumer's request, recorded in the next block; returns its id."""
+        nonce = self._requests_made
+        self._requests_made += 1
+        request_id = _hex(keccak256(_raw(self.contract) + nonce.to_bytes(8, "big")))
+        tx_hash = _hex(keccak256(b"request" + _raw(request_id)))
+        self.queue.append(Made(Request(request_id, REQUESTER, subject, fee, self._next_time() + ttl, params, nonce,
+                                       tx_hash)))
+        return request_id
+
+    def settle_elsewhere(self, request_id: str) -> None:
+        """Another transmitter fulfils the request in the next block (before anything in the mempool)."""
+        self.queue.append(SettledElsewhere(request_id))
+
+    def cancel(self, request_id: str) -> None:
+        """The requester cancels the request in the next block."""
+        self.queue.append(Cancelled(request_id))
+
+    def drop(self, tx_hash: str) -> None:
+        """Forget a transaction in the mempool; sent again, it may still land."""
+        self.mempool.pop(tx_hash, None)
+
+    def burn_nonce(self, sender: str, nonce: int) -> None:
+        """Use the nonce with another transaction in the next block: what held it can never land."""
+        for digest in [h for h, t in self.mempool.items() if (t.sender, t.nonce) == (sender, nonce)]:
+            del self.mempool[digest]
+        self.queue.append(NonceBurnt(sender, nonce))
+
+    def revert_next(self) -> None:
+        """The next fulfilment mined reverts as a whole."""
+        self._revert_next = True
+
+    def advance_time(self, seconds: int) -> None:
+        """The next block comes `seconds` later than it would have."""
+        self._time_offset += seconds
+
+    def mine(self, blocks: int = 1) -> Block:
+        """New blocks; the first holds the queued events, then the mempool (a fulfilment whose nonce was used
+        meanwhile leaves the mempool unmined)."""
+        for _ in range(blocks):
+            events: list[Event] = list(self.queue)
+            self.queue.clear()
+            burnt = {(e.sender, e.nonce) for e in events if isinstance(e, NonceBurnt)}
+            for digest, tx in list(self.mempool.items()):
+                del self.mempool[digest]
+                if (tx.sender, tx.nonce) in self.nonces or (tx.sender, tx.nonce) in burnt:
+                    continue
+                events.append(Sent(tx, reverts=self._revert_next))
+                self._revert_next = False
+            number = self.latest.number + 1
+            block = Block(number, self._next_time(), self._block_hash(number, self._generation), tuple(events))
+            self._time_offset = 0
+            self.blocks.append(block)
+            for event in events:
+                self._apply(event, block)
+        return self.latest
+
+    def reorg(self, depth: int) -> None:
+        """Take the last `depth` blocks off the chain: their transactions and requests wait to be mined again,
+        and the blocks mined in their place have other hashes."""
+        if not 0 < depth < len(self.blocks):
+            raise ValueError(f"cannot reorg {depth} of {len(self.blocks)} blocks")
+        gone = self.blocks[-depth:]
+        del self.blocks[-depth:]
+        self._generation += 1
+        returned: list[Event] = []
+        for block in gone:
+            for event in block.events:
+                if isinstance(event, Sent):
+                    self.mempool[event.tx.hash] = event.tx
+                else:
+                    returned.append(event)
+        self.queue[:0] = returned
+        self._reset()
+        for block in self.blocks:
+            for event in block.events:
+                self._apply(event, block)
+
+    # ------------------------------------------------------------------------------------------ the contract
+    def _reset(self) -> None:
+        self.requests: dict[str, Recorded] = {}
+        self.receipts: dict[str, Receipt] = {}
+        self.nonces: dict[tuple[str, int], str] = {}
+        self.fulfilled: dict[str, int] = {}
+
+    def _next_time(self) -> int:
+        return self.latest.timestamp + BLOCK_TIME + self._time_offset
+
+    def _block_hash(self, number: int, generation: int) -> str:
+        return _hex(keccak256(f"{self.name}:{number}:{generation}".encode()))
+
+    def _apply(self, event: Event, block: Block) -> None:
+        if isinstance(event, Made):
+            self.requests[event.request.request_id] = Recorded(event.request, block)
+        elif isinstance(event, SettledElsewhere | Cancelled):
+            found = self.requests.get(event.request_id)
+            if found is not None and found.status is RequestStatus.PENDING:
+                found.status = RequestStatus.FULFILLED if isinstance(event, SettledElsewhere) else RequestStatus.CANCELLED
+        elif isinstance(event, NonceBurnt):
+            self.nonces[(event.sender, event.nonce)] = "burnt"
+        else:
+            self._execute(event, block)
+
+    def _execute(self, sent: Sent, block: Block) -> None:
+        tx = sent.tx
+        self.nonces[(tx.sender, tx.nonce)] = tx.hash
+        outcomes: dict[str, ItemOutcome] = {}
+        if not sent.reverts:
+            for item in tx.items:
+                outcome = self._check(item, block)
+                outcomes[item.request_id] = outcome
+                if outcome.fulfilled:
+                    self.requests[item.request_id].status = RequestStatus.FULFILLED
+                    self.fulfilled[item.request_id] = self.fulfilled.get(item.request_id, 0) + 1
+        self.receipts[tx.hash] = Receipt(tx.hash, block.number, GAS_PER_TX + GAS_PER_ITEM * len(tx.items),
+                                         sent.reverts, outcomes)
+
+    def _check(self, item: Item, block: Block) -> ItemOutcome:
+        found = self.requests.get(item.request_id)
+        if found is None:
+            return ItemOutcome(False, "UnknownRequest")
+        if found.status is RequestStatus.FULFILLED:
+            return ItemOutcome(False, "AlreadyFulfilled")
+        if found.status is RequestStatus.CANCELLED:
+            return ItemOutcome(False, "RequestCancelled")
+        if block.timestamp > found.request.expires_at:
+            return ItemOutcome(False, "RequestExpired", expired=True)
+        if item.facts.timestamp > block.timestamp:
+            return ItemOutcome(False, "AssessmentFromFuture")
+        if block.timestamp > item.facts.expiry:
+            return ItemOutcome(False, "AssessmentExpired")
+        signed = codec.digest(self.chain_id, _raw(self.contract), _raw(item.request_id),
+                              _raw(found.request.subject), item.facts)
+        try:
+            signer = recover_address(signed, item.signature)
+        except ValueError:
+            return ItemOutcome(False, "InvalidSignature")
+        if signer.lower() not in self.signers:
+            return ItemOutcome(False, "UnknownSigner")
+        return ItemOutcome(True)
+
+
+NETWORK: dict[str, FakeLedger] = {}
+"""The ledgers adapters can reach now, by url."""
+
+
+@contextmanager
+def served(ledger: FakeLedger) -> Iterator[FakeLedger]:
+    """The ledger reachable at its url while the block runs."""
+    NETWORK[ledger.url] = ledger
+    try:
+        yield ledger
+    finally:
+        NETWORK.pop(ledger.url, None)
