@@ -77,7 +77,8 @@ class RequestStatus(enum.Enum):
 @dataclass(frozen=True)
 class RequestBatch:
     """Requests found after the old cursor, up to and including height `reached`; the pipeline stores them,
-    then commits `next_cursor`, which it never interprets."""
+    then commits `next_cursor`, which it never interprets. `reached` is at most the `until` asked for, except
+    when `until` is at or behind the cursor: then nothing is returned and `reached` is the cursor's own height."""
 
     items: list[OracleRequest]
     next_cursor: str

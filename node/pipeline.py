@@ -97,8 +97,9 @@ class ChainService:
                 t.cancel()
 
     async def recover(self) -> None:
-        """After a (re)start: re-send every stored, unconfirmed fulfilment exactly as it was signed."""
-        for sub in self.store.submissions_in(self.chain, "pending"):
+        """After a (re)start: re-send each stored, unconfirmed fulfilment exactly as it was signed; of attempts
+        that replace one another, only the latest (a node refuses a replaced, lower-fee one)."""
+        for sub in _latest_attempts(self.store.submissions_in(self.chain, "pending")):
             log.info("re-sending stored fulfilment", extra=fields(chain=self.chain, tx=sub.tx_hash, nonce=sub.nonce))
             await self.adapter.broadcast(sub)
             self._last_broadcast[sub.tx_hash] = self.clock()
@@ -109,8 +110,10 @@ class ChainService:
         head = await self.adapter.head(Confidence.LATEST)
         self.head = head
         metrics.HEAD.labels(self.chain).set(head.number)
-        for step in (self.poll(head), self.confirm(head), self.score(head), self.submit(), self.track()):
-            await step
+        steps = (lambda: self.poll(head), lambda: self.confirm(head), lambda: self.score(head), self.submit,
+                 self.track)
+        for step in steps:
+            await step()
             marks.append(time.perf_counter())
         self._gauge()
         if log.isEnabledFor(logging.DEBUG):
@@ -275,10 +278,13 @@ class ChainService:
                     self.store.set_submission_state(sub.tx_hash, "replaced")
             row = self.store.submission_row(winner.tx_hash)
             assert row is not None
+            cost_is_new = row["cost"] is None and st.cost is not None  # Solana knows it only once final
             if row["state"] == "pending":
                 self._included(winner, st)
+            if cost_is_new:
+                metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
             if st.state is TxState.FINAL:
-                self.store.set_submission_state(winner.tx_hash, "final")
+                self.store.set_submission_state(winner.tx_hash, "final", st.block_number, st.cost)
                 self._move_many([(key, "final", "") for key in winner.request_keys
                                  if (self.store.request(key) or {}).get("state") == "included"])
             return
@@ -305,14 +311,13 @@ class ChainService:
                             extra=fields(chain=self.chain, nonce=latest.nonce, old=latest.tx_hash,
                                          new=replacement.tx_hash))
                 return
-        for sub, st in statuses:
-            if st.state is TxState.PENDING and now - self._last_broadcast.get(sub.tx_hash, 0) > self.resubmit_after_s:
-                await self.adapter.broadcast(sub)
-                self._last_broadcast[sub.tx_hash] = now
+        pending = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING}
+        if latest.tx_hash in pending and now - self._last_broadcast.get(latest.tx_hash, 0) > self.resubmit_after_s:
+            await self.adapter.broadcast(latest)  # only the latest: a node refuses a replaced, lower-fee attempt
+            self._last_broadcast[latest.tx_hash] = now
 
     def _included(self, sub: Submission, st: SubmissionStatus) -> None:
         self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.cost)
-        metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
         now = self.clock()
         for key in sub.request_keys:
             outcome = st.outcomes.get(key)
@@ -352,3 +357,12 @@ class ChainService:
         for (chain, state), n in counts.items():
             if chain == self.chain:
                 metrics.REQUESTS_OPEN.labels(chain, state).set(n)
+
+
+def _latest_attempts(subs: list[Submission]) -> list[Submission]:
+    """Of the attempts sharing a nonce, the one sent last."""
+    latest: dict[int, Submission] = {}
+    for sub in subs:
+        if sub.nonce not in latest or sub.sent_at >= latest[sub.nonce].sent_at:
+            latest[sub.nonce] = sub
+    return list(latest.values())
