@@ -21,7 +21,7 @@ import pytest_asyncio
 
 from chains.base import Confidence, RequestStatus
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import ChainError, RetryLater
+from chains.core.errors import RetryLater
 from chains.core.secp256k1 import keccak256
 from chains.registry import FAMILIES
 from node import failpoints
