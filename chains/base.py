@@ -165,13 +165,13 @@ def _text(wire: Mapping[str, Any], key: str) -> str:
 class Submission:
     """A fulfilment transaction as sent (or about to be sent); `raw` lets it be re-broadcast unchanged.
 
-    `nonce` groups the attempts that can replace one another: the transmitter's account nonce on EVM, a
-    local sequence number on chains without account nonces (Solana, Sui).
+    `sequence` is shared by the attempts that can replace one another: the transmitter's account nonce on EVM,
+    a local sequence number on chains without account nonces (Solana, Sui; chains/sequence.py).
     """
 
     chain: str
     tx_hash: str
-    nonce: int
+    sequence: int
     raw: str
     request_keys: tuple[str, ...]
     sent_at: float = 0.0

@@ -29,13 +29,13 @@ class BuildContext:
     Args:
         data_dir: the node's data folder, for a family's own files (an event index).
         cache: the node's per-subject cache.
-        nonce_floor: the highest submission nonce the store holds for the chain being built, or None.
+        sequence_floor: the highest submission sequence the store holds for the chain being built, or None.
         resources: closed when the node stops; a builder registers what it opened.
     """
 
     data_dir: Path
     cache: FeatureCache | None
-    nonce_floor: Callable[[], int | None]
+    sequence_floor: Callable[[], int | None]
     resources: ExitStack
 
 

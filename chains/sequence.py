@@ -1,5 +1,5 @@
 """Attempt numbers for chains without account nonces (Solana, Sui): each fulfilment takes the next one, and its
-replacements share it (`Submission.nonce`). After a restart the count resumes above the highest the store holds."""
+replacements share it (`Submission.sequence`). After a restart the count resumes above the highest the store holds."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def build_adapter(cfg: ChainConfig, store: Store, data_dir: Path, resources: Exi
     family = FAMILIES.get(cfg.family)
     if family is None:
         raise ConfigError(f"chain {cfg.name}: family {cfg.family!r} is not supported by this node")
-    ctx = BuildContext(data_dir=data_dir, cache=store, nonce_floor=lambda: store.max_nonce(cfg.name),
+    ctx = BuildContext(data_dir=data_dir, cache=store, sequence_floor=lambda: store.max_sequence(cfg.name),
                        resources=resources)
     return family.build(cfg, ctx)
 

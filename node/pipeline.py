@@ -100,7 +100,8 @@ class ChainService:
         """After a (re)start: re-send each stored, unconfirmed fulfilment exactly as it was signed; of attempts
         that replace one another, only the latest (a node refuses a replaced, lower-fee one)."""
         for sub in _latest_attempts(self.store.submissions_in(self.chain, "pending")):
-            log.info("re-sending stored fulfilment", extra=fields(chain=self.chain, tx=sub.tx_hash, nonce=sub.nonce))
+            log.info("re-sending stored fulfilment",
+                     extra=fields(chain=self.chain, tx=sub.tx_hash, sequence=sub.sequence))
             await self.adapter.broadcast(sub)
             self._last_broadcast[sub.tx_hash] = self.clock()
 
@@ -242,7 +243,7 @@ class ChainService:
             await self.adapter.broadcast(sub)
             self._last_broadcast[sub.tx_hash] = self.clock()
             metrics.SUBMISSIONS.labels(self.chain).inc()
-            log.info("fulfilment sent", extra=fields(chain=self.chain, tx=sub.tx_hash, nonce=sub.nonce,
+            log.info("fulfilment sent", extra=fields(chain=self.chain, tx=sub.tx_hash, sequence=sub.sequence,
                                                      requests=len(items)))
             failpoints.hit("after_broadcast")
 
@@ -261,14 +262,14 @@ class ChainService:
         log.warning("fulfilment would revert", extra=fields(chain=self.chain, error=error))
 
     async def track(self) -> None:
-        """Follow every unsettled fulfilment; attempts that share a nonce (replacements) settle together."""
-        by_nonce: dict[int, list[Submission]] = {}
+        """Follow every unsettled fulfilment; attempts that share a sequence (replacements) settle together."""
+        by_sequence: dict[int, list[Submission]] = {}
         for sub in self.store.submissions_in(self.chain, "pending", "included"):
-            by_nonce.setdefault(sub.nonce, []).append(sub)
-        for attempts in by_nonce.values():
-            await self._track_nonce(attempts)
+            by_sequence.setdefault(sub.sequence, []).append(sub)
+        for attempts in by_sequence.values():
+            await self._track_attempts(attempts)
 
-    async def _track_nonce(self, attempts: list[Submission]) -> None:
+    async def _track_attempts(self, attempts: list[Submission]) -> None:
         statuses = [(sub, await self.adapter.status(sub)) for sub in attempts]
         mined = [(sub, st) for sub, st in statuses if st.state in (TxState.INCLUDED, TxState.FINAL)]
         if mined:
@@ -308,7 +309,7 @@ class ChainService:
                 await self.adapter.broadcast(replacement)
                 self._last_broadcast[replacement.tx_hash] = now
                 log.warning("fulfilment stuck: replaced at a higher fee",
-                            extra=fields(chain=self.chain, nonce=latest.nonce, old=latest.tx_hash,
+                            extra=fields(chain=self.chain, sequence=latest.sequence, old=latest.tx_hash,
                                          new=replacement.tx_hash))
                 return
         pending = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING}
@@ -360,9 +361,9 @@ class ChainService:
 
 
 def _latest_attempts(subs: list[Submission]) -> list[Submission]:
-    """Of the attempts sharing a nonce, the one sent last."""
+    """Of the attempts sharing a sequence, the one sent last."""
     latest: dict[int, Submission] = {}
     for sub in subs:
-        if sub.nonce not in latest or sub.sent_at >= latest[sub.nonce].sent_at:
-            latest[sub.nonce] = sub
+        if sub.sequence not in latest or sub.sent_at >= latest[sub.sequence].sent_at:
+            latest[sub.sequence] = sub
     return list(latest.values())

@@ -82,12 +82,14 @@ class Store:
             pk="key", if_not_exists=True,
         )
         db.table("submissions").create(
-            {"tx_hash": str, "chain": str, "nonce": int, "raw": str, "request_keys": str,
+            {"tx_hash": str, "chain": str, "sequence": int, "raw": str, "request_keys": str,
              "state": str, "sent_at": float, "block_number": int, "cost": int, "updated_at": float},
             pk="tx_hash", if_not_exists=True,
         )
         if "gas_used" in db["submissions"].columns_dict:  # the name before costs were per family
             db.execute("ALTER TABLE submissions RENAME COLUMN gas_used TO cost")
+        if "nonce" in db["submissions"].columns_dict:  # the name before it also held local sequences
+            db.execute("ALTER TABLE submissions RENAME COLUMN nonce TO sequence")
         db.table("submissions").create_index(["chain", "state"], if_not_exists=True)
         db.table("cursors").create({"chain": str, "cursor": str, "updated_at": float}, pk="chain", if_not_exists=True)
         db.table("transitions").create(
@@ -236,13 +238,13 @@ class Store:
 
     def _insert_submission(self, sub: Submission, now: float) -> None:
         self.db.table("submissions").insert(
-            {"tx_hash": sub.tx_hash, "chain": sub.chain, "nonce": sub.nonce, "raw": sub.raw,
+            {"tx_hash": sub.tx_hash, "chain": sub.chain, "sequence": sub.sequence, "raw": sub.raw,
              "request_keys": json.dumps(list(sub.request_keys)), "state": "pending", "sent_at": now,
              "block_number": None, "cost": None, "updated_at": now},
         )
 
     def record_replacement(self, sub: Submission, replaces: str) -> None:
-        """Persist a higher-fee replacement (same nonce) before it is broadcast; its requests stay submitted."""
+        """Persist a higher-fee replacement (same sequence) before it is broadcast; its requests stay submitted."""
         now = self._clock()
         with self._tx():
             self._insert_submission(sub, now)
@@ -255,10 +257,10 @@ class Store:
     def submissions_in(self, chain: str, *states: str) -> list[Submission]:
         marks = ",".join("?" for _ in states)
         rows = self.db.query(
-            f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY nonce, sent_at",
+            f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY sequence, sent_at",
             [chain, *states],
         )
-        return [Submission(chain=r["chain"], tx_hash=r["tx_hash"], nonce=r["nonce"], raw=r["raw"],
+        return [Submission(chain=r["chain"], tx_hash=r["tx_hash"], sequence=r["sequence"], raw=r["raw"],
                            request_keys=tuple(json.loads(r["request_keys"])), sent_at=r["sent_at"]) for r in rows]
 
     def submission_row(self, tx_hash: str) -> dict[str, Any] | None:
@@ -274,8 +276,8 @@ class Store:
                 [state, block_number, cost, self._clock(), tx_hash],
             )
 
-    def max_nonce(self, chain: str) -> int | None:
-        row = self.db.execute("SELECT max(nonce) FROM submissions WHERE chain=?", [chain]).fetchone()
+    def max_sequence(self, chain: str) -> int | None:
+        row = self.db.execute("SELECT max(sequence) FROM submissions WHERE chain=?", [chain]).fetchone()
         return row[0] if row and row[0] is not None else None
 
     # feature cache: facts about a subject that never change once known (first activity)

@@ -21,7 +21,7 @@ def build(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
     if cfg.indexer is not None and cfg.indexer.enabled:
         events = EventStore(ctx.data_dir / "events.sqlite")
         ctx.resources.callback(events.close)
-    return EvmAdapter(cfg, account, cache=ctx.cache, nonce_floor=ctx.nonce_floor, events=events)
+    return EvmAdapter(cfg, account, cache=ctx.cache, sequence_floor=ctx.sequence_floor, events=events)
 
 
 async def consume(cfg: EvmChain, **request: Any) -> dict[str, Any]:

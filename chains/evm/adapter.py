@@ -83,14 +83,14 @@ class EvmAdapter(ChainAdapter):
     cost_unit = "gas"
 
     def __init__(self, cfg: EvmChain, account: LocalAccount, cache: FeatureCache | None = None,
-                 nonce_floor: Callable[[], int | None] | None = None, events: EventStore | None = None) -> None:
+                 sequence_floor: Callable[[], int | None] | None = None, events: EventStore | None = None) -> None:
         self.cfg = cfg
         self.events = events if cfg.indexer is not None and cfg.indexer.enabled else None
         self.history = EvmHistory(cfg.name, cfg.indexer) if self.events is not None and cfg.indexer else None
         self.name = cfg.name
         self.account = account
         self.cache = cache
-        self._nonce_floor = nonce_floor or (lambda: None)
+        self._nonce_floor = sequence_floor or (lambda: None)
         self._w3: AsyncWeb3 | None = None
         self._ws_task: asyncio.Task[None] | None = None
         self._new_head = asyncio.Event()
@@ -331,7 +331,7 @@ class EvmAdapter(ChainAdapter):
         tx: dict[str, Any] = {k: v for k, v in base_tx.items() if k != "from"}
         tx.update(nonce=nonce, gas=gas * self.cfg.gas_multiplier_pct // 100)
         signed = self.account.sign_transaction(tx)
-        return Submission(chain=self.name, tx_hash=_hex(signed.hash), nonce=nonce, raw=_hex(signed.raw_transaction),
+        return Submission(chain=self.name, tx_hash=_hex(signed.hash), sequence=nonce, raw=_hex(signed.raw_transaction),
                           request_keys=tuple(r.key for r, _ in items))
 
     @classmethod
@@ -358,7 +358,7 @@ class EvmAdapter(ChainAdapter):
               "nonce": old["nonce"], "gas": old["gas"], "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio,
               "type": 2}
         signed = self.account.sign_transaction(tx)
-        return Submission(chain=self.name, tx_hash=_hex(signed.hash), nonce=sub.nonce,
+        return Submission(chain=self.name, tx_hash=_hex(signed.hash), sequence=sub.sequence,
                           raw=_hex(signed.raw_transaction), request_keys=sub.request_keys)
 
     def explain(self, exc: BaseException) -> str:
@@ -395,7 +395,7 @@ class EvmAdapter(ChainAdapter):
         receipt = await self._receipt(submission.tx_hash)
         if receipt is None:
             mined_nonce = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, "latest"))
-            if int(mined_nonce) <= submission.nonce:
+            if int(mined_nonce) <= submission.sequence:  # on EVM the sequence is the account nonce
                 return SubmissionStatus(state=TxState.PENDING)
             # The nonce is used. This transaction may itself have been mined between the two reads: only a
             # receipt still missing after the nonce moved means another transaction took the nonce.

@@ -15,7 +15,7 @@ def build(cfg: SolanaChain, ctx: BuildContext) -> ChainAdapter:
     from chains.solana.adapter import SolanaAdapter  # noqa: PLC0415 - solana-py only where Solana is served
     from chains.solana.keypair import load_keypair  # noqa: PLC0415
 
-    return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=ctx.cache, nonce_floor=ctx.nonce_floor)
+    return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=ctx.cache, sequence_floor=ctx.sequence_floor)
 
 
 async def consume(cfg: SolanaChain, **request: Any) -> dict[str, Any]:

@@ -86,7 +86,7 @@ class SolanaAdapter(ChainAdapter):
     cost_unit = "compute_units"
 
     def __init__(self, cfg: SolanaChain, transmitter: Keypair, cache: Any = None,
-                 nonce_floor: Callable[[], int | None] | None = None) -> None:
+                 sequence_floor: Callable[[], int | None] | None = None) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.transmitter = transmitter
@@ -94,7 +94,7 @@ class SolanaAdapter(ChainAdapter):
         self.program = Pubkey.from_string(cfg.program_id)
         self.oracle = Pubkey.from_string(cfg.oracle)
         self.commitment = Commitment(cfg.commitment)
-        self.sequence = LocalSequence(nonce_floor)
+        self.sequence = LocalSequence(sequence_floor)
         self._client: AsyncClient | None = None
         self._http: httpx.AsyncClient | None = None
         self._enclaves: dict[str, Pubkey] = {}
@@ -328,7 +328,7 @@ class SolanaAdapter(ChainAdapter):
         limit = min(MAX_COMPUTE_UNITS, units * self.cfg.compute_unit_margin_pct // 100 + 1_000)
         tx = self._transaction([set_compute_unit_limit(limit), set_compute_unit_price(price), fulfil], blockhash)
         nonce = self.sequence.take()
-        return Submission(chain=self.name, tx_hash=str(tx.signatures[0]), nonce=nonce,
+        return Submission(chain=self.name, tx_hash=str(tx.signatures[0]), sequence=nonce,
                           raw=base64.b64encode(bytes(tx)).decode(), request_keys=(request.key,))
 
     async def broadcast(self, submission: Submission) -> None:

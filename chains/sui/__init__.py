@@ -15,7 +15,7 @@ def build(cfg: SuiChain, ctx: BuildContext) -> ChainAdapter:
     from chains.sui.adapter import SuiAdapter  # noqa: PLC0415 - pysui only where Sui is served
     from chains.sui.keys import load_transmitter  # noqa: PLC0415
 
-    return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=ctx.cache, nonce_floor=ctx.nonce_floor)
+    return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=ctx.cache, sequence_floor=ctx.sequence_floor)
 
 
 async def consume(cfg: SuiChain, **request: Any) -> dict[str, Any]:

@@ -116,7 +116,7 @@ class SuiAdapter(ChainAdapter):
     cost_unit = "mist"
 
     def __init__(self, cfg: SuiChain, transmitter: Transmitter, cache: Any = None,
-                 nonce_floor: Callable[[], int | None] | None = None) -> None:
+                 sequence_floor: Callable[[], int | None] | None = None) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.transmitter = transmitter
@@ -126,7 +126,7 @@ class SuiAdapter(ChainAdapter):
         self.gql = GraphQL(cfg.name, cfg.graphql_url.get_secret_value(), cfg.rpc_timeout_s)
         self.type_package = self.package  # the package that defines the oracle's types (its first version)
         self.oracle_initial_shared_version: int | None = None
-        self.sequence = LocalSequence(nonce_floor)
+        self.sequence = LocalSequence(sequence_floor)
         self._coins_in_use: dict[tuple[str, int], str] = {}  # (coin, version) -> digest of the fulfilment using it
 
     def __repr__(self) -> str:
@@ -421,7 +421,7 @@ class SuiAdapter(ChainAdapter):
         digest = tx.digest(tx_bytes)
         self._hold(coin, digest)
         raw = base64.b64encode(tx_bytes).decode() + ":" + base64.b64encode(signature).decode()
-        return Submission(chain=self.name, tx_hash=digest, nonce=self.sequence.take(), raw=raw,
+        return Submission(chain=self.name, tx_hash=digest, sequence=self.sequence.take(), raw=raw,
                           request_keys=(request.key,))
 
     async def _dry_run(self, tx_bytes: bytes, coin_limited: bool = False) -> int:

@@ -42,7 +42,7 @@ class Driver(ABC):
 
     def fresh_adapter(self) -> ChainAdapter:
         """Another adapter on the chain, built from the config by its family's builder, not connected."""
-        ctx = BuildContext(data_dir=self.data_dir, cache=None, nonce_floor=lambda: None, resources=self._resources)
+        ctx = BuildContext(data_dir=self.data_dir, cache=None, sequence_floor=lambda: None, resources=self._resources)
         adapter = FAMILIES[self.cfg.family].build(self.cfg, ctx)
         self._adapters.append(adapter)
         return adapter

@@ -207,7 +207,7 @@ class ChainAdapterSuite:
         await adapter.broadcast(sub)
         replacement = await adapter.replace(sub, 20)
         assert replacement is not None
-        assert (replacement.nonce, replacement.request_keys) == (sub.nonce, sub.request_keys)
+        assert (replacement.sequence, replacement.request_keys) == (sub.sequence, sub.request_keys)
         assert replacement.tx_hash != sub.tx_hash
         await adapter.broadcast(replacement)
         await driver.advance(1)

@@ -108,7 +108,7 @@ class EvmDriver(Driver):
         """Drop it from the mempool and use its nonce with a transfer to self."""
         self.chain.rpc("anvil_dropTransaction", submission.tx_hash)
         account = Account.from_key(TRANSMITTER_KEY)
-        tx = {"to": account.address, "value": 0, "nonce": submission.nonce, "gas": 21_000, "chainId": CHAIN_ID,
+        tx = {"to": account.address, "value": 0, "nonce": submission.sequence, "gas": 21_000, "chainId": CHAIN_ID,
               "maxFeePerGas": 100 * GWEI, "maxPriorityFeePerGas": GWEI, "type": 2}
         self.chain.w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
         if self.paused:

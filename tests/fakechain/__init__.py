@@ -13,7 +13,7 @@ from tests.fakechain.config import FakeChain
 def build(cfg: FakeChain, ctx: BuildContext) -> ChainAdapter:
     from tests.fakechain.adapter import FakeAdapter  # noqa: PLC0415 - as a real family builds: lazily
 
-    return FakeAdapter(cfg, nonce_floor=ctx.nonce_floor)
+    return FakeAdapter(cfg, sequence_floor=ctx.sequence_floor)
 
 
 FAMILY = Family(name="fake", config=FakeChain, codec=CODEC, build=build)

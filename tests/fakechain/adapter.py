@@ -36,10 +36,10 @@ class FakeAdapter(ChainAdapter):
     family = "fake"
     cost_unit = "gas"
 
-    def __init__(self, cfg: FakeChain, nonce_floor: Callable[[], int | None] | None = None) -> None:
+    def __init__(self, cfg: FakeChain, sequence_floor: Callable[[], int | None] | None = None) -> None:
         self.cfg = cfg
         self.name = cfg.name
-        self._nonce_floor = nonce_floor or (lambda: None)
+        self._nonce_floor = sequence_floor or (lambda: None)
         self._next_nonce: int | None = None
         self._ledger: FakeLedger | None = None
 
@@ -121,7 +121,7 @@ class FakeAdapter(ChainAdapter):
             if not outcome.fulfilled:
                 raise ChainError(f"{self.name}: fulfilment would revert: {outcome.reason}")
         tx = replaced(tx, nonce=self._take_nonce(ledger))
-        return Submission(chain=self.name, tx_hash=tx.hash, nonce=tx.nonce, raw=tx.encode(),
+        return Submission(chain=self.name, tx_hash=tx.hash, sequence=tx.nonce, raw=tx.encode(),
                           request_keys=tuple(request.key for request, _ in items))
 
     def _take_nonce(self, ledger: FakeLedger) -> int:
@@ -146,7 +146,7 @@ class FakeAdapter(ChainAdapter):
         if fee > self.cfg.max_fee:
             return None
         tx = replaced(old, fee=fee)
-        return Submission(chain=self.name, tx_hash=tx.hash, nonce=submission.nonce, raw=tx.encode(),
+        return Submission(chain=self.name, tx_hash=tx.hash, sequence=submission.sequence, raw=tx.encode(),
                           request_keys=submission.request_keys)
 
     async def status(self, submission: Submission) -> SubmissionStatus:

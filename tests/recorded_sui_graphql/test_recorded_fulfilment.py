@@ -26,7 +26,7 @@ KEY = REQUEST.key
 
 
 def stored_submission(nonce: int = 0) -> Submission:
-    return Submission(chain=scenario.CHAIN, tx_hash=scenario.fulfil_digest(REQUEST), nonce=nonce,
+    return Submission(chain=scenario.CHAIN, tx_hash=scenario.fulfil_digest(REQUEST), sequence=nonce,
                       raw=scenario.fulfil_raw(REQUEST), request_keys=(KEY,))
 
 
@@ -39,7 +39,7 @@ async def test_recorded_prepare_then_broadcast_twice(serve: Serve, adapter_for: 
     adapter = await adapter_for(server)
     sub = await adapter.prepare([(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))])
     assert sub.tx_hash == scenario.fulfil_digest(REQUEST) and sub.raw == scenario.fulfil_raw(REQUEST)
-    assert (sub.chain, sub.request_keys, sub.nonce) == (scenario.CHAIN, (KEY,), 0)
+    assert (sub.chain, sub.request_keys, sub.sequence) == (scenario.CHAIN, (KEY,), 0)
     # the dry run was asked with the maximum budget, on the smallest coin that covers it
     simulated = next(v for op, v in server.requests if op == "AuraSimulate")
     probe = decoded(simulated["transaction"]["bcs"]["value"])
@@ -153,7 +153,7 @@ async def test_recorded_status_refuses_a_tampered_submission(serve: Serve, adapt
     server = await serve("connect")
     adapter = await adapter_for(server)
     sub = stored_submission()
-    tampered = Submission(chain=sub.chain, tx_hash=scenario._digest("something else"), nonce=0, raw=sub.raw,
+    tampered = Submission(chain=sub.chain, tx_hash=scenario._digest("something else"), sequence=0, raw=sub.raw,
                           request_keys=sub.request_keys)
     with pytest.raises(ChainError, match="does not hash to its digest"):
         await adapter.status(tampered)

@@ -417,7 +417,7 @@ def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(en
     cfg = load_config(env.dev.config_path)
     chain = cfg.chains[0]
     store = Store(cfg.node.data_dir / "aura.sqlite")
-    (sub,) = [s for s in store.submissions_in(chain.name, "pending", "included", "final") if s.nonce >= 0]
+    (sub,) = [s for s in store.submissions_in(chain.name, "pending", "included", "final") if s.sequence >= 0]
 
     async def check() -> tuple[TxState, TxState]:
         adapter = build_adapter(chain, store, env.root, ExitStack())

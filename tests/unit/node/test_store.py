@@ -59,4 +59,25 @@ def test_submission_survives_reopen(tmp_path: Path) -> None:
                                                             sent_at=s2.submissions_in("c", "pending")[0].sent_at)]
     assert s2.request(req(1).key)["state"] == "submitted"
     assert s2.assessment(req(1).key)["score"] == 700
-    assert s2.max_nonce("c") == 7
+    assert s2.max_sequence("c") == 7
+
+
+def test_a_store_written_before_the_family_neutral_names_opens_with_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)  # the column names of stores made before costs and sequences were per family
+    db.execute("ALTER TABLE requests RENAME COLUMN ordinal TO log_index")
+    db.execute("ALTER TABLE submissions RENAME COLUMN sequence TO nonce")
+    db.execute("ALTER TABLE submissions RENAME COLUMN cost TO gas_used")
+    db.execute("INSERT INTO submissions(tx_hash, chain, nonce, raw, request_keys, state, sent_at, gas_used) "
+               "VALUES ('0x01', 'c', 4, '0xraw', '[]', 'pending', 1.0, 21000)")
+    db.commit()
+    db.close()
+    s = Store(path)
+    assert s.store_batch("c", [req(1)], "1") == 1 and s.requests_in("c", "seen") == [req(1)]
+    assert s.max_sequence("c") == 4
+    row = s.submission_row("0x01")
+    assert row is not None and (row["sequence"], row["cost"]) == (4, 21000)
+    s.close()

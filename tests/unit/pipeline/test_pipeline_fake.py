@@ -105,7 +105,7 @@ class Node:
     def _open(self) -> None:
         self.store = Store(self.path, clock=self.clock)
         cfg = self.ledger.config(CHAIN, **self.settings)
-        adapter = FakeAdapter(cfg, nonce_floor=lambda: self.store.max_nonce(CHAIN))
+        adapter = FakeAdapter(cfg, sequence_floor=lambda: self.store.max_sequence(CHAIN))
         self.assessor = StubAssessor()
         self.service = ChainService(
             adapter, self.store, self.assessor, poll_interval_s=cfg.poll_interval_s, batch_size=cfg.batch_size,
@@ -149,9 +149,9 @@ class Node:
         return [t["dst"] for t in self.store.history(f"{CHAIN}:{request_id}")]
 
     def submissions(self) -> list[tuple[int, str, str]]:
-        """(nonce, state, tx hash) of every stored fulfilment, in the order they were made."""
-        return [(r["nonce"], r["state"], r["tx_hash"]) for r in
-                self.store.db.query("SELECT nonce, state, tx_hash FROM submissions ORDER BY rowid")]
+        """(sequence, state, tx hash) of every stored fulfilment, in the order they were made."""
+        return [(r["sequence"], r["state"], r["tx_hash"]) for r in
+                self.store.db.query("SELECT sequence, state, tx_hash FROM submissions ORDER BY rowid")]
 
 
 @pytest.fixture(autouse=True)
