@@ -20,6 +20,7 @@ from typing import Any
 
 from chains.base import ItemOutcome, RequestStatus
 from chains.core.assessment import AssessmentFacts
+from chains.core.errors import AuraError
 from chains.core.secp256k1 import keccak256, recover_address
 from tests.fakechain import codec
 from tests.fakechain.config import FakeChain
@@ -40,7 +41,7 @@ def _raw(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
-class Refused(Exception):
+class Refused(AuraError, RuntimeError):
     """The ledger refused a transaction (a replacement that does not raise the fee by 10%)."""
 
 
