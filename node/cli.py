@@ -124,10 +124,13 @@ def cmd_status(args: argparse.Namespace) -> int:
             if row is None:
                 raise AuraError(f"no request {args.request} in {db}")
             print(json.dumps({"request": row, "assessment": store.assessment(args.request),
+                              **(store.features(args.request) or {"features": None, "features_hash": None}),
                               "history": store.history(args.request)}, indent=2, default=str))
             return 0
         rows = store.all_requests(args.limit)
         if args.json:
+            for r in rows:
+                r["features"] = (store.features(r["key"]) or {}).get("features")
             print(json.dumps(rows, indent=2, default=str))
             return 0
         counts = store.counts()

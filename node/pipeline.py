@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chains.base import (
@@ -36,6 +37,14 @@ log = logging.getLogger("aura.pipeline")
 class Assessor(Protocol):
     async def assess(self, request: dict[str, Any], features: dict[str, Any],
                      extra: dict[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The enclave's signed assessment and the features, in their wire form, it was computed from."""
+
+    result: dict[str, Any]
+    features: dict[str, Any]
 
 
 class ChainService:
@@ -171,15 +180,15 @@ class ChainService:
         if not todo:
             return
         outcomes = await asyncio.gather(*(self._score_one(req, head) for req in todo))
-        scored = [(req.key, res) for req, res in zip(todo, outcomes) if isinstance(res, dict)]
+        scored = [(req.key, res.result, res.features) for req, res in zip(todo, outcomes) if isinstance(res, Scored)]
         self._move_many([(req.key, res[0], res[1]) for req, res in zip(todo, outcomes) if isinstance(res, tuple)])
         if scored:
             self.store.record_assessments(scored)
             metrics.TRANSITIONS.labels(self.chain, "scored").inc(len(scored))
-            for key, res in scored:
+            for key, res, _ in scored:
                 log.info("scored", extra=fields(key=key, score=res["score"], tier=res["tier"]))
 
-    async def _score_one(self, req: OracleRequest, head: Height) -> dict[str, Any] | tuple[str, str] | None:
+    async def _score_one(self, req: OracleRequest, head: Height) -> Scored | tuple[str, str] | None:
         """The signed assessment; or (state, reason) for a request that cannot be scored; None: try later."""
         if head.timestamp >= req.expires_at:
             return ("expired", "request expired before it was scored")
@@ -212,7 +221,7 @@ class ChainService:
                     return None
                 return ("failed", f"enclave refused: {e}")
             metrics.ENCLAVE_SECONDS.observe(time.perf_counter() - started)
-        return result
+        return Scored(result, features)
 
     async def submit(self) -> None:
         ready = self.store.requests_in(self.chain, "scored")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +19,7 @@ import sqlite_utils
 
 from chains.base import OracleRequest, Submission
 from chains.core.errors import StoreError
+from chains.core.features import canonical_features, features_hash
 
 SCHEMA_VERSION = 1
 
@@ -78,9 +79,13 @@ class Store:
         db.table("requests").create_index(["chain", "state"], if_not_exists=True)
         db.table("assessments").create(
             {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
-             "measurement": str, "signature": str, "result": str, "created_at": float},
+             "measurement": str, "signature": str, "result": str, "created_at": float,
+             "features": str, "features_hash": str},
             pk="key", if_not_exists=True,
         )
+        for column in ("features", "features_hash"):  # stores made before the node kept what was scored
+            if column not in db["assessments"].columns_dict:
+                db.execute(f"ALTER TABLE assessments ADD COLUMN {column} TEXT")
         db.table("submissions").create(
             {"tx_hash": str, "chain": str, "sequence": int, "raw": str, "request_keys": str,
              "state": str, "sent_at": float, "block_number": int, "cost": int, "updated_at": float},
@@ -195,7 +200,7 @@ class Store:
 
     def all_requests(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(self.db.query(
-            "SELECT r.*, a.score, a.tier, a.pd_bps, a.flags FROM requests r LEFT JOIN assessments a "
+            "SELECT r.*, a.score, a.tier, a.pd_bps, a.flags, a.features_hash FROM requests r LEFT JOIN assessments a "
             "ON a.key = r.key ORDER BY r.seen_at DESC, r.block_number DESC LIMIT ?", [limit]))
 
     def counts(self) -> dict[tuple[str, str], int]:
@@ -206,19 +211,23 @@ class Store:
         return list(self.db.query("SELECT src, dst, at, detail FROM transitions WHERE key=? ORDER BY rowid", [key]))
 
     # assessments
-    def record_assessment(self, key: str, result: dict[str, Any]) -> None:
-        """Keep the signed assessment and move the request to `scored`, atomically."""
-        self.record_assessments([(key, result)])
+    def record_assessment(self, key: str, result: dict[str, Any], features: Mapping[str, Any] | None = None) -> None:
+        """Keep the signed assessment (and the features it was scored from) and move the request to `scored`,
+        atomically."""
+        self.record_assessments([(key, result, features)])
 
-    def record_assessments(self, scored: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    def record_assessments(self, scored: Iterable[tuple[str, dict[str, Any], Mapping[str, Any] | None]]) -> None:
+        """Each (key, signed assessment, the features in the wire form the enclave scored, or None)."""
         now = self._clock()
         with self._tx():
-            for key, result in scored:
+            for key, result, features in scored:
                 self.db.table("assessments").insert(
                     {"key": key, "score": result["score"], "tier": result["tier"], "pd_bps": result["pd_bps"],
                      "flags": result["flags"], "signer": result["signer"], "measurement": result["measurement"],
                      "signature": result["signature"], "result": json.dumps(result, sort_keys=True),
-                     "created_at": now},
+                     "created_at": now,
+                     "features": None if features is None else canonical_features(features).decode(),
+                     "features_hash": None if features is None else "0x" + features_hash(features).hex()},
                     replace=True,
                 )
                 self._transition(key, "scored")
@@ -226,6 +235,13 @@ class Store:
     def assessment(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT result FROM assessments WHERE key=?", [key]).fetchone()
         return json.loads(row[0]) if row else None
+
+    def features(self, key: str) -> dict[str, Any] | None:
+        """The features a request was scored from, with their hash: {"features": {...}, "features_hash": "0x.."}."""
+        row = self.db.execute("SELECT features, features_hash FROM assessments WHERE key=?", [key]).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return {"features": json.loads(row[0]), "features_hash": row[1]}
 
     # submissions
     def record_submission(self, sub: Submission) -> None:

@@ -5,6 +5,12 @@ it (node/enclave/params.py) before node/scoring reads it.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from chains.core.secp256k1 import keccak256
+
 SECONDS_PER_DAY = 86_400
 FINNEY = 10**15
 MAX_FINNEY = 10**15
@@ -37,3 +43,14 @@ HISTORY_SPEC: dict[str, tuple[int, int, bool]] = {
     "repayment_ratio_bps": (0, BPS, True),
 }
 HISTORY_KEYS = tuple(HISTORY_SPEC)
+
+
+def canonical_features(features: Mapping[str, Any]) -> bytes:
+    """Features in their wire form, encoded one way only: JSON with sorted keys, no spaces, ASCII escapes.
+    Integers stay integers; `balance_wei` travels as a decimal string (docs/protocol.md)."""
+    return json.dumps(features, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def features_hash(features: Mapping[str, Any]) -> bytes:
+    """keccak-256 of `canonical_features(features)`: what anyone who re-reads the features can recompute."""
+    return keccak256(canonical_features(features))

@@ -13,6 +13,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from chains.core.features import features_hash
 from node.workshop.devnet.anvil import DEFAULT_KEYS
 from tests.integration.node.conftest import Env
 
@@ -177,6 +178,11 @@ def test_cli_request_status_attest(env: Env) -> None:
         rows = json.loads(status.stdout)
         assert [r["request_id"] for r in rows] == [res["request_id"]]
         assert rows[0]["score"] == res["score"] and rows[0]["state"] in ("included", "final")
+        scored = rows[0]["features"]  # what the enclave scored, as the chain says it was at the pinned block
+        block = scored["as_of_block"]
+        assert scored["tx_count"] == env.w3.eth.get_transaction_count(SUBJECTS[1], block)
+        assert scored["balance_wei"] == str(env.w3.eth.get_balance(SUBJECTS[1], block))
+        assert rows[0]["features_hash"] == "0x" + features_hash(scored).hex()
 
         one = json.loads(aura("status", "--config", cfg, f"anvil:{res['request_id']}").stdout)
         assert [h["dst"] for h in one["history"]][:4] == ["seen", "confirmed", "scored", "submitted"]

@@ -81,3 +81,21 @@ def test_a_store_written_before_the_family_neutral_names_opens_with_its_rows(tmp
     row = s.submission_row("0x01")
     assert row is not None and (row["sequence"], row["cost"]) == (4, 21000)
     s.close()
+
+
+def test_the_features_an_assessment_was_scored_from_are_kept_with_their_hash(tmp_path: Path) -> None:
+    from chains.core.secp256k1 import keccak256
+
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1), req(2)], "2")
+    for key in (req(1).key, req(2).key):
+        s.transition(key, "confirmed")
+    features = {"as_of_block": 9, "as_of_timestamp": 1_700_000_000, "tx_count": 3, "balance_wei": "10",
+                "first_seen_timestamp": None}
+    s.record_assessment(req(1).key, SIGNED, features)
+    s.record_assessment(req(2).key, SIGNED)
+    canonical = b'{"as_of_block":9,"as_of_timestamp":1700000000,"balance_wei":"10","first_seen_timestamp":null,' \
+                b'"tx_count":3}'
+    assert s.features(req(1).key) == {"features": features, "features_hash": "0x" + keccak256(canonical).hex()}
+    assert s.features(req(2).key) is None and s.features("c:0xnone") is None
+    s.close()
