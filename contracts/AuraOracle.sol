@@ -91,6 +91,11 @@ contract AuraOracle {
     uint16 public constant MAX_PD_BPS = 10_000;
     uint64 public constant MAX_REQUEST_TTL = 30 days;
     uint32 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
+    /// @notice The longest `maxAssessmentValidity` the owner may set.
+    uint32 public constant ASSESSMENT_VALIDITY_LIMIT = 30 days;
+    /// @notice `maxAssessmentValidity` at deployment: the longest validity (`assessment_ttl_s`) a node's
+    ///         scoring config accepts, so an honestly configured node's assessments always pass.
+    uint32 public constant DEFAULT_MAX_ASSESSMENT_VALIDITY = 7 days;
     /// @notice Gas a callback needs on top of `callbackGasLimit` and its 1/64 share: the CALL itself
     ///         (a cold account included) and what follows it (the event, the fee transfer).
     uint256 public constant CALLBACK_GAS_OVERHEAD = 20_000;
@@ -108,6 +113,8 @@ contract AuraOracle {
     uint64 public requestTtl;
     uint32 public callbackGasLimit;
     uint32 public signerCount;
+    /// @notice The longest validity (`expiry - timestamp`, seconds) an assessment may claim to be fulfilled.
+    uint32 public maxAssessmentValidity;
     // Slot 1.
     address public owner;
 
@@ -124,6 +131,7 @@ contract AuraOracle {
     event FeeSet(uint96 fee);
     event RequestTtlSet(uint64 requestTtl);
     event CallbackGasLimitSet(uint32 callbackGasLimit);
+    event MaxAssessmentValiditySet(uint32 maxAssessmentValidity);
     event SignerRegistered(address indexed signer, uint32 indexed index, bytes32 measurement);
     event SignerRevoked(address indexed signer, uint32 indexed index);
 
@@ -154,6 +162,7 @@ contract AuraOracle {
     error ZeroMeasurement();
     error InvalidRequestTtl(uint64 requestTtl);
     error InvalidCallbackGasLimit(uint32 callbackGasLimit);
+    error InvalidMaxAssessmentValidity(uint32 maxAssessmentValidity);
     error SignerAlreadyRegistered(address signer);
     error SignerNotActive(address signer);
 
@@ -172,6 +181,7 @@ contract AuraOracle {
     error PdOutOfRange(uint16 pdBps);
     error AssessmentFromFuture(uint64 timestamp);
     error AssessmentExpired(uint64 expiry);
+    error AssessmentValidityTooLong(uint64 validity, uint32 maxValidity);
     error InvalidSignatureLength(uint256 length);
     error InvalidSignatureV(uint8 v);
     error InvalidSignatureS(bytes32 s);
@@ -200,6 +210,7 @@ contract AuraOracle {
         _setFee(fee_);
         _setRequestTtl(requestTtl_);
         _setCallbackGasLimit(callbackGasLimit_);
+        _setMaxAssessmentValidity(DEFAULT_MAX_ASSESSMENT_VALIDITY);
     }
 
     // ------------------------------------------------------------------ admin
@@ -221,6 +232,12 @@ contract AuraOracle {
     /// @notice Zero turns callbacks off.
     function setCallbackGasLimit(uint32 callbackGasLimit_) external onlyOwner {
         _setCallbackGasLimit(callbackGasLimit_);
+    }
+
+    /// @notice Cap an assessment's validity (`expiry - timestamp`): 1 second to `ASSESSMENT_VALIDITY_LIMIT`.
+    ///         Applies to fulfilments from now on; stored assessments keep their expiry.
+    function setMaxAssessmentValidity(uint32 maxAssessmentValidity_) external onlyOwner {
+        _setMaxAssessmentValidity(maxAssessmentValidity_);
     }
 
     function registerSigner(address signer, bytes32 measurement) external onlyOwner {
@@ -260,6 +277,14 @@ contract AuraOracle {
         if (callbackGasLimit_ > MAX_CALLBACK_GAS_LIMIT) revert InvalidCallbackGasLimit(callbackGasLimit_);
         callbackGasLimit = callbackGasLimit_;
         emit CallbackGasLimitSet(callbackGasLimit_);
+    }
+
+    function _setMaxAssessmentValidity(uint32 maxAssessmentValidity_) private {
+        if (maxAssessmentValidity_ == 0 || maxAssessmentValidity_ > ASSESSMENT_VALIDITY_LIMIT) {
+            revert InvalidMaxAssessmentValidity(maxAssessmentValidity_);
+        }
+        maxAssessmentValidity = maxAssessmentValidity_;
+        emit MaxAssessmentValiditySet(maxAssessmentValidity_);
     }
 
     // --------------------------------------------------------------- requests
@@ -344,29 +369,28 @@ contract AuraOracle {
 
     // ------------------------------------------------------------------ views
 
+    /// @notice The latest assessment stored for `subject`, whoever signed it (a revoked signer's included:
+    ///         see `latestAssessmentStatus`).
     function latestAssessment(address subject) external view returns (AssessmentRecord memory record) {
-        StoredAssessment storage s = _latest[subject];
-        PackedAssessment memory p = s.packed;
-        if (p.signerIndex == 0) return record;
-        address signer = _signerAt[p.signerIndex];
-        record = AssessmentRecord({
-            exists: true,
-            score: p.score,
-            tier: p.tier,
-            pdBps: p.pdBps,
-            flags: p.flags,
-            timestamp: p.timestamp,
-            expiry: p.expiry,
-            signer: signer,
-            measurement: _signers[signer].measurement,
-            commitment: s.commitment
-        });
+        (record,) = _record(subject);
     }
 
-    /// @notice Whether `subject` has an assessment whose features are at most `maxAge` seconds old.
+    /// @notice The latest assessment of `subject` and whether its signer is still active. An assessment
+    ///         whose signer was revoked no longer counts: treat it as absent.
+    function latestAssessmentStatus(address subject)
+        external
+        view
+        returns (AssessmentRecord memory record, bool signerActive)
+    {
+        return _record(subject);
+    }
+
+    /// @notice Whether `subject` has an assessment whose features are at most `maxAge` seconds old, signed
+    ///         by a signer that is still active.
     function isFresh(address subject, uint64 maxAge) external view returns (bool) {
         PackedAssessment storage p = _latest[subject].packed;
-        return p.signerIndex != 0 && block.timestamp - p.timestamp <= maxAge;
+        uint32 signerIndex = p.signerIndex;
+        return signerIndex != 0 && block.timestamp - p.timestamp <= maxAge && _signers[_signerAt[signerIndex]].active;
     }
 
     function requestStatus(bytes32 requestId) external view returns (RequestStatus) {
@@ -397,6 +421,27 @@ contract AuraOracle {
     }
 
     // --------------------------------------------------------------- internal
+
+    function _record(address subject) private view returns (AssessmentRecord memory record, bool signerActive) {
+        StoredAssessment storage s = _latest[subject];
+        PackedAssessment memory p = s.packed;
+        if (p.signerIndex == 0) return (record, false);
+        address signer = _signerAt[p.signerIndex];
+        SignerInfo storage info = _signers[signer];
+        record = AssessmentRecord({
+            exists: true,
+            score: p.score,
+            tier: p.tier,
+            pdBps: p.pdBps,
+            flags: p.flags,
+            timestamp: p.timestamp,
+            expiry: p.expiry,
+            signer: signer,
+            measurement: info.measurement,
+            commitment: s.commitment
+        });
+        signerActive = info.active;
+    }
 
     function _commitment(address requester, address subject, uint96 fee_, uint64 expiresAt)
         private
@@ -461,6 +506,14 @@ contract AuraOracle {
         if (block.timestamp > a.expiry) {
             return (abi.encodeWithSelector(AssessmentExpired.selector, a.expiry), address(0), 0);
         }
+        uint64 validity;
+        unchecked {
+            validity = a.expiry - a.timestamp; // timestamp <= block.timestamp <= expiry: no underflow
+        }
+        uint32 maxValidity = maxAssessmentValidity;
+        if (validity > maxValidity) {
+            return (abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity), address(0), 0);
+        }
         (err, signer) = _recover(_digest(req, a), signature);
         if (err.length != 0) return (err, address(0), 0);
         signerIndex = _activeSignerIndex[_signerKey(signer, a.measurement)];
@@ -500,11 +553,12 @@ contract AuraOracle {
     }
 
     /// @dev Mark `req` fulfilled, store `a` as the subject's latest unless a newer one is stored, call the
-    ///      requester back and emit. Assessments arriving out of order never replace a newer one.
+    ///      requester back and emit. Assessments arriving out of order never replace a newer one, unless
+    ///      the newer one's signer has been revoked (it no longer counts; checked only on that rare path).
     function _settle(Request calldata req, Assessment calldata a, address signer, uint32 signerIndex) private {
         _requests[req.id] = FULFILLED;
         StoredAssessment storage stored = _latest[req.subject];
-        if (a.timestamp >= stored.packed.timestamp) {
+        if (a.timestamp >= stored.packed.timestamp || !_signers[_signerAt[stored.packed.signerIndex]].active) {
             stored.packed = PackedAssessment({
                 score: a.score,
                 tier: a.tier,

@@ -7,8 +7,11 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 /// @title ExampleLender
 /// @notice A lender that asks `AuraOracle` to assess each applicant and decides on the callback:
 ///         score >= 600 (Standard tier) approves with a max loan-to-value from 50% (600) rising linearly to 80% (800+, Premium),
-///         450..599 goes to manual review, below 450 is rejected. `quote` answers from the oracle's stored
-///         assessment, but only while it is at most one hour old.
+///         450..599 goes to manual review, below 450 is rejected. Risk flags override the score: any of
+///         `REJECT_FLAGS` (LIQUIDATED, UNDISCLOSED_LIABILITY) rejects, any of `REVIEW_FLAGS` (BURST_ACTIVITY,
+///         ANOMALOUS, INTENT_MISMATCH) turns an approval into manual review. An approval is used once, by
+///         `takeLoan`, within `APPROVAL_TTL` of the decision. `quote` answers from the oracle's stored
+///         assessment, but only while it is at most one hour old and its signer has not been revoked.
 contract ExampleLender is IAuraConsumer {
     enum Decision {
         None,
@@ -31,23 +34,48 @@ contract ExampleLender is IAuraConsumer {
         uint96 amount;
     }
 
+    /// @dev A `DecisionRecord` and whether its approval has been used (two slots).
+    struct StoredDecision {
+        bytes32 requestId;
+        Decision decision;
+        uint16 maxLtvBps;
+        uint16 score;
+        uint64 decidedAt;
+        uint96 amount;
+        bool taken;
+    }
+
     uint16 public constant APPROVE_SCORE = 600;
     uint16 public constant REVIEW_SCORE = 450;
     uint16 public constant FULL_LTV_SCORE = 800;
     uint16 public constant MIN_LTV_BPS = 5000;
     uint16 public constant MAX_LTV_BPS = 8000;
     uint64 public constant MAX_ASSESSMENT_AGE = 1 hours;
+    /// @notice How long after the decision an approval can be taken up.
+    uint64 public constant APPROVAL_TTL = 1 hours;
+
+    // Risk flag bits of the signed assessment (node/scoring/flags.py, docs/protocol.md).
+    uint32 private constant LIQUIDATED = 1 << 6;
+    uint32 private constant BURST_ACTIVITY = 1 << 10;
+    uint32 private constant ANOMALOUS = 1 << 11;
+    uint32 private constant UNDISCLOSED_LIABILITY = 1 << 13;
+    uint32 private constant INTENT_MISMATCH = 1 << 14;
+    /// @notice Flags that reject whatever the score: liquidated before, or denied debts the chain shows.
+    uint32 public constant REJECT_FLAGS = LIQUIDATED | UNDISCLOSED_LIABILITY;
+    /// @notice Flags that send an approval to manual review: farming/sybil burst, outlier, contradicting intent.
+    uint32 public constant REVIEW_FLAGS = BURST_ACTIVITY | ANOMALOUS | INTENT_MISMATCH;
 
     AuraOracle public immutable oracle;
 
     mapping(bytes32 requestId => Application) public applications;
-    mapping(address borrower => DecisionRecord) private _decisions;
+    mapping(address borrower => StoredDecision) private _decisions;
 
     event LoanRequested(bytes32 indexed requestId, address indexed borrower, uint256 amount);
     event ApplicationCancelled(bytes32 indexed requestId, address indexed borrower, uint256 refund);
     event LoanDecision(
         bytes32 indexed requestId, address indexed borrower, uint8 decision, uint16 maxLtvBps, uint16 score
     );
+    event LoanTaken(bytes32 indexed requestId, address indexed borrower, uint256 amount, uint16 maxLtvBps);
 
     error NotOracle();
     error NotBorrower(address caller);
@@ -59,6 +87,10 @@ contract ExampleLender is IAuraConsumer {
     error RefundFailed(address to, uint256 amount);
     error NoAssessment();
     error StaleAssessment(uint64 timestamp);
+    error NotApproved(uint8 decision);
+    error ApprovalUsed(bytes32 requestId);
+    error ApprovalExpired(bytes32 requestId, uint64 validUntil);
+    error ApprovalWithdrawn(bytes32 requestId, uint8 decision);
 
     uint32 public constant DEFAULT_TERM_DAYS = 90;
     uint32 public constant MAX_TERM_DAYS = 3650;
@@ -102,12 +134,19 @@ contract ExampleLender is IAuraConsumer {
     }
 
     /// @notice Withdraw an application the oracle let expire; the oracle's fee goes back to the borrower.
+    ///         An application whose request was fulfilled but whose callback failed (reverted, ran out of
+    ///         gas, or callbacks were off) can be withdrawn at any time: the fee paid for the answer, so the
+    ///         refund is zero.
     /// @param req the request's fields as the oracle's `AssessmentRequested` event carried them.
     function cancelApplication(AuraOracle.Request calldata req) external {
         Application memory app = applications[req.id];
         if (app.borrower == address(0)) revert UnknownApplication(req.id);
         if (msg.sender != app.borrower) revert NotBorrower(msg.sender);
         delete applications[req.id];
+        if (oracle.requestStatus(req.id) == AuraOracle.RequestStatus.Fulfilled) {
+            emit ApplicationCancelled(req.id, app.borrower, 0);
+            return;
+        }
         uint256 before = address(this).balance;
         oracle.cancel(req);
         uint256 refund = address(this).balance - before;
@@ -124,37 +163,89 @@ contract ExampleLender is IAuraConsumer {
     }
 
     /// @inheritdoc IAuraConsumer
-    function onAssessment(bytes32 requestId, address, uint16 score, uint8, uint16, uint32) external {
+    function onAssessment(bytes32 requestId, address, uint16 score, uint8, uint16, uint32 flags) external {
         if (msg.sender != address(oracle)) revert NotOracle();
         Application memory app = applications[requestId];
         if (app.borrower == address(0)) revert UnknownApplication(requestId);
         delete applications[requestId];
-        (Decision decision, uint16 maxLtvBps) = decide(score);
-        _decisions[app.borrower] = DecisionRecord({
+        (Decision decision, uint16 maxLtvBps) = decide(score, flags);
+        _decisions[app.borrower] = StoredDecision({
             requestId: requestId,
             decision: decision,
             maxLtvBps: maxLtvBps,
             score: score,
             decidedAt: uint64(block.timestamp),
-            amount: app.amount
+            amount: app.amount,
+            taken: false
         });
         emit LoanDecision(requestId, app.borrower, uint8(decision), maxLtvBps, score);
     }
 
+    /// @notice Take up the caller's approval, once. It must be at most `APPROVAL_TTL` old and not past the
+    ///         expiry of the oracle's current assessment of the caller, and that assessment must still
+    ///         approve (as `quote`: fresh, signer not revoked, no disqualifying flag). The loan-to-value is
+    ///         the lower of the approval's and the current one. A real lender would disburse here.
+    function takeLoan() external returns (uint256 amount, uint16 maxLtvBps) {
+        StoredDecision storage d = _decisions[msg.sender];
+        if (d.decision != Decision.Approved) revert NotApproved(uint8(d.decision));
+        bytes32 requestId = d.requestId;
+        if (d.taken) revert ApprovalUsed(requestId);
+        uint64 validUntil = d.decidedAt + APPROVAL_TTL;
+        if (block.timestamp > validUntil) revert ApprovalExpired(requestId, validUntil);
+        (Decision current, uint16 currentLtvBps, uint64 expiry) = _quote(msg.sender);
+        if (block.timestamp > expiry) revert ApprovalExpired(requestId, expiry);
+        if (current != Decision.Approved) revert ApprovalWithdrawn(requestId, uint8(current));
+        d.taken = true;
+        amount = d.amount;
+        maxLtvBps = currentLtvBps < d.maxLtvBps ? currentLtvBps : d.maxLtvBps;
+        emit LoanTaken(requestId, msg.sender, amount, maxLtvBps);
+    }
+
     /// @notice The decision taken on `borrower`'s latest application that was answered.
     function decisionOf(address borrower) external view returns (DecisionRecord memory) {
-        return _decisions[borrower];
+        StoredDecision storage d = _decisions[borrower];
+        return DecisionRecord({
+            requestId: d.requestId,
+            decision: d.decision,
+            maxLtvBps: d.maxLtvBps,
+            score: d.score,
+            decidedAt: d.decidedAt,
+            amount: d.amount
+        });
     }
 
-    /// @notice What the lender would decide now from the oracle's latest assessment of `borrower`.
+    /// @notice `borrower`'s latest approval: its request, the end of its `APPROVAL_TTL` (zero when the latest
+    ///         decision is not an approval) and whether it was taken. `takeLoan` also stops at the current
+    ///         assessment's expiry.
+    function approvalOf(address borrower) external view returns (bytes32 requestId, uint64 validUntil, bool taken) {
+        StoredDecision storage d = _decisions[borrower];
+        if (d.decision != Decision.Approved) return (d.requestId, 0, false);
+        return (d.requestId, d.decidedAt + APPROVAL_TTL, d.taken);
+    }
+
+    /// @notice What the lender would decide now from the oracle's latest assessment of `borrower`. An
+    ///         assessment whose signer was revoked counts as none.
     function quote(address borrower) external view returns (Decision decision, uint16 maxLtvBps) {
-        AuraOracle.AssessmentRecord memory record = oracle.latestAssessment(borrower);
-        if (!record.exists) revert NoAssessment();
-        if (block.timestamp - record.timestamp > MAX_ASSESSMENT_AGE) revert StaleAssessment(record.timestamp);
-        return decide(record.score);
+        (decision, maxLtvBps,) = _quote(borrower);
     }
 
-    function decide(uint16 score) public pure returns (Decision decision, uint16 maxLtvBps) {
+    function _quote(address borrower) private view returns (Decision decision, uint16 maxLtvBps, uint64 expiry) {
+        (AuraOracle.AssessmentRecord memory record, bool signerActive) = oracle.latestAssessmentStatus(borrower);
+        if (!record.exists || !signerActive) revert NoAssessment();
+        if (block.timestamp - record.timestamp > MAX_ASSESSMENT_AGE) revert StaleAssessment(record.timestamp);
+        (decision, maxLtvBps) = decide(record.score, record.flags);
+        expiry = record.expiry;
+    }
+
+    /// @notice The decision for `score` with risk `flags`: `REJECT_FLAGS` reject, `REVIEW_FLAGS` cap it at
+    ///         manual review, otherwise the score decides.
+    function decide(uint16 score, uint32 flags) public pure returns (Decision decision, uint16 maxLtvBps) {
+        if (flags & REJECT_FLAGS != 0) return (Decision.Rejected, 0);
+        (decision, maxLtvBps) = _decideScore(score);
+        if (decision == Decision.Approved && flags & REVIEW_FLAGS != 0) return (Decision.ManualReview, 0);
+    }
+
+    function _decideScore(uint16 score) private pure returns (Decision decision, uint16 maxLtvBps) {
         if (score >= FULL_LTV_SCORE) return (Decision.Approved, MAX_LTV_BPS);
         if (score >= APPROVE_SCORE) {
             uint256 ltv =
