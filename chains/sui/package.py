@@ -35,8 +35,8 @@ ERRORS: dict[int, str] = {
     6: "EEnclaveRevoked", 7: "EWrongFee", 8: "EParamsTooLong", 9: "ERequestNotFound", 10: "ERequestNotPending",
     11: "ERequestExpired", 12: "EMeasurementMismatch", 13: "EBadCommitment", 14: "EBadSignature",
     15: "EScoreOutOfRange", 16: "ETierOutOfRange", 17: "EPdOutOfRange", 18: "ETimestampInFuture",
-    19: "EStaleAssessment", 20: "EAssessmentExpired", 21: "EInvalidSignature", 22: "EOlderThanStored",
-    23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists",
+    19: "EStaleAssessment", 20: "EAssessmentExpired", 21: "EInvalidSignature",  # 22 retired (EOlderThanStored)
+    23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists", 26: "EKeyRevoked",
 }  # fmt: skip
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{64}$")

@@ -2,9 +2,9 @@
 ///
 /// A shared `Oracle` takes paid assessment requests, holds each fee until the request is fulfilled (the fee goes
 /// to the transmitter) or cancelled after it expired (the fee goes back to the requester), and keeps the current,
-/// versioned `WalletScore` of every assessed wallet. A fulfilment carries an assessment signed by a registered,
-/// active enclave key: a secp256k1 ECDSA signature (low-S, SHA-256) over the BCS bytes of
-/// `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject.
+/// versioned `WalletScore` of every assessed wallet. A settled request leaves only its status behind. A fulfilment
+/// carries an assessment signed by a registered, active enclave key: a secp256k1 ECDSA signature (low-S, SHA-256)
+/// over the BCS bytes of `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject.
 module aura_oracle::oracle;
 
 use sui::balance::Balance;
@@ -40,10 +40,12 @@ const ETimestampInFuture: u64 = 18;
 const EStaleAssessment: u64 = 19;
 const EAssessmentExpired: u64 = 20;
 const EInvalidSignature: u64 = 21;
-const EOlderThanStored: u64 = 22;
+// 22 is retired (it was `EOlderThanStored`: an older assessment now fulfils its request without replacing the
+// stored score). Codes are never reused.
 const ENotRequester: u64 = 23;
 const ENotExpired: u64 = 24;
 const EEnclaveExists: u64 = 25;
+const EKeyRevoked: u64 = 26;
 
 // === Constants ===
 
@@ -63,7 +65,8 @@ const MAX_AGE_MS: u64 = 86_400_000;
 const MAX_SKEW_MS: u64 = 300_000;
 
 const MAX_SCORE: u16 = 1000;
-const MAX_TIER: u8 = 4;
+/// Tiers: 0 Basic, 1 Standard, 2 Premium (docs/protocol.md).
+const MAX_TIER: u8 = 2;
 const MAX_PD_BPS: u16 = 10000;
 
 const STATUS_PENDING: u8 = 0;
@@ -98,6 +101,7 @@ public struct EnclaveKey has copy, drop, store {
     public_key: vector<u8>,
 }
 
+/// An enclave key's record. A revoked key stays revoked: it is never registered again.
 public struct Enclave has drop, store {
     measurement: vector<u8>,
     active: bool,
@@ -105,22 +109,33 @@ public struct Enclave has drop, store {
     revoked_ms: u64,
 }
 
-/// Dynamic field name of a request.
+/// Dynamic field name of a request's status record.
 public struct RequestKey has copy, drop, store {
     request_id: ID,
 }
 
+/// A request's status record: added with the request and kept for good, so `request_status` answers for a
+/// settled request too. It is all that is left of a request once it is fulfilled or cancelled.
 public struct Request has store {
+    status: u8,
+}
+
+/// Dynamic field name of a pending request's body.
+public struct PendingKey has copy, drop, store {
+    request_id: ID,
+}
+
+/// What a pending request holds: removed (with its storage rebate, to the sender) when it is settled.
+public struct PendingRequest has store {
     nonce: u64,
     requester: address,
     subject: address,
-    /// Held until fulfilled (to the transmitter) or cancelled (to the requester); empty afterwards.
+    /// Held until fulfilled (to the transmitter) or cancelled (to the requester).
     fee: Balance<SUI>,
     fee_paid: u64,
     created_ms: u64,
     expires_ms: u64,
     params: vector<u8>,
-    status: u8,
 }
 
 /// Dynamic object field name of a subject's score.
@@ -206,7 +221,11 @@ public struct AssessmentFulfilled has copy, drop {
     pd_bps: u16,
     flags: u32,
     timestamp_ms: u64,
+    /// The version of the subject's stored score after this fulfilment.
     version: u64,
+    /// Whether this assessment is now the subject's stored score; false when the stored one is newer (and its
+    /// signer still active), so it was kept: the request is settled and the fee paid all the same.
+    stored: bool,
     public_key: vector<u8>,
     transmitter: address,
     fee: u64,
@@ -264,8 +283,9 @@ public fun set_windows(
     oracle.max_skew_ms = max_skew_ms;
 }
 
-/// Registers an enclave key (33-byte compressed secp256k1) with its 32-byte measurement. A revoked key may be
-/// registered again, with this measurement; an active one may not (`EEnclaveExists`).
+/// Registers an enclave key (33-byte compressed secp256k1) with its 32-byte measurement. A key is registered at
+/// most once: an active one aborts `EEnclaveExists`, a revoked one `EKeyRevoked` (a revoked key stays revoked;
+/// an operator comes back with a new key).
 public fun register_enclave(
     cap: &AdminCap,
     oracle: &mut Oracle,
@@ -276,26 +296,21 @@ public fun register_enclave(
     check_cap(cap, oracle);
     assert!(is_compressed_key(&public_key), EBadPublicKey);
     assert!(measurement.length() == MEASUREMENT_LENGTH, EBadMeasurement);
-    let now = clock.timestamp_ms();
     let key = EnclaveKey { public_key };
     if (df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key)) {
-        let enclave = df::borrow_mut<EnclaveKey, Enclave>(&mut oracle.id, key);
-        assert!(!enclave.active, EEnclaveExists);
-        enclave.measurement = measurement;
-        enclave.active = true;
-        enclave.registered_ms = now;
-        enclave.revoked_ms = 0;
-    } else {
-        df::add(
-            &mut oracle.id,
-            key,
-            Enclave { measurement, active: true, registered_ms: now, revoked_ms: 0 },
-        );
+        assert!(!df::borrow<EnclaveKey, Enclave>(&oracle.id, key).active, EEnclaveExists);
+        abort EKeyRevoked
     };
+    df::add(
+        &mut oracle.id,
+        key,
+        Enclave { measurement, active: true, registered_ms: clock.timestamp_ms(), revoked_ms: 0 },
+    );
     event::emit(EnclaveRegistered { oracle: object::id(oracle), public_key, measurement });
 }
 
-/// Revokes an active enclave key: its signatures are refused from now on.
+/// Revokes an active enclave key for good: its signatures are refused from now on, and a stored score it signed
+/// no longer keeps an older assessment from replacing it.
 public fun revoke_enclave(cap: &AdminCap, oracle: &mut Oracle, public_key: vector<u8>, clock: &Clock) {
     check_cap(cap, oracle);
     assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
@@ -332,10 +347,11 @@ public fun request_assessment(
     let created_ms = clock.timestamp_ms();
     let expires_ms = created_ms + oracle.request_ttl_ms;
     let requester = ctx.sender();
+    df::add(&mut oracle.id, RequestKey { request_id }, Request { status: STATUS_PENDING });
     df::add(
         &mut oracle.id,
-        RequestKey { request_id },
-        Request {
+        PendingKey { request_id },
+        PendingRequest {
             nonce,
             requester,
             subject,
@@ -344,7 +360,6 @@ public fun request_assessment(
             created_ms,
             expires_ms,
             params,
-            status: STATUS_PENDING,
         },
     );
     event::emit(AssessmentRequested {
@@ -362,7 +377,8 @@ public fun request_assessment(
 }
 
 /// Answers a pending request with an enclave-signed assessment: pays the held fee to the sender (the node's
-/// transmitter) and stores the subject's score. The checks run in the order of docs/sui.md.
+/// transmitter), removes the request's body (its storage rebate goes to the sender too) and stores the subject's
+/// score, unless the stored one is newer and its signer still active. The checks run in the order of docs/sui.md.
 public fun fulfil(
     oracle: &mut Oracle,
     request_id: ID,
@@ -383,10 +399,7 @@ public fun fulfil(
     let oracle_id = object::id(oracle);
 
     // 1. The request.
-    let request_key = RequestKey { request_id };
-    assert!(df::exists_with_type<RequestKey, Request>(&oracle.id, request_key), ERequestNotFound);
-    let request = df::borrow<RequestKey, Request>(&oracle.id, request_key);
-    assert!(request.status == STATUS_PENDING, ERequestNotPending);
+    let request = borrow_pending(oracle, request_id);
     assert!(now <= request.expires_ms, ERequestExpired);
     let subject = request.subject;
 
@@ -432,37 +445,35 @@ public fun fulfil(
         EInvalidSignature,
     );
 
-    // 6. Never replace a newer score.
-    let score_key = ScoreKey { subject };
-    let has_stored = dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, score_key);
-    if (has_stored) {
-        let stored = dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key);
-        assert!(stored.timestamp_ms <= timestamp_ms, EOlderThanStored);
-    };
-
     // Settle the request and pay the transmitter.
-    let request = df::borrow_mut<RequestKey, Request>(&mut oracle.id, request_key);
-    request.status = STATUS_FULFILLED;
-    let fee = request.fee.withdraw_all();
+    let fee = settle(oracle, request_id, STATUS_FULFILLED);
     let fee_amount = fee.value();
     let transmitter = ctx.sender();
     pay(fee, transmitter, ctx);
 
-    // Store the score.
-    let version = if (has_stored) {
-        let stored = dof::borrow_mut<ScoreKey, WalletScore>(&mut oracle.id, score_key);
-        stored.score = score;
-        stored.tier = tier;
-        stored.pd_bps = pd_bps;
-        stored.flags = flags;
-        stored.measurement = measurement;
-        stored.commitment = commitment;
-        stored.timestamp_ms = timestamp_ms;
-        stored.expiry_ms = expiry_ms;
-        stored.request_id = request_id;
-        stored.public_key = public_key;
-        stored.version = stored.version + 1;
-        stored.version
+    // Store the score, unless the stored one is newer and its signer still active: then it is kept.
+    let score_key = ScoreKey { subject };
+    let has_stored = dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, score_key);
+    let stored = !has_stored || {
+        let current = dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key);
+        current.timestamp_ms <= timestamp_ms || !borrow_enclave(oracle, current.public_key).active
+    };
+    let version = if (!stored) {
+        dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key).version
+    } else if (has_stored) {
+        let current = dof::borrow_mut<ScoreKey, WalletScore>(&mut oracle.id, score_key);
+        current.score = score;
+        current.tier = tier;
+        current.pd_bps = pd_bps;
+        current.flags = flags;
+        current.measurement = measurement;
+        current.commitment = commitment;
+        current.timestamp_ms = timestamp_ms;
+        current.expiry_ms = expiry_ms;
+        current.request_id = request_id;
+        current.public_key = public_key;
+        current.version = current.version + 1;
+        current.version
     } else {
         dof::add(
             &mut oracle.id,
@@ -496,24 +507,22 @@ public fun fulfil(
         flags,
         timestamp_ms,
         version,
+        stored,
         public_key,
         transmitter,
         fee: fee_amount,
     });
 }
 
-/// Cancels the sender's own request once it has expired, refunding the fee.
+/// Cancels the sender's own request once it has expired, refunding the fee (and the storage rebate of the
+/// request's body).
 public fun cancel(oracle: &mut Oracle, request_id: ID, clock: &Clock, ctx: &mut TxContext) {
     let oracle_id = object::id(oracle);
-    let key = RequestKey { request_id };
-    assert!(df::exists_with_type<RequestKey, Request>(&oracle.id, key), ERequestNotFound);
-    let request = df::borrow_mut<RequestKey, Request>(&mut oracle.id, key);
-    assert!(request.status == STATUS_PENDING, ERequestNotPending);
+    let request = borrow_pending(oracle, request_id);
     let requester = request.requester;
     assert!(ctx.sender() == requester, ENotRequester);
     assert!(clock.timestamp_ms() > request.expires_ms, ENotExpired);
-    request.status = STATUS_CANCELLED;
-    let refund = request.fee.withdraw_all();
+    let refund = settle(oracle, request_id, STATUS_CANCELLED);
     let refund_amount = refund.value();
     pay(refund, requester, ctx);
     event::emit(AssessmentCancelled { oracle: oracle_id, request_id, requester, refund: refund_amount });
@@ -565,40 +574,44 @@ public fun score_of(oracle: &Oracle, subject: address): &WalletScore {
     dof::borrow<ScoreKey, WalletScore>(&oracle.id, ScoreKey { subject })
 }
 
-/// 0 pending, 1 fulfilled, 2 cancelled.
+/// 0 pending, 1 fulfilled, 2 cancelled; aborts `ERequestNotFound` for an unknown request.
 public fun request_status(oracle: &Oracle, request_id: ID): u8 {
     borrow_request(oracle, request_id).status
 }
 
-public fun request_nonce(oracle: &Oracle, request_id: ID): u64 { borrow_request(oracle, request_id).nonce }
+// The readers of a request's fields answer while it is pending: they abort `ERequestNotFound` for an unknown
+// request and `ERequestNotPending` for a settled one (its body is gone), except `request_fee_held`.
+
+public fun request_nonce(oracle: &Oracle, request_id: ID): u64 { borrow_pending(oracle, request_id).nonce }
 
 public fun request_requester(oracle: &Oracle, request_id: ID): address {
-    borrow_request(oracle, request_id).requester
+    borrow_pending(oracle, request_id).requester
 }
 
 public fun request_subject(oracle: &Oracle, request_id: ID): address {
-    borrow_request(oracle, request_id).subject
+    borrow_pending(oracle, request_id).subject
 }
 
 public fun request_fee_paid(oracle: &Oracle, request_id: ID): u64 {
-    borrow_request(oracle, request_id).fee_paid
+    borrow_pending(oracle, request_id).fee_paid
 }
 
 /// The fee still held: `fee_paid` while pending, 0 once fulfilled or cancelled.
 public fun request_fee_held(oracle: &Oracle, request_id: ID): u64 {
-    borrow_request(oracle, request_id).fee.value()
+    if (borrow_request(oracle, request_id).status != STATUS_PENDING) return 0;
+    borrow_pending(oracle, request_id).fee.value()
 }
 
 public fun request_created_ms(oracle: &Oracle, request_id: ID): u64 {
-    borrow_request(oracle, request_id).created_ms
+    borrow_pending(oracle, request_id).created_ms
 }
 
 public fun request_expires_ms(oracle: &Oracle, request_id: ID): u64 {
-    borrow_request(oracle, request_id).expires_ms
+    borrow_pending(oracle, request_id).expires_ms
 }
 
 public fun request_params(oracle: &Oracle, request_id: ID): vector<u8> {
-    borrow_request(oracle, request_id).params
+    borrow_pending(oracle, request_id).params
 }
 
 public fun is_enclave_registered(oracle: &Oracle, public_key: vector<u8>): bool {
@@ -693,6 +706,23 @@ fun borrow_request(oracle: &Oracle, request_id: ID): &Request {
     df::borrow<RequestKey, Request>(&oracle.id, key)
 }
 
+/// A pending request's body: aborts `ERequestNotFound` for an unknown request, `ERequestNotPending` for a settled
+/// one. A request has its body exactly while its status is pending.
+fun borrow_pending(oracle: &Oracle, request_id: ID): &PendingRequest {
+    assert!(borrow_request(oracle, request_id).status == STATUS_PENDING, ERequestNotPending);
+    df::borrow<PendingKey, PendingRequest>(&oracle.id, PendingKey { request_id })
+}
+
+/// Marks a pending request `status` and removes its body, returning the fee it held.
+fun settle(oracle: &mut Oracle, request_id: ID, status: u8): Balance<SUI> {
+    df::borrow_mut<RequestKey, Request>(&mut oracle.id, RequestKey { request_id }).status = status;
+    let PendingRequest { fee, .. } = df::remove<PendingKey, PendingRequest>(
+        &mut oracle.id,
+        PendingKey { request_id },
+    );
+    fee
+}
+
 fun borrow_enclave(oracle: &Oracle, public_key: vector<u8>): &Enclave {
     let key = EnclaveKey { public_key };
     assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key), EEnclaveNotRegistered);
@@ -706,6 +736,14 @@ fun pay(amount: Balance<SUI>, recipient: address, ctx: &mut TxContext) {
     } else {
         transfer::public_transfer(coin::from_balance(amount, ctx), recipient);
     }
+}
+
+// === Test-only ===
+
+/// Whether the request's body (its `PendingKey` dynamic field) is still under the oracle.
+#[test_only]
+public fun has_request_body_for_testing(oracle: &Oracle, request_id: ID): bool {
+    df::exists_with_type<PendingKey, PendingRequest>(&oracle.id, PendingKey { request_id })
 }
 
 // === Test-only event constructors (the tests compare emitted events with these) ===
@@ -765,6 +803,7 @@ public fun assessment_fulfilled_for_testing(
     flags: u32,
     timestamp_ms: u64,
     version: u64,
+    stored: bool,
     public_key: vector<u8>,
     transmitter: address,
     fee: u64,
@@ -779,6 +818,7 @@ public fun assessment_fulfilled_for_testing(
         flags,
         timestamp_ms,
         version,
+        stored,
         public_key,
         transmitter,
         fee,

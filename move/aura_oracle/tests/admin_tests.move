@@ -234,7 +234,7 @@ fun register_enclave_accepts_both_compressed_prefixes() {
 }
 
 #[test]
-fun revoke_then_register_again_reactivates_with_the_new_measurement() {
+fun revoke_enclave_keeps_the_record_inactive_and_emits() {
     let (mut scenario, mut clock) = setup::begin();
     scenario.next_tx(v::admin());
     let revoked_ms = setup::request_time_ms() + 5_000;
@@ -245,25 +245,50 @@ fun revoke_then_register_again_reactivates_with_the_new_measurement() {
     assert_eq!(revoked[0], oracle::enclave_revoked_for_testing(v::oracle_id(), v::public_key()));
 
     scenario.next_tx(v::admin());
-    {
-        let o = scenario.take_shared<Oracle>();
-        assert!(o.is_enclave_registered(v::public_key()));
-        assert!(!o.is_enclave_active(v::public_key()));
-        assert_eq!(o.enclave_revoked_ms(v::public_key()), revoked_ms);
-        ts::return_shared(o);
-    };
+    let o = scenario.take_shared<Oracle>();
+    assert!(o.is_enclave_registered(v::public_key()));
+    assert!(!o.is_enclave_active(v::public_key()));
+    assert_eq!(o.enclave_measurement(v::public_key()), v::measurement());
+    assert_eq!(o.enclave_registered_ms(v::public_key()), setup::request_time_ms());
+    assert_eq!(o.enclave_revoked_ms(v::public_key()), revoked_ms);
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
 
-    let registered_ms = revoked_ms + 1_000;
-    clock.set_for_testing(registered_ms);
+#[test, expected_failure(abort_code = oracle::EKeyRevoked)]
+fun register_enclave_rejects_a_revoked_key_with_a_new_measurement() {
+    let (mut scenario, mut clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    setup::revoke(&mut scenario, v::public_key(), &clock);
+    clock.set_for_testing(setup::request_time_ms() + 1_000);
     scenario.next_tx(v::admin());
     let new_measurement = x"1111111111111111111111111111111111111111111111111111111111111111";
     setup::register(&mut scenario, v::public_key(), new_measurement, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EKeyRevoked)]
+fun register_enclave_rejects_a_revoked_key_with_its_measurement() {
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    setup::revoke(&mut scenario, v::public_key(), &clock);
+    scenario.next_tx(v::admin());
+    setup::register(&mut scenario, v::public_key(), v::measurement(), &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun a_new_key_is_registered_beside_a_revoked_one() {
+    // How an operator whose key was revoked comes back: with a new key.
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    setup::revoke(&mut scenario, v::public_key(), &clock);
+    scenario.next_tx(v::admin());
+    setup::register(&mut scenario, v::other_public_key(), v::measurement(), &clock);
     scenario.next_tx(v::admin());
     let o = scenario.take_shared<Oracle>();
-    assert!(o.is_enclave_active(v::public_key()));
-    assert_eq!(o.enclave_measurement(v::public_key()), new_measurement);
-    assert_eq!(o.enclave_registered_ms(v::public_key()), registered_ms);
-    assert_eq!(o.enclave_revoked_ms(v::public_key()), 0);
+    assert!(!o.is_enclave_active(v::public_key()));
+    assert!(o.is_enclave_active(v::other_public_key()));
     ts::return_shared(o);
     setup::finish(scenario, clock);
 }

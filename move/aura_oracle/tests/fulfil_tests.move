@@ -4,6 +4,7 @@ module aura_oracle::fulfil_tests;
 
 use aura_oracle::oracle::{Self, AdminCap, Oracle, AssessmentFulfilled};
 use aura_oracle::setup;
+use aura_oracle::test_enclave;
 use aura_oracle::vector_data as v;
 use std::hash;
 use std::unit_test::assert_eq;
@@ -79,6 +80,52 @@ fun submit(scenario: &mut Scenario, a: Args, clock: &Clock) {
         a.signature,
         clock,
     );
+}
+
+/// An assessment of `v::subject()` for `request_id` by the tests' own enclave key (`test_enclave`, which
+/// `register_test_enclave` registers), valid for ten minutes from `timestamp_ms`.
+fun signed(request_id: ID, score: u16, tier: u8, timestamp_ms: u64): Args {
+    let pd_bps = 500;
+    let flags = 2;
+    let expiry_ms = timestamp_ms + 600_000;
+    Args {
+        request_id,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement: v::measurement(),
+        commitment: v::first_commitment(),
+        timestamp_ms,
+        expiry_ms,
+        public_key: test_enclave::public_key(),
+        signature: test_enclave::sign(request_id, score, tier, pd_bps, flags, timestamp_ms, expiry_ms),
+    }
+}
+
+fun register_test_enclave(scenario: &mut Scenario, clock: &Clock) {
+    scenario.next_tx(v::admin());
+    setup::register(scenario, test_enclave::public_key(), v::measurement(), clock);
+    scenario.next_tx(v::transmitter());
+}
+
+/// The `AssessmentFulfilled` event `a` gives when its fee goes to `transmitter`.
+fun fulfilled_event(a: &Args, version: u64, stored: bool, transmitter: address): AssessmentFulfilled {
+    oracle::assessment_fulfilled_for_testing(
+        v::oracle_id(),
+        a.request_id,
+        v::subject(),
+        a.score,
+        a.tier,
+        a.pd_bps,
+        a.flags,
+        a.timestamp_ms,
+        version,
+        stored,
+        a.public_key,
+        transmitter,
+        v::fee(),
+    )
 }
 
 fun message_of(a: &Args): vector<u8> {
@@ -211,6 +258,7 @@ fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
             v::first_flags(),
             v::first_timestamp_ms(),
             1,
+            true,
             v::public_key(),
             v::transmitter(),
             v::fee(),
@@ -219,6 +267,8 @@ fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
 
     let effects = scenario.next_tx(v::transmitter());
     assert_eq!(effects.num_user_events(), 1);
+    // The request's body (its dynamic field) is deleted: its storage rebate goes to the transmitter.
+    assert_eq!(effects.deleted().length(), 1);
     // The fee, exactly, as one coin to the transmitter.
     assert_eq!(effects.transferred_to_account().length(), 1);
     assert_eq!(ts::ids_for_address<Coin<SUI>>(v::transmitter()).length(), 1);
@@ -226,11 +276,13 @@ fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
     assert_eq!(setup::coin_total(&scenario, v::requester()), 0);
 
     let o = scenario.take_shared<Oracle>();
+    // Only the settled request's status is left of it.
     assert_eq!(o.request_status(v::first_request_id()), 1);
     assert_eq!(o.request_fee_held(v::first_request_id()), 0);
-    assert_eq!(o.request_fee_paid(v::first_request_id()), v::fee());
+    assert!(!oracle::has_request_body_for_testing(&o, v::first_request_id()));
     assert_eq!(o.request_status(v::second_request_id()), 0);
     assert_eq!(o.request_fee_held(v::second_request_id()), v::fee());
+    assert!(oracle::has_request_body_for_testing(&o, v::second_request_id()));
     assert!(o.has_score(v::subject()));
     assert!(!o.has_score(v::requester()));
     let s = o.score_of(v::subject());
@@ -280,6 +332,7 @@ fun a_later_assessment_updates_the_score_and_its_version() {
             v::second_flags(),
             v::second_timestamp_ms(),
             2,
+            true,
             v::public_key(),
             STRANGER,
             v::fee(),
@@ -344,17 +397,37 @@ fun any_registered_enclave_may_answer() {
     setup::finish(scenario, clock);
 }
 
-#[test]
-fun a_re_registered_enclave_answers_again() {
+#[test, expected_failure(abort_code = oracle::EKeyRevoked)]
+fun a_revoked_enclave_cannot_be_registered_again() {
     let (mut scenario, clock) = begin_at(first_time());
     scenario.next_tx(v::admin());
     setup::revoke(&mut scenario, v::public_key(), &clock);
     scenario.next_tx(v::admin());
     setup::register(&mut scenario, v::public_key(), v::measurement(), &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun an_operator_comes_back_with_a_new_key() {
+    // The vector key is revoked; the other vector key, registered with the same measurement, answers.
+    let (mut scenario, clock) = begin_at(first_time());
+    scenario.next_tx(v::admin());
+    setup::revoke(&mut scenario, v::public_key(), &clock);
+    scenario.next_tx(v::admin());
+    setup::register(&mut scenario, v::other_public_key(), v::measurement(), &clock);
     scenario.next_tx(v::transmitter());
-    setup::fulfil_first(&mut scenario, &clock);
+    let mut a = first();
+    a.public_key = v::other_public_key();
+    a.signature = v::first_signature_other_key();
+    submit(&mut scenario, a, &clock);
+    let events = event::events_by_type<AssessmentFulfilled>();
+    assert_eq!(events, vector[fulfilled_event(&a, 1, true, v::transmitter())]);
     scenario.next_tx(v::transmitter());
     assert_eq!(setup::last_coin_value(&scenario, v::transmitter()), v::fee());
+    let o = scenario.take_shared<Oracle>();
+    assert!(!o.is_enclave_active(v::public_key()));
+    assert_eq!(o.score_of(v::subject()).public_key(), v::other_public_key());
+    ts::return_shared(o);
     setup::finish(scenario, clock);
 }
 
@@ -492,14 +565,18 @@ fun fulfil_rejects_a_long_measurement() {
 }
 
 #[test, expected_failure(abort_code = oracle::EMeasurementMismatch)]
-fun fulfil_rejects_the_old_measurement_of_a_re_registered_key() {
+fun fulfil_rejects_the_old_measurement_under_a_new_key() {
+    // The operator comes back with a new key and a new measurement: what its key signs over the old one is refused.
     let (mut scenario, clock) = begin_at(first_time());
     scenario.next_tx(v::admin());
     setup::revoke(&mut scenario, v::public_key(), &clock);
     scenario.next_tx(v::admin());
-    setup::register(&mut scenario, v::public_key(), v::first_commitment(), &clock);
+    setup::register(&mut scenario, v::other_public_key(), v::first_commitment(), &clock);
     scenario.next_tx(v::transmitter());
-    setup::fulfil_first(&mut scenario, &clock);
+    let mut a = first();
+    a.public_key = v::other_public_key();
+    a.signature = v::first_signature_other_key();
+    submit(&mut scenario, a, &clock);
     setup::finish(scenario, clock);
 }
 
@@ -551,11 +628,36 @@ fun fulfil_rejects_a_score_over_1000() {
 }
 
 #[test, expected_failure(abort_code = oracle::ETierOutOfRange)]
-fun fulfil_rejects_a_tier_over_4() {
+fun fulfil_rejects_tier_3() {
+    // Signed by a registered key: only the tier is wrong. Tiers are 0 Basic, 1 Standard, 2 Premium.
     let (mut scenario, clock) = begin_at(first_time());
-    let mut a = first();
-    a.tier = 5;
+    register_test_enclave(&mut scenario, &clock);
+    submit(&mut scenario, signed(v::first_request_id(), 900, 3, first_time()), &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ETierOutOfRange)]
+fun fulfil_rejects_tier_4() {
+    let (mut scenario, clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    submit(&mut scenario, signed(v::first_request_id(), 900, 4, first_time()), &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun fulfil_stores_the_premium_tier() {
+    let (mut scenario, clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    let a = signed(v::first_request_id(), 900, 2, first_time());
     submit(&mut scenario, a, &clock);
+    assert_eq!(event::events_by_type<AssessmentFulfilled>(), vector[fulfilled_event(&a, 1, true, v::transmitter())]);
+    scenario.next_tx(v::transmitter());
+    let o = scenario.take_shared<Oracle>();
+    let s = o.score_of(v::subject());
+    assert_eq!(s.score(), 900);
+    assert_eq!(s.tier(), 2);
+    assert_eq!(s.public_key(), test_enclave::public_key());
+    ts::return_shared(o);
     setup::finish(scenario, clock);
 }
 
@@ -570,11 +672,11 @@ fun fulfil_rejects_a_pd_over_10000() {
 
 #[test, expected_failure(abort_code = oracle::EInvalidSignature)]
 fun the_range_maxima_pass_the_range_checks() {
-    // 1000, 4 and 10000 are in range: the (now unsigned) fields fail only at the signature.
+    // 1000, 2 and 10000 are in range: the (now unsigned) fields fail only at the signature.
     let (mut scenario, clock) = begin_at(first_time());
     let mut a = first();
     a.score = 1000;
-    a.tier = 4;
+    a.tier = 2;
     a.pd_bps = 10000;
     submit(&mut scenario, a, &clock);
     setup::finish(scenario, clock);
@@ -762,14 +864,146 @@ fun fulfil_rejects_an_assessment_for_another_oracle() {
     setup::finish(scenario, clock);
 }
 
-// === 6. The stored score ===
+// === The stored score ===
 
-#[test, expected_failure(abort_code = oracle::EOlderThanStored)]
-fun fulfil_rejects_an_assessment_older_than_the_stored_score() {
+#[test]
+fun an_older_assessment_fulfils_without_replacing_the_stored_score() {
+    // The second assessment is stored first; the first (older) still settles its request and pays its fee.
     let (mut scenario, clock) = begin_at(second_time());
     setup::fulfil_second(&mut scenario, &clock);
-    scenario.next_tx(v::transmitter());
+    scenario.next_tx(STRANGER);
     setup::fulfil_first(&mut scenario, &clock);
+    assert_eq!(
+        event::events_by_type<AssessmentFulfilled>(),
+        vector[fulfilled_event(&first(), 1, false, STRANGER)],
+    );
+    let effects = scenario.next_tx(v::transmitter());
+    assert_eq!(effects.deleted().length(), 1); // the request's body
+    assert_eq!(setup::coin_total(&scenario, STRANGER), v::fee());
+    let o = scenario.take_shared<Oracle>();
+    assert_eq!(o.request_status(v::first_request_id()), 1);
+    assert_eq!(o.request_fee_held(v::first_request_id()), 0);
+    assert!(!oracle::has_request_body_for_testing(&o, v::first_request_id()));
+    // The stored score is still the second, unchanged.
+    let s = o.score_of(v::subject());
+    assert_eq!(s.score(), v::second_score());
+    assert_eq!(s.tier(), v::second_tier());
+    assert_eq!(s.pd_bps(), v::second_pd_bps());
+    assert_eq!(s.commitment(), v::second_commitment());
+    assert_eq!(s.timestamp_ms(), v::second_timestamp_ms());
+    assert_eq!(s.expiry_ms(), v::second_expiry_ms());
+    assert_eq!(s.request_id(), v::second_request_id());
+    assert_eq!(s.version(), 1);
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun an_equally_old_assessment_replaces_the_stored_score() {
+    let (mut scenario, clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    setup::fulfil_first(&mut scenario, &clock);
+    scenario.next_tx(v::transmitter());
+    let a = signed(v::second_request_id(), 650, 1, v::first_timestamp_ms());
+    submit(&mut scenario, a, &clock);
+    assert_eq!(event::events_by_type<AssessmentFulfilled>(), vector[fulfilled_event(&a, 2, true, v::transmitter())]);
+    scenario.next_tx(v::transmitter());
+    let o = scenario.take_shared<Oracle>();
+    assert_eq!(o.score_of(v::subject()).score(), 650);
+    assert_eq!(o.score_of(v::subject()).request_id(), v::second_request_id());
+    assert_eq!(o.score_of(v::subject()).version(), 2);
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun a_future_stamped_score_does_not_block_later_requests() {
+    // A second after the first timestamp, the second assessment is 59 s ahead of the clock (the skew allows 60 s):
+    // it is stored. A request made after it, honestly assessed at the clock's time, is older than the stored score:
+    // it is fulfilled and paid without replacing it. Once the clock has passed the stored timestamp, a later
+    // request's assessment replaces it.
+    let (mut scenario, mut clock) = begin_at(first_time());
+    assert!(v::second_timestamp_ms() > first_time());
+    assert!(v::second_timestamp_ms() <= first_time() + v::max_skew_ms());
+    register_test_enclave(&mut scenario, &clock);
+    setup::fulfil_second(&mut scenario, &clock);
+
+    let now = first_time() + 1_000;
+    clock.set_for_testing(now);
+    scenario.next_tx(v::requester());
+    let later = setup::request(&mut scenario, b"{}", &clock);
+    scenario.next_tx(v::transmitter());
+    let honest = signed(later, 610, 1, now);
+    submit(&mut scenario, honest, &clock);
+    assert_eq!(
+        event::events_by_type<AssessmentFulfilled>(),
+        vector[fulfilled_event(&honest, 1, false, v::transmitter())],
+    );
+    scenario.next_tx(v::transmitter());
+    assert_eq!(setup::last_coin_value(&scenario, v::transmitter()), v::fee());
+    {
+        let o = scenario.take_shared<Oracle>();
+        assert_eq!(o.request_status(later), 1);
+        assert_eq!(o.request_fee_held(later), 0);
+        assert_eq!(o.score_of(v::subject()).request_id(), v::second_request_id());
+        assert_eq!(o.score_of(v::subject()).timestamp_ms(), v::second_timestamp_ms());
+        assert_eq!(o.score_of(v::subject()).version(), 1);
+        ts::return_shared(o);
+    };
+
+    let now = v::second_timestamp_ms() + 1_000;
+    clock.set_for_testing(now);
+    scenario.next_tx(v::requester());
+    let latest = setup::request(&mut scenario, b"{}", &clock);
+    scenario.next_tx(v::transmitter());
+    let newer = signed(latest, 620, 1, now);
+    submit(&mut scenario, newer, &clock);
+    assert_eq!(
+        event::events_by_type<AssessmentFulfilled>(),
+        vector[fulfilled_event(&newer, 2, true, v::transmitter())],
+    );
+    scenario.next_tx(v::transmitter());
+    let o = scenario.take_shared<Oracle>();
+    let s = o.score_of(v::subject());
+    assert_eq!(s.score(), 620);
+    assert_eq!(s.timestamp_ms(), now);
+    assert_eq!(s.request_id(), latest);
+    assert_eq!(s.public_key(), test_enclave::public_key());
+    assert_eq!(s.version(), 2);
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun an_older_assessment_replaces_a_score_whose_enclave_was_revoked() {
+    // The stored (newer) score's key is revoked: it no longer counts, so the older assessment replaces it.
+    let (mut scenario, clock) = begin_at(second_time());
+    register_test_enclave(&mut scenario, &clock);
+    setup::fulfil_second(&mut scenario, &clock);
+    scenario.next_tx(v::admin());
+    setup::revoke(&mut scenario, v::public_key(), &clock);
+    scenario.next_tx(v::transmitter());
+    let a = signed(v::first_request_id(), 700, 1, v::first_timestamp_ms());
+    submit(&mut scenario, a, &clock);
+    assert_eq!(event::events_by_type<AssessmentFulfilled>(), vector[fulfilled_event(&a, 2, true, v::transmitter())]);
+    scenario.next_tx(v::transmitter());
+    let o = scenario.take_shared<Oracle>();
+    let s = o.score_of(v::subject());
+    assert_eq!(s.score(), 700);
+    assert_eq!(s.timestamp_ms(), v::first_timestamp_ms());
+    assert_eq!(s.request_id(), v::first_request_id());
+    assert_eq!(s.public_key(), test_enclave::public_key());
+    assert_eq!(s.version(), 2);
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ETimestampInFuture)]
+fun a_score_cannot_be_stamped_beyond_the_skew() {
+    // What a stored score's timestamp can be ahead of the clock is bounded by the skew check.
+    let (mut scenario, clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    submit(&mut scenario, signed(v::first_request_id(), 700, 1, first_time() + v::max_skew_ms() + 1), &clock);
     setup::finish(scenario, clock);
 }
 

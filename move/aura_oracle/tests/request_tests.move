@@ -33,6 +33,8 @@ fun the_set_up_requests_have_the_vector_ids_and_their_fields() {
     assert_eq!(o.request_params(first), setup::first_params());
     assert_eq!(o.request_params(second), setup::second_params());
     assert_eq!(o.request_status(second), 0);
+    assert!(oracle::has_request_body_for_testing(&o, first));
+    assert!(oracle::has_request_body_for_testing(&o, second));
     ts::return_shared(o);
     setup::finish(scenario, clock);
 }
@@ -66,6 +68,13 @@ fun request_assessment_emits_the_request() {
     assert_eq!(effects.num_user_events(), 1);
     let o = scenario.take_shared<Oracle>();
     assert_eq!(o.next_nonce(), 3);
+    // The request's status record and its body.
+    assert_eq!(o.request_status(id), 0);
+    assert!(oracle::has_request_body_for_testing(&o, id));
+    assert_eq!(o.request_subject(id), v::subject());
+    assert_eq!(o.request_fee_paid(id), v::fee());
+    assert_eq!(o.request_created_ms(id), created_ms);
+    assert_eq!(o.request_expires_ms(id), created_ms + v::request_ttl_ms());
     assert_eq!(o.request_nonce(id), 2);
     assert_eq!(o.request_requester(id), STRANGER);
     assert_eq!(o.request_params(id).length(), 1024);
@@ -135,14 +144,17 @@ fun cancel_after_expiry_refunds_the_requester() {
     let effects = scenario.next_tx(v::requester());
     assert_eq!(effects.num_user_events(), 1);
     assert_eq!(effects.transferred_to_account().length(), 1);
+    // The request's body (its dynamic field) is deleted: its storage rebate goes to the requester.
+    assert_eq!(effects.deleted().length(), 1);
     assert_eq!(setup::coin_total(&scenario, v::requester()), v::fee());
     let o = scenario.take_shared<Oracle>();
     assert_eq!(o.request_status(v::first_request_id()), 2);
     assert_eq!(o.request_fee_held(v::first_request_id()), 0);
-    assert_eq!(o.request_fee_paid(v::first_request_id()), v::fee());
+    assert!(!oracle::has_request_body_for_testing(&o, v::first_request_id()));
     // The other request is untouched.
     assert_eq!(o.request_status(v::second_request_id()), 0);
     assert_eq!(o.request_fee_held(v::second_request_id()), v::fee());
+    assert!(oracle::has_request_body_for_testing(&o, v::second_request_id()));
     ts::return_shared(o);
 
     // Both refunds arrive, each exactly the fee.
@@ -230,5 +242,62 @@ fun cancel_rejects_a_fulfilled_request() {
     scenario.next_tx(v::requester());
     clock.set_for_testing(setup::request_expiry_ms() + 1);
     setup::cancel(&mut scenario, v::first_request_id(), &clock);
+    setup::finish(scenario, clock);
+}
+
+// === Settled requests: only the status is left ===
+
+#[test]
+fun a_settled_request_keeps_only_its_status() {
+    // One request fulfilled, the other cancelled: both answer request_status, neither has a body left.
+    let (mut scenario, mut clock) = setup::begin();
+    clock.set_for_testing(v::first_timestamp_ms() + 1_000);
+    setup::fulfil_first(&mut scenario, &clock);
+    scenario.next_tx(v::requester());
+    clock.set_for_testing(setup::request_expiry_ms() + 1);
+    setup::cancel(&mut scenario, v::second_request_id(), &clock);
+    scenario.next_tx(v::requester());
+    let o = scenario.take_shared<Oracle>();
+    assert_eq!(o.request_status(v::first_request_id()), 1);
+    assert_eq!(o.request_status(v::second_request_id()), 2);
+    assert_eq!(o.request_fee_held(v::first_request_id()), 0);
+    assert_eq!(o.request_fee_held(v::second_request_id()), 0);
+    assert!(!oracle::has_request_body_for_testing(&o, v::first_request_id()));
+    assert!(!oracle::has_request_body_for_testing(&o, v::second_request_id()));
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ERequestNotPending)]
+fun the_fields_of_a_fulfilled_request_are_gone() {
+    let (mut scenario, mut clock) = setup::begin();
+    clock.set_for_testing(v::first_timestamp_ms() + 1_000);
+    setup::fulfil_first(&mut scenario, &clock);
+    scenario.next_tx(v::requester());
+    let o = scenario.take_shared<Oracle>();
+    o.request_fee_paid(v::first_request_id());
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ERequestNotPending)]
+fun the_fields_of_a_cancelled_request_are_gone() {
+    let (mut scenario, mut clock) = setup::begin();
+    scenario.next_tx(v::requester());
+    clock.set_for_testing(setup::request_expiry_ms() + 1);
+    setup::cancel(&mut scenario, v::first_request_id(), &clock);
+    scenario.next_tx(v::requester());
+    let o = scenario.take_shared<Oracle>();
+    o.request_params(v::first_request_id());
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ERequestNotFound)]
+fun the_fields_of_an_unknown_request_are_not_found() {
+    let (mut scenario, clock) = setup::begin();
+    let o = scenario.take_shared<Oracle>();
+    o.request_fee_held(v::oracle_id());
+    ts::return_shared(o);
     setup::finish(scenario, clock);
 }
