@@ -261,9 +261,8 @@ MALFORMED_JSON = {**REQ_MALFORMED.event_json(), "fee": FEE}  # a u64 rendered as
 
 
 def request_value(req: Req, status: int) -> dict[str, Any]:
-    return {"nonce": str(req.nonce), "requester": REQUESTER, "subject": SUBJECT,
-            "fee": "0" if status else str(FEE), "fee_paid": str(FEE), "created_ms": str(req.created_ms),
-            "expires_ms": str(req.expires_ms), "params": base64.b64encode(req.params).decode(), "status": status}
+    """The `Request` record under `RequestKey`: only its status (the body is a separate, deleted field)."""
+    return {"status": status}
 
 
 def status_exchange(request_id: str, value: dict[str, Any] | None) -> dict[str, Any]:
@@ -327,7 +326,7 @@ FULFIL_CHECKPOINT = 1210
 def fulfilled_event(request: OracleRequest) -> dict[str, Any]:
     return {"contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentFulfilled")}, "json": {
         "oracle": ORACLE, "request_id": request.request_id, "subject": SUBJECT, "score": 712, "tier": 2,
-        "pd_bps": 180, "flags": 0, "timestamp_ms": str(int(HEAD_TIME) * 1000), "version": "1",
+        "pd_bps": 180, "flags": 0, "timestamp_ms": str(int(HEAD_TIME) * 1000), "version": "1", "stored": True,
         "public_key": base64.b64encode(EnclaveKey(ENCLAVE_SECRET).public_key).decode(),
         "transmitter": transmitter_address(), "fee": str(FEE)}}}
 
