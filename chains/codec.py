@@ -6,26 +6,26 @@ enclave's measurement covers it (node/enclave/measurement.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.wire import Reader, read_fields
 
 
-class BoundRequest(Protocol):
-    """A parsed request: what the signature is bound to. Every family's has at least these."""
+@dataclass(frozen=True)
+class BoundRequest:
+    """A parsed request: what the signature is bound to, every id and address as its raw bytes. A family whose
+    contract is an object apart from its code adds that code's id (chains/solana/codec.py, chains/sui/codec.py).
+    """
 
-    @property
-    def chain_id(self) -> int: ...
-
-    @property
-    def request_id(self) -> bytes: ...
-
-    @property
-    def subject(self) -> bytes: ...
-
-    @property
-    def expires_at(self) -> int: ...
+    chain_id: int
+    contract: bytes
+    request_id: bytes
+    requester: bytes
+    subject: bytes
+    fee: int
+    expires_at: int
 
 
 class PayloadCodec(Protocol):

@@ -129,8 +129,6 @@ def cmd_status(args: argparse.Namespace) -> int:
             return 0
         rows = store.all_requests(args.limit)
         if args.json:
-            for r in rows:
-                r["features"] = (store.features(r["key"]) or {}).get("features")
             print(json.dumps(rows, indent=2, default=str))
             return 0
         counts = store.counts()

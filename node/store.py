@@ -199,9 +199,13 @@ class Store:
         return [request_from_row(r) for r in rows]
 
     def all_requests(self, limit: int = 100) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "SELECT r.*, a.score, a.tier, a.pd_bps, a.flags, a.features_hash FROM requests r LEFT JOIN assessments a "
-            "ON a.key = r.key ORDER BY r.seen_at DESC, r.block_number DESC LIMIT ?", [limit]))
+        """The newest requests, each with its assessment's score fields and the features it was scored from."""
+        rows = list(self.db.query(
+            "SELECT r.*, a.score, a.tier, a.pd_bps, a.flags, a.features, a.features_hash FROM requests r "
+            "LEFT JOIN assessments a ON a.key = r.key ORDER BY r.seen_at DESC, r.block_number DESC LIMIT ?", [limit]))
+        for row in rows:
+            row["features"] = None if row["features"] is None else json.loads(row["features"])
+        return rows
 
     def counts(self) -> dict[tuple[str, str], int]:
         rows = self.db.execute("SELECT chain, state, count(*) FROM requests GROUP BY chain, state").fetchall()

@@ -6,27 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chains.codec import RequestCodec
+from chains.codec import BoundRequest, RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.wire import MAX_INT64, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.solana import payload
 
 
 @dataclass(frozen=True)
-class SolanaRequest:
+class SolanaRequest(BoundRequest):
     """A request of the `aura_oracle` program; every key is the account's 32 raw bytes.
 
     `chain_id` names the cluster in the node's config: informative, the payload does not carry it.
     """
 
-    chain_id: int
     program: bytes
-    contract: bytes  # the oracle account
-    request_id: bytes  # the request account
-    requester: bytes
-    subject: bytes
-    fee: int  # lamports
-    expires_at: int
 
 
 _pubkey = parsed_by(payload.parse_pubkey)

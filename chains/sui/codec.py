@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chains.codec import RequestCodec
+from chains.codec import BoundRequest, RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.sui import payload
@@ -15,20 +15,13 @@ MAX_EXPIRES_AT = MAX_UINT64 // 1000  # the package holds milliseconds in a u64
 
 
 @dataclass(frozen=True)
-class SuiRequest:
+class SuiRequest(BoundRequest):
     """A request of the `aura_oracle` Move package (docs/sui.md); every ID and address is its 32 raw bytes.
 
     `chain_id` names the network in the node's config: informative, the payload binds the oracle object.
     """
 
-    chain_id: int
     package: bytes
-    contract: bytes  # the Oracle object
-    request_id: bytes  # the request's ID
-    requester: bytes
-    subject: bytes
-    fee: int  # MIST
-    expires_at: int  # seconds
 
 
 _address = parsed_by(payload.parse_address)

@@ -4,26 +4,14 @@ for it. Every id and address on the fake chain is 32 bytes, written `0x` and 64 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from typing import Any
 
-from chains.codec import RequestCodec
+from chains.codec import BoundRequest, RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.secp256k1 import keccak256
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, ranged, read_bytes32
 
 DOMAIN = b"AURA/fake/assessment/v1"
-
-
-@dataclass(frozen=True)
-class FakeRequest:
-    chain_id: int
-    contract: bytes
-    request_id: bytes
-    requester: bytes
-    subject: bytes
-    fee: int
-    expires_at: int
 
 
 READERS = {"chain_id": ranged(1, MAX_SAFE_INT), "contract": read_bytes32, "request_id": read_bytes32,
@@ -50,12 +38,12 @@ def digest(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, fa
     return keccak256(payload(chain_id, contract, request_id, subject, facts))
 
 
-class FakeCodec(RequestCodec[FakeRequest]):
+class FakeCodec(RequestCodec[BoundRequest]):
     family = "fake"
-    request_type = FakeRequest
+    request_type = BoundRequest
     readers = READERS
 
-    def sign(self, request: FakeRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
+    def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`digest` (keccak-256 of `payload`) and `signature` (r || s || v, v 27/28)."""
         signed = digest(request.chain_id, request.contract, request.request_id, request.subject, facts)
         return {"digest": "0x" + signed.hex(), "signature": "0x" + signer.sign_digest(signed).hex()}
