@@ -99,8 +99,8 @@ class SignedAssessment:
     wire: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     COMMON: ClassVar[tuple[str, ...]] = (
-        "score", "tier", "pd_bps", "flags", "measurement", "commitment", "timestamp", "expiry", "signer",
-        "signature", "digest",
+        "score", "tier", "pd_bps", "flags", "measurement", "commitment", "block_number", "block_hash",
+        "features_hash", "timestamp", "expiry", "signer", "signature", "digest",
     )  # fmt: skip
     DETAILS: ClassVar[tuple[str, ...]] = (
         "dimensions", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons",
@@ -113,7 +113,9 @@ class SignedAssessment:
         facts = AssessmentFacts(
             score=_uint(wire, "score", 16), tier=_uint(wire, "tier", 8), pd_bps=_uint(wire, "pd_bps", 16),
             flags=_uint(wire, "flags", 32), measurement=_hex(wire, "measurement", 32),
-            commitment=_hex(wire, "commitment", 32), timestamp=_uint(wire, "timestamp", 64),
+            commitment=_hex(wire, "commitment", 32), block_number=_uint(wire, "block_number", 64),
+            block_hash=_hex(wire, "block_hash", 32), features_hash=_hex(wire, "features_hash", 32),
+            timestamp=_uint(wire, "timestamp", 64),
             expiry=_uint(wire, "expiry", 64),
         )  # fmt: skip
         return cls(
@@ -187,11 +189,29 @@ class TxState(enum.Enum):
 @dataclass(frozen=True)
 class ItemOutcome:
     """What happened to one request inside an included fulfilment transaction. `expired`: the contract
-    skipped it because the request had expired (not a fault of the node)."""
+    skipped it because the request had expired (not a fault of the node). `retry_alone`: the contract skipped it
+    for want of gas in this transaction (another item's callback took more than estimated), not for anything
+    about the request: it is still pending, and its assessment lands in a transaction of its own."""
 
     fulfilled: bool
     reason: str = ""
     expired: bool = False
+    retry_alone: bool = False
+    rescore: bool = False
+    """The signed assessment's pinned state left what the contract checks (chains/core/errors.py PinLost): the
+    request is still pending, and is scored again."""
+
+
+@dataclass(frozen=True)
+class Fulfilled:
+    """A request as the chain recorded it, and the signed assessment that fulfilled it, read back from the
+    fulfilment transaction: what `aura verify` recomputes (node/verify.py)."""
+
+    request: OracleRequest
+    facts: AssessmentFacts
+    signature: bytes
+    signer: str
+    tx_hash: str
 
 
 @dataclass(frozen=True)
@@ -306,6 +326,33 @@ class ChainAdapter(ABC):
         """
 
     @abstractmethod
+    async def pinned(self, request: OracleRequest) -> Height:
+        """The chain state the assessment of `request` is computed at, which follows from the request alone
+        (docs/protocol.md, "Pinned state"): every honest node pins the same block for the same request.
+
+        Args:
+            request: a request this adapter returned.
+        Returns:
+            The pinned block (EVM), slot (Solana) or checkpoint (Sui): its number, its time in unix seconds, and
+            as `hash` `0x` + 64 hex digits, the 32 bytes the family's signed payload carries.
+        Raises:
+            RetryLater: the RPC failed, or the pinned state cannot be read yet.
+            ChainError: the request's block is not on the chain the RPC follows.
+        """
+
+    async def state_proof(self, subject: str, at: Height) -> dict[str, Any] | None:
+        """What the enclave checks the proven features against (docs/protocol.md), or None where the family
+        has no proof the enclave can check. The default: None.
+
+        Args:
+            subject: the subject's address in the chain's own text form.
+            at: the pinned height.
+        Raises:
+            RetryLater: the RPC failed.
+        """
+        return None
+
+    @abstractmethod
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
         """The subject's features as of `at`, in the enclave's wire form (docs/protocol.md).
 
@@ -313,8 +360,8 @@ class ChainAdapter(ABC):
             subject: the subject's address in the chain's own text form.
             at: the height to read at.
         Returns:
-            `as_of_block`, `as_of_timestamp`, `tx_count`, `balance_wei`, `first_seen_timestamp`, and `history`
-            where the chain has an indexer.
+            `as_of_block`, `as_of_block_hash`, `as_of_timestamp`, `tx_count`, `balance_wei`,
+            `first_seen_timestamp`, and `history` where the chain has an indexer.
         Raises:
             RetryLater: the RPC failed.
         """
@@ -337,6 +384,7 @@ class ChainAdapter(ABC):
             "subject": request.subject,
             "fee": str(request.fee),
             "expires_at": request.expires_at,
+            "block_number": request.block_number,
         }
 
     @abstractmethod
@@ -389,6 +437,19 @@ class ChainAdapter(ABC):
         Raises:
             RetryLater: the RPC failed.
         """
+
+    async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
+        """The request `request_id` and the signed assessment that fulfilled it, as the chain recorded them.
+
+        Args:
+            request_id: the request's id in the chain's own text form.
+        Returns:
+            None while the request is unknown or not fulfilled.
+        Raises:
+            NotSupported: the family cannot read a fulfilment back yet (the default).
+            RetryLater: the RPC failed.
+        """
+        raise NotSupported(self.family, "reading a fulfilment back")
 
     def health(self) -> dict[str, Any]:
         """Family-specific facts for the node's /health (for example a WebSocket feed's state); none by default."""

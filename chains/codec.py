@@ -6,17 +6,20 @@ enclave's measurement covers it (node/enclave/measurement.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.errors import InvalidParams
 from chains.core.wire import Reader, read_fields
 
 
 @dataclass(frozen=True)
 class BoundRequest:
-    """A parsed request: what the signature is bound to, every id and address as its raw bytes. A family whose
-    contract is an object apart from its code adds that code's id (chains/solana/codec.py, chains/sui/codec.py).
+    """A parsed request: what the signature is bound to, every id and address as its raw bytes, and the block
+    (slot, checkpoint) it pins (docs/protocol.md, "Pinned state"). A family whose contract is an object apart
+    from its code adds that code's id (chains/solana/codec.py, chains/sui/codec.py).
     """
 
     chain_id: int
@@ -26,6 +29,7 @@ class BoundRequest:
     subject: bytes
     fee: int
     expires_at: int
+    block_number: int
 
 
 class PayloadCodec(Protocol):
@@ -43,6 +47,20 @@ class PayloadCodec(Protocol):
         """Read a `request` object whose keys were checked (InvalidParams names the bad field)."""
         ...
 
+    @property
+    def target_keys(self) -> tuple[str, ...]:
+        """The `request` keys that name the chain and contract rather than one request (node/enclave/targets.py)."""
+        ...
+
+    def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
+        """Those keys of a target (checked by the caller), each read as in a request."""
+        ...
+
+    def check_state(self, request: Any, features: Mapping[str, Any], proof: Any) -> None:
+        """Check the features (validated, wire form) the family can prove against `proof` (the `assess` call's
+        `proof`, None when absent): InvalidParams naming the first feature or proof field that does not hold."""
+        ...
+
     def sign(self, request: Any, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """The family's signed envelope for these facts: `digest`, `signature` and the family's own fields
         (docs/protocol.md). ValueError when a fact does not fit the family's payload."""
@@ -50,6 +68,8 @@ class PayloadCodec(Protocol):
 
 
 R = TypeVar("R")
+PER_REQUEST_KEYS = ("request_id", "requester", "subject", "fee", "expires_at", "block_number")
+"""Request keys that change from request to request; the others name the chain and contract signed for."""
 
 
 class RequestCodec(Generic[R]):
@@ -65,3 +85,16 @@ class RequestCodec(Generic[R]):
 
     def parse_request(self, request: dict[str, Any]) -> R:
         return self.request_type(**read_fields(request, "request", self.readers))
+
+    @property
+    def target_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in self.readers if k not in PER_REQUEST_KEYS)
+
+    def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
+        return read_fields(target, where, {k: self.readers[k] for k in self.target_keys})
+
+    def check_state(self, request: R, features: Mapping[str, Any], proof: Any) -> None:
+        """A family without a state proof the enclave can check: every feature is host-supplied, committed by the
+        features hash (docs/protocol.md), and a `proof` is refused."""
+        if proof is not None:
+            raise InvalidParams(f"proof: the {self.family} family has no state proof the enclave checks")

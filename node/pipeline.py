@@ -25,7 +25,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, EnclaveError, RetryLater
+from chains.core.errors import ChainError, EnclaveError, PinLost, RetryLater
 from chains.core.logs import fields
 from node import failpoints, metrics
 from node.request_params import MalformedParams, decode_params
@@ -71,6 +71,7 @@ class ChainService:
         self._last_broadcast: dict[str, float] = {}
         self.questionnaire_wait_s = questionnaire_wait_s
         self._waiting: dict[str, float] = {}
+        self._alone: set[str] = set()  # skipped from a batch for want of gas: sent in a transaction of its own
 
     # lifecycle
     async def run(self, stop: asyncio.Event) -> None:
@@ -211,7 +212,17 @@ class ChainService:
                             extra=fields(key=req.key, questionnaire=extras.questionnaire_hash))
         self._waiting.pop(req.key, None)
         async with self._sem:
-            features = await self.adapter.read_features(req.subject, head)
+            try:
+                pinned = await self.adapter.pinned(req)
+            except RetryLater as e:
+                log.warning("pinned state not readable yet", extra=fields(key=req.key, error=str(e)))
+                return None
+            except ChainError as e:
+                return ("failed", f"cannot pin the request's block: {e}")
+            features = await self.adapter.read_features(req.subject, pinned)
+            proof = await self.adapter.state_proof(req.subject, pinned)
+            if proof is not None:
+                extra["proof"] = proof
             started = time.perf_counter()
             try:
                 result = await self.enclave.assess(self.adapter.enclave_request(req), features, extra)
@@ -225,8 +236,10 @@ class ChainService:
 
     async def submit(self) -> None:
         ready = self.store.requests_in(self.chain, "scored")
-        for i in range(0, len(ready), self.batch_size):
-            chunk = ready[i:i + self.batch_size]
+        rest = [req for req in ready if req.key not in self._alone]
+        chunks = [[req] for req in ready if req.key in self._alone]
+        chunks += [rest[i:i + self.batch_size] for i in range(0, len(rest), self.batch_size)]
+        for chunk in chunks:
             items: list[tuple[OracleRequest, SignedAssessment]] = []
             for req in chunk:
                 stored = self.store.assessment(req.key)
@@ -241,12 +254,16 @@ class ChainService:
                 continue
             try:
                 sub = await self.adapter.prepare(items)
+            except PinLost as e:
+                self._move_many([(req.key, "confirmed", f"scoring it again: {e}") for req, _ in items])
+                continue
             except ChainError as e:
                 if isinstance(e, RetryLater):
                     raise
                 await self._settle_unsendable(items, str(e))
                 continue
             self.store.record_submission(sub)
+            self._alone.difference_update(req.key for req, _ in items)
             metrics.TRANSITIONS.labels(self.chain, "submitted").inc(len(items))
             failpoints.hit("after_record_submission")
             await self.adapter.broadcast(sub)
@@ -338,6 +355,11 @@ class ChainService:
                 row = self.store.request(key)
                 if row:
                     metrics.FULFIL_LATENCY.labels(self.chain).observe(max(0.0, now - row["seen_at"]))
+            elif outcome is not None and outcome.rescore:
+                self._move(key, "confirmed", f"contract skipped it: {outcome.reason}; scoring it again")
+            elif outcome is not None and outcome.retry_alone:
+                self._move(key, "scored", f"contract skipped it: {outcome.reason}; sending it alone")
+                self._alone.add(key)
             elif outcome is not None:
                 dst = "expired" if outcome.expired else "failed"
                 self._move(key, dst, f"contract skipped it: {outcome.reason}")

@@ -27,8 +27,8 @@ SCHEMA_VERSION = 1
 TRANSITIONS: dict[str, frozenset[str]] = {
     "seen": frozenset({"confirmed", "expired", "cancelled", "failed"}),
     "confirmed": frozenset({"scored", "expired", "cancelled", "failed"}),
-    "scored": frozenset({"submitted", "expired", "cancelled", "failed"}),
-    "submitted": frozenset({"included", "scored", "expired", "cancelled", "failed"}),
+    "scored": frozenset({"submitted", "confirmed", "expired", "cancelled", "failed"}),
+    "submitted": frozenset({"included", "scored", "confirmed", "expired", "cancelled", "failed"}),
     "included": frozenset({"final", "submitted", "failed"}),
     "final": frozenset(),
     "expired": frozenset(),

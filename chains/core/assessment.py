@@ -9,7 +9,9 @@ from typing import Protocol
 @dataclass(frozen=True)
 class AssessmentFacts:
     """Score 0-1000, tier, probability of default in bps, risk flags, the enclave's measurement, the commitment
-    to the score, and the pinned time and expiry in seconds."""
+    to the score, the pinned block (number and 32-byte hash: a block on EVM, a slot and its bank hash on Solana,
+    a checkpoint and its digest on Sui), the hash of the features scored (chains/core/features.py), and the
+    pinned block's time and the expiry in seconds."""
 
     score: int
     tier: int
@@ -17,6 +19,9 @@ class AssessmentFacts:
     flags: int
     measurement: bytes
     commitment: bytes
+    block_number: int
+    block_hash: bytes
+    features_hash: bytes
     timestamp: int
     expiry: int
 

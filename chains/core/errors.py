@@ -27,6 +27,12 @@ class RetryLater(ChainError):
     """A transient chain failure: the same operation may succeed later."""
 
 
+class PinLost(ChainError):
+    """A signed assessment can no longer land because the chain state it was pinned to left what the contract
+    can check (a Solana slot gone from SlotHashes, or the request re-pinned since): the request is still pending
+    and is scored again at its new pin."""
+
+
 class InvalidParams(AuraError, ValueError):
     """A param is missing, unknown, of the wrong type or out of range; the message names it."""
 

@@ -33,6 +33,18 @@ async def read_state_proof(w3: AsyncWeb3, subject: str, block_number: int) -> di
         RetryLater: the RPC failed, or the node does not have the block (yet).
         ChainError: the header encoded from the block's fields does not hash to the block's hash.
     """
+    header, block = await read_header(w3, block_number)
+    account = await read_account(w3, subject, block["hash"])
+    return {"header": "0x" + header.hex(), "account_proof": account["accountProof"]}
+
+
+async def read_header(w3: AsyncWeb3, block_number: int) -> tuple[bytes, dict[str, Any]]:
+    """The block's RLP header, checked to hash to the block's hash, and the block as the RPC returned it.
+
+    Raises:
+        RetryLater: the RPC failed, or the node does not have the block (yet).
+        ChainError: the header encoded from the block's fields does not hash to the block's hash.
+    """
     block = await _call(w3, "eth_getBlockByNumber", [hex(block_number), False])
     if block is None:
         raise RetryLater(f"block {block_number} is not available from the RPC")
@@ -41,8 +53,18 @@ async def read_state_proof(w3: AsyncWeb3, subject: str, block_number: int) -> di
     if digest != bytes.fromhex(block["hash"][2:]):
         raise ChainError(f"block {block_number}: header encoded from its fields hashes to 0x{digest.hex()}, "
                          f"the node says {block['hash']} (a header field this encoder does not know?)")
-    proof = await _call(w3, "eth_getProof", [subject, [], {"blockHash": block["hash"]}])
-    return {"header": "0x" + header.hex(), "account_proof": [str(node) for node in proof["accountProof"]]}
+    return header, block
+
+
+async def read_account(w3: AsyncWeb3, subject: str, block_hash: str) -> dict[str, Any]:
+    """`eth_getProof` for the account at the block: `nonce` and `balance` (hex), `accountProof` (0x hex nodes).
+
+    Raises:
+        RetryLater: the RPC failed.
+    """
+    proof = await _call(w3, "eth_getProof", [subject, [], {"blockHash": block_hash}])
+    return {"nonce": str(proof["nonce"]), "balance": str(proof["balance"]),
+            "accountProof": [str(node) for node in proof["accountProof"]]}
 
 
 def encode_header(block: dict[str, Any]) -> bytes:

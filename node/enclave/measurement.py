@@ -29,7 +29,7 @@ MEASUREMENT_VERSION = 1
 SCORING_CONFIG_PART = "scoring_config"
 CODE_GLOBS = (
     "chains/core/**/*.py", "chains/*.py", "chains/*/__init__.py", "chains/*/config.py", "chains/*/codec.py",
-    "chains/*/payload.py", "node/enclave/**/*.py", "node/scoring/**/*.py",
+    "chains/*/payload.py", "chains/*/proof.py", "node/enclave/**/*.py", "node/scoring/**/*.py",
 )
 
 

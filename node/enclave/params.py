@@ -6,6 +6,7 @@ the same for every family.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +22,13 @@ MAX_BLOCK = (1 << 63) - 1
 MAX_COUNT = 10**12
 MAX_WEI = (1 << 256) - 1
 
-FEATURE_KEYS = ("as_of_block", "as_of_timestamp", "tx_count", "balance_wei", "first_seen_timestamp")
+FEATURE_KEYS = ("as_of_block", "as_of_block_hash", "as_of_timestamp", "tx_count", "balance_wei",
+                "first_seen_timestamp")
 OPTIONAL_FEATURE_KEYS = ("history",)
 LOAN_KEYS = ("amount", "duration_days")
 MAX_LOAN_DAYS = 3650
+
+TargetCheck = Callable[[str, BoundRequest, dict[str, Any]], None]
 
 __all__ = ["AssessParams", "InvalidParams", "LoanRequest", "parse_assess", "parse_request"]
 
@@ -39,10 +43,15 @@ class LoanRequest:
 
 @dataclass(frozen=True)
 class AssessParams:
+    """A checked `assess` call. `features_wire` is the features object re-encoded from the checked values (what
+    the features hash covers); `block_hash` the pinned block's 32 bytes."""
+
     family: str
     request: BoundRequest
     as_of_block: int
+    block_hash: bytes
     features: WalletFeatures
+    features_wire: dict[str, Any]
     loan: LoanRequest | None = None
     questionnaire: Any = None  # validated by node.scoring.questionnaire when present
 
@@ -65,10 +74,11 @@ def parse_request(value: Any) -> tuple[str, BoundRequest]:
     return family, codec.parse_request(read_object(value, "request", ("family", *codec.request_keys)))
 
 
-def parse_features(value: Any) -> tuple[int, WalletFeatures]:
-    """(as_of_block, features)."""
+def parse_features(value: Any) -> tuple[int, bytes, WalletFeatures]:
+    """(as_of_block, as_of_block_hash, features)."""
     feat = read_object(value, "features", FEATURE_KEYS, OPTIONAL_FEATURE_KEYS)
     as_of_block = read_int(feat["as_of_block"], "features.as_of_block", 0, MAX_BLOCK)
+    block_hash = read_bytes32(feat["as_of_block_hash"], "features.as_of_block_hash")
     as_of = read_int(feat["as_of_timestamp"], "features.as_of_timestamp", 1, MAX_TIMESTAMP)
     first_seen = feat["first_seen_timestamp"]
     if first_seen is not None:
@@ -76,7 +86,7 @@ def parse_features(value: Any) -> tuple[int, WalletFeatures]:
         if first_seen > as_of:
             raise InvalidParams("features.first_seen_timestamp: must not be after features.as_of_timestamp")
     history = feat.get("history")
-    return as_of_block, WalletFeatures(
+    return as_of_block, block_hash, WalletFeatures(
         as_of_timestamp=as_of,
         tx_count=read_int(feat["tx_count"], "features.tx_count", 0, MAX_COUNT),
         balance_wei=read_decimal(feat["balance_wei"], "features.balance_wei", MAX_WEI),
@@ -115,13 +125,36 @@ def parse_loan(value: Any) -> LoanRequest:
     )
 
 
-def parse_assess(params: Any) -> AssessParams:
-    body = read_object(params, "params", ("request", "features"), ("loan", "questionnaire"))
+def features_wire(as_of_block: int, block_hash: bytes, features: WalletFeatures) -> dict[str, Any]:
+    """The features object in the one form the features hash covers (chains/core/features.py)."""
+    wire: dict[str, Any] = {
+        "as_of_block": as_of_block, "as_of_block_hash": "0x" + block_hash.hex(),
+        "as_of_timestamp": features.as_of_timestamp, "tx_count": features.tx_count,
+        "balance_wei": str(features.balance_wei), "first_seen_timestamp": features.first_seen_timestamp,
+    }
+    if features.history is not None:
+        wire["history"] = dict(features.history)
+    return wire
+
+
+def parse_assess(params: Any, check_target: TargetCheck | None = None) -> AssessParams:
+    """Read every param; the request must pass `check_target` (before anything else is read), the features'
+    block must be the request's pinned block, and what the family can prove must agree with its `proof`
+    (chains/codec.py `check_state`)."""
+    body = read_object(params, "params", ("request", "features"), ("loan", "questionnaire", "proof"))
     family, request = parse_request(body["request"])
-    as_of_block, features = parse_features(body["features"])
+    if check_target is not None:
+        check_target(family, request, body["request"])
+    as_of_block, block_hash, features = parse_features(body["features"])
+    if as_of_block != request.block_number:
+        raise InvalidParams(f"features.as_of_block: {as_of_block} is not the request's pinned block "
+                            f"{request.block_number}")
+    wire = features_wire(as_of_block, block_hash, features)
+    FAMILIES[family].codec.check_state(request, wire, body.get("proof"))
     loan = body.get("loan")
     questionnaire = body.get("questionnaire")
-    return AssessParams(family=family, request=request, as_of_block=as_of_block, features=features,
+    return AssessParams(family=family, request=request, as_of_block=as_of_block, block_hash=block_hash,
+                        features=features, features_wire=wire,
                         loan=None if loan is None else parse_loan(loan),
                         questionnaire=None if questionnaire is None else parse_questionnaire_param(questionnaire))
 

@@ -8,12 +8,14 @@ from typing import Any
 
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import AuraError
+from chains.core.features import features_hash
 from chains.registry import FAMILIES
 from node.enclave.attestation import build_document, sign_document
 from node.enclave.commitment import blinding, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import Measurement
 from node.enclave.params import AssessParams, parse_assess
+from node.enclave.targets import Targets
 from node.scoring.engine import Engine
 from node.scoring.features import as_dict, vector
 from node.scoring.flags import flag_names
@@ -26,7 +28,8 @@ def system_clock() -> int:
 
 
 class ClockSkew(AuraError, ValueError):
-    """The features' as_of_timestamp is too far from the enclave's clock."""
+    """The pinned block's time is ahead of the enclave's clock, or so far behind it that its assessment would
+    already have expired."""
 
 
 class EnclaveService:
@@ -34,17 +37,23 @@ class EnclaveService:
 
     `questionnaire_reader(questionnaire, facts) -> (points, flags, reasons)` reads a questionnaire (the
     engine's local LLM and intent rules by default); it is only called for a request that carries one.
+
+    `targets`: the chains and contracts it signs for (node/enclave/targets.py); the enclave process always
+    passes those its key was sealed for. None signs for any request: only for recomputing (aura verify) and
+    tests, never served.
     """
 
     def __init__(self, key: EnclaveKey, measurement: Measurement, engine: Engine, clock: Clock = system_clock,
-                 questionnaire_reader: Callable[[Any, dict[str, Any]], tuple[int, int, tuple[str, ...]]] | None = None):
+                 questionnaire_reader: Callable[[Any, dict[str, Any]], tuple[int, int, tuple[str, ...]]] | None = None,
+                 targets: Targets | None = None):
         self._key = key
         self._measurement = measurement
         self._engine = engine
         self._config = engine.config
         self._clock = clock
         self._read_questionnaire = questionnaire_reader or engine.read_questionnaire
-        self._attestation = sign_document(build_document(key.public_key, measurement), key.sign_digest)
+        self._targets = targets
+        self._attestation = sign_document(build_document(key.public_key, measurement, targets), key.sign_digest)
 
     @property
     def signer(self) -> str:
@@ -58,17 +67,24 @@ class EnclaveService:
         return self._attestation
 
     def assess(self, raw_params: Any) -> dict[str, Any]:
-        """Validate (InvalidParams), check the clock (ClockSkew), score, commit, sign."""
-        return self.assess_parsed(parse_assess(raw_params))
+        """Validate (InvalidParams, also for a target it was not sealed for), check the clock (ClockSkew), score,
+        commit, sign."""
+        return self.assess_parsed(parse_assess(raw_params, None if self._targets is None else self._targets.check))
 
     def assess_parsed(self, params: AssessParams) -> dict[str, Any]:
         features = params.features
         now = self._clock()
         skew = self._config.max_clock_skew_s
-        if abs(features.as_of_timestamp - now) > skew:
+        ttl = self._config.assessment_ttl_s
+        if features.as_of_timestamp - now > skew:
             raise ClockSkew(
                 f"features.as_of_timestamp {features.as_of_timestamp} is {features.as_of_timestamp - now:+d} s "
-                f"from the enclave clock {now} (allowed: {skew} s)"
+                f"from the enclave clock {now} (allowed: {skew} s ahead)"
+            )
+        if features.as_of_timestamp + ttl <= now:
+            raise ClockSkew(
+                f"features.as_of_timestamp {features.as_of_timestamp} is {now - features.as_of_timestamp} s before "
+                f"the enclave clock {now}: its assessment would already have expired (ttl {ttl} s)"
             )
         intent: tuple[int | None, int, tuple[str, ...]] = (None, 0, ())
         if params.questionnaire is not None:
@@ -87,6 +103,9 @@ class EnclaveService:
             flags=int(result.flags),
             measurement=self._measurement.digest,
             commitment=commitment,
+            block_number=params.as_of_block,
+            block_hash=params.block_hash,
+            features_hash=features_hash(params.features_wire),
             timestamp=timestamp,
             expiry=timestamp + self._config.assessment_ttl_s,
         )
@@ -107,6 +126,9 @@ class EnclaveService:
             "terms": result.terms,
             "measurement": self._measurement.hex,
             "commitment": "0x" + commitment.hex(),
+            "block_number": facts.block_number,
+            "block_hash": "0x" + facts.block_hash.hex(),
+            "features_hash": "0x" + facts.features_hash.hex(),
             "timestamp": facts.timestamp,
             "expiry": facts.expiry,
             "signer": self._key.address,

@@ -19,7 +19,8 @@ def assessment_wire(request: dict[str, Any], facts: AssessmentFacts, key: Enclav
     envelope = FAMILIES[family].codec.sign(bound, facts, key)
     return {"score": facts.score, "tier": facts.tier, "pd_bps": facts.pd_bps, "flags": facts.flags,
             "measurement": "0x" + facts.measurement.hex(), "commitment": "0x" + facts.commitment.hex(),
-            "timestamp": facts.timestamp, "expiry": facts.expiry, "signer": key.address, **envelope}
+            "block_number": facts.block_number, "block_hash": "0x" + facts.block_hash.hex(),
+            "features_hash": "0x" + facts.features_hash.hex(), "timestamp": facts.timestamp, "expiry": facts.expiry, "signer": key.address, **envelope}
 
 
 def signed_assessment(request: dict[str, Any], facts: AssessmentFacts, key: EnclaveKey) -> SignedAssessment:

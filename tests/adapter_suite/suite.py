@@ -8,6 +8,7 @@ name must be one of the suite's tests, and it is skipped with that reason, never
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar
 
@@ -102,6 +103,21 @@ class ChainAdapterSuite:
     async def test_a_polled_request_is_canonical(self, driver: Driver) -> None:
         request = await driver.requested()
         assert await driver.adapter.is_canonical(request)
+
+    async def test_the_pinned_height_follows_from_the_request_alone(self, driver: Driver) -> None:
+        request = await driver.requested()
+        pinned = await driver.adapter.pinned(request)
+        await driver.advance(3)
+        head = await driver.adapter.head(Confidence.LATEST)
+        other = driver.fresh_adapter()
+        await other.connect()
+        assert await other.pinned(request) == pinned == await driver.adapter.pinned(request)
+        assert pinned.number == request.block_number
+        assert re.fullmatch(r"0x[0-9a-f]{64}", pinned.hash), pinned.hash
+        assert pinned.number < head.number and 0 < pinned.timestamp <= head.timestamp
+        features = await driver.adapter.read_features(request.subject, pinned)
+        assert (features["as_of_block"], features["as_of_block_hash"], features["as_of_timestamp"]) == (
+            pinned.number, pinned.hash, pinned.timestamp)
 
     async def test_request_status_of_pending_and_unknown_requests(self, driver: Driver) -> None:
         request = await driver.requested()

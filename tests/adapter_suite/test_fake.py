@@ -50,9 +50,11 @@ class FakeDriver(Driver):
         self.ledger.automine = False
 
     async def facts(self, request: OracleRequest) -> AssessmentFacts:
-        now = self.ledger.latest.timestamp
+        at = await self.adapter.pinned(request)
         return AssessmentFacts(score=640, tier=2, pd_bps=420, flags=0, measurement=MEASUREMENT,
-                               commitment=keccak256(request.request_id.encode()), timestamp=now, expiry=now + 600)
+                               commitment=keccak256(request.request_id.encode()), block_number=at.number,
+                               block_hash=bytes.fromhex(at.hash[2:]), features_hash=keccak256(b"fake suite features"),
+                               timestamp=at.timestamp, expiry=at.timestamp + 600)
 
     async def fulfil_elsewhere(self, request: OracleRequest) -> None:
         self.ledger.settle_elsewhere(request.request_id)

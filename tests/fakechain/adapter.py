@@ -16,6 +16,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
+    Fulfilled,
     Height,
     OracleRequest,
     RequestBatch,
@@ -25,7 +26,9 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, PinLost, RetryLater
+from chains.core.secp256k1 import recover_address
+from tests.fakechain import codec
 from tests.fakechain.config import FakeChain
 from tests.fakechain.ledger import NETWORK, FakeLedger, Fulfilment, Item, Recorded, Refused
 
@@ -104,8 +107,32 @@ class FakeAdapter(ChainAdapter):
     async def request_status(self, request: OracleRequest) -> RequestStatus:
         return self.ledger.status(request.request_id)
 
+    async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
+        ledger = self.ledger
+        found, by = ledger.requests.get(request_id), ledger.fulfilled_by.get(request_id)
+        if found is None or by is None:
+            return None
+        tx, item = by
+        return Fulfilled(request=self._request(found), facts=item.facts, signature=item.signature,
+                         signer=recover_address(codec.digest(ledger.chain_id, bytes.fromhex(ledger.contract[2:]),
+                                                             bytes.fromhex(request_id[2:]),
+                                                             bytes.fromhex(found.request.subject[2:]), item.facts),
+                                                item.signature),
+                         tx_hash=tx.hash)
+
+    async def pinned(self, request: OracleRequest) -> Height:
+        """The request's own block, or where `repin` moved it."""
+        block = self.ledger.block(request.block_number)
+        if block is None or block.hash != request.block_hash:
+            raise ChainError(f"{self.name}: block {request.block_number} {request.block_hash} is not canonical")
+        found = self.ledger.requests.get(request.request_id)
+        pin = self.ledger.block(found.pinned_block) if found is not None else None
+        block = pin or block
+        return Height(number=block.number, timestamp=block.timestamp, hash=block.hash)
+
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
-        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": 42,
+        return {"as_of_block": at.number, "as_of_block_hash": at.hash, "as_of_timestamp": at.timestamp,
+                "tx_count": 42,
                 "balance_wei": str(3 * 10**18), "first_seen_timestamp": at.timestamp - 400 * DAY}
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
@@ -118,6 +145,8 @@ class FakeAdapter(ChainAdapter):
             Item(request.request_id, a.facts, a.signature) for request, a in items))
         if len(items) == 1:
             (outcome,) = ledger.simulate(tx)
+            if outcome.rescore:
+                raise PinLost(f"{self.name}: fulfilment would revert: {outcome.reason}")
             if not outcome.fulfilled:
                 raise ChainError(f"{self.name}: fulfilment would revert: {outcome.reason}")
         tx = replaced(tx, nonce=self._take_nonce(ledger))

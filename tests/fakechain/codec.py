@@ -16,11 +16,12 @@ DOMAIN = b"AURA/fake/assessment/v1"
 
 READERS = {"chain_id": ranged(1, MAX_SAFE_INT), "contract": read_bytes32, "request_id": read_bytes32,
            "requester": read_bytes32, "subject": read_bytes32, "fee": decimal(MAX_UINT64),
-           "expires_at": ranged(0, MAX_UINT64)}
+           "expires_at": ranged(0, MAX_UINT64), "block_number": ranged(0, MAX_UINT64)}
 
 
 def payload(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, facts: AssessmentFacts) -> bytes:
-    """The signed bytes: domain, chain id, contract, request, subject, then the facts, big-endian.
+    """The signed bytes: domain, chain id, contract, request, subject, then the facts (the pinned block's number
+    and hash and the features hash after the commitment), big-endian.
 
     Raises:
         ValueError: a fact does not fit its field.
@@ -28,10 +29,11 @@ def payload(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, f
     try:
         numbers = struct.pack(">HBHI", facts.score, facts.tier, facts.pd_bps, facts.flags)
         times = struct.pack(">QQ", facts.timestamp, facts.expiry)
+        block = struct.pack(">Q", facts.block_number)
     except struct.error as e:
         raise ValueError(f"a fact does not fit the fake payload: {e}") from None
     return (DOMAIN + chain_id.to_bytes(8, "big") + contract + request_id + subject + numbers + facts.measurement
-            + facts.commitment + times)
+            + facts.commitment + block + facts.block_hash + facts.features_hash + times)
 
 
 def digest(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, facts: AssessmentFacts) -> bytes:

@@ -14,6 +14,8 @@ BYTES32 = r"^0x[0-9a-f]{64}$"
 class FakeChain(ChainConfig):
     """A ledger of tests/fakechain/ledger.py, reached by its `fake://<name>` url."""
 
+    READ_URL = "url"
+
     family: Literal["fake"]
     chain_id: int = Field(gt=0)
     url: str = Field(pattern=r"^fake://[a-z0-9-]+$")

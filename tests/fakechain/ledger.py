@@ -80,7 +80,9 @@ class Fulfilment:
     def encode(self) -> str:
         items = [{"request_id": i.request_id, "score": i.facts.score, "tier": i.facts.tier,
                   "pd_bps": i.facts.pd_bps, "flags": i.facts.flags, "measurement": _hex(i.facts.measurement),
-                  "commitment": _hex(i.facts.commitment), "timestamp": i.facts.timestamp,
+                  "commitment": _hex(i.facts.commitment), "block_number": i.facts.block_number,
+                  "block_hash": _hex(i.facts.block_hash), "features_hash": _hex(i.facts.features_hash),
+                  "timestamp": i.facts.timestamp,
                   "expiry": i.facts.expiry, "signature": _hex(i.signature)} for i in self.items]
         return json.dumps({"sender": self.sender, "nonce": self.nonce, "fee": self.fee, "items": items},
                           sort_keys=True, separators=(",", ":"))
@@ -95,8 +97,10 @@ class Fulfilment:
         items = tuple(
             Item(i["request_id"], AssessmentFacts(
                 score=i["score"], tier=i["tier"], pd_bps=i["pd_bps"], flags=i["flags"],
-                measurement=_raw(i["measurement"]), commitment=_raw(i["commitment"]), timestamp=i["timestamp"],
-                expiry=i["expiry"]), _raw(i["signature"]))
+                measurement=_raw(i["measurement"]), commitment=_raw(i["commitment"]),
+                block_number=i["block_number"], block_hash=_raw(i["block_hash"]),
+                features_hash=_raw(i["features_hash"]), timestamp=i["timestamp"], expiry=i["expiry"]),
+                _raw(i["signature"]))
             for i in body["items"])
         return cls(body["sender"], body["nonce"], body["fee"], items)
 
@@ -156,6 +160,11 @@ class Recorded:
     request: Request
     block: Block
     status: RequestStatus = RequestStatus.PENDING
+    pin: int | None = None  # the block it is pinned to, when moved since (`repin`); else its own block
+
+    @property
+    def pinned_block(self) -> int:
+        return self.block.number if self.pin is None else self.pin
 
 
 class FakeLedger:
@@ -331,6 +340,8 @@ class FakeLedger:
         self.receipts: dict[str, Receipt] = {}
         self.nonces: dict[tuple[str, int], str] = {}
         self.fulfilled: dict[str, int] = {}
+        self.fulfilled_by: dict[str, tuple[Fulfilment, Item]] = {}
+        self.starved: set[str] = set()
 
     def _next_time(self) -> int:
         return self.latest.timestamp + BLOCK_TIME + self._time_offset
@@ -356,15 +367,29 @@ class FakeLedger:
         outcomes: dict[str, ItemOutcome] = {}
         if not sent.reverts:
             for item in tx.items:
-                outcome = self._check(item, block)
+                outcome = self._check(item, block, batched=len(tx.items) > 1)
                 outcomes[item.request_id] = outcome
                 if outcome.fulfilled:
                     self.requests[item.request_id].status = RequestStatus.FULFILLED
+                    self.fulfilled_by[item.request_id] = (tx, item)
                     self.fulfilled[item.request_id] = self.fulfilled.get(item.request_id, 0) + 1
         self.receipts[tx.hash] = Receipt(tx.hash, block.number, GAS_PER_TX + GAS_PER_ITEM * len(tx.items),
                                          sent.reverts, outcomes)
 
-    def _check(self, item: Item, block: Block) -> ItemOutcome:
+    def repin(self, request_id: str) -> None:
+        """Move the request's pin to the latest block, as a Solana `repin` does once its slot has left SlotHashes:
+        an assessment signed for the old pin can no longer land."""
+        self.requests[request_id].pin = self.latest.number
+
+    def starve(self, request_id: str) -> None:
+        """The next batch holding the request skips it for want of gas (another item's callback took more than
+        estimated); a transaction of its own is not affected."""
+        self.starved.add(request_id)
+
+    def _check(self, item: Item, block: Block, batched: bool = False) -> ItemOutcome:
+        if batched and item.request_id in self.starved:
+            self.starved.discard(item.request_id)
+            return ItemOutcome(False, "InsufficientGas", retry_alone=True)
         found = self.requests.get(item.request_id)
         if found is None:
             return ItemOutcome(False, "UnknownRequest")
@@ -374,6 +399,11 @@ class FakeLedger:
             return ItemOutcome(False, "RequestCancelled")
         if block.timestamp > found.request.expires_at:
             return ItemOutcome(False, "RequestExpired", expired=True)
+        if item.facts.block_number != found.pinned_block:
+            return ItemOutcome(False, "PinnedBlockMismatch", rescore=True)
+        pinned = self.block(item.facts.block_number)
+        if pinned is None or pinned.hash != _hex(item.facts.block_hash):
+            return ItemOutcome(False, "NonCanonicalBlock")
         if item.facts.timestamp > block.timestamp:
             return ItemOutcome(False, "AssessmentFromFuture")
         if block.timestamp > item.facts.expiry:

@@ -84,7 +84,7 @@ async def test_a_registered_fourth_family_is_configured_built_signed_for_and_ful
 
         head = await adapter.head(Confidence.LATEST)
         (request,) = (await adapter.poll_requests(None, head)).items
-        features = await adapter.read_features(request.subject, head)
+        features = await adapter.read_features(request.subject, await adapter.pinned(request))
         answer = enclave.assess({"request": adapter.enclave_request(request), "features": features})
         signed = SignedAssessment.from_wire(answer)
         assert signed.digest == fake_codec.digest(7, bytes.fromhex(CONTRACT[2:]), bytes.fromhex(request_id[2:]),

@@ -22,6 +22,7 @@ from node.enclave.measurement import Measurement  # noqa: E402
 from node.enclave.service import EnclaveService  # noqa: E402
 from node.scoring.config import load_config  # noqa: E402
 from node.scoring.engine import Engine  # noqa: E402
+from tests.vectors import evm_state  # noqa: E402
 
 OUT = Path(__file__).with_name("golden_assessments.json")
 KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -31,9 +32,10 @@ DAY = 86_400
 REQUEST = {"family": "evm", "chain_id": 31337, "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
            "request_id": "0x" + "11" * 32, "requester": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
            "subject": "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "fee": "1000000000000000",
-           "expires_at": NOW + 3600}
+           "expires_at": NOW + 3600, "block_number": 123}
 SIGNED = ("score", "tier", "pd_bps", "flags", "dimensions", "scorecard", "model_points", "anomaly_bps", "rules",
-          "reasons", "terms", "commitment", "timestamp", "expiry", "digest", "signature")
+          "reasons", "terms", "commitment", "block_number", "block_hash", "features_hash", "timestamp", "expiry",
+          "digest", "signature")
 
 
 def _history(**kw: Any) -> dict[str, Any]:
@@ -79,7 +81,10 @@ CASES: dict[str, dict[str, Any]] = {
 
 
 def params(case: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"request": REQUEST, "features": {"as_of_block": 123, "as_of_timestamp": NOW, **case["features"]}}
+    """The case's features at block 123 of a state that proves their nonce and balance (tests/vectors/evm_state.py)."""
+    features, proof = evm_state.pinned({"as_of_block": 123, "as_of_timestamp": NOW, **case["features"]},
+                                       REQUEST["subject"])
+    out: dict[str, Any] = {"request": REQUEST, "features": features, "proof": proof}
     if "loan" in case:
         out["loan"] = case["loan"]
     return out

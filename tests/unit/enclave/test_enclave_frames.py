@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Env, connect, features, frame, is_closed, recv_frame, request, send_frame
+from .conftest import Env, connect, features, frame, is_closed, params, recv_frame, request, send_frame
 from .test_enclave_params import INVALID, mutate
 
 
@@ -132,7 +132,7 @@ def test_attest_takes_no_params(conn: socket.socket) -> None:
 
 def test_each_invalid_param(conn: socket.socket) -> None:
     now = int(time.time())
-    good = {"request": request(now), "features": features(now)}
+    good = params(request(now), features(now))
     for n, (label, path, value, fragment) in enumerate(INVALID, start=100):
         send_frame(conn, {"id": n, "method": "assess", "params": mutate(good, path, value, now)})
         reply = recv_frame(conn)
@@ -147,16 +147,33 @@ def test_each_invalid_param(conn: socket.socket) -> None:
 def test_clock_skew(conn: socket.socket) -> None:
     now = int(time.time())
     for as_of in (now - 3600, now + 3600):
-        params = {"request": request(now), "features": features(as_of, first_seen_timestamp=None)}
-        send_frame(conn, {"id": 21, "method": "assess", "params": params})
+        body = params(request(now), features(as_of, first_seen_timestamp=None))
+        send_frame(conn, {"id": 21, "method": "assess", "params": body})
         expect_error(recv_frame(conn), "clock_skew", 21)
     still_open(conn)
 
 
 def test_pipelined_requests_answer_in_order(conn: socket.socket) -> None:
     now = int(time.time())
-    good = {"request": request(now), "features": features(now)}
+    good = params(request(now), features(now))
     conn.sendall(b"".join(frame(json.dumps({"id": i, "method": "assess", "params": good}).encode()) for i in range(5)))
     replies = [recv_frame(conn) for _ in range(5)]
     assert [r["id"] for r in replies] == list(range(5))
     assert len({r["result"]["signature"] for r in replies}) == 1
+
+
+def test_a_request_for_a_chain_or_contract_it_was_not_sealed_for_is_refused(conn: socket.socket) -> None:
+    """A host that points the enclave at another deployment (or another chain) gets nothing signed."""
+    now = int(time.time())
+    other = "0x" + "66" * 20
+    for n, change in enumerate(({"contract": other}, {"chain_id": 1}), start=40):
+        req = request(now, **change)
+        send_frame(conn, {"id": n, "method": "assess", "params": params(req, features(now))})
+        reply = recv_frame(conn)
+        expect_error(reply, "invalid_params", n)
+        assert reply["error"]["message"] == (
+            f"request: this enclave does not sign for evm chain_id {req['chain_id']}, contract {req['contract']} "
+            "(not among the targets its key was sealed for)")
+    lower = request(now, contract=request(now)["contract"].lower())  # the same contract, written another way
+    send_frame(conn, {"id": 42, "method": "assess", "params": params(lower, features(now))})
+    assert recv_frame(conn)["result"]["signer"]

@@ -9,10 +9,10 @@ import pytest
 
 from node.enclave.params import InvalidParams, parse_assess
 
-from .conftest import features, request
+from .conftest import features, params, request
 
 NOW = 1_750_000_000
-GOOD = {"request": request(NOW), "features": features(NOW)}
+GOOD = params(request(NOW), features(NOW))
 
 # (label, path to mutate, new value or DELETE, expected fragment of the message)
 DELETE = object()

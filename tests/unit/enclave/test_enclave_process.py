@@ -24,7 +24,7 @@ from node.enclave.service import EnclaveService
 from node.scoring import load_config
 from node.scoring.engine import Engine
 
-from .conftest import DAY, Env, features, frame, make_env, request
+from .conftest import DAY, TARGETS, Env, client_args, features, frame, make_env, request
 
 
 def process(env: Env, **kwargs) -> EnclaveProcess:
@@ -52,7 +52,7 @@ async def test_start_attest_assess_stop(env: Env) -> None:
         now = int(time.time())
         async with proc.client() as client:
             assert await client.attest() == attestation
-            scores = [(await client.assess(request(now), f))["score"] for f in histories(now)]
+            scores = [(await client.assess(*client_args(request(now), f)))["score"] for f in histories(now)]
         fresh, old_active, old_idle, old_rich = scores
         # without indexed history the model can only go by age, nonce and balance; with it, it knows more
         assert fresh < min(old_idle, old_active) and old_rich > max(old_idle, old_active)
@@ -75,13 +75,13 @@ async def test_private_key_never_crosses_the_boundary(env: Env) -> None:
         async with proc.client() as client:
             received += json.dumps(await client.attest()).encode()
             for f in histories(now):
-                received += json.dumps(await client.assess(request(now), f)).encode()
+                received += json.dumps(await client.assess(*client_args(request(now), f))).encode()
             for bad in ({"family": "sui"}, {"fee": "-1"}, {"chain_id": 0}):
                 with pytest.raises(EnclaveRemoteError) as info:
-                    await client.assess(request(now, **bad), features(now))
+                    await client.assess(*client_args(request(now, **bad), features(now)))
                 received += f"{info.value.code} {info.value.message}".encode()
             with pytest.raises(EnclaveRemoteError) as info:
-                await client.assess(request(now), features(now - 5000, first_seen_timestamp=None))
+                await client.assess(*client_args(request(now), features(now - 5000, first_seen_timestamp=None)))
             received += str(info.value).encode()
             with pytest.raises(EnclaveRemoteError) as info:
                 await client.call("export_key", {})
@@ -125,16 +125,16 @@ async def test_deterministic_across_processes(env: Env) -> None:
     b = EnclaveProcess(env.data_dir, env.passphrase_file, socket_path=second_socket)
     await asyncio.gather(a.start(), b.start())
     now = int(time.time())
-    params = (request(now), features(now))
+    args = client_args(request(now), features(now))
     try:
         async with a.client() as ca, b.client() as cb:
-            ra, rb = await asyncio.gather(ca.assess(*params), cb.assess(*params))
+            ra, rb = await asyncio.gather(ca.assess(*args), cb.assess(*args))
     finally:
         await asyncio.gather(a.stop(), b.stop())
     assert a.pid != b.pid
     assert json.dumps(ra, sort_keys=True) == json.dumps(rb, sort_keys=True)
     local = EnclaveService(env.key, measure(), Engine.load(load_config()), clock=lambda: now)
-    assert local.assess({"request": params[0], "features": params[1]}) == ra
+    assert local.assess({"request": args[0], "features": args[1], **args[2]}) == ra
 
 
 async def test_concurrent_clients_and_tasks(env: Env) -> None:
@@ -148,10 +148,10 @@ async def test_concurrent_clients_and_tasks(env: Env) -> None:
         jobs = []
         for i in range(40):
             rid = "0x" + f"{i:064x}"
-            jobs.append(clients[i % 4].assess(request(now, request_id=rid), features(now)))
+            jobs.append(clients[i % 4].assess(*client_args(request(now, request_id=rid), features(now))))
         shared = clients[0]
         jobs += [shared.attest() for _ in range(5)]
-        jobs.append(shared.assess(request(now, fee="bad"), features(now)))
+        jobs.append(shared.assess(*client_args(request(now, fee="bad"), features(now))))
         results = await asyncio.gather(*jobs, return_exceptions=True)
         assessed = results[:40]
         assert all(r["typed_data"]["message"]["requestId"] == "0x" + f"{i:064x}" for i, r in enumerate(assessed))
@@ -199,7 +199,7 @@ async def test_start_failure_carries_stderr(env: Env) -> None:
 
 async def test_new_key_replaces_and_keeps_old_aside() -> None:
     env = make_env()
-    proc = EnclaveProcess(env.data_dir, env.passphrase_file, socket_path=env.socket, new_key=True)
+    proc = EnclaveProcess(env.data_dir, env.passphrase_file, socket_path=env.socket, new_key=TARGETS)
     try:
         attestation = await proc.start()
     finally:

@@ -22,6 +22,7 @@ import pytest_asyncio
 from chains.base import Confidence, RequestStatus
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import RetryLater
+from chains.core.features import features_hash
 from chains.core.secp256k1 import keccak256
 from chains.registry import FAMILIES
 from node import failpoints
@@ -79,7 +80,10 @@ class StubAssessor:
         self.assessed.append(request["request_id"])
         now = features["as_of_timestamp"]
         facts = AssessmentFacts(score=700, tier=2, pd_bps=300, flags=0, measurement=MEASUREMENT,
-                                commitment=keccak256(request["request_id"].encode()), timestamp=now, expiry=now + 3600)
+                                commitment=keccak256(request["request_id"].encode()),
+                                block_number=features["as_of_block"],
+                                block_hash=bytes.fromhex(features["as_of_block_hash"][2:]),
+                                features_hash=features_hash(features), timestamp=now, expiry=now + 3600)
         return assessment_wire(request, facts, ENCLAVE)
 
 
@@ -353,6 +357,56 @@ async def test_a_fulfilment_the_contract_skips_as_expired_leaves_the_request_exp
     ledger.mine()
     await node.tick()
     assert node.state(request_id) == ("expired", "contract skipped it: RequestExpired")
+
+
+async def test_an_item_a_batch_skipped_for_want_of_gas_is_sent_again_alone(node: Node, ledger: FakeLedger) -> None:
+    """A consumer whose callback turned into a gas burner after the batch was estimated: the contract skips the
+    items it can no longer give their callback gas; the honest ones land, the skipped one lands on its own."""
+    ids = [ledger.request() for _ in range(2)]
+    ledger.starve(ids[1])
+    ledger.mine()
+    await node.settle()
+    assert [node.state(i) for i in ids] == [("final", "")] * 2
+    assert node.path_of(ids[1]) == ["seen", "confirmed", "scored", "submitted", "scored", "submitted", "included",
+                                    "final"]
+    assert node.store.history(f"{CHAIN}:{ids[1]}")[4]["detail"] == ("contract skipped it: InsufficientGas; sending it "
+                                                                   "alone")
+    batch, alone = node.submissions()
+    assert [Fulfilment.decode(node.store.submission_row(tx)["raw"]).items[0].request_id  # type: ignore[index]
+            for _, _, tx in (alone,)] == [ids[1]]
+    assert len(Fulfilment.decode(node.store.submission_row(batch[2])["raw"]).items) == 2  # type: ignore[index]
+    assert [ledger.fulfilments(i) for i in ids] == [1, 1]
+
+
+async def test_an_assessment_whose_pin_moved_is_scored_again_at_the_new_pin(node: Node, ledger: FakeLedger) -> None:
+    """A request re-pinned after it was scored (a Solana slot that left SlotHashes): the fulfilment already sent
+    is skipped by the contract, and one about to be sent is refused before it is; either way the request is
+    scored again at its new pin, never failed."""
+    sent = ledger.request()
+    ledger.mine(2)
+    await node.tick()
+    assert node.state(sent) == ("submitted", "")
+    ledger.repin(sent)  # to the block after the request's, before the fulfilment is mined
+    held = ledger.request()
+    ledger.mine()
+    service = node.service
+    head = await service.adapter.head(Confidence.LATEST)
+    for step in (service.poll, service.confirm, service.score):
+        await step(head)
+    assert node.state(held) == ("scored", "")
+    ledger.mine()
+    ledger.repin(held)
+    await service.submit()
+    assert node.state(held) == ("confirmed", "scoring it again: fake: fulfilment would revert: PinnedBlockMismatch")
+    await node.settle()
+    for request_id in (sent, held):
+        assert node.state(request_id) == ("final", "")
+        assert ledger.fulfilments(request_id) == 1
+        stored = node.store.assessment(f"{CHAIN}:{request_id}")
+        assert stored is not None and stored["block_number"] == ledger.requests[request_id].pin
+    assert "confirmed" in node.path_of(sent)[3:] and "confirmed" in node.path_of(held)[3:]
+    reasons = [h["detail"] for h in node.store.history(f"{CHAIN}:{sent}")]
+    assert "contract skipped it: PinnedBlockMismatch; scoring it again" in reasons
 
 
 async def test_a_reverted_fulfilment_fails_its_requests(node: Node, ledger: FakeLedger) -> None:
