@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -40,6 +40,13 @@ class ChainConfig(Section):
         bump_after_s: float
         bump_pct: int
         rpc_timeout_s: float
+
+    READ_URL: ClassVar[str] = "rpc_url"
+    """The key of the URL the chain is read from."""
+
+    def reading_from(self, url: str) -> ChainConfig:
+        """The same section reading the chain from `url` (checked as the family checks its own) and nothing else."""
+        return type(self).model_validate({**self.model_dump(), self.READ_URL: url})
 
     def resolve_paths(self, fix: Callable[[Path], Path]) -> ChainConfig:
         """The same section with every file path made absolute by `fix`; sections without files return self."""

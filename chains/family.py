@@ -49,6 +49,9 @@ class Family:
     `config_dir` (the config file's folder), `wait` (bool) and `timeout` (seconds), it sends the request and
     returns what it did (`request_id`, `subject`, `tx`; with `wait`, a `status` and the score). None when the
     family has no consumer: `aura request` then raises NotSupported.
+
+    `reader` builds an adapter that only reads the chain (`aura verify`): it needs none of the operator's keys.
+    None: `build` serves.
     """
 
     name: str
@@ -56,3 +59,4 @@ class Family:
     codec: PayloadCodec
     build: Callable[[Any, BuildContext], ChainAdapter]
     consumer: Callable[..., Coroutine[Any, Any, dict[str, Any]]] | None = None
+    reader: Callable[[Any, BuildContext], ChainAdapter] | None = None

@@ -45,7 +45,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         transmitter = keystore_address(keystore)
     else:
         transmitter = create_keystore(keystore, tx_pass.read_text().strip())
-    att = init_enclave(root / "data" / "enclave", enclave_pass)
+    targets = [{"family": "evm", "chain_id": args.chain_id, "contract": args.oracle}]
+    att = init_enclave(root / "data" / "enclave", enclave_pass, targets)
     doc = att["document"]
     cfg_path.write_text(f"""# Aura node configuration. Paths are relative to this file.
 [node]
@@ -71,7 +72,8 @@ transmitter_passphrase_file = "secrets/transmitter.pass"
 """)
     print(json.dumps({"config": str(cfg_path), "transmitter": transmitter, "enclave_signer": doc["signer"],
                       "measurement": doc["measurement"],
-                      "next": "fund the transmitter; have the oracle owner call registerSigner(signer, measurement)"},
+                      "next": "fund the transmitter; have the oracle owner call registerSigner(signer, measurement, "
+                              "payee), payee being the account the fees are paid to"},
                      indent=2))
     return 0
 
@@ -173,6 +175,30 @@ def cmd_attest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Recompute a fulfilled assessment from the chain alone (node/verify.py): exit 0 when every signed field
+    matches, 1 at the first difference."""
+    import tempfile
+
+    from node.verify import load_questionnaire, verify
+
+    cfg = _config(args.config)
+    chain = next((c for c in cfg.chains if c.name == args.chain), None)
+    if chain is None:
+        raise AuraError(f"no chain named {args.chain!r} in {args.config} "
+                        f"(chains: {', '.join(c.name for c in cfg.chains) or 'none'})")
+    if args.rpc:
+        try:
+            chain = chain.reading_from(args.rpc)
+        except ValueError as e:
+            raise InvalidParams(f"--rpc {args.rpc!r}: {e}") from None
+    questionnaire = load_questionnaire(Path(args.questionnaire)) if args.questionnaire else None
+    with tempfile.TemporaryDirectory(prefix="aura-verify-") as scratch:
+        report = asyncio.run(verify(chain, Path(scratch), args.request_id, cfg.enclave.scoring_config, questionnaire))
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.text())
+    return 0 if report.matches else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aura", description="Aura oracle node")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -210,6 +236,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=50)
     s.add_argument("request", nargs="?", help="one request key (chain:0x...) in full")
     s.set_defaults(fn=cmd_status)
+
+    s = sub.add_parser("verify", help="recompute a fulfilled assessment from the chain and compare every field")
+    s.add_argument("chain", help="the chain's name in the config")
+    s.add_argument("request_id", help="the request's id as the chain writes it")
+    s.add_argument("--rpc", default=None, help="the RPC URL to read the chain from (default: the config's)")
+    s.add_argument("--config", default="aura.toml")
+    s.add_argument("--questionnaire", default=None, metavar="FILE",
+                   help="the borrower's questionnaire document (JSON), when the request carries one")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_verify)
 
     s = sub.add_parser("attest", help="print the enclave's attestation document")
     s.add_argument("--config", default="aura.toml")

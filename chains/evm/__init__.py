@@ -24,6 +24,21 @@ def build(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
     return EvmAdapter(cfg, account, cache=ctx.cache, sequence_floor=ctx.sequence_floor, events=events)
 
 
+def build_reader(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
+    """An adapter that only reads: its transmitter is a key made for this run that never signs anything, and its
+    history index starts empty in `ctx.data_dir`."""
+    from eth_account import Account  # noqa: PLC0415
+
+    from chains.evm.adapter import EvmAdapter  # noqa: PLC0415
+    from chains.evm.indexer.store import EventStore  # noqa: PLC0415
+
+    events = None
+    if cfg.indexer is not None and cfg.indexer.enabled:
+        events = EventStore(ctx.data_dir / "events.sqlite")
+        ctx.resources.callback(events.close)
+    return EvmAdapter(cfg, Account.create(), cache=None, sequence_floor=ctx.sequence_floor, events=events)
+
+
 async def consume(cfg: EvmChain, **request: Any) -> dict[str, Any]:
     """`aura request` on this chain: chains/evm/consumer.py."""
     from chains.evm.consumer import request_assessment  # noqa: PLC0415 - web3 only when a consumer asks
@@ -31,4 +46,4 @@ async def consume(cfg: EvmChain, **request: Any) -> dict[str, Any]:
     return await request_assessment(cfg, **request)
 
 
-FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume)
+FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume, reader=build_reader)

@@ -91,6 +91,10 @@ class EvmChain(ChainConfig):
     def _url(cls, v: SecretStr | None) -> SecretStr | None:
         return None if v is None else http_url(v, "https?|wss?")
 
+    def reading_from(self, url: str) -> EvmChain:
+        """Read from `url` alone: without `ws_url`."""
+        return type(self).model_validate({**self.model_dump(), "rpc_url": url, "ws_url": None})
+
     def resolve_paths(self, fix: Callable[[Path], Path]) -> EvmChain:
         return self.model_copy(update={"transmitter_keystore": fix(self.transmitter_keystore),
                                        "transmitter_passphrase_file": fix(self.transmitter_passphrase_file)})

@@ -14,6 +14,7 @@ from chains.core.errors import EnclaveError
 from chains.core.secp256k1 import address_from_public_key, keccak256, recover_public_key
 from node.enclave import PROTOCOL_VERSION
 from node.enclave.measurement import Measurement, measurement_of
+from node.enclave.targets import Targets
 
 BACKEND = "process"  # no hardware TEE yet: the boundary is an OS process
 
@@ -30,7 +31,8 @@ def document_digest(document: dict[str, Any]) -> bytes:
     return keccak256(canonical_json(document))
 
 
-def build_document(public_key: bytes, measurement: Measurement) -> dict[str, Any]:
+def build_document(public_key: bytes, measurement: Measurement, targets: Targets | None) -> dict[str, Any]:
+    """`targets` None: an enclave service that recomputes only (aura verify, tests), listed as `null`."""
     return {
         "protocol_version": PROTOCOL_VERSION,
         "backend": BACKEND,
@@ -38,6 +40,7 @@ def build_document(public_key: bytes, measurement: Measurement) -> dict[str, Any
         "signer": address_from_public_key(public_key),
         "measurement": measurement.hex,
         "parts": [list(p) for p in measurement.parts],
+        "targets": None if targets is None else targets.document,
     }
 
 

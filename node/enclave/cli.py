@@ -18,6 +18,7 @@ from node.enclave.measurement import Measurement, measure_engine, measure_loaded
 from node.enclave.sealing import (
     NoSealedKey,
     ScryptParams,
+    Unsealed,
     read_passphrase,
     read_sealed,
     seal,
@@ -27,6 +28,7 @@ from node.enclave.sealing import (
 )
 from node.enclave.server import EnclaveServer
 from node.enclave.service import EnclaveService
+from node.enclave.targets import load as load_targets
 from node.scoring.config import load_config
 from node.scoring.engine import Engine
 
@@ -50,25 +52,32 @@ def _parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="create and seal a new key; print the attestation document")
     common(init)
+    init.add_argument("--targets", required=True, metavar="JSON",
+                      help="the chains and contracts the key signs for: a JSON list of objects such as "
+                           '[{"family": "evm", "chain_id": 1, "contract": "0x…"}] (node/enclave/targets.py)')
     init.add_argument("--force", action="store_true", help="replace an existing sealed key (the old one is kept aside)")
 
     serve = sub.add_parser("serve", help="unseal the key and serve the protocol")
     common(serve)
     serve.add_argument("--socket", required=True, type=Path, help="Unix socket path to listen on")
     serve.add_argument("--new-key", action="store_true", help="create a new key (keeping the old sealed file aside)")
+    serve.add_argument("--targets", metavar="JSON", help="with --new-key: the targets to seal it for (as for init)")
     serve.add_argument("--log-file", type=Path, help="JSON-lines log file (default: stderr)")
     serve.add_argument("--exit-with-stdin", action="store_true",
                        help="stop when standard input closes: the host that started it has gone")
     return parser
 
 
-def _new_key(args: argparse.Namespace, passphrase: bytes, measurement: Measurement) -> EnclaveKey:
+def _new_key(args: argparse.Namespace, passphrase: bytes, measurement: Measurement) -> Unsealed:
+    if not args.targets:
+        raise AuraError("--targets is required to create a key: the chains and contracts it will sign for")
+    targets = load_targets(args.targets)
     path = sealed_path(args.data_dir)
     if path.exists():
         path.rename(path.with_name(f"{path.stem}.retired-{time.time_ns()}.json"))
     key = EnclaveKey.generate()
-    write_sealed(path, seal(key, passphrase, measurement.digest, ScryptParams(n=args.scrypt_n)))
-    return key
+    write_sealed(path, seal(key, passphrase, measurement.digest, targets, ScryptParams(n=args.scrypt_n)))
+    return Unsealed(key, targets)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -79,8 +88,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise AuraError(
             f"a sealed key already exists at {path}: use --force to replace it (the old file is kept aside)"
         )
-    key = _new_key(args, passphrase, measurement)
-    print(json.dumps(sign_document(build_document(key.public_key, measurement), key.sign_digest), indent=2))
+    new = _new_key(args, passphrase, measurement)
+    document = build_document(new.key.public_key, measurement, new.targets)
+    print(json.dumps(sign_document(document, new.key.sign_digest), indent=2))
     return 0
 
 
@@ -94,20 +104,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine = Engine.load(loaded)
         measurement = measure_engine(engine, loaded)
         if args.new_key:
-            key = _new_key(args, passphrase, measurement)
-            log.info("key_created", signer=key.address, measurement=measurement.hex)
+            unsealed = _new_key(args, passphrase, measurement)
+            log.info("key_created", signer=unsealed.key.address, measurement=measurement.hex)
         else:
             try:
                 sealed = read_sealed(sealed_path(args.data_dir))
             except NoSealedKey as exc:
                 raise NoSealedKey(
                     f"{exc}: run `python -m node.enclave init --data-dir {args.data_dir} --passphrase-file "
-                    f"{args.passphrase_file}` first, or start with --new-key to create one"
+                    f"{args.passphrase_file} --targets '<json>'` first, or start with --new-key --targets '<json>' "
+                    "to create one"
                 ) from None
-            key = unseal(sealed, passphrase, measurement.digest)
+            unsealed = unseal(sealed, passphrase, measurement.digest)
         del passphrase
-        log.info("unsealed", signer=key.address, measurement=measurement.hex, scoring_config=loaded.source)
-        service = EnclaveService(key, measurement, engine)
+        log.info("unsealed", signer=unsealed.key.address, measurement=measurement.hex, scoring_config=loaded.source,
+                 targets=len(unsealed.targets.document))
+        service = EnclaveService(unsealed.key, measurement, engine, targets=unsealed.targets)
         asyncio.run(_serve(EnclaveServer(service, args.socket, log), args.exit_with_stdin))
         return 0
     except (AuraError, ValueError, OSError) as exc:

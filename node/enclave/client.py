@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import sys
 import tempfile
@@ -177,7 +178,8 @@ class EnclaveClient:
 class EnclaveProcess:
     """The enclave as a child process: `python -m node.enclave serve ...`.
 
-    The host passes the passphrase file's path only; the enclave reads it itself.
+    The host passes the passphrase file's path only; the enclave reads it itself. `new_key`: create a new key
+    sealed for these targets (node/enclave/targets.py) instead of unsealing the existing one.
     """
 
     def __init__(
@@ -186,7 +188,7 @@ class EnclaveProcess:
         passphrase_file: str | Path,
         scoring_config: str | Path | None = None,
         socket_path: str | Path | None = None,
-        new_key: bool = False,
+        new_key: list[dict[str, Any]] | None = None,
         log_path: str | Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
@@ -222,8 +224,8 @@ class EnclaveProcess:
         ]  # fmt: skip
         if self.scoring_config is not None:
             cmd += ["--scoring-config", str(self.scoring_config)]
-        if self.new_key:
-            cmd.append("--new-key")
+        if self.new_key is not None:
+            cmd += ["--new-key", "--targets", json.dumps(self.new_key)]
         if self.log_path is not None:
             cmd += ["--log-file", str(self.log_path)]
         return cmd

@@ -21,8 +21,9 @@ def write_secret(path: Path, value: str) -> None:
         f.write(value + "\n")
 
 
-def init_enclave(data_dir: Path, passphrase_file: Path, scoring_config: Path | None = None) -> dict[str, Any]:
-    """Create and seal the enclave key in an enclave process.
+def init_enclave(data_dir: Path, passphrase_file: Path, targets: list[dict[str, Any]],
+                 scoring_config: Path | None = None) -> dict[str, Any]:
+    """Create and seal the enclave key in an enclave process, for `targets` (node/enclave/targets.py).
 
     Returns:
         The enclave's attestation: the public key bound to the measurement (nothing secret).
@@ -32,7 +33,7 @@ def init_enclave(data_dir: Path, passphrase_file: Path, scoring_config: Path | N
             with the last line it printed.
     """
     args = [sys.executable, "-m", "node.enclave", "init", "--data-dir", str(data_dir),
-            "--passphrase-file", str(passphrase_file)]
+            "--passphrase-file", str(passphrase_file), "--targets", json.dumps(targets)]
     if scoring_config:
         args += ["--scoring-config", str(scoring_config)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=120)

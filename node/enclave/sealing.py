@@ -1,8 +1,10 @@
 """Seal the enclave key at rest: AES-256-GCM under scrypt(passphrase, salt || measurement).
 
-The measurement is also the AAD (with the public key), so a sealed key opens only in an enclave with the
-same code, model and scoring config. The sealed file is JSON with the kdf parameters, salt, nonce,
-ciphertext, the measurement it was sealed for and the (public) public key and address.
+The measurement is also the AAD (with the public key and the hash of the targets), so a sealed key opens only
+in an enclave with the same code, model and scoring config, and only with the targets it was sealed for
+(node/enclave/targets.py): editing them in the file makes it unopenable. The sealed file is JSON with the kdf
+parameters, salt, nonce, ciphertext, the measurement it was sealed for, the targets, and the (public) public
+key and address.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from chains.core.errors import EnclaveError
 from node.enclave.keys import EnclaveKey
+from node.enclave.targets import Targets
 
 SEALED_FILE_NAME = "enclave_key.sealed.json"
-SEALED_FORMAT = "aura-sealed-key-v1"
-AAD_LABEL = b"aura/enclave/sealed-key/v1"
+SEALED_FORMAT = "aura-sealed-key-v2"
+AAD_LABEL = b"aura/enclave/sealed-key/v2"
 
 
 @dataclass(frozen=True)
@@ -81,29 +84,42 @@ def _derive(passphrase: bytes, salt: bytes, measurement: bytes, params: ScryptPa
 DEFAULT_SCRYPT = ScryptParams()
 
 
-def _aad(measurement: bytes, public_key: bytes) -> bytes:
-    return AAD_LABEL + measurement + public_key
+def _aad(measurement: bytes, public_key: bytes, targets: Targets) -> bytes:
+    return AAD_LABEL + measurement + public_key + targets.digest()
 
 
-def seal(key: EnclaveKey, passphrase: bytes, measurement: bytes, params: ScryptParams = DEFAULT_SCRYPT) -> dict:
+@dataclass(frozen=True)
+class Unsealed:
+    key: EnclaveKey
+    targets: Targets
+
+
+def seal(key: EnclaveKey, passphrase: bytes, measurement: bytes, targets: Targets,
+         params: ScryptParams = DEFAULT_SCRYPT) -> dict:
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
     aes_key = _derive(passphrase, salt, measurement, params)
-    ciphertext = AESGCM(aes_key).encrypt(nonce, key.secret_bytes(), _aad(measurement, key.public_key))
+    ciphertext = AESGCM(aes_key).encrypt(nonce, key.secret_bytes(), _aad(measurement, key.public_key, targets))
     return {
         "format": SEALED_FORMAT,
         "kdf": {"name": "scrypt", "n": params.n, "r": params.r, "p": params.p, "salt": salt.hex()},
         "cipher": {"name": "aes-256-gcm", "nonce": nonce.hex(), "ciphertext": ciphertext.hex()},
         "measurement": "0x" + measurement.hex(),
+        "targets": targets.document,
         "public_key": "0x" + key.public_key.hex(),
         "address": key.address,
     }
 
 
-def unseal(sealed: dict, passphrase: bytes, measurement: bytes) -> EnclaveKey:
+def unseal(sealed: dict, passphrase: bytes, measurement: bytes) -> Unsealed:
+    """The key and the targets it was sealed for (authenticated with it)."""
+    if sealed.get("format") == "aura-sealed-key-v1":
+        raise SealingError("the sealed key predates targets (format aura-sealed-key-v1): create a new key with "
+                           "`init --force --targets …` and register the new signer")
     try:
         if sealed["format"] != SEALED_FORMAT or sealed["kdf"]["name"] != "scrypt":
             raise ValueError("unknown sealed key format")
+        targets = Targets.parse(sealed["targets"], "sealed targets")
         sealed_for = bytes.fromhex(sealed["measurement"].removeprefix("0x"))
         params = ScryptParams(sealed["kdf"]["n"], sealed["kdf"]["r"], sealed["kdf"]["p"])
         salt = bytes.fromhex(sealed["kdf"]["salt"])
@@ -119,7 +135,7 @@ def unseal(sealed: dict, passphrase: bytes, measurement: bytes) -> EnclaveKey:
         )
     aes_key = _derive(passphrase, salt, measurement, params)
     try:
-        secret = AESGCM(aes_key).decrypt(nonce, ciphertext, _aad(measurement, public_key))
+        secret = AESGCM(aes_key).decrypt(nonce, ciphertext, _aad(measurement, public_key, targets))
     except InvalidTag:
         raise WrongPassphrase(
             "cannot unseal the enclave key: wrong passphrase (or the sealed file was altered)"
@@ -127,7 +143,7 @@ def unseal(sealed: dict, passphrase: bytes, measurement: bytes) -> EnclaveKey:
     key = EnclaveKey(secret)
     if key.public_key != public_key:
         raise SealingError("sealed key does not match its recorded public key")
-    return key
+    return Unsealed(key, targets)
 
 
 def write_sealed(path: Path, sealed: dict) -> None:

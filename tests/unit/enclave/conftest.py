@@ -21,6 +21,8 @@ import pytest
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import PROJECT_ROOT, measure
 from node.enclave.sealing import ScryptParams, seal, sealed_path, write_sealed
+from node.enclave.targets import Targets
+from tests.vectors import evm_state
 
 TEST_SCRYPT = ScryptParams(n=1 << 10)
 PASSPHRASE = b"correct horse battery staple"
@@ -28,6 +30,7 @@ CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 REQUESTER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 DAY = 86_400
+TARGETS = [{"family": "evm", "chain_id": 31337, "contract": CONTRACT}]
 
 
 @dataclass
@@ -56,7 +59,8 @@ def make_env(scoring_config: Path | None = None) -> Env:
     os.chmod(passphrase_file, 0o600)
     key = EnclaveKey.generate()
     data_dir = root / "data"
-    write_sealed(sealed_path(data_dir), seal(key, PASSPHRASE, measure(scoring_config).digest, TEST_SCRYPT))
+    write_sealed(sealed_path(data_dir), seal(key, PASSPHRASE, measure(scoring_config).digest, Targets.parse(TARGETS),
+                                             TEST_SCRYPT))
     return Env(root, data_dir, passphrase_file, key, root / "e.sock", root / "enclave.log")
 
 
@@ -77,6 +81,7 @@ def request(now: int, **overrides: Any) -> dict[str, Any]:
         "subject": SUBJECT,
         "fee": "1000000000000000",
         "expires_at": now + 3600,
+        "block_number": 123,
     }
     base.update(overrides)
     return base
@@ -96,7 +101,9 @@ def history(now: int, **overrides: Any) -> dict[str, Any]:
 
 
 def features(now: int, **overrides: Any) -> dict[str, Any]:
-    base = {
+    """Features of SUBJECT at block 123; `as_of_block_hash` is the hash of a header whose state proves their
+    `tx_count` and `balance_wei` (evm_state.py), unless overridden."""
+    base: dict[str, Any] = {
         "as_of_block": 123,
         "as_of_timestamp": now,
         "tx_count": 40,
@@ -105,7 +112,28 @@ def features(now: int, **overrides: Any) -> dict[str, Any]:
         "history": history(now),
     }
     base.update(overrides)
+    if "as_of_block_hash" not in overrides:
+        base, _ = evm_state.pinned(base, SUBJECT)
     return base
+
+
+def proof(feat: dict[str, Any], subject: str = SUBJECT) -> dict[str, Any]:
+    """The `proof` param an EVM request needs for `feat` (the state of a block that proves them)."""
+    return evm_state.pinned(feat, subject)[1]
+
+
+def params(req: dict[str, Any], feat: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """`assess` params. For an EVM request (unless `extra` has a `proof`), `feat` re-pinned to a block that
+    proves its `tx_count` and `balance_wei` for the request's subject, and the `proof` of it."""
+    if req.get("family") == "evm" and "proof" not in extra:
+        feat, extra["proof"] = evm_state.pinned(feat, req.get("subject", SUBJECT))
+    return {"request": req, "features": feat, **extra}
+
+
+def client_args(req: dict[str, Any], feat: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """`params(req, feat)` as EnclaveClient.assess takes them: request, features, and the rest."""
+    body = params(req, feat)
+    return body.pop("request"), body.pop("features"), body
 
 
 def serve_command(env: Env, *extra: str) -> list[str]:

@@ -17,6 +17,9 @@ from node.enclave.attestation import (
 )
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
+from node.enclave.targets import Targets
+
+from .conftest import TARGETS
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +29,13 @@ def key() -> EnclaveKey:
 
 @pytest.fixture(scope="module")
 def attestation(key: EnclaveKey) -> dict:
-    return sign_document(build_document(key.public_key, measure()), key.sign_digest)
+    return sign_document(build_document(key.public_key, measure(), Targets.parse(TARGETS)), key.sign_digest)
 
 
 def test_document_fields(attestation: dict, key: EnclaveKey) -> None:
     doc = attestation["document"]
-    assert set(doc) == {"protocol_version", "backend", "public_key", "signer", "measurement", "parts"}
+    assert set(doc) == {"protocol_version", "backend", "public_key", "signer", "measurement", "parts", "targets"}
+    assert doc["targets"] == TARGETS
     assert doc["protocol_version"] == 1 and doc["signer"] == key.address
     assert doc["public_key"] == "0x" + key.public_key.hex() and len(key.public_key) == 33
     assert doc["measurement"] == measure().hex
