@@ -9,6 +9,8 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 /// @dev Per pending request only a commitment to its fields is stored; `fulfil` and `cancel` take the
 ///      fields back from calldata. A settled request's slot holds a sentinel, so unknown, fulfilled and
 ///      cancelled requests stay distinguishable. State is always written before any external call.
+///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
+///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
 contract AuraOracle {
     struct Request {
         bytes32 id;
@@ -16,6 +18,8 @@ contract AuraOracle {
         address subject;
         uint96 fee;
         uint64 expiresAt;
+        /// @dev The block the request was made in: the block the assessment is computed at.
+        uint64 blockNumber;
     }
 
     struct Assessment {
@@ -25,6 +29,9 @@ contract AuraOracle {
         uint32 flags;
         bytes32 measurement;
         bytes32 commitment;
+        uint64 blockNumber;
+        bytes32 blockHash;
+        bytes32 featuresHash;
         uint64 timestamp;
         uint64 expiry;
     }
@@ -51,6 +58,15 @@ contract AuraOracle {
         uint64 registeredAt;
         uint64 revokedAt;
         bytes32 measurement;
+        /// @notice Where the fees of this signer's fulfilments are paid (`withdrawFees`).
+        address payee;
+    }
+
+    /// @dev What `fulfil` reads and writes of a signer, in one slot: its index while it is active (zero once
+    ///      revoked) and the fees its fulfilments earned that its payee has not withdrawn yet.
+    struct SignerAccount {
+        uint32 index;
+        uint96 owed;
     }
 
     enum RequestStatus {
@@ -78,7 +94,8 @@ contract AuraOracle {
 
     bytes32 public constant ASSESSMENT_TYPEHASH = keccak256(
         "Assessment(bytes32 requestId,address subject,uint16 score,uint8 tier,uint16 pdBps,uint32 flags,"
-        "bytes32 measurement,bytes32 commitment,uint64 timestamp,uint64 expiry)"
+        "bytes32 measurement,bytes32 commitment,uint64 blockNumber,bytes32 blockHash,bytes32 featuresHash,"
+        "uint64 timestamp,uint64 expiry)"
     );
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
@@ -97,8 +114,16 @@ contract AuraOracle {
     ///         scoring config accepts, so an honestly configured node's assessments always pass.
     uint32 public constant DEFAULT_MAX_ASSESSMENT_VALIDITY = 7 days;
     /// @notice Gas a callback needs on top of `callbackGasLimit` and its 1/64 share: the CALL itself
-    ///         (a cold account included) and what follows it (the event, the fee transfer).
+    ///         (a cold account included) and what follows it (the event).
     uint256 public constant CALLBACK_GAS_OVERHEAD = 20_000;
+    /// @notice Gas `fulfilBatch` sets aside per item for what follows its validation (its writes and its event;
+    ///         its callback comes on top): an item is skipped with `InsufficientGas` when less remains.
+    uint256 public constant BATCH_SETTLE_GAS = 70_000;
+    /// @notice Gas `fulfilBatch` needs per item up front, on top of each callback's full share: the batch
+    ///         reverts `InsufficientGas` when it starts with less than the sum.
+    uint256 public constant BATCH_ITEM_GAS = 90_000;
+    /// @notice The EIP-2935 contract that serves the hashes of the last 8191 blocks, where the chain has it.
+    address public constant BLOCK_HASH_HISTORY = 0x0000F90827F1C53a10cb7A02335B175320002935;
 
     bytes32 private constant FULFILLED = bytes32(uint256(1));
     bytes32 private constant CANCELLED = bytes32(uint256(2));
@@ -123,9 +148,9 @@ contract AuraOracle {
     mapping(address subject => StoredAssessment) private _latest;
     mapping(address signer => SignerInfo) private _signers;
     mapping(uint32 index => address) private _signerAt;
-    /// @dev keccak256(abi.encode(signer, measurement)) -> the signer's index while it is active: what
-    ///      `fulfil` checks, in one storage read. `_signers` tells the reason when this misses.
-    mapping(bytes32 signerKey => uint32) private _activeSignerIndex;
+    /// @dev keccak256(abi.encode(signer, measurement)) -> its index while active and the fees it is owed: what
+    ///      `fulfil` checks and credits, in one slot. `_signers` tells the reason when the index is zero.
+    mapping(bytes32 signerKey => SignerAccount) private _accounts;
 
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event FeeSet(uint96 fee);
@@ -134,6 +159,8 @@ contract AuraOracle {
     event MaxAssessmentValiditySet(uint32 maxAssessmentValidity);
     event SignerRegistered(address indexed signer, uint32 indexed index, bytes32 measurement);
     event SignerRevoked(address indexed signer, uint32 indexed index);
+    event SignerPayeeSet(address indexed signer, address indexed payee);
+    event FeesWithdrawn(address indexed signer, address indexed payee, uint256 amount);
 
     event AssessmentRequested(
         bytes32 indexed requestId,
@@ -165,6 +192,7 @@ contract AuraOracle {
     error InvalidMaxAssessmentValidity(uint32 maxAssessmentValidity);
     error SignerAlreadyRegistered(address signer);
     error SignerNotActive(address signer);
+    error NotOwnerOrPayee(address caller);
 
     error InsufficientFee(uint256 sent, uint256 required);
     error FeeTooLarge(uint256 sent);
@@ -182,6 +210,9 @@ contract AuraOracle {
     error AssessmentFromFuture(uint64 timestamp);
     error AssessmentExpired(uint64 expiry);
     error AssessmentValidityTooLong(uint64 validity, uint32 maxValidity);
+    error BlockNumberMismatch(uint64 requested, uint64 signed);
+    error UnknownBlock(uint64 blockNumber);
+    error NonCanonicalBlockHash(uint64 blockNumber, bytes32 canonical, bytes32 signed);
     error InvalidSignatureLength(uint256 length);
     error InvalidSignatureV(uint8 v);
     error InvalidSignatureS(bytes32 s);
@@ -240,26 +271,57 @@ contract AuraOracle {
         _setMaxAssessmentValidity(maxAssessmentValidity_);
     }
 
-    function registerSigner(address signer, bytes32 measurement) external onlyOwner {
-        if (signer == address(0)) revert ZeroAddress();
+    /// @notice Register an enclave signer with its measurement and the payee its fulfilments' fees go to.
+    function registerSigner(address signer, bytes32 measurement, address payee) external onlyOwner {
+        if (signer == address(0) || payee == address(0)) revert ZeroAddress();
         if (measurement == bytes32(0)) revert ZeroMeasurement();
         if (_signers[signer].index != 0) revert SignerAlreadyRegistered(signer);
         uint32 index = ++signerCount;
         _signers[signer] = SignerInfo({
-            index: index, active: true, registeredAt: uint64(block.timestamp), revokedAt: 0, measurement: measurement
+            index: index,
+            active: true,
+            registeredAt: uint64(block.timestamp),
+            revokedAt: 0,
+            measurement: measurement,
+            payee: payee
         });
         _signerAt[index] = signer;
-        _activeSignerIndex[_signerKey(signer, measurement)] = index;
+        _accounts[_signerKey(signer, measurement)].index = index;
         emit SignerRegistered(signer, index, measurement);
+        emit SignerPayeeSet(signer, payee);
     }
 
+    /// @notice Stop accepting `signer`'s assessments. The fees it earned stay withdrawable by its payee.
     function revokeSigner(address signer) external onlyOwner {
         SignerInfo storage info = _signers[signer];
         if (!info.active) revert SignerNotActive(signer);
         info.active = false;
         info.revokedAt = uint64(block.timestamp);
-        delete _activeSignerIndex[_signerKey(signer, info.measurement)];
+        _accounts[_signerKey(signer, info.measurement)].index = 0;
         emit SignerRevoked(signer, info.index);
+    }
+
+    /// @notice Change where `signer`'s fees go: the owner or the current payee may (revoked signers included).
+    function setSignerPayee(address signer, address payee) external {
+        SignerInfo storage info = _signers[signer];
+        if (info.index == 0) revert UnknownSigner(signer);
+        if (msg.sender != owner && msg.sender != info.payee) revert NotOwnerOrPayee(msg.sender);
+        if (payee == address(0)) revert ZeroAddress();
+        info.payee = payee;
+        emit SignerPayeeSet(signer, payee);
+    }
+
+    /// @notice Pay the fees `signer`'s fulfilments earned to its payee; anyone may trigger it.
+    function withdrawFees(address signer) external returns (uint256 amount) {
+        SignerInfo storage info = _signers[signer];
+        if (info.index == 0) revert UnknownSigner(signer);
+        SignerAccount storage account = _accounts[_signerKey(signer, info.measurement)];
+        amount = account.owed;
+        if (amount == 0) return 0;
+        account.owed = 0;
+        address payee = info.payee;
+        emit FeesWithdrawn(signer, payee, amount);
+        _pay(payee, amount);
     }
 
     function _setFee(uint96 fee_) private {
@@ -289,8 +351,9 @@ contract AuraOracle {
 
     // --------------------------------------------------------------- requests
 
-    /// @notice Ask for an assessment of `subject`. All of `msg.value` is the request's fee: it goes to the
-    ///         transmitter that fulfils the request, or back to the requester on `cancel`.
+    /// @notice Ask for an assessment of `subject`. All of `msg.value` is the request's fee: it goes to the payee
+    ///         of the signer whose assessment fulfils the request, or back to the requester on `cancel`. The
+    ///         assessment is computed at this block (`Request.blockNumber`).
     function requestAssessment(address subject, bytes calldata params)
         external
         payable
@@ -304,25 +367,28 @@ contract AuraOracle {
         uint256 nonce = nonces[msg.sender]++;
         requestId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce));
         uint64 expiresAt = uint64(block.timestamp) + requestTtl;
-        _requests[requestId] = _commitment(msg.sender, subject, uint96(msg.value), expiresAt);
+        _requests[requestId] = _commitment(msg.sender, subject, uint96(msg.value), expiresAt, uint64(block.number));
         emit AssessmentRequested(requestId, msg.sender, subject, uint96(msg.value), expiresAt, params);
     }
 
-    /// @notice Store a signed assessment, pay the request's fee to the caller and call the requester back.
+    /// @notice Store a signed assessment, credit the request's fee to the signer (for its payee) and call the
+    ///         requester back.
     function fulfil(Request calldata req, Assessment calldata a, bytes calldata signature) external {
-        (bytes memory err, address signer, uint32 signerIndex) = _validate(req, a, signature);
+        (bytes memory err, address signer, SignerAccount storage account) = _validate(req, a, signature);
         if (err.length != 0) {
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
             }
         }
-        _settle(req, a, signer, signerIndex);
-        if (req.fee != 0) _pay(msg.sender, req.fee);
+        uint256 gasLimit = req.requester.code.length != 0 ? callbackGasLimit : 0;
+        _settle(req, a, signer, account, gasLimit);
     }
 
     /// @notice Fulfil many requests. An item that fails validation is skipped with `FulfilmentSkipped`
-    ///         (carrying the selector of the error `fulfil` would raise); only `InsufficientGas` (or running
-    ///         out of gas) reverts the batch. The fees of the fulfilled items are paid once, at the end.
+    ///         (carrying the selector of the error `fulfil` would raise). Every item's callback is given its
+    ///         full gas whatever the others burn: the batch reverts `InsufficientGas` unless it starts with
+    ///         `BATCH_ITEM_GAS` per item plus a callback's full share per requester with code, and an item
+    ///         left with less than it needs is skipped with `InsufficientGas` (it stays pending).
     function fulfilBatch(Request[] calldata reqs, Assessment[] calldata assessments, bytes[] calldata signatures)
         external
     {
@@ -330,26 +396,40 @@ contract AuraOracle {
         if (assessments.length != n || signatures.length != n) {
             revert LengthMismatch(n, assessments.length, signatures.length);
         }
-        uint256 total;
+        uint256 gasLimit = callbackGasLimit;
+        uint256 callbackGas = gasLimit == 0 ? 0 : gasLimit + gasLimit / 63 + CALLBACK_GAS_OVERHEAD;
+        uint256 reserve = n * BATCH_ITEM_GAS;
+        if (callbackGas != 0) {
+            for (uint256 i; i < n; ++i) {
+                if (reqs[i].requester.code.length != 0) reserve += callbackGas;
+            }
+        }
+        if (gasleft() < reserve) revert InsufficientGas();
         uint256 freeMemory;
         assembly ("memory-safe") {
             freeMemory := mload(0x40)
         }
         for (uint256 i; i < n; ++i) {
             Request calldata req = reqs[i];
-            (bytes memory err, address signer, uint32 signerIndex) = _validate(req, assessments[i], signatures[i]);
+            (bytes memory err, address signer, SignerAccount storage account) =
+                _validate(req, assessments[i], signatures[i]);
+            bool callsBack;
+            if (err.length == 0) {
+                callsBack = gasLimit != 0 && req.requester.code.length != 0;
+                if (gasleft() < (callsBack ? BATCH_SETTLE_GAS + callbackGas : BATCH_SETTLE_GAS)) {
+                    err = abi.encodeWithSelector(InsufficientGas.selector);
+                }
+            }
             if (err.length != 0) {
                 emit FulfilmentSkipped(req.id, bytes4(err));
             } else {
-                _settle(req, assessments[i], signer, signerIndex);
-                total += req.fee;
+                _settle(req, assessments[i], signer, account, callsBack ? gasLimit : 0);
             }
             // Nothing an item allocates outlives it: reuse its memory so a long batch stays linear in gas.
             assembly ("memory-safe") {
                 mstore(0x40, freeMemory)
             }
         }
-        if (total != 0) _pay(msg.sender, total);
     }
 
     /// @notice Take back the fee of a request nobody fulfilled before it expired.
@@ -405,6 +485,11 @@ contract AuraOracle {
         return _signers[signer];
     }
 
+    /// @notice The fees `signer`'s fulfilments earned that its payee has not withdrawn.
+    function feesOwed(address signer) external view returns (uint256) {
+        return _accounts[_signerKey(signer, _signers[signer].measurement)].owed;
+    }
+
     /// @notice The signer registered `index`-th (1-based); zero when none.
     function signerAt(uint32 index) external view returns (address) {
         return _signerAt[index];
@@ -443,12 +528,12 @@ contract AuraOracle {
         signerActive = info.active;
     }
 
-    function _commitment(address requester, address subject, uint96 fee_, uint64 expiresAt)
+    function _commitment(address requester, address subject, uint96 fee_, uint64 expiresAt, uint64 blockNumber)
         private
         pure
         returns (bytes32)
     {
-        return keccak256(abi.encode(requester, subject, fee_, expiresAt));
+        return keccak256(abi.encode(requester, subject, fee_, expiresAt, blockNumber));
     }
 
     function _buildDomainSeparator() private view returns (bytes32) {
@@ -467,6 +552,9 @@ contract AuraOracle {
                 a.flags,
                 a.measurement,
                 a.commitment,
+                a.blockNumber,
+                a.blockHash,
+                a.featuresHash,
                 a.timestamp,
                 a.expiry
             )
@@ -480,44 +568,73 @@ contract AuraOracle {
         if (stored == bytes32(0)) return abi.encodeWithSelector(UnknownRequest.selector, req.id);
         if (stored == FULFILLED) return abi.encodeWithSelector(AlreadyFulfilled.selector, req.id);
         if (stored == CANCELLED) return abi.encodeWithSelector(RequestCancelled.selector, req.id);
-        if (stored != _commitment(req.requester, req.subject, req.fee, req.expiresAt)) {
+        if (stored != _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber)) {
             return abi.encodeWithSelector(RequestMismatch.selector, req.id);
         }
         return "";
     }
 
-    /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid.
+    /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
+    ///      else the signer and its account.
     function _validate(Request calldata req, Assessment calldata a, bytes calldata signature)
         private
         view
-        returns (bytes memory err, address signer, uint32 signerIndex)
+        returns (bytes memory err, address signer, SignerAccount storage account)
     {
+        account = _accounts[bytes32(0)];
         err = _checkRequest(req);
-        if (err.length != 0) return (err, address(0), 0);
+        if (err.length != 0) return (err, address(0), account);
         if (block.timestamp > req.expiresAt) {
-            return (abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt), address(0), 0);
+            return (abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt), address(0), account);
         }
-        if (a.score > MAX_SCORE) return (abi.encodeWithSelector(ScoreOutOfRange.selector, a.score), address(0), 0);
-        if (a.tier > MAX_TIER) return (abi.encodeWithSelector(TierOutOfRange.selector, a.tier), address(0), 0);
-        if (a.pdBps > MAX_PD_BPS) return (abi.encodeWithSelector(PdOutOfRange.selector, a.pdBps), address(0), 0);
-        if (a.timestamp > block.timestamp) {
-            return (abi.encodeWithSelector(AssessmentFromFuture.selector, a.timestamp), address(0), 0);
-        }
-        if (block.timestamp > a.expiry) {
-            return (abi.encodeWithSelector(AssessmentExpired.selector, a.expiry), address(0), 0);
-        }
+        err = _checkFacts(req, a);
+        if (err.length != 0) return (err, address(0), account);
+        (err, signer) = _recover(_digest(req, a), signature);
+        if (err.length != 0) return (err, address(0), account);
+        account = _accounts[_signerKey(signer, a.measurement)];
+        if (account.index == 0) return (_signerError(signer, a.measurement), address(0), account);
+    }
+
+    /// @dev The assessment's own fields: ranges, times, and the pinned block (the request's, and canonical).
+    function _checkFacts(Request calldata req, Assessment calldata a) private view returns (bytes memory) {
+        if (a.score > MAX_SCORE) return abi.encodeWithSelector(ScoreOutOfRange.selector, a.score);
+        if (a.tier > MAX_TIER) return abi.encodeWithSelector(TierOutOfRange.selector, a.tier);
+        if (a.pdBps > MAX_PD_BPS) return abi.encodeWithSelector(PdOutOfRange.selector, a.pdBps);
+        if (a.timestamp > block.timestamp) return abi.encodeWithSelector(AssessmentFromFuture.selector, a.timestamp);
+        if (block.timestamp > a.expiry) return abi.encodeWithSelector(AssessmentExpired.selector, a.expiry);
         uint64 validity;
         unchecked {
             validity = a.expiry - a.timestamp; // timestamp <= block.timestamp <= expiry: no underflow
         }
         uint32 maxValidity = maxAssessmentValidity;
         if (validity > maxValidity) {
-            return (abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity), address(0), 0);
+            return abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity);
         }
-        (err, signer) = _recover(_digest(req, a), signature);
-        if (err.length != 0) return (err, address(0), 0);
-        signerIndex = _activeSignerIndex[_signerKey(signer, a.measurement)];
-        if (signerIndex == 0) return (_signerError(signer, a.measurement), address(0), 0);
+        uint64 number = a.blockNumber;
+        if (number != req.blockNumber) {
+            return abi.encodeWithSelector(BlockNumberMismatch.selector, req.blockNumber, number);
+        }
+        bytes32 canonical = _blockHash(number);
+        if (canonical == bytes32(0)) return abi.encodeWithSelector(UnknownBlock.selector, number);
+        if (canonical != a.blockHash) {
+            return abi.encodeWithSelector(NonCanonicalBlockHash.selector, number, canonical, a.blockHash);
+        }
+        return "";
+    }
+
+    /// @dev The hash of block `blockNumber` of this chain: BLOCKHASH for the last 256 blocks, the EIP-2935 history
+    ///      contract for older ones where the chain has it; zero when unknown (the current block, a future
+    ///      one, one older than either window, or no history contract).
+    function _blockHash(uint256 blockNumber) private view returns (bytes32 hash) {
+        if (blockNumber >= block.number) return bytes32(0);
+        if (block.number - blockNumber <= 256) return blockhash(blockNumber);
+        address history = BLOCK_HASH_HISTORY;
+        assembly ("memory-safe") {
+            mstore(0, blockNumber)
+            // The history contract reverts outside its window; an address without code returns nothing.
+            let ok := staticcall(gas(), history, 0, 0x20, 0, 0x20)
+            if and(ok, eq(returndatasize(), 0x20)) { hash := mload(0) }
+        }
     }
 
     /// @dev Why `signer` with `measurement` is not an active registration.
@@ -552,11 +669,21 @@ contract AuraOracle {
         return ("", signer);
     }
 
-    /// @dev Mark `req` fulfilled, store `a` as the subject's latest unless a newer one is stored, call the
-    ///      requester back and emit. Assessments arriving out of order never replace a newer one, unless
-    ///      the newer one's signer has been revoked (it no longer counts; checked only on that rare path).
-    function _settle(Request calldata req, Assessment calldata a, address signer, uint32 signerIndex) private {
+    /// @dev Mark `req` fulfilled, credit its fee to the signer's account, store `a` as the subject's latest
+    ///      unless a newer one is stored, call the requester back and emit. Assessments arriving out of order
+    ///      never replace a newer one, unless the newer one's signer has been revoked (it no longer counts;
+    ///      checked only on that rare path).
+    ///      `gasLimit` is the callback's gas, zero for none (the requester has no code, or callbacks are off).
+    function _settle(
+        Request calldata req,
+        Assessment calldata a,
+        address signer,
+        SignerAccount storage account,
+        uint256 gasLimit
+    ) private {
         _requests[req.id] = FULFILLED;
+        uint96 fee_ = req.fee;
+        if (fee_ != 0) account.owed += fee_;
         StoredAssessment storage stored = _latest[req.subject];
         if (a.timestamp >= stored.packed.timestamp || !_signers[_signerAt[stored.packed.signerIndex]].active) {
             stored.packed = PackedAssessment({
@@ -566,22 +693,17 @@ contract AuraOracle {
                 flags: a.flags,
                 timestamp: a.timestamp,
                 expiry: a.expiry,
-                signerIndex: signerIndex
+                signerIndex: account.index
             });
             stored.commitment = a.commitment;
         }
         bool callbackSucceeded;
-        if (req.requester.code.length != 0) {
-            uint256 gasLimit = callbackGasLimit;
-            if (gasLimit != 0) {
-                callbackSucceeded = _callback(
-                    req.requester,
-                    abi.encodeCall(
-                        IAuraConsumer.onAssessment, (req.id, req.subject, a.score, a.tier, a.pdBps, a.flags)
-                    ),
-                    gasLimit
-                );
-            }
+        if (gasLimit != 0) {
+            callbackSucceeded = _callback(
+                req.requester,
+                abi.encodeCall(IAuraConsumer.onAssessment, (req.id, req.subject, a.score, a.tier, a.pdBps, a.flags)),
+                gasLimit
+            );
         }
         emit AssessmentFulfilled(
             req.id, req.subject, msg.sender, a.score, a.tier, a.pdBps, a.flags, signer, callbackSucceeded

@@ -137,7 +137,8 @@ contract ExampleLender is IAuraConsumer {
     ///         An application whose request was fulfilled but whose callback failed (reverted, ran out of
     ///         gas, or callbacks were off) can be withdrawn at any time: the fee paid for the answer, so the
     ///         refund is zero.
-    /// @param req the request's fields as the oracle's `AssessmentRequested` event carried them.
+    /// @param req the request's fields as the oracle's `AssessmentRequested` event carried them, and the number
+    ///        of the block holding that event.
     function cancelApplication(AuraOracle.Request calldata req) external {
         Application memory app = applications[req.id];
         if (app.borrower == address(0)) revert UnknownApplication(req.id);

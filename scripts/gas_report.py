@@ -4,7 +4,8 @@ Usage: node contracts/build.js && python scripts/gas_report.py [--batch N]
 
 Every figure is a whole transaction's gasUsed (21,000 base and calldata included) except `*_per_item`,
 the marginal cost of one more item in a batch. Fresh subjects are used for "first write", so each figure
-includes the zero-to-nonzero storage writes it would pay on a real chain.
+includes the zero-to-nonzero storage writes it would pay on a real chain. Requests are fulfilled in the next
+block (their block hash from BLOCKHASH) except `*_block_older_than_256` (from the EIP-2935 history contract).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ TYPES = {
     "Assessment": [{"name": n, "type": t} for n, t in (
         ("requestId", "bytes32"), ("subject", "address"), ("score", "uint16"), ("tier", "uint8"),
         ("pdBps", "uint16"), ("flags", "uint32"), ("measurement", "bytes32"), ("commitment", "bytes32"),
-        ("timestamp", "uint64"), ("expiry", "uint64"))],
+        ("blockNumber", "uint64"), ("blockHash", "bytes32"), ("featuresHash", "bytes32"), ("timestamp", "uint64"),
+        ("expiry", "uint64"))],
 }
 
 
@@ -48,7 +50,8 @@ class Bench:
         self.oracle: Contract = contract(w3, "AuraOracle", deploy(w3, "AuraOracle", [fee, 3600, CALLBACK_GAS_LIMIT],
                                                                   OWNER))
         self.fee = fee
-        self.send(self.oracle.functions.registerSigner(Account.from_key(ENCLAVE).address, MEASUREMENT), OWNER)
+        self.send(self.oracle.functions.registerSigner(Account.from_key(ENCLAVE).address, MEASUREMENT,
+                                                       Account.from_key(TRANSMITTER).address), OWNER)
 
     def send(self, fn: Any, key: str, value: int = 0) -> Any:
         acct = Account.from_key(key)
@@ -66,13 +69,16 @@ class Bench:
         receipt = self.send(fn, REQUESTER, self.fee)
         (ev,) = self.oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)
         a = ev["args"]
-        return (bytes(a["requestId"]), a["requester"], a["subject"], a["fee"], a["expiresAt"]), receipt["gasUsed"]
+        return ((bytes(a["requestId"]), a["requester"], a["subject"], a["fee"], a["expiresAt"], receipt["blockNumber"]),
+                receipt["gasUsed"])
 
     def signed(self, req: tuple[Any, ...]) -> tuple[tuple[Any, ...], bytes]:
         now = int(self.w3.eth.get_block("latest")["timestamp"])
-        a = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), now, now + 600)
+        block_hash = bytes(self.w3.eth.get_block(req[5])["hash"])
+        a = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], block_hash, secrets.token_bytes(32), now,
+             now + 600)
         message: dict[str, Any] = {"requestId": req[0], "subject": req[2]}
-        message.update(zip(("score", "tier", "pdBps", "flags", "measurement", "commitment", "timestamp", "expiry"), a))
+        message.update(zip([f["name"] for f in TYPES["Assessment"][2:]], a))
         typed = {"types": TYPES, "primaryType": "Assessment", "message": message,
                  "domain": {"name": "AuraOracle", "version": "1", "chainId": 31337,
                             "verifyingContract": self.oracle.address}}
@@ -102,6 +108,9 @@ def measure(w3: Web3, fee: int, batch: int) -> dict[str, int]:
     out["fulfil_first_write"] = b.fulfil(req1)
     out["fulfil_overwrite"] = b.fulfil(req2)
     b.fulfil(req3)
+    old, _ = b.request(subject)
+    w3.provider.make_request("anvil_mine", [hex(300)])  # type: ignore[arg-type]
+    out["fulfil_overwrite_block_older_than_256"] = b.fulfil(old)  # its hash from the EIP-2935 contract
 
     one = b.batch([b.request(fresh())[0]])
     many = b.batch([b.request(fresh())[0] for _ in range(batch)])

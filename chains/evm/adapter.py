@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -27,6 +28,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
+    Fulfilled,
     Height,
     ItemOutcome,
     OracleRequest,
@@ -37,6 +39,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
+from chains.core.assessment import AssessmentFacts
 from chains.core.errors import ChainError, RetryLater
 from chains.evm.artifacts import load_artifact
 from chains.evm.config import EvmChain
@@ -45,6 +48,7 @@ from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
 from chains.evm.indexer.history import history_from
 from chains.evm.indexer.indexer import sync_wallet
 from chains.evm.indexer.store import EventStore
+from chains.evm.proof_source import read_account, read_header
 from chains.family import FeatureCache
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
@@ -52,8 +56,8 @@ FULFILLED = "0x" + keccak(
     text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
 STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, RequestStatus.CANCELLED)
-REQUEST_T = "(bytes32,address,address,uint96,uint64)"
-ASSESSMENT_T = "(uint16,uint8,uint16,uint32,bytes32,bytes32,uint64,uint64)"
+REQUEST_T = "(bytes32,address,address,uint96,uint64,uint64)"
+ASSESSMENT_T = "(uint16,uint8,uint16,uint32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64)"
 FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, "bytes"]
 BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", "bytes[]"]
 FULFIL_SELECTOR = keccak(text=f"fulfil({','.join(FULFIL_TYPES)})")[:4]
@@ -78,6 +82,17 @@ def error_names(abi: list[dict[str, Any]]) -> dict[bytes, str]:
     return out
 
 
+HEADER_CACHE = 64
+ACCOUNT_CACHE = 1024
+
+
+@dataclass(frozen=True)
+class PinnedHeader:
+    rlp: bytes
+    hash: str
+    timestamp: int
+
+
 class EvmAdapter(ChainAdapter):
     family = "evm"
     cost_unit = "gas"
@@ -90,6 +105,8 @@ class EvmAdapter(ChainAdapter):
         self.name = cfg.name
         self.account = account
         self.cache = cache
+        self._headers: dict[int, PinnedHeader] = {}  # insertion-ordered: the oldest goes first
+        self._accounts: dict[tuple[str, str], dict[str, Any]] = {}
         self._nonce_floor = sequence_floor or (lambda: None)
         self._w3: AsyncWeb3 | None = None
         self._ws_task: asyncio.Task[None] | None = None
@@ -223,14 +240,100 @@ class EvmAdapter(ChainAdapter):
         code = await self._rpc(self.contract.functions.requestStatus(request.request_id).call())
         return STATUSES[int(code)]
 
-    async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
-        addr = to_checksum_address(subject)
-        nonce, balance = await asyncio.gather(
-            self._rpc(self.w3.eth.get_transaction_count(addr, at.number)),
-            self._rpc(self.w3.eth.get_balance(addr, at.number)),
+    async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
+        """From the request's `AssessmentRequested` and last `AssessmentFulfilled` logs, and the fulfilment
+        transaction's calldata (`fulfil` or `fulfilBatch`): the signed assessment exactly as the contract took it."""
+        rid = bytes.fromhex(request_id.removeprefix("0x"))
+        if len(rid) != 32:
+            raise ValueError(f"request id {request_id!r} is not 32 bytes of hex")
+        topic = "0x" + rid.hex()
+        span = {"address": self.oracle, "fromBlock": self.cfg.start_block, "toBlock": "latest"}
+        requested, fulfilled = await asyncio.gather(
+            self._rpc(self.w3.eth.get_logs({**span, "topics": [REQUESTED, topic]})),  # type: ignore[typeddict-item]
+            self._rpc(self.w3.eth.get_logs({**span, "topics": [FULFILLED, topic]})),  # type: ignore[typeddict-item]
         )
+        if not requested or not fulfilled:
+            return None
+        log = fulfilled[-1]
+        signer = self.contract.events.AssessmentFulfilled().process_log(log)["args"]["signer"]
+        tx = await self._rpc(self.w3.eth.get_transaction(log["transactionHash"]))
+        data = bytes(tx["input"])
+        if data[:4] == FULFIL_SELECTOR:
+            reqs, assessments, signatures = ([item] for item in abi_decode(FULFIL_TYPES, data[4:]))
+        elif data[:4] == BATCH_SELECTOR:
+            reqs, assessments, signatures = abi_decode(BATCH_TYPES, data[4:])
+        else:
+            raise ChainError(f"{self.name}: request {request_id} was fulfilled by transaction "
+                             f"{_hex(bytes(log['transactionHash']))} through a call this node does not decode "
+                             f"(selector 0x{data[:4].hex()})")
+        for req, a, signature in zip(reqs, assessments, signatures):
+            if bytes(req[0]) == rid:
+                facts = AssessmentFacts(score=a[0], tier=a[1], pd_bps=a[2], flags=a[3], measurement=bytes(a[4]),
+                                        commitment=bytes(a[5]), block_number=a[6], block_hash=bytes(a[7]),
+                                        features_hash=bytes(a[8]), timestamp=a[9], expiry=a[10])
+                return Fulfilled(request=self._decode_request(requested[-1]), facts=facts, signature=bytes(signature),
+                                 signer=to_checksum_address(signer), tx_hash=_hex(bytes(log["transactionHash"])))
+        raise ChainError(f"{self.name}: transaction {_hex(bytes(log['transactionHash']))} logged the fulfilment of "
+                         f"{request_id} but its calldata does not carry it")
+
+    async def pinned(self, request: OracleRequest) -> Height:
+        """The block holding the request's `AssessmentRequested` log (the contract checks the signed block is
+        that one, and canonical)."""
+        header = await self._header(request.block_number, request.block_hash)
+        if header.hash != request.block_hash:
+            raise ChainError(f"{self.name}: block {request.block_number} is now {header.hash}, the request was seen "
+                             f"in {request.block_hash}")
+        return Height(number=request.block_number, timestamp=header.timestamp, hash=request.block_hash)
+
+    async def state_proof(self, subject: str, at: Height) -> dict[str, Any] | None:
+        """The pinned header and the subject's account proof (chains/evm/proof_source.py), as read for its
+        features."""
+        header = await self._header(at.number, at.hash)
+        if header.hash != at.hash:
+            raise ChainError(f"{self.name}: block {at.number} is no longer {at.hash}")
+        account = await self._account(to_checksum_address(subject), at, keep=False)
+        return {"header": "0x" + header.rlp.hex(), "account_proof": account["accountProof"]}
+
+    async def _header(self, number: int, expected: str) -> PinnedHeader:
+        """Block `number`'s header, from a small cache while its hash is `expected` (many requests share one
+        block): read again when it is not there or is another block's."""
+        cached = self._headers.get(number)
+        if cached is None or cached.hash != expected:
+            try:
+                raw, block = await read_header(self.w3, number)
+            except RetryLater as e:
+                raise RetryLater(f"{self.name}: {e}") from None
+            cached = PinnedHeader(rlp=raw, hash=str(block["hash"]).lower(), timestamp=int(block["timestamp"], 16))
+            self._headers[number] = cached
+            while len(self._headers) > HEADER_CACHE:
+                self._headers.pop(next(iter(self._headers)))
+        return cached
+
+    async def _account(self, addr: str, at: Height, keep: bool = True) -> dict[str, Any]:
+        """`eth_getProof` for `addr` at the pinned block: read once for the features and the proof that goes
+        with them (`keep` False hands it over and forgets it)."""
+        key = (addr, at.hash)
+        found = self._accounts.get(key) if keep else self._accounts.pop(key, None)
+        if found is None:
+            try:
+                found = await read_account(self.w3, addr, at.hash)
+            except RetryLater as e:
+                raise RetryLater(f"{self.name}: {e}") from None
+            if keep:
+                self._accounts[key] = found
+                while len(self._accounts) > ACCOUNT_CACHE:
+                    self._accounts.pop(next(iter(self._accounts)))
+        return found
+
+    async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
+        """Nonce and balance from the account proof at the pinned block (the same proof the enclave checks them
+        against); first-seen time and history from the host's own reads."""
+        addr = to_checksum_address(subject)
+        account = await self._account(addr, at)
+        nonce, balance = int(account["nonce"], 16), int(account["balance"], 16)
         first_seen = await self._first_seen(addr, int(nonce), at)
-        features: dict[str, Any] = {"as_of_block": at.number, "as_of_timestamp": at.timestamp,
+        features: dict[str, Any] = {"as_of_block": at.number, "as_of_block_hash": at.hash,
+                                    "as_of_timestamp": at.timestamp,
                                     "tx_count": int(nonce), "balance_wei": str(int(balance)),
                                     "first_seen_timestamp": first_seen}
         if self.history is not None and self.events is not None:
@@ -285,9 +388,10 @@ class EvmAdapter(ChainAdapter):
     @staticmethod
     def _args(request: OracleRequest, a: SignedAssessment) -> tuple[tuple[Any, ...], tuple[Any, ...], bytes]:
         req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
-               request.expires_at)
+               request.expires_at, request.block_number)
         f = a.facts
-        body = (f.score, f.tier, f.pd_bps, f.flags, f.measurement, f.commitment, f.timestamp, f.expiry)
+        body = (f.score, f.tier, f.pd_bps, f.flags, f.measurement, f.commitment, f.block_number, f.block_hash,
+                f.features_hash, f.timestamp, f.expiry)
         return req, body, a.signature
 
     async def _take_nonce(self) -> int:
@@ -319,7 +423,9 @@ class EvmAdapter(ChainAdapter):
         base_tx = {"from": self.account.address, "to": self.oracle, "chainId": self.cfg.chain_id, "value": 0,
                    "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio, "data": data, "type": 2}
         try:
-            gas = await self.w3.eth.estimate_gas(base_tx)  # type: ignore[arg-type]
+            # On the pending block: a request's own block hash, which the contract checks, is known from the
+            # next block on, so a request in the head block can be fulfilled by the next one.
+            gas = await self.w3.eth.estimate_gas(base_tx, "pending")  # type: ignore[arg-type]
         except Web3RPCError as e:
             raise ChainError(f"{self.name}: fulfilment would revert: {self.explain(e)}") from None
         except Exception as e:  # noqa: BLE001
@@ -415,7 +521,8 @@ class EvmAdapter(ChainAdapter):
                 elif topic0 == SKIPPED:
                     (reason,) = abi_decode(["bytes4"], bytes(log["data"]))
                     name = self.errors.get(reason, _hex(reason))
-                    outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, name, expired=name == "RequestExpired")
+                    outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, name, expired=name == "RequestExpired",
+                                                                      retry_alone=name == "InsufficientGas")
         head = await self.head(Confidence.LATEST)
         final = head.number - number >= self.cfg.finality_depth
         if final:

@@ -26,6 +26,9 @@ ASSESSMENT_FIELDS = (
     ("flags", "uint32"),
     ("measurement", "bytes32"),
     ("commitment", "bytes32"),
+    ("blockNumber", "uint64"),
+    ("blockHash", "bytes32"),
+    ("featuresHash", "bytes32"),
     ("timestamp", "uint64"),
     ("expiry", "uint64"),
 )
@@ -84,7 +87,8 @@ class Domain:
 
 @dataclass(frozen=True)
 class Assessment:
-    """The EIP-712 `Assessment` struct: the request and subject it answers, and the signed facts."""
+    """The EIP-712 `Assessment` struct: the request and subject it answers, and the signed facts (the pinned
+    block's number and hash and the features hash among them)."""
 
     request_id: bytes
     subject: bytes
@@ -102,6 +106,9 @@ class Assessment:
             + _uint(f.flags, 32)
             + _bytes32(f.measurement)
             + _bytes32(f.commitment)
+            + _uint(f.block_number, 64)
+            + _bytes32(f.block_hash)
+            + _bytes32(f.features_hash)
             + _uint(f.timestamp, 64)
             + _uint(f.expiry, 64)
         )
@@ -117,6 +124,9 @@ class Assessment:
             "flags": f.flags,
             "measurement": "0x" + f.measurement.hex(),
             "commitment": "0x" + f.commitment.hex(),
+            "blockNumber": f.block_number,
+            "blockHash": "0x" + f.block_hash.hex(),
+            "featuresHash": "0x" + f.features_hash.hex(),
             "timestamp": f.timestamp,
             "expiry": f.expiry,
         }

@@ -87,12 +87,15 @@ class EvmDriver(Driver):
     async def facts(self, request: OracleRequest) -> AssessmentFacts:
         now = self.chain.now()
         return AssessmentFacts(score=742, tier=1, pd_bps=350, flags=8, measurement=MEASUREMENT,
-                               commitment=keccak(hexstr=request.request_id), timestamp=now, expiry=now + 600)
+                               commitment=keccak(hexstr=request.request_id), block_number=request.block_number,
+                               block_hash=self.chain.block_hash(request.block_number),
+                               features_hash=keccak(b"features of " + bytes.fromhex(request.request_id[2:])),
+                               timestamp=now, expiry=now + 600)
 
     @staticmethod
     def _req(request: OracleRequest) -> Req:
         return Req(bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
-                   request.expires_at)
+                   request.expires_at, request.block_number)
 
     async def fulfil_elsewhere(self, request: OracleRequest) -> None:
         self._unpaused("fulfils as another transmitter")

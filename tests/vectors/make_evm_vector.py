@@ -38,6 +38,11 @@ EXPIRES_AT = 1_700_003_600
 SCORE, TIER, PD_BPS, FLAGS = 742, 1, 350, 8  # flags 8 = LIMITED_DATA (node/scoring/flags.py)
 TIMESTAMP, EXPIRY = 1_700_000_000, 1_700_000_600
 MEASUREMENT = hashlib.sha256(b"aura test measurement").digest()
+# The pinned block: the request's own block. Its hash is fixed here; the contract test makes it canonical
+# through the EIP-2935 history contract's storage.
+BLOCK_NUMBER = 100
+BLOCK_HASH = hashlib.sha256(b"aura test block 100").digest()
+FEATURES_HASH = hashlib.sha256(b"aura test features").digest()
 
 
 def hx(raw: bytes) -> str:
@@ -56,7 +61,8 @@ def build() -> dict:
         request_id=request_id,
         subject=parse_address(SUBJECT),
         facts=AssessmentFacts(score=SCORE, tier=TIER, pd_bps=PD_BPS, flags=FLAGS, measurement=MEASUREMENT,
-                              commitment=commitment, timestamp=TIMESTAMP, expiry=EXPIRY),
+                              commitment=commitment, block_number=BLOCK_NUMBER, block_hash=BLOCK_HASH,
+                              features_hash=FEATURES_HASH, timestamp=TIMESTAMP, expiry=EXPIRY),
     )
     digest = eip712.digest(domain, assessment)
     signature = key.sign_digest(digest)
@@ -83,9 +89,15 @@ def build() -> dict:
             "subject": SUBJECT,
             "fee": str(FEE),
             "expires_at": EXPIRES_AT,
+            "block_number": BLOCK_NUMBER,
         },
         "request_commitment": hx(
-            keccak256(abi_encode(["address", "address", "uint96", "uint64"], [REQUESTER, SUBJECT, FEE, EXPIRES_AT]))
+            keccak256(
+                abi_encode(
+                    ["address", "address", "uint96", "uint64", "uint64"],
+                    [REQUESTER, SUBJECT, FEE, EXPIRES_AT, BLOCK_NUMBER],
+                )
+            )
         ),
         "assessment": {
             "score": SCORE,
@@ -94,6 +106,9 @@ def build() -> dict:
             "flags": FLAGS,
             "measurement": hx(MEASUREMENT),
             "commitment": hx(commitment),
+            "block_number": BLOCK_NUMBER,
+            "block_hash": hx(BLOCK_HASH),
+            "features_hash": hx(FEATURES_HASH),
             "timestamp": TIMESTAMP,
             "expiry": EXPIRY,
         },

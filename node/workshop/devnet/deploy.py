@@ -7,6 +7,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from web3 import Web3
@@ -49,12 +50,12 @@ class Devnet:
         return cls(**json.loads(path.read_text()))
 
 
-def new_enclave(root: Path) -> tuple[dict[str, object], str]:
-    """A passphrase under `root/secrets` and a sealed enclave key under `root/data/enclave`; returns the
-    attestation and the signer it verifies to."""
+def new_enclave(root: Path, targets: list[dict[str, Any]]) -> tuple[dict[str, object], str]:
+    """A passphrase under `root/secrets` and an enclave key sealed for `targets` under `root/data/enclave`;
+    returns the attestation and the signer it verifies to."""
     enclave_pass = root / "secrets" / "enclave.pass"
     write_secret(enclave_pass, secrets.token_urlsafe(24))
-    att = init_enclave(root / "data" / "enclave", enclave_pass)
+    att = init_enclave(root / "data" / "enclave", enclave_pass, targets)
     return att, verify_attestation(att)
 
 
@@ -104,16 +105,23 @@ def setup_devnet(root: Path, rpc_url: str, *, confirmations: int = 1, poll_inter
     deploy_block = w3.eth.block_number - 1
     protocols = deploy_protocols(w3, DEPLOYER_KEY)
 
-    att, signer = new_enclave(root)
+    targets: list[dict[str, Any]] = [{"family": "evm", "chain_id": chain_id, "contract": oracle}]
+    if solana_url is not None:
+        from node.workshop.devnet.solana_setup import solana_target  # noqa: PLC0415
+
+        targets.append(solana_target(root))
+    att, signer = new_enclave(root, targets)
     measurement = str(att["document"]["measurement"])  # type: ignore[index]
     oracle_c = contract(w3, "AuraOracle", oracle)
-    send(w3, DEPLOYER_KEY, {"to": oracle, "data": oracle_c.encode_abi("registerSigner", [signer, measurement])})
 
     tx_pass = root / "secrets" / "transmitter.pass"
     passphrase = secrets.token_urlsafe(24)
     write_secret(tx_pass, passphrase)
     transmitter = create_keystore(root / "keys" / "transmitter.json", passphrase,
                                   kdf_n=2**12 if kdf_light else 2**18)
+    # The fees of this signer's fulfilments are paid to the transmitter's account (`withdrawFees`).
+    send(w3, DEPLOYER_KEY, {"to": oracle, "data": oracle_c.encode_abi("registerSigner",
+                                                                      [signer, measurement, transmitter])})
     send(w3, DEPLOYER_KEY, {"to": transmitter, "value": 100 * 10**18, "gas": 21000})
     write_secret(root / REQUESTER_KEY_FILE, REQUESTER_KEY)
 

@@ -32,7 +32,7 @@ FEE = 10**15
 REQUEST_TTL = 3600
 CALLBACK_GAS_LIMIT = 200_000
 RETURN_BOMB_SIZE = 250_000
-OWNER_KEY, REQUESTER_KEY, _, TRANSMITTER_KEY, STRANGER_KEY, ENCLAVE_KEY = DEFAULT_KEYS[:6]
+OWNER_KEY, REQUESTER_KEY, _, TRANSMITTER_KEY, STRANGER_KEY, ENCLAVE_KEY, PAYEE_KEY = DEFAULT_KEYS[:7]
 SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # anvil account 2; only its address is needed
 MEASUREMENT = keccak(b"aura test enclave measurement")
 GAS = 3_000_000
@@ -40,7 +40,8 @@ HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 N = 2 * HALF_N + 1
 
 CONTRACTS = ("AuraOracle", "ExampleLender", "RecordingConsumer", "RevertingConsumer", "GasBurningConsumer",
-             "ReturnBombConsumer", "RejectingTransmitter")
+             "ReturnBombConsumer", "RejectingTransmitter", "SwitchableBurner",
+             "LateCodeFactory")
 
 ASSESSMENT_TYPES = [
     {"name": "requestId", "type": "bytes32"},
@@ -51,6 +52,9 @@ ASSESSMENT_TYPES = [
     {"name": "flags", "type": "uint32"},
     {"name": "measurement", "type": "bytes32"},
     {"name": "commitment", "type": "bytes32"},
+    {"name": "blockNumber", "type": "uint64"},
+    {"name": "blockHash", "type": "bytes32"},
+    {"name": "featuresHash", "type": "bytes32"},
     {"name": "timestamp", "type": "uint64"},
     {"name": "expiry", "type": "uint64"},
 ]
@@ -75,9 +79,10 @@ class Req:
     subject: str
     fee: int
     expires_at: int
+    block_number: int
 
     def tuple(self) -> tuple[Any, ...]:
-        return (self.id, self.requester, self.subject, self.fee, self.expires_at)
+        return (self.id, self.requester, self.subject, self.fee, self.expires_at, self.block_number)
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,14 @@ class Asmt:
     commitment: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     timestamp: int = 0
     expiry: int = 0
+    block_number: int | None = None  # None: the request's block, filled in by `Chain.pin`
+    block_hash: bytes | None = None  # None: that block's hash on the chain
+    features_hash: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     def tuple(self) -> tuple[Any, ...]:
+        assert self.block_number is not None and self.block_hash is not None, "pin the assessment first"
         return (self.score, self.tier, self.pd_bps, self.flags, self.measurement, self.commitment,
-                self.timestamp, self.expiry)
+                self.block_number, self.block_hash, self.features_hash, self.timestamp, self.expiry)
 
 
 def typed_data(req: Req, a: Asmt, chain_id: int, verifying_contract: str) -> dict[str, Any]:
@@ -107,7 +116,8 @@ def typed_data(req: Req, a: Asmt, chain_id: int, verifying_contract: str) -> dic
                    "verifyingContract": verifying_contract},
         "message": {"requestId": req.id, "subject": req.subject, "score": a.score, "tier": a.tier,
                     "pdBps": a.pd_bps, "flags": a.flags, "measurement": a.measurement,
-                    "commitment": a.commitment, "timestamp": a.timestamp, "expiry": a.expiry},
+                    "commitment": a.commitment, "blockNumber": a.block_number, "blockHash": a.block_hash,
+                    "featuresHash": a.features_hash, "timestamp": a.timestamp, "expiry": a.expiry},
     }
 
 
@@ -190,6 +200,8 @@ class Chain:
     TRANSMITTER_KEY = TRANSMITTER_KEY
     STRANGER_KEY = STRANGER_KEY
     ENCLAVE_KEY = ENCLAVE_KEY
+    PAYEE_KEY = PAYEE_KEY
+    payee = address_of(PAYEE_KEY)
     owner = address_of(OWNER_KEY)
     requester = address_of(REQUESTER_KEY)
     subject = SUBJECT
@@ -302,18 +314,29 @@ class Chain:
 
     def request_from(self, receipt: TxReceipt) -> Req:
         (ev,) = self.events(receipt, "AssessmentRequested")
-        return Req(bytes(ev["requestId"]), ev["requester"], ev["subject"], ev["fee"], ev["expiresAt"])
+        return Req(bytes(ev["requestId"]), ev["requester"], ev["subject"], ev["fee"], ev["expiresAt"],
+                   int(receipt["blockNumber"]))
 
     def assessment(self, **overrides: Any) -> Asmt:
         """An assessment valid now: timestamp = latest block, expiry 10 minutes later."""
         now = self.now()
         return replace(Asmt(timestamp=now, expiry=now + 600), **overrides)
 
+    def block_hash(self, number: int) -> bytes:
+        return bytes(self.w3.eth.get_block(number)["hash"])
+
+    def pin(self, req: Req, a: Asmt) -> Asmt:
+        """`a` computed at `req`'s block, where it does not name a block (or hash) of its own."""
+        number = req.block_number if a.block_number is None else a.block_number
+        block_hash = self.block_hash(number) if a.block_hash is None else a.block_hash
+        return replace(a, block_number=number, block_hash=block_hash)
+
     def sign(self, req: Req, a: Asmt, key: str = ENCLAVE_KEY, chain_id: int = CHAIN_ID,
              verifying_contract: str | None = None) -> bytes:
-        return sign(req, a, verifying_contract or self.oracle.address, key, chain_id)
+        return sign(req, self.pin(req, a), verifying_contract or self.oracle.address, key, chain_id)
 
     def fulfil_fn(self, req: Req, a: Asmt, signature: bytes | None = None) -> Any:
+        a = self.pin(req, a)
         sig = self.sign(req, a) if signature is None else signature
         return self.oracle.functions.fulfil(req.tuple(), a.tuple(), sig)
 
@@ -378,9 +401,12 @@ def deployment(anvil: Anvil) -> tuple[Web3, dict[str, str]]:
         "GasBurningConsumer": deploy(w3, "GasBurningConsumer", [], OWNER_KEY),
         "ReturnBombConsumer": deploy(w3, "ReturnBombConsumer", [RETURN_BOMB_SIZE], OWNER_KEY),
         "RejectingTransmitter": deploy(w3, "RejectingTransmitter", [], OWNER_KEY),
+        "SwitchableBurner": deploy(w3, "SwitchableBurner", [], OWNER_KEY),
+        "LateCodeFactory": deploy(w3, "LateCodeFactory", [], OWNER_KEY),
     }
     chain = Chain(w3, addresses)
-    chain.send(chain.oracle.functions.registerSigner(address_of(ENCLAVE_KEY), MEASUREMENT), OWNER_KEY)
+    chain.send(chain.oracle.functions.registerSigner(address_of(ENCLAVE_KEY), MEASUREMENT, address_of(PAYEE_KEY)),
+               OWNER_KEY)
     return w3, addresses
 
 

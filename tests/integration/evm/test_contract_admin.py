@@ -11,7 +11,7 @@ ZERO = "0x" + "00" * 20
 def _admin_calls(chain):
     f = chain.oracle.functions
     return [f.transferOwnership(chain.stranger), f.setFee(1), f.setRequestTtl(60), f.setCallbackGasLimit(1),
-            f.registerSigner(chain.stranger, b"\x01" * 32), f.revokeSigner(chain.enclave)]
+            f.registerSigner(chain.stranger, b"\x01" * 32, chain.stranger), f.revokeSigner(chain.enclave)]
 
 
 def test_constructor_state(chain):
@@ -67,29 +67,33 @@ def test_register_and_revoke_signers(chain):
     f = chain.oracle.functions
     new = Account.create().address
     measurement = b"\x07" * 32
-    assert chain.expect_revert(f.registerSigner(ZERO, measurement), chain.OWNER_KEY) == ("ZeroAddress",)
-    assert chain.expect_revert(f.registerSigner(new, b"\x00" * 32), chain.OWNER_KEY) == ("ZeroMeasurement",)
-    assert chain.expect_revert(f.registerSigner(chain.enclave, measurement), chain.OWNER_KEY) == (
+    payee = chain.payee
+    assert chain.expect_revert(f.registerSigner(ZERO, measurement, payee), chain.OWNER_KEY) == ("ZeroAddress",)
+    assert chain.expect_revert(f.registerSigner(new, measurement, ZERO), chain.OWNER_KEY) == ("ZeroAddress",)
+    assert chain.expect_revert(f.registerSigner(new, b"\x00" * 32, payee), chain.OWNER_KEY) == ("ZeroMeasurement",)
+    assert chain.expect_revert(f.registerSigner(chain.enclave, measurement, payee), chain.OWNER_KEY) == (
         "SignerAlreadyRegistered", chain.enclave)
     assert chain.expect_revert(f.revokeSigner(new), chain.OWNER_KEY) == ("SignerNotActive", new)
 
-    receipt = chain.send(f.registerSigner(new, measurement), chain.OWNER_KEY)
+    receipt = chain.send(f.registerSigner(new, measurement, payee), chain.OWNER_KEY)
     (ev,) = chain.events(receipt, "SignerRegistered")
     assert (ev["signer"], ev["index"], bytes(ev["measurement"])) == (new, 2, measurement)
+    (ev,) = chain.events(receipt, "SignerPayeeSet")
+    assert (ev["signer"], ev["payee"]) == (new, payee)
     registered_at = chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
-    assert f.signers(new).call() == (2, True, registered_at, 0, measurement)
+    assert f.signers(new).call() == (2, True, registered_at, 0, measurement, payee)
     assert f.signerAt(2).call() == new and f.signerCount().call() == 2
 
     receipt = chain.send(f.revokeSigner(new), chain.OWNER_KEY)
     (ev,) = chain.events(receipt, "SignerRevoked")
     assert (ev["signer"], ev["index"]) == (new, 2)
     revoked_at = chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
-    assert f.signers(new).call() == (2, False, registered_at, revoked_at, measurement)
+    assert f.signers(new).call() == (2, False, registered_at, revoked_at, measurement, payee)
     assert chain.expect_revert(f.revokeSigner(new), chain.OWNER_KEY) == ("SignerNotActive", new)
     # an address is registered once: a revoked key never comes back
-    assert chain.expect_revert(f.registerSigner(new, measurement), chain.OWNER_KEY) == (
+    assert chain.expect_revert(f.registerSigner(new, measurement, payee), chain.OWNER_KEY) == (
         "SignerAlreadyRegistered", new)
-    assert f.signers(Account.create().address).call() == (0, False, 0, 0, b"\x00" * 32)
+    assert f.signers(Account.create().address).call() == (0, False, 0, 0, b"\x00" * 32, ZERO)
 
 
 def test_revoked_signer_stays_readable_behind_stored_assessments(chain):
@@ -104,7 +108,7 @@ def test_second_signer_with_its_own_measurement(chain):
     f = chain.oracle.functions
     second = Account.create()
     measurement = b"\x09" * 32
-    chain.send(f.registerSigner(second.address, measurement), chain.OWNER_KEY)
+    chain.send(f.registerSigner(second.address, measurement, chain.stranger), chain.OWNER_KEY)
     req = chain.request()
     a = chain.assessment(measurement=measurement)
     sig = chain.sign(req, a, key=second.key.to_0x_hex())

@@ -18,7 +18,7 @@ def _batch_fn(chain, items):
 
 
 def _item(chain, req, a=None, sig=None):
-    a = a or chain.assessment()
+    a = chain.pin(req, a or chain.assessment())
     return req, a, chain.sign(req, a) if sig is None else sig
 
 
@@ -47,6 +47,7 @@ def test_mixed_batch(chain):
 
     before = chain.balance(chain.transmitter)
     receipt = chain.send(_batch_fn(chain, items), chain.TRANSMITTER_KEY)
+    assert chain.balance(chain.transmitter) == before - chain.cost(receipt)
 
     fulfilled = chain.events(receipt, "AssessmentFulfilled")
     assert [bytes(e["requestId"]) for e in fulfilled] == [good.id, callback.id]
@@ -60,20 +61,19 @@ def test_mixed_batch(chain):
         (expired.id, chain.selector("AssessmentExpired")),
         (good.id, chain.selector("AlreadyFulfilled")),
     ]
-    assert chain.balance(chain.transmitter) == before + good.fee + callback.fee - chain.cost(receipt)
+    assert chain.oracle.functions.feesOwed(chain.enclave).call() == done.fee + good.fee + callback.fee
     assert [chain.status(r.id) for r in (good, callback, tampered, stranger_signed, expired)] == [
         FULFILLED, FULFILLED, PENDING, PENDING, PENDING]
     assert chain.c["RecordingConsumer"].functions.calls().call() == 1
 
 
-def test_all_skipped_pays_nothing(chain):
+def test_all_skipped_credits_nothing(chain):
     req = chain.request()
-    a = chain.assessment()
-    before = chain.balance(chain.transmitter)
+    a = chain.pin(req, chain.assessment())
     receipt = chain.send(_batch_fn(chain, [(req, a, b"\x00" * 65)]), chain.TRANSMITTER_KEY)
     (ev,) = chain.events(receipt, "FulfilmentSkipped")
     assert bytes(ev["reason"]) == chain.selector("InvalidSignatureV")
-    assert chain.balance(chain.transmitter) == before - chain.cost(receipt)
+    assert chain.oracle.functions.feesOwed(chain.enclave).call() == 0
     assert chain.status(req.id) == PENDING
 
 
@@ -91,13 +91,78 @@ def test_length_mismatch(chain):
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY) == ("LengthMismatch", 1, 1, 0)
 
 
-def test_insufficient_gas_reverts_the_whole_batch(chain):
+def test_too_little_gas_for_the_reserve_reverts_the_whole_batch(chain):
     plain, callback = chain.request(), chain.request_via("RecordingConsumer")
     items = [_item(chain, plain), _item(chain, callback)]
     fn = _batch_fn(chain, items)
-    # enough for the plain item, not for the callback's limit
-    assert chain.expect_revert(fn, chain.TRANSMITTER_KEY, gas=150_000 + chain.CALLBACK_GAS_LIMIT // 2) == (
+    item_gas = chain.oracle.functions.BATCH_ITEM_GAS().call()
+    share = chain.CALLBACK_GAS_LIMIT + chain.CALLBACK_GAS_LIMIT // 63 + 20_000
+    # enough to do both items' work, not to set aside the callback's full share up front
+    assert chain.expect_revert(fn, chain.TRANSMITTER_KEY, gas=60_000 + 2 * item_gas + share - 30_000) == (
         "InsufficientGas",)
     assert chain.status(plain.id) == PENDING and chain.status(callback.id) == PENDING
     chain.send(fn, chain.TRANSMITTER_KEY)
     assert chain.status(plain.id) == FULFILLED and chain.status(callback.id) == FULFILLED
+
+
+def test_a_consumer_turned_gas_burner_after_estimation_blocks_nothing(chain):
+    """The transmitter estimates a batch while a consumer's callback is cheap; the consumer then burns all
+    the gas it is given. Every item still lands: each callback's full share was set aside up front."""
+    burner = chain.c["SwitchableBurner"]
+    recording = chain.c["RecordingConsumer"]
+    burning = chain.request_via("SwitchableBurner")
+    honest = [chain.request_via("RecordingConsumer"), chain.request(), chain.request_via("RecordingConsumer")]
+    fn = _batch_fn(chain, [_item(chain, r) for r in [burning, *honest]])
+    estimate = fn.estimate_gas({"from": chain.transmitter}, "pending")
+
+    chain.send(burner.functions.setBurning(True), chain.OWNER_KEY)
+    receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=estimate)  # not a unit more than estimated
+
+    assert chain.events(receipt, "FulfilmentSkipped") == []
+    fulfilled = chain.events(receipt, "AssessmentFulfilled")
+    assert [bytes(e["requestId"]) for e in fulfilled] == [r.id for r in [burning, *honest]]
+    assert [e["callbackSucceeded"] for e in fulfilled] == [False, True, False, True]
+    assert all(chain.status(r.id) == FULFILLED for r in [burning, *honest])
+    assert recording.functions.calls().call() == 2 and burner.functions.calls().call() == 0
+    assert receipt["gasUsed"] > chain.CALLBACK_GAS_LIMIT  # the burner did burn its whole share
+
+
+def test_an_item_left_without_its_callback_gas_is_skipped_and_stays_pending(chain):
+    """A requester that has no code when the batch starts gets none of the gas set aside for callbacks;
+    if it has code by its turn (an earlier callback deployed it), its item is skipped, not the batch."""
+    factory = chain.c["LateCodeFactory"]
+    late = chain.request_from(chain.send(factory.functions.requestFromEmptyAddress(chain.oracle.address,
+                                                                                  chain.subject),
+                                         chain.REQUESTER_KEY, chain.FEE))
+    assert chain.w3.eth.get_code(late.requester) == b""
+    deployer = chain.request_from(chain.send(factory.functions.request(chain.oracle.address, chain.subject),
+                                             chain.REQUESTER_KEY, chain.FEE))
+    plain = chain.request()
+    fn = _batch_fn(chain, [_item(chain, r) for r in (deployer, late, plain)])
+    item_gas = chain.oracle.functions.BATCH_ITEM_GAS().call()
+    share = chain.CALLBACK_GAS_LIMIT + chain.CALLBACK_GAS_LIMIT // 63 + 20_000
+    receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=3 * item_gas + share + 80_000)
+
+    assert len(chain.w3.eth.get_code(late.requester)) > 0  # the factory's callback deployed it
+    (skipped,) = chain.events(receipt, "FulfilmentSkipped")
+    assert (bytes(skipped["requestId"]), bytes(skipped["reason"])) == (late.id, chain.selector("InsufficientGas"))
+    assert [bytes(e["requestId"]) for e in chain.events(receipt, "AssessmentFulfilled")] == [deployer.id, plain.id]
+    assert [chain.status(r.id) for r in (deployer, late, plain)] == [FULFILLED, PENDING, FULFILLED]
+    # alone, with gas for its callback, it lands
+    receipt = chain.send(_batch_fn(chain, [_item(chain, late)]), chain.TRANSMITTER_KEY)
+    assert chain.status(late.id) == FULFILLED
+
+
+def test_the_estimate_lands_every_item_on_the_costliest_path(chain):
+    """First writes for fresh subjects, block hashes from the EIP-2935 contract, callbacks: sent with exactly
+    the gas the node's estimate gives, no item is skipped for want of gas."""
+    reqs = []
+    for _ in range(3):
+        reqs += [chain.request(subject=Account.create().address), chain.request_via("RecordingConsumer",
+                                                                                     subject=Account.create().address)]
+    chain.rpc("anvil_mine", hex(300), hex(1))
+    fn = _batch_fn(chain, [_item(chain, r) for r in reqs])
+    estimate = fn.estimate_gas({"from": chain.transmitter}, "pending")
+    receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=estimate)
+    assert chain.events(receipt, "FulfilmentSkipped") == []
+    assert [bytes(e["requestId"]) for e in chain.events(receipt, "AssessmentFulfilled")] == [r.id for r in reqs]

@@ -27,11 +27,12 @@ def test_callback_gets_the_answer_and_exactly_the_gas_limit(chain):
 
 
 def _min_gas(chain, fn, key, lo, hi):
-    """The least gas limit with which `fn` succeeds (eth_call), by bisection."""
-    assert chain.try_call(fn, key, gas=hi)[0]
+    """The least gas limit with which `fn` succeeds (eth_call on the pending block: the request's own block
+    hash is known from the next block on), by bisection."""
+    assert chain.try_call(fn, key, gas=hi, block="pending")[0]
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if chain.try_call(fn, key, gas=mid)[0]:
+        if chain.try_call(fn, key, gas=mid, block="pending")[0]:
             hi = mid
         else:
             lo = mid
@@ -79,7 +80,7 @@ def test_return_bomb_is_not_copied(chain):
     req = chain.request_via("ReturnBombConsumer")
     a = chain.assessment()
     fn = chain.fulfil_fn(req, a, chain.sign(req, a))
-    gas = fn.estimate_gas({"from": chain.transmitter})
+    gas = fn.estimate_gas({"from": chain.transmitter}, "pending")
     receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=gas)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is True
     assert chain.status(req.id) == FULFILLED

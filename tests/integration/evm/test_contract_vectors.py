@@ -1,8 +1,10 @@
 """tests/vectors/evm.json against the real contract: the enclave's bytes are accepted exactly as pinned.
 
 A fresh anvil makes the vector's world: AuraOracle is account 0's first transaction (so it lands at the
-vector's verifyingContract), account 1 makes its first request at timestamp 1700000000 with the TTL 3600,
-so the request id and expiry are the vector's.
+vector's verifyingContract), account 1 makes its first request in block 100 at timestamp 1700000000 with the
+TTL 3600, so the request id, its block and expiry are the vector's. The vector's block hash is fixed, not
+anvil's: once block 100 is older than 256 blocks the contract asks the EIP-2935 history contract, whose
+storage slot for block 100 the test sets to the vector's hash.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 VECTOR = Path(__file__).resolve().parents[2] / "vectors" / "evm.json"
 TTL = 3600
 REQUEST_AT = 1_700_000_000
+BLOCK_HASH_HISTORY = "0x0000F90827F1C53a10cb7A02335B175320002935"
+HISTORY_WINDOW = 8191
 
 
 def b32(value: str) -> bytes:
@@ -47,6 +51,12 @@ def w3(artefacts: None) -> Iterator[Web3]:
         yield Web3(Web3.HTTPProvider(node.url))
 
 
+def rpc(w3: Web3, method: str, *params: Any) -> Any:
+    resp = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+    assert "error" not in resp, resp
+    return resp["result"]
+
+
 def send(w3: Web3, fn: Any, key: str, at: int | None = None) -> Any:
     if at is not None:
         w3.provider.make_request("evm_setNextBlockTimestamp", [at])  # type: ignore[arg-type]
@@ -66,8 +76,8 @@ def test_vector_is_self_consistent(vector):
     assert Account.recover_message(msg, signature=bytes.fromhex(vector["signature"][2:])) == vector["signer"]
     assert Account.from_key(vector["private_key"]).address == vector["signer"]
     r = vector["request"]
-    commitment = keccak(abi_encode(["address", "address", "uint96", "uint64"],
-                                   [r["requester"], r["subject"], int(r["fee"]), r["expires_at"]]))
+    commitment = keccak(abi_encode(["address", "address", "uint96", "uint64", "uint64"],
+                                   [r["requester"], r["subject"], int(r["fee"]), r["expires_at"], r["block_number"]]))
     if "request_commitment" in vector:
         assert commitment == b32(vector["request_commitment"])
 
@@ -86,23 +96,28 @@ def test_contract_accepts_the_vector(w3, vector):
 
     a = vector["assessment"]
     measurement = b32(a["measurement"])
-    send(w3, oracle.functions.registerSigner(vector["signer"], measurement), owner)
+    send(w3, oracle.functions.registerSigner(vector["signer"], measurement, Account.from_key(owner).address), owner)
 
     r = vector["request"]
     assert Account.from_key(requester).address == r["requester"]
+    rpc(w3, "anvil_mine", hex(r["block_number"] - 1 - w3.eth.block_number))
     receipt = send(w3, oracle.functions.requestAssessment(r["subject"], b""), requester, at=REQUEST_AT)
+    assert receipt["blockNumber"] == r["block_number"] == a["block_number"]
     (ev,) = oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)
     assert bytes(ev["args"]["requestId"]) == b32(r["id"])
     assert ev["args"]["expiresAt"] == r["expires_at"]
     assert ev["args"]["fee"] == int(r["fee"])
 
-    req = (b32(r["id"]), r["requester"], r["subject"], int(r["fee"]), r["expires_at"])
-    body = (a["score"], a["tier"], a["pd_bps"], a["flags"], measurement, b32(a["commitment"]), a["timestamp"],
-            a["expiry"])
+    req = (b32(r["id"]), r["requester"], r["subject"], int(r["fee"]), r["expires_at"], r["block_number"])
+    body = (a["score"], a["tier"], a["pd_bps"], a["flags"], measurement, b32(a["commitment"]), a["block_number"],
+            b32(a["block_hash"]), b32(a["features_hash"]), a["timestamp"], a["expiry"])
     assert bytes(oracle.functions.assessmentDigest(req, body).call()) == b32(vector["digest"])
 
+    rpc(w3, "anvil_mine", hex(300), hex(1))  # block 100 leaves BLOCKHASH's window
+    slot = "0x" + (a["block_number"] % HISTORY_WINDOW).to_bytes(32, "big").hex()
+    rpc(w3, "anvil_setStorageAt", BLOCK_HASH_HISTORY, slot, a["block_hash"])
     signature = bytes.fromhex(vector["signature"][2:])
-    receipt = send(w3, oracle.functions.fulfil(req, body, signature), transmitter, at=a["timestamp"] + 1)
+    receipt = send(w3, oracle.functions.fulfil(req, body, signature), transmitter, at=a["timestamp"] + 400)
     (ev,) = oracle.events.AssessmentFulfilled().process_receipt(receipt, errors=DISCARD)
     assert ev["args"]["signer"] == vector["signer"]
     stored = oracle.functions.latestAssessment(r["subject"]).call()

@@ -318,12 +318,12 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
     assert [r["label"] for r in sol["requests"]] == ["active trader", "light user", "fresh wallet"]
     for r in sol["requests"]:
         payload = bytes.fromhex(r["payload"][2:])
-        assert len(payload) == 240 and payload[:22] == b"AURA/solana/assessment"
+        assert len(payload) == 320 and payload[:22] == b"AURA/solana/assessment"  # docs/solana.md's offsets
         key = PublicKey.from_signature_and_message(bytes.fromhex(r["signature"][2:]), keccak(payload), hasher=None)
         assert to_checksum_address(keccak(key.format(compressed=False)[1:])[12:]) == report["enclave"]["signer"]
-        assert [payload[o:o + 32] for o in (23, 55, 87, 119)] == [
+        assert [payload[o:o + 32] for o in (31, 63, 95, 127)] == [
             bytes(Pubkey.from_string(x)) for x in (sol["program"], sol["oracle"], r["request"], r["subject"])]
-        assert int.from_bytes(payload[151:153], "little") == r["stored"]["score"] == r["score"]
+        assert int.from_bytes(payload[159:161], "little") == r["stored"]["score"] == r["score"]
         assert r["status"] == "fulfilled" and r["signature_verified"] and r["stored"]["request"] == r["request"]
     assert sol["requests"][2]["rules"] == ["thin_file"]
 

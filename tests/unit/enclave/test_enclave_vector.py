@@ -32,7 +32,8 @@ def built() -> tuple[eip712.Domain, eip712.Assessment]:
         subject=parse_address(VECTOR["request"]["subject"]),
         facts=AssessmentFacts(score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
                               measurement=b(a["measurement"]), commitment=b(a["commitment"]),
-                              timestamp=a["timestamp"], expiry=a["expiry"]),
+                              block_number=a["block_number"], block_hash=b(a["block_hash"]),
+                              features_hash=b(a["features_hash"]), timestamp=a["timestamp"], expiry=a["expiry"]),
     )
     return domain, assessment
 
@@ -45,6 +46,9 @@ def test_vector_inputs_are_the_agreed_ones() -> None:
     assert VECTOR["request"]["subject"] == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
     assert VECTOR["request"]["fee"] == "0" and VECTOR["request"]["expires_at"] == 1700003600
     assert VECTOR["assessment"]["timestamp"] == 1700000000 and VECTOR["assessment"]["expiry"] == 1700000600
+    assert VECTOR["request"]["block_number"] == VECTOR["assessment"]["block_number"] == 100
+    assert b(VECTOR["assessment"]["block_hash"]) == __import__("hashlib").sha256(b"aura test block 100").digest()
+    assert b(VECTOR["assessment"]["features_hash"]) == __import__("hashlib").sha256(b"aura test features").digest()
     assert b(VECTOR["assessment"]["measurement"]) == __import__("hashlib").sha256(b"aura test measurement").digest()
     expected_id = keccak256(
         abi_encode(
@@ -100,7 +104,8 @@ def test_signature_shape() -> None:
 def test_type_string_is_the_protocol_one() -> None:
     assert eip712.ASSESSMENT_TYPE == (
         "Assessment(bytes32 requestId,address subject,uint16 score,uint8 tier,uint16 pdBps,uint32 flags,"
-        "bytes32 measurement,bytes32 commitment,uint64 timestamp,uint64 expiry)"
+        "bytes32 measurement,bytes32 commitment,uint64 blockNumber,bytes32 blockHash,bytes32 featuresHash,"
+        "uint64 timestamp,uint64 expiry)"
     )
     assert eip712.DOMAIN_TYPE == "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     assert "0x" + eip712.ASSESSMENT_TYPEHASH.hex() == VECTOR["type_hash"]
