@@ -4,6 +4,10 @@ Starts the endpoint (LiteSVM behind JSON-RPC, 400 ms slots) with the aura_oracle
 sets up an oracle and the enclave, starts the node as its own process with only this chain, measures one
 lone fulfilment's compute units, then sends pre-signed `request_assessment` transactions at a steady rate
 and watches the transmitter's fulfilments land. Run alone it prints {"solana": {...}} as its last line.
+
+The lone request's subject is one whose Score address is found at the first bump tried, so `fulfil_cu` is
+the same on every run and compares with `FULFIL_CU_BEFORE_PINNING`, the same measurement of the program
+before `fulfil` checked the pinned slot against SlotHashes and paid the enclave's payee.
 """
 
 from __future__ import annotations
@@ -32,6 +36,17 @@ from node.workshop.devnet.anvil import free_port  # noqa: E402
 from node.workshop.devnet.nodeproc import NodeProcess  # noqa: E402
 from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: E402
 from node.workshop.devnet.solana_setup import new_fulfilments, setup_solana_node  # noqa: E402
+
+FULFIL_CU_BEFORE_PINNING = 30_867
+"""`fulfil`'s units for a lone first write (Score bump found at the first try), payload version 1 (240 bytes)."""
+
+
+def first_bump_subject(program: Pubkey, oracle: Pubkey) -> Pubkey:
+    """A subject whose Score PDA `find_program_address` finds at its first try (bump 255)."""
+    while True:
+        subject = Keypair().pubkey()
+        if prog.score_pda(program, oracle, subject)[1] == 255:
+            return subject
 
 
 def log(msg: str) -> None:
@@ -103,7 +118,7 @@ def run(root: Path, requests: int = 200, rate: float = 20.0, slot_ms: int = 400)
 
         blockhash = client.get_latest_blockhash().value.blockhash
         nonce = next_nonce()
-        lone = request_tx(nonce, Keypair().pubkey(), blockhash)
+        lone = request_tx(nonce, first_bump_subject(program, oracle), blockhash)
         client.send_raw_transaction(bytes(lone), opts=TxOpts(skip_preflight=True))
         lone_id = str(prog.request_pda(program, oracle, nonce)[0])
         wait(watcher, [lone_id], 60)
@@ -156,9 +171,12 @@ def run(root: Path, requests: int = 200, rate: float = 20.0, slot_ms: int = 400)
             "commitment": "confirmed",
             "send_rate_per_s": rate,
             "fulfil_cu": lone_units,
+            "fulfil_cu_before_pinning": FULFIL_CU_BEFORE_PINNING,
+            "fulfil_cu_added_by_pinning": None if lone_units is None else lone_units - FULFIL_CU_BEFORE_PINNING,
             "fulfil_cu_median": int(statistics.median(units)) if units else None,
             "fulfil_cu_note": "compute units the aura_oracle program consumed in fulfil (the lone one creates the "
-                              "subject's Score account; median over the run)",
+                              "subject's Score account, found at the first bump; median over the run); before "
+                              "pinning: the same lone measurement with payload version 1",
             "fulfil_tx_cu_median": int(statistics.median(watcher.seen[r]["tx_units"] for r in done)) if done else None,
             "latency_slots_p50": pct(lat_slots, 0.5),
             "latency_slots_p95": pct(lat_slots, 0.95),

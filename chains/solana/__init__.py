@@ -18,6 +18,15 @@ def build(cfg: SolanaChain, ctx: BuildContext) -> ChainAdapter:
     return SolanaAdapter(cfg, load_keypair(cfg.transmitter_keypair), cache=ctx.cache, sequence_floor=ctx.sequence_floor)
 
 
+def build_reader(cfg: SolanaChain, ctx: BuildContext) -> ChainAdapter:
+    """An adapter that only reads the cluster (`aura verify`): no keypair file; it never sends a transaction."""
+    from solders.keypair import Keypair  # noqa: PLC0415
+
+    from chains.solana.adapter import SolanaAdapter  # noqa: PLC0415
+
+    return SolanaAdapter(cfg, Keypair(), cache=ctx.cache, sequence_floor=ctx.sequence_floor)
+
+
 async def consume(cfg: SolanaChain, **request: Any) -> dict[str, Any]:
     """`aura request` on this chain: chains/solana/consumer.py."""
     from chains.solana.consumer import request_assessment  # noqa: PLC0415 - solana-py only when a consumer asks
@@ -25,4 +34,4 @@ async def consume(cfg: SolanaChain, **request: Any) -> dict[str, Any]:
     return await request_assessment(cfg, **request)
 
 
-FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume)
+FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume, reader=build_reader)

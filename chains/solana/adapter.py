@@ -1,7 +1,9 @@
 """The Solana adapter: finds pending requests with getProgramAccounts, reads subjects, sends fulfilments.
 
 Requests are the `aura_oracle` program's Request accounts (docs/solana.md), listed with discriminator,
-oracle and status filters at the configured commitment. A fulfilment is one transaction per request: a
+oracle and status filters at the configured commitment. Each request is assessed at its pinned slot, whose hash
+the SlotHashes sysvar holds for about 512 slots; a request older than that is repinned (`repin`) to a recent
+slot and scored again there. A fulfilment is one transaction per request: a
 compute-unit limit (the simulated units plus a margin), a compute-unit price, and the `fulfil` instruction.
 It is built and signed first (`prepare`), stored by the daemon, and only then sent (`broadcast`), so a
 restart re-sends the very same transaction. A transaction whose blockhash expired without landing is
@@ -23,7 +25,7 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment
 from solana.rpc.core import RPCException
-from solana.rpc.types import MemcmpOpts, TxOpts
+from solana.rpc.types import DataSliceOpts, MemcmpOpts, TxOpts
 from solders.commitment_config import CommitmentLevel
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.hash import Hash
@@ -40,6 +42,7 @@ from solders.transaction_status import TransactionConfirmationStatus
 from chains.base import (
     ChainAdapter,
     Confidence,
+    Fulfilled,
     Height,
     ItemOutcome,
     OracleRequest,
@@ -50,8 +53,10 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.base58 import b58encode
-from chains.core.errors import ChainError, RetryLater
+from chains.core.assessment import AssessmentFacts
+from chains.core.base58 import b58decode, b58encode
+from chains.core.errors import ChainError, PinLost, RetryLater
+from chains.core.secp256k1 import to_checksum_address
 from chains.sequence import LocalSequence
 from chains.solana import program as prog
 from chains.solana.config import SolanaChain
@@ -59,9 +64,16 @@ from chains.solana.config import SolanaChain
 LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
 MAX_COMPUTE_UNITS = 1_400_000
 BLOCKHASH_REUSE_S = 2.0
+REPIN_RETRY_S = 30.0
+BLOCK_TIMES_KEPT = 4096
+PIN_MARGIN_SLOTS = 64  # about 25 s: a pin closer than this to leaving SlotHashes is repinned first
 PRICE_REUSE_S = 2.0
 COMMITMENTS = {Confidence.LATEST: Commitment("processed"), Confidence.SAFE: Commitment("confirmed"),
                Confidence.FINALIZED: Commitment("finalized")}
+
+
+PIN_LOST = frozenset({"SlotHashUnknown", "SlotMismatch"})
+"""The program's errors for an assessment whose slot left SlotHashes or whose request was re-pinned since."""
 
 
 def _custom_code(err: Any) -> tuple[int, int] | None:
@@ -98,6 +110,13 @@ class SolanaAdapter(ChainAdapter):
         self._client: AsyncClient | None = None
         self._http: httpx.AsyncClient | None = None
         self._enclaves: dict[str, Pubkey] = {}
+        self._payees: dict[Pubkey, Pubkey] = {}
+        self._pins: dict[str, int] = {}
+        self._repins: dict[str, tuple[int, float]] = {}
+        self._slot_hashes: dict[int, bytes] = {}
+        self._block_times: dict[int, int] = {}
+        self._settled: dict[str, tuple[int, bytes]] = {}
+        self._slot_hashes_lock = asyncio.Lock()
         self._recent_blockhash: tuple[Hash, float] | None = None
         self._recent_price: tuple[int, float] | None = None
 
@@ -125,10 +144,14 @@ class SolanaAdapter(ChainAdapter):
             await client.close()
             raise ChainError(f"{self.name}: {self.oracle} is not an oracle account of program {self.program}")
         try:
-            prog.decode_account("Oracle", bytes(oracle.value.data))
-        except ValueError:
+            stored = prog.decode_account("Oracle", bytes(oracle.value.data))
+        except Exception:  # noqa: BLE001 - another account, or an Oracle of an older layout
             await client.close()
-            raise ChainError(f"{self.name}: {self.oracle} is not an Oracle account") from None
+            raise ChainError(f"{self.name}: {self.oracle} is not an Oracle account of this program's layout") from None
+        if int(stored.cluster_id) != self.cfg.chain_id:
+            await client.close()
+            raise ChainError(f"{self.name}: oracle {self.oracle} was initialised for cluster id {stored.cluster_id}, "
+                             f"the config's chain_id is {self.cfg.chain_id}")
         self._client = client
         self._http = httpx.AsyncClient(timeout=self.cfg.rpc_timeout_s)
 
@@ -178,17 +201,18 @@ class SolanaAdapter(ChainAdapter):
             except Exception:  # noqa: BLE001 - a malformed account cannot be a request this program made
                 continue
             if start < req.created_slot <= end:
-                items.append(self._request(keyed.pubkey, req))
+                items.append(self._request(keyed.pubkey, req, created_slot=int(req.created_slot)))
         items.sort(key=lambda r: (r.block_number, r.ordinal))
         return RequestBatch(items=items, next_cursor=str(end), reached=end)
 
-    def _request(self, address: Pubkey, req: Any) -> OracleRequest:
+    def _request(self, address: Pubkey, req: Any, *, created_slot: int, tx_hash: str = "") -> OracleRequest:
+        """A request from its Request account or its `AssessmentRequested` event (the same fields)."""
         return OracleRequest(
             chain=self.name, family="solana", chain_id=self.cfg.chain_id, contract=str(self.oracle),
             request_id=str(address), requester=str(prog.pubkey(req.requester)), subject=str(prog.pubkey(req.subject)),
             fee=int(req.fee),
-            expires_at=int(req.expires_at), params="0x" + bytes(req.params).hex(), block_number=int(req.created_slot),
-            block_hash="", tx_hash="", ordinal=int(req.nonce), program=str(self.program),
+            expires_at=int(req.expires_at), params="0x" + bytes(req.params).hex(), block_number=created_slot,
+            block_hash="", tx_hash=tx_hash, ordinal=int(req.nonce), program=str(self.program),
         )
 
     async def is_canonical(self, request: OracleRequest) -> bool:
@@ -204,9 +228,13 @@ class SolanaAdapter(ChainAdapter):
         return resp.value.owner == self.program and int(req.nonce) == request.ordinal \
             and int(req.created_slot) == request.block_number
 
-    @classmethod
-    def enclave_request(cls, request: OracleRequest) -> dict[str, Any]:
-        return {**super().enclave_request(request), "program": request.program}
+    def enclave_request(self, request: OracleRequest) -> dict[str, Any]:  # type: ignore[override]
+        """The base fields (`chain_id` is the cluster id the payload carries) and the program id; `block_number`
+        is the slot `pinned` last returned for the request (a repinned request's new slot), else the slot the
+        request was made in."""
+        out = {**super().enclave_request(request), "program": request.program}
+        out["block_number"] = self._pins.get(request.key, request.block_number)
+        return out
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
         """"pending" while the Request account exists; once closed, the closing transaction's event says
@@ -240,16 +268,185 @@ class SolanaAdapter(ChainAdapter):
             return []
         return prog.events_in_logs(list(tx.value.transaction.meta.log_messages or []))
 
+    # pinned state
+    async def pinned(self, request: OracleRequest) -> Height:
+        """The request account's pinned slot, its hash as the SlotHashes sysvar holds it, and its block time.
+
+        A pinned slot older than every SlotHashes entry (about 512 slots, some 3.5 minutes) can no longer be
+        fulfilled: this sends `repin` (the program moves the pin to the current slot) and raises RetryLater, so
+        the request is scored again at its new pin (docs/solana.md, "Pinned slot"). A slot that leaves SlotHashes
+        within PIN_MARGIN_SLOTS is not signed for (its fulfilment might land after it has left): RetryLater until
+        it has left, then `repin`.
+
+        The pin last seen (at first the slot the request was made in) is used without reading the request
+        account again while it is inside SlotHashes now: `repin` moves a pin only once it has left SlotHashes,
+        whose window only moves forward, so a pin still inside it has not moved since it was seen. Where the
+        sysvar window is now is read fresh each time (its first 16 bytes); the hashes themselves, which never
+        change, are read in full only when a slot is not among those last read.
+
+        A request `read_fulfilment` returned is pinned where its fulfilment was signed, with the slot hash that
+        fulfilment carried: the program checked it against SlotHashes when `fulfil` ran, and no RPC method
+        serves a slot's hash once SlotHashes has dropped it.
+        """
+        if request.key in self._settled:
+            slot, slot_hash = self._settled[request.key]
+            self._pins[request.key] = slot
+            return Height(number=slot, timestamp=await self._block_time(slot), hash="0x" + slot_hash.hex())
+        slot = self._pins.get(request.key, request.block_number)
+        count, newest = await self._slot_hashes_head()
+        if slot > newest:
+            raise RetryLater(f"{self.name}: slot {slot} of request {request.request_id} is not in SlotHashes yet")
+        # Entries are newest first, one per slot that was not skipped: at least `newest - slot` of them are newer
+        # than `slot` unless slots were skipped, so this underestimates how long `slot` stays (never over).
+        if prog.SLOT_HASHES_MAX - 1 - (newest - slot) < PIN_MARGIN_SLOTS or newest - slot >= count:
+            slot = await self._pinned_slot(request)
+            hashes = await self._slot_hashes_with(slot, fresh=True)
+            if hashes and slot < min(hashes):
+                await self._repin(request, slot)
+                raise RetryLater(f"{self.name}: request {request.request_id} pinned at slot {slot}, which has left "
+                                 "SlotHashes: repin sent, scored again at its new slot")
+            newer = sum(1 for s in hashes if s > slot)
+            if slot in hashes and prog.SLOT_HASHES_MAX - 1 - newer < PIN_MARGIN_SLOTS:
+                raise RetryLater(f"{self.name}: slot {slot} of request {request.request_id} leaves SlotHashes "
+                                 f"within {PIN_MARGIN_SLOTS} slots: repinned once it has left")
+        else:
+            hashes = await self._slot_hashes_with(slot)
+        if slot not in hashes:
+            raise RetryLater(f"{self.name}: slot {slot} of request {request.request_id} is not in SlotHashes yet")
+        self._pins[request.key] = slot
+        return Height(number=slot, timestamp=await self._block_time(slot), hash="0x" + hashes[slot].hex())
+
+    async def _slot_hashes_head(self) -> tuple[int, int]:
+        """(entry count, newest slot) of SlotHashes now, from its first 16 bytes."""
+        resp = await self._rpc(self.client.get_account_info(
+            prog.SLOT_HASHES_SYSVAR, commitment=COMMITMENTS[Confidence.LATEST], encoding="base64",
+            data_slice=DataSliceOpts(offset=0, length=16)))
+        data = bytes(resp.value.data) if resp.value is not None else b""
+        if len(data) < 16 or int.from_bytes(data[:8], "little") == 0:
+            raise RetryLater(f"{self.name}: the RPC returned no SlotHashes entries")
+        return int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
+
+    async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
+        """From the request account's transactions: its `AssessmentRequested` event (the request as it was made)
+        and the `fulfil` instruction of the transaction whose `AssessmentFulfilled` event closed it (the signed
+        assessment exactly as the program took it)."""
+        address = Pubkey.from_string(request_id)
+        sigs = await self._rpc(self.client.get_signatures_for_address(address, limit=1000,
+                                                                       commitment=self.commitment))
+        made: tuple[Any, int, str] | None = None
+        fulfilled: tuple[Any, Any, str] | None = None
+        for item in sigs.value:
+            if item.err is not None:
+                continue
+            tx = await self._rpc(self.client.get_transaction(item.signature, encoding="base64",
+                                                             commitment=self.commitment,
+                                                             max_supported_transaction_version=0))
+            if tx.value is None or tx.value.transaction.meta is None:
+                continue
+            for name, data in prog.events_in_logs(list(tx.value.transaction.meta.log_messages or [])):
+                if str(prog.pubkey(data.request)) != request_id:
+                    continue
+                if name == "AssessmentRequested":
+                    made = (data, int(tx.value.slot), str(item.signature))
+                elif name == "AssessmentFulfilled" and fulfilled is None:
+                    fulfilled = (data, tx.value.transaction, str(item.signature))
+        if made is None or fulfilled is None:
+            return None
+        event, tx, signature = fulfilled
+        args = self._fulfil_args(tx, address, signature)
+        request = self._request(address, made[0], created_slot=made[1], tx_hash=made[2])
+        facts = AssessmentFacts(score=args.score, tier=args.tier, pd_bps=args.pd_bps, flags=args.flags,
+                                measurement=bytes(args.measurement), commitment=bytes(args.commitment),
+                                block_number=args.slot, block_hash=bytes(args.slot_hash),
+                                features_hash=bytes(args.features_hash), timestamp=args.timestamp, expiry=args.expiry)
+        self._settled[request.key] = (facts.block_number, facts.block_hash)
+        return Fulfilled(request=request, facts=facts, signature=bytes(args.signature),
+                         signer=to_checksum_address(bytes(event.signer)), tx_hash=signature)
+
+    def _fulfil_args(self, tx: Any, request: Pubkey, signature: str) -> Any:
+        """The args of the transaction's `fulfil` of `request` (a top-level or an inner instruction)."""
+        message = tx.transaction.message
+        keys = list(message.account_keys)
+        loaded = tx.meta.loaded_addresses
+        if loaded is not None:
+            keys += list(loaded.writable) + list(loaded.readonly)
+        calls = [(ix.program_id_index, bytes(ix.accounts), bytes(ix.data)) for ix in message.instructions]
+        for inner in tx.meta.inner_instructions or []:
+            calls += [(ix.program_id_index, bytes(ix.accounts), b58decode(ix.data)) for ix in inner.instructions]
+        fulfil = prog.coder().instruction.sighashes["fulfil"]
+        for program_index, accounts, data in calls:
+            if keys[program_index] == self.program and data[:8] == fulfil and len(accounts) > 1 \
+                    and keys[accounts[1]] == request:
+                return prog.coder().instruction.parse(data).data
+        raise ChainError(f"{self.name}: transaction {signature} logged the fulfilment of {request} but carries no "
+                         "fulfil instruction for it")
+
+    async def _pinned_slot(self, request: OracleRequest) -> int:
+        """The request account's `pinned_slot`; ChainError when the account is closed."""
+        resp = await self._rpc(self.client.get_account_info(Pubkey.from_string(request.request_id),
+                                                            commitment=self.commitment))
+        if resp.value is None or resp.value.owner != self.program:
+            raise ChainError(f"{self.name}: request {request.request_id} is closed (fulfilled or cancelled)")
+        try:
+            return int(prog.decode_account("Request", bytes(resp.value.data)).pinned_slot)
+        except Exception:  # noqa: BLE001 - an account this program's layout does not describe
+            raise ChainError(f"{self.name}: {request.request_id} is not a Request account") from None
+
+    async def _block_time(self, slot: int) -> int:
+        """The slot's block time (kept: it never changes)."""
+        if slot not in self._block_times:
+            resp = await self._rpc(self.client.get_block_time(slot))
+            if resp.value is None:
+                raise RetryLater(f"{self.name}: no block time for slot {slot} yet")
+            if len(self._block_times) >= BLOCK_TIMES_KEPT:
+                self._block_times.clear()
+            self._block_times[slot] = int(resp.value)
+        return self._block_times[slot]
+
+    async def _slot_hashes_with(self, slot: int, fresh: bool = False) -> dict[int, bytes]:
+        """SlotHashes (slot -> hash), read again when the last reading does not hold `slot` (or when `fresh`).
+        Read at `processed`: the newest bank holds the slot a request was made in as soon as the next slot
+        starts, and so does the bank `fulfil` runs in."""
+        async with self._slot_hashes_lock:
+            if not fresh and slot in self._slot_hashes:
+                return self._slot_hashes
+            resp = await self._rpc(self.client.get_account_info(prog.SLOT_HASHES_SYSVAR,
+                                                                commitment=COMMITMENTS[Confidence.LATEST]))
+            if resp.value is None:
+                raise RetryLater(f"{self.name}: the RPC returned no SlotHashes sysvar")
+            self._slot_hashes = prog.decode_slot_hashes(bytes(resp.value.data))
+            return self._slot_hashes
+
+    async def _repin(self, request: OracleRequest, slot: int) -> None:
+        """Send `repin` for a request pinned at `slot`, once per pin (again only when the last one did not land
+        within REPIN_RETRY_S)."""
+        sent = self._repins.get(request.key)
+        if sent is not None and sent[0] == slot and time.monotonic() - sent[1] < REPIN_RETRY_S:
+            return
+        ix = prog.repin_ix(self.program, self.oracle, Pubkey.from_string(request.request_id))
+        tx = self._transaction([ix], await self._blockhash())
+        try:
+            await self.client.send_raw_transaction(bytes(tx), opts=TxOpts(skip_preflight=False,
+                                                                          preflight_commitment=self.commitment))
+        except RPCException as e:
+            raise RetryLater(f"{self.name}: repin of {request.request_id} refused: {str(e)[:200]}") from None
+        except (SolanaRpcException, httpx.HTTPError, OSError) as e:
+            raise RetryLater(f"{self.name}: repin failed: {type(e).__name__}") from None
+        self._repins[request.key] = (slot, time.monotonic())
+
     # features
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
-        """Balance, transaction count and first-seen time from the subject's signature history.
+        """Balance, transaction count and first-seen time as of the pinned slot `at`, from the subject's
+        signature history.
 
-        `tx_count` counts the transactions that name the subject (getSignaturesForAddress) up to
-        `history_pages` pages; `first_seen_timestamp` is the oldest one's block time, null when the history
-        is longer than that (or the RPC keeps less)."""
+        `tx_count` counts the transactions up to slot `at` that name the subject (getSignaturesForAddress), up
+        to `history_pages` pages; `first_seen_timestamp` is the oldest one's block time, null when the history
+        is longer than that (or the RPC keeps less). The balance is the subject's post-balance in the newest of
+        those transactions (a wallet's lamports move only in transactions that name it), 0 when there is none.
+        """
         key = Pubkey.from_string(subject)
-        balance = await self._rpc(self.client.get_balance(key, commitment=self.commitment))
         count, oldest, complete = 0, None, False
+        newest: Signature | None = None
         before: Signature | None = None
         for _ in range(self.cfg.history_pages):
             page = await self._rpc(self.client.get_signatures_for_address(
@@ -257,14 +454,31 @@ class SolanaAdapter(ChainAdapter):
             items = [s for s in page.value if s.slot <= at.number]
             count += len(items)
             if items:
+                newest = newest or items[0].signature
                 oldest = items[-1].block_time if items[-1].block_time is not None else oldest
             if len(page.value) < 1000:
                 complete = True
                 break
             before = page.value[-1].signature
-        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": count,
-                "balance_wei": str(int(balance.value) * LAMPORTS_TO_18_DECIMALS),
+        balance = 0 if newest is None else await self._balance_after(key, newest)
+        return {"as_of_block": at.number, "as_of_block_hash": at.hash, "as_of_timestamp": at.timestamp,
+                "tx_count": count, "balance_wei": str(balance * LAMPORTS_TO_18_DECIMALS),
                 "first_seen_timestamp": oldest if complete and count else None}
+
+    async def _balance_after(self, key: Pubkey, signature: Signature) -> int:
+        """`key`'s lamports after the transaction `signature` (its meta's post-balances)."""
+        tx = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment=self.commitment,
+                                                         max_supported_transaction_version=0))
+        if tx.value is None or tx.value.transaction.meta is None:
+            raise RetryLater(f"{self.name}: transaction {signature} is not readable yet")
+        meta = tx.value.transaction.meta
+        keys = list(tx.value.transaction.transaction.message.account_keys)
+        loaded = meta.loaded_addresses
+        if loaded is not None:
+            keys += list(loaded.writable) + list(loaded.readonly)
+        if key not in keys:
+            raise ChainError(f"{self.name}: transaction {signature} does not name {key}")
+        return int(meta.post_balances[keys.index(key)])
 
     # fulfilment
     def _enclave_account(self, assessment: SignedAssessment) -> Pubkey:
@@ -273,10 +487,20 @@ class SolanaAdapter(ChainAdapter):
             self._enclaves[signer] = prog.enclave_pda(self.program, self.oracle, bytes.fromhex(signer[2:]))[0]
         return self._enclaves[signer]
 
-    def _fulfil_ix(self, request: OracleRequest, a: SignedAssessment) -> Any:
-        return prog.fulfil_ix(self.program, self.oracle, Pubkey.from_string(request.request_id),
-                              self._enclave_account(a), Pubkey.from_string(request.subject),
-                              Pubkey.from_string(request.requester), self.transmitter.pubkey(), a)
+    async def _payee(self, enclave: Pubkey) -> Pubkey:
+        """The payee registered with the enclave account (it receives every fee its signatures earn)."""
+        if enclave not in self._payees:
+            resp = await self._rpc(self.client.get_account_info(enclave, commitment=self.commitment))
+            if resp.value is None or resp.value.owner != self.program:
+                raise ChainError(f"{self.name}: no enclave account {enclave} for this oracle")
+            self._payees[enclave] = prog.pubkey(prog.decode_account("Enclave", bytes(resp.value.data)).payee)
+        return self._payees[enclave]
+
+    async def _fulfil_ix(self, request: OracleRequest, a: SignedAssessment) -> Any:
+        enclave = self._enclave_account(a)
+        return prog.fulfil_ix(self.program, self.oracle, Pubkey.from_string(request.request_id), enclave,
+                              Pubkey.from_string(request.subject), Pubkey.from_string(request.requester),
+                              self.transmitter.pubkey(), await self._payee(enclave), a)
 
     async def _blockhash(self) -> Hash:
         """A recent blockhash, fetched at most every BLOCKHASH_REUSE_S: a blockhash stays usable for 150 slots
@@ -316,14 +540,17 @@ class SolanaAdapter(ChainAdapter):
         if len(items) != 1:
             raise ValueError("a Solana fulfilment carries exactly one request")
         request, assessment = items[0]
-        fulfil = self._fulfil_ix(request, assessment)
+        fulfil = await self._fulfil_ix(request, assessment)
         blockhash = await self._blockhash()
         price = await self._price()
         probe = self._transaction([set_compute_unit_limit(MAX_COMPUTE_UNITS), set_compute_unit_price(price), fulfil],
                                   blockhash)
         sim = await self._rpc(self.client.simulate_transaction(probe, sig_verify=False, commitment=self.commitment))
         if sim.value.err is not None:
-            raise ChainError(f"{self.name}: fulfilment would fail: {explain(sim.value.err)}")
+            reason = explain(sim.value.err)
+            if reason in PIN_LOST:
+                raise PinLost(f"{self.name}: fulfilment would fail: {reason}")
+            raise ChainError(f"{self.name}: fulfilment would fail: {reason}")
         units = int(sim.value.units_consumed or 0)
         limit = min(MAX_COMPUTE_UNITS, units * self.cfg.compute_unit_margin_pct // 100 + 1_000)
         tx = self._transaction([set_compute_unit_limit(limit), set_compute_unit_price(price), fulfil], blockhash)
@@ -376,7 +603,8 @@ class SolanaAdapter(ChainAdapter):
             return SubmissionStatus(state=state, block_number=st.slot, cost=units, reverted=True)
         name = prog.error_name(found[1])
         return SubmissionStatus(state=state, block_number=st.slot, cost=units,
-                                outcomes={key: ItemOutcome(False, name, expired=name == "RequestExpired")})
+                                outcomes={key: ItemOutcome(False, name, expired=name == "RequestExpired",
+                                                           rescore=name in PIN_LOST)})
 
     async def _units(self, signature: Signature) -> int | None:
         resp = await self._rpc(self.client.get_transaction(

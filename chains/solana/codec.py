@@ -1,4 +1,4 @@
-"""The Solana half of the enclave: an `aura_oracle` request, and the 240-byte payload signed for it
+"""The Solana half of the enclave: an `aura_oracle` request, and the 320-byte payload signed for it
 (docs/solana.md)."""
 
 from __future__ import annotations
@@ -16,15 +16,18 @@ from chains.solana import payload
 class SolanaRequest(BoundRequest):
     """A request of the `aura_oracle` program; every key is the account's 32 raw bytes.
 
-    `chain_id` names the cluster in the node's config: informative, the payload does not carry it.
+    `chain_id` is the cluster id: the node's config names it, the oracle account stores it (`initialize`), and
+    the payload carries it, so that a signature made for one cluster is refused on another (docs/solana.md).
+    `block_number` is the request's pinned slot.
     """
 
     program: bytes
 
 
 _pubkey = parsed_by(payload.parse_pubkey)
-READERS = {"chain_id": ranged(0, MAX_SAFE_INT), "program": _pubkey, "contract": _pubkey, "request_id": _pubkey,
-           "requester": _pubkey, "subject": _pubkey, "fee": decimal(MAX_UINT64), "expires_at": ranged(0, MAX_INT64)}
+READERS = {"chain_id": ranged(1, MAX_SAFE_INT), "program": _pubkey, "contract": _pubkey, "request_id": _pubkey,
+           "requester": _pubkey, "subject": _pubkey, "fee": decimal(MAX_UINT64), "expires_at": ranged(0, MAX_INT64),
+           "block_number": ranged(0, MAX_UINT64)}
 
 
 class SolanaCodec(RequestCodec[SolanaRequest]):
@@ -34,8 +37,8 @@ class SolanaCodec(RequestCodec[SolanaRequest]):
 
     def sign(self, request: SolanaRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`public_key` (64 bytes x || y), `payload`, `digest` and `signature` (r || s || recovery id 0/1)."""
-        signed = payload.Assessment(program=request.program, oracle=request.contract, request=request.request_id,
-                                    subject=request.subject, facts=facts).payload()
+        signed = payload.Assessment(cluster_id=request.chain_id, program=request.program, oracle=request.contract,
+                                    request=request.request_id, subject=request.subject, facts=facts).payload()
         digest = payload.digest(signed)
         return {
             "public_key": "0x" + payload.uncompressed_public_key(signer.public_key).hex(),

@@ -1,4 +1,4 @@
-"""The Solana assessment of docs/solana.md ("The signed payload"): base58 keys, the 240-byte payload, and
+"""The Solana assessment of docs/solana.md ("The signed payload"): base58 keys, the 320-byte payload, and
 the `r || s || recovery_id` signature form that `sol_secp256k1_recover` takes.
 
 Dependency-light on purpose (no solders in the enclave).
@@ -19,25 +19,29 @@ PUBKEY_SIZE = 32
 MAX_PUBKEY_TEXT = 44  # base58 of 32 bytes is 32 to 44 characters
 
 PAYLOAD_TAG = b"AURA/solana/assessment"
-PAYLOAD_VERSION = 1
-PAYLOAD_SIZE = 240
+PAYLOAD_VERSION = 2
+PAYLOAD_SIZE = 320
 
-# (offset, size, field) as in docs/solana.md; `build_payload` writes exactly this, in this order.
+# (offset, size, field) as in docs/solana.md; `Assessment.payload` writes exactly this, in this order.
 PAYLOAD_LAYOUT: tuple[tuple[int, int, str], ...] = (
     (0, 22, "tag"),
     (22, 1, "version"),
-    (23, 32, "program"),
-    (55, 32, "oracle"),
-    (87, 32, "request"),
-    (119, 32, "subject"),
-    (151, 2, "score"),
-    (153, 1, "tier"),
-    (154, 2, "pd_bps"),
-    (156, 4, "flags"),
-    (160, 32, "measurement"),
-    (192, 32, "commitment"),
-    (224, 8, "timestamp"),
-    (232, 8, "expiry"),
+    (23, 8, "cluster_id"),
+    (31, 32, "program"),
+    (63, 32, "oracle"),
+    (95, 32, "request"),
+    (127, 32, "subject"),
+    (159, 2, "score"),
+    (161, 1, "tier"),
+    (162, 2, "pd_bps"),
+    (164, 4, "flags"),
+    (168, 32, "measurement"),
+    (200, 32, "commitment"),
+    (232, 8, "slot"),
+    (240, 32, "slot_hash"),
+    (272, 32, "features_hash"),
+    (304, 8, "timestamp"),
+    (312, 8, "expiry"),
 )
 
 
@@ -67,8 +71,10 @@ def pubkey_text(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class Assessment:
-    """What the enclave signs for the `aura_oracle` program; every key is the account's 32 raw bytes."""
+    """What the enclave signs for the `aura_oracle` program; every key is the account's 32 raw bytes.
+    `cluster_id` is the one the oracle account stores (its `initialize` argument, the node's `chain_id`)."""
 
+    cluster_id: int
     program: bytes
     oracle: bytes
     request: bytes
@@ -76,11 +82,13 @@ class Assessment:
     facts: AssessmentFacts
 
     def payload(self) -> bytes:
-        """The 240 bytes of docs/solana.md, integers little-endian."""
+        """The 320 bytes of docs/solana.md, integers little-endian; `block_number` and `block_hash` are the
+        pinned slot and its SlotHashes hash."""
         f = self.facts
         out = b"".join((
             PAYLOAD_TAG,
             bytes([PAYLOAD_VERSION]),
+            uint_le(self.cluster_id, 8, "cluster_id"),
             fixed32(self.program, "program"),
             fixed32(self.oracle, "oracle"),
             fixed32(self.request, "request"),
@@ -91,6 +99,9 @@ class Assessment:
             uint_le(f.flags, 4, "flags"),
             fixed32(f.measurement, "measurement"),
             fixed32(f.commitment, "commitment"),
+            uint_le(f.block_number, 8, "slot"),
+            fixed32(f.block_hash, "slot_hash"),
+            fixed32(f.features_hash, "features_hash"),
             int64_le(f.timestamp, "timestamp"),
             int64_le(f.expiry, "expiry"),
         ))  # fmt: skip
@@ -99,17 +110,19 @@ class Assessment:
 
 
 def parse_payload(payload: bytes) -> Assessment:
-    """The Assessment a 240-byte payload carries; ValueError if tag, version or size is wrong."""
+    """The Assessment a 320-byte payload carries; ValueError if tag, version or size is wrong."""
     if len(payload) != PAYLOAD_SIZE:
         raise ValueError(f"a payload is {PAYLOAD_SIZE} bytes, got {len(payload)}")
     if payload[:22] != PAYLOAD_TAG or payload[22] != PAYLOAD_VERSION:
-        raise ValueError("not a version 1 Aura Solana assessment payload")
+        raise ValueError(f"not a version {PAYLOAD_VERSION} Aura Solana assessment payload")
     fields = {name: payload[offset : offset + size] for offset, size, name in PAYLOAD_LAYOUT}
     little = {name: int.from_bytes(fields[name], "little") for name in ("score", "tier", "pd_bps", "flags")}
     signed = {name: int.from_bytes(fields[name], "little", signed=True) for name in ("timestamp", "expiry")}
-    facts = AssessmentFacts(measurement=fields["measurement"], commitment=fields["commitment"], **little, **signed)
-    return Assessment(program=fields["program"], oracle=fields["oracle"], request=fields["request"],
-                      subject=fields["subject"], facts=facts)
+    facts = AssessmentFacts(measurement=fields["measurement"], commitment=fields["commitment"],
+                            block_number=int.from_bytes(fields["slot"], "little"), block_hash=fields["slot_hash"],
+                            features_hash=fields["features_hash"], **little, **signed)
+    return Assessment(cluster_id=int.from_bytes(fields["cluster_id"], "little"), program=fields["program"],
+                      oracle=fields["oracle"], request=fields["request"], subject=fields["subject"], facts=facts)
 
 
 def digest(payload: bytes) -> bytes:

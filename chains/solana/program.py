@@ -24,10 +24,13 @@ from chains.base import SignedAssessment
 from chains.core.errors import AuraError
 
 REPO = Path(__file__).resolve().parents[2]
-REQUEST_STATUS_OFFSET = 144
+REQUEST_STATUS_OFFSET = 152
 REQUEST_ORACLE_OFFSET = 8
 PENDING = 0
 CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
+SLOT_HASHES_SYSVAR = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
+SLOT_HASHES_ENTRY = 40  # slot u64, hash [u8; 32]
+SLOT_HASHES_MAX = 512  # entries the sysvar keeps
 
 
 class IdlError(AuraError, FileNotFoundError):
@@ -103,17 +106,22 @@ def _meta(key: Pubkey, signer: bool = False, writable: bool = False) -> AccountM
     return AccountMeta(key, is_signer=signer, is_writable=writable)
 
 
-def initialize_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, fee_lamports: int, request_ttl_s: int) -> Instruction:
-    return _ix(program, "initialize", {"fee_lamports": fee_lamports, "request_ttl_s": request_ttl_s},
+def initialize_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, fee_lamports: int, request_ttl_s: int,
+                  cluster_id: int) -> Instruction:
+    """`initialize`; `cluster_id` (nonzero) is the node config's `chain_id` for this cluster."""
+    return _ix(program, "initialize",
+               {"fee_lamports": fee_lamports, "request_ttl_s": request_ttl_s, "cluster_id": cluster_id},
                [_meta(oracle, True, True), _meta(admin, True, True), _meta(SYSTEM_PROGRAM_ID)])
 
 
 def register_enclave_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, public_key: bytes,
-                        measurement: bytes) -> Instruction:
+                        measurement: bytes, payee: Pubkey) -> Instruction:
+    """`register_enclave`; the fee of every request the enclave's signature fulfils goes to `payee`."""
     from chains.core.secp256k1 import keccak256  # noqa: PLC0415
 
     enclave, _ = enclave_pda(program, oracle, keccak256(public_key)[12:])
-    return _ix(program, "register_enclave", {"public_key": list(public_key), "measurement": list(measurement)},
+    return _ix(program, "register_enclave", {"public_key": list(public_key), "measurement": list(measurement),
+                                             "payee": list(bytes(payee))},
                [_meta(oracle), _meta(enclave, writable=True), _meta(admin, True, True), _meta(SYSTEM_PROGRAM_ID)])
 
 
@@ -131,16 +139,23 @@ def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, su
 
 
 def fulfil_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, enclave: Pubkey, subject: Pubkey,
-              requester: Pubkey, transmitter: Pubkey, a: SignedAssessment) -> Instruction:
-    """`fulfil` for one signed assessment `a` (docs/protocol.md)."""
+              requester: Pubkey, transmitter: Pubkey, payee: Pubkey, a: SignedAssessment) -> Instruction:
+    """`fulfil` for one signed assessment `a` (docs/protocol.md); `payee` is the enclave's registered one."""
     score, _ = score_pda(program, oracle, subject)
     f = a.facts
     args = {"score": f.score, "tier": f.tier, "pd_bps": f.pd_bps, "flags": f.flags,
-            "measurement": list(f.measurement), "commitment": list(f.commitment),
+            "measurement": list(f.measurement), "commitment": list(f.commitment), "slot": f.block_number,
+            "slot_hash": list(f.block_hash), "features_hash": list(f.features_hash),
             "timestamp": f.timestamp, "expiry": f.expiry, "signature": list(a.signature)}
     return _ix(program, "fulfil", args,
                [_meta(oracle), _meta(request, writable=True), _meta(enclave), _meta(score, writable=True),
-                _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID)])
+                _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID),
+                _meta(payee, writable=True), _meta(SLOT_HASHES_SYSVAR)])
+
+
+def repin_ix(program: Pubkey, oracle: Pubkey, request: Pubkey) -> Instruction:
+    """`repin`: moves a request whose pinned slot has left SlotHashes to the current slot (anyone may send it)."""
+    return _ix(program, "repin", {}, [_meta(oracle), _meta(request, writable=True), _meta(SLOT_HASHES_SYSVAR)])
 
 
 def cancel_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, requester: Pubkey) -> Instruction:
@@ -171,6 +186,18 @@ def decode_clock(data: bytes) -> ClockReading:
         raise ValueError("the Clock sysvar is 40 bytes")
     return ClockReading(slot=int.from_bytes(data[0:8], "little"),
                         unix_timestamp=int.from_bytes(data[32:40], "little", signed=True))
+
+
+def decode_slot_hashes(data: bytes) -> dict[int, bytes]:
+    """The SlotHashes sysvar: slot -> its 32-byte hash (the sysvar holds them newest first)."""
+    if len(data) < 8:
+        raise ValueError("the SlotHashes sysvar starts with an 8-byte count")
+    count = min(int.from_bytes(data[:8], "little"), (len(data) - 8) // SLOT_HASHES_ENTRY)
+    out = {}
+    for i in range(count):
+        at = 8 + i * SLOT_HASHES_ENTRY
+        out[int.from_bytes(data[at:at + 8], "little")] = data[at + 8:at + SLOT_HASHES_ENTRY]
+    return out
 
 
 # events

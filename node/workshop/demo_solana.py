@@ -24,8 +24,9 @@ from solders.system_program import TransferParams, transfer
 
 from chains.core.errors import AuraError
 from chains.core.secp256k1 import address_from_public_key, keccak256
+from chains.solana import payload as solana_payload
 from chains.solana import program as prog
-from node.workshop.devnet.solana_setup import SolanaDevnet, airdrop, new_fulfilments, send
+from node.workshop.devnet.solana_setup import CLUSTER_ID, SolanaDevnet, airdrop, new_fulfilments, send
 
 TIERS = ("Basic", "Standard", "Premium")
 CHAIN = "solana-local"
@@ -121,9 +122,10 @@ async def _read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
             r["stored"] = {"score": acct.score, "tier": acct.tier, "pd_bps": acct.pd_bps, "flags": acct.flags,
                            "measurement": "0x" + bytes(acct.measurement).hex(),
                            "commitment": "0x" + bytes(acct.commitment).hex(), "signer": "0x" + bytes(acct.signer).hex(),
-                           "request": str(prog.pubkey(acct.request)), "assessed_at": acct.assessed_at,
-                           "expiry": acct.expiry,
-                           "version": acct.version}
+                           "request": str(prog.pubkey(acct.request)), "slot": acct.slot,
+                           "slot_hash": "0x" + bytes(acct.slot_hash).hex(),
+                           "features_hash": "0x" + bytes(acct.features_hash).hex(), "assessed_at": acct.assessed_at,
+                           "expiry": acct.expiry, "version": acct.version}
 
 
 def read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
@@ -133,7 +135,8 @@ def read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
 
 def add_signed(db_path: Path, dev: SolanaDevnet, rows: list[dict[str, Any]], signer: str) -> None:
     """The payload and signature the enclave made for each request, from the node's store; the signature is
-    recovered over keccak-256 of the payload, and the payload checked against the stored account."""
+    recovered over keccak-256 of the payload, and the payload (docs/solana.md) checked against the cluster, the
+    accounts and the stored Score account."""
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         for r in rows:
@@ -149,13 +152,17 @@ def add_signed(db_path: Path, dev: SolanaDevnet, rows: list[dict[str, Any]], sig
                      score=stored["score"], tier=stored["tier"], tier_name=TIERS[stored["tier"]],
                      pd_bps=stored["pd_bps"], flags=stored["flags"], flag_names=signed.get("flag_names"),
                      rules=signed.get("rules"), reasons=signed.get("reasons"), dimensions=signed.get("dimensions"))
+            a = solana_payload.parse_payload(payload)
             r["signature_verified"] = (
                 address_from_public_key(recovered.format()) == signer
-                and payload[23:55] == bytes(Pubkey.from_string(dev.program))
-                and payload[55:87] == bytes(Pubkey.from_string(dev.oracle))
-                and payload[87:119] == bytes(Pubkey.from_string(r["request"]))
-                and payload[119:151] == bytes(Pubkey.from_string(r["subject"]))
-                and int.from_bytes(payload[151:153], "little") == stored["score"]
+                and a.cluster_id == CLUSTER_ID
+                and a.program == bytes(Pubkey.from_string(dev.program))
+                and a.oracle == bytes(Pubkey.from_string(dev.oracle))
+                and a.request == bytes(Pubkey.from_string(r["request"]))
+                and a.subject == bytes(Pubkey.from_string(r["subject"]))
+                and a.facts.score == stored["score"]
+                and (a.facts.block_number, "0x" + a.facts.block_hash.hex()) == (stored["slot"], stored["slot_hash"])
+                and "0x" + a.facts.features_hash.hex() == stored["features_hash"]
                 and stored["signer"] == signer.lower())
     finally:
         con.close()

@@ -15,16 +15,18 @@ from solana.rpc.api import Client
 from solana.rpc.commitment import Commitment
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.system_program import TransferParams, transfer
 
-from chains.base import Confidence, OracleRequest, Submission
+from chains.base import ItemOutcome, OracleRequest, Submission, TxState
 from chains.core.assessment import AssessmentFacts
+from chains.core.errors import RetryLater
 from chains.core.secp256k1 import keccak256
 from chains.solana import program as prog
 from chains.solana.config import SolanaChain
 from node.enclave.keys import EnclaveKey
 from node.workshop.devnet.solana_ledger import MAX_PROCESSING_AGE
 from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
-from node.workshop.devnet.solana_setup import REQUEST_TTL_S, SolanaDevnet, airdrop, send, setup_solana
+from node.workshop.devnet.solana_setup import CLUSTER_ID, REQUEST_TTL_S, SolanaDevnet, airdrop, send, setup_solana
 
 from .driver import Driver
 from .suite import ChainAdapterSuite
@@ -60,7 +62,7 @@ class SolanaDriver(Driver):
         self.requester = dev.keypair("requester")
         self.subject = Keypair().pubkey()
         super().__init__(SolanaChain.model_validate({
-            "family": "solana", "name": NAME, "rpc_url": endpoint.url, "program_id": dev.program,
+            "family": "solana", "name": NAME, "chain_id": CLUSTER_ID, "rpc_url": endpoint.url, "program_id": dev.program,
             "oracle": dev.oracle, "commitment": "confirmed",
             "transmitter_keypair": str(Path(dev.keys_dir) / "solana-transmitter.json"),
         }), data_dir)
@@ -88,9 +90,11 @@ class SolanaDriver(Driver):
         self.control("aura_pauseSlots")
 
     async def facts(self, request: OracleRequest) -> AssessmentFacts:
-        now = (await self.adapter.head(Confidence.LATEST)).timestamp
+        at = await self.adapter.pinned(request)
         return AssessmentFacts(score=742, tier=1, pd_bps=350, flags=8, measurement=MEASUREMENT,
-                               commitment=keccak256(request.request_id.encode()), timestamp=now, expiry=now + 86_400)
+                               commitment=keccak256(request.request_id.encode()), block_number=at.number,
+                               block_hash=bytes.fromhex(at.hash[2:]), features_hash=keccak256(b"solana suite features"),
+                               timestamp=at.timestamp, expiry=at.timestamp + 86_400)
 
     async def fulfil_elsewhere(self, request: OracleRequest) -> None:
         signed = await self.sign(request)
@@ -98,7 +102,7 @@ class SolanaDriver(Driver):
         send(self.client, [self.stranger], [prog.fulfil_ix(
             self.program, self.oracle, Pubkey.from_string(request.request_id), enclave,
             Pubkey.from_string(request.subject), Pubkey.from_string(request.requester), self.stranger.pubkey(),
-            signed)], wait=False)
+            Pubkey.from_string(self.dev.transmitter), signed)], wait=False)
         await self.advance(1)
 
     async def cancel(self, request: OracleRequest) -> None:
@@ -131,3 +135,45 @@ class TestSolanaAdapter(ChainAdapterSuite):
                 yield driver
         finally:
             driver.resume()
+
+    async def test_a_request_older_than_slot_hashes_is_repinned(self, driver: Driver) -> None:
+        """Solana only: SlotHashes keeps 512 slots. `pinned` of a request older than that sends `repin` and says
+        to try again; then the request is pinned at a recent slot, signed there, and its fulfilment lands."""
+        request = await driver.requested()
+        first = await driver.adapter.pinned(request)
+        await driver.advance(520)
+        with pytest.raises(RetryLater, match="repin sent"):
+            await driver.adapter.pinned(request)
+        await driver.advance(2)
+        pinned = await driver.adapter.pinned(request)
+        assert first.number == request.block_number < pinned.number - 512
+        other = driver.fresh_adapter()
+        await other.connect()
+        assert await other.pinned(request) == pinned  # another node reads the new pin from the request account
+        assert driver.adapter.enclave_request(request)["block_number"] == pinned.number
+        submission = await driver.adapter.prepare([(request, await driver.sign(request))])
+        await driver.adapter.broadcast(submission)
+        await driver.finalize()
+        status = await driver.adapter.status(submission)
+        assert status.state is TxState.FINAL and status.outcomes == {request.key: ItemOutcome(True)}
+
+    async def test_features_are_read_as_of_the_pinned_slot(self, driver: Driver) -> None:
+        """Solana only: transactions after the pinned slot change neither the count nor the balance read."""
+        assert isinstance(driver, SolanaDriver)
+        subject = Keypair()
+        driver.client.request_airdrop(subject.pubkey(), 5 * 10**9)
+        await driver.advance(1)
+        send(driver.client, [subject], [transfer(TransferParams(
+            from_pubkey=subject.pubkey(), to_pubkey=Keypair().pubkey(), lamports=10**9))], wait=False)
+        await driver.advance(1)
+        before = driver.client.get_balance(subject.pubkey()).value
+        driver.subject = subject.pubkey()
+        request = await driver.requested()
+        send(driver.client, [subject], [transfer(TransferParams(
+            from_pubkey=subject.pubkey(), to_pubkey=Keypair().pubkey(), lamports=2 * 10**9))], wait=False)
+        await driver.advance(2)
+        assert driver.client.get_balance(subject.pubkey()).value < before
+        pinned = await driver.adapter.pinned(request)
+        features = await driver.adapter.read_features(str(subject.pubkey()), pinned)
+        assert (features["tx_count"], features["balance_wei"]) == (2, str(before * 10**9))
+        assert features["first_seen_timestamp"] is not None

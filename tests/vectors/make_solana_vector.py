@@ -4,8 +4,9 @@ Run from the project root: `.venv/bin/python tests/vectors/make_solana_vector.py
 enclave's own `assess` (node/enclave/service.py) with the fixed, public test key of evm.json, a fixed
 measurement and a stub engine that returns fixed score fields, so the vector does not move when the
 scoring model does. Before anything is written, the payload is rebuilt field by field with `struct`,
-hashed with pycryptodome's keccak, the signature recomputed with eth_keys and recovered with coincurve,
-and every base58 text checked against solders.
+hashed with pycryptodome's keccak, the features hash recomputed from the features' canonical JSON written out
+here, the signature recomputed with eth_keys and recovered with coincurve, and every base58 text checked
+against solders.
 
 The Solana accounts are made from fixed seeds (`Keypair.from_seed(sha256(label))`), so a program test can
 recreate the program, oracle, requester and subject keypairs; the request account is the PDA
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from coincurve import PublicKey  # noqa: E402
 from Crypto.Hash import keccak as pycryptodome_keccak  # noqa: E402
 from eth_keys import keys as eth_keys  # noqa: E402
+from solders.hash import Hash  # noqa: E402
 from solders.keypair import Keypair  # noqa: E402
 from solders.pubkey import Pubkey  # noqa: E402
 
@@ -48,13 +50,14 @@ SEED_LABELS = {
     "requester": b"aura test solana requester",
     "subject": b"aura test solana subject",
 }
-CHAIN_ID = 0  # the cluster's number in the node's config: informative, not signed
+CLUSTER_ID = 103  # the cluster id the oracle account stores and the payload carries (the config's chain_id)
 NONCE = 0
 FEE_LAMPORTS = 5_000_000
 REQUEST_TTL_S = 3_600
 CREATED_AT = 1_699_999_900
 EXPIRES_AT = CREATED_AT + REQUEST_TTL_S
-SLOT = 250_000_000
+SLOT = 250_000_000  # the request's pinned slot
+SLOT_HASH = hashlib.sha256(b"aura test solana slot hash").digest()  # SlotHashes' hash of SLOT
 BALANCE_LAMPORTS = 2_500_000_000
 LAMPORTS_TO_18_DECIMALS = 10**9
 SCORE, TIER, PD_BPS, FLAGS = 742, 1, 350, 8  # flags 8 = LIMITED_DATA (node/scoring/flags.py)
@@ -105,7 +108,7 @@ def params() -> dict[str, Any]:
     return {
         "request": {
             "family": "solana",
-            "chain_id": CHAIN_ID,
+            "chain_id": CLUSTER_ID,
             "program": str(program),
             "contract": str(oracle),
             "request_id": str(request),
@@ -113,9 +116,11 @@ def params() -> dict[str, Any]:
             "subject": str(kp["subject"].pubkey()),
             "fee": str(FEE_LAMPORTS),
             "expires_at": EXPIRES_AT,
+            "block_number": SLOT,
         },
         "features": {
             "as_of_block": SLOT,
+            "as_of_block_hash": hx(SLOT_HASH),
             "as_of_timestamp": TIMESTAMP,
             "tx_count": 57,
             "balance_wei": str(BALANCE_LAMPORTS * LAMPORTS_TO_18_DECIMALS),
@@ -124,13 +129,19 @@ def params() -> dict[str, Any]:
     }
 
 
-def independent_payload(program: bytes, oracle: bytes, request: bytes, subject: bytes, commitment: bytes) -> bytes:
+def independent_payload(program: bytes, oracle: bytes, request: bytes, subject: bytes, commitment: bytes,
+                        features_hash: bytes) -> bytes:
     """docs/solana.md's table written out with struct, not with chains/solana/payload.py."""
     return (
-        b"AURA/solana/assessment" + b"\x01" + program + oracle + request + subject
+        b"AURA/solana/assessment" + b"\x02" + struct.pack("<Q", CLUSTER_ID) + program + oracle + request + subject
         + struct.pack("<HBHI", SCORE, TIER, PD_BPS, FLAGS) + MEASUREMENT + commitment
-        + struct.pack("<qq", TIMESTAMP, EXPIRY)
+        + struct.pack("<Q", SLOT) + SLOT_HASH + features_hash + struct.pack("<qq", TIMESTAMP, EXPIRY)
     )  # fmt: skip
+
+
+def independent_features_hash(features: dict[str, Any]) -> bytes:
+    """keccak256 of the features' canonical JSON (sorted keys, no spaces), written out here."""
+    return keccak(json.dumps(features, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode())
 
 
 def build() -> dict[str, Any]:
@@ -149,6 +160,7 @@ def build() -> dict[str, Any]:
     score_account, score_bump = Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], program)
     blind = blinding(key.commitment_secret, bytes(request))
     commitment = bytes.fromhex(result["commitment"][2:])
+    features_hash = bytes.fromhex(result["features_hash"][2:])
     payload = bytes.fromhex(result["payload"][2:])
     digest = bytes.fromhex(result["digest"][2:])
     signature = bytes.fromhex(result["signature"][2:])
@@ -160,8 +172,12 @@ def build() -> dict[str, Any]:
         assert solana.b58encode(bytes(pair.pubkey())) == str(pair.pubkey())
     assert req["request_id"] == str(request) == solana.b58encode(bytes(request))
     assert commitment == keccak(bytes(request) + SCORE.to_bytes(32, "big") + blind)
-    assert payload == independent_payload(bytes(program), bytes(oracle), bytes(request), bytes(subject), commitment)
-    assert len(payload) == 240 and digest == keccak(payload)
+    assert features_hash == independent_features_hash(wire["features"])
+    assert (result["block_number"], result["block_hash"]) == (SLOT, hx(SLOT_HASH))
+    assert payload == independent_payload(bytes(program), bytes(oracle), bytes(request), bytes(subject), commitment,
+                                          features_hash)
+    assert len(payload) == 320 and digest == keccak(payload)
+    assert str(Hash(SLOT_HASH)) == solana.b58encode(SLOT_HASH)
     theirs = eth_keys.PrivateKey(bytes.fromhex(PRIVATE_KEY[2:])).sign_msg_hash(digest)
     assert signature == theirs.r.to_bytes(32, "big") + theirs.s.to_bytes(32, "big") + bytes([theirs.v])
     recovered = PublicKey.from_signature_and_message(signature, digest, hasher=None)
@@ -191,8 +207,10 @@ def build() -> dict[str, Any]:
             "enclave": {"pubkey": str(enclave), "bump": enclave_bump, "seeds": ["enclave", "oracle", "address"]},
             "score": {"pubkey": str(score_account), "bump": score_bump, "seeds": ["score", "oracle", "subject"]},
         },  # fmt: skip
-        "oracle": {"fee_lamports": FEE_LAMPORTS, "request_ttl_s": REQUEST_TTL_S},
-        "request": {"nonce": NONCE, "fee": FEE_LAMPORTS, "created_at": CREATED_AT, "expires_at": EXPIRES_AT},
+        "oracle": {"fee_lamports": FEE_LAMPORTS, "request_ttl_s": REQUEST_TTL_S, "cluster_id": CLUSTER_ID},
+        "request": {"nonce": NONCE, "fee": FEE_LAMPORTS, "created_at": CREATED_AT, "expires_at": EXPIRES_AT,
+                    "created_slot": SLOT, "pinned_slot": SLOT},
+        "slot_hash": hx(SLOT_HASH),
         "assessment": {
             "score": SCORE,
             "tier": TIER,
@@ -200,6 +218,9 @@ def build() -> dict[str, Any]:
             "flags": FLAGS,
             "measurement": hx(MEASUREMENT),
             "commitment": hx(commitment),
+            "block_number": SLOT,
+            "block_hash": hx(SLOT_HASH),
+            "features_hash": hx(features_hash),
             "timestamp": TIMESTAMP,
             "expiry": EXPIRY,
         },

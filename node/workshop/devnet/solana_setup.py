@@ -29,6 +29,7 @@ from chains.solana.keypair import load_keypair, write_keypair
 FEE_LAMPORTS = 1_000_000  # 0.001 SOL per assessment
 REQUEST_TTL_S = 3600
 AIRDROP = 100 * 10**9
+CLUSTER_ID = 900  # the local endpoint's cluster id: the oracle stores it, the node config names it as chain_id
 
 
 @dataclass(frozen=True)
@@ -97,26 +98,46 @@ def airdrop(client: Client, to: Pubkey, lamports: int, timeout: float = 20.0) ->
     raise AuraError(f"airdrop to {to} not confirmed within {timeout:.0f} s")
 
 
+KEY_NAMES = ("admin", "oracle", "transmitter", "requester")
+
+
+def keypairs(root: Path) -> dict[str, Keypair]:
+    """The devnet's keypairs under `root/keys`: read when there, made otherwise."""
+    keys = root / "keys"
+    out = {}
+    for name in KEY_NAMES:
+        path = keys / f"solana-{name}.json"
+        out[name] = load_keypair(path) if path.exists() else write_keypair(path)
+    return out
+
+
+def solana_target(root: Path) -> dict[str, Any]:
+    """The enclave target (node/enclave/targets.py) of the oracle `setup_solana(root, ...)` creates: its
+    keypairs are made here first if need be, so that the enclave can be sealed for the oracle before it exists."""
+    return {"family": "solana", "chain_id": CLUSTER_ID, "program": str(prog.idl_address()),
+            "contract": str(keypairs(root)["oracle"].pubkey())}
+
+
 def setup_solana(root: Path, rpc_url: str, attestation_document: dict[str, Any], *,
                  fee_lamports: int = FEE_LAMPORTS, request_ttl_s: int = REQUEST_TTL_S) -> SolanaDevnet:
-    """Make the keypairs under `root/keys`, create the oracle account and register the enclave."""
+    """Make the keypairs under `root/keys`, create the oracle account for cluster CLUSTER_ID and register the
+    enclave with the transmitter as the payee of its fees."""
     keys = root / "keys"
     program = prog.idl_address()
     client = Client(rpc_url, commitment=Commitment("confirmed"))
     info = client.get_account_info(program).value
     if info is None or not info.executable:
         raise AuraError(f"no aura_oracle program at {program} on {rpc_url}")
-    made = {name: write_keypair(keys / f"solana-{name}.json") for name in ("admin", "oracle", "transmitter",
-                                                                             "requester")}
+    made = keypairs(root)
     for name in ("admin", "transmitter", "requester"):
         airdrop(client, made[name].pubkey(), AIRDROP)
     admin, oracle = made["admin"], made["oracle"]
     send(client, [admin, oracle], [prog.initialize_ix(program, oracle.pubkey(), admin.pubkey(), fee_lamports,
-                                                      request_ttl_s)])
+                                                      request_ttl_s, CLUSTER_ID)])
     public_key = enclave_public_key(attestation_document)
     measurement = bytes.fromhex(str(attestation_document["measurement"]).removeprefix("0x"))
     send(client, [admin], [prog.register_enclave_ix(program, oracle.pubkey(), admin.pubkey(), public_key,
-                                                    measurement)])
+                                                    measurement, made["transmitter"].pubkey())])
     enclave, _ = prog.enclave_pda(program, oracle.pubkey(), keccak256(public_key)[12:])
     return SolanaDevnet(rpc_url=rpc_url, program=str(program), oracle=str(oracle.pubkey()),
                         admin=str(admin.pubkey()), transmitter=str(made["transmitter"].pubkey()),
@@ -130,7 +151,7 @@ def config_section(dev: SolanaDevnet, name: str = "solana-local", poll_interval_
 [[chains]]
 family = "solana"
 name = "{name}"
-chain_id = 0
+chain_id = {CLUSTER_ID}
 rpc_url = "{dev.rpc_url}"
 program_id = "{dev.program}"
 oracle = "{dev.oracle}"
@@ -146,7 +167,7 @@ def setup_solana_node(root: Path, rpc_url: str, *, api_port: int = 9464,
     from node.workshop.devnet.deploy import config_header, new_enclave  # noqa: PLC0415
 
     root.mkdir(parents=True, exist_ok=True)
-    att, _ = new_enclave(root)
+    att, _ = new_enclave(root, [solana_target(root)])
     dev = setup_solana(root, rpc_url, att["document"])  # type: ignore[arg-type]
     dev.save(root / "solana-devnet.json")
     config = root / "aura.toml"

@@ -9,7 +9,7 @@ pub type Result<T> = core::result::Result<T, u32>;
 /// Anchor's first custom error code.
 pub const ERROR_CODE_OFFSET: u32 = 6000;
 /// How many errors there are.
-pub const ERROR_COUNT: u32 = 38;
+pub const ERROR_COUNT: u32 = 45;
 
 pub const UNKNOWN_INSTRUCTION: u32 = 0;
 pub const INVALID_INSTRUCTION_DATA: u32 = 1;
@@ -49,10 +49,17 @@ pub const NOT_REQUESTER: u32 = 34;
 pub const NOT_EXPIRED: u32 = 35;
 pub const ARITHMETIC_OVERFLOW: u32 = 36;
 pub const UNSUPPORTED_RENT: u32 = 37;
+pub const INVALID_CLUSTER_ID: u32 = 38;
+pub const WRONG_SYSVAR: u32 = 39;
+pub const SLOT_MISMATCH: u32 = 40;
+pub const SLOT_HASH_UNKNOWN: u32 = 41;
+pub const SLOT_HASH_MISMATCH: u32 = 42;
+pub const PAYEE_MISMATCH: u32 = 43;
+pub const PIN_STILL_RECENT: u32 = 44;
 
 // Names and messages (the IDL's), concatenated, with where each ends: plain bytes, so nothing here needs
 // relocating (a table of string slices would hold pointers).
-pub const ERROR_NAMES: &[u8; 582] = b"\
+pub const ERROR_NAMES: &[u8; 679] = b"\
     UnknownInstruction\
     InvalidInstructionData\
     NotEnoughAccounts\
@@ -90,12 +97,20 @@ pub const ERROR_NAMES: &[u8; 582] = b"\
     NotRequester\
     NotExpired\
     ArithmeticOverflow\
-    UnsupportedRent";
-pub const ERROR_NAME_END: [u16; 38] = [
+    UnsupportedRent\
+    InvalidClusterId\
+    WrongSysvar\
+    SlotMismatch\
+    SlotHashUnknown\
+    SlotHashMismatch\
+    PayeeMismatch\
+    PinStillRecent";
+pub const ERROR_NAME_END: [u16; 45] = [
     18, 40, 57, 73, 84, 94, 110, 118, 136, 154, 166, 183, 200, 215, 239, 255, 269, 280, 291, 304,
-    319, 336, 353, 367, 382, 396, 408, 428, 445, 464, 481, 498, 514, 527, 539, 549, 567, 582,
+    319, 336, 353, 367, 382, 396, 408, 428, 445, 464, 481, 498, 514, 527, 539, 549, 567, 582, 598,
+    609, 621, 636, 652, 665, 679,
 ];
-pub const ERROR_MSGS: &[u8; 1330] = b"\
+pub const ERROR_MSGS: &[u8; 1653] = b"\
     Unknown instruction\
     Invalid instruction data\
     Not enough accounts\
@@ -133,11 +148,18 @@ pub const ERROR_MSGS: &[u8; 1330] = b"\
     Only the requester may cancel\
     The request has not expired\
     Arithmetic overflow\
-    The rent exemption threshold is not a whole number";
-pub const ERROR_MSG_END: [u16; 38] = [
+    The rent exemption threshold is not a whole number\
+    The cluster id is zero\
+    The slot_hashes account is not the SlotHashes sysvar\
+    The signed slot is not the request's pinned slot\
+    The pinned slot is not in the SlotHashes sysvar\
+    The signed slot hash is not the SlotHashes sysvar's\
+    The payee account is not the enclave's payee\
+    The request's pinned slot is still in the SlotHashes sysvar";
+pub const ERROR_MSG_END: [u16; 45] = [
     19, 43, 62, 95, 134, 173, 223, 270, 322, 356, 392, 439, 474, 502, 535, 565, 587, 624, 655, 691,
     725, 751, 803, 826, 849, 868, 893, 951, 977, 1035, 1076, 1119, 1163, 1205, 1234, 1261, 1280,
-    1330,
+    1330, 1352, 1404, 1452, 1499, 1550, 1594, 1653,
 ];
 
 /// Logs `AnchorError occurred. Error Code: <Name>. Error Number: <n>. Error Message: <msg>.` as Anchor does.

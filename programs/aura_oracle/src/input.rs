@@ -13,7 +13,7 @@ use crate::error::{self, Result};
 use crate::sys::{self, eq32, rd_u64, wr_u64};
 
 /// The most accounts an instruction uses; more are allowed and ignored.
-pub const MAX_ACCOUNTS: usize = 7;
+pub const MAX_ACCOUNTS: usize = 9;
 const MAX_PERMITTED_DATA_INCREASE: u64 = 10_240;
 
 const SIGNER: usize = 1;

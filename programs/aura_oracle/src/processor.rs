@@ -1,10 +1,11 @@
 //! The instructions (docs/solana.md, "Instructions"). Checks run in this order: instruction data, account
-//! count, signer and writable flags, the system program, owners and discriminators, oracle membership and
-//! authority, then each instruction's own rules (the PDA of an account it creates among them).
+//! count, signer and writable flags, the system program and sysvar accounts, owners and discriminators,
+//! oracle membership and authority, then each instruction's own rules (the PDA of an account it creates among
+//! them).
 
 use crate::error::{self, Result};
 use crate::input::{Account, Input, SYSTEM_PROGRAM};
-use crate::state::{self, enclave, fulfil_args as fa, oracle, request, score};
+use crate::state::{self, enclave, fulfil_args as fa, oracle, request, score, slot_hashes};
 use crate::sys::{
     self, eq32, is_zero, rd_i64, rd_u16, rd_u32, rd_u64, wr_i64, wr_u32, wr_u64, Slice,
 };
@@ -30,6 +31,9 @@ pub fn process(input: &Input) -> Result<()> {
     } else if d == disc(state::IX_REQUEST_ASSESSMENT) {
         sys::log_str(b"Instruction: RequestAssessment");
         request_assessment(input)
+    } else if d == disc(state::IX_REPIN) {
+        sys::log_str(b"Instruction: Repin");
+        repin(input)
     } else if d == disc(state::IX_CANCEL) {
         sys::log_str(b"Instruction: Cancel");
         cancel(input)
@@ -51,7 +55,7 @@ pub fn process(input: &Input) -> Result<()> {
 
 #[inline(never)]
 fn initialize(input: &Input) -> Result<()> {
-    input.require_args_len(16)?;
+    input.require_args_len(24)?;
     input.require_accounts(3)?;
     let (oracle_acc, admin, system_program) =
         (input.account(0), input.account(1), input.account(2));
@@ -64,8 +68,13 @@ fn initialize(input: &Input) -> Result<()> {
     let fee = rd_u64(args);
     // SAFETY: the args are 16 bytes.
     let ttl = rd_i64(unsafe { args.add(8) });
+    // SAFETY: the args are 24 bytes.
+    let cluster_id = rd_u64(unsafe { args.add(16) });
     if !(1..=oracle::MAX_REQUEST_TTL_S).contains(&ttl) {
         return Err(error::INVALID_REQUEST_TTL);
+    }
+    if cluster_id == 0 {
+        return Err(error::INVALID_CLUSTER_ID);
     }
     if oracle_acc.lamports() != 0 || oracle_acc.data_len() != 0 {
         return Err(error::ALREADY_INITIALIZED);
@@ -87,6 +96,7 @@ fn initialize(input: &Input) -> Result<()> {
     wr_u64(oracle_acc.at(oracle::FEE_LAMPORTS), fee);
     wr_i64(oracle_acc.at(oracle::REQUEST_TTL_S), ttl);
     wr_u64(oracle_acc.at(oracle::NEXT_NONCE), 0);
+    wr_u64(oracle_acc.at(oracle::CLUSTER_ID), cluster_id);
     // SAFETY: within the account's data.
     unsafe { *oracle_acc.at(oracle::LAYOUT_VERSION) = oracle::CURRENT_LAYOUT };
     Ok(())
@@ -96,7 +106,7 @@ fn initialize(input: &Input) -> Result<()> {
 
 #[inline(never)]
 fn register_enclave(input: &Input) -> Result<()> {
-    input.require_args_len(96)?;
+    input.require_args_len(128)?;
     input.require_accounts(4)?;
     let (oracle_acc, enclave_acc, admin, system_program) = (
         input.account(0),
@@ -113,8 +123,8 @@ fn register_enclave(input: &Input) -> Result<()> {
         return Err(error::UNAUTHORIZED);
     }
     let public_key = input.args();
-    // SAFETY: the args are 96 bytes.
-    let measurement = unsafe { public_key.add(64) };
+    // SAFETY: the args are 128 bytes.
+    let (measurement, payee) = unsafe { (public_key.add(64), public_key.add(96)) };
     if is_zero(public_key, 64) {
         return Err(error::INVALID_ENCLAVE_KEY);
     }
@@ -151,13 +161,14 @@ fn register_enclave(input: &Input) -> Result<()> {
         seeds: &seeds,
     })?;
     let now = sys::clock().unix_timestamp;
-    // SAFETY: the account now holds LEN bytes; the sources are 8, 32, 64, 20 and 32 readable bytes.
+    // SAFETY: the account now holds LEN bytes; the sources are 8, 32, 64, 20, 32 and 32 readable bytes.
     unsafe {
         sys::copy(enclave_acc.data(), state::ACCOUNT_ENCLAVE.as_ptr(), 8);
         sys::copy(enclave_acc.at(enclave::ORACLE), oracle_acc.key(), 32);
         sys::copy(enclave_acc.at(enclave::PUBLIC_KEY), public_key, 64);
         sys::copy(enclave_acc.at(enclave::ADDRESS), address, 20);
         sys::copy(enclave_acc.at(enclave::MEASUREMENT), measurement, 32);
+        sys::copy(enclave_acc.at(enclave::PAYEE), payee, 32);
         *enclave_acc.at(enclave::ACTIVE) = 1;
         *enclave_acc.at(enclave::BUMP) = bump[0];
     }
@@ -279,6 +290,7 @@ fn request_assessment(input: &Input) -> Result<()> {
     wr_u64(request_acc.at(request::NONCE), nonce);
     wr_u64(request_acc.at(request::FEE), fee);
     wr_u64(request_acc.at(request::CREATED_SLOT), clock.slot);
+    wr_u64(request_acc.at(request::PINNED_SLOT), clock.slot);
     wr_i64(request_acc.at(request::CREATED_AT), clock.unix_timestamp);
     wr_i64(request_acc.at(request::EXPIRES_AT), expires_at);
     wr_u64(oracle_acc.at(oracle::NEXT_NONCE), next_nonce);
@@ -315,24 +327,53 @@ fn cancel(input: &Input) -> Result<()> {
     Ok(())
 }
 
+/// Moves a pending request's pinned slot to the current slot once its old one has left SlotHashes (older
+/// than the sysvar's oldest entry), so that it can still be fulfilled. Anyone may send it.
+#[inline(never)]
+fn repin(input: &Input) -> Result<()> {
+    input.require_args_len(0)?;
+    input.require_accounts(3)?;
+    let (oracle_acc, request_acc, sysvar) = (input.account(0), input.account(1), input.account(2));
+    request_acc.require_writable()?;
+    require_slot_hashes(sysvar)?;
+    load_oracle(input, oracle_acc)?;
+    load_request(input, oracle_acc, request_acc)?;
+    let clock = sys::clock();
+    if clock.unix_timestamp > rd_i64(request_acc.at(request::EXPIRES_AT)) {
+        return Err(error::REQUEST_EXPIRED);
+    }
+    let pinned = rd_u64(request_acc.at(request::PINNED_SLOT));
+    let count = slot_hash_count(sysvar);
+    if count == 0 || pinned >= entry_slot(sysvar, count - 1) {
+        return Err(error::PIN_STILL_RECENT);
+    }
+    wr_u64(request_acc.at(request::PINNED_SLOT), clock.slot);
+    emit_repinned(oracle_acc, request_acc, pinned);
+    Ok(())
+}
+
 // ------------------------------------------------------------------------------------------------- fulfil
 
 #[inline(never)]
 fn fulfil(input: &Input) -> Result<()> {
     input.require_args_len(fa::LEN)?;
-    input.require_accounts(7)?;
+    input.require_accounts(9)?;
     let oracle_acc = input.account(0);
     let request_acc = input.account(1);
     let enclave_acc = input.account(2);
     let score_acc = input.account(3);
     let requester = input.account(4);
     let transmitter = input.account(5);
+    let payee = input.account(7);
+    let sysvar = input.account(8);
     request_acc.require_writable()?;
     score_acc.require_writable()?;
     requester.require_writable()?;
     transmitter.require_signer()?;
     transmitter.require_writable()?;
+    payee.require_writable()?;
     input.account(6).require_system_program()?;
+    require_slot_hashes(sysvar)?;
     load_oracle(input, oracle_acc)?;
     load_request(input, oracle_acc, request_acc)?;
     if !eq32(requester.key(), request_acc.at(request::REQUESTER)) {
@@ -342,6 +383,9 @@ fn fulfil(input: &Input) -> Result<()> {
     // SAFETY: the enclave holds LEN bytes (load_enclave).
     if unsafe { *enclave_acc.at(enclave::ACTIVE) } != 1 {
         return Err(error::ENCLAVE_REVOKED);
+    }
+    if !eq32(payee.key(), enclave_acc.at(enclave::PAYEE)) {
+        return Err(error::PAYEE_MISMATCH);
     }
     let score_bump = check_score_account(input, oracle_acc, request_acc, score_acc)?;
     let clock = sys::clock();
@@ -358,6 +402,7 @@ fn fulfil(input: &Input) -> Result<()> {
     ) {
         return Err(error::MEASUREMENT_MISMATCH);
     }
+    check_pinned_slot(args, request_acc, sysvar)?;
     verify_signature(input, oracle_acc, request_acc, enclave_acc)?;
 
     let accounts = FulfilAccounts {
@@ -382,12 +427,12 @@ fn fulfil(input: &Input) -> Result<()> {
     }
     emit_fulfilled(input, &accounts, replaced);
 
-    // The fee to the transmitter, everything else (the rent) back to the requester; then close.
+    // The fee to the enclave's payee, everything else (the rent) back to the requester; then close.
     let held = request_acc.lamports();
     let fee = rd_u64(request_acc.at(request::FEE));
     let refund = held.checked_sub(fee).ok_or(error::ARITHMETIC_OVERFLOW)?;
-    transmitter.set_lamports(
-        transmitter
+    payee.set_lamports(
+        payee
             .lamports()
             .checked_add(fee)
             .ok_or(error::ARITHMETIC_OVERFLOW)?,
@@ -429,6 +474,66 @@ fn check_assessment(args: *const u8, now: i64, expires_at: i64) -> Result<()> {
     Ok(())
 }
 
+/// The SlotHashes sysvar account, by its address.
+fn require_slot_hashes(sysvar: Account) -> Result<()> {
+    if eq32(sysvar.key(), slot_hashes::ID.as_ptr()) && sysvar.data_len() >= slot_hashes::ENTRIES {
+        Ok(())
+    } else {
+        Err(error::WRONG_SYSVAR)
+    }
+}
+
+/// How many entries the SlotHashes data holds (the count it states, bounded by its length).
+fn slot_hash_count(sysvar: Account) -> usize {
+    let stated = rd_u64(sysvar.data()) as usize;
+    let room = (sysvar.data_len() - slot_hashes::ENTRIES) / slot_hashes::ENTRY_LEN;
+    if stated < room {
+        stated
+    } else {
+        room
+    }
+}
+
+/// The slot of SlotHashes entry `i` (`i` below the count).
+fn entry_slot(sysvar: Account, i: usize) -> u64 {
+    rd_u64(sysvar.at(slot_hashes::ENTRIES + i * slot_hashes::ENTRY_LEN))
+}
+
+/// The hash SlotHashes holds for `slot`: a binary search of the entries, which are newest first.
+#[inline(never)]
+fn find_slot_hash(sysvar: Account, slot: u64) -> Option<*const u8> {
+    let (mut lo, mut hi) = (0usize, slot_hash_count(sysvar));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let at = entry_slot(sysvar, mid);
+        if at == slot {
+            return Some(sysvar.at(slot_hashes::ENTRIES + mid * slot_hashes::ENTRY_LEN + 8));
+        }
+        if at > slot {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    None
+}
+
+/// The signed slot is the request's pinned slot, and the signed slot hash is the one SlotHashes holds.
+#[inline(never)]
+fn check_pinned_slot(args: *const u8, request_acc: Account, sysvar: Account) -> Result<()> {
+    // SAFETY: the args are fa::LEN bytes.
+    let slot = rd_u64(unsafe { args.add(fa::SLOT) });
+    if slot != rd_u64(request_acc.at(request::PINNED_SLOT)) {
+        return Err(error::SLOT_MISMATCH);
+    }
+    let hash = find_slot_hash(sysvar, slot).ok_or(error::SLOT_HASH_UNKNOWN)?;
+    // SAFETY: as above; the entry's hash is 32 bytes.
+    if !eq32(unsafe { args.add(fa::SLOT_HASH) }, hash) {
+        return Err(error::SLOT_HASH_MISMATCH);
+    }
+    Ok(())
+}
+
 /// Rebuilds the signed payload in pieces (no copy), hashes it, recovers the signer and compares it with
 /// the enclave's key.
 #[inline(never)]
@@ -452,6 +557,7 @@ fn verify_signature(
     }
     let parts = [
         Slice::new(state::PAYLOAD_PREFIX.as_ptr(), 23),
+        Slice::new(oracle_acc.at(oracle::CLUSTER_ID), 8),
         Slice::new(input.program_id, 32),
         Slice::new(oracle_acc.key(), 32),
         Slice::new(request_acc.key(), 32),
@@ -572,20 +678,15 @@ fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock) -> Result<
     let version = rd_u32(score_acc.at(score::VERSION))
         .checked_add(1)
         .ok_or(error::ARITHMETIC_OVERFLOW)?;
-    // SAFETY: the score holds LEN bytes, the args fa::LEN: score..commitment is 73 bytes at both.
+    // SAFETY: the score holds LEN bytes, the args fa::LEN: the signed args are SIGNED_LEN bytes at both.
     unsafe {
-        sys::copy(score_acc.at(score::SCORE), args, fa::TIMESTAMP);
+        sys::copy(score_acc.at(score::SCORE), args, fa::SIGNED_LEN);
         sys::copy(
             score_acc.at(score::SIGNER),
             enclave_acc.at(enclave::ADDRESS),
             20,
         );
         sys::copy(score_acc.at(score::REQUEST), request_acc.key(), 32);
-        sys::copy(
-            score_acc.at(score::ASSESSED_AT),
-            args.add(fa::TIMESTAMP),
-            16,
-        );
     }
     wr_i64(score_acc.at(score::UPDATED_AT), clock.unix_timestamp);
     wr_u64(score_acc.at(score::UPDATED_SLOT), clock.slot);
@@ -838,6 +939,23 @@ fn emit_fulfilled(input: &Input, a: &FulfilAccounts, replaced: bool) {
     e.put(enclave_acc.at(enclave::ADDRESS), 20);
     let replaced = [replaced as u8];
     e.put(replaced.as_ptr(), 1);
+    e.emit();
+}
+
+#[inline(never)]
+fn emit_repinned(oracle_acc: Account, request_acc: Account, old_slot: u64) {
+    const LEN: usize = 8 + 64 + 16;
+    let mut buf = event_buffer!(LEN);
+    let mut e = EventWriter::new(
+        buf.as_mut_ptr() as *mut u8,
+        LEN,
+        &state::EVENT_REQUEST_REPINNED,
+    );
+    e.put(request_acc.key(), 32);
+    e.put(oracle_acc.key(), 32);
+    let old = old_slot.to_le_bytes();
+    e.put(old.as_ptr(), 8);
+    e.put(request_acc.at(request::PINNED_SLOT), 8);
     e.emit();
 }
 

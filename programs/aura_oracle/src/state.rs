@@ -10,6 +10,7 @@ pub const IX_REVOKE_ENCLAVE: [u8; 8] = [159, 107, 51, 105, 40, 186, 104, 20];
 pub const IX_REQUEST_ASSESSMENT: [u8; 8] = [38, 71, 106, 218, 156, 145, 63, 15];
 pub const IX_FULFIL: [u8; 8] = [109, 45, 157, 48, 226, 221, 227, 101];
 pub const IX_CANCEL: [u8; 8] = [232, 219, 223, 41, 219, 236, 220, 190];
+pub const IX_REPIN: [u8; 8] = [221, 77, 11, 56, 44, 229, 54, 54];
 
 // sha256("account:<Name>")[..8]
 pub const ACCOUNT_ORACLE: [u8; 8] = [139, 194, 131, 179, 140, 179, 229, 244];
@@ -23,21 +24,24 @@ pub const EVENT_ASSESSMENT_FULFILLED: [u8; 8] = [196, 146, 112, 69, 76, 136, 103
 pub const EVENT_ASSESSMENT_CANCELLED: [u8; 8] = [91, 160, 94, 123, 211, 188, 155, 122];
 pub const EVENT_ENCLAVE_REGISTERED: [u8; 8] = [139, 187, 11, 241, 61, 63, 139, 142];
 pub const EVENT_ENCLAVE_REVOKED: [u8; 8] = [241, 158, 99, 210, 10, 120, 83, 51];
+pub const EVENT_REQUEST_REPINNED: [u8; 8] = [199, 116, 57, 84, 27, 200, 56, 45];
 
 pub mod oracle {
-    pub const LEN: usize = 65;
+    pub const LEN: usize = 73;
     pub const ADMIN: usize = 8;
     pub const FEE_LAMPORTS: usize = 40;
     pub const REQUEST_TTL_S: usize = 48;
     pub const NEXT_NONCE: usize = 56;
     pub const LAYOUT_VERSION: usize = 64;
-    pub const CURRENT_LAYOUT: u8 = 1;
+    /// The cluster id the operator chose at `initialize`; every signed payload carries it.
+    pub const CLUSTER_ID: usize = 65;
+    pub const CURRENT_LAYOUT: u8 = 2;
     pub const MAX_REQUEST_TTL_S: i64 = 604_800;
 }
 
 pub mod enclave {
     pub const SEED: &[u8; 7] = b"enclave";
-    pub const LEN: usize = 174;
+    pub const LEN: usize = 206;
     pub const ORACLE: usize = 8;
     pub const PUBLIC_KEY: usize = 40;
     pub const ADDRESS: usize = 104;
@@ -46,12 +50,14 @@ pub mod enclave {
     pub const REGISTERED_AT: usize = 157;
     pub const REVOKED_AT: usize = 165;
     pub const BUMP: usize = 173;
+    /// Receives the fee of every request this enclave's signature fulfils.
+    pub const PAYEE: usize = 174;
 }
 
 pub mod request {
     pub const SEED: &[u8; 7] = b"request";
     /// Without the params' bytes.
-    pub const BASE_LEN: usize = 150;
+    pub const BASE_LEN: usize = 158;
     pub const MAX_PARAMS: usize = 256;
     pub const ORACLE: usize = 8;
     pub const REQUESTER: usize = 40;
@@ -61,46 +67,64 @@ pub mod request {
     pub const CREATED_SLOT: usize = 120;
     pub const CREATED_AT: usize = 128;
     pub const EXPIRES_AT: usize = 136;
-    pub const STATUS: usize = 144;
-    pub const BUMP: usize = 145;
-    pub const PARAMS_LEN: usize = 146;
-    pub const PARAMS: usize = 150;
+    /// The slot the assessment is computed at: `created_slot`, or the slot of the last `repin`.
+    pub const PINNED_SLOT: usize = 144;
+    pub const STATUS: usize = 152;
+    pub const BUMP: usize = 153;
+    pub const PARAMS_LEN: usize = 154;
+    pub const PARAMS: usize = 158;
     pub const PENDING: u8 = 0;
 }
 
 pub mod score {
     pub const SEED: &[u8; 5] = b"score";
-    pub const LEN: usize = 242;
+    pub const LEN: usize = 314;
     pub const ORACLE: usize = 8;
     pub const SUBJECT: usize = 40;
-    /// score, tier, pd_bps, flags, measurement, commitment: the first 73 bytes of `fulfil`'s args.
+    /// score, tier, pd_bps, flags, measurement, commitment, slot, slot_hash, features_hash, assessed_at
+    /// (the timestamp) and expiry: `fulfil`'s signed args as they are (161 bytes).
     pub const SCORE: usize = 72;
-    pub const SIGNER: usize = 145;
-    pub const REQUEST: usize = 165;
-    pub const ASSESSED_AT: usize = 197;
-    pub const EXPIRY: usize = 205;
-    pub const CREATED_AT: usize = 213;
-    pub const UPDATED_AT: usize = 221;
-    pub const UPDATED_SLOT: usize = 229;
-    pub const VERSION: usize = 237;
-    pub const BUMP: usize = 241;
+    pub const SLOT: usize = 145;
+    pub const ASSESSED_AT: usize = 217;
+    pub const EXPIRY: usize = 225;
+    pub const SIGNER: usize = 233;
+    pub const REQUEST: usize = 253;
+    pub const CREATED_AT: usize = 285;
+    pub const UPDATED_AT: usize = 293;
+    pub const UPDATED_SLOT: usize = 301;
+    pub const VERSION: usize = 309;
+    pub const BUMP: usize = 313;
 }
 
 /// `fulfil`'s arguments, at their offsets in the args (Borsh, no padding).
 pub mod fulfil_args {
-    pub const LEN: usize = 154;
+    pub const LEN: usize = 226;
     pub const SCORE: usize = 0;
     pub const TIER: usize = 2;
     pub const PD_BPS: usize = 3;
     pub const FLAGS: usize = 5;
     pub const MEASUREMENT: usize = 9;
     pub const COMMITMENT: usize = 41;
-    pub const TIMESTAMP: usize = 73;
-    pub const EXPIRY: usize = 81;
-    /// score .. expiry: exactly the signed payload's last 89 bytes.
-    pub const SIGNED_LEN: usize = 89;
-    pub const SIGNATURE: usize = 89;
+    pub const SLOT: usize = 73;
+    pub const SLOT_HASH: usize = 81;
+    pub const FEATURES_HASH: usize = 113;
+    pub const TIMESTAMP: usize = 145;
+    pub const EXPIRY: usize = 153;
+    /// score .. expiry: exactly the signed payload's last 161 bytes.
+    pub const SIGNED_LEN: usize = 161;
+    pub const SIGNATURE: usize = 161;
 }
 
-/// The signed payload's first 23 bytes: the domain and payload version 1.
-pub const PAYLOAD_PREFIX: &[u8; 23] = b"AURA/solana/assessment\x01";
+/// The signed payload's first 23 bytes: the domain and payload version 2.
+pub const PAYLOAD_PREFIX: &[u8; 23] = b"AURA/solana/assessment\x02";
+
+/// The SlotHashes sysvar: `u64` count, then (slot u64, hash [u8; 32]) entries, newest first.
+pub mod slot_hashes {
+    /// `SysvarS1otHashes111111111111111111111111111`
+    pub const ID: [u8; 32] = [
+        6, 167, 213, 23, 25, 47, 10, 175, 198, 242, 101, 227, 251, 119, 204, 122, 218, 130, 197,
+        41, 208, 190, 59, 19, 110, 45, 0, 85, 32, 0, 0, 0,
+    ];
+    pub const ENTRIES: usize = 8;
+    pub const ENTRY_LEN: usize = 40;
+}

@@ -31,7 +31,7 @@ def test_requests_fulfilled_once_final_and_stored(sol_env: SolEnv) -> None:
             key = PublicKey.from_signature_and_message(bytes.fromhex(signed["signature"][2:]), keccak256(payload),
                                                        hasher=None)
             assert address_from_public_key(key.format()) == signed["signer"]
-            assert payload[87:119] == bytes(Pubkey.from_string(request))
+            assert payload[95:127] == bytes(Pubkey.from_string(request))
             assert (score.score, score.tier, score.pd_bps, score.flags) == \
                 (signed["score"], signed["tier"], signed["pd_bps"], signed["flags"])
             assert str(prog.pubkey(score.request)) == request and score.version == 1
@@ -84,3 +84,28 @@ def test_expired_blockhash_resigned_once(sol_env: SolEnv) -> None:
         assert list(rows.values()) == ["final"] and got[request] == list(rows)
     finally:
         node2.stop()
+
+
+def test_a_request_older_than_slot_hashes_is_repinned_and_fulfilled(sol_env: SolEnv) -> None:
+    """A request left unfulfilled until its slot has left SlotHashes (512 slots): the node sends `repin`, scores
+    it again at the new pinned slot, and fulfils it; the stored and signed slot is the new one."""
+    env = sol_env
+    subject = Keypair().pubkey()
+    request = env.request(subject)
+    created = int(prog.decode_account("Request", bytes(env.client.get_account_info(
+        Pubkey.from_string(request)).value.data)).created_slot)
+    env.control("aura_advanceSlots", 520)
+    node = env.node().start()
+    try:
+        node.wait_healthy(env.api_port)
+        got = env.wait_fulfilled([request], node)
+        env.wait_states([request], "final", node)
+        assert len(got[request]) == 1
+        score_at, _ = prog.score_pda(env.program, env.oracle, subject)
+        score = prog.decode_account("Score", bytes(env.client.get_account_info(score_at).value.data))
+        signed = stored_result(env, request)
+        assert score.slot == signed["block_number"] > created + 512
+        assert "0x" + bytes(score.slot_hash).hex() == signed["block_hash"]
+        assert "repinned" in node.tail() or "repin" in node.tail()
+    finally:
+        node.stop()

@@ -16,7 +16,7 @@ import secrets
 import struct
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from coincurve import PrivateKey
 from eth_hash.auto import keccak
 from solders.account import Account
 from solders.clock import Clock
+from solders.hash import Hash
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
@@ -58,8 +59,17 @@ TTL = 3_600
 FEE = 2_500_000
 MEASUREMENT = keccak(b"aura test enclave measurement")
 PAYLOAD_DOMAIN = b"AURA/solana/assessment"
-ORACLE_LEN, ENCLAVE_LEN, REQUEST_BASE_LEN, SCORE_LEN = 65, 174, 150, 242
+PAYLOAD_VERSION = 2
+CLUSTER_ID = 103
+ORACLE_LEN, ENCLAVE_LEN, REQUEST_BASE_LEN, SCORE_LEN = 73, 206, 158, 314
 FULFIL_CU_LIMIT = 40_000
+SLOT_HASHES = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
+SLOT_HASHES_MAX = 512
+
+
+def slot_hash(slot: int) -> bytes:
+    """The hash the harness's SlotHashes holds for `slot`."""
+    return hashlib.sha256(b"aura test slot %d" % slot).digest()
 
 
 def discriminator(kind: str, name: str) -> bytes:
@@ -123,21 +133,29 @@ class Assessment:
     flags: int = 8
     measurement: bytes = MEASUREMENT
     commitment: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    slot: int | None = None  # None: the request's pinned slot
+    slot_hash: bytes | None = None  # None: the SlotHashes sysvar's hash of `slot`
+    features_hash: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     timestamp: int = T0
     expiry: int = T0 + 86_400
 
     def args(self, signature: bytes) -> dict[str, Any]:
+        assert self.slot is not None and self.slot_hash is not None
         return {"score": self.score, "tier": self.tier, "pd_bps": self.pd_bps, "flags": self.flags,
-                "measurement": list(self.measurement), "commitment": list(self.commitment),
+                "measurement": list(self.measurement), "commitment": list(self.commitment), "slot": self.slot,
+                "slot_hash": list(self.slot_hash), "features_hash": list(self.features_hash),
                 "timestamp": self.timestamp, "expiry": self.expiry, "signature": list(signature)}
 
 
-def payload(program_id: Pubkey, oracle: Pubkey, request: Pubkey, subject: Pubkey, a: Assessment) -> bytes:
-    """The 240 signed bytes of docs/solana.md, "The signed payload"."""
-    body = (PAYLOAD_DOMAIN + bytes([1]) + bytes(program_id) + bytes(oracle) + bytes(request) + bytes(subject)
+def payload(program_id: Pubkey, oracle: Pubkey, request: Pubkey, subject: Pubkey, a: Assessment,
+            cluster_id: int = CLUSTER_ID) -> bytes:
+    """The 320 signed bytes of docs/solana.md, "The signed payload"."""
+    assert a.slot is not None and a.slot_hash is not None
+    body = (PAYLOAD_DOMAIN + bytes([PAYLOAD_VERSION]) + struct.pack("<Q", cluster_id) + bytes(program_id)
+            + bytes(oracle) + bytes(request) + bytes(subject)
             + struct.pack("<HBHI", a.score, a.tier, a.pd_bps, a.flags) + a.measurement + a.commitment
-            + struct.pack("<qq", a.timestamp, a.expiry))
-    assert len(body) == 240
+            + struct.pack("<Q", a.slot) + a.slot_hash + a.features_hash + struct.pack("<qq", a.timestamp, a.expiry))
+    assert len(body) == 320
     return body
 
 
@@ -175,6 +193,10 @@ class Sol:
 
     FEE = FEE
     TTL = TTL
+    CLUSTER_ID = CLUSTER_ID
+    SLOT_HASHES = SLOT_HASHES
+    SLOT_HASHES_MAX = SLOT_HASHES_MAX
+    slot_hash = staticmethod(slot_hash)
     T0 = T0
     MEASUREMENT = MEASUREMENT
     PROGRAM_ID = PROGRAM_ID
@@ -197,6 +219,7 @@ class Sol:
         self.requester = self.keypair(10**11)
         self.transmitter = self.keypair(10**11)
         self.stranger = self.keypair(10**11)
+        self.payee = self.keypair(10**9)
         self.oracle = self.keypair(0)
         self.subject = Keypair().pubkey()
         self.enclave = EnclaveKey.random()
@@ -218,6 +241,12 @@ class Sol:
             self.svm.warp_to_slot(slot)
         self.svm.set_clock(Clock(slot=slot, epoch_start_timestamp=T0, epoch=0, leader_schedule_epoch=0,
                                  unix_timestamp=unix_timestamp))
+        # SlotHashes as the runtime keeps it: the slots before this one, newest first, at most 512.
+        self.svm.set_slot_hashes([(s, Hash(slot_hash(s))) for s in range(slot - 1, max(-1, slot - 1 - SLOT_HASHES_MAX), -1)])
+
+    def next_slot(self, slots: int = 1) -> None:
+        """Moves to a later slot (same clock time): the slots passed enter SlotHashes."""
+        self.set_time(self.now, self.slot + slots)
 
     @property
     def now(self) -> int:
@@ -326,24 +355,27 @@ class Sol:
 
     # --------------------------------------------------------------------------------------- instructions
 
-    def initialize_ix(self, fee: int = FEE, ttl: int = TTL, oracle: Keypair | None = None, **kw: Any) -> Instruction:
+    def initialize_ix(self, fee: int = FEE, ttl: int = TTL, oracle: Keypair | None = None,
+                      cluster_id: int = CLUSTER_ID, **kw: Any) -> Instruction:
         oracle = oracle or self.oracle
-        return self.instruction("initialize", {"fee_lamports": fee, "request_ttl_s": ttl},
+        return self.instruction("initialize", {"fee_lamports": fee, "request_ttl_s": ttl, "cluster_id": cluster_id},
                                 {"oracle": oracle.pubkey(), "admin": self.admin.pubkey(),
                                  "system_program": SYSTEM_PROGRAM}, **kw)
 
-    def initialize(self, fee: int = FEE, ttl: int = TTL) -> TransactionMetadata:
-        return self.ok(self.initialize_ix(fee, ttl))
+    def initialize(self, fee: int = FEE, ttl: int = TTL, cluster_id: int = CLUSTER_ID) -> TransactionMetadata:
+        return self.ok(self.initialize_ix(fee, ttl, cluster_id=cluster_id))
 
     def register_ix(self, enclave: EnclaveKey | None = None, measurement: bytes = MEASUREMENT,
                     admin: Keypair | None = None, accounts: dict[str, Pubkey] | None = None,
-                    **kw: Any) -> Instruction:
+                    payee: Pubkey | None = None, **kw: Any) -> Instruction:
         enclave = enclave or self.enclave
         acc = {"oracle": self.oracle.pubkey(), "enclave": self.enclave_pda(enclave),
                "admin": (admin or self.admin).pubkey(), "system_program": SYSTEM_PROGRAM}
         acc.update(accounts or {})
-        return self.instruction("register_enclave",
-                                {"public_key": list(enclave.public_key), "measurement": list(measurement)}, acc, **kw)
+        payee = payee or self.payee.pubkey()
+        return self.instruction("register_enclave", {"public_key": list(enclave.public_key),
+                                                     "measurement": list(measurement), "payee": list(bytes(payee))},
+                                acc, **kw)
 
     def register(self, enclave: EnclaveKey | None = None, measurement: bytes = MEASUREMENT) -> TransactionMetadata:
         return self.ok(self.register_ix(enclave, measurement))
@@ -368,28 +400,54 @@ class Sol:
                                 **kw)
 
     def request(self, subject: Pubkey | None = None, params: bytes = b"") -> Pubkey:
-        """Makes a request; returns its address."""
+        """Makes a request, then moves to the next slot (its pinned slot enters SlotHashes); returns its address."""
         nonce = self.decode(self.oracle.pubkey()).next_nonce
         self.ok(self.request_ix(subject, params, nonce))
+        self.next_slot()
         return self.request_pda(nonce)
+
+    def pinned_slot(self, request: Pubkey) -> int:
+        """The request's pinned slot, or the current slot if there is no such request."""
+        account = self.account(request)
+        if account is None or account.owner != PROGRAM_ID:
+            return self.slot
+        try:
+            return int(self.decode(request).pinned_slot)
+        except Exception:  # noqa: BLE001 - another account type, given in place of a request
+            return self.slot
+
+    def resolve(self, request: Pubkey, a: Assessment) -> Assessment:
+        """`a` with its slot (the request's pinned slot) and slot hash (the harness's) filled in when unset."""
+        if a.slot is None:
+            a = replace(a, slot=self.pinned_slot(request))
+        if a.slot_hash is None:
+            assert a.slot is not None
+            a = replace(a, slot_hash=slot_hash(a.slot))
+        return a
 
     def sign(self, request: Pubkey, a: Assessment, *, enclave: EnclaveKey | None = None,
              subject: Pubkey | None = None, oracle: Pubkey | None = None,
-             program_id: Pubkey = PROGRAM_ID) -> bytes:
+             program_id: Pubkey = PROGRAM_ID, cluster_id: int = CLUSTER_ID) -> bytes:
         return (enclave or self.enclave).sign(payload(program_id, oracle or self.oracle.pubkey(), request,
-                                                      subject or self.subject, a))
+                                                      subject or self.subject, self.resolve(request, a), cluster_id))
 
     def fulfil_ix(self, request: Pubkey, a: Assessment | None = None, signature: bytes | None = None, *,
                   enclave: EnclaveKey | None = None, subject: Pubkey | None = None,
                   accounts: dict[str, Pubkey] | None = None, **kw: Any) -> Instruction:
-        a = a or Assessment(timestamp=self.now, expiry=self.now + 86_400)
+        a = self.resolve(request, a or Assessment(timestamp=self.now, expiry=self.now + 86_400))
         if signature is None:
             signature = self.sign(request, a, enclave=enclave, subject=subject)
         acc = {"oracle": self.oracle.pubkey(), "request": request, "enclave": self.enclave_pda(enclave),
                "score": self.score_pda(subject), "requester": self.requester.pubkey(),
-               "transmitter": self.transmitter.pubkey(), "system_program": SYSTEM_PROGRAM}
+               "transmitter": self.transmitter.pubkey(), "system_program": SYSTEM_PROGRAM,
+               "payee": self.payee.pubkey(), "slot_hashes": SLOT_HASHES}
         acc.update(accounts or {})
         return self.instruction("fulfil", a.args(signature), acc, **kw)
+
+    def repin_ix(self, request: Pubkey, accounts: dict[str, Pubkey] | None = None, **kw: Any) -> Instruction:
+        acc = {"oracle": self.oracle.pubkey(), "request": request, "slot_hashes": SLOT_HASHES}
+        acc.update(accounts or {})
+        return self.instruction("repin", {}, acc, **kw)
 
     def fulfil(self, request: Pubkey, a: Assessment | None = None, **kw: Any) -> TransactionMetadata:
         return self.ok(self.fulfil_ix(request, a, **kw))

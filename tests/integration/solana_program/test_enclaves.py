@@ -19,8 +19,8 @@ def test_register_creates_the_enclave_at_its_pda(sol):
     assert (enclave.active, enclave.registered_at, enclave.revoked_at) == (1, sol.now, 0)
     assert pda == type(pda).create_program_address(
         [b"enclave", bytes(sol.oracle.pubkey()), sol.enclave.address, bytes([enclave.bump])], sol.PROGRAM_ID)
-    assert sol.account(pda).lamports == sol.rent(174) and len(sol.account(pda).data) == 174
-    assert sol.balance(sol.admin.pubkey()) == admin_before - sol.rent(174)
+    assert sol.account(pda).lamports == sol.rent(206) and len(sol.account(pda).data) == 206
+    assert sol.balance(sol.admin.pubkey()) == admin_before - sol.rent(206)
     (event,) = sol.events(result)
     assert event.name == "EnclaveRegistered"
     assert bytes(event.data.oracle) == bytes(sol.oracle.pubkey())
@@ -69,17 +69,17 @@ def test_register_at_a_pre_funded_pda(sol):
     admin_before = sol.balance(sol.admin.pubkey())
     sol.register()
     assert sol.decode(pda).active == 1
-    assert sol.account(pda).lamports == sol.rent(174)
-    assert sol.balance(sol.admin.pubkey()) == admin_before - (sol.rent(174) - 1_000)
+    assert sol.account(pda).lamports == sol.rent(206)
+    assert sol.balance(sol.admin.pubkey()) == admin_before - (sol.rent(206) - 1_000)
 
 
 def test_register_at_a_pda_funded_beyond_its_rent(sol):
     sol.initialize()
     pda = sol.enclave_pda()
-    sol.set_account(pda, sol.rent(174) + 5)
+    sol.set_account(pda, sol.rent(206) + 5)
     admin_before = sol.balance(sol.admin.pubkey())
     sol.register()
-    assert sol.account(pda).lamports == sol.rent(174) + 5
+    assert sol.account(pda).lamports == sol.rent(206) + 5
     assert sol.balance(sol.admin.pubkey()) == admin_before
 
 

@@ -26,12 +26,13 @@ def assessment(sol, **kw):
 
 def test_fulfil_stores_the_score_pays_the_fee_and_closes_the_request(pending):
     sol, request = pending
-    sol.set_time(sol.T0 + 100, slot=3_000)
+    sol.set_time(sol.T0 + 100, slot=1_300)
     a = assessment(sol, timestamp=sol.T0 + 90, flags=0x8001)
     held = sol.account(request).lamports
-    assert held == sol.rent(150) + sol.FEE
+    assert held == sol.rent(158) + sol.FEE
     requester_before = sol.balance(sol.requester.pubkey())
     transmitter_before = sol.balance(sol.transmitter.pubkey())
+    payee_before = sol.balance(sol.payee.pubkey())
 
     result = sol.fulfil(request, a)
 
@@ -41,16 +42,20 @@ def test_fulfil_stores_the_score_pays_the_fee_and_closes_the_request(pending):
     assert bytes(score.measurement) == a.measurement and bytes(score.commitment) == a.commitment
     assert bytes(score.signer) == sol.enclave.address and bytes(score.request) == bytes(request)
     assert (score.assessed_at, score.expiry) == (a.timestamp, a.expiry)
+    pinned = 1_000  # the slot the request was made in (conftest's SLOT0)
+    assert (score.slot, bytes(score.slot_hash), bytes(score.features_hash)) == (
+        pinned, sol.slot_hash(pinned), a.features_hash)
     assert (score.created_at, score.updated_at, score.updated_slot, score.version) == (
-        sol.T0 + 100, sol.T0 + 100, 3_000, 1)
+        sol.T0 + 100, sol.T0 + 100, 1_300, 1)
     assert sol.score_pda() == Pubkey.create_program_address(
         [b"score", bytes(sol.oracle.pubkey()), bytes(sol.subject), bytes([score.bump])], sol.PROGRAM_ID)
-    assert len(sol.account(sol.score_pda()).data) == 242
+    assert len(sol.account(sol.score_pda()).data) == 314
 
-    # the fee to the transmitter, who paid the score account's rent; the request's rent back to the requester
-    assert sol.account(sol.score_pda()).lamports == sol.rent(242)
-    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before + sol.FEE - sol.rent(242)
-    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(150)
+    # the fee to the enclave's payee; the transmitter paid the score account's rent; the request's rent back
+    assert sol.account(sol.score_pda()).lamports == sol.rent(314)
+    assert sol.balance(sol.payee.pubkey()) == payee_before + sol.FEE
+    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before - sol.rent(314)
+    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(158)
     assert sol.account(request) is None
     closed = sol.svm.get_account(request)
     assert closed is None or (closed.lamports == 0 and not closed.data and closed.owner == sol.SYSTEM_PROGRAM)
@@ -93,14 +98,16 @@ def test_second_fulfilment_updates_the_score(pending):
     sol.fulfil(request, assessment(sol, score=500))
     created_at = sol.decode(sol.score_pda()).created_at
     second = sol.request()
-    sol.set_time(sol.T0 + 500, slot=4_000)
+    sol.set_time(sol.T0 + 500, slot=1_400)
     transmitter_before = sol.balance(sol.transmitter.pubkey())
+    payee_before = sol.balance(sol.payee.pubkey())
     result = sol.fulfil(second, assessment(sol, score=900, tier=2))
     score = sol.decode(sol.score_pda())
     assert (score.score, score.tier, score.version, score.created_at, score.updated_at, score.updated_slot) == (
-        900, 2, 2, created_at, sol.T0 + 500, 4_000)
+        900, 2, 2, created_at, sol.T0 + 500, 1_400)
     assert bytes(score.request) == bytes(second)
-    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before + sol.FEE  # no rent the second time
+    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before  # no rent the second time
+    assert sol.balance(sol.payee.pubkey()) == payee_before + sol.FEE
     assert sol.events(result)[0].data.replaced is True
 
 
@@ -112,12 +119,12 @@ def test_older_assessment_fulfils_but_does_not_replace(pending):
     before = bytes(sol.account(sol.score_pda()).data)
     older_request = sol.request()
     requester_before = sol.balance(sol.requester.pubkey())
-    transmitter_before = sol.balance(sol.transmitter.pubkey())
+    payee_before = sol.balance(sol.payee.pubkey())
     result = sol.fulfil(older_request, assessment(sol, score=100, timestamp=sol.T0 + 800))
     assert bytes(sol.account(sol.score_pda()).data) == before  # untouched, version included
     assert sol.account(older_request) is None
-    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before + sol.FEE
-    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(150)
+    assert sol.balance(sol.payee.pubkey()) == payee_before + sol.FEE
+    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(158)
     (event,) = sol.events(result)
     assert (event.data.score, event.data.replaced) == (100, False)
 
@@ -138,25 +145,48 @@ def test_score_pda_pre_funded(pending):
     transmitter_before = sol.balance(sol.transmitter.pubkey())
     sol.fulfil(request)
     assert sol.decode(pda).version == 1
-    assert sol.account(pda).lamports == sol.rent(242)
-    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before + sol.FEE - (sol.rent(242) - 12_345)
+    assert sol.account(pda).lamports == sol.rent(314)
+    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before - (sol.rent(314) - 12_345)
 
 
 def test_score_pda_pre_funded_beyond_its_rent(pending):
     sol, request = pending
     pda = sol.score_pda()
-    sol.set_account(pda, sol.rent(242) + 1)
+    sol.set_account(pda, sol.rent(314) + 1)
     transmitter_before = sol.balance(sol.transmitter.pubkey())
     sol.fulfil(request)
-    assert sol.account(pda).lamports == sol.rent(242) + 1
-    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before + sol.FEE
+    assert sol.account(pda).lamports == sol.rent(314) + 1
+    assert sol.balance(sol.transmitter.pubkey()) == transmitter_before
 
 
 def test_requester_as_transmitter(pending):
     sol, request = pending
     before = sol.balance(sol.requester.pubkey())
     sol.ok(sol.fulfil_ix(request, accounts={"transmitter": sol.requester.pubkey()}))
-    assert sol.balance(sol.requester.pubkey()) == before + sol.FEE + sol.rent(150) - sol.rent(242)
+    assert sol.balance(sol.requester.pubkey()) == before + sol.rent(158) - sol.rent(314)
+
+
+def test_copied_fulfilment_pays_the_fee_to_the_payee_not_the_copier(pending):
+    """Attack: someone copies a fulfil instruction (say, from a transaction that failed or was seen in flight)
+    and sends it as the transmitter. The signature does not name the transmitter, so the copy lands, but the
+    fee goes to the payee registered with the enclave, never to whoever sent it."""
+    sol, request = pending
+    copier = sol.stranger
+    a = assessment(sol)
+    signature = sol.sign(request, a)
+    honest = sol.fulfil_ix(request, a, signature)
+    copied = sol.fulfil_ix(request, a, signature, accounts={"transmitter": copier.pubkey()})
+    assert copied.data == honest.data
+    copier_before, payee_before = sol.balance(copier.pubkey()), sol.balance(sol.payee.pubkey())
+    sol.ok(copied)
+    assert sol.balance(sol.payee.pubkey()) == payee_before + sol.FEE
+    assert sol.balance(copier.pubkey()) == copier_before - sol.rent(314)  # paid the score's rent, got no fee
+    # naming himself as the payee is refused
+    second = sol.request()
+    sol.fails("PayeeMismatch", sol.fulfil_ix(second, accounts={"transmitter": copier.pubkey(),
+                                                               "payee": copier.pubkey()}))
+    sol.fails("PayeeMismatch", sol.fulfil_ix(second, accounts={"payee": sol.transmitter.pubkey()}))
+    sol.fulfil(second)
 
 
 def test_fulfil_at_the_last_second(pending):
@@ -370,7 +400,7 @@ def test_wrong_account_owners(pending):
     sol.set_account(fake_oracle, 10**9, bytes(sol.account(sol.oracle.pubkey()).data), owner=foreign_program)
     sol.fails("WrongOwner", sol.fulfil_ix(request, accounts={"oracle": fake_oracle}))
     # the score PDA held by another program
-    sol.set_account(sol.score_pda(), 10**9, bytes(242), owner=foreign_program)
+    sol.set_account(sol.score_pda(), 10**9, bytes(314), owner=foreign_program)
     sol.fails("WrongOwner", sol.fulfil_ix(request))
 
 
@@ -385,11 +415,13 @@ def test_wrong_account_types(pending):
 def test_fulfil_signers_and_writability(pending):
     sol, request = pending
     sol.fails("MissingSignature", sol.fulfil_ix(request, not_signer=["transmitter"]))
-    for name in ("request", "score", "requester", "transmitter"):
+    for name in ("request", "score", "requester", "transmitter", "payee"):
         sol.fails("NotWritable", sol.fulfil_ix(request, not_writable=[name]))
     sol.fails("WrongSystemProgram", sol.fulfil_ix(request, accounts={"system_program": sol.stranger.pubkey()}))
+    clock = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
+    sol.fails("WrongSysvar", sol.fulfil_ix(request, accounts={"slot_hashes": clock}))
     ix = sol.fulfil_ix(request)
-    sol.fails("NotEnoughAccounts", Instruction(ix.program_id, ix.data, ix.accounts[:6]))
+    sol.fails("NotEnoughAccounts", Instruction(ix.program_id, ix.data, ix.accounts[:8]))
     sol.fails("InvalidInstructionData", Instruction(ix.program_id, ix.data[:-1], ix.accounts))
     sol.fails("InvalidInstructionData", Instruction(ix.program_id, ix.data + b"\x00", ix.accounts))
     sol.ok(ix)

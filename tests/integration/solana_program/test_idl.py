@@ -35,7 +35,7 @@ def test_anchor_030_metadata_and_discriminators():
     assert IDL_JSON["metadata"]["name"] == "aura_oracle"
     assert IDL_JSON["metadata"]["spec"] == "0.1.0"
     assert [ix["name"] for ix in IDL_JSON["instructions"]] == [
-        "initialize", "register_enclave", "revoke_enclave", "request_assessment", "fulfil", "cancel"]
+        "initialize", "register_enclave", "revoke_enclave", "request_assessment", "fulfil", "repin", "cancel"]
     for ix in IDL_JSON["instructions"]:
         assert bytes(ix["discriminator"]) == sha8(f"global:{ix['name']}")
     for acc in IDL_JSON["accounts"]:
@@ -66,7 +66,8 @@ def test_instruction_accounts_are_the_spec_table():
                                ("system_program", (False, False))],
         "fulfil": [("oracle", (False, False)), ("request", (True, False)), ("enclave", (False, False)),
                    ("score", (True, False)), ("requester", (True, False)), ("transmitter", (True, True)),
-                   ("system_program", (False, False))],
+                   ("system_program", (False, False)), ("payee", (True, False)), ("slot_hashes", (False, False))],
+        "repin": [("oracle", (False, False)), ("request", (True, False)), ("slot_hashes", (False, False))],
         "cancel": [("oracle", (False, False)), ("request", (True, False)), ("requester", (True, True))],
     }
     for ix in IDL_JSON["instructions"]:
@@ -83,61 +84,67 @@ def test_anchorpy_program_builds_instructions():
     oracle, admin = Keypair().pubkey(), Keypair().pubkey()
     system = Pubkey.from_string("11111111111111111111111111111111")
     ix = program.instruction["initialize"](
-        5, 3600, ctx=Context(accounts={"oracle": oracle, "admin": admin, "system_program": system}))
+        5, 3600, 103, ctx=Context(accounts={"oracle": oracle, "admin": admin, "system_program": system}))
     assert str(ix.program_id) == IDL_JSON["address"]
     assert [(m.pubkey, m.is_writable, m.is_signer) for m in ix.accounts] == [
         (oracle, True, True), (admin, True, True), (system, False, False)]
-    assert bytes(ix.data) == sha8("global:initialize") + struct.pack("<Qq", 5, 3600)
+    assert bytes(ix.data) == sha8("global:initialize") + struct.pack("<QqQ", 5, 3600, 103)
 
 
 def test_instruction_coder_encodes_the_spec_bytes():
     key = bytes(range(32))
     cases = {
-        "initialize": ({"fee_lamports": 5, "request_ttl_s": 3600}, struct.pack("<Qq", 5, 3600)),
-        "register_enclave": ({"public_key": [7] * 64, "measurement": [9] * 32}, bytes([7] * 64 + [9] * 32)),
+        "initialize": ({"fee_lamports": 5, "request_ttl_s": 3600, "cluster_id": 103}, struct.pack("<QqQ", 5, 3600, 103)),
+        "register_enclave": ({"public_key": [7] * 64, "measurement": [9] * 32, "payee": list(key)},
+                             bytes([7] * 64 + [9] * 32) + key),
         "revoke_enclave": ({}, b""),
         "request_assessment": ({"subject": list(key), "params": b"\x01\x02\x03"},
                                key + struct.pack("<I", 3) + b"\x01\x02\x03"),
         "fulfil": ({"score": 742, "tier": 2, "pd_bps": 9999, "flags": 0x01020304, "measurement": [1] * 32,
-                    "commitment": [2] * 32, "timestamp": -5, "expiry": 2**62, "signature": [3] * 65},
+                    "commitment": [2] * 32, "slot": 2**63 + 1, "slot_hash": [4] * 32, "features_hash": [5] * 32,
+                    "timestamp": -5, "expiry": 2**62, "signature": [3] * 65},
                    struct.pack("<HBHI", 742, 2, 9999, 0x01020304) + bytes([1] * 32 + [2] * 32)
+                   + struct.pack("<Q", 2**63 + 1) + bytes([4] * 32 + [5] * 32)
                    + struct.pack("<qq", -5, 2**62) + bytes([3] * 65)),
+        "repin": ({}, b""),
         "cancel": ({}, b""),
     }
     for name, (args, body) in cases.items():
         assert CODER.instruction.encode(name, args) == sha8(f"global:{name}") + body, name
-    assert len(CODER.instruction.encode("fulfil", cases["fulfil"][0])) == 8 + 154
+    assert len(CODER.instruction.encode("fulfil", cases["fulfil"][0])) == 8 + 226
 
 
 def test_account_coder_decodes_the_spec_offsets():
-    oracle = sha8("account:Oracle") + bytes([1] * 32) + struct.pack("<QqQB", 10, 3600, 7, 1)
-    assert len(oracle) == 65
+    oracle = sha8("account:Oracle") + bytes([1] * 32) + struct.pack("<QqQBQ", 10, 3600, 7, 2, 103)
+    assert len(oracle) == 73
     d = CODER.accounts.decode(oracle)
-    assert (bytes(d.admin), d.fee_lamports, d.request_ttl_s, d.next_nonce, d.layout_version) == (
-        bytes([1] * 32), 10, 3600, 7, 1)
+    assert (bytes(d.admin), d.fee_lamports, d.request_ttl_s, d.next_nonce, d.layout_version, d.cluster_id) == (
+        bytes([1] * 32), 10, 3600, 7, 2, 103)
 
     enclave = (sha8("account:Enclave") + bytes([1] * 32) + bytes([2] * 64) + bytes([3] * 20) + bytes([4] * 32)
-               + struct.pack("<BqqB", 1, 100, 0, 254))
-    assert len(enclave) == 174
+               + struct.pack("<BqqB", 1, 100, 0, 254) + bytes([5] * 32))
+    assert len(enclave) == 206
     d = CODER.accounts.decode(enclave)
-    assert (bytes(d.public_key), bytes(d.address), bytes(d.measurement), d.active, d.registered_at, d.bump) == (
-        bytes([2] * 64), bytes([3] * 20), bytes([4] * 32), 1, 100, 254)
+    assert (bytes(d.public_key), bytes(d.address), bytes(d.measurement), d.active, d.registered_at, d.bump,
+            bytes(d.payee)) == (bytes([2] * 64), bytes([3] * 20), bytes([4] * 32), 1, 100, 254, bytes([5] * 32))
 
     request = (sha8("account:Request") + bytes([1] * 32) + bytes([2] * 32) + bytes([3] * 32)
-               + struct.pack("<QQQqqBB", 4, 5, 6, 7, 8, 0, 253) + struct.pack("<I", 2) + b"\xaa\xbb")
-    assert len(request) == 150 + 2
+               + struct.pack("<QQQqqQBB", 4, 5, 6, 7, 8, 9, 0, 253) + struct.pack("<I", 2) + b"\xaa\xbb")
+    assert len(request) == 158 + 2
     d = CODER.accounts.decode(request)
-    assert (bytes(d.subject), d.nonce, d.fee, d.created_slot, d.created_at, d.expires_at, d.status, d.bump,
-            d.params) == (bytes([3] * 32), 4, 5, 6, 7, 8, 0, 253, b"\xaa\xbb")
+    assert (bytes(d.subject), d.nonce, d.fee, d.created_slot, d.created_at, d.expires_at, d.pinned_slot, d.status,
+            d.bump, d.params) == (bytes([3] * 32), 4, 5, 6, 7, 8, 9, 0, 253, b"\xaa\xbb")
 
     score = (sha8("account:Score") + bytes([1] * 32) + bytes([2] * 32) + struct.pack("<HBHI", 1000, 2, 10000, 9)
-             + bytes([3] * 32) + bytes([4] * 32) + bytes([5] * 20) + bytes([6] * 32)
-             + struct.pack("<qqqqQIB", 11, 12, 13, 14, 15, 16, 252))
-    assert len(score) == 242
+             + bytes([3] * 32) + bytes([4] * 32) + struct.pack("<Q", 17) + bytes([7] * 32) + bytes([8] * 32)
+             + struct.pack("<qq", 11, 12) + bytes([5] * 20) + bytes([6] * 32)
+             + struct.pack("<qqQIB", 13, 14, 15, 16, 252))
+    assert len(score) == 314
     d = CODER.accounts.decode(score)
-    assert (d.score, d.tier, d.pd_bps, d.flags, bytes(d.signer), bytes(d.request), d.assessed_at, d.expiry,
-            d.created_at, d.updated_at, d.updated_slot, d.version, d.bump) == (
-        1000, 2, 10000, 9, bytes([5] * 20), bytes([6] * 32), 11, 12, 13, 14, 15, 16, 252)
+    assert (d.score, d.tier, d.pd_bps, d.flags, d.slot, bytes(d.slot_hash), bytes(d.features_hash), bytes(d.signer),
+            bytes(d.request), d.assessed_at, d.expiry, d.created_at, d.updated_at, d.updated_slot, d.version,
+            d.bump) == (1000, 2, 10000, 9, 17, bytes([7] * 32), bytes([8] * 32), bytes([5] * 20), bytes([6] * 32),
+                        11, 12, 13, 14, 15, 16, 252)
 
 
 def test_event_coder_decodes_every_event():
@@ -149,6 +156,7 @@ def test_event_coder_decodes_every_event():
         "AssessmentCancelled": k[0] + k[1] + k[2],
         "EnclaveRegistered": k[0] + bytes([2] * 20) + bytes([3] * 32),
         "EnclaveRevoked": k[0] + bytes([2] * 20),
+        "RequestRepinned": k[0] + k[1] + struct.pack("<QQ", 5, 600),
     }
     for name, body in events.items():
         event = CODER.events.parse(sha8(f"event:{name}") + body)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from solders.clock import Clock
+from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.message import Message
@@ -39,16 +40,21 @@ class Chain:
         self.svm = LiteSVM()
         self.program = Pubkey.from_string(ACC["program"]["pubkey"])
         self.svm.add_program(self.program, program_bytes)
-        self.admin, self.transmitter = Keypair(), Keypair()
+        self.admin, self.transmitter, self.payee = Keypair(), Keypair(), Keypair()
         self.oracle, self.requester = _keypair("oracle"), _keypair("requester")
         self.subject = Pubkey.from_string(ACC["subject"]["pubkey"])
-        for kp in (self.admin, self.transmitter, self.requester):
+        for kp in (self.admin, self.transmitter, self.requester, self.payee):
             self.svm.airdrop(kp.pubkey(), 10**11)
 
-    def at(self, unix_timestamp: int) -> None:
+    def at(self, unix_timestamp: int, slot: int | None = None) -> None:
+        """The clock at this time (and slot); SlotHashes then holds the vector's slot and its hash."""
         c = self.svm.get_clock()
-        self.svm.set_clock(Clock(slot=c.slot, epoch_start_timestamp=0, epoch=0, leader_schedule_epoch=0,
+        slot = c.slot if slot is None else slot
+        if slot != c.slot:
+            self.svm.warp_to_slot(slot)
+        self.svm.set_clock(Clock(slot=slot, epoch_start_timestamp=0, epoch=0, leader_schedule_epoch=0,
                                  unix_timestamp=unix_timestamp))
+        self.svm.set_slot_hashes([(VECTOR["request"]["pinned_slot"], Hash(_hex(VECTOR["slot_hash"])))])
 
     def send(self, signers: list[Keypair], *ixs: Any) -> Any:
         self.svm.expire_blockhash()
@@ -64,18 +70,20 @@ class Chain:
 @pytest.fixture
 def chain(program_bytes: bytes) -> Chain:
     c = Chain(program_bytes)
-    c.at(VECTOR["request"]["created_at"])
+    c.at(VECTOR["request"]["created_at"], VECTOR["request"]["created_slot"])
     o = VECTOR["oracle"]
     c.ok([c.admin, c.oracle], prog.initialize_ix(c.program, c.oracle.pubkey(), c.admin.pubkey(),
-                                                 o["fee_lamports"], o["request_ttl_s"]))
+                                                 o["fee_lamports"], o["request_ttl_s"], o["cluster_id"]))
     c.ok([c.admin], prog.register_enclave_ix(c.program, c.oracle.pubkey(), c.admin.pubkey(),
-                                             _hex(VECTOR["public_key"]), _hex(VECTOR["assessment"]["measurement"])))
+                                             _hex(VECTOR["public_key"]), _hex(VECTOR["assessment"]["measurement"]),
+                                             c.payee.pubkey()))
     c.ok([c.requester], prog.request_assessment_ix(c.program, c.oracle.pubkey(), c.requester.pubkey(), c.subject,
                                                    VECTOR["request"]["nonce"]))
     request = prog.decode_account("Request", bytes(c.svm.get_account(
         Pubkey.from_string(ACC["request"]["pubkey"])).data))
-    assert (request.fee, request.expires_at) == (VECTOR["request"]["fee"], VECTOR["request"]["expires_at"])
-    c.at(VECTOR["assessment"]["timestamp"])
+    assert (request.fee, request.expires_at, request.pinned_slot) == (
+        VECTOR["request"]["fee"], VECTOR["request"]["expires_at"], VECTOR["request"]["pinned_slot"])
+    c.at(VECTOR["assessment"]["timestamp"], VECTOR["request"]["pinned_slot"] + 1)
     return c
 
 
@@ -85,7 +93,7 @@ def _fulfil(c: Chain, **change: Any) -> Any:
     enclave = Pubkey.from_string(ACC["enclave"]["pubkey"])
     assert enclave == prog.enclave_pda(c.program, c.oracle.pubkey(), _hex(VECTOR["address"]))[0]
     ix = prog.fulfil_ix(c.program, c.oracle.pubkey(), Pubkey.from_string(ACC["request"]["pubkey"]), enclave,
-                        c.subject, c.requester.pubkey(), c.transmitter.pubkey(), a)
+                        c.subject, c.requester.pubkey(), c.transmitter.pubkey(), c.payee.pubkey(), a)
     return c.send([c.transmitter], ix)
 
 
@@ -99,6 +107,8 @@ def test_the_vector_signature_fulfils_its_request(chain: Chain) -> None:
     assert (stored.score, stored.tier, stored.pd_bps, stored.flags) == (a["score"], a["tier"], a["pd_bps"], a["flags"])
     assert bytes(stored.measurement) == _hex(a["measurement"]) and bytes(stored.commitment) == _hex(a["commitment"])
     assert (stored.assessed_at, stored.expiry, stored.version) == (a["timestamp"], a["expiry"], 1)
+    assert (stored.slot, bytes(stored.slot_hash), bytes(stored.features_hash)) == (
+        a["block_number"], _hex(a["block_hash"]), _hex(a["features_hash"]))
     assert bytes(stored.signer) == _hex(VECTOR["address"])
     assert str(prog.pubkey(stored.request)) == ACC["request"]["pubkey"]
     assert chain.svm.get_account(Pubkey.from_string(ACC["request"]["pubkey"])) is None or \
@@ -109,6 +119,9 @@ def test_the_vector_signature_fulfils_its_request(chain: Chain) -> None:
     ({"score": 743}, "UnknownSigner"),
     ({"flags": 0}, "UnknownSigner"),
     ({"expiry": VECTOR["assessment"]["expiry"] + 1}, "UnknownSigner"),
+    ({"features_hash": "0x" + "00" * 32}, "UnknownSigner"),
+    ({"block_number": VECTOR["assessment"]["block_number"] - 1}, "SlotMismatch"),
+    ({"block_hash": "0x" + "00" * 32}, "SlotHashMismatch"),
     ({"signature": VECTOR["signature"][:-2] + "00"}, "UnknownSigner"),
     ({"signature": VECTOR["signature"][:-2] + "02"}, "InvalidRecoveryId"),
 ])

@@ -215,3 +215,35 @@ async def test_cli_serves_until_sigterm(tmp_path: Path, devnet: SolanaDevnet) ->
     _, stderr = await asyncio.wait_for(bad.communicate(), 30)
     assert bad.returncode == 2
     assert "expected <base58 program id>=<path to .so>, got 'nonsense'" in stderr.decode()
+
+
+SLOT_HASHES = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
+
+
+def decode_slot_hashes(data: bytes) -> list[tuple[int, bytes]]:
+    """The SlotHashes sysvar as the runtime stores it: u64 count, then (slot u64, hash [u8; 32]), newest first."""
+    (count,) = struct.unpack_from("<Q", data)
+    assert len(data) == 8 + 40 * count
+    return [(struct.unpack_from("<Q", data, 8 + 40 * i)[0], data[16 + 40 * i:48 + 40 * i]) for i in range(count)]
+
+
+async def test_slot_hashes_follow_the_slots(devnet: SolanaDevnet, client: AsyncClient) -> None:
+    """Each new slot puts the slot before it into SlotHashes, newest first, with the blockhash the endpoint
+    reported for that slot; the sysvar keeps 512 entries, as the runtime does."""
+    reported: dict[int, bytes] = {}
+    for _ in range(520):
+        latest = await client.get_latest_blockhash(Processed)
+        reported[latest.context.slot] = bytes(latest.value.blockhash)
+        devnet.advance_slots(1)
+    now = (await client.get_slot(Processed)).value
+    account = (await client.get_account_info(SLOT_HASHES, Processed)).value
+    assert account is not None and str(account.owner) == "Sysvar1111111111111111111111111111111111111"
+    entries = decode_slot_hashes(bytes(account.data))
+    assert len(entries) == 512
+    assert [slot for slot, _ in entries] == list(range(now - 1, now - 513, -1))
+    for slot, hash_ in entries:
+        if slot in reported:
+            assert hash_ == reported[slot], slot
+    assert sum(slot in reported for slot, _ in entries) == 512
+    # the program-visible sysvar is the same (what a transaction reads)
+    assert devnet.ledger.svm.get_slot_hashes()[0] == (now - 1, devnet.ledger.blockhash(now - 1))

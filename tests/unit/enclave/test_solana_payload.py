@@ -74,11 +74,14 @@ def test_vector_inputs_are_the_agreed_ones() -> None:
         Pubkey.from_string(accounts["enclave"]["pubkey"]))
     req = VECTOR["params"]["request"]
     assert req == {
-        "family": "solana", "chain_id": 0, "program": accounts["program"]["pubkey"],
+        "family": "solana", "chain_id": VECTOR["oracle"]["cluster_id"], "program": accounts["program"]["pubkey"],
         "contract": accounts["oracle"]["pubkey"], "request_id": accounts["request"]["pubkey"],
         "requester": accounts["requester"]["pubkey"], "subject": accounts["subject"]["pubkey"],
         "fee": str(VECTOR["request"]["fee"]), "expires_at": VECTOR["request"]["expires_at"],
+        "block_number": VECTOR["request"]["pinned_slot"],
     }  # fmt: skip
+    assert VECTOR["params"]["features"]["as_of_block"] == VECTOR["request"]["pinned_slot"]
+    assert VECTOR["params"]["features"]["as_of_block_hash"] == VECTOR["slot_hash"] == VECTOR["assessment"]["block_hash"]
     assert VECTOR["request"]["expires_at"] == VECTOR["request"]["created_at"] + VECTOR["oracle"]["request_ttl_s"]
 
 
@@ -95,16 +98,18 @@ def test_enclave_assess_reproduces_the_vector_byte_for_byte() -> None:
 def test_payload_builder_reproduces_the_vector_from_its_fields() -> None:
     a, accounts = VECTOR["assessment"], VECTOR["accounts"]
     assessment = solana.Assessment(
+        cluster_id=VECTOR["oracle"]["cluster_id"],
         program=bytes(Pubkey.from_string(accounts["program"]["pubkey"])),
         oracle=bytes(Pubkey.from_string(accounts["oracle"]["pubkey"])),
         request=bytes(Pubkey.from_string(accounts["request"]["pubkey"])),
         subject=bytes(Pubkey.from_string(accounts["subject"]["pubkey"])),
         facts=AssessmentFacts(score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
                               measurement=b(a["measurement"]), commitment=b(a["commitment"]),
-                              timestamp=a["timestamp"], expiry=a["expiry"]),
+                              block_number=a["block_number"], block_hash=b(a["block_hash"]),
+                              features_hash=b(a["features_hash"]), timestamp=a["timestamp"], expiry=a["expiry"]),
     )  # fmt: skip
     payload = assessment.payload()
-    assert payload == b(VECTOR["payload"]) and len(payload) == 240
+    assert payload == b(VECTOR["payload"]) and len(payload) == 320
     assert solana.digest(payload) == keccak256(payload) == b(VECTOR["digest"])
     assert solana.parse_payload(payload) == assessment
     key = EnclaveKey(b(VECTOR["private_key"]))
@@ -134,7 +139,8 @@ def _doc_layout() -> list[tuple[int, int, str]]:
 
 
 DOC_NAMES = {
-    "tag": '"AURA/solana/assessment"', "version": "payload version = 1", "program": "program id",
+    "tag": '"AURA/solana/assessment"', "version": "payload version = 2", "cluster_id": "cluster id (u64 LE)",
+    "program": "program id", "slot": "slot (u64 LE)", "slot_hash": "slot hash", "features_hash": "features_hash",
     "oracle": "oracle account", "request": "request account", "subject": "subject", "score": "score (u16 LE)",
     "tier": "tier", "pd_bps": "pd_bps (u16 LE)", "flags": "flags (u32 LE)", "measurement": "measurement",
     "commitment": "commitment", "timestamp": "timestamp (i64 LE)", "expiry": "expiry (i64 LE)",
@@ -151,7 +157,9 @@ def test_offsets_match_the_docs_table_field_by_field() -> None:
         return bytes(Pubkey.from_string(accounts[role]["pubkey"]))
 
     expected = {
-        "tag": b"AURA/solana/assessment", "version": b"\x01", "program": key("program"), "oracle": key("oracle"),
+        "tag": b"AURA/solana/assessment", "version": b"\x02", "cluster_id": struct.pack("<Q", VECTOR["oracle"]["cluster_id"]),
+        "slot": struct.pack("<Q", a["block_number"]), "slot_hash": b(a["block_hash"]),
+        "features_hash": b(a["features_hash"]), "program": key("program"), "oracle": key("oracle"),
         "request": key("request"), "subject": key("subject"), "score": struct.pack("<H", a["score"]),
         "tier": struct.pack("<B", a["tier"]), "pd_bps": struct.pack("<H", a["pd_bps"]),
         "flags": struct.pack("<I", a["flags"]), "measurement": b(a["measurement"]),
@@ -215,10 +223,10 @@ def test_recover_refuses_what_the_program_refuses() -> None:
 def test_parse_payload_refuses_other_bytes() -> None:
     payload = b(VECTOR["payload"])
     for bad, message in [
-        (payload[:-1], "a payload is 240 bytes, got 239"),
-        (payload + b"\0", "a payload is 240 bytes, got 241"),
-        (b"AURA/solana/assessmenT" + payload[22:], "not a version 1 Aura Solana assessment payload"),
-        (payload[:22] + b"\x02" + payload[23:], "not a version 1 Aura Solana assessment payload"),
+        (payload[:-1], "a payload is 320 bytes, got 319"),
+        (payload + b"\0", "a payload is 320 bytes, got 321"),
+        (b"AURA/solana/assessmenT" + payload[22:], "not a version 2 Aura Solana assessment payload"),
+        (payload[:22] + b"\x01" + payload[23:], "not a version 2 Aura Solana assessment payload"),
     ]:
         with pytest.raises(ValueError) as info:
             solana.parse_payload(bad)
@@ -234,6 +242,10 @@ def test_payload_builder_refuses_out_of_range_fields() -> None:
         ({"expiry": 1 << 63}, f"expiry: {1 << 63} does not fit i64"),
         ({"subject": bytes(31)}, "subject: must be 32 bytes"),
         ({"commitment": "00" * 32}, "commitment: must be 32 bytes"),
+        ({"cluster_id": 1 << 64}, f"cluster_id: {1 << 64} does not fit u64"),
+        ({"block_number": -1}, "slot: -1 does not fit u64"),
+        ({"block_hash": bytes(31)}, "slot_hash: must be 32 bytes"),
+        ({"features_hash": bytes(33)}, "features_hash: must be 32 bytes"),
     ]:
         with pytest.raises(ValueError) as info:
             facts = replace(a.facts, **{k: v for k, v in change.items() if hasattr(a.facts, k)})
@@ -286,8 +298,9 @@ ZERO_LED = solana.b58encode(b"\0" + hashlib.sha256(b"zero-led").digest()[:31])  
 assert ZERO_LED.startswith("1") and not ZERO_LED.startswith("11")
 KEY_43 = next(t for i in range(1000) if len(t := solana.b58encode(hashlib.sha256(b"k%d" % i).digest())) == 43)
 SOLANA_GOOD = {
-    "request": {"family": "solana", "chain_id": 0, "program": PROGRAM, "contract": ORACLE, "request_id": REQUEST,
-                "requester": REQUESTER, "subject": SUBJECT, "fee": "5000000", "expires_at": NOW + 3600},
+    "request": {"family": "solana", "chain_id": 103, "program": PROGRAM, "contract": ORACLE, "request_id": REQUEST,
+                "requester": REQUESTER, "subject": SUBJECT, "fee": "5000000", "expires_at": NOW + 3600,
+                "block_number": 123},
     "features": features(NOW),
 }  # fmt: skip
 DELETE = object()
@@ -321,8 +334,13 @@ SOLANA_INVALID: list[tuple[str, str, Any, str]] = [
     ("fee int", "fee", 5000000, "request.fee: must be a decimal string of a non-negative integer (no sign, no leading zeros)"),
     ("fee negative", "fee", "-1", "request.fee: must be a decimal string of a non-negative integer (no sign, no leading zeros)"),
     ("fee leading zero", "fee", "05", "request.fee: must be a decimal string of a non-negative integer (no sign, no leading zeros)"),
-    ("chain_id negative", "chain_id", -1, "request.chain_id: must be between 0 and 9007199254740991"),
-    ("chain_id 2^53", "chain_id", 2**53, "request.chain_id: must be between 0 and 9007199254740991"),
+    ("chain_id negative", "chain_id", -1, "request.chain_id: must be between 1 and 9007199254740991"),
+    ("chain_id 0", "chain_id", 0, "request.chain_id: must be between 1 and 9007199254740991"),
+    ("chain_id 2^53", "chain_id", 2**53, "request.chain_id: must be between 1 and 9007199254740991"),
+    ("missing block_number", "block_number", DELETE, "request: missing key(s) block_number"),
+    ("block_number 2^64", "block_number", 2**64, f"request.block_number: must be between 0 and {MAX_UINT64}"),
+    ("block_number negative", "block_number", -1, f"request.block_number: must be between 0 and {MAX_UINT64}"),
+    ("block_number string", "block_number", "123", "request.block_number: must be an integer"),
     ("chain_id string", "chain_id", "0", "request.chain_id: must be an integer"),
     ("chain_id bool", "chain_id", False, "request.chain_id: must be an integer"),
     ("expires_at 2^63", "expires_at", 2**63, "request.expires_at: must be between 0 and 9223372036854775807"),
@@ -373,9 +391,9 @@ def test_valid_solana_request() -> None:
     parsed = parse_assess(SOLANA_GOOD).request
     assert isinstance(parsed, SolanaRequest)
     assert parsed == SolanaRequest(
-        chain_id=0, program=bytes(Pubkey.from_string(PROGRAM)), contract=bytes(Pubkey.from_string(ORACLE)),
+        chain_id=103, program=bytes(Pubkey.from_string(PROGRAM)), contract=bytes(Pubkey.from_string(ORACLE)),
         request_id=bytes(Pubkey.from_string(REQUEST)), requester=bytes(Pubkey.from_string(REQUESTER)),
-        subject=bytes(Pubkey.from_string(SUBJECT)), fee=5_000_000, expires_at=NOW + 3600,
+        subject=bytes(Pubkey.from_string(SUBJECT)), fee=5_000_000, expires_at=NOW + 3600, block_number=123,
     )  # fmt: skip
     edges = parse_assess(_with("fee", str(MAX_UINT64))).request
     assert edges.fee == MAX_UINT64

@@ -23,13 +23,14 @@ from node.enclave.service import EnclaveService
 from node.scoring import load_config
 from node.scoring.engine import Engine
 
-from .conftest import features, request
+from .conftest import features, params, request
 
 NOW = 1_750_000_000
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "solana.json").read_text())
 ACCOUNTS = VECTOR["accounts"]
 SCORE_KEYS = {
-    "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "timestamp", "expiry",
+    "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
+    "features_hash", "timestamp", "expiry",
     "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms",
 }  # fmt: skip
 EVM_KEYS = SCORE_KEYS | {"digest", "signature", "typed_data"}
@@ -39,7 +40,7 @@ SOLANA_KEYS = SCORE_KEYS | {"public_key", "payload", "digest", "signature"}
 def solana_request(**overrides: Any) -> dict[str, Any]:
     base = {
         "family": "solana",
-        "chain_id": 1,
+        "chain_id": 103,
         "program": ACCOUNTS["program"]["pubkey"],
         "contract": ACCOUNTS["oracle"]["pubkey"],
         "request_id": ACCOUNTS["request"]["pubkey"],
@@ -47,6 +48,7 @@ def solana_request(**overrides: Any) -> dict[str, Any]:
         "subject": ACCOUNTS["subject"]["pubkey"],
         "fee": "5000000",
         "expires_at": NOW + 3600,
+        "block_number": 123,
     }
     base.update(overrides)
     return base
@@ -74,7 +76,7 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
     assert public_key == PublicKey(key.public_key).format(compressed=False)[1:]  # x || y, no 0x04 byte
     assert solana.address_of(public_key).hex() == key.address[2:].lower()
     payload = bytes.fromhex(out["payload"][2:])
-    assert len(payload) == 240 and out["digest"] == "0x" + keccak256(payload).hex()
+    assert len(payload) == 320 and out["digest"] == "0x" + keccak256(payload).hex()
     signature = bytes.fromhex(out["signature"][2:])
     assert len(signature) == 65 and signature[64] in (0, 1)
     assert int.from_bytes(signature[32:64], "big") <= SECP256K1_HALF_N
@@ -84,6 +86,11 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
     assert (signed.facts.timestamp, signed.facts.expiry) == (out["timestamp"], out["expiry"]) == (NOW, NOW + 3600)
     assert "0x" + signed.facts.measurement.hex() == out["measurement"] == measure().hex
     assert "0x" + signed.facts.commitment.hex() == out["commitment"]
+    feat = features(NOW)
+    assert signed.cluster_id == 103
+    assert (signed.facts.block_number, "0x" + signed.facts.block_hash.hex()) == (
+        out["block_number"], out["block_hash"]) == (123, feat["as_of_block_hash"])
+    assert "0x" + signed.facts.features_hash.hex() == out["features_hash"]
     for field, role in (("program", "program"), ("oracle", "oracle"), ("request", "request"), ("subject", "subject")):
         assert solana.b58encode(getattr(signed, field)) == ACCOUNTS[role]["pubkey"]
 
@@ -92,7 +99,7 @@ def test_same_scoring_as_evm(service: EnclaveService) -> None:
     """Scores and explanation do not depend on the family; only the signing envelope does."""
     feat = features(NOW)
     sol = service.assess({"request": solana_request(), "features": copy.deepcopy(feat)})
-    evm = service.assess({"request": request(NOW), "features": copy.deepcopy(feat)})
+    evm = service.assess(params(request(NOW), copy.deepcopy(feat)))
     assert set(evm) == EVM_KEYS and "payload" not in evm and "public_key" not in evm
     shared = SCORE_KEYS - {"commitment"}
     assert {k: sol[k] for k in shared} == {k: evm[k] for k in shared}
@@ -104,20 +111,23 @@ def test_commitment_uses_the_request_account_bytes(service: EnclaveService, key:
     expected = keccak256(rid + out["score"].to_bytes(32, "big") + blinding(key.commitment_secret, rid))
     assert out["commitment"] == "0x" + expected.hex()
     # an EVM request whose id is the same 32 bytes commits identically: one rule for both families
-    evm = service.assess({"request": request(NOW, request_id="0x" + rid.hex()), "features": features(NOW)})
+    evm = service.assess(params(request(NOW, request_id="0x" + rid.hex()), features(NOW)))
     assert evm["score"] == out["score"] and evm["commitment"] == out["commitment"]
 
 
-def test_bound_to_program_oracle_request_subject(service: EnclaveService) -> None:
+def test_bound_to_cluster_program_oracle_request_subject(service: EnclaveService) -> None:
     base = service.assess({"request": solana_request(), "features": features(NOW)})
     payload = bytes.fromhex(base["payload"][2:])
     offsets = {name: (offset, size) for offset, size, name in solana.PAYLOAD_LAYOUT}
+    cases: list[tuple[str, str, Any, bytes]] = [("chain_id", "cluster_id", 101, (101).to_bytes(8, "little"))]
     for wire, field in (("program", "program"), ("contract", "oracle"), ("request_id", "request"), ("subject", "subject")):
         replacement = other_key(f"other {wire}")
+        cases.append((wire, field, replacement, solana.b58decode(replacement)))
+    for wire, field, replacement, raw in cases:
         out = service.assess({"request": solana_request(**{wire: replacement}), "features": features(NOW)})
         changed = bytes.fromhex(out["payload"][2:])
         offset, size = offsets[field]
-        assert changed[offset:offset + size] == solana.b58decode(replacement)
+        assert changed[offset:offset + size] == raw
         assert out["digest"] != base["digest"] and out["signature"] != base["signature"]
         untouched = {n for n in offsets if n != field} - ({"commitment"} if field == "request" else set())
         for name in untouched:
@@ -125,12 +135,11 @@ def test_bound_to_program_oracle_request_subject(service: EnclaveService) -> Non
             assert changed[o:o + s] == payload[o:o + s], (wire, name)
 
 
-def test_chain_id_requester_fee_and_expiry_are_not_signed(service: EnclaveService) -> None:
-    """chain_id names the cluster in the node's config; requester, fee and expires_at are the program's to
-    check from the request account. None of them is in the payload."""
+def test_requester_fee_and_expiry_are_not_signed(service: EnclaveService) -> None:
+    """requester, fee and expires_at are the program's to check from the request account: none of them is in
+    the payload."""
     base = service.assess({"request": solana_request(), "features": features(NOW)})
-    for change in ({"chain_id": 0}, {"chain_id": 2**53 - 1}, {"requester": other_key("someone")},
-                   {"fee": "0"}, {"expires_at": NOW + 1}):
+    for change in ({"requester": other_key("someone")}, {"fee": "0"}, {"expires_at": NOW + 1}):
         out = service.assess({"request": solana_request(**change), "features": features(NOW)})
         assert out == base, change
 
@@ -147,7 +156,7 @@ def test_balance_is_lamports_in_18_decimals(service: EnclaveService) -> None:
     """The adapter scales lamports by 10^9: 2 SOL scores as 2 ETH would."""
     sol = service.assess({"request": solana_request(),
                           "features": features(NOW, balance_wei=str(2_000_000_000 * 10**9))})
-    evm = service.assess({"request": request(NOW), "features": features(NOW, balance_wei=str(2 * 10**18))})
+    evm = service.assess(params(request(NOW), features(NOW, balance_wei=str(2 * 10**18))))
     assert (sol["score"], sol["flags"], sol["dimensions"]) == (evm["score"], evm["flags"], evm["dimensions"])
 
 
