@@ -4,7 +4,12 @@ Everything is read through Sui's GraphQL service with pysui's GraphQL client (`c
 transactions are built and signed offline with pysui's BCS types (`chains/sui/transaction.py`).
 
 Heights are checkpoints. A Sui checkpoint is final when it is published (there are no forks to wait out), so
-the head is the latest checkpoint at every confidence: LATEST, SAFE and FINALIZED are the same height.
+the head is the latest checkpoint at every confidence: LATEST, SAFE and FINALIZED are the same height. A
+height's `hash` is `0x` and the 64 hex digits of the checkpoint's 32-byte digest (the service writes it in
+base58); a request's `block_hash` keeps the service's base58 text.
+
+An assessment is pinned to the checkpoint holding the request's transaction (`pinned`): its sequence number,
+its time in whole seconds and its digest, and the features are read as of that checkpoint (`read_features`).
 
 The cursor the daemon stores is a checkpoint sequence number, in decimal: every request event in a checkpoint
 at or below it has been handed over. Each poll reads the package's `AssessmentRequested` events strictly after
@@ -92,6 +97,14 @@ def _int(value: Any, what: str) -> int:
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return int(value)
     raise RetryLater(f"the GraphQL service returned {value!r} for {what}")
+
+
+def digest_hex(text: Any, what: str) -> str:
+    """`0x` + hex of a checkpoint digest the service wrote in base58; RetryLater if it is not 32 bytes of base58."""
+    try:
+        return "0x" + pkg.checkpoint_digest(text).hex()
+    except ValueError as e:
+        raise RetryLater(f"the GraphQL service returned a bad digest for {what}: {e}") from None
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -186,8 +199,8 @@ class SuiAdapter(ChainAdapter):
             timestamp = parse_time(cp.get("timestamp"))
         except ValueError:
             raise RetryLater(f"{self.name}: the latest checkpoint has no readable timestamp") from None
-        return Height(number=_int(cp.get("sequenceNumber"), "sequenceNumber"), timestamp=timestamp,
-                      hash=cp.get("digest") or "")
+        number = _int(cp.get("sequenceNumber"), "sequenceNumber")
+        return Height(number=number, timestamp=timestamp, hash=digest_hex(cp.get("digest"), f"checkpoint {number}"))
 
     # requests
     @property
@@ -281,8 +294,39 @@ class SuiAdapter(ChainAdapter):
             same = same and checkpoint["digest"] == request.block_hash
         return same and effects.get("status") == "SUCCESS"
 
+    async def pinned(self, request: OracleRequest) -> Height:
+        """The checkpoint holding the request's transaction (`request.block_number`, where its event was read):
+        its number, its time in whole seconds and its digest. Where the service still has the transaction, it must
+        be in that checkpoint; the checkpoint's digest must be the one the event was read with."""
+        data = await self.gql.run("AuraPinned", {"digest": request.tx_hash, "checkpoint": request.block_number})
+        effects = data.get("transactionEffects")
+        if effects is not None:
+            held = effects.get("checkpoint")
+            if held is None:
+                raise RetryLater(f"{self.name}: transaction {request.tx_hash} has no checkpoint yet")
+            number = _int(held.get("sequenceNumber"), "sequenceNumber")
+            if number != request.block_number:
+                raise ChainError(f"{self.name}: request {request.request_id}'s transaction {request.tx_hash} is in "
+                                 f"checkpoint {number}, not {request.block_number}")
+        cp = data.get("checkpoint")
+        if cp is None:
+            raise RetryLater(f"{self.name}: checkpoint {request.block_number} is not available")
+        if _int(cp.get("sequenceNumber"), "sequenceNumber") != request.block_number:
+            raise RetryLater(f"{self.name}: asked for checkpoint {request.block_number}, got "
+                             f"{cp.get('sequenceNumber')}")
+        digest = digest_hex(cp.get("digest"), f"checkpoint {request.block_number}")
+        if request.block_hash and cp.get("digest") != request.block_hash:
+            raise ChainError(f"{self.name}: checkpoint {request.block_number} has digest {cp.get('digest')}, not "
+                             f"{request.block_hash} as when request {request.request_id} was read")
+        try:
+            timestamp = parse_time(cp.get("timestamp"))
+        except ValueError:
+            raise RetryLater(f"{self.name}: checkpoint {request.block_number} has no readable timestamp") from None
+        return Height(number=request.block_number, timestamp=timestamp, hash=digest)
+
     @classmethod
     def enclave_request(cls, request: OracleRequest) -> dict[str, Any]:
+        """The base request (with `block_number`, the pinned checkpoint) and the package's ID."""
         return {**super().enclave_request(request), "package": request.program}
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
@@ -308,12 +352,15 @@ class SuiAdapter(ChainAdapter):
 
     # features
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
-        """Balance, transaction count and first-seen time as of checkpoint `at`.
+        """Balance, transaction count and first-seen time as of checkpoint `at` (the pinned one), and that
+        checkpoint's digest as `as_of_block_hash`.
 
         `tx_count` counts the transactions that affected the subject, up to FEATURE_PAGES pages (a lower bound
-        beyond that); `first_seen_timestamp` is the oldest one's time, null when it has none."""
+        beyond that); `first_seen_timestamp` is the oldest one's time, null when it has none. The digest is the
+        one the service gives for checkpoint `at.number` in the same answer; ChainError when `at.hash` names
+        another."""
         subject = tx.canonical_id(subject)
-        count, first_seen, balance = 0, None, None
+        count, first_seen, balance, block_hash = 0, None, None, ""
         cursor: str | None = None
         for page in range(FEATURE_PAGES):
             data = await self.gql.run("AuraFeatures", {"subject": subject, "at": at.number,
@@ -322,6 +369,10 @@ class SuiAdapter(ChainAdapter):
             if scoped is None:
                 raise RetryLater(f"{self.name}: checkpoint {at.number} is not available to read features at")
             if page == 0:
+                block_hash = digest_hex(_get(data, "checkpoint", "digest"), f"checkpoint {at.number}")
+                if at.hash and at.hash != block_hash:
+                    raise ChainError(f"{self.name}: checkpoint {at.number} has digest {block_hash}, not the pinned "
+                                     f"{at.hash}")
                 total = _get(scoped, "address", "balance", "totalBalance")
                 if total is None:
                     raise RetryLater(f"{self.name}: no SUI balance for {subject} at checkpoint {at.number}")
@@ -338,7 +389,8 @@ class SuiAdapter(ChainAdapter):
             if not info.get("hasNextPage"):
                 break
             cursor = info.get("endCursor")
-        return {"as_of_block": at.number, "as_of_timestamp": at.timestamp, "tx_count": count,
+        return {"as_of_block": at.number, "as_of_block_hash": block_hash, "as_of_timestamp": at.timestamp,
+                "tx_count": count,
                 "balance_wei": str(int(balance or 0) * MIST_TO_18_DECIMALS), "first_seen_timestamp": first_seen}
 
     # fulfilment

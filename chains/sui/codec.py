@@ -19,6 +19,7 @@ class SuiRequest(BoundRequest):
     """A request of the `aura_oracle` Move package (docs/sui.md); every ID and address is its 32 raw bytes.
 
     `chain_id` names the network in the node's config: informative, the payload binds the oracle object.
+    `block_number` is the sequence number of the checkpoint holding the request's transaction (the pinned one).
     """
 
     package: bytes
@@ -27,7 +28,7 @@ class SuiRequest(BoundRequest):
 _address = parsed_by(payload.parse_address)
 READERS = {"chain_id": ranged(0, MAX_SAFE_INT), "package": _address, "contract": _address, "request_id": _address,
            "requester": _address, "subject": _address, "fee": decimal(MAX_UINT64),
-           "expires_at": ranged(0, MAX_EXPIRES_AT)}
+           "expires_at": ranged(0, MAX_EXPIRES_AT), "block_number": ranged(0, MAX_UINT64)}
 
 
 class SuiCodec(RequestCodec[SuiRequest]):

@@ -16,6 +16,7 @@ from typing import Any
 
 from chains.base import OracleRequest, SignedAssessment
 from chains.core.assessment import AssessmentFacts
+from chains.core.base58 import b58decode
 from chains.sui import payload
 from chains.sui import transaction as tx
 
@@ -36,7 +37,8 @@ ERRORS: dict[int, str] = {
     11: "ERequestExpired", 12: "EMeasurementMismatch", 13: "EBadCommitment", 14: "EBadSignature",
     15: "EScoreOutOfRange", 16: "ETierOutOfRange", 17: "EPdOutOfRange", 18: "ETimestampInFuture",
     19: "EStaleAssessment", 20: "EAssessmentExpired", 21: "EInvalidSignature",  # 22 retired (EOlderThanStored)
-    23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists", 26: "EKeyRevoked",
+    23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists", 26: "EKeyRevoked", 27: "EBadCheckpointDigest",
+    28: "EBadFeaturesHash", 29: "ECheckpointBeforeRequest",
 }  # fmt: skip
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{64}$")
@@ -176,7 +178,9 @@ class FulfilArgs:
     signature: bytes
 
     def pure_bcs(self) -> list[bytes]:
-        """Each argument's BCS, at its Move type: ID, u16, u8, u16, u32, vector<u8> x2, u64 x2, vector<u8> x2."""
+        """Each argument's BCS, at its Move type: ID, u16, u8, u16, u32, vector<u8> x2 (measurement, commitment),
+        u64 (checkpoint), vector<u8> x2 (checkpoint digest, features hash), u64 x2 (timestamp and expiry in ms),
+        vector<u8> x2 (public key, signature)."""
         f = self.facts
         return [
             self.request_id,
@@ -186,6 +190,9 @@ class FulfilArgs:
             tx.uint(f.flags, 32, "flags"),
             tx.vector_u8(f.measurement),
             tx.vector_u8(f.commitment),
+            tx.uint(f.block_number, 64, "checkpoint"),
+            tx.vector_u8(f.block_hash),
+            tx.vector_u8(f.features_hash),
             tx.uint(f.timestamp * 1000, 64, "timestamp_ms"),
             tx.uint(f.expiry * 1000, 64, "expiry_ms"),
             tx.vector_u8(self.public_key),
@@ -193,16 +200,34 @@ class FulfilArgs:
         ]
 
 
+def checkpoint_digest(text: Any) -> bytes:
+    """The 32 bytes of a checkpoint digest in Sui's text form (base58); ValueError for anything else."""
+    if not isinstance(text, str):
+        raise ValueError(f"checkpoint digest {text!r} is not a string")
+    try:
+        raw = b58decode(text)
+    except ValueError:
+        raise ValueError(f"checkpoint digest {text[:60]!r} is not base58") from None
+    if len(raw) != 32:
+        raise ValueError(f"checkpoint digest {text[:60]!r} is {len(raw)} bytes, not 32")
+    return raw
+
+
 def fulfil_args(request: OracleRequest, assessment: SignedAssessment) -> FulfilArgs:
-    """The arguments for one signed assessment, checked against the request and against what the enclave
-    signed (its `intent_message` must name this oracle, request and subject and carry exactly these values,
-    and the signature must verify over it): a fulfilment that could only abort is never built."""
+    """The arguments for one signed assessment, checked against the request (pinned to the checkpoint holding
+    it) and against what the enclave signed (its `intent_message` must name this oracle, request and subject
+    and carry exactly these values, and the signature must verify over it): a fulfilment that could only abort,
+    or that answers with another checkpoint's assessment, is never built."""
     a = assessment
     facts = a.facts
     args = FulfilArgs(request_id=payload.parse_address(request.request_id), facts=facts,
                       public_key=a.envelope_hex("public_key", 33), signature=a.signature)
     if len(args.signature) != 64:
         raise ValueError(f"assessment signature: {len(args.signature)} bytes, expected 64")
+    if facts.block_number != request.block_number or (
+            request.block_hash and checkpoint_digest(request.block_hash) != facts.block_hash):
+        raise ValueError(f"the assessment is pinned to checkpoint {facts.block_number} "
+                         f"(0x{facts.block_hash.hex()}), not the request's {request.block_number}")
     if (a.envelope_int("timestamp_ms"), a.envelope_int("expiry_ms")) != (facts.timestamp * 1000, facts.expiry * 1000):
         raise ValueError("the assessment's intent_message does not match its fields, oracle, request and subject")
     args.pure_bcs()  # every width checked

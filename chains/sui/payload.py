@@ -18,7 +18,7 @@ from chains.core.secp256k1 import LOW_S_REQUIRED, is_low_s
 
 ASSESSMENT_INTENT = 1
 ID_SIZE = 32
-PAYLOAD_SIZE = 188
+PAYLOAD_SIZE = 262
 MAX_U64 = (1 << 64) - 1
 
 _ADDRESS_RE = re.compile(r"^0x[0-9a-f]{64}$")
@@ -38,8 +38,14 @@ PAYLOAD_LAYOUT: tuple[tuple[int, int, str], ...] = (
     (115, 32, "measurement"),
     (147, 1, "commitment_len"),
     (148, 32, "commitment"),
-    (180, 8, "expiry_ms"),
+    (180, 8, "checkpoint"),
+    (188, 1, "checkpoint_digest_len"),
+    (189, 32, "checkpoint_digest"),
+    (221, 1, "features_hash_len"),
+    (222, 32, "features_hash"),
+    (254, 8, "expiry_ms"),
 )
+_VECTORS = ("measurement", "commitment", "checkpoint_digest", "features_hash")
 
 
 def parse_address(text: object) -> bytes:
@@ -65,7 +71,8 @@ def _vector32(value: bytes, name: str) -> bytes:
 @dataclass(frozen=True)
 class Assessment:
     """The `IntentMessage<AssessmentPayload>` the enclave signs for an `aura_oracle` Oracle object. The facts'
-    times are seconds; the message carries them in milliseconds."""
+    times are seconds; the message carries them in milliseconds. The facts' pinned block is the checkpoint
+    holding the request's transaction: its sequence number and its 32-byte digest."""
 
     oracle: bytes
     request_id: bytes
@@ -94,6 +101,9 @@ class Assessment:
             uint_le(f.flags, 4, "flags"),
             _vector32(f.measurement, "measurement"),
             _vector32(f.commitment, "commitment"),
+            uint_le(f.block_number, 8, "checkpoint"),
+            _vector32(f.block_hash, "checkpoint_digest"),
+            _vector32(f.features_hash, "features_hash"),
             uint_le(self.expiry_ms, 8, "expiry_ms"),
         ))  # fmt: skip
         assert len(out) == PAYLOAD_SIZE
@@ -101,21 +111,23 @@ class Assessment:
 
 
 def parse_intent_message(raw: bytes) -> Assessment:
-    """The Assessment a 188-byte BCS IntentMessage carries; ValueError if size, intent or a length is wrong."""
+    """The Assessment a 262-byte BCS IntentMessage carries; ValueError if size, intent or a length is wrong."""
     if len(raw) != PAYLOAD_SIZE:
         raise ValueError(f"an intent message is {PAYLOAD_SIZE} bytes, got {len(raw)}")
     fields = {name: raw[offset : offset + size] for offset, size, name in PAYLOAD_LAYOUT}
     if fields["intent"] != bytes([ASSESSMENT_INTENT]):
         raise ValueError(f"intent must be {ASSESSMENT_INTENT} (an Aura assessment)")
-    if fields["measurement_len"] != b"\x20" or fields["commitment_len"] != b"\x20":
-        raise ValueError("measurement and commitment must be 32-byte vectors")
+    if any(fields[name + "_len"] != b"\x20" for name in _VECTORS):
+        raise ValueError("measurement, commitment, checkpoint_digest and features_hash must be 32-byte vectors")
     ints = {name: int.from_bytes(fields[name], "little")
-            for name in ("timestamp_ms", "score", "tier", "pd_bps", "flags", "expiry_ms")}
+            for name in ("timestamp_ms", "score", "tier", "pd_bps", "flags", "checkpoint", "expiry_ms")}
     if ints["timestamp_ms"] % 1000 or ints["expiry_ms"] % 1000:
         raise ValueError("timestamp_ms and expiry_ms must be whole seconds")
     facts = AssessmentFacts(score=ints["score"], tier=ints["tier"], pd_bps=ints["pd_bps"], flags=ints["flags"],
                             measurement=fields["measurement"], commitment=fields["commitment"],
-                            timestamp=ints["timestamp_ms"] // 1000, expiry=ints["expiry_ms"] // 1000)
+                            block_number=ints["checkpoint"], block_hash=fields["checkpoint_digest"],
+                            features_hash=fields["features_hash"], timestamp=ints["timestamp_ms"] // 1000,
+                            expiry=ints["expiry_ms"] // 1000)
     return Assessment(oracle=fields["oracle"], request_id=fields["request_id"], subject=fields["subject"], facts=facts)
 
 

@@ -94,6 +94,23 @@ query AuraTransactionCheckpoint($digest: String!) {
 }
 """
 
+# The checkpoint an assessment of a request is pinned to: the one holding the request's transaction, read by its
+# number (it stays readable when the transaction itself has been pruned from the service).
+PINNED = """
+query AuraPinned($digest: String!, $checkpoint: UInt53!) {
+  transactionEffects(digest: $digest) {
+    checkpoint {
+      sequenceNumber
+    }
+  }
+  checkpoint(sequenceNumber: $checkpoint) {
+    sequenceNumber
+    digest
+    timestamp
+  }
+}
+"""
+
 REQUEST_STATUS = """
 query AuraRequestStatus($oracle: SuiAddress!, $name: DynamicFieldName!) {
   object(address: $oracle) {
@@ -116,6 +133,7 @@ FEATURES = """
 query AuraFeatures($subject: SuiAddress!, $at: UInt53!, $first: Int!, $cursor: String) {
   checkpoint(sequenceNumber: $at) {
     sequenceNumber
+    digest
     query {
       address(address: $subject) {
         balance(coinType: "0x2::sui::SUI") {
@@ -247,6 +265,7 @@ ALL: dict[str, str] = {
     "AuraOracle": ORACLE,
     "AuraEvents": EVENTS,
     "AuraTransactionCheckpoint": TRANSACTION_CHECKPOINT,
+    "AuraPinned": PINNED,
     "AuraRequestStatus": REQUEST_STATUS,
     "AuraFeatures": FEATURES,
     "AuraGas": GAS,

@@ -24,8 +24,9 @@ from tests.recorded_sui_graphql.replay import RECORDINGS, Replay
 from .driver import Driver
 from .suite import ChainAdapterSuite
 
-BASE = ("connect", "poll", "poll_bounds", "request_status", "features", "prepare", "status_unknown")
-"""The service before anything is sent: requests A and B, A pending, a fulfilment of A not executed."""
+BASE = ("connect", "poll", "poll_bounds", "request_status", "pinned", "features", "prepare", "status_unknown")
+"""The service before anything is sent: requests A and B (pinned to the checkpoints holding them, A's features read
+at its checkpoint), A pending, a fulfilment of A not executed."""
 LANDED = ("prepare_abort", "status_success")
 """The fulfilment of A executed in a checkpoint: A fulfilled, a new fulfilment of A aborts."""
 SETTLED_ELSEWHERE = ("prepare_abort",)

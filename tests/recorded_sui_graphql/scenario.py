@@ -80,6 +80,11 @@ def checkpoint_digest(sequence: int) -> str:
     return _digest(f"checkpoint {sequence}")
 
 
+def checkpoint_hash(sequence: int) -> str:
+    """The checkpoint's digest as a Height carries it: 0x and the hex of its 32 bytes."""
+    return "0x" + base58.b58decode(checkpoint_digest(sequence)).hex()
+
+
 # --- keys and requests --------------------------------------------------------------------------------
 
 
@@ -130,24 +135,31 @@ REQ_MALFORMED = Req(9, 1050)
 REQ_B = Req(8, 1100)
 REQ_FULFILLED = Req(5, 900)
 REQ_CANCELLED = Req(6, 950)
+REQ_MOVED = Req(10, 1020)  # the service puts its transaction in checkpoint 1021, not where its event was read
 REQ_UNKNOWN_ID = _id("a request nobody made")
+FEATURES_HASH = hashlib.sha256(b"recorded features").digest()
 
 
 def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
-    """What the enclave returns for a Sui request (the fields a fulfilment uses), signed with a fixed key."""
+    """What the enclave returns for a Sui request (the fields a fulfilment uses), signed with a fixed key and
+    pinned to the checkpoint holding the request."""
     key = EnclaveKey(ENCLAVE_SECRET)
-    timestamp = int(HEAD_TIME)
+    checkpoint = request.block_number
+    timestamp = int(checkpoint_time(checkpoint))
+    block_hash = base58.b58decode(checkpoint_digest(checkpoint))
     commitment = hashlib.sha256(b"commitment " + request.request_id.encode()).digest()
     message = payload.Assessment(
         oracle=payload.parse_address(request.contract), request_id=payload.parse_address(request.request_id),
         subject=payload.parse_address(request.subject),
         facts=AssessmentFacts(score=score, tier=2, pd_bps=180, flags=0, measurement=MEASUREMENT, commitment=commitment,
+                              block_number=checkpoint, block_hash=block_hash, features_hash=FEATURES_HASH,
                               timestamp=timestamp, expiry=timestamp + 3600),
     ).to_bcs()  # fmt: skip
     digest = payload.digest(message)
     return {
         "score": score, "tier": 2, "pd_bps": 180, "flags": 0, "measurement": "0x" + MEASUREMENT.hex(),
-        "commitment": "0x" + commitment.hex(), "timestamp": timestamp, "expiry": timestamp + 3600,
+        "commitment": "0x" + commitment.hex(), "block_number": checkpoint, "block_hash": "0x" + block_hash.hex(),
+        "features_hash": "0x" + FEATURES_HASH.hex(), "timestamp": timestamp, "expiry": timestamp + 3600,
         "signer": key.address, "public_key": "0x" + key.public_key.hex(), "intent_message": "0x" + message.hex(),
         "digest": "0x" + digest.hex(), "signature": "0x" + payload.compact_signature(key.sign_digest(digest)).hex(),
         "timestamp_ms": timestamp * 1000, "expiry_ms": (timestamp + 3600) * 1000,
@@ -324,9 +336,13 @@ FULFIL_CHECKPOINT = 1210
 
 
 def fulfilled_event(request: OracleRequest) -> dict[str, Any]:
+    signed = assessment(request)
     return {"contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentFulfilled")}, "json": {
         "oracle": ORACLE, "request_id": request.request_id, "subject": SUBJECT, "score": 712, "tier": 2,
-        "pd_bps": 180, "flags": 0, "timestamp_ms": str(int(HEAD_TIME) * 1000), "version": "1", "stored": True,
+        "pd_bps": 180, "flags": 0, "checkpoint": str(request.block_number),
+        "checkpoint_digest": base64.b64encode(bytes.fromhex(signed["block_hash"][2:])).decode(),
+        "features_hash": base64.b64encode(FEATURES_HASH).decode(),
+        "timestamp_ms": str(signed["timestamp_ms"]), "version": "1", "stored": True,
         "public_key": base64.b64encode(EnclaveKey(ENCLAVE_SECRET).public_key).decode(),
         "transmitter": transmitter_address(), "fee": str(FEE)}}}
 
@@ -353,18 +369,31 @@ def tx_status_exchange(request: OracleRequest, outcome: str, epoch: int = EPOCH)
                                                    "objectVersions": {"nodes": later}})
 
 
+FEATURES_AT = REQ_A.checkpoint  # features are read at the checkpoint request A is pinned to
+
+
 def features_vars(cursor: str | None) -> dict[str, Any]:
-    return {"subject": SUBJECT, "at": HEAD, "first": 50, "cursor": cursor}
+    return {"subject": SUBJECT, "at": FEATURES_AT, "first": 50, "cursor": cursor}
 
 
 def features_page(nodes: list[tuple[str, float]], next_cursor: str | None) -> dict[str, Any]:
-    return {"checkpoint": {"sequenceNumber": HEAD, "query": {
+    return {"checkpoint": {"sequenceNumber": FEATURES_AT, "digest": checkpoint_digest(FEATURES_AT), "query": {
         "address": {"balance": {"totalBalance": "2500000000"}},
         "transactions": {"pageInfo": {"hasNextPage": next_cursor is not None, "endCursor": next_cursor or "eyJ0IjozfQ"},
                          "nodes": [{"digest": d, "effects": {"timestamp": _time(t)}} for d, t in nodes]}}}}
 
 
 FIRST_SEEN = 1_700_000_000.5
+
+
+def pinned_exchange(req: Req, held_in: int | None, checkpoint_known: bool = True) -> dict[str, Any]:
+    """The pinned checkpoint of `req`: the checkpoint its transaction is in (`held_in`; None when the service no
+    longer has the transaction), and checkpoint `req.checkpoint` itself (absent when not `checkpoint_known`)."""
+    effects = None if held_in is None else {"checkpoint": {"sequenceNumber": held_in}}
+    checkpoint = {"sequenceNumber": req.checkpoint, "digest": checkpoint_digest(req.checkpoint),
+                  "timestamp": _time(checkpoint_time(req.checkpoint))} if checkpoint_known else None
+    return ex("AuraPinned", {"digest": req.tx_digest, "checkpoint": req.checkpoint},
+              {"transactionEffects": effects, "checkpoint": checkpoint})
 
 
 def build() -> dict[str, dict[str, Any]]:
@@ -410,8 +439,19 @@ def build() -> dict[str, dict[str, Any]]:
                     "status": "SUCCESS", "checkpoint": {"sequenceNumber": REQ_A.checkpoint,
                                                         "digest": checkpoint_digest(REQ_A.checkpoint)}}}),
             ]},
+        "pinned.json": {
+            "about": "the checkpoints requests are pinned to: A's transaction is in 1005; B's is no longer kept by "
+                     "the service (its checkpoint is); the moved request's is in 1021, not 1020; the fulfilled "
+                     "request's checkpoint is not available",
+            "exchanges": [
+                oracle_exchange(),
+                pinned_exchange(REQ_A, REQ_A.checkpoint),
+                pinned_exchange(REQ_B, None),
+                pinned_exchange(REQ_MOVED, REQ_MOVED.checkpoint + 1),
+                pinned_exchange(REQ_FULFILLED, None, checkpoint_known=False),
+            ]},
         "features.json": {
-            "about": "the subject's SUI balance and transactions as of checkpoint 1200, over two pages",
+            "about": "the subject's SUI balance and transactions as of checkpoint 1005 (request A's), over two pages",
             "exchanges": [
                 oracle_exchange(),
                 ex("AuraFeatures", features_vars(None), features_page(

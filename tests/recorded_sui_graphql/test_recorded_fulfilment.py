@@ -6,6 +6,7 @@ signing a new one."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +111,16 @@ async def test_recorded_prepare_refuses_an_assessment_for_another_request(serve:
                                                                           adapter_for: MakeAdapter) -> None:
     server = await serve("connect")
     adapter = await adapter_for(server)
+    signed = SignedAssessment.from_wire(scenario.assessment(REQUEST))
     other = scenario.REQ_B.oracle_request()
     with pytest.raises(ChainError) as e:
-        await adapter.prepare([(other, SignedAssessment.from_wire(scenario.assessment(REQUEST)))])
+        await adapter.prepare([(other, signed)])
+    assert str(e.value) == (f"sui-recorded: cannot fulfil {other.key}: the assessment is pinned to checkpoint 1005 "
+                            f"({scenario.checkpoint_hash(1005)}), not the request's 1100")
+    # even in the same checkpoint, the signed message names the request it answers
+    same_checkpoint = replace(other, block_number=REQUEST.block_number, block_hash=REQUEST.block_hash)
+    with pytest.raises(ChainError) as e:
+        await adapter.prepare([(same_checkpoint, signed)])
     assert str(e.value) == (f"sui-recorded: cannot fulfil {other.key}: the assessment's intent_message does not "
                             "match its fields, oracle, request and subject")
 

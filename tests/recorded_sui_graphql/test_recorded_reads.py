@@ -5,6 +5,7 @@ bounds, request status, features, and transport faults."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ async def test_recorded_head_is_the_latest_checkpoint_at_every_confidence(serve:
     server = await serve("connect")
     adapter = await adapter_for(server)
     heads = [await adapter.head(level) for level in Confidence]
-    assert heads == [Height(number=1200, timestamp=1_764_619_200, hash=scenario.checkpoint_digest(1200))] * 3
+    assert heads == [Height(number=1200, timestamp=1_764_619_200, hash=scenario.checkpoint_hash(1200))] * 3
 
 
 async def test_recorded_poll_pages_through_events(serve: Serve, adapter_for: MakeAdapter,
@@ -135,12 +136,64 @@ async def test_recorded_request_status_each_state(serve: Serve, adapter_for: Mak
     assert await adapter.is_canonical(scenario.REQ_A.oracle_request())
 
 
-async def test_recorded_features(serve: Serve, adapter_for: MakeAdapter) -> None:
+async def test_recorded_pinned_is_the_checkpoint_holding_the_request(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("pinned")
+    adapter = await adapter_for(server)
+    # checkpoint 1005 at 2025-12-01T19:59:11.500Z: its time in whole seconds, its digest as 0x + hex
+    a = await adapter.pinned(scenario.REQ_A.oracle_request())
+    assert a == Height(number=1005, timestamp=1_764_619_151, hash=scenario.checkpoint_hash(1005))
+    assert len(a.hash) == 66 and a.hash != scenario.checkpoint_digest(1005)
+    # the service no longer has B's transaction: its checkpoint, where its event was read, is still pinned
+    assert await adapter.pinned(scenario.REQ_B.oracle_request()) == Height(
+        number=1100, timestamp=int(scenario.checkpoint_time(1100)), hash=scenario.checkpoint_hash(1100))
+    assert server.operations().count("AuraPinned") == 2
+
+
+async def test_recorded_pinned_refuses_another_checkpoint(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("pinned")
+    adapter = await adapter_for(server)
+    moved = scenario.REQ_MOVED.oracle_request()
+    with pytest.raises(ChainError) as e:
+        await adapter.pinned(moved)
+    assert str(e.value) == (f"sui-recorded: request {moved.request_id}'s transaction {moved.tx_hash} is in "
+                            "checkpoint 1021, not 1020")
+    # the request was read with another digest for its checkpoint than the service gives now
+    other = replace(scenario.REQ_A.oracle_request(), block_hash=scenario.checkpoint_digest(1006))
+    with pytest.raises(ChainError) as e:
+        await adapter.pinned(other)
+    assert str(e.value) == (f"sui-recorded: checkpoint 1005 has digest {scenario.checkpoint_digest(1005)}, not "
+                            f"{scenario.checkpoint_digest(1006)} as when request {other.request_id} was read")
+
+
+async def test_recorded_pinned_waits_for_an_unavailable_checkpoint(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("pinned")
+    adapter = await adapter_for(server)
+    with pytest.raises(RetryLater) as e:
+        await adapter.pinned(scenario.REQ_FULFILLED.oracle_request())
+    assert str(e.value) == "sui-recorded: checkpoint 900 is not available"
+
+
+async def test_recorded_features_at_the_pinned_checkpoint(serve: Serve, adapter_for: MakeAdapter) -> None:
+    server = await serve("pinned", "features")
+    adapter = await adapter_for(server)
+    at = await adapter.pinned(scenario.REQ_A.oracle_request())
+    features = await adapter.read_features(scenario.SUBJECT, at)
+    assert features == {"as_of_block": 1005, "as_of_block_hash": scenario.checkpoint_hash(1005),
+                        "as_of_timestamp": 1_764_619_151, "tx_count": 3, "balance_wei": "2500000000000000000",
+                        "first_seen_timestamp": 1_700_000_000}
+    # the enclave's request names the same checkpoint the features were read at
+    assert adapter_module.SuiAdapter.enclave_request(scenario.REQ_A.oracle_request())["block_number"] == 1005
+
+
+async def test_recorded_features_refuse_another_digest_for_the_pinned_checkpoint(serve: Serve,
+                                                                                 adapter_for: MakeAdapter) -> None:
     server = await serve("features")
     adapter = await adapter_for(server)
-    features = await adapter.read_features(scenario.SUBJECT, HEAD)
-    assert features == {"as_of_block": 1200, "as_of_timestamp": 1_764_619_200, "tx_count": 3,
-                        "balance_wei": "2500000000000000000", "first_seen_timestamp": 1_700_000_000}
+    at = Height(number=1005, timestamp=1_764_619_151, hash=scenario.checkpoint_hash(1006))
+    with pytest.raises(ChainError) as e:
+        await adapter.read_features(scenario.SUBJECT, at)
+    assert str(e.value) == (f"sui-recorded: checkpoint 1005 has digest {scenario.checkpoint_hash(1005)}, not the "
+                            f"pinned {scenario.checkpoint_hash(1006)}")
 
 
 async def test_recorded_transport_faults_are_retried_later(serve: Serve, adapter_for: MakeAdapter) -> None:

@@ -65,16 +65,20 @@ MAX_AGE_MS = 600_000
 MAX_SKEW_MS = 60_000
 ASSESSMENT_TTL_S = 600
 MEASUREMENT = hashlib.sha256(b"aura test measurement").digest()
-CHECKPOINT = 90_000_000
 BALANCE_MIST = 2_500_000_000
 
-# Two assessments of one subject: the second is later and answers the second request.
+# Two assessments of one subject: the second is later and answers the second request. Each is pinned to its own
+# checkpoint (the one holding its request, four a second apart); a checkpoint's digest is a fixed label's SHA-256.
 CASES: dict[str, dict[str, Any]] = {
     "first": {"request_id": FIRST_REQUEST_ID, "score": 742, "tier": 1, "pd_bps": 350, "flags": 8,
-              "timestamp": 1_700_000_000, "expires_at": 1_700_003_500},
+              "timestamp": 1_700_000_000, "expires_at": 1_700_003_500, "checkpoint": 90_000_000},
     "second": {"request_id": SECOND_REQUEST_ID, "score": 801, "tier": 0, "pd_bps": 210, "flags": 8,
-               "timestamp": 1_700_000_060, "expires_at": 1_700_003_560},
+               "timestamp": 1_700_000_060, "expires_at": 1_700_003_560, "checkpoint": 90_000_240},
 }  # fmt: skip
+
+
+def checkpoint_digest(checkpoint: int) -> bytes:
+    return hashlib.sha256(f"aura test sui checkpoint {checkpoint}".encode()).digest()
 
 
 def address(label: bytes) -> str:
@@ -122,15 +126,24 @@ def params(case: dict[str, Any]) -> dict[str, Any]:
             "subject": address(ADDRESS_LABELS["subject"]),
             "fee": str(FEE_MIST),
             "expires_at": case["expires_at"],
+            "block_number": case["checkpoint"],
         },
         "features": {
-            "as_of_block": CHECKPOINT,
+            "as_of_block": case["checkpoint"],
+            "as_of_block_hash": hx(checkpoint_digest(case["checkpoint"])),
             "as_of_timestamp": case["timestamp"],
             "tx_count": 57,
             "balance_wei": str(BALANCE_MIST * 10**9),
             "first_seen_timestamp": case["timestamp"] - 400 * 86_400,
         },
     }
+
+
+def independent_features_hash(case: dict[str, Any]) -> bytes:
+    """keccak-256 of the features' canonical JSON (docs/protocol.md): sorted keys, no spaces, written here with
+    json.dumps rather than chains/core/features.py."""
+    text = json.dumps(params(case)["features"], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return keccak(text.encode())
 
 
 def independent_message(case: dict[str, Any], commitment: bytes) -> bytes:
@@ -140,7 +153,10 @@ def independent_message(case: dict[str, Any], commitment: bytes) -> bytes:
         struct.pack("<BQ", 1, ts_ms) + bytes.fromhex(ORACLE_ID[2:]) + bytes.fromhex(case["request_id"][2:])
         + bytes.fromhex(address(ADDRESS_LABELS["subject"])[2:])
         + struct.pack("<HBHI", case["score"], case["tier"], case["pd_bps"], case["flags"])
-        + b"\x20" + MEASUREMENT + b"\x20" + commitment + struct.pack("<Q", ts_ms + ASSESSMENT_TTL_S * 1000)
+        + b"\x20" + MEASUREMENT + b"\x20" + commitment
+        + struct.pack("<Q", case["checkpoint"]) + b"\x20" + checkpoint_digest(case["checkpoint"])
+        + b"\x20" + independent_features_hash(case)
+        + struct.pack("<Q", ts_ms + ASSESSMENT_TTL_S * 1000)
     )  # fmt: skip
 
 
@@ -168,7 +184,7 @@ def build_case(name: str, case: dict[str, Any], key: EnclaveKey) -> dict[str, An
     blind = blinding(key.commitment_secret, request_id)
     assert commitment == keccak(request_id + case["score"].to_bytes(32, "big") + blind), name
     assert message == independent_message(case, commitment), name
-    assert len(message) == 188 and digest == hashlib.sha256(message).digest()
+    assert len(message) == 262 and digest == hashlib.sha256(message).digest()
     assert signature == fastcrypto_sign(secret, message), f"{name}: fastcrypto signs differently"
     assert fastcrypto_verify(secret, message, signature)
     assert int.from_bytes(signature[32:], "big") <= SECP256K1_N // 2
@@ -178,7 +194,8 @@ def build_case(name: str, case: dict[str, Any], key: EnclaveKey) -> dict[str, An
     return {
         "params": params(case),
         "assessment": {k: result[k] for k in ("score", "tier", "pd_bps", "flags", "measurement", "commitment",
-                                               "timestamp", "expiry", "timestamp_ms", "expiry_ms")},
+                                               "block_number", "block_hash", "features_hash", "timestamp",
+                                               "expiry", "timestamp_ms", "expiry_ms")},
         "intent_message": hx(message),
         "digest": hx(digest),
         "signature": hx(signature),
@@ -255,6 +272,9 @@ def move_module(vector: dict[str, Any]) -> str:
             f"public fun {name}_pd_bps(): u16 {{ {a['pd_bps']} }}",
             f"public fun {name}_flags(): u32 {{ {a['flags']} }}",
             f"public fun {name}_commitment(): vector<u8> {{ {_bytes(a['commitment'])} }}",
+            f"public fun {name}_checkpoint(): u64 {{ {a['block_number']} }}",
+            f"public fun {name}_checkpoint_digest(): vector<u8> {{ {_bytes(a['block_hash'])} }}",
+            f"public fun {name}_features_hash(): vector<u8> {{ {_bytes(a['features_hash'])} }}",
             f"public fun {name}_timestamp_ms(): u64 {{ {a['timestamp_ms']} }}",
             f"public fun {name}_expiry_ms(): u64 {{ {a['expiry_ms']} }}",
             f"public fun {name}_intent_message(): vector<u8> {{ {_bytes(case['intent_message'])} }}",

@@ -4,7 +4,8 @@
 /// to the transmitter) or cancelled after it expired (the fee goes back to the requester), and keeps the current,
 /// versioned `WalletScore` of every assessed wallet. A settled request leaves only its status behind. A fulfilment
 /// carries an assessment signed by a registered, active enclave key: a secp256k1 ECDSA signature (low-S, SHA-256)
-/// over the BCS bytes of `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject.
+/// over the BCS bytes of `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject,
+/// the checkpoint the assessment was computed at and the hash of the features it scored.
 module aura_oracle::oracle;
 
 use sui::balance::Balance;
@@ -46,6 +47,9 @@ const ENotRequester: u64 = 23;
 const ENotExpired: u64 = 24;
 const EEnclaveExists: u64 = 25;
 const EKeyRevoked: u64 = 26;
+const EBadCheckpointDigest: u64 = 27;
+const EBadFeaturesHash: u64 = 28;
+const ECheckpointBeforeRequest: u64 = 29;
 
 // === Constants ===
 
@@ -57,6 +61,8 @@ const SHA256: u8 = 1;
 const PUBLIC_KEY_LENGTH: u64 = 33;
 const MEASUREMENT_LENGTH: u64 = 32;
 const COMMITMENT_LENGTH: u64 = 32;
+const CHECKPOINT_DIGEST_LENGTH: u64 = 32;
+const FEATURES_HASH_LENGTH: u64 = 32;
 const SIGNATURE_LENGTH: u64 = 64;
 const MAX_PARAMS_LENGTH: u64 = 1024;
 
@@ -153,6 +159,10 @@ public struct WalletScore has key, store {
     flags: u32,
     measurement: vector<u8>,
     commitment: vector<u8>,
+    /// The sequence number of the checkpoint the assessment was computed at (the one holding its request).
+    checkpoint: u64,
+    /// keccak-256 of the canonical features the enclave scored (docs/protocol.md), 32 bytes.
+    features_hash: vector<u8>,
     timestamp_ms: u64,
     expiry_ms: u64,
     request_id: ID,
@@ -172,6 +182,9 @@ public struct AssessmentPayload has copy, drop {
     flags: u32,
     measurement: vector<u8>,
     commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
     expiry_ms: u64,
 }
 
@@ -220,6 +233,9 @@ public struct AssessmentFulfilled has copy, drop {
     tier: u8,
     pd_bps: u16,
     flags: u32,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
     timestamp_ms: u64,
     /// The version of the subject's stored score after this fulfilment.
     version: u64,
@@ -388,6 +404,9 @@ public fun fulfil(
     flags: u32,
     measurement: vector<u8>,
     commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
     timestamp_ms: u64,
     expiry_ms: u64,
     public_key: vector<u8>,
@@ -402,6 +421,7 @@ public fun fulfil(
     let request = borrow_pending(oracle, request_id);
     assert!(now <= request.expires_ms, ERequestExpired);
     let subject = request.subject;
+    let created_ms = request.created_ms;
 
     // 2. The enclave and the sizes of what it signed.
     assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
@@ -414,6 +434,8 @@ public fun fulfil(
         EMeasurementMismatch,
     );
     assert!(commitment.length() == COMMITMENT_LENGTH, EBadCommitment);
+    assert!(checkpoint_digest.length() == CHECKPOINT_DIGEST_LENGTH, EBadCheckpointDigest);
+    assert!(features_hash.length() == FEATURES_HASH_LENGTH, EBadFeaturesHash);
     assert!(signature.length() == SIGNATURE_LENGTH, EBadSignature);
 
     // 3. Ranges.
@@ -421,7 +443,10 @@ public fun fulfil(
     assert!(tier <= MAX_TIER, ETierOutOfRange);
     assert!(pd_bps <= MAX_PD_BPS, EPdOutOfRange);
 
-    // 4. Freshness. The first check bounds `timestamp_ms`, so the sum in the second cannot overflow.
+    // 4. Times. The signed timestamp is the pinned checkpoint's, in whole seconds; that checkpoint holds the
+    // request's transaction, whose clock was at most the checkpoint's time: so it is not before the second the
+    // request was made in. The next check bounds `timestamp_ms`, so the sum after it cannot overflow.
+    assert!(timestamp_ms >= created_ms / 1000 * 1000, ECheckpointBeforeRequest);
     assert!(timestamp_ms <= now + oracle.max_skew_ms, ETimestampInFuture);
     assert!(now <= timestamp_ms + oracle.max_age_ms, EStaleAssessment);
     assert!(timestamp_ms < expiry_ms && now <= expiry_ms, EAssessmentExpired);
@@ -437,6 +462,9 @@ public fun fulfil(
         flags,
         measurement,
         commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
         timestamp_ms,
         expiry_ms,
     );
@@ -468,6 +496,8 @@ public fun fulfil(
         current.flags = flags;
         current.measurement = measurement;
         current.commitment = commitment;
+        current.checkpoint = checkpoint;
+        current.features_hash = features_hash;
         current.timestamp_ms = timestamp_ms;
         current.expiry_ms = expiry_ms;
         current.request_id = request_id;
@@ -487,6 +517,8 @@ public fun fulfil(
                 flags,
                 measurement,
                 commitment,
+                checkpoint,
+                features_hash,
                 timestamp_ms,
                 expiry_ms,
                 request_id,
@@ -505,6 +537,9 @@ public fun fulfil(
         tier,
         pd_bps,
         flags,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
         timestamp_ms,
         version,
         stored,
@@ -530,7 +565,7 @@ public fun cancel(oracle: &mut Oracle, request_id: ID, clock: &Clock, ctx: &mut 
 
 // === The signed payload ===
 
-/// The BCS bytes of `IntentMessage<AssessmentPayload>` (188 bytes): what the enclave signs the SHA-256 of.
+/// The BCS bytes of `IntentMessage<AssessmentPayload>` (262 bytes): what the enclave signs the SHA-256 of.
 public fun intent_message_bytes(
     oracle: ID,
     request_id: ID,
@@ -541,6 +576,9 @@ public fun intent_message_bytes(
     flags: u32,
     measurement: vector<u8>,
     commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
     timestamp_ms: u64,
     expiry_ms: u64,
 ): vector<u8> {
@@ -557,6 +595,9 @@ public fun intent_message_bytes(
             flags,
             measurement,
             commitment,
+            checkpoint,
+            checkpoint_digest,
+            features_hash,
             expiry_ms,
         },
     };
@@ -662,6 +703,10 @@ public fun flags(s: &WalletScore): u32 { s.flags }
 public fun measurement(s: &WalletScore): vector<u8> { s.measurement }
 
 public fun commitment(s: &WalletScore): vector<u8> { s.commitment }
+
+public fun checkpoint(s: &WalletScore): u64 { s.checkpoint }
+
+public fun features_hash(s: &WalletScore): vector<u8> { s.features_hash }
 
 public fun timestamp_ms(s: &WalletScore): u64 { s.timestamp_ms }
 
@@ -801,6 +846,9 @@ public fun assessment_fulfilled_for_testing(
     tier: u8,
     pd_bps: u16,
     flags: u32,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
     timestamp_ms: u64,
     version: u64,
     stored: bool,
@@ -816,6 +864,9 @@ public fun assessment_fulfilled_for_testing(
         tier,
         pd_bps,
         flags,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
         timestamp_ms,
         version,
         stored,

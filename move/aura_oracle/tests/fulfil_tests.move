@@ -26,6 +26,9 @@ public struct Args has copy, drop {
     flags: u32,
     measurement: vector<u8>,
     commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
     timestamp_ms: u64,
     expiry_ms: u64,
     public_key: vector<u8>,
@@ -41,6 +44,9 @@ fun first(): Args {
         flags: v::first_flags(),
         measurement: v::measurement(),
         commitment: v::first_commitment(),
+        checkpoint: v::first_checkpoint(),
+        checkpoint_digest: v::first_checkpoint_digest(),
+        features_hash: v::first_features_hash(),
         timestamp_ms: v::first_timestamp_ms(),
         expiry_ms: v::first_expiry_ms(),
         public_key: v::public_key(),
@@ -57,6 +63,9 @@ fun second(): Args {
         flags: v::second_flags(),
         measurement: v::measurement(),
         commitment: v::second_commitment(),
+        checkpoint: v::second_checkpoint(),
+        checkpoint_digest: v::second_checkpoint_digest(),
+        features_hash: v::second_features_hash(),
         timestamp_ms: v::second_timestamp_ms(),
         expiry_ms: v::second_expiry_ms(),
         public_key: v::public_key(),
@@ -74,6 +83,9 @@ fun submit(scenario: &mut Scenario, a: Args, clock: &Clock) {
         a.flags,
         a.measurement,
         a.commitment,
+        a.checkpoint,
+        a.checkpoint_digest,
+        a.features_hash,
         a.timestamp_ms,
         a.expiry_ms,
         a.public_key,
@@ -96,6 +108,9 @@ fun signed(request_id: ID, score: u16, tier: u8, timestamp_ms: u64): Args {
         flags,
         measurement: v::measurement(),
         commitment: v::first_commitment(),
+        checkpoint: v::first_checkpoint(),
+        checkpoint_digest: v::first_checkpoint_digest(),
+        features_hash: v::first_features_hash(),
         timestamp_ms,
         expiry_ms,
         public_key: test_enclave::public_key(),
@@ -119,6 +134,9 @@ fun fulfilled_event(a: &Args, version: u64, stored: bool, transmitter: address):
         a.tier,
         a.pd_bps,
         a.flags,
+        a.checkpoint,
+        a.checkpoint_digest,
+        a.features_hash,
         a.timestamp_ms,
         version,
         stored,
@@ -139,6 +157,9 @@ fun message_of(a: &Args): vector<u8> {
         a.flags,
         a.measurement,
         a.commitment,
+        a.checkpoint,
+        a.checkpoint_digest,
+        a.features_hash,
         a.timestamp_ms,
         a.expiry_ms,
     )
@@ -183,14 +204,14 @@ fun append_zero(mut bytes: vector<u8>): vector<u8> {
 fun the_package_encodes_the_vector_messages() {
     let a = first();
     let message = message_of(&a);
-    assert_eq!(message.length(), 188);
+    assert_eq!(message.length(), 262);
     assert_eq!(message, v::first_intent_message());
     assert_eq!(hash::sha2_256(message), v::first_digest());
     assert!(ecdsa_k1::secp256k1_verify(&v::first_signature(), &v::public_key(), &message, 1));
 
     let b = second();
     let message = message_of(&b);
-    assert_eq!(message.length(), 188);
+    assert_eq!(message.length(), 262);
     assert_eq!(message, v::second_intent_message());
     assert_eq!(hash::sha2_256(message), v::second_digest());
     assert!(ecdsa_k1::secp256k1_verify(&v::second_signature(), &v::public_key(), &message, 1));
@@ -213,6 +234,8 @@ fun the_encoding_is_the_documented_layout() {
     assert_eq!(m[0], 1); // intent
     assert_eq!(m[114], 32); // the measurement's length
     assert_eq!(m[147], 32); // the commitment's length
+    assert_eq!(m[188], 32); // the checkpoint digest's length
+    assert_eq!(m[221], 32); // the features hash's length
     let mut i = 0;
     while (i < 32) {
         assert_eq!(m[9 + i], object::id_to_bytes(&v::oracle_id())[i]);
@@ -220,6 +243,8 @@ fun the_encoding_is_the_documented_layout() {
         assert_eq!(m[73 + i], sui::address::to_bytes(v::subject())[i]);
         assert_eq!(m[115 + i], a.measurement[i]);
         assert_eq!(m[148 + i], a.commitment[i]);
+        assert_eq!(m[189 + i], a.checkpoint_digest[i]);
+        assert_eq!(m[222 + i], a.features_hash[i]);
         i = i + 1;
     };
     // Little-endian integers.
@@ -227,14 +252,17 @@ fun the_encoding_is_the_documented_layout() {
     assert_eq!(m[107], a.tier);
     assert_eq!((m[108] as u16) | ((m[109] as u16) << 8), a.pd_bps);
     let mut timestamp = 0u64;
+    let mut checkpoint = 0u64;
     let mut expiry = 0u64;
     let mut k = 8;
     while (k > 0) {
         k = k - 1;
         timestamp = (timestamp << 8) | (m[1 + k] as u64);
-        expiry = (expiry << 8) | (m[180 + k] as u64);
+        checkpoint = (checkpoint << 8) | (m[180 + k] as u64);
+        expiry = (expiry << 8) | (m[254 + k] as u64);
     };
     assert_eq!(timestamp, a.timestamp_ms);
+    assert_eq!(checkpoint, a.checkpoint);
     assert_eq!(expiry, a.expiry_ms);
 }
 
@@ -256,6 +284,9 @@ fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
             v::first_tier(),
             v::first_pd_bps(),
             v::first_flags(),
+            v::first_checkpoint(),
+            v::first_checkpoint_digest(),
+            v::first_features_hash(),
             v::first_timestamp_ms(),
             1,
             true,
@@ -293,6 +324,8 @@ fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
     assert_eq!(s.flags(), v::first_flags());
     assert_eq!(s.measurement(), v::measurement());
     assert_eq!(s.commitment(), v::first_commitment());
+    assert_eq!(s.checkpoint(), v::first_checkpoint());
+    assert_eq!(s.features_hash(), v::first_features_hash());
     assert_eq!(s.timestamp_ms(), v::first_timestamp_ms());
     assert_eq!(s.expiry_ms(), v::first_expiry_ms());
     assert_eq!(s.request_id(), v::first_request_id());
@@ -330,6 +363,9 @@ fun a_later_assessment_updates_the_score_and_its_version() {
             v::second_tier(),
             v::second_pd_bps(),
             v::second_flags(),
+            v::second_checkpoint(),
+            v::second_checkpoint_digest(),
+            v::second_features_hash(),
             v::second_timestamp_ms(),
             2,
             true,
@@ -354,6 +390,8 @@ fun a_later_assessment_updates_the_score_and_its_version() {
     assert_eq!(s.pd_bps(), v::second_pd_bps());
     assert_eq!(s.flags(), v::second_flags());
     assert_eq!(s.commitment(), v::second_commitment());
+    assert_eq!(s.checkpoint(), v::second_checkpoint());
+    assert_eq!(s.features_hash(), v::second_features_hash());
     assert_eq!(s.timestamp_ms(), v::second_timestamp_ms());
     assert_eq!(s.expiry_ms(), v::second_expiry_ms());
     assert_eq!(s.request_id(), v::second_request_id());
@@ -598,6 +636,42 @@ fun fulfil_rejects_a_long_commitment() {
     setup::finish(scenario, clock);
 }
 
+#[test, expected_failure(abort_code = oracle::EBadCheckpointDigest)]
+fun fulfil_rejects_a_short_checkpoint_digest() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.checkpoint_digest = drop_last(a.checkpoint_digest);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EBadCheckpointDigest)]
+fun fulfil_rejects_a_long_checkpoint_digest() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.checkpoint_digest = append_zero(a.checkpoint_digest);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EBadFeaturesHash)]
+fun fulfil_rejects_a_short_features_hash() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.features_hash = drop_last(a.features_hash);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EBadFeaturesHash)]
+fun fulfil_rejects_a_long_features_hash() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.features_hash = append_zero(a.features_hash);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
 #[test, expected_failure(abort_code = oracle::EBadSignature)]
 fun fulfil_rejects_a_short_signature() {
     let (mut scenario, clock) = begin_at(first_time());
@@ -682,7 +756,46 @@ fun the_range_maxima_pass_the_range_checks() {
     setup::finish(scenario, clock);
 }
 
-// === 4. Freshness ===
+// === 4. Times ===
+
+#[test, expected_failure(abort_code = oracle::ECheckpointBeforeRequest)]
+fun fulfil_rejects_a_checkpoint_from_before_the_request() {
+    // Signed by a registered key, fresh by the clock, but stamped a second before the request was made: no
+    // checkpoint holding the request can be that old.
+    let (mut scenario, clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    submit(&mut scenario, signed(v::first_request_id(), 700, 1, setup::request_time_ms() - 1_000), &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun fulfil_accepts_a_checkpoint_in_the_second_of_the_request() {
+    // A request made 400 ms into a second: its checkpoint's time, in whole seconds as signed, may be that second.
+    let (mut scenario, mut clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    let made = first_time() + 400;
+    clock.set_for_testing(made);
+    scenario.next_tx(v::requester());
+    let request_id = setup::request(&mut scenario, b"{}", &clock);
+    scenario.next_tx(v::transmitter());
+    let a = signed(request_id, 640, 1, made - 400);
+    submit(&mut scenario, a, &clock);
+    assert_eq!(event::events_by_type<AssessmentFulfilled>(), vector[fulfilled_event(&a, 1, true, v::transmitter())]);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ECheckpointBeforeRequest)]
+fun fulfil_rejects_a_checkpoint_a_second_before_the_request() {
+    let (mut scenario, mut clock) = begin_at(first_time());
+    register_test_enclave(&mut scenario, &clock);
+    let made = first_time() + 400;
+    clock.set_for_testing(made);
+    scenario.next_tx(v::requester());
+    let request_id = setup::request(&mut scenario, b"{}", &clock);
+    scenario.next_tx(v::transmitter());
+    submit(&mut scenario, signed(request_id, 640, 1, made - 1_400), &clock);
+    setup::finish(scenario, clock);
+}
 
 #[test, expected_failure(abort_code = oracle::ETimestampInFuture)]
 fun fulfil_rejects_a_timestamp_beyond_the_skew() {
@@ -787,6 +900,34 @@ fun fulfil_rejects_a_changed_commitment() {
 }
 
 #[test, expected_failure(abort_code = oracle::EInvalidSignature)]
+fun fulfil_rejects_a_changed_checkpoint() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.checkpoint = v::second_checkpoint();
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EInvalidSignature)]
+fun fulfil_rejects_a_changed_checkpoint_digest() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.checkpoint_digest = v::second_checkpoint_digest();
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EInvalidSignature)]
+fun fulfil_rejects_a_changed_features_hash() {
+    // Features other than those the enclave scored cannot be claimed for the score.
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.features_hash = v::second_features_hash();
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EInvalidSignature)]
 fun fulfil_rejects_a_changed_timestamp() {
     let (mut scenario, clock) = begin_at(first_time());
     let mut a = first();
@@ -817,8 +958,9 @@ fun fulfil_rejects_an_assessment_for_another_request() {
 #[test, expected_failure(abort_code = oracle::EInvalidSignature)]
 fun fulfil_rejects_an_assessment_for_another_oracle() {
     // A second oracle whose request happens to get the same request id cannot reuse the signature: the oracle
-    // is signed too. Here the second oracle's own request is answered with the first signed assessment.
-    let (mut scenario, clock) = begin_at(first_time());
+    // is signed too. Here the second oracle's own request, made when the set-up's were, is answered with the
+    // first signed assessment.
+    let (mut scenario, mut clock) = setup::begin();
     scenario.next_tx(v::admin());
     let cap = oracle::create(v::fee(), v::request_ttl_ms(), v::max_age_ms(), v::max_skew_ms(), scenario.ctx());
     transfer::public_transfer(cap, STRANGER);
@@ -842,6 +984,7 @@ fun fulfil_rejects_an_assessment_for_another_oracle() {
         id
     };
     scenario.next_tx(v::transmitter());
+    clock.set_for_testing(first_time());
     let mut o = scenario.take_shared_by_id<Oracle>(other_id);
     let a = first();
     oracle::fulfil(
@@ -853,6 +996,9 @@ fun fulfil_rejects_an_assessment_for_another_oracle() {
         a.flags,
         a.measurement,
         a.commitment,
+        a.checkpoint,
+        a.checkpoint_digest,
+        a.features_hash,
         a.timestamp_ms,
         a.expiry_ms,
         a.public_key,
@@ -890,6 +1036,8 @@ fun an_older_assessment_fulfils_without_replacing_the_stored_score() {
     assert_eq!(s.tier(), v::second_tier());
     assert_eq!(s.pd_bps(), v::second_pd_bps());
     assert_eq!(s.commitment(), v::second_commitment());
+    assert_eq!(s.checkpoint(), v::second_checkpoint());
+    assert_eq!(s.features_hash(), v::second_features_hash());
     assert_eq!(s.timestamp_ms(), v::second_timestamp_ms());
     assert_eq!(s.expiry_ms(), v::second_expiry_ms());
     assert_eq!(s.request_id(), v::second_request_id());
@@ -1049,6 +1197,36 @@ fun the_commitment_is_checked_before_the_signature_size() {
     setup::finish(scenario, clock);
 }
 
+#[test, expected_failure(abort_code = oracle::EBadCommitment)]
+fun the_commitment_is_checked_before_the_checkpoint_digest() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.commitment = drop_last(a.commitment);
+    a.checkpoint_digest = drop_last(a.checkpoint_digest);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EBadCheckpointDigest)]
+fun the_checkpoint_digest_is_checked_before_the_features_hash() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.checkpoint_digest = drop_last(a.checkpoint_digest);
+    a.features_hash = drop_last(a.features_hash);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EBadFeaturesHash)]
+fun the_features_hash_is_checked_before_the_signature_size() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.features_hash = append_zero(a.features_hash);
+    a.signature = drop_last(a.signature);
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
 #[test, expected_failure(abort_code = oracle::EEnclaveRevoked)]
 fun the_enclave_is_checked_before_the_ranges() {
     let (mut scenario, clock) = begin_at(first_time());
@@ -1097,6 +1275,26 @@ fun the_ranges_are_checked_before_the_times() {
     let (mut scenario, clock) = begin_at(v::first_timestamp_ms() + v::max_age_ms() + 1);
     let mut a = first();
     a.pd_bps = 10001;
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EPdOutOfRange)]
+fun the_ranges_are_checked_before_the_checkpoint_bound() {
+    let (mut scenario, clock) = begin_at(first_time());
+    let mut a = first();
+    a.pd_bps = 10001;
+    a.timestamp_ms = setup::request_time_ms() - 1_000;
+    submit(&mut scenario, a, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ECheckpointBeforeRequest)]
+fun the_checkpoint_bound_is_checked_before_the_other_times() {
+    // Stamped before the request and stale by the clock: the bound on the request comes first.
+    let (mut scenario, clock) = begin_at(v::first_timestamp_ms() + v::max_age_ms() + 1);
+    let mut a = first();
+    a.timestamp_ms = setup::request_time_ms() - 1_000;
     submit(&mut scenario, a, &clock);
     setup::finish(scenario, clock);
 }

@@ -16,7 +16,8 @@ fun keypair(): KeyPair { ecdsa_k1::secp256k1_keypair_from_seed(&SEED) }
 public fun public_key(): vector<u8> { *keypair().public_key() }
 
 /// The 64-byte low-S signature over the assessment of `v::subject()` for `request_id` of the set-up's oracle,
-/// with the vectors' measurement and the first commitment.
+/// with the vectors' measurement, the first commitment, and the first case's checkpoint, checkpoint digest and
+/// features hash.
 public fun sign(
     request_id: ID,
     score: u16,
@@ -36,6 +37,9 @@ public fun sign(
         flags,
         v::measurement(),
         v::first_commitment(),
+        v::first_checkpoint(),
+        v::first_checkpoint_digest(),
+        v::first_features_hash(),
         timestamp_ms,
         expiry_ms,
     );

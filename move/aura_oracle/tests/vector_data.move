@@ -21,11 +21,14 @@ public fun first_tier(): u8 { 1 }
 public fun first_pd_bps(): u16 { 350 }
 public fun first_flags(): u32 { 8 }
 public fun first_commitment(): vector<u8> { x"eecd44c8afc828c3f0d17d6b43494f47d50fbb71091e01d831d6fe097a0fe8f5" }
+public fun first_checkpoint(): u64 { 90000000 }
+public fun first_checkpoint_digest(): vector<u8> { x"422c5975993a46b85ff4f981a8c79aeda28144a1279e86974af985693739c536" }
+public fun first_features_hash(): vector<u8> { x"8abd9f60444bf5111f37307d90d088d78215bd33190c937d14b5acff26339d86" }
 public fun first_timestamp_ms(): u64 { 1700000000000 }
 public fun first_expiry_ms(): u64 { 1700000600000 }
-public fun first_intent_message(): vector<u8> { x"010068e5cf8b010000034401905bebdf8c04f3cd5f04f442a39372c8dc321c29edfb4f9cb30b23ab9601c5e4703d8ab941c77c53ac590c7764b9e6f197cd1bb6692613a1d3df9a2564a152a8f6332db5adc9d4b838771d35b8d2f1bff12b2e93b7f46e4586a3a7bf7be602015e0108000000206ca02a2b8d1d6efa9a3397498fa55ab022ff55d032b04ab6d91d106923583cc520eecd44c8afc828c3f0d17d6b43494f47d50fbb71091e01d831d6fe097a0fe8f5c08feecf8b010000" }
-public fun first_digest(): vector<u8> { x"3de0de9b942e751232cefe5b70385091ded9f8eb6e1f1659d798273e4209c0b8" }
-public fun first_signature(): vector<u8> { x"f84eb746bd6d09c1793b6c36994c5ce3d6e475f3ace494c0db533372a1dbd44e0e11ac16fe99c5ab78b17514cacf29ab951e8c31f6054a27a903907f00cfd558" }
+public fun first_intent_message(): vector<u8> { x"010068e5cf8b010000034401905bebdf8c04f3cd5f04f442a39372c8dc321c29edfb4f9cb30b23ab9601c5e4703d8ab941c77c53ac590c7764b9e6f197cd1bb6692613a1d3df9a2564a152a8f6332db5adc9d4b838771d35b8d2f1bff12b2e93b7f46e4586a3a7bf7be602015e0108000000206ca02a2b8d1d6efa9a3397498fa55ab022ff55d032b04ab6d91d106923583cc520eecd44c8afc828c3f0d17d6b43494f47d50fbb71091e01d831d6fe097a0fe8f5804a5d050000000020422c5975993a46b85ff4f981a8c79aeda28144a1279e86974af985693739c536208abd9f60444bf5111f37307d90d088d78215bd33190c937d14b5acff26339d86c08feecf8b010000" }
+public fun first_digest(): vector<u8> { x"c83ed084f6363e2c79be4442aa8b4cb6e52d9f828654123829eb969ded4e4cbd" }
+public fun first_signature(): vector<u8> { x"a0452e3f4037c3a299842936d24229cd1572b108193909402f3946e7c334d3070dba0de5772cb33287c27bedff00e25f0ff6ef7711323b9be50d001c2d8ea1c6" }
 
 public fun second_request_id(): ID { object::id_from_address(@0x489d325645528066bd5fc2fd6e54cedebd2d7e98aa6095740a6b892e1b1c09f7) }
 public fun second_score(): u16 { 801 }
@@ -33,11 +36,14 @@ public fun second_tier(): u8 { 0 }
 public fun second_pd_bps(): u16 { 210 }
 public fun second_flags(): u32 { 8 }
 public fun second_commitment(): vector<u8> { x"6f16899516a0088c4d176b8d54ef08046eb344948e434cc15e613f7573ad4343" }
+public fun second_checkpoint(): u64 { 90000240 }
+public fun second_checkpoint_digest(): vector<u8> { x"8d5eb7621b4de0bee23a45c48431658d4d85439bc72667d28771f04e2ae49c49" }
+public fun second_features_hash(): vector<u8> { x"c56c7531a48d5aae921d4bc22f76633b9fc65a9048e67f9ad1220c79f6cd568c" }
 public fun second_timestamp_ms(): u64 { 1700000060000 }
 public fun second_expiry_ms(): u64 { 1700000660000 }
-public fun second_intent_message(): vector<u8> { x"016052e6cf8b010000034401905bebdf8c04f3cd5f04f442a39372c8dc321c29edfb4f9cb30b23ab96489d325645528066bd5fc2fd6e54cedebd2d7e98aa6095740a6b892e1b1c09f7a152a8f6332db5adc9d4b838771d35b8d2f1bff12b2e93b7f46e4586a3a7bf7b210300d20008000000206ca02a2b8d1d6efa9a3397498fa55ab022ff55d032b04ab6d91d106923583cc5206f16899516a0088c4d176b8d54ef08046eb344948e434cc15e613f7573ad4343207aefcf8b010000" }
-public fun second_digest(): vector<u8> { x"a151d314fc005cb6ed9d8112f9a626db6a98cd79fa829acc0f498d7d4c24cc6f" }
-public fun second_signature(): vector<u8> { x"66ab627eb9c4ee9305cde183ecdcca6bc72d4cef93031d5b5f4670298e9ee2c20e0bde67764a097efbf7b2b674ddf1e2dcc44047ec2623c21fa1b87c6a65230d" }
+public fun second_intent_message(): vector<u8> { x"016052e6cf8b010000034401905bebdf8c04f3cd5f04f442a39372c8dc321c29edfb4f9cb30b23ab96489d325645528066bd5fc2fd6e54cedebd2d7e98aa6095740a6b892e1b1c09f7a152a8f6332db5adc9d4b838771d35b8d2f1bff12b2e93b7f46e4586a3a7bf7b210300d20008000000206ca02a2b8d1d6efa9a3397498fa55ab022ff55d032b04ab6d91d106923583cc5206f16899516a0088c4d176b8d54ef08046eb344948e434cc15e613f7573ad4343704b5d0500000000208d5eb7621b4de0bee23a45c48431658d4d85439bc72667d28771f04e2ae49c4920c56c7531a48d5aae921d4bc22f76633b9fc65a9048e67f9ad1220c79f6cd568c207aefcf8b010000" }
+public fun second_digest(): vector<u8> { x"e9ccadf3482bf4420eb5ffc66a4403c202b2cfad9c8c9131d61379c31a6dc895" }
+public fun second_signature(): vector<u8> { x"a88f5dfd904636e9a2c278103e9fa63b63cebbb983b40ddb9e4d8497edeab3727cafd366fe3113d327f31cd8a34f5c169e73740d802edb51bc0c44069bb256a9" }
 
-public fun first_signature_high_s(): vector<u8> { x"f84eb746bd6d09c1793b6c36994c5ce3d6e475f3ace494c0db533372a1dbd44ef1ee53e901663a54874e8aeb3530d653259050b4b943561416cece0dcf666be9" }
-public fun first_signature_other_key(): vector<u8> { x"817ea0f37f6191d10c6adcb5ac8294cae810dd4bdca92116f5c343241a72d0a962cfb93763a07e9ff90afd6598f04ea04769a78fdbae68d20f17f7ce9dc60bbc" }
+public fun first_signature_high_s(): vector<u8> { x"a0452e3f4037c3a299842936d24229cd1572b108193909402f3946e7c334d307f245f21a88d34ccd783d841200ff1d9faab7ed6f9e16649fdac55e70a2a79f7b" }
+public fun first_signature_other_key(): vector<u8> { x"d1c583ae21767889a728f749bbaee28f33ce1800855bdce330c73e16502b8ed1615b8b30efd267c04594e24b32e43b6d1461ae9b87c46d25a0ef05844f73da22" }

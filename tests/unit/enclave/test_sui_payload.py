@@ -92,12 +92,41 @@ def test_message_builder_reproduces_the_vector_from_its_fields() -> None:
             oracle=b(req["contract"]), request_id=b(req["request_id"]), subject=b(req["subject"]),
             facts=AssessmentFacts(score=a["score"], tier=a["tier"], pd_bps=a["pd_bps"], flags=a["flags"],
                                   measurement=b(a["measurement"]), commitment=b(a["commitment"]),
-                                  timestamp=a["timestamp_ms"] // 1000, expiry=a["expiry_ms"] // 1000),
+                                  block_number=a["block_number"], block_hash=b(a["block_hash"]),
+                                  features_hash=b(a["features_hash"]), timestamp=a["timestamp_ms"] // 1000,
+                                  expiry=a["expiry_ms"] // 1000),
         )  # fmt: skip
         raw = message.to_bcs()
         assert raw == b(case["intent_message"])
         assert sui.digest(raw) == hashlib.sha256(raw).digest() == b(case["digest"])
         assert sui.parse_intent_message(raw) == message
+
+
+def test_the_payload_pins_the_request_checkpoint_and_the_scored_features() -> None:
+    """The checkpoint is the request's (`block_number`), its digest the features' `as_of_block_hash`, and the
+    features hash is keccak-256 of exactly the features the enclave was given, canonically encoded."""
+    for case in VECTOR["cases"].values():
+        request, feats = case["params"]["request"], case["params"]["features"]
+        signed = sui.parse_intent_message(b(case["intent_message"])).facts
+        assert signed.block_number == request["block_number"] == feats["as_of_block"]
+        assert signed.block_hash == b(feats["as_of_block_hash"]) == b(case["assessment"]["block_hash"])
+        canonical = json.dumps(feats, sort_keys=True, separators=(",", ":")).encode()
+        assert signed.features_hash == keccak256(canonical) == b(case["assessment"]["features_hash"])
+    first, second = (VECTOR["cases"][n]["assessment"] for n in ("first", "second"))
+    assert first["block_number"] != second["block_number"] and first["block_hash"] != second["block_hash"]
+
+
+def test_a_changed_checkpoint_or_features_hash_breaks_the_signature() -> None:
+    """What the host might want to swap after signing (the checkpoint, its digest, the features hash): each is
+    signed, so the signature no longer verifies over the changed message."""
+    raw, public_key, signature = b(FIRST["intent_message"]), b(VECTOR["public_key"]), b(FIRST["signature"])
+    second = sui.parse_intent_message(b(VECTOR["cases"]["second"]["intent_message"])).facts
+    message = sui.parse_intent_message(raw)
+    for change in ({"block_number": second.block_number}, {"block_hash": second.block_hash},
+                   {"features_hash": second.features_hash}):
+        forged = replace(message, facts=replace(message.facts, **change)).to_bcs()
+        assert forged != raw and len(forged) == sui.PAYLOAD_SIZE
+        assert not sui.verify(public_key, forged, signature)
 
 
 def test_commitment_follows_the_evm_rule_with_the_request_id_bytes() -> None:
@@ -193,11 +222,15 @@ def test_compact_signature_refuses_high_s_and_other_sizes() -> None:
 
 def test_parse_intent_message_refuses_other_bytes() -> None:
     raw = b(FIRST["intent_message"])
+    vectors = "measurement, commitment, checkpoint_digest and features_hash must be 32-byte vectors"
     for bad, message in (
-        (raw[:-1], "an intent message is 188 bytes, got 187"),
+        (raw[:-1], "an intent message is 262 bytes, got 261"),
+        (raw + b"\0", "an intent message is 262 bytes, got 263"),
         (b"\x00" + raw[1:], "intent must be 1 (an Aura assessment)"),
-        (raw[:114] + b"\x21" + raw[115:], "measurement and commitment must be 32-byte vectors"),
-        (raw[:147] + b"\x1f" + raw[148:], "measurement and commitment must be 32-byte vectors"),
+        (raw[:114] + b"\x21" + raw[115:], vectors),
+        (raw[:147] + b"\x1f" + raw[148:], vectors),
+        (raw[:188] + b"\x1f" + raw[189:], vectors),
+        (raw[:221] + b"\x21" + raw[222:], vectors),
     ):
         with pytest.raises(ValueError) as err:
             sui.parse_intent_message(bad)
@@ -211,6 +244,9 @@ def test_message_builder_refuses_out_of_range_fields() -> None:
         ({"tier": -1}, "tier: -1 does not fit u8"),
         ({"flags": True}, "flags: True does not fit u32"),
         ({"timestamp": 1 << 64}, f"timestamp_ms: {(1 << 64) * 1000} does not fit u64"),
+        ({"block_number": 1 << 64}, f"checkpoint: {1 << 64} does not fit u64"),
+        ({"block_hash": b"\0" * 33}, "checkpoint_digest: must be 32 bytes"),
+        ({"features_hash": b"\0" * 31}, "features_hash: must be 32 bytes"),
         ({"oracle": b"\0" * 31}, "oracle: must be 32 bytes"),
         ({"commitment": "00" * 32}, "commitment: must be 32 bytes"),
     ):
@@ -230,6 +266,7 @@ HEX64 = "must be 0x followed by 64 lower-case hex digits (a full Sui address)"
 def sui_params(**changes: Any) -> dict[str, Any]:
     params = copy.deepcopy(FIRST["params"])
     params["features"] = features(NOW)
+    params["request"]["block_number"] = params["features"]["as_of_block"]
     for key, value in changes.items():
         if value is DELETE:
             del params["request"][key]
@@ -250,6 +287,10 @@ SUI_INVALID: list[tuple[str, str, Any, str]] = [
     ("fee as number", "fee", 5, "request.fee: must be a decimal string of a non-negative integer (no sign, no leading zeros)"),
     ("fee over u64", "fee", str(1 << 64), f"request.fee: must be at most {(1 << 64) - 1}"),
     ("expiry over u64 ms", "expires_at", ((1 << 64) - 1) // 1000 + 1, f"request.expires_at: must be between 0 and {((1 << 64) - 1) // 1000}"),
+    ("missing checkpoint", "block_number", DELETE, "request: missing key(s) block_number"),
+    ("checkpoint over u64", "block_number", 1 << 64, f"request.block_number: must be between 0 and {(1 << 64) - 1}"),
+    ("checkpoint as string", "block_number", "123", "request.block_number: must be an integer"),
+    ("another checkpoint", "block_number", 124, "features.as_of_block: 123 is not the request's pinned block 124"),
 ]  # fmt: skip
 
 
@@ -265,3 +306,4 @@ def test_valid_sui_request_parses_to_raw_bytes() -> None:
     req = FIRST["params"]["request"]
     assert parsed.request.contract == b(req["contract"]) and parsed.request.subject == b(req["subject"])
     assert parsed.request.package == b(req["package"]) and parsed.request.fee == int(req["fee"])  # type: ignore[union-attr]
+    assert parsed.request.block_number == parsed.as_of_block == 123

@@ -20,12 +20,13 @@ from node.enclave.service import EnclaveService
 from node.scoring import load_config
 from node.scoring.engine import Engine
 
-from .conftest import features, request
+from .conftest import features, params, request
 
 NOW = 1_750_000_000
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "sui.json").read_text())
 SCORE_KEYS = {
-    "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "timestamp", "expiry",
+    "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
+    "features_hash", "timestamp", "expiry",
     "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms",
 }  # fmt: skip
 SUI_KEYS = SCORE_KEYS | {"public_key", "intent_message", "digest", "signature", "timestamp_ms", "expiry_ms"}
@@ -35,6 +36,7 @@ OFFSETS = {name: (offset, size) for offset, size, name in sui.PAYLOAD_LAYOUT}
 def sui_request(**overrides: Any) -> dict[str, Any]:
     base = copy.deepcopy(VECTOR["cases"]["first"]["params"]["request"])
     base["expires_at"] = NOW + 3600
+    base["block_number"] = features(NOW)["as_of_block"]  # the checkpoint the features are read at
     base.update(overrides)
     return base
 
@@ -58,7 +60,7 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
     assert set(out) == SUI_KEYS
     assert out["public_key"] == "0x" + key.public_key.hex() and len(key.public_key) == 33
     message = bytes.fromhex(out["intent_message"][2:])
-    assert len(message) == 188 and out["digest"] == "0x" + hashlib.sha256(message).hexdigest()
+    assert len(message) == sui.PAYLOAD_SIZE and out["digest"] == "0x" + hashlib.sha256(message).hexdigest()
     signature = bytes.fromhex(out["signature"][2:])
     assert len(signature) == 64 and int.from_bytes(signature[32:], "big") <= SECP256K1_HALF_N
     assert sui.verify(key.public_key, message, signature)
@@ -69,6 +71,9 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
     assert (signed.timestamp_ms, signed.expiry_ms) == (out["timestamp"] * 1000, out["expiry"] * 1000)
     assert "0x" + signed.facts.measurement.hex() == out["measurement"] == measure().hex
     assert "0x" + signed.facts.commitment.hex() == out["commitment"]
+    pinned = (signed.facts.block_number, "0x" + signed.facts.block_hash.hex(), "0x" + signed.facts.features_hash.hex())
+    assert pinned == (out["block_number"], out["block_hash"], out["features_hash"])
+    assert out["block_hash"] == features(NOW)["as_of_block_hash"]
     req = sui_request()
     assert (signed.oracle.hex(), signed.request_id.hex(), signed.subject.hex()) == (
         req["contract"][2:], req["request_id"][2:], req["subject"][2:])
@@ -79,7 +84,7 @@ def test_same_scoring_and_commitment_as_evm(service: EnclaveService) -> None:
     identically."""
     rid = VECTOR["cases"]["first"]["params"]["request"]["request_id"]
     s = service.assess({"request": sui_request(), "features": features(NOW)})
-    evm = service.assess({"request": request(NOW, request_id=rid), "features": features(NOW)})
+    evm = service.assess(params(request(NOW, request_id=rid), features(NOW)))
     assert {k: s[k] for k in SCORE_KEYS - {"signer"}} == {k: evm[k] for k in SCORE_KEYS - {"signer"}}
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
+import base58
 import pytest
 
 from chains.base import OracleRequest, SignedAssessment
+from chains.core.features import features_hash
 from chains.sui import package as pkg
 from chains.sui import payload
 from chains.sui import transaction as tx
@@ -22,15 +24,18 @@ from node.scoring.engine import Engine
 NOW = 1_764_619_200
 PACKAGE = "0x" + hashlib.sha256(b"view package").hexdigest()
 ORACLE = "0x" + hashlib.sha256(b"view oracle").hexdigest()
+CHECKPOINT_DIGEST = hashlib.sha256(b"view checkpoint 1005").digest()
 REQUEST = OracleRequest(
     chain="sui-unit", family="sui", chain_id=3, contract=ORACLE,
     request_id="0x" + hashlib.sha256(b"view request").hexdigest(),
     requester="0x" + hashlib.sha256(b"view requester").hexdigest(),
     subject="0x" + hashlib.sha256(b"view subject").hexdigest(), fee=50_000_000, expires_at=NOW + 3600,
-    params="0x", block_number=1005, block_hash="", tx_hash="", ordinal=7, program=PACKAGE,
+    params="0x", block_number=1005, block_hash=base58.b58encode(CHECKPOINT_DIGEST).decode(), tx_hash="",
+    ordinal=7, program=PACKAGE,
 )  # fmt: skip
-FEATURES = {"as_of_block": 1200, "as_of_timestamp": NOW, "tx_count": 3, "balance_wei": "2500000000000000000",
-            "first_seen_timestamp": NOW - 400 * 86_400}
+# what read_features returns at the pinned checkpoint, the one holding the request
+FEATURES = {"as_of_block": 1005, "as_of_block_hash": "0x" + CHECKPOINT_DIGEST.hex(), "as_of_timestamp": NOW,
+            "tx_count": 3, "balance_wei": "2500000000000000000", "first_seen_timestamp": NOW - 400 * 86_400}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def test_enclave_request_carries_the_package() -> None:
     assert SuiAdapter.enclave_request(REQUEST) == {
         "family": "sui", "chain_id": 3, "contract": ORACLE, "request_id": REQUEST.request_id,
         "requester": REQUEST.requester, "subject": REQUEST.subject, "fee": "50000000", "expires_at": NOW + 3600,
-        "package": PACKAGE}
+        "block_number": 1005, "package": PACKAGE}
 
 
 def test_enclave_assessment_of_the_view_is_what_the_fulfilment_carries(service: EnclaveService) -> None:
@@ -55,6 +60,8 @@ def test_enclave_assessment_of_the_view_is_what_the_fulfilment_carries(service: 
         ORACLE[2:], REQUEST.request_id[2:], REQUEST.subject[2:])
     assert args.public_key == bytes.fromhex(result["public_key"][2:]) and args.public_key[0] in (2, 3)
     assert args.facts.measurement == bytes.fromhex(result["measurement"][2:]) == measure().digest
+    assert (signed.facts.block_number, signed.facts.block_hash) == (1005, CHECKPOINT_DIGEST)
+    assert signed.facts.features_hash == features_hash(FEATURES)
     kind = pkg.fulfil_kind(PACKAGE, ORACLE, 5, args)
     gas = tx.ObjectRef("0x" + "aa" * 32, 1, "11111111111111111111111111111111")
     raw = tx.serialize(tx.transaction_data(kind, "0x" + "bb" * 32, gas, 1000, 6_000_000, 42))

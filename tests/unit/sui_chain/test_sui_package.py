@@ -26,7 +26,7 @@ def test_error_names_are_docs_sui_md_table() -> None:
     """Every row of docs/sui.md's Errors table, and the Move source's constants when it is there."""
     doc = (ROOT / "docs" / "sui.md").read_text()
     table = {int(code): name for code, name in re.findall(r"^\| (\d+) \| `(E\w+)` \|$", doc, re.M)}
-    assert table == pkg.ERRORS and len(table) == 25
+    assert table == pkg.ERRORS and len(table) == 28
     source = ROOT / "move" / "aura_oracle" / "sources" / "oracle.move"
     if source.exists():
         consts = {int(c): n for n, c in re.findall(r"^const (E\w+): u64 = (\d+);$", source.read_text(), re.M)}
@@ -139,13 +139,40 @@ def test_fulfil_args_accept_the_enclaves_assessment() -> None:
     ({"tier": "3"}, "assessment tier: not an integer"),
     ({"score": 70000}, "score: 70000 does not fit u16"),
     ({"flags": -1}, "flags: -1 does not fit u32"),
-    ({"intent_message": "0x00"}, "assessment intent_message: 1 bytes, expected 188"),
+    ({"intent_message": "0x00"}, "assessment intent_message: 1 bytes, expected 262"),
+    ({"features_hash": "0x" + "fd" * 32},
+     "the assessment's intent_message does not match its fields, oracle, request and subject"),
+    ({"block_number": 4}, f"the assessment is pinned to checkpoint 4 (0x{'cb' * 32}), not the request's 3"),
+    ({"block_hash": "0x" + "cc" * 32}, f"the assessment is pinned to checkpoint 3 (0x{'cc' * 32}), not the request's 3"),
+    ({"block_hash": "0x" + "cc" * 31}, "assessment block_hash: 31 bytes, expected 32"),
 ])
 def test_fulfil_args_refuse(change: dict[str, Any], message: str) -> None:
     request, assessment = signed_request()
     with pytest.raises(ValueError) as e:
         pkg.fulfil_args(request, SignedAssessment.from_wire({**assessment, **change}))
     assert str(e.value) == message
+
+
+def test_fulfil_args_refuse_an_assessment_of_another_checkpoint() -> None:
+    """An honestly signed assessment pinned elsewhere (the same request read in another checkpoint, or one whose
+    checkpoint digest differs) is not sent: Move cannot tell, the node does."""
+    request, assessment = signed_request()
+    for change in ({"block_number": 2}, {"block_hash": "11111111111111111111111111111111"}):
+        moved = request.__class__(**{**request.__dict__, **change})
+        with pytest.raises(ValueError, match=r"^the assessment is pinned to checkpoint 3 \(0x(cb){32}\), not the "):
+            pkg.fulfil_args(moved, SignedAssessment.from_wire(assessment))
+    unpinned = request.__class__(**{**request.__dict__, "block_hash": ""})  # a request read without its digest
+    assert pkg.fulfil_args(unpinned, SignedAssessment.from_wire(assessment)).facts.block_number == 3
+
+
+def test_checkpoint_digest_from_base58() -> None:
+    assert pkg.checkpoint_digest("11111111111111111111111111111111") == b"\0" * 32
+    for bad, message in ((None, "checkpoint digest None is not a string"),
+                         ("0OIl", "checkpoint digest '0OIl' is not base58"),
+                         ("2222", "checkpoint digest '2222' is 3 bytes, not 32")):
+        with pytest.raises(ValueError) as e:
+            pkg.checkpoint_digest(bad)
+        assert str(e.value) == message
 
 
 def test_fulfil_args_bind_the_request_and_oracle() -> None:

@@ -70,15 +70,19 @@ def test_vector_u8_uleb128_length(length: int, prefix: str) -> None:
 
 def test_fulfil_pure_arguments_at_their_move_types() -> None:
     facts = AssessmentFacts(score=5, tier=1, pd_bps=3, flags=2, measurement=b"\x11" * 32, commitment=b"\x22" * 32,
-                            timestamp=1, expiry=2)
+                            block_number=0x0102, block_hash=b"\x55" * 32, features_hash=b"\x66" * 32, timestamp=1,
+                            expiry=2)
     args = pkg.FulfilArgs(request_id=bytes(range(32)), facts=facts, public_key=b"\x02" + b"\x33" * 32,
                           signature=b"\x44" * 64)
     assert [b.hex() for b in args.pure_bcs()] == [
         bytes(range(32)).hex(), "0500", "01", "0300", "02000000", "20" + "11" * 32, "20" + "22" * 32,
+        "0201000000000000", "20" + "55" * 32, "20" + "66" * 32,
         "e803000000000000", "d007000000000000", "21" + "02" + "33" * 32, "40" + "44" * 64,
     ]
     with pytest.raises(ValueError, match="^pd_bps: 65536 does not fit u16$"):
         replace(args, facts=replace(facts, pd_bps=65536)).pure_bcs()
+    with pytest.raises(ValueError, match=f"^checkpoint: {1 << 64} does not fit u64$"):
+        replace(args, facts=replace(facts, block_number=1 << 64)).pure_bcs()
 
 
 # --- the transaction ------------------------------------------------------------------------------------
@@ -102,9 +106,9 @@ def test_transaction_decodes_back_to_the_move_call_inputs_and_gas() -> None:
     call = command.value
     assert (call.Package.to_address_str(), call.Module, call.Function, call.Type_Arguments) == (
         PACKAGE, "oracle", "fulfil", [])
-    assert [(a.enum_name, a.value) for a in call.Arguments] == [("Input", i) for i in range(13)]
+    assert [(a.enum_name, a.value) for a in call.Arguments] == [("Input", i) for i in range(16)]
     inputs = ptb.Inputs
-    assert len(inputs) == 13
+    assert len(inputs) == 16
     oracle, *pure, clock = inputs
     assert oracle.enum_name == "Object" and oracle.value.enum_name == "SharedObject"
     shared = oracle.value.value
@@ -113,7 +117,7 @@ def test_transaction_decodes_back_to_the_move_call_inputs_and_gas() -> None:
     shared = clock.value.value
     assert (shared.ObjectID.to_address_str(), shared.SequenceNumber, shared.Mutable) == ("0x" + "00" * 31 + "06", 1,
                                                                                           False)
-    assert [p.enum_name for p in pure] == ["Pure"] * 11
+    assert [p.enum_name for p in pure] == ["Pure"] * 14
     assert [bytes(p.value) for p in pure] == args.pure_bcs()
     # and our own reader of the gas terms agrees
     assert tx.gas_terms(tx.decode(raw)) == tx.GasTerms(SENDER, GAS, 750, 4_000_000, 12)
@@ -127,6 +131,9 @@ def test_transaction_bytes_layout_of_the_pure_inputs() -> None:
     assert bytes.fromhex("00" + "02" + "fa00") in raw  # Pure, length 2, pd_bps 250
     assert bytes.fromhex("00" + "04" + "09000000") in raw  # Pure, length 4, flags 9
     assert bytes.fromhex("00" + "21" + "20" + "5a" * 32) in raw  # Pure, length 33, vector<u8> of 32
+    assert bytes.fromhex("00" + "08" + "0300000000000000") in raw  # Pure, length 8, checkpoint 3
+    assert bytes.fromhex("00" + "21" + "20" + "cb" * 32) in raw  # Pure, length 33, the checkpoint digest
+    assert bytes.fromhex("00" + "21" + "20" + "fe" * 32) in raw  # Pure, length 33, the features hash
 
 
 def test_decode_refuses_trailing_bytes_and_garbage() -> None:
