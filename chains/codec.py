@@ -16,6 +16,14 @@ from chains.core.wire import Reader, read_fields
 
 
 @dataclass(frozen=True)
+class Proven:
+    """What a family's state proof shows about the subject beyond its features. `has_code`: whether code is
+    deployed at (or delegated from) the subject's address; None where the family proves nothing."""
+
+    has_code: bool | None = None
+
+
+@dataclass(frozen=True)
 class BoundRequest:
     """A parsed request: what the signature is bound to, every id and address as its raw bytes, and the block
     (slot, checkpoint) it pins (docs/protocol.md, "Pinned state"). A family whose contract is an object apart
@@ -56,9 +64,10 @@ class PayloadCodec(Protocol):
         """Those keys of a target (checked by the caller), each read as in a request."""
         ...
 
-    def check_state(self, request: Any, features: Mapping[str, Any], proof: Any) -> None:
+    def check_state(self, request: Any, features: Mapping[str, Any], proof: Any) -> Proven:
         """Check the features (validated, wire form) the family can prove against `proof` (the `assess` call's
-        `proof`, None when absent): InvalidParams naming the first feature or proof field that does not hold."""
+        `proof`, None when absent): InvalidParams naming the first feature or proof field that does not hold.
+        Returns what the proof shows beyond the features."""
         ...
 
     def sign(self, request: Any, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
@@ -93,8 +102,9 @@ class RequestCodec(Generic[R]):
     def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
         return read_fields(target, where, {k: self.readers[k] for k in self.target_keys})
 
-    def check_state(self, request: R, features: Mapping[str, Any], proof: Any) -> None:
+    def check_state(self, request: R, features: Mapping[str, Any], proof: Any) -> Proven:
         """A family without a state proof the enclave can check: every feature is host-supplied, committed by the
         features hash (docs/protocol.md), and a `proof` is refused."""
         if proof is not None:
             raise InvalidParams(f"proof: the {self.family} family has no state proof the enclave checks")
+        return Proven()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chains.codec import BoundRequest, RequestCodec
+from chains.codec import BoundRequest, Proven, RequestCodec
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.errors import InvalidParams
 from chains.core.secp256k1 import parse_address
 from chains.core.wire import MAX_FEE, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_bytes32, read_object
 from chains.evm import payload as eip712
-from chains.evm.proof import ProofError, verify_account, verify_header
+from chains.evm.proof import EMPTY_CODE_HASH, ProofError, verify_account, verify_header
 
 _address = parsed_by(parse_address)
 MAX_HEADER_BYTES = 4096
@@ -27,7 +27,7 @@ class EvmCodec(RequestCodec[BoundRequest]):
     request_type = BoundRequest
     readers = READERS
 
-    def check_state(self, request: BoundRequest, features: Mapping[str, Any], proof: Any) -> None:
+    def check_state(self, request: BoundRequest, features: Mapping[str, Any], proof: Any) -> Proven:
         """The header must hash to `as_of_block_hash` and be block `as_of_block` of time `as_of_timestamp`; the
         account proof under its state root gives `tx_count` (the nonce) and `balance_wei`. Anything else in
         `features` is host-supplied and only committed by the features hash (docs/protocol.md)."""
@@ -55,6 +55,7 @@ class EvmCodec(RequestCodec[BoundRequest]):
         if account.balance != int(features["balance_wei"]):
             raise InvalidParams(f"features.balance_wei: {features['balance_wei']} is not the balance the account "
                                 f"proof shows ({account.balance})")
+        return Proven(has_code=account.code_hash != EMPTY_CODE_HASH)
 
     def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """EIP-712: `digest`, `signature` (r || s || v, v 27/28) and `typed_data`."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chains.codec import BoundRequest
+from chains.codec import BoundRequest, Proven
 from chains.core.errors import InvalidParams
 from chains.core.features import HISTORY_SPEC
 from chains.core.wire import read_bytes32, read_decimal, read_int, read_object
@@ -52,6 +52,7 @@ class AssessParams:
     block_hash: bytes
     features: WalletFeatures
     features_wire: dict[str, Any]
+    proven: Proven = Proven()
     loan: LoanRequest | None = None
     questionnaire: Any = None  # validated by node.scoring.questionnaire when present
 
@@ -150,11 +151,11 @@ def parse_assess(params: Any, check_target: TargetCheck | None = None) -> Assess
         raise InvalidParams(f"features.as_of_block: {as_of_block} is not the request's pinned block "
                             f"{request.block_number}")
     wire = features_wire(as_of_block, block_hash, features)
-    FAMILIES[family].codec.check_state(request, wire, body.get("proof"))
+    proven = FAMILIES[family].codec.check_state(request, wire, body.get("proof"))
     loan = body.get("loan")
     questionnaire = body.get("questionnaire")
     return AssessParams(family=family, request=request, as_of_block=as_of_block, block_hash=block_hash,
-                        features=features, features_wire=wire,
+                        features=features, features_wire=wire, proven=proven,
                         loan=None if loan is None else parse_loan(loan),
                         questionnaire=None if questionnaire is None else parse_questionnaire_param(questionnaire))
 

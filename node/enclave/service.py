@@ -18,7 +18,7 @@ from node.enclave.params import AssessParams, parse_assess
 from node.enclave.targets import Targets
 from node.scoring.engine import Engine
 from node.scoring.features import as_dict, vector
-from node.scoring.flags import flag_names
+from node.scoring.flags import Flag, flag_names
 
 Clock = Callable[[], int]
 
@@ -92,6 +92,7 @@ class EnclaveService:
         result = self._engine.assess(features, intent_points=intent[0], intent_flags=intent[1],
                                      intent_reasons=intent[2], loan=params.loan)
         request = params.request
+        flags = int(result.flags) | (int(Flag.CONTRACT_ACCOUNT) if params.proven.has_code else 0)
         commitment = score_commitment(
             request.request_id, result.score, blinding(self._key.commitment_secret, request.request_id)
         )
@@ -100,7 +101,7 @@ class EnclaveService:
             score=result.score,
             tier=result.tier,
             pd_bps=result.pd_bps,
-            flags=int(result.flags),
+            flags=flags,
             measurement=self._measurement.digest,
             commitment=commitment,
             block_number=params.as_of_block,
@@ -114,9 +115,9 @@ class EnclaveService:
             "score": result.score,
             "tier": result.tier,
             "pd_bps": result.pd_bps,
-            "flags": int(result.flags),
+            "flags": flags,
             "dimensions": dict(result.dimensions),
-            "flag_names": flag_names(int(result.flags)),
+            "flag_names": flag_names(flags),
             "scorecard": result.scorecard,
             "model_points": result.model_points,
             "anomaly_bps": result.anomaly_bps,

@@ -41,6 +41,9 @@ class Flag(IntFlag):
     """The questionnaire's stated purpose or risk tolerance contradicts on-chain behaviour."""
     QUESTIONNAIRE = 1 << 15
     """A questionnaire was read: intent alignment comes from it, not the neutral default."""
+    CONTRACT_ACCOUNT = 1 << 16
+    """The subject has code at the pinned block (a contract, or an account delegated to code), as the account proof
+    the enclave checked shows it (EVM). Informative: it changes no score."""
 
 
 ALL_FLAGS = Flag(sum(int(f) for f in Flag))

@@ -18,8 +18,10 @@ from node.enclave.params import InvalidParams
 from node.enclave.service import ClockSkew, EnclaveService
 from node.scoring import WalletFeatures, assess, load_config
 from node.scoring.engine import Engine
+from node.scoring.flags import Flag
+from tests.vectors import evm_state
 
-from .conftest import DAY, features, history, params, request
+from .conftest import DAY, SUBJECT, features, history, params, request
 
 NOW = 1_750_000_000
 RESULT_KEYS = {
@@ -126,6 +128,17 @@ def test_invented_proven_fields_are_refused(service: EnclaveService) -> None:
     with pytest.raises(InvalidParams) as caught:
         service.assess(invented)
     assert str(caught.value) == f"features.as_of_timestamp: {NOW + 60} is not the pinned block's time {NOW}"
+
+
+def test_code_at_the_subject_is_taken_from_the_proof(service: EnclaveService) -> None:
+    """CONTRACT_ACCOUNT comes from the account proof's code hash alone: a host cannot set or hide it."""
+    eoa = service.assess(params(request(NOW), features(NOW)))
+    assert not eoa["flags"] & int(Flag.CONTRACT_ACCOUNT)
+    feat, proof = evm_state.pinned(features(NOW), SUBJECT, code_hash=keccak256(b"\x60\x00"))
+    contract = service.assess(params(request(NOW), feat, proof=proof))
+    assert contract["flags"] == eoa["flags"] | int(Flag.CONTRACT_ACCOUNT)
+    assert "CONTRACT_ACCOUNT" in contract["flag_names"] and contract["score"] == eoa["score"]
+    assert contract["typed_data"]["message"]["flags"] == contract["flags"]
 
 
 def test_a_proof_of_another_block_or_account_is_refused(service: EnclaveService) -> None:

@@ -249,9 +249,10 @@ def test_flags() -> None:
     assert [f.name for f in bits] == [
         "NO_ACTIVITY", "NEW_WALLET", "AGE_UNKNOWN", "LIMITED_DATA", "ZERO_BALANCE", "LOW_BALANCE", "LIQUIDATED",
         "OUTSTANDING_DEBT", "HIGH_CONCENTRATION", "DORMANT", "BURST_ACTIVITY", "ANOMALOUS", "RULE_CAP",
-        "UNDISCLOSED_LIABILITY", "INTENT_MISMATCH", "QUESTIONNAIRE"]  # bit positions are wire format: append only
-    assert (int(Flag.NO_ACTIVITY), int(Flag.LIMITED_DATA), int(Flag.LOW_BALANCE), int(Flag.QUESTIONNAIRE)) == (
-        1, 8, 32, 1 << 15)
+        "UNDISCLOSED_LIABILITY", "INTENT_MISMATCH", "QUESTIONNAIRE",
+        "CONTRACT_ACCOUNT"]  # bit positions are wire format: append only
+    assert (int(Flag.NO_ACTIVITY), int(Flag.LIMITED_DATA), int(Flag.LOW_BALANCE), int(Flag.QUESTIONNAIRE),
+            int(Flag.CONTRACT_ACCOUNT)) == (1, 8, 32, 1 << 15, 1 << 16)
     assert flag_names(int(Flag.LIMITED_DATA | Flag.NO_ACTIVITY)) == ["NO_ACTIVITY", "LIMITED_DATA"]
     assert flag_names(1 << 31) == ["BIT_31"]
-    assert int(ALL_FLAGS) == sum(int(f) for f in bits) == (1 << 16) - 1
+    assert int(ALL_FLAGS) == sum(int(f) for f in bits) == (1 << 17) - 1
