@@ -18,6 +18,15 @@ def build(cfg: SuiChain, ctx: BuildContext) -> ChainAdapter:
     return SuiAdapter(cfg, load_transmitter(cfg.transmitter_key), cache=ctx.cache, sequence_floor=ctx.sequence_floor)
 
 
+def build_reader(cfg: SuiChain, ctx: BuildContext) -> ChainAdapter:
+    """An adapter that only reads the chain (`aura verify`): no key file; its key is made for this run and never
+    signs a transaction."""
+    from chains.sui.adapter import SuiAdapter  # noqa: PLC0415
+    from chains.sui.keys import ephemeral_transmitter  # noqa: PLC0415
+
+    return SuiAdapter(cfg, ephemeral_transmitter(), cache=None, sequence_floor=ctx.sequence_floor)
+
+
 async def consume(cfg: SuiChain, **request: Any) -> dict[str, Any]:
     """`aura request` on this chain: chains/sui/consumer.py."""
     from chains.sui.consumer import request_assessment  # noqa: PLC0415 - pysui only when a consumer asks
@@ -25,4 +34,4 @@ async def consume(cfg: SuiChain, **request: Any) -> dict[str, Any]:
     return await request_assessment(cfg, **request)
 
 
-FAMILY = Family(name="sui", config=SuiChain, codec=CODEC, build=build, consumer=consume)
+FAMILY = Family(name="sui", config=SuiChain, codec=CODEC, build=build, consumer=consume, reader=build_reader)

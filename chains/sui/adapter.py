@@ -34,6 +34,10 @@ itself, its effects are just not readable yet: pending. Only on "dropped" does t
 status and, if it is still pending, sign a new fulfilment; the Move package refuses a second fulfilment of one
 request anyway (`ERequestNotPending`). A coin version used by a stored, unsettled fulfilment is never chosen
 for another, so two live fulfilments never compete for one coin.
+
+`read_fulfilment` (`aura verify`) reads a fulfilled request back from its `Request` record: the transaction that
+settled it (its `AssessmentFulfilled` event carries every signed value and the signature) and the one that made
+it (docs/sui.md, "Reading a fulfilment back").
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from typing import Any
 from chains.base import (
     ChainAdapter,
     Confidence,
+    Fulfilled,
     Height,
     ItemOutcome,
     OracleRequest,
@@ -60,6 +65,7 @@ from chains.base import (
 )
 from chains.core.errors import ChainError, RetryLater
 from chains.core.logs import fields
+from chains.core.secp256k1 import address_from_public_key
 from chains.sequence import LocalSequence
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
@@ -113,6 +119,15 @@ def _get(data: Any, *path: str) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+def _missing(request_id: str, transaction: Any, role: str, event: str) -> str:
+    """Why a fulfilled request cannot be read back: the transaction that `role` it is not served, or it does not
+    show the request's `event`."""
+    digest = _get(transaction, "digest")
+    if not digest:
+        return f"request {request_id} is fulfilled, but the service does not show the transaction that {role} it"
+    return f"request {request_id} is fulfilled, but transaction {digest}, which {role} it, shows no {event} for it"
 
 
 def _split_raw(raw: str) -> tuple[bytes, bytes]:
@@ -329,26 +344,94 @@ class SuiAdapter(ChainAdapter):
         """The base request (with `block_number`, the pinned checkpoint) and the package's ID."""
         return {**super().enclave_request(request), "package": request.program}
 
+    def _request_key(self, request_id: str) -> dict[str, str]:
+        """The `DynamicFieldName` of a request's `Request` record under the oracle."""
+        return {"type": pkg.type_name(self.type_package, "RequestKey"),
+                "bcs": base64.b64encode(pkg.request_key_bcs(request_id)).decode()}
+
     async def request_status(self, request: OracleRequest) -> RequestStatus:
         """The `Request` dynamic field under the oracle: its status; NONE when there is no such field."""
-        name = {"type": pkg.type_name(self.type_package, "RequestKey"),
-                "bcs": base64.b64encode(pkg.request_key_bcs(request.request_id)).decode()}
-        data = await self.gql.run("AuraRequestStatus", {"oracle": self.oracle, "name": name})
+        data = await self.gql.run("AuraRequestStatus", {"oracle": self.oracle,
+                                                        "name": self._request_key(request.request_id)})
         obj = data.get("object")
         if obj is None:
             raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
         field = obj.get("dynamicField")
         if field is None:
             return RequestStatus.NONE
+        return self._status_of(field, request.request_id)
+
+    def _status_of(self, field: dict[str, Any], request_id: str) -> RequestStatus:
         value = field.get("value") or {}
         if value.get("__typename") != "MoveValue" or _get(value, "type", "repr") != pkg.type_name(
                 self.type_package, "Request"):
-            raise ChainError(f"{self.name}: request {request.request_id} holds a "
+            raise ChainError(f"{self.name}: request {request_id} holds a "
                              f"{_get(value, 'type', 'repr') or value.get('__typename')}, not a Request")
         try:
             return RequestStatus(pkg.decode_status(value.get("json")))
         except ValueError as e:
-            raise ChainError(f"{self.name}: request {request.request_id}: {e}") from None
+            raise ChainError(f"{self.name}: request {request_id}: {e}") from None
+
+    async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
+        """From the request's `Request` record under the oracle: the transaction that settled it (its
+        `AssessmentFulfilled` event carries every signed value exactly as `fulfil` took them, and the signature),
+        and the one that made it (its `AssessmentRequested` event and checkpoint: the request as a poll returns
+        it). None for an unknown, pending or cancelled request; ChainError when the service no longer has the
+        transactions or they do not say what the record does."""
+        try:
+            request_id = tx.canonical_id(request_id)
+        except ValueError:
+            raise ChainError(f"{self.name}: {request_id!r} is not a Sui object ID") from None
+        data = await self.gql.run("AuraFulfilment", {"oracle": self.oracle, "name": self._request_key(request_id)})
+        obj = data.get("object")
+        if obj is None:
+            raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
+        field = obj.get("dynamicField")
+        if field is None or self._status_of(field, request_id) is not RequestStatus.FULFILLED:
+            return None
+        settled = field.get("previousTransaction")
+        oldest = _get(field, "objectVersionsBefore", "nodes") or [{}]
+        made = _get(oldest[0], "previousTransaction")
+        found = self._event_in(settled, "AssessmentFulfilled", request_id)
+        if found is None:
+            raise ChainError(f"{self.name}: {_missing(request_id, settled, 'settled', 'AssessmentFulfilled')}")
+        contents, _ = found
+        try:
+            event = pkg.decode_fulfilled(contents.get("json"))
+        except ValueError as e:
+            raise ChainError(f"{self.name}: the AssessmentFulfilled event of {request_id}: {e}") from None
+        requested = self._event_in(made, "AssessmentRequested", request_id)
+        if requested is None:
+            raise ChainError(f"{self.name}: {_missing(request_id, made, 'made', 'AssessmentRequested')}")
+        contents, checkpoint = requested
+        node = {"contents": contents, "transaction": {"digest": made["digest"],
+                                                      "effects": {"checkpoint": made["effects"]["checkpoint"]}}}
+        request = self._request(node, checkpoint)
+        if request is None or event.oracle != self.oracle or event.subject != request.subject:
+            raise ChainError(f"{self.name}: the events of request {request_id} do not name this oracle and one "
+                             "subject")
+        try:
+            signer = address_from_public_key(event.public_key)
+        except ValueError:
+            raise ChainError(f"{self.name}: the AssessmentFulfilled event of {request_id} carries a public key that "
+                             "is not a secp256k1 point") from None
+        return Fulfilled(request=request, facts=event.facts, signature=event.signature, signer=signer,
+                         tx_hash=str(settled["digest"]))
+
+    def _event_in(self, transaction: Any, name: str, request_id: str) -> tuple[dict[str, Any], int] | None:
+        """The package's `name` event naming `request_id` in a successful, checkpointed transaction, and that
+        checkpoint; None when the transaction, its effects or the event are not there."""
+        effects = _get(transaction, "effects")
+        checkpoint = _get(effects, "checkpoint", "sequenceNumber")
+        if not isinstance(effects, dict) or effects.get("status") != "SUCCESS" or checkpoint is None:
+            return None
+        wanted = pkg.type_name(self.type_package, name)
+        for node in _get(effects, "events", "nodes") or []:
+            contents = node.get("contents") or {}
+            if _get(contents, "type", "repr") == wanted \
+                    and pkg.fulfilled_request_id(contents.get("json")) == request_id:
+                return contents, _int(checkpoint, "checkpoint.sequenceNumber")
+        return None
 
     # features
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -43,6 +43,8 @@ class SuiChain(ChainConfig):
                                                         "execute is re-signed instead")
     bump_pct: int = Field(20, ge=10, le=300)
     rpc_timeout_s: float = Field(15.0, gt=0, le=120)
+
+    READ_URL: ClassVar[str] = "graphql_url"
 
     @field_validator("package_id", "oracle")
     @classmethod

@@ -178,3 +178,12 @@ def write_key_file(path: Path, scheme: str = "secp256k1", secret: bytes | None =
     with os.fdopen(fd, "w") as f:
         f.write(text + "\n")
     return load_transmitter(path)
+
+
+def ephemeral_transmitter() -> Transmitter:
+    """A secp256k1 key made for this process and never written anywhere: for an adapter that only reads."""
+    secret = K1PrivateKey().secret
+    scheme, pub, prv = pfc.keys_from_keystring(base64.b64encode(bytes([1]) + secret).decode())
+    if int(scheme) != 1 or bytes(pub) != K1PrivateKey(secret).public_key.format(compressed=True):
+        raise RuntimeError("pysui derives a different key pair")
+    return Transmitter(SuiKeyPair.from_pfc_bytes(SignatureScheme(1), bytes(pub), bytes(prv)))

@@ -38,7 +38,7 @@ ERRORS: dict[int, str] = {
     15: "EScoreOutOfRange", 16: "ETierOutOfRange", 17: "EPdOutOfRange", 18: "ETimestampInFuture",
     19: "EStaleAssessment", 20: "EAssessmentExpired", 21: "EInvalidSignature",  # 22 retired (EOlderThanStored)
     23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists", 26: "EKeyRevoked", 27: "EBadCheckpointDigest",
-    28: "EBadFeaturesHash", 29: "ECheckpointBeforeRequest",
+    28: "EBadFeaturesHash", 29: "ECheckpointBeforeRequest", 30: "EZeroPayee",
 }  # fmt: skip
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{64}$")
@@ -140,8 +140,75 @@ def decode_requested(contents: Any) -> Requested:
     return event
 
 
+FULFILLED_FIELDS = ("oracle", "request_id", "subject", "score", "tier", "pd_bps", "flags", "measurement", "commitment",
+                    "checkpoint", "checkpoint_digest", "features_hash", "timestamp_ms", "expiry_ms", "version",
+                    "stored", "public_key", "signature", "transmitter", "payee", "fee")
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """An `AssessmentFulfilled` event: the signed facts exactly as `fulfil` took them, and what it did."""
+
+    oracle: str
+    request_id: str
+    subject: str
+    facts: AssessmentFacts
+    version: int
+    stored: bool
+    public_key: bytes
+    signature: bytes
+    transmitter: str
+    payee: str
+    fee: int
+
+
+def decode_fulfilled(contents: Any) -> Fulfilment:
+    """The event from its JSON rendering; ValueError naming the first field that is off. Times are whole seconds
+    in the facts (the enclave signs seconds times 1000): a time that is not a whole second is refused."""
+    if not isinstance(contents, dict):
+        raise ValueError("event contents are not a JSON object")
+    extra = sorted(set(contents) - set(FULFILLED_FIELDS))
+    if extra:
+        raise ValueError(f"unexpected field(s) {', '.join(extra)}")
+    missing = [k for k in FULFILLED_FIELDS if k not in contents]
+    if missing:
+        raise ValueError(f"missing field(s) {', '.join(missing)}")
+    stored = contents.get("stored")
+    if not isinstance(stored, bool):
+        raise ValueError(f"stored: {stored!r} is not a bool")
+    times = {}
+    for key in ("timestamp_ms", "expiry_ms"):
+        times[key] = _u64(contents, key)
+        if times[key] % 1000:
+            raise ValueError(f"{key}: {times[key]} is not a whole second")
+    facts = AssessmentFacts(
+        score=_small_uint(contents, "score", 16), tier=_small_uint(contents, "tier", 8),
+        pd_bps=_small_uint(contents, "pd_bps", 16), flags=_small_uint(contents, "flags", 32),
+        measurement=_bytes(contents, "measurement"), commitment=_bytes(contents, "commitment"),
+        block_number=_u64(contents, "checkpoint"), block_hash=_bytes(contents, "checkpoint_digest"),
+        features_hash=_bytes(contents, "features_hash"), timestamp=times["timestamp_ms"] // 1000,
+        expiry=times["expiry_ms"] // 1000,
+    )  # fmt: skip
+    for key, value in (("measurement", facts.measurement), ("commitment", facts.commitment),
+                       ("checkpoint_digest", facts.block_hash), ("features_hash", facts.features_hash)):
+        if len(value) != 32:
+            raise ValueError(f"{key}: {len(value)} bytes, not 32")
+    event = Fulfilment(
+        oracle=_address(contents, "oracle"), request_id=_address(contents, "request_id"),
+        subject=_address(contents, "subject"), facts=facts, version=_u64(contents, "version"), stored=stored,
+        public_key=_bytes(contents, "public_key"), signature=_bytes(contents, "signature"),
+        transmitter=_address(contents, "transmitter"), payee=_address(contents, "payee"), fee=_u64(contents, "fee"),
+    )  # fmt: skip
+    if len(event.public_key) != 33:
+        raise ValueError(f"public_key: {len(event.public_key)} bytes, not 33")
+    if len(event.signature) != 64:
+        raise ValueError(f"signature: {len(event.signature)} bytes, not 64")
+    return event
+
+
 def fulfilled_request_id(contents: Any) -> str | None:
-    """The request ID an `AssessmentFulfilled` event names, None if its JSON does not carry one."""
+    """The request ID an `AssessmentFulfilled` or `AssessmentRequested` event names, None if its JSON does not
+    carry one."""
     if not isinstance(contents, dict):
         return None
     try:

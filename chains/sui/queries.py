@@ -260,6 +260,59 @@ query AuraStatus($digest: String!, $coin: SuiAddress!, $version: UInt53!) {
 }
 """
 
+# The request's `Request` record: its status, the transaction that last changed it (the one that settled it)
+# and, from its oldest version, the transaction that made it. A record changes exactly twice: made, settled.
+FULFILMENT = """
+query AuraFulfilment($oracle: SuiAddress!, $name: DynamicFieldName!) {
+  object(address: $oracle) {
+    dynamicField(name: $name) {
+      value {
+        __typename
+        ... on MoveValue {
+          type {
+            repr
+          }
+          json
+        }
+      }
+      previousTransaction {
+        ...AuraEventsOf
+      }
+      objectVersionsBefore(first: 1) {
+        nodes {
+          previousTransaction {
+            ...AuraEventsOf
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+EVENTS_OF = """
+fragment AuraEventsOf on Transaction {
+  digest
+  effects {
+    status
+    checkpoint {
+      sequenceNumber
+      digest
+    }
+    events(first: 50) {
+      nodes {
+        contents {
+          type {
+            repr
+          }
+          json
+        }
+      }
+    }
+  }
+}
+"""
+
 ALL: dict[str, str] = {
     "AuraHead": HEAD,
     "AuraOracle": ORACLE,
@@ -272,4 +325,5 @@ ALL: dict[str, str] = {
     "AuraSimulate": SIMULATE + OUTCOME,
     "AuraExecute": EXECUTE,
     "AuraStatus": STATUS + OUTCOME,
+    "AuraFulfilment": FULFILMENT + EVENTS_OF,
 }

@@ -22,12 +22,13 @@ Serve = Callable[..., Awaitable[Replay]]
 
 @pytest_asyncio.fixture(loop_scope="function")
 async def serve() -> AsyncIterator[Serve]:
-    """`await serve("poll", ...)`: a running replay server answering from those recordings (and start.json).
-    Every server is stopped at the end; a request that no recording answered fails the test."""
+    """`await serve("poll", ...)`: a running replay server answering from those recordings (and start.json), and
+    from `extra` exchanges after them. Every server is stopped at the end; a request that no recording answered
+    fails the test."""
     servers: list[Replay] = []
 
-    async def start(*names: str) -> Replay:
-        server = Replay(load(*names), scenario.SERVICE_VERSION)
+    async def start(*names: str, extra: list[dict[str, Any]] | None = None) -> Replay:
+        server = Replay(load(*names) + list(extra or []), scenario.SERVICE_VERSION)
         await server.start()
         servers.append(server)
         return server

@@ -55,6 +55,7 @@ ENCLAVE_SECRET = hashlib.sha256(b"aura recorded enclave").digest()
 REQUESTER = _id("aura recorded requester")
 SUBJECT = _id("aura recorded subject")
 MEASUREMENT = hashlib.sha256(b"aura recorded measurement").digest()
+PAYEE = _id("aura recorded payee")  # registered with the enclave key: every fulfilment's fee goes there
 FEE = 50_000_000
 
 HEAD = 1200
@@ -136,6 +137,7 @@ REQ_B = Req(8, 1100)
 REQ_FULFILLED = Req(5, 900)
 REQ_CANCELLED = Req(6, 950)
 REQ_MOVED = Req(10, 1020)  # the service puts its transaction in checkpoint 1021, not where its event was read
+REQ_VERIFY = Req(11, 1005)  # made in request A's checkpoint, without params: `aura verify` recomputes it
 REQ_UNKNOWN_ID = _id("a request nobody made")
 FEATURES_HASH = hashlib.sha256(b"recorded features").digest()
 
@@ -164,6 +166,12 @@ def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
         "digest": "0x" + digest.hex(), "signature": "0x" + payload.compact_signature(key.sign_digest(digest)).hex(),
         "timestamp_ms": timestamp * 1000, "expiry_ms": (timestamp + 3600) * 1000,
     }
+
+
+def invented_assessment() -> dict[str, Any]:
+    """The verified request answered by an enclave whose host invented the subject's features: signed, pinned
+    to the right checkpoint, but on features the recorded chain does not show (their hash is not theirs)."""
+    return assessment(REQ_VERIFY.oracle_request(), score=949)
 
 
 # --- the fulfilment the adapter must build --------------------------------------------------------------
@@ -335,16 +343,28 @@ def execute_exchange(request: OracleRequest, errors: list[str] | None = None) ->
 FULFIL_CHECKPOINT = 1210
 
 
+def _b64hex(text: str) -> str:
+    return base64.b64encode(bytes.fromhex(text[2:])).decode()
+
+
+def fulfilled_json(request: OracleRequest, signed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `AssessmentFulfilled` event of `request` answered with `signed` (by default `assessment(request)`)."""
+    signed = signed if signed is not None else assessment(request)
+    return {
+        "oracle": request.contract, "request_id": request.request_id, "subject": request.subject,
+        "score": signed["score"], "tier": signed["tier"], "pd_bps": signed["pd_bps"], "flags": signed["flags"],
+        "measurement": _b64hex(signed["measurement"]), "commitment": _b64hex(signed["commitment"]),
+        "checkpoint": str(signed["block_number"]), "checkpoint_digest": _b64hex(signed["block_hash"]),
+        "features_hash": _b64hex(signed["features_hash"]), "timestamp_ms": str(signed["timestamp_ms"]),
+        "expiry_ms": str(signed["expiry_ms"]), "version": "1", "stored": True,
+        "public_key": _b64hex(signed["public_key"]), "signature": _b64hex(signed["signature"]),
+        "transmitter": transmitter_address(), "payee": PAYEE, "fee": str(FEE),
+    }  # fmt: skip
+
+
 def fulfilled_event(request: OracleRequest) -> dict[str, Any]:
-    signed = assessment(request)
-    return {"contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentFulfilled")}, "json": {
-        "oracle": ORACLE, "request_id": request.request_id, "subject": SUBJECT, "score": 712, "tier": 2,
-        "pd_bps": 180, "flags": 0, "checkpoint": str(request.block_number),
-        "checkpoint_digest": base64.b64encode(bytes.fromhex(signed["block_hash"][2:])).decode(),
-        "features_hash": base64.b64encode(FEATURES_HASH).decode(),
-        "timestamp_ms": str(signed["timestamp_ms"]), "version": "1", "stored": True,
-        "public_key": base64.b64encode(EnclaveKey(ENCLAVE_SECRET).public_key).decode(),
-        "transmitter": transmitter_address(), "fee": str(FEE)}}}
+    return {"contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentFulfilled")},
+                         "json": fulfilled_json(request)}}
 
 
 def status_vars(request: OracleRequest) -> dict[str, Any]:
@@ -394,6 +414,53 @@ def pinned_exchange(req: Req, held_in: int | None, checkpoint_known: bool = True
                   "timestamp": _time(checkpoint_time(req.checkpoint))} if checkpoint_known else None
     return ex("AuraPinned", {"digest": req.tx_digest, "checkpoint": req.checkpoint},
               {"transactionEffects": effects, "checkpoint": checkpoint})
+
+
+def _transaction(digest: str, checkpoint: int, events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """A successful transaction as `AuraEventsOf` selects it: its checkpoint and the package's events."""
+    return {"digest": digest, "effects": {
+        "status": "SUCCESS", "checkpoint": {"sequenceNumber": checkpoint, "digest": checkpoint_digest(checkpoint)},
+        "events": {"nodes": [{"contents": {"type": {"repr": pkg.type_name(PACKAGE, name)}, "json": json_}}
+                             for name, json_ in events]}}}
+
+
+def fulfil_tx_digest(req: Req) -> str:
+    return _digest(f"fulfil tx {req.request_id}")
+
+
+def fulfilment_exchange(req: Req | str, status: int | None, signed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`AuraFulfilment` of a request: its `Request` record (None: no record), the transaction that last changed
+    it (the one that settled it; for a pending request the one that made it) and, of a settled one, the one that
+    made it. A fulfilled request is answered with `signed` (by default `assessment(request)`)."""
+    request_id = req if isinstance(req, str) else req.request_id
+    name = {"type": pkg.type_name(PACKAGE, "RequestKey"),
+            "bcs": base64.b64encode(bytes.fromhex(request_id[2:])).decode()}
+    field = None
+    if isinstance(req, Req) and status is not None:
+        made = _transaction(req.tx_digest, req.checkpoint, [("AssessmentRequested", req.event_json())])
+        request = req.oracle_request()
+        if status == 0:
+            settled = made
+        elif status == 1:
+            settled = _transaction(fulfil_tx_digest(req), FULFIL_CHECKPOINT,
+                                   [("AssessmentFulfilled", fulfilled_json(request, signed))])
+        else:
+            settled = _transaction(_digest(f"cancel tx {req.request_id}"), FULFIL_CHECKPOINT, [(
+                "AssessmentCancelled", {"oracle": req.oracle, "request_id": req.request_id, "requester": REQUESTER,
+                                        "refund": str(FEE)})])
+        field = {"value": {"__typename": "MoveValue", "type": {"repr": pkg.type_name(PACKAGE, "Request")},
+                           "json": {"status": status}},
+                 "previousTransaction": settled,
+                 "objectVersionsBefore": {"nodes": [] if status == 0 else [{"previousTransaction": made}]}}
+    return ex("AuraFulfilment", {"oracle": ORACLE, "name": name}, {"object": {"dynamicField": field}})
+
+
+def features_exchanges() -> list[dict[str, Any]]:
+    return [
+        ex("AuraFeatures", features_vars(None), features_page(
+            [(_digest("subject tx 1"), FIRST_SEEN), (_digest("subject tx 2"), FIRST_SEEN + 86_400)], "eyJ0IjoyfQ")),
+        ex("AuraFeatures", features_vars("eyJ0IjoyfQ"), features_page([(_digest("subject tx 3"), HEAD_TIME - 60)], None)),
+    ]
 
 
 def build() -> dict[str, dict[str, Any]]:
@@ -452,14 +519,20 @@ def build() -> dict[str, dict[str, Any]]:
             ]},
         "features.json": {
             "about": "the subject's SUI balance and transactions as of checkpoint 1005 (request A's), over two pages",
-            "exchanges": [
-                oracle_exchange(),
-                ex("AuraFeatures", features_vars(None), features_page(
-                    [(_digest("subject tx 1"), FIRST_SEEN), (_digest("subject tx 2"), FIRST_SEEN + 86_400)],
-                    "eyJ0IjoyfQ")),
-                ex("AuraFeatures", features_vars("eyJ0IjoyfQ"), features_page(
-                    [(_digest("subject tx 3"), HEAD_TIME - 60)], None)),
-            ]},
+            "exchanges": [oracle_exchange(), *features_exchanges()]},
+        "fulfilment.json": {
+            "about": "requests read back: A fulfilled (the transactions that made and settled it), B pending, "
+                     "one cancelled, one unknown",
+            "exchanges": [oracle_exchange(), fulfilment_exchange(REQ_A, 1), fulfilment_exchange(REQ_B, 0),
+                          fulfilment_exchange(REQ_CANCELLED, 2), fulfilment_exchange(REQ_UNKNOWN_ID, None)]},
+        "verify.json": {
+            "about": "what `aura verify` reads besides the fulfilment: the verified request's pinned checkpoint "
+                     "(1005) and the subject's features there",
+            "exchanges": [oracle_exchange(), pinned_exchange(REQ_VERIFY, REQ_VERIFY.checkpoint),
+                          *features_exchanges()]},
+        "verify_invented.json": {
+            "about": "the verified request fulfilled with an assessment signed on invented features",
+            "exchanges": [fulfilment_exchange(REQ_VERIFY, 1, invented_assessment())]},
         "prepare.json": {
             "about": "gas context (epoch, reference gas price, the transmitter's coins), the dry run, execution "
                      "twice (the same signed bytes)",

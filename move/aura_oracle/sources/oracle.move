@@ -1,7 +1,7 @@
 /// Aura's oracle on Sui (docs/sui.md).
 ///
 /// A shared `Oracle` takes paid assessment requests, holds each fee until the request is fulfilled (the fee goes
-/// to the transmitter) or cancelled after it expired (the fee goes back to the requester), and keeps the current,
+/// to the payee registered with the signing enclave key, whoever sends the fulfilment) or cancelled after it expired (the fee goes back to the requester), and keeps the current,
 /// versioned `WalletScore` of every assessed wallet. A settled request leaves only its status behind. A fulfilment
 /// carries an assessment signed by a registered, active enclave key: a secp256k1 ECDSA signature (low-S, SHA-256)
 /// over the BCS bytes of `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject,
@@ -50,6 +50,7 @@ const EKeyRevoked: u64 = 26;
 const EBadCheckpointDigest: u64 = 27;
 const EBadFeaturesHash: u64 = 28;
 const ECheckpointBeforeRequest: u64 = 29;
+const EZeroPayee: u64 = 30;
 
 // === Constants ===
 
@@ -110,6 +111,8 @@ public struct EnclaveKey has copy, drop, store {
 /// An enclave key's record. A revoked key stays revoked: it is never registered again.
 public struct Enclave has drop, store {
     measurement: vector<u8>,
+    /// Where the fees of the requests this key's assessments fulfil go.
+    payee: address,
     active: bool,
     registered_ms: u64,
     revoked_ms: u64,
@@ -136,7 +139,7 @@ public struct PendingRequest has store {
     nonce: u64,
     requester: address,
     subject: address,
-    /// Held until fulfilled (to the transmitter) or cancelled (to the requester).
+    /// Held until fulfilled (to the signing key's payee) or cancelled (to the requester).
     fee: Balance<SUI>,
     fee_paid: u64,
     created_ms: u64,
@@ -206,6 +209,13 @@ public struct EnclaveRegistered has copy, drop {
     oracle: ID,
     public_key: vector<u8>,
     measurement: vector<u8>,
+    payee: address,
+}
+
+public struct EnclavePayeeSet has copy, drop {
+    oracle: ID,
+    public_key: vector<u8>,
+    payee: address,
 }
 
 public struct EnclaveRevoked has copy, drop {
@@ -233,17 +243,24 @@ public struct AssessmentFulfilled has copy, drop {
     tier: u8,
     pd_bps: u16,
     flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
     checkpoint: u64,
     checkpoint_digest: vector<u8>,
     features_hash: vector<u8>,
     timestamp_ms: u64,
+    expiry_ms: u64,
     /// The version of the subject's stored score after this fulfilment.
     version: u64,
     /// Whether this assessment is now the subject's stored score; false when the stored one is newer (and its
     /// signer still active), so it was kept: the request is settled and the fee paid all the same.
     stored: bool,
     public_key: vector<u8>,
+    signature: vector<u8>,
+    /// The fulfilling transaction's sender.
     transmitter: address,
+    /// Who was paid `fee`: the payee registered with `public_key`.
+    payee: address,
     fee: u64,
 }
 
@@ -299,19 +316,21 @@ public fun set_windows(
     oracle.max_skew_ms = max_skew_ms;
 }
 
-/// Registers an enclave key (33-byte compressed secp256k1) with its 32-byte measurement. A key is registered at
-/// most once: an active one aborts `EEnclaveExists`, a revoked one `EKeyRevoked` (a revoked key stays revoked;
-/// an operator comes back with a new key).
+/// Registers an enclave key (33-byte compressed secp256k1) with its 32-byte measurement and the payee its
+/// fulfilments' fees go to (not @0x0). A key is registered at most once: an active one aborts `EEnclaveExists`, a
+/// revoked one `EKeyRevoked` (a revoked key stays revoked; an operator comes back with a new key).
 public fun register_enclave(
     cap: &AdminCap,
     oracle: &mut Oracle,
     public_key: vector<u8>,
     measurement: vector<u8>,
+    payee: address,
     clock: &Clock,
 ) {
     check_cap(cap, oracle);
     assert!(is_compressed_key(&public_key), EBadPublicKey);
     assert!(measurement.length() == MEASUREMENT_LENGTH, EBadMeasurement);
+    assert!(payee != @0x0, EZeroPayee);
     let key = EnclaveKey { public_key };
     if (df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key)) {
         assert!(!df::borrow<EnclaveKey, Enclave>(&oracle.id, key).active, EEnclaveExists);
@@ -320,9 +339,22 @@ public fun register_enclave(
     df::add(
         &mut oracle.id,
         key,
-        Enclave { measurement, active: true, registered_ms: clock.timestamp_ms(), revoked_ms: 0 },
+        Enclave { measurement, payee, active: true, registered_ms: clock.timestamp_ms(), revoked_ms: 0 },
     );
-    event::emit(EnclaveRegistered { oracle: object::id(oracle), public_key, measurement });
+    event::emit(EnclaveRegistered { oracle: object::id(oracle), public_key, measurement, payee });
+}
+
+/// Changes where an active enclave key's fulfilments pay their fees (not @0x0).
+public fun set_enclave_payee(cap: &AdminCap, oracle: &mut Oracle, public_key: vector<u8>, payee: address) {
+    check_cap(cap, oracle);
+    assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
+    assert!(payee != @0x0, EZeroPayee);
+    let key = EnclaveKey { public_key };
+    assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, key), EEnclaveNotRegistered);
+    let enclave = df::borrow_mut<EnclaveKey, Enclave>(&mut oracle.id, key);
+    assert!(enclave.active, EEnclaveRevoked);
+    enclave.payee = payee;
+    event::emit(EnclavePayeeSet { oracle: object::id(oracle), public_key, payee });
 }
 
 /// Revokes an active enclave key for good: its signatures are refused from now on, and a stored score it signed
@@ -392,9 +424,11 @@ public fun request_assessment(
     request_id
 }
 
-/// Answers a pending request with an enclave-signed assessment: pays the held fee to the sender (the node's
-/// transmitter), removes the request's body (its storage rebate goes to the sender too) and stores the subject's
-/// score, unless the stored one is newer and its signer still active. The checks run in the order of docs/sui.md.
+/// Answers a pending request with an enclave-signed assessment: pays the held fee to the payee registered with
+/// the signing key (never to the sender: whoever copies a broadcast fulfilment and is executed first gains no
+/// fee), removes the request's body (its storage rebate goes to the sender, as on any Sui deletion) and stores the
+/// subject's score, unless the stored one is newer and its signer still active. The checks run in the order of
+/// docs/sui.md.
 public fun fulfil(
     oracle: &mut Oracle,
     request_id: ID,
@@ -429,6 +463,7 @@ public fun fulfil(
     assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, enclave_key), EEnclaveNotRegistered);
     let enclave = df::borrow<EnclaveKey, Enclave>(&oracle.id, enclave_key);
     assert!(enclave.active, EEnclaveRevoked);
+    let payee = enclave.payee;
     assert!(
         measurement.length() == MEASUREMENT_LENGTH && measurement == enclave.measurement,
         EMeasurementMismatch,
@@ -473,11 +508,10 @@ public fun fulfil(
         EInvalidSignature,
     );
 
-    // Settle the request and pay the transmitter.
+    // Settle the request and pay the key's payee.
     let fee = settle(oracle, request_id, STATUS_FULFILLED);
     let fee_amount = fee.value();
-    let transmitter = ctx.sender();
-    pay(fee, transmitter, ctx);
+    pay(fee, payee, ctx);
 
     // Store the score, unless the stored one is newer and its signer still active: then it is kept.
     let score_key = ScoreKey { subject };
@@ -537,14 +571,19 @@ public fun fulfil(
         tier,
         pd_bps,
         flags,
+        measurement,
+        commitment,
         checkpoint,
         checkpoint_digest,
         features_hash,
         timestamp_ms,
+        expiry_ms,
         version,
         stored,
         public_key,
-        transmitter,
+        signature,
+        transmitter: ctx.sender(),
+        payee,
         fee: fee_amount,
     });
 }
@@ -666,6 +705,10 @@ public fun is_enclave_active(oracle: &Oracle, public_key: vector<u8>): bool {
 
 public fun enclave_measurement(oracle: &Oracle, public_key: vector<u8>): vector<u8> {
     borrow_enclave(oracle, public_key).measurement
+}
+
+public fun enclave_payee(oracle: &Oracle, public_key: vector<u8>): address {
+    borrow_enclave(oracle, public_key).payee
 }
 
 public fun enclave_registered_ms(oracle: &Oracle, public_key: vector<u8>): u64 {
@@ -803,8 +846,14 @@ public fun enclave_registered_for_testing(
     oracle: ID,
     public_key: vector<u8>,
     measurement: vector<u8>,
+    payee: address,
 ): EnclaveRegistered {
-    EnclaveRegistered { oracle, public_key, measurement }
+    EnclaveRegistered { oracle, public_key, measurement, payee }
+}
+
+#[test_only]
+public fun enclave_payee_set_for_testing(oracle: ID, public_key: vector<u8>, payee: address): EnclavePayeeSet {
+    EnclavePayeeSet { oracle, public_key, payee }
 }
 
 #[test_only]
@@ -846,14 +895,19 @@ public fun assessment_fulfilled_for_testing(
     tier: u8,
     pd_bps: u16,
     flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
     checkpoint: u64,
     checkpoint_digest: vector<u8>,
     features_hash: vector<u8>,
     timestamp_ms: u64,
+    expiry_ms: u64,
     version: u64,
     stored: bool,
     public_key: vector<u8>,
+    signature: vector<u8>,
     transmitter: address,
+    payee: address,
     fee: u64,
 ): AssessmentFulfilled {
     AssessmentFulfilled {
@@ -864,14 +918,19 @@ public fun assessment_fulfilled_for_testing(
         tier,
         pd_bps,
         flags,
+        measurement,
+        commitment,
         checkpoint,
         checkpoint_digest,
         features_hash,
         timestamp_ms,
+        expiry_ms,
         version,
         stored,
         public_key,
+        signature,
         transmitter,
+        payee,
         fee,
     }
 }

@@ -2,7 +2,15 @@
 #[test_only]
 module aura_oracle::admin_tests;
 
-use aura_oracle::oracle::{Self, AdminCap, Oracle, OracleCreated, EnclaveRegistered, EnclaveRevoked};
+use aura_oracle::oracle::{
+    Self,
+    AdminCap,
+    Oracle,
+    OracleCreated,
+    EnclaveRegistered,
+    EnclaveRevoked,
+    EnclavePayeeSet
+};
 use aura_oracle::setup;
 use aura_oracle::vector_data as v;
 use std::unit_test::assert_eq;
@@ -169,7 +177,7 @@ fun register_enclave_rejects_another_oracles_cap() {
     let (mut scenario, clock) = setup::begin();
     let cap = take_foreign_cap(&mut scenario);
     let mut o = scenario.take_shared_by_id<Oracle>(v::oracle_id());
-    oracle::register_enclave(&cap, &mut o, v::other_public_key(), v::measurement(), &clock);
+    oracle::register_enclave(&cap, &mut o, v::other_public_key(), v::measurement(), setup::payee(), &clock);
     scenario.return_to_sender(cap);
     ts::return_shared(o);
     setup::finish(scenario, clock);
@@ -201,7 +209,7 @@ fun register_enclave_stores_the_record_and_emits() {
     assert_eq!(events.length(), 1);
     assert_eq!(
         events[0],
-        oracle::enclave_registered_for_testing(v::oracle_id(), v::public_key(), v::measurement()),
+        oracle::enclave_registered_for_testing(v::oracle_id(), v::public_key(), v::measurement(), setup::payee()),
     );
     let effects = scenario.next_tx(v::admin());
     assert_eq!(effects.num_user_events(), 1);
@@ -209,6 +217,7 @@ fun register_enclave_stores_the_record_and_emits() {
     assert!(o.is_enclave_registered(v::public_key()));
     assert!(o.is_enclave_active(v::public_key()));
     assert_eq!(o.enclave_measurement(v::public_key()), v::measurement());
+    assert_eq!(o.enclave_payee(v::public_key()), setup::payee());
     assert_eq!(o.enclave_registered_ms(v::public_key()), 1_234);
     assert_eq!(o.enclave_revoked_ms(v::public_key()), 0);
     assert!(!o.is_enclave_registered(v::other_public_key()));
@@ -348,6 +357,78 @@ fun register_enclave_rejects_a_long_measurement() {
     let mut measurement = v::measurement();
     measurement.push_back(0);
     setup::register(&mut scenario, v::other_public_key(), measurement, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EZeroPayee)]
+fun register_enclave_rejects_the_zero_payee() {
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    setup::register_with_payee(&mut scenario, v::other_public_key(), v::measurement(), @0x0, &clock);
+    setup::finish(scenario, clock);
+}
+
+// === set_enclave_payee ===
+
+fun set_payee(scenario: &mut ts::Scenario, public_key: vector<u8>, payee: address) {
+    let mut o = scenario.take_shared<Oracle>();
+    let cap = scenario.take_from_sender<AdminCap>();
+    oracle::set_enclave_payee(&cap, &mut o, public_key, payee);
+    scenario.return_to_sender(cap);
+    ts::return_shared(o);
+}
+
+#[test]
+fun set_enclave_payee_changes_the_payee_and_emits() {
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    set_payee(&mut scenario, v::public_key(), STRANGER);
+    let events = event::events_by_type<EnclavePayeeSet>();
+    assert_eq!(events.length(), 1);
+    assert_eq!(events[0], oracle::enclave_payee_set_for_testing(v::oracle_id(), v::public_key(), STRANGER));
+    scenario.next_tx(v::admin());
+    let o = scenario.take_shared<Oracle>();
+    assert_eq!(o.enclave_payee(v::public_key()), STRANGER);
+    assert!(o.is_enclave_active(v::public_key()));
+    assert_eq!(o.enclave_measurement(v::public_key()), v::measurement());
+    ts::return_shared(o);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EZeroPayee)]
+fun set_enclave_payee_rejects_the_zero_payee() {
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    set_payee(&mut scenario, v::public_key(), @0x0);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EEnclaveNotRegistered)]
+fun set_enclave_payee_rejects_an_unknown_key() {
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    set_payee(&mut scenario, v::other_public_key(), STRANGER);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EEnclaveRevoked)]
+fun set_enclave_payee_rejects_a_revoked_key() {
+    let (mut scenario, clock) = setup::begin();
+    scenario.next_tx(v::admin());
+    setup::revoke(&mut scenario, v::public_key(), &clock);
+    scenario.next_tx(v::admin());
+    set_payee(&mut scenario, v::public_key(), STRANGER);
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::EWrongCap)]
+fun set_enclave_payee_rejects_another_oracles_cap() {
+    let (mut scenario, clock) = setup::begin();
+    let cap = take_foreign_cap(&mut scenario);
+    let mut o = scenario.take_shared_by_id<Oracle>(v::oracle_id());
+    oracle::set_enclave_payee(&cap, &mut o, v::public_key(), STRANGER);
+    scenario.return_to_sender(cap);
+    ts::return_shared(o);
     setup::finish(scenario, clock);
 }
 

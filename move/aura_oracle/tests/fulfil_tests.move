@@ -124,7 +124,7 @@ fun register_test_enclave(scenario: &mut Scenario, clock: &Clock) {
     scenario.next_tx(v::transmitter());
 }
 
-/// The `AssessmentFulfilled` event `a` gives when its fee goes to `transmitter`.
+/// The `AssessmentFulfilled` event `a` gives when `transmitter` sends it (its fee goes to the set-up's payee).
 fun fulfilled_event(a: &Args, version: u64, stored: bool, transmitter: address): AssessmentFulfilled {
     oracle::assessment_fulfilled_for_testing(
         v::oracle_id(),
@@ -134,14 +134,19 @@ fun fulfilled_event(a: &Args, version: u64, stored: bool, transmitter: address):
         a.tier,
         a.pd_bps,
         a.flags,
+        a.measurement,
+        a.commitment,
         a.checkpoint,
         a.checkpoint_digest,
         a.features_hash,
         a.timestamp_ms,
+        a.expiry_ms,
         version,
         stored,
         a.public_key,
+        a.signature,
         transmitter,
+        setup::payee(),
         v::fee(),
     )
 }
@@ -269,7 +274,7 @@ fun the_encoding_is_the_documented_layout() {
 // === Fulfilling ===
 
 #[test]
-fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
+fun fulfil_pays_the_payee_and_stores_the_first_score() {
     let (mut scenario, clock) = begin_at(first_time());
     setup::fulfil_first(&mut scenario, &clock);
     let events = event::events_by_type<AssessmentFulfilled>();
@@ -284,26 +289,32 @@ fun fulfil_pays_the_transmitter_and_stores_the_first_score() {
             v::first_tier(),
             v::first_pd_bps(),
             v::first_flags(),
+            v::measurement(),
+            v::first_commitment(),
             v::first_checkpoint(),
             v::first_checkpoint_digest(),
             v::first_features_hash(),
             v::first_timestamp_ms(),
+            v::first_expiry_ms(),
             1,
             true,
             v::public_key(),
+            v::first_signature(),
             v::transmitter(),
+            setup::payee(),
             v::fee(),
         ),
     );
 
     let effects = scenario.next_tx(v::transmitter());
     assert_eq!(effects.num_user_events(), 1);
-    // The request's body (its dynamic field) is deleted: its storage rebate goes to the transmitter.
+    // The request's body (its dynamic field) is deleted: its storage rebate goes to the sender.
     assert_eq!(effects.deleted().length(), 1);
-    // The fee, exactly, as one coin to the transmitter.
+    // The fee, exactly, as one coin to the key's payee; nothing to the sender.
     assert_eq!(effects.transferred_to_account().length(), 1);
-    assert_eq!(ts::ids_for_address<Coin<SUI>>(v::transmitter()).length(), 1);
-    assert_eq!(setup::last_coin_value(&scenario, v::transmitter()), v::fee());
+    assert_eq!(ts::ids_for_address<Coin<SUI>>(setup::payee()).length(), 1);
+    assert_eq!(setup::last_coin_value(&scenario, setup::payee()), v::fee());
+    assert_eq!(ts::ids_for_address<Coin<SUI>>(v::transmitter()).length(), 0);
     assert_eq!(setup::coin_total(&scenario, v::requester()), 0);
 
     let o = scenario.take_shared<Oracle>();
@@ -347,7 +358,7 @@ fun a_later_assessment_updates_the_score_and_its_version() {
         id
     };
 
-    // Another transmitter answers the second request: the fee is the sender's.
+    // Another transmitter answers the second request: the fee still goes to the key's payee.
     scenario.next_tx(STRANGER);
     clock.set_for_testing(second_time());
     setup::fulfil_second(&mut scenario, &clock);
@@ -363,21 +374,27 @@ fun a_later_assessment_updates_the_score_and_its_version() {
             v::second_tier(),
             v::second_pd_bps(),
             v::second_flags(),
+            v::measurement(),
+            v::second_commitment(),
             v::second_checkpoint(),
             v::second_checkpoint_digest(),
             v::second_features_hash(),
             v::second_timestamp_ms(),
+            v::second_expiry_ms(),
             2,
             true,
             v::public_key(),
+            v::second_signature(),
             STRANGER,
+            setup::payee(),
             v::fee(),
         ),
     );
     let effects = scenario.next_tx(v::transmitter());
     assert_eq!(effects.num_user_events(), 1);
-    assert_eq!(setup::coin_total(&scenario, STRANGER), v::fee());
-    assert_eq!(setup::coin_total(&scenario, v::transmitter()), v::fee());
+    assert_eq!(setup::coin_total(&scenario, STRANGER), 0);
+    assert_eq!(setup::coin_total(&scenario, v::transmitter()), 0);
+    assert_eq!(setup::coin_total(&scenario, setup::payee()), 2 * v::fee());
 
     let o = scenario.take_shared<Oracle>();
     assert_eq!(o.request_status(v::first_request_id()), 1);
@@ -461,7 +478,7 @@ fun an_operator_comes_back_with_a_new_key() {
     let events = event::events_by_type<AssessmentFulfilled>();
     assert_eq!(events, vector[fulfilled_event(&a, 1, true, v::transmitter())]);
     scenario.next_tx(v::transmitter());
-    assert_eq!(setup::last_coin_value(&scenario, v::transmitter()), v::fee());
+    assert_eq!(setup::last_coin_value(&scenario, setup::payee()), v::fee());
     let o = scenario.take_shared<Oracle>();
     assert!(!o.is_enclave_active(v::public_key()));
     assert_eq!(o.score_of(v::subject()).public_key(), v::other_public_key());
@@ -471,7 +488,7 @@ fun an_operator_comes_back_with_a_new_key() {
 
 #[test]
 fun the_held_fee_is_paid_even_after_the_fee_changes() {
-    // With the fee set to 0 after the requests were paid, the held fees still go to the transmitter.
+    // With the fee set to 0 after the requests were paid, the held fees still go to the payee.
     let (mut scenario, clock) = begin_at(first_time());
     scenario.next_tx(v::admin());
     {
@@ -485,7 +502,54 @@ fun the_held_fee_is_paid_even_after_the_fee_changes() {
     setup::fulfil_first(&mut scenario, &clock);
     let effects = scenario.next_tx(v::transmitter());
     assert_eq!(effects.transferred_to_account().length(), 1);
-    assert_eq!(setup::last_coin_value(&scenario, v::transmitter()), v::fee());
+    assert_eq!(setup::last_coin_value(&scenario, setup::payee()), v::fee());
+    setup::finish(scenario, clock);
+}
+
+// === A copied fulfilment ===
+
+#[test]
+fun a_copied_fulfilment_pays_the_payee_not_the_copier() {
+    // The signed assessment is public once broadcast: a copier who sends the same arguments first settles the
+    // request, but the fee goes to the key's payee; the copier receives no coin.
+    let (mut scenario, clock) = begin_at(first_time());
+    scenario.next_tx(STRANGER);
+    setup::fulfil_first(&mut scenario, &clock);
+    assert_eq!(event::events_by_type<AssessmentFulfilled>(), vector[fulfilled_event(&first(), 1, true, STRANGER)]);
+    let effects = scenario.next_tx(v::transmitter());
+    assert_eq!(effects.transferred_to_account().length(), 1);
+    assert!(!ts::has_most_recent_for_address<Coin<SUI>>(STRANGER));
+    assert_eq!(setup::coin_total(&scenario, setup::payee()), v::fee());
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = oracle::ERequestNotPending)]
+fun the_transmitter_after_a_copier_is_refused() {
+    let (mut scenario, clock) = begin_at(first_time());
+    scenario.next_tx(STRANGER);
+    setup::fulfil_first(&mut scenario, &clock);
+    scenario.next_tx(v::transmitter());
+    setup::fulfil_first(&mut scenario, &clock);
+    setup::finish(scenario, clock);
+}
+
+#[test]
+fun fulfil_pays_the_payee_the_admin_set_last() {
+    let (mut scenario, clock) = begin_at(first_time());
+    scenario.next_tx(v::admin());
+    {
+        let mut o = scenario.take_shared<Oracle>();
+        let cap = scenario.take_from_sender<AdminCap>();
+        oracle::set_enclave_payee(&cap, &mut o, v::public_key(), STRANGER);
+        scenario.return_to_sender(cap);
+        ts::return_shared(o);
+    };
+    scenario.next_tx(v::transmitter());
+    setup::fulfil_first(&mut scenario, &clock);
+    scenario.next_tx(v::transmitter());
+    assert_eq!(setup::coin_total(&scenario, STRANGER), v::fee());
+    assert!(!ts::has_most_recent_for_address<Coin<SUI>>(setup::payee()));
+    assert!(!ts::has_most_recent_for_address<Coin<SUI>>(v::transmitter()));
     setup::finish(scenario, clock);
 }
 
@@ -969,7 +1033,7 @@ fun fulfil_rejects_an_assessment_for_another_oracle() {
         let mut o = scenario.take_shared<Oracle>();
         assert!(object::id(&o) != v::oracle_id());
         let cap = scenario.take_from_sender<AdminCap>();
-        oracle::register_enclave(&cap, &mut o, v::public_key(), v::measurement(), &clock);
+        oracle::register_enclave(&cap, &mut o, v::public_key(), v::measurement(), setup::payee(), &clock);
         scenario.return_to_sender(cap);
         let id = object::id(&o);
         ts::return_shared(o);
@@ -1025,7 +1089,8 @@ fun an_older_assessment_fulfils_without_replacing_the_stored_score() {
     );
     let effects = scenario.next_tx(v::transmitter());
     assert_eq!(effects.deleted().length(), 1); // the request's body
-    assert_eq!(setup::coin_total(&scenario, STRANGER), v::fee());
+    assert_eq!(setup::coin_total(&scenario, STRANGER), 0);
+    assert_eq!(setup::coin_total(&scenario, setup::payee()), 2 * v::fee());
     let o = scenario.take_shared<Oracle>();
     assert_eq!(o.request_status(v::first_request_id()), 1);
     assert_eq!(o.request_fee_held(v::first_request_id()), 0);
@@ -1088,7 +1153,7 @@ fun a_future_stamped_score_does_not_block_later_requests() {
         vector[fulfilled_event(&honest, 1, false, v::transmitter())],
     );
     scenario.next_tx(v::transmitter());
-    assert_eq!(setup::last_coin_value(&scenario, v::transmitter()), v::fee());
+    assert_eq!(setup::last_coin_value(&scenario, setup::payee()), v::fee());
     {
         let o = scenario.take_shared<Oracle>();
         assert_eq!(o.request_status(later), 1);

@@ -18,6 +18,9 @@ public fun request_time_ms(): u64 { v::first_timestamp_ms() - 120_000 }
 /// When both requests expire.
 public fun request_expiry_ms(): u64 { request_time_ms() + v::request_ttl_ms() }
 
+/// The payee the set-up registers enclave keys with: where their fulfilments' fees go.
+public fun payee(): address { @0xfee }
+
 /// The request params of the set-up's requests.
 public fun first_params(): vector<u8> { b"{\"purpose\":\"first\"}" }
 
@@ -51,11 +54,23 @@ public fun begin_with_request_ids(): (Scenario, Clock, ID, ID) {
     (scenario, clock, first, second)
 }
 
-/// The admin registers `public_key` in the current transaction (whose sender must hold the AdminCap).
+/// The admin registers `public_key` with `payee()` in the current transaction (whose sender must hold the
+/// AdminCap).
 public fun register(scenario: &mut Scenario, public_key: vector<u8>, measurement: vector<u8>, clock: &Clock) {
+    register_with_payee(scenario, public_key, measurement, payee(), clock);
+}
+
+/// The admin registers `public_key` with `payee_` in the current transaction.
+public fun register_with_payee(
+    scenario: &mut Scenario,
+    public_key: vector<u8>,
+    measurement: vector<u8>,
+    payee_: address,
+    clock: &Clock,
+) {
     let mut o = scenario.take_shared<Oracle>();
     let cap = scenario.take_from_sender<AdminCap>();
-    oracle::register_enclave(&cap, &mut o, public_key, measurement, clock);
+    oracle::register_enclave(&cap, &mut o, public_key, measurement, payee_, clock);
     scenario.return_to_sender(cap);
     ts::return_shared(o);
 }

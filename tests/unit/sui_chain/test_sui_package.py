@@ -26,7 +26,7 @@ def test_error_names_are_docs_sui_md_table() -> None:
     """Every row of docs/sui.md's Errors table, and the Move source's constants when it is there."""
     doc = (ROOT / "docs" / "sui.md").read_text()
     table = {int(code): name for code, name in re.findall(r"^\| (\d+) \| `(E\w+)` \|$", doc, re.M)}
-    assert table == pkg.ERRORS and len(table) == 28
+    assert table == pkg.ERRORS and len(table) == 29
     source = ROOT / "move" / "aura_oracle" / "sources" / "oracle.move"
     if source.exists():
         consts = {int(c): n for n, c in re.findall(r"^const (E\w+): u64 = (\d+);$", source.read_text(), re.M)}
@@ -181,3 +181,64 @@ def test_fulfil_args_bind_the_request_and_oracle() -> None:
         moved = request.__class__(**{**request.__dict__, field: "0x" + "77" * 32})
         with pytest.raises(ValueError, match="does not match its fields, oracle, request and subject"):
             pkg.fulfil_args(moved, SignedAssessment.from_wire(assessment))
+
+
+# --- the AssessmentFulfilled event ------------------------------------------------------------------------
+
+
+def _fulfilled_json() -> dict[str, object]:
+    """The event `fulfil` emits for the sample request answered with the sample assessment."""
+    request, wire = signed_request()
+
+    def b64(key: str) -> str:
+        return base64.b64encode(bytes.fromhex(str(wire[key])[2:])).decode()
+
+    return {"oracle": request.contract, "request_id": request.request_id, "subject": request.subject,
+            "score": 640, "tier": 3, "pd_bps": 250, "flags": 9, "measurement": b64("measurement"),
+            "commitment": b64("commitment"), "checkpoint": "3", "checkpoint_digest": b64("block_hash"),
+            "features_hash": b64("features_hash"), "timestamp_ms": "1700000000000", "expiry_ms": "1700003600000",
+            "version": "2", "stored": False, "public_key": b64("public_key"), "signature": b64("signature"),
+            "transmitter": "0x" + "71" * 32, "payee": "0x" + "fe" * 32, "fee": "50000000"}
+
+
+def test_decode_fulfilled_gives_the_signed_facts_and_they_verify() -> None:
+    from chains.base import SignedAssessment
+    from chains.sui import payload
+
+    request, wire = signed_request()
+    event = pkg.decode_fulfilled(_fulfilled_json())
+    signed = SignedAssessment.from_wire(wire)
+    assert event.facts == signed.facts
+    assert event.signature == signed.signature
+    assert (event.version, event.stored, event.fee) == (2, False, 50_000_000)
+    assert (event.transmitter, event.payee) == ("0x" + "71" * 32, "0x" + "fe" * 32)
+    # The event alone rebuilds the signed bytes: the signature verifies over them.
+    message = payload.Assessment(oracle=payload.parse_address(event.oracle),
+                                 request_id=payload.parse_address(event.request_id),
+                                 subject=payload.parse_address(event.subject), facts=event.facts).to_bcs()
+    assert message.hex() == str(wire["intent_message"])[2:]
+    assert payload.verify(event.public_key, message, event.signature)
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"payee": None}, "missing field(s) payee"),
+    ({"extra": 1}, "unexpected field(s) extra"),
+    ({"stored": "true"}, "stored: 'true' is not a bool"),
+    ({"timestamp_ms": "1700000000500"}, "timestamp_ms: 1700000000500 is not a whole second"),
+    ({"expiry_ms": 1700003600000}, "expiry_ms: 1700003600000 is not a u64 decimal string"),
+    ({"tier": 256}, "tier: 256 is not a u8 number"),
+    ({"commitment": "AAAA"}, "commitment: 3 bytes, not 32"),
+    ({"signature": "AA=="}, "signature: 1 bytes, not 64"),
+    ({"public_key": "AA=="}, "public_key: 1 bytes, not 33"),
+    ({"payee": "0x" + "FE" * 32}, f"payee: '0x{'FE' * 32}' is not 0x and 64 lower-case hex digits"),
+])
+def test_decode_fulfilled_refuses_a_field_that_is_off(change: dict[str, object], error: str) -> None:
+    contents = _fulfilled_json()
+    for key, value in change.items():
+        if value is None:
+            del contents[key]
+        else:
+            contents[key] = value
+    with pytest.raises(ValueError) as e:
+        pkg.decode_fulfilled(contents)
+    assert str(e.value) == error
