@@ -181,6 +181,12 @@ class ChainService:
         if not todo:
             return
         outcomes = await asyncio.gather(*(self._score_one(req, head) for req in todo))
+        waits = [res for res in outcomes if isinstance(res, RetryLater)]
+        if waits and len(waits) == len(outcomes):
+            raise waits[0]  # nothing could be read: the chain is what waits, not these requests
+        for req, wait in zip(todo, outcomes):
+            if isinstance(wait, RetryLater):
+                log.warning("pinned state not readable yet", extra=fields(key=req.key, error=str(wait)))
         scored = [(req.key, res.result, res.features) for req, res in zip(todo, outcomes) if isinstance(res, Scored)]
         self._move_many([(req.key, res[0], res[1]) for req, res in zip(todo, outcomes) if isinstance(res, tuple)])
         if scored:
@@ -189,8 +195,9 @@ class ChainService:
             for key, res, _ in scored:
                 log.info("scored", extra=fields(key=key, score=res["score"], tier=res["tier"]))
 
-    async def _score_one(self, req: OracleRequest, head: Height) -> Scored | tuple[str, str] | None:
-        """The signed assessment; or (state, reason) for a request that cannot be scored; None: try later."""
+    async def _score_one(self, req: OracleRequest, head: Height) -> Scored | tuple[str, str] | RetryLater | None:
+        """The signed assessment; or (state, reason) for a request that cannot be scored; None or the chain's
+        RetryLater: try later."""
         if head.timestamp >= req.expires_at:
             return ("expired", "request expired before it was scored")
         try:
@@ -214,13 +221,12 @@ class ChainService:
         async with self._sem:
             try:
                 pinned = await self.adapter.pinned(req)
+                features = await self.adapter.read_features(req.subject, pinned)
+                proof = await self.adapter.state_proof(req.subject, pinned)
             except RetryLater as e:
-                log.warning("pinned state not readable yet", extra=fields(key=req.key, error=str(e)))
-                return None
+                return e
             except ChainError as e:
-                return ("failed", f"cannot pin the request's block: {e}")
-            features = await self.adapter.read_features(req.subject, pinned)
-            proof = await self.adapter.state_proof(req.subject, pinned)
+                return ("failed", f"cannot read the request's pinned state: {e}")
             if proof is not None:
                 extra["proof"] = proof
             started = time.perf_counter()

@@ -48,6 +48,7 @@ from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
 from chains.evm.indexer.history import history_from
 from chains.evm.indexer.indexer import sync_wallet
 from chains.evm.indexer.store import EventStore
+from chains.evm.proof import ProofError, decode_header, verify_account
 from chains.evm.proof_source import read_account, read_header
 from chains.family import FeatureCache
 
@@ -315,10 +316,20 @@ class EvmAdapter(ChainAdapter):
         key = (addr, at.hash)
         found = self._accounts.get(key) if keep else self._accounts.pop(key, None)
         if found is None:
+            header = await self._header(at.number, at.hash)
             try:
                 found = await read_account(self.w3, addr, at.hash)
+                proven = verify_account(decode_header(header.rlp).state_root, bytes.fromhex(addr[2:]),
+                                        [bytes.fromhex(node[2:]) for node in found["accountProof"]])
             except RetryLater as e:
                 raise RetryLater(f"{self.name}: {e}") from None
+            except (ProofError, ValueError) as e:
+                # anvil, under load, has answered eth_getProof for a block hash from another state: ask again
+                raise RetryLater(f"{self.name}: eth_getProof for {addr} at block {at.number} does not prove "
+                                 f"against its state root ({e}); reading it again") from None
+            if (proven.nonce, proven.balance) != (int(found["nonce"], 16), int(found["balance"], 16)):
+                raise RetryLater(f"{self.name}: eth_getProof for {addr} at block {at.number} reports nonce and "
+                                 "balance its own proof does not show; reading it again")
             if keep:
                 self._accounts[key] = found
                 while len(self._accounts) > ACCOUNT_CACHE:

@@ -131,6 +131,10 @@ class FakeAdapter(ChainAdapter):
         return Height(number=block.number, timestamp=block.timestamp, hash=block.hash)
 
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
+        left = self.ledger.unreadable.get(subject, 0)
+        if left:
+            self.ledger.unreadable[subject] = left - 1
+            raise RetryLater(f"{self.name}: state of {subject} not readable now")
         return {"as_of_block": at.number, "as_of_block_hash": at.hash, "as_of_timestamp": at.timestamp,
                 "tx_count": 42,
                 "balance_wei": str(3 * 10**18), "first_seen_timestamp": at.timestamp - 400 * DAY}

@@ -342,6 +342,7 @@ class FakeLedger:
         self.fulfilled: dict[str, int] = {}
         self.fulfilled_by: dict[str, tuple[Fulfilment, Item]] = {}
         self.starved: set[str] = set()
+        self.unreadable: dict[str, int] = {}  # subject -> reads of its state that fail before one succeeds
 
     def _next_time(self) -> int:
         return self.latest.timestamp + BLOCK_TIME + self._time_offset
@@ -375,6 +376,10 @@ class FakeLedger:
                     self.fulfilled[item.request_id] = self.fulfilled.get(item.request_id, 0) + 1
         self.receipts[tx.hash] = Receipt(tx.hash, block.number, GAS_PER_TX + GAS_PER_ITEM * len(tx.items),
                                          sent.reverts, outcomes)
+
+    def fail_reads(self, subject: str, times: int = 1) -> None:
+        """The next `times` reads of the subject's state fail as an RPC that cannot answer now."""
+        self.unreadable[subject] = times
 
     def repin(self, request_id: str) -> None:
         """Move the request's pin to the latest block, as a Solana `repin` does once its slot has left SlotHashes:

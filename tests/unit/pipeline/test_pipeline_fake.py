@@ -32,7 +32,7 @@ from node.store import OPEN_STATES, Store
 from tests.adapter_suite.signing import assessment_wire
 from tests.fakechain import FAMILY
 from tests.fakechain.adapter import FakeAdapter
-from tests.fakechain.ledger import FakeLedger, Fulfilment, served
+from tests.fakechain.ledger import SUBJECT, FakeLedger, Fulfilment, served
 
 ROOT = Path(__file__).resolve().parents[3]
 CHAIN = "fake"
@@ -407,6 +407,32 @@ async def test_an_assessment_whose_pin_moved_is_scored_again_at_the_new_pin(node
     assert "confirmed" in node.path_of(sent)[3:] and "confirmed" in node.path_of(held)[3:]
     reasons = [h["detail"] for h in node.store.history(f"{CHAIN}:{sent}")]
     assert "contract skipped it: PinnedBlockMismatch; scoring it again" in reasons
+
+
+async def test_a_subject_whose_state_cannot_be_read_now_holds_back_only_its_own_request(node: Node,
+                                                                                      ledger: FakeLedger) -> None:
+    other = "0x" + "5c" * 32
+    held, scored = ledger.request(), ledger.request(subject=other)
+    ledger.fail_reads(SUBJECT)
+    ledger.mine()
+    await node.tick()
+    assert (node.state(held), node.state(scored)) == (("confirmed", ""), ("submitted", ""))
+    await node.settle()
+    assert (node.state(held), node.state(scored)) == (("final", ""), ("final", ""))
+
+
+async def test_when_no_subject_can_be_read_the_chain_waits(node: Node, ledger: FakeLedger) -> None:
+    """Every request's state unreadable: the pass ends as any transient chain fault does (the run loop counts it
+    and shows it in health), and the request waits where it is."""
+    request_id = ledger.request()
+    ledger.fail_reads(SUBJECT)
+    ledger.mine()
+    with pytest.raises(RetryLater) as caught:
+        await node.tick()
+    assert str(caught.value) == f"{CHAIN}: state of {SUBJECT} not readable now"
+    assert node.state(request_id) == ("confirmed", "")
+    await node.settle()
+    assert node.state(request_id) == ("final", "")
 
 
 async def test_a_reverted_fulfilment_fails_its_requests(node: Node, ledger: FakeLedger) -> None:
