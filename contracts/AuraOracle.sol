@@ -6,8 +6,9 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 /// @title AuraOracle
 /// @notice Takes credit-assessment requests and accepts answers signed (EIP-712) by registered enclave
 ///         signers. Wire formats: docs/protocol.md.
-/// @dev Per pending request only a commitment to its fields is stored; `fulfil` and `cancel` take the
-///      fields back from calldata. A settled request's slot holds a sentinel, so unknown, fulfilled and
+/// @dev Per pending request only a commitment to its fields is stored, its lowest bit replaced by whether the
+///      requester ran code when it asked (so `fulfil` reads neither the requester's account nor the settings
+///      slot for an EOA); `fulfil` and `cancel` take the fields back from calldata. A settled request's slot holds a sentinel, so unknown, fulfilled and
 ///      cancelled requests stay distinguishable. State is always written before any external call.
 ///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
 ///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
@@ -63,10 +64,12 @@ contract AuraOracle {
     }
 
     /// @dev What `fulfil` reads and writes of a signer, in one slot: its index while it is active (zero once
-    ///      revoked) and the fees its fulfilments earned that its payee has not withdrawn yet.
+    ///      revoked), the fees its fulfilments earned that its payee has not withdrawn yet, and a copy of
+    ///      `maxAssessmentValidity` (kept by `setMaxAssessmentValidity`), so `fulfil` reads no settings slot.
     struct SignerAccount {
         uint32 index;
         uint96 owed;
+        uint32 maxValidity;
     }
 
     enum RequestStatus {
@@ -127,6 +130,8 @@ contract AuraOracle {
 
     bytes32 private constant FULFILLED = bytes32(uint256(1));
     bytes32 private constant CANCELLED = bytes32(uint256(2));
+    /// @dev The lowest bit of a pending request's commitment: the requester had code when it asked.
+    uint256 private constant CALLBACK_BIT = 1;
     uint256 private constant SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
     uint256 private immutable _cachedChainId;
@@ -286,7 +291,8 @@ contract AuraOracle {
             payee: payee
         });
         _signerAt[index] = signer;
-        _accounts[_signerKey(signer, measurement)].index = index;
+        SignerAccount storage account = _accounts[_signerKey(signer, measurement)];
+        (account.index, account.maxValidity) = (index, maxAssessmentValidity);
         emit SignerRegistered(signer, index, measurement);
         emit SignerPayeeSet(signer, payee);
     }
@@ -346,6 +352,12 @@ contract AuraOracle {
             revert InvalidMaxAssessmentValidity(maxAssessmentValidity_);
         }
         maxAssessmentValidity = maxAssessmentValidity_;
+        uint32 count = signerCount;
+        for (uint32 i = 1; i <= count; ++i) {
+            address signer = _signerAt[i];
+            SignerInfo storage info = _signers[signer];
+            if (info.active) _accounts[_signerKey(signer, info.measurement)].maxValidity = maxAssessmentValidity_;
+        }
         emit MaxAssessmentValiditySet(maxAssessmentValidity_);
     }
 
@@ -367,28 +379,41 @@ contract AuraOracle {
         uint256 nonce = nonces[msg.sender]++;
         requestId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce));
         uint64 expiresAt = uint64(block.timestamp) + requestTtl;
-        _requests[requestId] = _commitment(msg.sender, subject, uint96(msg.value), expiresAt, uint64(block.number));
+        // A caller that is not the transaction's origin runs code (a contract, or one under construction); an
+        // origin with code is an EIP-7702 delegated account.
+        bool callsBack = msg.sender != tx.origin || msg.sender.code.length != 0;
+        _requests[requestId] = bytes32(
+            uint256(_commitment(msg.sender, subject, uint96(msg.value), expiresAt, uint64(block.number)))
+                & ~CALLBACK_BIT | (callsBack ? CALLBACK_BIT : 0)
+        );
         emit AssessmentRequested(requestId, msg.sender, subject, uint96(msg.value), expiresAt, params);
     }
 
     /// @notice Store a signed assessment, credit the request's fee to the signer (for its payee) and call the
     ///         requester back.
     function fulfil(Request calldata req, Assessment calldata a, bytes calldata signature) external {
-        (bytes memory err, address signer, SignerAccount storage account) = _validate(req, a, signature);
+        (bytes memory err, address signer, SignerAccount storage account, bool callsBack) =
+            _validate(req, a, signature);
         if (err.length != 0) {
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
             }
         }
-        uint256 gasLimit = req.requester.code.length != 0 ? callbackGasLimit : 0;
+        // The settings slot and the requester's account are read only for a requester that had code when it
+        // asked (the CALL would touch the account anyway); it is called back if it still has code.
+        uint256 gasLimit;
+        if (callsBack) {
+            gasLimit = callbackGasLimit;
+            if (gasLimit != 0 && req.requester.code.length == 0) gasLimit = 0;
+        }
         _settle(req, a, signer, account, gasLimit);
     }
 
     /// @notice Fulfil many requests. An item that fails validation is skipped with `FulfilmentSkipped`
     ///         (carrying the selector of the error `fulfil` would raise). Every item's callback is given its
     ///         full gas whatever the others burn: the batch reverts `InsufficientGas` unless it starts with
-    ///         `BATCH_ITEM_GAS` per item plus a callback's full share per requester with code, and an item
-    ///         left with less than it needs is skipped with `InsufficientGas` (it stays pending).
+    ///         `BATCH_ITEM_GAS` per item plus a callback's full share per pending item with the callback bit,
+    ///         and an item left with less than it needs is skipped with `InsufficientGas` (it stays pending).
     function fulfilBatch(Request[] calldata reqs, Assessment[] calldata assessments, bytes[] calldata signatures)
         external
     {
@@ -401,7 +426,9 @@ contract AuraOracle {
         uint256 reserve = n * BATCH_ITEM_GAS;
         if (callbackGas != 0) {
             for (uint256 i; i < n; ++i) {
-                if (reqs[i].requester.code.length != 0) reserve += callbackGas;
+                // The commitment's callback bit (the slot is read again, warm, when the item is validated).
+                uint256 stored = uint256(_requests[reqs[i].id]);
+                if (stored > uint256(CANCELLED) && stored & CALLBACK_BIT != 0) reserve += callbackGas;
             }
         }
         if (gasleft() < reserve) revert InsufficientGas();
@@ -411,11 +438,10 @@ contract AuraOracle {
         }
         for (uint256 i; i < n; ++i) {
             Request calldata req = reqs[i];
-            (bytes memory err, address signer, SignerAccount storage account) =
+            (bytes memory err, address signer, SignerAccount storage account, bool callsBack) =
                 _validate(req, assessments[i], signatures[i]);
-            bool callsBack;
             if (err.length == 0) {
-                callsBack = gasLimit != 0 && req.requester.code.length != 0;
+                callsBack = callsBack && gasLimit != 0 && req.requester.code.length != 0;
                 if (gasleft() < (callsBack ? BATCH_SETTLE_GAS + callbackGas : BATCH_SETTLE_GAS)) {
                     err = abi.encodeWithSelector(InsufficientGas.selector);
                 }
@@ -434,7 +460,7 @@ contract AuraOracle {
 
     /// @notice Take back the fee of a request nobody fulfilled before it expired.
     function cancel(Request calldata req) external {
-        bytes memory err = _checkRequest(req);
+        (bytes memory err,) = _checkRequest(req);
         if (err.length != 0) {
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
@@ -562,37 +588,49 @@ contract AuraOracle {
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
     }
 
-    /// @dev The request is pending and `req` carries its committed fields; else the error to raise.
-    function _checkRequest(Request calldata req) private view returns (bytes memory) {
+    /// @dev The request is pending and `req` carries its committed fields, and whether its requester had code
+    ///      when it asked (the commitment's lowest bit); else the error to raise.
+    function _checkRequest(Request calldata req) private view returns (bytes memory, bool callsBack) {
         bytes32 stored = _requests[req.id];
-        if (stored == bytes32(0)) return abi.encodeWithSelector(UnknownRequest.selector, req.id);
-        if (stored == FULFILLED) return abi.encodeWithSelector(AlreadyFulfilled.selector, req.id);
-        if (stored == CANCELLED) return abi.encodeWithSelector(RequestCancelled.selector, req.id);
-        if (stored != _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber)) {
-            return abi.encodeWithSelector(RequestMismatch.selector, req.id);
+        if (stored == bytes32(0)) return (abi.encodeWithSelector(UnknownRequest.selector, req.id), false);
+        if (stored == FULFILLED) return (abi.encodeWithSelector(AlreadyFulfilled.selector, req.id), false);
+        if (stored == CANCELLED) return (abi.encodeWithSelector(RequestCancelled.selector, req.id), false);
+        bytes32 expected = _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber);
+        if (uint256(stored) | CALLBACK_BIT != uint256(expected) | CALLBACK_BIT) {
+            return (abi.encodeWithSelector(RequestMismatch.selector, req.id), false);
         }
-        return "";
+        return ("", uint256(stored) & CALLBACK_BIT != 0);
     }
 
     /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
-    ///      else the signer and its account.
+    ///      else the signer, its account and whether the requester had code when it asked.
     function _validate(Request calldata req, Assessment calldata a, bytes calldata signature)
         private
         view
-        returns (bytes memory err, address signer, SignerAccount storage account)
+        returns (bytes memory err, address signer, SignerAccount storage account, bool callsBack)
     {
         account = _accounts[bytes32(0)];
-        err = _checkRequest(req);
-        if (err.length != 0) return (err, address(0), account);
+        (err, callsBack) = _checkRequest(req);
+        if (err.length != 0) return (err, address(0), account, false);
         if (block.timestamp > req.expiresAt) {
-            return (abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt), address(0), account);
+            return (abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt), address(0), account, false);
         }
         err = _checkFacts(req, a);
-        if (err.length != 0) return (err, address(0), account);
+        if (err.length != 0) return (err, address(0), account, false);
         (err, signer) = _recover(_digest(req, a), signature);
-        if (err.length != 0) return (err, address(0), account);
+        if (err.length != 0) return (err, address(0), account, false);
         account = _accounts[_signerKey(signer, a.measurement)];
-        if (account.index == 0) return (_signerError(signer, a.measurement), address(0), account);
+        if (account.index == 0) return (_signerError(signer, a.measurement), address(0), account, false);
+        // The validity cap, from the signer's slot: checked once the signer is known.
+        uint32 maxValidity = account.maxValidity;
+        uint64 validity;
+        unchecked {
+            validity = a.expiry - a.timestamp; // timestamp <= block.timestamp <= expiry: no underflow
+        }
+        if (validity > maxValidity) {
+            err = abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity);
+            return (err, address(0), account, false);
+        }
     }
 
     /// @dev The assessment's own fields: ranges, times, and the pinned block (the request's, and canonical).
@@ -602,14 +640,6 @@ contract AuraOracle {
         if (a.pdBps > MAX_PD_BPS) return abi.encodeWithSelector(PdOutOfRange.selector, a.pdBps);
         if (a.timestamp > block.timestamp) return abi.encodeWithSelector(AssessmentFromFuture.selector, a.timestamp);
         if (block.timestamp > a.expiry) return abi.encodeWithSelector(AssessmentExpired.selector, a.expiry);
-        uint64 validity;
-        unchecked {
-            validity = a.expiry - a.timestamp; // timestamp <= block.timestamp <= expiry: no underflow
-        }
-        uint32 maxValidity = maxAssessmentValidity;
-        if (validity > maxValidity) {
-            return abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity);
-        }
         uint64 number = a.blockNumber;
         if (number != req.blockNumber) {
             return abi.encodeWithSelector(BlockNumberMismatch.selector, req.blockNumber, number);
@@ -673,7 +703,7 @@ contract AuraOracle {
     ///      unless a newer one is stored, call the requester back and emit. Assessments arriving out of order
     ///      never replace a newer one, unless the newer one's signer has been revoked (it no longer counts;
     ///      checked only on that rare path).
-    ///      `gasLimit` is the callback's gas, zero for none (the requester has no code, or callbacks are off).
+    ///      `gasLimit` is the callback's gas, zero for none (no callback bit, no code now, or callbacks off).
     function _settle(
         Request calldata req,
         Assessment calldata a,

@@ -127,9 +127,10 @@ def test_a_consumer_turned_gas_burner_after_estimation_blocks_nothing(chain):
     assert receipt["gasUsed"] > chain.CALLBACK_GAS_LIMIT  # the burner did burn its whole share
 
 
-def test_an_item_left_without_its_callback_gas_is_skipped_and_stays_pending(chain):
-    """A requester that has no code when the batch starts gets none of the gas set aside for callbacks;
-    if it has code by its turn (an earlier callback deployed it), its item is skipped, not the batch."""
+def test_a_requester_that_asked_from_its_constructor_has_its_callback_gas_set_aside(chain):
+    """Whether a request calls back is fixed when it is made (the commitment's callback bit): a contract that
+    asked from its constructor had no code yet, but its share is set aside all the same, and it is called back
+    when it has code by its turn (an earlier callback deployed it again)."""
     factory = chain.c["LateCodeFactory"]
     late = chain.request_from(chain.send(factory.functions.requestFromEmptyAddress(chain.oracle.address,
                                                                                   chain.subject),
@@ -141,16 +142,15 @@ def test_an_item_left_without_its_callback_gas_is_skipped_and_stays_pending(chai
     fn = _batch_fn(chain, [_item(chain, r) for r in (deployer, late, plain)])
     item_gas = chain.oracle.functions.BATCH_ITEM_GAS().call()
     share = chain.CALLBACK_GAS_LIMIT + chain.CALLBACK_GAS_LIMIT // 63 + 20_000
-    receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=3 * item_gas + share + 80_000)
+    assert chain.expect_revert(fn, chain.TRANSMITTER_KEY, gas=3 * item_gas + share + 80_000) == ("InsufficientGas",)
 
+    receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=3 * item_gas + 2 * share + 80_000)
     assert len(chain.w3.eth.get_code(late.requester)) > 0  # the factory's callback deployed it
-    (skipped,) = chain.events(receipt, "FulfilmentSkipped")
-    assert (bytes(skipped["requestId"]), bytes(skipped["reason"])) == (late.id, chain.selector("InsufficientGas"))
-    assert [bytes(e["requestId"]) for e in chain.events(receipt, "AssessmentFulfilled")] == [deployer.id, plain.id]
-    assert [chain.status(r.id) for r in (deployer, late, plain)] == [FULFILLED, PENDING, FULFILLED]
-    # alone, with gas for its callback, it lands
-    receipt = chain.send(_batch_fn(chain, [_item(chain, late)]), chain.TRANSMITTER_KEY)
-    assert chain.status(late.id) == FULFILLED
+    assert chain.events(receipt, "FulfilmentSkipped") == []
+    fulfilled = chain.events(receipt, "AssessmentFulfilled")
+    assert [bytes(e["requestId"]) for e in fulfilled] == [deployer.id, late.id, plain.id]
+    assert [e["callbackSucceeded"] for e in fulfilled] == [True, True, False]
+    assert [chain.status(r.id) for r in (deployer, late, plain)] == [FULFILLED] * 3
 
 
 def test_the_estimate_lands_every_item_on_the_costliest_path(chain):

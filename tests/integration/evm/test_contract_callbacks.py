@@ -95,3 +95,25 @@ def test_no_callback_when_disabled(chain):
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
     assert chain.c["RecordingConsumer"].functions.calls().call() == 0
     assert chain.status(req.id) == FULFILLED
+
+
+def test_whether_a_request_calls_back_is_fixed_when_it_is_made(chain):
+    """A requester without code when it asked (an EOA) is never called back, even with code at fulfilment (an
+    EIP-7702 delegation made later); one with code then is called back only if it still has code."""
+    req = chain.request()
+    chain.rpc("anvil_setCode", chain.requester, chain.w3.eth.get_code(chain.c["RecordingConsumer"].address).to_0x_hex())
+    try:
+        receipt = chain.fulfil(req)
+    finally:
+        chain.rpc("anvil_setCode", chain.requester, "0x")
+    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert chain.status(req.id) == FULFILLED
+
+    factory = chain.c["LateCodeFactory"]
+    gone = chain.request_from(chain.send(factory.functions.requestFromEmptyAddress(chain.oracle.address,
+                                                                                  chain.subject),
+                                         chain.REQUESTER_KEY, chain.FEE))
+    assert chain.w3.eth.get_code(gone.requester) == b""  # it asked from its constructor, then self-destructed
+    receipt = chain.fulfil(gone)
+    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert chain.status(gone.id) == FULFILLED

@@ -66,6 +66,35 @@ def test_lowered_cap_applies_to_the_next_fulfilment(chain):
     assert chain.status(req.id) == FULFILLED
 
 
+def test_the_cap_reaches_every_active_signer_and_later_registrations(chain):
+    """`fulfil` reads the cap from the signer's own slot: the setter updates every active signer's copy, and a
+    signer registered afterwards starts with the current cap."""
+    chain.send(chain.oracle.functions.setMaxAssessmentValidity(600), chain.OWNER_KEY)
+    late = Account.create()
+    chain.send(chain.oracle.functions.registerSigner(late.address, chain.MEASUREMENT, chain.payee), chain.OWNER_KEY)
+    req = chain.request()
+    now = chain.now()
+    too_long = chain.assessment(timestamp=now, expiry=now + 601)
+    for key in (chain.ENCLAVE_KEY, late.key.to_0x_hex()):
+        assert chain.fulfil_revert(req, too_long, chain.sign(req, too_long, key=key)) == (
+            "AssessmentValidityTooLong", 601, 600)
+    chain.send(chain.oracle.functions.setMaxAssessmentValidity(601), chain.OWNER_KEY)
+    chain.fulfil(req, too_long, chain.sign(req, too_long, key=late.key.to_0x_hex()))
+    assert chain.status(req.id) == FULFILLED
+
+
+def test_the_cap_is_checked_once_the_signer_is_known(chain):
+    """The cap lives in the signer's slot, so an over-long assessment from an unknown signer is refused as
+    `UnknownSigner`, as is one whose signature is over other fields (it recovers to another address)."""
+    req = chain.request()
+    now = chain.now()
+    too_long = chain.assessment(timestamp=now, expiry=now + DEFAULT_MAX_VALIDITY + 1)
+    stranger = Account.create()
+    assert chain.fulfil_revert(req, too_long, chain.sign(req, too_long, key=stranger.key.to_0x_hex())) == (
+        "UnknownSigner", stranger.address)
+    assert chain.fulfil_revert(req, too_long, chain.sign(req, chain.assessment()))[0] == "UnknownSigner"
+
+
 def test_batch_skips_an_over_long_assessment(chain):
     good, long_lived = chain.request(), chain.request()
     now = chain.now()
