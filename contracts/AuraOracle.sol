@@ -8,8 +8,10 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 ///         signers. Wire formats: docs/protocol.md.
 /// @dev Per pending request only a commitment to its fields is stored, its lowest bit replaced by whether the
 ///      requester ran code when it asked (so `fulfil` reads neither the requester's account nor the settings
-///      slot for an EOA); `fulfil` and `cancel` take the fields back from calldata. A settled request's slot holds a sentinel, so unknown, fulfilled and
-///      cancelled requests stay distinguishable. State is always written before any external call.
+///      slot for an EOA); `fulfil` and `cancel` take the fields back from calldata. A fulfilled request's
+///      slot is cleared (the refund makes it the cheapest write) and a cancelled one's holds a sentinel; a
+///      request id carries its nonce in its low 64 bits, so an empty slot tells a fulfilled request (its
+///      requester's nonce passed it) from an unknown one. State is always written before any external call.
 ///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
 ///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
 contract AuraOracle {
@@ -128,7 +130,6 @@ contract AuraOracle {
     /// @notice The EIP-2935 contract that serves the hashes of the last 8191 blocks, where the chain has it.
     address public constant BLOCK_HASH_HISTORY = 0x0000F90827F1C53a10cb7A02335B175320002935;
 
-    bytes32 private constant FULFILLED = bytes32(uint256(1));
     bytes32 private constant CANCELLED = bytes32(uint256(2));
     /// @dev The lowest bit of a pending request's commitment: the requester had code when it asked.
     uint256 private constant CALLBACK_BIT = 1;
@@ -377,7 +378,7 @@ contract AuraOracle {
         if (subject == address(0)) revert ZeroSubject();
         if (params.length > MAX_PARAMS_LENGTH) revert ParamsTooLong(params.length, MAX_PARAMS_LENGTH);
         uint256 nonce = nonces[msg.sender]++;
-        requestId = keccak256(abi.encode(block.chainid, address(this), msg.sender, nonce));
+        requestId = _requestId(msg.sender, nonce);
         uint64 expiresAt = uint64(block.timestamp) + requestTtl;
         // A caller that is not the transaction's origin runs code (a contract, or one under construction); an
         // origin with code is an EIP-7702 delegated account.
@@ -499,10 +500,11 @@ contract AuraOracle {
         return signerIndex != 0 && block.timestamp - p.timestamp <= maxAge && _signers[_signerAt[signerIndex]].active;
     }
 
-    function requestStatus(bytes32 requestId) external view returns (RequestStatus) {
+    /// @notice The status of request `requestId` made by `requester` (a fulfilled request's slot is empty:
+    ///         the requester tells it from one never made).
+    function requestStatus(bytes32 requestId, address requester) external view returns (RequestStatus) {
         bytes32 stored = _requests[requestId];
-        if (stored == bytes32(0)) return RequestStatus.None;
-        if (stored == FULFILLED) return RequestStatus.Fulfilled;
+        if (stored == bytes32(0)) return _issued(requestId, requester) ? RequestStatus.Fulfilled : RequestStatus.None;
         if (stored == CANCELLED) return RequestStatus.Cancelled;
         return RequestStatus.Pending;
     }
@@ -554,6 +556,18 @@ contract AuraOracle {
         signerActive = info.active;
     }
 
+    /// @dev keccak256(abi.encode(chainId, this, requester, nonce)) with its low 64 bits replaced by `nonce`.
+    function _requestId(address requester, uint256 nonce) private view returns (bytes32) {
+        uint256 hash = uint256(keccak256(abi.encode(block.chainid, address(this), requester, nonce)));
+        return bytes32(hash & ~uint256(type(uint64).max) | nonce);
+    }
+
+    /// @dev `requestId` is the id of a request `requester` has made (its nonce is below the requester's next).
+    function _issued(bytes32 requestId, address requester) private view returns (bool) {
+        uint256 nonce = uint64(uint256(requestId));
+        return nonce < nonces[requester] && _requestId(requester, nonce) == requestId;
+    }
+
     function _commitment(address requester, address subject, uint96 fee_, uint64 expiresAt, uint64 blockNumber)
         private
         pure
@@ -592,8 +606,10 @@ contract AuraOracle {
     ///      when it asked (the commitment's lowest bit); else the error to raise.
     function _checkRequest(Request calldata req) private view returns (bytes memory, bool callsBack) {
         bytes32 stored = _requests[req.id];
-        if (stored == bytes32(0)) return (abi.encodeWithSelector(UnknownRequest.selector, req.id), false);
-        if (stored == FULFILLED) return (abi.encodeWithSelector(AlreadyFulfilled.selector, req.id), false);
+        if (stored == bytes32(0)) {
+            bytes4 reason = _issued(req.id, req.requester) ? AlreadyFulfilled.selector : UnknownRequest.selector;
+            return (abi.encodeWithSelector(reason, req.id), false);
+        }
         if (stored == CANCELLED) return (abi.encodeWithSelector(RequestCancelled.selector, req.id), false);
         bytes32 expected = _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber);
         if (uint256(stored) | CALLBACK_BIT != uint256(expected) | CALLBACK_BIT) {
@@ -711,7 +727,7 @@ contract AuraOracle {
         SignerAccount storage account,
         uint256 gasLimit
     ) private {
-        _requests[req.id] = FULFILLED;
+        delete _requests[req.id]; // refunded: cheaper than any marker (see `_issued`)
         uint96 fee_ = req.fee;
         if (fee_ != 0) account.owed += fee_;
         StoredAssessment storage stored = _latest[req.subject];

@@ -62,8 +62,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def request_id(chain_id: int, oracle: str, requester: str, nonce: int) -> str:
-    return "0x" + keccak(encode(["uint256", "address", "address", "uint256"],
-                                [chain_id, oracle, requester, nonce])).hex()
+    """The oracle's id: the keccak with its low 64 bits replaced by the nonce."""
+    digest = keccak(encode(["uint256", "address", "address", "uint256"], [chain_id, oracle, requester, nonce]))
+    return "0x" + (digest[:24] + nonce.to_bytes(8, "big")).hex()
 
 
 FULFILLED_TOPIC = "0x" + keccak(

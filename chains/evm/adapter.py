@@ -238,7 +238,8 @@ class EvmAdapter(ChainAdapter):
         return _hex(bytes(block["hash"])) == request.block_hash
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
-        code = await self._rpc(self.contract.functions.requestStatus(request.request_id).call())
+        status = self.contract.functions.requestStatus(request.request_id, request.requester)
+        code = await self._rpc(status.call())
         return STATUSES[int(code)]
 
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:

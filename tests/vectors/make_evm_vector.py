@@ -51,9 +51,10 @@ def hx(raw: bytes) -> str:
 
 def build() -> dict:
     key = EnclaveKey(bytes.fromhex(PRIVATE_KEY[2:]))
+    # the contract's id: the keccak with its low 64 bits replaced by the nonce
     request_id = keccak256(
         abi_encode(["uint256", "address", "address", "uint256"], [CHAIN_ID, CONTRACT, REQUESTER, NONCE])
-    )
+    )[:24] + NONCE.to_bytes(8, "big")
     blind = blinding(key.commitment_secret, request_id)
     commitment = score_commitment(request_id, SCORE, blind)
     domain = eip712.Domain(CHAIN_ID, parse_address(CONTRACT))

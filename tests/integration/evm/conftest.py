@@ -143,8 +143,10 @@ def selector(signature: str) -> bytes:
 
 
 def abi_request_id(oracle: str, requester: str, nonce: int, chain_id: int = CHAIN_ID) -> bytes:
-    """The id `requestAssessment` gives: keccak256(abi.encode(chainId, oracle, requester, nonce))."""
-    return keccak(abi_encode(["uint256", "address", "address", "uint256"], [chain_id, oracle, requester, nonce]))
+    """The id `requestAssessment` gives: keccak256(abi.encode(chainId, oracle, requester, nonce)) with its low
+    64 bits replaced by the nonce."""
+    digest = keccak(abi_encode(["uint256", "address", "address", "uint256"], [chain_id, oracle, requester, nonce]))
+    return digest[:24] + nonce.to_bytes(8, "big")
 
 
 class ErrorDecoder:
@@ -353,8 +355,10 @@ class Chain:
                  "commitment")
         return dict(zip(names, self.oracle.functions.latestAssessment(subject).call()))
 
-    def status(self, request_id: bytes) -> int:
-        return int(self.oracle.functions.requestStatus(request_id).call())
+    def status(self, req: Req | bytes, requester: str | None = None) -> int:
+        """`requestStatus` of `req` (or of a bare id made by `requester`, by default the test requester)."""
+        request_id, requester = (req.id, req.requester) if isinstance(req, Req) else (req, requester or self.requester)
+        return int(self.oracle.functions.requestStatus(request_id, requester).call())
 
 
 def _calldata(fn: Any) -> str:

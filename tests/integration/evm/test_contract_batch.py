@@ -62,7 +62,7 @@ def test_mixed_batch(chain):
         (good.id, chain.selector("AlreadyFulfilled")),
     ]
     assert chain.oracle.functions.feesOwed(chain.enclave).call() == done.fee + good.fee + callback.fee
-    assert [chain.status(r.id) for r in (good, callback, tampered, stranger_signed, expired)] == [
+    assert [chain.status(r) for r in (good, callback, tampered, stranger_signed, expired)] == [
         FULFILLED, FULFILLED, PENDING, PENDING, PENDING]
     assert chain.c["RecordingConsumer"].functions.calls().call() == 1
 
@@ -74,7 +74,7 @@ def test_all_skipped_credits_nothing(chain):
     (ev,) = chain.events(receipt, "FulfilmentSkipped")
     assert bytes(ev["reason"]) == chain.selector("InvalidSignatureV")
     assert chain.oracle.functions.feesOwed(chain.enclave).call() == 0
-    assert chain.status(req.id) == PENDING
+    assert chain.status(req) == PENDING
 
 
 def test_empty_batch(chain):
@@ -100,9 +100,9 @@ def test_too_little_gas_for_the_reserve_reverts_the_whole_batch(chain):
     # enough to do both items' work, not to set aside the callback's full share up front
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY, gas=60_000 + 2 * item_gas + share - 30_000) == (
         "InsufficientGas",)
-    assert chain.status(plain.id) == PENDING and chain.status(callback.id) == PENDING
+    assert chain.status(plain) == PENDING and chain.status(callback) == PENDING
     chain.send(fn, chain.TRANSMITTER_KEY)
-    assert chain.status(plain.id) == FULFILLED and chain.status(callback.id) == FULFILLED
+    assert chain.status(plain) == FULFILLED and chain.status(callback) == FULFILLED
 
 
 def test_a_consumer_turned_gas_burner_after_estimation_blocks_nothing(chain):
@@ -122,7 +122,7 @@ def test_a_consumer_turned_gas_burner_after_estimation_blocks_nothing(chain):
     fulfilled = chain.events(receipt, "AssessmentFulfilled")
     assert [bytes(e["requestId"]) for e in fulfilled] == [r.id for r in [burning, *honest]]
     assert [e["callbackSucceeded"] for e in fulfilled] == [False, True, False, True]
-    assert all(chain.status(r.id) == FULFILLED for r in [burning, *honest])
+    assert all(chain.status(r) == FULFILLED for r in [burning, *honest])
     assert recording.functions.calls().call() == 2 and burner.functions.calls().call() == 0
     assert receipt["gasUsed"] > chain.CALLBACK_GAS_LIMIT  # the burner did burn its whole share
 
@@ -150,7 +150,7 @@ def test_a_requester_that_asked_from_its_constructor_has_its_callback_gas_set_as
     fulfilled = chain.events(receipt, "AssessmentFulfilled")
     assert [bytes(e["requestId"]) for e in fulfilled] == [deployer.id, late.id, plain.id]
     assert [e["callbackSucceeded"] for e in fulfilled] == [True, True, False]
-    assert [chain.status(r.id) for r in (deployer, late, plain)] == [FULFILLED] * 3
+    assert [chain.status(r) for r in (deployer, late, plain)] == [FULFILLED] * 3
 
 
 def test_the_estimate_lands_every_item_on_the_costliest_path(chain):

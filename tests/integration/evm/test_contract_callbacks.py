@@ -52,7 +52,7 @@ def test_transmitter_cannot_starve_the_callback(chain):
     assert least > chain.CALLBACK_GAS_LIMIT * 64 // 63
 
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY, gas=least - 1) == ("InsufficientGas",)
-    assert chain.status(req.id) == 1  # still pending
+    assert chain.status(req) == 1  # still pending
     receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=least)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is True
     assert consumer.gasAtEntry().call() == generous  # the full limit, even at the least gas that succeeds
@@ -63,7 +63,7 @@ def test_reverting_consumer_does_not_block_fulfilment(chain):
     a = chain.assessment(score=777)
     receipt = chain.fulfil(req, a)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     assert chain.latest(chain.subject)["score"] == 777
 
 
@@ -71,7 +71,7 @@ def test_gas_burning_consumer_gets_only_the_limit(chain):
     req = chain.request_via("GasBurningConsumer")
     receipt = chain.fulfil(req)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     assert chain.CALLBACK_GAS_LIMIT < receipt["gasUsed"] < chain.CALLBACK_GAS_LIMIT + 150_000
 
 
@@ -83,7 +83,7 @@ def test_return_bomb_is_not_copied(chain):
     gas = fn.estimate_gas({"from": chain.transmitter}, "pending")
     receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=gas)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is True
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     # the oracle pays for the callee's gas only: copying 250 kB of returndata would cost ~140k more
     assert receipt["gasUsed"] < baseline + chain.CALLBACK_GAS_LIMIT
 
@@ -94,7 +94,7 @@ def test_no_callback_when_disabled(chain):
     receipt = chain.fulfil(req)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
     assert chain.c["RecordingConsumer"].functions.calls().call() == 0
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
 
 
 def test_whether_a_request_calls_back_is_fixed_when_it_is_made(chain):
@@ -107,7 +107,7 @@ def test_whether_a_request_calls_back_is_fixed_when_it_is_made(chain):
     finally:
         chain.rpc("anvil_setCode", chain.requester, "0x")
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
 
     factory = chain.c["LateCodeFactory"]
     gone = chain.request_from(chain.send(factory.functions.requestFromEmptyAddress(chain.oracle.address,
@@ -116,4 +116,4 @@ def test_whether_a_request_calls_back_is_fixed_when_it_is_made(chain):
     assert chain.w3.eth.get_code(gone.requester) == b""  # it asked from its constructor, then self-destructed
     receipt = chain.fulfil(gone)
     assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
-    assert chain.status(gone.id) == FULFILLED
+    assert chain.status(gone) == FULFILLED

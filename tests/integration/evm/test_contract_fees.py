@@ -19,7 +19,7 @@ def test_copier_mined_first_gains_nothing(chain):
     fn = chain.fulfil_fn(req, a, chain.sign(req, a))  # the transmitter's calldata, seen in the mempool
     copier_before = chain.balance(chain.stranger)
     copied = chain.send(fn, chain.STRANGER_KEY)  # the copier is mined first
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     (ev,) = chain.events(copied, "AssessmentFulfilled")
     assert ev["transmitter"] == chain.stranger
     assert chain.balance(chain.stranger) == copier_before - chain.cost(copied)  # paid gas, got nothing

@@ -97,7 +97,7 @@ def test_cancel_an_expired_application(chain):
     before = chain.balance(chain.requester)
     receipt = chain.send(f.cancelApplication(req.tuple()), chain.REQUESTER_KEY)
     assert chain.balance(chain.requester) == before + chain.FEE - chain.cost(receipt)
-    assert chain.status(req.id) == 3
+    assert chain.status(req) == 3
     (ev,) = chain.events(receipt, "ApplicationCancelled", "ExampleLender")
     assert (bytes(ev["requestId"]), ev["borrower"], ev["refund"]) == (req.id, chain.requester, chain.FEE)
     assert chain.expect_revert(f.cancelApplication(req.tuple()), chain.REQUESTER_KEY) == (

@@ -180,7 +180,7 @@ def test_withdraw_an_application_whose_callback_failed(chain, callback_gas_limit
     receipt = chain.fulfil(req, chain.assessment(score=760))
     (fulfilled,) = chain.events(receipt, "AssessmentFulfilled")
     assert fulfilled["callbackSucceeded"] is False
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     assert f.applications(req.id).call() == [chain.requester, LOAN]  # stranded: no decision was taken
     assert f.decisionOf(chain.requester).call()[1] == NONE
 
@@ -194,7 +194,7 @@ def test_withdraw_an_application_whose_callback_failed(chain, callback_gas_limit
     assert chain.balance(chain.requester) == before - chain.cost(receipt)  # the fee paid for the answer
     assert chain.balance(chain.lender.address) == lender_before == 0
     assert f.applications(req.id).call() == [ZERO_ADDRESS, 0]
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     assert chain.expect_revert(f.cancelApplication(req.tuple()), chain.REQUESTER_KEY) == ("UnknownApplication", req.id)
 
 
@@ -202,5 +202,5 @@ def test_a_pending_application_still_waits_for_its_expiry(chain):
     req = _apply(chain)
     fn = chain.lender.functions.cancelApplication(req.tuple())
     assert chain.expect_revert(fn, chain.REQUESTER_KEY) == ("NotExpired", req.expires_at)
-    assert chain.status(req.id) == PENDING
+    assert chain.status(req) == PENDING
     assert chain.lender.functions.applications(req.id).call() == [chain.requester, LOAN]

@@ -48,6 +48,21 @@ def test_unknown_request_status(chain):
     assert chain.status(secrets.token_bytes(32)) == NONE
 
 
+def test_a_fulfilled_requests_slot_is_cleared_yet_it_stays_known(chain):
+    """Fulfilment empties the request's slot (a refund); the nonce in the id's low 64 bits tells it from an
+    unknown request, for `requestStatus` and for a second fulfilment alike."""
+    req = chain.request()
+    assert int.from_bytes(req.id[24:], "big") == chain.oracle.functions.nonces(chain.requester).call() - 1
+    chain.fulfil(req)
+    assert chain.status(req) == FULFILLED
+    assert chain.status(req.id, chain.payee) == NONE  # another requester's id: never made
+    assert chain.fulfil_revert(req) == ("AlreadyFulfilled", req.id)
+    unissued = chain.request_id_of(chain.oracle.address, chain.requester, 2**32)  # a nonce not reached yet
+    assert chain.status(unissued) == NONE
+    assert chain.fulfil_revert(replace(req, id=unissued)) == ("UnknownRequest", unissued)
+    assert chain.fulfil_revert(replace(req, requester=chain.payee)) == ("UnknownRequest", req.id)
+
+
 # ------------------------------------------------------------------------------------------------ fulfil
 
 def test_digest_matches_eth_account(chain):
@@ -65,7 +80,7 @@ def test_fulfil_happy_path(chain):
     oracle_before = chain.balance(oracle.address)
     receipt = chain.fulfil(req, a)
 
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     # the fee is credited to the signer, for its payee; the contract still holds it
     assert chain.balance(chain.transmitter) == transmitter_before - chain.cost(receipt)
     assert chain.balance(oracle.address) == oracle_before
@@ -105,7 +120,7 @@ def test_newer_assessment_overwrites_and_older_does_not(chain):
     chain.fulfil(second, newer)
     assert chain.latest(chain.subject)["score"] == 900
     receipt = chain.fulfil(third, chain.assessment(score=300, tier=0, timestamp=now - 50))
-    assert chain.status(third.id) == FULFILLED and chain.events(receipt, "AssessmentFulfilled")[0]["score"] == 300
+    assert chain.status(third) == FULFILLED and chain.events(receipt, "AssessmentFulfilled")[0]["score"] == 300
     stored = chain.latest(chain.subject)
     assert (stored["score"], stored["timestamp"], stored["commitment"]) == (900, newer.timestamp, newer.commitment)
 
@@ -151,7 +166,7 @@ def test_request_expiry_boundary_is_inclusive(chain):
     a = chain.assessment(expiry=req.expires_at + 600)
     chain.set_next_timestamp(req.expires_at)
     chain.fulfil(req, a)
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
 
 
 def test_assessment_expired_and_from_the_future(chain):
@@ -236,7 +251,7 @@ def test_transmitter_that_cannot_take_payment_still_fulfils(chain):
     transmitter = chain.c["RejectingTransmitter"]
     fn = transmitter.functions.fulfil(chain.oracle.address, req.tuple(), a.tuple(), chain.sign(req, a))
     chain.send(fn, chain.TRANSMITTER_KEY)
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     assert chain.oracle.functions.feesOwed(chain.enclave).call() == req.fee
 
 
@@ -258,7 +273,7 @@ def test_cancel_rules_and_refund(chain):
     assert chain.balance(chain.requester) == before + req.fee - chain.cost(receipt)
     (ev,) = chain.events(receipt, "AssessmentCancelled")
     assert bytes(ev["requestId"]) == req.id
-    assert chain.status(req.id) == CANCELLED
+    assert chain.status(req) == CANCELLED
     assert chain.expect_revert(f.cancel(req.tuple()), chain.REQUESTER_KEY) == ("RequestCancelled", req.id)
     a = chain.assessment(timestamp=req.expires_at - 10, expiry=req.expires_at + 600)
     assert chain.fulfil_revert(req, a) == ("RequestCancelled", req.id)
@@ -279,4 +294,4 @@ def test_cancel_without_fee(chain):
     req = chain.request(value=0)
     chain.set_next_timestamp(req.expires_at + 1)
     chain.send(chain.oracle.functions.cancel(req.tuple()), chain.REQUESTER_KEY)
-    assert chain.status(req.id) == CANCELLED
+    assert chain.status(req) == CANCELLED

@@ -49,10 +49,10 @@ def test_over_long_assessment_is_refused(chain):
         "AssessmentValidityTooLong", DEFAULT_MAX_VALIDITY + 1, DEFAULT_MAX_VALIDITY)
     forever = chain.assessment(timestamp=now, expiry=U64_MAX)
     assert chain.fulfil_revert(req, forever) == ("AssessmentValidityTooLong", U64_MAX - now, DEFAULT_MAX_VALIDITY)
-    assert chain.status(req.id) == PENDING
+    assert chain.status(req) == PENDING
     at_cap = chain.assessment(timestamp=now, expiry=now + DEFAULT_MAX_VALIDITY)
     chain.fulfil(req, at_cap)
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     assert chain.latest(chain.subject)["expiry"] == now + DEFAULT_MAX_VALIDITY
 
 
@@ -63,7 +63,7 @@ def test_lowered_cap_applies_to_the_next_fulfilment(chain):
     assert chain.fulfil_revert(req, chain.assessment(timestamp=now, expiry=now + 601)) == (
         "AssessmentValidityTooLong", 601, 600)
     chain.fulfil(req, chain.assessment(timestamp=now, expiry=now + 600))
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
 
 
 def test_the_cap_reaches_every_active_signer_and_later_registrations(chain):
@@ -80,7 +80,7 @@ def test_the_cap_reaches_every_active_signer_and_later_registrations(chain):
             "AssessmentValidityTooLong", 601, 600)
     chain.send(chain.oracle.functions.setMaxAssessmentValidity(601), chain.OWNER_KEY)
     chain.fulfil(req, too_long, chain.sign(req, too_long, key=late.key.to_0x_hex()))
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
 
 
 def test_the_cap_is_checked_once_the_signer_is_known(chain):
@@ -107,7 +107,7 @@ def test_batch_skips_an_over_long_assessment(chain):
     assert [bytes(e["requestId"]) for e in chain.events(receipt, "AssessmentFulfilled")] == [good.id]
     skipped = [(bytes(e["requestId"]), bytes(e["reason"])) for e in chain.events(receipt, "FulfilmentSkipped")]
     assert skipped == [(long_lived.id, chain.selector("AssessmentValidityTooLong"))]
-    assert (chain.status(good.id), chain.status(long_lived.id)) == (FULFILLED, PENDING)
+    assert (chain.status(good), chain.status(long_lived)) == (FULFILLED, PENDING)
     assert chain.oracle.functions.feesOwed(chain.enclave).call() == good.fee
 
 

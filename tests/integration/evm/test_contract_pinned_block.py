@@ -31,7 +31,7 @@ def test_honest_fulfilment_names_the_requests_block(chain):
     a = chain.pin(req, chain.assessment())
     assert (a.block_number, a.block_hash) == (req.block_number, chain.block_hash(req.block_number))
     chain.fulfil(req, a)
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
 
 
 def test_another_block_than_the_requests(chain):
@@ -64,7 +64,7 @@ def test_block_older_than_256_is_checked_through_eip2935(chain):
     assert chain.fulfil_revert(other, chain.assessment(block_hash=forged)) == (
         "NonCanonicalBlockHash", other.block_number, canonical, forged)
     receipt = chain.fulfil(req)
-    assert chain.status(req.id) == FULFILLED
+    assert chain.status(req) == FULFILLED
     # BLOCKHASH alone knows nothing this old: the history contract answered
     assert receipt["blockNumber"] - req.block_number > 256
 
@@ -125,7 +125,7 @@ def test_batch_skips_each_block_error_with_its_selector(chain):
     skipped = [(bytes(e["requestId"]), bytes(e["reason"])) for e in chain.events(receipt, "FulfilmentSkipped")]
     assert skipped == [(wrong_hash.id, chain.selector("NonCanonicalBlockHash")),
                        (wrong_number.id, chain.selector("BlockNumberMismatch"))]
-    assert [chain.status(r.id) for r in (good, wrong_hash, wrong_number)] == [FULFILLED, PENDING, PENDING]
+    assert [chain.status(r) for r in (good, wrong_hash, wrong_number)] == [FULFILLED, PENDING, PENDING]
 
 
 def _signed(chain, fn, key, value=0):

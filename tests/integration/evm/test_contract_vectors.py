@@ -123,4 +123,4 @@ def test_contract_accepts_the_vector(w3, vector):
     stored = oracle.functions.latestAssessment(r["subject"]).call()
     assert stored == (True, a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"],
                       vector["signer"], measurement, b32(a["commitment"]))
-    assert oracle.functions.requestStatus(req[0]).call() == 2
+    assert oracle.functions.requestStatus(req[0], req[1]).call() == 2
