@@ -39,6 +39,12 @@ contract AuraOracle {
         uint64 expiry;
     }
 
+    /// @notice An EIP-2098 compact signature: `r`, and `s` with the recovery bit (`v - 27`) as its top bit.
+    struct Signature {
+        bytes32 r;
+        bytes32 yParityAndS;
+    }
+
     /// @notice The latest assessment of a subject as `latestAssessment` returns it.
     struct AssessmentRecord {
         bool exists;
@@ -219,8 +225,6 @@ contract AuraOracle {
     error BlockNumberMismatch(uint64 requested, uint64 signed);
     error UnknownBlock(uint64 blockNumber);
     error NonCanonicalBlockHash(uint64 blockNumber, bytes32 canonical, bytes32 signed);
-    error InvalidSignatureLength(uint256 length);
-    error InvalidSignatureV(uint8 v);
     error InvalidSignatureS(bytes32 s);
     error InvalidSignature();
     error UnknownSigner(address signer);
@@ -392,7 +396,7 @@ contract AuraOracle {
 
     /// @notice Store a signed assessment, credit the request's fee to the signer (for its payee) and call the
     ///         requester back.
-    function fulfil(Request calldata req, Assessment calldata a, bytes calldata signature) external {
+    function fulfil(Request calldata req, Assessment calldata a, Signature calldata signature) external {
         (bytes memory err, address signer, SignerAccount storage account, bool callsBack) =
             _validate(req, a, signature);
         if (err.length != 0) {
@@ -415,7 +419,7 @@ contract AuraOracle {
     ///         full gas whatever the others burn: the batch reverts `InsufficientGas` unless it starts with
     ///         `BATCH_ITEM_GAS` per item plus a callback's full share per pending item with the callback bit,
     ///         and an item left with less than it needs is skipped with `InsufficientGas` (it stays pending).
-    function fulfilBatch(Request[] calldata reqs, Assessment[] calldata assessments, bytes[] calldata signatures)
+    function fulfilBatch(Request[] calldata reqs, Assessment[] calldata assessments, Signature[] calldata signatures)
         external
     {
         uint256 n = reqs.length;
@@ -620,7 +624,7 @@ contract AuraOracle {
 
     /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
     ///      else the signer, its account and whether the requester had code when it asked.
-    function _validate(Request calldata req, Assessment calldata a, bytes calldata signature)
+    function _validate(Request calldata req, Assessment calldata a, Signature calldata signature)
         private
         view
         returns (bytes memory err, address signer, SignerAccount storage account, bool callsBack)
@@ -695,22 +699,13 @@ contract AuraOracle {
         return keccak256(abi.encode(signer, measurement));
     }
 
-    /// @dev ECDSA recovery for 65-byte `r || s || v` signatures, v in {27, 28}, s in the lower half order.
-    function _recover(bytes32 digest, bytes calldata signature) private pure returns (bytes memory, address) {
-        if (signature.length != 65) {
-            return (abi.encodeWithSelector(InvalidSignatureLength.selector, signature.length), address(0));
-        }
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly ("memory-safe") {
-            r := calldataload(signature.offset)
-            s := calldataload(add(signature.offset, 0x20))
-            v := byte(0, calldataload(add(signature.offset, 0x40)))
-        }
-        if (v != 27 && v != 28) return (abi.encodeWithSelector(InvalidSignatureV.selector, v), address(0));
+    /// @dev ECDSA recovery for a compact signature, `s` in the lower half order (its length and `v` cannot be
+    ///      malformed: a compact signature has no length and one bit of `v`).
+    function _recover(bytes32 digest, Signature calldata signature) private pure returns (bytes memory, address) {
+        uint256 yParityAndS = uint256(signature.yParityAndS);
+        bytes32 s = bytes32(yParityAndS & (type(uint256).max >> 1));
         if (uint256(s) > SECP256K1_HALF_N) return (abi.encodeWithSelector(InvalidSignatureS.selector, s), address(0));
-        address signer = ecrecover(digest, v, r, s);
+        address signer = ecrecover(digest, uint8(27 + (yParityAndS >> 255)), signature.r, s);
         if (signer == address(0)) return (abi.encodeWithSelector(InvalidSignature.selector), address(0));
         return ("", signer);
     }

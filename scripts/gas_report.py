@@ -27,6 +27,7 @@ from web3.contract import Contract  # noqa: E402
 from web3.logs import DISCARD  # noqa: E402
 
 from chains.evm.artifacts import artifacts_dir, contract, deploy  # noqa: E402
+from chains.evm.signature import compact  # noqa: E402
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
 
 OWNER, REQUESTER, TRANSMITTER, ENCLAVE = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3], DEFAULT_KEYS[5]
@@ -73,7 +74,7 @@ class Bench:
         return ((bytes(a["requestId"]), a["requester"], a["subject"], a["fee"], a["expiresAt"], receipt["blockNumber"]),
                 receipt["gasUsed"])
 
-    def signed(self, req: tuple[Any, ...]) -> tuple[tuple[Any, ...], bytes]:
+    def signed(self, req: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
         block = self.w3.eth.get_block(req[5])
         pinned_at = int(block["timestamp"])  # the assessment's timestamp is its pinned block's
         a = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], bytes(block["hash"]),
@@ -83,7 +84,7 @@ class Bench:
         typed = {"types": TYPES, "primaryType": "Assessment", "message": message,
                  "domain": {"name": "AuraOracle", "version": "1", "chainId": 31337,
                             "verifyingContract": self.oracle.address}}
-        return a, bytes(Account.sign_typed_data(ENCLAVE, full_message=typed).signature)
+        return a, compact(bytes(Account.sign_typed_data(ENCLAVE, full_message=typed).signature))
 
     def fulfil(self, req: tuple[Any, ...]) -> int:
         a, sig = self.signed(req)

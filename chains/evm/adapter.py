@@ -50,6 +50,7 @@ from chains.evm.indexer.indexer import sync_wallet
 from chains.evm.indexer.store import EventStore
 from chains.evm.proof import ProofError, decode_header, verify_account
 from chains.evm.proof_source import read_account, read_header
+from chains.evm.signature import compact, expand
 from chains.family import FeatureCache
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
@@ -59,8 +60,9 @@ SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
 STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, RequestStatus.CANCELLED)
 REQUEST_T = "(bytes32,address,address,uint96,uint64,uint64)"
 ASSESSMENT_T = "(uint16,uint8,uint16,uint32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64)"
-FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, "bytes"]
-BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", "bytes[]"]
+SIGNATURE_T = "(bytes32,bytes32)"  # EIP-2098: r, yParityAndS
+FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, SIGNATURE_T]
+BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", SIGNATURE_T + "[]"]
 FULFIL_SELECTOR = keccak(text=f"fulfil({','.join(FULFIL_TYPES)})")[:4]
 BATCH_SELECTOR = keccak(text=f"fulfilBatch({','.join(BATCH_TYPES)})")[:4]
 
@@ -273,7 +275,7 @@ class EvmAdapter(ChainAdapter):
                 facts = AssessmentFacts(score=a[0], tier=a[1], pd_bps=a[2], flags=a[3], measurement=bytes(a[4]),
                                         commitment=bytes(a[5]), block_number=a[6], block_hash=bytes(a[7]),
                                         features_hash=bytes(a[8]), timestamp=a[9], expiry=a[10])
-                return Fulfilled(request=self._decode_request(requested[-1]), facts=facts, signature=bytes(signature),
+                return Fulfilled(request=self._decode_request(requested[-1]), facts=facts, signature=expand(*signature),
                                  signer=to_checksum_address(signer), tx_hash=_hex(bytes(log["transactionHash"])))
         raise ChainError(f"{self.name}: transaction {_hex(bytes(log['transactionHash']))} logged the fulfilment of "
                          f"{request_id} but its calldata does not carry it")
@@ -398,13 +400,14 @@ class EvmAdapter(ChainAdapter):
 
     # fulfilment
     @staticmethod
-    def _args(request: OracleRequest, a: SignedAssessment) -> tuple[tuple[Any, ...], tuple[Any, ...], bytes]:
+    def _args(request: OracleRequest, a: SignedAssessment) -> tuple[tuple[Any, ...], tuple[Any, ...],
+                                                                    tuple[bytes, bytes]]:
         req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
                request.expires_at, request.block_number)
         f = a.facts
         body = (f.score, f.tier, f.pd_bps, f.flags, f.measurement, f.commitment, f.block_number, f.block_hash,
                 f.features_hash, f.timestamp, f.expiry)
-        return req, body, a.signature
+        return req, body, compact(a.signature)
 
     async def _take_nonce(self) -> int:
         async with self._nonce_lock:

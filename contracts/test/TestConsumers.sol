@@ -152,7 +152,7 @@ contract RejectingTransmitter {
         AuraOracle oracle,
         AuraOracle.Request calldata req,
         AuraOracle.Assessment calldata a,
-        bytes calldata signature
+        AuraOracle.Signature calldata signature
     ) external {
         oracle.fulfil(req, a, signature);
     }

@@ -25,6 +25,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from chains.evm.artifacts import ArtifactError, contract, deploy, load_artifact
+from chains.evm.signature import compact
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
 CHAIN_ID = 31337
@@ -37,7 +38,6 @@ SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # anvil account 2; only 
 MEASUREMENT = keccak(b"aura test enclave measurement")
 GAS = 3_000_000
 HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-N = 2 * HALF_N + 1
 
 CONTRACTS = ("AuraOracle", "ExampleLender", "RecordingConsumer", "RevertingConsumer", "GasBurningConsumer",
              "ReturnBombConsumer", "RejectingTransmitter", "SwitchableBurner",
@@ -132,12 +132,6 @@ def digest(req: Req, a: Asmt, verifying_contract: str, chain_id: int = CHAIN_ID)
     return keccak(b"\x19" + msg.version + msg.header + msg.body)
 
 
-def high_s(signature: bytes) -> bytes:
-    """The same signature with s replaced by n - s (and v flipped): valid for ecrecover, malleable."""
-    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
-    return r + (N - s).to_bytes(32, "big") + bytes([55 - v])
-
-
 def selector(signature: str) -> bytes:
     return keccak(text=signature)[:4]
 
@@ -210,7 +204,7 @@ class Chain:
     transmitter = address_of(TRANSMITTER_KEY)
     stranger = address_of(STRANGER_KEY)
     enclave = address_of(ENCLAVE_KEY)
-    high_s = staticmethod(high_s)
+    HALF_N = HALF_N
     digest_of = staticmethod(digest)
     request_id_of = staticmethod(abi_request_id)
 
@@ -337,16 +331,21 @@ class Chain:
              verifying_contract: str | None = None) -> bytes:
         return sign(req, self.pin(req, a), verifying_contract or self.oracle.address, key, chain_id)
 
-    def fulfil_fn(self, req: Req, a: Asmt, signature: bytes | None = None) -> Any:
+    @staticmethod
+    def sig_arg(signature: bytes | tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+        """The contract's `Signature` (EIP-2098) of a 65-byte signature; a tuple is passed as it is."""
+        return compact(signature) if isinstance(signature, bytes) else signature
+
+    def fulfil_fn(self, req: Req, a: Asmt, signature: bytes | tuple[bytes, bytes] | None = None) -> Any:
         a = self.pin(req, a)
         sig = self.sign(req, a) if signature is None else signature
-        return self.oracle.functions.fulfil(req.tuple(), a.tuple(), sig)
+        return self.oracle.functions.fulfil(req.tuple(), a.tuple(), self.sig_arg(sig))
 
-    def fulfil(self, req: Req, a: Asmt | None = None, signature: bytes | None = None,
+    def fulfil(self, req: Req, a: Asmt | None = None, signature: bytes | tuple[bytes, bytes] | None = None,
                key: str = TRANSMITTER_KEY, gas: int = GAS) -> TxReceipt:
         return self.send(self.fulfil_fn(req, a or self.assessment(), signature), key, gas=gas)
 
-    def fulfil_revert(self, req: Req, a: Asmt | None = None, signature: bytes | None = None,
+    def fulfil_revert(self, req: Req, a: Asmt | None = None, signature: bytes | tuple[bytes, bytes] | None = None,
                       key: str = TRANSMITTER_KEY, gas: int = GAS) -> tuple[Any, ...]:
         return self.expect_revert(self.fulfil_fn(req, a or self.assessment(), signature), key, gas=gas)
 

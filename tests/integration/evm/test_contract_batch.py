@@ -13,7 +13,7 @@ PENDING, FULFILLED = 1, 2
 def _batch_fn(chain, items):
     reqs = [r.tuple() for r, _, _ in items]
     assessments = [a.tuple() for _, a, _ in items]
-    sigs = [s for _, _, s in items]
+    sigs = [chain.sig_arg(s) for _, _, s in items]
     return chain.oracle.functions.fulfilBatch(reqs, assessments, sigs)
 
 
@@ -70,9 +70,9 @@ def test_mixed_batch(chain):
 def test_all_skipped_credits_nothing(chain):
     req = chain.request()
     a = chain.pin(req, chain.assessment())
-    receipt = chain.send(_batch_fn(chain, [(req, a, b"\x00" * 65)]), chain.TRANSMITTER_KEY)
+    receipt = chain.send(_batch_fn(chain, [(req, a, (b"\x00" * 32, b"\x00" * 32))]), chain.TRANSMITTER_KEY)
     (ev,) = chain.events(receipt, "FulfilmentSkipped")
-    assert bytes(ev["reason"]) == chain.selector("InvalidSignatureV")
+    assert bytes(ev["reason"]) == chain.selector("InvalidSignature")
     assert chain.oracle.functions.feesOwed(chain.enclave).call() == 0
     assert chain.status(req) == PENDING
 
@@ -85,7 +85,7 @@ def test_empty_batch(chain):
 def test_length_mismatch(chain):
     req = chain.request()
     _, a, sig = _item(chain, req)
-    fn = chain.oracle.functions.fulfilBatch([req.tuple()], [a.tuple(), a.tuple()], [sig])
+    fn = chain.oracle.functions.fulfilBatch([req.tuple()], [a.tuple(), a.tuple()], [chain.sig_arg(sig)])
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY) == ("LengthMismatch", 1, 2, 1)
     fn = chain.oracle.functions.fulfilBatch([req.tuple()], [a.tuple()], [])
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY) == ("LengthMismatch", 1, 1, 0)

@@ -40,7 +40,7 @@ def test_fees_accrue_across_fulfilments_and_batches(chain):
     chain.fulfil(first)
     items = [(r, chain.pin(r, chain.assessment())) for r in (second, third)]
     fn = chain.oracle.functions.fulfilBatch([r.tuple() for r, _ in items], [a.tuple() for _, a in items],
-                                            [chain.sign(r, a) for r, a in items])
+                                            [chain.sig_arg(chain.sign(r, a)) for r, a in items])
     chain.send(fn, chain.TRANSMITTER_KEY)
     assert _owed(chain) == first.fee + second.fee + third.fee
     oracle_before = chain.balance(chain.oracle.address)

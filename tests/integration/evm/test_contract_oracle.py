@@ -192,12 +192,13 @@ def test_malformed_signatures(chain):
     req = chain.request()
     a = chain.assessment()
     sig = chain.sign(req, a)
-    assert chain.fulfil_revert(req, a, sig[:64]) == ("InvalidSignatureLength", 64)
-    assert chain.fulfil_revert(req, a, sig + b"\x00") == ("InvalidSignatureLength", 66)
-    assert chain.fulfil_revert(req, a, sig[:64] + bytes([sig[64] - 27])) == ("InvalidSignatureV", sig[64] - 27)
-    assert chain.fulfil_revert(req, a, sig[:64] + b"\x1d") == ("InvalidSignatureV", 29)
-    malleable = chain.high_s(sig)
-    assert chain.fulfil_revert(req, a, malleable) == ("InvalidSignatureS", malleable[32:64])
+    # compact (EIP-2098): no length and one bit of v to get wrong; s above half the order is refused
+    high = (chain.HALF_N + 1).to_bytes(32, "big")
+    assert chain.fulfil_revert(req, a, (sig[:32], high)) == ("InvalidSignatureS", high)
+    assert chain.fulfil_revert(req, a, (b"\x00" * 32, sig[32:64])) == ("InvalidSignature",)
+    r, vs = chain.sig_arg(sig)
+    flipped = (r, (int.from_bytes(vs, "big") ^ (1 << 255)).to_bytes(32, "big"))  # the other recovery bit
+    assert chain.fulfil_revert(req, a, flipped)[0] == "UnknownSigner"
     assert chain.fulfil_revert(req, a, b"\x00" * 32 + sig[32:]) == ("InvalidSignature",)
     assert chain.fulfil_revert(req, a, sig[:32] + b"\x00" * 32 + sig[64:]) == ("InvalidSignature",)
     chain.fulfil(req, a, sig)
@@ -249,7 +250,7 @@ def test_transmitter_that_cannot_take_payment_still_fulfils(chain):
     req = chain.request()
     a = chain.pin(req, chain.assessment())
     transmitter = chain.c["RejectingTransmitter"]
-    fn = transmitter.functions.fulfil(chain.oracle.address, req.tuple(), a.tuple(), chain.sign(req, a))
+    fn = transmitter.functions.fulfil(chain.oracle.address, req.tuple(), a.tuple(), chain.sig_arg(chain.sign(req, a)))
     chain.send(fn, chain.TRANSMITTER_KEY)
     assert chain.status(req) == FULFILLED
     assert chain.oracle.functions.feesOwed(chain.enclave).call() == req.fee

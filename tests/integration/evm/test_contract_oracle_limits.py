@@ -102,7 +102,7 @@ def test_batch_skips_an_over_long_assessment(chain):
     a_long = chain.pin(long_lived, chain.assessment(timestamp=now, expiry=now + DEFAULT_MAX_VALIDITY + 1))
     fn = chain.oracle.functions.fulfilBatch(
         [good.tuple(), long_lived.tuple()], [a_good.tuple(), a_long.tuple()],
-        [chain.sign(good, a_good), chain.sign(long_lived, a_long)])
+        [chain.sig_arg(chain.sign(good, a_good)), chain.sig_arg(chain.sign(long_lived, a_long))])
     receipt = chain.send(fn, chain.TRANSMITTER_KEY)
     assert [bytes(e["requestId"]) for e in chain.events(receipt, "AssessmentFulfilled")] == [good.id]
     skipped = [(bytes(e["requestId"]), bytes(e["reason"])) for e in chain.events(receipt, "FulfilmentSkipped")]

@@ -119,7 +119,7 @@ def test_batch_skips_each_block_error_with_its_selector(chain):
         (wrong_number, chain.pin(wrong_number, chain.assessment(block_number=good.block_number))),
     ]
     fn = chain.oracle.functions.fulfilBatch([r.tuple() for r, _ in items], [a.tuple() for _, a in items],
-                                            [chain.sign(r, a) for r, a in items])
+                                            [chain.sig_arg(chain.sign(r, a)) for r, a in items])
     receipt = chain.send(fn, chain.TRANSMITTER_KEY)
     assert [bytes(e["requestId"]) for e in chain.events(receipt, "AssessmentFulfilled")] == [good.id]
     skipped = [(bytes(e["requestId"]), bytes(e["reason"])) for e in chain.events(receipt, "FulfilmentSkipped")]

@@ -23,6 +23,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract, deploy
+from chains.evm.signature import compact
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
 VECTOR = Path(__file__).resolve().parents[2] / "vectors" / "evm.json"
@@ -117,7 +118,7 @@ def test_contract_accepts_the_vector(w3, vector):
     slot = "0x" + (a["block_number"] % HISTORY_WINDOW).to_bytes(32, "big").hex()
     rpc(w3, "anvil_setStorageAt", BLOCK_HASH_HISTORY, slot, a["block_hash"])
     signature = bytes.fromhex(vector["signature"][2:])
-    receipt = send(w3, oracle.functions.fulfil(req, body, signature), transmitter, at=a["timestamp"] + 400)
+    receipt = send(w3, oracle.functions.fulfil(req, body, compact(signature)), transmitter, at=a["timestamp"] + 400)
     (ev,) = oracle.events.AssessmentFulfilled().process_receipt(receipt, errors=DISCARD)
     assert ev["args"]["signer"] == vector["signer"]
     stored = oracle.functions.latestAssessment(r["subject"]).call()
