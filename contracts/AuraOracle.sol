@@ -25,18 +25,16 @@ contract AuraOracle {
         uint64 blockNumber;
     }
 
+    /// @dev `facts` packs the signed small fields into one word of calldata, from the lowest bits up:
+    ///      score (16), tier (8), pdBps (16), flags (32), timestamp (64), expiry (64); bits 200 and up must be
+    ///      zero (`ScoreOutOfRange` otherwise: they read as part of an out-of-range score).
     struct Assessment {
-        uint16 score;
-        uint8 tier;
-        uint16 pdBps;
-        uint32 flags;
+        uint256 facts;
         bytes32 measurement;
         bytes32 commitment;
         uint64 blockNumber;
         bytes32 blockHash;
         bytes32 featuresHash;
-        uint64 timestamp;
-        uint64 expiry;
     }
 
     /// @notice An EIP-2098 compact signature: `r`, and `s` with the recovery bit (`v - 27`) as its top bit.
@@ -580,6 +578,30 @@ contract AuraOracle {
         return keccak256(abi.encode(requester, subject, fee_, expiresAt, blockNumber));
     }
 
+    function _score(Assessment calldata a) private pure returns (uint16) {
+        return uint16(a.facts);
+    }
+
+    function _tier(Assessment calldata a) private pure returns (uint8) {
+        return uint8(a.facts >> 16);
+    }
+
+    function _pdBps(Assessment calldata a) private pure returns (uint16) {
+        return uint16(a.facts >> 24);
+    }
+
+    function _flags(Assessment calldata a) private pure returns (uint32) {
+        return uint32(a.facts >> 40);
+    }
+
+    function _timestamp(Assessment calldata a) private pure returns (uint64) {
+        return uint64(a.facts >> 72);
+    }
+
+    function _expiry(Assessment calldata a) private pure returns (uint64) {
+        return uint64(a.facts >> 136);
+    }
+
     function _buildDomainSeparator() private view returns (bytes32) {
         return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
     }
@@ -590,17 +612,17 @@ contract AuraOracle {
                 ASSESSMENT_TYPEHASH,
                 req.id,
                 req.subject,
-                a.score,
-                a.tier,
-                a.pdBps,
-                a.flags,
+                _score(a),
+                _tier(a),
+                _pdBps(a),
+                _flags(a),
                 a.measurement,
                 a.commitment,
                 a.blockNumber,
                 a.blockHash,
                 a.featuresHash,
-                a.timestamp,
-                a.expiry
+                _timestamp(a),
+                _expiry(a)
             )
         );
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
@@ -645,7 +667,7 @@ contract AuraOracle {
         uint32 maxValidity = account.maxValidity;
         uint64 validity;
         unchecked {
-            validity = a.expiry - a.timestamp; // timestamp <= block.timestamp <= expiry: no underflow
+            validity = _expiry(a) - _timestamp(a); // timestamp <= block.timestamp <= expiry: no underflow
         }
         if (validity > maxValidity) {
             err = abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity);
@@ -655,11 +677,15 @@ contract AuraOracle {
 
     /// @dev The assessment's own fields: ranges, times, and the pinned block (the request's, and canonical).
     function _checkFacts(Request calldata req, Assessment calldata a) private view returns (bytes memory) {
-        if (a.score > MAX_SCORE) return abi.encodeWithSelector(ScoreOutOfRange.selector, a.score);
-        if (a.tier > MAX_TIER) return abi.encodeWithSelector(TierOutOfRange.selector, a.tier);
-        if (a.pdBps > MAX_PD_BPS) return abi.encodeWithSelector(PdOutOfRange.selector, a.pdBps);
-        if (a.timestamp > block.timestamp) return abi.encodeWithSelector(AssessmentFromFuture.selector, a.timestamp);
-        if (block.timestamp > a.expiry) return abi.encodeWithSelector(AssessmentExpired.selector, a.expiry);
+        if (_score(a) > MAX_SCORE || a.facts >> 200 != 0) {
+            return abi.encodeWithSelector(ScoreOutOfRange.selector, _score(a));
+        }
+        if (_tier(a) > MAX_TIER) return abi.encodeWithSelector(TierOutOfRange.selector, _tier(a));
+        if (_pdBps(a) > MAX_PD_BPS) return abi.encodeWithSelector(PdOutOfRange.selector, _pdBps(a));
+        uint64 timestamp = _timestamp(a);
+        if (timestamp > block.timestamp) return abi.encodeWithSelector(AssessmentFromFuture.selector, timestamp);
+        uint64 expiry = _expiry(a);
+        if (block.timestamp > expiry) return abi.encodeWithSelector(AssessmentExpired.selector, expiry);
         uint64 number = a.blockNumber;
         if (number != req.blockNumber) {
             return abi.encodeWithSelector(BlockNumberMismatch.selector, req.blockNumber, number);
@@ -726,14 +752,14 @@ contract AuraOracle {
         uint96 fee_ = req.fee;
         if (fee_ != 0) account.owed += fee_;
         StoredAssessment storage stored = _latest[req.subject];
-        if (a.timestamp >= stored.packed.timestamp || !_signers[_signerAt[stored.packed.signerIndex]].active) {
+        if (_timestamp(a) >= stored.packed.timestamp || !_signers[_signerAt[stored.packed.signerIndex]].active) {
             stored.packed = PackedAssessment({
-                score: a.score,
-                tier: a.tier,
-                pdBps: a.pdBps,
-                flags: a.flags,
-                timestamp: a.timestamp,
-                expiry: a.expiry,
+                score: _score(a),
+                tier: _tier(a),
+                pdBps: _pdBps(a),
+                flags: _flags(a),
+                timestamp: _timestamp(a),
+                expiry: _expiry(a),
                 signerIndex: account.index
             });
             stored.commitment = a.commitment;
@@ -742,12 +768,14 @@ contract AuraOracle {
         if (gasLimit != 0) {
             callbackSucceeded = _callback(
                 req.requester,
-                abi.encodeCall(IAuraConsumer.onAssessment, (req.id, req.subject, a.score, a.tier, a.pdBps, a.flags)),
+                abi.encodeCall(
+                    IAuraConsumer.onAssessment, (req.id, req.subject, _score(a), _tier(a), _pdBps(a), _flags(a))
+                ),
                 gasLimit
             );
         }
         emit AssessmentFulfilled(
-            req.id, req.subject, msg.sender, a.score, a.tier, a.pdBps, a.flags, signer, callbackSucceeded
+            req.id, req.subject, msg.sender, _score(a), _tier(a), _pdBps(a), _flags(a), signer, callbackSucceeded
         );
     }
 

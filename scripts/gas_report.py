@@ -27,6 +27,7 @@ from web3.contract import Contract  # noqa: E402
 from web3.logs import DISCARD  # noqa: E402
 
 from chains.evm.artifacts import artifacts_dir, contract, deploy  # noqa: E402
+from chains.evm.facts import pack_facts  # noqa: E402
 from chains.evm.signature import compact  # noqa: E402
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
 
@@ -77,10 +78,11 @@ class Bench:
     def signed(self, req: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
         block = self.w3.eth.get_block(req[5])
         pinned_at = int(block["timestamp"])  # the assessment's timestamp is its pinned block's
-        a = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], bytes(block["hash"]),
-             secrets.token_bytes(32), pinned_at, pinned_at + 600)
+        fields = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], bytes(block["hash"]),
+                  secrets.token_bytes(32), pinned_at, pinned_at + 600)
         message: dict[str, Any] = {"requestId": req[0], "subject": req[2]}
-        message.update(zip([f["name"] for f in TYPES["Assessment"][2:]], a))
+        message.update(zip([f["name"] for f in TYPES["Assessment"][2:]], fields))
+        a = (pack_facts(*fields[:4], *fields[9:]), *fields[4:9])
         typed = {"types": TYPES, "primaryType": "Assessment", "message": message,
                  "domain": {"name": "AuraOracle", "version": "1", "chainId": 31337,
                             "verifyingContract": self.oracle.address}}

@@ -43,6 +43,7 @@ from chains.core.assessment import AssessmentFacts
 from chains.core.errors import ChainError, RetryLater
 from chains.evm.artifacts import load_artifact
 from chains.evm.config import EvmChain
+from chains.evm.facts import pack_facts, unpack_facts
 from chains.evm.history import EvmHistory
 from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
 from chains.evm.indexer.history import history_from
@@ -59,7 +60,7 @@ FULFILLED = "0x" + keccak(
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
 STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, RequestStatus.CANCELLED)
 REQUEST_T = "(bytes32,address,address,uint96,uint64,uint64)"
-ASSESSMENT_T = "(uint16,uint8,uint16,uint32,bytes32,bytes32,uint64,bytes32,bytes32,uint64,uint64)"
+ASSESSMENT_T = "(uint256,bytes32,bytes32,uint64,bytes32,bytes32)"  # facts (chains/evm/facts.py), then the words
 SIGNATURE_T = "(bytes32,bytes32)"  # EIP-2098: r, yParityAndS
 FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, SIGNATURE_T]
 BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", SIGNATURE_T + "[]"]
@@ -272,9 +273,11 @@ class EvmAdapter(ChainAdapter):
                              f"(selector 0x{data[:4].hex()})")
         for req, a, signature in zip(reqs, assessments, signatures):
             if bytes(req[0]) == rid:
-                facts = AssessmentFacts(score=a[0], tier=a[1], pd_bps=a[2], flags=a[3], measurement=bytes(a[4]),
-                                        commitment=bytes(a[5]), block_number=a[6], block_hash=bytes(a[7]),
-                                        features_hash=bytes(a[8]), timestamp=a[9], expiry=a[10])
+                small = unpack_facts(a[0])
+                facts = AssessmentFacts(score=small.score, tier=small.tier, pd_bps=small.pd_bps, flags=small.flags,
+                                        measurement=bytes(a[1]), commitment=bytes(a[2]), block_number=a[3],
+                                        block_hash=bytes(a[4]), features_hash=bytes(a[5]), timestamp=small.timestamp,
+                                        expiry=small.expiry)
                 return Fulfilled(request=self._decode_request(requested[-1]), facts=facts, signature=expand(*signature),
                                  signer=to_checksum_address(signer), tx_hash=_hex(bytes(log["transactionHash"])))
         raise ChainError(f"{self.name}: transaction {_hex(bytes(log['transactionHash']))} logged the fulfilment of "
@@ -405,8 +408,8 @@ class EvmAdapter(ChainAdapter):
         req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
                request.expires_at, request.block_number)
         f = a.facts
-        body = (f.score, f.tier, f.pd_bps, f.flags, f.measurement, f.commitment, f.block_number, f.block_hash,
-                f.features_hash, f.timestamp, f.expiry)
+        body = (pack_facts(f.score, f.tier, f.pd_bps, f.flags, f.timestamp, f.expiry), f.measurement, f.commitment,
+                f.block_number, f.block_hash, f.features_hash)
         return req, body, compact(a.signature)
 
     async def _take_nonce(self) -> int:

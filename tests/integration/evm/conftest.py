@@ -25,6 +25,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from chains.evm.artifacts import ArtifactError, contract, deploy, load_artifact
+from chains.evm.facts import pack_facts
 from chains.evm.signature import compact
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
@@ -103,8 +104,8 @@ class Asmt:
 
     def tuple(self) -> tuple[Any, ...]:
         assert self.block_number is not None and self.block_hash is not None, "pin the assessment first"
-        return (self.score, self.tier, self.pd_bps, self.flags, self.measurement, self.commitment,
-                self.block_number, self.block_hash, self.features_hash, self.timestamp, self.expiry)
+        facts = pack_facts(self.score, self.tier, self.pd_bps, self.flags, self.timestamp, self.expiry)
+        return (facts, self.measurement, self.commitment, self.block_number, self.block_hash, self.features_hash)
 
 
 def typed_data(req: Req, a: Asmt, chain_id: int, verifying_contract: str) -> dict[str, Any]:

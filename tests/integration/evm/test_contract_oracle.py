@@ -188,6 +188,18 @@ def test_values_out_of_range(chain):
     chain.fulfil(req, chain.assessment(score=1000, tier=2, pd_bps=10_000))
 
 
+def test_facts_word_bits_above_its_fields_are_refused(chain):
+    """`Assessment.facts` carries the small fields in its low 200 bits; a bit above them reads as part of an
+    out-of-range score, so no two calldata words stand for one signed assessment."""
+    req = chain.request()
+    a = chain.pin(req, chain.assessment())
+    sig = chain.sig_arg(chain.sign(req, a))
+    facts, *rest = a.tuple()
+    fn = chain.oracle.functions.fulfil(req.tuple(), (facts | 1 << 200, *rest), sig)
+    assert chain.expect_revert(fn, chain.TRANSMITTER_KEY) == ("ScoreOutOfRange", a.score)
+    chain.send(chain.oracle.functions.fulfil(req.tuple(), (facts, *rest), sig), chain.TRANSMITTER_KEY)
+
+
 def test_malformed_signatures(chain):
     req = chain.request()
     a = chain.assessment()

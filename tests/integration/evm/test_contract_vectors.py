@@ -23,6 +23,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract, deploy
+from chains.evm.facts import pack_facts
 from chains.evm.signature import compact
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
@@ -110,8 +111,8 @@ def test_contract_accepts_the_vector(w3, vector):
     assert ev["args"]["fee"] == int(r["fee"])
 
     req = (b32(r["id"]), r["requester"], r["subject"], int(r["fee"]), r["expires_at"], r["block_number"])
-    body = (a["score"], a["tier"], a["pd_bps"], a["flags"], measurement, b32(a["commitment"]), a["block_number"],
-            b32(a["block_hash"]), b32(a["features_hash"]), a["timestamp"], a["expiry"])
+    facts = pack_facts(a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"])
+    body = (facts, measurement, b32(a["commitment"]), a["block_number"], b32(a["block_hash"]), b32(a["features_hash"]))
     assert bytes(oracle.functions.assessmentDigest(req, body).call()) == b32(vector["digest"])
 
     rpc(w3, "anvil_mine", hex(300), hex(1))  # block 100 leaves BLOCKHASH's window
