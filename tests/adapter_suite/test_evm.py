@@ -50,6 +50,7 @@ def transmitter_keystore(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     root = tmp_path_factory.mktemp("evm-transmitter")
     passphrase = root / "passphrase"
     passphrase.write_text("suite passphrase\n")
+    passphrase.chmod(0o600)
     create_keystore(root / "keystore.json", "suite passphrase", TRANSMITTER_KEY, kdf_n=2**10)
     return root / "keystore.json", passphrase
 

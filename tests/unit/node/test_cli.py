@@ -152,6 +152,7 @@ def test_request_on_evm_with_the_rpc_unreachable(tmp_path: Path, capsys: pytest.
 def test_request_on_evm_refuses_a_key_file_without_a_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "keys").mkdir()
     (tmp_path / "keys" / "evm-requester.key").write_text("not a key\n")
+    (tmp_path / "keys" / "evm-requester.key").chmod(0o600)
     code, _, err = _aura(capsys, "request", "--config", str(_evm(tmp_path)), "--subject", EVM_SUBJECT)
     assert (code, err) == (2, f"aura request: the requester key in {tmp_path / 'keys' / 'evm-requester.key'} is not "
                               "a hex secp256k1 private key\n")
