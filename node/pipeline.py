@@ -29,7 +29,7 @@ from chains.core.errors import ChainError, EnclaveError, PinLost, RetryLater
 from chains.core.logs import fields
 from node import failpoints, metrics
 from node.request_params import MalformedParams, decode_params
-from node.store import Store, request_from_row
+from node.store import OPEN_STATES, Store, request_from_row
 
 log = logging.getLogger("aura.pipeline")
 
@@ -391,10 +391,11 @@ class ChainService:
                            f"request is {status.value}")
 
     def _gauge(self) -> None:
+        """Every open state's count for this chain, zero included (a state emptied since must not keep its last
+        value); terminal states are not open and have no series."""
         counts = self.store.counts()
-        for (chain, state), n in counts.items():
-            if chain == self.chain:
-                metrics.REQUESTS_OPEN.labels(chain, state).set(n)
+        for state in OPEN_STATES:
+            metrics.REQUESTS_OPEN.labels(self.chain, state).set(counts.get((self.chain, state), 0))
 
 
 def _latest_attempts(subs: list[Submission]) -> list[Submission]:

@@ -27,6 +27,7 @@ from chains.core.secp256k1 import keccak256
 from chains.registry import FAMILIES
 from node import failpoints
 from node.enclave.keys import EnclaveKey
+from node.metrics import REGISTRY
 from node.pipeline import ChainService
 from node.store import OPEN_STATES, Store
 from tests.adapter_suite.signing import assessment_wire
@@ -245,6 +246,20 @@ async def test_requests_share_a_batch_up_to_the_batch_size(node: Node, ledger: F
     assert [node.state(i) for i in ids] == [("final", "")] * 3
     assert [s[:2] for s in node.submissions()] == [(0, "final"), (1, "final")]  # two, then one
     assert [ledger.fulfilments(i) for i in ids] == [1, 1, 1]
+
+
+async def test_the_open_requests_gauge_follows_the_store(node: Node, ledger: FakeLedger) -> None:
+    """aura_requests_open: each open state's count, back to zero once it empties; terminal states never."""
+    def gauge(state: str) -> float | None:
+        return REGISTRY.get_sample_value("aura_requests_open", {"chain": CHAIN, "state": state})
+
+    ids = [ledger.request() for _ in range(3)]
+    ledger.mine()
+    await node.tick()
+    assert gauge("submitted") == 3 and gauge("seen") == gauge("confirmed") == 0
+    await node.settle()
+    assert [gauge(state) for state in OPEN_STATES] == [0] * len(OPEN_STATES)
+    assert gauge("final") is None and [node.state(i) for i in ids] == [("final", "")] * 3
 
 
 async def test_a_transient_chain_fault_is_a_wait(node: Node, ledger: FakeLedger) -> None:
