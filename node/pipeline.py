@@ -28,7 +28,7 @@ from chains.base import (
 from chains.core.errors import ChainError, EnclaveError, PinLost, RetryLater
 from chains.core.logs import fields
 from node import failpoints, metrics
-from node.request_params import MalformedParams, decode_params
+from node.request_params import MalformedParams, decode_params, loan_param
 from node.store import OPEN_STATES, Store, request_from_row
 
 log = logging.getLogger("aura.pipeline")
@@ -205,8 +205,9 @@ class ChainService:
         except MalformedParams as e:
             return ("failed", f"malformed request params: {e}")
         extra: dict[str, Any] = {}
-        if extras.loan_amount is not None:
-            extra["loan"] = {"amount": str(extras.loan_amount), "duration_days": extras.loan_duration_days}
+        loan = loan_param(extras)
+        if loan is not None:
+            extra["loan"] = loan
         if extras.questionnaire_hash is not None:
             body = self.store.questionnaire(extras.questionnaire_hash)
             if body is not None:

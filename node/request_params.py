@@ -11,6 +11,7 @@ Anything else is malformed and the request fails with that reason (it is never s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -38,6 +39,13 @@ NONE = RequestExtras(None, None, None)
 
 def encode_params(questionnaire_hash: bytes | None = None, loan_amount: int = 0, duration_days: int = 0) -> bytes:
     return abi_encode(PARAMS_TYPES, [1, questionnaire_hash or b"\0" * 32, loan_amount, duration_days])
+
+
+def loan_param(extras: RequestExtras) -> dict[str, Any] | None:
+    """The enclave's `loan` param for the request's loan, None when it asks for none."""
+    if extras.loan_amount is None:
+        return None
+    return {"amount": str(extras.loan_amount), "duration_days": extras.loan_duration_days}
 
 
 def decode_params(params_hex: str) -> RequestExtras:

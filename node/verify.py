@@ -24,7 +24,7 @@ from chains.registry import FAMILIES
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure_engine
 from node.enclave.service import EnclaveService
-from node.request_params import decode_params
+from node.request_params import decode_params, loan_param
 from node.scoring.config import load_config
 from node.scoring.engine import Engine
 
@@ -132,8 +132,9 @@ async def _verify(adapter: ChainAdapter, request_id: str, engine: Engine, measur
 def _extras(params_hex: str, questionnaire: dict[str, Any] | None, params: dict[str, Any]) -> tuple[str, ...]:
     """Add the request's loan and questionnaire to `params` as the node would; notes on what was not checked."""
     extras = decode_params(params_hex)
-    if extras.loan_amount is not None:
-        params["loan"] = {"amount": str(extras.loan_amount), "duration_days": extras.loan_duration_days}
+    loan = loan_param(extras)
+    if loan is not None:
+        params["loan"] = loan
     notes = ["commitment: blinded by the enclave's secret, not recomputable"]
     if extras.questionnaire_hash is not None:
         if questionnaire is None:

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chains.base import ChainAdapter
 from chains.evm.codec import CODEC
 from chains.evm.config import EvmChain
 from chains.family import BuildContext, Family
 
+if TYPE_CHECKING:
+    from chains.evm.indexer.store import EventStore
+
 
 def build(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
     """An adapter with the transmitter's keystore unlocked, and the history index when the config has one."""
     from chains.evm.adapter import EvmAdapter  # noqa: PLC0415 - web3 only where an EVM chain is served
-    from chains.evm.indexer.store import EventStore  # noqa: PLC0415
     from chains.evm.keystore import load_keystore  # noqa: PLC0415
 
     account = load_keystore(cfg.transmitter_keystore, cfg.transmitter_passphrase_file)
-    events = None
-    if cfg.indexer is not None and cfg.indexer.enabled:
-        events = EventStore(ctx.data_dir / "events.sqlite")
-        ctx.resources.callback(events.close)
-    return EvmAdapter(cfg, account, cache=ctx.cache, sequence_floor=ctx.sequence_floor, events=events)
+    return EvmAdapter(cfg, account, cache=ctx.cache, sequence_floor=ctx.sequence_floor, events=_events(cfg, ctx))
 
 
 def build_reader(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
@@ -30,13 +28,19 @@ def build_reader(cfg: EvmChain, ctx: BuildContext) -> ChainAdapter:
     from eth_account import Account  # noqa: PLC0415
 
     from chains.evm.adapter import EvmAdapter  # noqa: PLC0415
+
+    return EvmAdapter(cfg, Account.create(), cache=None, sequence_floor=ctx.sequence_floor, events=_events(cfg, ctx))
+
+
+def _events(cfg: EvmChain, ctx: BuildContext) -> EventStore | None:
+    """The history index's store in `ctx.data_dir`, closed with `ctx`; None when the config has no indexer."""
     from chains.evm.indexer.store import EventStore  # noqa: PLC0415
 
-    events = None
-    if cfg.indexer is not None and cfg.indexer.enabled:
-        events = EventStore(ctx.data_dir / "events.sqlite")
-        ctx.resources.callback(events.close)
-    return EvmAdapter(cfg, Account.create(), cache=None, sequence_floor=ctx.sequence_floor, events=events)
+    if cfg.indexer is None or not cfg.indexer.enabled:
+        return None
+    events = EventStore(ctx.data_dir / "events.sqlite")
+    ctx.resources.callback(events.close)
+    return events
 
 
 async def consume(cfg: EvmChain, **request: Any) -> dict[str, Any]:

@@ -95,6 +95,7 @@ class PinnedHeader:
     rlp: bytes
     hash: str
     timestamp: int
+    state_root: bytes
 
 
 class EvmAdapter(ChainAdapter):
@@ -310,7 +311,8 @@ class EvmAdapter(ChainAdapter):
                 raw, block = await read_header(self.w3, number)
             except RetryLater as e:
                 raise RetryLater(f"{self.name}: {e}") from None
-            cached = PinnedHeader(rlp=raw, hash=str(block["hash"]).lower(), timestamp=int(block["timestamp"], 16))
+            cached = PinnedHeader(rlp=raw, hash=str(block["hash"]).lower(), timestamp=int(block["timestamp"], 16),
+                                  state_root=decode_header(raw).state_root)
             self._headers[number] = cached
             while len(self._headers) > HEADER_CACHE:
                 self._headers.pop(next(iter(self._headers)))
@@ -325,7 +327,7 @@ class EvmAdapter(ChainAdapter):
             header = await self._header(at.number, at.hash)
             try:
                 found = await read_account(self.w3, addr, at.hash)
-                proven = verify_account(decode_header(header.rlp).state_root, bytes.fromhex(addr[2:]),
+                proven = verify_account(header.state_root, bytes.fromhex(addr[2:]),
                                         [bytes.fromhex(node[2:]) for node in found["accountProof"]])
             except RetryLater as e:
                 raise RetryLater(f"{self.name}: {e}") from None
