@@ -1,16 +1,24 @@
-"""The config of an EVM chain: the AuraOracle contract, the transmitter's keystore, fees, and the optional
-history indexer (which contracts speak for which protocol)."""
+"""The config of an EVM chain: its RPC endpoints (read and send-only), the AuraOracle contract, the transmitter's
+keystore, fees, and the optional history indexer (which contracts speak for which protocol)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from chains.config import ADDRESS, ChainConfig, Section, http_url
+from chains.evm.urls import redact, same_endpoint_key
+
+
+def _http(v: SecretStr) -> SecretStr:
+    return http_url(v, "https?")
+
+
+HttpUrl = Annotated[SecretStr, AfterValidator(_http)]
 
 
 class IndexerSection(Section):
@@ -59,7 +67,10 @@ class IndexerSection(Section):
 class EvmChain(ChainConfig):
     family: Literal["evm"]
     chain_id: int = Field(gt=0)
-    rpc_url: SecretStr
+    rpc_url: HttpUrl
+    rpc_urls: list[HttpUrl] = Field(default_factory=list, description="more endpoints to read from and send to")
+    send_urls: list[HttpUrl] = Field(default_factory=list, description="endpoints fulfilments are also sent to; "
+                                                                       "never read from")
     ws_url: SecretStr | None = None
     oracle: str
     start_block: int = Field(0, ge=0)
@@ -76,7 +87,10 @@ class EvmChain(ChainConfig):
     resubmit_after_s: float = Field(30.0, gt=0, description="re-send a pending fulfilment unchanged after this")
     bump_after_s: float = Field(60.0, gt=0, description="replace a fulfilment still pending after this at a higher fee")
     bump_pct: int = Field(20, ge=10, le=300, description="fee increase per replacement (nodes want at least 10)")
-    rpc_timeout_s: float = Field(10.0, gt=0, le=120)
+    rpc_timeout_s: float = Field(4.0, gt=0, le=120, description="deadline of one call on one endpoint; a silent "
+                                 "endpoint is left for the next within it")
+    rpc_max_lag_blocks: int = Field(5, ge=0, le=10_000,
+                                    description="an endpoint more blocks than this behind the best is not read from")
     indexer: IndexerSection | None = None
 
     @field_validator("oracle")
@@ -86,14 +100,41 @@ class EvmChain(ChainConfig):
             raise ValueError("must be a 0x-prefixed 20-byte hex address")
         return v
 
-    @field_validator("rpc_url", "ws_url")
+    @field_validator("ws_url")
     @classmethod
     def _url(cls, v: SecretStr | None) -> SecretStr | None:
         return None if v is None else http_url(v, "https?|wss?")
 
+    @model_validator(mode="after")
+    def _distinct_endpoints(self) -> EvmChain:
+        seen: dict[str, str] = {}
+        named = [("rpc_url", self.rpc_url)] + [(f"rpc_urls[{i}]", u) for i, u in enumerate(self.rpc_urls)] + [
+            (f"send_urls[{i}]", u) for i, u in enumerate(self.send_urls)]
+        repeats = []
+        for where, url in named:
+            key = same_endpoint_key(url.get_secret_value())
+            if key in seen:
+                repeats.append(f"{where} repeats {seen[key]} ({redact(url.get_secret_value())})")
+            else:
+                seen[key] = where
+        if repeats:
+            raise ValueError("; ".join(repeats) + ": list each RPC endpoint once")
+        return self
+
+    @property
+    def read_urls(self) -> list[str]:
+        """The endpoints the chain is read from (and fulfilments sent to), in the order they are preferred."""
+        return [u.get_secret_value() for u in (self.rpc_url, *self.rpc_urls)]
+
+    @property
+    def send_only_urls(self) -> list[str]:
+        """The endpoints fulfilments are also sent to and nothing is read from."""
+        return [u.get_secret_value() for u in self.send_urls]
+
     def reading_from(self, url: str) -> EvmChain:
-        """Read from `url` alone: without `ws_url`."""
-        return type(self).model_validate({**self.model_dump(), "rpc_url": url, "ws_url": None})
+        """Read from `url` alone: without `ws_url` and the other endpoints."""
+        return type(self).model_validate({**self.model_dump(), "rpc_url": url, "rpc_urls": [], "send_urls": [],
+                                          "ws_url": None})
 
     def resolve_paths(self, fix: Callable[[Path], Path]) -> EvmChain:
         return self.model_copy(update={"transmitter_keystore": fix(self.transmitter_keystore),

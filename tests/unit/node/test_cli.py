@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 import socket
 import subprocess
 import sys
@@ -70,7 +71,7 @@ def test_help_lists_them_without_loading_the_workshop_itself() -> None:
     assert proc.stdout.strip() == "['node.workshop', 'node.workshop.commands']"
     help_text = subprocess.run([sys.executable, "-m", "node.cli", "--help"], capture_output=True, text=True,
                                timeout=60, cwd=REPO).stdout
-    assert "{init,run,request,status,verify,attest,demo,devnet,model}" in help_text
+    assert "{init,run,request,status,retry,verify,attest,demo,devnet,model}" in help_text
 
 
 @pytest.mark.parametrize(("argv", "fn"), [
@@ -145,8 +146,12 @@ def test_request_on_evm_names_the_missing_key(tmp_path: Path, capsys: pytest.Cap
 def test_request_on_evm_with_the_rpc_unreachable(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AURA_REQUESTER_KEY", "0x" + "01" * 32)
-    code, out, err = _aura(capsys, "request", "--config", str(_evm(tmp_path)), "--subject", EVM_SUBJECT)
-    assert (code, out, err) == (2, "", "aura request: anvil: RPC unreachable: ClientConnectorError\n")
+    config = _evm(tmp_path)
+    port = re.search(r"127\.0\.0\.1:(\d+)", config.read_text())
+    assert port is not None
+    code, out, err = _aura(capsys, "request", "--config", str(config), "--subject", EVM_SUBJECT)
+    assert (code, out, err) == (2, "", f"aura request: anvil: RPC unreachable: http://127.0.0.1:{port[1]}: "
+                                       "connection failed: ConnectionRefusedError\n")
 
 
 def test_request_on_evm_refuses_a_key_file_without_a_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
