@@ -65,6 +65,15 @@ class OracleRequest:
         return f"{self.chain}:{self.request_id}"
 
 
+class SignerStatus(enum.Enum):
+    """The contract's view of the enclave's signer key and measurement."""
+
+    ACTIVE = "active"
+    UNREGISTERED = "unregistered"
+    REVOKED = "revoked"
+    OTHER_MEASUREMENT = "other_measurement"
+
+
 class RequestStatus(enum.Enum):
     """The contract's view of one request."""
 
@@ -200,6 +209,9 @@ class ItemOutcome:
     rescore: bool = False
     """The signed assessment's pinned state left what the contract checks (chains/core/errors.py PinLost): the
     request is still pending, and is scored again."""
+    reorged: bool = False
+    """The request's block left the canonical chain, or the contract holds other fields under its id
+    (chains/core/errors.py Reorged): the request is read again from its new log, confirmed and scored again."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +303,10 @@ class ChainAdapter(ABC):
     @abstractmethod
     async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
         """Requests recorded after `cursor` up to and including `until`, oldest first.
+
+        Where the chain can reorganise, the cursor remembers the block it stopped at; when that block has left
+        the canonical chain the adapter reads again from before the fork, so a request mined again in the new
+        branch comes back with its new log (same key; the store takes the new log and starts it over).
 
         Args:
             cursor: what a previous batch returned as `next_cursor`, or None on a fresh store.
@@ -450,6 +466,24 @@ class ChainAdapter(ABC):
             RetryLater: the RPC failed.
         """
         raise NotSupported(self.family, "reading a fulfilment back")
+
+    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+        """Whether the contract counts assessments signed by `signer` (its address or public key in the family's
+        text form) with enclave `measurement` (`0x` + 64 hex digits); None where the family cannot tell yet.
+
+        Raises:
+            RetryLater: the RPC failed.
+        """
+        return None
+
+    async def transmitter_balance(self) -> int | None:
+        """What the account that pays for fulfilments holds, in the family's smallest unit (wei, lamports, mist);
+        None where the family cannot tell yet.
+
+        Raises:
+            RetryLater: the RPC failed.
+        """
+        return None
 
     def health(self) -> dict[str, Any]:
         """Family-specific facts for the node's /health (for example a WebSocket feed's state); none by default."""

@@ -143,6 +143,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retry(args: argparse.Namespace) -> int:
+    """Start failed requests over (a running node picks them up at its next pass): the named ones, or every
+    failed one (of one chain with --chain)."""
+    from node.store import Store
+
+    if bool(args.requests) == args.all_failed:
+        raise InvalidParams("name the requests to retry (chain:0x...), or pass --all-failed")
+    cfg = _config(args.config)
+    db = cfg.node.data_dir / "aura.sqlite"
+    if not db.exists():
+        raise AuraError(f"no store at {db}: the node has not run with this config yet")
+    store = Store(db)
+    try:
+        keys = args.requests or store.failed_keys(args.chain)
+        moved = store.retry(keys)
+        for key in keys:
+            row = store.request(key)
+            if key in moved:
+                print(f"{key}: failed -> seen")
+            elif row is None:
+                print(f"{key}: no such request", file=sys.stderr)
+            else:
+                print(f"{key}: left {row['state']} (only failed requests are retried)", file=sys.stderr)
+        print(f"{len(moved)} of {len(keys)} requests started over")
+    finally:
+        store.close()
+    return 0 if len(moved) == len(keys) else 1
+
+
 def cmd_attest(args: argparse.Namespace) -> int:
     """Print the enclave's attestation: its public key bound to the measurement of its code, model, config."""
     from node.enclave.client import EnclaveClient, EnclaveProcess, verify_attestation
@@ -236,6 +265,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=50)
     s.add_argument("request", nargs="?", help="one request key (chain:0x...) in full")
     s.set_defaults(fn=cmd_status)
+
+    s = sub.add_parser("retry", help="start failed requests over (a running node picks them up)")
+    s.add_argument("--config", default="aura.toml")
+    s.add_argument("--all-failed", action="store_true", help="every failed request")
+    s.add_argument("--chain", default=None, help="with --all-failed: only this chain's")
+    s.add_argument("requests", nargs="*", help="request keys (chain:0x...) in full")
+    s.set_defaults(fn=cmd_retry)
 
     s = sub.add_parser("verify", help="recompute a fulfilled assessment from the chain and compare every field")
     s.add_argument("chain", help="the chain's name in the config")

@@ -25,7 +25,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, EnclaveError, PinLost, RetryLater
+from chains.core.errors import ChainError, EnclaveError, PinLost, Reorged, RetryLater, WaitFor
 from chains.core.logs import fields
 from node import failpoints, metrics
 from node.request_params import MalformedParams, decode_params, loan_param
@@ -52,8 +52,8 @@ class ChainService:
 
     def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
                  batch_size: int, resubmit_after_s: float, bump_after_s: float = 60.0, bump_pct: int = 20,
-                 concurrency: int = 32, questionnaire_wait_s: float = 120.0,
-                 clock: Any = time.time) -> None:
+                 concurrency: int = 32, questionnaire_wait_s: float = 120.0, audit_every_s: float = 30.0,
+                 audit_window_s: float = 3600.0, clock: Any = time.time) -> None:
         self.adapter = adapter
         self.chain: str = adapter.name
         self.store = store
@@ -64,6 +64,8 @@ class ChainService:
         self.bump_after_s = bump_after_s
         self.bump_pct = bump_pct
         self.clock = clock
+        self.audit_every_s = audit_every_s
+        self.audit_window_s = audit_window_s
         self._sem = asyncio.Semaphore(concurrency)
         self.head: Height | None = None
         self.connected = False
@@ -72,6 +74,13 @@ class ChainService:
         self.questionnaire_wait_s = questionnaire_wait_s
         self._waiting: dict[str, float] = {}
         self._alone: set[str] = set()  # skipped from a batch for want of gas: sent in a transaction of its own
+        self.waiting: dict[str, str] = {}
+        """Causes outside the requests that keep fulfilments from landing now (chains/core/errors.py WaitFor):
+        cause -> what the chain said. While one holds, a pass sends a single fulfilment to find out whether it
+        still does, so that waiting costs no fees."""
+        self._off_chain: set[str] = set()  # requests whose block left the chain, waiting to be mined again
+        self._at_cap: set[int] = set()  # sequences whose fee can be bumped no further
+        self._audited_at = clock()
 
     # lifecycle
     async def run(self, stop: asyncio.Event) -> None:
@@ -85,12 +94,15 @@ class ChainService:
                 self.last_error = ""
             except RetryLater as e:
                 metrics.RPC_ERRORS.labels(self.chain).inc()
+                metrics.ERRORS.labels(self.chain, "transient").inc()
                 self.last_error = str(e)
                 log.warning("transient chain error; retrying", extra=fields(chain=self.chain, error=str(e)))
             except ChainError as e:
+                metrics.ERRORS.labels(self.chain, "chain").inc()
                 self.last_error = str(e)
                 log.error("chain error", extra=fields(chain=self.chain, error=str(e)))
             except Exception as e:  # noqa: BLE001 - a bug in one pass must not end the daemon; health shows it
+                metrics.ERRORS.labels(self.chain, "bug").inc()
                 self.last_error = f"{type(e).__name__}: {e}"
                 log.exception("unexpected error in a pass; retrying", extra=fields(chain=self.chain))
             await self._pause(stop)
@@ -139,10 +151,11 @@ class ChainService:
             batch = await self.adapter.poll_requests(cursor, head)
             if batch.next_cursor == cursor:
                 break
-            new = self.store.store_batch(self.chain, batch.items, batch.next_cursor)
-            if new:
-                metrics.TRANSITIONS.labels(self.chain, "seen").inc(new)
-                log.info("requests seen", extra=fields(chain=self.chain, count=new, cursor=batch.next_cursor))
+            new, moved = self.store.store_batch(self.chain, batch.items, batch.next_cursor)
+            if new or moved:
+                metrics.TRANSITIONS.labels(self.chain, "seen").inc(new + moved)
+                log.info("requests seen", extra=fields(chain=self.chain, count=new, mined_again=moved,
+                                                       cursor=batch.next_cursor))
             metrics.CURSOR_LAG.labels(self.chain).set(max(0, head.number - batch.reached))
             if batch.reached >= head.number:
                 break
@@ -171,9 +184,14 @@ class ChainService:
             if block not in canonical:
                 canonical[block] = await self.adapter.is_canonical(req)
             if canonical[block]:
+                self._off_chain.discard(req.key)
                 moves.append((req.key, "confirmed", ""))
-            else:
-                moves.append((req.key, "failed", "request's block left the canonical chain"))
+            elif req.key not in self._off_chain:
+                # Not lost: a request mined again comes back from the adapter with its new log; one that never
+                # is expires.
+                self._off_chain.add(req.key)
+                log.warning("request's block left the canonical chain; waiting for it to be mined again",
+                            extra=fields(key=req.key, block=req.block_number, hash=req.block_hash))
         self._move_many(moves)
 
     async def score(self, head: Height) -> None:
@@ -226,6 +244,8 @@ class ChainService:
                 proof = await self.adapter.state_proof(req.subject, pinned)
             except RetryLater as e:
                 return e
+            except Reorged as e:
+                return ("seen", f"waiting for it to be mined again: {e}")
             except ChainError as e:
                 return ("failed", f"cannot read the request's pinned state: {e}")
             if proof is not None:
@@ -246,6 +266,8 @@ class ChainService:
         rest = [req for req in ready if req.key not in self._alone]
         chunks = [[req] for req in ready if req.key in self._alone]
         chunks += [rest[i:i + self.batch_size] for i in range(0, len(rest), self.batch_size)]
+        if self.waiting and chunks:
+            chunks = [chunks[0][:1]]  # one fulfilment finds out whether the cause still holds
         for chunk in chunks:
             items: list[tuple[OracleRequest, SignedAssessment]] = []
             for req in chunk:
@@ -261,8 +283,15 @@ class ChainService:
                 continue
             try:
                 sub = await self.adapter.prepare(items)
+            except WaitFor as e:
+                self._wait(e)
+                return
             except PinLost as e:
                 self._move_many([(req.key, "confirmed", f"scoring it again: {e}") for req, _ in items])
+                continue
+            except Reorged as e:
+                for req, _ in items:
+                    self._reopen(req.key, f"fulfilment would not land: {e}")
                 continue
             except ChainError as e:
                 if isinstance(e, RetryLater):
@@ -273,12 +302,37 @@ class ChainService:
             self._alone.difference_update(req.key for req, _ in items)
             metrics.TRANSITIONS.labels(self.chain, "submitted").inc(len(items))
             failpoints.hit("after_record_submission")
-            await self.adapter.broadcast(sub)
+            try:
+                await self.adapter.broadcast(sub)
+            except WaitFor as e:
+                self._wait(e)  # stored: re-sent by `track` once the cause has passed
+                return
             self._last_broadcast[sub.tx_hash] = self.clock()
             metrics.SUBMISSIONS.labels(self.chain).inc()
             log.info("fulfilment sent", extra=fields(chain=self.chain, tx=sub.tx_hash, sequence=sub.sequence,
                                                      requests=len(items)))
             failpoints.hit("after_broadcast")
+            self._unwait()
+
+    def _wait(self, e: WaitFor) -> None:
+        if self.waiting.get(e.cause) != str(e):
+            metrics.ERRORS.labels(self.chain, e.cause).inc()
+            log.warning("fulfilments wait", extra=fields(chain=self.chain, cause=e.cause, error=str(e)))
+        self.waiting = {e.cause: str(e)}
+
+    def _unwait(self) -> None:
+        if self.waiting:
+            log.info("fulfilments resume", extra=fields(chain=self.chain, after=",".join(self.waiting)))
+            self.waiting = {}
+
+    def _reopen(self, key: str, reason: str) -> None:
+        self.store.reopen(key, reason)
+        self._alone.discard(key)
+        row = self.store.request(key)
+        state = row["state"] if row else "seen"
+        metrics.TRANSITIONS.labels(self.chain, state).inc()
+        log.warning("request started over" if state == "seen" else "request failed",
+                    extra=fields(key=key, reason=row["reason"] if row else reason))
 
     async def _settle_unsendable(self, items: list[tuple[OracleRequest, SignedAssessment]], error: str) -> None:
         """A fulfilment that would revert: ask the contract why, request by request."""
@@ -289,7 +343,7 @@ class ChainService:
             elif status is RequestStatus.CANCELLED:
                 self._move(req.key, "cancelled", "cancelled by the requester")
             elif status is RequestStatus.NONE:
-                self._move(req.key, "failed", "the contract does not know this request")
+                self._reopen(req.key, "the contract does not know this request now")
             elif len(items) == 1:
                 self._move(req.key, "failed", error)
         log.warning("fulfilment would revert", extra=fields(chain=self.chain, error=error))
@@ -301,6 +355,30 @@ class ChainService:
             by_sequence.setdefault(sub.sequence, []).append(sub)
         for attempts in by_sequence.values():
             await self._track_attempts(attempts)
+        if self.clock() - self._audited_at >= self.audit_every_s:
+            self._audited_at = self.clock()
+            await self.audit_final()
+
+    async def audit_final(self) -> None:
+        """Nothing is final until the chain says so, and a chain can take back even a block it called final: the
+        fulfilments made final within `audit_window_s` are looked at again, and one no longer on the chain is
+        sent again (its requests back to `submitted`; the stored transaction keeps its nonce, so no gap is left
+        for later ones)."""
+        since = self.clock() - self.audit_window_s
+        for sub in self.store.submissions_in(self.chain, "final"):
+            row = self.store.submission_row(sub.tx_hash)
+            if row is None or row["updated_at"] < since:
+                continue
+            st = await self.adapter.status(sub)
+            if st.state is not TxState.PENDING:
+                continue
+            log.warning("a final fulfilment left the chain; sending it again",
+                        extra=fields(chain=self.chain, tx=sub.tx_hash, sequence=sub.sequence))
+            self.store.set_submission_state(sub.tx_hash, "pending")
+            self._move_many([(key, "submitted", "its final fulfilment left the chain") for key in sub.request_keys
+                             if _state_of(self.store.request(key)) == ("final", sub.tx_hash)])
+            await self.adapter.broadcast(sub)
+            self._last_broadcast[sub.tx_hash] = self.clock()
 
     async def _track_attempts(self, attempts: list[Submission]) -> None:
         statuses = [(sub, await self.adapter.status(sub)) for sub in attempts]
@@ -314,7 +392,7 @@ class ChainService:
             assert row is not None
             cost_is_new = row["cost"] is None and st.cost is not None  # Solana knows it only once final
             if row["state"] == "pending":
-                self._included(winner, st)
+                await self._included(winner, st, {sub.tx_hash for sub in attempts})
             if cost_is_new:
                 metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
             if st.state is TxState.FINAL:
@@ -337,7 +415,13 @@ class ChainService:
         now = self.clock()
         if self.adapter.capabilities.replaces_fees and now - latest.sent_at > self.bump_after_s:
             replacement = await self.adapter.replace(latest, self.bump_pct)
+            if replacement is None and latest.sequence not in self._at_cap:
+                self._at_cap.add(latest.sequence)
+                metrics.FEE_BUMPS_AT_CAP.labels(self.chain).inc()
+                log.warning("fulfilment stuck at the fee cap", extra=fields(chain=self.chain, sequence=latest.sequence,
+                                                                           tx=latest.tx_hash))
             if replacement is not None:
+                metrics.FEE_BUMPS.labels(self.chain).inc()
                 self.store.record_replacement(replacement, replaces=latest.tx_hash)
                 await self.adapter.broadcast(replacement)
                 self._last_broadcast[replacement.tx_hash] = now
@@ -350,18 +434,23 @@ class ChainService:
             await self.adapter.broadcast(latest)  # only the latest: a node refuses a replaced, lower-fee attempt
             self._last_broadcast[latest.tx_hash] = now
 
-    def _included(self, sub: Submission, st: SubmissionStatus) -> None:
+    async def _included(self, sub: Submission, st: SubmissionStatus, attempts: set[str]) -> None:
         self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.cost)
         now = self.clock()
         for key in sub.request_keys:
+            row = self.store.request(key)
+            if row is None or row["state"] != "submitted" or row["submission"] not in attempts:
+                continue  # started over since this was sent (mined again after a reorg): not this transaction's
             outcome = st.outcomes.get(key)
             if st.reverted:
-                self._move(key, "failed", "fulfilment transaction reverted")
+                await self._reverted(key, row)
             elif outcome is not None and outcome.fulfilled:
                 self._move(key, "included", fulfil_block=st.block_number)
                 row = self.store.request(key)
                 if row:
                     metrics.FULFIL_LATENCY.labels(self.chain).observe(max(0.0, now - row["seen_at"]))
+            elif outcome is not None and outcome.reorged:
+                self._reopen(key, f"contract skipped it: {outcome.reason}")
             elif outcome is not None and outcome.rescore:
                 self._move(key, "confirmed", f"contract skipped it: {outcome.reason}; scoring it again")
             elif outcome is not None and outcome.retry_alone:
@@ -375,6 +464,19 @@ class ChainService:
         log.info("fulfilment included", extra=fields(chain=self.chain, tx=sub.tx_hash, block=st.block_number,
                                                      cost=st.cost, unit=self.adapter.cost_unit))
 
+    async def _reverted(self, key: str, row: dict[str, Any]) -> None:
+        """A fulfilment that reverted as a whole: the contract says whether the request can still be served (it
+        was sent before a reorg moved the request: start over) or not."""
+        status = await self.adapter.request_status(request_from_row(row))
+        if status is RequestStatus.PENDING:
+            self._reopen(key, "fulfilment transaction reverted while the request is pending")
+        elif status is RequestStatus.CANCELLED:
+            self._move(key, "cancelled", "fulfilment transaction reverted: cancelled by the requester")
+        elif status is RequestStatus.FULFILLED:
+            self._move(key, "failed", "fulfilment transaction reverted: fulfilled by another transaction")
+        else:
+            self._reopen(key, "fulfilment transaction reverted: the contract does not know the request now")
+
     async def _dropped(self, sub: Submission) -> None:
         """Its nonce was used by another transaction: the contract says what happened to each request."""
         self.store.set_submission_state(sub.tx_hash, "dropped")
@@ -387,9 +489,10 @@ class ChainService:
                 self._move(key, "scored", "fulfilment dropped; will send again")
             elif status is RequestStatus.FULFILLED:
                 self._move(key, "failed", "fulfilled by another transaction")
+            elif status is RequestStatus.CANCELLED:
+                self._move(key, "cancelled", "request is cancelled")
             else:
-                self._move(key, "cancelled" if status is RequestStatus.CANCELLED else "failed",
-                           f"request is {status.value}")
+                self._reopen(key, "fulfilment dropped and the contract does not know the request now")
 
     def _gauge(self) -> None:
         """Every open state's count for this chain, zero included (a state emptied since must not keep its last
@@ -397,6 +500,14 @@ class ChainService:
         counts = self.store.counts()
         for state in OPEN_STATES:
             metrics.REQUESTS_OPEN.labels(self.chain, state).set(counts.get((self.chain, state), 0))
+        for cause in WaitFor.CAUSES:
+            waiting = counts.get((self.chain, "scored"), 0) if cause in self.waiting else 0
+            metrics.REQUESTS_WAITING.labels(self.chain, cause).set(waiting)
+
+
+def _state_of(row: dict[str, Any] | None) -> tuple[str, str]:
+    """A request row's state and the fulfilment it was last sent in."""
+    return ("", "") if row is None else (row["state"], row["submission"] or "")
 
 
 def _latest_attempts(subs: list[Submission]) -> list[Submission]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -23,20 +23,36 @@ from chains.core.features import canonical_features, features_hash
 
 SCHEMA_VERSION = 1
 
-# state -> states it may move to
+# state -> states it may move to. A request whose block left the canonical chain, or that was mined again with
+# another log, goes back to `seen` from wherever it was (`reopen`), `final` included: nothing is final until the
+# chain says so, and a chain can take back even what it called final.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "seen": frozenset({"confirmed", "expired", "cancelled", "failed"}),
-    "confirmed": frozenset({"scored", "expired", "cancelled", "failed"}),
-    "scored": frozenset({"submitted", "confirmed", "expired", "cancelled", "failed"}),
-    "submitted": frozenset({"included", "scored", "confirmed", "expired", "cancelled", "failed"}),
-    "included": frozenset({"final", "submitted", "failed"}),
-    "final": frozenset(),
+    "confirmed": frozenset({"scored", "seen", "expired", "cancelled", "failed"}),
+    "scored": frozenset({"submitted", "confirmed", "seen", "expired", "cancelled", "failed"}),
+    "submitted": frozenset({"included", "scored", "confirmed", "seen", "expired", "cancelled", "failed"}),
+    "included": frozenset({"final", "submitted", "seen", "failed"}),
+    "final": frozenset({"submitted"}),
     "expired": frozenset(),
     "cancelled": frozenset(),
     "failed": frozenset(),
 }
-TERMINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+TERMINAL = frozenset({"final", "expired", "cancelled", "failed"})
+"""States the pipeline does no more work on (a final request is re-opened only by the chain)."""
 OPEN_STATES = tuple(s for s in TRANSITIONS if s not in TERMINAL)
+REOPEN_LIMIT = 5
+"""How many times one request may be started over because its chain state moved (`reopen`) before it is failed:
+a request the contract keeps refusing for want of a canonical pin must not burn fees forever."""
+LOG_FIELDS = ("requester", "subject", "fee", "expires_at", "params", "block_number", "block_hash", "tx_hash",
+              "ordinal", "program")
+"""What a request's log carries besides its id: when any differs, the request was mined again (a reorg)."""
+
+
+class BatchResult(NamedTuple):
+    """What `store_batch` did: requests new to the store, and known ones whose log changed (started over)."""
+
+    new: int
+    moved: int
 
 
 class Store:
@@ -132,24 +148,35 @@ class Store:
         row = self.db.execute("SELECT cursor FROM cursors WHERE chain=?", [chain]).fetchone()
         return row[0] if row else None
 
-    def store_batch(self, chain: str, items: Iterable[OracleRequest], next_cursor: str) -> int:
-        """Store new requests and advance the cursor in one transaction. Returns how many were new."""
+    def store_batch(self, chain: str, items: Iterable[OracleRequest], next_cursor: str) -> BatchResult:
+        """Store new requests and advance the cursor in one transaction. A known request whose log differs (mined
+        again after a reorg, or its id now naming another request) takes the new log and starts over at `seen`;
+        one whose log is unchanged is left as it is."""
         now = self._clock()
+        moved = 0
         with self._tx():
-            known = set()
+            known: dict[str, dict[str, Any]] = {}
             items = list(items)
             for i in range(0, len(items), 500):
                 keys = [r.key for r in items[i:i + 500]]
                 marks = ",".join("?" for _ in keys)
-                known |= {k for (k,) in self.db.conn.execute(f"SELECT key FROM requests WHERE key IN ({marks})", keys)}
+                for row in self.db.query(f"SELECT * FROM requests WHERE key IN ({marks})", keys):
+                    known[row["key"]] = row
             rows = []
             for req in items:
-                if req.key in known:
-                    continue
-                known.add(req.key)
                 row = asdict(req)
-                row.update(key=req.key, fee=str(req.fee), state="seen", reason="", seen_at=now, updated_at=now,
+                row["fee"] = str(req.fee)
+                old = known.get(req.key)
+                if old is not None:
+                    if any(str(old[f] or "") != str(row[f] or "") for f in LOG_FIELDS):
+                        self._reopen(req.key, f"mined again: block {req.block_number} {req.block_hash}, "
+                                              f"log {req.ordinal} of {req.tx_hash}", log=row)
+                        known[req.key] = {**old, **row}
+                        moved += 1
+                    continue
+                row.update(key=req.key, state="seen", reason="", seen_at=now, updated_at=now,
                            submission="", fulfil_block=None)
+                known[req.key] = row
                 rows.append(row)
             if rows:
                 self.db.table("requests").insert_all(rows)
@@ -158,8 +185,63 @@ class Store:
             self.db.conn.execute(
                 "INSERT OR REPLACE INTO cursors(chain, cursor, updated_at) VALUES (?,?,?)", [chain, next_cursor, now]
             )
-        new = len(rows)
-        return new
+        return BatchResult(len(rows), moved)
+
+    def reopen(self, key: str, reason: str) -> None:
+        """Start a request over at `seen` from any state, because its chain state moved (its block left the
+        chain, its fulfilment was taken back): it is confirmed and scored again. Past `REOPEN_LIMIT` times it
+        is failed instead."""
+        with self._tx():
+            self._reopen(key, reason)
+
+    def retry(self, keys: Iterable[str]) -> list[str]:
+        """The operator's `aura retry`: failed requests start over at `seen`. Returns the keys moved (others,
+        unknown or not failed, are left alone)."""
+        moved = []
+        with self._tx():
+            for key in keys:
+                row = self.db.conn.execute("SELECT state FROM requests WHERE key=?", [key]).fetchone()
+                if row is not None and row[0] == "failed":
+                    self._move_to_seen(key, "failed", "retried by the operator")
+                    moved.append(key)
+        return moved
+
+    def failed_keys(self, chain: str | None = None) -> list[str]:
+        """Every failed request's key (of one chain), oldest first."""
+        where, args = ("AND chain=?", [chain]) if chain else ("", [])
+        return [k for (k,) in self.db.execute(
+            f"SELECT key FROM requests WHERE state='failed' {where} ORDER BY seen_at, block_number", args)]
+
+    def _reopen(self, key: str, reason: str, log: Mapping[str, Any] | None = None) -> None:
+        row = self.db.conn.execute("SELECT state FROM requests WHERE key=?", [key]).fetchone()
+        if row is None:
+            raise StoreError(f"unknown request {key}")
+        src = row[0]
+        if log is not None:
+            updates = {f: log[f] for f in LOG_FIELDS}
+            sets = ", ".join(f"{k}=?" for k in updates)
+            self.db.conn.execute(f"UPDATE requests SET {sets} WHERE key=?", [*updates.values(), key])
+        if src in ("expired", "cancelled") and log is None:
+            return  # settled on the contract: nothing to do again
+        (times,) = self.db.conn.execute(
+            "SELECT count(*) FROM transitions WHERE key=? AND dst='seen' AND src!=''", [key]).fetchone()
+        if times >= REOPEN_LIMIT and log is None:
+            if src != "failed":
+                self._transition_any(key, src, "failed", f"{reason}; started over {times} times already, giving up")
+            return
+        self._move_to_seen(key, src, reason)
+
+    def _move_to_seen(self, key: str, src: str, reason: str) -> None:
+        self._transition_any(key, src, "seen", reason, submission="", fulfil_block=None)
+
+    def _transition_any(self, key: str, src: str, dst: str, reason: str, **fields: Any) -> None:
+        """A move outside TRANSITIONS (re-opening, retrying): recorded like any other."""
+        now = self._clock()
+        updates = {"state": dst, "reason": reason, "updated_at": now, **fields}
+        sets = ", ".join(f"{k}=?" for k in updates)
+        self.db.conn.execute(f"UPDATE requests SET {sets} WHERE key=?", [*updates.values(), key])
+        self.db.conn.execute("INSERT INTO transitions(key, src, dst, at, detail) VALUES (?,?,?,?,?)",
+                             [key, src, dst, now, reason])
 
     # requests
     def transition(self, key: str, dst: str, reason: str = "", **fields: Any) -> None:
@@ -179,12 +261,7 @@ class Store:
         src = row[0]
         if dst not in TRANSITIONS[src]:
             raise StoreError(f"request {key}: illegal transition {src} -> {dst}")
-        now = self._clock()
-        updates = {"state": dst, "reason": reason, "updated_at": now, **fields}
-        sets = ", ".join(f"{k}=?" for k in updates)
-        self.db.conn.execute(f"UPDATE requests SET {sets} WHERE key=?", [*updates.values(), key])
-        self.db.conn.execute("INSERT INTO transitions(key, src, dst, at, detail) VALUES (?,?,?,?,?)",
-                             [key, src, dst, now, reason])
+        self._transition_any(key, src, dst, reason, **fields)
 
     def request(self, key: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM requests WHERE key=?", [key]))

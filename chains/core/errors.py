@@ -27,10 +27,31 @@ class RetryLater(ChainError):
     """A transient chain failure: the same operation may succeed later."""
 
 
+class WaitFor(RetryLater):
+    """A cause outside the request keeps it from landing now, and will pass without the request changing: the
+    transmitter has no funds, the enclave's signer is not registered (or was revoked, or with another
+    measurement), fees are above the configured cap. The request waits in its state; `cause` names the cause
+    ("funds", "signer", "fee_cap") for /health and metrics."""
+
+    CAUSES = ("funds", "signer", "fee_cap")
+
+    def __init__(self, cause: str, message: str) -> None:
+        if cause not in self.CAUSES:
+            raise ValueError(f"unknown wait cause {cause!r}: one of {', '.join(self.CAUSES)}")
+        super().__init__(message)
+        self.cause = cause
+
+
 class PinLost(ChainError):
     """A signed assessment can no longer land because the chain state it was pinned to left what the contract
     can check (a Solana slot gone from SlotHashes, or the request re-pinned since): the request is still pending
     and is scored again at its new pin."""
+
+
+class Reorged(ChainError):
+    """The block that recorded a request left the canonical chain, or the contract no longer holds the request
+    as the node recorded it (its id now names a request mined again with other fields): the request waits to be
+    read again from its new log, and is confirmed and scored again from that."""
 
 
 class InvalidParams(AuraError, ValueError):

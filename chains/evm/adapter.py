@@ -8,6 +8,7 @@ same transaction instead of a second one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from eth_typing import HexStr
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import AsyncWeb3
-from web3.exceptions import TransactionNotFound, Web3RPCError
-from web3.providers import AsyncHTTPProvider, WebSocketProvider
+from web3.exceptions import BlockNotFound, TransactionNotFound, Web3RPCError
+from web3.providers import WebSocketProvider
 
 from chains.base import (
     Capabilities,
@@ -35,12 +36,14 @@ from chains.base import (
     RequestBatch,
     RequestStatus,
     SignedAssessment,
+    SignerStatus,
     Submission,
     SubmissionStatus,
     TxState,
 )
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, Reorged, RetryLater, WaitFor
+from chains.core.logs import fields
 from chains.evm.artifacts import load_artifact
 from chains.evm.config import EvmChain
 from chains.evm.facts import pack_facts, unpack_facts
@@ -51,8 +54,12 @@ from chains.evm.indexer.indexer import sync_wallet
 from chains.evm.indexer.store import EventStore
 from chains.evm.proof import ProofError, decode_header, verify_account
 from chains.evm.proof_source import read_account, read_header
+from chains.evm.rpc import FailoverProvider, RangeTooLarge
 from chains.evm.signature import compact, expand
 from chains.family import FeatureCache
+from chains.trail import Cursor, Trail
+
+logger = logging.getLogger("aura.evm")
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 FULFILLED = "0x" + keccak(
@@ -62,6 +69,12 @@ STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, 
 REQUEST_T = "(bytes32,address,address,uint96,uint64,uint64)"
 ASSESSMENT_T = "(uint256,bytes32,bytes32,uint64,bytes32,bytes32)"  # facts (chains/evm/facts.py), then the words
 SIGNATURE_T = "(bytes32,bytes32)"  # EIP-2098: r, yParityAndS
+WAIT_REVERTS = {"UnknownSigner": "signer", "RevokedSigner": "signer", "MeasurementMismatch": "signer"}
+"""Reverts that name a cause outside the request, which passes when the owner registers the enclave's signer."""
+REORG_REVERTS = frozenset({"UnknownRequest", "RequestMismatch", "BlockNumberMismatch", "UnknownBlock",
+                           "NonCanonicalBlockHash"})
+"""Reverts that mean the request the node holds is not the one the contract holds (a reorganisation moved it)."""
+NO_FUNDS = ("insufficient funds", "gas required exceeds allowance")
 FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, SIGNATURE_T]
 BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", SIGNATURE_T + "[]"]
 FULFIL_SELECTOR = keccak(text=f"fulfil({','.join(FULFIL_TYPES)})")[:4]
@@ -86,6 +99,9 @@ def error_names(abi: list[dict[str, Any]]) -> dict[bytes, str]:
     return out
 
 
+WINDOW_GROWS_AFTER = 8
+"""Full eth_getLogs windows answered in a row before a halved window doubles again (a provider's cap is found
+without asking over it at every poll)."""
 HEADER_CACHE = 64
 ACCOUNT_CACHE = 1024
 
@@ -114,10 +130,15 @@ class EvmAdapter(ChainAdapter):
         self._accounts: dict[tuple[str, str], dict[str, Any]] = {}
         self._nonce_floor = sequence_floor or (lambda: None)
         self._w3: AsyncWeb3 | None = None
+        self._provider: FailoverProvider | None = None
         self._ws_task: asyncio.Task[None] | None = None
         self._new_head = asyncio.Event()
         self._next_nonce: int | None = None
         self._nonce_lock = asyncio.Lock()
+        self.trail = Trail()
+        self._window = cfg.max_log_range
+        self._window_passes = 0  # full windows answered since the last refusal or growth
+        self._finality_tag: bool | None = None  # whether the RPC serves the `finalized` tag; None: not asked yet
         art = load_artifact("AuraOracle")
         self.abi = art.abi
         self.errors = error_names(art.abi)
@@ -129,7 +150,7 @@ class EvmAdapter(ChainAdapter):
         return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=True, pushes_heads=self.cfg.ws_url is not None)
 
     def health(self) -> dict[str, Any]:
-        return {"websocket": self.ws_connected}
+        return {"websocket": self.ws_connected, "rpc": self._provider.state() if self._provider is not None else []}
 
     @property
     def w3(self) -> AsyncWeb3:
@@ -140,18 +161,20 @@ class EvmAdapter(ChainAdapter):
     async def connect(self) -> None:
         if self._w3 is not None:
             return
-        provider = AsyncHTTPProvider(self.cfg.rpc_url.get_secret_value(),
-                                     request_kwargs={"timeout": self.cfg.rpc_timeout_s})
+        if self._provider is None:
+            self._provider = FailoverProvider(
+                self.name, self.cfg.read_urls, self.cfg.send_only_urls, timeout_s=self.cfg.rpc_timeout_s,
+                chain_id=self.cfg.chain_id, max_lag=self.cfg.rpc_max_lag_blocks)
+        provider = self._provider
         w3 = AsyncWeb3(provider)
         try:
-            chain_id = await w3.eth.chain_id
-        except Exception as e:  # noqa: BLE001 - any transport failure here means the RPC is unreachable
-            raise RetryLater(f"{self.name}: RPC unreachable: {type(e).__name__}") from None
-        if chain_id != self.cfg.chain_id:
-            raise ChainError(f"{self.name}: RPC reports chain id {chain_id}, config says {self.cfg.chain_id}")
-        code = await w3.eth.get_code(self.oracle)
-        if not code:
-            raise ChainError(f"{self.name}: no contract at oracle address {self.oracle}")
+            await provider.verify()  # every endpoint on the configured chain; at least one read endpoint answers
+            code = await w3.eth.get_code(self.oracle)
+            if not code:
+                raise ChainError(f"{self.name}: no contract at oracle address {self.oracle}")
+        except BaseException:
+            await provider.disconnect()
+            raise
         self._w3 = w3
         self.contract = w3.eth.contract(address=self.oracle, abi=self.abi)
         if self.cfg.ws_url is not None:
@@ -165,9 +188,9 @@ class EvmAdapter(ChainAdapter):
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - the listener's own errors are moot now
                 pass
-        w3, self._w3 = self._w3, None
-        if w3 is not None:
-            await w3.provider.disconnect()
+        self._w3 = None
+        if self._provider is not None:
+            await self._provider.disconnect()  # every endpoint's session; the state stays readable for health
 
     async def _watch_heads(self) -> None:
         """Wake the poller on each new head over WebSocket; on any failure fall back to timed polling."""
@@ -197,14 +220,29 @@ class EvmAdapter(ChainAdapter):
         self._new_head.clear()
 
     async def _rpc(self, coro: Any) -> Any:
+        """A read through the provider: its RetryLater (every endpoint failed) as it is, a JSON-RPC error that
+        answers the call itself as a ChainError naming it, a missing block or transaction as web3 raises it."""
         try:
             return await coro
-        except (Web3RPCError, ChainError):
+        except (ChainError, BlockNotFound, TransactionNotFound):
             raise
+        except Web3RPCError as e:
+            raise ChainError(f"{self.name}: RPC refused the call: {e}") from None
         except Exception as e:  # noqa: BLE001 - transport faults are retried by the caller's loop
             raise RetryLater(f"{self.name}: RPC failed: {type(e).__name__}: {e}") from None
 
     async def head(self, level: Confidence) -> Height:
+        """The latest block; SAFE: `confirmations` blocks deep; FINALIZED: the chain's own `finalized` block
+        where the RPC serves that tag, else `finality_depth` blocks deep."""
+        if level is Confidence.FINALIZED and self._finality_tag is not False:
+            try:
+                block = await self._rpc(self.w3.eth.get_block("finalized"))
+                self._finality_tag = True
+                return Height(number=int(block["number"]), timestamp=int(block["timestamp"]), hash=_hex(block["hash"]))
+            except RetryLater:
+                raise
+            except (ChainError, BlockNotFound):
+                self._finality_tag = False  # an RPC without the tag: count blocks
         block = await self._rpc(self.w3.eth.get_block("latest"))
         number = int(block["number"])
         if level is Confidence.SAFE:
@@ -215,16 +253,65 @@ class EvmAdapter(ChainAdapter):
             block = await self._rpc(self.w3.eth.get_block(number))
         return Height(number=number, timestamp=int(block["timestamp"]), hash=_hex(block["hash"]))
 
+    async def _hash_at(self, number: int) -> str | None:
+        try:
+            block = await self._rpc(self.w3.eth.get_block(number))
+        except BlockNotFound:
+            return None
+        return _hex(bytes(block["hash"]))
+
+    async def _finalized_number(self) -> int:
+        return (await self.head(Confidence.FINALIZED)).number
+
     async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
-        start = int(cursor) + 1 if cursor is not None else self.cfg.start_block
-        end = min(until.number, start + self.cfg.max_log_range - 1)
-        if end < start:
-            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1),
-                                reached=start - 1)
-        logs = await self._rpc(self.w3.eth.get_logs(
-            {"address": self.oracle, "fromBlock": start, "toBlock": end, "topics": [REQUESTED]}))
+        """`AssessmentRequested` logs after the cursor's block (chains/trail.py: after a reorganisation, after the
+        fork point), in windows of at most `max_log_range` blocks that halve while the RPC refuses their size and
+        grow back as it answers. The cursor's block hash is read before and after the logs: a block that changed
+        in between is read again."""
+        after = self.cfg.start_block - 1
+        if cursor is not None:
+            async def floor() -> int:
+                return max(self.cfg.start_block - 1, await self._finalized_number())
+
+            parsed = Cursor.parse(cursor)
+            after = await self.trail.resume_after(parsed, self._hash_at, floor)
+            if after < parsed.number:
+                logger.warning("chain reorganised: reading requests again", extra=fields(
+                    chain=self.name, cursor=parsed.number, fork=after))
+        start = after + 1
+        if until.number < start:
+            if cursor is not None and Cursor.parse(cursor).number == after:
+                return RequestBatch(items=[], next_cursor=cursor, reached=after)
+            here = Cursor(after, (await self._hash_at(after) or "") if after >= 0 else "")
+            return RequestBatch(items=[], next_cursor=str(here), reached=after)
+        while True:
+            end = min(until.number, start + self._window - 1)
+            before = until.hash if end == until.number and until.hash else await self._hash_at(end)
+            try:
+                logs = await self._rpc(self.w3.eth.get_logs(
+                    {"address": self.oracle, "fromBlock": start, "toBlock": end, "topics": [REQUESTED]}))
+            except RangeTooLarge:
+                if end == start:
+                    raise
+                self._window = max(1, (end - start + 1) // 2)
+                self._window_passes = 0
+                logger.info("eth_getLogs window refused; halving it",
+                            extra=fields(chain=self.name, blocks=self._window))
+                continue
+            break
+        if self._window < self.cfg.max_log_range and end - start + 1 >= self._window:
+            self._window_passes += 1
+            if self._window_passes >= WINDOW_GROWS_AFTER:
+                self._window = min(self.cfg.max_log_range, self._window * 2)
+                self._window_passes = 0
+        reached = await self._hash_at(end)
+        if reached is None or reached != before:
+            raise RetryLater(f"{self.name}: block {end} changed while its logs were read (a reorganisation); "
+                             "reading them again")
         items = [self._decode_request(log) for log in logs if not log.get("removed")]
-        return RequestBatch(items=items, next_cursor=str(end), reached=end)
+        mark = Cursor(end, reached)
+        self.trail.mark(mark)
+        return RequestBatch(items=items, next_cursor=str(mark), reached=end)
 
     def _decode_request(self, log: Any) -> OracleRequest:
         topics = log["topics"]
@@ -238,8 +325,7 @@ class EvmAdapter(ChainAdapter):
         )
 
     async def is_canonical(self, request: OracleRequest) -> bool:
-        block = await self._rpc(self.w3.eth.get_block(request.block_number))
-        return _hex(bytes(block["hash"])) == request.block_hash
+        return await self._hash_at(request.block_number) == request.block_hash
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
         status = self.contract.functions.requestStatus(request.request_id, request.requester)
@@ -289,8 +375,8 @@ class EvmAdapter(ChainAdapter):
         that one, and canonical)."""
         header = await self._header(request.block_number, request.block_hash)
         if header.hash != request.block_hash:
-            raise ChainError(f"{self.name}: block {request.block_number} is now {header.hash}, the request was seen "
-                             f"in {request.block_hash}")
+            raise Reorged(f"{self.name}: block {request.block_number} is now {header.hash}, the request was seen "
+                          f"in {request.block_hash}")
         return Height(number=request.block_number, timestamp=header.timestamp, hash=request.block_hash)
 
     async def state_proof(self, subject: str, at: Height) -> dict[str, Any] | None:
@@ -396,6 +482,8 @@ class EvmAdapter(ChainAdapter):
             first = await self.w3.eth.get_block(lo)
         except Web3RPCError:
             return None  # no historical state on this RPC
+        except RetryLater:
+            raise
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: RPC failed reading history: {type(e).__name__}") from None
         ts = int(first["timestamp"])
@@ -430,7 +518,7 @@ class EvmAdapter(ChainAdapter):
         prio = self.cfg.priority_fee_gwei * 10**9
         max_fee = min(2 * base + prio, self.cfg.max_fee_gwei * 10**9)
         if max_fee < base:
-            raise RetryLater(f"{self.name}: base fee {base} wei is above max_fee_gwei {self.cfg.max_fee_gwei}")
+            raise WaitFor("fee_cap", f"{self.name}: base fee {base} wei is above max_fee_gwei {self.cfg.max_fee_gwei}")
         return max_fee, min(prio, max_fee)
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
@@ -446,12 +534,13 @@ class EvmAdapter(ChainAdapter):
             # On the pending block: a request's own block hash, which the contract checks, is known from the
             # next block on, so a request in the head block can be fulfilled by the next one.
             gas = await self.w3.eth.estimate_gas(base_tx, "pending")  # type: ignore[arg-type]
+        except RetryLater:
+            raise
         except Web3RPCError as e:
-            raise ChainError(f"{self.name}: fulfilment would revert: {self.explain(e)}") from None
+            raise self._refused(e) from None
         except Exception as e:  # noqa: BLE001
-            reason = self.explain(e)
-            if reason:
-                raise ChainError(f"{self.name}: fulfilment would revert: {reason}") from None
+            if self.explain(e):
+                raise self._refused(e) from None
             raise RetryLater(f"{self.name}: gas estimation failed: {type(e).__name__}: {e}") from None
         nonce = await self._take_nonce()
         tx: dict[str, Any] = {k: v for k, v in base_tx.items() if k != "from"}
@@ -487,6 +576,20 @@ class EvmAdapter(ChainAdapter):
         return Submission(chain=self.name, tx_hash=_hex(signed.hash), sequence=sub.sequence,
                           raw=_hex(signed.raw_transaction), request_keys=sub.request_keys)
 
+    def _refused(self, exc: BaseException) -> ChainError:
+        """What a refused fulfilment means for its requests: a wait (no funds, the signer not registered), a
+        reorganisation (the contract holds the request otherwise), or the contract's own reason."""
+        reason = self.explain(exc)
+        message = f"{self.name}: fulfilment would revert: {reason}"
+        if reason in WAIT_REVERTS:
+            return WaitFor(WAIT_REVERTS[reason], message)
+        if reason in REORG_REVERTS:
+            return Reorged(message)
+        if any(words in str(exc).lower() for words in NO_FUNDS):
+            return WaitFor("funds", f"{self.name}: the transmitter {self.account.address} cannot pay for a "
+                                    f"fulfilment: {str(exc)[:200]}")
+        return ChainError(message)
+
     def explain(self, exc: BaseException) -> str:
         """The custom error name in a revert, if there is one."""
         data = getattr(exc, "data", None)
@@ -505,7 +608,12 @@ class EvmAdapter(ChainAdapter):
             msg = str(e).lower()
             if "already known" in msg or "nonce too low" in msg or "already imported" in msg:
                 return  # the node sent it before, or it is already mined: status() tells which
+            if any(words in msg for words in NO_FUNDS):
+                raise WaitFor("funds", f"{self.name}: the transmitter {self.account.address} cannot pay for "
+                                       f"transaction {submission.tx_hash}: {e}") from None
             raise ChainError(f"{self.name}: node refused transaction {submission.tx_hash}: {e}") from None
+        except RetryLater:
+            raise
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: broadcast failed: {type(e).__name__}") from None
 
@@ -514,6 +622,8 @@ class EvmAdapter(ChainAdapter):
             return await self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
         except TransactionNotFound:
             return None
+        except RetryLater:
+            raise
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: receipt lookup failed: {type(e).__name__}") from None
 
@@ -542,14 +652,29 @@ class EvmAdapter(ChainAdapter):
                     (reason,) = abi_decode(["bytes4"], bytes(log["data"]))
                     name = self.errors.get(reason, _hex(reason))
                     outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, name, expired=name == "RequestExpired",
-                                                                      retry_alone=name == "InsufficientGas")
-        head = await self.head(Confidence.LATEST)
-        final = head.number - number >= self.cfg.finality_depth
-        if final:
-            block = await self._rpc(self.w3.eth.get_block(number))
-            if bytes(block["hash"]) != bytes(receipt["blockHash"]):
-                return SubmissionStatus(state=TxState.PENDING)  # reorged out: wait for it to be mined again
+                                                                      retry_alone=name == "InsufficientGas",
+                                                                      reorged=name in REORG_REVERTS)
+        final = number <= await self._finalized_number()
+        if final and await self._hash_at(number) != _hex(bytes(receipt["blockHash"])):
+            return SubmissionStatus(state=TxState.PENDING)  # reorged out: wait for it to be mined again
         return SubmissionStatus(state=TxState.FINAL if final else TxState.INCLUDED, block_number=number,
                                 cost=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
                                 outcomes=outcomes)
 
+    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+        """The oracle's `signers(signer)`: unregistered (index 0), revoked (not active), registered with another
+        measurement, or active."""
+        oracle = self.w3.eth.contract(address=self.oracle, abi=self.abi)
+        info = await self._rpc(oracle.functions.signers(to_checksum_address(signer)).call())
+        index, active, _, _, registered, _ = info
+        if int(index) == 0:
+            return SignerStatus.UNREGISTERED
+        if not active:
+            return SignerStatus.REVOKED
+        if _hex(bytes(registered)) != measurement.lower():
+            return SignerStatus.OTHER_MEASUREMENT
+        return SignerStatus.ACTIVE
+
+    async def transmitter_balance(self) -> int | None:
+        """The transmitter account's balance in wei, at the latest block."""
+        return int(await self._rpc(self.w3.eth.get_balance(self.account.address)))

@@ -55,7 +55,7 @@ from chains.base import (
 )
 from chains.core.assessment import AssessmentFacts
 from chains.core.base58 import b58decode, b58encode
-from chains.core.errors import ChainError, PinLost, RetryLater
+from chains.core.errors import ChainError, PinLost, RetryLater, WaitFor
 from chains.core.secp256k1 import to_checksum_address
 from chains.sequence import LocalSequence
 from chains.solana import program as prog
@@ -73,6 +73,8 @@ COMMITMENTS = {Confidence.LATEST: Commitment("processed"), Confidence.SAFE: Comm
 
 
 PIN_LOST = frozenset({"SlotHashUnknown", "SlotMismatch"})
+SIGNER_WAITS = frozenset({"UnknownSigner", "MeasurementMismatch"})
+"""Failures that pass once the owner registers the enclave's signer with its measurement: the request waits."""
 """The program's errors for an assessment whose slot left SlotHashes or whose request was re-pinned since."""
 
 
@@ -550,6 +552,8 @@ class SolanaAdapter(ChainAdapter):
             reason = explain(sim.value.err)
             if reason in PIN_LOST:
                 raise PinLost(f"{self.name}: fulfilment would fail: {reason}")
+            if reason in SIGNER_WAITS:
+                raise WaitFor("signer", f"{self.name}: fulfilment would fail: {reason}")
             raise ChainError(f"{self.name}: fulfilment would fail: {reason}")
         units = int(sim.value.units_consumed or 0)
         limit = min(MAX_COMPUTE_UNITS, units * self.cfg.compute_unit_margin_pct // 100 + 1_000)

@@ -63,7 +63,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, RetryLater, WaitFor
 from chains.core.logs import fields
 from chains.core.secp256k1 import address_from_public_key
 from chains.sequence import LocalSequence
@@ -85,6 +85,9 @@ COIN_PAGE = 50
 # or its expiration epoch has passed. status() then reports it dropped.
 DEAD_TX_HINTS = ("is not available for consumption", "ObjectVersionUnavailableForConsumption", "Transaction Expired",
                  "TransactionExpired")
+
+SIGNER_WAITS = frozenset({"EEnclaveNotRegistered", "EEnclaveRevoked", "EKeyRevoked", "EMeasurementMismatch"})
+"""Aborts that pass once the owner registers (or registers again) the enclave's key: the request waits."""
 
 
 def parse_time(text: Any) -> int:
@@ -537,8 +540,8 @@ class SuiAdapter(ChainAdapter):
         epoch = _int(_get(gas, "epoch", "epochId"), "epochId")
         price = _int(_get(gas, "epoch", "referenceGasPrice"), "referenceGasPrice")
         if price > self.cfg.max_gas_price:
-            raise RetryLater(f"{self.name}: reference gas price {price} is above max_gas_price "
-                             f"{self.cfg.max_gas_price}")
+            raise WaitFor("fee_cap", f"{self.name}: reference gas price {price} is above max_gas_price "
+                                     f"{self.cfg.max_gas_price}")
         coin, amount = self._pick_coin(_get(gas, "address", "objects", "nodes") or [])
         probe_budget = min(self.cfg.max_gas_budget, amount)
         probe = tx.serialize(tx.transaction_data(kind, self.transmitter.address, coin, price, probe_budget, epoch))
@@ -549,8 +552,8 @@ class SuiAdapter(ChainAdapter):
                              f"{self.cfg.max_gas_budget}")
         budget = min(budget, self.cfg.max_gas_budget)
         if budget > amount:
-            raise RetryLater(f"{self.name}: the largest free gas coin holds {amount} MIST, less than the "
-                             f"{budget} MIST budget")
+            raise WaitFor("funds", f"{self.name}: the largest free gas coin holds {amount} MIST, less than the "
+                                   f"{budget} MIST budget")
         tx_bytes = tx.serialize(tx.transaction_data(kind, self.transmitter.address, coin, price, budget, epoch))
         signature = self.transmitter.sign(tx_bytes)
         digest = tx.digest(tx_bytes)
@@ -573,10 +576,12 @@ class SuiAdapter(ChainAdapter):
             error = effects.get("executionError")
             name = self.abort_name(error)
             if name is not None:
+                if name in SIGNER_WAITS:
+                    raise WaitFor("signer", f"{self.name}: fulfilment would abort with {name}")
                 raise ChainError(f"{self.name}: fulfilment would abort with {name}")
             message = str(_get(error, "message") or "unknown")[:300]
             if coin_limited:
-                raise RetryLater(f"{self.name}: dry run on the largest free gas coin failed: {message}")
+                raise WaitFor("funds", f"{self.name}: dry run on the largest free gas coin failed: {message}")
             raise ChainError(f"{self.name}: fulfilment would fail: {message}")
         summary = _get(effects, "gasEffects", "gasSummary") or {}
         return _int(summary.get("computationCost"), "computationCost") + _int(summary.get("storageCost"),

@@ -30,6 +30,8 @@ class Driver(ABC):
     enclave: EnclaveKey
     finality: int
     already_fulfilled: str
+    reorganises: bool = False
+    """Whether the test chain can take back its latest heights (`reorg`); chains that cannot skip those tests."""
 
     def __init__(self, cfg: ChainConfig, data_dir: Path) -> None:
         self.cfg = cfg
@@ -97,6 +99,11 @@ class Driver(ABC):
     def too_many(self, count: int) -> str:
         """The exact ValueError message of `prepare` for `count` items, one more than `max_batch`."""
 
+    async def reorg(self, depth: int, keep: bool = True) -> None:
+        """Take back the latest `depth` heights and make as many in their place, holding again what they held
+        (in the same order) when `keep`, else nothing."""
+        raise NotImplementedError(f"{type(self).__name__} cannot reorganise its chain")
+
     # ------------------------------------------------------------------------------------ built on those
     async def finalize(self) -> None:
         """Heights enough for everything sent so far to be final."""
@@ -132,6 +139,11 @@ class Driver(ABC):
             cursor, reached = batch.next_cursor, batch.reached
             if not moved or reached >= head.number:
                 return cursor, reached, found
+
+    @property
+    def seen(self) -> tuple[str | None, int]:
+        """The cursor, and the height it reached, of the last poll `requested` made."""
+        return self._seen or (None, -1)
 
     async def requested(self) -> OracleRequest:
         """A new pending request, as the adapter polls it."""

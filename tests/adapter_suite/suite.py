@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 
 from chains.base import Confidence, Height, ItemOutcome, RequestStatus, TxState
-from chains.core.errors import ChainError, NotSupported, RetryLater
+from chains.core.errors import ChainError, NotSupported, Reorged, RetryLater
 
 from .driver import Driver
 
@@ -99,6 +99,35 @@ class ChainAdapterSuite:
         for behind in (reached, reached - 1):  # a head at or behind the cursor (a lagging RPC)
             batch = await adapter.poll_requests(start, Height(behind, head.timestamp))
             assert (batch.items, batch.next_cursor) == ([], start)
+
+    async def test_a_request_mined_again_after_a_reorganisation_comes_back_with_its_new_log(
+            self, driver: Driver) -> None:
+        if not driver.reorganises:
+            pytest.skip(f"the {driver.cfg.family} test chain cannot reorganise")
+        request = await driver.requested()
+        cursor, reached = driver.seen
+        head = await driver.adapter.head(Confidence.LATEST)
+        await driver.reorg(head.number - request.block_number + 1)
+        assert not await driver.adapter.is_canonical(request)
+        with pytest.raises(Reorged, match=rf"^{driver.cfg.name}: block {request.block_number} "):
+            await driver.adapter.pinned(request)
+        _, _, found = await driver.catch_up(cursor, reached)
+        (again,) = [r for r in found if r.request_id == request.request_id]
+        assert again.key == request.key and again.block_hash != request.block_hash
+        assert await driver.adapter.is_canonical(again)
+        assert (await driver.adapter.pinned(again)).hash == again.block_hash
+
+    async def test_a_request_taken_back_by_a_reorganisation_is_not_polled_again(self, driver: Driver) -> None:
+        if not driver.reorganises:
+            pytest.skip(f"the {driver.cfg.family} test chain cannot reorganise")
+        request = await driver.requested()
+        cursor, reached = driver.seen
+        head = await driver.adapter.head(Confidence.LATEST)
+        await driver.reorg(head.number - request.block_number + 1, keep=False)
+        _, _, found = await driver.catch_up(cursor, reached)
+        assert request.request_id not in {r.request_id for r in found}
+        assert not await driver.adapter.is_canonical(request)
+        assert await driver.adapter.request_status(request) is RequestStatus.NONE
 
     async def test_a_polled_request_is_canonical(self, driver: Driver) -> None:
         request = await driver.requested()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -72,6 +73,21 @@ class EvmDriver(Driver):
 
     def _unpaused(self, what: str) -> None:
         assert not self.paused, f"the EVM driver {what} only while blocks are mined automatically"
+
+    reorganises = True
+
+    async def reorg(self, depth: int, keep: bool = True) -> None:
+        """`anvil_reorg`: the same signed transactions (same hashes) at the same offsets from the fork."""
+        self._unpaused("reorganises")
+        w3 = self.chain.w3
+        head = w3.eth.block_number
+        again: list[list[Any]] = []
+        if keep:
+            for offset, number in enumerate(range(head - depth + 1, head + 1)):
+                for tx_hash in w3.eth.get_block(number)["transactions"]:
+                    raw = self.chain.rpc("eth_getRawTransactionByHash", "0x" + bytes(tx_hash).hex())
+                    again.append([raw, offset])
+        self.chain.rpc("anvil_reorg", depth, again)
 
     async def make_request(self) -> str:
         self._unpaused("makes requests")

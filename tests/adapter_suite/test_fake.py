@@ -38,6 +38,12 @@ class FakeDriver(Driver):
         ledger.register(self.enclave.address)
         super().__init__(ledger.config(**shape), data_dir)
 
+    reorganises = True
+
+    async def reorg(self, depth: int, keep: bool = True) -> None:
+        self.ledger.reorg(depth, lose_requests=not keep, lose_transactions=not keep)
+        self.ledger.mine(depth)
+
     async def make_request(self) -> str:
         request_id = self.ledger.request()
         self.ledger.mine()

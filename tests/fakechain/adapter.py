@@ -1,6 +1,6 @@
 """The fake family's adapter: the whole ChainAdapter interface over a ledger of tests/fakechain/ledger.py.
 
-Heights are block numbers; the cursor is the last block number polled, in decimal. A fulfilment carries up to
+Heights are block numbers; the cursor is the last block polled, number and hash (chains/trail.py). A fulfilment carries up to
 `batch_size` requests and is a JSON transaction (`ledger.Fulfilment`) built and "signed" by `prepare`, so a
 restart re-sends the very same bytes. It is pending until mined, dropped once another transaction used its
 nonce, and final `finality_depth` blocks after the block that holds it.
@@ -26,8 +26,9 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, PinLost, RetryLater
+from chains.core.errors import ChainError, PinLost, Reorged, RetryLater, WaitFor
 from chains.core.secp256k1 import recover_address
+from chains.trail import Cursor, Trail
 from tests.fakechain import codec
 from tests.fakechain.config import FakeChain
 from tests.fakechain.ledger import NETWORK, FakeLedger, Fulfilment, Item, Recorded, Refused
@@ -45,6 +46,7 @@ class FakeAdapter(ChainAdapter):
         self._nonce_floor = sequence_floor or (lambda: None)
         self._next_nonce: int | None = None
         self._ledger: FakeLedger | None = None
+        self.trail = Trail()
 
     @property
     def capabilities(self) -> Capabilities:
@@ -81,15 +83,31 @@ class FakeAdapter(ChainAdapter):
         block = ledger.blocks[max(0, number)]
         return Height(number=block.number, timestamp=block.timestamp, hash=block.hash)
 
+    async def _hash_at(self, number: int) -> str | None:
+        block = self.ledger.block(number)
+        return None if block is None else block.hash
+
     async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
         ledger = self.ledger
-        start = int(cursor) + 1 if cursor is not None else self.cfg.start_height
+        after = self.cfg.start_height - 1
+        if cursor is not None:
+            floor = max(after, ledger.latest.number - self.cfg.finality_depth)
+
+            async def finalized() -> int:
+                return floor
+
+            after = await self.trail.resume_after(Cursor.parse(cursor), self._hash_at, finalized)
+        start = after + 1
         end = min(until.number, ledger.latest.number, start + self.cfg.max_poll_range - 1)
         if end < start:
-            return RequestBatch(items=[], next_cursor=cursor if cursor is not None else str(start - 1),
-                                reached=start - 1)
+            if cursor is not None and Cursor.parse(cursor).number == after:
+                return RequestBatch(items=[], next_cursor=cursor, reached=after)
+            here = Cursor(after, (await self._hash_at(after) or "") if after >= 0 else "")
+            return RequestBatch(items=[], next_cursor=str(here), reached=after)
         items = [self._request(r) for r in ledger.requests_in(start - 1, end)]
-        return RequestBatch(items=items, next_cursor=str(end), reached=end)
+        reached = Cursor(end, ledger.blocks[end].hash)
+        self.trail.mark(reached)
+        return RequestBatch(items=items, next_cursor=str(reached), reached=end)
 
     def _request(self, recorded: Recorded) -> OracleRequest:
         r = recorded.request
@@ -124,7 +142,7 @@ class FakeAdapter(ChainAdapter):
         """The request's own block, or where `repin` moved it."""
         block = self.ledger.block(request.block_number)
         if block is None or block.hash != request.block_hash:
-            raise ChainError(f"{self.name}: block {request.block_number} {request.block_hash} is not canonical")
+            raise Reorged(f"{self.name}: block {request.block_number} {request.block_hash} is not canonical")
         found = self.ledger.requests.get(request.request_id)
         pin = self.ledger.block(found.pinned_block) if found is not None else None
         block = pin or block
@@ -147,10 +165,16 @@ class FakeAdapter(ChainAdapter):
         ledger = self.ledger
         tx = Fulfilment(self.cfg.transmitter, 0, self.cfg.fee, tuple(
             Item(request.request_id, a.facts, a.signature) for request, a in items))
+        if not ledger.funded:
+            raise WaitFor("funds", f"{self.name}: insufficient funds for gas")
         if len(items) == 1:
             (outcome,) = ledger.simulate(tx)
             if outcome.rescore:
                 raise PinLost(f"{self.name}: fulfilment would revert: {outcome.reason}")
+            if outcome.reorged:
+                raise Reorged(f"{self.name}: fulfilment would revert: {outcome.reason}")
+            if outcome.reason == "UnknownSigner":
+                raise WaitFor("signer", f"{self.name}: fulfilment would revert: {outcome.reason}")
             if not outcome.fulfilled:
                 raise ChainError(f"{self.name}: fulfilment would revert: {outcome.reason}")
         tx = replaced(tx, nonce=self._take_nonce(ledger))

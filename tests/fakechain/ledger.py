@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chains.base import ItemOutcome, RequestStatus
@@ -177,6 +177,7 @@ class FakeLedger:
         self.contract = contract
         self.automine = automine
         self.down = False
+        self.funded = True  # False: the transmitter cannot pay for a fulfilment
         self.signers: set[str] = set()
         self.blocks: list[Block] = [Block(0, T0, self._block_hash(0, 0), ())]
         self.mempool: dict[str, Fulfilment] = {}
@@ -313,9 +314,18 @@ class FakeLedger:
                 self._apply(event, block)
         return self.latest
 
-    def reorg(self, depth: int) -> None:
+    def reorg(self, depth: int, *, later_expiry: int = 0, lose_requests: bool = False,
+              lose_transactions: bool = False) -> None:
         """Take the last `depth` blocks off the chain: their transactions and requests wait to be mined again,
-        and the blocks mined in their place have other hashes."""
+        and the blocks mined in their place have other hashes.
+
+        Args:
+            later_expiry: the requests come back with `expiresAt` this many seconds later (sent again by their
+                requesters, a second later).
+            lose_requests: the requests never come back, and the next requests take their ids (as a requester's
+                next request takes a vanished one's nonce).
+            lose_transactions: the fulfilments never come back (a node that dropped them): their nonces are free.
+        """
         if not 0 < depth < len(self.blocks):
             raise ValueError(f"cannot reorg {depth} of {len(self.blocks)} blocks")
         gone = self.blocks[-depth:]
@@ -325,7 +335,14 @@ class FakeLedger:
         for block in gone:
             for event in block.events:
                 if isinstance(event, Sent):
-                    self.mempool[event.tx.hash] = event.tx
+                    if not lose_transactions:
+                        self.mempool[event.tx.hash] = event.tx
+                elif isinstance(event, Made):
+                    if lose_requests:
+                        self._requests_made -= 1
+                    else:
+                        request = event.request
+                        returned.append(Made(replace(request, expires_at=request.expires_at + later_expiry)))
                 else:
                     returned.append(event)
         self.queue[:0] = returned
@@ -397,7 +414,7 @@ class FakeLedger:
             return ItemOutcome(False, "InsufficientGas", retry_alone=True)
         found = self.requests.get(item.request_id)
         if found is None:
-            return ItemOutcome(False, "UnknownRequest")
+            return ItemOutcome(False, "UnknownRequest", reorged=True)
         if found.status is RequestStatus.FULFILLED:
             return ItemOutcome(False, "AlreadyFulfilled")
         if found.status is RequestStatus.CANCELLED:
@@ -408,7 +425,7 @@ class FakeLedger:
             return ItemOutcome(False, "PinnedBlockMismatch", rescore=True)
         pinned = self.block(item.facts.block_number)
         if pinned is None or pinned.hash != _hex(item.facts.block_hash):
-            return ItemOutcome(False, "NonCanonicalBlock")
+            return ItemOutcome(False, "NonCanonicalBlock", reorged=True)
         if item.facts.timestamp > block.timestamp:
             return ItemOutcome(False, "AssessmentFromFuture")
         if block.timestamp > item.facts.expiry:

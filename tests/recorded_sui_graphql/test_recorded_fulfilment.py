@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chains.base import ItemOutcome, SignedAssessment, Submission, SubmissionStatus, TxState
-from chains.core.errors import ChainError, RetryLater
+from chains.core.errors import ChainError, RetryLater, WaitFor
 from chains.sui import keys
 from chains.sui import transaction as tx
 from node.pipeline import ChainService
@@ -80,9 +80,10 @@ async def test_recorded_prepare_waits_for_gas(serve: Serve, adapter_for: MakeAda
     server = await serve("prepare_no_coin")
     adapter = await adapter_for(server)
     items = [(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))]
-    with pytest.raises(RetryLater) as e:
+    with pytest.raises(WaitFor) as waits:
         await adapter.prepare(items)
-    assert str(e.value) == "sui-recorded: reference gas price 20000 is above max_gas_price 10000"
+    assert (waits.value.cause, str(waits.value)) == (
+        "fee_cap", "sui-recorded: reference gas price 20000 is above max_gas_price 10000")
     await adapter.broadcast(stored_submission())  # an unsettled fulfilment paying with the only coin
     with pytest.raises(RetryLater) as e:
         await adapter.prepare(items)
@@ -97,9 +98,10 @@ async def test_recorded_prepare_gas_failures(serve: Serve, adapter_for: MakeAdap
     server = await serve("prepare_gas_failure")
     adapter = await adapter_for(server)
     items = [(REQUEST, SignedAssessment.from_wire(scenario.assessment(REQUEST)))]
-    with pytest.raises(RetryLater) as e:
+    with pytest.raises(WaitFor) as waits:
         await adapter.prepare(items)
-    assert str(e.value) == "sui-recorded: dry run on the largest free gas coin failed: InsufficientGas"
+    assert (waits.value.cause, str(waits.value)) == (
+        "funds", "sui-recorded: dry run on the largest free gas coin failed: InsufficientGas")
     with pytest.raises(ChainError) as e:
         await adapter.prepare(items)
     assert str(e.value) == "sui-recorded: fulfilment would fail: InsufficientGas"

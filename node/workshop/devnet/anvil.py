@@ -53,6 +53,9 @@ class Anvil(Supervised):
     block_time: float | None = None
     genesis_timestamp: int | None = None
     log_path: Path | None = None
+    slots_in_an_epoch: int = 1
+    """anvil's `finalized` block is two epochs behind its head: one slot each keeps it 2 blocks behind, so the
+    node's use of the chain's `finalized` tag runs at local speed (anvil's default, 32, puts it 64 behind)."""
     extra_args: list[str] = field(default_factory=list)
 
     @property
@@ -69,7 +72,7 @@ class Anvil(Supervised):
         if not self.port:
             self.port = free_port()
         args = [str(find_anvil()), "--host", "127.0.0.1", "--port", str(self.port),
-                "--chain-id", str(self.chain_id), "--silent"]
+                "--chain-id", str(self.chain_id), "--slots-in-an-epoch", str(self.slots_in_an_epoch), "--silent"]
         if self.block_time is not None:
             args += ["--block-time", str(self.block_time)]
         if self.genesis_timestamp is not None:

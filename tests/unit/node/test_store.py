@@ -1,10 +1,11 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from chains.base import OracleRequest, Submission
 from chains.core.errors import StoreError
-from node.store import Store
+from node.store import REOPEN_LIMIT, Store
 
 
 def req(n: int) -> OracleRequest:
@@ -21,8 +22,8 @@ SIGNED = {"score": 700, "tier": 1, "pd_bps": 900, "flags": 0, "signer": "0x" + "
 def test_batch_and_cursor_commit_together_and_duplicates_are_ignored(tmp_path: Path) -> None:
     s = Store(tmp_path / "s.sqlite")
     assert s.cursor("c") is None
-    assert s.store_batch("c", [req(1), req(2)], "10") == 2
-    assert s.store_batch("c", [req(2), req(3)], "12") == 1
+    assert s.store_batch("c", [req(1), req(2)], "10") == (2, 0)
+    assert s.store_batch("c", [req(2), req(3)], "12") == (1, 0)
     assert s.cursor("c") == "12"
     assert [r.request_id for r in s.requests_in("c", "seen")] == [req(n).request_id for n in (1, 2, 3)]
     assert s.requests_in("c", "seen")[0] == req(1)
@@ -38,7 +39,7 @@ def test_state_machine_refuses_illegal_moves(tmp_path: Path) -> None:
     s.record_submission(Submission("c", "0x" + "9" * 64, 0, "0xraw", (req(1).key,)))
     s.transition(req(1).key, "included")
     s.transition(req(1).key, "final")
-    with pytest.raises(StoreError, match="illegal transition final -> failed"):
+    with pytest.raises(StoreError, match=r"^request c:0x0+1: illegal transition final -> failed$"):
         s.transition(req(1).key, "failed")
     assert [h["dst"] for h in s.history(req(1).key)] == ["seen", "confirmed", "scored", "submitted", "included",
                                                           "final"]
@@ -76,7 +77,7 @@ def test_a_store_written_before_the_family_neutral_names_opens_with_its_rows(tmp
     db.commit()
     db.close()
     s = Store(path)
-    assert s.store_batch("c", [req(1)], "1") == 1 and s.requests_in("c", "seen") == [req(1)]
+    assert s.store_batch("c", [req(1)], "1") == (1, 0) and s.requests_in("c", "seen") == [req(1)]
     assert s.max_sequence("c") == 4
     row = s.submission_row("0x01")
     assert row is not None and (row["sequence"], row["cost"]) == (4, 21000)
@@ -99,3 +100,69 @@ def test_the_features_an_assessment_was_scored_from_are_kept_with_their_hash(tmp
     assert s.features(req(1).key) == {"features": features, "features_hash": "0x" + keccak256(canonical).hex()}
     assert s.features(req(2).key) is None and s.features("c:0xnone") is None
     s.close()
+
+
+def _submitted(s: Store, n: int = 1) -> None:
+    s.store_batch("c", [req(n)], str(n))
+    s.transition(req(n).key, "confirmed")
+    s.record_assessment(req(n).key, SIGNED)
+    s.record_submission(Submission("c", "0x" + "9" * 64, 0, "0xraw", (req(n).key,)))
+
+
+@pytest.mark.parametrize("state", ["seen", "confirmed", "scored", "submitted", "included", "final", "expired",
+                                   "failed"])
+def test_a_request_mined_again_with_another_log_takes_it_and_starts_over(tmp_path: Path, state: str) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    _submitted(s)
+    path = {"seen": [], "confirmed": [], "scored": [], "submitted": [], "included": ["included"],
+            "final": ["included", "final"], "expired": ["expired"], "failed": ["failed"]}[state]
+    if state in ("seen", "confirmed", "scored"):
+        s = Store(tmp_path / "t.sqlite")
+        s.store_batch("c", [req(1)], "1")
+        path = {"seen": [], "confirmed": ["confirmed"], "scored": ["confirmed", "scored"]}[state]
+        for dst in path:
+            s.record_assessment(req(1).key, SIGNED) if dst == "scored" else s.transition(req(1).key, dst)
+    else:
+        for dst in path:
+            s.transition(req(1).key, dst)
+    assert s.request(req(1).key)["state"] == state
+    again = replace(req(1), block_number=5, block_hash="0x" + "7" * 64, expires_at=160)
+    assert s.store_batch("c", [again], "5") == (0, 1)
+    row = s.request(req(1).key)
+    assert (row["state"], row["block_number"], row["block_hash"], row["expires_at"], row["submission"]) == (
+        "seen", 5, "0x" + "7" * 64, 160, "")
+    assert row["reason"] == f"mined again: block 5 {'0x' + '7' * 64}, log 0 of {'0x' + 'e' * 64}"
+    assert s.requests_in("c", "seen") == [again]
+    assert s.store_batch("c", [again], "6") == (0, 0)  # the same log again changes nothing
+
+
+def test_reopen_gives_up_after_its_limit(tmp_path: Path) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1)], "1")
+    for _ in range(REOPEN_LIMIT):
+        s.transition(req(1).key, "confirmed")
+        s.reopen(req(1).key, "its block left the canonical chain")
+        assert s.request(req(1).key)["state"] == "seen"
+    s.transition(req(1).key, "confirmed")
+    s.reopen(req(1).key, "its block left the canonical chain")
+    row = s.request(req(1).key)
+    assert (row["state"], row["reason"]) == (
+        "failed", f"its block left the canonical chain; started over {REOPEN_LIMIT} times already, giving up")
+
+
+def test_reopen_leaves_a_request_the_contract_settled(tmp_path: Path) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1)], "1")
+    s.transition(req(1).key, "cancelled")
+    s.reopen(req(1).key, "its block left the canonical chain")
+    assert s.request(req(1).key)["state"] == "cancelled"
+
+
+def test_retry_starts_failed_requests_over_and_leaves_the_rest(tmp_path: Path) -> None:
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1), req(2)], "2")
+    s.transition(req(1).key, "failed", "fulfilment would revert: UnknownSigner")
+    assert s.retry([req(1).key, req(2).key, "c:0xnope"]) == [req(1).key]
+    assert [(r["state"], r["reason"]) for r in (s.request(req(1).key), s.request(req(2).key))] == [
+        ("seen", "retried by the operator"), ("seen", "")]
+    assert [h["dst"] for h in s.history(req(1).key)] == ["seen", "failed", "seen"]

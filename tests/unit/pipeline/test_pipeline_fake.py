@@ -9,36 +9,20 @@ with exactly one fulfilment on the chain.
 from __future__ import annotations
 
 import ast
-import shutil
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from chains.base import Confidence, RequestStatus
-from chains.core.assessment import AssessmentFacts
+from chains.base import Confidence
 from chains.core.errors import RetryLater
-from chains.core.features import features_hash
-from chains.core.secp256k1 import keccak256
-from chains.registry import FAMILIES
 from node import failpoints
-from node.enclave.keys import EnclaveKey
 from node.metrics import REGISTRY
-from node.pipeline import ChainService
-from node.store import OPEN_STATES, Store
-from tests.adapter_suite.signing import assessment_wire
-from tests.fakechain import FAMILY
-from tests.fakechain.adapter import FakeAdapter
+from node.store import OPEN_STATES, REOPEN_LIMIT
 from tests.fakechain.ledger import SUBJECT, FakeLedger, Fulfilment, served
+from tests.unit.pipeline.harness import CHAIN, ENCLAVE, Clock, Killed, Node, sender_nonce
 
 ROOT = Path(__file__).resolve().parents[3]
-CHAIN = "fake"
-MEASUREMENT = keccak256(b"aura pipeline stub measurement")
-ENCLAVE = EnclaveKey(keccak256(b"aura pipeline stub enclave"))
 
 
 def failpoint_names() -> list[str]:
@@ -54,151 +38,6 @@ def failpoint_names() -> list[str]:
 
 
 FAILPOINTS = failpoint_names()
-
-
-class Clock:
-    """The node's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class StubAssessor:
-    """A stub of the enclave: no scoring, the same facts for every request, signed through the fake family's
-    registered codec with a real key (tests/adapter_suite/signing.py)."""
-
-    def __init__(self) -> None:
-        self.assessed: list[str] = []
-
-    async def assess(self, request: dict[str, Any], features: dict[str, Any],
-                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.assessed.append(request["request_id"])
-        now = features["as_of_timestamp"]
-        facts = AssessmentFacts(score=700, tier=2, pd_bps=300, flags=0, measurement=MEASUREMENT,
-                                commitment=keccak256(request["request_id"].encode()),
-                                block_number=features["as_of_block"],
-                                block_hash=bytes.fromhex(features["as_of_block_hash"][2:]),
-                                features_hash=features_hash(features), timestamp=now, expiry=now + 3600)
-        return assessment_wire(request, facts, ENCLAVE)
-
-
-class Killed(BaseException):
-    """The process died at a failpoint (a BaseException, so that nothing on the way handles it)."""
-
-
-@dataclass
-class Node:
-    """One node process's worth of state: the store file it opens and the service it runs, on `ledger`."""
-
-    ledger: FakeLedger
-    path: Path
-    clock: Clock
-    settings: dict[str, Any] = field(default_factory=dict)
-    store: Store = field(init=False)
-    service: ChainService = field(init=False)
-    assessor: StubAssessor = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._open()
-
-    def _open(self) -> None:
-        self.store = Store(self.path, clock=self.clock)
-        cfg = self.ledger.config(CHAIN, **self.settings)
-        adapter = FakeAdapter(cfg, sequence_floor=lambda: self.store.max_sequence(CHAIN))
-        self.assessor = StubAssessor()
-        self.service = ChainService(
-            adapter, self.store, self.assessor, poll_interval_s=cfg.poll_interval_s, batch_size=cfg.batch_size,
-            resubmit_after_s=cfg.resubmit_after_s, bump_after_s=cfg.bump_after_s, bump_pct=cfg.bump_pct,
-            clock=self.clock)
-
-    async def start(self) -> None:
-        """What `ChainService.run` does before its first pass."""
-        await self.service.adapter.connect()
-        await self.service.recover()
-
-    async def restart(self) -> None:
-        """A new process on the same store file and chain."""
-        await self.service.adapter.close()
-        self.store.close()
-        self._open()
-        await self.start()
-
-    async def tick(self) -> None:
-        await self.service.tick()
-
-    async def settle(self, passes: int = 12) -> None:
-        """Passes, a block and a few seconds apart, until no request is open."""
-        for _ in range(passes):
-            await self.tick()
-            if not self.store.requests_in(CHAIN, *OPEN_STATES):
-                return
-            self.ledger.mine()
-            self.clock.advance(5)
-        raise AssertionError(f"requests still open after {passes} passes: {self.states()}")
-
-    def state(self, request_id: str) -> tuple[str, str]:
-        row = self.store.request(f"{CHAIN}:{request_id}")
-        assert row is not None, f"no request {request_id}"
-        return row["state"], row["reason"]
-
-    def states(self) -> dict[str, tuple[str, str]]:
-        return {r["key"]: (r["state"], r["reason"]) for r in self.store.all_requests(1000)}
-
-    def path_of(self, request_id: str) -> list[str]:
-        return [t["dst"] for t in self.store.history(f"{CHAIN}:{request_id}")]
-
-    def submissions(self) -> list[tuple[int, str, str]]:
-        """(sequence, state, tx hash) of every stored fulfilment, in the order they were made."""
-        return [(r["sequence"], r["state"], r["tx_hash"]) for r in
-                self.store.db.query("SELECT sequence, state, tx_hash FROM submissions ORDER BY rowid")]
-
-
-@pytest.fixture(autouse=True)
-def fake_family(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(FAMILIES, "fake", FAMILY)
-
-
-@pytest.fixture
-def store_dir(tmp_path: Path) -> Iterator[Path]:
-    """Where store files go: a memory file system where there is one (the same SQLite files, without waiting
-    for a disk's fsync), else `tmp_path`."""
-    memory = Path("/dev/shm")
-    if not memory.is_dir():
-        yield tmp_path
-        return
-    path = Path(tempfile.mkdtemp(prefix="aura-pipeline-", dir=memory))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def ledger() -> Iterator[FakeLedger]:
-    with served(FakeLedger()) as chain:
-        chain.register(ENCLAVE.address)
-        yield chain
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def node(ledger: FakeLedger, store_dir: Path) -> AsyncIterator[Node]:
-    made = Node(ledger, store_dir / "aura.sqlite", Clock())
-    await made.start()
-    yield made
-    made.store.close()
-
-
-def sender_nonce(node: Node, tx_hash: str) -> tuple[str, int]:
-    row = node.store.submission_row(tx_hash)
-    assert row is not None
-    tx = Fulfilment.decode(row["raw"])
-    return tx.sender, tx.nonce
 
 
 # ---------------------------------------------------------------------------------------------- happy path
@@ -450,12 +289,39 @@ async def test_when_no_subject_can_be_read_the_chain_waits(node: Node, ledger: F
     assert node.state(request_id) == ("final", "")
 
 
-async def test_a_reverted_fulfilment_fails_its_requests(node: Node, ledger: FakeLedger) -> None:
+async def test_a_reverted_fulfilment_of_a_pending_request_starts_it_over(node: Node, ledger: FakeLedger) -> None:
     ledger.revert_next()
     request_id, _ = await _submitted(node, ledger)
     ledger.mine()
     await node.tick()
-    assert node.state(request_id) == ("failed", "fulfilment transaction reverted")
+    assert node.path_of(request_id)[-2:] == ["submitted", "seen"]
+    await node.settle()
+    assert node.state(request_id) == ("final", "")
+    assert ledger.fulfilments(request_id) == 1
+
+
+async def test_fulfilments_that_keep_reverting_fail_the_request_after_the_limit(node: Node, ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    for _ in range(REOPEN_LIMIT + 1):
+        ledger.revert_next()
+        ledger.mine()
+        for _ in range(5):
+            await node.tick()
+            if node.state(request_id)[0] in ("seen", "failed"):
+                break
+            ledger.mine()
+    assert node.state(request_id) == (
+        "failed", f"fulfilment transaction reverted while the request is pending; started over {REOPEN_LIMIT} "
+                  "times already, giving up")
+
+
+async def test_a_reverted_fulfilment_of_a_cancelled_request_cancels_it(node: Node, ledger: FakeLedger) -> None:
+    ledger.revert_next()
+    request_id, _ = await _submitted(node, ledger)
+    ledger.cancel(request_id)
+    ledger.mine()
+    await node.tick()
+    assert node.state(request_id) == ("cancelled", "fulfilment transaction reverted: cancelled by the requester")
 
 
 async def test_a_request_someone_else_fulfilled_first_fails_with_the_reason(node: Node, ledger: FakeLedger) -> None:
@@ -484,26 +350,6 @@ async def test_a_fulfilment_reorged_out_is_included_again(node: Node, ledger: Fa
     await node.settle()
     assert node.state(request_id) == ("final", "")
     assert node.submissions() == [(0, "final", tx_hash)] and ledger.fulfilments(request_id) == 1
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "node/pipeline.py polls up to the latest head and commits the cursor there, and confirm() fails a request "
-    "whose block left the chain: the same request, mined again at a height the cursor passed, is never seen"))
-async def test_a_request_reorged_into_another_block_is_still_fulfilled(ledger: FakeLedger, store_dir: Path) -> None:
-    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"confirmations": 2})
-    await node.start()
-    try:
-        request_id = ledger.request()
-        ledger.mine()
-        await node.tick()
-        assert node.state(request_id) == ("seen", "")
-        ledger.reorg(1)
-        ledger.mine()
-        assert ledger.status(request_id) is RequestStatus.PENDING
-        await node.settle()
-        assert node.state(request_id) == ("final", "")
-    finally:
-        node.store.close()
 
 
 # ---------------------------------------------------------------------------------------------- fee replacement

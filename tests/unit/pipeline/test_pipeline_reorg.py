@@ -1,0 +1,113 @@
+"""Reorganisations over the fake family: a request or its fulfilment taken off the chain is neither lost nor
+fulfilled twice, counted on the ledger's canonical chain at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chains.base import RequestStatus
+from tests.fakechain.ledger import SUBJECT, FakeLedger
+from tests.unit.pipeline.harness import CHAIN, Clock, Node
+
+OTHER = "0x" + "6c" * 32
+
+
+async def test_a_request_reorged_into_another_block_is_still_fulfilled(ledger: FakeLedger, store_dir: Path) -> None:
+    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"confirmations": 2})
+    await node.start()
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()
+    assert node.state(request_id) == ("seen", "")
+    seen_in = node.store.request(f"{CHAIN}:{request_id}")
+    ledger.reorg(1)
+    ledger.mine()
+    assert ledger.status(request_id) is RequestStatus.PENDING
+    await node.settle()
+    assert node.state(request_id) == ("final", "")
+    row = node.store.request(f"{CHAIN}:{request_id}")
+    assert row is not None and seen_in is not None
+    assert (row["block_number"], row["block_hash"]) == (ledger.requests[request_id].block.number,
+                                                        ledger.requests[request_id].block.hash)
+    assert row["block_hash"] != seen_in["block_hash"]
+    assert ledger.fulfilments(request_id) == 1
+    node.store.close()
+
+
+async def test_a_request_reorged_out_after_its_fulfilment_was_sent_is_scored_again(node: Node,
+                                                                                 ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()
+    assert node.state(request_id) == ("submitted", "")
+    ledger.reorg(1)  # the request goes back to the queue; the fulfilment, pinned to the old block, to the mempool
+    ledger.mine()
+    await node.settle()
+    assert node.state(request_id) == ("final", "")
+    assert ledger.fulfilments(request_id) == 1
+    assert "seen" in node.path_of(request_id)[1:]
+    assert node.assessor.assessed == [request_id, request_id]
+
+
+async def test_a_request_and_its_fulfilment_reorged_out_and_mined_again_with_a_new_expiry(node: Node,
+                                                                                       ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    ledger.mine()
+    await node.settle()
+    assert node.state(request_id) == ("final", "")
+    recorded = ledger.requests[request_id]
+    expires = recorded.request.expires_at
+    ledger.reorg(ledger.latest.number - recorded.block.number + 1, later_expiry=1, lose_transactions=True)
+    ledger.mine()
+    assert ledger.status(request_id) is RequestStatus.PENDING
+    await node.settle()
+    row = node.store.request(f"{CHAIN}:{request_id}")
+    assert row is not None and (row["state"], row["expires_at"]) == ("final", expires + 1)
+    assert ledger.fulfilments(request_id) == 1
+
+
+async def test_a_vanished_requests_id_taken_by_the_next_request_serves_the_next_one(node: Node,
+                                                                                   ledger: FakeLedger) -> None:
+    request_id = ledger.request(subject=SUBJECT)
+    ledger.mine()
+    await node.tick()
+    ledger.reorg(1, lose_requests=True)
+    assert ledger.status(request_id) is RequestStatus.NONE
+    assert ledger.request(subject=OTHER) == request_id
+    ledger.mine()
+    await node.settle()
+    row = node.store.request(f"{CHAIN}:{request_id}")
+    assert row is not None and (row["state"], row["subject"]) == ("final", OTHER)
+    fulfilment, item = ledger.fulfilled_by[request_id]
+    assert ledger.fulfilments(request_id) == 1 and item.request_id == request_id
+
+
+async def test_a_request_that_never_comes_back_waits_until_it_expires(node: Node, ledger: FakeLedger) -> None:
+    request_id = ledger.request(ttl=100)
+    ledger.mine()
+    await node.tick()
+    ledger.reorg(1, lose_requests=True)
+    ledger.mine(2)
+    await node.tick()
+    assert node.state(request_id)[0] in ("seen", "confirmed")
+    assert ledger.fulfilments(request_id) == 0
+    ledger.mine(12)
+    await node.tick()
+    assert node.state(request_id) == ("expired", "request expired before it was confirmed")
+
+
+async def test_a_final_fulfilment_the_chain_took_back_is_sent_again_and_later_ones_are_not_stuck(
+        node: Node, ledger: FakeLedger) -> None:
+    first = ledger.request()
+    ledger.mine()
+    await node.settle()
+    assert node.state(first) == ("final", "")
+    ledger.reorg(node.service.adapter.cfg.finality_depth + 1, lose_transactions=True)  # past finality
+    assert ledger.status(first) is RequestStatus.PENDING and ledger.fulfilments(first) == 0
+    node.clock.advance(node.service.audit_every_s)
+    second = ledger.request()
+    ledger.mine()
+    await node.settle()
+    assert [node.state(r) for r in (first, second)] == [("final", "")] * 2
+    assert [ledger.fulfilments(r) for r in (first, second)] == [1, 1]
+    assert node.path_of(first)[5:] == ["final", "submitted", "included", "final"]
