@@ -32,6 +32,10 @@ class ChainConfig(Section):
     family: str
     name: str = Field(pattern=CHAIN_NAME)
     chain_id: int
+    min_balance: int | None = Field(None, ge=0, description="warn while the transmitter holds less than this, in the "
+                                    "family's smallest unit (wei, lamports, mist)")
+    max_head_age_s: float = Field(120.0, ge=0, description="/health is not ok while the latest head is older "
+                                  "than this (0: no limit)")
 
     if TYPE_CHECKING:
         poll_interval_s: float

@@ -1,5 +1,8 @@
 """The node's HTTP endpoint: `/health` (JSON), `/metrics` (Prometheus text) and `POST /questionnaires`.
 
+`/health` answers 200 when its report says ok, 503 otherwise (docs/operations.md). `/metrics` builds the same
+report first, so that the gauges read from the node's state (head age, in-flight fulfilments) are current.
+
 `POST /questionnaires` takes a borrower questionnaire (node/scoring/questionnaire.py), validates it, stores
 its canonical JSON and answers `{"hash": "0x…"}`: the hash a request's params refer to it by. A document
 that does not validate gets 400 with every problem and its place; bodies over 16 KiB get 413.
@@ -8,6 +11,8 @@ that does not validate gets 400 with every problem and its place; bodies over 16
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -15,11 +20,16 @@ from typing import Any, cast
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from chains.core.errors import AuraError
 from node.metrics import REGISTRY
 
 MAX_QUESTIONNAIRE_BYTES = 16 * 1024
 
 QuestionnaireSink = Callable[[str, str], bool]  # (hash, canonical JSON) -> newly stored
+
+
+class ApiError(AuraError, RuntimeError):
+    """The API cannot listen where the config says (the port is in use, the address is not this host's)."""
 
 
 def make_app(health: Callable[[], dict[str, Any]], questionnaires: QuestionnaireSink | None = None) -> web.Application:
@@ -28,6 +38,7 @@ def make_app(health: Callable[[], dict[str, Any]], questionnaires: Questionnaire
         return web.json_response(report, status=200 if report.get("ok") else 503)
 
     async def get_metrics(_: web.Request) -> web.Response:
+        health()
         body = generate_latest(REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -65,9 +76,21 @@ class ApiServer:
         self.started_at = time.time()
 
     async def start(self) -> None:
+        """Listen on host:port (any free port for 0).
+
+        Raises:
+            ApiError: the port is in use, or the host cannot be listened on.
+        """
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as e:
+            await self._runner.cleanup()
+            if e.errno == errno.EADDRINUSE:
+                raise ApiError(f"api port {self.host}:{self.port} is in use") from None
+            reason = os.strerror(e.errno) if e.errno else str(e)
+            raise ApiError(f"api cannot listen on {self.host}:{self.port}: {reason}") from None
         server = cast(asyncio.Server | None, site._server)  # the bound port, when 0 was asked for
         if server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]

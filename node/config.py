@@ -24,6 +24,8 @@ class NodeSection(Section):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
     drain_timeout_s: float = Field(10.0, gt=0, le=600)
+    chain_checks_s: float = Field(60.0, gt=0, le=3600,
+                                  description="how often each chain's signer status and transmitter balance are read")
 
 
 class EnclaveSection(Section):
@@ -32,6 +34,14 @@ class EnclaveSection(Section):
     data_dir: Path | None = None
     socket: Path | None = None
     start_timeout_s: float = Field(20.0, gt=0, le=300)
+    probe_interval_s: float = Field(5.0, gt=0, le=300, description="how often the enclave is asked to attest")
+    probe_timeout_s: float = Field(3.0, gt=0, le=60, description="a probe unanswered after this is a miss")
+    freeze_limit_s: float = Field(30.0, gt=0, le=3600,
+                                  description="an enclave that answers nothing for this long is killed and restarted")
+    restart_backoff_s: float = Field(1.0, gt=0, le=60, description="the first wait before restarting a dead enclave")
+    restart_backoff_max_s: float = Field(30.0, gt=0, le=3600, description="the wait doubles up to this")
+    stable_after_s: float = Field(60.0, gt=0, le=86400,
+                                  description="an enclave up this long starts the wait from the first again")
 
 
 class ApiSection(Section):

@@ -1,9 +1,12 @@
-"""The long-running node: the enclave process, one service per chain, the local API; a clean stop on signals."""
+"""The long-running node: start-up checks, the supervised enclave, one service per chain, the local API; a clean
+stop on signals."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import signal
 import time
 from contextlib import ExitStack
@@ -16,9 +19,13 @@ from chains.core.errors import ConfigError
 from chains.core.logs import fields
 from chains.family import BuildContext
 from chains.registry import FAMILIES
+from node import metrics
 from node.api import ApiServer
+from node.checks import ChainChecks, StartRefused, connect_chains
 from node.config import Config
-from node.enclave.client import EnclaveClient, EnclaveProcess
+from node.enclave.client import EnclaveProcess
+from node.enclave.supervisor import EnclaveSignerChanged, EnclaveSupervisor, SupervisorPolicy
+from node.health import HealthReport, node_version
 from node.pipeline import ChainService
 from node.store import Store
 
@@ -36,84 +43,121 @@ def build_adapter(cfg: ChainConfig, store: Store, data_dir: Path, resources: Exi
 
 
 class Node:
+    """The daemon: start-up checks, the supervised enclave, one service and one checker per chain, the API.
+
+    Start-up refuses (StartRefused or ApiError, one line) a chain that is not the configured one and an API
+    port in use, before the enclave starts; later, an enclave that comes back from a restart with another
+    signer stops the node the same way.
+    """
+
     def __init__(self, config: Config) -> None:
         self.config = config
         self.stop = asyncio.Event()
         self.services: list[ChainService] = []
+        self.adapters: list[ChainAdapter] = []
+        self.checks: dict[str, ChainChecks] = {}
         self.store: Store | None = None
         self.resources = ExitStack()
-        self.enclave_proc: EnclaveProcess | None = None
-        self.enclave: EnclaveClient | None = None
+        self.enclave: EnclaveSupervisor | None = None
         self.api: ApiServer | None = None
+        self.report: HealthReport | None = None
         self.started_at = time.time()
-        self.signer = ""
-        self.enclave_died = False
+        self.refusal = ""
 
     def health(self) -> dict[str, Any]:
-        chains = {}
-        for s in self.services:
-            chains[s.chain] = {"connected": s.connected, "head": s.head.number if s.head else None,
-                               "cursor": self.store.cursor(s.chain) if self.store else None,
-                               "last_error": s.last_error, **s.adapter.health()}
-        enclave_up = self.enclave_proc is not None and self.enclave_proc.running
-        ok = enclave_up and all(c["connected"] and not c["last_error"] for c in chains.values())
-        return {"ok": ok, "enclave": {"up": enclave_up, "signer": self.signer}, "chains": chains,
-                "uptime_s": round(time.time() - self.started_at, 1)}
+        if self.report is None:
+            return {"ok": False, "problems": ["starting"], "version": node_version(),
+                    "uptime_s": round(time.time() - self.started_at, 1), "enclave": None, "chains": {}}
+        return self.report()
 
     async def start(self) -> None:
         cfg = self.config
         cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(cfg.node.data_dir / "aura.sqlite")
-        adapters = [build_adapter(c, self.store, cfg.node.data_dir, self.resources) for c in cfg.chains]
-        enc = cfg.enclave
-        assert enc.data_dir is not None and enc.socket is not None
-        self.enclave_proc = EnclaveProcess(data_dir=enc.data_dir, passphrase_file=enc.passphrase_file,
-                                           scoring_config=enc.scoring_config, socket_path=enc.socket,
-                                           log_path=cfg.node.data_dir / "enclave.log")
-        await self.enclave_proc.start(timeout=enc.start_timeout_s)
-        self.enclave = EnclaveClient(enc.socket)
-        await self.enclave.connect()
-        att = await self.enclave.attest()
-        self.signer = att["document"]["signer"]
-        log.info("enclave up", extra=fields(signer=self.signer, measurement=att["document"]["measurement"],
-                                            pid=self.enclave_proc.pid))
-        for cfg_chain, adapter in zip(cfg.chains, adapters):
+        self.store = store = Store(cfg.node.data_dir / "aura.sqlite")
+        self.adapters = [build_adapter(c, store, cfg.node.data_dir, self.resources) for c in cfg.chains]
+        await connect_chains(self.adapters)
+        if cfg.api.enabled:
+            api = ApiServer(cfg.api.host, cfg.api.port, self.health,
+                            questionnaires=lambda h, body: store.put_questionnaire(h, body))
+            await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
+            self.api = api
+            log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}"))
+        self.enclave = self._supervisor()
+        att = await self.enclave.start()
+        signer, measurement = self.enclave.signer, self.enclave.measurement
+        metrics.BUILD.info({"version": node_version(), "measurement": measurement, "signer": signer})
+        log.info("enclave up", extra=fields(signer=signer, measurement=att["document"]["measurement"],
+                                            pid=self.enclave.process.pid))
+        self.checks = {a.name: ChainChecks(a, signer, measurement, c.min_balance)
+                       for c, a in zip(cfg.chains, self.adapters)}
+        await asyncio.gather(*(self._check_once(c) for c in self.checks.values()))  # warns before serving
+        for cfg_chain, adapter in zip(cfg.chains, self.adapters):
             self.services.append(ChainService(
-                adapter, self.store, self.enclave, poll_interval_s=cfg_chain.poll_interval_s,
+                adapter, store, self.enclave, poll_interval_s=cfg_chain.poll_interval_s,
                 batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s,
                 bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct))
-        if cfg.api.enabled:
-            store = self.store
-            self.api = ApiServer(cfg.api.host, cfg.api.port, self.health,
-                                 questionnaires=lambda h, body: store.put_questionnaire(h, body))
-            await self.api.start()
-            log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{self.api.port}"))
+        self.report = HealthReport(self.enclave, self.services, self.checks, store,
+                                   {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at)
+
+    def _supervisor(self) -> EnclaveSupervisor:
+        cfg, enc = self.config, self.config.enclave
+        assert enc.data_dir is not None and enc.socket is not None
+        process = EnclaveProcess(data_dir=enc.data_dir, passphrase_file=enc.passphrase_file,
+                                 scoring_config=enc.scoring_config, socket_path=enc.socket,
+                                 log_path=cfg.node.data_dir / "enclave.log")
+        policy = SupervisorPolicy(start_timeout_s=enc.start_timeout_s, probe_interval_s=enc.probe_interval_s,
+                                  probe_timeout_s=enc.probe_timeout_s, freeze_limit_s=enc.freeze_limit_s,
+                                  restart_backoff_s=enc.restart_backoff_s,
+                                  restart_backoff_max_s=enc.restart_backoff_max_s, stable_after_s=enc.stable_after_s)
+        return EnclaveSupervisor(process, policy)
 
     async def run(self) -> int:
-        """Run until stopped; 0 after a clean stop, 1 when the enclave died under the node."""
-        await self.start()
+        """Run until stopped; 0 after a clean stop.
+
+        Raises:
+            StartRefused: a chain is not the one configured (at start), or the enclave came back from a restart
+                with another signer.
+            ApiError: the API port is in use.
+        """
         try:
+            await self.start()
             async with asyncio.TaskGroup() as tg:
                 for s in self.services:
                     tg.create_task(s.run(self.stop), name=f"chain-{s.chain}")
-                tg.create_task(self._watch_enclave(), name="enclave-watch")
+                for c in self.checks.values():
+                    tg.create_task(self._check(c), name=f"checks-{c.chain}")
+                tg.create_task(self._supervise(), name="enclave-supervisor")
         finally:
             await self.shutdown()
-        return 1 if self.enclave_died else 0
+        if self.refusal:
+            raise StartRefused(self.refusal)
+        return 0
 
-    async def _watch_enclave(self) -> None:
-        """An enclave that dies leaves the node unable to sign: stop, so a supervisor restarts both."""
+    async def _supervise(self) -> None:
+        assert self.enclave is not None
+        try:
+            await self.enclave.run(self.stop)
+        except EnclaveSignerChanged as e:
+            log.error("stopping: the enclave's signer changed", extra=fields(error=str(e)))
+            self.refusal = f"stopped: {e}"
+            self.stop.set()
+
+    async def _check(self, checks: ChainChecks) -> None:
+        """The chain's signer status and balance, again every `chain_checks_s` (+/-10 %)."""
+        every = self.config.node.chain_checks_s
         while not self.stop.is_set():
-            if self.enclave_proc is not None and not self.enclave_proc.running:
-                log.error("enclave process exited; stopping the node",
-                          extra=fields(stderr=self.enclave_proc.stderr_tail()[-500:]))
-                self.enclave_died = True
-                self.stop.set()
-                return
-            try:
-                await asyncio.wait_for(self.stop.wait(), 1.0)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), every * random.uniform(0.9, 1.1))
+            if not self.stop.is_set():
+                await self._check_once(checks)
+
+    @staticmethod
+    async def _check_once(checks: ChainChecks) -> None:
+        try:
+            await checks.check()
+        except Exception as e:  # noqa: BLE001 - a bug in one check must not end the daemon; health shows it
+            checks.last_error = f"{type(e).__name__}: {e}"
+            log.exception("unexpected error in a chain check", extra=fields(chain=checks.chain))
 
     async def shutdown(self) -> None:
         if self.api is not None:
@@ -122,14 +166,14 @@ class Node:
         if self.enclave is not None:
             await self.enclave.close()
             self.enclave = None
-        if self.enclave_proc is not None:
-            await self.enclave_proc.stop()
-            self.enclave_proc = None
+        for adapter in self.adapters:  # the services close theirs; these are the ones start-up left open
+            await adapter.close()
         if self.store is not None:
             self.store.close()
             self.store = None
         self.resources.close()
-        log.info("stopped")
+        if self.report is not None:
+            log.info("stopped")
 
     def install_signals(self) -> None:
         loop = asyncio.get_running_loop()
@@ -150,7 +194,7 @@ class Node:
     def _force_stop(self) -> None:
         log.error("drain deadline passed: cancelling")
         for task in asyncio.all_tasks():
-            if task.get_name().startswith("chain-"):
+            if task.get_name().startswith(("chain-", "checks-")):
                 task.cancel()
 
 

@@ -208,6 +208,12 @@ class EnclaveProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.running
 
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process has exited (the negative signal number when a signal ended it); None
+        while it runs."""
+        return self._proc.returncode if self._proc is not None else None
+
     def stderr_tail(self) -> str:
         return self._proc.tail() if self._proc is not None else ""
 
@@ -254,6 +260,11 @@ class EnclaveProcess:
         """SIGTERM, wait up to `timeout`, then SIGKILL. Idempotent."""
         if self._proc is not None:
             await self._proc.stop(timeout)
+
+    async def kill(self) -> None:
+        """SIGKILL at once: for an enclave that answers nothing (stopped, or stuck), which SIGTERM would not end."""
+        if self._proc is not None:
+            await self._proc.stop(0.0)
 
     async def __aenter__(self) -> EnclaveProcess:
         await self.start()

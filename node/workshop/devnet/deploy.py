@@ -138,6 +138,7 @@ start_block = {deploy_block}
 confirmations = {confirmations}
 finality_depth = 2
 poll_interval_s = {poll_interval_s}
+max_head_age_s = 0  # a local anvil without --block-time mines only for a transaction: an idle head's age says nothing
 transmitter_keystore = "keys/transmitter.json"
 transmitter_passphrase_file = "secrets/transmitter.pass"
 """ + protocols.indexer_keys())

@@ -157,6 +157,7 @@ program_id = "{dev.program}"
 oracle = "{dev.oracle}"
 commitment = "confirmed"
 poll_interval_s = {poll_interval_s}
+max_head_age_s = 0  # the local endpoint makes a slot only for a transaction: an idle head's age says nothing
 transmitter_keypair = "keys/solana-transmitter.json"
 """
 
