@@ -6,12 +6,15 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 /// @title AuraOracle
 /// @notice Takes credit-assessment requests and accepts answers signed (EIP-712) by registered enclave
 ///         signers. Wire formats: docs/protocol.md.
-/// @dev Per pending request only a commitment to its fields is stored, its lowest bit replaced by whether the
-///      requester ran code when it asked (so `fulfil` reads neither the requester's account nor the settings
-///      slot for an EOA); `fulfil` and `cancel` take the fields back from calldata. A fulfilled request's
-///      slot is cleared (the refund makes it the cheapest write) and a cancelled one's holds a sentinel; a
-///      request id carries its nonce in its low 64 bits, so an empty slot tells a fulfilled request (its
-///      requester's nonce passed it) from an unknown one. State is always written before any external call.
+/// @dev Per pending request only a commitment to its fields is stored, its top bit set (pending) and its
+///      lowest bit replaced by whether the requester ran code when it asked (so `fulfil` reads neither the
+///      requester's account nor the settings slot for an EOA); `fulfil` and `cancel` take the fields back from
+///      calldata. Fulfilment overwrites the request's slot with the assessment's score commitment, its top bit
+///      cleared (nonzero to nonzero: no new slot), and a cancelled request's slot holds a sentinel, so the slot
+///      alone tells None, Pending, Fulfilled and Cancelled apart. A subject's latest assessment is one slot,
+///      naming the request that stored it by its sequence number (the low 64 bits of its id, from which the
+///      id follows) and keeping the commitment's top bit, so the full commitment is read back from the
+///      request's slot. State is always written before any external call.
 ///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
 ///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
 contract AuraOracle {
@@ -85,20 +88,20 @@ contract AuraOracle {
         Cancelled
     }
 
-    /// @dev One slot: everything of the latest assessment but its commitment.
+    /// @dev The latest assessment of a subject, in one slot (16 + 8 + 16 + 32 + 40 + 40 + 32 + 64 + 8 = 256
+    ///      bits). Its commitment lives in the slot of the request it answered (`_requests`, the id of request
+    ///      `seq`) with its top bit cleared; `commitmentTopBit` is that bit. Times fit 40 bits (until the year
+    ///      36812): `fulfil` refuses later ones (`AssessmentTimeOutOfRange`).
     struct PackedAssessment {
         uint16 score;
         uint8 tier;
         uint16 pdBps;
         uint32 flags;
-        uint64 timestamp;
-        uint64 expiry;
+        uint40 timestamp;
+        uint40 expiry;
         uint32 signerIndex;
-    }
-
-    struct StoredAssessment {
-        PackedAssessment packed;
-        bytes32 commitment;
+        uint64 seq;
+        bool commitmentTopBit;
     }
 
     bytes32 public constant ASSESSMENT_TYPEHASH = keccak256(
@@ -134,9 +137,15 @@ contract AuraOracle {
     /// @notice The EIP-2935 contract that serves the hashes of the last 8191 blocks, where the chain has it.
     address public constant BLOCK_HASH_HISTORY = 0x0000F90827F1C53a10cb7A02335B175320002935;
 
+    /// @dev A cancelled request's slot. A fulfilled one holds the low 255 bits of a score commitment, never
+    ///      zero or this (`UnstorableCommitment`).
     bytes32 private constant CANCELLED = bytes32(uint256(2));
     /// @dev The lowest bit of a pending request's commitment: the requester had code when it asked.
     uint256 private constant CALLBACK_BIT = 1;
+    /// @dev The top bit of a request's slot: set while it is pending, clear once it is fulfilled or cancelled.
+    uint256 private constant PENDING_BIT = 1 << 255;
+    /// @dev The latest assessment keeps its times in 40 bits.
+    uint64 private constant MAX_TIME = type(uint40).max;
     uint256 private constant SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
     uint256 private immutable _cachedChainId;
@@ -152,10 +161,13 @@ contract AuraOracle {
     uint32 public maxAssessmentValidity;
     // Slot 1.
     address public owner;
+    /// @notice How many requests were made: the next request's sequence number (the low 64 bits of its id).
+    uint64 public requestCount;
 
-    mapping(address requester => uint256) public nonces;
+    /// @dev A pending request's commitment (top bit set), a fulfilled one's score commitment (top bit clear),
+    ///      or `CANCELLED`.
     mapping(bytes32 requestId => bytes32) private _requests;
-    mapping(address subject => StoredAssessment) private _latest;
+    mapping(address subject => PackedAssessment) private _latest;
     mapping(address signer => SignerInfo) private _signers;
     mapping(uint32 index => address) private _signerAt;
     /// @dev keccak256(abi.encode(signer, measurement)) -> its index while active and the fees it is owed: what
@@ -220,6 +232,12 @@ contract AuraOracle {
     error AssessmentFromFuture(uint64 timestamp);
     error AssessmentExpired(uint64 expiry);
     error AssessmentValidityTooLong(uint64 validity, uint32 maxValidity);
+    /// @notice The assessment's times do not fit the 40 bits the latest assessment keeps them in.
+    error AssessmentTimeOutOfRange(uint64 timestamp, uint64 expiry);
+    /// @notice A score commitment whose low 255 bits are below 3: stored in its request's slot, zero would read
+    ///         as an unknown request and 2 as a cancelled one (1 is refused with them: one comparison). A
+    ///         keccak256 output is one of these with probability 3 * 2^-255.
+    error UnstorableCommitment(bytes32 commitment);
     error BlockNumberMismatch(uint64 requested, uint64 signed);
     error UnknownBlock(uint64 blockNumber);
     error NonCanonicalBlockHash(uint64 blockNumber, bytes32 canonical, bytes32 signed);
@@ -379,15 +397,15 @@ contract AuraOracle {
         if (msg.value > type(uint96).max) revert FeeTooLarge(msg.value);
         if (subject == address(0)) revert ZeroSubject();
         if (params.length > MAX_PARAMS_LENGTH) revert ParamsTooLong(params.length, MAX_PARAMS_LENGTH);
-        uint256 nonce = nonces[msg.sender]++;
-        requestId = _requestId(msg.sender, nonce);
+        uint64 seq = requestCount++;
+        requestId = _requestId(seq);
         uint64 expiresAt = uint64(block.timestamp) + requestTtl;
         // A caller that is not the transaction's origin runs code (a contract, or one under construction); an
         // origin with code is an EIP-7702 delegated account.
         bool callsBack = msg.sender != tx.origin || msg.sender.code.length != 0;
         _requests[requestId] = bytes32(
             uint256(_commitment(msg.sender, subject, uint96(msg.value), expiresAt, uint64(block.number)))
-                & ~CALLBACK_BIT | (callsBack ? CALLBACK_BIT : 0)
+                & ~CALLBACK_BIT | (callsBack ? CALLBACK_BIT : 0) | PENDING_BIT
         );
         emit AssessmentRequested(requestId, msg.sender, subject, uint96(msg.value), expiresAt, params);
     }
@@ -429,9 +447,9 @@ contract AuraOracle {
         uint256 reserve = n * BATCH_ITEM_GAS;
         if (callbackGas != 0) {
             for (uint256 i; i < n; ++i) {
-                // The commitment's callback bit (the slot is read again, warm, when the item is validated).
+                // A pending request's callback bit (the slot is read again, warm, when the item is validated).
                 uint256 stored = uint256(_requests[reqs[i].id]);
-                if (stored > uint256(CANCELLED) && stored & CALLBACK_BIT != 0) reserve += callbackGas;
+                if (stored & (PENDING_BIT | CALLBACK_BIT) == PENDING_BIT | CALLBACK_BIT) reserve += callbackGas;
             }
         }
         if (gasleft() < reserve) revert InsufficientGas();
@@ -497,18 +515,19 @@ contract AuraOracle {
     /// @notice Whether `subject` has an assessment whose features are at most `maxAge` seconds old, signed
     ///         by a signer that is still active.
     function isFresh(address subject, uint64 maxAge) external view returns (bool) {
-        PackedAssessment storage p = _latest[subject].packed;
+        PackedAssessment storage p = _latest[subject];
         uint32 signerIndex = p.signerIndex;
         return signerIndex != 0 && block.timestamp - p.timestamp <= maxAge && _signers[_signerAt[signerIndex]].active;
     }
 
-    /// @notice The status of request `requestId` made by `requester` (a fulfilled request's slot is empty:
-    ///         the requester tells it from one never made).
-    function requestStatus(bytes32 requestId, address requester) external view returns (RequestStatus) {
-        bytes32 stored = _requests[requestId];
-        if (stored == bytes32(0)) return _issued(requestId, requester) ? RequestStatus.Fulfilled : RequestStatus.None;
-        if (stored == CANCELLED) return RequestStatus.Cancelled;
-        return RequestStatus.Pending;
+    /// @notice The status of request `requestId`, from its slot alone: empty (None), the cancelled sentinel,
+    ///         top bit set (Pending) or a score commitment (Fulfilled).
+    function requestStatus(bytes32 requestId) external view returns (RequestStatus) {
+        uint256 stored = uint256(_requests[requestId]);
+        if (stored == 0) return RequestStatus.None;
+        if (stored == uint256(CANCELLED)) return RequestStatus.Cancelled;
+        if (stored & PENDING_BIT != 0) return RequestStatus.Pending;
+        return RequestStatus.Fulfilled;
     }
 
     function signers(address signer) external view returns (SignerInfo memory) {
@@ -538,8 +557,7 @@ contract AuraOracle {
     // --------------------------------------------------------------- internal
 
     function _record(address subject) private view returns (AssessmentRecord memory record, bool signerActive) {
-        StoredAssessment storage s = _latest[subject];
-        PackedAssessment memory p = s.packed;
+        PackedAssessment memory p = _latest[subject];
         if (p.signerIndex == 0) return (record, false);
         address signer = _signerAt[p.signerIndex];
         SignerInfo storage info = _signers[signer];
@@ -553,21 +571,18 @@ contract AuraOracle {
             expiry: p.expiry,
             signer: signer,
             measurement: info.measurement,
-            commitment: s.commitment
+            commitment: bytes32(
+                uint256(_requests[_requestId(p.seq)]) | (p.commitmentTopBit ? PENDING_BIT : 0)
+            )
         });
         signerActive = info.active;
     }
 
-    /// @dev keccak256(abi.encode(chainId, this, requester, nonce)) with its low 64 bits replaced by `nonce`.
-    function _requestId(address requester, uint256 nonce) private view returns (bytes32) {
-        uint256 hash = uint256(keccak256(abi.encode(block.chainid, address(this), requester, nonce)));
-        return bytes32(hash & ~uint256(type(uint64).max) | nonce);
-    }
-
-    /// @dev `requestId` is the id of a request `requester` has made (its nonce is below the requester's next).
-    function _issued(bytes32 requestId, address requester) private view returns (bool) {
-        uint256 nonce = uint64(uint256(requestId));
-        return nonce < nonces[requester] && _requestId(requester, nonce) == requestId;
+    /// @dev The id of request `seq`: keccak256(abi.encode(chainId, this, seq)) with its low 64 bits replaced by
+    ///      `seq`. Ids are distinct per request and per chain and contract; the id follows from `seq` alone.
+    function _requestId(uint64 seq) private view returns (bytes32) {
+        uint256 hash = uint256(keccak256(abi.encode(block.chainid, address(this), seq)));
+        return bytes32(hash & ~uint256(type(uint64).max) | seq);
     }
 
     function _commitment(address requester, address subject, uint96 fee_, uint64 expiresAt, uint64 blockNumber)
@@ -631,17 +646,19 @@ contract AuraOracle {
     /// @dev The request is pending and `req` carries its committed fields, and whether its requester had code
     ///      when it asked (the commitment's lowest bit); else the error to raise.
     function _checkRequest(Request calldata req) private view returns (bytes memory, bool callsBack) {
-        bytes32 stored = _requests[req.id];
-        if (stored == bytes32(0)) {
-            bytes4 reason = _issued(req.id, req.requester) ? AlreadyFulfilled.selector : UnknownRequest.selector;
+        uint256 stored = uint256(_requests[req.id]);
+        if (stored & PENDING_BIT == 0) {
+            bytes4 reason = stored == 0
+                ? UnknownRequest.selector
+                : stored == uint256(CANCELLED) ? RequestCancelled.selector : AlreadyFulfilled.selector;
             return (abi.encodeWithSelector(reason, req.id), false);
         }
-        if (stored == CANCELLED) return (abi.encodeWithSelector(RequestCancelled.selector, req.id), false);
-        bytes32 expected = _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber);
-        if (uint256(stored) | CALLBACK_BIT != uint256(expected) | CALLBACK_BIT) {
+        uint256 expected = uint256(_commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber));
+        // All bits but the two the slot uses for its own marks (pending, callback).
+        if (stored | PENDING_BIT | CALLBACK_BIT != expected | PENDING_BIT | CALLBACK_BIT) {
             return (abi.encodeWithSelector(RequestMismatch.selector, req.id), false);
         }
-        return ("", uint256(stored) & CALLBACK_BIT != 0);
+        return ("", stored & CALLBACK_BIT != 0);
     }
 
     /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
@@ -673,6 +690,12 @@ contract AuraOracle {
             err = abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity);
             return (err, address(0), account, false);
         }
+        // timestamp <= block.timestamp <= expiry: an expiry that fits 40 bits takes the timestamp with it. Checked
+        // after the cap, so a far-off expiry is still reported as too long a validity.
+        if (_expiry(a) > MAX_TIME) {
+            err = abi.encodeWithSelector(AssessmentTimeOutOfRange.selector, _timestamp(a), _expiry(a));
+            return (err, address(0), account, false);
+        }
     }
 
     /// @dev The assessment's own fields: ranges, times, and the pinned block (the request's, and canonical).
@@ -686,6 +709,9 @@ contract AuraOracle {
         if (timestamp > block.timestamp) return abi.encodeWithSelector(AssessmentFromFuture.selector, timestamp);
         uint64 expiry = _expiry(a);
         if (block.timestamp > expiry) return abi.encodeWithSelector(AssessmentExpired.selector, expiry);
+        if (uint256(a.commitment) & ~PENDING_BIT <= uint256(CANCELLED)) {
+            return abi.encodeWithSelector(UnstorableCommitment.selector, a.commitment);
+        }
         uint64 number = a.blockNumber;
         if (number != req.blockNumber) {
             return abi.encodeWithSelector(BlockNumberMismatch.selector, req.blockNumber, number);
@@ -736,10 +762,11 @@ contract AuraOracle {
         return ("", signer);
     }
 
-    /// @dev Mark `req` fulfilled, credit its fee to the signer's account, store `a` as the subject's latest
-    ///      unless a newer one is stored, call the requester back and emit. Assessments arriving out of order
-    ///      never replace a newer one, unless the newer one's signer has been revoked (it no longer counts;
-    ///      checked only on that rare path).
+    /// @dev Mark `req` fulfilled (its slot takes the score commitment, top bit cleared), credit its fee to the
+    ///      signer's account, store `a` as the subject's latest unless a newer one is stored, call the requester
+    ///      back and emit. Assessments arriving out of order never replace a newer one, unless the newer one's
+    ///      signer has been revoked (it no longer counts; checked only on that rare path); their request's slot
+    ///      still takes their commitment (its top bit is then kept nowhere but in calldata and the signature).
     ///      `gasLimit` is the callback's gas, zero for none (no callback bit, no code now, or callbacks off).
     function _settle(
         Request calldata req,
@@ -748,21 +775,21 @@ contract AuraOracle {
         SignerAccount storage account,
         uint256 gasLimit
     ) private {
-        delete _requests[req.id]; // refunded: cheaper than any marker (see `_issued`)
+        uint256 commitment = uint256(a.commitment);
+        _requests[req.id] = bytes32(commitment & ~PENDING_BIT); // nonzero to nonzero: `_checkFacts` saw to it
         uint96 fee_ = req.fee;
         if (fee_ != 0) account.owed += fee_;
-        StoredAssessment storage stored = _latest[req.subject];
-        if (_timestamp(a) >= stored.packed.timestamp || !_signers[_signerAt[stored.packed.signerIndex]].active) {
-            stored.packed = PackedAssessment({
-                score: _score(a),
-                tier: _tier(a),
-                pdBps: _pdBps(a),
-                flags: _flags(a),
-                timestamp: _timestamp(a),
-                expiry: _expiry(a),
-                signerIndex: account.index
-            });
-            stored.commitment = a.commitment;
+        PackedAssessment storage stored = _latest[req.subject];
+        if (_timestamp(a) >= stored.timestamp || !_signers[_signerAt[stored.signerIndex]].active) {
+            // The struct's word, built at once: `facts` holds score, tier, pdBps and flags in the same low 72 bits
+            // and the timestamp above them, which fits 40 bits as the expiry does (`_validate`); the id's low
+            // 64 bits are the request's sequence number.
+            uint256 facts = a.facts;
+            uint256 word = facts & type(uint112).max | (facts >> 136) << 112 | uint256(account.index) << 152
+                | uint256(uint64(uint256(req.id))) << 184 | (commitment >> 255) << 248;
+            assembly ("memory-safe") {
+                sstore(stored.slot, word)
+            }
         }
         bool callbackSucceeded;
         if (gasLimit != 0) {

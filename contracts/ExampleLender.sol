@@ -144,7 +144,7 @@ contract ExampleLender is IAuraConsumer {
         if (app.borrower == address(0)) revert UnknownApplication(req.id);
         if (msg.sender != app.borrower) revert NotBorrower(msg.sender);
         delete applications[req.id];
-        if (oracle.requestStatus(req.id, address(this)) == AuraOracle.RequestStatus.Fulfilled) {
+        if (oracle.requestStatus(req.id) == AuraOracle.RequestStatus.Fulfilled) {
             emit ApplicationCancelled(req.id, app.borrower, 0);
             return;
         }

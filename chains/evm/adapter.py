@@ -328,7 +328,7 @@ class EvmAdapter(ChainAdapter):
         return await self._hash_at(request.block_number) == request.block_hash
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
-        status = self.contract.functions.requestStatus(request.request_id, request.requester)
+        status = self.contract.functions.requestStatus(request.request_id)
         code = await self._rpc(status.call())
         return STATUSES[int(code)]
 

@@ -32,7 +32,7 @@ CHAIN_ID = 31337
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 REQUESTER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 SUBJECT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
-NONCE = 0
+SEQ = 0  # the oracle's first request
 FEE = 0
 EXPIRES_AT = 1_700_003_600
 SCORE, TIER, PD_BPS, FLAGS = 742, 1, 350, 8  # flags 8 = LIMITED_DATA (node/scoring/flags.py)
@@ -51,10 +51,11 @@ def hx(raw: bytes) -> str:
 
 def build() -> dict:
     key = EnclaveKey(bytes.fromhex(PRIVATE_KEY[2:]))
-    # the contract's id: the keccak with its low 64 bits replaced by the nonce
-    request_id = keccak256(
-        abi_encode(["uint256", "address", "address", "uint256"], [CHAIN_ID, CONTRACT, REQUESTER, NONCE])
-    )[:24] + NONCE.to_bytes(8, "big")
+    # the contract's id: the keccak of (chain id, oracle, sequence number) with its low 64 bits replaced by the
+    # sequence number
+    request_id = keccak256(abi_encode(["uint256", "address", "uint64"], [CHAIN_ID, CONTRACT, SEQ]))[:24] + SEQ.to_bytes(
+        8, "big"
+    )
     blind = blinding(key.commitment_secret, request_id)
     commitment = score_commitment(request_id, SCORE, blind)
     domain = eip712.Domain(CHAIN_ID, parse_address(CONTRACT))
@@ -85,7 +86,7 @@ def build() -> dict:
         "verifying_contract": CONTRACT,
         "request": {
             "id": hx(request_id),
-            "nonce": NONCE,
+            "seq": SEQ,
             "requester": REQUESTER,
             "subject": SUBJECT,
             "fee": str(FEE),

@@ -137,11 +137,11 @@ def selector(signature: str) -> bytes:
     return keccak(text=signature)[:4]
 
 
-def abi_request_id(oracle: str, requester: str, nonce: int, chain_id: int = CHAIN_ID) -> bytes:
-    """The id `requestAssessment` gives: keccak256(abi.encode(chainId, oracle, requester, nonce)) with its low
-    64 bits replaced by the nonce."""
-    digest = keccak(abi_encode(["uint256", "address", "address", "uint256"], [chain_id, oracle, requester, nonce]))
-    return digest[:24] + nonce.to_bytes(8, "big")
+def abi_request_id(oracle: str, seq: int, chain_id: int = CHAIN_ID) -> bytes:
+    """The id `requestAssessment` gives request `seq` (the oracle's `requestCount` before it):
+    keccak256(abi.encode(chainId, oracle, seq)) with its low 64 bits replaced by `seq`."""
+    digest = keccak(abi_encode(["uint256", "address", "uint64"], [chain_id, oracle, seq]))
+    return digest[:24] + seq.to_bytes(8, "big")
 
 
 class ErrorDecoder:
@@ -355,10 +355,9 @@ class Chain:
                  "commitment")
         return dict(zip(names, self.oracle.functions.latestAssessment(subject).call()))
 
-    def status(self, req: Req | bytes, requester: str | None = None) -> int:
-        """`requestStatus` of `req` (or of a bare id made by `requester`, by default the test requester)."""
-        request_id, requester = (req.id, req.requester) if isinstance(req, Req) else (req, requester or self.requester)
-        return int(self.oracle.functions.requestStatus(request_id, requester).call())
+    def status(self, req: Req | bytes) -> int:
+        """`requestStatus` of `req` (or of a bare id)."""
+        return int(self.oracle.functions.requestStatus(req.id if isinstance(req, Req) else req).call())
 
 
 def _calldata(fn: Any) -> str:

@@ -15,22 +15,25 @@ NONE, PENDING, FULFILLED, CANCELLED = range(4)
 def test_request_stores_commitment_and_emits_event(chain):
     oracle = chain.oracle
     before = chain.balance(oracle.address)
+    seq = oracle.functions.requestCount().call()
     receipt = chain.send(oracle.functions.requestAssessment(chain.subject, b"\x01\x02"), chain.REQUESTER_KEY,
                          chain.FEE + 7)
     (ev,) = chain.events(receipt, "AssessmentRequested")
     block = chain.w3.eth.get_block(receipt["blockNumber"])
-    expected_id = chain.request_id_of(oracle.address, chain.requester, 0)
+    expected_id = chain.request_id_of(oracle.address, seq)
     assert bytes(ev["requestId"]) == expected_id
     assert ev["requester"] == chain.requester and ev["subject"] == chain.subject
     assert ev["fee"] == chain.FEE + 7  # everything sent is the request's fee
     assert ev["expiresAt"] == block["timestamp"] + chain.REQUEST_TTL
     assert bytes(ev["params"]) == b"\x01\x02"
     assert chain.status(expected_id) == PENDING
-    assert oracle.functions.nonces(chain.requester).call() == 1
+    assert oracle.functions.requestCount().call() == seq + 1
     assert chain.balance(oracle.address) == before + chain.FEE + 7
 
-    second = chain.request()
-    assert second.id == chain.request_id_of(oracle.address, chain.requester, 1)
+    # one counter for every requester: the next request, whoever makes it, takes the next number
+    second = chain.request(chain.STRANGER_KEY)
+    assert second.id == chain.request_id_of(oracle.address, seq + 1)
+    assert oracle.functions.requestCount().call() == seq + 2
 
 
 def test_request_refusals(chain):
@@ -48,19 +51,18 @@ def test_unknown_request_status(chain):
     assert chain.status(secrets.token_bytes(32)) == NONE
 
 
-def test_a_fulfilled_requests_slot_is_cleared_yet_it_stays_known(chain):
-    """Fulfilment empties the request's slot (a refund); the nonce in the id's low 64 bits tells it from an
-    unknown request, for `requestStatus` and for a second fulfilment alike."""
+def test_a_fulfilled_request_stays_known_from_its_slot_alone(chain):
+    """Fulfilment overwrites the request's slot with the score commitment: `requestStatus` needs the id only,
+    a second fulfilment gets `AlreadyFulfilled`, and an id never given stays unknown."""
     req = chain.request()
-    assert int.from_bytes(req.id[24:], "big") == chain.oracle.functions.nonces(chain.requester).call() - 1
+    assert int.from_bytes(req.id[24:], "big") == chain.oracle.functions.requestCount().call() - 1
     chain.fulfil(req)
     assert chain.status(req) == FULFILLED
-    assert chain.status(req.id, chain.payee) == NONE  # another requester's id: never made
     assert chain.fulfil_revert(req) == ("AlreadyFulfilled", req.id)
-    unissued = chain.request_id_of(chain.oracle.address, chain.requester, 2**32)  # a nonce not reached yet
+    assert chain.fulfil_revert(replace(req, requester=chain.payee)) == ("AlreadyFulfilled", req.id)
+    unissued = chain.request_id_of(chain.oracle.address, 2**32)  # a number not reached yet
     assert chain.status(unissued) == NONE
     assert chain.fulfil_revert(replace(req, id=unissued)) == ("UnknownRequest", unissued)
-    assert chain.fulfil_revert(replace(req, requester=chain.payee)) == ("UnknownRequest", req.id)
 
 
 # ------------------------------------------------------------------------------------------------ fulfil

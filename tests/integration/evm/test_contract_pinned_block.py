@@ -73,8 +73,7 @@ def test_unknown_block_current(chain):
     """A fulfilment mined in the request's own block: that block's hash is not known yet."""
     at = chain.now() + 1
     number = chain.w3.eth.block_number + 1
-    rid = chain.request_id_of(chain.oracle.address, chain.requester,
-                              chain.oracle.functions.nonces(chain.requester).call())
+    rid = chain.request_id_of(chain.oracle.address, chain.oracle.functions.requestCount().call())
     req = Req(rid, chain.requester, chain.subject, chain.FEE, at + chain.REQUEST_TTL, number)
     a = chain.assessment(block_number=number, block_hash=secrets.token_bytes(32))
     chain.rpc("evm_setAutomine", False)

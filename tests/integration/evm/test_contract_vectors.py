@@ -1,8 +1,8 @@
 """tests/vectors/evm.json against the real contract: the enclave's bytes are accepted exactly as pinned.
 
 A fresh anvil makes the vector's world: AuraOracle is account 0's first transaction (so it lands at the
-vector's verifyingContract), account 1 makes its first request in block 100 at timestamp 1700000000 with the
-TTL 3600, so the request id, its block and expiry are the vector's. The vector's block hash is fixed, not
+vector's verifyingContract), account 1 makes the oracle's first request in block 100 at timestamp 1700000000
+with the TTL 3600, so the request id, its block and expiry are the vector's. The vector's block hash is fixed, not
 anvil's: once block 100 is older than 256 blocks the contract asks the EIP-2935 history contract, whose
 storage slot for block 100 the test sets to the vector's hash.
 """
@@ -125,4 +125,4 @@ def test_contract_accepts_the_vector(w3, vector):
     stored = oracle.functions.latestAssessment(r["subject"]).call()
     assert stored == (True, a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"],
                       vector["signer"], measurement, b32(a["commitment"]))
-    assert oracle.functions.requestStatus(req[0], req[1]).call() == 2
+    assert oracle.functions.requestStatus(req[0]).call() == 2

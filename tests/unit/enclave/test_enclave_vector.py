@@ -51,11 +51,8 @@ def test_vector_inputs_are_the_agreed_ones() -> None:
     assert b(VECTOR["assessment"]["features_hash"]) == __import__("hashlib").sha256(b"aura test features").digest()
     assert b(VECTOR["assessment"]["measurement"]) == __import__("hashlib").sha256(b"aura test measurement").digest()
     expected_id = keccak256(
-        abi_encode(
-            ["uint256", "address", "address", "uint256"],
-            [31337, VECTOR["verifying_contract"], VECTOR["request"]["requester"], 0],
-        )
-    )[:24] + (0).to_bytes(8, "big")  # the low 64 bits carry the nonce
+        abi_encode(["uint256", "address", "uint64"], [31337, VECTOR["verifying_contract"], 0])
+    )[:24] + (0).to_bytes(8, "big")  # the low 64 bits carry the oracle's sequence number
     assert b(VECTOR["request"]["id"]) == expected_id
 
 
