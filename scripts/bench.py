@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 from web3 import Web3
@@ -61,34 +60,33 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def request_id(chain_id: int, oracle: str, requester: str, nonce: int) -> str:
-    """The oracle's id: the keccak with its low 64 bits replaced by the nonce."""
-    digest = keccak(encode(["uint256", "address", "address", "uint256"], [chain_id, oracle, requester, nonce]))
-    return "0x" + (digest[:24] + nonce.to_bytes(8, "big")).hex()
-
-
 FULFILLED_TOPIC = "0x" + keccak(
     text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
+REQUESTED_TOPIC = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 
 
 class Watcher:
-    """Fulfilment events as they land, read incrementally (only blocks not read before)."""
+    """Request and fulfilment events as they land, read incrementally (only blocks not read before). The oracle
+    numbers requests from one counter in the order they are mined, so a request's id is learnt from its event."""
 
     def __init__(self, w3: Web3, oracle: str, since: int) -> None:
         self.w3, self.oracle, self.next_block = w3, oracle, since
         self.seen: dict[str, float] = {}
         self.info: dict[str, dict[str, Any]] = {}
+        self.requested: dict[bytes, str] = {}  # request transaction hash -> request id
 
     def poll(self) -> None:
         head = self.w3.eth.block_number
         if head < self.next_block:
             return
         logs = self.w3.eth.get_logs({"address": self.oracle, "fromBlock": self.next_block, "toBlock": head,
-                                     "topics": [FULFILLED_TOPIC]})
+                                     "topics": [[FULFILLED_TOPIC, REQUESTED_TOPIC]]})
         now = time.monotonic()
         for log in logs:
             rid = "0x" + bytes(log["topics"][1]).hex()
-            if rid not in self.seen:
+            if "0x" + bytes(log["topics"][0]).hex() == REQUESTED_TOPIC:
+                self.requested[bytes(log["transactionHash"])] = rid
+            elif rid not in self.seen:
                 self.seen[rid] = now
                 self.info[rid] = {"block": log["blockNumber"], "tx": log["transactionHash"]}
         self.next_block = head + 1
@@ -150,7 +148,6 @@ def main() -> None:
         chain_id = w3.eth.chain_id
         accts = [Account.from_key(k) for k in REQUESTERS]
         nonces = {a.address: w3.eth.get_transaction_count(a.address) for a in accts}
-        oracle_nonces = {a.address: oracle.functions.nonces(a.address).call() for a in accts}
         base = w3.eth.get_block("latest")["baseFeePerGas"]
         plan = []
         for i in range(args.requests):
@@ -159,23 +156,22 @@ def main() -> None:
             tx = {"to": dev.oracle, "value": FEE_WEI, "nonce": nonces[a.address], "gas": 120_000,
                   "chainId": chain_id, "maxFeePerGas": 4 * base + 10**9, "maxPriorityFeePerGas": 10**9,
                   "data": oracle.encode_abi("requestAssessment", [subject, b""])}
-            rid = request_id(chain_id, dev.oracle, a.address, oracle_nonces[a.address])
             nonces[a.address] += 1
-            oracle_nonces[a.address] += 1
-            plan.append((rid, a.sign_transaction(tx).raw_transaction))
+            signed = a.sign_transaction(tx)
+            plan.append((bytes(signed.hash), signed.raw_transaction))
         start_block = w3.eth.block_number
         log(f"sending {args.requests} requests at {args.rate}/s")
-        sent_at: dict[str, float] = {}
+        sent_at: dict[bytes, float] = {}
         hashes = []
         t0 = time.monotonic()
         watcher = Watcher(w3, dev.oracle, start_block)
-        seen, fulfil_info = watcher.seen, watcher.info
+        seen, fulfil_info, rid_of = watcher.seen, watcher.info, watcher.requested
         next_watch = 0.0
-        for i, (rid, raw) in enumerate(plan):
+        for i, (tx_hash, raw) in enumerate(plan):
             due = t0 + i / args.rate
             while time.monotonic() < due:
                 time.sleep(min(0.005, max(0.0, due - time.monotonic())))
-            sent_at[rid] = time.monotonic()
+            sent_at[tx_hash] = time.monotonic()
             hashes.append(w3.eth.send_raw_transaction(raw))
             if time.monotonic() > next_watch:
                 watcher.poll()
@@ -184,16 +180,17 @@ def main() -> None:
         deadline = t_sent + 120
         while time.monotonic() < deadline:
             watcher.poll()
-            if all(rid in seen for rid, _ in plan):
+            if all(rid_of.get(h) in seen for h, _ in plan):
                 break
             time.sleep(0.1)
-        done = [rid for rid, _ in plan if rid in seen]
+        sent_rid = {rid_of[h]: h for h, _ in plan if h in rid_of}
+        done = [rid for rid in sent_rid if rid in seen]
         log(f"fulfilled {len(done)}/{len(plan)}")
 
         receipts = {h: w3.eth.get_transaction_receipt(h) for h in hashes}
-        req_block = {rid: receipts[h]["blockNumber"] for (rid, _), h in zip(plan, hashes)}
+        req_block = {rid: receipts[h]["blockNumber"] for rid, h in sent_rid.items()}
         request_gas = [int(r["gasUsed"]) for r in receipts.values()]
-        lat_ms = [(seen[r] - sent_at[r]) * 1000 for r in done]
+        lat_ms = [(seen[r] - sent_at[sent_rid[r]]) * 1000 for r in done]
         lat_blocks = [fulfil_info[r]["block"] - req_block[r] for r in done]
         per_item = []
         by_tx: dict[bytes, int] = {}
