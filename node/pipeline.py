@@ -33,6 +33,9 @@ from node.store import OPEN_STATES, Store, request_from_row
 
 log = logging.getLogger("aura.pipeline")
 
+AUDIT_MAX = 64
+"""Final fulfilments looked at again per audit: the newest, where a reorganisation past finality would strike."""
+
 
 class Assessor(Protocol):
     async def assess(self, request: dict[str, Any], features: dict[str, Any],
@@ -53,7 +56,7 @@ class ChainService:
     def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
                  batch_size: int, resubmit_after_s: float, bump_after_s: float = 60.0, bump_pct: int = 20,
                  concurrency: int = 32, questionnaire_wait_s: float = 120.0, audit_every_s: float = 30.0,
-                 audit_window_s: float = 3600.0, clock: Any = time.time) -> None:
+                 audit_window_s: float = 600.0, clock: Any = time.time) -> None:
         self.adapter = adapter
         self.chain: str = adapter.name
         self.store = store
@@ -361,14 +364,10 @@ class ChainService:
 
     async def audit_final(self) -> None:
         """Nothing is final until the chain says so, and a chain can take back even a block it called final: the
-        fulfilments made final within `audit_window_s` are looked at again, and one no longer on the chain is
-        sent again (its requests back to `submitted`; the stored transaction keeps its nonce, so no gap is left
-        for later ones)."""
-        since = self.clock() - self.audit_window_s
-        for sub in self.store.submissions_in(self.chain, "final"):
-            row = self.store.submission_row(sub.tx_hash)
-            if row is None or row["updated_at"] < since:
-                continue
+        fulfilments made final within `audit_window_s` (at most AUDIT_MAX per pass, the newest) are looked at
+        again, and one no longer on the chain is sent again (its requests back to `submitted`; the stored
+        transaction keeps its nonce, so no gap is left for later ones)."""
+        for sub in self.store.final_since(self.chain, self.clock() - self.audit_window_s, AUDIT_MAX):
             st = await self.adapter.status(sub)
             if st.state is not TxState.PENDING:
                 continue

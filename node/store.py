@@ -357,8 +357,14 @@ class Store:
             f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY sequence, sent_at",
             [chain, *states],
         )
-        return [Submission(chain=r["chain"], tx_hash=r["tx_hash"], sequence=r["sequence"], raw=r["raw"],
-                           request_keys=tuple(json.loads(r["request_keys"])), sent_at=r["sent_at"]) for r in rows]
+        return [_submission(r) for r in rows]
+
+    def final_since(self, chain: str, since: float, limit: int) -> list[Submission]:
+        """The chain's fulfilments made final at or after `since`, newest first, at most `limit`."""
+        rows = self.db.query(
+            "SELECT * FROM submissions WHERE chain=? AND state='final' AND updated_at>=? ORDER BY updated_at DESC "
+            "LIMIT ?", [chain, since, limit])
+        return [_submission(r) for r in rows]
 
     def submission_row(self, tx_hash: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM submissions WHERE tx_hash=?", [tx_hash]))
@@ -387,6 +393,11 @@ class Store:
         with self._tx():
             self.db.conn.execute("INSERT OR REPLACE INTO features(chain, subject, name, value) VALUES (?,?,?,?)",
                                  [chain, subject, name, value])
+
+
+def _submission(r: dict[str, Any]) -> Submission:
+    return Submission(chain=r["chain"], tx_hash=r["tx_hash"], sequence=r["sequence"], raw=r["raw"],
+                      request_keys=tuple(json.loads(r["request_keys"])), sent_at=r["sent_at"])
 
 
 def request_from_row(r: dict[str, Any]) -> OracleRequest:

@@ -166,3 +166,16 @@ def test_retry_starts_failed_requests_over_and_leaves_the_rest(tmp_path: Path) -
     assert [(r["state"], r["reason"]) for r in (s.request(req(1).key), s.request(req(2).key))] == [
         ("seen", "retried by the operator"), ("seen", "")]
     assert [h["dst"] for h in s.history(req(1).key)] == ["seen", "failed", "seen"]
+
+
+def test_final_since_gives_the_newest_finals_first_up_to_a_limit(tmp_path: Path) -> None:
+    now = [100.0]
+    s = Store(tmp_path / "s.sqlite", clock=lambda: now[0])
+    subs = [Submission("c", f"0x{n:064x}", n, "0xraw", ()) for n in range(4)]
+    for sub in subs:
+        s.record_submission(sub)
+        now[0] += 10
+        s.set_submission_state(sub.tx_hash, "final")
+    assert [x.tx_hash for x in s.final_since("c", 115.0, 2)] == [subs[3].tx_hash, subs[2].tx_hash]
+    assert [x.tx_hash for x in s.final_since("c", 135.0, 10)] == [subs[3].tx_hash]
+    assert s.final_since("other", 0.0, 10) == []
