@@ -102,29 +102,27 @@ def test_the_features_an_assessment_was_scored_from_are_kept_with_their_hash(tmp
     s.close()
 
 
-def _submitted(s: Store, n: int = 1) -> None:
-    s.store_batch("c", [req(n)], str(n))
-    s.transition(req(n).key, "confirmed")
-    s.record_assessment(req(n).key, SIGNED)
-    s.record_submission(Submission("c", "0x" + "9" * 64, 0, "0xraw", (req(n).key,)))
+PATHS = {"seen": [], "confirmed": ["confirmed"], "scored": ["confirmed", "scored"],
+         "submitted": ["confirmed", "scored", "submitted"], "included": ["confirmed", "scored", "submitted", "included"],
+         "final": ["confirmed", "scored", "submitted", "included", "final"], "expired": ["expired"],
+         "failed": ["failed"]}
 
 
-@pytest.mark.parametrize("state", ["seen", "confirmed", "scored", "submitted", "included", "final", "expired",
-                                   "failed"])
+def _walk(s: Store, key: str, path: list[str]) -> None:
+    for dst in path:
+        if dst == "scored":
+            s.record_assessment(key, SIGNED)
+        elif dst == "submitted":
+            s.record_submission(Submission("c", "0x" + "9" * 64, 0, "0xraw", (key,)))
+        else:
+            s.transition(key, dst)
+
+
+@pytest.mark.parametrize("state", list(PATHS))
 def test_a_request_mined_again_with_another_log_takes_it_and_starts_over(tmp_path: Path, state: str) -> None:
     s = Store(tmp_path / "s.sqlite")
-    _submitted(s)
-    path = {"seen": [], "confirmed": [], "scored": [], "submitted": [], "included": ["included"],
-            "final": ["included", "final"], "expired": ["expired"], "failed": ["failed"]}[state]
-    if state in ("seen", "confirmed", "scored"):
-        s = Store(tmp_path / "t.sqlite")
-        s.store_batch("c", [req(1)], "1")
-        path = {"seen": [], "confirmed": ["confirmed"], "scored": ["confirmed", "scored"]}[state]
-        for dst in path:
-            s.record_assessment(req(1).key, SIGNED) if dst == "scored" else s.transition(req(1).key, dst)
-    else:
-        for dst in path:
-            s.transition(req(1).key, dst)
+    s.store_batch("c", [req(1)], "1")
+    _walk(s, req(1).key, PATHS[state])
     assert s.request(req(1).key)["state"] == state
     again = replace(req(1), block_number=5, block_hash="0x" + "7" * 64, expires_at=160)
     assert s.store_batch("c", [again], "5") == (0, 1)
