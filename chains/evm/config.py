@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from chains.config import ADDRESS, ChainConfig, Section, http_url
-from chains.evm.urls import redact, same_endpoint_key
+from chains.urls import redact, same_endpoint_key
 
 
 def _http(v: SecretStr) -> SecretStr:

@@ -33,9 +33,10 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from chains.core.errors import ChainError, RetryLater
 from chains.core.logs import fields
-from chains.evm.rpc_endpoint import Endpoint, Fault, HttpStatus, Role
+from chains.endpoint import Endpoint, Fault, HttpStatus, Role
 from chains.evm.rpc_errors import classify, describe
-from chains.evm.urls import redact
+from chains.failover import choose_reader
+from chains.urls import labels as endpoint_labels
 
 log = logging.getLogger("aura.evm.rpc")
 
@@ -50,17 +51,6 @@ class RangeTooLarge(RetryLater):
 
 class RangeRefused(Fault):
     """One endpoint refused a call for its size; it stays up."""
-
-
-def _labels(urls: Sequence[str]) -> list[str]:
-    """Each URL's printable name; a name shared by several endpoints gets #2, #3... after the first."""
-    seen: dict[str, int] = {}
-    out = []
-    for url in urls:
-        label = redact(url)
-        seen[label] = seen.get(label, 0) + 1
-        out.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
-    return out
 
 
 def _block(value: Any) -> int | None:
@@ -108,7 +98,7 @@ class FailoverProvider(AsyncJSONBaseProvider):
         self.head_refresh_s = head_refresh_s
         self.clock = clock
         given: list[tuple[str, Role]] = [(u, "read") for u in read_urls] + [(u, "send") for u in send_urls]
-        labels = _labels([url for url, _ in given])
+        labels = endpoint_labels([url for url, _ in given])
         self.endpoints = [Endpoint(url, label, role, i, timeout_s=timeout_s, cooloff_s=cooloff_s, clock=clock)
                           for i, ((url, role), label) in enumerate(zip(given, labels))]
         self.readers = [e for e in self.endpoints if e.role == "read"]
@@ -175,14 +165,7 @@ class FailoverProvider(AsyncJSONBaseProvider):
 
     # choosing
     def _next_reader(self, tried: set[int], everyone: bool) -> Endpoint | None:
-        pool = [e for e in self.readers if e.index not in tried and e.chain_ok is not False]
-        if everyone:  # the ones cooling off, the soonest back first
-            return min((e for e in pool if not e.up), key=lambda e: (e.down_until, e.index), default=None)
-        pool = [e for e in pool if e.up]
-        best = max((e.head for e in self.readers if e.up and e.head is not None), default=None)
-        if best is not None:
-            pool = [e for e in pool if e.head is None or e.head >= best - self.max_lag]
-        return min(pool, key=lambda e: (e.head is None, -(e.head or 0), e.index), default=None)
+        return choose_reader(self.readers, tried, everyone, self.max_lag)
 
     async def _read(self, method: RPCEndpoint, params: Any, body: bytes) -> Any:
         tried: set[int] = set()

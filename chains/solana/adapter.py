@@ -1,5 +1,9 @@
 """The Solana adapter: finds pending requests with getProgramAccounts, reads subjects, sends fulfilments.
 
+Every call goes through one provider over the configured endpoints (chains/solana/rpc.py): reads go to the live
+endpoint with the highest slot and fail over within the call, fulfilments go to every live endpoint, each call on
+an endpoint has its deadline. `health()["rpc"]` shows each endpoint's state.
+
 Requests are the `aura_oracle` program's Request accounts (docs/solana.md), listed with discriminator,
 oracle and status filters at the configured commitment. Each request is assessed at its pinned slot, whose hash
 the SlotHashes sysvar holds for about 512 slots; a request older than that is repinned (`repin`) to a recent
@@ -20,9 +24,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-from solana.exceptions import SolanaRpcException
-from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Commitment
 from solana.rpc.core import RPCException
 from solana.rpc.types import DataSliceOpts, MemcmpOpts, TxOpts
@@ -60,6 +61,7 @@ from chains.core.secp256k1 import to_checksum_address
 from chains.sequence import LocalSequence
 from chains.solana import program as prog
 from chains.solana.config import SolanaChain
+from chains.solana.rpc import SolanaClient, SolanaRpc
 
 LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
 MAX_COMPUTE_UNITS = 1_400_000
@@ -109,8 +111,8 @@ class SolanaAdapter(ChainAdapter):
         self.oracle = Pubkey.from_string(cfg.oracle)
         self.commitment = Commitment(cfg.commitment)
         self.sequence = LocalSequence(sequence_floor)
-        self._client: AsyncClient | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._client: SolanaClient | None = None
+        self._provider: SolanaRpc | None = None
         self._enclaves: dict[str, Pubkey] = {}
         self._payees: dict[Pubkey, Pubkey] = {}
         self._pins: dict[str, int] = {}
@@ -123,55 +125,68 @@ class SolanaAdapter(ChainAdapter):
         self._recent_price: tuple[int, float] | None = None
 
     @property
-    def client(self) -> AsyncClient:
+    def client(self) -> SolanaClient:
         if self._client is None:
             raise ChainError(f"{self.name}: not connected")
         return self._client
 
+    def health(self) -> dict[str, Any]:
+        return {"rpc": self._provider.state() if self._provider is not None else []}
+
+    def _rpc_provider(self) -> SolanaRpc:
+        return self.client.rpc
+
     async def connect(self) -> None:
+        """Check every endpoint's cluster, then the program and the oracle account.
+
+        Raises:
+            ChainError: endpoints of different clusters, no program, no oracle account of it, another cluster id.
+            RetryLater: no endpoint answered.
+        """
         if self._client is not None:
             return
-        client = AsyncClient(self.cfg.rpc_url.get_secret_value(), commitment=self.commitment,
-                             timeout=self.cfg.rpc_timeout_s)
+        if self._provider is None:
+            self._provider = SolanaRpc(self.name, self.cfg.read_urls, self.cfg.send_only_urls,
+                                       timeout_s=self.cfg.rpc_timeout_s, commitment=self.cfg.commitment,
+                                       max_lag=self.cfg.rpc_max_lag_slots)
+        provider = self._provider
         try:
-            info = await client.get_account_info(self.program, commitment=self.commitment)
-            oracle = await client.get_account_info(self.oracle, commitment=self.commitment)
-        except (SolanaRpcException, httpx.HTTPError, OSError) as e:
-            await client.close()
-            raise RetryLater(f"{self.name}: RPC unreachable: {type(e).__name__}") from None
+            await provider.verify()
+            client = SolanaClient(provider, self.commitment)
+            await self._check_oracle(client)
+        except BaseException:
+            await provider.close()
+            raise
+        self._client = client
+
+    async def _check_oracle(self, client: SolanaClient) -> None:
+        info = await self._rpc(client.get_account_info(self.program, commitment=self.commitment))
+        oracle = await self._rpc(client.get_account_info(self.oracle, commitment=self.commitment))
         if info.value is None or not info.value.executable:
-            await client.close()
             raise ChainError(f"{self.name}: no program at {self.program}")
         if oracle.value is None or oracle.value.owner != self.program:
-            await client.close()
             raise ChainError(f"{self.name}: {self.oracle} is not an oracle account of program {self.program}")
         try:
             stored = prog.decode_account("Oracle", bytes(oracle.value.data))
         except Exception:  # noqa: BLE001 - another account, or an Oracle of an older layout
-            await client.close()
             raise ChainError(f"{self.name}: {self.oracle} is not an Oracle account of this program's layout") from None
         if int(stored.cluster_id) != self.cfg.chain_id:
-            await client.close()
             raise ChainError(f"{self.name}: oracle {self.oracle} was initialised for cluster id {stored.cluster_id}, "
                              f"the config's chain_id is {self.cfg.chain_id}")
-        self._client = client
-        self._http = httpx.AsyncClient(timeout=self.cfg.rpc_timeout_s)
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
-        http, self._http = self._http, None
-        if http is not None:
-            await http.aclose()
+        """Close every endpoint's session; the endpoints' state stays readable for health. Idempotent."""
+        self._client = None
+        if self._provider is not None:
+            await self._provider.close()
 
     async def _rpc(self, coro: Any) -> Any:
+        """A call through the provider: its RetryLater (every endpoint failed) as it is, an error answer about the
+        call as RetryLater naming it."""
         try:
             return await coro
         except RPCException as e:
             raise RetryLater(f"{self.name}: RPC error: {e}") from None
-        except (SolanaRpcException, httpx.HTTPError, OSError) as e:
-            raise RetryLater(f"{self.name}: RPC failed: {type(e).__name__}: {e}") from None
 
     # heads
     async def head(self, level: Confidence) -> Height:
@@ -432,8 +447,6 @@ class SolanaAdapter(ChainAdapter):
                                                                           preflight_commitment=self.commitment))
         except RPCException as e:
             raise RetryLater(f"{self.name}: repin of {request.request_id} refused: {str(e)[:200]}") from None
-        except (SolanaRpcException, httpx.HTTPError, OSError) as e:
-            raise RetryLater(f"{self.name}: repin failed: {type(e).__name__}") from None
         self._repins[request.key] = (slot, time.monotonic())
 
     # features
@@ -522,12 +535,10 @@ class SolanaAdapter(ChainAdapter):
             return self._recent_price[0]
         fees: list[int] = []
         try:
-            assert self._http is not None
-            body = {"jsonrpc": "2.0", "id": 1, "method": "getRecentPrioritizationFees",
-                    "params": [[str(self.oracle), str(self.program)]]}
-            r = await self._http.post(self.cfg.rpc_url.get_secret_value(), json=body)
-            fees = [int(x["prioritizationFee"]) for x in r.json().get("result") or [] if x.get("prioritizationFee")]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError, AssertionError):
+            answer = await self._rpc_provider().call("getRecentPrioritizationFees",
+                                                     [[str(self.oracle), str(self.program)]])
+            fees = [int(x["prioritizationFee"]) for x in answer.get("result") or [] if x.get("prioritizationFee")]
+        except (RetryLater, ValueError, KeyError, TypeError, AttributeError):
             fees = []  # no fee market data: the configured floor
         market = int(statistics.median(fees)) if fees else 0
         price = min(max(self.cfg.priority_fee_micro_lamports, market), self.cfg.max_priority_fee_micro_lamports)
@@ -573,8 +584,6 @@ class SolanaAdapter(ChainAdapter):
                     or "Blockhash not found" in text:
                 return  # sent before, or can no longer land: status() tells which
             raise ChainError(f"{self.name}: RPC refused transaction {submission.tx_hash}: {text[:300]}") from None
-        except (SolanaRpcException, httpx.HTTPError, OSError) as e:
-            raise RetryLater(f"{self.name}: broadcast failed: {type(e).__name__}") from None
 
     async def _signature_status(self, signature: Signature) -> Any:
         resp = await self._rpc(self.client.get_signature_statuses([signature], search_transaction_history=True))
@@ -621,11 +630,9 @@ class SolanaAdapter(ChainAdapter):
         # at processed: a blockhash the newest bank no longer accepts can never land later
         body = IsBlockhashValid(blockhash, RpcContextConfig(commitment=CommitmentLevel.Processed))
         try:
-            resp = await self.client._provider.make_request(body, IsBlockhashValidResp)  # noqa: SLF001
+            resp = await self._rpc_provider().make_request(body, IsBlockhashValidResp)
         except RPCException as e:
             raise RetryLater(f"{self.name}: isBlockhashValid failed: {e}") from None
-        except (SolanaRpcException, httpx.HTTPError, OSError) as e:
-            raise RetryLater(f"{self.name}: RPC failed: {type(e).__name__}") from None
         return bool(resp.value)
 
 

@@ -47,9 +47,7 @@ async def request_assessment(cfg: SolanaChain, *, subject: str, params: bytes, r
         ConfigError: no usable keypair. InvalidParams: `subject` is not a public key.
         ChainError: the RPC is unreachable, there is no such program or oracle, or the request fails.
     """
-    import httpx  # noqa: PLC0415 - solana-py only when a consumer asks
-    from solana.exceptions import SolanaRpcException  # noqa: PLC0415
-    from solana.rpc.core import RPCException  # noqa: PLC0415
+    from solana.rpc.core import RPCException  # noqa: PLC0415 - solana-py only when a consumer asks
     from solana.rpc.types import TxOpts  # noqa: PLC0415
     from solders.message import Message  # noqa: PLC0415
     from solders.pubkey import Pubkey  # noqa: PLC0415
@@ -112,7 +110,5 @@ async def request_assessment(cfg: SolanaChain, *, subject: str, params: bytes, r
         raise
     except RPCException as e:
         raise ChainError(f"{cfg.name}: the RPC refused the request: {e}") from None
-    except (SolanaRpcException, httpx.HTTPError, OSError) as e:
-        raise RetryLater(f"{cfg.name}: RPC failed: {type(e).__name__}") from None
     finally:
         await adapter.close()

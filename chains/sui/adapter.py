@@ -1,7 +1,9 @@
 """The Sui adapter: finds `AssessmentRequested` events, reads subjects, sends `oracle::fulfil` transactions.
 
-Everything is read through Sui's GraphQL service with pysui's GraphQL client (`chains/sui/graphql.py`);
-transactions are built and signed offline with pysui's BCS types (`chains/sui/transaction.py`).
+Everything is read through Sui's GraphQL service with pysui's GraphQL client, over the configured endpoints
+(`chains/sui/graphql.py`: reads go to the live endpoint with the latest checkpoint and fail over within the call,
+executions go to every live endpoint, each call on an endpoint has its deadline; `health()["rpc"]` shows each
+endpoint's state); transactions are built and signed offline with pysui's BCS types (`chains/sui/transaction.py`).
 
 Heights are checkpoints. A Sui checkpoint is final when it is published (there are no forks to wait out), so
 the head is the latest checkpoint at every confidence: LATEST, SAFE and FINALIZED are the same height. A
@@ -154,7 +156,8 @@ class SuiAdapter(ChainAdapter):
         self.cache = cache
         self.package = tx.canonical_id(cfg.package_id)
         self.oracle = tx.canonical_id(cfg.oracle)
-        self.gql = GraphQL(cfg.name, cfg.graphql_url.get_secret_value(), cfg.rpc_timeout_s)
+        self.gql = GraphQL(cfg.name, cfg.read_urls, cfg.rpc_timeout_s, chain_identifier=cfg.chain_identifier,
+                           max_lag=cfg.rpc_max_lag_checkpoints)
         self.type_package = self.package  # the package that defines the oracle's types (its first version)
         self.oracle_initial_shared_version: int | None = None
         self.sequence = LocalSequence(sequence_floor)
@@ -164,8 +167,11 @@ class SuiAdapter(ChainAdapter):
         return f"SuiAdapter({self.name}, oracle={self.oracle}, transmitter={self.transmitter.address})"
 
     # connection
+    def health(self) -> dict[str, Any]:
+        return {"rpc": self.gql.state()}
+
     async def connect(self) -> None:
-        """Connect, check the chain identifier (when configured), the package and the oracle object."""
+        """Connect (every endpoint's chain identifier is checked), then check the package and the oracle object."""
         if self.gql.connected and self.oracle_initial_shared_version is not None:
             return
         await self.gql.connect()
@@ -176,10 +182,6 @@ class SuiAdapter(ChainAdapter):
             raise
 
     async def _check_chain(self) -> None:
-        want = self.cfg.chain_identifier
-        if want is not None and self.gql.chain_identifier != want:
-            raise ChainError(f"{self.name}: the GraphQL service serves chain {self.gql.chain_identifier!r}, "
-                             f"not the configured {want!r}")
         data = await self.gql.run("AuraOracle", {"oracle": self.oracle, "package": self.package})
         if _get(data, "package", "module", "function", "name") != pkg.FULFIL:
             raise ChainError(f"{self.name}: no package {self.package} with an oracle::fulfil function on this chain")

@@ -1,17 +1,26 @@
-"""The config of a Sui network: the `aura_oracle` Move package and one `Oracle` object on it (docs/sui.md)."""
+"""The config of a Sui network: its GraphQL endpoints, the `aura_oracle` Move package and one `Oracle` object on it
+(docs/sui.md)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from chains.config import ChainConfig, http_url
+from chains.urls import repeated
 
 SUI_ID = re.compile(r"^0x[0-9a-f]{64}$")
+
+
+def _http(v: SecretStr) -> SecretStr:
+    return http_url(v)
+
+
+HttpUrl = Annotated[SecretStr, AfterValidator(_http)]
 
 
 class SuiChain(ChainConfig):
@@ -21,7 +30,9 @@ class SuiChain(ChainConfig):
     family: Literal["sui"]
     chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
                           description="a number naming the network in this node's store and logs; not signed")
-    graphql_url: SecretStr
+    graphql_url: HttpUrl
+    graphql_urls: list[HttpUrl] = Field(default_factory=list, description="more GraphQL endpoints of the same "
+                                        "network to read from and execute on")
     chain_identifier: str | None = Field(
         None, description="the network's chain identifier (8 hex digits), checked when the node connects")
     package_id: str = Field(description="the aura_oracle package: fulfilments call its oracle::fulfil")
@@ -42,7 +53,10 @@ class SuiChain(ChainConfig):
     bump_after_s: float = Field(60.0, gt=0, description="unused on Sui: a transaction that can no longer "
                                                         "execute is re-signed instead")
     bump_pct: int = Field(20, ge=10, le=300)
-    rpc_timeout_s: float = Field(15.0, gt=0, le=120)
+    rpc_timeout_s: float = Field(15.0, gt=0, le=120, description="deadline of one call on one endpoint; a silent "
+                                 "endpoint is left for the next within it")
+    rpc_max_lag_checkpoints: int = Field(40, ge=0, le=100_000, description="an endpoint more checkpoints than this "
+                                         "behind the best is not read from")
 
     READ_URL: ClassVar[str] = "graphql_url"
 
@@ -60,10 +74,23 @@ class SuiChain(ChainConfig):
             raise ValueError("must be 8 lower-case hex digits (what the GraphQL service's chainIdentifier returns)")
         return v
 
-    @field_validator("graphql_url")
-    @classmethod
-    def _url(cls, v: SecretStr) -> SecretStr:
-        return http_url(v)
+    @model_validator(mode="after")
+    def _distinct_endpoints(self) -> SuiChain:
+        named = [("graphql_url", self.graphql_url)] + [(f"graphql_urls[{i}]", u)
+                                                       for i, u in enumerate(self.graphql_urls)]
+        repeats = repeated([(where, url.get_secret_value()) for where, url in named])
+        if repeats:
+            raise ValueError("; ".join(repeats) + ": list each GraphQL endpoint once")
+        return self
+
+    @property
+    def read_urls(self) -> list[str]:
+        """The GraphQL endpoints, in the order they are preferred."""
+        return [u.get_secret_value() for u in (self.graphql_url, *self.graphql_urls)]
+
+    def reading_from(self, url: str) -> SuiChain:
+        """Read from `url` alone: without the other endpoints."""
+        return type(self).model_validate({**self.model_dump(), "graphql_url": url, "graphql_urls": []})
 
     def resolve_paths(self, fix: Callable[[Path], Path]) -> SuiChain:
         return self.model_copy(update={"transmitter_key": fix(self.transmitter_key)})

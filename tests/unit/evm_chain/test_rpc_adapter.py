@@ -14,10 +14,10 @@ import pytest
 from eth_account import Account
 
 from chains.core.errors import ChainError, RetryLater
+from chains.endpoint import Endpoint
 from chains.evm.adapter import EvmAdapter
 from chains.evm.config import EvmChain
 from chains.evm.rpc import RangeTooLarge
-from chains.evm.rpc_endpoint import Endpoint
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
 from .rpc_upstream import CHAIN_ID, Upstream, anvil, closed_port  # noqa: F401

@@ -7,7 +7,7 @@ import pytest
 
 from chains.core.errors import ConfigError
 from chains.evm.rpc import FailoverProvider
-from chains.evm.urls import redact, same_endpoint_key
+from chains.urls import redact, same_endpoint_key
 from node.config import parse_config
 
 BASE = """

@@ -116,10 +116,12 @@ def test_request_on_sui_with_the_graphql_service_unreachable(tmp_path: Path, cap
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     write_key_file(tmp_path / "requester.key")
     monkeypatch.setenv("AURA_SUI_REQUESTER_KEY", str(tmp_path / "requester.key"))
-    cfg = _sui(tmp_path, f"http://127.0.0.1:{_free_port()}/graphql")
+    port = _free_port()
+    cfg = _sui(tmp_path, f"http://127.0.0.1:{port}/graphql")
     code, out, err = _aura(capsys, "request", "--config", str(cfg), "--subject", "0x" + "e3" * 32, "--wait")
     assert (code, out) == (2, "")
-    assert err == "aura request: sui-test: GraphQL service unreachable: TransportConnectionFailed\n"
+    assert err == (f"aura request: sui-test: GraphQL service unreachable: http://127.0.0.1:{port}: connection failed: "
+                   "TransportConnectionFailed\n")
 
 
 def test_request_on_sui_names_the_missing_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -113,3 +113,26 @@ def test_daemon_builds_the_sui_adapter(tmp_path: Path) -> None:
     assert adapter.transmitter.address == transmitter.address
     assert (adapter.package, adapter.oracle) == (PACKAGE, ORACLE)
     assert adapter.sequence.take() == 0  # no submission stored yet
+
+
+def test_sui_chain_more_graphql_endpoints_in_their_order() -> None:
+    sui = parse_config(BASE + SUI + 'graphql_urls = ["https://sui.example.org/graphql/KEYB", "http://10.0.0.2:9125"]\n'
+                       'rpc_max_lag_checkpoints = 100\n').chains[0]
+    assert sui.read_urls == ["http://user:hunter2@127.0.0.1:9125/graphql", "https://sui.example.org/graphql/KEYB",
+                             "http://10.0.0.2:9125"]
+    assert sui.rpc_max_lag_checkpoints == 100
+    assert "KEYB" not in repr(sui) and "hunter2" not in repr(sui)
+    assert parse_config(BASE + SUI).chains[0].rpc_max_lag_checkpoints == 40
+    alone = sui.reading_from("http://127.0.0.1:9000/graphql")
+    assert alone.read_urls == ["http://127.0.0.1:9000/graphql"]
+
+
+def test_sui_chain_refuses_an_endpoint_listed_twice_or_not_http() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_config(BASE + SUI + 'graphql_urls = ["http://user:hunter2@127.0.0.1:9125/graphql/"]\n', "aura.toml")
+    assert str(e.value) == ("1 problem(s) in aura.toml:\n  aura.toml:5: chains[0]: Value error, graphql_urls[0] "
+                            "repeats graphql_url (http://127.0.0.1:9125): list each GraphQL endpoint once")
+    with pytest.raises(ConfigError) as e:
+        parse_config(BASE + SUI + 'graphql_urls = ["https://a.example.org", "wss://b.example.org"]\n', "aura.toml")
+    assert str(e.value) == ("1 problem(s) in aura.toml:\n  aura.toml:12: chains[0].graphql_urls[1]: Value error, "
+                            "must be an http(s):// URL")
