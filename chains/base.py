@@ -228,13 +228,16 @@ class Fulfilled:
 
 @dataclass(frozen=True)
 class SubmissionStatus:
-    """Where a submission is. `cost` is what the transaction consumed, in the family's `cost_unit`."""
+    """Where a submission is. `cost` is what the transaction consumed, in the family's `cost_unit`. `lost`: a
+    PENDING one the node asked no longer holds (dropped from its pool, or taken off the chain by a
+    reorganisation): it is sent again at once rather than after `resubmit_after_s`."""
 
     state: TxState
     block_number: int | None = None
     cost: int | None = None
     reverted: bool = False
     outcomes: dict[str, ItemOutcome] = field(default_factory=dict)
+    lost: bool = False
 
 
 @dataclass(frozen=True)

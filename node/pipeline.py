@@ -429,7 +429,12 @@ class ChainService:
                                          new=replacement.tx_hash))
                 return
         pending = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING}
-        if latest.tx_hash in pending and now - self._last_broadcast.get(latest.tx_hash, 0) > self.resubmit_after_s:
+        lost = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING and st.lost}
+        if latest.tx_hash in lost:
+            log.info("fulfilment no longer held by the node; sending it again",
+                     extra=fields(chain=self.chain, tx=latest.tx_hash, sequence=latest.sequence))
+        if latest.tx_hash in pending and (latest.tx_hash in lost or
+                                          now - self._last_broadcast.get(latest.tx_hash, 0) > self.resubmit_after_s):
             await self.adapter.broadcast(latest)  # only the latest: a node refuses a replaced, lower-fee attempt
             self._last_broadcast[latest.tx_hash] = now
 

@@ -52,6 +52,7 @@ from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
 from chains.evm.indexer.history import history_from
 from chains.evm.indexer.indexer import sync_wallet
 from chains.evm.indexer.store import EventStore
+from chains.evm.log_window import LogWindow
 from chains.evm.proof import ProofError, decode_header, verify_account
 from chains.evm.proof_source import read_account, read_header
 from chains.evm.rpc import FailoverProvider, RangeTooLarge
@@ -99,9 +100,6 @@ def error_names(abi: list[dict[str, Any]]) -> dict[bytes, str]:
     return out
 
 
-WINDOW_GROWS_AFTER = 8
-"""Full eth_getLogs windows answered in a row before a halved window doubles again (a provider's cap is found
-without asking over it at every poll)."""
 HEADER_CACHE = 64
 ACCOUNT_CACHE = 1024
 
@@ -136,8 +134,7 @@ class EvmAdapter(ChainAdapter):
         self._next_nonce: int | None = None
         self._nonce_lock = asyncio.Lock()
         self.trail = Trail()
-        self._window = cfg.max_log_range
-        self._window_passes = 0  # full windows answered since the last refusal or growth
+        self.log_window = LogWindow(cfg.max_log_range)
         self._finality_tag: bool | None = None  # whether the RPC serves the `finalized` tag; None: not asked yet
         art = load_artifact("AuraOracle")
         self.abi = art.abi
@@ -285,25 +282,19 @@ class EvmAdapter(ChainAdapter):
             here = Cursor(after, (await self._hash_at(after) or "") if after >= 0 else "")
             return RequestBatch(items=[], next_cursor=str(here), reached=after)
         while True:
-            end = min(until.number, start + self._window - 1)
+            end = self.log_window.end(start, until.number)
             before = until.hash if end == until.number and until.hash else await self._hash_at(end)
             try:
                 logs = await self._rpc(self.w3.eth.get_logs(
                     {"address": self.oracle, "fromBlock": start, "toBlock": end, "topics": [REQUESTED]}))
             except RangeTooLarge:
-                if end == start:
+                if not self.log_window.refused(start, end):
                     raise
-                self._window = max(1, (end - start + 1) // 2)
-                self._window_passes = 0
                 logger.info("eth_getLogs window refused; halving it",
-                            extra=fields(chain=self.name, blocks=self._window))
+                            extra=fields(chain=self.name, blocks=self.log_window.size))
                 continue
             break
-        if self._window < self.cfg.max_log_range and end - start + 1 >= self._window:
-            self._window_passes += 1
-            if self._window_passes >= WINDOW_GROWS_AFTER:
-                self._window = min(self.cfg.max_log_range, self._window * 2)
-                self._window_passes = 0
+        self.log_window.answered(start, end)
         reached = await self._hash_at(end)
         if reached is None or reached != before:
             raise RetryLater(f"{self.name}: block {end} changed while its logs were read (a reorganisation); "
@@ -617,6 +608,18 @@ class EvmAdapter(ChainAdapter):
         except Exception as e:  # noqa: BLE001
             raise RetryLater(f"{self.name}: broadcast failed: {type(e).__name__}") from None
 
+    async def _in_pool(self, tx_hash: str) -> bool:
+        """Whether the RPC still knows the transaction (pending in its pool)."""
+        try:
+            await self.w3.eth.get_transaction(HexStr(tx_hash))
+        except TransactionNotFound:
+            return False
+        except RetryLater:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise RetryLater(f"{self.name}: transaction lookup failed: {type(e).__name__}") from None
+        return True
+
     async def _receipt(self, tx_hash: str) -> Any:
         try:
             return await self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
@@ -632,7 +635,7 @@ class EvmAdapter(ChainAdapter):
         if receipt is None:
             mined_nonce = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, "latest"))
             if int(mined_nonce) <= submission.sequence:  # on EVM the sequence is the account nonce
-                return SubmissionStatus(state=TxState.PENDING)
+                return SubmissionStatus(state=TxState.PENDING, lost=not await self._in_pool(submission.tx_hash))
             # The nonce is used. This transaction may itself have been mined between the two reads: only a
             # receipt still missing after the nonce moved means another transaction took the nonce.
             receipt = await self._receipt(submission.tx_hash)

@@ -7,7 +7,8 @@ reading whole blocks:
   the configured families' events that have an indexed address at k, and W at k.
 An event whose only mention of W is a non-indexed field (Aave Supply's paying `user` when onBehalfOf is
 someone else) is not found this way; the event tables in chains/evm/indexer/events.py say who the subject is.
-Ranges are read in chunks of `max_log_range` blocks; logs are de-duplicated by (tx hash, log index) and
+Ranges are read in windows of at most `max_log_range` blocks that halve while the RPC refuses their size
+(chains/evm/log_window.py); logs are de-duplicated by (tx hash, log index) and
 returned with their block timestamps in chain order.
 """
 
@@ -22,6 +23,8 @@ from web3 import AsyncWeb3
 from chains.core.errors import RetryLater
 from chains.evm.config import IndexerSection
 from chains.evm.indexer.events import ERC20_TRANSFER, EVENT_ABIS, EventDecoder
+from chains.evm.log_window import LogWindow
+from chains.evm.rpc import RangeTooLarge
 
 TIMESTAMP_CACHE = 4096
 
@@ -47,6 +50,7 @@ class EvmHistory:
                 if param.type == "address":
                     self._by_position.setdefault(k, []).append(abi.topic0)
         self._timestamps: OrderedDict[int, int] = OrderedDict()
+        self.window = LogWindow(cfg.max_log_range)
 
     async def fetch(self, w3: AsyncWeb3, wallet: str, first: int, last: int) -> list[tuple[dict[str, Any], int]]:
         """The wallet's logs in [first, last] with block timestamps. RPC failures raise RetryLater."""
@@ -55,7 +59,7 @@ class EvmHistory:
         start = first
         try:
             while start <= last:
-                end = min(last, start + self.cfg.max_log_range - 1)
+                end = self.window.end(start, last)
                 filters: list[dict[str, Any]] = [
                     {"topics": [ERC20_TRANSFER.topic0, me]},
                     {"topics": [ERC20_TRANSFER.topic0, None, me]},
@@ -64,9 +68,15 @@ class EvmHistory:
                     for k, topic0s in sorted(self._by_position.items()):
                         topics: list[Any] = [topic0s] + [None] * (k - 1) + [me]
                         filters.append({"address": self.contracts, "topics": topics})
-                for flt in filters:
-                    for log in await w3.eth.get_logs({"fromBlock": start, "toBlock": end, **flt}):  # type: ignore[typeddict-item]
-                        found[(bytes(log["transactionHash"]).hex(), int(log["logIndex"]))] = dict(log)
+                try:
+                    for flt in filters:
+                        for log in await w3.eth.get_logs({"fromBlock": start, "toBlock": end, **flt}):  # type: ignore[typeddict-item]
+                            found[(bytes(log["transactionHash"]).hex(), int(log["logIndex"]))] = dict(log)
+                except RangeTooLarge:
+                    if not self.window.refused(start, end):
+                        raise
+                    continue  # the same blocks again in smaller windows (logs already found are kept once)
+                self.window.answered(start, end)
                 start = end + 1
             ordered = sorted(found.values(), key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))
             return [(log, await self._timestamp(w3, int(log["blockNumber"]))) for log in ordered]

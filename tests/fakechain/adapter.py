@@ -213,7 +213,7 @@ class FakeAdapter(ChainAdapter):
             tx = Fulfilment.decode(submission.raw)
             if ledger.nonce_user(tx.sender, tx.nonce) is not None:
                 return SubmissionStatus(state=TxState.DROPPED)
-            return SubmissionStatus(state=TxState.PENDING)
+            return SubmissionStatus(state=TxState.PENDING, lost=submission.tx_hash not in ledger.mempool)
         final = ledger.latest.number - receipt.block >= self.cfg.finality_depth
         return SubmissionStatus(state=TxState.FINAL if final else TxState.INCLUDED, block_number=receipt.block,
                                 cost=receipt.cost, reverted=receipt.reverted,

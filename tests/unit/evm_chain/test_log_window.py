@@ -10,8 +10,10 @@ from pathlib import Path
 from eth_account import Account
 
 from chains.base import Confidence
-from chains.evm.adapter import WINDOW_GROWS_AFTER, EvmAdapter
-from chains.evm.config import EvmChain
+from chains.evm.adapter import EvmAdapter
+from chains.evm.config import EvmChain, IndexerSection
+from chains.evm.log_window import GROWS_AFTER as WINDOW_GROWS_AFTER
+from chains.evm.log_window import LogWindow
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
 from .rpc_upstream import CHAIN_ID, Upstream, anvil  # noqa: F401
@@ -40,7 +42,7 @@ async def test_a_refused_window_halves_until_it_passes_then_grows_back(anvil: An
             head = await adapter.head(Confidence.LATEST)
             batch = await adapter.poll_requests(None, head)
             assert batch.reached == 49  # 200 refused, 100 refused, 50 passed
-            assert adapter._window == 50
+            assert adapter.log_window.size == 50
             up.max_range = None  # the provider lifts its cap: the window doubles after WINDOW_GROWS_AFTER answers
             reached = [batch.reached]
             cursor = batch.next_cursor
@@ -54,3 +56,37 @@ async def test_a_refused_window_halves_until_it_passes_then_grows_back(anvil: An
             assert up.served("eth_getLogs") == 3 + len(sizes)  # 200 and 100 refused once each, never again
         finally:
             await adapter.close()
+
+
+def test_the_window_halves_on_refusal_and_doubles_back_after_full_answers() -> None:
+    window = LogWindow(100)
+    assert window.end(0, 1000) == 99
+    assert window.refused(0, 99) and window.size == 50
+    assert window.refused(0, 49) and window.size == 25
+    for n in range(WINDOW_GROWS_AFTER - 1):
+        window.answered(n * 25, n * 25 + 24)
+    window.answered(500, 510)  # a short last window does not count
+    assert window.size == 25
+    window.answered(600, 624)
+    assert window.size == 50
+    assert not LogWindow(1).refused(7, 7)
+
+
+async def test_the_history_indexer_halves_its_window_too(anvil: Anvil, tmp_path: Path) -> None:  # noqa: F811
+    from web3 import AsyncWeb3
+
+    from chains.evm.history import EvmHistory
+    from chains.evm.rpc import FailoverProvider
+
+    _rpc(anvil, "anvil_mine", hex(400))
+    async with Upstream(anvil.url) as up:
+        up.max_range = 100
+        history = EvmHistory("anvil", IndexerSection(max_log_range=400))
+        provider = FailoverProvider("anvil", [up.url], [], timeout_s=2, chain_id=CHAIN_ID, max_lag=5)
+        try:
+            logs = await history.fetch(AsyncWeb3(provider), "0x" + "ab" * 20, 0, 399)
+        finally:
+            await provider.disconnect()
+        assert logs == [] and history.window.size == 100
+        # the two Transfer filters: 400 and 200 refused once each (the first filter), then 4 windows x 2 filters
+        assert up.served("eth_getLogs") == 2 + 4 * 2

@@ -111,3 +111,31 @@ async def test_a_final_fulfilment_the_chain_took_back_is_sent_again_and_later_on
     assert [node.state(r) for r in (first, second)] == [("final", "")] * 2
     assert [ledger.fulfilments(r) for r in (first, second)] == [1, 1]
     assert node.path_of(first)[5:] == ["final", "submitted", "included", "final"]
+
+
+async def test_a_fulfilment_the_node_no_longer_holds_is_sent_again_at_once(node: Node, ledger: FakeLedger) -> None:
+    """Dropped from the pool (a fee spike, a restart of the chain's node) or taken off the chain: not left
+    waiting `resubmit_after_s`."""
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()
+    (_, _, tx_hash), = node.submissions()
+    sent = len(ledger.broadcasts)
+    ledger.drop(tx_hash)
+    await node.tick()  # the clock has not moved
+    assert ledger.broadcasts[sent:] == [tx_hash] and tx_hash in ledger.mempool
+    ledger.mine()
+    await node.settle()
+    assert node.state(request_id) == ("final", "") and ledger.fulfilments(request_id) == 1
+
+
+async def test_a_fulfilment_still_held_waits_for_resubmit_after_s(node: Node, ledger: FakeLedger) -> None:
+    ledger.request()
+    ledger.mine()
+    await node.tick()
+    sent = len(ledger.broadcasts)
+    await node.tick()
+    assert ledger.broadcasts[sent:] == []
+    node.clock.advance(node.service.resubmit_after_s + 1)
+    await node.tick()
+    assert len(ledger.broadcasts[sent:]) == 1
