@@ -92,6 +92,9 @@ class RequestBatch:
     items: list[OracleRequest]
     next_cursor: str
     reached: int
+    rewound: bool = False
+    """The cursor's block had left the chain: this batch was read again from the fork point (a reorganisation,
+    which may also have taken back fulfilments the node holds final)."""
 
 
 @dataclass(frozen=True)

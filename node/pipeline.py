@@ -152,6 +152,9 @@ class ChainService:
         while True:
             cursor = self.store.cursor(self.chain)
             batch = await self.adapter.poll_requests(cursor, head)
+            if batch.rewound:
+                metrics.ERRORS.labels(self.chain, "reorg").inc()
+                self._audited_at = float("-inf")  # fulfilments held final may have left the chain too: look now
             if batch.next_cursor == cursor:
                 break
             new, moved = self.store.store_batch(self.chain, batch.items, batch.next_cursor)

@@ -266,13 +266,15 @@ class EvmAdapter(ChainAdapter):
         grow back as it answers. The cursor's block hash is read before and after the logs: a block that changed
         in between is read again."""
         after = self.cfg.start_block - 1
+        rewound = False
         if cursor is not None:
             async def floor() -> int:
                 return max(self.cfg.start_block - 1, await self._finalized_number())
 
             parsed = Cursor.parse(cursor)
             after = await self.trail.resume_after(parsed, self._hash_at, floor)
-            if after < parsed.number:
+            rewound = after < parsed.number
+            if rewound:
                 logger.warning("chain reorganised: reading requests again", extra=fields(
                     chain=self.name, cursor=parsed.number, fork=after))
         start = after + 1
@@ -280,7 +282,7 @@ class EvmAdapter(ChainAdapter):
             if cursor is not None and Cursor.parse(cursor).number == after:
                 return RequestBatch(items=[], next_cursor=cursor, reached=after)
             here = Cursor(after, (await self._hash_at(after) or "") if after >= 0 else "")
-            return RequestBatch(items=[], next_cursor=str(here), reached=after)
+            return RequestBatch(items=[], next_cursor=str(here), reached=after, rewound=rewound)
         while True:
             end = self.log_window.end(start, until.number)
             before = until.hash if end == until.number and until.hash else await self._hash_at(end)
@@ -302,7 +304,7 @@ class EvmAdapter(ChainAdapter):
         items = [self._decode_request(log) for log in logs if not log.get("removed")]
         mark = Cursor(end, reached)
         self.trail.mark(mark)
-        return RequestBatch(items=items, next_cursor=str(mark), reached=end)
+        return RequestBatch(items=items, next_cursor=str(mark), reached=end, rewound=rewound)
 
     def _decode_request(self, log: Any) -> OracleRequest:
         topics = log["topics"]

@@ -108,6 +108,7 @@ class ChainAdapterSuite:
         cursor, reached = driver.seen
         head = await driver.adapter.head(Confidence.LATEST)
         await driver.reorg(head.number - request.block_number + 1)
+        assert (await driver.adapter.poll_requests(cursor, await driver.adapter.head(Confidence.LATEST))).rewound
         assert not await driver.adapter.is_canonical(request)
         with pytest.raises(Reorged, match=rf"^{driver.cfg.name}: block {request.block_number} "):
             await driver.adapter.pinned(request)

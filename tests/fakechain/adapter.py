@@ -90,6 +90,7 @@ class FakeAdapter(ChainAdapter):
     async def poll_requests(self, cursor: str | None, until: Height) -> RequestBatch:
         ledger = self.ledger
         after = self.cfg.start_height - 1
+        rewound = False
         if cursor is not None:
             floor = max(after, ledger.latest.number - self.cfg.finality_depth)
 
@@ -97,17 +98,18 @@ class FakeAdapter(ChainAdapter):
                 return floor
 
             after = await self.trail.resume_after(Cursor.parse(cursor), self._hash_at, finalized)
+            rewound = after < Cursor.parse(cursor).number
         start = after + 1
         end = min(until.number, ledger.latest.number, start + self.cfg.max_poll_range - 1)
         if end < start:
             if cursor is not None and Cursor.parse(cursor).number == after:
                 return RequestBatch(items=[], next_cursor=cursor, reached=after)
             here = Cursor(after, (await self._hash_at(after) or "") if after >= 0 else "")
-            return RequestBatch(items=[], next_cursor=str(here), reached=after)
+            return RequestBatch(items=[], next_cursor=str(here), reached=after, rewound=rewound)
         items = [self._request(r) for r in ledger.requests_in(start - 1, end)]
         reached = Cursor(end, ledger.blocks[end].hash)
         self.trail.mark(reached)
-        return RequestBatch(items=items, next_cursor=str(reached), reached=end)
+        return RequestBatch(items=items, next_cursor=str(reached), reached=end, rewound=rewound)
 
     def _request(self, recorded: Recorded) -> OracleRequest:
         r = recorded.request
