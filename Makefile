@@ -42,6 +42,13 @@ bench: contracts sbf
 bench-score: deps
 	$(PY) scripts/bench_score.py
 
+# The long chaos run (scripts/chaos.py: every scenario, 100 node kills on EVM and as many on Solana; loopback
+# only, about an hour; fails when an aim is missed). `make test` runs the short one (tests/integration/chaos).
+# CHAOS_ARGS passes flags, e.g. CHAOS_ARGS="--scenarios failover,reorg_random --seed 7".
+.PHONY: chaos
+chaos: contracts sbf
+	$(PY) scripts/chaos.py $(CHAOS_ARGS)
+
 # The Sui Move package: built and unit-tested by move/test.mjs with the `sui` CLI when there is one, else with
 # the Sui compiler in WASM (npm) and the framework sources from $$SUI_FRAMEWORK_DIR or GitHub. With none of
 # those it says so in one line and the rest of `make test` runs.

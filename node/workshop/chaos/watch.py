@@ -1,0 +1,174 @@
+"""Requests and fulfilments as they land, read straight from the chain a few times a second: when each fulfilment
+was first seen, and when the open requests drained. It times recovery; the counts come from `count` at the end.
+
+Each poll reads the logs of the last `REREAD` blocks again, so a reorg shallower than that replaces what was
+read of the blocks it rewrote.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Self
+
+from web3 import Web3
+
+from chains.evm.adapter import FULFILLED, REQUESTED
+
+REREAD = 64
+POLL_S = 0.2
+LOG_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One read: when, the head, and the block of the oldest request still open then (None: none open)."""
+
+    at: float
+    head: int
+    oldest_open: int | None
+
+
+@dataclass(frozen=True)
+class BlockLogs:
+    requested: tuple[str, ...]
+    fulfilled: tuple[tuple[str, str], ...]  # (request id, transaction hash)
+
+
+class Watcher:
+    """Follows the oracle's `AssessmentRequested` and `AssessmentFulfilled` logs from block `since` on."""
+
+    def __init__(self, rpc_url: str, oracle: str, since: int) -> None:
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+        self.oracle = Web3.to_checksum_address(oracle)
+        self.since = since
+        self.polls: list[Poll] = []
+        self.errors = 0
+        self._blocks: dict[int, BlockLogs] = {}
+        self._seen: dict[tuple[str, str], float] = {}  # (request id, tx) -> first seen
+        self._requested_at: dict[str, int] = {}
+        self._fulfilled: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._read_to = since - 1
+
+    # thread
+    def start(self) -> Self:
+        if self._thread is None:
+            self.poll()
+            self._thread = threading.Thread(target=self._run, name="chaos-watch", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(15)
+
+    def _run(self) -> None:
+        while not self._stop.wait(POLL_S):
+            try:
+                self.poll()
+            except Exception:  # noqa: BLE001 - the chain itself is being restarted or rewritten: read again
+                self.errors += 1
+
+    def poll(self) -> None:
+        head = self.w3.eth.block_number
+        low = max(self.since, min(self._read_to + 1, head - REREAD + 1))
+        read: dict[int, tuple[list[str], list[tuple[str, str]]]] = {n: ([], []) for n in range(low, head + 1)}
+        for start in range(low, head + 1, LOG_CHUNK):
+            logs = self.w3.eth.get_logs({"address": self.oracle, "fromBlock": start,
+                                         "toBlock": min(head, start + LOG_CHUNK - 1),
+                                         "topics": [[REQUESTED, FULFILLED]]})  # type: ignore[list-item]
+            for log in logs:
+                n = int(log["blockNumber"])
+                if n not in read:
+                    continue  # mined after the head was read: the next poll has it
+                rid = "0x" + bytes(log["topics"][1]).hex()
+                if "0x" + bytes(log["topics"][0]).hex() == REQUESTED:
+                    read[n][0].append(rid)
+                else:
+                    read[n][1].append((rid, "0x" + bytes(log["transactionHash"]).hex()))
+        now = time.monotonic()
+        with self._lock:
+            for n in [n for n in self._blocks if n > head]:
+                del self._blocks[n]  # the chain is shorter than it was
+            for n, (requested, fulfilled) in read.items():
+                self._blocks[n] = BlockLogs(tuple(requested), tuple(fulfilled))
+            canonical = {key for b in self._blocks.values() for key in b.fulfilled}
+            # a fulfilment a reorg took out is forgotten: if the same transaction lands again, that is a new time
+            self._seen = {key: at for key, at in self._seen.items() if key in canonical}
+            for key in canonical:
+                self._seen.setdefault(key, now)
+            self._read_to = head
+            self._requested_at = {rid: n for n, b in self._blocks.items() for rid in b.requested}
+            self._fulfilled = {rid for b in self._blocks.values() for rid, _ in b.fulfilled}
+            open_blocks = [n for rid, n in self._requested_at.items() if rid not in self._fulfilled]
+            self.polls.append(Poll(now, head, min(open_blocks) if open_blocks else None))
+
+    # questions
+    @property
+    def head(self) -> int:
+        return self.polls[-1].head if self.polls else self.since
+
+    def requested(self, low: int = 0, high: int | None = None) -> list[str]:
+        """Ids of the requests now on the chain, made in blocks `low`..`high`."""
+        with self._lock:
+            return [rid for rid, n in self._requested_at.items() if n >= low and (high is None or n <= high)]
+
+    def block_of(self, request_id: str) -> int | None:
+        with self._lock:
+            return self._requested_at.get(request_id)
+
+    def fulfilled(self, request_id: str) -> bool:
+        with self._lock:
+            return request_id in self._fulfilled
+
+    def open_count(self) -> int:
+        with self._lock:
+            return sum(1 for rid in self._requested_at if rid not in self._fulfilled)
+
+    def first_fulfilment_after(self, t: float, made_after_block: int | None = None) -> float | None:
+        """When the first fulfilment first seen after `t` was seen (of a request made after `made_after_block`,
+        when given); None if there is none yet."""
+        with self._lock:
+            times = [at for key, at in self._seen.items() if at > t
+                     and (made_after_block is None or self._requested_at.get(key[0], -1) > made_after_block)]
+        return min(times, default=None)
+
+    def fulfilments_after(self, t: float) -> list[tuple[float, str, str]]:
+        """(first seen, request id, transaction) of the fulfilments on the chain first seen after `t`, in order."""
+        with self._lock:
+            return sorted((at, rid, tx) for (rid, tx), at in self._seen.items() if at > t)
+
+    def fulfilled_after(self, t: float, request_ids: Iterable[str]) -> float | None:
+        """When the last of `request_ids` was first seen fulfilled after `t`; None while one is not."""
+        with self._lock:
+            last = 0.0
+            for rid in request_ids:
+                times = [at for key, at in self._seen.items() if key[0] == rid and at > t]
+                if not times:
+                    return None
+                last = max(last, min(times))
+        return last
+
+    def drained_after(self, t: float, block: int) -> float | None:
+        """The first poll after `t` at which no request made at or before `block` was open; None if none yet."""
+        for p in self.polls:
+            if p.at >= t and (p.oldest_open is None or p.oldest_open > block):
+                return p.at
+        return None
+
+    def wait(self, condition: Any, timeout: float) -> bool:
+        """Poll `condition()` until it is true or `timeout` seconds pass; returns its last value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if condition():
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_S / 2)
