@@ -5,13 +5,11 @@ It records the method of every call it received."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
-import aiohttp
 import pytest
 from aiohttp import web
 from web3 import AsyncWeb3
@@ -19,6 +17,7 @@ from web3 import AsyncWeb3
 from chains.evm.rpc import FailoverProvider
 from node.process import free_port
 from node.workshop.devnet.anvil import Anvil
+from tests.loopback_upstream import LoopbackUpstream
 
 CHAIN_ID = 31337
 TIMEOUT_S = 0.5
@@ -27,10 +26,10 @@ MARGIN_S = 3.0  # a failover must finish well within this; a correctness bound, 
 Mode = Literal["ok", "blackhole", "429", "503", "limit"]
 
 
-class Upstream:
+class Upstream(LoopbackUpstream):
     def __init__(self, anvil_url: str) -> None:
+        super().__init__()
         self.anvil_url = anvil_url
-        self.port = free_port()
         self.mode: Mode = "ok"
         self.lag = 0
         self.chain_id: int | None = None
@@ -38,38 +37,6 @@ class Upstream:
         self.error_status: int | None = None
         self.range_message = "query exceeds max block range {n}"
         self.calls: list[str] = []
-        self._release = asyncio.Event()
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self) -> Self:
-        self._session = aiohttp.ClientSession()
-        await self.open_port()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close_port()
-        if self._session is not None:
-            await self._session.close()
-
-    async def open_port(self) -> None:
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        self._release = asyncio.Event()
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
-
-    async def close_port(self) -> None:
-        """Close every connection; nothing listens on the port until open_port(): connections are refused."""
-        runner, self._runner = self._runner, None
-        self._release.set()
-        if runner is not None:
-            await runner.cleanup()
 
     def served(self, method: str) -> int:
         return self.calls.count(method)
@@ -78,11 +45,9 @@ class Upstream:
         body = await request.json()
         calls = body if isinstance(body, list) else [body]
         self.calls.extend(c["method"] for c in calls)
-        if self.mode == "blackhole":
-            await self._release.wait()
-            return web.Response(status=504)
-        if self.mode in ("429", "503"):
-            return web.Response(status=int(self.mode), text="slow down")
+        refused = await self.misbehaving()
+        if refused is not None:
+            return refused
         answers = [await self._answer(c) for c in calls]
         status = self.error_status if self.error_status and any("error" in a for a in answers) else 200
         return web.json_response(answers if isinstance(body, list) else answers[0], status=status)
@@ -107,9 +72,8 @@ class Upstream:
         return await self._forward(method, params, rid)
 
     async def _forward(self, method: str, params: Any, rid: Any) -> dict[str, Any]:
-        assert self._session is not None
         payload = {"jsonrpc": "2.0", "id": rid, "method": method, "params": params}
-        async with self._session.post(self.anvil_url, data=json.dumps(payload),
+        async with self.session.post(self.anvil_url, data=json.dumps(payload),
                                       headers={"Content-Type": "application/json"}) as resp:
             answer: dict[str, Any] = await resp.json()
             return answer

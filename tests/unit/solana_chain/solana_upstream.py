@@ -5,18 +5,17 @@ genesis hash. It records the method of every call it received."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
-import aiohttp
 from aiohttp import web
 
 from chains.solana.rpc import SolanaRpc
 from node.process import free_port
 from node.workshop.devnet.solana_rpc import SolanaDevnet
+from tests.loopback_upstream import LoopbackUpstream
 
 TIMEOUT_S = 0.5
 MARGIN_S = 3.0  # a failover must finish well within this; a correctness bound, not a benchmark
@@ -24,48 +23,16 @@ MARGIN_S = 3.0  # a failover must finish well within this; a correctness bound, 
 Mode = Literal["ok", "blackhole", "429", "503", "error"]
 
 
-class Upstream:
+class Upstream(LoopbackUpstream):
     def __init__(self, target: str) -> None:
+        super().__init__()
         self.target = target
-        self.port = free_port()
         self.mode: Mode = "ok"
         self.error: dict[str, Any] = {}
         """The JSON-RPC error every call gets in mode "error"."""
         self.lag = 0
         self.genesis: str | None = None
         self.calls: list[str] = []
-        self._release = asyncio.Event()
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self) -> Self:
-        self._session = aiohttp.ClientSession()
-        await self.open_port()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close_port()
-        if self._session is not None:
-            await self._session.close()
-
-    async def open_port(self) -> None:
-        app = web.Application()
-        app.router.add_post("/", self._handle)
-        self._release = asyncio.Event()
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
-
-    async def close_port(self) -> None:
-        """Close every connection; nothing listens on the port until open_port(): connections are refused."""
-        runner, self._runner = self._runner, None
-        self._release.set()
-        if runner is not None:
-            await runner.cleanup()
 
     def served(self, method: str) -> int:
         return self.calls.count(method)
@@ -74,11 +41,9 @@ class Upstream:
         call = await request.json()
         method, params, rid = call["method"], call.get("params"), call.get("id")
         self.calls.append(method)
-        if self.mode == "blackhole":
-            await self._release.wait()
-            return web.Response(status=504)
-        if self.mode in ("429", "503"):
-            return web.Response(status=int(self.mode), text="slow down")
+        refused = await self.misbehaving()
+        if refused is not None:
+            return refused
         if self.mode == "error":
             return web.json_response({"jsonrpc": "2.0", "id": rid, "error": self.error})
         if method == "getGenesisHash" and self.genesis is not None:
@@ -89,11 +54,10 @@ class Upstream:
         return web.json_response(answer)
 
     async def forward(self, method: str, params: Any, rid: Any = 1) -> dict[str, Any]:
-        assert self._session is not None
         payload: dict[str, Any] = {"jsonrpc": "2.0", "id": rid, "method": method}
         if params is not None:
             payload["params"] = params
-        async with self._session.post(self.target, data=json.dumps(payload),
+        async with self.session.post(self.target, data=json.dumps(payload),
                                       headers={"Content-Type": "application/json"}) as resp:
             answer: dict[str, Any] = await resp.json()
             return answer
