@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from chains.config import ADDRESS, ChainConfig, Section, http_url
-from chains.urls import redact, same_endpoint_key
+from chains.urls import repeated
 
 
 def _http(v: SecretStr) -> SecretStr:
@@ -107,16 +107,9 @@ class EvmChain(ChainConfig):
 
     @model_validator(mode="after")
     def _distinct_endpoints(self) -> EvmChain:
-        seen: dict[str, str] = {}
         named = [("rpc_url", self.rpc_url)] + [(f"rpc_urls[{i}]", u) for i, u in enumerate(self.rpc_urls)] + [
             (f"send_urls[{i}]", u) for i, u in enumerate(self.send_urls)]
-        repeats = []
-        for where, url in named:
-            key = same_endpoint_key(url.get_secret_value())
-            if key in seen:
-                repeats.append(f"{where} repeats {seen[key]} ({redact(url.get_secret_value())})")
-            else:
-                seen[key] = where
+        repeats = repeated([(where, url.get_secret_value()) for where, url in named])
         if repeats:
             raise ValueError("; ".join(repeats) + ": list each RPC endpoint once")
         return self
