@@ -128,7 +128,12 @@ def _play(scenario: Scenario, env: ChaosEnv, options: Options, verify: int) -> d
     stage.sleep(TAIL_S)
     stage.load.stop()
     say(f"{scenario.name}: faults over, {stage.load.sent} requests sent; draining")
-    watcher.wait(lambda: watcher.open_count() == 0, options.pick(DRAIN_SHORT_S, DRAIN_LONG_S))
+    # each check polls afresh: a request sent just before the load stopped must be seen before "none open" counts
+    def none_open() -> bool:
+        watcher.poll()
+        return watcher.open_count() == 0
+
+    watcher.wait(none_open, options.pick(DRAIN_SHORT_S, DRAIN_LONG_S))
     env.check_node()
     env.stop_node()
     watcher.poll()

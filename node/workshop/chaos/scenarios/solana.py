@@ -72,7 +72,12 @@ def _play(scenario: Scenario, world: SolanaWorld, options: Options, verify: int)
     _sleep(world, TAIL_S)
     load.stop()
     Stage.say(f"{scenario.name}: faults over, {load.sent} requests sent; draining")
-    watch.wait(lambda: watch.open_count() == 0, options.pick(DRAIN_SHORT_S, DRAIN_LONG_S))
+    # each check polls afresh: a request sent just before the load stopped must be seen before "none open" counts
+    def none_open() -> bool:
+        watch.poll()
+        return watch.open_count() == 0
+
+    watch.wait(none_open, options.pick(DRAIN_SHORT_S, DRAIN_LONG_S))
     world.check_node()
     world.stop_node()
     watch.poll()
