@@ -47,7 +47,13 @@ class World:
         send(self.client, [requester], [prog.request_assessment_ix(program, oracle, requester.pubkey(),
                                                                    Keypair().pubkey(), nonce)])
         address = prog.request_pda(program, oracle, nonce)[0]
-        made = prog.decode_account("Request", bytes(self.client.get_account_info(address).value.data))
+        deadline = time.monotonic() + 10
+        account = self.client.get_account_info(address).value
+        while account is None and time.monotonic() < deadline:  # sent at "confirmed": readable a moment later
+            time.sleep(0.1)
+            account = self.client.get_account_info(address).value
+        assert account is not None, f"request account {address} not readable 10 s after it was sent"
+        made = prog.decode_account("Request", bytes(account.data))
         return str(address), int(made.created_slot)
 
 
