@@ -6,19 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from chains.config import ADDRESS, ChainConfig, Section, http_url
-from chains.urls import repeated
-
-
-def _http(v: SecretStr) -> SecretStr:
-    return http_url(v, "https?")
-
-
-HttpUrl = Annotated[SecretStr, AfterValidator(_http)]
+from chains.config import ADDRESS, RpcChainConfig, Section, http_url
 
 
 class IndexerSection(Section):
@@ -64,13 +56,9 @@ class IndexerSection(Section):
         return self
 
 
-class EvmChain(ChainConfig):
+class EvmChain(RpcChainConfig):
     family: Literal["evm"]
     chain_id: int = Field(gt=0)
-    rpc_url: HttpUrl
-    rpc_urls: list[HttpUrl] = Field(default_factory=list, description="more endpoints to read from and send to")
-    send_urls: list[HttpUrl] = Field(default_factory=list, description="endpoints fulfilments are also sent to; "
-                                                                       "never read from")
     ws_url: SecretStr | None = None
     oracle: str
     start_block: int = Field(0, ge=0)
@@ -105,29 +93,9 @@ class EvmChain(ChainConfig):
     def _url(cls, v: SecretStr | None) -> SecretStr | None:
         return None if v is None else http_url(v, "https?|wss?")
 
-    @model_validator(mode="after")
-    def _distinct_endpoints(self) -> EvmChain:
-        named = [("rpc_url", self.rpc_url)] + [(f"rpc_urls[{i}]", u) for i, u in enumerate(self.rpc_urls)] + [
-            (f"send_urls[{i}]", u) for i, u in enumerate(self.send_urls)]
-        repeats = repeated([(where, url.get_secret_value()) for where, url in named])
-        if repeats:
-            raise ValueError("; ".join(repeats) + ": list each RPC endpoint once")
-        return self
-
-    @property
-    def read_urls(self) -> list[str]:
-        """The endpoints the chain is read from (and fulfilments sent to), in the order they are preferred."""
-        return [u.get_secret_value() for u in (self.rpc_url, *self.rpc_urls)]
-
-    @property
-    def send_only_urls(self) -> list[str]:
-        """The endpoints fulfilments are also sent to and nothing is read from."""
-        return [u.get_secret_value() for u in self.send_urls]
-
-    def reading_from(self, url: str) -> EvmChain:
-        """Read from `url` alone: without `ws_url` and the other endpoints."""
-        return type(self).model_validate({**self.model_dump(), "rpc_url": url, "rpc_urls": [], "send_urls": [],
-                                          "ws_url": None})
+    def _alone(self, url: str) -> dict[str, Any]:
+        """Without `ws_url` too: its heads would come from another endpoint."""
+        return {**super()._alone(url), "ws_url": None}
 
     def resolve_paths(self, fix: Callable[[Path], Path]) -> EvmChain:
         return self.model_copy(update={"transmitter_keystore": fix(self.transmitter_keystore),

@@ -6,33 +6,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from chains.config import ChainConfig, http_url
-from chains.urls import repeated
+from chains.config import RpcChainConfig
 
 BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
 
 
-def _http(v: SecretStr) -> SecretStr:
-    return http_url(v)
-
-
-HttpUrl = Annotated[SecretStr, AfterValidator(_http)]
-
-
-class SolanaChain(ChainConfig):
+class SolanaChain(RpcChainConfig):
     """A Solana cluster: the `aura_oracle` program and one oracle account on it (docs/solana.md)."""
 
     family: Literal["solana"]
     chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
                           description="a number naming the cluster in this node's store and logs; not signed")
-    rpc_url: HttpUrl
-    rpc_urls: list[HttpUrl] = Field(default_factory=list, description="more endpoints to read from and send to")
-    send_urls: list[HttpUrl] = Field(default_factory=list, description="endpoints fulfilments are also sent to; "
-                                                                       "never read from")
     program_id: str
     oracle: str
     commitment: Literal["processed", "confirmed", "finalized"] = Field(
@@ -70,29 +58,6 @@ class SolanaChain(ChainConfig):
         except ValueError:
             raise ValueError("must be a base58 Solana public key (32 bytes)") from None
         return v
-
-    @model_validator(mode="after")
-    def _distinct_endpoints(self) -> SolanaChain:
-        named = [("rpc_url", self.rpc_url)] + [(f"rpc_urls[{i}]", u) for i, u in enumerate(self.rpc_urls)] + [
-            (f"send_urls[{i}]", u) for i, u in enumerate(self.send_urls)]
-        repeats = repeated([(where, url.get_secret_value()) for where, url in named])
-        if repeats:
-            raise ValueError("; ".join(repeats) + ": list each RPC endpoint once")
-        return self
-
-    @property
-    def read_urls(self) -> list[str]:
-        """The endpoints the cluster is read from (and fulfilments sent to), in the order they are preferred."""
-        return [u.get_secret_value() for u in (self.rpc_url, *self.rpc_urls)]
-
-    @property
-    def send_only_urls(self) -> list[str]:
-        """The endpoints fulfilments are also sent to and nothing is read from."""
-        return [u.get_secret_value() for u in self.send_urls]
-
-    def reading_from(self, url: str) -> SolanaChain:
-        """Read from `url` alone: without the other endpoints."""
-        return type(self).model_validate({**self.model_dump(), "rpc_url": url, "rpc_urls": [], "send_urls": []})
 
     def resolve_paths(self, fix: Callable[[Path], Path]) -> SolanaChain:
         return self.model_copy(update={"transmitter_keypair": fix(self.transmitter_keypair)})
