@@ -26,6 +26,11 @@ class Fault(Exception):
         self.message = message
 
 
+class Refusal(Fault):
+    """An endpoint answered that it will not take the call as asked (an EVM log window too wide for it), which
+    another endpoint may take: counted, and the endpoint stays up."""
+
+
 class EndpointState:
     """One URL (which may carry credentials: only `label` is ever printed) and what it was last seen doing."""
 

@@ -7,6 +7,9 @@ of the endpoint and returns anything else, an error answer about the call includ
   more than `max_lag` behind the best live one is not read from. A fault puts the endpoint down for its cool-off
   (chains/endpoint.py) and moves the call to the next endpoint at once; once the live ones have all failed, those
   cooling off are tried too, the soonest back first. When none answers, RetryLater names each one's last error.
+- A `Refusal` (the endpoint will not take the call as asked; another may) is counted, the endpoint stays up, and
+  the call moves on to the next live endpoint; when some refused and none answered, the read raises what the
+  family makes of the refusals (EVM: RangeTooLarge), without trying the endpoints cooling off.
 - A send goes to every live endpoint, read and send-only (to every endpoint when none is live); the first answer
   `landed` accepts is the answer, else the first answer, else RetryLater.
 - The probe asks each endpoint that is due: one down whose cool-off has ended and, where there is a choice (two
@@ -25,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from chains.core.errors import RetryLater
 from chains.core.logs import fields
-from chains.endpoint import EndpointState, Fault
+from chains.endpoint import EndpointState, Fault, Refusal
 
 log = logging.getLogger("aura.endpoints")
 
@@ -98,9 +101,13 @@ class Endpoints(Generic[E]):
         return choose_reader(self.readers, set(), False, self.max_lag)
 
     async def ask(self, ep: E, what: str, call: Callable[[E], Awaitable[T]]) -> T:
-        """`call(ep)`, with `ep` marked up on an answer and down for its cool-off on a Fault (raised again)."""
+        """`call(ep)`, with `ep` marked up on an answer and down for its cool-off on a Fault (raised again); a
+        Refusal is counted and raised again, and leaves `ep` as it was."""
         try:
             answer = await call(ep)
+        except Refusal as f:
+            ep.refused(f)
+            raise
         except Fault as f:
             if ep.up:
                 log.warning(f"{self.service} endpoint down", extra=fields(chain=self.name, endpoint=ep.label,
@@ -112,25 +119,40 @@ class Endpoints(Generic[E]):
         ep.answered()
         return answer
 
-    async def read(self, what: str, call: Callable[[E], Awaitable[T]]) -> T:
+    async def read(self, what: str, call: Callable[[E], Awaitable[T]],
+                   refused: Callable[[str], Exception] | None = None) -> T:
         """The first answer of the read endpoints, asked one at a time in the order above.
+
+        Args:
+            what: the call, in messages.
+            call: asks one endpoint.
+            refused: the error to raise when some endpoints refused the call and none answered, from the refusing
+                endpoints' labels and errors (None: a RetryLater naming them).
 
         Raises:
             RetryLater: no endpoint answered; the message names each one's last error.
         """
         self.start()
         tried: set[int] = set()
+        refusing: list[E] = []
         everyone = not any(e.up for e in self.readers if e.chain_ok is not False)
         while True:
             ep = choose_reader(self.readers, tried, everyone, self.max_lag)
-            if ep is None and not everyone:
+            if ep is None and not everyone and not refusing:
                 everyone = True  # the live ones failed: try the ones cooling off before giving up
                 ep = choose_reader(self.readers, tried, everyone, self.max_lag)
             if ep is None:
                 break
             tried.add(ep.index)
-            with contextlib.suppress(Fault):
+            try:
                 return await self.ask(ep, what, call)
+            except Refusal:
+                refusing.append(ep)
+            except Fault:
+                pass
+        if refusing:
+            details = self.details(refusing)
+            raise refused(details) if refused is not None else RetryLater(f"{self.name}: {what} refused: {details}")
         raise RetryLater(f"{self.name}: {what} failed on every {self.service} endpoint: {self.details()}")
 
     async def send(self, what: str, call: Callable[[E], Awaitable[T]], landed: Callable[[T], bool]) -> T:

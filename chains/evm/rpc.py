@@ -5,22 +5,21 @@
   `max_lag` blocks behind the best live one is not read from.
 - eth_sendRawTransaction goes to every live endpoint, read and send-only; the first success is the answer.
 - Every call on an endpoint has a deadline (`timeout_s`) and is made once. A fault of the endpoint (transport,
-  deadline, HTTP 429 or 5xx, a JSON-RPC error about the endpoint rather than the call) puts it down for a
-  cool-off that doubles from 1 s to 30 s and resets on success, and the call moves on to the next endpoint at
-  once. When every endpoint is down, each is tried anyway; when none answers, RetryLater names each one's last
-  error.
+  deadline, HTTP 429 or 5xx, a JSON-RPC error about the endpoint rather than the call, chains/evm/rpc_errors.py)
+  puts it down for a cool-off that doubles from 1 s to 30 s and resets on success, and the call moves on to the
+  next endpoint at once (chains/failover.py). When every endpoint is down, each is tried anyway; when none
+  answers, RetryLater names each one's last error.
 - A JSON-RPC error about the call itself (a revert, invalid params, a nonce already used) is the answer: web3
   raises it as Web3RPCError, and no endpoint is marked down for it. An eth_getLogs window that every endpoint
   asked refuses for its size raises RangeTooLarge.
-- A background task probes each endpoint that is down once its cool-off ends, and the head of each read
-  endpoint not heard from for `head_refresh_s`.
+- A background task probes each endpoint that is down once its cool-off ends and, where there are two read
+  endpoints or more, the head of each not heard from for `head_refresh_s`.
 - With `chain_id`, an endpoint is used only once it reported that chain id.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -32,13 +31,10 @@ from web3.providers.async_base import AsyncJSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from chains.core.errors import ChainError, RetryLater
-from chains.core.logs import fields
-from chains.endpoint import Endpoint, Fault, HttpStatus, Role
+from chains.endpoint import Endpoint, Fault, HttpStatus, Refusal, Role
 from chains.evm.rpc_errors import classify, describe
-from chains.failover import choose_reader
+from chains.failover import Endpoints
 from chains.urls import labels as endpoint_labels
-
-log = logging.getLogger("aura.evm.rpc")
 
 SEND = "eth_sendRawTransaction"
 CHAIN_ID = RPCEndpoint("eth_chainId")
@@ -49,7 +45,7 @@ class RangeTooLarge(RetryLater):
     """Every endpoint asked refused an eth_getLogs window for its size: a smaller window may pass."""
 
 
-class RangeRefused(Fault):
+class RangeRefused(Refusal):
     """One endpoint refused a call for its size; it stays up."""
 
 
@@ -64,6 +60,10 @@ def _window(params: Any) -> str:
     flt = params[0] if isinstance(params, list | tuple) and params and isinstance(params[0], dict) else {}
     first, last = _block(flt.get("fromBlock")), _block(flt.get("toBlock"))
     return f" over blocks {first}..{last}" if first is not None and last is not None else ""
+
+
+def _succeeded(answer: Any) -> bool:
+    return isinstance(answer, dict) and "result" in answer
 
 
 class FailoverProvider(AsyncJSONBaseProvider):
@@ -89,40 +89,30 @@ class FailoverProvider(AsyncJSONBaseProvider):
                  probe_every_s: float = 0.5, head_refresh_s: float = 5.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        if not read_urls:
-            raise ValueError(f"{name}: at least one read endpoint is needed")
         self.name = name
         self.chain_id = chain_id
-        self.max_lag = max_lag
-        self.probe_every_s = probe_every_s
-        self.head_refresh_s = head_refresh_s
-        self.clock = clock
         given: list[tuple[str, Role]] = [(u, "read") for u in read_urls] + [(u, "send") for u in send_urls]
         labels = endpoint_labels([url for url, _ in given])
-        self.endpoints = [Endpoint(url, label, role, i, timeout_s=timeout_s, cooloff_s=cooloff_s, clock=clock)
-                          for i, ((url, role), label) in enumerate(zip(given, labels))]
-        self.readers = [e for e in self.endpoints if e.role == "read"]
+        self.endpoints = Endpoints(
+            name, [Endpoint(url, label, role, i, timeout_s=timeout_s, cooloff_s=cooloff_s, clock=clock)
+                   for i, ((url, role), label) in enumerate(zip(given, labels))],
+            probe=self._probe, max_lag=max_lag, probe_every_s=probe_every_s, head_refresh_s=head_refresh_s,
+            clock=clock)
         self._seen_chain: dict[int, int] = {}
-        self._probe_task: asyncio.Task[None] | None = None
 
     def __str__(self) -> str:
-        return f"RPC endpoints {', '.join(e.label for e in self.endpoints)}"
+        return str(self.endpoints)
 
     def state(self) -> list[dict[str, Any]]:
         """Per endpoint, in config order: {"endpoint", "role", "up", "head", "last_error", "errors", "latency_ms"}."""
-        return [e.state() for e in self.endpoints]
+        return self.endpoints.state()
 
     # web3's provider interface
     async def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        self._start_probing()
-        body = self.encode_rpc_request(method, params)
-        if method == SEND:
-            return cast(RPCResponse, await self._broadcast(method, params, body))
-        return cast(RPCResponse, await self._read(method, params, body))
+        return cast(RPCResponse, await self._call(method, params, self.encode_rpc_request(method, params)))
 
     async def make_batch_request(self, requests: list[tuple[RPCEndpoint, Any]]) -> list[RPCResponse] | RPCResponse:
-        self._start_probing()
-        response = await self._read(RPCEndpoint("batch"), None, self.encode_batch_rpc_request(requests))
+        response = await self._call(RPCEndpoint("batch"), None, self.encode_batch_rpc_request(requests))
         if isinstance(response, list):
             return cast(list[RPCResponse], sort_batch_response_by_response_ids(response))
         return cast(RPCResponse, response)
@@ -143,97 +133,55 @@ class FailoverProvider(AsyncJSONBaseProvider):
             ChainError: an endpoint reports another chain id than `chain_id`.
             RetryLater: no read endpoint answered; the message names each one's error.
         """
-        for e in self.endpoints:
+        everyone = self.endpoints.all
+        for e in everyone:
             e.chain_ok = None
-        await asyncio.gather(*(self._probe_one(e) for e in self.endpoints))
-        wrong = [e for e in self.endpoints if e.chain_ok is False]
+        await asyncio.gather(*(self.endpoints.probe_one(e) for e in everyone))
+        wrong = [e for e in everyone if e.chain_ok is False]
         if wrong:
             raise ChainError("; ".join(f"{self.name}: RPC {e.label} reports chain id {self._seen_chain[e.index]}, "
                                        f"config says {self.chain_id}" for e in wrong))
-        if not any(e.up for e in self.readers):
-            raise RetryLater(f"{self.name}: RPC unreachable: {self._details(self.readers)}")
-        self._start_probing()
+        if not any(e.up for e in self.endpoints.readers):
+            raise RetryLater(f"{self.name}: RPC unreachable: {self.endpoints.details()}")
+        self.endpoints.start()
+
+    async def probe(self) -> None:
+        """Probe each endpoint that is due now (chains/failover.py)."""
+        await self.endpoints.probe()
 
     async def disconnect(self) -> None:
         """Stop probing and close every endpoint's session. Idempotent; the provider may be used again after."""
-        task, self._probe_task = self._probe_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await asyncio.gather(*(e.close() for e in self.endpoints))
+        await self.endpoints.stop()
 
-    # choosing
-    def _next_reader(self, tried: set[int], everyone: bool) -> Endpoint | None:
-        return choose_reader(self.readers, tried, everyone, self.max_lag)
+    # every call
+    async def _call(self, method: RPCEndpoint, params: Any, body: bytes) -> Any:
+        """The answer to `body` (a result, or an error about the call): eth_sendRawTransaction from every live
+        endpoint, the first success else the first answer; anything else from the best read endpoint.
 
-    async def _read(self, method: RPCEndpoint, params: Any, body: bytes) -> Any:
-        tried: set[int] = set()
-        refused: list[Endpoint] = []
-        everyone = not any(e.up for e in self.readers if e.chain_ok is not False)
-        while True:
-            ep = self._next_reader(tried, everyone)
-            if ep is None and not everyone and not refused:
-                everyone = True  # the live ones failed: try the ones cooling off before giving up
-                ep = self._next_reader(tried, everyone)
-            if ep is None:
-                break
-            tried.add(ep.index)
-            try:
-                return await self._ask(ep, method, params, body)
-            except RangeRefused:
-                refused.append(ep)
-            except Fault:
-                pass
-        if refused:
-            raise RangeTooLarge(f"{self.name}: {method}{_window(params)} refused for its size: "
-                                f"{self._details(refused)}")
-        raise RetryLater(f"{self.name}: {method} failed on every RPC endpoint: {self._details(self.readers)}")
+        Raises:
+            RangeTooLarge: every endpoint asked that did not fail refused the call for its size.
+            RetryLater: no endpoint answered; the message names each one's last error.
+        """
 
-    async def _broadcast(self, method: RPCEndpoint, params: Any, body: bytes) -> Any:
-        pool = [e for e in self.endpoints if e.chain_ok is not False]
-        targets = [e for e in pool if e.up] or pool
-        outcomes = await asyncio.gather(*(self._ask(e, method, params, body) for e in targets),
-                                        return_exceptions=True)
-        answers = [o for o in outcomes if not isinstance(o, BaseException)]
-        for other in outcomes:
-            if isinstance(other, BaseException) and not isinstance(other, Fault):
-                raise other
-        for answer in answers:
-            if isinstance(answer, dict) and "result" in answer:
-                return answer
-        if answers:
-            return answers[0]
-        raise RetryLater(f"{self.name}: {method} failed on every RPC endpoint: "
-                         f"{self._details(targets or self.endpoints)}")
+        async def ask(ep: Endpoint) -> Any:
+            return await self._ask(ep, method, params, body)
 
-    def _details(self, endpoints: list[Endpoint]) -> str:
-        return "; ".join(f"{e.label}: {e.last_error or 'no error seen'}" for e in endpoints)
+        if method == SEND:
+            return await self.endpoints.send(method, ask, landed=_succeeded)
+        return await self.endpoints.read(method, ask, refused=lambda details: RangeTooLarge(
+            f"{self.name}: {method}{_window(params)} refused for its size: {details}"))
 
-    # asking one endpoint
+    # one endpoint
     async def _ask(self, ep: Endpoint, method: RPCEndpoint, params: Any, body: bytes) -> Any:
         """`ep`'s answer (a result, or an error about the call).
 
         Raises:
-            RangeRefused: the endpoint refused the call for its size (it stays up).
-            Fault: the endpoint failed; it is down for its cool-off.
+            RangeRefused: the endpoint refused the call for its size.
+            Fault: the endpoint failed, or serves another chain (kind `wrong_chain`).
         """
         if self.chain_id is not None and ep.chain_ok is not True and method != CHAIN_ID:
-            await self._verify(ep)
-        try:
-            answer = self._judge(method, await ep.post(body))
-        except RangeRefused as f:
-            ep.refused(f)
-            raise
-        except Fault as f:
-            if ep.up:
-                log.warning("RPC endpoint down", extra=fields(chain=self.name, endpoint=ep.label, error=f.message,
-                                                              method=str(method)))
-            ep.failed(f)
-            raise
-        if not ep.up:
-            log.info("RPC endpoint up again", extra=fields(chain=self.name, endpoint=ep.label))
-        ep.answered()
+            await self._check_chain(ep)
+        answer = self._judge(method, await ep.post(body))
         self._note_head(ep, method, params, answer)
         return answer
 
@@ -276,48 +224,23 @@ class FailoverProvider(AsyncJSONBaseProvider):
         if number is not None:
             ep.saw_head(number)
 
-    async def _verify(self, ep: Endpoint) -> None:
+    async def _check_chain(self, ep: Endpoint) -> None:
         """Ask `ep` its chain id; an endpoint that does not tell (an error answer) is taken at its word.
 
         Raises:
-            Fault: no answer, or another chain id (kind `wrong_chain`; the endpoint is down for its cool-off).
+            Fault: no answer, or another chain id (kind `wrong_chain`; the endpoint is not used again until it
+                reports `chain_id`).
         """
-        answer = await self._ask(ep, CHAIN_ID, [], self.encode_rpc_request(CHAIN_ID, []))
+        answer = self._judge(CHAIN_ID, await ep.post(self.encode_rpc_request(CHAIN_ID, [])))
         seen = _block(answer.get("result")) if isinstance(answer, dict) else None
         if self.chain_id is not None and seen is not None and seen != self.chain_id:
             self._seen_chain[ep.index] = seen
             ep.chain_ok = False
-            fault = Fault("wrong_chain", f"chain id {seen}, expected {self.chain_id}")
-            ep.failed(fault)
-            raise fault
+            raise Fault("wrong_chain", f"chain id {seen}, expected {self.chain_id}")
         ep.chain_ok = True
 
-    # probing
-    def _start_probing(self) -> None:
-        if self._probe_task is None or self._probe_task.done():
-            self._probe_task = asyncio.get_running_loop().create_task(self._probe_loop(),
-                                                                      name=f"{self.name}-rpc-probe")
-
-    async def _probe_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.probe_every_s)
-            try:
-                await self.probe()
-            except Exception:  # noqa: BLE001 - the probe must outlive any one failure
-                log.exception("RPC probe failed", extra=fields(chain=self.name))
-
-    async def probe(self) -> None:
-        """Ask each endpoint that is due: one down whose cool-off has ended, a read endpoint whose head is older
-        than `head_refresh_s`."""
-        now = self.clock()
-        due = [e for e in self.endpoints
-               if (not e.up and now >= e.down_until) or (e.up and e.role == "read"
-                                                          and now - e.head_at >= self.head_refresh_s)]
-        await asyncio.gather(*(self._probe_one(e) for e in due))
-
-    async def _probe_one(self, ep: Endpoint) -> None:
-        with contextlib.suppress(Fault):
-            if ep.role == "send":
-                await self._verify(ep)
-            else:
-                await self._ask(ep, BLOCK_NUMBER, [], self.encode_rpc_request(BLOCK_NUMBER, []))
+    async def _probe(self, ep: Endpoint) -> None:
+        if ep.role == "send":
+            await self._check_chain(ep)
+        else:
+            await self._ask(ep, BLOCK_NUMBER, [], self.encode_rpc_request(BLOCK_NUMBER, []))
