@@ -135,6 +135,6 @@ async def test_a_fulfilment_still_held_waits_for_resubmit_after_s(node: Node, le
     sent = len(ledger.broadcasts)
     await node.tick()
     assert ledger.broadcasts[sent:] == []
-    node.clock.advance(node.service.resubmit_after_s + 1)
+    node.clock.advance(node.service.tracker.resubmit_after_s + 1)
     await node.tick()
     assert len(ledger.broadcasts[sent:]) == 1

@@ -1,0 +1,53 @@
+"""One chain's requests moved from state to state: each move stored (node/store.py) and counted, a start-over
+logged.
+
+Both the pipeline (node/pipeline.py) and the tracking of sent fulfilments (node/tracking.py) move requests, so
+the moves are neither's. The requests to send alone are marked here too: the tracking marks them, the pipeline
+sends them, and a start-over clears the mark.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chains.core.logs import fields
+from node import metrics
+from node.store import Store
+
+log = logging.getLogger("aura.pipeline")  # the pipeline's log lines, whichever of its parts moves the request
+
+
+class Transitions:
+    """Moves one chain's requests in the store and counts each move (aura_transitions_total)."""
+
+    def __init__(self, chain: str, store: Store) -> None:
+        self.chain = chain
+        self.store = store
+        self.alone: set[str] = set()
+        """Requests skipped from a batch for want of gas: sent in a transaction of their own."""
+
+    def move(self, key: str, dst: str, reason: str = "", **kw: Any) -> None:
+        self.store.transition(key, dst, reason, **kw)
+        metrics.TRANSITIONS.labels(self.chain, dst).inc()
+
+    def move_many(self, moves: list[tuple[str, str, str]]) -> None:
+        if moves:
+            self.store.transition_many(moves)
+            for _, dst, _ in moves:
+                metrics.TRANSITIONS.labels(self.chain, dst).inc()
+
+    def send_alone(self, key: str, reason: str) -> None:
+        """Back to `scored`, to be sent in a transaction of its own."""
+        self.move(key, "scored", reason)
+        self.alone.add(key)
+
+    def reopen(self, key: str, reason: str) -> None:
+        """Start the request over (node/store.py `reopen`), or fail it past the store's limit."""
+        self.store.reopen(key, reason)
+        self.alone.discard(key)
+        row = self.store.request(key)
+        state = row["state"] if row else "seen"
+        metrics.TRANSITIONS.labels(self.chain, state).inc()
+        log.warning("request started over" if state == "seen" else "request failed",
+                    extra=fields(key=key, reason=row["reason"] if row else reason))
