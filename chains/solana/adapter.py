@@ -13,6 +13,9 @@ It is built and signed first (`prepare`), stored by the daemon, and only then se
 restart re-sends the very same transaction. A transaction whose blockhash expired without landing is
 reported dropped; the daemon then asks the chain whether the request is still pending and only then signs
 a new one with a fresh blockhash, so one request is never fulfilled twice.
+
+`signer_status` reads the enclave's Enclave account (chains/solana/status.py); `transmitter_balance` the
+transmitter's lamports.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from chains.base import (
     RequestBatch,
     RequestStatus,
     SignedAssessment,
+    SignerStatus,
     Submission,
     SubmissionStatus,
     TxState,
@@ -62,6 +66,7 @@ from chains.sequence import LocalSequence
 from chains.solana import program as prog
 from chains.solana.config import SolanaChain
 from chains.solana.rpc import SolanaClient, SolanaRpc
+from chains.solana.status import enclave_account, enclave_status
 
 LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
 MAX_COMPUTE_UNITS = 1_400_000
@@ -75,7 +80,7 @@ COMMITMENTS = {Confidence.LATEST: Commitment("processed"), Confidence.SAFE: Comm
 
 
 PIN_LOST = frozenset({"SlotHashUnknown", "SlotMismatch"})
-SIGNER_WAITS = frozenset({"UnknownSigner", "MeasurementMismatch"})
+SIGNER_WAITS = frozenset({"UnknownSigner", "EnclaveRevoked", "MeasurementMismatch"})
 """Failures that pass once the owner registers the enclave's signer with its measurement: the request waits."""
 """The program's errors for an assessment whose slot left SlotHashes or whose request was re-pinned since."""
 
@@ -634,6 +639,25 @@ class SolanaAdapter(ChainAdapter):
         except RPCException as e:
             raise RetryLater(f"{self.name}: isBlockhashValid failed: {e}") from None
         return bool(resp.value)
+
+    # the enclave's signer and the transmitter
+    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+        """The Enclave account of `signer` (its 20-byte address) on this oracle, at the configured commitment:
+        none (or an account the program does not own: lamports sent there first) is UNREGISTERED; then REVOKED,
+        OTHER_MEASUREMENT, ACTIVE. The program creates nothing but Enclave accounts at that address.
+
+        Raises:
+            RetryLater: the RPC failed.
+        """
+        address = enclave_account(self.program, self.oracle, signer)
+        resp = await self._rpc(self.client.get_account_info(address, commitment=self.commitment))
+        data = bytes(resp.value.data) if resp.value is not None and resp.value.owner == self.program else None
+        return enclave_status(data, measurement)
+
+    async def transmitter_balance(self) -> int | None:
+        """The transmitter's lamports (getBalance), at the configured commitment."""
+        resp = await self._rpc(self.client.get_balance(self.transmitter.pubkey(), commitment=self.commitment))
+        return int(resp.value)
 
 
 async def wait_for(coro_factory: Callable[[], Any], predicate: Callable[[Any], bool], timeout: float,

@@ -40,6 +40,9 @@ for another, so two live fulfilments never compete for one coin.
 `read_fulfilment` (`aura verify`) reads a fulfilled request back from its `Request` record: the transaction that
 settled it (its `AssessmentFulfilled` event carries every signed value and the signature) and the one that made
 it (docs/sui.md, "Reading a fulfilment back").
+
+`signer_status` reads the enclave's `Enclave` record under the oracle, keyed by the public key its
+`EnclaveRegistered` event names (chains/sui/status.py); `transmitter_balance` the transmitter's SUI in MIST.
 """
 
 from __future__ import annotations
@@ -61,19 +64,21 @@ from chains.base import (
     RequestBatch,
     RequestStatus,
     SignedAssessment,
+    SignerStatus,
     Submission,
     SubmissionStatus,
     TxState,
 )
 from chains.core.errors import ChainError, RetryLater, WaitFor
 from chains.core.logs import fields
-from chains.core.secp256k1 import address_from_public_key
+from chains.core.secp256k1 import address_from_public_key, parse_address
 from chains.sequence import LocalSequence
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.config import SuiChain
 from chains.sui.graphql import GraphQL
 from chains.sui.keys import Transmitter
+from chains.sui.status import enclave_key_bcs, enclave_status, registered_key
 
 log = logging.getLogger("aura.sui")
 
@@ -162,6 +167,7 @@ class SuiAdapter(ChainAdapter):
         self.oracle_initial_shared_version: int | None = None
         self.sequence = LocalSequence(sequence_floor)
         self._coins_in_use: dict[tuple[str, int], str] = {}  # (coin, version) -> digest of the fulfilment using it
+        self._enclave_keys: dict[str, bytes] = {}  # a signer's address -> the public key registered with it
 
     def __repr__(self) -> str:
         return f"SuiAdapter({self.name}, oracle={self.oracle}, transmitter={self.transmitter.address})"
@@ -670,3 +676,73 @@ class SuiAdapter(ChainAdapter):
             self._release(submission.tx_hash)
             return SubmissionStatus(state=TxState.DROPPED)
         return SubmissionStatus(state=TxState.PENDING)
+
+    # the enclave's signer and the transmitter
+    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+        """The `Enclave` record under the oracle of the key registered with `signer`'s address (chains/sui/status.py):
+        no registration of such a key on this oracle, or no record under it, is UNREGISTERED; then REVOKED,
+        OTHER_MEASUREMENT, ACTIVE.
+
+        Raises:
+            ChainError: the record under the key is not an `Enclave` of the package, or its JSON is not one's.
+            RetryLater: the service failed, or does not show the oracle object.
+        """
+        key = await self._enclave_key("0x" + parse_address(signer).hex())
+        if key is None:
+            return SignerStatus.UNREGISTERED
+        name = {"type": pkg.type_name(self.type_package, "EnclaveKey"),
+                "bcs": base64.b64encode(enclave_key_bcs(key)).decode()}
+        data = await self.gql.run("AuraEnclave", {"oracle": self.oracle, "name": name})
+        obj = data.get("object")
+        if obj is None:
+            raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
+        field = obj.get("dynamicField")
+        if field is None:
+            return SignerStatus.UNREGISTERED
+        value = field.get("value") or {}
+        held = _get(value, "type", "repr") or value.get("__typename")
+        if value.get("__typename") != "MoveValue" or held != pkg.type_name(self.type_package, "Enclave"):
+            raise ChainError(f"{self.name}: the key of signer {signer} holds a {held}, not an Enclave")
+        try:
+            return enclave_status(value.get("json"), measurement)
+        except ValueError as e:
+            raise ChainError(f"{self.name}: the Enclave record of signer {signer}: {e}") from None
+
+    async def _enclave_key(self, address: str) -> bytes | None:
+        """The public key an `EnclaveRegistered` event of the package registered on this oracle with `address`
+        (`0x` + 40 lower-case hex digits), read through every page of those events until found, then kept: a key's
+        address never changes. None when no event registers one."""
+        if address in self._enclave_keys:
+            return self._enclave_keys[address]
+        wanted = pkg.type_name(self.type_package, "EnclaveRegistered")
+        cursor: str | None = None
+        while True:
+            data = await self.gql.run("AuraRegistrations", {"type": wanted, "first": EVENT_PAGE, "cursor": cursor})
+            connection = data.get("events")
+            if connection is None:
+                raise RetryLater(f"{self.name}: the GraphQL service returned no events connection")
+            for node in connection.get("nodes") or []:
+                contents = node.get("contents") or {}
+                key = registered_key(contents.get("json"), self.oracle, address) \
+                    if _get(contents, "type", "repr") == wanted else None
+                if key is not None:
+                    self._enclave_keys[address] = key
+                    return key
+            info = connection.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return None
+            cursor = info.get("endCursor")
+            if not cursor:
+                raise RetryLater(f"{self.name}: the registrations page has more but no end cursor")
+
+    async def transmitter_balance(self) -> int | None:
+        """The transmitter's SUI, in MIST: the total of its SUI coins, as the service has indexed them.
+
+        Raises:
+            RetryLater: the service failed, or shows no SUI balance for the transmitter.
+        """
+        data = await self.gql.run("AuraBalance", {"owner": self.transmitter.address})
+        total = _get(data, "address", "balance", "totalBalance")
+        if total is None:
+            raise RetryLater(f"{self.name}: no SUI balance for the transmitter {self.transmitter.address}")
+        return _int(total, "totalBalance")

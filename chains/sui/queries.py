@@ -313,6 +313,56 @@ fragment AuraEventsOf on Transaction {
 }
 """
 
+# The package's `EnclaveRegistered` events, page by page: where the public key of a signer known by its address is
+# found (the registry is keyed by the key).
+REGISTRATIONS = """
+query AuraRegistrations($type: String!, $first: Int!, $cursor: String) {
+  events(first: $first, after: $cursor, filter: {type: $type}) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      contents {
+        type {
+          repr
+        }
+        json
+      }
+    }
+  }
+}
+"""
+
+# The `Enclave` record under the oracle, keyed by `EnclaveKey { public_key }`.
+ENCLAVE = """
+query AuraEnclave($oracle: SuiAddress!, $name: DynamicFieldName!) {
+  object(address: $oracle) {
+    dynamicField(name: $name) {
+      value {
+        __typename
+        ... on MoveValue {
+          type {
+            repr
+          }
+          json
+        }
+      }
+    }
+  }
+}
+"""
+
+BALANCE = """
+query AuraBalance($owner: SuiAddress!) {
+  address(address: $owner) {
+    balance(coinType: "0x2::sui::SUI") {
+      totalBalance
+    }
+  }
+}
+"""
+
 ALL: dict[str, str] = {
     "AuraHead": HEAD,
     "AuraOracle": ORACLE,
@@ -326,4 +376,7 @@ ALL: dict[str, str] = {
     "AuraExecute": EXECUTE,
     "AuraStatus": STATUS + OUTCOME,
     "AuraFulfilment": FULFILMENT + EVENTS_OF,
+    "AuraRegistrations": REGISTRATIONS,
+    "AuraEnclave": ENCLAVE,
+    "AuraBalance": BALANCE,
 }

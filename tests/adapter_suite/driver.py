@@ -21,13 +21,14 @@ from .signing import signed_assessment
 
 class Driver(ABC):
     """A family's chain under test; `adapter` is built from `cfg` by the family's registered builder, and
-    `enclave` is a key the chain's contract accepts.
+    `enclave` is a key the chain's contract accepts, registered with `measurement`.
 
     `finality`: heights from the one that includes a transaction until it is final.
     `already_fulfilled`: the exact ChainError message of `prepare` for a request someone else fulfilled.
     """
 
     enclave: EnclaveKey
+    measurement: bytes
     finality: int
     already_fulfilled: str
     reorganises: bool = False
@@ -98,6 +99,16 @@ class Driver(ABC):
     @abstractmethod
     def too_many(self, count: int) -> str:
         """The exact ValueError message of `prepare` for `count` items, one more than `max_batch`."""
+
+    @abstractmethod
+    async def transmitter_balance(self) -> int:
+        """What the adapter's transmitter holds, as the chain says it (read without the adapter), in the family's
+        smallest unit."""
+
+    async def revoke(self, signer: str) -> None:
+        """The contract's owner revokes the registered enclave signer `signer` (its address), included; a family
+        whose test chain cannot names the suite's test in SKIPS."""
+        raise NotImplementedError(f"{type(self).__name__} cannot revoke a signer")
 
     async def reorg(self, depth: int, keep: bool = True) -> None:
         """Take back the latest `depth` heights and make as many in their place, holding again what they held

@@ -14,13 +14,19 @@ from typing import Any, ClassVar
 
 import pytest
 
-from chains.base import Confidence, Height, ItemOutcome, RequestStatus, TxState
+from chains.base import Confidence, Height, ItemOutcome, RequestStatus, SignerStatus, TxState
 from chains.core.errors import ChainError, NotSupported, Reorged, RetryLater
+from chains.core.secp256k1 import keccak256
+from node.enclave.keys import EnclaveKey
 
 from .driver import Driver
 
 KNOWN_COST_UNITS = ("gas", "compute_units", "mist")
 """The units of `SubmissionStatus.cost` that chains/base.py documents."""
+STRANGER = EnclaveKey(keccak256(b"aura suite: an enclave nobody registered"))
+"""An enclave key no family's test chain registers."""
+OTHER_MEASUREMENT = "0x" + "01" * 32
+"""A measurement no driver's enclave is registered with."""
 
 Test = Callable[..., Coroutine[Any, Any, None]]
 
@@ -227,6 +233,36 @@ class ChainAdapterSuite:
         await driver.kill(sub)
         assert (await adapter.status(sub)).state is TxState.DROPPED
         assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    # ---------------------------------------------------------------------------------- signer and transmitter
+    async def test_the_registered_enclave_signer_is_active(self, driver: Driver) -> None:
+        adapter, signer, measurement = driver.adapter, driver.enclave.address, "0x" + driver.measurement.hex()
+        assert await adapter.signer_status(signer, measurement) is SignerStatus.ACTIVE
+        assert await adapter.signer_status(signer.lower(), "0x" + driver.measurement.hex().upper()) \
+            is SignerStatus.ACTIVE
+
+    async def test_a_signer_nobody_registered_is_unregistered(self, driver: Driver) -> None:
+        status = await driver.adapter.signer_status(STRANGER.address, "0x" + driver.measurement.hex())
+        assert status is SignerStatus.UNREGISTERED
+
+    async def test_the_enclave_signer_with_another_measurement_is_other_measurement(self, driver: Driver) -> None:
+        status = await driver.adapter.signer_status(driver.enclave.address, OTHER_MEASUREMENT)
+        assert status is SignerStatus.OTHER_MEASUREMENT
+
+    async def test_a_revoked_signer_is_revoked_whatever_the_measurement(self, driver: Driver) -> None:
+        adapter, signer, measurement = driver.adapter, driver.enclave.address, "0x" + driver.measurement.hex()
+        assert await adapter.signer_status(signer, measurement) is SignerStatus.ACTIVE
+        await driver.revoke(signer)
+        assert await adapter.signer_status(signer, measurement) is SignerStatus.REVOKED
+        assert await adapter.signer_status(signer, OTHER_MEASUREMENT) is SignerStatus.REVOKED
+        other = driver.fresh_adapter()
+        await other.connect()
+        assert await other.signer_status(signer, measurement) is SignerStatus.REVOKED
+
+    async def test_the_transmitter_balance_is_what_the_chain_says(self, driver: Driver) -> None:
+        balance = await driver.adapter.transmitter_balance()
+        assert balance == await driver.transmitter_balance()
+        assert isinstance(balance, int) and balance > 0
 
     # ---------------------------------------------------------------------------------- capabilities
     async def test_prepare_takes_at_most_max_batch_items(self, driver: Driver) -> None:

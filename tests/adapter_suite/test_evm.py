@@ -24,6 +24,7 @@ from tests.integration.evm.conftest import (  # noqa: F401 - anvil, artefacts, c
     CHAIN_ID,
     ENCLAVE_KEY,
     MEASUREMENT,
+    OWNER_KEY,
     REQUEST_TTL,
     REQUESTER_KEY,
     STRANGER_KEY,
@@ -59,6 +60,7 @@ def transmitter_keystore(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 class EvmDriver(Driver):
     finality = FINALITY
     enclave = EnclaveKey(bytes.fromhex(ENCLAVE_KEY[2:]))  # registered with MEASUREMENT by the deployment
+    measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would revert: AlreadyFulfilled"
 
     def __init__(self, deployed: Chain, cfg: EvmChain, data_dir: Path) -> None:
@@ -133,6 +135,13 @@ class EvmDriver(Driver):
         self.chain.w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
         if self.paused:
             self.chain.rpc("evm_mine")
+
+    async def revoke(self, signer: str) -> None:
+        self._unpaused("revokes")
+        self.chain.send(self.chain.oracle.functions.revokeSigner(signer), OWNER_KEY)
+
+    async def transmitter_balance(self) -> int:
+        return self.chain.balance(self.chain.transmitter)
 
     def absent(self, like: OracleRequest) -> OracleRequest:
         return replace(like, request_id="0x" + keccak(b"nobody asked").hex())

@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from chains.base import OracleRequest, Submission
 from chains.core.assessment import AssessmentFacts
+from chains.core.errors import RetryLater, WaitFor
 from chains.core.secp256k1 import keccak256
 from chains.registry import FAMILIES
 from node.enclave.keys import EnclaveKey
@@ -20,22 +21,26 @@ from tests.fakechain import FAMILY
 from tests.fakechain.ledger import FakeLedger, Fulfilment, served
 
 from .driver import Driver
-from .suite import ChainAdapterSuite
+from .suite import OTHER_MEASUREMENT, ChainAdapterSuite
 
 SHAPES = {"batch3-replacing": {"batch_size": 3, "replaces_fees": True},
           "single": {"batch_size": 1, "replaces_fees": False}}
 MEASUREMENT = keccak256(b"aura fake suite measurement")
+TRANSMITTER_BALANCE = 3 * 10**17 + 7
 
 
 class FakeDriver(Driver):
     finality = 2
     enclave = EnclaveKey(keccak256(b"aura fake suite enclave"))
+    measurement = MEASUREMENT
     already_fulfilled = "fake: fulfilment would revert: AlreadyFulfilled"
 
     def __init__(self, ledger: FakeLedger, shape: dict[str, Any], data_dir: Path) -> None:
         self.ledger = ledger
         self.shape = shape
-        ledger.register(self.enclave.address)
+        ledger.register(self.enclave.address, "0x" + MEASUREMENT.hex())
+        self.transmitter = ledger.config().transmitter
+        ledger.fund(self.transmitter, TRANSMITTER_BALANCE)
         super().__init__(ledger.config(**shape), data_dir)
 
     reorganises = True
@@ -75,6 +80,12 @@ class FakeDriver(Driver):
         self.ledger.burn_nonce(tx.sender, tx.nonce)
         self.ledger.mine()
 
+    async def revoke(self, signer: str) -> None:
+        self.ledger.revoke(signer)
+
+    async def transmitter_balance(self) -> int:
+        return self.ledger.balance(self.transmitter)
+
     def absent(self, like: OracleRequest) -> OracleRequest:
         return replace(like, request_id="0x" + keccak256(b"nobody asked").hex())
 
@@ -90,3 +101,28 @@ class TestFakeAdapter(ChainAdapterSuite):
         with served(FakeLedger(automine=True)) as ledger:
             async with FakeDriver(ledger, SHAPES[request.param], tmp_path).connected() as driver:
                 yield driver
+
+    async def test_signer_status_and_balance_wait_while_the_rpc_is_down(self, driver: Driver) -> None:
+        """Fake only: the reads go through the ledger's RPC like every other; down, they are RetryLater."""
+        assert isinstance(driver, FakeDriver)
+        driver.ledger.down = True
+        with pytest.raises(RetryLater) as signer:
+            await driver.adapter.signer_status(driver.enclave.address, "0x" + MEASUREMENT.hex())
+        with pytest.raises(RetryLater) as balance:
+            await driver.adapter.transmitter_balance()
+        assert (str(signer.value), str(balance.value)) == ("fake: RPC unreachable", "fake: RPC unreachable")
+
+    async def test_a_fulfilment_by_a_revoked_signer_or_of_another_measurement_waits(self, driver: Driver) -> None:
+        """Fake only: the ledger refuses what the contracts refuse, and the adapter makes the request wait."""
+        assert isinstance(driver, FakeDriver)
+        request = await driver.requested()
+        signed = await driver.sign(request)
+        driver.ledger.register(driver.enclave.address, OTHER_MEASUREMENT)
+        with pytest.raises(WaitFor) as other:
+            await driver.adapter.prepare([(request, signed)])
+        driver.ledger.register(driver.enclave.address, "0x" + MEASUREMENT.hex())
+        await driver.revoke(driver.enclave.address)
+        with pytest.raises(WaitFor) as revoked:
+            await driver.adapter.prepare([(request, signed)])
+        assert (other.value.cause, str(other.value)) == ("signer", "fake: fulfilment would revert: MeasurementMismatch")
+        assert (revoked.value.cause, str(revoked.value)) == ("signer", "fake: fulfilment would revert: RevokedSigner")

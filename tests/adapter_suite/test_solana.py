@@ -17,19 +17,22 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
-from chains.base import ItemOutcome, OracleRequest, Submission, TxState
+from chains.base import ItemOutcome, OracleRequest, SignerStatus, Submission, TxState
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import RetryLater
 from chains.core.secp256k1 import keccak256
 from chains.solana import program as prog
+from chains.solana.adapter import SolanaAdapter
 from chains.solana.config import SolanaChain
+from chains.solana.status import enclave_account
 from node.enclave.keys import EnclaveKey
 from node.workshop.devnet.solana_ledger import MAX_PROCESSING_AGE
 from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
 from node.workshop.devnet.solana_setup import CLUSTER_ID, REQUEST_TTL_S, SolanaDevnet, airdrop, send, setup_solana
+from tests.unit.solana_chain.solana_upstream import Upstream
 
 from .driver import Driver
-from .suite import ChainAdapterSuite
+from .suite import STRANGER, ChainAdapterSuite
 
 NAME = "solana-suite"
 FINALITY = 2  # the endpoint's default finality depth, in slots
@@ -50,6 +53,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolanaEndpoin
 class SolanaDriver(Driver):
     finality = FINALITY
     enclave = ENCLAVE
+    measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would fail: RequestNotFound"  # a fulfilled request's account is closed
 
     def __init__(self, endpoint: SolanaEndpoint, dev: SolanaDevnet, data_dir: Path) -> None:
@@ -116,6 +120,15 @@ class SolanaDriver(Driver):
         """Let its blockhash expire."""
         await self.advance(MAX_PROCESSING_AGE + 1)
 
+    async def revoke(self, signer: str) -> None:
+        admin = self.dev.keypair("admin")
+        send(self.client, [admin], [prog.revoke_enclave_ix(self.program, self.oracle, admin.pubkey(),
+                                                           bytes.fromhex(signer[2:]))], wait=False)
+        await self.advance(1)
+
+    async def transmitter_balance(self) -> int:
+        return self.client.get_balance(Pubkey.from_string(self.dev.transmitter), commitment=Commitment("confirmed")).value
+
     def absent(self, like: OracleRequest) -> OracleRequest:
         return replace(like, request_id=str(Keypair().pubkey()))
 
@@ -177,3 +190,33 @@ class TestSolanaAdapter(ChainAdapterSuite):
         features = await driver.adapter.read_features(str(subject.pubkey()), pinned)
         assert (features["tx_count"], features["balance_wei"]) == (2, str(before * 10**9))
         assert features["first_seen_timestamp"] is not None
+
+    async def test_an_enclave_address_holding_only_lamports_is_unregistered(self, driver: Driver) -> None:
+        """Solana only: lamports sent to a signer's Enclave address first make a system account there, not a
+        registration."""
+        assert isinstance(driver, SolanaDriver)
+        address = enclave_account(driver.program, driver.oracle, STRANGER.address)
+        driver.client.request_airdrop(address, 10**9)
+        await driver.advance(1)
+        assert driver.client.get_balance(address, commitment=Commitment("confirmed")).value == 10**9
+        status = await driver.adapter.signer_status(STRANGER.address, "0x" + MEASUREMENT.hex())
+        assert status is SignerStatus.UNREGISTERED
+
+    async def test_signer_status_and_balance_wait_while_no_endpoint_answers(self, driver: Driver,
+                                                                           endpoint: SolanaEndpoint) -> None:
+        """Solana only: the reads go through the endpoints' provider; when none answers, RetryLater names each."""
+        assert isinstance(driver, SolanaDriver) and isinstance(driver.cfg, SolanaChain)
+        async with Upstream(endpoint.url) as upstream:
+            adapter = SolanaAdapter(driver.cfg.reading_from(upstream.url), driver.dev.keypair("transmitter"))
+            await adapter.connect()
+            try:
+                await upstream.close_port()
+                with pytest.raises(RetryLater) as signer:
+                    await adapter.signer_status(ENCLAVE.address, "0x" + MEASUREMENT.hex())
+                with pytest.raises(RetryLater) as balance:
+                    await adapter.transmitter_balance()
+            finally:
+                await adapter.close()
+        where = f"on every RPC endpoint: {upstream.url}: connection failed: ConnectionRefusedError"
+        assert str(signer.value) == f"{NAME}: getAccountInfo failed {where}"
+        assert str(balance.value) == f"{NAME}: getBalance failed {where}"

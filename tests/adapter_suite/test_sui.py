@@ -1,7 +1,8 @@
 """The suite against Sui's GraphQL service as recorded (tests/recorded_sui_graphql): a replay server answers
 from the schema-checked recordings. The recorded network is fixed, so the driver's actions choose which
 recorded state the service is in: the requests it "makes" are the recorded ones, a fulfilment sent and then
-advanced past is the recorded executed one, a killed one is the one whose gas coin another transaction used."""
+advanced past is the recorded executed one, a killed one is the one whose gas coin another transaction used, a
+revoked signer is the recorded enclave's key with its record inactive."""
 
 from __future__ import annotations
 
@@ -11,28 +12,37 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from chains.base import OracleRequest, SignedAssessment, Submission
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import NotSupported
+from chains.core.errors import ChainError, NotSupported, RetryLater
+from chains.sui import package as pkg
+from chains.sui.adapter import SuiAdapter
+from chains.sui.keys import load_transmitter
 from node.enclave.keys import EnclaveKey
 from tests.recorded_sui_graphql import scenario
 from tests.recorded_sui_graphql.conftest import Serve, chain_config, key_file, serve  # noqa: F401 - fixtures
+from tests.recorded_sui_graphql.faulty import Faulty
 from tests.recorded_sui_graphql.replay import RECORDINGS, Replay
 
 from .driver import Driver
 from .suite import ChainAdapterSuite
 
-BASE = ("connect", "poll", "poll_bounds", "request_status", "pinned", "features", "prepare", "status_unknown")
+BASE = ("connect", "poll", "poll_bounds", "request_status", "pinned", "features", "prepare", "status_unknown",
+        "signer")
 """The service before anything is sent: requests A and B (pinned to the checkpoints holding them, A's features read
-at its checkpoint), A pending, a fulfilment of A not executed."""
+at its checkpoint), A pending, a fulfilment of A not executed; the enclave's key registered and active, the
+transmitter's SUI."""
 LANDED = ("prepare_abort", "status_success")
 """The fulfilment of A executed in a checkpoint: A fulfilled, a new fulfilment of A aborts."""
 SETTLED_ELSEWHERE = ("prepare_abort",)
 """Another transmitter fulfilled A."""
 KILLED = ("status_used_elsewhere",)
 """The fulfilment's gas coin version was used by another transaction."""
+REVOKED = ("signer_revoked",)
+"""The enclave's key revoked."""
 
 
 def recorded(names: list[str]) -> list[dict[str, Any]]:
@@ -51,6 +61,7 @@ def recorded(names: list[str]) -> list[dict[str, Any]]:
 class SuiDriver(Driver):
     finality = 0
     enclave = EnclaveKey(scenario.ENCLAVE_SECRET)
+    measurement = scenario.MEASUREMENT
     already_fulfilled = f"{scenario.CHAIN}: fulfilment would abort with ERequestNotPending"
 
     def __init__(self, server: Replay, transmitter_key: Path, data_dir: Path) -> None:
@@ -97,6 +108,13 @@ class SuiDriver(Driver):
     async def kill(self, submission: Submission) -> None:
         self._serve(*KILLED)
 
+    async def revoke(self, signer: str) -> None:
+        assert signer == self.enclave.address, "only the recorded enclave's key is recorded revoked"
+        self._serve(*REVOKED)
+
+    async def transmitter_balance(self) -> int:
+        return scenario.TRANSMITTER_BALANCE  # what the recorded service answers for its coins
+
     def absent(self, like: OracleRequest) -> OracleRequest:
         return replace(like, request_id=scenario.REQ_UNKNOWN_ID)
 
@@ -118,3 +136,45 @@ class TestSuiAdapter(ChainAdapterSuite):
     async def driver(self, serve: Serve, key_file: Path, tmp_path: Path) -> AsyncIterator[Driver]:  # noqa: F811
         async with SuiDriver(await serve(*BASE), key_file, tmp_path).connected() as driver:
             yield driver
+
+    async def test_signer_status_and_balance_wait_while_the_service_fails(self, driver: Driver,
+                                                                          key_file: Path) -> None:  # noqa: F811
+        """Sui only: the reads go through the GraphQL endpoints; when none answers, RetryLater names each."""
+        assert isinstance(driver, SuiDriver)
+        async with Faulty(driver.server.url) as faulty:
+            adapter = SuiAdapter(chain_config(faulty.url, key_file), load_transmitter(key_file))
+            await adapter.connect()
+            try:
+                faulty.mode = "503"
+                with pytest.raises(RetryLater) as signer:
+                    await adapter.signer_status(driver.enclave.address, "0x" + scenario.MEASUREMENT.hex())
+                with pytest.raises(RetryLater) as balance:
+                    await adapter.transmitter_balance()
+            finally:
+                await adapter.close()
+        where = f"on every GraphQL endpoint: {faulty.url.removesuffix('/graphql')}: HTTP 503"
+        assert str(signer.value) == f"{scenario.CHAIN}: AuraRegistrations failed {where}"
+        assert str(balance.value) == f"{scenario.CHAIN}: AuraBalance failed {where}"
+
+    async def test_a_record_under_the_key_that_is_no_enclave_is_refused(self, serve: Serve,  # noqa: F811
+                                                                        key_file: Path) -> None:  # noqa: F811
+        """Sui only: what the service shows under the enclave's key must be an `Enclave` of the package, whole."""
+        signer = EnclaveKey(scenario.ENCLAVE_SECRET).address
+        other_type = scenario.enclave_exchange(scenario.enclave_value())
+        other_type["response"]["data"]["object"]["dynamicField"]["value"]["type"]["repr"] = \
+            pkg.type_name(scenario.PACKAGE, "Request")
+        malformed = scenario.enclave_exchange({**scenario.enclave_value(), "active": 1})
+        server = await serve("connect", extra=[*scenario.registrations_exchanges(), other_type, malformed])
+        adapter = SuiAdapter(chain_config(server.url, key_file), load_transmitter(key_file))
+        await adapter.connect()
+        try:
+            with pytest.raises(ChainError) as held:
+                await adapter.signer_status(signer, "0x" + scenario.MEASUREMENT.hex())
+            with pytest.raises(ChainError) as bad:
+                await adapter.signer_status(signer, "0x" + scenario.MEASUREMENT.hex())
+        finally:
+            await adapter.close()
+        assert not isinstance(held.value, RetryLater) and not isinstance(bad.value, RetryLater)
+        assert str(held.value) == (f"{scenario.CHAIN}: the key of signer {signer} holds a "
+                                   f"{pkg.type_name(scenario.PACKAGE, 'Request')}, not an Enclave")
+        assert str(bad.value) == f"{scenario.CHAIN}: the Enclave record of signer {signer}: active: 1 is not a bool"

@@ -3,7 +3,8 @@
 Heights are block numbers; the cursor is the last block polled, number and hash (chains/trail.py). A fulfilment carries up to
 `batch_size` requests and is a JSON transaction (`ledger.Fulfilment`) built and "signed" by `prepare`, so a
 restart re-sends the very same bytes. It is pending until mined, dropped once another transaction used its
-nonce, and final `finality_depth` blocks after the block that holds it.
+nonce, and final `finality_depth` blocks after the block that holds it. The signer status and the transmitter's
+balance are the ledger's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from chains.base import (
     RequestBatch,
     RequestStatus,
     SignedAssessment,
+    SignerStatus,
     Submission,
     SubmissionStatus,
     TxState,
@@ -34,6 +36,8 @@ from tests.fakechain.config import FakeChain
 from tests.fakechain.ledger import NETWORK, FakeLedger, Fulfilment, Item, Recorded, Refused
 
 DAY = 86_400
+SIGNER_WAITS = frozenset({"UnknownSigner", "RevokedSigner", "MeasurementMismatch"})
+"""Refusals that pass once the enclave's signer is registered (again) with its measurement: the request waits."""
 
 
 class FakeAdapter(ChainAdapter):
@@ -175,7 +179,7 @@ class FakeAdapter(ChainAdapter):
                 raise PinLost(f"{self.name}: fulfilment would revert: {outcome.reason}")
             if outcome.reorged:
                 raise Reorged(f"{self.name}: fulfilment would revert: {outcome.reason}")
-            if outcome.reason == "UnknownSigner":
+            if outcome.reason in SIGNER_WAITS:
                 raise WaitFor("signer", f"{self.name}: fulfilment would revert: {outcome.reason}")
             if not outcome.fulfilled:
                 raise ChainError(f"{self.name}: fulfilment would revert: {outcome.reason}")
@@ -221,3 +225,8 @@ class FakeAdapter(ChainAdapter):
                                 cost=receipt.cost, reverted=receipt.reverted,
                                 outcomes={f"{self.name}:{rid}": o for rid, o in receipt.outcomes.items()})
 
+    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+        return self.ledger.signer_status(signer, measurement)
+
+    async def transmitter_balance(self) -> int | None:
+        return self.ledger.balance(self.cfg.transmitter)

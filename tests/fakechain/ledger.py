@@ -1,10 +1,12 @@
 """An in-memory chain: blocks, the oracle contract's requests and their statuses, a mempool of fulfilments,
 and the controls a test moves it with (mine, drop, burn a nonce, reorg, fulfil or cancel as someone else,
-move time, make the next fulfilment revert, take the RPC down).
+move time, make the next fulfilment revert, register or revoke a signer, fund an account, take the RPC down).
 
 A fulfilment is checked the way the contracts check one: the request is pending and not expired, the
-assessment is current, and its signature recovers to a registered enclave signer. Like `fulfilBatch`, an
-item that fails is skipped with a reason; only `revert_next` makes a whole transaction revert.
+assessment is current, and its signature recovers to a registered enclave signer, active and (where it was
+registered with one) of the assessment's measurement. Like `fulfilBatch`, an item that fails is skipped with a
+reason; only `revert_next` makes a whole transaction revert. Accounts hold STARTING_BALANCE until a test sets
+another amount (`fund`).
 
 Ledgers are reached by url as real chains are by RPC: `served(ledger)` puts one on the in-process network
 for the duration of a test, and an adapter whose config names `fake://<name>` finds it when it connects.
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chains.base import ItemOutcome, RequestStatus
+from chains.base import ItemOutcome, RequestStatus, SignerStatus
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import AuraError
 from chains.core.secp256k1 import keccak256, recover_address
@@ -31,6 +33,7 @@ GAS_PER_TX = 21_000
 GAS_PER_ITEM = 30_000
 REQUESTER = "0x" + "a1" * 32
 SUBJECT = "0x" + "5b" * 32
+STARTING_BALANCE = 10**18
 
 
 def _hex(raw: bytes) -> str:
@@ -103,6 +106,15 @@ class Fulfilment:
                 _raw(i["signature"]))
             for i in body["items"])
         return cls(body["sender"], body["nonce"], body["fee"], items)
+
+
+@dataclass
+class Enclave:
+    """A registered enclave signer: the measurement its assessments must carry (None: any), and whether it
+    is still active."""
+
+    measurement: str | None
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,7 +190,8 @@ class FakeLedger:
         self.automine = automine
         self.down = False
         self.funded = True  # False: the transmitter cannot pay for a fulfilment
-        self.signers: set[str] = set()
+        self.signers: dict[str, Enclave] = {}  # by lower-case address
+        self.balances: dict[str, int] = {}
         self.blocks: list[Block] = [Block(0, T0, self._block_hash(0, 0), ())]
         self.mempool: dict[str, Fulfilment] = {}
         self.queue: list[Event] = []
@@ -227,6 +240,21 @@ class FakeLedger:
         used = [n for s, n in self.nonces if s == sender] + [t.nonce for t in self.mempool.values() if t.sender == sender]
         return max(used) + 1 if used else 0
 
+    def signer_status(self, signer: str, measurement: str) -> SignerStatus:
+        """The contract's view of `signer` with enclave `measurement`, in the order EVM's oracle answers it."""
+        enclave = self.signers.get(signer.lower())
+        if enclave is None:
+            return SignerStatus.UNREGISTERED
+        if not enclave.active:
+            return SignerStatus.REVOKED
+        if enclave.measurement is not None and enclave.measurement != measurement.lower():
+            return SignerStatus.OTHER_MEASUREMENT
+        return SignerStatus.ACTIVE
+
+    def balance(self, account: str) -> int:
+        """What `account` holds: STARTING_BALANCE until `fund` sets another amount."""
+        return self.balances.get(account, STARTING_BALANCE)
+
     def fulfilments(self, request_id: str) -> int:
         """How many mined transactions fulfilled the request (someone else's settling not counted)."""
         return self.fulfilled.get(request_id, 0)
@@ -253,9 +281,18 @@ class FakeLedger:
         return [self._check(item, nxt) for item in tx.items]
 
     # ------------------------------------------------------------------------------------------ controls
-    def register(self, signer: str) -> None:
-        """An enclave signer (its 0x address) the contract accepts."""
-        self.signers.add(signer.lower())
+    def register(self, signer: str, measurement: str | None = None) -> None:
+        """An enclave signer (its 0x address) the contract accepts, with assessments of `measurement` (`0x` + 64
+        hex digits) only, or of any measurement when None."""
+        self.signers[signer.lower()] = Enclave(None if measurement is None else measurement.lower())
+
+    def revoke(self, signer: str) -> None:
+        """The contract no longer accepts the registered `signer`."""
+        self.signers[signer.lower()].active = False
+
+    def fund(self, account: str, amount: int) -> None:
+        """`account` holds `amount` from now on."""
+        self.balances[account] = amount
 
     def request(self, subject: str = SUBJECT, ttl: int = 3600, params: str = "0x", fee: int = 10**15) -> str:
         """A consumer's request, recorded in the next block; returns its id."""
@@ -436,8 +473,13 @@ class FakeLedger:
             signer = recover_address(signed, item.signature)
         except ValueError:
             return ItemOutcome(False, "InvalidSignature")
-        if signer.lower() not in self.signers:
+        enclave = self.signers.get(signer.lower())
+        if enclave is None:
             return ItemOutcome(False, "UnknownSigner")
+        if not enclave.active:
+            return ItemOutcome(False, "RevokedSigner")
+        if enclave.measurement not in (None, _hex(item.facts.measurement)):
+            return ItemOutcome(False, "MeasurementMismatch")
         return ItemOutcome(True)
 
 

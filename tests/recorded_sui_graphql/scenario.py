@@ -71,6 +71,7 @@ COIN_SMALL = tx.ObjectRef(_id("coin small"), 11, _digest("coin small v11"))
 COIN_LARGE = tx.ObjectRef(_id("coin large"), 12, _digest("coin large v12"))
 COIN_HUGE = tx.ObjectRef(_id("coin huge"), 13, _digest("coin huge v13"))
 COINS = ((COIN_SMALL, 50_000_000), (COIN_LARGE, 2_000_000_000), (COIN_HUGE, 90_000_000_000))
+TRANSMITTER_BALANCE = sum(amount for _, amount in COINS)  # its SUI: these coins, all of them
 
 
 def checkpoint_time(sequence: int) -> float:
@@ -463,6 +464,62 @@ def features_exchanges() -> list[dict[str, Any]]:
     ]
 
 
+# --- the enclave registry ------------------------------------------------------------------------------
+
+OTHER_ENCLAVE_SECRET = hashlib.sha256(b"aura recorded other enclave").digest()  # registered on this oracle too
+REGISTERED_MS = int(checkpoint_time(800) * 1000)
+REVOKED_MS = int(checkpoint_time(1150) * 1000)
+
+
+def enclave_public_key(secret: bytes = ENCLAVE_SECRET) -> bytes:
+    return EnclaveKey(secret).public_key
+
+
+def registered_node(oracle: str, secret: bytes) -> dict[str, Any]:
+    """An `EnclaveRegistered` event: the key of `secret` registered on `oracle`, with MEASUREMENT and PAYEE."""
+    return {"contents": {"type": {"repr": pkg.type_name(PACKAGE, "EnclaveRegistered")}, "json": {
+        "oracle": oracle, "public_key": base64.b64encode(enclave_public_key(secret)).decode(),
+        "measurement": base64.b64encode(MEASUREMENT).decode(), "payee": PAYEE}}}
+
+
+def registrations_vars(cursor: str | None) -> dict[str, Any]:
+    return {"type": pkg.type_name(PACKAGE, "EnclaveRegistered"), "first": 50, "cursor": cursor}
+
+
+def registrations_exchanges() -> list[dict[str, Any]]:
+    """Two pages of the package's `EnclaveRegistered` events: the recorded enclave's key on another oracle and
+    another key on this one, then the recorded enclave's key on this oracle."""
+    def page(nodes: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+        return {"events": {"pageInfo": {"hasNextPage": next_cursor is not None,
+                                        "endCursor": next_cursor or "eyJyIjozfQ"}, "nodes": nodes}}
+
+    return [
+        ex("AuraRegistrations", registrations_vars(None),
+           page([registered_node(OTHER_ORACLE, ENCLAVE_SECRET), registered_node(ORACLE, OTHER_ENCLAVE_SECRET)],
+                "eyJyIjoyfQ")),
+        ex("AuraRegistrations", registrations_vars("eyJyIjoyfQ"), page([registered_node(ORACLE, ENCLAVE_SECRET)], None)),
+    ]
+
+
+def enclave_exchange(value: dict[str, Any] | None, secret: bytes = ENCLAVE_SECRET) -> dict[str, Any]:
+    """The `Enclave` record under `EnclaveKey { public_key }` of the key of `secret` (None: no record)."""
+    name = {"type": pkg.type_name(PACKAGE, "EnclaveKey"),
+            "bcs": base64.b64encode(tx.vector_u8(enclave_public_key(secret))).decode()}
+    field = None if value is None else {"value": {"__typename": "MoveValue",
+                                                  "type": {"repr": pkg.type_name(PACKAGE, "Enclave")}, "json": value}}
+    return ex("AuraEnclave", {"oracle": ORACLE, "name": name}, {"object": {"dynamicField": field}})
+
+
+def enclave_value(active: bool = True) -> dict[str, Any]:
+    return {"measurement": base64.b64encode(MEASUREMENT).decode(), "payee": PAYEE, "active": active,
+            "registered_ms": str(REGISTERED_MS), "revoked_ms": "0" if active else str(REVOKED_MS)}
+
+
+def balance_exchange() -> dict[str, Any]:
+    return ex("AuraBalance", {"owner": transmitter_address()},
+              {"address": {"balance": {"totalBalance": str(TRANSMITTER_BALANCE)}}})
+
+
 def build() -> dict[str, dict[str, Any]]:
     """Every recordings/*.json file: {"about": ..., "exchanges": [...]}, and start.json (pysui's start-up)."""
     a = REQ_A.oracle_request()
@@ -551,6 +608,14 @@ def build() -> dict[str, dict[str, Any]]:
             "exchanges": [oracle_exchange(), gas_exchange(coins=((COIN_SMALL, 50_000_000),)),
                           simulate_exchange(a, error=INSUFFICIENT_GAS, coin=COIN_SMALL, budget=50_000_000),
                           gas_exchange(), simulate_exchange(a, error=INSUFFICIENT_GAS)]},
+        "signer.json": {
+            "about": "the enclave's signer as the oracle sees it: its key among two pages of EnclaveRegistered "
+                     "events, its Enclave record (active, with the recorded measurement); the transmitter's SUI",
+            "exchanges": [oracle_exchange(), *registrations_exchanges(), enclave_exchange(enclave_value()),
+                          balance_exchange()]},
+        "signer_revoked.json": {
+            "about": "the enclave's key revoked: its Enclave record inactive",
+            "exchanges": [oracle_exchange(), enclave_exchange(enclave_value(active=False))]},
         "broadcast_refused.json": {
             "about": "executeTransaction refusing the fulfilment: its gas coin version is gone; a bad signature",
             "exchanges": [
