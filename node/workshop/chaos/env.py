@@ -1,5 +1,6 @@
-"""One scenario's world: anvil with 1 s blocks, the contracts and keys (`setup_devnet`), fault proxies in front
-of anvil, the node as its own process reading through them, and the watcher and load that go with it.
+"""One EVM scenario's world: anvil with 1 s blocks, the contracts and keys (`setup_devnet`), fault proxies in
+front of anvil, the node as its own process reading through them (see `world`), and the watcher and load that go
+with it.
 
 The node's chain reads and sends go through the proxies only (its WebSocket head feed is left out, so a fault
 reaches every call); the load, the watcher and the count talk to anvil directly. `stop()` ends every child
@@ -9,10 +10,7 @@ process this world started, also the node's enclave when it was left frozen.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
@@ -21,25 +19,19 @@ from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
 from web3 import Web3
 
-from node.process import ProcessError, free_port
+from node.process import free_port
 from node.workshop.chaos.load import Load
 from node.workshop.chaos.proxy import FaultProxy
 from node.workshop.chaos.watch import Watcher
+from node.workshop.chaos.world import ChaosError, World
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 from node.workshop.devnet.deploy import Devnet, setup_devnet
-from node.workshop.devnet.nodeproc import NodeProcess
 
 REQUESTER_KEYS = DEFAULT_KEYS[4:9]
 BLOCK_TIME_S = 1
 CONFIRMATIONS = 3
 FINALITY_DEPTH = 6  # anvil's `finalized` tag is as deep with --slots-in-an-epoch 3 (safe: head - 3)
 MAX_FEE_GWEI = 500
-HEALTHY_TIMEOUT_S = 60.0
-STOP_GRACE_S = 5.0
-
-
-class ChaosError(ProcessError):
-    """A chaos scenario could not set up its world or carry out a step."""
 
 
 def node_config(text: str, proxies: list[FaultProxy]) -> str:
@@ -62,32 +54,19 @@ def _set(text: str, key: str, value: str) -> str:
     return re.sub(r"^(oracle = .*)$", lambda m: f"{m.group(1)}\n{line}", text, count=1, flags=re.M)
 
 
-def children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            out += [int(x) for x in task.read_text().split()]
-    return out
-
-
-class ChaosEnv:
-    """The world of one scenario under `root` (made afresh), `endpoints` proxies in front of anvil."""
+class ChaosEnv(World):
+    """The world of one EVM scenario under `root` (made afresh), `endpoints` proxies in front of anvil."""
 
     def __init__(self, root: Path, *, endpoints: int = 1, rate: float = 4.0, seed: int = 0) -> None:
-        self.root = root
+        super().__init__(root)
         self.endpoints = endpoints
         self.rate = rate
         self.seed = seed
         self.anvil: Anvil | None = None
         self.dev: Devnet | None = None
         self.proxies: list[FaultProxy] = []
-        self.node: NodeProcess | None = None
         self.watcher: Watcher | None = None
         self.load: Load | None = None
-        self.api_port = 0
-        self.killed = 0  # node processes this world killed on purpose
-        self.unexpected_exits: list[str] = []
-        self._enclaves: set[int] = set()
 
     # set-up and teardown
     def start(self) -> Self:
@@ -119,13 +98,11 @@ class ChaosEnv:
         if self.anvil is not None:
             self.anvil.stop()
 
-    def __enter__(self) -> Self:
-        return self.start()
+    @property
+    def config_path(self) -> Path:
+        return Path(self.devnet.config_path)
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # the node
+    # the chain
     @property
     def w3(self) -> Web3:
         return Web3(Web3.HTTPProvider(self.chain.url))
@@ -142,63 +119,6 @@ class ChaosEnv:
             raise ChaosError("the chaos world has not been started")
         return self.dev
 
-    def start_node(self) -> None:
-        self.node = NodeProcess(Path(self.devnet.config_path), self.root / "node.log").start()
-
-    def wait_healthy(self, timeout: float = HEALTHY_TIMEOUT_S) -> None:
-        if self.node is None:
-            raise ChaosError("the node has not been started")
-        self.node.wait_healthy(self.api_port, timeout)
-        self.enclave_pid()
-
-    def kill_node(self) -> None:
-        """SIGKILL the node process alone, as a crash would; its enclave exits when its stdin closes."""
-        if self.node is None or self.node.exited() is not None:
-            self.check_node()
-            return
-        self.enclave_pids()
-        os.kill(self.node.pid, signal.SIGKILL)
-        self.node.wait_exit(10)
-        self.node = None
-        self.killed += 1
-
-    def check_node(self) -> bool:
-        """Whether the node runs; an exit this world did not cause is recorded in `unexpected_exits` once."""
-        if self.node is None:
-            return False
-        code = self.node.exited()
-        if code is None:
-            return True
-        note = f"the node exited with code {code}: {self.node.tail(3)}"
-        if note not in self.unexpected_exits:
-            self.unexpected_exits.append(note)
-        return False
-
-    def stop_node(self) -> None:
-        if self.node is not None:
-            self.enclave_pids()
-            self.node.stop(STOP_GRACE_S)
-        for pid in self._enclaves:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)  # one left frozen does not see its stdin close
-        self._enclaves.clear()
-
-    def enclave_pids(self) -> list[int]:
-        pids = children(self.node.pid) if self.node is not None and self.node.exited() is None else []
-        self._enclaves.update(pids)
-        return pids
-
-    def enclave_pid(self, timeout: float = 10.0) -> int:
-        """The node's enclave child process (the node must run)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pids = self.enclave_pids()
-            if pids:
-                return pids[0]
-            time.sleep(0.1)
-        raise ChaosError(f"the node has no enclave child after {timeout:g} s")
-
-    # the chain
     def rpc(self, method: str, params: list[Any]) -> Any:
         reply = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in reply:

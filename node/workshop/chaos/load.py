@@ -1,9 +1,9 @@
-"""Requesters that send `requestAssessment` at a steady rate, straight to the chain (not through the node's
-proxies: requesters are other people), from a thread of their own.
+"""Requesters that send requests at a steady rate, straight to the chain (not through the node's proxies:
+requesters are other people), from a thread of their own: `Paced`, whatever the chain, and `Load` on EVM.
 
-Transactions are signed locally with each requester's next nonce. A send that fails (the chain refused it, a
-reorg dropped an earlier one) re-reads that requester's nonce from the chain; `paused()` stops sending while
-the chain is rewritten and re-reads every nonce afterwards.
+`Load` signs `requestAssessment` transactions locally with each requester's next nonce. A send that fails (the
+chain refused it, a reorg dropped an earlier one) re-reads that requester's nonce from the chain; `paused()`
+stops sending while the chain is rewritten and re-reads every nonce afterwards.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import contextlib
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from eth_abi import encode
 from eth_account import Account
@@ -46,36 +47,33 @@ def signed_request(w3: Web3, key: str, oracle: str, subject: str, nonce: int | N
     return bytes(acct.sign_transaction(tx).raw_transaction)
 
 
-class Load:
-    """`keys` take turns sending one request each, `rate` requests a second in all.
+class Paced(ABC):
+    """Sends one request every 1/`rate` s (`_send`) from a thread of its own, one send at a time; after a stall
+    (a pause, a slow chain) it goes on at the same rate, without a burst to catch up.
 
-    A third of the subjects are accounts with a history on the devnet, the rest fresh addresses, chosen by
-    `seed`. `sent` and `failed` count sends.
+    `sent` and `failed` count the sends; a send that raises is a failed one, and the load goes on. `seed` picks
+    the subjects (`_random`).
     """
 
-    def __init__(self, rpc_url: str, oracle: str, keys: tuple[str, ...], rate: float, seed: int = 0) -> None:
+    thread_name: ClassVar[str] = "chaos-load"
+
+    def __init__(self, rate: float, seed: int = 0) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
-        self.oracle = to_checksum_address(oracle)
-        self.accounts: list[LocalAccount] = [Account.from_key(k) for k in keys]
         self.rate = rate
         self.sent = 0
         self.failed = 0
         self._random = random.Random(seed)
-        self._nonces: dict[str, int] = {}
-        self._chain_id = 0
         self._stop = threading.Event()
         self._lock = threading.Lock()  # held while sending one request, and while paused
         self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
-        if self._thread is not None:
-            return self
-        self._chain_id = self.w3.eth.chain_id
-        self._sync()
-        self._thread = threading.Thread(target=self._run, name="chaos-load", daemon=True)
-        self._thread.start()
+        """Start sending (`_prepare` first). Idempotent."""
+        if self._thread is None:
+            self._prepare()
+            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+            self._thread.start()
         return self
 
     def stop(self) -> None:
@@ -87,10 +85,62 @@ class Load:
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
-        """No request is sent inside; every requester's nonce is read again on the way out."""
+        """No request is sent inside; `_resume` on the way out."""
         with self._lock:
             yield
-            self._sync()
+            self._resume()
+
+    def _prepare(self) -> None:  # noqa: B027 - an optional hook
+        """What the chain must tell before the first send; nothing unless a subclass says so."""
+
+    def _resume(self) -> None:  # noqa: B027 - an optional hook
+        """What must be read again after a pause; nothing unless a subclass says so."""
+
+    @abstractmethod
+    def _send(self, turn: int) -> None:
+        """Send the request of `turn` (0, 1, ...).
+
+        Raises:
+            Exception: the send failed; it is counted in `failed`.
+        """
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        turn = 0
+        while not self._stop.wait(max(0.0, start + turn / self.rate - time.monotonic())):
+            with self._lock:
+                try:
+                    self._send(turn)
+                except Exception:  # noqa: BLE001 - a refused send is counted; the next turn tries again
+                    self.failed += 1
+                else:
+                    self.sent += 1
+                turn += 1
+                if time.monotonic() - (start + turn / self.rate) > 1.0:
+                    start = time.monotonic() - turn / self.rate  # after a pause: the same rate, no burst
+
+
+class Load(Paced):
+    """`keys` take turns sending one `requestAssessment` each, `rate` requests a second in all.
+
+    A third of the subjects are accounts with a history on the devnet, the rest fresh addresses, chosen by
+    `seed`.
+    """
+
+    def __init__(self, rpc_url: str, oracle: str, keys: tuple[str, ...], rate: float, seed: int = 0) -> None:
+        super().__init__(rate, seed)
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+        self.oracle = to_checksum_address(oracle)
+        self.accounts: list[LocalAccount] = [Account.from_key(k) for k in keys]
+        self._nonces: dict[str, int] = {}
+        self._chain_id = 0
+
+    def _prepare(self) -> None:
+        self._chain_id = self.w3.eth.chain_id
+        self._sync()
+
+    def _resume(self) -> None:
+        self._sync()  # a rewritten chain may have dropped requests sent before the pause
 
     def _sync(self) -> None:
         for acct in self.accounts:
@@ -101,33 +151,17 @@ class Load:
             return self._random.choice(SUBJECTS_WITH_HISTORY)
         return to_checksum_address(self._random.randbytes(20))
 
-    def _run(self) -> None:
-        start = time.monotonic()
-        n = 0
-        while not self._stop.is_set():
-            due = start + n / self.rate
-            if self._stop.wait(max(0.0, due - time.monotonic())):
-                return
-            acct = self.accounts[n % len(self.accounts)]
-            n += 1
-            with self._lock:
-                self._send(acct)
-                if time.monotonic() - (start + n / self.rate) > 1.0:
-                    start = time.monotonic() - n / self.rate  # after a pause: the same rate, no burst
-
-    def _send(self, acct: LocalAccount) -> None:
+    def _send(self, turn: int) -> None:
+        acct = self.accounts[turn % len(self.accounts)]
         address = acct.address
         tx: dict[str, Any] = {"to": self.oracle, "value": FEE_WEI, "nonce": self._nonces[address], "gas": REQUEST_GAS,
               "chainId": self._chain_id, "maxFeePerGas": MAX_FEE_WEI, "maxPriorityFeePerGas": PRIORITY_FEE_WEI,
               "data": request_calldata(self._subject()), "type": 2}
         try:
             self.w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
-        except Exception:  # noqa: BLE001 - a refused send: the nonce is read again and the load goes on
-            self.failed += 1
-            try:
+        except Exception:
+            # refused: read the nonce again, unless the chain itself is unreachable (then at the next failure)
+            with contextlib.suppress(Exception):
                 self._nonces[address] = self.w3.eth.get_transaction_count(address, "pending")
-            except Exception:  # noqa: BLE001 - the chain itself is unreachable: try again at the next turn
-                pass
-            return
-        self.sent += 1
+            raise
         self._nonces[address] += 1

@@ -83,10 +83,7 @@ class Stage:
 
     def sleep(self, seconds: float) -> None:
         """Wait, noting an exit of the node on the way."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            self.env.check_node()
-            time.sleep(min(0.2, left))
+        self.env.sleep(seconds)
 
     def mark(self, kind: str, start: float, **kw: Any) -> Mark:
         """A fault that began at `start` and ends now."""

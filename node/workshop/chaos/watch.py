@@ -1,21 +1,24 @@
 """Requests and fulfilments as they land, read straight from the chain a few times a second: when each fulfilment
 was first seen, and when the open requests drained. It times recovery; the counts come from `count` at the end.
+`Lookout` is the polling thread and its questions, whatever the chain; `Watcher` reads an EVM oracle's logs.
 
-Each poll reads the logs of the last `REREAD` blocks again, so a reorg shallower than that replaces what was
-read of the blocks it rewrote.
+Each `Watcher` poll reads the logs of the last `REREAD` blocks again, so a reorg shallower than that replaces what
+was read of the blocks it rewrote.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import ClassVar, Self
 
 from web3 import Web3
 
 from chains.evm.adapter import FULFILLED, REQUESTED
+from node.workshop.chaos.world import ChaosError
 
 REREAD = 64
 POLL_S = 0.2
@@ -37,33 +40,35 @@ class BlockLogs:
     fulfilled: tuple[tuple[str, str], ...]  # (request id, transaction hash)
 
 
-class Watcher:
-    """Follows the oracle's `AssessmentRequested` and `AssessmentFulfilled` logs from block `since` on."""
+class Lookout(ABC):
+    """Reads the chain every `POLL_S` (`poll`) from a thread of its own and answers when fulfilments were first
+    seen and when the open requests drained.
 
-    def __init__(self, rpc_url: str, oracle: str, since: int) -> None:
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
-        self.oracle = Web3.to_checksum_address(oracle)
-        self.since = since
+    A `poll` notes each fulfilment it finds in `_seen` (under `_lock`) at the time it first saw it, and appends
+    a `Poll`; a poll that raises is counted in `errors` and the next one reads again. Implements what the
+    runner's `Follower` asks.
+    """
+
+    thread_name: ClassVar[str] = "chaos-watch"
+
+    def __init__(self) -> None:
         self.polls: list[Poll] = []
         self.errors = 0
-        self._blocks: dict[int, BlockLogs] = {}
-        self._seen: dict[tuple[str, str], float] = {}  # (request id, tx) -> first seen
-        self._requested_at: dict[str, int] = {}
-        self._fulfilled: set[str] = set()
+        self._seen: dict[tuple[str, str], float] = {}  # (request id, transaction) -> first seen
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._read_to = since - 1
 
-    # thread
     def start(self) -> Self:
+        """Poll once, then go on polling in the thread. Idempotent."""
         if self._thread is None:
             self.poll()
-            self._thread = threading.Thread(target=self._run, name="chaos-watch", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
             self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop polling and join the thread. Idempotent."""
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
@@ -75,6 +80,78 @@ class Watcher:
                 self.poll()
             except Exception:  # noqa: BLE001 - the chain itself is being restarted or rewritten: read again
                 self.errors += 1
+
+    @abstractmethod
+    def poll(self) -> None:
+        """Read the chain once: the fulfilments not seen yet, the requests open now; append a `Poll`."""
+
+    @abstractmethod
+    def open_count(self) -> int:
+        """How many requests were open at the last poll."""
+
+    def _request_blocks(self) -> dict[str, int]:
+        """The block (or slot) each request on the chain was made in, by id; called under `_lock`.
+
+        Raises:
+            ChaosError: this watch does not know where requests were made.
+        """
+        raise ChaosError(f"{type(self).__name__} does not know the block a request was made in")
+
+    def first_fulfilment_after(self, t: float, made_after_block: int | None = None) -> float | None:
+        """When the first fulfilment first seen after `t` was seen (of a request made after `made_after_block`,
+        when given); None if there is none yet."""
+        with self._lock:
+            made = {} if made_after_block is None else self._request_blocks()
+            times = [at for key, at in self._seen.items() if at > t
+                     and (made_after_block is None or made.get(key[0], -1) > made_after_block)]
+        return min(times, default=None)
+
+    def fulfilments_after(self, t: float) -> list[tuple[float, str, str]]:
+        """(first seen, request id, transaction) of the fulfilments first seen after `t`, in order."""
+        with self._lock:
+            return sorted((at, rid, tx) for (rid, tx), at in self._seen.items() if at > t)
+
+    def fulfilled_after(self, t: float, request_ids: Iterable[str]) -> float | None:
+        """When the last of `request_ids` was first seen fulfilled after `t`; None while one is not."""
+        with self._lock:
+            last = 0.0
+            for rid in request_ids:
+                times = [at for key, at in self._seen.items() if key[0] == rid and at > t]
+                if not times:
+                    return None
+                last = max(last, min(times))
+        return last
+
+    def drained_after(self, t: float, block: int) -> float | None:
+        """The first poll after `t` at which no request made at or before `block` was open; None if none yet."""
+        for p in self.polls:
+            if p.at >= t and (p.oldest_open is None or p.oldest_open > block):
+                return p.at
+        return None
+
+    def wait(self, condition: Callable[..., object], timeout: float) -> bool:
+        """Poll `condition()` until it is true or `timeout` seconds pass; returns its last value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if condition():
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_S / 2)
+
+
+class Watcher(Lookout):
+    """Follows the oracle's `AssessmentRequested` and `AssessmentFulfilled` logs from block `since` on."""
+
+    def __init__(self, rpc_url: str, oracle: str, since: int) -> None:
+        super().__init__()
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+        self.oracle = Web3.to_checksum_address(oracle)
+        self.since = since
+        self._blocks: dict[int, BlockLogs] = {}
+        self._requested_at: dict[str, int] = {}
+        self._fulfilled: set[str] = set()
+        self._read_to = since - 1
 
     def poll(self) -> None:
         head = self.w3.eth.block_number
@@ -132,43 +209,5 @@ class Watcher:
         with self._lock:
             return sum(1 for rid in self._requested_at if rid not in self._fulfilled)
 
-    def first_fulfilment_after(self, t: float, made_after_block: int | None = None) -> float | None:
-        """When the first fulfilment first seen after `t` was seen (of a request made after `made_after_block`,
-        when given); None if there is none yet."""
-        with self._lock:
-            times = [at for key, at in self._seen.items() if at > t
-                     and (made_after_block is None or self._requested_at.get(key[0], -1) > made_after_block)]
-        return min(times, default=None)
-
-    def fulfilments_after(self, t: float) -> list[tuple[float, str, str]]:
-        """(first seen, request id, transaction) of the fulfilments on the chain first seen after `t`, in order."""
-        with self._lock:
-            return sorted((at, rid, tx) for (rid, tx), at in self._seen.items() if at > t)
-
-    def fulfilled_after(self, t: float, request_ids: Iterable[str]) -> float | None:
-        """When the last of `request_ids` was first seen fulfilled after `t`; None while one is not."""
-        with self._lock:
-            last = 0.0
-            for rid in request_ids:
-                times = [at for key, at in self._seen.items() if key[0] == rid and at > t]
-                if not times:
-                    return None
-                last = max(last, min(times))
-        return last
-
-    def drained_after(self, t: float, block: int) -> float | None:
-        """The first poll after `t` at which no request made at or before `block` was open; None if none yet."""
-        for p in self.polls:
-            if p.at >= t and (p.oldest_open is None or p.oldest_open > block):
-                return p.at
-        return None
-
-    def wait(self, condition: Any, timeout: float) -> bool:
-        """Poll `condition()` until it is true or `timeout` seconds pass; returns its last value."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if condition():
-                return True
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(POLL_S / 2)
+    def _request_blocks(self) -> dict[str, int]:
+        return self._requested_at

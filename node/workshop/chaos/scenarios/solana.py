@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from node.workshop.chaos.count import verify_sample
-from node.workshop.chaos.env import ChaosError
 from node.workshop.chaos.runner import DRAIN_LONG_S, DRAIN_SHORT_S, TAIL_S, WARMUP_S, entry, guarded, judge
 from node.workshop.chaos.scenario import Mark, Options, Scenario, Stage
 from node.workshop.chaos.solana_count import SolanaCount
-from node.workshop.chaos.solana_env import SolanaLoad, SolanaWatch, SolanaWorld
+from node.workshop.chaos.solana_env import SolanaWorld
+from node.workshop.chaos.solana_load import SolanaLoad
+from node.workshop.chaos.solana_watch import SolanaWatch
+from node.workshop.chaos.world import ChaosError
 
 EXPIRY_SLOTS = 160  # past MAX_PROCESSING_AGE (150): the blockhashes signed before the kill are gone
 RECOVERED_WITHIN_S = 30.0
@@ -31,25 +33,18 @@ def _parts(world: SolanaWorld) -> tuple[SolanaWatch, SolanaLoad]:
     return world.watch, world.load
 
 
-def _sleep(world: SolanaWorld, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        world.check_node()
-        time.sleep(min(0.2, left))
-
-
 def kills(world: SolanaWorld, options: Options) -> list[Mark]:
     rnd = random.Random(options.seed)
     watch, load = _parts(world)
     marks = []
     for i in range(options.kills):
-        _sleep(world, rnd.uniform(0.0, 3.0))
+        world.sleep(rnd.uniform(0.0, 3.0))
         start = time.monotonic()
         world.kill_node()
         with load.paused():
             world.control("aura_advanceSlots", EXPIRY_SLOTS)
         pause = 0.0 if rnd.random() < 0.5 else rnd.uniform(1.0, 5.0)
-        _sleep(world, pause)
+        world.sleep(pause)
         world.start_node()
         end = time.monotonic()
         slot = world.slot()
@@ -69,7 +64,7 @@ def _play(scenario: Scenario, world: SolanaWorld, options: Options, verify: int)
         raise ChaosError(f"no Solana fulfilment within {WARMUP_S:g} s of the start")
     Stage.say(f"{scenario.name}: serving after {time.monotonic() - began:.1f} s; faults begin")
     marks = kills(world, options)
-    _sleep(world, TAIL_S)
+    world.sleep(TAIL_S)
     load.stop()
     Stage.say(f"{scenario.name}: faults over, {load.sent} requests sent; draining")
     # each check polls afresh: a request sent just before the load stopped must be seen before "none open" counts
