@@ -447,6 +447,21 @@ class ChainAdapter(ABC):
         """
         raise NotSupported(self.family, "fee replacement")
 
+    async def void(self, submission: Submission, bump_pct: int) -> Submission | None:
+        """A transaction that does nothing, at the sequence of a fulfilment gone stale (its requests moved by a
+        reorganisation) and at fees raised as `replace` raises them, so that the stale one is never mined.
+
+        Args:
+            submission: the latest attempt at that sequence.
+            bump_pct: the fee increase, in percent.
+        Returns:
+            The void transaction (it carries no requests), or None when the fee cap leaves no room for one.
+        Raises:
+            NotSupported: the family has no fee replacement (`capabilities.replaces_fees` is False); there a stale
+                fulfilment expires by itself (a Solana blockhash) or is never re-sent.
+        """
+        raise NotSupported(self.family, "void transactions")
+
     @abstractmethod
     async def status(self, submission: Submission) -> SubmissionStatus:
         """Where the submission is, and for an included one, the outcome of each request in it.

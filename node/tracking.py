@@ -84,6 +84,8 @@ class Tracker:
             self.store.set_submission_state(sub.tx_hash, "pending")
             self.moves.move_many([(key, "submitted", "its final fulfilment left the chain") for key in sub.request_keys
                                   if _state_of(self.store.request(key)) == ("final", sub.tx_hash)])
+            if await self._voided(sub, {sub.tx_hash}):
+                continue
             await self.adapter.broadcast(sub)
             self._last_broadcast[sub.tx_hash] = self.clock()
 
@@ -114,6 +116,8 @@ class Tracker:
             cost_is_new = row["cost"] is None and st.cost is not None  # Solana knows it only once final
             if row["state"] == "pending":
                 await self._included(winner, st, {sub.tx_hash for sub in attempts})
+                if not winner.request_keys:
+                    await self._released(attempts)
             if cost_is_new:
                 metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
             if st.state is TxState.FINAL:
@@ -132,7 +136,7 @@ class Tracker:
                 self.moves.move_many([(key, "submitted", "fulfilment's block was reorged out")
                                       for key in sub.request_keys
                                       if (self.store.request(key) or {}).get("state") == "included"])
-        latest = max(attempts, key=lambda a: a.sent_at)
+        latest = attempts[-1]  # the store lists a sequence's attempts in the order they were made
         now = self.clock()
         if self.adapter.capabilities.replaces_fees and now - latest.sent_at > self.bump_after_s:
             replacement = await self.adapter.replace(latest, self.bump_pct)
@@ -153,12 +157,67 @@ class Tracker:
         pending = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING}
         lost = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING and st.lost}
         if latest.tx_hash in lost:
+            if await self._voided(latest, {sub.tx_hash for sub in attempts}):
+                return
             log.info("fulfilment no longer held by the node; sending it again",
                      extra=fields(chain=self.chain, tx=latest.tx_hash, sequence=latest.sequence))
         if latest.tx_hash in pending and (latest.tx_hash in lost or
                                           now - self._last_broadcast.get(latest.tx_hash, 0) > self.resubmit_after_s):
             await self.adapter.broadcast(latest)  # only the latest: a node refuses a replaced, lower-fee attempt
             self._last_broadcast[latest.tx_hash] = now
+
+    async def _voided(self, latest: Submission, attempts: set[str]) -> bool:
+        """A fulfilment about to be sent again after it left the chain (or the node's pool) is first checked: if a
+        reorganisation moved one of its requests (started over since, or its block no longer canonical), sending
+        it again would pay for items the contract skips, so a void takes its sequence instead, where the family
+        has one (`capabilities.replaces_fees`), and its requests are released once the void is mined. True when
+        a void was sent."""
+        if not self.adapter.capabilities.replaces_fees or not latest.request_keys:
+            return False
+        if not await self._stale(latest, attempts):
+            return False
+        void = await self.adapter.void(latest, self.bump_pct)
+        if void is None:
+            return False  # no fee room to take its place: sent again as it is, its stale items skipped
+        self.store.record_replacement(void, replaces=latest.tx_hash)
+        await self.adapter.broadcast(void)
+        self._last_broadcast[void.tx_hash] = self.clock()
+        metrics.ERRORS.labels(self.chain, "stale_fulfilment").inc()
+        log.warning("fulfilment gone stale after a reorganisation: a void takes its place",
+                    extra=fields(chain=self.chain, sequence=latest.sequence, stale=latest.tx_hash, void=void.tx_hash))
+        return True
+
+    async def _stale(self, sub: Submission, attempts: set[str]) -> bool:
+        """Whether a request of `sub` has moved since it was sent: started over, or its block left the chain."""
+        for key in sub.request_keys:
+            row = self.store.request(key)
+            if row is None or row["state"] not in ("submitted", "included") or row["submission"] not in attempts:
+                return True
+            if not await self.adapter.is_canonical(request_from_row(row)):
+                return True
+        return False
+
+    async def _released(self, attempts: list[Submission]) -> None:
+        """A void was mined in place of `attempts`: their requests still waiting on them are served afresh, each as
+        the chain now has it."""
+        hashes = {sub.tx_hash for sub in attempts}
+        for key in dict.fromkeys(key for sub in attempts for key in sub.request_keys):
+            row = self.store.request(key)
+            if not row or row["state"] != "submitted" or row["submission"] not in hashes:
+                continue
+            request = request_from_row(row)
+            if not await self.adapter.is_canonical(request):
+                self.moves.reopen(key, "its fulfilment was voided: the request's block left the chain")
+                continue
+            status = await self.adapter.request_status(request)
+            if status is RequestStatus.PENDING:
+                self.moves.move(key, "scored", "its fulfilment was voided; sending it again")
+            elif status is RequestStatus.FULFILLED:
+                self.moves.move(key, "failed", "fulfilled by another transaction")
+            elif status is RequestStatus.CANCELLED:
+                self.moves.move(key, "cancelled", "request is cancelled")
+            else:
+                self.moves.reopen(key, "its fulfilment was voided and the contract does not know the request now")
 
     async def _included(self, sub: Submission, st: SubmissionStatus, attempts: set[str]) -> None:
         self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.cost)

@@ -75,6 +75,7 @@ WAIT_REVERTS = {"UnknownSigner": "signer", "RevokedSigner": "signer", "Measureme
 REORG_REVERTS = frozenset({"UnknownRequest", "RequestMismatch", "BlockNumberMismatch", "UnknownBlock",
                            "NonCanonicalBlockHash"})
 """Reverts that mean the request the node holds is not the one the contract holds (a reorganisation moved it)."""
+TRANSFER_GAS = 21_000  # a plain transfer: what a void costs
 NO_FUNDS = ("insufficient funds", "gas required exceeds allowance")
 FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, SIGNATURE_T]
 BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", SIGNATURE_T + "[]"]
@@ -555,6 +556,25 @@ class EvmAdapter(ChainAdapter):
         """The same transaction (nonce, calldata, gas limit) with both fees raised by `bump_pct`%, and no
         lower than the current market; None when the fee cap leaves no room for a valid replacement."""
         old = TypedTransaction.from_bytes(HexBytes(sub.raw)).as_dict()
+        fees = await self._bumped(old, bump_pct)
+        if fees is None:
+            return None
+        return self._signed_at(sub, {"to": self.oracle, "value": old["value"], "data": _hex(old["data"]),
+                                     "gas": old["gas"]}, fees, sub.request_keys)
+
+    async def void(self, sub: Submission, bump_pct: int) -> Submission | None:
+        """A transfer of nothing to the transmitter itself at the stale fulfilment's nonce (21,000 gas), its fees
+        raised as `replace` raises them so that a node takes it in place of the stale one; None at the fee cap."""
+        old = TypedTransaction.from_bytes(HexBytes(sub.raw)).as_dict()
+        fees = await self._bumped(old, bump_pct)
+        if fees is None:
+            return None
+        return self._signed_at(sub, {"to": self.account.address, "value": 0, "data": "0x", "gas": TRANSFER_GAS},
+                               fees, ())
+
+    async def _bumped(self, old: dict[str, Any], bump_pct: int) -> tuple[int, int] | None:
+        """(maxFeePerGas, maxPriorityFeePerGas) for a transaction taking `old`'s place: both raised by `bump_pct`%
+        and no lower than the market, within the cap; None when the cap leaves no room for the 10% a node wants."""
         market_max, market_prio = await self._fees()
         cap = self.cfg.max_fee_gwei * 10**9
         prio = max(old["maxPriorityFeePerGas"] * (100 + bump_pct) // 100 + 1, market_prio)
@@ -562,12 +582,16 @@ class EvmAdapter(ChainAdapter):
         prio = min(prio, max_fee)
         if max_fee * 100 < old["maxFeePerGas"] * 110 or prio * 100 < old["maxPriorityFeePerGas"] * 110:
             return None  # a node refuses a replacement that does not raise both fees by 10%
-        tx = {"chainId": old["chainId"], "to": self.oracle, "value": old["value"], "data": _hex(old["data"]),
-              "nonce": old["nonce"], "gas": old["gas"], "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio,
-              "type": 2}
+        return max_fee, prio
+
+    def _signed_at(self, sub: Submission, call: dict[str, Any], fees: tuple[int, int],
+                   request_keys: tuple[str, ...]) -> Submission:
+        """`call` signed at `sub`'s nonce with `fees`."""
+        tx = {"chainId": self.cfg.chain_id, "nonce": sub.sequence, "maxFeePerGas": fees[0],
+              "maxPriorityFeePerGas": fees[1], "type": 2, **call}
         signed = self.account.sign_transaction(tx)
         return Submission(chain=self.name, tx_hash=_hex(signed.hash), sequence=sub.sequence,
-                          raw=_hex(signed.raw_transaction), request_keys=sub.request_keys)
+                          raw=_hex(signed.raw_transaction), request_keys=request_keys)
 
     def _refused(self, exc: BaseException) -> ChainError:
         """What a refused fulfilment means for its requests: a wait (no funds, the signer not registered), a

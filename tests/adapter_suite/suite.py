@@ -295,3 +295,23 @@ class ChainAdapterSuite:
         await driver.advance(1)
         assert (await adapter.status(replacement)).state is TxState.INCLUDED
         assert (await adapter.status(sub)).state is TxState.DROPPED
+
+    async def test_void_takes_a_stale_fulfilments_sequence_and_fulfils_nothing(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        request, sub = await driver.prepared()
+        if not adapter.capabilities.replaces_fees:
+            with pytest.raises(NotSupported) as refused:
+                await adapter.void(sub, 20)
+            assert str(refused.value) == f"family {adapter.family!r} does not support void transactions"
+            return
+        await driver.pause()
+        await adapter.broadcast(sub)
+        void = await adapter.void(sub, 20)
+        assert void is not None
+        assert (void.chain, void.sequence, void.request_keys) == (adapter.name, sub.sequence, ())
+        await adapter.broadcast(void)
+        await driver.advance(1)
+        mined = await adapter.status(void)
+        assert (mined.state, mined.reverted, mined.outcomes) == (TxState.INCLUDED, False, {})
+        assert (await adapter.status(sub)).state is TxState.DROPPED
+        assert await adapter.request_status(request) is RequestStatus.PENDING

@@ -212,6 +212,17 @@ class FakeAdapter(ChainAdapter):
         return Submission(chain=self.name, tx_hash=tx.hash, sequence=submission.sequence, raw=tx.encode(),
                           request_keys=submission.request_keys)
 
+    async def void(self, submission: Submission, bump_pct: int) -> Submission | None:
+        if not self.cfg.replaces_fees:
+            return await super().void(submission, bump_pct)
+        old = Fulfilment.decode(submission.raw)
+        fee = old.fee * (100 + bump_pct) // 100 + 1
+        if fee > self.cfg.max_fee:
+            return None
+        tx = replaced(old, fee=fee, items=())
+        return Submission(chain=self.name, tx_hash=tx.hash, sequence=submission.sequence, raw=tx.encode(),
+                          request_keys=())
+
     async def status(self, submission: Submission) -> SubmissionStatus:
         ledger = self.ledger
         receipt = ledger.receipt(submission.tx_hash)

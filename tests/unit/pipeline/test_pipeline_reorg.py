@@ -138,3 +138,45 @@ async def test_a_fulfilment_still_held_waits_for_resubmit_after_s(node: Node, le
     node.clock.advance(node.service.tracker.resubmit_after_s + 1)
     await node.tick()
     assert len(ledger.broadcasts[sent:]) == 1
+
+
+async def test_a_fulfilment_gone_stale_in_a_reorg_is_voided_and_its_request_served_afresh(ledger: FakeLedger,
+                                                                                       store_dir: Path) -> None:
+    """Where the family replaces fees: a fulfilment the chain's node lost while a reorg moved its request (mined
+    again with a new expiry) is not sent again as it is, to be skipped and paid for; a void takes its nonce."""
+    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"replaces_fees": True})
+    await node.start()
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()
+    ((nonce, _, stale),) = node.submissions()
+    ledger.reorg(1, later_expiry=1)
+    ledger.drop(stale)
+    ledger.mine()
+    await node.tick()
+    # the pass started the request over and sent a fresh fulfilment at the next nonce, then voided the stale one
+    (_, afresh), (_, void) = [(s, tx) for s, _, tx in node.submissions()[1:]]
+    assert [s for s, _, _ in node.submissions()] == [nonce, nonce + 1, nonce]
+    assert ledger.mempool[void].items == () and ledger.mempool[afresh].items != () and stale not in ledger.mempool
+    await node.settle()
+    assert node.state(request_id) == ("final", "") and ledger.fulfilments(request_id) == 1
+    assert ledger.receipt(stale) is None and ledger.receipt(void) is not None
+    assert [state for _, state, _ in node.submissions()] == ["replaced", "final", "final"]
+    assert all(o.fulfilled for r in ledger.receipts.values() for o in r.outcomes.values())
+    node.store.close()
+
+
+async def test_a_lost_fulfilment_whose_requests_stayed_is_sent_again_as_it_was(ledger: FakeLedger,
+                                                                               store_dir: Path) -> None:
+    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"replaces_fees": True})
+    await node.start()
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()
+    ((_, _, sent),) = node.submissions()
+    ledger.drop(sent)
+    await node.tick()
+    assert [tx for _, _, tx in node.submissions()] == [sent] and sent in ledger.mempool
+    await node.settle()
+    assert node.state(request_id) == ("final", "") and ledger.fulfilments(request_id) == 1
+    node.store.close()
