@@ -41,6 +41,7 @@ TERMINAL = frozenset({"final", "expired", "cancelled", "failed"})
 """States the pipeline does no more work on (a final request is re-opened only by the chain)."""
 OPEN_STATES = tuple(s for s in TRANSITIONS if s not in TERMINAL)
 REOPEN_LIMIT = 5
+MINED_AGAIN = "mined again:"  # how a start-over with a new log begins its reason
 """How many times one request may be started over because its chain state moved (`reopen`) before it is failed:
 a request the contract keeps refusing for want of a canonical pin must not burn fees forever."""
 LOG_FIELDS = ("requester", "subject", "fee", "expires_at", "params", "block_number", "block_hash", "tx_hash",
@@ -169,7 +170,7 @@ class Store:
                 old = known.get(req.key)
                 if old is not None:
                     if any(str(old[f] or "") != str(row[f] or "") for f in LOG_FIELDS):
-                        self._reopen(req.key, f"mined again: block {req.block_number} {req.block_hash}, "
+                        self._reopen(req.key, f"{MINED_AGAIN} block {req.block_number} {req.block_hash}, "
                                               f"log {req.ordinal} of {req.tx_hash}", log=row)
                         known[req.key] = {**old, **row}
                         moved += 1
@@ -189,8 +190,8 @@ class Store:
 
     def reopen(self, key: str, reason: str) -> None:
         """Start a request over at `seen` from any state, because its chain state moved (its block left the
-        chain, its fulfilment was taken back): it is confirmed and scored again. Past `REOPEN_LIMIT` times it
-        is failed instead."""
+        chain, its fulfilment was taken back): it is confirmed and scored again. Past `REOPEN_LIMIT` times since
+        it last took a new log, it is failed instead."""
         with self._tx():
             self._reopen(key, reason)
 
@@ -223,8 +224,12 @@ class Store:
             self.db.conn.execute(f"UPDATE requests SET {sets} WHERE key=?", [*updates.values(), key])
         if src in ("expired", "cancelled") and log is None:
             return  # settled on the contract: nothing to do again
+        # start-overs since the request last took a new log (mined again, or its id now naming another request):
+        # a new log is a new request to serve, however often the id was reused before
         (times,) = self.db.conn.execute(
-            "SELECT count(*) FROM transitions WHERE key=? AND dst='seen' AND src!=''", [key]).fetchone()
+            "SELECT count(*) FROM transitions WHERE key=? AND dst='seen' AND src!='' AND rowid > coalesce("
+            f"(SELECT max(rowid) FROM transitions WHERE key=? AND detail LIKE '{MINED_AGAIN}%'), 0)",
+            [key, key]).fetchone()
         if times >= REOPEN_LIMIT and log is None:
             if src != "failed":
                 self._transition_any(key, src, "failed", f"{reason}; started over {times} times already, giving up")
@@ -352,9 +357,10 @@ class Store:
                                      [key, "submitted", "submitted", now, f"{replaces} replaced at a higher fee"])
 
     def submissions_in(self, chain: str, *states: str) -> list[Submission]:
+        """The chain's fulfilments in `states`, by sequence; a sequence's attempts in the order they were made."""
         marks = ",".join("?" for _ in states)
         rows = self.db.query(
-            f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY sequence, sent_at",
+            f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY sequence, sent_at, rowid",
             [chain, *states],
         )
         return [_submission(r) for r in rows]

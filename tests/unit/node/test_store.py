@@ -148,6 +148,23 @@ def test_reopen_gives_up_after_its_limit(tmp_path: Path) -> None:
         "failed", f"its block left the canonical chain; started over {REOPEN_LIMIT} times already, giving up")
 
 
+def test_reopen_counts_its_limit_from_the_last_new_log(tmp_path: Path) -> None:
+    """An id reused again and again by new requests (after reorgs) is a new request each time: its earlier
+    start-overs do not count against it."""
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1)], "1")
+    for n in range(REOPEN_LIMIT):
+        s.reopen(req(1).key, "its block left the canonical chain")
+        s.store_batch("c", [replace(req(1), block_number=2 + n, block_hash=f"0x{n + 1:064x}")], str(2 + n))
+    for _ in range(REOPEN_LIMIT):
+        s.reopen(req(1).key, "its fulfilment was voided")
+    assert s.request(req(1).key)["state"] == "seen"
+    s.reopen(req(1).key, "its fulfilment was voided")
+    row = s.request(req(1).key)
+    assert (row["state"], row["reason"]) == (
+        "failed", f"its fulfilment was voided; started over {REOPEN_LIMIT} times already, giving up")
+
+
 def test_reopen_leaves_a_request_the_contract_settled(tmp_path: Path) -> None:
     s = Store(tmp_path / "s.sqlite")
     s.store_batch("c", [req(1)], "1")
