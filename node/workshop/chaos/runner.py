@@ -158,6 +158,11 @@ def run(scenarios: list[Scenario], options: Options, root: Path, *, rate: float 
 
 
 def _nonce(env: ChaosEnv, tx_hash: str) -> int:
+    """The fulfilment transaction's nonce, as the watcher read it when the transaction landed (a later
+    reorganisation may have taken it out since), else from the chain."""
+    known = env.watcher.nonces.get(tx_hash) if env.watcher is not None else None
+    if known is not None:
+        return known
     return int(env.w3.eth.get_transaction(tx_hash)["nonce"])  # type: ignore[arg-type]
 
 

@@ -41,7 +41,8 @@ class Mark:
     sent before the fault and landing late does not count; with `ids`, to the last of those requests
     fulfilled; with `until_sent`, to the moment a live endpoint passed such a fulfilment transaction on to the
     chain (the node's own recovery, without the chain's block time: failover). It must be within `aim_s`. A
-    fault that does not end (failover) ends where it began.
+    fault that does not end (failover) ends where it began. A fulfilment that landed and was then taken out by a
+    later fault (a reorganisation) still times this one's recovery.
     """
 
     kind: str

@@ -44,7 +44,7 @@ class SolanaWatch(Lookout):
         now = time.monotonic()
         with self._lock:
             for f in fulfilments:
-                self._seen.setdefault((f.request, f.signature), now)
+                self._note((f.request, f.signature), now)
                 self._slots[f.signature] = f.slot
             self._pending = pending
             self.polls.append(Poll(now, slot, min(pending.values()) if pending else None))

@@ -44,9 +44,12 @@ class Lookout(ABC):
     """Reads the chain every `POLL_S` (`poll`) from a thread of its own and answers when fulfilments were first
     seen and when the open requests drained.
 
-    A `poll` notes each fulfilment it finds in `_seen` (under `_lock`) at the time it first saw it, and appends
-    a `Poll`; a poll that raises is counted in `errors` and the next one reads again. Implements what the
-    runner's `Follower` asks.
+    A `poll` notes each fulfilment it finds (`_note`, under `_lock`) at the time it first saw it, and appends a
+    `Poll`; a poll that raises is counted in `errors` and the next one reads again. Implements what the runner's
+    `Follower` asks.
+
+    `_seen` holds the fulfilments on the chain now; `_landings` every landing ever seen, also of one a later
+    reorganisation took out: the node had served again when it landed, whatever a later fault did to it.
     """
 
     thread_name: ClassVar[str] = "chaos-watch"
@@ -55,6 +58,7 @@ class Lookout(ABC):
         self.polls: list[Poll] = []
         self.errors = 0
         self._seen: dict[tuple[str, str], float] = {}  # (request id, transaction) -> first seen
+        self._landings: list[tuple[float, str, str]] = []  # (seen, request id, transaction), in order
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,6 +84,12 @@ class Lookout(ABC):
                 self.poll()
             except Exception:  # noqa: BLE001 - the chain itself is being restarted or rewritten: read again
                 self.errors += 1
+
+    def _note(self, key: tuple[str, str], now: float) -> None:
+        """A fulfilment (request id, transaction) found on the chain by the poll at `now`; called under `_lock`."""
+        if key not in self._seen:
+            self._seen[key] = now
+            self._landings.append((now, *key))
 
     @abstractmethod
     def poll(self) -> None:
@@ -107,9 +117,10 @@ class Lookout(ABC):
         return min(times, default=None)
 
     def fulfilments_after(self, t: float) -> list[tuple[float, str, str]]:
-        """(first seen, request id, transaction) of the fulfilments first seen after `t`, in order."""
+        """(seen, request id, transaction) of the fulfilments that landed after `t`, in order: also those a later
+        reorganisation took out (they time the recovery from a fault before it)."""
         with self._lock:
-            return sorted((at, rid, tx) for (rid, tx), at in self._seen.items() if at > t)
+            return [landing for landing in self._landings if landing[0] > t]
 
     def fulfilled_after(self, t: float, request_ids: Iterable[str]) -> float | None:
         """When the last of `request_ids` was first seen fulfilled after `t`; None while one is not."""
@@ -152,6 +163,8 @@ class Watcher(Lookout):
         self._requested_at: dict[str, int] = {}
         self._fulfilled: set[str] = set()
         self._read_to = since - 1
+        self.nonces: dict[str, int] = {}
+        """Each fulfilment transaction's nonce, read when it first landed: one a later fault took out keeps it."""
 
     def poll(self) -> None:
         head = self.w3.eth.block_number
@@ -171,6 +184,10 @@ class Watcher(Lookout):
                 else:
                     read[n][1].append((rid, "0x" + bytes(log["transactionHash"]).hex()))
         now = time.monotonic()
+        for _, fulfilled in read.values():
+            for _, tx in fulfilled:
+                if tx not in self.nonces:
+                    self.nonces[tx] = int(self.w3.eth.get_transaction(tx)["nonce"])  # type: ignore[arg-type]
         with self._lock:
             for n in [n for n in self._blocks if n > head]:
                 del self._blocks[n]  # the chain is shorter than it was
@@ -180,7 +197,7 @@ class Watcher(Lookout):
             # a fulfilment a reorg took out is forgotten: if the same transaction lands again, that is a new time
             self._seen = {key: at for key, at in self._seen.items() if key in canonical}
             for key in canonical:
-                self._seen.setdefault(key, now)
+                self._note(key, now)
             self._read_to = head
             self._requested_at = {rid: n for n, b in self._blocks.items() for rid in b.requested}
             self._fulfilled = {rid for b in self._blocks.values() for rid, _ in b.fulfilled}
