@@ -209,15 +209,21 @@ class Tracker:
             if not await self.adapter.is_canonical(request):
                 self.moves.reopen(key, "its fulfilment was voided: the request's block left the chain")
                 continue
-            status = await self.adapter.request_status(request)
-            if status is RequestStatus.PENDING:
-                self.moves.move(key, "scored", "its fulfilment was voided; sending it again")
-            elif status is RequestStatus.FULFILLED:
-                self.moves.move(key, "failed", "fulfilled by another transaction")
-            elif status is RequestStatus.CANCELLED:
-                self.moves.move(key, "cancelled", "request is cancelled")
-            else:
-                self.moves.reopen(key, "its fulfilment was voided and the contract does not know the request now")
+            await self._resend_or_settle(key, request, "its fulfilment was voided; sending it again",
+                                         "its fulfilment was voided and the contract does not know the request now")
+
+    async def _resend_or_settle(self, key: str, request: OracleRequest, again: str, unknown: str) -> None:
+        """A request whose fulfilment will not land, as the contract now has it: still pending, it is sent again
+        (`again`); fulfilled by someone else, failed; cancelled; unknown to the contract, started over."""
+        status = await self.adapter.request_status(request)
+        if status is RequestStatus.PENDING:
+            self.moves.move(key, "scored", again)
+        elif status is RequestStatus.FULFILLED:
+            self.moves.move(key, "failed", "fulfilled by another transaction")
+        elif status is RequestStatus.CANCELLED:
+            self.moves.move(key, "cancelled", "request is cancelled")
+        else:
+            self.moves.reopen(key, unknown)
 
     async def _included(self, sub: Submission, st: SubmissionStatus, attempts: set[str]) -> None:
         self.store.set_submission_state(sub.tx_hash, "included", st.block_number, st.cost)
@@ -268,15 +274,8 @@ class Tracker:
             row = self.store.request(key)
             if not row or row["state"] != "submitted":
                 continue
-            status = await self.adapter.request_status(request_from_row(row))
-            if status is RequestStatus.PENDING:
-                self.moves.move(key, "scored", "fulfilment dropped; will send again")
-            elif status is RequestStatus.FULFILLED:
-                self.moves.move(key, "failed", "fulfilled by another transaction")
-            elif status is RequestStatus.CANCELLED:
-                self.moves.move(key, "cancelled", "request is cancelled")
-            else:
-                self.moves.reopen(key, "fulfilment dropped and the contract does not know the request now")
+            await self._resend_or_settle(key, request_from_row(row), "fulfilment dropped; will send again",
+                                         "fulfilment dropped and the contract does not know the request now")
 
 
 def _state_of(row: dict[str, Any] | None) -> tuple[str, str]:
