@@ -17,6 +17,10 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 ///      request's slot. State is always written before any external call.
 ///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
 ///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
+///      A quorum: the owner sets a threshold k (`setThreshold`, default 1). While k > 1 a fulfilment carries k or
+///      more signatures over the same digest (`fulfilQuorum`, `fulfilBatchQuorum`), in strictly ascending order of
+///      signer address; the request's fee is split between them, and the subject's record names them in a second
+///      slot, so it counts only while k of them stay active.
 contract AuraOracle {
     struct Request {
         bytes32 id;
@@ -73,12 +77,22 @@ contract AuraOracle {
     }
 
     /// @dev What `fulfil` reads and writes of a signer, in one slot: its index while it is active (zero once
-    ///      revoked), the fees its fulfilments earned that its payee has not withdrawn yet, and a copy of
-    ///      `maxAssessmentValidity` (kept by `setMaxAssessmentValidity`), so `fulfil` reads no settings slot.
+    ///      revoked), the fees its fulfilments earned that its payee has not withdrawn yet, and copies of
+    ///      `maxAssessmentValidity` and `threshold` (kept by their setters), so `fulfil` reads no settings slot.
     struct SignerAccount {
         uint32 index;
         uint96 owed;
         uint32 maxValidity;
+        uint8 threshold;
+    }
+
+    /// @dev A valid quorum fulfilment's signers, in signature order (ascending address): the first one's address,
+    ///      the storage slots of their accounts (where their shares of the fee go) and the subject's quorum word
+    ///      (`_quorums`) naming them.
+    struct Quorum {
+        address first;
+        uint256[] accounts;
+        uint256 word;
     }
 
     enum RequestStatus {
@@ -91,7 +105,9 @@ contract AuraOracle {
     /// @dev The latest assessment of a subject, in one slot (16 + 8 + 16 + 32 + 40 + 40 + 32 + 64 + 8 = 256
     ///      bits). Its commitment lives in the slot of the request it answered (`_requests`, the id of request
     ///      `seq`) with its top bit cleared; `commitmentTopBit` is that bit. Times fit 40 bits (until the year
-    ///      36812): `fulfil` refuses later ones (`AssessmentTimeOutOfRange`).
+    ///      36812): `fulfil` refuses later ones (`AssessmentTimeOutOfRange`). `signerIndex` is the signer's index,
+    ///      or for an assessment of two or more signers the first one's with `QUORUM_RECORD` set: its signers and
+    ///      the threshold they met are then in the subject's `_quorums` word.
     struct PackedAssessment {
         uint16 score;
         uint8 tier;
@@ -134,6 +150,16 @@ contract AuraOracle {
     /// @notice Gas `fulfilBatch` needs per item up front, on top of each callback's full share: the batch
     ///         reverts `InsufficientGas` when it starts with less than the sum.
     uint256 public constant BATCH_ITEM_GAS = 90_000;
+    /// @dev The most signatures one quorum fulfilment carries, and so the highest threshold: the subject's quorum
+    ///      word keeps 15 signer indexes of 16 bits beside the threshold and the count. Constants that the hot path
+    ///      need not dispatch past are private (each public one costs every call after it ~24 gas).
+    uint8 private constant MAX_QUORUM_SIGNERS = 15;
+    /// @dev Gas `fulfilBatchQuorum` sets aside, up front and again before it settles an item, per signature after
+    ///      an item's first: its recovery, its account and its share of the fee.
+    uint256 private constant QUORUM_SIGNATURE_GAS = 15_000;
+    /// @dev Gas `fulfilBatchQuorum` sets aside for an item of two or more signatures on top of that: the
+    ///      subject's quorum word, a first write at worst.
+    uint256 private constant QUORUM_RECORD_GAS = 30_000;
     /// @notice The EIP-2935 contract that serves the hashes of the last 8191 blocks, where the chain has it.
     address public constant BLOCK_HASH_HISTORY = 0x0000F90827F1C53a10cb7A02335B175320002935;
 
@@ -144,6 +170,8 @@ contract AuraOracle {
     uint256 private constant CALLBACK_BIT = 1;
     /// @dev The top bit of a request's slot: set while it is pending, clear once it is fulfilled or cancelled.
     uint256 private constant PENDING_BIT = 1 << 255;
+    /// @dev Set in `PackedAssessment.signerIndex` when the assessment has two or more signers (indexes fit 16 bits).
+    uint32 private constant QUORUM_RECORD = 1 << 31;
     /// @dev The latest assessment keeps its times in 40 bits.
     uint64 private constant MAX_TIME = type(uint40).max;
     uint256 private constant SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
@@ -156,13 +184,18 @@ contract AuraOracle {
     uint96 public fee;
     uint64 public requestTtl;
     uint32 public callbackGasLimit;
-    uint32 public signerCount;
+    /// @dev 16 bits, so that a quorum word holds 15 indexes; `signerCount()` returns it as before.
+    uint16 private _signerCount;
+    /// @notice How many signers must sign an assessment: 1 ..= min(MAX_QUORUM_SIGNERS, activeSignerCount).
+    uint8 public threshold;
     /// @notice The longest validity (`expiry - timestamp`, seconds) an assessment may claim to be fulfilled.
     uint32 public maxAssessmentValidity;
     // Slot 1.
     address public owner;
     /// @notice How many requests were made: the next request's sequence number (the low 64 bits of its id).
     uint64 public requestCount;
+    /// @notice How many registered signers are not revoked: `setThreshold`'s upper bound.
+    uint16 public activeSignerCount;
 
     /// @dev A pending request's commitment (top bit set), a fulfilled one's score commitment (top bit clear),
     ///      or `CANCELLED`.
@@ -173,12 +206,17 @@ contract AuraOracle {
     /// @dev keccak256(abi.encode(signer, measurement)) -> its index while active and the fees it is owed: what
     ///      `fulfil` checks and credits, in one slot. `_signers` tells the reason when the index is zero.
     mapping(bytes32 signerKey => SignerAccount) private _accounts;
+    /// @dev The signers of a subject's latest assessment when it has two or more (`QUORUM_RECORD`), from the lowest
+    ///      bits up: the threshold in force when it was fulfilled (8), how many signed (8), then each signer's index
+    ///      (16 each, in signature order). Stale, and unread, once a single-signer assessment replaces it.
+    mapping(address subject => uint256) private _quorums;
 
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event FeeSet(uint96 fee);
     event RequestTtlSet(uint64 requestTtl);
     event CallbackGasLimitSet(uint32 callbackGasLimit);
     event MaxAssessmentValiditySet(uint32 maxAssessmentValidity);
+    event ThresholdSet(uint8 threshold);
     event SignerRegistered(address indexed signer, uint32 indexed index, bytes32 measurement);
     event SignerRevoked(address indexed signer, uint32 indexed index);
     event SignerPayeeSet(address indexed signer, address indexed payee);
@@ -215,6 +253,11 @@ contract AuraOracle {
     error SignerAlreadyRegistered(address signer);
     error SignerNotActive(address signer);
     error NotOwnerOrPayee(address caller);
+    /// @notice A threshold of 0 or above `MAX_QUORUM_SIGNERS`.
+    error InvalidThreshold(uint8 threshold);
+    error ThresholdAboveActiveSigners(uint8 threshold, uint16 activeSigners);
+    /// @notice Every one of the 65,535 signer indexes is taken.
+    error SignerRegistryFull();
 
     error InsufficientFee(uint256 sent, uint256 required);
     error FeeTooLarge(uint256 sent);
@@ -248,6 +291,11 @@ contract AuraOracle {
     error MeasurementMismatch(bytes32 registered, bytes32 signed);
     error InsufficientGas();
     error LengthMismatch(uint256 requests, uint256 assessments, uint256 signatures);
+    /// @notice Fewer valid signatures than the threshold in force (`fulfil` carries one).
+    error QuorumNotMet(uint256 got, uint256 needed);
+    /// @notice A quorum's signers must come in strictly ascending order of address: one cannot count twice.
+    error SignersNotAscending(address previous, address next);
+    error TooManySignatures(uint256 got, uint256 max);
 
     error NotRequester(address caller);
     error NotExpired(uint64 expiresAt);
@@ -268,6 +316,8 @@ contract AuraOracle {
         _setRequestTtl(requestTtl_);
         _setCallbackGasLimit(callbackGasLimit_);
         _setMaxAssessmentValidity(DEFAULT_MAX_ASSESSMENT_VALIDITY);
+        threshold = 1; // no signer is active yet: the one threshold `setThreshold` could not set
+        emit ThresholdSet(1);
     }
 
     // ------------------------------------------------------------------ admin
@@ -297,12 +347,25 @@ contract AuraOracle {
         _setMaxAssessmentValidity(maxAssessmentValidity_);
     }
 
+    /// @notice How many signatures a fulfilment needs: 1 ..= `MAX_QUORUM_SIGNERS`, and at most the active
+    ///         signers. Applies to fulfilments from now on; a stored assessment keeps the threshold it met.
+    function setThreshold(uint8 threshold_) external onlyOwner {
+        if (threshold_ == 0 || threshold_ > MAX_QUORUM_SIGNERS) revert InvalidThreshold(threshold_);
+        uint16 active = activeSignerCount;
+        if (threshold_ > active) revert ThresholdAboveActiveSigners(threshold_, active);
+        threshold = threshold_;
+        _syncAccounts(maxAssessmentValidity, threshold_);
+        emit ThresholdSet(threshold_);
+    }
+
     /// @notice Register an enclave signer with its measurement and the payee its fulfilments' fees go to.
     function registerSigner(address signer, bytes32 measurement, address payee) external onlyOwner {
         if (signer == address(0) || payee == address(0)) revert ZeroAddress();
         if (measurement == bytes32(0)) revert ZeroMeasurement();
         if (_signers[signer].index != 0) revert SignerAlreadyRegistered(signer);
-        uint32 index = ++signerCount;
+        if (_signerCount == type(uint16).max) revert SignerRegistryFull();
+        uint16 index = ++_signerCount;
+        ++activeSignerCount;
         _signers[signer] = SignerInfo({
             index: index,
             active: true,
@@ -313,18 +376,21 @@ contract AuraOracle {
         });
         _signerAt[index] = signer;
         SignerAccount storage account = _accounts[_signerKey(signer, measurement)];
-        (account.index, account.maxValidity) = (index, maxAssessmentValidity);
+        (account.index, account.maxValidity, account.threshold) = (index, maxAssessmentValidity, threshold);
         emit SignerRegistered(signer, index, measurement);
         emit SignerPayeeSet(signer, payee);
     }
 
-    /// @notice Stop accepting `signer`'s assessments. The fees it earned stay withdrawable by its payee.
+    /// @notice Stop accepting `signer`'s assessments; those it signed stop counting unless enough of their other
+    ///         signers stay active. The fees it earned stay withdrawable by its payee. Never refused for the
+    ///         threshold: while fewer signers than it are active, nothing is fulfilled until the owner lowers it.
     function revokeSigner(address signer) external onlyOwner {
         SignerInfo storage info = _signers[signer];
         if (!info.active) revert SignerNotActive(signer);
         info.active = false;
         info.revokedAt = uint64(block.timestamp);
         _accounts[_signerKey(signer, info.measurement)].index = 0;
+        --activeSignerCount;
         emit SignerRevoked(signer, info.index);
     }
 
@@ -373,13 +439,21 @@ contract AuraOracle {
             revert InvalidMaxAssessmentValidity(maxAssessmentValidity_);
         }
         maxAssessmentValidity = maxAssessmentValidity_;
-        uint32 count = signerCount;
+        _syncAccounts(maxAssessmentValidity_, threshold);
+        emit MaxAssessmentValiditySet(maxAssessmentValidity_);
+    }
+
+    /// @dev Copy the settings `fulfil` reads into every active signer's account.
+    function _syncAccounts(uint32 maxValidity, uint8 threshold_) private {
+        uint32 count = _signerCount;
         for (uint32 i = 1; i <= count; ++i) {
             address signer = _signerAt[i];
             SignerInfo storage info = _signers[signer];
-            if (info.active) _accounts[_signerKey(signer, info.measurement)].maxValidity = maxAssessmentValidity_;
+            if (info.active) {
+                SignerAccount storage account = _accounts[_signerKey(signer, info.measurement)];
+                (account.maxValidity, account.threshold) = (maxValidity, threshold_);
+            }
         }
-        emit MaxAssessmentValiditySet(maxAssessmentValidity_);
     }
 
     // --------------------------------------------------------------- requests
@@ -411,23 +485,32 @@ contract AuraOracle {
     }
 
     /// @notice Store a signed assessment, credit the request's fee to the signer (for its payee) and call the
-    ///         requester back.
+    ///         requester back. Refused with `QuorumNotMet(1, threshold)` while the threshold is above 1.
     function fulfil(Request calldata req, Assessment calldata a, Signature calldata signature) external {
-        (bytes memory err, address signer, SignerAccount storage account, bool callsBack) =
-            _validate(req, a, signature);
+        (bytes memory err, address signer, SignerAccount storage account, bool callsBack,) =
+            _validate(req, a, signature, 1);
+        // `_revertWith` and `_callbackGasLimit` spelled out (~50 gas less on the hot path): the settings slot and
+        // the requester's account are read only for a requester that had code when it asked.
         if (err.length != 0) {
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
             }
         }
-        // The settings slot and the requester's account are read only for a requester that had code when it
-        // asked (the CALL would touch the account anyway); it is called back if it still has code.
         uint256 gasLimit;
         if (callsBack) {
             gasLimit = callbackGasLimit;
             if (gasLimit != 0 && req.requester.code.length == 0) gasLimit = 0;
         }
-        _settle(req, a, signer, account, gasLimit);
+        _settle(req, a, signer, account, gasLimit, req.fee, 0);
+    }
+
+    /// @notice Store an assessment signed by `threshold` or more active signers (at most `MAX_QUORUM_SIGNERS`), in
+    ///         strictly ascending order of signer address, each registered with the assessment's measurement;
+    ///         split the request's fee between them (the remainder to the first) and call the requester back.
+    function fulfilQuorum(Request calldata req, Assessment calldata a, Signature[] calldata signatures) external {
+        (bytes memory err, Quorum memory quorum, bool callsBack) = _validateQuorum(req, a, signatures);
+        _revertWith(err);
+        _settleQuorum(req, a, quorum, _callbackGasLimit(req, callsBack));
     }
 
     /// @notice Fulfil many requests. An item that fails validation is skipped with `FulfilmentSkipped`
@@ -442,51 +525,63 @@ contract AuraOracle {
         if (assessments.length != n || signatures.length != n) {
             revert LengthMismatch(n, assessments.length, signatures.length);
         }
-        uint256 gasLimit = callbackGasLimit;
-        uint256 callbackGas = gasLimit == 0 ? 0 : gasLimit + gasLimit / 63 + CALLBACK_GAS_OVERHEAD;
-        uint256 reserve = n * BATCH_ITEM_GAS;
-        if (callbackGas != 0) {
-            for (uint256 i; i < n; ++i) {
-                // A pending request's callback bit (the slot is read again, warm, when the item is validated).
-                uint256 stored = uint256(_requests[reqs[i].id]);
-                if (stored & (PENDING_BIT | CALLBACK_BIT) == PENDING_BIT | CALLBACK_BIT) reserve += callbackGas;
-            }
-        }
+        (uint256 gasLimit, uint256 callbackGas, uint256 reserve) = _batchReserve(reqs);
         if (gasleft() < reserve) revert InsufficientGas();
-        uint256 freeMemory;
-        assembly ("memory-safe") {
-            freeMemory := mload(0x40)
-        }
+        uint256 freeMemory = _freeMemory();
         for (uint256 i; i < n; ++i) {
             Request calldata req = reqs[i];
-            (bytes memory err, address signer, SignerAccount storage account, bool callsBack) =
-                _validate(req, assessments[i], signatures[i]);
+            (bytes memory err, address signer, SignerAccount storage account, bool callsBack,) =
+                _validate(req, assessments[i], signatures[i], 1);
+            if (err.length == 0) (err, callsBack) = _checkSettleGas(req, callsBack, gasLimit, callbackGas, 0);
+            if (err.length != 0) {
+                emit FulfilmentSkipped(req.id, bytes4(err));
+            } else {
+                _settle(req, assessments[i], signer, account, callsBack ? gasLimit : 0, req.fee, 0);
+            }
+            _resetMemory(freeMemory);
+        }
+    }
+
+    /// @notice `fulfilQuorum` for many requests, as `fulfilBatch` does it: an item that fails is skipped with
+    ///         `FulfilmentSkipped` and its error's selector. The gas set aside per item, up front and before it
+    ///         settles, grows by 30,000 for an item of two or more signatures and 15,000 per signature after its
+    ///         first (`QUORUM_RECORD_GAS`, `QUORUM_SIGNATURE_GAS`).
+    function fulfilBatchQuorum(
+        Request[] calldata reqs,
+        Assessment[] calldata assessments,
+        Signature[][] calldata signatures
+    ) external {
+        uint256 n = reqs.length;
+        if (assessments.length != n || signatures.length != n) {
+            revert LengthMismatch(n, assessments.length, signatures.length);
+        }
+        (uint256 gasLimit, uint256 callbackGas, uint256 reserve) = _batchReserve(reqs);
+        for (uint256 i; i < n; ++i) {
+            reserve += _quorumGas(signatures[i].length);
+        }
+        if (gasleft() < reserve) revert InsufficientGas();
+        uint256 freeMemory = _freeMemory();
+        for (uint256 i; i < n; ++i) {
+            Request calldata req = reqs[i];
+            (bytes memory err, Quorum memory quorum, bool callsBack) =
+                _validateQuorum(req, assessments[i], signatures[i]);
             if (err.length == 0) {
-                callsBack = callsBack && gasLimit != 0 && req.requester.code.length != 0;
-                if (gasleft() < (callsBack ? BATCH_SETTLE_GAS + callbackGas : BATCH_SETTLE_GAS)) {
-                    err = abi.encodeWithSelector(InsufficientGas.selector);
-                }
+                (err, callsBack) =
+                    _checkSettleGas(req, callsBack, gasLimit, callbackGas, _quorumGas(quorum.accounts.length));
             }
             if (err.length != 0) {
                 emit FulfilmentSkipped(req.id, bytes4(err));
             } else {
-                _settle(req, assessments[i], signer, account, callsBack ? gasLimit : 0);
+                _settleQuorum(req, assessments[i], quorum, callsBack ? gasLimit : 0);
             }
-            // Nothing an item allocates outlives it: reuse its memory so a long batch stays linear in gas.
-            assembly ("memory-safe") {
-                mstore(0x40, freeMemory)
-            }
+            _resetMemory(freeMemory);
         }
     }
 
     /// @notice Take back the fee of a request nobody fulfilled before it expired.
     function cancel(Request calldata req) external {
         (bytes memory err,) = _checkRequest(req);
-        if (err.length != 0) {
-            assembly ("memory-safe") {
-                revert(add(err, 0x20), mload(err))
-            }
-        }
+        _revertWith(err);
         if (msg.sender != req.requester) revert NotRequester(msg.sender);
         if (block.timestamp <= req.expiresAt) revert NotExpired(req.expiresAt);
         _requests[req.id] = CANCELLED;
@@ -497,13 +592,14 @@ contract AuraOracle {
     // ------------------------------------------------------------------ views
 
     /// @notice The latest assessment stored for `subject`, whoever signed it (a revoked signer's included:
-    ///         see `latestAssessmentStatus`).
+    ///         see `latestAssessmentStatus`). `signer` is its first signer when it has several (`latestSigners`).
     function latestAssessment(address subject) external view returns (AssessmentRecord memory record) {
         (record,) = _record(subject);
     }
 
-    /// @notice The latest assessment of `subject` and whether its signer is still active. An assessment
-    ///         whose signer was revoked no longer counts: treat it as absent.
+    /// @notice The latest assessment of `subject` and whether it still counts: its signer is still active, or,
+    ///         for an assessment of several signers, at least the threshold it met of them are. One that no
+    ///         longer counts should be treated as absent.
     function latestAssessmentStatus(address subject)
         external
         view
@@ -512,12 +608,37 @@ contract AuraOracle {
         return _record(subject);
     }
 
-    /// @notice Whether `subject` has an assessment whose features are at most `maxAge` seconds old, signed
-    ///         by a signer that is still active.
+    /// @notice Whether `subject` has an assessment whose features are at most `maxAge` seconds old and that still
+    ///         counts (`latestAssessmentStatus`).
     function isFresh(address subject, uint64 maxAge) external view returns (bool) {
         PackedAssessment storage p = _latest[subject];
         uint32 signerIndex = p.signerIndex;
-        return signerIndex != 0 && block.timestamp - p.timestamp <= maxAge && _signers[_signerAt[signerIndex]].active;
+        return signerIndex != 0 && block.timestamp - p.timestamp <= maxAge && _counts(subject, signerIndex);
+    }
+
+    /// @notice Who signed `subject`'s latest assessment (in signature order: ascending address), the threshold
+    ///         in force when it was fulfilled (1 for a single signer's) and how many of them are still active: it
+    ///         counts while `active >= threshold_`. Empty, 0 and 0 when nothing is stored.
+    function latestSigners(address subject)
+        external
+        view
+        returns (address[] memory signers_, uint8 threshold_, uint256 active)
+    {
+        uint32 signerIndex = _latest[subject].signerIndex;
+        if (signerIndex == 0) return (signers_, 0, 0);
+        if (signerIndex & QUORUM_RECORD == 0) {
+            signers_ = new address[](1);
+            signers_[0] = _signerAt[signerIndex];
+            return (signers_, 1, _signers[signers_[0]].active ? 1 : 0);
+        }
+        uint256 word = _quorums[subject];
+        uint256 count = uint8(word >> 8);
+        signers_ = new address[](count);
+        for (uint256 i; i < count; ++i) {
+            signers_[i] = _signerAt[_quorumIndex(word, i)];
+            if (_signers[signers_[i]].active) ++active;
+        }
+        threshold_ = uint8(word);
     }
 
     /// @notice The status of request `requestId`, from its slot alone: empty (None), the cancelled sentinel,
@@ -544,6 +665,11 @@ contract AuraOracle {
         return _signerAt[index];
     }
 
+    /// @notice How many signers were ever registered (revoked ones included): the last index given.
+    function signerCount() external view returns (uint32) {
+        return _signerCount;
+    }
+
     function domainSeparator() public view returns (bytes32) {
         if (block.chainid == _cachedChainId && address(this) == _cachedThis) return _cachedDomainSeparator;
         return _buildDomainSeparator();
@@ -559,7 +685,7 @@ contract AuraOracle {
     function _record(address subject) private view returns (AssessmentRecord memory record, bool signerActive) {
         PackedAssessment memory p = _latest[subject];
         if (p.signerIndex == 0) return (record, false);
-        address signer = _signerAt[p.signerIndex];
+        address signer = _signerAt[p.signerIndex & ~QUORUM_RECORD];
         SignerInfo storage info = _signers[signer];
         record = AssessmentRecord({
             exists: true,
@@ -575,7 +701,25 @@ contract AuraOracle {
                 uint256(_requests[_requestId(p.seq)]) | (p.commitmentTopBit ? PENDING_BIT : 0)
             )
         });
-        signerActive = info.active;
+        signerActive = _counts(subject, p.signerIndex);
+    }
+
+    /// @dev Whether the latest assessment of `subject`, whose `PackedAssessment.signerIndex` is `signerIndex`,
+    ///      still counts: its signer is active, or as many of its signers as the threshold it met are.
+    function _counts(address subject, uint32 signerIndex) private view returns (bool) {
+        if (signerIndex & QUORUM_RECORD == 0) return _signers[_signerAt[signerIndex]].active;
+        uint256 word = _quorums[subject];
+        uint256 needed = uint8(word);
+        uint256 count = uint8(word >> 8);
+        for (uint256 i; i < count && needed != 0; ++i) {
+            if (_signers[_signerAt[_quorumIndex(word, i)]].active) --needed;
+        }
+        return needed == 0;
+    }
+
+    /// @dev The index of the `i`-th signer of a quorum word.
+    function _quorumIndex(uint256 word, uint256 i) private pure returns (uint32) {
+        return uint16(word >> (16 + 16 * i));
     }
 
     /// @dev The id of request `seq`: keccak256(abi.encode(chainId, this, seq)) with its low 64 bits replaced by
@@ -662,40 +806,103 @@ contract AuraOracle {
     }
 
     /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
-    ///      else the signer, its account and whether the requester had code when it asked.
-    function _validate(Request calldata req, Assessment calldata a, Signature calldata signature)
+    ///      else the signer, its account, whether the requester had code when it asked, and the digest. `count`
+    ///      is how many signatures the fulfilment carries (1 for `fulfil`): the threshold is checked against it
+    ///      once the first signer is known, from that signer's slot.
+    function _validate(Request calldata req, Assessment calldata a, Signature calldata signature, uint256 count)
         private
         view
-        returns (bytes memory err, address signer, SignerAccount storage account, bool callsBack)
+        returns (bytes memory err, address signer, SignerAccount storage account, bool callsBack, bytes32 digest)
     {
         account = _accounts[bytes32(0)];
         (err, callsBack) = _checkRequest(req);
-        if (err.length != 0) return (err, address(0), account, false);
+        if (err.length != 0) return (err, address(0), account, false, 0);
         if (block.timestamp > req.expiresAt) {
-            return (abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt), address(0), account, false);
+            err = abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt);
+            return (err, address(0), account, false, 0);
         }
         err = _checkFacts(req, a);
-        if (err.length != 0) return (err, address(0), account, false);
-        (err, signer) = _recover(_digest(req, a), signature);
-        if (err.length != 0) return (err, address(0), account, false);
+        if (err.length != 0) return (err, address(0), account, false, 0);
+        digest = _digest(req, a);
+        (err, signer) = _recover(digest, signature);
+        if (err.length != 0) return (err, address(0), account, false, 0);
         account = _accounts[_signerKey(signer, a.measurement)];
-        if (account.index == 0) return (_signerError(signer, a.measurement), address(0), account, false);
-        // The validity cap, from the signer's slot: checked once the signer is known.
-        uint32 maxValidity = account.maxValidity;
+        // The signer's slot read once: its index, and the copies of the threshold and the validity cap.
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(account.slot)
+        }
+        (uint32 index, uint32 maxValidity, uint8 needed) = _unpackAccount(word);
+        if (index == 0) return (_signerError(signer, a.measurement), address(0), account, false, 0);
+        if (count < needed) {
+            return (abi.encodeWithSelector(QuorumNotMet.selector, count, needed), address(0), account, false, 0);
+        }
         uint64 validity;
         unchecked {
             validity = _expiry(a) - _timestamp(a); // timestamp <= block.timestamp <= expiry: no underflow
         }
         if (validity > maxValidity) {
             err = abi.encodeWithSelector(AssessmentValidityTooLong.selector, validity, maxValidity);
-            return (err, address(0), account, false);
+            return (err, address(0), account, false, 0);
         }
         // timestamp <= block.timestamp <= expiry: an expiry that fits 40 bits takes the timestamp with it. Checked
         // after the cap, so a far-off expiry is still reported as too long a validity.
         if (_expiry(a) > MAX_TIME) {
             err = abi.encodeWithSelector(AssessmentTimeOutOfRange.selector, _timestamp(a), _expiry(a));
-            return (err, address(0), account, false);
+            return (err, address(0), account, false, 0);
         }
+    }
+
+    /// @dev Everything `fulfilQuorum` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
+    ///      else the signers and whether the requester had code when it asked. No signature, or more than
+    ///      `MAX_QUORUM_SIGNERS`, is refused first; then `_validate` with the first signature and the count; then
+    ///      each further signature: recovered, its signer active with the assessment's measurement, and above the
+    ///      one before it.
+    function _validateQuorum(Request calldata req, Assessment calldata a, Signature[] calldata signatures)
+        private
+        view
+        returns (bytes memory err, Quorum memory quorum, bool callsBack)
+    {
+        uint256 count = signatures.length;
+        if (count == 0) return (abi.encodeWithSelector(QuorumNotMet.selector, 0, threshold), quorum, false);
+        if (count > MAX_QUORUM_SIGNERS) {
+            return (abi.encodeWithSelector(TooManySignatures.selector, count, MAX_QUORUM_SIGNERS), quorum, false);
+        }
+        SignerAccount storage account;
+        bytes32 digest;
+        (err, quorum.first, account, callsBack, digest) = _validate(req, a, signatures[0], count);
+        if (err.length != 0) return (err, quorum, false);
+        quorum.accounts = new uint256[](count);
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := account.slot
+        }
+        quorum.accounts[0] = slot;
+        quorum.word = uint256(account.threshold) | count << 8 | uint256(account.index) << 16;
+        address previous = quorum.first;
+        for (uint256 i = 1; i < count; ++i) {
+            address signer;
+            (err, signer) = _recover(digest, signatures[i]);
+            if (err.length != 0) return (err, quorum, false);
+            account = _accounts[_signerKey(signer, a.measurement)];
+            uint32 index = account.index;
+            if (index == 0) return (_signerError(signer, a.measurement), quorum, false);
+            if (signer <= previous) {
+                return (abi.encodeWithSelector(SignersNotAscending.selector, previous, signer), quorum, false);
+            }
+            previous = signer;
+            assembly ("memory-safe") {
+                slot := account.slot
+            }
+            quorum.accounts[i] = slot;
+            quorum.word |= uint256(index) << (16 + 16 * i);
+        }
+    }
+
+    /// @dev A `SignerAccount` slot's index, validity cap and threshold (its layout: index 32 bits, owed 96,
+    ///      maxValidity 32, threshold 8, from the lowest bits up).
+    function _unpackAccount(uint256 word) private pure returns (uint32 index, uint32 maxValidity, uint8 needed) {
+        return (uint32(word), uint32(word >> 128), uint8(word >> 160));
     }
 
     /// @dev The assessment's own fields: ranges, times, and the pinned block (the request's, and canonical).
@@ -762,30 +969,37 @@ contract AuraOracle {
         return ("", signer);
     }
 
-    /// @dev Mark `req` fulfilled (its slot takes the score commitment, top bit cleared), credit its fee to the
+    /// @dev Mark `req` fulfilled (its slot takes the score commitment, top bit cleared), credit `amount` to the
     ///      signer's account, store `a` as the subject's latest unless a newer one is stored, call the requester
-    ///      back and emit. Assessments arriving out of order never replace a newer one, unless the newer one's
-    ///      signer has been revoked (it no longer counts; checked only on that rare path); their request's slot
-    ///      still takes their commitment (its top bit is then kept nowhere but in calldata and the signature).
+    ///      back and emit. Assessments arriving out of order never replace a newer one, unless the newer one no
+    ///      longer counts (`_counts`; checked only on that rare path); their request's slot still takes their
+    ///      commitment (its top bit is then kept nowhere but in calldata and the signatures). `quorumWord` is
+    ///      zero for a single signer, else the subject's `_quorums` word, stored with the latest assessment.
     ///      `gasLimit` is the callback's gas, zero for none (no callback bit, no code now, or callbacks off).
     function _settle(
         Request calldata req,
         Assessment calldata a,
         address signer,
         SignerAccount storage account,
-        uint256 gasLimit
+        uint256 gasLimit,
+        uint96 amount,
+        uint256 quorumWord
     ) private {
         uint256 commitment = uint256(a.commitment);
         _requests[req.id] = bytes32(commitment & ~PENDING_BIT); // nonzero to nonzero: `_checkFacts` saw to it
-        uint96 fee_ = req.fee;
-        if (fee_ != 0) account.owed += fee_;
+        uint256 signerIndex = account.index;
+        if (amount != 0) account.owed += amount;
         PackedAssessment storage stored = _latest[req.subject];
-        if (_timestamp(a) >= stored.timestamp || !_signers[_signerAt[stored.signerIndex]].active) {
+        if (_timestamp(a) >= stored.timestamp || !_counts(req.subject, stored.signerIndex)) {
+            if (quorumWord != 0) {
+                signerIndex |= QUORUM_RECORD;
+                _quorums[req.subject] = quorumWord;
+            }
             // The struct's word, built at once: `facts` holds score, tier, pdBps and flags in the same low 72 bits
             // and the timestamp above them, which fits 40 bits as the expiry does (`_validate`); the id's low
             // 64 bits are the request's sequence number.
             uint256 facts = a.facts;
-            uint256 word = facts & type(uint112).max | (facts >> 136) << 112 | uint256(account.index) << 152
+            uint256 word = facts & type(uint112).max | (facts >> 136) << 112 | signerIndex << 152
                 | uint256(uint64(uint256(req.id))) << 184 | (commitment >> 255) << 248;
             assembly ("memory-safe") {
                 sstore(stored.slot, word)
@@ -804,6 +1018,111 @@ contract AuraOracle {
         emit AssessmentFulfilled(
             req.id, req.subject, msg.sender, _score(a), _tier(a), _pdBps(a), _flags(a), signer, callbackSucceeded
         );
+    }
+
+    /// @dev Settle a quorum fulfilment: the fee is split equally between its signers' accounts, the remainder of
+    ///      the division to the first; one signer is stored as `fulfil` stores it, several with `QUORUM_RECORD`
+    ///      and their quorum word.
+    function _settleQuorum(Request calldata req, Assessment calldata a, Quorum memory quorum, uint256 gasLimit)
+        private
+    {
+        uint256[] memory accounts = quorum.accounts;
+        uint256 count = accounts.length;
+        uint96 fee_ = req.fee;
+        uint96 share = fee_ / uint96(count);
+        for (uint256 i = 1; i < count && share != 0; ++i) {
+            _accountAt(accounts[i]).owed += share;
+        }
+        _settle(
+            req,
+            a,
+            quorum.first,
+            _accountAt(accounts[0]),
+            gasLimit,
+            fee_ - share * uint96(count - 1),
+            count == 1 ? 0 : quorum.word
+        );
+    }
+
+    /// @dev The `SignerAccount` at storage slot `slot` (one `_validateQuorum` noted).
+    function _accountAt(uint256 slot) private pure returns (SignerAccount storage account) {
+        assembly ("memory-safe") {
+            account.slot := slot
+        }
+    }
+
+    /// @dev The callback's gas for `req`: read only for a requester that had code when it asked (the CALL would
+    ///      touch the account anyway); zero when callbacks are off or it has no code now.
+    function _callbackGasLimit(Request calldata req, bool callsBack) private view returns (uint256 gasLimit) {
+        if (callsBack) {
+            gasLimit = callbackGasLimit;
+            if (gasLimit != 0 && req.requester.code.length == 0) gasLimit = 0;
+        }
+    }
+
+    /// @dev A batch's callback gas limit, a callback's full share and the gas the batch needs up front:
+    ///      `BATCH_ITEM_GAS` per item and the share per pending item with the callback bit (the request slot read
+    ///      here is read again, warm, when the item is validated).
+    function _batchReserve(Request[] calldata reqs)
+        private
+        view
+        returns (uint256 gasLimit, uint256 callbackGas, uint256 reserve)
+    {
+        gasLimit = callbackGasLimit;
+        callbackGas = gasLimit == 0 ? 0 : gasLimit + gasLimit / 63 + CALLBACK_GAS_OVERHEAD;
+        uint256 n = reqs.length;
+        reserve = n * BATCH_ITEM_GAS;
+        if (callbackGas != 0) {
+            for (uint256 i; i < n; ++i) {
+                uint256 stored = uint256(_requests[reqs[i].id]);
+                if (stored & (PENDING_BIT | CALLBACK_BIT) == PENDING_BIT | CALLBACK_BIT) reserve += callbackGas;
+            }
+        }
+    }
+
+    /// @dev What a quorum item of `count` signatures needs on top of a single signer's item (none for more than
+    ///      `MAX_QUORUM_SIGNERS`: it is refused before any recovery).
+    function _quorumGas(uint256 count) private pure returns (uint256) {
+        if (count < 2 || count > MAX_QUORUM_SIGNERS) return 0;
+        return QUORUM_RECORD_GAS + (count - 1) * QUORUM_SIGNATURE_GAS;
+    }
+
+    /// @dev Whether a validated batch item calls back now, and `InsufficientGas` when less gas remains than its
+    ///      settlement needs: `BATCH_SETTLE_GAS`, its callback's share when it calls back, and `extra`.
+    function _checkSettleGas(
+        Request calldata req,
+        bool callsBack,
+        uint256 gasLimit,
+        uint256 callbackGas,
+        uint256 extra
+    ) private view returns (bytes memory err, bool callsBackNow) {
+        callsBackNow = callsBack && gasLimit != 0 && req.requester.code.length != 0;
+        if (gasleft() < (callsBackNow ? BATCH_SETTLE_GAS + callbackGas : BATCH_SETTLE_GAS) + extra) {
+            err = abi.encodeWithSelector(InsufficientGas.selector);
+        }
+    }
+
+    /// @dev Revert with `err`, an ABI-encoded error, unless it is empty.
+    function _revertWith(bytes memory err) private pure {
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+    }
+
+    /// @dev The free memory pointer, which a batch restores after each item (`_resetMemory`).
+    function _freeMemory() private pure returns (uint256 pointer) {
+        assembly ("memory-safe") {
+            pointer := mload(0x40)
+        }
+    }
+
+    /// @dev Nothing a batch item allocates outlives it: reuse its memory so a long batch stays linear in gas.
+    function _resetMemory(uint256 pointer) private pure {
+        assembly ("memory-safe") {
+            mstore(0x40, pointer)
+        }
     }
 
     /// @dev Call `target` with exactly `gasLimit` gas, never copying its returndata. Reverts

@@ -7,6 +7,8 @@ the marginal cost of one more item in a batch. Fresh subjects are used for "firs
 includes the zero-to-nonzero storage writes it would pay on a real chain. Requests are fulfilled in the next
 block (their block hash from BLOCKHASH) except `*_block_older_than_256` (from the EIP-2935 history contract).
 Blocks are one second apart and an assessment's timestamp is its pinned block's, so the figures repeat.
+The `quorum` section (fee paid) has k of three registered signers sign each assessment once the threshold is k:
+`fulfil` and `fulfilBatch` for k = 1, `fulfilQuorum` and `fulfilBatchQuorum` with k signatures above it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from chains.evm.signature import compact  # noqa: E402
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
 
 OWNER, REQUESTER, TRANSMITTER, ENCLAVE = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3], DEFAULT_KEYS[5]
+QUORUM_KEYS = (ENCLAVE, DEFAULT_KEYS[6], DEFAULT_KEYS[7])  # the quorum section's three signers
 MEASUREMENT = keccak(b"gas report measurement")
 FEE = 10**15
 CALLBACK_GAS_LIMIT = 200_000
@@ -76,6 +79,12 @@ class Bench:
                 receipt["gasUsed"])
 
     def signed(self, req: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
+        a, sigs = self.signed_by(req, (ENCLAVE,))
+        return a, sigs[0]
+
+    def signed_by(self, req: tuple[Any, ...],
+                  keys: tuple[str, ...]) -> tuple[tuple[Any, ...], list[tuple[bytes, bytes]]]:
+        """The assessment for `req` and its signatures by `keys`, in ascending order of signer address."""
         block = self.w3.eth.get_block(req[5])
         pinned_at = int(block["timestamp"])  # the assessment's timestamp is its pinned block's
         fields = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], bytes(block["hash"]),
@@ -86,7 +95,8 @@ class Bench:
         typed = {"types": TYPES, "primaryType": "Assessment", "message": message,
                  "domain": {"name": "AuraOracle", "version": "1", "chainId": 31337,
                             "verifyingContract": self.oracle.address}}
-        return a, compact(bytes(Account.sign_typed_data(ENCLAVE, full_message=typed).signature))
+        ordered = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
+        return a, [compact(bytes(Account.sign_typed_data(k, full_message=typed).signature)) for k in ordered]
 
     def fulfil(self, req: tuple[Any, ...]) -> int:
         a, sig = self.signed(req)
@@ -95,6 +105,15 @@ class Bench:
     def batch(self, reqs: list[tuple[Any, ...]]) -> int:
         items = [self.signed(r) for r in reqs]
         fn = self.oracle.functions.fulfilBatch(reqs, [i[0] for i in items], [i[1] for i in items])
+        return int(self.send(fn, TRANSMITTER)["gasUsed"])
+
+    def fulfil_quorum(self, req: tuple[Any, ...], keys: tuple[str, ...]) -> int:
+        a, sigs = self.signed_by(req, keys)
+        return int(self.send(self.oracle.functions.fulfilQuorum(req, a, sigs), TRANSMITTER)["gasUsed"])
+
+    def batch_quorum(self, reqs: list[tuple[Any, ...]], keys: tuple[str, ...]) -> int:
+        items = [self.signed_by(r, keys) for r in reqs]
+        fn = self.oracle.functions.fulfilBatchQuorum(reqs, [i[0] for i in items], [i[1] for i in items])
         return int(self.send(fn, TRANSMITTER)["gasUsed"])
 
 
@@ -136,6 +155,35 @@ def measure(w3: Web3, fee: int, batch: int) -> dict[str, int]:
     return out
 
 
+def measure_quorum(w3: Web3, batch: int) -> dict[str, int]:
+    """k of three signers, fee paid: a lone first write and overwrite per k, and a batched overwrite per item
+    (`fulfil` and `fulfilBatch` at k = 1, as a node sends them; `fulfilQuorum` and `fulfilBatchQuorum` above)."""
+    b = Bench(w3, FEE)
+    for key in QUORUM_KEYS[1:]:
+        b.send(b.oracle.functions.registerSigner(Account.from_key(key).address, MEASUREMENT,
+                                                 Account.from_key(TRANSMITTER).address), OWNER)
+    out: dict[str, int] = {}
+    for k in (1, 2, 3):
+        b.send(b.oracle.functions.setThreshold(k), OWNER)
+        keys = QUORUM_KEYS[:k]
+        subject = fresh()
+        first, second = b.request(subject)[0], b.request(subject)[0]
+        out[f"fulfil_first_write_k{k}"] = b.fulfil(first) if k == 1 else b.fulfil_quorum(first, keys)
+        out[f"fulfil_overwrite_k{k}"] = b.fulfil(second) if k == 1 else b.fulfil_quorum(second, keys)
+        same = fresh()
+        sizes = []
+        for n in (1, 1, batch):
+            reqs = [b.request(same)[0] for _ in range(n)]
+            sizes.append(b.batch(reqs) if k == 1 else b.batch_quorum(reqs, keys))
+        out[f"fulfil_batch_per_item_overwrite_k{k}"] = (sizes[2] - sizes[1]) // (batch - 1)
+    out["fulfil_overwrite_per_extra_signature"] = out["fulfil_overwrite_k3"] - out["fulfil_overwrite_k2"]
+    b.send(b.oracle.functions.setThreshold(1), OWNER)
+    subject = fresh()
+    b.fulfil(b.request(subject)[0])
+    out["fulfil_quorum_overwrite_one_signature_k1"] = b.fulfil_quorum(b.request(subject)[0], QUORUM_KEYS[:1])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=10, help="items in the large batch (default 10)")
@@ -148,6 +196,7 @@ def main() -> None:
         w3.provider.make_request("anvil_setBlockTimestampInterval", [1])  # type: ignore[arg-type]
         report["fee_paid"] = measure(w3, FEE, args.batch)
         report["fee_zero"] = measure(w3, 0, args.batch)
+        report["quorum"] = measure_quorum(w3, args.batch)
     art = json.loads((artifacts_dir() / "AuraOracle.json").read_text())
     report["compiler"] = art["compiler"]
     report["deployed_bytecode_bytes"] = (len(art["deployedBytecode"]) - 2) // 2

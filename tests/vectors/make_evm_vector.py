@@ -3,6 +3,11 @@
 Run from the project root: `.venv/bin/python tests/vectors/make_evm_vector.py`. The bytes come from the
 enclave's own signing code (node/enclave); eth_account cross-checks digest, signer and signature before
 anything is written. Consumers: tests/unit/enclave/test_vector.py and the contract tests.
+
+`quorum` adds a three-signer case (docs/protocol.md, "Quorum"): the same digest signed by the vector's key and
+two more fixed keys, each derived as sha256 of a label (as the vector's other fixed values are), the signatures
+in ascending order of signer address, for `fulfilQuorum` at threshold 3. The single-signer fields above it are
+unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from eth_abi import encode as abi_encode  # noqa: E402
 from eth_account import Account  # noqa: E402
-from eth_account.messages import encode_typed_data  # noqa: E402
+from eth_account.messages import SignableMessage, encode_typed_data  # noqa: E402
 
 from chains.core.assessment import AssessmentFacts  # noqa: E402
 from chains.core.secp256k1 import keccak256, parse_address  # noqa: E402
@@ -43,10 +48,35 @@ MEASUREMENT = hashlib.sha256(b"aura test measurement").digest()
 BLOCK_NUMBER = 100
 BLOCK_HASH = hashlib.sha256(b"aura test block 100").digest()
 FEATURES_HASH = hashlib.sha256(b"aura test features").digest()
+QUORUM_KEY_LABELS = (b"aura test quorum signer 2", b"aura test quorum signer 3")
+QUORUM_THRESHOLD = 3
 
 
 def hx(raw: bytes) -> str:
     return "0x" + raw.hex()
+
+
+def quorum(key: EnclaveKey, digest: bytes, signable: SignableMessage) -> dict:
+    """The three-signer case: `digest` signed by `key` and the two label-derived keys, in ascending address order
+    (`signable` is the same message for eth_account's independent check)."""
+    keys = sorted([key, *(EnclaveKey(hashlib.sha256(label).digest()) for label in QUORUM_KEY_LABELS)],
+                  key=lambda k: int(k.address, 16))
+    signatures = [k.sign_digest(digest) for k in keys]
+    for k, signature in zip(keys, signatures):  # independent cross-check
+        assert Account.recover_message(signable, signature=signature) == k.address
+    return {
+        "description": "The same digest signed by three fixed public test keys: the vector's own and two derived as "
+        "sha256 of their labels. Signers and signatures in ascending order of address, as fulfilQuorum takes them; "
+        "all three registered with the vector's measurement, threshold 3. Every signer signs the same payload, the "
+        "commitment included (the one the vector's key made).",
+        "threshold": QUORUM_THRESHOLD,
+        "key_labels": [label.decode() for label in QUORUM_KEY_LABELS],
+        "private_keys": [hx(k.secret_bytes()) for k in keys],
+        "signers": [k.address for k in keys],
+        "public_keys": [hx(k.public_key) for k in keys],
+        "digest": hx(digest),
+        "signatures": [hx(signature) for signature in signatures],
+    }
 
 
 def build() -> dict:
@@ -123,6 +153,7 @@ def build() -> dict:
         "typed_data": typed,
         "digest": hx(digest),
         "signature": hx(signature),
+        "quorum": quorum(key, digest, signable),
     }
 
 

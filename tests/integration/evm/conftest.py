@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,7 @@ class Chain:
     enclave = address_of(ENCLAVE_KEY)
     HALF_N = HALF_N
     digest_of = staticmethod(digest)
+    address_of = staticmethod(address_of)
     request_id_of = staticmethod(abi_request_id)
 
     def __init__(self, w3: Web3, addresses: dict[str, str]) -> None:
@@ -350,6 +351,25 @@ class Chain:
                       key: str = TRANSMITTER_KEY, gas: int = GAS) -> tuple[Any, ...]:
         return self.expect_revert(self.fulfil_fn(req, a or self.assessment(), signature), key, gas=gas)
 
+    # ---- quorum
+    def signatures(self, req: Req, a: Asmt, keys: Sequence[str]) -> list[bytes]:
+        """`keys`' 65-byte signatures of `a` answering `req`, in ascending order of signer address (the order
+        `fulfilQuorum` takes)."""
+        return [self.sign(req, a, key=k) for k in sorted(keys, key=lambda k: int(address_of(k), 16))]
+
+    def fulfil_quorum_fn(self, req: Req, a: Asmt, signatures: Sequence[bytes | tuple[bytes, bytes]]) -> Any:
+        return self.oracle.functions.fulfilQuorum(req.tuple(), self.pin(req, a).tuple(),
+                                                  [self.sig_arg(s) for s in signatures])
+
+    def set_threshold(self, threshold: int) -> TxReceipt:
+        return self.send(self.oracle.functions.setThreshold(threshold), OWNER_KEY)
+
+    def latest_signers(self, subject: str | None = None) -> tuple[list[str], int, int]:
+        """`latestSigners(subject)`: the signers of its latest assessment, the threshold it met, how many are
+        active."""
+        signers, threshold, active = self.oracle.functions.latestSigners(subject or SUBJECT).call()
+        return list(signers), threshold, active
+
     def latest(self, subject: str) -> dict[str, Any]:
         names = ("exists", "score", "tier", "pdBps", "flags", "timestamp", "expiry", "signer", "measurement",
                  "commitment")
@@ -423,3 +443,16 @@ def chain(deployment: tuple[Web3, dict[str, str]]) -> Iterator[Chain]:
         yield c
     finally:
         assert c.rpc("evm_revert", snapshot) is True
+
+
+QUORUM_KEYS = (ENCLAVE_KEY, DEFAULT_KEYS[7], DEFAULT_KEYS[8])
+
+
+@pytest.fixture
+def trio(chain: Chain) -> list[str]:
+    """Three active signers with the test measurement: the deployment's enclave and two more, registered here.
+    Their keys, in ascending order of address (the order `fulfilQuorum` takes their signatures in)."""
+    for key in QUORUM_KEYS[1:]:
+        chain.send(chain.oracle.functions.registerSigner(address_of(key), MEASUREMENT, address_of(PAYEE_KEY)),
+                   OWNER_KEY)
+    return sorted(QUORUM_KEYS, key=lambda k: int(address_of(k), 16))

@@ -4,11 +4,13 @@ A fresh anvil makes the vector's world: AuraOracle is account 0's first transact
 vector's verifyingContract), account 1 makes the oracle's first request in block 100 at timestamp 1700000000
 with the TTL 3600, so the request id, its block and expiry are the vector's. The vector's block hash is fixed, not
 anvil's: once block 100 is older than 256 blocks the contract asks the EIP-2935 history contract, whose
-storage slot for block 100 the test sets to the vector's hash.
+storage slot for block 100 the test sets to the vector's hash. The three-signer case (`quorum`) gets a world of
+its own, the same but for its three signers and threshold 3.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
+from web3.exceptions import ContractCustomError
 from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract, deploy
@@ -49,6 +52,13 @@ def vector() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def w3(artefacts: None) -> Iterator[Web3]:
+    with Anvil(genesis_timestamp=REQUEST_AT - 1000) as node:
+        yield Web3(Web3.HTTPProvider(node.url))
+
+
+@pytest.fixture(scope="module")
+def quorum_w3(artefacts: None) -> Iterator[Web3]:
+    """A world of its own: the oracle must again be account 0's first transaction."""
     with Anvil(genesis_timestamp=REQUEST_AT - 1000) as node:
         yield Web3(Web3.HTTPProvider(node.url))
 
@@ -84,8 +94,28 @@ def test_vector_is_self_consistent(vector):
         assert commitment == b32(vector["request_commitment"])
 
 
-def test_contract_accepts_the_vector(w3, vector):
-    owner, requester, transmitter = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3]
+def test_quorum_vector_is_self_consistent(vector):
+    """Three fixed keys: the vector's own and two from their labels, each signing the vector's digest (eth_account
+    recovers each), in ascending order of address."""
+    q = vector["quorum"]
+    derived = {"0x" + hashlib.sha256(label.encode()).hexdigest() for label in q["key_labels"]}
+    assert set(q["private_keys"]) == derived | {vector["private_key"]}
+    assert [Account.from_key(k).address for k in q["private_keys"]] == q["signers"]
+    assert [int(a, 16) for a in q["signers"]] == sorted(int(a, 16) for a in q["signers"])
+    assert len(set(q["signers"])) == 3 == q["threshold"]
+    assert q["digest"] == vector["digest"]
+    msg = encode_typed_data(full_message=vector["typed_data"])
+    for signer, signature in zip(q["signers"], q["signatures"]):
+        assert Account.recover_message(msg, signature=bytes.fromhex(signature[2:])) == signer
+    assert vector["signature"] in q["signatures"]  # the vector's own key signs as it does alone
+
+
+def _world(w3: Web3, vector: dict[str, Any], signers: list[str], threshold: int = 1) -> tuple[Any, tuple, tuple]:
+    """The vector's world on a fresh anvil: AuraOracle deployed at the vector's address, `signers` registered with
+    the vector's measurement, the threshold set, the vector's request made in block 100 and block 100 pushed out
+    of BLOCKHASH's window (its hash set in the EIP-2935 history contract). Returns the oracle, the request and
+    the assessment as the contract takes them."""
+    owner, requester = DEFAULT_KEYS[0], DEFAULT_KEYS[1]
     assert w3.eth.get_transaction_count(Account.from_key(owner).address) == 0
     address = deploy(w3, "AuraOracle", [0, TTL, 100_000], owner)
     expected_contract = vector.get("verifying_contract", vector["typed_data"]["domain"]["verifyingContract"])
@@ -98,7 +128,10 @@ def test_contract_accepts_the_vector(w3, vector):
 
     a = vector["assessment"]
     measurement = b32(a["measurement"])
-    send(w3, oracle.functions.registerSigner(vector["signer"], measurement, Account.from_key(owner).address), owner)
+    for signer in signers:
+        send(w3, oracle.functions.registerSigner(signer, measurement, Account.from_key(owner).address), owner)
+    if threshold != 1:
+        send(w3, oracle.functions.setThreshold(threshold), owner)
 
     r = vector["request"]
     assert Account.from_key(requester).address == r["requester"]
@@ -118,11 +151,39 @@ def test_contract_accepts_the_vector(w3, vector):
     rpc(w3, "anvil_mine", hex(300), hex(1))  # block 100 leaves BLOCKHASH's window
     slot = "0x" + (a["block_number"] % HISTORY_WINDOW).to_bytes(32, "big").hex()
     rpc(w3, "anvil_setStorageAt", BLOCK_HASH_HISTORY, slot, a["block_hash"])
+    return oracle, req, body
+
+
+def test_contract_accepts_the_vector(w3, vector):
+    oracle, req, body = _world(w3, vector, [vector["signer"]])
+    a, r = vector["assessment"], vector["request"]
     signature = bytes.fromhex(vector["signature"][2:])
-    receipt = send(w3, oracle.functions.fulfil(req, body, compact(signature)), transmitter, at=a["timestamp"] + 400)
+    receipt = send(w3, oracle.functions.fulfil(req, body, compact(signature)), DEFAULT_KEYS[3], at=a["timestamp"] + 400)
     (ev,) = oracle.events.AssessmentFulfilled().process_receipt(receipt, errors=DISCARD)
     assert ev["args"]["signer"] == vector["signer"]
     stored = oracle.functions.latestAssessment(r["subject"]).call()
     assert stored == (True, a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"],
-                      vector["signer"], measurement, b32(a["commitment"]))
+                      vector["signer"], b32(a["measurement"]), b32(a["commitment"]))
     assert oracle.functions.requestStatus(req[0]).call() == 2
+
+
+def test_contract_accepts_the_quorum_vector(quorum_w3, vector):
+    q = vector["quorum"]
+    oracle, req, body = _world(quorum_w3, vector, q["signers"], q["threshold"])
+    a, r = vector["assessment"], vector["request"]
+    signatures = [compact(bytes.fromhex(s[2:])) for s in q["signatures"]]
+    transmitter = Account.from_key(DEFAULT_KEYS[3]).address
+    quorum_w3.provider.make_request("evm_setNextBlockTimestamp", [a["timestamp"] + 400])  # type: ignore[arg-type]
+    with pytest.raises(ContractCustomError) as refused:  # one signature short of the threshold
+        oracle.functions.fulfilQuorum(req, body, signatures[:2]).call({"from": transmitter}, "pending")
+    assert refused.value.data == "0x" + (keccak(text="QuorumNotMet(uint256,uint256)")[:4]
+                                         + abi_encode(["uint256", "uint256"], [2, 3])).hex()
+
+    receipt = send(quorum_w3, oracle.functions.fulfilQuorum(req, body, signatures), DEFAULT_KEYS[3])
+    (ev,) = oracle.events.AssessmentFulfilled().process_receipt(receipt, errors=DISCARD)
+    assert ev["args"]["signer"] == q["signers"][0]
+    signers, threshold, active = oracle.functions.latestSigners(r["subject"]).call()
+    assert (list(signers), threshold, active) == (q["signers"], q["threshold"], 3)
+    stored = oracle.functions.latestAssessment(r["subject"]).call()
+    assert stored == (True, a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"],
+                      q["signers"][0], b32(a["measurement"]), b32(a["commitment"]))
