@@ -1,4 +1,5 @@
-"""What the enclave needs of a family: read the `request` of an `assess` call, and sign the family's payload.
+"""What the enclave needs of a family: read the `request` of an `assess` call, and sign the family's payload;
+and what the node needs to authenticate another operator's signed envelope (`signer_address`).
 
 Each family's codec (`chains/<family>/codec.py`) is light on purpose: the enclave process imports it, and the
 enclave's measurement covers it (node/enclave/measurement.py).
@@ -74,6 +75,28 @@ class PayloadCodec(Protocol):
         """The family's signed envelope for these facts: `digest`, `signature` and the family's own fields
         (docs/protocol.md). ValueError when a fact does not fit the family's payload."""
         ...
+
+    def signer_address(self, envelope: Mapping[str, Any]) -> str:
+        """The checksummed 0x address (keccak-256 of the uncompressed key, last 20 bytes) of the key that made the
+        envelope's `signature` over its `digest`, checked the way the family's chain checks it (low-S included):
+        how a peer's answer is authenticated (docs/quorum.md).
+
+        Raises:
+            ValueError: a field is missing or malformed, or the signature does not verify.
+        """
+        ...
+
+
+def envelope_bytes(envelope: Mapping[str, Any], key: str, size: int) -> bytes:
+    """The `size` bytes of a signed envelope's `0x` hex field `key`; ValueError naming the field otherwise."""
+    value = envelope.get(key) if isinstance(envelope, Mapping) else None
+    problem = f"envelope {key}: must be 0x and {size} bytes in hex"
+    if not isinstance(value, str) or not value.startswith("0x") or len(value) != 2 + 2 * size:
+        raise ValueError(problem)
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError:
+        raise ValueError(problem) from None
 
 
 R = TypeVar("R")

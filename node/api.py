@@ -6,6 +6,9 @@ report first, so that the gauges read from the node's state (head age, in-flight
 `POST /questionnaires` takes a borrower questionnaire (node/scoring/questionnaire.py), validates it, stores
 its canonical JSON and answers `{"hash": "0x…"}`: the hash a request's params refer to it by. A document
 that does not validate gets 400 with every problem and its place; bodies over 16 KiB get 413.
+
+`GET /peer/v1/assessments/{key}`, when the node is given its answers, serves the other operators of a quorum a
+request's signed assessment (node/quorum/peer_api.py, docs/quorum.md).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chains.core.errors import AuraError
 from node.metrics import REGISTRY
+from node.quorum.peer_api import PEER_ASSESSMENT_PATH, AnswerSource, peer_assessment_handler
 
 MAX_QUESTIONNAIRE_BYTES = 16 * 1024
 
@@ -32,7 +36,8 @@ class ApiError(AuraError, RuntimeError):
     """The API cannot listen where the config says (the port is in use, the address is not this host's)."""
 
 
-def make_app(health: Callable[[], dict[str, Any]], questionnaires: QuestionnaireSink | None = None) -> web.Application:
+def make_app(health: Callable[[], dict[str, Any]], questionnaires: QuestionnaireSink | None = None,
+             peer_answers: AnswerSource | None = None) -> web.Application:
     async def get_health(_: web.Request) -> web.Response:
         report = health()
         return web.json_response(report, status=200 if report.get("ok") else 503)
@@ -65,14 +70,16 @@ def make_app(health: Callable[[], dict[str, Any]], questionnaires: Questionnaire
     app.router.add_get("/metrics", get_metrics)
     if questionnaires is not None:
         app.router.add_post("/questionnaires", post_questionnaire)
+    if peer_answers is not None:
+        app.router.add_get(PEER_ASSESSMENT_PATH, peer_assessment_handler(peer_answers))
     return app
 
 
 class ApiServer:
     def __init__(self, host: str, port: int, health: Callable[[], dict[str, Any]],
-                 questionnaires: QuestionnaireSink | None = None) -> None:
+                 questionnaires: QuestionnaireSink | None = None, peer_answers: AnswerSource | None = None) -> None:
         self.host, self.port = host, port
-        self._runner = web.AppRunner(make_app(health, questionnaires), access_log=None)
+        self._runner = web.AppRunner(make_app(health, questionnaires, peer_answers), access_log=None)
         self.started_at = time.time()
 
     async def start(self) -> None:

@@ -12,11 +12,13 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, ValidationError, create_model, model_validator
+from pydantic import AfterValidator, Field, ValidationError, create_model, model_validator
 
-from chains.config import ChainConfig, Section
+from chains.config import CHAIN_NAME, ChainConfig, HttpUrl, Section
 from chains.core.errors import ConfigError
+from chains.core.secp256k1 import parse_address, to_checksum_address
 from chains.registry import FAMILIES
+from chains.urls import repeated
 
 
 class NodeSection(Section):
@@ -50,6 +52,32 @@ class ApiSection(Section):
     enabled: bool = True
 
 
+def _signer(value: str) -> str:
+    """A peer enclave's signer, checksummed: how `signer_address` (chains/codec.py) writes what it recovers."""
+    return to_checksum_address(parse_address(value))
+
+
+class PeerSection(Section):
+    """One `[[peers]]` table: another operator's node (docs/quorum.md). Its answers count only when signed by
+    `signer`, the address of its enclave's key; `name` (default: that address) names it in logs and metrics."""
+
+    url: HttpUrl = Field(description="the peer node's API, http(s)://host:port; it serves /peer/v1/...")
+    signer: Annotated[str, AfterValidator(_signer)] = Field(description="0x address of the peer enclave's key")
+    name: str | None = Field(None, pattern=CHAIN_NAME)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.signer
+
+
+class QuorumSection(Section):
+    """`[quorum]`: how many operators' matching signatures an assessment needs (this node's own included), and
+    how long each operator in a request's order leads before the next takes over (node/quorum/leader.py)."""
+
+    threshold: int = Field(1, ge=1, description="matching signatures needed, at most the peers + 1")
+    takeover_after_s: float = Field(30.0, gt=0, le=3600, description="a leader's time before the next takes over")
+
+
 def _chain_section() -> Any:
     """The `[[chains]]` table's type: the registered families' models, chosen by `family`."""
     models = tuple(family.config for family in FAMILIES.values())
@@ -61,6 +89,8 @@ class Config(Section):
     enclave: EnclaveSection
     api: ApiSection = ApiSection()
     chains: list[ChainConfig] = Field(default_factory=list)
+    peers: list[PeerSection] = Field(default_factory=list)
+    quorum: QuorumSection = QuorumSection()
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -68,6 +98,27 @@ class Config(Section):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"chain names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _peers_and_quorum(self) -> Config:
+        """Each peer listed once (URL, signer, name); a threshold the operators configured can reach."""
+        problems = repeated([(f"peers[{i}].url", p.url.get_secret_value()) for i, p in enumerate(self.peers)])
+        for key in ("signer", "name"):
+            first: dict[str, int] = {}
+            for i, peer in enumerate(self.peers):
+                value = getattr(peer, key)
+                if value is not None and value.lower() in first:
+                    problems.append(f"peers[{i}].{key} repeats peers[{first[value.lower()]}].{key} ({value})")
+                elif value is not None:
+                    first[value.lower()] = i
+        said = ["; ".join(problems) + ": list each peer once"] if problems else []
+        operators = len(self.peers) + 1
+        if self.quorum.threshold > operators:
+            said.append(f"quorum.threshold: {self.quorum.threshold} is more than the {operators} operator(s) "
+                        f"configured (this node and {len(self.peers)} peer(s))")
+        if said:
+            raise ValueError("; ".join(said))
         return self
 
     def resolve(self, base: Path) -> Config:
@@ -123,10 +174,10 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     table_idx = [p for p in loc if isinstance(p, int)]
     lines = text.splitlines()
     start = 0
-    if keys[0] == "chains" and table_idx:
+    if keys[0] in ("chains", "peers") and table_idx:
         seen = -1
         for i, line in enumerate(lines):
-            if line.strip() == "[[chains]]":
+            if line.strip() == f"[[{keys[0]}]]":
                 seen += 1
                 if seen == table_idx[0]:
                     start = i

@@ -27,6 +27,7 @@ from node.enclave.client import EnclaveProcess
 from node.enclave.supervisor import EnclaveSignerChanged, EnclaveSupervisor, SupervisorPolicy
 from node.health import HealthReport, node_version
 from node.pipeline import ChainService
+from node.quorum.peer_api import store_answers
 from node.store import Store
 
 log = logging.getLogger("aura.node")
@@ -78,7 +79,8 @@ class Node:
         await connect_chains(self.adapters)
         if cfg.api.enabled:
             api = ApiServer(cfg.api.host, cfg.api.port, self.health,
-                            questionnaires=lambda h, body: store.put_questionnaire(h, body))
+                            questionnaires=lambda h, body: store.put_questionnaire(h, body),
+                            peer_answers=store_answers(store) if cfg.peers else None)
             await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
             self.api = api
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}"))

@@ -46,3 +46,6 @@ FEE_BUMPS_AT_CAP = Counter("aura_fee_bumps_at_cap_total", "Fee bumps that reache
 ERRORS = Counter("aura_errors_total", "Errors by kind", ["chain", "kind"], registry=REGISTRY)
 REQUESTS_WAITING = Gauge("aura_requests_waiting", "Requests waiting on a cause outside them (funds, signer, fee_cap)",
                          ["chain", "cause"], registry=REGISTRY)
+PEER_DISAGREEMENTS = Counter("aura_peer_disagreements_total", "Peer assessments signed over another payload than "
+                             "ours, each (request, digest) counted once (node/quorum/agreement.py)", ["peer"],
+                             registry=REGISTRY)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chains.codec import BoundRequest, Proven, RequestCodec
+from chains.codec import BoundRequest, Proven, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
 from chains.core.errors import InvalidParams
-from chains.core.secp256k1 import parse_address
+from chains.core.secp256k1 import parse_address, recover_address
 from chains.core.wire import MAX_FEE, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_bytes32, read_object
 from chains.evm import payload as eip712
 from chains.evm.proof import EMPTY_CODE_HASH, ProofError, verify_account, verify_header
@@ -67,6 +67,12 @@ class EvmCodec(RequestCodec[BoundRequest]):
             "signature": "0x" + signer.sign_digest(digest).hex(),
             "typed_data": eip712.typed_data(domain, assessment),
         }
+
+    def signer_address(self, envelope: Mapping[str, Any]) -> str:
+        """ecrecover of `signature` (r || s || v, low-S, v 27/28) over `digest`, as the contract does: a
+        signature over another digest recovers another address."""
+        digest = envelope_bytes(envelope, "digest", 32)
+        return recover_address(digest, envelope_bytes(envelope, "signature", 65))
 
 
 def _hex(value: Any, where: str, max_bytes: int) -> bytes:

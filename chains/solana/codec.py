@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chains.codec import BoundRequest, RequestCodec
+from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.secp256k1 import to_checksum_address
 from chains.core.wire import MAX_INT64, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.solana import payload
 
@@ -46,6 +48,15 @@ class SolanaCodec(RequestCodec[SolanaRequest]):
             "digest": "0x" + digest.hex(),
             "signature": "0x" + payload.recovery_id_signature(signer.sign_digest(digest)).hex(),
         }
+
+    def signer_address(self, envelope: Mapping[str, Any]) -> str:
+        """`sol_secp256k1_recover` of `signature` (r || s || recovery id, low-S) over `digest`, which must give
+        the envelope's `public_key`; its address is what the program stores."""
+        digest = envelope_bytes(envelope, "digest", 32)
+        recovered = payload.recover_public_key(digest, envelope_bytes(envelope, "signature", 65))
+        if recovered != envelope_bytes(envelope, "public_key", 64):
+            raise ValueError("envelope signature: not made by its public_key over its digest")
+        return to_checksum_address(payload.address_of(recovered))
 
 
 CODEC = SolanaCodec()

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chains.codec import BoundRequest, RequestCodec
+from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.secp256k1 import address_from_public_key
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.sui import payload
 
@@ -51,6 +53,18 @@ class SuiCodec(RequestCodec[SuiRequest]):
             "timestamp_ms": message.timestamp_ms,
             "expiry_ms": message.expiry_ms,
         }
+
+    def signer_address(self, envelope: Mapping[str, Any]) -> str:
+        """`secp256k1_verify` of `signature` (64-byte low-S r || s) by `public_key` (33 bytes) over
+        `intent_message`, whose SHA-256 must be `digest`; the address is the key's EVM-style one."""
+        digest = envelope_bytes(envelope, "digest", 32)
+        message = envelope_bytes(envelope, "intent_message", payload.PAYLOAD_SIZE)
+        if payload.digest(message) != digest:
+            raise ValueError("envelope digest: not the SHA-256 of its intent_message")
+        public_key = envelope_bytes(envelope, "public_key", 33)
+        if not payload.verify(public_key, message, envelope_bytes(envelope, "signature", 64)):
+            raise ValueError("envelope signature: does not verify with its public_key over its digest")
+        return address_from_public_key(public_key)
 
 
 CODEC = SuiCodec()

@@ -120,3 +120,68 @@ def test_solana_chain_errors_name_their_place() -> None:
         "  aura.toml:22: chains[1].oracle: Value error, must be a base58 Solana public key\n"
         "  aura.toml:24: chains[1].commitmnt: unknown key (did you mean 'commitment'?)"
     )
+
+
+PEERS = """
+[[peers]]
+url = "https://user:hunter2@bob.example:9464"
+signer = "0xbA3A1E5b51E6BcFdB1efF845133111CeDDfe389c"
+name = "bob"
+
+[[peers]]
+url = "http://10.0.0.3:9464"
+signer = "0xfd3cfc6e8d12a9b9cde4cbc985e002cff046bdfc"
+
+[quorum]
+threshold = 2
+"""
+
+
+def test_no_peers_is_a_quorum_of_one() -> None:
+    cfg = parse_config(GOOD)
+    assert (cfg.peers, cfg.quorum.threshold, cfg.quorum.takeover_after_s) == ([], 1, 30.0)
+
+
+def test_peers_and_quorum() -> None:
+    cfg = parse_config(GOOD + PEERS)
+    bob, carol = cfg.peers
+    assert (bob.label, bob.url.get_secret_value()) == ("bob", "https://user:hunter2@bob.example:9464")
+    assert carol.signer == carol.label == "0xfD3CfC6E8d12a9B9CdE4cBC985e002CFF046bDFC"  # checksummed
+    assert (cfg.quorum.threshold, cfg.quorum.takeover_after_s) == (2, 30.0)
+    assert "hunter2" not in repr(cfg)
+
+
+def test_peer_errors_name_their_place() -> None:
+    bad = GOOD + PEERS.replace("https://user", "ws://user").replace("0xbA3A1E5b51E6BcFdB1efF845133111CeDDfe389c",
+                                                                    "0xBa3A1E5b51E6BcFdB1efF845133111CeDDfe389c")
+    bad = bad.replace('name = "bob"', 'name = "Bob"').replace("threshold = 2", "threshold = 0\ntakeover_after = 5")
+    bad = bad.replace('url = "http://10.0.0.3:9464"', 'url = "http://10.0.0.3:9464"\nsigner_address = "0x"')
+    with pytest.raises(ConfigError) as e:
+        parse_config(bad, "aura.toml")
+    assert str(e.value) == (
+        "6 problem(s) in aura.toml:\n"
+        "  aura.toml:18: peers[0].url: Value error, must be an http(s):// URL\n"
+        "  aura.toml:19: peers[0].signer: Value error, has an invalid EIP-55 checksum\n"
+        "  aura.toml:20: peers[0].name: String should match pattern '^[a-z0-9][a-z0-9_-]{0,31}$'\n"
+        "  aura.toml:24: peers[1].signer_address: unknown key (did you mean 'signer'?)\n"
+        "  aura.toml:28: quorum.threshold: Input should be greater than or equal to 1\n"
+        "  aura.toml:29: quorum.takeover_after: unknown key (did you mean 'takeover_after_s'?)"
+    )
+    assert "hunter2" not in str(e.value)
+
+
+def test_each_peer_once_and_a_reachable_threshold() -> None:
+    twice = GOOD + PEERS.replace("http://10.0.0.3:9464", "https://user:hunter2@BOB.example:9464/").replace(
+        "0xfd3cfc6e8d12a9b9cde4cbc985e002cff046bdfc", "0xba3a1e5b51e6bcfdb1eff845133111ceddfe389c").replace(
+        "threshold = 2", "threshold = 5") + '\n[[peers]]\nurl = "http://10.0.0.4:1"\nsigner = "0x' + "11" * 20 + (
+        '"\nname = "bob"\n')
+    with pytest.raises(ConfigError) as e:
+        parse_config(twice, "aura.toml")
+    assert str(e.value) == (
+        "1 problem(s) in aura.toml:\n"
+        "  aura.toml: (top level): Value error, peers[1].url repeats peers[0].url (https://bob.example:9464); "
+        "peers[1].signer repeats peers[0].signer (0xbA3A1E5b51E6BcFdB1efF845133111CeDDfe389c); "
+        "peers[2].name repeats peers[0].name (bob): list each peer once; "
+        "quorum.threshold: 5 is more than the 4 operator(s) configured (this node and 3 peer(s))"
+    )
+    assert "hunter2" not in str(e.value)
