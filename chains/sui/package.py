@@ -38,7 +38,9 @@ ERRORS: dict[int, str] = {
     15: "EScoreOutOfRange", 16: "ETierOutOfRange", 17: "EPdOutOfRange", 18: "ETimestampInFuture",
     19: "EStaleAssessment", 20: "EAssessmentExpired", 21: "EInvalidSignature",  # 22 retired (EOlderThanStored)
     23: "ENotRequester", 24: "ENotExpired", 25: "EEnclaveExists", 26: "EKeyRevoked", 27: "EBadCheckpointDigest",
-    28: "EBadFeaturesHash", 29: "ECheckpointBeforeRequest", 30: "EZeroPayee",
+    28: "EBadFeaturesHash", 29: "ECheckpointBeforeRequest", 30: "EZeroPayee", 31: "EQuorumNotMet",
+    32: "EInvalidThreshold", 33: "EThresholdAboveActiveSigners", 34: "ESignersNotAscending",
+    35: "ETooManySignatures", 36: "ESignatureCountMismatch",
 }  # fmt: skip
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{64}$")

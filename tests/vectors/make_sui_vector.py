@@ -10,6 +10,11 @@ pysui-fastcrypto) and verified by it.
 
 `ORACLE_ID` and the request IDs are the object IDs `sui::test_scenario` gives the Oracle and the two requests
 in the Move tests' fixed set-up (move/aura_oracle/tests), so the Move tests check these very signatures.
+
+The quorum case (docs/sui.md, "Quorum"): three more keys, each the SHA-256 of a fixed label and its index (as the
+other key is of its label), sign both cases' messages unchanged; they are listed in ascending order of their
+20-byte addresses, the order `oracle::fulfil_quorum` takes them in. Each address is computed here from the
+uncompressed key with pycryptodome's keccak and checked against the enclave key's own.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ MOVE_OUT = ROOT / "move" / "aura_oracle" / "tests" / "vector_data.move"
 
 PRIVATE_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"  # the key of evm.json
 OTHER_KEY_LABEL = b"aura test sui other enclave key"
+QUORUM_KEY_LABEL = "aura test sui quorum enclave key {}"  # formatted with the index 0, 1, 2
+QUORUM_SIZE = 3
+QUORUM_HIGH_S_SIGNER = 1  # whose signature over the first message also gets its high-S twin
 SECP256K1_SCHEME = 1  # fastcrypto's scheme number for secp256k1 (Sui's signature flag 0x01)
 
 # Object IDs from the Move tests' fixed scenario set-up (see the module docstring).
@@ -207,6 +215,50 @@ def high_s(signature: bytes) -> bytes:
     return signature[:32] + (SECP256K1_N - s).to_bytes(32, "big")
 
 
+def independent_address(secret: bytes) -> str:
+    """The 20-byte address of a key (keccak-256 of the uncompressed point, last 20 bytes), lower-case hex."""
+    point = PrivateKey(secret).public_key.format(compressed=False)[1:]
+    return hx(keccak(point)[12:])
+
+
+def build_quorum(cases: dict[str, Any]) -> dict[str, Any]:
+    """Three keys signing each case's message as it is, sorted by address (see the module docstring)."""
+    signers = []
+    for index in range(QUORUM_SIZE):
+        label = QUORUM_KEY_LABEL.format(index)
+        secret = hashlib.sha256(label.encode()).digest()
+        key = EnclaveKey(secret)
+        assert key.address.lower() == independent_address(secret), label
+        signers.append({"label": label, "private_key": hx(secret), "public_key": hx(key.public_key),
+                        "address": key.address})
+    signers.sort(key=lambda s: bytes.fromhex(s["address"][2:]))
+    signatures: dict[str, list[str]] = {}
+    for name, case in cases.items():
+        message = bytes.fromhex(case["intent_message"][2:])
+        signatures[name] = []
+        for signer in signers:
+            secret, public_key = bytes.fromhex(signer["private_key"][2:]), bytes.fromhex(signer["public_key"][2:])
+            signature = fastcrypto_sign(secret, message)
+            assert fastcrypto_verify(secret, message, signature) and sui.verify(public_key, message, signature)
+            assert int.from_bytes(signature[32:], "big") <= SECP256K1_N // 2
+            signatures[name].append(hx(signature))
+    first_message = bytes.fromhex(cases["first"]["intent_message"][2:])
+    second_message = bytes.fromhex(cases["second"]["intent_message"][2:])
+    chosen = signers[QUORUM_HIGH_S_SIGNER]
+    chosen_key = bytes.fromhex(chosen["public_key"][2:])
+    twin = high_s(bytes.fromhex(signatures["first"][QUORUM_HIGH_S_SIGNER][2:]))
+    assert not sui.verify(chosen_key, first_message, twin)
+    assert not sui.verify(chosen_key, first_message, bytes.fromhex(signatures["second"][QUORUM_HIGH_S_SIGNER][2:]))
+    assert not sui.verify(chosen_key, second_message, bytes.fromhex(signatures["first"][QUORUM_HIGH_S_SIGNER][2:]))
+    return {
+        "description": "Three more keys (SHA-256 of each label) sign each case's intent_message unchanged; signers "
+        "and signatures are in ascending order of the signers' 20-byte addresses, as fulfil_quorum takes them.",
+        "signers": signers,
+        "signatures": signatures,
+        "first_signature_high_s": {"signer": QUORUM_HIGH_S_SIGNER, "signature": hx(twin)},
+    }
+
+
 def build() -> dict[str, Any]:
     key = EnclaveKey(bytes.fromhex(PRIVATE_KEY[2:]))
     other_secret = hashlib.sha256(OTHER_KEY_LABEL).digest()
@@ -237,11 +289,16 @@ def build() -> dict[str, Any]:
         "cases": cases,
         "first_signature_high_s": hx(high_s(first_sig)),
         "first_signature_other_key": hx(other_sig),
+        "quorum": build_quorum(cases),
     }
 
 
 def _bytes(raw: str) -> str:
     return f'x"{raw[2:]}"'
+
+
+def _byte_vectors(raws: list[str]) -> str:
+    return "vector[" + ", ".join(_bytes(raw) for raw in raws) + "]"
 
 
 def move_module(vector: dict[str, Any]) -> str:
@@ -286,6 +343,18 @@ def move_module(vector: dict[str, Any]) -> str:
         f"public fun first_signature_high_s(): vector<u8> {{ {_bytes(vector['first_signature_high_s'])} }}",
         f"public fun first_signature_other_key(): vector<u8> {{ {_bytes(vector['first_signature_other_key'])} }}",
     ]
+    quorum = vector["quorum"]
+    signers = quorum["signers"]
+    lines += [
+        "",
+        "// The quorum: three keys in ascending order of their addresses, and their signatures over each message.",
+        f"public fun quorum_public_keys(): vector<vector<u8>> {{ {_byte_vectors([s['public_key'] for s in signers])} }}",
+        f"public fun quorum_addresses(): vector<vector<u8>> {{ {_byte_vectors([s['address'].lower() for s in signers])} }}",
+        *(f"public fun quorum_{name}_signatures(): vector<vector<u8>> {{ {_byte_vectors(sigs)} }}"
+          for name, sigs in quorum["signatures"].items()),
+        f"public fun quorum_high_s_signer(): u64 {{ {quorum['first_signature_high_s']['signer']} }}",
+        f"public fun quorum_first_signature_high_s(): vector<u8> {{ {_bytes(quorum['first_signature_high_s']['signature'])} }}",
+    ]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

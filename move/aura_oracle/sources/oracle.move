@@ -1,11 +1,13 @@
 /// Aura's oracle on Sui (docs/sui.md).
 ///
 /// A shared `Oracle` takes paid assessment requests, holds each fee until the request is fulfilled (the fee goes
-/// to the payee registered with the signing enclave key, whoever sends the fulfilment) or cancelled after it expired (the fee goes back to the requester), and keeps the current,
-/// versioned `WalletScore` of every assessed wallet. A settled request leaves only its status behind. A fulfilment
-/// carries an assessment signed by a registered, active enclave key: a secp256k1 ECDSA signature (low-S, SHA-256)
-/// over the BCS bytes of `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject,
-/// the checkpoint the assessment was computed at and the hash of the features it scored.
+/// to the payees registered with the signing enclave keys, whoever sends the fulfilment) or cancelled after it
+/// expired (the fee goes back to the requester), and keeps the current, versioned `WalletScore` of every assessed
+/// wallet. A settled request leaves only its status behind. A fulfilment carries an assessment signed by at least
+/// `threshold` registered, active enclave keys (one with `fulfil` while the threshold is 1; `fulfil_quorum` for
+/// any threshold): secp256k1 ECDSA signatures (low-S, SHA-256) over the BCS bytes of
+/// `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject, the checkpoint the
+/// assessment was computed at and the hash of the features it scored.
 module aura_oracle::oracle;
 
 use sui::balance::Balance;
@@ -16,6 +18,7 @@ use sui::dynamic_field as df;
 use sui::dynamic_object_field as dof;
 use sui::ecdsa_k1;
 use sui::event;
+use sui::hash;
 use sui::sui::SUI;
 
 // === Errors (docs/sui.md, "Errors"; the node maps these codes to their names) ===
@@ -51,6 +54,12 @@ const EBadCheckpointDigest: u64 = 27;
 const EBadFeaturesHash: u64 = 28;
 const ECheckpointBeforeRequest: u64 = 29;
 const EZeroPayee: u64 = 30;
+const EQuorumNotMet: u64 = 31;
+const EInvalidThreshold: u64 = 32;
+const EThresholdAboveActiveSigners: u64 = 33;
+const ESignersNotAscending: u64 = 34;
+const ETooManySignatures: u64 = 35;
+const ESignatureCountMismatch: u64 = 36;
 
 // === Constants ===
 
@@ -66,6 +75,10 @@ const CHECKPOINT_DIGEST_LENGTH: u64 = 32;
 const FEATURES_HASH_LENGTH: u64 = 32;
 const SIGNATURE_LENGTH: u64 = 64;
 const MAX_PARAMS_LENGTH: u64 = 1024;
+/// The most signatures a quorum fulfilment carries, and so the highest threshold. Sui's limits (16 KiB per pure
+/// argument, 1000 dynamic fields read per transaction) would allow far more; 16 keeps the gas of one fulfilment
+/// bounded (EVM keeps 15, for how it packs a score's signers).
+const MAX_QUORUM_SIGNERS: u64 = 16;
 
 const MAX_REQUEST_TTL_MS: u64 = 604_800_000;
 const MAX_AGE_MS: u64 = 86_400_000;
@@ -95,6 +108,10 @@ public struct Oracle has key {
     max_age_ms: u64,
     max_skew_ms: u64,
     next_nonce: u64,
+    /// How many distinct active enclave keys must sign an assessment: 1 ..= MAX_QUORUM_SIGNERS, 1 at `create`.
+    threshold: u8,
+    /// How many registered keys are not revoked: `set_threshold`'s upper bound.
+    active_enclaves: u64,
 }
 
 /// The right to register and revoke enclaves and set the fee and windows of the oracle it names.
@@ -152,7 +169,8 @@ public struct ScoreKey has copy, drop, store {
     subject: address,
 }
 
-/// A subject's current score; `version` is 1 for the first and grows by one on each update.
+/// A subject's current score; `version` is 1 for the first and grows by one on each update. It counts
+/// (`score_counts`) while at least `threshold` of its `signers` are active.
 public struct WalletScore has key, store {
     id: UID,
     subject: address,
@@ -169,7 +187,10 @@ public struct WalletScore has key, store {
     timestamp_ms: u64,
     expiry_ms: u64,
     request_id: ID,
-    public_key: vector<u8>,
+    /// The enclave keys that signed it (33 bytes compressed each), in ascending order of their addresses.
+    signers: vector<vector<u8>>,
+    /// The threshold in force when it was stored.
+    threshold: u8,
     version: u64,
 }
 
@@ -223,6 +244,11 @@ public struct EnclaveRevoked has copy, drop {
     public_key: vector<u8>,
 }
 
+public struct ThresholdSet has copy, drop {
+    oracle: ID,
+    threshold: u8,
+}
+
 public struct AssessmentRequested has copy, drop {
     oracle: ID,
     request_id: ID,
@@ -252,9 +278,10 @@ public struct AssessmentFulfilled has copy, drop {
     expiry_ms: u64,
     /// The version of the subject's stored score after this fulfilment.
     version: u64,
-    /// Whether this assessment is now the subject's stored score; false when the stored one is newer (and its
-    /// signer still active), so it was kept: the request is settled and the fee paid all the same.
+    /// Whether this assessment is now the subject's stored score; false when the stored one is newer (and still
+    /// counts), so it was kept: the request is settled and the fee paid all the same.
     stored: bool,
+    /// The signing key, and its signature; with `fulfil_quorum`, the first (lowest address) of the signers.
     public_key: vector<u8>,
     signature: vector<u8>,
     /// The fulfilling transaction's sender.
@@ -262,6 +289,20 @@ public struct AssessmentFulfilled has copy, drop {
     /// Who was paid `fee`: the payee registered with `public_key`.
     payee: address,
     fee: u64,
+}
+
+/// Emitted by `fulfil_quorum`, after its `AssessmentFulfilled`: every signer, its signature, payee and share.
+public struct QuorumFulfilled has copy, drop {
+    oracle: ID,
+    request_id: ID,
+    /// The threshold in force.
+    threshold: u8,
+    /// In ascending order of their addresses; the first is `AssessmentFulfilled`'s `public_key`.
+    public_keys: vector<vector<u8>>,
+    signatures: vector<vector<u8>>,
+    /// The payee of each key, and what it was paid: equal shares, the remainder to the first.
+    payees: vector<address>,
+    fees: vector<u64>,
 }
 
 public struct AssessmentCancelled has copy, drop {
@@ -289,6 +330,8 @@ public fun create(
         max_age_ms,
         max_skew_ms,
         next_nonce: 0,
+        threshold: 1,
+        active_enclaves: 0,
     };
     let oracle_id = object::id(&oracle);
     let cap = AdminCap { id: object::new(ctx), oracle: oracle_id };
@@ -316,6 +359,17 @@ public fun set_windows(
     oracle.max_skew_ms = max_skew_ms;
 }
 
+/// Sets how many distinct active enclave keys must sign an assessment, for fulfilments from now on (a stored
+/// score keeps the threshold it was stored under): 1 ..= MAX_QUORUM_SIGNERS (`EInvalidThreshold`), and at most
+/// the active keys (`EThresholdAboveActiveSigners`).
+public fun set_threshold(cap: &AdminCap, oracle: &mut Oracle, threshold: u8) {
+    check_cap(cap, oracle);
+    assert!(threshold >= 1 && (threshold as u64) <= MAX_QUORUM_SIGNERS, EInvalidThreshold);
+    assert!((threshold as u64) <= oracle.active_enclaves, EThresholdAboveActiveSigners);
+    oracle.threshold = threshold;
+    event::emit(ThresholdSet { oracle: object::id(oracle), threshold });
+}
+
 /// Registers an enclave key (33-byte compressed secp256k1) with its 32-byte measurement and the payee its
 /// fulfilments' fees go to (not @0x0). A key is registered at most once: an active one aborts `EEnclaveExists`, a
 /// revoked one `EKeyRevoked` (a revoked key stays revoked; an operator comes back with a new key).
@@ -341,6 +395,7 @@ public fun register_enclave(
         key,
         Enclave { measurement, payee, active: true, registered_ms: clock.timestamp_ms(), revoked_ms: 0 },
     );
+    oracle.active_enclaves = oracle.active_enclaves + 1;
     event::emit(EnclaveRegistered { oracle: object::id(oracle), public_key, measurement, payee });
 }
 
@@ -358,7 +413,8 @@ public fun set_enclave_payee(cap: &AdminCap, oracle: &mut Oracle, public_key: ve
 }
 
 /// Revokes an active enclave key for good: its signatures are refused from now on, and a stored score it signed
-/// no longer keeps an older assessment from replacing it.
+/// stops counting once fewer than its threshold of signers are active. Never refused for the threshold: with fewer
+/// active keys than the threshold nothing is fulfilled until more are registered or the threshold is lowered.
 public fun revoke_enclave(cap: &AdminCap, oracle: &mut Oracle, public_key: vector<u8>, clock: &Clock) {
     check_cap(cap, oracle);
     assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
@@ -368,6 +424,7 @@ public fun revoke_enclave(cap: &AdminCap, oracle: &mut Oracle, public_key: vecto
     assert!(enclave.active, EEnclaveRevoked);
     enclave.active = false;
     enclave.revoked_ms = clock.timestamp_ms();
+    oracle.active_enclaves = oracle.active_enclaves - 1;
     event::emit(EnclaveRevoked { oracle: object::id(oracle), public_key });
 }
 
@@ -424,11 +481,11 @@ public fun request_assessment(
     request_id
 }
 
-/// Answers a pending request with an enclave-signed assessment: pays the held fee to the payee registered with
-/// the signing key (never to the sender: whoever copies a broadcast fulfilment and is executed first gains no
-/// fee), removes the request's body (its storage rebate goes to the sender, as on any Sui deletion) and stores the
-/// subject's score, unless the stored one is newer and its signer still active. The checks run in the order of
-/// docs/sui.md.
+/// Answers a pending request with an assessment signed by one enclave key, while the threshold is 1
+/// (`EQuorumNotMet` above it): pays the held fee to the payee registered with the signing key (never to the
+/// sender: whoever copies a broadcast fulfilment and is executed first gains no fee), removes the request's body
+/// (its storage rebate goes to the sender, as on any Sui deletion) and stores the subject's score, unless the
+/// stored one is newer and still counts. The checks run in the order of docs/sui.md.
 public fun fulfil(
     oracle: &mut Oracle,
     request_id: ID,
@@ -448,30 +505,171 @@ public fun fulfil(
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
-    let now = clock.timestamp_ms();
-    let oracle_id = object::id(oracle);
-
-    // 1. The request.
-    let request = borrow_pending(oracle, request_id);
-    assert!(now <= request.expires_ms, ERequestExpired);
-    let subject = request.subject;
-    let created_ms = request.created_ms;
-
-    // 2. The enclave and the sizes of what it signed.
-    assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
-    let enclave_key = EnclaveKey { public_key };
-    assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, enclave_key), EEnclaveNotRegistered);
-    let enclave = df::borrow<EnclaveKey, Enclave>(&oracle.id, enclave_key);
-    assert!(enclave.active, EEnclaveRevoked);
-    let payee = enclave.payee;
-    assert!(
-        measurement.length() == MEASUREMENT_LENGTH && measurement == enclave.measurement,
-        EMeasurementMismatch,
+    let (message, created_ms) = open_request(
+        oracle,
+        request_id,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        timestamp_ms,
+        expiry_ms,
+        clock,
     );
+    settle_signed(oracle, message, created_ms, vector[public_key], vector[signature], false, clock, ctx);
+}
+
+/// `fulfil` for any threshold: the same assessment signed by at least `threshold` and at most MAX_QUORUM_SIGNERS
+/// distinct active keys, `public_keys[i]` signing `signatures[i]`, in strictly ascending order of the keys'
+/// addresses (`signer_address`), so that one key cannot count twice. The fee is split equally between the keys'
+/// registered payees, the remainder to the first; the stored score keeps the keys and the threshold. Emits
+/// `AssessmentFulfilled` (naming the first key) and then `QuorumFulfilled` (naming all).
+public fun fulfil_quorum(
+    oracle: &mut Oracle,
+    request_id: ID,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+    public_keys: vector<vector<u8>>,
+    signatures: vector<vector<u8>>,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    let (message, created_ms) = open_request(
+        oracle,
+        request_id,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        timestamp_ms,
+        expiry_ms,
+        clock,
+    );
+    settle_signed(oracle, message, created_ms, public_keys, signatures, true, clock, ctx);
+}
+
+/// Check 1, the request (pending and not expired), and the message its assessment must be signed over, rebuilt
+/// from this oracle, the request's stored subject and the arguments; and the request's `created_ms`.
+fun open_request(
+    oracle: &Oracle,
+    request_id: ID,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+    clock: &Clock,
+): (IntentMessage<AssessmentPayload>, u64) {
+    let request = borrow_pending(oracle, request_id);
+    assert!(clock.timestamp_ms() <= request.expires_ms, ERequestExpired);
+    let message = intent_message(
+        object::id(oracle),
+        request_id,
+        request.subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        timestamp_ms,
+        expiry_ms,
+    );
+    (message, request.created_ms)
+}
+
+/// Checks 2 to 5 of a fulfilment whose request is open, then settles it: pays the keys' payees, stores the score
+/// and emits `AssessmentFulfilled` (and `QuorumFulfilled` when `quorum`).
+fun settle_signed(
+    oracle: &mut Oracle,
+    message: IntentMessage<AssessmentPayload>,
+    created_ms: u64,
+    public_keys: vector<vector<u8>>,
+    signatures: vector<vector<u8>>,
+    quorum: bool,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    let now = clock.timestamp_ms();
+    let bytes = bcs::to_bytes(&message); // what step 5 verifies each signature over
+    let IntentMessage { timestamp_ms, payload, .. } = message;
+    let AssessmentPayload {
+        oracle: oracle_id,
+        request_id,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        expiry_ms,
+    } = payload;
+
+    // 2. How many signed; each key, in ascending order of addresses; the sizes of what they signed.
+    let count = public_keys.length();
+    assert!(signatures.length() == count, ESignatureCountMismatch);
+    assert!(count <= MAX_QUORUM_SIGNERS, ETooManySignatures);
+    let threshold = oracle.threshold;
+    assert!(count >= (threshold as u64), EQuorumNotMet);
+    let mut payees = vector[];
+    let mut previous: u256 = 0;
+    let mut i = 0;
+    while (i < count) {
+        let public_key = public_keys[i];
+        assert!(public_key.length() == PUBLIC_KEY_LENGTH, EBadPublicKey);
+        let enclave_key = EnclaveKey { public_key };
+        assert!(df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, enclave_key), EEnclaveNotRegistered);
+        let enclave = df::borrow<EnclaveKey, Enclave>(&oracle.id, enclave_key);
+        assert!(enclave.active, EEnclaveRevoked);
+        assert!(
+            measurement.length() == MEASUREMENT_LENGTH && measurement == enclave.measurement,
+            EMeasurementMismatch,
+        );
+        payees.push_back(enclave.payee);
+        // One key alone needs no order (and its address is not computed: `fulfil` costs what it did).
+        if (count > 1) {
+            let number = address_number(&signer_address(&public_key));
+            assert!(i == 0 || previous < number, ESignersNotAscending);
+            previous = number;
+        };
+        i = i + 1;
+    };
     assert!(commitment.length() == COMMITMENT_LENGTH, EBadCommitment);
     assert!(checkpoint_digest.length() == CHECKPOINT_DIGEST_LENGTH, EBadCheckpointDigest);
     assert!(features_hash.length() == FEATURES_HASH_LENGTH, EBadFeaturesHash);
-    assert!(signature.length() == SIGNATURE_LENGTH, EBadSignature);
+    signatures.do_ref!(|signature| assert!(signature.length() == SIGNATURE_LENGTH, EBadSignature));
 
     // 3. Ranges.
     assert!(score <= MAX_SCORE, EScoreOutOfRange);
@@ -486,39 +684,37 @@ public fun fulfil(
     assert!(now <= timestamp_ms + oracle.max_age_ms, EStaleAssessment);
     assert!(timestamp_ms < expiry_ms && now <= expiry_ms, EAssessmentExpired);
 
-    // 5. The signature over the payload rebuilt from this oracle, the request and the arguments.
-    let message = intent_message_bytes(
-        oracle_id,
-        request_id,
-        subject,
-        score,
-        tier,
-        pd_bps,
-        flags,
-        measurement,
-        commitment,
-        checkpoint,
-        checkpoint_digest,
-        features_hash,
-        timestamp_ms,
-        expiry_ms,
-    );
-    assert!(
-        is_low_s(&signature) && ecdsa_k1::secp256k1_verify(&signature, &public_key, &message, SHA256),
-        EInvalidSignature,
-    );
+    // 5. Each signature over the message: one `secp256k1_verify` per key.
+    let mut i = 0;
+    while (i < count) {
+        let signature = &signatures[i];
+        assert!(
+            is_low_s(signature) && ecdsa_k1::secp256k1_verify(signature, &public_keys[i], &bytes, SHA256),
+            EInvalidSignature,
+        );
+        i = i + 1;
+    };
 
-    // Settle the request and pay the key's payee.
-    let fee = settle(oracle, request_id, STATUS_FULFILLED);
-    let fee_amount = fee.value();
-    pay(fee, payee, ctx);
+    // Settle the request and pay the keys' payees: equal shares, the remainder to the first.
+    let mut fee = settle(oracle, request_id, STATUS_FULFILLED);
+    let share = fee.value() / count;
+    let mut fees = vector[];
+    let mut i = count;
+    while (i > 1) {
+        i = i - 1;
+        pay(fee.split(share), payees[i], ctx);
+        fees.push_back(share);
+    };
+    fees.push_back(fee.value());
+    fees.reverse();
+    pay(fee, payees[0], ctx);
 
-    // Store the score, unless the stored one is newer and its signer still active: then it is kept.
+    // Store the score, unless the stored one is newer and still counts: then it is kept.
     let score_key = ScoreKey { subject };
     let has_stored = dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, score_key);
     let stored = !has_stored || {
         let current = dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key);
-        current.timestamp_ms <= timestamp_ms || !borrow_enclave(oracle, current.public_key).active
+        current.timestamp_ms <= timestamp_ms || !score_counts(oracle, current)
     };
     let version = if (!stored) {
         dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key).version
@@ -535,7 +731,8 @@ public fun fulfil(
         current.timestamp_ms = timestamp_ms;
         current.expiry_ms = expiry_ms;
         current.request_id = request_id;
-        current.public_key = public_key;
+        current.signers = public_keys;
+        current.threshold = threshold;
         current.version = current.version + 1;
         current.version
     } else {
@@ -556,7 +753,8 @@ public fun fulfil(
                 timestamp_ms,
                 expiry_ms,
                 request_id,
-                public_key,
+                signers: public_keys,
+                threshold,
                 version: 1,
             },
         );
@@ -580,12 +778,23 @@ public fun fulfil(
         expiry_ms,
         version,
         stored,
-        public_key,
-        signature,
+        public_key: public_keys[0],
+        signature: signatures[0],
         transmitter: ctx.sender(),
-        payee,
-        fee: fee_amount,
+        payee: payees[0],
+        fee: fees[0],
     });
+    if (quorum) {
+        event::emit(QuorumFulfilled {
+            oracle: oracle_id,
+            request_id,
+            threshold,
+            public_keys,
+            signatures,
+            payees,
+            fees,
+        });
+    };
 }
 
 /// Cancels the sender's own request once it has expired, refunding the fee (and the storage rebate of the
@@ -621,7 +830,53 @@ public fun intent_message_bytes(
     timestamp_ms: u64,
     expiry_ms: u64,
 ): vector<u8> {
-    let message = IntentMessage {
+    bcs::to_bytes(
+        &intent_message(
+            oracle,
+            request_id,
+            subject,
+            score,
+            tier,
+            pd_bps,
+            flags,
+            measurement,
+            commitment,
+            checkpoint,
+            checkpoint_digest,
+            features_hash,
+            timestamp_ms,
+            expiry_ms,
+        ),
+    )
+}
+
+/// The 20-byte address of an enclave key, as on EVM: the last 20 bytes of keccak-256 of the 64-byte
+/// uncompressed public key. `fulfil_quorum`'s keys are in strictly ascending order of it. Aborts (in
+/// `ecdsa_k1::decompress_pubkey`) for 33 bytes that are not a point of the curve.
+public fun signer_address(public_key: &vector<u8>): vector<u8> {
+    let mut point = ecdsa_k1::decompress_pubkey(public_key);
+    point.remove(0); // the 0x04 that marks an uncompressed key
+    let hash = hash::keccak256(&point);
+    vector::tabulate!(20, |i| hash[12 + i])
+}
+
+fun intent_message(
+    oracle: ID,
+    request_id: ID,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+): IntentMessage<AssessmentPayload> {
+    IntentMessage {
         intent: ASSESSMENT_INTENT,
         timestamp_ms,
         payload: AssessmentPayload {
@@ -639,8 +894,7 @@ public fun intent_message_bytes(
             features_hash,
             expiry_ms,
         },
-    };
-    bcs::to_bytes(&message)
+    }
 }
 
 // === Reading ===
@@ -649,9 +903,18 @@ public fun has_score(oracle: &Oracle, subject: address): bool {
     dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, ScoreKey { subject })
 }
 
-/// The subject's current score; aborts (dynamic field not found) when `has_score` is false.
+/// The subject's current score; aborts (dynamic field not found) when `has_score` is false. Check
+/// `score_counts` (and the expiry) before relying on it.
 public fun score_of(oracle: &Oracle, subject: address): &WalletScore {
     dof::borrow<ScoreKey, WalletScore>(&oracle.id, ScoreKey { subject })
+}
+
+/// Whether a stored score still counts: at least the threshold it was stored under of its signers are active
+/// (revoking one signer of a 2-of-3 score signed by exactly two makes it stop counting).
+public fun score_counts(oracle: &Oracle, s: &WalletScore): bool {
+    let mut active = 0;
+    s.signers.do_ref!(|public_key| if (borrow_enclave(oracle, *public_key).active) active = active + 1);
+    active >= (s.threshold as u64)
 }
 
 /// 0 pending, 1 fulfilled, 2 cancelled; aborts `ERequestNotFound` for an unknown request.
@@ -729,6 +992,12 @@ public fun max_skew_ms(oracle: &Oracle): u64 { oracle.max_skew_ms }
 
 public fun next_nonce(oracle: &Oracle): u64 { oracle.next_nonce }
 
+/// How many distinct active keys must sign an assessment now.
+public fun threshold(oracle: &Oracle): u8 { oracle.threshold }
+
+/// How many registered keys are not revoked.
+public fun active_enclaves(oracle: &Oracle): u64 { oracle.active_enclaves }
+
 public fun cap_oracle(cap: &AdminCap): ID { cap.oracle }
 
 // WalletScore accessors.
@@ -757,7 +1026,11 @@ public fun expiry_ms(s: &WalletScore): u64 { s.expiry_ms }
 
 public fun request_id(s: &WalletScore): ID { s.request_id }
 
-public fun public_key(s: &WalletScore): vector<u8> { s.public_key }
+/// The keys that signed the score, in ascending order of their addresses.
+public fun signers(s: &WalletScore): vector<vector<u8>> { s.signers }
+
+/// The threshold in force when the score was stored.
+public fun score_threshold(s: &WalletScore): u8 { s.threshold }
 
 public fun version(s: &WalletScore): u64 { s.version }
 
@@ -779,13 +1052,21 @@ fun is_compressed_key(public_key: &vector<u8>): bool {
 
 /// Whether the 64-byte `r || s` has `s <= n / 2`.
 fun is_low_s(signature: &vector<u8>): bool {
-    let mut s: u256 = 0;
-    let mut i = 32;
-    while (i < SIGNATURE_LENGTH) {
-        s = (s << 8) | (signature[i] as u256);
+    big_endian(signature, 32, SIGNATURE_LENGTH) <= SECP256K1_HALF_ORDER
+}
+
+/// A 20-byte address as a number, to compare.
+fun address_number(signer: &vector<u8>): u256 { big_endian(signer, 0, 20) }
+
+/// `bytes[from..to]` (at most 32 bytes) read as a big-endian number.
+fun big_endian(bytes: &vector<u8>, from: u64, to: u64): u256 {
+    let mut n: u256 = 0;
+    let mut i = from;
+    while (i < to) {
+        n = (n << 8) | (bytes[i] as u256);
         i = i + 1;
     };
-    s <= SECP256K1_HALF_ORDER
+    n
 }
 
 fun borrow_request(oracle: &Oracle, request_id: ID): &Request {
@@ -859,6 +1140,24 @@ public fun enclave_payee_set_for_testing(oracle: ID, public_key: vector<u8>, pay
 #[test_only]
 public fun enclave_revoked_for_testing(oracle: ID, public_key: vector<u8>): EnclaveRevoked {
     EnclaveRevoked { oracle, public_key }
+}
+
+#[test_only]
+public fun threshold_set_for_testing(oracle: ID, threshold: u8): ThresholdSet {
+    ThresholdSet { oracle, threshold }
+}
+
+#[test_only]
+public fun quorum_fulfilled_for_testing(
+    oracle: ID,
+    request_id: ID,
+    threshold: u8,
+    public_keys: vector<vector<u8>>,
+    signatures: vector<vector<u8>>,
+    payees: vector<address>,
+    fees: vector<u64>,
+): QuorumFulfilled {
+    QuorumFulfilled { oracle, request_id, threshold, public_keys, signatures, payees, fees }
 }
 
 #[test_only]

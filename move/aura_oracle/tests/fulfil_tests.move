@@ -340,7 +340,9 @@ fun fulfil_pays_the_payee_and_stores_the_first_score() {
     assert_eq!(s.timestamp_ms(), v::first_timestamp_ms());
     assert_eq!(s.expiry_ms(), v::first_expiry_ms());
     assert_eq!(s.request_id(), v::first_request_id());
-    assert_eq!(s.public_key(), v::public_key());
+    assert_eq!(s.signers(), vector[v::public_key()]);
+    assert_eq!(s.score_threshold(), 1);
+    assert!(o.score_counts(s));
     assert_eq!(s.version(), 1);
     ts::return_shared(o);
     setup::finish(scenario, clock);
@@ -447,7 +449,7 @@ fun any_registered_enclave_may_answer() {
     submit(&mut scenario, a, &clock);
     scenario.next_tx(v::transmitter());
     let o = scenario.take_shared<Oracle>();
-    assert_eq!(o.score_of(v::subject()).public_key(), v::other_public_key());
+    assert_eq!(o.score_of(v::subject()).signers(), vector[v::other_public_key()]);
     ts::return_shared(o);
     setup::finish(scenario, clock);
 }
@@ -481,7 +483,7 @@ fun an_operator_comes_back_with_a_new_key() {
     assert_eq!(setup::last_coin_value(&scenario, setup::payee()), v::fee());
     let o = scenario.take_shared<Oracle>();
     assert!(!o.is_enclave_active(v::public_key()));
-    assert_eq!(o.score_of(v::subject()).public_key(), v::other_public_key());
+    assert_eq!(o.score_of(v::subject()).signers(), vector[v::other_public_key()]);
     ts::return_shared(o);
     setup::finish(scenario, clock);
 }
@@ -794,7 +796,7 @@ fun fulfil_stores_the_premium_tier() {
     let s = o.score_of(v::subject());
     assert_eq!(s.score(), 900);
     assert_eq!(s.tier(), 2);
-    assert_eq!(s.public_key(), test_enclave::public_key());
+    assert_eq!(s.signers(), vector[test_enclave::public_key()]);
     ts::return_shared(o);
     setup::finish(scenario, clock);
 }
@@ -1181,7 +1183,7 @@ fun a_future_stamped_score_does_not_block_later_requests() {
     assert_eq!(s.score(), 620);
     assert_eq!(s.timestamp_ms(), now);
     assert_eq!(s.request_id(), latest);
-    assert_eq!(s.public_key(), test_enclave::public_key());
+    assert_eq!(s.signers(), vector[test_enclave::public_key()]);
     assert_eq!(s.version(), 2);
     ts::return_shared(o);
     setup::finish(scenario, clock);
@@ -1205,7 +1207,7 @@ fun an_older_assessment_replaces_a_score_whose_enclave_was_revoked() {
     assert_eq!(s.score(), 700);
     assert_eq!(s.timestamp_ms(), v::first_timestamp_ms());
     assert_eq!(s.request_id(), v::first_request_id());
-    assert_eq!(s.public_key(), test_enclave::public_key());
+    assert_eq!(s.signers(), vector[test_enclave::public_key()]);
     assert_eq!(s.version(), 2);
     ts::return_shared(o);
     setup::finish(scenario, clock);

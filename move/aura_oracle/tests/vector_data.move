@@ -47,3 +47,11 @@ public fun second_signature(): vector<u8> { x"a88f5dfd904636e9a2c278103e9fa63b63
 
 public fun first_signature_high_s(): vector<u8> { x"a0452e3f4037c3a299842936d24229cd1572b108193909402f3946e7c334d307f245f21a88d34ccd783d841200ff1d9faab7ed6f9e16649fdac55e70a2a79f7b" }
 public fun first_signature_other_key(): vector<u8> { x"d1c583ae21767889a728f749bbaee28f33ce1800855bdce330c73e16502b8ed1615b8b30efd267c04594e24b32e43b6d1461ae9b87c46d25a0ef05844f73da22" }
+
+// The quorum: three keys in ascending order of their addresses, and their signatures over each message.
+public fun quorum_public_keys(): vector<vector<u8>> { vector[x"0390816dc61abef4e17113ff8ed2f2a64101f141216a9a03579e7f2f83e7d1cfce", x"022eaebaa95a380e9e0a1508d0fffece70626e6b06861a7a54c522e53eee999e76", x"02f179c27d8d799943f3d41fb4a271ec05fa5cf40eff5fcff5dd139cde65574b5a"] }
+public fun quorum_addresses(): vector<vector<u8>> { vector[x"4f2f123cdf78f42b80862431fb34f80ae8ee63dd", x"fa24391ee6d31a50ee13b89ac24e57ba751237c4", x"fbaf0e74a20c618510b642f7b6f08bf7077a5fe3"] }
+public fun quorum_first_signatures(): vector<vector<u8>> { vector[x"d839de79d308ab75e97930184fe36b00b17b58fb856cdb591685c163c71653f2541de06ba8cc6cb5ee31beefc7886d6de35feaee32e7a8551c0527ce70dc400b", x"eff3665c9e6141caa60016c18ada8e8e815b396d2990773f83ad50204a5b834c2ff01cc9f134976bccd859f9bb2660b3a641b4195ca6da0eac0a7ea9c286a97a", x"5c28d804349069351b584359dc1803119da6207090bf4422430b45bde164f0f37a9a103bdd5b3d8361d2a0c4f339d75cbb238a13dcb373c67b553a3bf5a088e5"] }
+public fun quorum_second_signatures(): vector<vector<u8>> { vector[x"475d92684c898c4506e5eae6b2b2f90376e9317d391a2ca2c9c931b82cf1cae15d34677b240fb113647026eb49f929b00c9a7422985b74e17955a2e86783b503", x"f8b13b1160978d5e07ded188f9e55b1eafa12bb1cd192e2b1960dc150421fa49440058ee2d2bb6aae8988c7e507e017e782bf36ba9f05fe291cba3898dced61f", x"a0d1128d4afd7fe734e8c6c9be6ee28f0c6f8e8332891d6980488950b2f7b9780c9bcc8609e041ab8f792c1c2a0e9d7d9c9e3644b6bc9d3f5c0a151743b0640d"] }
+public fun quorum_high_s_signer(): u64 { 1 }
+public fun quorum_first_signature_high_s(): vector<u8> { x"eff3665c9e6141caa60016c18ada8e8e815b396d2990773f83ad50204a5b834cd00fe3360ecb68943327a60644d99f4b146d28cd52a1c62d13c7dfe30daf97c7" }

@@ -195,6 +195,54 @@ def test_move_tests_carry_the_vector() -> None:
     assert f'public fun public_key(): vector<u8> {{ x"{VECTOR["public_key"][2:]}" }}' in text
 
 
+def test_the_quorum_keys_are_derived_from_their_labels_and_sorted_by_address() -> None:
+    """Three more keys, each the SHA-256 of its label, listed in strictly ascending order of their 20-byte
+    addresses (keccak-256 of the uncompressed point, last 20 bytes): the order `fulfil_quorum` takes them in."""
+    signers = VECTOR["quorum"]["signers"]
+    assert sorted(s["label"] for s in signers) == [f"aura test sui quorum enclave key {i}" for i in range(3)]
+    numbers = []
+    for signer in signers:
+        secret = b(signer["private_key"])
+        assert secret == hashlib.sha256(signer["label"].encode()).digest()
+        point = PrivateKey(secret).public_key
+        assert b(signer["public_key"]) == point.format(compressed=True)
+        assert b(signer["address"]) == keccak256(point.format(compressed=False)[1:])[12:]
+        numbers.append(int.from_bytes(b(signer["address"]), "big"))
+    assert numbers == sorted(set(numbers)) and len(numbers) == 3
+    assert [s["label"] for s in signers] != sorted(s["label"] for s in signers)  # the order is the addresses'
+
+
+def test_the_quorum_signs_each_case_message_unchanged() -> None:
+    """Each quorum key signs the very bytes the single signer signed (the payload does not change with k), with a
+    64-byte low-S signature that Sui's own library and the node's verify accept."""
+    signers = VECTOR["quorum"]["signers"]
+    assert set(VECTOR["quorum"]["signatures"]) == set(VECTOR["cases"])
+    for name, signatures in VECTOR["quorum"]["signatures"].items():
+        message = b(VECTOR["cases"][name]["intent_message"])
+        assert len(signatures) == len(signers) == len(set(signatures))
+        for signer, signature in zip(signers, signatures, strict=True):
+            raw = b(signature)
+            assert len(raw) == 64 and 0 < int.from_bytes(raw[32:], "big") <= SECP256K1_HALF_N
+            assert fastcrypto_verify(b(signer["private_key"]), message, raw)
+            assert sui.verify(b(signer["public_key"]), message, raw)
+
+
+def test_the_quorum_attack_signatures_fail() -> None:
+    quorum = VECTOR["quorum"]
+    index = quorum["first_signature_high_s"]["signer"]
+    public_key = b(quorum["signers"][index]["public_key"])
+    first, second = (b(VECTOR["cases"][n]["intent_message"]) for n in ("first", "second"))
+    valid = b(quorum["signatures"]["first"][index])
+    high = b(quorum["first_signature_high_s"]["signature"])
+    assert high[:32] == valid[:32]
+    assert int.from_bytes(high[32:], "big") == SECP256K1_N - int.from_bytes(valid[32:], "big")
+    assert not sui.verify(public_key, first, high)
+    # A signature over the other case's payload does not verify over this one, and another signer's neither.
+    assert not sui.verify(public_key, first, b(quorum["signatures"]["second"][index]))
+    assert not sui.verify(public_key, second, valid)
+    assert not sui.verify(public_key, first, b(quorum["signatures"]["first"][(index + 1) % 3]))
+
+
 # --- verify mirrors secp256k1_verify's refusals -----------------------------------------------------
 
 
