@@ -46,7 +46,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     else:
         transmitter = create_keystore(keystore, tx_pass.read_text().strip())
     targets = [{"family": "evm", "chain_id": args.chain_id, "contract": args.oracle}]
-    att = init_enclave(root / "data" / "enclave", enclave_pass, targets)
+    shared = None if args.commitment_secret_file is None else Path(args.commitment_secret_file).resolve()
+    att = init_enclave(root / "data" / "enclave", enclave_pass, targets, commitment_secret_file=shared)
     doc = att["document"]
     cfg_path.write_text(f"""# Aura node configuration. Paths are relative to this file.
 [node]
@@ -241,6 +242,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--start-block", type=int, default=0)
     s.add_argument("--confirmations", type=int, default=12)
     s.add_argument("--force", action="store_true")
+    s.add_argument("--commitment-secret-file", metavar="FILE",
+                   help="the commitment secret this operator's quorum shares (64 hex digits; docs/quorum.md)")
     s.set_defaults(fn=cmd_init)
 
     s = sub.add_parser("run", help="run the node")

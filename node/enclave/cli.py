@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chains.core.errors import AuraError
 from node.enclave.attestation import build_document, sign_document
+from node.enclave.commitment import read_shared_commitment_secret
 from node.enclave.keys import EnclaveKey
 from node.enclave.logs import JsonLog
 from node.enclave.measurement import Measurement, measure_engine, measure_loaded
@@ -56,12 +57,17 @@ def _parser() -> argparse.ArgumentParser:
                       help="the chains and contracts the key signs for: a JSON list of objects such as "
                            '[{"family": "evm", "chain_id": 1, "contract": "0x…"}] (node/enclave/targets.py)')
     init.add_argument("--force", action="store_true", help="replace an existing sealed key (the old one is kept aside)")
+    init.add_argument("--commitment-secret-file", type=Path, metavar="FILE",
+                      help="the commitment secret this enclave's quorum shares (64 hex digits), sealed with the key "
+                           "(docs/quorum.md); without it the key's own is used")
 
     serve = sub.add_parser("serve", help="unseal the key and serve the protocol")
     common(serve)
     serve.add_argument("--socket", required=True, type=Path, help="Unix socket path to listen on")
     serve.add_argument("--new-key", action="store_true", help="create a new key (keeping the old sealed file aside)")
     serve.add_argument("--targets", metavar="JSON", help="with --new-key: the targets to seal it for (as for init)")
+    serve.add_argument("--commitment-secret-file", type=Path, metavar="FILE",
+                       help="with --new-key: the commitment secret the quorum shares (as for init)")
     serve.add_argument("--log-file", type=Path, help="JSON-lines log file (default: stderr)")
     serve.add_argument("--exit-with-stdin", action="store_true",
                        help="stop when standard input closes: the host that started it has gone")
@@ -75,7 +81,8 @@ def _new_key(args: argparse.Namespace, passphrase: bytes, measurement: Measureme
     path = sealed_path(args.data_dir)
     if path.exists():
         path.rename(path.with_name(f"{path.stem}.retired-{time.time_ns()}.json"))
-    key = EnclaveKey.generate()
+    shared = args.commitment_secret_file
+    key = EnclaveKey.generate(None if shared is None else read_shared_commitment_secret(shared))
     write_sealed(path, seal(key, passphrase, measurement.digest, targets, ScryptParams(n=args.scrypt_n)))
     return Unsealed(key, targets)
 
@@ -103,6 +110,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loaded = load_config(args.scoring_config)
         engine = Engine.load(loaded)
         measurement = measure_engine(engine, loaded)
+        if args.commitment_secret_file is not None and not args.new_key:
+            raise AuraError("--commitment-secret-file is read only with --new-key: a sealed key keeps the commitment "
+                            "secret it was created with")
         if args.new_key:
             unsealed = _new_key(args, passphrase, measurement)
             log.info("key_created", signer=unsealed.key.address, measurement=measurement.hex)
@@ -118,7 +128,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             unsealed = unseal(sealed, passphrase, measurement.digest)
         del passphrase
         log.info("unsealed", signer=unsealed.key.address, measurement=measurement.hex, scoring_config=loaded.source,
-                 targets=len(unsealed.targets.document))
+                 targets=len(unsealed.targets.document),
+                 commitment="shared" if unsealed.key.shared_commitment_secret else "own")
         service = EnclaveService(unsealed.key, measurement, engine, targets=unsealed.targets)
         asyncio.run(_serve(EnclaveServer(service, args.socket, log), args.exit_with_stdin))
         return 0

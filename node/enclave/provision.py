@@ -22,8 +22,9 @@ def write_secret(path: Path, value: str) -> None:
 
 
 def init_enclave(data_dir: Path, passphrase_file: Path, targets: list[dict[str, Any]],
-                 scoring_config: Path | None = None) -> dict[str, Any]:
-    """Create and seal the enclave key in an enclave process, for `targets` (node/enclave/targets.py).
+                 scoring_config: Path | None = None, commitment_secret_file: Path | None = None) -> dict[str, Any]:
+    """Create and seal the enclave key in an enclave process, for `targets` (node/enclave/targets.py), with the
+    commitment secret its quorum shares when `commitment_secret_file` is given (the enclave reads the file).
 
     Returns:
         The enclave's attestation: the public key bound to the measurement (nothing secret).
@@ -36,6 +37,8 @@ def init_enclave(data_dir: Path, passphrase_file: Path, targets: list[dict[str, 
             "--passphrase-file", str(passphrase_file), "--targets", json.dumps(targets)]
     if scoring_config:
         args += ["--scoring-config", str(scoring_config)]
+    if commitment_secret_file:
+        args += ["--commitment-secret-file", str(commitment_secret_file)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]

@@ -5,6 +5,9 @@ in an enclave with the same code, model and scoring config, and only with the ta
 (node/enclave/targets.py): editing them in the file makes it unopenable. The sealed file is JSON with the kdf
 parameters, salt, nonce, ciphertext, the measurement it was sealed for, the targets, and the (public) public
 key and address.
+
+The ciphertext holds the key's 32 bytes, followed, for an enclave of a quorum, by the 32-byte commitment secret
+the quorum's enclaves share (`"commitment": "shared"`; docs/quorum.md).
 """
 
 from __future__ import annotations
@@ -99,7 +102,8 @@ def seal(key: EnclaveKey, passphrase: bytes, measurement: bytes, targets: Target
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
     aes_key = _derive(passphrase, salt, measurement, params)
-    ciphertext = AESGCM(aes_key).encrypt(nonce, key.secret_bytes(), _aad(measurement, key.public_key, targets))
+    plaintext = key.secret_bytes() + (key.shared_commitment_secret or b"")
+    ciphertext = AESGCM(aes_key).encrypt(nonce, plaintext, _aad(measurement, key.public_key, targets))
     return {
         "format": SEALED_FORMAT,
         "kdf": {"name": "scrypt", "n": params.n, "r": params.r, "p": params.p, "salt": salt.hex()},
@@ -108,6 +112,7 @@ def seal(key: EnclaveKey, passphrase: bytes, measurement: bytes, targets: Target
         "targets": targets.document,
         "public_key": "0x" + key.public_key.hex(),
         "address": key.address,
+        "commitment": "shared" if key.shared_commitment_secret else "own",
     }
 
 
@@ -140,7 +145,10 @@ def unseal(sealed: dict, passphrase: bytes, measurement: bytes) -> Unsealed:
         raise WrongPassphrase(
             "cannot unseal the enclave key: wrong passphrase (or the sealed file was altered)"
         ) from None
-    key = EnclaveKey(secret)
+    if len(secret) not in (32, 64):
+        raise SealingError(f"sealed key holds {len(secret)} bytes, not a key (32) or a key and a shared commitment "
+                           "secret (64)")
+    key = EnclaveKey(secret[:32], secret[32:] or None)
     if key.public_key != public_key:
         raise SealingError("sealed key does not match its recorded public key")
     return Unsealed(key, targets)

@@ -36,7 +36,8 @@ M2 = bytes(31) + b"\x01"
 def test_round_trip() -> None:
     key = EnclaveKey.generate()
     sealed = seal(key, b"pw", M1, T, TEST_SCRYPT)
-    assert set(sealed) == {"format", "kdf", "cipher", "measurement", "targets", "public_key", "address"}
+    assert set(sealed) == {"format", "kdf", "cipher", "measurement", "targets", "public_key", "address", "commitment"}
+    assert sealed["commitment"] == "own"
     assert sealed["targets"] == TARGETS
     assert sealed["measurement"] == "0x" + M1.hex()
     assert sealed["public_key"] == "0x" + key.public_key.hex() and sealed["address"] == key.address
