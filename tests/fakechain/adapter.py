@@ -204,24 +204,23 @@ class FakeAdapter(ChainAdapter):
     async def replace(self, submission: Submission, bump_pct: int) -> Submission | None:
         if not self.cfg.replaces_fees:
             return await super().replace(submission, bump_pct)
-        old = Fulfilment.decode(submission.raw)
-        fee = old.fee * (100 + bump_pct) // 100 + 1
-        if fee > self.cfg.max_fee:
-            return None
-        tx = replaced(old, fee=fee)
-        return Submission(chain=self.name, tx_hash=tx.hash, sequence=submission.sequence, raw=tx.encode(),
-                          request_keys=submission.request_keys)
+        return self._raised(submission, bump_pct, submission.request_keys)
 
     async def void(self, submission: Submission, bump_pct: int) -> Submission | None:
         if not self.cfg.replaces_fees:
             return await super().void(submission, bump_pct)
+        return self._raised(submission, bump_pct, ())
+
+    def _raised(self, submission: Submission, bump_pct: int, keys: tuple[str, ...]) -> Submission | None:
+        """`submission` at a fee raised by `bump_pct`%, keeping its items only when it keeps `keys`; None past
+        the fee cap."""
         old = Fulfilment.decode(submission.raw)
         fee = old.fee * (100 + bump_pct) // 100 + 1
         if fee > self.cfg.max_fee:
             return None
-        tx = replaced(old, fee=fee, items=())
+        tx = replaced(old, fee=fee) if keys else replaced(old, fee=fee, items=())
         return Submission(chain=self.name, tx_hash=tx.hash, sequence=submission.sequence, raw=tx.encode(),
-                          request_keys=())
+                          request_keys=keys)
 
     async def status(self, submission: Submission) -> SubmissionStatus:
         ledger = self.ledger
