@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
 
 from chains.base import SignedAssessment
+from chains.core.assessment import AssessmentFacts
 from chains.core.errors import AuraError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,6 +33,9 @@ CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 SLOT_HASHES_SYSVAR = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
 SLOT_HASHES_ENTRY = 40  # slot u64, hash [u8; 32]
 SLOT_HASHES_MAX = 512  # entries the sysvar keeps
+ORACLE_LEN = 73  # an Oracle account without its quorum tail (threshold 1)
+SCORE_LEN = 314  # a Score account without its quorum tail (one signer)
+MAX_QUORUM_SIGNERS = 8  # the most signatures `fulfil_quorum` takes (docs/solana.md, "Quorum")
 
 
 class IdlError(AuraError, FileNotFoundError):
@@ -138,19 +143,65 @@ def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, su
                 _meta(SYSTEM_PROGRAM_ID)])
 
 
+def _signed_args(f: AssessmentFacts) -> dict[str, Any]:
+    """The signed arguments `fulfil` and `fulfil_quorum` share (the payload's last 161 bytes), by IDL name."""
+    return {"score": f.score, "tier": f.tier, "pd_bps": f.pd_bps, "flags": f.flags,
+            "measurement": list(f.measurement), "commitment": list(f.commitment), "slot": f.block_number,
+            "slot_hash": list(f.block_hash), "features_hash": list(f.features_hash),
+            "timestamp": f.timestamp, "expiry": f.expiry}
+
+
 def fulfil_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, enclave: Pubkey, subject: Pubkey,
               requester: Pubkey, transmitter: Pubkey, payee: Pubkey, a: SignedAssessment) -> Instruction:
     """`fulfil` for one signed assessment `a` (docs/protocol.md); `payee` is the enclave's registered one."""
     score, _ = score_pda(program, oracle, subject)
-    f = a.facts
-    args = {"score": f.score, "tier": f.tier, "pd_bps": f.pd_bps, "flags": f.flags,
-            "measurement": list(f.measurement), "commitment": list(f.commitment), "slot": f.block_number,
-            "slot_hash": list(f.block_hash), "features_hash": list(f.features_hash),
-            "timestamp": f.timestamp, "expiry": f.expiry, "signature": list(a.signature)}
+    args = {**_signed_args(a.facts), "signature": list(a.signature)}
     return _ix(program, "fulfil", args,
                [_meta(oracle), _meta(request, writable=True), _meta(enclave), _meta(score, writable=True),
                 _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID),
                 _meta(payee, writable=True), _meta(SLOT_HASHES_SYSVAR)])
+
+
+@dataclass(frozen=True)
+class QuorumSignature:
+    """One enclave's part of a quorum fulfilment: its 20-byte address, the payee registered with it (read from its
+    Enclave account: the program refuses any other) and its 65-byte signature over the assessment's payload."""
+
+    address: bytes
+    payee: Pubkey
+    signature: bytes
+
+
+def set_threshold_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, threshold: int) -> Instruction:
+    """`set_threshold`: how many enclave signatures a fulfilment needs (1 ..= MAX_QUORUM_SIGNERS); the admin pays
+    the rent of the oracle's one-byte quorum tail the first time."""
+    return _ix(program, "set_threshold", {"threshold": threshold},
+               [_meta(oracle, writable=True), _meta(admin, True, True), _meta(SYSTEM_PROGRAM_ID)])
+
+
+def fulfil_quorum_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, subject: Pubkey, requester: Pubkey,
+                     transmitter: Pubkey, facts: AssessmentFacts,
+                     signatures: Sequence[QuorumSignature]) -> Instruction:
+    """`fulfil_quorum` for the assessment `facts` signed by each of `signatures` (the same payload as `fulfil`'s).
+    They go in ascending order of address, as the program requires, whatever order they are given in; each
+    brings its enclave account and payee after the fixed accounts."""
+    ordered = sorted(signatures, key=lambda s: s.address)
+    score, _ = score_pda(program, oracle, subject)
+    args = {**_signed_args(facts), "signatures": [list(s.signature) for s in ordered]}
+    metas = [_meta(oracle), _meta(request, writable=True), _meta(score, writable=True),
+             _meta(requester, writable=True), _meta(transmitter, True, True), _meta(SYSTEM_PROGRAM_ID),
+             _meta(SLOT_HASHES_SYSVAR)]
+    for s in ordered:
+        metas += [_meta(enclave_pda(program, oracle, s.address)[0]), _meta(s.payee, writable=True)]
+    return _ix(program, "fulfil_quorum", args, metas)
+
+
+def score_status_ix(program: Pubkey, oracle: Pubkey, subject: Pubkey, signers: Sequence[bytes]) -> Instruction:
+    """`score_status`: whether the subject's stored assessment still counts (the instruction's return data, one
+    byte). `signers` are the score's (`score_signers`), in its order."""
+    score, _ = score_pda(program, oracle, subject)
+    return _ix(program, "score_status", {},
+               [_meta(oracle), _meta(score)] + [_meta(enclave_pda(program, oracle, a)[0]) for a in signers])
 
 
 def repin_ix(program: Pubkey, oracle: Pubkey, request: Pubkey) -> Instruction:
@@ -172,6 +223,38 @@ def decode_account(name: str, data: bytes) -> Any:
     if data[:8] != discriminator(name):
         raise ValueError(f"not a {name} account")
     return coder().accounts.decode(data)
+
+
+def oracle_threshold(data: bytes) -> int:
+    """An Oracle account's threshold: its quorum tail's (`OracleQuorum`), 1 when it has none.
+
+    Raises:
+        ValueError: the data is not an Oracle account.
+    """
+    decode_account("Oracle", data)
+    return data[ORACLE_LEN] if len(data) > ORACLE_LEN else 1
+
+
+@dataclass(frozen=True)
+class ScoreSigners:
+    """Who signed a stored assessment, ascending by address, and the threshold in force when it was stored. It
+    counts while at least `threshold` of them are active (`score_status`)."""
+
+    threshold: int
+    signers: tuple[bytes, ...]
+
+
+def score_signers(data: bytes) -> ScoreSigners:
+    """A Score account's signers: its quorum tail (`ScoreQuorum`), or its one `signer` at threshold 1.
+
+    Raises:
+        ValueError: the data is not a Score account.
+    """
+    score = decode_account("Score", data)
+    if len(data) <= SCORE_LEN:
+        return ScoreSigners(1, (bytes(score.signer),))
+    tail = coder().types.decode("ScoreQuorum", data[SCORE_LEN:])
+    return ScoreSigners(int(tail.threshold), tuple(bytes(a) for a in tail.signers))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,12 @@ against solders.
 The Solana accounts are made from fixed seeds (`Keypair.from_seed(sha256(label))`), so a program test can
 recreate the program, oracle, requester and subject keypairs; the request account is the PDA
 `["request", oracle, nonce as u64 LE]` of the program.
+
+`quorum` adds a three-signer case (docs/solana.md, "Quorum"): the same digest signed by the vector's key and
+two more fixed keys, each derived as sha256 of a label (the labels and keys of evm.json's `quorum`), in
+ascending order of address, as `fulfil_quorum` takes them at threshold 3. Each signature is checked with the
+program's own rules (recovery id 0 or 1, low s, recovered with coincurve) and eth_keys. The single-signer fields
+are unchanged.
 """
 
 from __future__ import annotations
@@ -65,6 +71,9 @@ TIMESTAMP = 1_700_000_000
 ASSESSMENT_TTL_S = 600
 EXPIRY = TIMESTAMP + ASSESSMENT_TTL_S
 MEASUREMENT = hashlib.sha256(b"aura test measurement").digest()
+QUORUM_KEY_LABELS = (b"aura test quorum signer 2", b"aura test quorum signer 3")  # evm.json's
+QUORUM_THRESHOLD = 3
+HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 
 class FixedEngine:
@@ -142,6 +151,36 @@ def independent_payload(program: bytes, oracle: bytes, request: bytes, subject: 
 def independent_features_hash(features: dict[str, Any]) -> bytes:
     """keccak256 of the features' canonical JSON (sorted keys, no spaces), written out here."""
     return keccak(json.dumps(features, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode())
+
+
+def quorum(key: EnclaveKey, digest: bytes) -> dict[str, Any]:
+    """The three-signer case: `digest` signed by `key` and the two label-derived keys, ascending by address, each
+    signature in the program's `r || s || recovery_id` form and cross-checked before it is written."""
+    keys = sorted([key, *(EnclaveKey(hashlib.sha256(label).digest()) for label in QUORUM_KEY_LABELS)],
+                  key=lambda k: int(k.address, 16))
+    signers = []
+    for k in keys:
+        signature = solana.recovery_id_signature(k.sign_digest(digest))
+        public_key = PublicKey(k.public_key).format(compressed=False)[1:]
+        theirs = eth_keys.PrivateKey(k.secret_bytes()).sign_msg_hash(digest)
+        assert signature == theirs.r.to_bytes(32, "big") + theirs.s.to_bytes(32, "big") + bytes([theirs.v])
+        assert signature[64] in (0, 1) and 0 < int.from_bytes(signature[32:64], "big") <= HALF_ORDER
+        recovered = PublicKey.from_signature_and_message(signature, digest, hasher=None)
+        assert recovered.format(compressed=False)[1:] == public_key
+        assert hx(keccak(public_key)[12:]) == k.address.lower()
+        signers.append({"private_key": hx(k.secret_bytes()), "public_key": hx(public_key),
+                        "address": k.address.lower(), "signature": hx(signature)})
+    assert len({s["address"] for s in signers}) == 3
+    return {
+        "description": "The same digest signed by three fixed public test keys: the vector's own and two derived as "
+        "sha256 of their labels (evm.json's). Signers in ascending order of address, as fulfil_quorum takes them; "
+        "all three registered with the vector's measurement, threshold 3. Every signer signs the same payload, the "
+        "commitment included (the one the vector's key made).",
+        "threshold": QUORUM_THRESHOLD,
+        "key_labels": [label.decode() for label in QUORUM_KEY_LABELS],
+        "digest": hx(digest),
+        "signers": signers,
+    }
 
 
 def build() -> dict[str, Any]:
@@ -234,6 +273,7 @@ def build() -> dict[str, Any]:
         "signature": hx(signature),
         "signature_parts": {"r": hx(signature[:32]), "s": hx(signature[32:64]), "recovery_id": signature[64]},
         "result": result,
+        "quorum": quorum(key, digest),
     }
 
 

@@ -1,5 +1,6 @@
 //! Error codes: Anchor custom errors, returned as `6000 + index` (`custom program error: 0x1770 + index`)
-//! and logged as Anchor logs them. The index, name and message of each are the IDL's `errors`.
+//! and logged as Anchor logs them. The index, name and message of each are the IDL's `errors`. An error with
+//! values (the quorum's) also logs them, the line before, as `<Name>(<value>, ...)`.
 
 use crate::sys;
 
@@ -9,7 +10,7 @@ pub type Result<T> = core::result::Result<T, u32>;
 /// Anchor's first custom error code.
 pub const ERROR_CODE_OFFSET: u32 = 6000;
 /// How many errors there are.
-pub const ERROR_COUNT: u32 = 45;
+pub const ERROR_COUNT: u32 = 49;
 
 pub const UNKNOWN_INSTRUCTION: u32 = 0;
 pub const INVALID_INSTRUCTION_DATA: u32 = 1;
@@ -56,10 +57,14 @@ pub const SLOT_HASH_UNKNOWN: u32 = 41;
 pub const SLOT_HASH_MISMATCH: u32 = 42;
 pub const PAYEE_MISMATCH: u32 = 43;
 pub const PIN_STILL_RECENT: u32 = 44;
+pub const INVALID_THRESHOLD: u32 = 45;
+pub const QUORUM_NOT_MET: u32 = 46;
+pub const SIGNERS_NOT_ASCENDING: u32 = 47;
+pub const TOO_MANY_SIGNATURES: u32 = 48;
 
 // Names and messages (the IDL's), concatenated, with where each ends: plain bytes, so nothing here needs
 // relocating (a table of string slices would hold pointers).
-pub const ERROR_NAMES: &[u8; 679] = b"\
+pub const ERROR_NAMES: &[u8; 743] = b"\
     UnknownInstruction\
     InvalidInstructionData\
     NotEnoughAccounts\
@@ -104,13 +109,17 @@ pub const ERROR_NAMES: &[u8; 679] = b"\
     SlotHashUnknown\
     SlotHashMismatch\
     PayeeMismatch\
-    PinStillRecent";
-pub const ERROR_NAME_END: [u16; 45] = [
+    PinStillRecent\
+    InvalidThreshold\
+    QuorumNotMet\
+    SignersNotAscending\
+    TooManySignatures";
+pub const ERROR_NAME_END: [u16; 49] = [
     18, 40, 57, 73, 84, 94, 110, 118, 136, 154, 166, 183, 200, 215, 239, 255, 269, 280, 291, 304,
     319, 336, 353, 367, 382, 396, 408, 428, 445, 464, 481, 498, 514, 527, 539, 549, 567, 582, 598,
-    609, 621, 636, 652, 665, 679,
+    609, 621, 636, 652, 665, 679, 695, 707, 726, 743,
 ];
-pub const ERROR_MSGS: &[u8; 1653] = b"\
+pub const ERROR_MSGS: &[u8; 1809] = b"\
     Unknown instruction\
     Invalid instruction data\
     Not enough accounts\
@@ -155,11 +164,15 @@ pub const ERROR_MSGS: &[u8; 1653] = b"\
     The pinned slot is not in the SlotHashes sysvar\
     The signed slot hash is not the SlotHashes sysvar's\
     The payee account is not the enclave's payee\
-    The request's pinned slot is still in the SlotHashes sysvar";
-pub const ERROR_MSG_END: [u16; 45] = [
+    The request's pinned slot is still in the SlotHashes sysvar\
+    The threshold is outside 1 ..= 8\
+    Fewer signatures than the oracle's threshold\
+    The signers are not in strictly ascending order of address\
+    More than 8 signatures";
+pub const ERROR_MSG_END: [u16; 49] = [
     19, 43, 62, 95, 134, 173, 223, 270, 322, 356, 392, 439, 474, 502, 535, 565, 587, 624, 655, 691,
     725, 751, 803, 826, 849, 868, 893, 951, 977, 1035, 1076, 1119, 1163, 1205, 1234, 1261, 1280,
-    1330, 1352, 1404, 1452, 1499, 1550, 1594, 1653,
+    1330, 1352, 1404, 1452, 1499, 1550, 1594, 1653, 1685, 1729, 1787, 1809,
 ];
 
 /// Logs `AnchorError occurred. Error Code: <Name>. Error Number: <n>. Error Message: <msg>.` as Anchor does.
@@ -168,24 +181,8 @@ pub fn log_error(index: u32) {
     if index >= ERROR_COUNT {
         return;
     }
-    let i = index as usize;
-    // SAFETY: i < ERROR_COUNT, the length of both end tables; the offsets are within the byte strings.
-    let (name_start, name_end, msg_start, msg_end) = unsafe {
-        (
-            if i == 0 {
-                0
-            } else {
-                *ERROR_NAME_END.get_unchecked(i - 1) as usize
-            },
-            *ERROR_NAME_END.get_unchecked(i) as usize,
-            if i == 0 {
-                0
-            } else {
-                *ERROR_MSG_END.get_unchecked(i - 1) as usize
-            },
-            *ERROR_MSG_END.get_unchecked(i) as usize,
-        )
-    };
+    let (name_start, name_end) = range(&ERROR_NAME_END, index);
+    let (msg_start, msg_end) = range(&ERROR_MSG_END, index);
     let mut buf = [0u8; 240];
     let mut w = Writer {
         buf: buf.as_mut_ptr(),
@@ -203,6 +200,53 @@ pub fn log_error(index: u32) {
     sys::log(w.buf, w.len);
 }
 
+/// Logs an error's numbers as `<Name>(<a>, <b>, ...)`, as Solidity shows a custom error, just before the
+/// error is returned: a Solana custom error is a code only.
+#[inline(never)]
+pub fn log_numbers(index: u32, values: &[u64]) {
+    let mut buf = [0u8; 120];
+    let mut w = Writer::named(buf.as_mut_ptr(), 120, index);
+    let mut i = 0;
+    while i < values.len() {
+        if i > 0 {
+            w.put(b", ".as_ptr(), 2);
+        }
+        // SAFETY: i < len.
+        w.put_decimal(unsafe { *values.get_unchecked(i) });
+        i += 1;
+    }
+    w.put(b")".as_ptr(), 1);
+    sys::log(w.buf, w.len);
+}
+
+/// Logs an error's two 20-byte addresses as `<Name>(0x<a>, 0x<b>)` (lowercase hex), as `log_numbers` does.
+#[inline(never)]
+pub fn log_addresses(index: u32, a: *const u8, b: *const u8) {
+    let mut buf = [0u8; 120];
+    let mut w = Writer::named(buf.as_mut_ptr(), 120, index);
+    w.put_hex(a, 20);
+    w.put(b", ".as_ptr(), 2);
+    w.put_hex(b, 20);
+    w.put(b")".as_ptr(), 1);
+    sys::log(w.buf, w.len);
+}
+
+/// Where entry `index` (below ERROR_COUNT) of a table of end offsets starts and ends.
+fn range(ends: &[u16], index: u32) -> (usize, usize) {
+    let i = index as usize;
+    // SAFETY: callers pass index < ERROR_COUNT, the length of both end tables.
+    unsafe {
+        (
+            if i == 0 {
+                0
+            } else {
+                *ends.get_unchecked(i - 1) as usize
+            },
+            *ends.get_unchecked(i) as usize,
+        )
+    }
+}
+
 struct Writer {
     buf: *mut u8,
     len: usize,
@@ -210,6 +254,18 @@ struct Writer {
 }
 
 impl Writer {
+    /// A writer over `buf` (`cap` bytes) that starts with error `index`'s name and `(`.
+    fn named(buf: *mut u8, cap: usize, index: u32) -> Self {
+        let mut w = Writer { buf, len: 0, cap };
+        if index < ERROR_COUNT {
+            let (start, end) = range(&ERROR_NAME_END, index);
+            // SAFETY: the range is within the table.
+            unsafe { w.put(ERROR_NAMES.as_ptr().add(start), end - start) };
+        }
+        w.put(b"(".as_ptr(), 1);
+        w
+    }
+
     fn put(&mut self, src: *const u8, n: usize) {
         let n = if n > self.cap - self.len {
             self.cap - self.len
@@ -235,5 +291,26 @@ impl Writer {
         }
         // SAFETY: the last n digits were written.
         self.put(unsafe { digits.as_ptr().add(20 - n) }, n);
+    }
+
+    /// `0x` and the `n` bytes at `src` in lowercase hex.
+    fn put_hex(&mut self, src: *const u8, n: usize) {
+        self.put(b"0x".as_ptr(), 2);
+        let mut i = 0;
+        while i < n {
+            // SAFETY: callers pass n readable bytes.
+            let byte = unsafe { *src.add(i) };
+            let pair = [hex_digit(byte >> 4), hex_digit(byte & 15)];
+            self.put(pair.as_ptr(), 2);
+            i += 1;
+        }
+    }
+}
+
+fn hex_digit(v: u8) -> u8 {
+    if v < 10 {
+        b'0' + v
+    } else {
+        b'a' + v - 10
     }
 }

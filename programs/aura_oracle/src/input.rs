@@ -10,10 +10,13 @@
 //! ```
 
 use crate::error::{self, Result};
+use crate::state;
 use crate::sys::{self, eq32, rd_u64, wr_u64};
 
-/// The most accounts an instruction uses; more are allowed and ignored.
-pub const MAX_ACCOUNTS: usize = 9;
+/// The most accounts an instruction uses (`fulfil_quorum` with the most signatures); more are allowed and
+/// ignored.
+pub const MAX_ACCOUNTS: usize =
+    state::quorum_accounts::FIXED + state::quorum_accounts::PER_SIGNER * state::MAX_QUORUM_SIGNERS;
 const MAX_PERMITTED_DATA_INCREASE: u64 = 10_240;
 
 const SIGNER: usize = 1;
@@ -117,6 +120,14 @@ impl Account {
             is_writable: self.is_writable(),
             executable: self.executable(),
         }
+    }
+
+    /// Resizes a program-owned, writable account's data in place, as `AccountInfo::realloc` does: the
+    /// runtime takes the new length from the record (at most 10,240 bytes more than the instruction started
+    /// with, which the record has room for). Growing leaves the new bytes as they are (zero from the runtime
+    /// unless this instruction wrote there): callers write them all, and keep the account rent-exempt.
+    pub fn set_data_len(self, len: usize) {
+        wr_u64(unsafe { self.0.add(DATA_LEN) }, len as u64)
     }
 
     /// Closes a program-owned account in place: lamports to zero (the caller has moved them), data

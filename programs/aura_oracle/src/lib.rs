@@ -14,6 +14,7 @@
 mod error;
 mod input;
 mod processor;
+mod quorum;
 mod state;
 mod sys;
 

@@ -1,10 +1,11 @@
 //! The instructions (docs/solana.md, "Instructions"). Checks run in this order: instruction data, account
 //! count, signer and writable flags, the system program and sysvar accounts, owners and discriminators,
 //! oracle membership and authority, then each instruction's own rules (the PDA of an account it creates among
-//! them).
+//! them). The quorum's instructions are in `quorum.rs`, over the checks here.
 
 use crate::error::{self, Result};
 use crate::input::{Account, Input, SYSTEM_PROGRAM};
+use crate::quorum;
 use crate::state::{self, enclave, fulfil_args as fa, oracle, request, score, slot_hashes};
 use crate::sys::{
     self, eq32, is_zero, rd_i64, rd_u16, rd_u32, rd_u64, wr_i64, wr_u32, wr_u64, Slice,
@@ -46,6 +47,15 @@ pub fn process(input: &Input) -> Result<()> {
     } else if d == disc(state::IX_INITIALIZE) {
         sys::log_str(b"Instruction: Initialize");
         initialize(input)
+    } else if d == disc(state::IX_FULFIL_QUORUM) {
+        sys::log_str(b"Instruction: FulfilQuorum");
+        quorum::fulfil_quorum(input)
+    } else if d == disc(state::IX_SCORE_STATUS) {
+        sys::log_str(b"Instruction: ScoreStatus");
+        quorum::score_status(input)
+    } else if d == disc(state::IX_SET_THRESHOLD) {
+        sys::log_str(b"Instruction: SetThreshold");
+        quorum::set_threshold(input)
     } else {
         Err(error::UNKNOWN_INSTRUCTION)
     }
@@ -380,6 +390,11 @@ fn fulfil(input: &Input) -> Result<()> {
         return Err(error::REQUESTER_MISMATCH);
     }
     load_enclave(input, oracle_acc, enclave_acc)?;
+    let threshold = quorum::threshold(oracle_acc);
+    if threshold > 1 {
+        error::log_numbers(error::QUORUM_NOT_MET, &[1, threshold as u64]);
+        return Err(error::QUORUM_NOT_MET);
+    }
     // SAFETY: the enclave holds LEN bytes (load_enclave).
     if unsafe { *enclave_acc.at(enclave::ACTIVE) } != 1 {
         return Err(error::ENCLAVE_REVOKED);
@@ -414,7 +429,7 @@ fn fulfil(input: &Input) -> Result<()> {
     };
     let replaced = match score_bump {
         Some(bump) => {
-            create_score(input, &accounts, bump, clock.unix_timestamp)?;
+            create_score(input, &accounts, bump, clock.unix_timestamp, score::LEN)?;
             true
         }
         // SAFETY: the args are LEN bytes.
@@ -423,6 +438,9 @@ fn fulfil(input: &Input) -> Result<()> {
         }
     };
     if replaced {
+        if score_acc.data_len() != score::LEN {
+            score_acc.set_data_len(score::LEN); // a quorum's signers no longer describe the stored assessment
+        }
         write_score(input, &accounts, &clock)?;
     }
     emit_fulfilled(input, &accounts, replaced);
@@ -449,7 +467,7 @@ fn fulfil(input: &Input) -> Result<()> {
 
 /// Range and time checks of `fulfil`'s args.
 #[inline(never)]
-fn check_assessment(args: *const u8, now: i64, expires_at: i64) -> Result<()> {
+pub(crate) fn check_assessment(args: *const u8, now: i64, expires_at: i64) -> Result<()> {
     if now > expires_at {
         return Err(error::REQUEST_EXPIRED);
     }
@@ -475,7 +493,7 @@ fn check_assessment(args: *const u8, now: i64, expires_at: i64) -> Result<()> {
 }
 
 /// The SlotHashes sysvar account, by its address.
-fn require_slot_hashes(sysvar: Account) -> Result<()> {
+pub(crate) fn require_slot_hashes(sysvar: Account) -> Result<()> {
     if eq32(sysvar.key(), slot_hashes::ID.as_ptr()) && sysvar.data_len() >= slot_hashes::ENTRIES {
         Ok(())
     } else {
@@ -520,7 +538,11 @@ fn find_slot_hash(sysvar: Account, slot: u64) -> Option<*const u8> {
 
 /// The signed slot is the request's pinned slot, and the signed slot hash is the one SlotHashes holds.
 #[inline(never)]
-fn check_pinned_slot(args: *const u8, request_acc: Account, sysvar: Account) -> Result<()> {
+pub(crate) fn check_pinned_slot(
+    args: *const u8,
+    request_acc: Account,
+    sysvar: Account,
+) -> Result<()> {
     // SAFETY: the args are fa::LEN bytes.
     let slot = rd_u64(unsafe { args.add(fa::SLOT) });
     if slot != rd_u64(request_acc.at(request::PINNED_SLOT)) {
@@ -543,9 +565,47 @@ fn verify_signature(
     request_acc: Account,
     enclave_acc: Account,
 ) -> Result<()> {
-    let args = input.args();
+    let mut hash = [0u8; 32];
+    payload_hash(input, oracle_acc, request_acc, &mut hash);
     // SAFETY: the args are fa::LEN bytes: the signature is their last 65.
-    let signature = unsafe { args.add(fa::SIGNATURE) };
+    check_signature(
+        &hash,
+        unsafe { input.args().add(fa::SIGNATURE) },
+        enclave_acc,
+    )
+}
+
+/// Writes keccak256 of the signed payload (docs/solana.md) to `hash`, rebuilt in pieces from the oracle's
+/// cluster id, the program id, the oracle and request accounts, the request's subject and the args' signed
+/// fields (their first `fa::SIGNED_LEN` bytes, the same in `fulfil` and `fulfil_quorum`).
+#[inline(never)]
+pub(crate) fn payload_hash(
+    input: &Input,
+    oracle_acc: Account,
+    request_acc: Account,
+    hash: &mut [u8; 32],
+) {
+    let parts = [
+        Slice::new(state::PAYLOAD_PREFIX.as_ptr(), 23),
+        Slice::new(oracle_acc.at(oracle::CLUSTER_ID), 8),
+        Slice::new(input.program_id, 32),
+        Slice::new(oracle_acc.key(), 32),
+        Slice::new(request_acc.key(), 32),
+        Slice::new(request_acc.at(request::SUBJECT), 32),
+        Slice::new(input.args(), fa::SIGNED_LEN),
+    ];
+    sys::keccak(&parts, hash);
+}
+
+/// The 65-byte signature at `signature` (`r || s || recovery_id`, `s` low) over `hash` recovers the enclave's
+/// key.
+#[inline(never)]
+pub(crate) fn check_signature(
+    hash: &[u8; 32],
+    signature: *const u8,
+    enclave_acc: Account,
+) -> Result<()> {
+    // SAFETY: the signature is 65 bytes.
     let recovery_id = unsafe { *signature.add(64) };
     if recovery_id > 1 {
         return Err(error::INVALID_RECOVERY_ID);
@@ -555,19 +615,8 @@ fn verify_signature(
     if is_zero(r, 32) || is_zero(s, 32) || !be_le(s, HALF_ORDER.as_ptr()) {
         return Err(error::INVALID_SIGNATURE_S);
     }
-    let parts = [
-        Slice::new(state::PAYLOAD_PREFIX.as_ptr(), 23),
-        Slice::new(oracle_acc.at(oracle::CLUSTER_ID), 8),
-        Slice::new(input.program_id, 32),
-        Slice::new(oracle_acc.key(), 32),
-        Slice::new(request_acc.key(), 32),
-        Slice::new(request_acc.at(request::SUBJECT), 32),
-        Slice::new(args, fa::SIGNED_LEN),
-    ];
-    let mut hash = [0u8; 32];
-    sys::keccak(&parts, &mut hash);
     let mut key = [0u8; 64];
-    if !sys::secp256k1_recover(&hash, recovery_id, signature, &mut key) {
+    if !sys::secp256k1_recover(hash, recovery_id, signature, &mut key) {
         return Err(error::INVALID_SIGNATURE);
     }
     let expected = enclave_acc.at(enclave::PUBLIC_KEY);
@@ -598,7 +647,7 @@ fn be_le(a: *const u8, b: *const u8) -> bool {
 /// pins its address as for `load_enclave`), `Ok(Some(bump))` if it is still to be created at the PDA of
 /// the request's subject (derived here: the one `find_program_address` in `fulfil`).
 #[inline(never)]
-fn check_score_account(
+pub(crate) fn check_score_account(
     input: &Input,
     oracle_acc: Account,
     request_acc: Account,
@@ -631,17 +680,26 @@ fn check_score_account(
     }
 }
 
-/// `fulfil`'s accounts, for the helpers that need several (functions take at most five arguments).
-struct FulfilAccounts {
-    oracle: Account,
-    request: Account,
-    enclave: Account,
-    score: Account,
-    transmitter: Account,
+/// `fulfil`'s accounts, for the helpers that need several (functions take at most five arguments). In
+/// `fulfil_quorum`, `enclave` is the first signer's.
+pub(crate) struct FulfilAccounts {
+    pub oracle: Account,
+    pub request: Account,
+    pub enclave: Account,
+    pub score: Account,
+    pub transmitter: Account,
 }
 
+/// Creates the score account (`space` bytes: `score::LEN`, or more for a quorum's signers) at the PDA of the
+/// request's subject; the transmitter pays its rent.
 #[inline(never)]
-fn create_score(input: &Input, a: &FulfilAccounts, bump: u8, now: i64) -> Result<()> {
+pub(crate) fn create_score(
+    input: &Input,
+    a: &FulfilAccounts,
+    bump: u8,
+    now: i64,
+    space: usize,
+) -> Result<()> {
     let (oracle_acc, request_acc, score_acc) = (a.oracle, a.request, a.score);
     let bump = [bump];
     let subject = request_acc.at(request::SUBJECT);
@@ -651,12 +709,12 @@ fn create_score(input: &Input, a: &FulfilAccounts, bump: u8, now: i64) -> Result
         Slice::new(subject, 32),
         Slice::new(bump.as_ptr(), 1),
     ];
-    let rent = sys::minimum_balance(score::LEN as u64)?;
+    let rent = sys::minimum_balance(space as u64)?;
     init_account(&Init {
         payer: a.transmitter,
         account: score_acc,
         lamports: rent,
-        space: score::LEN as u64,
+        space: space as u64,
         program_id: input.program_id,
         seeds: &seeds,
     })?;
@@ -672,7 +730,7 @@ fn create_score(input: &Input, a: &FulfilAccounts, bump: u8, now: i64) -> Result
 }
 
 #[inline(never)]
-fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock) -> Result<()> {
+pub(crate) fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock) -> Result<()> {
     let (request_acc, enclave_acc, score_acc) = (a.request, a.enclave, a.score);
     let args = input.args();
     let version = rd_u32(score_acc.at(score::VERSION))
@@ -697,7 +755,7 @@ fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock) -> Result<
 // ------------------------------------------------------------------------------------------ account checks
 
 /// The oracle: owned by this program, an `Oracle`.
-fn load_oracle(input: &Input, oracle_acc: Account) -> Result<()> {
+pub(crate) fn load_oracle(input: &Input, oracle_acc: Account) -> Result<()> {
     if !oracle_acc.owned_by(input.program_id) {
         return Err(error::WRONG_OWNER);
     }
@@ -710,7 +768,7 @@ fn load_oracle(input: &Input, oracle_acc: Account) -> Result<()> {
 /// An enclave of this oracle. Its address is not derived again: the program creates enclaves only at their
 /// PDA, so ownership, discriminator and the oracle it stores pin it.
 #[inline(never)]
-fn load_enclave(input: &Input, oracle_acc: Account, enclave_acc: Account) -> Result<()> {
+pub(crate) fn load_enclave(input: &Input, oracle_acc: Account, enclave_acc: Account) -> Result<()> {
     if !enclave_acc.owned_by(input.program_id) {
         return Err(error::WRONG_OWNER);
     }
@@ -725,7 +783,7 @@ fn load_enclave(input: &Input, oracle_acc: Account, enclave_acc: Account) -> Res
 
 /// A pending request of this oracle (its address pinned as the enclave's is, see `load_enclave`).
 #[inline(never)]
-fn load_request(input: &Input, oracle_acc: Account, request_acc: Account) -> Result<()> {
+pub(crate) fn load_request(input: &Input, oracle_acc: Account, request_acc: Account) -> Result<()> {
     if request_acc.data_len() == 0 && request_acc.owned_by(SYSTEM_PROGRAM.as_ptr()) {
         return Err(error::REQUEST_NOT_FOUND); // never made, or closed by fulfil or cancel
     }
@@ -750,15 +808,15 @@ fn load_request(input: &Input, oracle_acc: Account, request_acc: Account) -> Res
 /// Creating a program account through the System Program as Anchor's `init` does: `create_account` for an
 /// empty account; for one that already holds lamports (pre-funded), `transfer` what it lacks, `allocate`
 /// and `assign`.
-struct Init<'a> {
-    payer: Account,
-    account: Account,
+pub(crate) struct Init<'a> {
+    pub payer: Account,
+    pub account: Account,
     /// The least the account must hold afterwards.
-    lamports: u64,
-    space: u64,
-    program_id: *const u8,
+    pub lamports: u64,
+    pub space: u64,
+    pub program_id: *const u8,
     /// The account's PDA seeds, bump included; empty for an account that signs the transaction itself.
-    seeds: &'a [Slice],
+    pub seeds: &'a [Slice],
 }
 
 const CREATE_ACCOUNT: u32 = 0;
@@ -767,7 +825,7 @@ const TRANSFER: u32 = 2;
 const ALLOCATE: u32 = 8;
 
 #[inline(never)]
-fn init_account(init: &Init) -> Result<()> {
+pub(crate) fn init_account(init: &Init) -> Result<()> {
     let held = init.account.lamports();
     if held == 0 {
         // create_account { lamports, space, owner }
@@ -800,6 +858,46 @@ fn init_account(init: &Init) -> Result<()> {
         unsafe { sys::copy(data.as_mut_ptr().add(4), init.program_id, 32) };
         system_call(init, init.account, &data)
     }
+}
+
+/// Tops `account` (writable) up to `lamports` with a System Program transfer from `payer` (a signer) when it
+/// holds less: the rent of an account this program grows.
+#[inline(never)]
+pub(crate) fn top_up(payer: Account, account: Account, lamports: u64) -> Result<()> {
+    let held = account.lamports();
+    if held >= lamports {
+        return Ok(());
+    }
+    let mut data = [0u8; 12];
+    wr_u32(data.as_mut_ptr(), TRANSFER);
+    // SAFETY: within the 12 bytes.
+    wr_u64(unsafe { data.as_mut_ptr().add(4) }, lamports - held);
+    let metas = [
+        sys::AccountMeta {
+            pubkey: payer.key(),
+            is_writable: true,
+            is_signer: true,
+        },
+        sys::AccountMeta {
+            pubkey: account.key(),
+            is_writable: true,
+            is_signer: false,
+        },
+    ];
+    let infos = [payer.info(), account.info()];
+    let instruction = sys::Instruction {
+        program_id: SYSTEM_PROGRAM.as_ptr(),
+        accounts: metas.as_ptr(),
+        account_len: 2,
+        data: data.as_ptr(),
+        data_len: 12,
+    };
+    if sys::invoke(&instruction, &infos, &[]) != 0 {
+        // The runtime aborts the program on a failed invocation; this is not reached.
+        // SAFETY: the abort syscall.
+        unsafe { sys::abort() }
+    }
+    Ok(())
 }
 
 /// One System Program instruction on `init.account`: from `first` (the payer, or the account itself for
@@ -850,7 +948,7 @@ fn system_call(init: &Init, first: Account, data: &[u8]) -> Result<()> {
 // ------------------------------------------------------------------------------------------------- events
 
 /// Writes an event (discriminator, then Borsh fields) into a caller's buffer and logs it.
-struct EventWriter {
+pub(crate) struct EventWriter {
     buf: *mut u8,
     len: usize,
     cap: usize,
@@ -858,14 +956,14 @@ struct EventWriter {
 
 impl EventWriter {
     /// `buf` (uninitialised is fine: only what is written is logged) of `cap >= 8` bytes.
-    fn new(buf: *mut u8, cap: usize, discriminator: &[u8; 8]) -> Self {
+    pub fn new(buf: *mut u8, cap: usize, discriminator: &[u8; 8]) -> Self {
         // SAFETY: the buffer holds at least 8 bytes.
         unsafe { sys::copy(buf, discriminator.as_ptr(), 8) };
         EventWriter { buf, len: 8, cap }
     }
 
     /// Appends `n` bytes; callers size the buffer for the largest event.
-    fn put(&mut self, src: *const u8, n: usize) {
+    pub fn put(&mut self, src: *const u8, n: usize) {
         if self.len + n <= self.cap {
             // SAFETY: within the buffer.
             unsafe { sys::copy(self.buf.add(self.len), src, n) };
@@ -873,7 +971,7 @@ impl EventWriter {
         }
     }
 
-    fn emit(&self) {
+    pub fn emit(&self) {
         sys::emit(self.buf, self.len);
     }
 }
@@ -884,6 +982,7 @@ macro_rules! event_buffer {
         core::mem::MaybeUninit::<[u8; $n]>::uninit()
     };
 }
+pub(crate) use event_buffer;
 
 #[inline(never)]
 fn emit_enclave(
@@ -922,7 +1021,7 @@ fn emit_requested(oracle_acc: Account, request_acc: Account, params_len: usize) 
 }
 
 #[inline(never)]
-fn emit_fulfilled(input: &Input, a: &FulfilAccounts, replaced: bool) {
+pub(crate) fn emit_fulfilled(input: &Input, a: &FulfilAccounts, replaced: bool) {
     let (request_acc, enclave_acc, transmitter) = (a.request, a.enclave, a.transmitter);
     const LEN: usize = 8 + 128 + 9 + 20 + 1;
     let mut buf = event_buffer!(LEN);

@@ -11,6 +11,9 @@ pub const IX_REQUEST_ASSESSMENT: [u8; 8] = [38, 71, 106, 218, 156, 145, 63, 15];
 pub const IX_FULFIL: [u8; 8] = [109, 45, 157, 48, 226, 221, 227, 101];
 pub const IX_CANCEL: [u8; 8] = [232, 219, 223, 41, 219, 236, 220, 190];
 pub const IX_REPIN: [u8; 8] = [221, 77, 11, 56, 44, 229, 54, 54];
+pub const IX_SET_THRESHOLD: [u8; 8] = [155, 53, 245, 104, 116, 169, 239, 167];
+pub const IX_FULFIL_QUORUM: [u8; 8] = [142, 193, 214, 235, 26, 177, 24, 30];
+pub const IX_SCORE_STATUS: [u8; 8] = [118, 152, 230, 68, 92, 76, 2, 44];
 
 // sha256("account:<Name>")[..8]
 pub const ACCOUNT_ORACLE: [u8; 8] = [139, 194, 131, 179, 140, 179, 229, 244];
@@ -25,6 +28,15 @@ pub const EVENT_ASSESSMENT_CANCELLED: [u8; 8] = [91, 160, 94, 123, 211, 188, 155
 pub const EVENT_ENCLAVE_REGISTERED: [u8; 8] = [139, 187, 11, 241, 61, 63, 139, 142];
 pub const EVENT_ENCLAVE_REVOKED: [u8; 8] = [241, 158, 99, 210, 10, 120, 83, 51];
 pub const EVENT_REQUEST_REPINNED: [u8; 8] = [199, 116, 57, 84, 27, 200, 56, 45];
+pub const EVENT_THRESHOLD_SET: [u8; 8] = [178, 178, 45, 170, 57, 248, 177, 243];
+pub const EVENT_QUORUM_SIGNED: [u8; 8] = [2, 0, 79, 224, 184, 208, 67, 147];
+
+/// The most signatures one `fulfil_quorum` takes, and so the highest threshold. Not 16: a transaction is
+/// at most 1232 bytes and each signature brings 65 bytes and two accounts (its enclave and payee). With the
+/// assessment, the fixed accounts and a compute-budget instruction (eight recoveries alone are the default
+/// 200,000 units), eight fit a v0 transaction whose lookup table holds the enclaves and payees, five a
+/// legacy one (docs/solana.md, "Quorum").
+pub const MAX_QUORUM_SIGNERS: usize = 8;
 
 pub mod oracle {
     pub const LEN: usize = 73;
@@ -37,6 +49,10 @@ pub mod oracle {
     pub const CLUSTER_ID: usize = 65;
     pub const CURRENT_LAYOUT: u8 = 2;
     pub const MAX_REQUEST_TTL_S: i64 = 604_800;
+    /// The quorum tail, which `set_threshold` appends (the account is `LEN` bytes until then, threshold 1):
+    /// the signatures a fulfilment needs (1 ..= MAX_QUORUM_SIGNERS).
+    pub const THRESHOLD: usize = 73;
+    pub const QUORUM_LEN: usize = 74;
 }
 
 pub mod enclave {
@@ -94,6 +110,14 @@ pub mod score {
     pub const UPDATED_SLOT: usize = 301;
     pub const VERSION: usize = 309;
     pub const BUMP: usize = 313;
+    /// The quorum tail (the IDL's `ScoreQuorum`, Borsh), present only while the stored assessment was
+    /// written by `fulfil_quorum` (the account is then `QUORUM_BASE + 20 * count` bytes; `fulfil` truncates
+    /// it back to `LEN`): the oracle's threshold when it was written, then its signers' addresses as a
+    /// `Vec<[u8; 20]>`, ascending (`SIGNER` is the first).
+    pub const THRESHOLD: usize = 314;
+    pub const SIGNER_COUNT: usize = 315;
+    pub const SIGNERS: usize = 319;
+    pub const QUORUM_BASE: usize = 319;
 }
 
 /// `fulfil`'s arguments, at their offsets in the args (Borsh, no padding).
@@ -113,6 +137,19 @@ pub mod fulfil_args {
     /// score .. expiry: exactly the signed payload's last 161 bytes.
     pub const SIGNED_LEN: usize = 161;
     pub const SIGNATURE: usize = 161;
+}
+
+/// `fulfil_quorum`'s arguments: `fulfil`'s signed ones, then `signatures: Vec<[u8; 65]>`.
+pub mod quorum_args {
+    pub const SIGNATURE_COUNT: usize = 161;
+    pub const SIGNATURES: usize = 165;
+    pub const SIGNATURE_LEN: usize = 65;
+}
+
+/// `fulfil_quorum`'s accounts: the fixed ones, then an (enclave, payee) pair per signature, in their order.
+pub mod quorum_accounts {
+    pub const FIXED: usize = 7;
+    pub const PER_SIGNER: usize = 2;
 }
 
 /// The signed payload's first 23 bytes: the domain and payload version 2.

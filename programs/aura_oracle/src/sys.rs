@@ -83,6 +83,7 @@ extern "C" {
         signers_seeds: *const SignerSeeds,
         signers_seeds_len: u64,
     ) -> u64;
+    fn sol_set_return_data(data: *const u8, len: u64);
     fn sol_memcpy_(dst: *mut u8, src: *const u8, n: u64);
     fn sol_memset_(s: *mut u8, c: u8, n: u64);
     pub fn abort() -> !;
@@ -102,6 +103,13 @@ pub fn emit(event: *const u8, len: usize) {
     let field = Slice::new(event, len);
     // SAFETY: one readable field.
     unsafe { sol_log_data(&field, 1) }
+}
+
+/// Sets the instruction's return data (what a view returns: a caller reads it with `sol_get_return_data`, a
+/// simulation as `Program return:`).
+pub fn set_return_data(data: &[u8]) {
+    // SAFETY: a readable range.
+    unsafe { sol_set_return_data(data.as_ptr(), data.len() as u64) }
 }
 
 /// keccak256 of the concatenation of `parts`.

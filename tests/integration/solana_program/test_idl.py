@@ -35,7 +35,8 @@ def test_anchor_030_metadata_and_discriminators():
     assert IDL_JSON["metadata"]["name"] == "aura_oracle"
     assert IDL_JSON["metadata"]["spec"] == "0.1.0"
     assert [ix["name"] for ix in IDL_JSON["instructions"]] == [
-        "initialize", "register_enclave", "revoke_enclave", "request_assessment", "fulfil", "repin", "cancel"]
+        "initialize", "register_enclave", "revoke_enclave", "request_assessment", "fulfil", "repin", "cancel",
+        "set_threshold", "fulfil_quorum", "score_status"]
     for ix in IDL_JSON["instructions"]:
         assert bytes(ix["discriminator"]) == sha8(f"global:{ix['name']}")
     for acc in IDL_JSON["accounts"]:
@@ -69,6 +70,11 @@ def test_instruction_accounts_are_the_spec_table():
                    ("system_program", (False, False)), ("payee", (True, False)), ("slot_hashes", (False, False))],
         "repin": [("oracle", (False, False)), ("request", (True, False)), ("slot_hashes", (False, False))],
         "cancel": [("oracle", (False, False)), ("request", (True, False)), ("requester", (True, True))],
+        "set_threshold": [("oracle", (True, False)), ("admin", (True, True)), ("system_program", (False, False))],
+        "fulfil_quorum": [("oracle", (False, False)), ("request", (True, False)), ("score", (True, False)),
+                          ("requester", (True, False)), ("transmitter", (True, True)),
+                          ("system_program", (False, False)), ("slot_hashes", (False, False))],
+        "score_status": [("oracle", (False, False)), ("score", (False, False))],
     }
     for ix in IDL_JSON["instructions"]:
         assert [(a["name"], flags(a)) for a in ix["accounts"]] == expected[ix["name"]]

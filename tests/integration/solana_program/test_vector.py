@@ -1,6 +1,7 @@
 """tests/vectors/solana.json checked by the program itself: the vector's accounts recreated at their
-addresses, and `fulfil` with the vector's fields and 65-byte signature accepted as they are. The
-instructions are built by the node's own client code (chains/solana/program.py)."""
+addresses, and `fulfil` with the vector's fields and 65-byte signature accepted as they are; then its
+three-signer `quorum` accepted by `fulfil_quorum` at threshold 3. The instructions are built, and the accounts
+read, by the node's own client code (chains/solana/program.py)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,11 @@ def test_the_vector_signature_fulfils_its_request(chain: Chain) -> None:
         a["block_number"], _hex(a["block_hash"]), _hex(a["features_hash"]))
     assert bytes(stored.signer) == _hex(VECTOR["address"])
     assert str(prog.pubkey(stored.request)) == ACC["request"]["pubkey"]
+    # one signer at threshold 1: no quorum tail on the score, nor on the oracle
+    score_data = bytes(chain.svm.get_account(score_at).data)
+    assert len(score_data) == prog.SCORE_LEN
+    assert prog.score_signers(score_data) == prog.ScoreSigners(1, (_hex(VECTOR["address"]),))
+    assert prog.oracle_threshold(bytes(chain.svm.get_account(chain.oracle.pubkey()).data)) == 1
     assert chain.svm.get_account(Pubkey.from_string(ACC["request"]["pubkey"])) is None or \
         chain.svm.get_account(Pubkey.from_string(ACC["request"]["pubkey"])).lamports == 0
 
@@ -130,3 +136,83 @@ def test_any_changed_byte_is_refused(chain: Chain, change: dict[str, Any], error
     assert isinstance(result, FailedTransactionMetadata)
     err = result.err()
     assert prog.error_name(err.err.code) == error
+
+
+# ------------------------------------------------------------------------------------------------ the quorum
+
+QUORUM = VECTOR["quorum"]
+
+
+@pytest.fixture
+def quorum_chain(chain: Chain) -> tuple[Chain, list[Keypair]]:
+    """The vector's chain with the quorum's other two keys registered (each with its own payee) and the oracle's
+    threshold set to the vector's; returns the chain and the payees, in the quorum's signer order."""
+    payees = []
+    for signer in QUORUM["signers"]:
+        if signer["address"] == VECTOR["address"]:
+            payees.append(chain.payee)
+            continue
+        payee = Keypair()
+        chain.svm.airdrop(payee.pubkey(), 10**9)
+        chain.ok([chain.admin], prog.register_enclave_ix(chain.program, chain.oracle.pubkey(), chain.admin.pubkey(),
+                                                         _hex(signer["public_key"]),
+                                                         _hex(VECTOR["assessment"]["measurement"]), payee.pubkey()))
+        payees.append(payee)
+    chain.ok([chain.admin], prog.set_threshold_ix(chain.program, chain.oracle.pubkey(), chain.admin.pubkey(),
+                                                  QUORUM["threshold"]))
+    oracle = chain.svm.get_account(chain.oracle.pubkey())
+    assert prog.oracle_threshold(bytes(oracle.data)) == QUORUM["threshold"]
+    return chain, payees
+
+
+def _fulfil_quorum(c: Chain, payees: list[Keypair], signers: list[dict[str, Any]] | None = None,
+                   **change: Any) -> Any:
+    facts = SignedAssessment.from_wire({**VECTOR["assessment"], "signature": VECTOR["signature"],
+                                        "signer": VECTOR["signer"], "digest": VECTOR["digest"], **change}).facts
+    by_address = {s["address"]: p for s, p in zip(QUORUM["signers"], payees)}
+    signatures = [prog.QuorumSignature(_hex(s["address"]), by_address[s["address"]].pubkey(), _hex(s["signature"]))
+                  for s in (QUORUM["signers"] if signers is None else signers)]
+    ix = prog.fulfil_quorum_ix(c.program, c.oracle.pubkey(), Pubkey.from_string(ACC["request"]["pubkey"]),
+                               c.subject, c.requester.pubkey(), c.transmitter.pubkey(), facts, signatures)
+    return c.send([c.transmitter], ix)
+
+
+def test_the_quorum_vector_fulfils_its_request(quorum_chain: tuple[Chain, list[Keypair]]) -> None:
+    chain, payees = quorum_chain
+    assert _hex(QUORUM["digest"]) == _hex(VECTOR["digest"])  # the single signer's payload, unchanged
+    before = [chain.svm.get_balance(p.pubkey()) for p in payees]
+    result = _fulfil_quorum(chain, payees)
+    assert not isinstance(result, FailedTransactionMetadata), "\n".join(result.meta().logs())
+    data = bytes(chain.svm.get_account(Pubkey.from_string(ACC["score"]["pubkey"])).data)
+    stored = prog.decode_account("Score", data)
+    assert (stored.score, bytes(stored.signer)) == (VECTOR["assessment"]["score"], _hex(QUORUM["signers"][0]["address"]))
+    assert prog.score_signers(data) == prog.ScoreSigners(
+        QUORUM["threshold"], tuple(_hex(s["address"]) for s in QUORUM["signers"]))
+    fee = VECTOR["request"]["fee"]
+    assert [chain.svm.get_balance(p.pubkey()) - b for p, b in zip(payees, before)] == [
+        fee - 2 * (fee // 3), fee // 3, fee // 3]
+    status = chain.ok([chain.transmitter], prog.score_status_ix(chain.program, chain.oracle.pubkey(), chain.subject,
+                                                                prog.score_signers(data).signers))
+    assert bytes(status.return_data().data) == b"\x01"
+
+
+def test_the_quorum_builder_orders_the_signers(quorum_chain: tuple[Chain, list[Keypair]]) -> None:
+    chain, payees = quorum_chain
+    result = _fulfil_quorum(chain, payees, signers=QUORUM["signers"][::-1])
+    assert not isinstance(result, FailedTransactionMetadata), "\n".join(result.meta().logs())
+
+
+@pytest.mark.parametrize("change, signers, error", [
+    ({"score": 743}, None, "UnknownSigner"),
+    ({"features_hash": "0x" + "00" * 32}, None, "UnknownSigner"),
+    ({}, QUORUM["signers"][:2], "QuorumNotMet"),
+    ({}, [QUORUM["signers"][0], QUORUM["signers"][1], {**QUORUM["signers"][2],
+                                                       "signature": QUORUM["signers"][1]["signature"]}],
+     "UnknownSigner"),
+])
+def test_any_changed_quorum_byte_is_refused(quorum_chain: tuple[Chain, list[Keypair]], change: dict[str, Any],
+                                            signers: list[dict[str, Any]] | None, error: str) -> None:
+    chain, payees = quorum_chain
+    result = _fulfil_quorum(chain, payees, signers, **change)
+    assert isinstance(result, FailedTransactionMetadata)
+    assert prog.error_name(result.err().err.code) == error
