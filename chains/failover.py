@@ -31,6 +31,8 @@ from chains.core.logs import fields
 from chains.endpoint import EndpointState, Fault, Refusal
 
 log = logging.getLogger("aura.endpoints")
+WRONG_CHAIN = "wrong_chain"
+"""The kind of Fault of an endpoint that serves another chain than the config names."""
 
 E = TypeVar("E", bound=EndpointState)
 T = TypeVar("T")
@@ -109,7 +111,7 @@ class Endpoints(Generic[E]):
             ep.refused(f)
             raise
         except Fault as f:
-            if ep.up:
+            if ep.up and f.kind != WRONG_CHAIN:  # one serving another chain is named by the caller's refusal
                 log.warning(f"{self.service} endpoint down", extra=fields(chain=self.name, endpoint=ep.label,
                                                                          error=f.message, call=what))
             ep.failed(f)

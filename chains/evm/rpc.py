@@ -33,7 +33,7 @@ from web3.types import RPCEndpoint, RPCResponse
 from chains.core.errors import ChainError, RetryLater
 from chains.endpoint import Endpoint, Fault, HttpStatus, Refusal, Role
 from chains.evm.rpc_errors import classify, describe
-from chains.failover import Endpoints
+from chains.failover import WRONG_CHAIN, Endpoints
 from chains.urls import labels as endpoint_labels
 
 SEND = "eth_sendRawTransaction"
@@ -236,7 +236,7 @@ class FailoverProvider(AsyncJSONBaseProvider):
         if self.chain_id is not None and seen is not None and seen != self.chain_id:
             self._seen_chain[ep.index] = seen
             ep.chain_ok = False
-            raise Fault("wrong_chain", f"chain id {seen}, expected {self.chain_id}")
+            raise Fault(WRONG_CHAIN, f"chain id {seen}, expected {self.chain_id}")
         ep.chain_ok = True
 
     async def _probe(self, ep: Endpoint) -> None:

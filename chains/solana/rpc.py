@@ -32,7 +32,7 @@ from solders.rpc.requests import Body
 
 from chains.core.errors import ChainError, RetryLater
 from chains.endpoint import Endpoint, Fault, HttpStatus, Role
-from chains.failover import Endpoints
+from chains.failover import WRONG_CHAIN, Endpoints
 from chains.solana.rpc_errors import classify, describe
 from chains.urls import labels
 
@@ -198,7 +198,7 @@ class SolanaRpc(AsyncBaseProvider):
         seen = answer.get("result")
         if isinstance(seen, str) and seen != self.genesis:
             ep.chain_ok = False
-            raise Fault("wrong_chain", f"genesis hash {seen}, expected {self.genesis}")
+            raise Fault(WRONG_CHAIN, f"genesis hash {seen}, expected {self.genesis}")
         ep.chain_ok = True
 
     def _body(self, method: str, params: Any = None) -> bytes:

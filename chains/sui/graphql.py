@@ -23,7 +23,7 @@ from typing import Any
 
 from chains.core.errors import ChainError, RetryLater
 from chains.endpoint import Fault
-from chains.failover import Endpoints
+from chains.failover import WRONG_CHAIN, Endpoints
 from chains.sui.graphql_endpoint import GraphQLEndpoint, Reply, Unusable, quiet_transport_logs
 from chains.urls import labels
 
@@ -193,7 +193,7 @@ class GraphQL:
         if ep.chain_ok is not True:
             if self.agreed is not None and ep.chain_identifier != self.agreed:
                 ep.chain_ok = False
-                raise Fault("wrong_chain", f"chain {ep.chain_identifier!r}, expected {self.agreed!r}")
+                raise Fault(WRONG_CHAIN, f"chain {ep.chain_identifier!r}, expected {self.agreed!r}")
             ep.chain_ok = True
         reply = await ep.run(operation, variables)
         checkpoint = reply.data.get("checkpoint") if operation in HEADS else None
