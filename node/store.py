@@ -127,8 +127,11 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
+        """One transaction, begun explicitly: sqlite-utils' own writes inside it (`insert`, `insert_all`) then
+        nest as savepoints instead of committing on their own, so a process killed half way leaves nothing of
+        it (a submission stored without its requests marked submitted was sent a second time)."""
         with self._lock:
-            with self.db.conn:
+            with self.db.atomic():
                 yield
 
     # questionnaires (off-chain answers a request refers to by hash)

@@ -194,3 +194,29 @@ def test_final_since_gives_the_newest_finals_first_up_to_a_limit(tmp_path: Path)
     assert [x.tx_hash for x in s.final_since("c", 115.0, 2)] == [subs[3].tx_hash, subs[2].tx_hash]
     assert [x.tx_hash for x in s.final_since("c", 135.0, 10)] == [subs[3].tx_hash]
     assert s.final_since("other", 0.0, 10) == []
+
+
+class _Killed(BaseException):
+    """The process died here."""
+
+
+def test_a_submission_and_its_requests_marked_submitted_are_stored_together_or_not_at_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqlite-utils commits its own inserts unless a transaction is open: a kill between storing a submission
+    and marking its requests submitted left the submission stored and its requests `scored`, to be sent again."""
+    s = Store(tmp_path / "s.sqlite")
+    s.store_batch("c", [req(1)], "1")
+    for dst in ("confirmed", "scored"):
+        s.transition(req(1).key, dst)
+    sub = Submission("c", "0x" + "aa" * 32, 7, "0xraw", (req(1).key,))
+
+    def die(*_: object, **__: object) -> None:
+        raise _Killed
+
+    monkeypatch.setattr(s, "_transition", die)
+    with pytest.raises(_Killed):
+        s.record_submission(sub)
+    s.close()
+    again = Store(tmp_path / "s.sqlite")
+    assert again.submissions_in("c", "pending") == []
+    assert again.request(req(1).key)["state"] == "scored"
