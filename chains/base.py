@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from chains.core.assessment import AssessmentFacts
@@ -109,6 +109,9 @@ class SignedAssessment:
     digest: bytes
     envelope: Mapping[str, Any] = field(default_factory=dict)
     wire: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    cosigners: tuple[SignedAssessment, ...] = ()
+    """Other operators' enclaves' signatures over the same payload (docs/quorum.md), each as its own signed
+    assessment: with any, `prepare` fulfils through the chain's quorum entry point with all of `signers()`."""
 
     COMMON: ClassVar[tuple[str, ...]] = (
         "score", "tier", "pd_bps", "flags", "measurement", "commitment", "block_number", "block_hash",
@@ -136,6 +139,28 @@ class SignedAssessment:
             envelope={k: v for k, v in wire.items() if k not in cls.COMMON and k not in cls.DETAILS},
             wire=dict(wire),
         )  # fmt: skip
+
+    def with_cosigners(self, others: Iterable[SignedAssessment]) -> SignedAssessment:
+        """This assessment carrying `others`' signatures too.
+
+        Raises:
+            ValueError: one signed another digest (another payload), or a signer is counted twice.
+        """
+        cosigners = tuple(others)
+        seen = {self.signer.lower()}
+        for other in cosigners:
+            if other.digest != self.digest:
+                raise ValueError(f"cosigner {other.signer} signed digest 0x{other.digest.hex()}, "
+                                 f"not 0x{self.digest.hex()}")
+            if other.signer.lower() in seen:
+                raise ValueError(f"signer {other.signer} counted twice")
+            seen.add(other.signer.lower())
+        return replace(self, cosigners=cosigners)
+
+    def signers(self) -> tuple[SignedAssessment, ...]:
+        """Every signature this assessment carries: its own first, then its cosigners' (the adapter orders them as
+        its contract demands)."""
+        return (self, *self.cosigners)
 
     def envelope_hex(self, key: str, size: int | None = None) -> bytes:
         """A 0x-hex field of the family's envelope; ValueError naming it when absent or of the wrong size."""
@@ -251,11 +276,14 @@ class Capabilities:
         max_batch: the most requests one fulfilment transaction may carry.
         replaces_fees: whether `replace` can re-send a stuck fulfilment at a higher fee.
         pushes_heads: whether `wait_new_head` returns on a pushed new head (else it sleeps).
+        max_signatures: the most signatures one fulfilment may carry (the contract's own limit), and so the
+            highest quorum threshold the adapter serves; 1 where it has no quorum entry point.
     """
 
     max_batch: int = 1
     replaces_fees: bool = False
     pushes_heads: bool = False
+    max_signatures: int = 1
 
 
 class ChainAdapter(ABC):
@@ -413,12 +441,17 @@ class ChainAdapter(ABC):
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         """Build and sign (without sending) one fulfilment transaction for the signed assessments given.
 
+        An assessment without cosigners goes through the contract's single-signature entry point (a threshold of
+        one); one with cosigners through its quorum entry point, carrying every signature in `signers()` in the
+        order the contract demands. Items of one call all have cosigners or none do.
+
         Args:
             items: at most `capabilities.max_batch` requests, each with its signed assessment.
         Returns:
             The signed transaction, ready to be stored and then broadcast.
         Raises:
-            ValueError: too many items, or an assessment that does not match its request.
+            ValueError: too many items or signatures (over `capabilities.max_signatures`), items with and without
+                cosigners mixed, or an assessment that does not match its request.
             ChainError: the fulfilment would revert (the message names the contract's error).
             RetryLater: the RPC failed, or fees are above the configured cap for now.
         """
@@ -491,6 +524,15 @@ class ChainAdapter(ABC):
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
         """Whether the contract counts assessments signed by `signer` (its address or public key in the family's
         text form) with enclave `measurement` (`0x` + 64 hex digits); None where the family cannot tell yet.
+
+        Raises:
+            RetryLater: the RPC failed.
+        """
+        return None
+
+    async def threshold(self) -> int | None:
+        """How many signatures the contract now demands of a fulfilment (its quorum threshold, set by its owner);
+        None where the family cannot tell yet.
 
         Raises:
             RetryLater: the RPC failed.

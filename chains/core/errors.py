@@ -48,6 +48,16 @@ class PinLost(ChainError):
     and is scored again at its new pin."""
 
 
+class CosignerRefused(ChainError):
+    """A quorum fulfilment carries another operator's signature the contract does not count now (its signer is
+    revoked, unregistered, or registered with another measurement). `signer` is its address (0x, checksummed);
+    the request is still pending, and is fulfilled with other operators' signatures (docs/quorum.md)."""
+
+    def __init__(self, signer: str, message: str) -> None:
+        super().__init__(message)
+        self.signer = signer
+
+
 class Reorged(ChainError):
     """The block that recorded a request left the canonical chain, or the contract no longer holds the request
     as the node recorded it (its id now names a request mined again with other fields): the request waits to be

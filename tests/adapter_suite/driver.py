@@ -110,6 +110,30 @@ class Driver(ABC):
         whose test chain cannot names the suite's test in SKIPS."""
         raise NotImplementedError(f"{type(self).__name__} cannot revoke a signer")
 
+    async def add_signer(self, key: EnclaveKey) -> None:
+        """The contract's owner registers another enclave key, `key`, with `measurement` (a quorum's second or
+        third operator), included; a family whose test chain cannot names the suite's quorum tests in SKIPS."""
+        raise NotImplementedError(f"{type(self).__name__} cannot register a signer")
+
+    async def set_threshold(self, threshold: int) -> None:
+        """The contract's owner sets the quorum threshold, included."""
+        raise NotImplementedError(f"{type(self).__name__} cannot set a threshold")
+
+    def quorum_not_met(self, got: int, needed: int) -> str:
+        """The exact ChainError message of `prepare` for an assessment carrying `got` signatures under a threshold
+        of `needed`."""
+        raise NotImplementedError(f"{type(self).__name__} has no quorum")
+
+    def revoked_cosigner(self, signer: str) -> str:
+        """The exact ChainError message of `prepare` for a quorum fulfilment carrying a signature of the revoked
+        signer `signer` (its address)."""
+        raise NotImplementedError(f"{type(self).__name__} has no quorum")
+
+    def too_many_signatures(self, count: int) -> str:
+        """The exact ValueError message of `prepare` for an assessment carrying `count` signatures, one more than
+        `max_signatures`."""
+        raise NotImplementedError(f"{type(self).__name__} has no quorum")
+
     async def reorg(self, depth: int, keep: bool = True) -> None:
         """Take back the latest `depth` heights and make as many in their place, holding again what they held
         (in the same order) when `keep`, else nothing."""
@@ -123,6 +147,12 @@ class Driver(ABC):
     async def sign(self, request: OracleRequest) -> SignedAssessment:
         """The request's assessment, signed by the enclave key through the family's registered codec."""
         return signed_assessment(self.adapter.enclave_request(request), await self.facts(request), self.enclave)
+
+    async def cosign(self, request: OracleRequest, keys: list[EnclaveKey]) -> SignedAssessment:
+        """The request's assessment signed by the driver's enclave, carrying the same payload signed by `keys`."""
+        facts, enclave_request = await self.facts(request), self.adapter.enclave_request(request)
+        own = signed_assessment(enclave_request, facts, self.enclave)
+        return own.with_cosigners(signed_assessment(enclave_request, facts, key) for key in keys)
 
     async def prepared(self) -> tuple[OracleRequest, Submission]:
         """A new request and its fulfilment, signed but not sent."""

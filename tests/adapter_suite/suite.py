@@ -25,6 +25,8 @@ KNOWN_COST_UNITS = ("gas", "compute_units", "mist")
 """The units of `SubmissionStatus.cost` that chains/base.py documents."""
 STRANGER = EnclaveKey(keccak256(b"aura suite: an enclave nobody registered"))
 """An enclave key no family's test chain registers."""
+QUORUM = [EnclaveKey(keccak256(f"aura suite: quorum operator {i}".encode())) for i in range(16)]
+"""Other operators' enclave keys, registered by the quorum tests that need them (`Driver.add_signer`)."""
 OTHER_MEASUREMENT = "0x" + "01" * 32
 """A measurement no driver's enclave is registered with."""
 
@@ -315,3 +317,59 @@ class ChainAdapterSuite:
         assert (mined.state, mined.reverted, mined.outcomes) == (TxState.INCLUDED, False, {})
         assert (await adapter.status(sub)).state is TxState.DROPPED
         assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    # ---------------------------------------------------------------------------------- quorum
+    async def test_k_signatures_fulfil_under_a_threshold_of_k(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        assert adapter.capabilities.max_signatures >= 3
+        assert await adapter.threshold() == 1
+        for key in QUORUM[:2]:
+            await driver.add_signer(key)
+        await driver.set_threshold(2)
+        assert await adapter.threshold() == 2
+        count = min(2, adapter.capabilities.max_batch)
+        requests = [await driver.requested() for _ in range(count)]
+        items = [(requests[0], await driver.cosign(requests[0], QUORUM[1:2]))]
+        items += [(request, await driver.cosign(request, QUORUM[:2])) for request in requests[1:]]
+        sub = await adapter.prepare(items)
+        assert sub.request_keys == tuple(r.key for r in requests)
+        await adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await adapter.status(sub)
+        assert (st.state, st.reverted) == (TxState.INCLUDED, False)
+        assert {key: o.fulfilled for key, o in st.outcomes.items()} == {r.key: True for r in requests}
+        for request in requests:
+            assert await adapter.request_status(request) is RequestStatus.FULFILLED
+
+    async def test_fewer_signatures_than_the_threshold_are_refused(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        for key in QUORUM[:2]:
+            await driver.add_signer(key)
+        await driver.set_threshold(3)
+        request = await driver.requested()
+        with pytest.raises(ChainError) as alone:
+            await adapter.prepare([(request, await driver.sign(request))])
+        with pytest.raises(ChainError) as two:
+            await adapter.prepare([(request, await driver.cosign(request, QUORUM[:1]))])
+        assert (str(alone.value), str(two.value)) == (driver.quorum_not_met(1, 3), driver.quorum_not_met(2, 3))
+        assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    async def test_a_revoked_cosigner_is_refused(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        await driver.add_signer(QUORUM[0])
+        await driver.set_threshold(2)
+        request = await driver.requested()
+        signed = await driver.cosign(request, QUORUM[:1])
+        await driver.revoke(QUORUM[0].address)
+        with pytest.raises(ChainError) as refused:
+            await adapter.prepare([(request, signed)])
+        assert str(refused.value) == driver.revoked_cosigner(QUORUM[0].address)
+        assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    async def test_prepare_takes_at_most_max_signatures(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        most = adapter.capabilities.max_signatures
+        request = await driver.requested()
+        with pytest.raises(ValueError) as refused:
+            await adapter.prepare([(request, await driver.cosign(request, QUORUM[:most]))])
+        assert str(refused.value) == driver.too_many_signatures(most + 1)

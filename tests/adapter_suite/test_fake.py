@@ -83,6 +83,21 @@ class FakeDriver(Driver):
     async def revoke(self, signer: str) -> None:
         self.ledger.revoke(signer)
 
+    async def add_signer(self, key: EnclaveKey) -> None:
+        self.ledger.register(key.address, "0x" + MEASUREMENT.hex())
+
+    async def set_threshold(self, threshold: int) -> None:
+        self.ledger.threshold = threshold
+
+    def quorum_not_met(self, got: int, needed: int) -> str:
+        return f"fake: fulfilment would revert: QuorumNotMet({got}, {needed})"
+
+    def revoked_cosigner(self, signer: str) -> str:
+        return f"fake: fulfilment would revert: RevokedSigner({signer})"
+
+    def too_many_signatures(self, count: int) -> str:
+        return f"{count} signatures on one assessment; the contract takes at most 15"
+
     async def transmitter_balance(self) -> int:
         return self.ledger.balance(self.transmitter)
 

@@ -28,7 +28,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, PinLost, Reorged, RetryLater, WaitFor
+from chains.core.errors import ChainError, CosignerRefused, PinLost, Reorged, RetryLater, WaitFor
 from chains.core.secp256k1 import recover_address
 from chains.trail import Cursor, Trail
 from tests.fakechain import codec
@@ -36,6 +36,8 @@ from tests.fakechain.config import FakeChain
 from tests.fakechain.ledger import NETWORK, FakeLedger, Fulfilment, Item, Recorded, Refused
 
 DAY = 86_400
+MAX_SIGNATURES = 15
+"""The most signatures one fulfilment carries, as on EVM."""
 SIGNER_WAITS = frozenset({"UnknownSigner", "RevokedSigner", "MeasurementMismatch"})
 """Refusals that pass once the enclave's signer is registered (again) with its measurement: the request waits."""
 
@@ -54,7 +56,8 @@ class FakeAdapter(ChainAdapter):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=self.cfg.replaces_fees)
+        return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=self.cfg.replaces_fees,
+                            max_signatures=MAX_SIGNATURES)
 
     @property
     def ledger(self) -> FakeLedger:
@@ -168,9 +171,13 @@ class FakeAdapter(ChainAdapter):
             raise ValueError("nothing to fulfil")
         if len(items) > self.cfg.batch_size:
             raise ValueError(f"{len(items)} fulfilments in one transaction; batch_size is {self.cfg.batch_size}")
+        if len({bool(a.cosigners) for _, a in items}) > 1:
+            raise ValueError("items with and without cosigners in one fulfilment")
+        most = max(len(a.signers()) for _, a in items)
+        if most > MAX_SIGNATURES:
+            raise ValueError(f"{most} signatures on one assessment; the contract takes at most {MAX_SIGNATURES}")
         ledger = self.ledger
-        tx = Fulfilment(self.cfg.transmitter, 0, self.cfg.fee, tuple(
-            Item(request.request_id, a.facts, a.signature) for request, a in items))
+        tx = Fulfilment(self.cfg.transmitter, 0, self.cfg.fee, tuple(_item(request, a) for request, a in items))
         if not ledger.funded:
             raise WaitFor("funds", f"{self.name}: insufficient funds for gas")
         if len(items) == 1:
@@ -179,7 +186,10 @@ class FakeAdapter(ChainAdapter):
                 raise PinLost(f"{self.name}: fulfilment would revert: {outcome.reason}")
             if outcome.reorged:
                 raise Reorged(f"{self.name}: fulfilment would revert: {outcome.reason}")
-            if outcome.reason in SIGNER_WAITS:
+            refusal, _, signer = outcome.reason.rstrip(")").partition("(")
+            if refusal in SIGNER_WAITS and signer and signer.lower() != items[0][1].signer.lower():
+                raise CosignerRefused(signer, f"{self.name}: fulfilment would revert: {outcome.reason}")
+            if refusal in SIGNER_WAITS:
                 raise WaitFor("signer", f"{self.name}: fulfilment would revert: {outcome.reason}")
             if not outcome.fulfilled:
                 raise ChainError(f"{self.name}: fulfilment would revert: {outcome.reason}")
@@ -240,3 +250,14 @@ class FakeAdapter(ChainAdapter):
 
     async def transmitter_balance(self) -> int | None:
         return self.ledger.balance(self.cfg.transmitter)
+
+    async def threshold(self) -> int | None:
+        return self.ledger.threshold
+
+
+def _item(request: OracleRequest, assessment: SignedAssessment) -> Item:
+    """The request's item: one signature, or a quorum's in ascending signer order as the contract demands."""
+    if not assessment.cosigners:
+        return Item(request.request_id, assessment.facts, assessment.signature)
+    ordered = sorted(assessment.signers(), key=lambda a: a.signer.lower())
+    return Item(request.request_id, assessment.facts, ordered[0].signature, tuple(a.signature for a in ordered[1:]))

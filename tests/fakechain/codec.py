@@ -4,11 +4,12 @@ for it. Every id and address on the fake chain is 32 bytes, written `0x` and 64 
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from typing import Any
 
-from chains.codec import BoundRequest, RequestCodec
+from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
-from chains.core.secp256k1 import keccak256
+from chains.core.secp256k1 import keccak256, recover_address
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, ranged, read_bytes32
 
 DOMAIN = b"AURA/fake/assessment/v1"
@@ -49,6 +50,10 @@ class FakeCodec(RequestCodec[BoundRequest]):
         """`digest` (keccak-256 of `payload`) and `signature` (r || s || v, v 27/28)."""
         signed = digest(request.chain_id, request.contract, request.request_id, request.subject, facts)
         return {"digest": "0x" + signed.hex(), "signature": "0x" + signer.sign_digest(signed).hex()}
+
+    def signer_address(self, envelope: Mapping[str, Any]) -> str:
+        """ecrecover of `signature` (r || s || v, low-S) over `digest`, as the ledger checks it."""
+        return recover_address(envelope_bytes(envelope, "digest", 32), envelope_bytes(envelope, "signature", 65))
 
 
 CODEC = FakeCodec()

@@ -69,6 +69,12 @@ class Item:
     request_id: str
     facts: AssessmentFacts
     signature: bytes
+    cosignatures: tuple[bytes, ...] = ()
+    """The other signatures of a quorum fulfilment; with them, all signatures recover in ascending address order."""
+
+    @property
+    def signatures(self) -> tuple[bytes, ...]:
+        return (self.signature, *self.cosignatures)
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,8 @@ class Fulfilment:
                   "commitment": _hex(i.facts.commitment), "block_number": i.facts.block_number,
                   "block_hash": _hex(i.facts.block_hash), "features_hash": _hex(i.facts.features_hash),
                   "timestamp": i.facts.timestamp,
-                  "expiry": i.facts.expiry, "signature": _hex(i.signature)} for i in self.items]
+                  "expiry": i.facts.expiry, "signature": _hex(i.signature),
+                  "cosignatures": [_hex(c) for c in i.cosignatures]} for i in self.items]
         return json.dumps({"sender": self.sender, "nonce": self.nonce, "fee": self.fee, "items": items},
                           sort_keys=True, separators=(",", ":"))
 
@@ -103,7 +110,7 @@ class Fulfilment:
                 measurement=_raw(i["measurement"]), commitment=_raw(i["commitment"]),
                 block_number=i["block_number"], block_hash=_raw(i["block_hash"]),
                 features_hash=_raw(i["features_hash"]), timestamp=i["timestamp"], expiry=i["expiry"]),
-                _raw(i["signature"]))
+                _raw(i["signature"]), tuple(_raw(c) for c in i.get("cosignatures", ())))
             for i in body["items"])
         return cls(body["sender"], body["nonce"], body["fee"], items)
 
@@ -190,6 +197,7 @@ class FakeLedger:
         self.automine = automine
         self.down = False
         self.funded = True  # False: the transmitter cannot pay for a fulfilment
+        self.threshold = 1  # signatures a fulfilment needs (the contract's quorum threshold)
         self.signers: dict[str, Enclave] = {}  # by lower-case address
         self.balances: dict[str, int] = {}
         self.blocks: list[Block] = [Block(0, T0, self._block_hash(0, 0), ())]
@@ -254,6 +262,14 @@ class FakeLedger:
     def balance(self, account: str) -> int:
         """What `account` holds: STARTING_BALANCE until `fund` sets another amount."""
         return self.balances.get(account, STARTING_BALANCE)
+
+    def signers_of(self, request_id: str) -> tuple[str, ...]:
+        """The signers (0x addresses, ascending) of the fulfilment that settled the request; () when none did."""
+        by = self.fulfilled_by.get(request_id)
+        if by is None:
+            return ()
+        found = self.requests[request_id]
+        return tuple(recover_address(self._digest(by[1], found), sig) for sig in by[1].signatures)
 
     def fulfilments(self, request_id: str) -> int:
         """How many mined transactions fulfilled the request (someone else's settling not counted)."""
@@ -467,20 +483,35 @@ class FakeLedger:
             return ItemOutcome(False, "AssessmentFromFuture")
         if block.timestamp > item.facts.expiry:
             return ItemOutcome(False, "AssessmentExpired")
-        signed = codec.digest(self.chain_id, _raw(self.contract), _raw(item.request_id),
-                              _raw(found.request.subject), item.facts)
-        try:
-            signer = recover_address(signed, item.signature)
-        except ValueError:
-            return ItemOutcome(False, "InvalidSignature")
-        enclave = self.signers.get(signer.lower())
-        if enclave is None:
-            return ItemOutcome(False, "UnknownSigner")
-        if not enclave.active:
-            return ItemOutcome(False, "RevokedSigner")
-        if enclave.measurement not in (None, _hex(item.facts.measurement)):
-            return ItemOutcome(False, "MeasurementMismatch")
+        signed = self._digest(item, found)
+        previous = ""
+        for signature in item.signatures:
+            try:
+                signer = recover_address(signed, signature)
+            except ValueError:
+                return ItemOutcome(False, "InvalidSignature")
+            if item.cosignatures and signer.lower() <= previous:
+                return ItemOutcome(False, f"SignersNotAscending({previous}, {signer.lower()})")
+            previous = signer.lower()
+            enclave = self.signers.get(signer.lower())
+            if enclave is None:
+                return ItemOutcome(False, _named("UnknownSigner", signer, item))
+            if not enclave.active:
+                return ItemOutcome(False, _named("RevokedSigner", signer, item))
+            if enclave.measurement not in (None, _hex(item.facts.measurement)):
+                return ItemOutcome(False, _named("MeasurementMismatch", signer, item))
+        if len(item.signatures) < self.threshold:
+            return ItemOutcome(False, f"QuorumNotMet({len(item.signatures)}, {self.threshold})")
         return ItemOutcome(True)
+
+    def _digest(self, item: Item, found: Recorded) -> bytes:
+        return codec.digest(self.chain_id, _raw(self.contract), _raw(item.request_id), _raw(found.request.subject),
+                            item.facts)
+
+
+def _named(refusal: str, signer: str, item: Item) -> str:
+    """A signer's refusal as the contract names it: with the signer's address in a quorum fulfilment."""
+    return f"{refusal}({signer})" if item.cosignatures else refusal
 
 
 NETWORK: dict[str, FakeLedger] = {}
