@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
 from eth_typing import HexStr
@@ -42,11 +41,18 @@ from chains.base import (
     TxState,
 )
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import ChainError, Reorged, RetryLater, WaitFor
+from chains.core.errors import ChainError, CosignerRefused, Reorged, RetryLater, WaitFor
 from chains.core.logs import fields
+from chains.core.secp256k1 import recover_address
+from chains.evm import calldata
 from chains.evm.artifacts import load_artifact
+from chains.evm.batch_gas import batch_quorum_floor
+from chains.evm.calldata import BATCH_SELECTOR as BATCH_SELECTOR  # node/workshop/chaos reads them from here
+from chains.evm.calldata import BATCH_TYPES as BATCH_TYPES
+from chains.evm.calldata import FULFIL_SELECTOR as FULFIL_SELECTOR
+from chains.evm.calldata import FULFIL_TYPES as FULFIL_TYPES
 from chains.evm.config import EvmChain
-from chains.evm.facts import pack_facts, unpack_facts
+from chains.evm.facts import unpack_facts
 from chains.evm.history import EvmHistory
 from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
 from chains.evm.indexer.history import history_from
@@ -55,8 +61,9 @@ from chains.evm.indexer.store import EventStore
 from chains.evm.log_window import LogWindow
 from chains.evm.proof import ProofError, decode_header, verify_account
 from chains.evm.proof_source import read_account, read_header
+from chains.evm.reverts import CustomErrors, Revert
 from chains.evm.rpc import FailoverProvider, RangeTooLarge
-from chains.evm.signature import compact, expand
+from chains.evm.signature import expand
 from chains.family import FeatureCache
 from chains.trail import Cursor, Trail
 
@@ -67,20 +74,16 @@ FULFILLED = "0x" + keccak(
     text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
 STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, RequestStatus.CANCELLED)
-REQUEST_T = "(bytes32,address,address,uint96,uint64,uint64)"
-ASSESSMENT_T = "(uint256,bytes32,bytes32,uint64,bytes32,bytes32)"  # facts (chains/evm/facts.py), then the words
-SIGNATURE_T = "(bytes32,bytes32)"  # EIP-2098: r, yParityAndS
 WAIT_REVERTS = {"UnknownSigner": "signer", "RevokedSigner": "signer", "MeasurementMismatch": "signer"}
 """Reverts that name a cause outside the request, which passes when the owner registers the enclave's signer."""
 REORG_REVERTS = frozenset({"UnknownRequest", "RequestMismatch", "BlockNumberMismatch", "UnknownBlock",
                            "NonCanonicalBlockHash"})
 """Reverts that mean the request the node holds is not the one the contract holds (a reorganisation moved it)."""
+SHOWN_REVERTS = frozenset({"QuorumNotMet", "SignersNotAscending", "TooManySignatures"})
+"""Reverts whose message carries their arguments (`QuorumNotMet(2, 3)`): how many signatures counted, and of how
+many. Every other revert is named alone, as before quorums."""
 TRANSFER_GAS = 21_000  # a plain transfer: what a void costs
 NO_FUNDS = ("insufficient funds", "gas required exceeds allowance")
-FULFIL_TYPES = [REQUEST_T, ASSESSMENT_T, SIGNATURE_T]
-BATCH_TYPES = [REQUEST_T + "[]", ASSESSMENT_T + "[]", SIGNATURE_T + "[]"]
-FULFIL_SELECTOR = keccak(text=f"fulfil({','.join(FULFIL_TYPES)})")[:4]
-BATCH_SELECTOR = keccak(text=f"fulfilBatch({','.join(BATCH_TYPES)})")[:4]
 
 
 def _hex(b: bytes) -> str:
@@ -89,6 +92,21 @@ def _hex(b: bytes) -> str:
 
 def _topic_address(topic: bytes) -> str:
     return to_checksum_address(topic[-20:])
+
+
+def _signed_by(assessment: SignedAssessment, address: str) -> SignedAssessment | None:
+    """Which of the assessment's signatures is `address`'s: the one naming it as signer, else the one that
+    recovers to it over the digest; None for neither."""
+    for signed in assessment.signers():
+        if signed.signer.lower() == address.lower():
+            return signed
+    for signed in assessment.signers():
+        try:
+            if recover_address(assessment.digest, signed.signature).lower() == address.lower():
+                return signed
+        except ValueError:
+            continue
+    return None
 
 
 def error_names(abi: list[dict[str, Any]]) -> dict[bytes, str]:
@@ -140,12 +158,14 @@ class EvmAdapter(ChainAdapter):
         art = load_artifact("AuraOracle")
         self.abi = art.abi
         self.errors = error_names(art.abi)
+        self.custom_errors = CustomErrors(art.abi)
         self.oracle = to_checksum_address(cfg.oracle)
         self.ws_connected = False
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=True, pushes_heads=self.cfg.ws_url is not None)
+        return Capabilities(max_batch=self.cfg.batch_size, replaces_fees=True, pushes_heads=self.cfg.ws_url is not None,
+                            max_signatures=calldata.MAX_SIGNATURES)
 
     def health(self) -> dict[str, Any]:
         return {"websocket": self.ws_connected, "rpc": self._provider.state() if self._provider is not None else []}
@@ -328,7 +348,9 @@ class EvmAdapter(ChainAdapter):
 
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
         """From the request's `AssessmentRequested` and last `AssessmentFulfilled` logs, and the fulfilment
-        transaction's calldata (`fulfil` or `fulfilBatch`): the signed assessment exactly as the contract took it."""
+        transaction's calldata (any of the four fulfilment calls, chains/evm/calldata.py): the signed assessment
+        exactly as the contract took it. Of a quorum's signatures, the first signer's (the lowest address), whom
+        the log names."""
         rid = bytes.fromhex(request_id.removeprefix("0x"))
         if len(rid) != 32:
             raise ValueError(f"request id {request_id!r} is not 32 bytes of hex")
@@ -344,22 +366,20 @@ class EvmAdapter(ChainAdapter):
         signer = self.contract.events.AssessmentFulfilled().process_log(log)["args"]["signer"]
         tx = await self._rpc(self.w3.eth.get_transaction(log["transactionHash"]))
         data = bytes(tx["input"])
-        if data[:4] == FULFIL_SELECTOR:
-            reqs, assessments, signatures = ([item] for item in abi_decode(FULFIL_TYPES, data[4:]))
-        elif data[:4] == BATCH_SELECTOR:
-            reqs, assessments, signatures = abi_decode(BATCH_TYPES, data[4:])
-        else:
+        items = calldata.decode(data)
+        if items is None:
             raise ChainError(f"{self.name}: request {request_id} was fulfilled by transaction "
                              f"{_hex(bytes(log['transactionHash']))} through a call this node does not decode "
                              f"(selector 0x{data[:4].hex()})")
-        for req, a, signature in zip(reqs, assessments, signatures):
+        for req, a, signatures in items:
             if bytes(req[0]) == rid:
                 small = unpack_facts(a[0])
                 facts = AssessmentFacts(score=small.score, tier=small.tier, pd_bps=small.pd_bps, flags=small.flags,
                                         measurement=bytes(a[1]), commitment=bytes(a[2]), block_number=a[3],
                                         block_hash=bytes(a[4]), features_hash=bytes(a[5]), timestamp=small.timestamp,
                                         expiry=small.expiry)
-                return Fulfilled(request=self._decode_request(requested[-1]), facts=facts, signature=expand(*signature),
+                return Fulfilled(request=self._decode_request(requested[-1]), facts=facts,
+                                 signature=expand(*signatures[0]),
                                  signer=to_checksum_address(signer), tx_hash=_hex(bytes(log["transactionHash"])))
         raise ChainError(f"{self.name}: transaction {_hex(bytes(log['transactionHash']))} logged the fulfilment of "
                          f"{request_id} but its calldata does not carry it")
@@ -486,16 +506,6 @@ class EvmAdapter(ChainAdapter):
         return ts
 
     # fulfilment
-    @staticmethod
-    def _args(request: OracleRequest, a: SignedAssessment) -> tuple[tuple[Any, ...], tuple[Any, ...],
-                                                                    tuple[bytes, bytes]]:
-        req = (bytes.fromhex(request.request_id[2:]), request.requester, request.subject, request.fee,
-               request.expires_at, request.block_number)
-        f = a.facts
-        body = (pack_facts(f.score, f.tier, f.pd_bps, f.flags, f.timestamp, f.expiry), f.measurement, f.commitment,
-                f.block_number, f.block_hash, f.features_hash)
-        return req, body, compact(a.signature)
-
     async def _take_nonce(self) -> int:
         async with self._nonce_lock:
             if self._next_nonce is None:
@@ -516,14 +526,18 @@ class EvmAdapter(ChainAdapter):
         return max_fee, min(prio, max_fee)
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
+        """`fulfil` / `fulfilBatch` for assessments without cosigners, `fulfilQuorum` / `fulfilBatchQuorum` for
+        assessments with (chains/evm/calldata.py), its gas limit the node's estimate raised by
+        `gas_multiplier_pct`, and for a quorum batch no less than the contract sets aside up front
+        (chains/evm/batch_gas.py). A quorum refused for a cosigner's signer raises CosignerRefused naming it."""
         if not items:
             raise ValueError("nothing to fulfil")
         if len(items) > self.cfg.batch_size:
             raise ValueError(f"{len(items)} fulfilments in one transaction; batch_size is {self.cfg.batch_size}")
-        data = self.calldata(items)
+        data = calldata.encode(items)
         max_fee, prio = await self._fees()
         base_tx = {"from": self.account.address, "to": self.oracle, "chainId": self.cfg.chain_id, "value": 0,
-                   "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio, "data": data, "type": 2}
+                   "maxFeePerGas": max_fee, "maxPriorityFeePerGas": prio, "data": _hex(data), "type": 2}
         try:
             # On the pending block: a request's own block hash, which the contract checks, is known from the
             # next block on, so a request in the head block can be fulfilled by the next one.
@@ -531,26 +545,20 @@ class EvmAdapter(ChainAdapter):
         except RetryLater:
             raise
         except Web3RPCError as e:
-            raise self._refused(e) from None
+            raise await self._refused(e, items) from None
         except Exception as e:  # noqa: BLE001
             if self.explain(e):
-                raise self._refused(e) from None
+                raise await self._refused(e, items) from None
             raise RetryLater(f"{self.name}: gas estimation failed: {type(e).__name__}: {e}") from None
+        limit = gas * self.cfg.gas_multiplier_pct // 100
+        if len(items) > 1 and items[0][1].cosigners:
+            limit = max(limit, batch_quorum_floor(data, calldata.signature_counts(items)))
         nonce = await self._take_nonce()
         tx: dict[str, Any] = {k: v for k, v in base_tx.items() if k != "from"}
-        tx.update(nonce=nonce, gas=gas * self.cfg.gas_multiplier_pct // 100)
+        tx.update(nonce=nonce, gas=limit)
         signed = self.account.sign_transaction(tx)
         return Submission(chain=self.name, tx_hash=_hex(signed.hash), sequence=nonce, raw=_hex(signed.raw_transaction),
                           request_keys=tuple(r.key for r, _ in items))
-
-    @classmethod
-    def calldata(cls, items: list[tuple[OracleRequest, SignedAssessment]]) -> str:
-        """ABI-encoded `fulfil` (one item) or `fulfilBatch` (several), encoded directly with eth_abi."""
-        args = [cls._args(r, a) for r, a in items]
-        if len(args) == 1:
-            return _hex(FULFIL_SELECTOR + abi_encode(FULFIL_TYPES, list(args[0])))
-        columns = [[a[i] for a in args] for i in range(3)]
-        return _hex(BATCH_SELECTOR + abi_encode(BATCH_TYPES, columns))
 
     async def replace(self, sub: Submission, bump_pct: int) -> Submission | None:
         """The same transaction (nonce, calldata, gas limit) with both fees raised by `bump_pct`%, and no
@@ -593,12 +601,20 @@ class EvmAdapter(ChainAdapter):
         return Submission(chain=self.name, tx_hash=_hex(signed.hash), sequence=sub.sequence,
                           raw=_hex(signed.raw_transaction), request_keys=request_keys)
 
-    def _refused(self, exc: BaseException) -> ChainError:
-        """What a refused fulfilment means for its requests: a wait (no funds, the signer not registered), a
-        reorganisation (the contract holds the request otherwise), or the contract's own reason."""
+    async def _refused(self, exc: BaseException, items: list[tuple[OracleRequest, SignedAssessment]]) -> ChainError:
+        """What a refused fulfilment means for its requests: a wait (no funds, the enclave's own signer not
+        registered), a cosigner the contract does not count (CosignerRefused), a reorganisation (the contract
+        holds the request otherwise), or the contract's own reason."""
         reason = self.explain(exc)
+        revert = self.custom_errors.of(exc)
         message = f"{self.name}: fulfilment would revert: {reason}"
+        if reason in SHOWN_REVERTS and revert is not None:
+            message = f"{self.name}: fulfilment would revert: {revert}"
         if reason in WAIT_REVERTS:
+            cosigner = await self._refused_cosigner(revert, items) if revert is not None else None
+            if cosigner is not None:
+                return CosignerRefused(cosigner, f"{self.name}: fulfilment would revert: {revert} "
+                                                 f"(cosigner {cosigner})")
             return WaitFor(WAIT_REVERTS[reason], message)
         if reason in REORG_REVERTS:
             return Reorged(message)
@@ -606,6 +622,31 @@ class EvmAdapter(ChainAdapter):
             return WaitFor("funds", f"{self.name}: the transmitter {self.account.address} cannot pay for a "
                                     f"fulfilment: {str(exc)[:200]}")
         return ChainError(message)
+
+    async def _refused_cosigner(self, revert: Revert,
+                                items: list[tuple[OracleRequest, SignedAssessment]]) -> str | None:
+        """The cosigner (its checksummed address) whose signature a lone quorum fulfilment was refused for; None
+        when it is the enclave's own, or the fulfilment is not a lone quorum one.
+
+        `UnknownSigner` and `RevokedSigner` name the address the contract recovered: the signer whose address it
+        is, or whose signature recovers to it over the digest (a signature over another payload). For
+        `MeasurementMismatch`, which names none, the first signer in the contract's order that is not active with
+        the assessment's measurement (read from the contract)."""
+        if len(items) != 1 or not items[0][1].cosigners:
+            return None
+        own = items[0][1]
+        culprit: SignedAssessment | None = None
+        if revert.name == "MeasurementMismatch":
+            measurement = _hex(own.facts.measurement)
+            for signed in calldata.ordered(own):
+                if await self.signer_status(signed.signer, measurement) is not SignerStatus.ACTIVE:
+                    culprit = signed
+                    break
+        else:
+            culprit = _signed_by(own, str(revert.args[0]))
+        if culprit is None or culprit is own:
+            return None
+        return to_checksum_address(culprit.signer)
 
     def explain(self, exc: BaseException) -> str:
         """The custom error name in a revert, if there is one."""
@@ -703,6 +744,10 @@ class EvmAdapter(ChainAdapter):
         if _hex(bytes(registered)) != measurement.lower():
             return SignerStatus.OTHER_MEASUREMENT
         return SignerStatus.ACTIVE
+
+    async def threshold(self) -> int:
+        """The oracle's `threshold()`: how many signatures a fulfilment needs now."""
+        return int(await self._rpc(self.contract.functions.threshold().call()))
 
     async def transmitter_balance(self) -> int | None:
         """The transmitter account's balance in wei, at the latest block."""

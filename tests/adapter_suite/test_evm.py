@@ -1,6 +1,6 @@
 """The suite against a real anvil: the contracts deployed once per session and a chain snapshot reverted after
 every test (tests/integration/evm/conftest.py), the adapter built through the registry with a transmitter
-keystore, fulfilments in batches of two."""
+keystore, fulfilments in batches of two; then what the suite leaves to the EVM family of a quorum (TestEvmQuorum)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,24 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from eth_account import Account
+from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak
+from hexbytes import HexBytes
 
-from chains.base import OracleRequest, Submission
+from chains.base import (
+    ItemOutcome,
+    OracleRequest,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+    SubmissionStatus,
+    TxState,
+)
 from chains.core.assessment import AssessmentFacts
+from chains.core.errors import CosignerRefused, WaitFor
+from chains.core.secp256k1 import recover_address
+from chains.evm import calldata
+from chains.evm.batch_gas import batch_quorum_floor
 from chains.evm.config import EvmChain
 from chains.evm.keystore import create_keystore
 from node.enclave.keys import EnclaveKey
@@ -38,7 +52,8 @@ from tests.integration.evm.conftest import (  # noqa: F401 - anvil, artefacts, c
 )
 
 from .driver import Driver
-from .suite import ChainAdapterSuite
+from .signing import signed_assessment
+from .suite import QUORUM, ChainAdapterSuite
 
 NAME = "anvil"
 BATCH = 2
@@ -140,6 +155,24 @@ class EvmDriver(Driver):
         self._unpaused("revokes")
         self.chain.send(self.chain.oracle.functions.revokeSigner(signer), OWNER_KEY)
 
+    async def add_signer(self, key: EnclaveKey) -> None:
+        self._unpaused("registers signers")
+        self.chain.send(self.chain.oracle.functions.registerSigner(key.address, MEASUREMENT, self.chain.payee),
+                        OWNER_KEY)
+
+    async def set_threshold(self, threshold: int) -> None:
+        self._unpaused("sets the threshold")
+        self.chain.set_threshold(threshold)
+
+    def quorum_not_met(self, got: int, needed: int) -> str:
+        return f"{NAME}: fulfilment would revert: QuorumNotMet({got}, {needed})"
+
+    def revoked_cosigner(self, signer: str) -> str:
+        return f"{NAME}: fulfilment would revert: RevokedSigner({signer}) (cosigner {signer})"
+
+    def too_many_signatures(self, count: int) -> str:
+        return f"{count} signatures on one assessment; max_signatures is 15"
+
     async def transmitter_balance(self) -> int:
         return self.chain.balance(self.chain.transmitter)
 
@@ -150,19 +183,132 @@ class EvmDriver(Driver):
         return f"{count} fulfilments in one transaction; batch_size is {BATCH}"
 
 
+@pytest_asyncio.fixture(loop_scope="function")
+async def driver(anvil: Anvil, chain: Chain, transmitter_keystore: tuple[Path, Path],  # noqa: F811
+                 tmp_path: Path) -> AsyncIterator[EvmDriver]:
+    keystore, passphrase = transmitter_keystore
+    cfg = EvmChain.model_validate({
+        "family": "evm", "name": NAME, "chain_id": CHAIN_ID, "rpc_url": anvil.url,
+        "oracle": chain.oracle.address, "confirmations": 1, "finality_depth": FINALITY, "batch_size": BATCH,
+        "transmitter_keystore": str(keystore), "transmitter_passphrase_file": str(passphrase),
+    })
+    driver = EvmDriver(chain, cfg, tmp_path)
+    try:
+        async with driver.connected():
+            yield driver
+    finally:
+        driver.resume()
+
+
 class TestEvmAdapter(ChainAdapterSuite):
-    @pytest_asyncio.fixture(loop_scope="function")
-    async def driver(self, anvil: Anvil, chain: Chain, transmitter_keystore: tuple[Path, Path],  # noqa: F811
-                     tmp_path: Path) -> AsyncIterator[Driver]:
-        keystore, passphrase = transmitter_keystore
-        cfg = EvmChain.model_validate({
-            "family": "evm", "name": NAME, "chain_id": CHAIN_ID, "rpc_url": anvil.url,
-            "oracle": chain.oracle.address, "confirmations": 1, "finality_depth": FINALITY, "batch_size": BATCH,
-            "transmitter_keystore": str(keystore), "transmitter_passphrase_file": str(passphrase),
-        })
-        driver = EvmDriver(chain, cfg, tmp_path)
-        try:
-            async with driver.connected():
-                yield driver
-        finally:
-            driver.resume()
+    """The suite, with the module's `driver`."""
+
+
+class TestEvmQuorum:
+    """What the suite leaves to the family: a quorum batch's skipped items and their reasons, its gas, each way
+    a cosigner is refused by name, the enclave's own signer refused in a quorum, and a quorum fulfilment read
+    back."""
+
+    async def _fulfilled(self, driver: EvmDriver, items: list[tuple[OracleRequest, SignedAssessment]]) \
+            -> SubmissionStatus:
+        sub = await driver.adapter.prepare(items)
+        await driver.adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await driver.adapter.status(sub)
+        assert (st.state, st.reverted) == (TxState.INCLUDED, False)
+        return st
+
+    async def test_a_quorum_batch_skips_an_item_under_the_threshold_and_says_why(self, driver: EvmDriver) -> None:
+        for key in QUORUM[:2]:
+            await driver.add_signer(key)
+        await driver.set_threshold(3)
+        three, two = await driver.requested(), await driver.requested()
+        items = [(three, await driver.cosign(three, QUORUM[:2])), (two, await driver.cosign(two, QUORUM[:1]))]
+        st = await self._fulfilled(driver, items)
+        assert st.outcomes == {three.key: ItemOutcome(True), two.key: ItemOutcome(False, "QuorumNotMet")}
+        assert await driver.adapter.request_status(two) is RequestStatus.PENDING
+
+    async def test_a_revoked_cosigner_skips_its_item_of_a_batch(self, driver: EvmDriver) -> None:
+        for key in QUORUM[:2]:
+            await driver.add_signer(key)
+        await driver.set_threshold(2)
+        kept, revoked = await driver.requested(), await driver.requested()
+        items = [(kept, await driver.cosign(kept, QUORUM[:1])), (revoked, await driver.cosign(revoked, QUORUM[1:2]))]
+        await driver.revoke(QUORUM[1].address)
+        st = await self._fulfilled(driver, items)
+        assert st.outcomes == {kept.key: ItemOutcome(True), revoked.key: ItemOutcome(False, "RevokedSigner")}
+
+    async def test_a_quorum_batch_carries_what_the_contract_sets_aside(self, driver: EvmDriver) -> None:
+        for key in QUORUM[:14]:
+            await driver.add_signer(key)
+        first, second = await driver.requested(), await driver.requested()
+        items = [(first, await driver.cosign(first, QUORUM[:14])), (second, await driver.cosign(second, QUORUM[:1]))]
+        sub = await driver.adapter.prepare(items)
+        tx = TypedTransaction.from_bytes(HexBytes(sub.raw)).as_dict()
+        assert tx["data"][:4] == calldata.BATCH_QUORUM_SELECTOR
+        assert tx["gas"] >= batch_quorum_floor(bytes(tx["data"]), [15, 2])
+        await driver.adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await driver.adapter.status(sub)
+        assert st.outcomes == {first.key: ItemOutcome(True), second.key: ItemOutcome(True)}
+
+    async def _refused(self, driver: EvmDriver, request: OracleRequest, signed: SignedAssessment) -> CosignerRefused:
+        with pytest.raises(CosignerRefused) as refused:
+            await driver.adapter.prepare([(request, signed)])
+        assert await driver.adapter.request_status(request) is RequestStatus.PENDING
+        return refused.value
+
+    async def test_a_cosigner_registered_with_another_measurement_is_refused_by_name(self, driver: EvmDriver) -> None:
+        other = keccak(b"another enclave build")
+        driver.chain.send(driver.chain.oracle.functions.registerSigner(QUORUM[0].address, other, driver.chain.payee),
+                          OWNER_KEY)
+        request = await driver.requested()
+        refused = await self._refused(driver, request, await driver.cosign(request, QUORUM[:1]))
+        assert (refused.signer, str(refused)) == (
+            QUORUM[0].address, f"{NAME}: fulfilment would revert: MeasurementMismatch(0x{other.hex()}, "
+                               f"0x{MEASUREMENT.hex()}) (cosigner {QUORUM[0].address})")
+
+    async def test_an_unregistered_cosigner_is_refused_by_name(self, driver: EvmDriver) -> None:
+        request = await driver.requested()
+        refused = await self._refused(driver, request, await driver.cosign(request, QUORUM[:1]))
+        assert (refused.signer, str(refused)) == (
+            QUORUM[0].address, f"{NAME}: fulfilment would revert: UnknownSigner({QUORUM[0].address}) "
+                               f"(cosigner {QUORUM[0].address})")
+
+    async def test_a_cosigner_that_signed_another_payload_is_refused_by_name(self, driver: EvmDriver) -> None:
+        await driver.add_signer(QUORUM[0])
+        request = await driver.requested()
+        own = await driver.sign(request)
+        elsewhere = signed_assessment(driver.adapter.enclave_request(request),
+                                      replace(await driver.facts(request), score=743), QUORUM[0])
+        stranger = recover_address(own.digest, elsewhere.signature)
+        signed = own.with_cosigners([replace(elsewhere, digest=own.digest)])
+        refused = await self._refused(driver, request, signed)
+        assert (refused.signer, str(refused)) == (
+            QUORUM[0].address, f"{NAME}: fulfilment would revert: UnknownSigner({stranger}) "
+                               f"(cosigner {QUORUM[0].address})")
+
+    async def test_the_enclaves_own_revoked_signer_waits_in_a_quorum_too(self, driver: EvmDriver) -> None:
+        await driver.add_signer(QUORUM[0])
+        await driver.revoke(driver.enclave.address)
+        request = await driver.requested()
+        with pytest.raises(WaitFor) as waiting:
+            await driver.adapter.prepare([(request, await driver.cosign(request, QUORUM[:1]))])
+        assert (waiting.value.cause, str(waiting.value)) == ("signer", f"{NAME}: fulfilment would revert: "
+                                                                       "RevokedSigner")
+
+    async def test_a_quorum_fulfilment_is_read_back_with_its_first_signer(self, driver: EvmDriver) -> None:
+        for key in QUORUM[:2]:
+            await driver.add_signer(key)
+        await driver.set_threshold(2)
+        lone, first, second = await driver.requested(), await driver.requested(), await driver.requested()
+        signed = {r.key: await driver.cosign(r, QUORUM[:2]) for r in (lone, first, second)}
+        await self._fulfilled(driver, [(lone, signed[lone.key])])
+        ascending = sorted([driver.enclave.address, *(k.address for k in QUORUM[:2])], key=lambda a: int(a, 16))
+        assert driver.chain.latest_signers(lone.subject) == (ascending, 2, 3)
+        await self._fulfilled(driver, [(first, signed[first.key]), (second, signed[second.key])])
+        for request in (lone, second):
+            back = await driver.adapter.read_fulfilment(request.request_id)
+            lowest = calldata.ordered(signed[request.key])[0]
+            assert back is not None and (back.request.request_id, back.facts, back.signer, back.signature) == (
+                request.request_id, signed[request.key].facts, ascending[0], lowest.signature)
