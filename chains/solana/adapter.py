@@ -8,14 +8,16 @@ Requests are the `aura_oracle` program's Request accounts (docs/solana.md), list
 oracle and status filters at the configured commitment. Each request is assessed at its pinned slot, whose hash
 the SlotHashes sysvar holds for about 512 slots; a request older than that is repinned (`repin`) to a recent
 slot and scored again there. A fulfilment is one transaction per request: a
-compute-unit limit (the simulated units plus a margin), a compute-unit price, and the `fulfil` instruction.
+compute-unit limit (the simulated units plus a margin), a compute-unit price, and the `fulfil` instruction, or
+`fulfil_quorum` for an assessment with cosigners (chains/solana/quorum.py: each signer's enclave account and payee,
+at most `max_signatures` of them, as many as one transaction fits).
 It is built and signed first (`prepare`), stored by the daemon, and only then sent (`broadcast`), so a
 restart re-sends the very same transaction. A transaction whose blockhash expired without landing is
 reported dropped; the daemon then asks the chain whether the request is still pending and only then signs
 a new one with a fresh blockhash, so one request is never fulfilled twice.
 
-`signer_status` reads the enclave's Enclave account (chains/solana/status.py); `transmitter_balance` the
-transmitter's lamports.
+`signer_status` reads the enclave's Enclave account (chains/solana/status.py); `threshold` the oracle account's
+quorum threshold; `transmitter_balance` the transmitter's lamports.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import asyncio
 import base64
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from solana.rpc.commitment import Commitment
@@ -44,6 +46,7 @@ from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
 
 from chains.base import (
+    Capabilities,
     ChainAdapter,
     Confidence,
     Fulfilled,
@@ -64,6 +67,7 @@ from chains.core.errors import ChainError, PinLost, RetryLater, WaitFor
 from chains.core.secp256k1 import to_checksum_address
 from chains.sequence import LocalSequence
 from chains.solana import program as prog
+from chains.solana import quorum
 from chains.solana.config import SolanaChain
 from chains.solana.rpc import SolanaClient, SolanaRpc
 from chains.solana.status import enclave_account, enclave_status
@@ -80,9 +84,9 @@ COMMITMENTS = {Confidence.LATEST: Commitment("processed"), Confidence.SAFE: Comm
 
 
 PIN_LOST = frozenset({"SlotHashUnknown", "SlotMismatch"})
+"""The program's errors for an assessment whose slot left SlotHashes or whose request was re-pinned since."""
 SIGNER_WAITS = frozenset({"UnknownSigner", "EnclaveRevoked", "MeasurementMismatch"})
 """Failures that pass once the owner registers the enclave's signer with its measurement: the request waits."""
-"""The program's errors for an assessment whose slot left SlotHashes or whose request was re-pinned since."""
 
 
 def _custom_code(err: Any) -> tuple[int, int] | None:
@@ -94,12 +98,17 @@ def _custom_code(err: Any) -> tuple[int, int] | None:
     return None
 
 
-def explain(err: Any) -> str:
-    """The program's error name in a transaction error, else the error's text."""
+def explain(err: Any, logs: Sequence[str] = ()) -> str:
+    """The program's error name in a transaction error, with the values the program logged for it the line before
+    when `logs` hold them (`QuorumNotMet(1, 3)`, docs/solana.md "Quorum"), else the error's text."""
     found = _custom_code(err)
-    if found is not None:
-        return prog.error_name(found[1])
-    return str(err)[:200]
+    if found is None:
+        return str(err)[:200]
+    name = prog.error_name(found[1])
+    for line in logs:
+        if line.startswith(f"Program log: {name}(") and line.endswith(")"):
+            return line.removeprefix("Program log: ")
+    return name
 
 
 class SolanaAdapter(ChainAdapter):
@@ -128,6 +137,11 @@ class SolanaAdapter(ChainAdapter):
         self._slot_hashes_lock = asyncio.Lock()
         self._recent_blockhash: tuple[Hash, float] | None = None
         self._recent_price: tuple[int, float] | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """One request a transaction; `max_signatures` as many as one transaction fits (chains/solana/quorum.py)."""
+        return Capabilities(max_signatures=quorum.max_signatures())
 
     @property
     def client(self) -> SolanaClient:
@@ -350,8 +364,9 @@ class SolanaAdapter(ChainAdapter):
 
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
         """From the request account's transactions: its `AssessmentRequested` event (the request as it was made)
-        and the `fulfil` instruction of the transaction whose `AssessmentFulfilled` event closed it (the signed
-        assessment exactly as the program took it)."""
+        and the `fulfil` or `fulfil_quorum` instruction of the transaction whose `AssessmentFulfilled` event closed
+        it (the signed assessment exactly as the program took it; of a quorum's signers, the one the event names,
+        the lowest address)."""
         address = Pubkey.from_string(request_id)
         sigs = await self._rpc(self.client.get_signatures_for_address(address, limit=1000,
                                                                        commitment=self.commitment))
@@ -375,18 +390,20 @@ class SolanaAdapter(ChainAdapter):
         if made is None or fulfilled is None:
             return None
         event, tx, signature = fulfilled
-        args = self._fulfil_args(tx, address, signature)
+        args, signed = self._fulfil_args(tx, address, signature)
         request = self._request(address, made[0], created_slot=made[1], tx_hash=made[2])
         facts = AssessmentFacts(score=args.score, tier=args.tier, pd_bps=args.pd_bps, flags=args.flags,
                                 measurement=bytes(args.measurement), commitment=bytes(args.commitment),
                                 block_number=args.slot, block_hash=bytes(args.slot_hash),
                                 features_hash=bytes(args.features_hash), timestamp=args.timestamp, expiry=args.expiry)
         self._settled[request.key] = (facts.block_number, facts.block_hash)
-        return Fulfilled(request=request, facts=facts, signature=bytes(args.signature),
+        return Fulfilled(request=request, facts=facts, signature=signed,
                          signer=to_checksum_address(bytes(event.signer)), tx_hash=signature)
 
-    def _fulfil_args(self, tx: Any, request: Pubkey, signature: str) -> Any:
-        """The args of the transaction's `fulfil` of `request` (a top-level or an inner instruction)."""
+    def _fulfil_args(self, tx: Any, request: Pubkey, signature: str) -> tuple[Any, bytes]:
+        """The args of the transaction's `fulfil` or `fulfil_quorum` of `request` (a top-level or an inner
+        instruction), and the signature of the signer its `AssessmentFulfilled` names: `fulfil`'s one, or
+        `fulfil_quorum`'s first (the lowest address)."""
         message = tx.transaction.message
         keys = list(message.account_keys)
         loaded = tx.meta.loaded_addresses
@@ -395,11 +412,14 @@ class SolanaAdapter(ChainAdapter):
         calls = [(ix.program_id_index, bytes(ix.accounts), bytes(ix.data)) for ix in message.instructions]
         for inner in tx.meta.inner_instructions or []:
             calls += [(ix.program_id_index, bytes(ix.accounts), b58decode(ix.data)) for ix in inner.instructions]
-        fulfil = prog.coder().instruction.sighashes["fulfil"]
+        sighashes = prog.coder().instruction.sighashes
+        fulfils = (sighashes["fulfil"], sighashes["fulfil_quorum"])
         for program_index, accounts, data in calls:
-            if keys[program_index] == self.program and data[:8] == fulfil and len(accounts) > 1 \
+            if keys[program_index] == self.program and data[:8] in fulfils and len(accounts) > 1 \
                     and keys[accounts[1]] == request:
-                return prog.coder().instruction.parse(data).data
+                args = prog.coder().instruction.parse(data).data
+                signed = args.signature if data[:8] == fulfils[0] else args.signatures[0]
+                return args, bytes(signed)
         raise ChainError(f"{self.name}: transaction {signature} logged the fulfilment of {request} but carries no "
                          "fulfil instruction for it")
 
@@ -522,6 +542,38 @@ class SolanaAdapter(ChainAdapter):
                               Pubkey.from_string(request.subject), Pubkey.from_string(request.requester),
                               self.transmitter.pubkey(), await self._payee(enclave), a)
 
+    async def _fulfil_quorum_ix(self, request: OracleRequest, a: SignedAssessment) -> Any:
+        """`fulfil_quorum` with every signature `a` carries (the program's order is the instruction builder's), each
+        with the payee its Enclave account names, the accounts read afresh in one call. A cosigner the program would
+        not count is refused here, by its address; the adapter's own signer is checked by the simulation, as with
+        `fulfil`.
+
+        Raises:
+            ValueError: more signatures than `max_signatures`.
+            CosignerRefused: a cosigner's enclave is unregistered, revoked or of another measurement, or its
+                signature is not its signer's.
+            ChainError: the adapter's own signer has no Enclave account.
+        """
+        signers = a.signers()
+        if len(signers) > quorum.max_signatures():
+            raise ValueError(quorum.too_many(len(signers)))
+        enclaves = [self._enclave_account(s) for s in signers]
+        resp = await self._rpc(self.client.get_multiple_accounts(enclaves, commitment=self.commitment))
+        measurement = "0x" + a.facts.measurement.hex()
+        parts = []
+        for i, (signer, enclave, info) in enumerate(zip(signers, enclaves, resp.value, strict=True)):
+            data = bytes(info.data) if info is not None and info.owner == self.program else None
+            refused = quorum.refusal(self.name, signer, enclave_status(data, measurement)) if i else None
+            if refused is not None:
+                raise refused
+            if data is None:
+                raise ChainError(f"{self.name}: no enclave account {enclave} for this oracle")
+            payee = prog.pubkey(prog.decode_account("Enclave", data).payee)
+            parts.append(quorum.quorum_signature(signer, payee))
+        return prog.fulfil_quorum_ix(self.program, self.oracle, Pubkey.from_string(request.request_id),
+                                     Pubkey.from_string(request.subject), Pubkey.from_string(request.requester),
+                                     self.transmitter.pubkey(), a.facts, parts)
+
     async def _blockhash(self) -> Hash:
         """A recent blockhash, fetched at most every BLOCKHASH_REUSE_S: a blockhash stays usable for 150 slots
         (about 60 s), and an expired one is caught by status() and re-signed."""
@@ -555,20 +607,29 @@ class SolanaAdapter(ChainAdapter):
         return Transaction([self.transmitter], message, blockhash)
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
+        """One request a transaction: `fulfil`, or `fulfil_quorum` for an assessment with cosigners. A refusal the
+        simulation shows is the program's error with the values it logged (`QuorumNotMet(2, 3)`); the adapter's own
+        signer not counted waits (WaitFor "signer"), a cosigner not counted is CosignerRefused."""
+        if len({bool(a.cosigners) for _, a in items}) > 1:
+            raise ValueError("items with and without cosigners in one fulfilment")
         if len(items) != 1:
             raise ValueError("a Solana fulfilment carries exactly one request")
         request, assessment = items[0]
-        fulfil = await self._fulfil_ix(request, assessment)
+        if assessment.cosigners:
+            fulfil = await self._fulfil_quorum_ix(request, assessment)
+        else:
+            fulfil = await self._fulfil_ix(request, assessment)
         blockhash = await self._blockhash()
         price = await self._price()
         probe = self._transaction([set_compute_unit_limit(MAX_COMPUTE_UNITS), set_compute_unit_price(price), fulfil],
                                   blockhash)
         sim = await self._rpc(self.client.simulate_transaction(probe, sig_verify=False, commitment=self.commitment))
         if sim.value.err is not None:
-            reason = explain(sim.value.err)
-            if reason in PIN_LOST:
+            reason = explain(sim.value.err, sim.value.logs or ())
+            name = reason.partition("(")[0]
+            if name in PIN_LOST:
                 raise PinLost(f"{self.name}: fulfilment would fail: {reason}")
-            if reason in SIGNER_WAITS:
+            if name in SIGNER_WAITS:
                 raise WaitFor("signer", f"{self.name}: fulfilment would fail: {reason}")
             raise ChainError(f"{self.name}: fulfilment would fail: {reason}")
         units = int(sim.value.units_consumed or 0)
@@ -653,6 +714,19 @@ class SolanaAdapter(ChainAdapter):
         resp = await self._rpc(self.client.get_account_info(address, commitment=self.commitment))
         data = bytes(resp.value.data) if resp.value is not None and resp.value.owner == self.program else None
         return enclave_status(data, measurement)
+
+    async def threshold(self) -> int:
+        """The oracle account's quorum threshold (`set_threshold`; 1 until it was first set), at the configured
+        commitment.
+
+        Raises:
+            ChainError: the oracle account is gone.
+            RetryLater: the RPC failed.
+        """
+        resp = await self._rpc(self.client.get_account_info(self.oracle, commitment=self.commitment))
+        if resp.value is None or resp.value.owner != self.program:
+            raise ChainError(f"{self.name}: no oracle account {self.oracle} of program {self.program}")
+        return prog.oracle_threshold(bytes(resp.value.data))
 
     async def transmitter_balance(self) -> int | None:
         """The transmitter's lamports (getBalance), at the configured commitment."""

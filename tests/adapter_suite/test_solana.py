@@ -5,6 +5,7 @@ the suite's enclave registered; slots are then paused, and the driver moves them
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,13 +18,15 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
-from chains.base import ItemOutcome, OracleRequest, SignerStatus, Submission, TxState
+from chains.base import ItemOutcome, OracleRequest, RequestStatus, SignerStatus, Submission, TxState
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import RetryLater
-from chains.core.secp256k1 import keccak256
+from chains.core.errors import CosignerRefused, RetryLater, WaitFor
+from chains.core.secp256k1 import keccak256, parse_address
 from chains.solana import program as prog
 from chains.solana.adapter import SolanaAdapter
 from chains.solana.config import SolanaChain
+from chains.solana.payload import uncompressed_public_key
+from chains.solana.quorum import PACKET_SIZE
 from chains.solana.status import enclave_account
 from node.enclave.keys import EnclaveKey
 from node.workshop.devnet.solana_ledger import MAX_PROCESSING_AGE
@@ -32,11 +35,12 @@ from node.workshop.devnet.solana_setup import CLUSTER_ID, REQUEST_TTL_S, SolanaD
 from tests.unit.solana_chain.solana_upstream import Upstream
 
 from .driver import Driver
-from .suite import STRANGER, ChainAdapterSuite
+from .suite import QUORUM, STRANGER, ChainAdapterSuite
 
 NAME = "solana-suite"
 FINALITY = 2  # the endpoint's default finality depth, in slots
 MEASUREMENT = keccak256(b"aura solana suite measurement")
+PAYEE_LAMPORTS = 10**9
 ENCLAVE = EnclaveKey(keccak256(b"aura solana suite enclave"))
 
 
@@ -125,6 +129,31 @@ class SolanaDriver(Driver):
         send(self.client, [admin], [prog.revoke_enclave_ix(self.program, self.oracle, admin.pubkey(),
                                                            bytes.fromhex(signer[2:]))], wait=False)
         await self.advance(1)
+
+    async def add_signer(self, key: EnclaveKey, measurement: bytes = MEASUREMENT) -> None:
+        """Registers `key` with a payee of its own, which the admin funds in the same transaction (a fee share
+        alone would leave a new account below rent exemption)."""
+        admin, payee = self.dev.keypair("admin"), Keypair().pubkey()
+        send(self.client, [admin], [
+            transfer(TransferParams(from_pubkey=admin.pubkey(), to_pubkey=payee, lamports=PAYEE_LAMPORTS)),
+            prog.register_enclave_ix(self.program, self.oracle, admin.pubkey(),
+                                     uncompressed_public_key(key.public_key), measurement, payee)], wait=False)
+        await self.advance(1)
+
+    async def set_threshold(self, threshold: int) -> None:
+        admin = self.dev.keypair("admin")
+        send(self.client, [admin], [prog.set_threshold_ix(self.program, self.oracle, admin.pubkey(), threshold)],
+             wait=False)
+        await self.advance(1)
+
+    def quorum_not_met(self, got: int, needed: int) -> str:
+        return f"{NAME}: fulfilment would fail: QuorumNotMet({got}, {needed})"
+
+    def revoked_cosigner(self, signer: str) -> str:
+        return f"{NAME}: fulfilment would fail: EnclaveRevoked({signer})"
+
+    def too_many_signatures(self, count: int) -> str:
+        return f"{count} signatures on one assessment; a Solana fulfilment carries at most 4"
 
     async def transmitter_balance(self) -> int:
         return self.client.get_balance(Pubkey.from_string(self.dev.transmitter), commitment=Commitment("confirmed")).value
@@ -220,3 +249,72 @@ class TestSolanaAdapter(ChainAdapterSuite):
         where = f"on every RPC endpoint: {upstream.url}: connection failed: ConnectionRefusedError"
         assert str(signer.value) == f"{NAME}: getAccountInfo failed {where}"
         assert str(balance.value) == f"{NAME}: getBalance failed {where}"
+
+    async def test_the_most_signatures_fit_one_transaction_in_the_programs_order(self, driver: Driver) -> None:
+        """Solana only: `max_signatures` signatures, each enclave with a payee of its own (the largest transaction),
+        fit one transaction; they go in ascending order of address whatever order the assessment holds them in;
+        the score keeps them, and `read_fulfilment` reads back the signature of the signer its event names."""
+        assert isinstance(driver, SolanaDriver)
+        adapter = driver.adapter
+        most = adapter.capabilities.max_signatures
+        assert most == 4
+        for key in QUORUM[:most - 1]:
+            await driver.add_signer(key)
+        await driver.set_threshold(most)
+        request = await driver.requested()
+        signed = await driver.cosign(request, QUORUM[:most - 1])
+        given = [parse_address(s.signer) for s in signed.signers()]
+        assert given != sorted(given)
+        sub = await adapter.prepare([(request, signed)])
+        assert len(base64.b64decode(sub.raw)) <= PACKET_SIZE
+        await adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await adapter.status(sub)
+        assert (st.state, st.reverted, st.outcomes) == (TxState.INCLUDED, False, {request.key: ItemOutcome(True)})
+        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
+        stored = driver.client.get_account_info(score).value
+        assert stored is not None
+        assert prog.score_signers(bytes(stored.data)) == prog.ScoreSigners(most, tuple(sorted(given)))
+        fulfilled = await adapter.read_fulfilment(request.request_id)
+        first = min(signed.signers(), key=lambda s: parse_address(s.signer))
+        assert fulfilled is not None
+        assert (fulfilled.signer, fulfilled.signature, fulfilled.facts) == (first.signer, first.signature, signed.facts)
+
+    async def test_a_cosigner_the_program_would_not_count_is_refused_by_its_address(self, driver: Driver) -> None:
+        """Solana only: an unregistered cosigner, one of another measurement, and a signature under a registered
+        cosigner's name that is not its key's are each named before anything is sent."""
+        assert isinstance(driver, SolanaDriver)
+        await driver.add_signer(QUORUM[0])
+        await driver.add_signer(QUORUM[1], measurement=keccak256(b"another measurement"))
+        await driver.set_threshold(2)
+        request = await driver.requested()
+        own = await driver.sign(request)
+        forged = replace(own, signer=QUORUM[0].address)  # the driver's signature, under QUORUM[0]'s name
+        cases = [(await driver.cosign(request, [STRANGER]), STRANGER.address, "UnknownSigner"),
+                 (await driver.cosign(request, [QUORUM[1]]), QUORUM[1].address, "MeasurementMismatch"),
+                 (own.with_cosigners([forged]), QUORUM[0].address, "UnknownSigner")]
+        for signed, signer, error in cases:
+            with pytest.raises(CosignerRefused) as refused:
+                await driver.adapter.prepare([(request, signed)])
+            assert (refused.value.signer, str(refused.value)) == (signer, f"{NAME}: fulfilment would fail: {error}({signer})")
+        await driver.adapter.prepare([(request, await driver.cosign(request, [QUORUM[0]]))])
+        assert await driver.adapter.request_status(request) is RequestStatus.PENDING
+
+    async def test_a_quorum_whose_own_signer_is_revoked_waits_for_the_signer(self, driver: Driver) -> None:
+        """Solana only: the adapter's own signer not counted in a quorum waits, as with `fulfil`."""
+        await driver.add_signer(QUORUM[0])
+        await driver.set_threshold(2)
+        request = await driver.requested()
+        signed = await driver.cosign(request, QUORUM[:1])
+        await driver.revoke(driver.enclave.address)
+        with pytest.raises(WaitFor) as waits:
+            await driver.adapter.prepare([(request, signed)])
+        assert (waits.value.cause, str(waits.value)) == ("signer", f"{NAME}: fulfilment would fail: EnclaveRevoked")
+
+    async def test_items_with_and_without_cosigners_are_refused_together(self, driver: Driver) -> None:
+        """Solana only (one request a transaction): the mix is named before the count."""
+        await driver.add_signer(QUORUM[0])
+        first, second = await driver.requested(), await driver.requested()
+        items = [(first, await driver.sign(first)), (second, await driver.cosign(second, QUORUM[:1]))]
+        with pytest.raises(ValueError, match=r"^items with and without cosigners in one fulfilment$"):
+            await driver.adapter.prepare(items)
