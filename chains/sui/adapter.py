@@ -18,10 +18,12 @@ at or below it has been handed over. Each poll reads the package's `AssessmentRe
 it and up to `until` (and never past the checkpoint the service itself has indexed), page by page; when a
 poll stops early it stops at a checkpoint boundary, so the cursor never passes an event it has not returned.
 
-A fulfilment is one programmable transaction (one `fulfil` call) paid with one SUI coin of the transmitter at
-the reference gas price, with a gas budget from a dry run plus a margin, and an expiration epoch: the epoch it
-is built in. It is signed first (`prepare`), stored by the daemon, and only then sent (`broadcast`), so a
-restart re-sends the very same bytes (same digest: the network executes it at most once).
+A fulfilment is one programmable transaction (one `fulfil` call, or one `fulfil_quorum` call for an assessment
+with cosigners: every signer's key and signature in ascending order of the signers' addresses, at most
+`MAX_QUORUM_SIGNERS`) paid with one SUI coin of the transmitter at the reference gas price, with a gas budget
+from a dry run plus a margin, and an expiration epoch: the epoch it is built in. It is signed first (`prepare`),
+stored by the daemon, and only then sent (`broadcast`), so a restart re-sends the very same bytes (same digest: the
+network executes it at most once).
 
 `status` reads the transaction's effects by digest. A digest the service does not know is pending, unless the
 transaction provably can never execute, which is reported dropped:
@@ -41,8 +43,18 @@ for another, so two live fulfilments never compete for one coin.
 settled it (its `AssessmentFulfilled` event carries every signed value and the signature) and the one that made
 it (docs/sui.md, "Reading a fulfilment back").
 
+Aborts map to the package's error names (`fulfilment would abort with <name>`). A signer abort
+(`SIGNER_WAITS`) of a quorum fulfilment does not say which key failed: the `Enclave` records of the signers are
+read in the order the package checks them, and the first that does not count names it. The adapter's own enclave
+waits (WaitFor "signer") as with `fulfil`; a cosigner is CosignerRefused. `EQuorumNotMet` names the signatures
+sent and the oracle's threshold, read after the abort: `EQuorumNotMet(got, needed)`.
+
+`read_fulfilment` of a quorum fulfilment reads its `AssessmentFulfilled` event, which names the first signer (the
+lowest address), not necessarily this node's enclave: the payload and that signature are checked as for `fulfil`.
+
 `signer_status` reads the enclave's `Enclave` record under the oracle, keyed by the public key its
-`EnclaveRegistered` event names (chains/sui/status.py); `transmitter_balance` the transmitter's SUI in MIST.
+`EnclaveRegistered` event names (chains/sui/status.py); `threshold` the oracle object's `threshold` field;
+`transmitter_balance` the transmitter's SUI in MIST.
 """
 
 from __future__ import annotations
@@ -55,6 +67,7 @@ from datetime import datetime
 from typing import Any
 
 from chains.base import (
+    Capabilities,
     ChainAdapter,
     Confidence,
     Fulfilled,
@@ -69,7 +82,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, RetryLater, WaitFor
+from chains.core.errors import ChainError, CosignerRefused, RetryLater, WaitFor
 from chains.core.logs import fields
 from chains.core.secp256k1 import address_from_public_key, parse_address
 from chains.sequence import LocalSequence
@@ -171,6 +184,11 @@ class SuiAdapter(ChainAdapter):
 
     def __repr__(self) -> str:
         return f"SuiAdapter({self.name}, oracle={self.oracle}, transmitter={self.transmitter.address})"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """One request per fulfilment; up to the package's MAX_QUORUM_SIGNERS signatures."""
+        return Capabilities(max_signatures=pkg.MAX_QUORUM_SIGNERS)
 
     # connection
     def health(self) -> dict[str, Any]:
@@ -533,16 +551,27 @@ class SuiAdapter(ChainAdapter):
         return pkg.error_name(_int(error["abortCode"], "abortCode"))
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
+        """`oracle::fulfil` for an assessment without cosigners, `oracle::fulfil_quorum` for one with (module
+        docstring); the dry run's abort mapped as `_refusal` says."""
         if len(items) != 1:
             raise ValueError("a Sui fulfilment carries exactly one request")
+        request, assessment = items[0]
+        count = len(assessment.signers())
+        if count > self.capabilities.max_signatures:
+            raise ValueError(f"a Sui fulfilment carries at most {self.capabilities.max_signatures} signatures, "
+                             f"not {count}")
         if self.oracle_initial_shared_version is None:
             raise ChainError(f"{self.name}: not connected")
-        request, assessment = items[0]
+        quorum: pkg.QuorumArgs | None = None
         try:
-            args = pkg.fulfil_args(request, assessment)
+            if assessment.cosigners:
+                quorum = pkg.fulfil_quorum_args(request, assessment)
+                kind = pkg.fulfil_quorum_kind(self.package, self.oracle, self.oracle_initial_shared_version, quorum)
+            else:
+                args = pkg.fulfil_args(request, assessment)
+                kind = pkg.fulfil_kind(self.package, self.oracle, self.oracle_initial_shared_version, args)
         except ValueError as e:
             raise ChainError(f"{self.name}: cannot fulfil {request.key}: {e}") from None
-        kind = pkg.fulfil_kind(self.package, self.oracle, self.oracle_initial_shared_version, args)
         gas = await self.gql.run("AuraGas", {"owner": self.transmitter.address, "coinType": pkg.SUI_COIN_TYPE,
                                              "first": COIN_PAGE})
         epoch = _int(_get(gas, "epoch", "epochId"), "epochId")
@@ -553,7 +582,7 @@ class SuiAdapter(ChainAdapter):
         coin, amount = self._pick_coin(_get(gas, "address", "objects", "nodes") or [])
         probe_budget = min(self.cfg.max_gas_budget, amount)
         probe = tx.serialize(tx.transaction_data(kind, self.transmitter.address, coin, price, probe_budget, epoch))
-        cost = await self._dry_run(probe, coin_limited=probe_budget < self.cfg.max_gas_budget)
+        cost = await self._dry_run(probe, assessment, quorum, coin_limited=probe_budget < self.cfg.max_gas_budget)
         budget = max(cost, math.ceil(cost * self.cfg.gas_budget_margin_pct / 100))
         if cost > self.cfg.max_gas_budget:
             raise ChainError(f"{self.name}: a fulfilment costs {cost} MIST, above max_gas_budget "
@@ -570,10 +599,12 @@ class SuiAdapter(ChainAdapter):
         return Submission(chain=self.name, tx_hash=digest, sequence=self.sequence.take(), raw=raw,
                           request_keys=(request.key,))
 
-    async def _dry_run(self, tx_bytes: bytes, coin_limited: bool = False) -> int:
-        """Computation plus storage cost (MIST) of a dry run; ChainError naming the package's error when the
-        fulfilment would abort. A failure outside the package is RetryLater when the dry run's budget was cut
-        to the coin's balance (more SUI may arrive), ChainError when it had all of max_gas_budget."""
+    async def _dry_run(self, tx_bytes: bytes, assessment: SignedAssessment, quorum: pkg.QuorumArgs | None,
+                       coin_limited: bool = False) -> int:
+        """Computation plus storage cost (MIST) of a dry run of the fulfilment of `assessment` (through
+        `fulfil_quorum` with `quorum`); ChainError naming the package's error when the fulfilment would abort
+        (`_refusal`). A failure outside the package is RetryLater when the dry run's budget was cut to the coin's
+        balance (more SUI may arrive), ChainError when it had all of max_gas_budget."""
         data = await self.gql.run("AuraSimulate", {"transaction": {"bcs": {"value": base64.b64encode(tx_bytes)
                                                                                   .decode()}}})
         result = data.get("simulateTransaction") or {}
@@ -584,9 +615,7 @@ class SuiAdapter(ChainAdapter):
             error = effects.get("executionError")
             name = self.abort_name(error)
             if name is not None:
-                if name in SIGNER_WAITS:
-                    raise WaitFor("signer", f"{self.name}: fulfilment would abort with {name}")
-                raise ChainError(f"{self.name}: fulfilment would abort with {name}")
+                raise await self._refusal(name, assessment, quorum)
             message = str(_get(error, "message") or "unknown")[:300]
             if coin_limited:
                 raise WaitFor("funds", f"{self.name}: dry run on the largest free gas coin failed: {message}")
@@ -594,6 +623,33 @@ class SuiAdapter(ChainAdapter):
         summary = _get(effects, "gasEffects", "gasSummary") or {}
         return _int(summary.get("computationCost"), "computationCost") + _int(summary.get("storageCost"),
                                                                               "storageCost")
+
+    async def _refusal(self, name: str, assessment: SignedAssessment, quorum: pkg.QuorumArgs | None) -> ChainError:
+        """The error of a fulfilment the package would abort with `name`: `EQuorumNotMet(got, needed)` with the
+        signatures sent and the oracle's threshold; a signer abort of a quorum fulfilment is CosignerRefused
+        naming the first cosigner (in the package's order) whose record does not count, WaitFor "signer" when that
+        is this node's enclave (or none is found: the records changed since); ChainError naming any other.
+
+        Raises:
+            RetryLater: reading the threshold or a signer's record failed.
+        """
+        if name == "EQuorumNotMet":
+            got = len(quorum.signers) if quorum is not None else 1
+            return ChainError(f"{self.name}: fulfilment would abort with EQuorumNotMet({got}, "
+                              f"{await self.threshold()})")
+        if name not in SIGNER_WAITS:
+            return ChainError(f"{self.name}: fulfilment would abort with {name}")
+        if quorum is not None:
+            own = address_from_public_key(assessment.envelope_hex("public_key", 33))
+            measurement = "0x" + quorum.facts.measurement.hex()
+            for signer, key in zip(quorum.signers, quorum.public_keys, strict=True):
+                if await self._key_status(key, signer, measurement) is SignerStatus.ACTIVE:
+                    continue
+                if signer != own:
+                    return CosignerRefused(signer, f"{self.name}: fulfilment would abort with {name} for cosigner "
+                                                   f"{signer}")
+                break
+        return WaitFor("signer", f"{self.name}: fulfilment would abort with {name}")
 
     async def broadcast(self, submission: Submission) -> None:
         """executeTransaction; the same signed bytes again return the same effects."""
@@ -690,6 +746,11 @@ class SuiAdapter(ChainAdapter):
         key = await self._enclave_key("0x" + parse_address(signer).hex())
         if key is None:
             return SignerStatus.UNREGISTERED
+        return await self._key_status(key, signer, measurement)
+
+    async def _key_status(self, key: bytes, signer: str, measurement: str) -> SignerStatus:
+        """`signer_status` of the signer whose registered public key is `key`: its `Enclave` record under the
+        oracle (none: UNREGISTERED)."""
         name = {"type": pkg.type_name(self.type_package, "EnclaveKey"),
                 "bcs": base64.b64encode(enclave_key_bcs(key)).decode()}
         data = await self.gql.run("AuraEnclave", {"oracle": self.oracle, "name": name})
@@ -734,6 +795,25 @@ class SuiAdapter(ChainAdapter):
             cursor = info.get("endCursor")
             if not cursor:
                 raise RetryLater(f"{self.name}: the registrations page has more but no end cursor")
+
+    async def threshold(self) -> int:
+        """The oracle object's `threshold` field: how many signatures a fulfilment needs now.
+
+        Raises:
+            ChainError: the object is not the package's `Oracle`, or its JSON holds no threshold of 1 ..= 16.
+            RetryLater: the service failed, or does not show the oracle object.
+        """
+        data = await self.gql.run("AuraThreshold", {"oracle": self.oracle})
+        contents = _get(data, "object", "asMoveObject", "contents")
+        if contents is None:
+            raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
+        held = _get(contents, "type", "repr")
+        if held != pkg.type_name(self.type_package, "Oracle"):
+            raise ChainError(f"{self.name}: {self.oracle} is a {held}, not an aura_oracle Oracle")
+        try:
+            return pkg.decode_threshold(contents.get("json"))
+        except ValueError as e:
+            raise ChainError(f"{self.name}: the oracle object: {e}") from None
 
     async def transmitter_balance(self) -> int | None:
         """The transmitter's SUI, in MIST: the total of its SUI coins, as the service has indexed them.

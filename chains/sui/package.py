@@ -1,5 +1,6 @@
 """The `aura_oracle` Move package as the node sees it (docs/sui.md): its names, abort codes, the
-`AssessmentRequested` event, a request's status, and the arguments of `oracle::fulfil`.
+`AssessmentRequested` event, a request's status, the oracle's threshold, and the arguments of `oracle::fulfil` and
+`oracle::fulfil_quorum`.
 
 Events and dynamic-field values are read from the JSON rendering of Sui's GraphQL service (`MoveValue.json`:
 IDs and addresses as `0x` + 64 hex digits, `u8`/`u16`/`u32` as numbers, `u64` as decimal strings,
@@ -17,11 +18,15 @@ from typing import Any
 from chains.base import OracleRequest, SignedAssessment
 from chains.core.assessment import AssessmentFacts
 from chains.core.base58 import b58decode
+from chains.core.secp256k1 import address_from_public_key
 from chains.sui import payload
 from chains.sui import transaction as tx
 
 MODULE = "oracle"
 FULFIL = "fulfil"
+FULFIL_QUORUM = "fulfil_quorum"
+MAX_QUORUM_SIGNERS = 16
+"""oracle.move's MAX_QUORUM_SIGNERS: the most signatures `fulfil_quorum` takes (`ETooManySignatures` above it)."""
 CLOCK_ID = tx.canonical_id("0x6")
 CLOCK_INITIAL_SHARED_VERSION = 1
 SUI_COIN_TYPE = f"{tx.canonical_id('0x2')}::coin::Coin<{tx.canonical_id('0x2')}::sui::SUI>"
@@ -229,6 +234,16 @@ def decode_status(value: Any) -> str:
     return STATUS[status]
 
 
+def decode_threshold(value: Any) -> int:
+    """The `threshold` of an `Oracle` object's JSON (a u8, 1 ..= MAX_QUORUM_SIGNERS); ValueError otherwise."""
+    if not isinstance(value, dict):
+        raise ValueError("oracle contents are not a JSON object")
+    threshold = _small_uint(value, "threshold", 8)
+    if not 1 <= threshold <= MAX_QUORUM_SIGNERS:
+        raise ValueError(f"threshold: {threshold} is not 1 ..= {MAX_QUORUM_SIGNERS}")
+    return threshold
+
+
 def request_key_bcs(request_id: str) -> bytes:
     """BCS of `RequestKey { request_id: ID }`: the 32 bytes of the ID."""
     return payload.parse_address(request_id)
@@ -250,23 +265,45 @@ class FulfilArgs:
         """Each argument's BCS, at its Move type: ID, u16, u8, u16, u32, vector<u8> x2 (measurement, commitment),
         u64 (checkpoint), vector<u8> x2 (checkpoint digest, features hash), u64 x2 (timestamp and expiry in ms),
         vector<u8> x2 (public key, signature)."""
-        f = self.facts
-        return [
-            self.request_id,
-            tx.uint(f.score, 16, "score"),
-            tx.uint(f.tier, 8, "tier"),
-            tx.uint(f.pd_bps, 16, "pd_bps"),
-            tx.uint(f.flags, 32, "flags"),
-            tx.vector_u8(f.measurement),
-            tx.vector_u8(f.commitment),
-            tx.uint(f.block_number, 64, "checkpoint"),
-            tx.vector_u8(f.block_hash),
-            tx.vector_u8(f.features_hash),
-            tx.uint(f.timestamp * 1000, 64, "timestamp_ms"),
-            tx.uint(f.expiry * 1000, 64, "expiry_ms"),
-            tx.vector_u8(self.public_key),
-            tx.vector_u8(self.signature),
-        ]
+        return [*_assessment_bcs(self.request_id, self.facts), tx.vector_u8(self.public_key),
+                tx.vector_u8(self.signature)]
+
+
+@dataclass(frozen=True)
+class QuorumArgs:
+    """`oracle::fulfil_quorum`'s arguments after the oracle, in order (the clock follows them): `fulfil`'s, with
+    every signer's key and signature in strictly ascending order of the signers' addresses (`signers`)."""
+
+    request_id: bytes
+    facts: AssessmentFacts
+    public_keys: tuple[bytes, ...]
+    signatures: tuple[bytes, ...]
+    signers: tuple[str, ...]
+    """Each key's address (0x, checksummed), in the same order: the order the package checks them in."""
+
+    def pure_bcs(self) -> list[bytes]:
+        """`FulfilArgs.pure_bcs` up to the expiry, then vector<vector<u8>> x2 (public keys, signatures)."""
+        return [*_assessment_bcs(self.request_id, self.facts), tx.vector_vector_u8(self.public_keys),
+                tx.vector_vector_u8(self.signatures)]
+
+
+def _assessment_bcs(request_id: bytes, facts: AssessmentFacts) -> list[bytes]:
+    """The BCS of the arguments `fulfil` and `fulfil_quorum` share, from the request ID to the expiry."""
+    f = facts
+    return [
+        request_id,
+        tx.uint(f.score, 16, "score"),
+        tx.uint(f.tier, 8, "tier"),
+        tx.uint(f.pd_bps, 16, "pd_bps"),
+        tx.uint(f.flags, 32, "flags"),
+        tx.vector_u8(f.measurement),
+        tx.vector_u8(f.commitment),
+        tx.uint(f.block_number, 64, "checkpoint"),
+        tx.vector_u8(f.block_hash),
+        tx.vector_u8(f.features_hash),
+        tx.uint(f.timestamp * 1000, 64, "timestamp_ms"),
+        tx.uint(f.expiry * 1000, 64, "expiry_ms"),
+    ]
 
 
 def checkpoint_digest(text: Any) -> bytes:
@@ -316,3 +353,29 @@ def fulfil_kind(package: str, oracle: str, oracle_initial_shared_version: int, a
     arguments += [tx.pure(b) for b in args.pure_bcs()]
     arguments.append(tx.shared_object(CLOCK_ID, CLOCK_INITIAL_SHARED_VERSION, False))
     return tx.move_call(package, MODULE, FULFIL, arguments)
+
+
+def fulfil_quorum_args(request: OracleRequest, assessment: SignedAssessment) -> QuorumArgs:
+    """The arguments for an assessment and its cosigners: each signature checked as `fulfil_args` checks one (over
+    the same values), then every key and signature sorted by the signer's 20-byte address, ascending, the order
+    `fulfil_quorum` demands (`ESignersNotAscending`). ValueError when one does not pass, when two signed other
+    values, or a key comes twice."""
+    each = [fulfil_args(request, signed) for signed in assessment.signers()]
+    if any(args.facts != each[0].facts for args in each):
+        raise ValueError("the cosigners' assessments do not carry the same values")
+    keyed = sorted(((address_from_public_key(args.public_key), args) for args in each),
+                   key=lambda pair: bytes.fromhex(pair[0][2:]))
+    if len({address for address, _ in keyed}) != len(keyed):
+        raise ValueError("a signer's key comes twice")
+    return QuorumArgs(request_id=each[0].request_id, facts=each[0].facts,
+                      public_keys=tuple(args.public_key for _, args in keyed),
+                      signatures=tuple(args.signature for _, args in keyed),
+                      signers=tuple(address for address, _ in keyed))
+
+
+def fulfil_quorum_kind(package: str, oracle: str, oracle_initial_shared_version: int, args: QuorumArgs) -> Any:
+    """The programmable transaction: one `<package>::oracle::fulfil_quorum(oracle, .., clock)` call."""
+    arguments: list[Any] = [tx.shared_object(oracle, oracle_initial_shared_version, True)]
+    arguments += [tx.pure(b) for b in args.pure_bcs()]
+    arguments.append(tx.shared_object(CLOCK_ID, CLOCK_INITIAL_SHARED_VERSION, False))
+    return tx.move_call(package, MODULE, FULFIL_QUORUM, arguments)

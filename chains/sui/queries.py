@@ -48,6 +48,22 @@ query AuraOracle($oracle: SuiAddress!, $package: SuiAddress!) {
 }
 """
 
+# The oracle object's fields as the service renders the Move struct: its quorum `threshold` among them.
+THRESHOLD = """
+query AuraThreshold($oracle: SuiAddress!) {
+  object(address: $oracle) {
+    asMoveObject {
+      contents {
+        type {
+          repr
+        }
+        json
+      }
+    }
+  }
+}
+"""
+
 EVENTS = """
 query AuraEvents($type: String!, $afterCheckpoint: UInt53, $beforeCheckpoint: UInt53!, $first: Int!,
                  $cursor: String) {
@@ -366,6 +382,7 @@ query AuraBalance($owner: SuiAddress!) {
 ALL: dict[str, str] = {
     "AuraHead": HEAD,
     "AuraOracle": ORACLE,
+    "AuraThreshold": THRESHOLD,
     "AuraEvents": EVENTS,
     "AuraTransactionCheckpoint": TRANSACTION_CHECKPOINT,
     "AuraPinned": PINNED,

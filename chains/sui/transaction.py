@@ -70,6 +70,11 @@ def vector_u8(value: bytes) -> bytes:
     return uleb128(len(value)) + bytes(value)
 
 
+def vector_vector_u8(values: tuple[bytes, ...] | list[bytes]) -> bytes:
+    """A Move `vector<vector<u8>>` in BCS: the ULEB128 count, then each as `vector_u8`."""
+    return uleb128(len(values)) + b"".join(vector_u8(value) for value in values)
+
+
 def pure(encoded: bytes) -> bcs.BuilderArg:
     """A pure input of already BCS-encoded bytes."""
     return bcs.BuilderArg("Pure", list(encoded))

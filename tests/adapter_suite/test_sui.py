@@ -121,6 +121,22 @@ class SuiDriver(Driver):
     def too_many(self, count: int) -> str:
         return "a Sui fulfilment carries exactly one request"
 
+    def quorum_not_met(self, got: int, needed: int) -> str:
+        return f"{scenario.CHAIN}: fulfilment would abort with EQuorumNotMet({got}, {needed})"
+
+    def revoked_cosigner(self, signer: str) -> str:
+        return f"{scenario.CHAIN}: fulfilment would abort with EEnclaveRevoked for cosigner {signer}"
+
+    def too_many_signatures(self, count: int) -> str:
+        return f"a Sui fulfilment carries at most {pkg.MAX_QUORUM_SIGNERS} signatures, not {count}"
+
+
+QUORUM = ("the recorded service holds no quorum: no other operator's key registered, no threshold set, no "
+          "fulfil_quorum dry run or effects (no Sui node or Move VM runs here to answer them; the Move tests check "
+          "fulfil_quorum); tests/unit/sui_chain/test_sui_quorum.py checks the transaction prepare builds, threshold() "
+          "and the aborts' mapping over crafted answers")
+"""Why the suite's quorum tests that need a chain are skipped (the one that needs none runs)."""
+
 
 class TestSuiAdapter(ChainAdapterSuite):
     SKIPS = {
@@ -130,6 +146,9 @@ class TestSuiAdapter(ChainAdapterSuite):
         "test_cancelled_request_is_cancelled":
             "no recording cancels a request the driver can make (request_status.json holds one already "
             "cancelled, read by tests/recorded_sui_graphql/test_recorded_reads.py); cancelling needs a network",
+        "test_k_signatures_fulfil_under_a_threshold_of_k": QUORUM,
+        "test_fewer_signatures_than_the_threshold_are_refused": QUORUM,
+        "test_a_revoked_cosigner_is_refused": QUORUM,
     }
 
     @pytest_asyncio.fixture(loop_scope="function")

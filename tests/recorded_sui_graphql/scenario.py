@@ -259,6 +259,18 @@ def oracle_exchange(shared: bool = True, type_name: str = "Oracle") -> dict[str,
     })
 
 
+def oracle_value(threshold: int = 1) -> dict[str, Any]:
+    """The `Oracle` object's fields as the service renders them (u64s as decimal strings, the u8 a number)."""
+    return {"id": ORACLE, "fee": str(FEE), "request_ttl_ms": "3600000", "max_age_ms": "86400000",
+            "max_skew_ms": "300000", "next_nonce": "12", "threshold": threshold, "active_enclaves": "2"}
+
+
+def threshold_exchange(value: dict[str, Any] | None = None, type_name: str = "Oracle") -> dict[str, Any]:
+    """`AuraThreshold`: the oracle object's contents, `value` (by default `oracle_value()`)."""
+    return ex("AuraThreshold", {"oracle": ORACLE}, {"object": {"asMoveObject": {"contents": {
+        "type": {"repr": f"{PACKAGE}::oracle::{type_name}"}, "json": value if value is not None else oracle_value()}}}})
+
+
 def event_node(req: Req, json_: dict[str, Any] | None = None, sequence: int = 0) -> dict[str, Any]:
     return {"sequenceNumber": sequence,
             "contents": {"type": {"repr": pkg.type_name(PACKAGE, "AssessmentRequested")},
@@ -528,6 +540,8 @@ def build() -> dict[str, dict[str, Any]]:
                        "exchanges": [{"operation": "pysui-config", "variables": {}, "response": pysui_config()}]},
         "connect.json": {"about": "the oracle object and package, checked on connect; the latest checkpoint",
                          "exchanges": [oracle_exchange(), head_exchange()]},
+        "threshold.json": {"about": "the oracle object's fields: its quorum threshold is 1",
+                           "exchanges": [oracle_exchange(), threshold_exchange()]},
         "connect_not_shared.json": {"about": "the configured oracle is an owned object",
                                     "exchanges": [oracle_exchange(shared=False)]},
         "poll.json": {
