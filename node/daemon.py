@@ -15,7 +15,7 @@ from typing import Any
 
 from chains.base import ChainAdapter
 from chains.config import ChainConfig
-from chains.core.errors import ConfigError
+from chains.core.errors import ConfigError, RetryLater
 from chains.core.logs import fields
 from chains.family import BuildContext
 from chains.registry import FAMILIES
@@ -27,7 +27,10 @@ from node.enclave.client import EnclaveProcess
 from node.enclave.supervisor import EnclaveSignerChanged, EnclaveSupervisor, SupervisorPolicy
 from node.health import HealthReport, node_version
 from node.pipeline import ChainService
+from node.quorum.agreement import Disagreements
+from node.quorum.collector import Quorum
 from node.quorum.peer_api import store_answers
+from node.quorum.peer_client import PeerClient
 from node.store import Store
 
 log = logging.getLogger("aura.node")
@@ -64,6 +67,8 @@ class Node:
         self.report: HealthReport | None = None
         self.started_at = time.time()
         self.refusal = ""
+        self.peer_client: PeerClient | None = None
+        self.disagreements = Disagreements()
 
     def health(self) -> dict[str, Any]:
         if self.report is None:
@@ -104,9 +109,37 @@ class Node:
             self.services.append(ChainService(
                 adapter, store, self.enclave, poll_interval_s=cfg_chain.poll_interval_s,
                 batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s,
-                bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct))
+                bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct,
+                quorum=await self._quorum(adapter, signer)))
         self.report = HealthReport(self.enclave, self.services, self.checks, store,
                                    {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at)
+
+    async def _quorum(self, adapter: ChainAdapter, signer: str) -> Quorum | None:
+        """The chain's quorum when peers are configured (docs/quorum.md); None for a node alone.
+
+        Raises:
+            StartRefused: the threshold is above what the chain's contract takes in one fulfilment.
+        """
+        cfg = self.config
+        if not cfg.peers:
+            return None
+        most = adapter.capabilities.max_signatures
+        if cfg.quorum.threshold > most:
+            raise StartRefused(f"chain {adapter.name}: quorum.threshold {cfg.quorum.threshold} is above the "
+                               f"{most} signature(s) its contract takes in one fulfilment")
+        try:
+            on_chain = await adapter.threshold()
+        except RetryLater as e:
+            on_chain = None
+            log.warning("could not read the contract's threshold", extra=fields(chain=adapter.name, error=str(e)))
+        if on_chain is not None and on_chain != cfg.quorum.threshold:
+            log.warning("the contract's threshold is not the configured one",
+                        extra=fields(chain=adapter.name, contract=on_chain, configured=cfg.quorum.threshold))
+        if self.peer_client is None:
+            self.peer_client = PeerClient()
+        return Quorum(adapter.family, signer, cfg.peers, threshold=cfg.quorum.threshold,
+                      takeover_after_s=cfg.quorum.takeover_after_s, client=self.peer_client,
+                      disagreements=self.disagreements)
 
     def _supervisor(self) -> EnclaveSupervisor:
         cfg, enc = self.config, self.config.enclave
@@ -175,6 +208,9 @@ class Node:
         if self.enclave is not None:
             await self.enclave.close()
             self.enclave = None
+        if self.peer_client is not None:
+            await self.peer_client.close()
+            self.peer_client = None
         for adapter in self.adapters:  # the services close theirs; these are the ones start-up left open
             await adapter.close()
         if self.store is not None:

@@ -15,10 +15,19 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chains.base import ChainAdapter, Confidence, Height, OracleRequest, SignedAssessment, Submission
-from chains.core.errors import ChainError, EnclaveError, PinLost, Reorged, RetryLater, WaitFor
+from chains.base import (
+    ChainAdapter,
+    Confidence,
+    Height,
+    OracleRequest,
+    RequestStatus,
+    SignedAssessment,
+    Submission,
+)
+from chains.core.errors import ChainError, CosignerRefused, EnclaveError, PinLost, Reorged, RetryLater, WaitFor
 from chains.core.logs import fields
 from node import failpoints, metrics
+from node.quorum.collector import Decision, Lead, Quorum
 from node.request_params import MalformedParams, decode_params, loan_param
 from node.store import OPEN_STATES, Store
 from node.tracking import Tracker
@@ -46,7 +55,8 @@ class ChainService:
     def __init__(self, adapter: ChainAdapter, store: Store, enclave: Assessor, *, poll_interval_s: float,
                  batch_size: int, resubmit_after_s: float, bump_after_s: float = 60.0, bump_pct: int = 20,
                  concurrency: int = 32, questionnaire_wait_s: float = 120.0, audit_every_s: float = 30.0,
-                 audit_window_s: float = 600.0, clock: Any = time.time) -> None:
+                 audit_window_s: float = 600.0, quorum: Quorum | None = None, watch_every_s: float = 3.0,
+                 clock: Any = time.time) -> None:
         self.adapter = adapter
         self.chain: str = adapter.name
         self.store = store
@@ -54,7 +64,11 @@ class ChainService:
         self.poll_interval_s = poll_interval_s
         self.batch_size = max(1, min(batch_size, adapter.capabilities.max_batch))
         self.clock = clock
-        self.moves = Transitions(self.chain, store)
+        self.moves = Transitions(self.chain, store, peers=quorum is not None)
+        self.quorum = quorum
+        """With peers (docs/quorum.md): a request is sent only by its leader, with k matching signatures."""
+        self.watch_every_s = watch_every_s
+        self._watched: dict[str, float] = {}  # request key -> when the contract was last asked about it
         self.tracker = Tracker(adapter, store, self.moves, resubmit_after_s=resubmit_after_s,
                                bump_after_s=bump_after_s, bump_pct=bump_pct, audit_every_s=audit_every_s,
                                audit_window_s=audit_window_s, clock=clock)
@@ -244,6 +258,10 @@ class ChainService:
 
     async def submit(self) -> None:
         ready = self.store.requests_in(self.chain, "scored")
+        cosigned: dict[str, SignedAssessment] = {}
+        if self.quorum is not None:
+            cosigned = await self._led(ready)
+            ready = [req for req in ready if req.key in cosigned]
         rest = [req for req in ready if req.key not in self.moves.alone]
         chunks = [[req] for req in ready if req.key in self.moves.alone]
         chunks += [rest[i:i + self.batch_size] for i in range(0, len(rest), self.batch_size)]
@@ -257,7 +275,7 @@ class ChainService:
                     self.moves.move(req.key, "failed", "scored without a stored assessment")
                     continue
                 try:
-                    items.append((req, SignedAssessment.from_wire(stored)))
+                    items.append((req, cosigned.get(req.key) or SignedAssessment.from_wire(stored)))
                 except ValueError as e:
                     self.moves.move(req.key, "failed", f"stored assessment is malformed: {e}")
             if not items:
@@ -267,6 +285,13 @@ class ChainService:
             except WaitFor as e:
                 self._wait(e)
                 return
+            except CosignerRefused as e:
+                log.warning("a peer's signature does not count on chain now; collecting another",
+                            extra=fields(chain=self.chain, signer=e.signer, error=str(e)))
+                for req, _ in items:
+                    if self.quorum is not None:
+                        self.quorum.refused(req.key, e.signer)
+                continue
             except PinLost as e:
                 self.moves.move_many([(req.key, "confirmed", f"scoring it again: {e}") for req, _ in items])
                 continue
@@ -294,6 +319,54 @@ class ChainService:
                                                      requests=len(items)))
             failpoints.hit("after_broadcast")
             self._unwait()
+
+    async def _led(self, ready: list[OracleRequest]) -> dict[str, SignedAssessment]:
+        """Of the scored requests, those this node leads with k matching signatures: key -> its assessment
+        carrying its peers' signatures. The others are followed: the contract is asked about each every
+        `watch_every_s`, and one fulfilled by another operator, cancelled or expired is settled."""
+        assert self.quorum is not None and self.head is not None
+        self.quorum.retain(req.key for req in ready)
+        decisions = await asyncio.gather(*(self._decide(req) for req in ready))
+        led: dict[str, SignedAssessment] = {}
+        for req, decision in zip(ready, decisions):
+            if isinstance(decision, Lead):
+                led[req.key] = decision.assessment
+                self._watched.pop(req.key, None)
+            elif decision is not None:
+                await self._watch(req)
+        return led
+
+    async def _decide(self, req: OracleRequest) -> Decision | None:
+        assert self.quorum is not None and self.head is not None
+        stored = self.store.assessment(req.key)
+        if stored is None:
+            return None  # failed by the chunk loop
+        try:
+            own = SignedAssessment.from_wire(stored)
+        except ValueError:
+            return None
+        kept = self.store.features(req.key)
+        async with self._sem:
+            return await self.quorum.decide(req, own, None if kept is None else kept["features"], self.head.timestamp)
+
+    async def _watch(self, req: OracleRequest) -> None:
+        """A request another operator leads: settled here once the contract says it is no longer pending."""
+        now = self.clock()
+        if now - self._watched.setdefault(req.key, now) < self.watch_every_s:
+            return
+        self._watched[req.key] = now
+        status = await self.adapter.request_status(req)
+        if status is RequestStatus.FULFILLED:
+            self.moves.fulfilled_elsewhere(req.key)
+        elif status is RequestStatus.CANCELLED:
+            self.moves.move(req.key, "cancelled", "cancelled by the requester")
+        elif status is RequestStatus.NONE:
+            self.moves.reopen(req.key, "the contract does not know this request now")
+        elif self.head is not None and self.head.timestamp > req.expires_at:
+            self.moves.move(req.key, "expired", "request expired before a quorum fulfilled it")
+        else:
+            return
+        self._watched.pop(req.key, None)
 
     def _wait(self, e: WaitFor) -> None:
         if self.waiting.get(e.cause) != str(e):

@@ -29,15 +29,17 @@ SCHEMA_VERSION = 1
 TRANSITIONS: dict[str, frozenset[str]] = {
     "seen": frozenset({"confirmed", "expired", "cancelled", "failed"}),
     "confirmed": frozenset({"scored", "seen", "expired", "cancelled", "failed"}),
-    "scored": frozenset({"submitted", "confirmed", "seen", "expired", "cancelled", "failed"}),
-    "submitted": frozenset({"included", "scored", "confirmed", "seen", "expired", "cancelled", "failed"}),
-    "included": frozenset({"final", "submitted", "seen", "failed"}),
+    "scored": frozenset({"submitted", "confirmed", "seen", "expired", "cancelled", "failed", "peer_fulfilled"}),
+    "submitted": frozenset({"included", "scored", "confirmed", "seen", "expired", "cancelled", "failed",
+                            "peer_fulfilled"}),
+    "included": frozenset({"final", "submitted", "seen", "failed", "peer_fulfilled"}),
     "final": frozenset({"submitted"}),
+    "peer_fulfilled": frozenset(),
     "expired": frozenset(),
     "cancelled": frozenset(),
     "failed": frozenset(),
 }
-TERMINAL = frozenset({"final", "expired", "cancelled", "failed"})
+TERMINAL = frozenset({"final", "expired", "cancelled", "failed", "peer_fulfilled"})
 """States the pipeline does no more work on (a final request is re-opened only by the chain)."""
 OPEN_STATES = tuple(s for s in TRANSITIONS if s not in TERMINAL)
 REOPEN_LIMIT = 5

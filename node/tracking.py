@@ -94,7 +94,7 @@ class Tracker:
         for req, _ in items:
             status = await self.adapter.request_status(req)
             if status is RequestStatus.FULFILLED:
-                self.moves.move(req.key, "failed", "already fulfilled on-chain by another transaction")
+                self.moves.fulfilled_elsewhere(req.key)
             elif status is RequestStatus.CANCELLED:
                 self.moves.move(req.key, "cancelled", "cancelled by the requester")
             elif status is RequestStatus.NONE:
@@ -219,7 +219,7 @@ class Tracker:
         if status is RequestStatus.PENDING:
             self.moves.move(key, "scored", again)
         elif status is RequestStatus.FULFILLED:
-            self.moves.move(key, "failed", "fulfilled by another transaction")
+            self.moves.fulfilled_elsewhere(key, "fulfilled by another transaction")
         elif status is RequestStatus.CANCELLED:
             self.moves.move(key, "cancelled", "request is cancelled")
         else:
@@ -246,6 +246,9 @@ class Tracker:
                 self.moves.move(key, "confirmed", f"contract skipped it: {outcome.reason}; scoring it again")
             elif outcome is not None and outcome.retry_alone:
                 self.moves.send_alone(key, f"contract skipped it: {outcome.reason}; sending it alone")
+            elif outcome is not None and not outcome.expired and self.moves.peers and \
+                    await self.adapter.request_status(request_from_row(row)) is RequestStatus.FULFILLED:
+                self.moves.fulfilled_elsewhere(key)  # another operator's fulfilment came first
             elif outcome is not None:
                 dst = "expired" if outcome.expired else "failed"
                 self.moves.move(key, dst, f"contract skipped it: {outcome.reason}")
@@ -263,7 +266,7 @@ class Tracker:
         elif status is RequestStatus.CANCELLED:
             self.moves.move(key, "cancelled", "fulfilment transaction reverted: cancelled by the requester")
         elif status is RequestStatus.FULFILLED:
-            self.moves.move(key, "failed", "fulfilment transaction reverted: fulfilled by another transaction")
+            self.moves.fulfilled_elsewhere(key, "fulfilment transaction reverted: fulfilled by another transaction")
         else:
             self.moves.reopen(key, "fulfilment transaction reverted: the contract does not know the request now")
 

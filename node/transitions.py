@@ -21,9 +21,11 @@ log = logging.getLogger("aura.pipeline")  # the pipeline's log lines, whichever 
 class Transitions:
     """Moves one chain's requests in the store and counts each move (aura_transitions_total)."""
 
-    def __init__(self, chain: str, store: Store) -> None:
+    def __init__(self, chain: str, store: Store, *, peers: bool = False) -> None:
         self.chain = chain
         self.store = store
+        self.peers = peers
+        """Whether other operators fulfil this chain's requests too (a quorum, docs/quorum.md)."""
         self.alone: set[str] = set()
         """Requests skipped from a batch for want of gas: sent in a transaction of their own."""
 
@@ -36,6 +38,14 @@ class Transitions:
             self.store.transition_many(moves)
             for _, dst, _ in moves:
                 metrics.TRANSITIONS.labels(self.chain, dst).inc()
+
+    def fulfilled_elsewhere(self, key: str, alone: str = "already fulfilled on-chain by another transaction") -> None:
+        """The contract holds the request fulfilled by a transaction not this node's: in a quorum, another
+        operator's (`peer_fulfilled`); alone, someone else's (`failed`, for the reason `alone`)."""
+        if self.peers:
+            self.move(key, "peer_fulfilled", "fulfilled on-chain by another operator of the quorum")
+        else:
+            self.move(key, "failed", alone)
 
     def send_alone(self, key: str, reason: str) -> None:
         """Back to `scored`, to be sent in a transaction of its own."""

@@ -1,7 +1,8 @@
 """The operators' order for a request: the same on every node, from the request id and the signers that answer.
 
-Rendezvous hashing: each signer's weight is keccak256(request id bytes || its 20 address bytes), and the order is
-ascending weight. The first leads (collects the signatures and submits); if the request is still pending
+Rendezvous hashing: each signer's weight is keccak256(request id || its 20 address bytes), and the order is
+ascending weight; the caller gives the request id as the UTF-8 of its text form, the same on every operator.
+The first leads (collects the signatures and submits); if the request is still pending
 `takeover_after_s` later the second leads, and so on, back to the first after the last. Adding or removing one
 signer moves no other signer's place relative to the rest. Pure functions: the caller brings the clock.
 """

@@ -12,9 +12,11 @@ from chains.core.features import features_hash
 from chains.core.secp256k1 import keccak256
 from node.enclave.keys import EnclaveKey
 from node.pipeline import ChainService
+from node.quorum.collector import Quorum
 from node.store import OPEN_STATES, Store
 from tests.adapter_suite.signing import assessment_wire
 from tests.fakechain.adapter import FakeAdapter
+from tests.fakechain.config import FakeChain
 from tests.fakechain.ledger import FakeLedger, Fulfilment
 
 CHAIN = "fake"
@@ -39,7 +41,8 @@ class StubAssessor:
     """A stub of the enclave: no scoring, the same facts for every request, signed through the fake family's
     registered codec with a real key (tests/adapter_suite/signing.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: EnclaveKey = ENCLAVE) -> None:
+        self.key = key
         self.assessed: list[str] = []
 
     async def assess(self, request: dict[str, Any], features: dict[str, Any],
@@ -51,7 +54,7 @@ class StubAssessor:
                                 block_number=features["as_of_block"],
                                 block_hash=bytes.fromhex(features["as_of_block_hash"][2:]),
                                 features_hash=features_hash(features), timestamp=now, expiry=now + 3600)
-        return assessment_wire(request, facts, ENCLAVE)
+        return assessment_wire(request, facts, self.key)
 
 
 class Killed(BaseException):
@@ -76,12 +79,21 @@ class Node:
     def _open(self) -> None:
         self.store = Store(self.path, clock=self.clock)
         cfg = self.ledger.config(CHAIN, **self.settings)
-        adapter = FakeAdapter(cfg, sequence_floor=lambda: self.store.max_sequence(CHAIN))
-        self.assessor = StubAssessor()
+        adapter = self._adapter(cfg)
+        self.assessor = self._assessor()
         self.service = ChainService(
             adapter, self.store, self.assessor, poll_interval_s=cfg.poll_interval_s, batch_size=cfg.batch_size,
             resubmit_after_s=cfg.resubmit_after_s, bump_after_s=cfg.bump_after_s, bump_pct=cfg.bump_pct,
-            clock=self.clock)
+            quorum=self._quorum(), clock=self.clock)
+
+    def _adapter(self, cfg: FakeChain) -> FakeAdapter:
+        return FakeAdapter(cfg, sequence_floor=lambda: self.store.max_sequence(CHAIN))
+
+    def _assessor(self) -> StubAssessor:
+        return StubAssessor()
+
+    def _quorum(self) -> Quorum | None:
+        return None
 
     async def start(self) -> None:
         """What `ChainService.run` does before its first pass."""

@@ -1,0 +1,154 @@
+"""One chain's quorum: for a request this node has signed, who leads it now and, when this node does, k matching
+signatures to submit (docs/quorum.md).
+
+Each pass asks the peers that have not yet answered for their signed assessment of the request (at most once per
+`refetch_s` each; a matching answer is kept and never asked again). The operators in the request's order are this
+node, the peers that signed the same payload and the peers that answer but have not signed yet (HTTP 404): a peer
+that cannot be reached, or that signed another payload, leads nothing. The leader now is the order's operator at
+the request's elapsed time (node/quorum/leader.py). When that is this node and it holds `threshold - 1` matching
+peer signatures, the decision is `Lead` with them; otherwise `Follow` (another leads) or `Short` (this node leads
+and waits for more signatures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chains.base import OracleRequest, SignedAssessment
+from chains.core.logs import fields
+from node.config import PeerSection
+from node.quorum.agreement import Disagreements, compare
+from node.quorum.answer import SignedAnswer
+from node.quorum.leader import leader_at, operator_order
+from node.quorum.peer_client import PeerAssessment, PeerClient, PeerError
+
+log = logging.getLogger("aura.quorum")
+
+REFETCH_S = 1.0
+"""How often a peer that has not answered with a matching signature is asked again for one request."""
+
+
+@dataclass(frozen=True)
+class Lead:
+    """This node leads: `assessment` is its own, carrying `threshold - 1` matching peer signatures."""
+
+    assessment: SignedAssessment
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Another operator, `leader` (its signer address), leads the request now."""
+
+    leader: str
+
+
+@dataclass(frozen=True)
+class Short:
+    """This node leads but holds `have` matching signatures (its own included) of the `needed`."""
+
+    have: int
+    needed: int
+
+
+Decision = Lead | Follow | Short
+
+
+@dataclass
+class _Collecting:
+    """What is known of one request's peers, for this node's digest."""
+
+    digest: bytes
+    agreed: dict[str, SignedAssessment] = field(default_factory=dict)
+    waiting: set[str] = field(default_factory=set)  # answered 404: not signed yet
+    disagreed: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # signers the contract does not count now
+    asked: dict[str, float] = field(default_factory=dict)
+
+
+class Quorum:
+    """The quorum of one chain of family `family`, seen from the node whose enclave signs as `own_signer`."""
+
+    def __init__(self, family: str, own_signer: str, peers: Iterable[PeerSection], *, threshold: int,
+                 takeover_after_s: float, client: PeerClient, disagreements: Disagreements | None = None,
+                 refetch_s: float = REFETCH_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.family = family
+        self.own = own_signer
+        self.peers = list(peers)
+        self.threshold = threshold
+        self.takeover_after_s = takeover_after_s
+        self.client = client
+        self.disagreements = disagreements or Disagreements()
+        self.refetch_s = refetch_s
+        self.clock = clock
+        self._requests: dict[str, _Collecting] = {}
+
+    async def decide(self, request: OracleRequest, own: SignedAssessment, features: Mapping[str, Any] | None,
+                     now: int) -> Decision:
+        """Who leads `request` at chain time `now` (unix seconds of the latest head), having asked the peers
+        that are due; `own` is this node's signed assessment, scored from `features` (None: not kept)."""
+        state = self._requests.get(request.key)
+        if state is None or state.digest != own.digest:
+            state = self._requests[request.key] = _Collecting(own.digest)
+        await self._ask(request.key, state, SignedAnswer(request.key, own.wire, features))
+        answering = [self.own, *(s for s in state.agreed if s not in state.refused), *state.waiting]
+        elapsed = now - own.facts.timestamp
+        leader = leader_at(request.request_id.encode(), answering, elapsed, self.takeover_after_s)
+        if leader.lower() != self.own.lower():
+            return Follow(leader)
+        order = operator_order(request.request_id.encode(), state.agreed)
+        usable = [state.agreed[s] for s in order if s not in state.refused]
+        if 1 + len(usable) < self.threshold:
+            return Short(1 + len(usable), self.threshold)
+        return Lead(own.with_cosigners(usable[:self.threshold - 1]))
+
+    def refused(self, key: str, signer: str) -> None:
+        """The contract does not count `signer`'s signature on `key` now: it is not offered again for it."""
+        state = self._requests.get(key)
+        if state is not None:
+            state.refused.update(s for s in state.agreed if s.lower() == signer.lower())
+
+    def retain(self, keys: Iterable[str]) -> None:
+        """Forget every request but `keys` (those still being collected)."""
+        keep = set(keys)
+        for key in [k for k in self._requests if k not in keep]:
+            del self._requests[key]
+
+    async def _ask(self, key: str, state: _Collecting, ours: SignedAnswer) -> None:
+        now = self.clock()
+        due = [p for p in self.peers if p.signer not in state.agreed and p.signer not in state.disagreed
+               and now - state.asked.get(p.signer, float("-inf")) >= self.refetch_s]
+        if not due:
+            return
+        answers = await asyncio.gather(*(self._fetch(p, key) for p in due))
+        for peer, answer in zip(due, answers):
+            state.asked[peer.signer] = now
+            state.waiting.discard(peer.signer)
+            if isinstance(answer, PeerAssessment):
+                self._take(state, ours, peer, answer)
+            elif answer.reason == "http_status" and str(answer).endswith("HTTP 404"):
+                state.waiting.add(peer.signer)
+
+    async def _fetch(self, peer: PeerSection, key: str) -> PeerAssessment | PeerError:
+        try:
+            return await self.client.fetch(peer, key, self.family)
+        except PeerError as e:
+            if e.reason != "http_status":
+                log.debug("peer not answering", extra=fields(key=key, peer=peer.label, error=str(e)))
+            return e
+
+    def _take(self, state: _Collecting, ours: SignedAnswer, peer: PeerSection, answer: PeerAssessment) -> None:
+        disagreement = compare(ours, answer.answer, peer.label)
+        if disagreement is not None:
+            self.disagreements.record(disagreement)
+            state.disagreed.add(peer.signer)
+            return
+        try:
+            state.agreed[peer.signer] = SignedAssessment.from_wire(answer.answer.assessment)
+        except ValueError as e:  # signed, and over our digest, yet not a well-formed assessment
+            log.warning("peer's answer is malformed", extra=fields(key=ours.key, peer=peer.label, error=str(e)))
+            state.disagreed.add(peer.signer)

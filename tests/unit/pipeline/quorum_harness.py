@@ -1,0 +1,107 @@
+"""Several operators of one quorum on one in-memory ledger: each a node of harness.py with its own enclave key,
+store, transmitter and API (the node's real aiohttp app on a loopback port, serving its signed assessments to
+the others), and a Quorum (node/quorum/collector.py) that fetches from the others over HTTP with the real
+client. An operator can be stopped (its API gone, as a killed node's is), started again, or made to lie: its host
+hands its enclave invented features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chains.core.secp256k1 import keccak256
+from node.api import ApiServer
+from node.config import PeerSection
+from node.enclave.keys import EnclaveKey
+from node.quorum.agreement import Disagreements
+from node.quorum.collector import Quorum
+from node.quorum.leader import operator_order
+from node.quorum.peer_api import store_answers
+from node.quorum.peer_client import PeerClient
+from tests.fakechain.adapter import FakeAdapter
+from tests.fakechain.config import FakeChain
+from tests.unit.pipeline.harness import Node, StubAssessor
+
+
+class LyingAdapter(FakeAdapter):
+    """A compromised host: it reports a subject's transaction count ten times over."""
+
+    async def read_features(self, subject: str, at: Any) -> dict[str, Any]:
+        features = await super().read_features(subject, at)
+        return {**features, "tx_count": features["tx_count"] * 10}
+
+
+def operator_key(index: int) -> EnclaveKey:
+    return EnclaveKey(keccak256(b"aura pipeline quorum operator " + bytes([index])))
+
+
+@dataclass
+class Operator(Node):
+    """One operator's node. `peers` are filled in once every operator's API listens (`Quorum.link`)."""
+
+    index: int = 0
+    threshold: int = 2
+    takeover_after_s: float = 3600.0
+    lying: bool = False
+    peers: list[PeerSection] = field(default_factory=list)
+    disagreements: Disagreements = field(default_factory=Disagreements)
+    api: ApiServer | None = None
+    port: int = 0
+    client: PeerClient = field(default_factory=lambda: PeerClient(deadline_s=0.5))
+
+    @property
+    def key(self) -> EnclaveKey:
+        return operator_key(self.index)
+
+    @property
+    def name(self) -> str:
+        return f"op{self.index}"
+
+    def _adapter(self, cfg: FakeChain) -> FakeAdapter:
+        cls = LyingAdapter if self.lying else FakeAdapter
+        return cls(cfg, sequence_floor=lambda: self.store.max_sequence(cfg.name))
+
+    def _assessor(self) -> StubAssessor:
+        return StubAssessor(self.key)
+
+    def _quorum(self) -> Quorum | None:
+        return Quorum("fake", self.key.address, self.peers, threshold=self.threshold,
+                      takeover_after_s=self.takeover_after_s, client=self.client, disagreements=self.disagreements,
+                      clock=self.clock)
+
+    async def serve(self) -> None:
+        """Its API listens (on the port it had before, once it had one)."""
+        self.api = ApiServer("127.0.0.1", self.port, lambda: {"ok": True}, peer_answers=store_answers(self.store))
+        await self.api.start()
+        self.port = self.api.port
+
+    async def down(self) -> None:
+        """The node is killed: its API no longer answers (its store stays on disk)."""
+        if self.api is not None:
+            await self.api.stop()
+            self.api = None
+
+    async def up(self) -> None:
+        """A new process on the same store: recovery, then its API again."""
+        await self.restart()
+        await self.serve()
+
+    async def close(self) -> None:
+        await self.down()
+        await self.client.close()
+        self.store.close()
+
+
+def link(operators: list[Operator]) -> None:
+    """Every operator knows the others as peers (URL and signer), and its service's quorum is rebuilt with them."""
+    for op in operators:
+        op.peers[:] = [PeerSection.model_validate({"url": f"http://127.0.0.1:{other.port}",
+                                                   "signer": other.key.address, "name": other.name})
+                       for other in operators if other is not op]
+        op.service.quorum = op._quorum()
+
+
+def in_order(operators: list[Operator], request_id: str) -> list[Operator]:
+    """The operators in the request's order (node/quorum/leader.py): the first leads."""
+    order = operator_order(request_id.encode(), [op.key.address for op in operators])
+    return sorted(operators, key=lambda op: order.index(op.key.address))

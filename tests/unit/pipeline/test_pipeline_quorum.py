@@ -1,0 +1,155 @@
+"""Three operators, a threshold of two, on one in-memory ledger (quorum_harness.py): the leader collects matching
+signatures over HTTP and submits once; a liar's signature never counts; operators down, a leader killed
+mid-submission and a cosigner revoked before submission all end in exactly one fulfilment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from node import failpoints
+from tests.fakechain.ledger import FakeLedger
+from tests.unit.pipeline.harness import CHAIN, Clock, Killed
+from tests.unit.pipeline.quorum_harness import Operator, in_order, link
+
+THRESHOLD = 2
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def operators(ledger: FakeLedger, store_dir: Path) -> AsyncIterator[list[Operator]]:
+    ledger.threshold = THRESHOLD
+    clock = Clock()
+    made = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
+                     index=i) for i in range(3)]
+    for op in made:
+        ledger.register(op.key.address)
+        await op.start()
+        await op.serve()
+    link(made)
+    yield made
+    for op in made:
+        await op.close()
+
+
+async def rounds(ops: list[Operator], ledger: FakeLedger, count: int = 6) -> None:
+    """Passes of every running operator, a block apart."""
+    for _ in range(count):
+        for op in ops:
+            await op.tick()
+        ledger.mine()
+        ops[0].clock.advance(5)
+
+
+def states(ops: list[Operator], request_id: str) -> list[str]:
+    return [op.state(request_id)[0] for op in ops]
+
+
+async def test_two_of_three_fulfil_once_and_the_leader_alone_sends(operators: list[Operator],
+                                                                  ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    leader, *others = in_order(operators, request_id)
+    await rounds(operators, ledger)
+    assert ledger.fulfilments(request_id) == 1
+    signers = ledger.signers_of(request_id)
+    assert len(signers) == THRESHOLD and leader.key.address in signers
+    assert sorted(s.lower() for s in signers) == [s.lower() for s in signers]
+    assert leader.state(request_id)[0] == "final"
+    assert [op.state(request_id) for op in others] == [
+        ("peer_fulfilled", "fulfilled on-chain by another operator of the quorum")] * 2
+    assert [op.submissions() for op in others] == [[], []]
+
+
+async def test_a_liars_signature_is_not_counted_and_its_disagreement_is_recorded(
+        ledger: FakeLedger, store_dir: Path) -> None:
+    ledger.threshold = THRESHOLD
+    clock = Clock()
+    ops = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
+                    index=i, lying=i == 2) for i in range(3)]
+    for op in ops:
+        ledger.register(op.key.address)
+        await op.start()
+        await op.serve()
+    link(ops)
+    try:
+        request_id = ledger.request()
+        await rounds(ops, ledger)
+        honest, liar = ops[:2], ops[2]
+        assert ledger.fulfilments(request_id) == 1
+        assert set(ledger.signers_of(request_id)) == {op.key.address for op in honest}
+        for op in honest:
+            (seen,) = [k for k in op.disagreements._seen if k[0] == liar.name]
+            assert seen[1] == f"{CHAIN}:{request_id}"
+        assert liar.state(request_id)[0] == "peer_fulfilled"
+        assert liar.submissions() == []
+    finally:
+        for op in ops:
+            await op.close()
+
+
+async def test_one_operator_down_and_it_is_fulfilled(operators: list[Operator], ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    leader = in_order(operators, request_id)[0]
+    await leader.down()
+    running = [op for op in operators if op is not leader]
+    await rounds(running, ledger)
+    assert ledger.fulfilments(request_id) == 1
+    assert set(ledger.signers_of(request_id)) == {op.key.address for op in running}
+
+
+async def test_two_down_the_request_waits_then_is_fulfilled_once_one_returns(
+        operators: list[Operator], ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    alone, *gone = operators
+    for op in gone:
+        await op.down()
+    await rounds([alone], ledger)
+    assert alone.state(request_id)[0] == "scored"
+    assert ledger.fulfilments(request_id) == 0
+    await gone[0].up()
+    await rounds([alone, gone[0]], ledger)
+    assert ledger.fulfilments(request_id) == 1
+    assert set(ledger.signers_of(request_id)) == {alone.key.address, gone[0].key.address}
+
+
+async def test_the_leader_killed_mid_submission_and_another_fulfils_it_exactly_once(
+        operators: list[Operator], ledger: FakeLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    request_id = ledger.request()
+    leader, *others = in_order(operators, request_id)
+    ledger.mine()
+    for op in others:
+        await op.tick()  # they sign first, so that the leader can collect
+
+    def die(name: str) -> None:
+        if name == "after_record_submission":
+            raise Killed(name)
+
+    alive = failpoints.hit
+    monkeypatch.setattr(failpoints, "hit", die)
+    with pytest.raises(Killed):
+        await leader.tick()
+    monkeypatch.setattr(failpoints, "hit", alive)
+    await leader.down()
+    assert leader.state(request_id)[0] == "submitted"  # recorded, never broadcast
+    await rounds(others, ledger)
+    assert ledger.fulfilments(request_id) == 1
+    await leader.up()  # re-sends its stored fulfilment: it cannot land a second time
+    await rounds(operators, ledger)
+    assert ledger.fulfilments(request_id) == 1
+    assert leader.state(request_id) == ("peer_fulfilled", "fulfilled on-chain by another operator of the quorum")
+
+
+async def test_a_cosigner_revoked_between_signing_and_submission_is_replaced(
+        operators: list[Operator], ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    leader, second, third = in_order(operators, request_id)
+    ledger.mine()
+    for op in (second, third):
+        await op.tick()
+    assert [op.state(request_id)[0] for op in (second, third)] == ["scored", "scored"]
+    ledger.revoke(second.key.address)
+    await rounds(operators, ledger)
+    assert ledger.fulfilments(request_id) == 1
+    assert set(ledger.signers_of(request_id)) == {leader.key.address, third.key.address}
