@@ -50,8 +50,9 @@ class Node:
     """The daemon: start-up checks, the supervised enclave, one service and one checker per chain, the API.
 
     Start-up refuses (StartRefused or ApiError, one line) a chain that is not the configured one and an API
-    port in use, before the enclave starts; later, an enclave that comes back from a restart with another
-    signer stops the node the same way.
+    port in use; the enclave, started meanwhile so that its boot overlaps the node's, is stopped then before it
+    serves anything. Later, an enclave that comes back from a restart with another signer stops the node the same
+    way.
     """
 
     def __init__(self, config: Config) -> None:
@@ -80,24 +81,19 @@ class Node:
         cfg = self.config
         began = time.monotonic()
         cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = store = Store(cfg.node.data_dir / "aura.sqlite")
-        store_s = time.monotonic() - began
-        self.adapters = [build_adapter(c, store, cfg.node.data_dir, self.resources) for c in cfg.chains]
-        built_s = time.monotonic() - began
-        await connect_chains(self.adapters)
-        # where a start's seconds go, before the API listens (a restart's recovery time starts at the process)
-        phases = {"store_s": round(store_s, 3), "adapters_s": round(built_s - store_s, 3),
-                  "connect_s": round(time.monotonic() - began - built_s, 3),
-                  "process_cpu_s": round(time.process_time(), 3)}  # the imports' share shows here
-        if cfg.api.enabled:
-            api = ApiServer(cfg.api.host, cfg.api.port, self.health,
-                            questionnaires=lambda h, body: store.put_questionnaire(h, body),
-                            peer_answers=store_answers(store) if cfg.peers else None)
-            await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
-            self.api = api
-            log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}", **phases))
+        # The enclave boots (its imports, model and key unsealing: a second or more) in its own process while this
+        # one builds and connects its chains; a refused start stops it again (shutdown).
         self.enclave = self._supervisor()
-        att = await self.enclave.start()
+        enclave_up = asyncio.ensure_future(self.enclave.start())
+        await asyncio.sleep(0)  # the enclave's process is spawned before this one's blocking work below
+        try:
+            store = await self._open(began)
+            att = await enclave_up
+        finally:
+            if not enclave_up.done():
+                enclave_up.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await enclave_up
         signer, measurement = self.enclave.signer, self.enclave.measurement
         metrics.BUILD.info({"version": node_version(), "measurement": measurement, "signer": signer})
         log.info("enclave up", extra=fields(signer=signer, measurement=att["document"]["measurement"],
@@ -113,6 +109,27 @@ class Node:
                 quorum=await self._quorum(adapter, signer)))
         self.report = HealthReport(self.enclave, self.services, self.checks, store,
                                    {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at)
+
+    async def _open(self, began: float) -> Store:
+        """The store, the chains' adapters connected, the API listening; its log line says where the seconds went
+        (a restart's recovery time starts at the process)."""
+        cfg = self.config
+        self.store = store = Store(cfg.node.data_dir / "aura.sqlite")
+        store_s = time.monotonic() - began
+        self.adapters = [build_adapter(c, store, cfg.node.data_dir, self.resources) for c in cfg.chains]
+        built_s = time.monotonic() - began
+        await connect_chains(self.adapters)
+        phases = {"store_s": round(store_s, 3), "adapters_s": round(built_s - store_s, 3),
+                  "connect_s": round(time.monotonic() - began - built_s, 3),
+                  "process_cpu_s": round(time.process_time(), 3)}  # the imports' share shows here
+        if cfg.api.enabled:
+            api = ApiServer(cfg.api.host, cfg.api.port, self.health,
+                            questionnaires=lambda h, body: store.put_questionnaire(h, body),
+                            peer_answers=store_answers(store) if cfg.peers else None)
+            await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
+            self.api = api
+            log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}", **phases))
+        return store
 
     async def _quorum(self, adapter: ChainAdapter, signer: str) -> Quorum | None:
         """The chain's quorum when peers are configured (docs/quorum.md); None for a node alone.

@@ -15,11 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import sqlite_utils
-
 from chains.base import OracleRequest, Submission
 from chains.core.errors import StoreError
 from chains.core.features import canonical_features, features_hash
+from node.lean_sqlite_utils import sqlite_utils
 
 SCHEMA_VERSION = 1
 
