@@ -76,6 +76,9 @@ class QuorumSection(Section):
 
     threshold: int = Field(1, ge=1, description="matching signatures needed, at most the peers + 1")
     takeover_after_s: float = Field(30.0, gt=0, le=3600, description="a leader's time before the next takes over")
+    questionnaire_agree_s: float = Field(
+        60.0, gt=0, le=3600, description="chain seconds after the pinned block for the operators to agree on a "
+                                         "questionnaire's reading; then each scores the request without it")
 
 
 def _chain_section() -> Any:

@@ -156,7 +156,7 @@ class Node:
             self.peer_client = PeerClient()
         return Quorum(adapter.family, signer, cfg.peers, threshold=cfg.quorum.threshold,
                       takeover_after_s=cfg.quorum.takeover_after_s, client=self.peer_client,
-                      disagreements=self.disagreements)
+                      disagreements=self.disagreements, questionnaire_agree_s=cfg.quorum.questionnaire_agree_s)
 
     def _supervisor(self) -> EnclaveSupervisor:
         cfg, enc = self.config, self.config.enclave

@@ -29,6 +29,7 @@ from chains.core.logs import fields
 from node import failpoints, metrics
 from node.quorum.collector import Decision, Lead, Quorum
 from node.request_params import MalformedParams, decode_params, loan_param
+from node.scoring.flags import Flag
 from node.store import OPEN_STATES, Store
 from node.tracking import Tracker
 from node.transitions import Transitions
@@ -245,6 +246,10 @@ class ChainService:
                 return ("failed", f"cannot read the request's pinned state: {e}")
             if proof is not None:
                 extra["proof"] = proof
+            if "questionnaire" in extra and self._without_questionnaire(head, pinned):
+                del extra["questionnaire"]
+                log.warning("quorum did not agree on the questionnaire's reading in time; scoring without it",
+                            extra=fields(key=req.key, questionnaire=extras.questionnaire_hash))
             started = time.perf_counter()
             try:
                 result = await self.enclave.assess(self.adapter.enclave_request(req), features, extra)
@@ -328,26 +333,42 @@ class ChainService:
         self.quorum.retain(req.key for req in ready)
         decisions = await asyncio.gather(*(self._decide(req) for req in ready))
         led: dict[str, SignedAssessment] = {}
-        for req, decision in zip(ready, decisions):
+        for req, (decision, own) in zip(ready, decisions):
             if isinstance(decision, Lead):
                 led[req.key] = decision.assessment
                 self._watched.pop(req.key, None)
+            elif own is not None and own.facts.flags & Flag.QUESTIONNAIRE and \
+                    self._without_questionnaire(self.head, own.facts.timestamp):
+                self.moves.move(req.key, "confirmed", "quorum did not agree on the questionnaire's reading in time; "
+                                                      "scoring it again without")
             elif decision is not None:
                 await self._watch(req)
         return led
 
-    async def _decide(self, req: OracleRequest) -> Decision | None:
+    def _without_questionnaire(self, head: Height, pinned: Height | int) -> bool:
+        """Whether a quorum's time to agree on a questionnaire's reading has passed for a request pinned at
+        `pinned` (a height, or its time): then every operator scores it without the questionnaire, so that their
+        payloads match again (the reader's answers may differ between machines; docs/quorum.md)."""
+        if self.quorum is None:
+            return False
+        at = pinned if isinstance(pinned, int) else pinned.timestamp
+        return head.timestamp - at >= self.quorum.questionnaire_agree_s
+
+    async def _decide(self, req: OracleRequest) -> tuple[Decision | None, SignedAssessment | None]:
+        """The quorum's decision on a scored request, and this node's own signed assessment of it (None, None when
+        the stored assessment is missing or malformed: the chunk loop fails it)."""
         assert self.quorum is not None and self.head is not None
         stored = self.store.assessment(req.key)
         if stored is None:
-            return None  # failed by the chunk loop
+            return None, None
         try:
             own = SignedAssessment.from_wire(stored)
         except ValueError:
-            return None
+            return None, None
         kept = self.store.features(req.key)
         async with self._sem:
-            return await self.quorum.decide(req, own, None if kept is None else kept["features"], self.head.timestamp)
+            features = None if kept is None else kept["features"]
+            return await self.quorum.decide(req, own, features, self.head.timestamp), own
 
     async def _watch(self, req: OracleRequest) -> None:
         """A request another operator leads: settled here once the contract says it is no longer pending."""

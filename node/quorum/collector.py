@@ -75,8 +75,12 @@ class Quorum:
 
     def __init__(self, family: str, own_signer: str, peers: Iterable[PeerSection], *, threshold: int,
                  takeover_after_s: float, client: PeerClient, disagreements: Disagreements | None = None,
-                 refetch_s: float = REFETCH_S, clock: Callable[[], float] = time.monotonic) -> None:
+                 questionnaire_agree_s: float = 60.0, refetch_s: float = REFETCH_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.family = family
+        self.questionnaire_agree_s = questionnaire_agree_s
+        """Chain seconds after the pinned block within which the operators must agree on a request scored with a
+        questionnaire; past them every operator scores it without (docs/quorum.md, "The questionnaire")."""
         self.own = own_signer
         self.peers = list(peers)
         self.threshold = threshold

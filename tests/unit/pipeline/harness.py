@@ -48,13 +48,16 @@ class StubAssessor:
     async def assess(self, request: dict[str, Any], features: dict[str, Any],
                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
         self.assessed.append(request["request_id"])
+        return assessment_wire(request, self.facts(request, features), self.key)
+
+    @staticmethod
+    def facts(request: dict[str, Any], features: dict[str, Any]) -> AssessmentFacts:
         now = features["as_of_timestamp"]
-        facts = AssessmentFacts(score=700, tier=2, pd_bps=300, flags=0, measurement=MEASUREMENT,
-                                commitment=keccak256(request["request_id"].encode()),
-                                block_number=features["as_of_block"],
-                                block_hash=bytes.fromhex(features["as_of_block_hash"][2:]),
-                                features_hash=features_hash(features), timestamp=now, expiry=now + 3600)
-        return assessment_wire(request, facts, self.key)
+        return AssessmentFacts(score=700, tier=2, pd_bps=300, flags=0, measurement=MEASUREMENT,
+                               commitment=keccak256(request["request_id"].encode()),
+                               block_number=features["as_of_block"],
+                               block_hash=bytes.fromhex(features["as_of_block_hash"][2:]),
+                               features_hash=features_hash(features), timestamp=now, expiry=now + 3600)
 
 
 class Killed(BaseException):

@@ -6,7 +6,7 @@ hands its enclave invented features."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chains.core.secp256k1 import keccak256
@@ -18,6 +18,8 @@ from node.quorum.collector import Quorum
 from node.quorum.leader import operator_order
 from node.quorum.peer_api import store_answers
 from node.quorum.peer_client import PeerClient
+from node.scoring.flags import Flag
+from tests.adapter_suite.signing import assessment_wire
 from tests.fakechain.adapter import FakeAdapter
 from tests.fakechain.config import FakeChain
 from tests.unit.pipeline.harness import Node, StubAssessor
@@ -29,6 +31,25 @@ class LyingAdapter(FakeAdapter):
     async def read_features(self, subject: str, at: Any) -> dict[str, Any]:
         features = await super().read_features(subject, at)
         return {**features, "tx_count": features["tx_count"] * 10}
+
+
+class MachineBoundReader(StubAssessor):
+    """An enclave whose questionnaire reader answers differently on each machine: with a questionnaire its score
+    moves by the operator's index (and the questionnaire flag is set), so no two operators sign the same payload."""
+
+    def __init__(self, key: EnclaveKey, index: int) -> None:
+        super().__init__(key)
+        self.index = index
+        self.read: list[bool] = []
+
+    async def assess(self, request: dict[str, Any], features: dict[str, Any],
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        with_questionnaire = bool(extra and "questionnaire" in extra)
+        self.read.append(with_questionnaire)
+        if not with_questionnaire:
+            return await super().assess(request, features, extra)
+        facts = replace(self.facts(request, features), score=700 + self.index, flags=int(Flag.QUESTIONNAIRE))
+        return assessment_wire(request, facts, self.key)
 
 
 def operator_key(index: int) -> EnclaveKey:
@@ -43,6 +64,7 @@ class Operator(Node):
     threshold: int = 2
     takeover_after_s: float = 3600.0
     lying: bool = False
+    reader_differs: bool = False
     peers: list[PeerSection] = field(default_factory=list)
     disagreements: Disagreements = field(default_factory=Disagreements)
     api: ApiServer | None = None
@@ -62,7 +84,7 @@ class Operator(Node):
         return cls(cfg, sequence_floor=lambda: self.store.max_sequence(cfg.name))
 
     def _assessor(self) -> StubAssessor:
-        return StubAssessor(self.key)
+        return MachineBoundReader(self.key, self.index) if self.reader_differs else StubAssessor(self.key)
 
     def _quorum(self) -> Quorum | None:
         return Quorum("fake", self.key.address, self.peers, threshold=self.threshold,

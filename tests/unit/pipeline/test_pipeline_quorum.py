@@ -4,13 +4,16 @@ mid-submission and a cosigner revoked before submission all end in exactly one f
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from chains.core.secp256k1 import keccak256
 from node import failpoints
+from node.request_params import encode_params
 from tests.fakechain.ledger import FakeLedger
 from tests.unit.pipeline.harness import CHAIN, Clock, Killed
 from tests.unit.pipeline.quorum_harness import Operator, in_order, link
@@ -153,3 +156,34 @@ async def test_a_cosigner_revoked_between_signing_and_submission_is_replaced(
     await rounds(operators, ledger)
     assert ledger.fulfilments(request_id) == 1
     assert set(ledger.signers_of(request_id)) == {leader.key.address, third.key.address}
+
+
+async def test_operators_that_read_a_questionnaire_differently_agree_without_it_once_the_time_is_up(
+        ledger: FakeLedger, store_dir: Path) -> None:
+    """The reader's answers may differ between machines: no two payloads match while the questionnaire counts;
+    `questionnaire_agree_s` (60 s of chain time) after the pinned block every operator scores without it."""
+    ledger.threshold = THRESHOLD
+    clock = Clock()
+    ops = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
+                    index=i, reader_differs=True) for i in range(3)]
+    body = json.dumps({"answers": {"purpose": "working capital"}})
+    qhash = keccak256(body.encode())
+    for op in ops:
+        ledger.register(op.key.address)
+        op.store.put_questionnaire("0x" + qhash.hex(), body)
+        await op.start()
+        await op.serve()
+    link(ops)
+    try:
+        request_id = ledger.request(params="0x" + encode_params(qhash).hex())
+        await rounds(ops, ledger, count=3)  # blocks 12 s apart: 36 s of chain time, short of 60
+        assert ledger.fulfilments(request_id) == 0
+        assert [op.assessor.read for op in ops] == [[True]] * 3  # type: ignore[attr-defined]
+        await rounds(ops, ledger, count=8)
+        assert ledger.fulfilments(request_id) == 1
+        assert [op.assessor.read[-1] for op in ops] == [False] * 3  # type: ignore[attr-defined]
+        assert sorted(op.state(request_id)[0] for op in ops) == ["final", "peer_fulfilled", "peer_fulfilled"]
+        assert any(k[1] == f"{CHAIN}:{request_id}" for op in ops for k in op.disagreements._seen)
+    finally:
+        for op in ops:
+            await op.close()
