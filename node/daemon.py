@@ -31,6 +31,7 @@ from node.quorum.agreement import Disagreements
 from node.quorum.collector import Quorum
 from node.quorum.peer_api import store_answers
 from node.quorum.peer_client import PeerClient
+from node.quorum.status import PeerStatus
 from node.store import Store
 
 log = logging.getLogger("aura.node")
@@ -108,7 +109,8 @@ class Node:
                 bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct,
                 quorum=await self._quorum(adapter, signer)))
         self.report = HealthReport(self.enclave, self.services, self.checks, store,
-                                   {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at)
+                                   {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at,
+                                   quorum=self._quorum_health if cfg.peers else None)
 
     async def _open(self, began: float) -> Store:
         """The store, the chains' adapters connected, the API listening; its log line says where the seconds went
@@ -157,6 +159,11 @@ class Node:
         return Quorum(adapter.family, signer, cfg.peers, threshold=cfg.quorum.threshold,
                       takeover_after_s=cfg.quorum.takeover_after_s, client=self.peer_client,
                       disagreements=self.disagreements, questionnaire_agree_s=cfg.quorum.questionnaire_agree_s)
+
+    def _quorum_health(self) -> tuple[dict[str, Any], list[str]]:
+        """The `quorum` section of /health: each peer's last answer (none asked yet: no peer client)."""
+        status = self.peer_client.status if self.peer_client is not None else PeerStatus()
+        return status.health([p.label for p in self.config.peers], self.config.quorum.threshold)
 
     def _supervisor(self) -> EnclaveSupervisor:
         cfg, enc = self.config, self.config.enclave

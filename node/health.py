@@ -2,7 +2,7 @@
 
 `ok` is false, and `problems` says why in one line each, while the enclave is down or not answering, or any
 chain has no head yet, a head older than its `max_head_age_s`, no live RPC endpoint, or requests waiting on
-a cause outside them (funds, signer, fee cap).
+a cause outside them (funds, signer, fee cap); and, in a quorum, while fewer operators answer than its threshold.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class HealthReport:
 
     def __init__(self, enclave: EnclaveView, services: Sequence[ChainView], checks: Mapping[str, ChainChecks],
                  store: Store, max_head_age_s: Mapping[str, float], started_at: float,
+                 quorum: Callable[[], tuple[dict[str, Any], list[str]]] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.enclave = enclave
         self.services = services
@@ -62,6 +63,8 @@ class HealthReport:
         self.store = store
         self.max_head_age_s = max_head_age_s
         self.started_at = started_at
+        self.quorum = quorum
+        """The quorum's section and problems (node/quorum/status.py), with peers configured."""
         self.clock = clock
         self.version = node_version()
 
@@ -73,11 +76,15 @@ class HealthReport:
         for service in self.services:
             chains[service.chain] = self._chain(service)
             problems += [f"chain {service.chain}: {p}" for p in chains[service.chain]["problems"]]
+        quorum: dict[str, Any] | None = None
+        if self.quorum is not None:
+            quorum, said = self.quorum()
+            problems += said
         ok = not problems
         metrics.HEALTH_OK.set(1 if ok else 0)
         return {"ok": ok, "problems": problems, "version": self.version,
                 "uptime_s": round(self.clock() - self.started_at, 1), "enclave": self.enclave.health(),
-                "chains": chains}
+                "chains": chains, **({"quorum": quorum} if quorum is not None else {})}
 
     def _chain(self, service: ChainView) -> dict[str, Any]:
         chain = service.chain

@@ -24,6 +24,7 @@ from node.config import PeerSection
 from node.quorum.answer import SignedAnswer
 from node.quorum.peer_api import PEER_ASSESSMENT_PATH
 from node.quorum.rate import TokenBucket
+from node.quorum.status import PeerStatus
 
 MAX_ANSWER_BYTES = 64 * 1024
 DEADLINE_S = 2.0
@@ -60,6 +61,8 @@ class PeerClient:
     def __init__(self, *, max_bytes: int = MAX_ANSWER_BYTES, deadline_s: float = DEADLINE_S,
                  rate_per_s: float = RATE_PER_S, burst: int = BURST,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        self.status = PeerStatus(clock)
+        """Each peer's last answer, for `/health`."""
         self.max_bytes = max_bytes
         self.deadline_s = deadline_s
         self._bucket = lambda: TokenBucket(rate_per_s, burst, clock)
@@ -67,6 +70,18 @@ class PeerClient:
         self._session: aiohttp.ClientSession | None = None
 
     async def fetch(self, peer: PeerSection, key: str, family: str) -> PeerAssessment:
+        """The peer's signed assessment for request `key` of a chain of `family` (`_fetch`), its outcome recorded
+        in `status`: a peer that answers 404 answers (it has not signed yet); a refused answer does not."""
+        try:
+            got = await self._fetch(peer, key, family)
+        except PeerError as e:
+            not_signed = e.reason == "http_status" and str(e).endswith("HTTP 404")
+            self.status.record(peer.label, not_signed, "not signed yet" if not_signed else str(e))
+            raise
+        self.status.record(peer.label, True, "signed")
+        return got
+
+    async def _fetch(self, peer: PeerSection, key: str, family: str) -> PeerAssessment:
         """The peer's signed assessment for request `key` of a chain of `family`.
 
         Raises:

@@ -206,3 +206,21 @@ async def test_the_peer_answer_is_the_stored_json(bob_url: str) -> None:
         async with session.get(f"{bob_url}/peer/v1/assessments/{KEY}") as resp:
             assert resp.status == 200
             assert json.loads(await resp.read()) == {"key": KEY, "assessment": signed(BOB), "features": FEATURES}
+
+
+async def test_each_peers_last_answer_is_kept_for_health(bob_url: str, client: PeerClient) -> None:
+    down = peer("http://127.0.0.1:1", signer=operator(3).address, name="carol")
+    assert client.status.health(["bob", "carol"], 2) == (
+        {"threshold": 2, "peers": {"bob": {"answering": None, "last": "not asked yet", "age_s": None},
+                                   "carol": {"answering": None, "last": "not asked yet", "age_s": None}}}, [])
+    await refusal(client, peer(bob_url), f"{CHAIN}:{UNSCORED_ID}")
+    await refusal(client, down)
+    section, problems = client.status.health(["bob", "carol"], 3)
+    assert {name: (p["answering"], p["last"]) for name, p in section["peers"].items()} == {
+        "bob": (True, "not signed yet"),
+        "carol": (False, "peer carol: unreachable: Cannot connect to host 127.0.0.1:1 ssl:default "
+                         "[Connect call failed ('127.0.0.1', 1)]")}
+    assert problems == ["quorum: 2 operator(s) answer (this node included), the threshold is 3"]
+    await client.fetch(peer(bob_url), KEY, "evm")
+    assert client.status.health(["bob", "carol"], 2)[1] == []
+    assert client.status.health(["bob", "carol"], 2)[0]["peers"]["bob"]["last"] == "signed"
