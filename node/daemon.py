@@ -27,6 +27,7 @@ from node.enclave.client import EnclaveProcess
 from node.enclave.supervisor import EnclaveSignerChanged, EnclaveSupervisor, SupervisorPolicy
 from node.health import HealthReport, node_version
 from node.pipeline import ChainService
+from node.process_age import process_age_s
 from node.quorum.agreement import Disagreements
 from node.quorum.collector import Quorum
 from node.quorum.peer_api import store_answers
@@ -123,7 +124,8 @@ class Node:
         await connect_chains(self.adapters)
         phases = {"store_s": round(store_s, 3), "adapters_s": round(built_s - store_s, 3),
                   "connect_s": round(time.monotonic() - began - built_s, 3),
-                  "process_cpu_s": round(time.process_time(), 3)}  # the imports' share shows here
+                  "process_cpu_s": round(time.process_time(), 3),  # the imports' share shows here
+                  "process_age_s": process_age_s()}  # since the process began: what a restart costs
         if cfg.api.enabled:
             api = ApiServer(cfg.api.host, cfg.api.port, self.health,
                             questionnaires=lambda h, body: store.put_questionnaire(h, body),
