@@ -20,7 +20,6 @@ from chains.base import (
     Confidence,
     Height,
     OracleRequest,
-    RequestStatus,
     SignedAssessment,
     Submission,
 )
@@ -376,18 +375,11 @@ class ChainService:
         if now - self._watched.setdefault(req.key, now) < self.watch_every_s:
             return
         self._watched[req.key] = now
-        status = await self.adapter.request_status(req)
-        if status is RequestStatus.FULFILLED:
-            self.moves.fulfilled_elsewhere(req.key)
-        elif status is RequestStatus.CANCELLED:
-            self.moves.move(req.key, "cancelled", "cancelled by the requester")
-        elif status is RequestStatus.NONE:
-            self.moves.reopen(req.key, "the contract does not know this request now")
+        if self.moves.settle(req.key, await self.adapter.request_status(req)):
+            self._watched.pop(req.key, None)
         elif self.head is not None and self.head.timestamp > req.expires_at:
             self.moves.move(req.key, "expired", "request expired before a quorum fulfilled it")
-        else:
-            return
-        self._watched.pop(req.key, None)
+            self._watched.pop(req.key, None)
 
     def _wait(self, e: WaitFor) -> None:
         if self.waiting.get(e.cause) != str(e):

@@ -92,14 +92,7 @@ class Tracker:
     async def settle_unsendable(self, items: list[tuple[OracleRequest, SignedAssessment]], error: str) -> None:
         """A fulfilment that would revert: ask the contract why, request by request."""
         for req, _ in items:
-            status = await self.adapter.request_status(req)
-            if status is RequestStatus.FULFILLED:
-                self.moves.fulfilled_elsewhere(req.key)
-            elif status is RequestStatus.CANCELLED:
-                self.moves.move(req.key, "cancelled", "cancelled by the requester")
-            elif status is RequestStatus.NONE:
-                self.moves.reopen(req.key, "the contract does not know this request now")
-            elif len(items) == 1:
+            if not self.moves.settle(req.key, await self.adapter.request_status(req)) and len(items) == 1:
                 self.moves.move(req.key, "failed", error)
         log.warning("fulfilment would revert", extra=fields(chain=self.chain, error=error))
 

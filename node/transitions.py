@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chains.base import RequestStatus
 from chains.core.logs import fields
 from node import metrics
 from node.store import Store
@@ -46,6 +47,19 @@ class Transitions:
             self.move(key, "peer_fulfilled", "fulfilled on-chain by another operator of the quorum")
         else:
             self.move(key, "failed", alone)
+
+    def settle(self, key: str, status: RequestStatus) -> bool:
+        """Move a request the contract no longer holds pending: fulfilled by another transaction, cancelled by its
+        requester, or unknown to the contract now (started over). False, and no move, while it is pending."""
+        if status is RequestStatus.FULFILLED:
+            self.fulfilled_elsewhere(key)
+        elif status is RequestStatus.CANCELLED:
+            self.move(key, "cancelled", "cancelled by the requester")
+        elif status is RequestStatus.NONE:
+            self.reopen(key, "the contract does not know this request now")
+        else:
+            return False
+        return True
 
     def send_alone(self, key: str, reason: str) -> None:
         """Back to `scored`, to be sent in a transaction of its own."""

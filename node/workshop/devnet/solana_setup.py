@@ -122,27 +122,46 @@ def setup_solana(root: Path, rpc_url: str, attestation_document: dict[str, Any],
                  fee_lamports: int = FEE_LAMPORTS, request_ttl_s: int = REQUEST_TTL_S) -> SolanaDevnet:
     """Make the keypairs under `root/keys`, create the oracle account for cluster CLUSTER_ID and register the
     enclave with the transmitter as the payee of its fees."""
-    keys = root / "keys"
+    made = keypairs(root)
+    client = init_oracle(rpc_url, made, fee_lamports=fee_lamports, request_ttl_s=request_ttl_s)
+    enclave = register_enclave(client, made["admin"], made["oracle"].pubkey(), attestation_document,
+                               made["transmitter"].pubkey())
+    return SolanaDevnet(rpc_url=rpc_url, program=str(prog.idl_address()), oracle=str(made["oracle"].pubkey()),
+                        admin=str(made["admin"].pubkey()), transmitter=str(made["transmitter"].pubkey()),
+                        requester=str(made["requester"].pubkey()), enclave_account=str(enclave),
+                        keys_dir=str(root / "keys"))
+
+
+def init_oracle(rpc_url: str, made: dict[str, Keypair], *, fee_lamports: int = FEE_LAMPORTS,
+                request_ttl_s: int = REQUEST_TTL_S) -> Client:
+    """Fund the admin, transmitter and requester of `made` (`keypairs`) and create the oracle account; returns
+    the client it used."""
     program = prog.idl_address()
     client = Client(rpc_url, commitment=Commitment("confirmed"))
     info = client.get_account_info(program).value
     if info is None or not info.executable:
         raise AuraError(f"no aura_oracle program at {program} on {rpc_url}")
-    made = keypairs(root)
     for name in ("admin", "transmitter", "requester"):
         airdrop(client, made[name].pubkey(), AIRDROP)
     admin, oracle = made["admin"], made["oracle"]
     send(client, [admin, oracle], [prog.initialize_ix(program, oracle.pubkey(), admin.pubkey(), fee_lamports,
                                                       request_ttl_s, CLUSTER_ID)])
+    return client
+
+
+def register_enclave(client: Client, admin: Keypair, oracle: Pubkey, attestation_document: dict[str, Any],
+                     payee: Pubkey) -> Pubkey:
+    """`register_enclave` for the attested key, its fees paid to `payee`; returns the enclave account."""
+    program = prog.idl_address()
     public_key = enclave_public_key(attestation_document)
     measurement = bytes.fromhex(str(attestation_document["measurement"]).removeprefix("0x"))
-    send(client, [admin], [prog.register_enclave_ix(program, oracle.pubkey(), admin.pubkey(), public_key,
-                                                    measurement, made["transmitter"].pubkey())])
-    enclave, _ = prog.enclave_pda(program, oracle.pubkey(), keccak256(public_key)[12:])
-    return SolanaDevnet(rpc_url=rpc_url, program=str(program), oracle=str(oracle.pubkey()),
-                        admin=str(admin.pubkey()), transmitter=str(made["transmitter"].pubkey()),
-                        requester=str(made["requester"].pubkey()), enclave_account=str(enclave),
-                        keys_dir=str(keys))
+    send(client, [admin], [prog.register_enclave_ix(program, oracle, admin.pubkey(), public_key, measurement, payee)])
+    return prog.enclave_pda(program, oracle, keccak256(public_key)[12:])[0]
+
+
+def set_threshold(client: Client, admin: Keypair, oracle: Pubkey, threshold: int) -> None:
+    """`set_threshold`: how many enclave signatures a fulfilment needs from now on."""
+    send(client, [admin], [prog.set_threshold_ix(prog.idl_address(), oracle, admin.pubkey(), threshold)])
 
 
 def config_section(dev: SolanaDevnet, name: str = "solana-local", poll_interval_s: float = 0.25) -> str:
