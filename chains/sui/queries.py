@@ -127,19 +127,26 @@ query AuraPinned($digest: String!, $checkpoint: UInt53!) {
 }
 """
 
+# A dynamic field's Move value: its type and its JSON (a request, a fulfilment record, an enclave).
+FIELD_VALUE = """
+fragment AuraFieldValue on DynamicField {
+  value {
+    __typename
+    ... on MoveValue {
+      type {
+        repr
+      }
+      json
+    }
+  }
+}
+"""
+
 REQUEST_STATUS = """
 query AuraRequestStatus($oracle: SuiAddress!, $name: DynamicFieldName!) {
   object(address: $oracle) {
     dynamicField(name: $name) {
-      value {
-        __typename
-        ... on MoveValue {
-          type {
-            repr
-          }
-          json
-        }
-      }
+      ...AuraFieldValue
     }
   }
 }
@@ -282,15 +289,7 @@ FULFILMENT = """
 query AuraFulfilment($oracle: SuiAddress!, $name: DynamicFieldName!) {
   object(address: $oracle) {
     dynamicField(name: $name) {
-      value {
-        __typename
-        ... on MoveValue {
-          type {
-            repr
-          }
-          json
-        }
-      }
+      ...AuraFieldValue
       previousTransaction {
         ...AuraEventsOf
       }
@@ -355,15 +354,7 @@ ENCLAVE = """
 query AuraEnclave($oracle: SuiAddress!, $name: DynamicFieldName!) {
   object(address: $oracle) {
     dynamicField(name: $name) {
-      value {
-        __typename
-        ... on MoveValue {
-          type {
-            repr
-          }
-          json
-        }
-      }
+      ...AuraFieldValue
     }
   }
 }
@@ -386,14 +377,14 @@ ALL: dict[str, str] = {
     "AuraEvents": EVENTS,
     "AuraTransactionCheckpoint": TRANSACTION_CHECKPOINT,
     "AuraPinned": PINNED,
-    "AuraRequestStatus": REQUEST_STATUS,
+    "AuraRequestStatus": REQUEST_STATUS + FIELD_VALUE,
     "AuraFeatures": FEATURES,
     "AuraGas": GAS,
     "AuraSimulate": SIMULATE + OUTCOME,
     "AuraExecute": EXECUTE,
     "AuraStatus": STATUS + OUTCOME,
-    "AuraFulfilment": FULFILMENT + EVENTS_OF,
+    "AuraFulfilment": FULFILMENT + FIELD_VALUE + EVENTS_OF,
     "AuraRegistrations": REGISTRATIONS,
-    "AuraEnclave": ENCLAVE,
+    "AuraEnclave": ENCLAVE + FIELD_VALUE,
     "AuraBalance": BALANCE,
 }
