@@ -1,13 +1,13 @@
 """One chain's quorum: for a request this node has signed, who leads it now and, when this node does, k matching
 signatures to submit (docs/quorum.md).
 
-Each pass asks the peers that have not yet answered for their signed assessment of the request (at most once per
-`refetch_s` each; a matching answer is kept and never asked again). The operators in the request's order are this
-node, the peers that signed the same payload and the peers that answer but have not signed yet (HTTP 404): a peer
-that cannot be reached, or that signed another payload, leads nothing. The leader now is the order's operator at
-the request's elapsed time (node/quorum/leader.py). When that is this node and it holds `threshold - 1` matching
-peer signatures, the decision is `Lead` with them; otherwise `Follow` (another leads) or `Short` (this node leads
-and waits for more signatures).
+Each pass asks the peers that have not yet answered for their signed assessment of the request (each at most once
+per `refetch_s`, a quarter second, so that a peer signing just after it was asked costs little; a matching answer is
+kept and never asked for again). The operators in the request's order are this node, the peers that signed the same
+payload and the peers that answer but have not signed yet (HTTP 404): a peer that cannot be reached, or that signed
+another payload, leads nothing. The leader now is the order's operator at the request's elapsed time
+(node/quorum/leader.py). When that is this node and it holds `threshold - 1` matching peer signatures, the decision
+is `Lead` with them; otherwise `Follow` (another leads) or `Short` (this node leads and waits for more signatures).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from node.quorum.peer_client import PeerAssessment, PeerClient, PeerError
 
 log = logging.getLogger("aura.quorum")
 
-REFETCH_S = 1.0
+REFETCH_S = 0.25
 """How often a peer that has not answered with a matching signature is asked again for one request."""
 
 

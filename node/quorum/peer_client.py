@@ -30,8 +30,8 @@ MAX_ANSWER_BYTES = 64 * 1024
 DEADLINE_S = 2.0
 RATE_PER_S = 200.0
 BURST = 400
-"""Per peer: a leader asks each peer about each request it collects (node/quorum/collector.py), once a second at
-most while the peer has not signed yet, so the rate bounds a quorum's throughput."""
+"""Per peer: every operator asks each peer about each request it holds signed (node/quorum/collector.py), at most
+every quarter second while the peer has not signed yet, so the rate bounds a quorum's throughput."""
 REASONS = ("rate_limited", "timeout", "unreachable", "http_status", "too_big", "bad_json", "malformed",
            "bad_signature", "wrong_signer")
 
