@@ -14,13 +14,20 @@ $(VENV)/.installed: pyproject.toml
 	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,model,llm]'
 	@touch $@
 
+# circomlibpy (node/zk: circomlib's Poseidon, bit for bit) declares Python >= 3.12 yet runs on 3.11 and has no
+# dependencies; pip refuses it as a dependency in pyproject.toml on 3.11, so it is pinned and installed here.
+CIRCOMLIBPY := circomlibpy==1.0.0
+$(VENV)/.circomlibpy: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python $(CIRCOMLIBPY)
+	@echo $(CIRCOMLIBPY) > $@
+
 # The lock file records every platform's optional anvil binary with its version and integrity, so `npm ci`
 # installs exactly it and never rewrites it (set-up leaves `git status` clean).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deps: $(VENV)/.installed node_modules/.installed
+deps: $(VENV)/.installed $(VENV)/.circomlibpy node_modules/.installed
 
 contracts: deps
 	@node contracts/build.js
@@ -28,7 +35,7 @@ contracts: deps
 demo: contracts sbf
 	$(PY) -m node.cli demo
 
-test: contracts sbf move lint
+test: contracts sbf move zk lint
 	$(PY) -m pytest -q
 
 # ruff and mypy, configured in pyproject.toml (no untyped definition in chains/ or node/)
@@ -48,6 +55,12 @@ bench-score: deps
 .PHONY: chaos
 chaos: contracts sbf
 	$(PY) scripts/chaos.py $(CHAOS_ARGS)
+
+# The zero-knowledge threshold circuit (circuits/threshold.circom): compiled and given a single-party development
+# setup by circuits/setup.mjs under build/zk/ (about a minute), cached by a hash of the sources and tool versions.
+.PHONY: zk
+zk: node_modules/.installed
+	@node circuits/setup.mjs
 
 # The Sui Move package: built and unit-tested by move/test.mjs with the `sui` CLI when there is one, else with
 # the Sui compiler in WASM (npm) and the framework sources from $$SUI_FRAMEWORK_DIR or GitHub. With none of
