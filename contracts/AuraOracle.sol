@@ -18,9 +18,12 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 ///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
 ///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
 ///      A quorum: the owner sets a threshold k (`setThreshold`, default 1). While k > 1 a fulfilment carries k or
-///      more signatures over the same digest (`fulfilQuorum`, `fulfilBatchQuorum`), in strictly ascending order of
-///      signer address; the request's fee is split between them, and the subject's record names them in a second
-///      slot, so it counts only while k of them stay active.
+///      more signatures over the same digest (`fulfilQuorum`, `fulfilBatchQuorum`): the first one's signer is
+///      checked as `fulfil` checks it and earns the whole fee (a node puts its own enclave's first), the others
+///      come in strictly ascending order of signer address and are looked up in the roster of the measurement
+///      (the active signers registered with it, kept as the code of a data contract: one cold account read for
+///      all, none per signer). The subject's record names them all in a second slot, so it counts only while k
+///      of them stay active.
 contract AuraOracle {
     struct Request {
         bytes32 id;
@@ -86,15 +89,6 @@ contract AuraOracle {
         uint8 threshold;
     }
 
-    /// @dev A valid quorum fulfilment's signers, in signature order (ascending address): the first one's address,
-    ///      the storage slots of their accounts (where their shares of the fee go) and the subject's quorum word
-    ///      (`_quorums`) naming them.
-    struct Quorum {
-        address first;
-        uint256[] accounts;
-        uint256 word;
-    }
-
     enum RequestStatus {
         None,
         Pending,
@@ -158,8 +152,15 @@ contract AuraOracle {
     ///      an item's first: its recovery, its account and its share of the fee.
     uint256 private constant QUORUM_SIGNATURE_GAS = 15_000;
     /// @dev Gas `fulfilBatchQuorum` sets aside for an item of two or more signatures on top of that: the
-    ///      subject's quorum word, a first write at worst.
+    ///      subject's quorum word, a first write at worst, and the roster.
     uint256 private constant QUORUM_RECORD_GAS = 30_000;
+    /// @dev The most active signers one measurement's roster holds: its data contract's code, a STOP and 32 bytes
+    ///      per signer, stays within EIP-170's 24,576 bytes.
+    uint256 private constant MAX_ROSTER_SIGNERS = 767;
+    /// @dev The creation code of a roster's data contract, before its runtime code (a STOP, then the entries):
+    ///      PUSH2 <runtime size>, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN.
+    bytes1 private constant ROSTER_PUSH2 = 0x61;
+    bytes9 private constant ROSTER_COPY_RETURN = 0x80600c6000396000f3;
     /// @notice The EIP-2935 contract that serves the hashes of the last 8191 blocks, where the chain has it.
     address public constant BLOCK_HASH_HISTORY = 0x0000F90827F1C53a10cb7A02335B175320002935;
 
@@ -210,6 +211,11 @@ contract AuraOracle {
     ///      bits up: the threshold in force when it was fulfilled (8), how many signed (8), then each signer's index
     ///      (16 each, in signature order). Stale, and unread, once a single-signer assessment replaces it.
     mapping(address subject => uint256) private _quorums;
+    /// @dev Per measurement, the data contract whose code is a STOP then the entries of the active signers
+    ///      registered with it (`index << 160 | signer`, 32 bytes each, in ascending order of address); none when
+    ///      no active signer has it. `registerSigner` and `revokeSigner` replace it (`_setRoster`), so a revoked
+    ///      signer leaves it in the same transaction. A quorum's further signers are looked up in it.
+    mapping(bytes32 measurement => address) private _rosters;
 
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event FeeSet(uint96 fee);
@@ -258,6 +264,8 @@ contract AuraOracle {
     error ThresholdAboveActiveSigners(uint8 threshold, uint16 activeSigners);
     /// @notice Every one of the 65,535 signer indexes is taken.
     error SignerRegistryFull();
+    /// @notice `MAX_ROSTER_SIGNERS` (767) signers registered with `measurement` are active already.
+    error RosterFull(bytes32 measurement);
 
     error InsufficientFee(uint256 sent, uint256 required);
     error FeeTooLarge(uint256 sent);
@@ -293,7 +301,8 @@ contract AuraOracle {
     error LengthMismatch(uint256 requests, uint256 assessments, uint256 signatures);
     /// @notice Fewer valid signatures than the threshold in force (`fulfil` carries one).
     error QuorumNotMet(uint256 got, uint256 needed);
-    /// @notice A quorum's signers must come in strictly ascending order of address: one cannot count twice.
+    /// @notice A quorum's signers after the first must come in strictly ascending order of address, none the
+    ///         first's: one cannot count twice.
     error SignersNotAscending(address previous, address next);
     error TooManySignatures(uint256 got, uint256 max);
 
@@ -377,6 +386,7 @@ contract AuraOracle {
         _signerAt[index] = signer;
         SignerAccount storage account = _accounts[_signerKey(signer, measurement)];
         (account.index, account.maxValidity, account.threshold) = (index, maxAssessmentValidity, threshold);
+        _rosterInsert(measurement, signer, index);
         emit SignerRegistered(signer, index, measurement);
         emit SignerPayeeSet(signer, payee);
     }
@@ -390,6 +400,7 @@ contract AuraOracle {
         info.active = false;
         info.revokedAt = uint64(block.timestamp);
         _accounts[_signerKey(signer, info.measurement)].index = 0;
+        _rosterRemove(info.measurement, signer);
         --activeSignerCount;
         emit SignerRevoked(signer, info.index);
     }
@@ -456,6 +467,47 @@ contract AuraOracle {
         }
     }
 
+    /// @dev Add `signer` (index `index`) to `measurement`'s roster, in its place by address.
+    function _rosterInsert(bytes32 measurement, address signer, uint32 index) private {
+        uint256[] memory old = _rosterOf(measurement);
+        uint256 n = old.length;
+        if (n == MAX_ROSTER_SIGNERS) revert RosterFull(measurement);
+        uint256 at;
+        while (at < n && uint160(old[at]) < uint160(signer)) ++at;
+        uint256[] memory entries = new uint256[](n + 1);
+        for (uint256 i; i < n; ++i) {
+            entries[i < at ? i : i + 1] = old[i];
+        }
+        entries[at] = uint256(index) << 160 | uint160(signer);
+        _setRoster(measurement, entries);
+    }
+
+    /// @dev Take `signer`, an active one registered with `measurement`, out of its roster.
+    function _rosterRemove(bytes32 measurement, address signer) private {
+        uint256[] memory old = _rosterOf(measurement);
+        uint256[] memory entries = new uint256[](old.length - 1);
+        uint256 j;
+        for (uint256 i; i < old.length; ++i) {
+            if (address(uint160(old[i])) != signer) entries[j++] = old[i];
+        }
+        _setRoster(measurement, entries);
+    }
+
+    /// @dev Deploy a data contract holding `entries` and make it `measurement`'s roster (none when empty).
+    function _setRoster(bytes32 measurement, uint256[] memory entries) private {
+        address pointer;
+        if (entries.length != 0) {
+            bytes memory code = abi.encodePacked(
+                ROSTER_PUSH2, uint16(1 + 32 * entries.length), ROSTER_COPY_RETURN, bytes1(0x00), entries
+            );
+            assembly ("memory-safe") {
+                pointer := create(0, add(code, 0x20), mload(code))
+            }
+            if (pointer == address(0)) revert InsufficientGas();
+        }
+        _rosters[measurement] = pointer;
+    }
+
     // --------------------------------------------------------------- requests
 
     /// @notice Ask for an assessment of `subject`. All of `msg.value` is the request's fee: it goes to the payee
@@ -504,13 +556,15 @@ contract AuraOracle {
         _settle(req, a, signer, account, gasLimit, req.fee, 0);
     }
 
-    /// @notice Store an assessment signed by `threshold` or more active signers (at most `MAX_QUORUM_SIGNERS`), in
-    ///         strictly ascending order of signer address, each registered with the assessment's measurement;
-    ///         split the request's fee between them (the remainder to the first) and call the requester back.
+    /// @notice Store an assessment signed by `threshold` or more active signers (at most `MAX_QUORUM_SIGNERS`), each
+    ///         registered with the assessment's measurement: the first signature any of them (it earns the request's
+    ///         whole fee: a node puts its own enclave's first), the others in strictly ascending order of signer
+    ///         address and none the first's signer. Then call the requester back.
     function fulfilQuorum(Request calldata req, Assessment calldata a, Signature[] calldata signatures) external {
-        (bytes memory err, Quorum memory quorum, bool callsBack) = _validateQuorum(req, a, signatures);
+        (bytes memory err, address first, SignerAccount storage account, bool callsBack, uint256 word) =
+            _validateQuorum(req, a, signatures);
         _revertWith(err);
-        _settleQuorum(req, a, quorum, _callbackGasLimit(req, callsBack));
+        _settle(req, a, first, account, _callbackGasLimit(req, callsBack), req.fee, word);
     }
 
     /// @notice Fulfil many requests. An item that fails validation is skipped with `FulfilmentSkipped`
@@ -563,16 +617,16 @@ contract AuraOracle {
         uint256 freeMemory = _freeMemory();
         for (uint256 i; i < n; ++i) {
             Request calldata req = reqs[i];
-            (bytes memory err, Quorum memory quorum, bool callsBack) =
+            (bytes memory err, address first, SignerAccount storage account, bool callsBack, uint256 word) =
                 _validateQuorum(req, assessments[i], signatures[i]);
             if (err.length == 0) {
                 (err, callsBack) =
-                    _checkSettleGas(req, callsBack, gasLimit, callbackGas, _quorumGas(quorum.accounts.length));
+                    _checkSettleGas(req, callsBack, gasLimit, callbackGas, _quorumGas(signatures[i].length));
             }
             if (err.length != 0) {
                 emit FulfilmentSkipped(req.id, bytes4(err));
             } else {
-                _settleQuorum(req, assessments[i], quorum, callsBack ? gasLimit : 0);
+                _settle(req, assessments[i], first, account, callsBack ? gasLimit : 0, req.fee, word);
             }
             _resetMemory(freeMemory);
         }
@@ -616,9 +670,9 @@ contract AuraOracle {
         return signerIndex != 0 && block.timestamp - p.timestamp <= maxAge && _counts(subject, signerIndex);
     }
 
-    /// @notice Who signed `subject`'s latest assessment (in signature order: ascending address), the threshold
-    ///         in force when it was fulfilled (1 for a single signer's) and how many of them are still active: it
-    ///         counts while `active >= threshold_`. Empty, 0 and 0 when nothing is stored.
+    /// @notice Who signed `subject`'s latest assessment (in signature order: the first, then ascending), the
+    ///         threshold in force when it was fulfilled (1 for a single signer's) and how many of them are still
+    ///         active: it counts while `active >= threshold_`. Empty, 0 and 0 when nothing is stored.
     function latestSigners(address subject)
         external
         view
@@ -854,49 +908,81 @@ contract AuraOracle {
     }
 
     /// @dev Everything `fulfilQuorum` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
-    ///      else the signers and whether the requester had code when it asked. No signature, or more than
-    ///      `MAX_QUORUM_SIGNERS`, is refused first; then `_validate` with the first signature and the count; then
-    ///      each further signature: recovered, its signer active with the assessment's measurement, and above the
-    ///      one before it.
+    ///      else the first signer, its account (which the fee goes to), whether the requester had code when it
+    ///      asked, and for two or more signatures the subject's quorum word (`_quorums`; zero for one). No signature,
+    ///      or more than `MAX_QUORUM_SIGNERS`, is refused first; then `_validate` with the first signature and the
+    ///      count; then each further signature: recovered, its signer found in the measurement's roster (so
+    ///      active, with the assessment's measurement) above the one before it, and not the first signer.
     function _validateQuorum(Request calldata req, Assessment calldata a, Signature[] calldata signatures)
         private
         view
-        returns (bytes memory err, Quorum memory quorum, bool callsBack)
+        returns (bytes memory err, address first, SignerAccount storage account, bool callsBack, uint256 word)
     {
+        account = _accounts[bytes32(0)];
         uint256 count = signatures.length;
-        if (count == 0) return (abi.encodeWithSelector(QuorumNotMet.selector, 0, threshold), quorum, false);
+        if (count == 0) return (abi.encodeWithSelector(QuorumNotMet.selector, 0, threshold), first, account, false, 0);
         if (count > MAX_QUORUM_SIGNERS) {
-            return (abi.encodeWithSelector(TooManySignatures.selector, count, MAX_QUORUM_SIGNERS), quorum, false);
+            err = abi.encodeWithSelector(TooManySignatures.selector, count, MAX_QUORUM_SIGNERS);
+            return (err, first, account, false, 0);
         }
-        SignerAccount storage account;
         bytes32 digest;
-        (err, quorum.first, account, callsBack, digest) = _validate(req, a, signatures[0], count);
-        if (err.length != 0) return (err, quorum, false);
-        quorum.accounts = new uint256[](count);
-        uint256 slot;
-        assembly ("memory-safe") {
-            slot := account.slot
-        }
-        quorum.accounts[0] = slot;
-        quorum.word = uint256(account.threshold) | count << 8 | uint256(account.index) << 16;
-        address previous = quorum.first;
+        (err, first, account, callsBack, digest) = _validate(req, a, signatures[0], count);
+        if (err.length != 0 || count == 1) return (err, first, account, callsBack, 0);
+        word = uint256(account.threshold) | count << 8 | uint256(account.index) << 16;
+        uint256[] memory roster = _rosterOf(a.measurement);
+        uint256 next; // the roster position the next signer is looked for from
+        address previous;
         for (uint256 i = 1; i < count; ++i) {
             address signer;
             (err, signer) = _recover(digest, signatures[i]);
-            if (err.length != 0) return (err, quorum, false);
-            account = _accounts[_signerKey(signer, a.measurement)];
-            uint32 index = account.index;
-            if (index == 0) return (_signerError(signer, a.measurement), quorum, false);
-            if (signer <= previous) {
-                return (abi.encodeWithSelector(SignersNotAscending.selector, previous, signer), quorum, false);
+            if (err.length != 0) return (err, address(0), account, false, 0);
+            uint256 entry;
+            (next, entry) = _find(roster, next, signer);
+            if (entry == 0) return (_unlisted(signer, previous, a.measurement), address(0), account, false, 0);
+            if (signer == first) {
+                err = abi.encodeWithSelector(SignersNotAscending.selector, first, signer);
+                return (err, address(0), account, false, 0);
             }
             previous = signer;
-            assembly ("memory-safe") {
-                slot := account.slot
-            }
-            quorum.accounts[i] = slot;
-            quorum.word |= uint256(index) << (16 + 16 * i);
+            word |= (entry >> 160) << (16 + 16 * i);
         }
+    }
+
+    /// @dev The entries of `measurement`'s roster (`_rosters`), read from its data contract's code; empty when none.
+    function _rosterOf(bytes32 measurement) private view returns (uint256[] memory entries) {
+        address pointer = _rosters[measurement];
+        assembly ("memory-safe") {
+            let n := shr(5, extcodesize(pointer)) // a STOP, then 32 bytes per entry
+            entries := mload(0x40)
+            mstore(entries, n)
+            extcodecopy(pointer, add(entries, 0x20), 1, shl(5, n))
+            mstore(0x40, add(add(entries, 0x20), shl(5, n)))
+        }
+    }
+
+    /// @dev `signer`'s entry in `roster`, looked for from position `from` on (the roster is in ascending order of
+    ///      address), and the position after it; zero when it is not there at or after `from`.
+    function _find(uint256[] memory roster, uint256 from, address signer)
+        private
+        pure
+        returns (uint256 next, uint256 entry)
+    {
+        uint256 n = roster.length;
+        for (next = from; next < n; ++next) {
+            uint256 candidate = roster[next];
+            address listed = address(uint160(candidate));
+            if (listed == signer) return (next + 1, candidate);
+            if (listed > signer) break;
+        }
+        return (next, 0);
+    }
+
+    /// @dev Why a further signer of a quorum is not in its roster from where it was looked for: it is no active
+    ///      registration with `measurement` (`_signerError`), or it is one that came too early, at or below
+    ///      `previous` (the roster holds every active one).
+    function _unlisted(address signer, address previous, bytes32 measurement) private view returns (bytes memory) {
+        if (_accounts[_signerKey(signer, measurement)].index == 0) return _signerError(signer, measurement);
+        return abi.encodeWithSelector(SignersNotAscending.selector, previous, signer);
     }
 
     /// @dev A `SignerAccount` slot's index, validity cap and threshold (its layout: index 32 bits, owed 96,
@@ -1018,37 +1104,6 @@ contract AuraOracle {
         emit AssessmentFulfilled(
             req.id, req.subject, msg.sender, _score(a), _tier(a), _pdBps(a), _flags(a), signer, callbackSucceeded
         );
-    }
-
-    /// @dev Settle a quorum fulfilment: the fee is split equally between its signers' accounts, the remainder of
-    ///      the division to the first; one signer is stored as `fulfil` stores it, several with `QUORUM_RECORD`
-    ///      and their quorum word.
-    function _settleQuorum(Request calldata req, Assessment calldata a, Quorum memory quorum, uint256 gasLimit)
-        private
-    {
-        uint256[] memory accounts = quorum.accounts;
-        uint256 count = accounts.length;
-        uint96 fee_ = req.fee;
-        uint96 share = fee_ / uint96(count);
-        for (uint256 i = 1; i < count && share != 0; ++i) {
-            _accountAt(accounts[i]).owed += share;
-        }
-        _settle(
-            req,
-            a,
-            quorum.first,
-            _accountAt(accounts[0]),
-            gasLimit,
-            fee_ - share * uint96(count - 1),
-            count == 1 ? 0 : quorum.word
-        );
-    }
-
-    /// @dev The `SignerAccount` at storage slot `slot` (one `_validateQuorum` noted).
-    function _accountAt(uint256 slot) private pure returns (SignerAccount storage account) {
-        assembly ("memory-safe") {
-            account.slot := slot
-        }
     }
 
     /// @dev The callback's gas for `req`: read only for a requester that had code when it asked (the CALL would

@@ -84,7 +84,8 @@ class Bench:
 
     def signed_by(self, req: tuple[Any, ...],
                   keys: tuple[str, ...]) -> tuple[tuple[Any, ...], list[tuple[bytes, bytes]]]:
-        """The assessment for `req` and its signatures by `keys`, in ascending order of signer address."""
+        """The assessment for `req` and its signatures by `keys`: the first key's (the transmitting node's own, which
+        earns the fee), then the others' in ascending order of signer address, the order `fulfilQuorum` takes."""
         block = self.w3.eth.get_block(req[5])
         pinned_at = int(block["timestamp"])  # the assessment's timestamp is its pinned block's
         fields = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], bytes(block["hash"]),
@@ -95,7 +96,7 @@ class Bench:
         typed = {"types": TYPES, "primaryType": "Assessment", "message": message,
                  "domain": {"name": "AuraOracle", "version": "1", "chainId": 31337,
                             "verifyingContract": self.oracle.address}}
-        ordered = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
+        ordered = [keys[0], *sorted(keys[1:], key=lambda k: int(Account.from_key(k).address, 16))]
         return a, [compact(bytes(Account.sign_typed_data(k, full_message=typed).signature)) for k in ordered]
 
     def fulfil(self, req: tuple[Any, ...]) -> int:

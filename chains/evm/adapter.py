@@ -349,8 +349,8 @@ class EvmAdapter(ChainAdapter):
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
         """From the request's `AssessmentRequested` and last `AssessmentFulfilled` logs, and the fulfilment
         transaction's calldata (any of the four fulfilment calls, chains/evm/calldata.py): the signed assessment
-        exactly as the contract took it. Of a quorum's signatures, the first signer's (the lowest address), whom
-        the log names."""
+        exactly as the contract took it. Of a quorum's signatures, the first one (the transmitting node's own, whose
+        signer earned the fee), whom the log names."""
         rid = bytes.fromhex(request_id.removeprefix("0x"))
         if len(rid) != 32:
             raise ValueError(f"request id {request_id!r} is not 32 bytes of hex")

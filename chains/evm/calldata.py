@@ -2,8 +2,9 @@
 
 An assessment without cosigners goes through `fulfil` (one request) or `fulfilBatch` (several), one signature
 an item, exactly as before quorums. One with cosigners goes through `fulfilQuorum` or `fulfilBatchQuorum`,
-carrying every signature of `SignedAssessment.signers()` in strictly ascending order of signer address, the
-order the contract demands so that no signer counts twice (docs/protocol.md, "Quorum").
+carrying every signature of `SignedAssessment.signers()`: the enclave's own first (its signer earns the request's
+whole fee), then the cosigners' in strictly ascending order of signer address, the order the contract demands so
+that no signer counts twice (docs/protocol.md, "Quorum").
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ MAX_SIGNATURES = 15
 Item = tuple[OracleRequest, SignedAssessment]
 Decoded = tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[bytes, bytes]]]
 """One item of a fulfilment call as eth_abi reads it: the request, the assessment, its signatures (one for
-`fulfil` and `fulfilBatch`; in the contract's order for the quorum calls)."""
+`fulfil` and `fulfilBatch`; in the contract's order for the quorum calls, the first the one the fee went to)."""
 
 
 def ordered(assessment: SignedAssessment) -> tuple[SignedAssessment, ...]:
-    """Every signature the assessment carries, in ascending order of signer address."""
-    return tuple(sorted(assessment.signers(), key=lambda s: int(s.signer, 16)))
+    """Every signature the assessment carries, in the contract's order: its own first, then its cosigners' in
+    ascending order of signer address."""
+    return (assessment, *sorted(assessment.cosigners, key=lambda s: int(s.signer, 16)))
 
 
 def signature_counts(items: list[Item]) -> list[int]:
@@ -61,7 +63,7 @@ def signature_counts(items: list[Item]) -> list[int]:
 
 def encode(items: list[Item]) -> bytes:
     """The call fulfilling `items`: `fulfil` or `fulfilBatch` when none has cosigners, else `fulfilQuorum` or
-    `fulfilBatchQuorum` with each item's signatures in ascending signer order.
+    `fulfilBatchQuorum` with each item's signatures in the contract's order (`ordered`).
 
     Raises:
         ValueError: no item, items with and without cosigners mixed, or an item over `MAX_SIGNATURES`.

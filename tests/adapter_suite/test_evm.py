@@ -298,17 +298,23 @@ class TestEvmQuorum:
                                                                        "RevokedSigner")
 
     async def test_a_quorum_fulfilment_is_read_back_with_its_first_signer(self, driver: EvmDriver) -> None:
+        """The enclave's own signature goes first (its signer earns the fee), whatever its address: here not the
+        lowest; the cosigners' follow by ascending address."""
         for key in QUORUM[:2]:
             await driver.add_signer(key)
         await driver.set_threshold(2)
         lone, first, second = await driver.requested(), await driver.requested(), await driver.requested()
         signed = {r.key: await driver.cosign(r, QUORUM[:2]) for r in (lone, first, second)}
         await self._fulfilled(driver, [(lone, signed[lone.key])])
-        ascending = sorted([driver.enclave.address, *(k.address for k in QUORUM[:2])], key=lambda a: int(a, 16))
-        assert driver.chain.latest_signers(lone.subject) == (ascending, 2, 3)
+        cosigners = sorted((k.address for k in QUORUM[:2]), key=lambda a: int(a, 16))
+        assert int(driver.enclave.address, 16) > int(cosigners[0], 16)
+        in_order = [driver.enclave.address, *cosigners]
+        assert driver.chain.latest_signers(lone.subject) == (in_order, 2, 3)
+        assert driver.chain.oracle.functions.feesOwed(driver.enclave.address).call() == lone.fee
         await self._fulfilled(driver, [(first, signed[first.key]), (second, signed[second.key])])
         for request in (lone, second):
             back = await driver.adapter.read_fulfilment(request.request_id)
-            lowest = calldata.ordered(signed[request.key])[0]
+            own = calldata.ordered(signed[request.key])[0]
+            assert own is signed[request.key]
             assert back is not None and (back.request.request_id, back.facts, back.signer, back.signature) == (
-                request.request_id, signed[request.key].facts, ascending[0], lowest.signature)
+                request.request_id, signed[request.key].facts, driver.enclave.address, own.signature)

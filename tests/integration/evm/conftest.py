@@ -353,8 +353,8 @@ class Chain:
 
     # ---- quorum
     def signatures(self, req: Req, a: Asmt, keys: Sequence[str]) -> list[bytes]:
-        """`keys`' 65-byte signatures of `a` answering `req`, in ascending order of signer address (the order
-        `fulfilQuorum` takes)."""
+        """`keys`' 65-byte signatures of `a` answering `req`, in ascending order of signer address (an order
+        `fulfilQuorum` takes: the first any signer's, the lowest here, the others ascending)."""
         return [self.sign(req, a, key=k) for k in sorted(keys, key=lambda k: int(address_of(k), 16))]
 
     def fulfil_quorum_fn(self, req: Req, a: Asmt, signatures: Sequence[bytes | tuple[bytes, bytes]]) -> Any:
@@ -451,7 +451,7 @@ QUORUM_KEYS = (ENCLAVE_KEY, DEFAULT_KEYS[7], DEFAULT_KEYS[8])
 @pytest.fixture
 def trio(chain: Chain) -> list[str]:
     """Three active signers with the test measurement: the deployment's enclave and two more, registered here.
-    Their keys, in ascending order of address (the order `fulfilQuorum` takes their signatures in)."""
+    Their keys, in ascending order of address (`signatures` orders them so)."""
     for key in QUORUM_KEYS[1:]:
         chain.send(chain.oracle.functions.registerSigner(address_of(key), MEASUREMENT, address_of(PAYEE_KEY)),
                    OWNER_KEY)

@@ -1,6 +1,7 @@
 """A k-of-n quorum in AuraOracle: the owner's threshold, `fulfilQuorum` with k or more signatures over one
-digest, and every way a quorum is refused (fewer than k, duplicate, out of order, revoked, another measurement,
-another payload, k changed between signing and fulfilling)."""
+digest (the first any counted signer's, the others by ascending address), and every way a quorum is refused
+(fewer than k, duplicate, out of order, revoked, another measurement, another payload, k changed between signing
+and fulfilling)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_two_of_three(chain, trio):
     receipt = chain.send(chain.fulfil_quorum_fn(req, a, chain.signatures(req, a, trio[:2])), chain.TRANSMITTER_KEY)
     (ev,) = chain.events(receipt, "AssessmentFulfilled")
     assert (bytes(ev["requestId"]), ev["score"], ev["signer"], ev["transmitter"]) == (
-        req.id, 815, chain.address_of(trio[0]), chain.transmitter)  # the first (lowest) signer
+        req.id, 815, chain.address_of(trio[0]), chain.transmitter)  # the first signer
     assert chain.status(req) == FULFILLED
     stored = chain.latest(chain.subject)
     assert (stored["exists"], stored["score"], stored["signer"], stored["measurement"]) == (
@@ -135,16 +136,33 @@ def test_a_duplicate_signature_does_not_count_twice(chain, trio):
         "SignersNotAscending", chain.address_of(trio[0]), chain.address_of(trio[0]))
 
 
-def test_signatures_out_of_order(chain, trio):
+def test_signatures_after_the_first_out_of_order(chain, trio):
     chain.set_threshold(2)
     req = chain.request()
     a = chain.assessment()
-    low, high = chain.signatures(req, a, trio[:2])
-    assert chain.expect_revert(chain.fulfil_quorum_fn(req, a, [high, low]), chain.TRANSMITTER_KEY) == (
-        "SignersNotAscending", chain.address_of(trio[1]), chain.address_of(trio[0]))
     first, second, third = chain.signatures(req, a, trio)
     assert chain.expect_revert(chain.fulfil_quorum_fn(req, a, [first, third, second]), chain.TRANSMITTER_KEY) == (
         "SignersNotAscending", chain.address_of(trio[2]), chain.address_of(trio[1]))
+    assert chain.expect_revert(chain.fulfil_quorum_fn(req, a, [third, second, first]), chain.TRANSMITTER_KEY) == (
+        "SignersNotAscending", chain.address_of(trio[1]), chain.address_of(trio[0]))
+    assert chain.status(req) == PENDING
+
+
+def test_the_first_signer_may_be_any_and_counts_once(chain, trio):
+    """The first signature is the transmitting node's own, whatever its address; its signer may not come again
+    among the others."""
+    chain.set_threshold(2)
+    req = chain.request()
+    a = chain.assessment()
+    first, second, third = chain.signatures(req, a, trio)
+    for sigs, again in (([second, first, second], trio[1]), ([third, first, third], trio[2])):
+        assert chain.expect_revert(chain.fulfil_quorum_fn(req, a, sigs), chain.TRANSMITTER_KEY) == (
+            "SignersNotAscending", chain.address_of(again), chain.address_of(again))
+    receipt = chain.send(chain.fulfil_quorum_fn(req, a, [third, first, second]), chain.TRANSMITTER_KEY)
+    (ev,) = chain.events(receipt, "AssessmentFulfilled")
+    assert ev["signer"] == chain.address_of(trio[2])
+    assert chain.latest(chain.subject)["signer"] == chain.address_of(trio[2])
+    assert chain.latest_signers() == ([chain.address_of(k) for k in (trio[2], trio[0], trio[1])], 2, 3)
 
 
 def test_a_revoked_signer_does_not_count(chain, trio):

@@ -1,5 +1,5 @@
 """fulfilBatchQuorum: good items fulfilled, bad ones skipped with the selector of the error `fulfilQuorum` would
-raise, fees split once; and `fulfilBatch`'s lone signatures skipped while k is above one."""
+raise, each fee to its item's first signer; and `fulfilBatch`'s lone signatures skipped while k is above one."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def test_mixed_quorum_batch(chain, trio):
     good, lone, dup, unordered, with_revoked, lying, crowded, empty, good3 = reqs
 
     _, a_dup, (sig,) = _item(chain, dup, trio[:1])
-    _, a_un, (low, high) = _item(chain, unordered, trio[:2])
+    _, a_un, (low, mid, high) = _item(chain, unordered, trio)
+    _, a_good3, (one3, two3, three3) = _item(chain, good3, trio)
     a_lying = chain.pin(lying, chain.assessment())
     lie = chain.sign(lying, replace(a_lying, score=999), key=trio[1])
     stranger = recover_address(chain.digest_of(lying, a_lying, chain.oracle.address), lie)
@@ -51,12 +52,12 @@ def test_mixed_quorum_batch(chain, trio):
         _item(chain, good, trio[:2]),
         _item(chain, lone, trio[:1]),
         (dup, a_dup, [sig, sig]),
-        (unordered, a_un, [high, low]),
+        (unordered, a_un, [low, high, mid]),
         _item(chain, with_revoked, [trio[0], revoked]),
         (lying, a_lying, [chain.sign(lying, a_lying, key=trio[0]), lie]),
         (crowded, a_crowded, [one] * 16),
         (empty, chain.pin(empty, chain.assessment()), []),
-        _item(chain, good3, trio),
+        (good3, a_good3, [three3, one3, two3]),  # its fee to the highest, its first
         _item(chain, good, trio[:2]),  # the same request again, in the same batch
     ]
     before = chain.balance(chain.transmitter)
@@ -84,9 +85,7 @@ def test_mixed_quorum_batch(chain, trio):
     ]:
         assert chain.expect_revert(chain.fulfil_quorum_fn(req, a, sigs), chain.TRANSMITTER_KEY) == error
 
-    half, third = good.fee // 2, good3.fee // 3
-    assert [chain.oracle.functions.feesOwed(chain.address_of(k)).call() for k in trio] == [
-        good.fee - half + good3.fee - 2 * third, half + third, third]
+    assert [chain.oracle.functions.feesOwed(chain.address_of(k)).call() for k in trio] == [good.fee, 0, good3.fee]
     assert chain.oracle.functions.feesOwed(chain.address_of(revoked)).call() == 0
     assert [chain.status(r) for r in reqs] == [FULFILLED] + [PENDING] * 7 + [FULFILLED]
 

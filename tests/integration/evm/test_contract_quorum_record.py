@@ -1,6 +1,7 @@
-"""What a quorum fulfilment leaves behind: the fee split between the signers' own accounts (never the
-transmitter's), and a stored assessment that counts only while as many of its signers as the threshold it met
-stay active (`latestAssessmentStatus`, `isFresh`, `latestSigners`, and which assessment an older one may replace)."""
+"""What a quorum fulfilment leaves behind: the whole fee in its first signer's own account (never the
+transmitter's, nor a non-signer's), and a stored assessment that counts only while as many of its signers as the
+threshold it met stay active (`latestAssessmentStatus`, `isFresh`, `latestSigners`, and which assessment an older
+one may replace)."""
 
 from __future__ import annotations
 
@@ -31,45 +32,58 @@ def _revoke(chain, key):
 
 # ------------------------------------------------------------------------------------------------ fees
 
-def test_the_fee_is_split_between_the_signers_and_only_them(chain, trio):
-    """A copier mined first pays the gas and earns nothing; the signer that did not sign earns nothing."""
+def test_the_whole_fee_goes_to_the_first_signer_and_only_it(chain, trio):
+    """A copier mined first pays the gas and earns nothing; the signers after the first and the one that did not
+    sign earn nothing."""
     chain.set_threshold(2)
-    req = chain.request(value=chain.FEE + 1)  # odd: the remainder goes to the first signer
+    req = chain.request(value=chain.FEE + 1)
     a = chain.assessment()
-    fn = chain.fulfil_quorum_fn(req, a, chain.signatures(req, a, trio[:2]))
+    low, high = chain.signatures(req, a, trio[:2])
+    fn = chain.fulfil_quorum_fn(req, a, [high, low])
     copier_before, oracle_before = chain.balance(chain.stranger), chain.balance(chain.oracle.address)
     receipt = chain.send(fn, chain.STRANGER_KEY)
     assert chain.balance(chain.stranger) == copier_before - chain.cost(receipt)
     assert chain.balance(chain.oracle.address) == oracle_before
-    share = (chain.FEE + 1) // 2
-    assert [_owed(chain, k) for k in trio] == [chain.FEE + 1 - share, share, 0]
+    assert [_owed(chain, k) for k in trio] == [0, chain.FEE + 1, 0]
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY) == ("AlreadyFulfilled", req.id)
 
     payee_before = chain.balance(chain.payee)
-    for key in trio[:2]:
-        chain.send(chain.oracle.functions.withdrawFees(chain.address_of(key)), chain.STRANGER_KEY)
+    chain.send(chain.oracle.functions.withdrawFees(chain.address_of(trio[1])), chain.STRANGER_KEY)
     assert chain.balance(chain.payee) == payee_before + chain.FEE + 1
     assert [_owed(chain, k) for k in trio] == [0, 0, 0]
 
 
-def test_three_signers_and_the_remainder(chain, trio):
+def test_a_copier_can_only_reorder_the_fee_to_another_signer(chain, trio):
+    """Copied calldata whose signatures are reordered pays another of the signers that signed: who earns the fee
+    is always one of them, never the copier, nor a signer that did not sign (its signature is not there)."""
+    chain.set_threshold(2)
+    req = chain.request()
+    a = chain.assessment()
+    low, high = chain.signatures(req, a, trio[:2])
+    chain.send(chain.fulfil_quorum_fn(req, a, [low, high]), chain.STRANGER_KEY)
+    assert [_owed(chain, k) for k in trio] == [req.fee, 0, 0]
+    assert _owed(chain, chain.STRANGER_KEY) == 0
+
+
+def test_each_fulfilment_pays_its_own_first_signer(chain, trio):
+    """Leaders rotate: three requests, each transmitted with another signer first, pay one fee to each."""
     chain.set_threshold(3)
-    req = chain.request(value=chain.FEE + 2)
-    _fulfil_quorum(chain, req, chain.assessment(), trio)
-    share = (chain.FEE + 2) // 3
-    assert [_owed(chain, k) for k in trio] == [chain.FEE + 2 - 2 * share, share, share]
-    assert sum(_owed(chain, k) for k in trio) == req.fee
+    for key in trio:
+        req = chain.request()
+        a = chain.assessment()
+        sigs = chain.signatures(req, a, trio)
+        own = chain.sign(req, a, key=key)
+        chain.send(chain.fulfil_quorum_fn(req, a, [own, *(s for s in sigs if s != own)]), chain.TRANSMITTER_KEY)
+    assert [_owed(chain, k) for k in trio] == [chain.FEE] * 3
 
 
-def test_a_fee_smaller_than_the_signers_goes_to_the_first(chain, trio):
+def test_no_fee_credits_nothing(chain, trio):
     chain.send(chain.oracle.functions.setFee(0), chain.OWNER_KEY)
     chain.set_threshold(2)
-    req = chain.request(value=1)
-    _fulfil_quorum(chain, req, chain.assessment(), trio)
-    assert [_owed(chain, k) for k in trio] == [1, 0, 0]
     free = chain.request(value=0)
     _fulfil_quorum(chain, free, chain.assessment(), trio)
-    assert [_owed(chain, k) for k in trio] == [1, 0, 0]
+    assert [_owed(chain, k) for k in trio] == [0, 0, 0]
+    assert chain.status(free) == FULFILLED
 
 
 # ------------------------------------------------------------------------------------------------ counting

@@ -1,6 +1,6 @@
 """The fulfilment calls (chains/evm/calldata.py): encoded as the contract's ABI encodes them (the single-signature
-calls byte for byte as before quorums), a quorum's signatures in ascending signer order, read back whichever call
-it is; and the items one call refuses."""
+calls byte for byte as before quorums), a quorum's signatures in the contract's order (the enclave's own first,
+then its cosigners' in ascending signer order), read back whichever call it is; and the items one call refuses."""
 
 from __future__ import annotations
 
@@ -58,8 +58,9 @@ def _web3_encoded(function: str, args: list[object]) -> bytes:
     return bytes.fromhex(contract.encode_abi(function, args=args)[2:])
 
 
-def _ascending(keys: list[EnclaveKey]) -> list[EnclaveKey]:
-    return sorted(keys, key=lambda k: int(k.address, 16))
+def _in_order(keys: list[EnclaveKey]) -> list[EnclaveKey]:
+    """The contract's order: the first key (the enclave's own), then the others by ascending address."""
+    return [keys[0], *sorted(keys[1:], key=lambda k: int(k.address, 16))]
 
 
 def test_single_signature_calls_encode_as_the_abi_does() -> None:
@@ -71,17 +72,17 @@ def test_single_signature_calls_encode_as_the_abi_does() -> None:
     assert calldata.encode([(one, a1), (two, a2)]) == _web3_encoded("fulfilBatch", [[r1, r2], [b1, b2], [s1, s2]])
 
 
-def test_quorum_calls_encode_as_the_abi_does_signatures_in_ascending_signer_order() -> None:
+def test_quorum_calls_encode_as_the_abi_does_own_signature_first_then_cosigners_ascending() -> None:
     one, two = _request(1), _request(2)
-    keys = [KEYS[3], KEYS[0], KEYS[5]]
+    keys = [KEYS[3], KEYS[0], KEYS[5]]  # addresses 0x8B.., 0xb2.., 0x09..: neither given nor ascending order
     a1, a2 = _cosigned(one, keys), _cosigned(two, keys[:2])
-    in_order = [[_signed(r, k).signature for k in _ascending(ks)] for r, ks in ((one, keys), (two, keys[:2]))]
+    in_order = [[_signed(r, k).signature for k in _in_order(ks)] for r, ks in ((one, keys), (two, keys[:2]))]
     r1, b1, s1 = _abi_args(one, a1, in_order[0])
     r2, b2, s2 = _abi_args(two, a2, in_order[1])
     assert calldata.encode([(one, a1)]) == _web3_encoded("fulfilQuorum", [r1, b1, s1])
     assert calldata.encode([(one, a1), (two, a2)]) == _web3_encoded("fulfilBatchQuorum",
                                                                     [[r1, r2], [b1, b2], [s1, s2]])
-    assert [s.signer for s in calldata.ordered(a1)] == [k.address for k in _ascending(keys)]
+    assert [s.signer for s in calldata.ordered(a1)] == [k.address for k in (KEYS[3], KEYS[5], KEYS[0])]
     assert [s.signer for s in calldata.ordered(a1)] != [s.signer for s in a1.signers()]  # sorting did something
 
 
