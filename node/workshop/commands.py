@@ -27,14 +27,36 @@ def add_devnet(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="skip the demo wallets' histories")
     s.add_argument("--solana-port", type=int, default=8899, help="port of the local Solana endpoint")
     s.add_argument("--no-solana", dest="solana", action="store_false", help="start no Solana endpoint")
-    s.add_argument("--detach", action="store_true", help="leave anvil (and the Solana endpoint) running and return")
+    s.add_argument("--detach", action="store_true",
+                   help="leave anvil, the Solana endpoint (and a quorum's nodes) running and return")
+    add_quorum_flags(s, operators=1)
+    s.add_argument("--api-port", type=int, default=9464,
+                   help="a quorum's first operator's API port; the others' follow it")
     s.set_defaults(fn=cmd_devnet)
+
+
+def add_quorum_flags(s: argparse.ArgumentParser, operators: int) -> None:
+    s.add_argument("--operators", type=int, default=operators,
+                   help=f"operators of the quorum, each with its own enclave, keys and node (default {operators})")
+    s.add_argument("--threshold", type=int, default=None,
+                   help="matching signatures a fulfilment needs (default: a majority of the operators)")
+
+
+def quorum_of(args: argparse.Namespace) -> tuple[int, int]:
+    """(operators, threshold) from the flags, the threshold a majority when not given; AuraError when the
+    threshold is below 1 or above the operators."""
+    from node.workshop.devnet.quorum import check_quorum  # noqa: PLC0415
+
+    threshold = args.operators // 2 + 1 if args.threshold is None else args.threshold
+    check_quorum(args.operators, threshold)
+    return args.operators, threshold
 
 
 def add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser("demo", help="run the whole loop on a local chain and print the results")
     s.add_argument("--json", action="store_true")
     s.add_argument("--dir", default=".aura/demo")
+    add_quorum_flags(s, operators=3)
     s.set_defaults(fn=cmd_demo)
 
 
@@ -57,12 +79,16 @@ def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_devnet(args: argparse.Namespace) -> int:
     """Start anvil and the local Solana endpoint, deploy, register the enclave, write a devnet config; keep
-    both running until Ctrl-C."""
+    both running until Ctrl-C. With `--operators` above 1, a quorum: an enclave, keys, config and running node
+    per operator (node/workshop/devnet/quorum.py), the nodes stopped before the chains."""
     from node.workshop.devnet.anvil import Anvil  # noqa: PLC0415
     from node.workshop.devnet.deploy import setup_devnet  # noqa: PLC0415
+    from node.workshop.devnet.fleet import Fleet  # noqa: PLC0415
     from node.workshop.devnet.histories import build_histories  # noqa: PLC0415
+    from node.workshop.devnet.quorum import setup_quorum  # noqa: PLC0415
     from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: PLC0415
 
+    operators, threshold = quorum_of(args)
     root = Path(args.dir)
     if (root / "devnet.json").exists():
         raise AuraError(f"{root} already holds a devnet; remove it or choose another --dir")
@@ -76,12 +102,19 @@ def cmd_devnet(args: argparse.Namespace) -> int:
 
         endpoint = SolanaEndpoint({str(idl_address()): program_so()}, port=args.solana_port,
                                   log_path=root / "solana-endpoint.log")
+    fleet: Fleet | None = None
     anvil.start()
     try:
         if endpoint is not None:
             endpoint.start()
-        dev = setup_devnet(root, anvil.url, confirmations=args.confirmations,
-                           solana_url=endpoint.url if endpoint is not None else None)
+        solana_url = endpoint.url if endpoint is not None else None
+        if operators == 1:
+            dev = setup_devnet(root, anvil.url, confirmations=args.confirmations, solana_url=solana_url)
+        else:
+            quorum = setup_quorum(root, anvil.url, operators=operators, threshold=threshold,
+                                  api_ports=[args.api_port + i for i in range(operators)],
+                                  confirmations=args.confirmations, solana_url=solana_url)
+            dev = quorum.devnet
         if args.histories:
             from web3 import Web3  # noqa: PLC0415
 
@@ -90,20 +123,36 @@ def cmd_devnet(args: argparse.Namespace) -> int:
                                "enclave_signer": dev.signer, "measurement": dev.measurement}
         if dev.solana:
             out["solana"] = {k: dev.solana[k] for k in ("rpc_url", "program", "oracle", "enclave_account")}
-        out.update(config=dev.config_path, next=f"aura run --config {dev.config_path}")
+        if operators == 1:
+            out.update(config=dev.config_path, next=f"aura run --config {dev.config_path}")
+        else:
+            fleet = Fleet(quorum.operators).start()
+            del out["enclave_signer"]
+            out.update(threshold=quorum.threshold, operators=[
+                {"name": o.name, "config": o.config_path, "api_url": o.api_url, "signer": o.signer,
+                 "log": str(Path(o.root) / "node.log"), "pid": fleet.nodes[o.name].pid} for o in quorum.operators])
+        if args.detach and fleet is not None:
+            out["pids"] = {"anvil": anvil.pid, **({"solana": endpoint.pid} if endpoint is not None else {}),
+                           **fleet.detach()}
+            out["stop"] = "kill " + " ".join(str(pid) for pid in out["pids"].values())
         print(json.dumps(out, indent=2), flush=True)
         if args.detach:
             anvil.detach()
             if endpoint is not None:
                 endpoint.detach()
             return 0
-        print("anvil" + (" and the Solana endpoint are" if endpoint else " is") + " running; Ctrl-C stops",
+        running = "anvil" + (" and the Solana endpoint" if endpoint else "")
+        if fleet is not None:
+            running = f"{len(fleet.nodes)} nodes, " + running
+        print(running + (" are" if endpoint or fleet else " is") + " running; Ctrl-C stops",
               file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         return 0
     finally:
+        if fleet is not None:
+            fleet.stop()
         if endpoint is not None:
             endpoint.stop()
         anvil.stop()
@@ -112,7 +161,8 @@ def cmd_devnet(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from node.workshop.demo import main_demo  # noqa: PLC0415
 
-    return main_demo(args.json, Path(args.dir))
+    operators, threshold = quorum_of(args)
+    return main_demo(args.json, Path(args.dir), operators, threshold)
 
 
 def cmd_model(args: argparse.Namespace) -> int:

@@ -2,9 +2,11 @@
 and stops itself.
 
 Starts anvil with a genesis three years back, deploys the oracle and the example lender, gives a few wallets
-different histories, starts the node as its own process, sends assessment requests (loan applications
-through the lender, and one direct request), waits for every fulfilment, verifies each signature with
-eth_account, and prints a table (or, with --json, everything needed to check each assessment elsewhere).
+different histories, starts a quorum of operators' nodes (3 of threshold 2 by default; `--operators 1` is a
+lone node), each its own process, sends assessment requests (loan applications through the lender, and one
+direct request), waits for every fulfilment, verifies each signature with eth_account, reads each fulfilment's
+signatures back from the chain (at least k, of distinct registered signers, each request fulfilled once, or the
+demo fails), and prints a table (or, with --json, everything needed to check each assessment elsewhere).
 On Solana it does the same through the `aura_oracle` program (node/workshop/demo_solana.py): requests sent by
 consumer transactions, the stored Score accounts read back with anchorpy, each payload's signature recovered.
 """
@@ -28,9 +30,11 @@ from web3.logs import DISCARD
 from chains.core.errors import AuraError
 from chains.evm.artifacts import contract
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
-from node.workshop.devnet.deploy import FEE_WEI, Devnet, send, setup_devnet
+from node.workshop.devnet.deploy import FEE_WEI, Devnet, send
+from node.workshop.devnet.fleet import Fleet
 from node.workshop.devnet.histories import PERSONAS, build_histories
-from node.workshop.devnet.nodeproc import NodeProcess
+from node.workshop.devnet.quorum import QuorumDevnet, setup_quorum
+from node.workshop.devnet.signatures import check_signers, evm_registered, evm_signers
 
 TIERS = ("Basic", "Standard", "Premium")
 DECISIONS = ("none", "approved", "manual review", "rejected")
@@ -49,7 +53,8 @@ def request_id_of(w3: Web3, oracle: Any, receipt: dict[str, Any]) -> str:
     raise AuraError("request transaction emitted no AssessmentRequested event")
 
 
-def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[str, Any]:
+def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0, operators: int = 3,
+             threshold: int = 2) -> dict[str, Any]:
     quiet = as_json
     if root.exists():
         shutil.rmtree(root)
@@ -64,16 +69,19 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
 
     anvil = Anvil(genesis_timestamp=int(time.time()) - YEARS_3, log_path=root / "anvil.log")
     endpoint = SolanaEndpoint({str(prog.idl_address()): program_so()}, log_path=root / "solana-endpoint.log")
-    node: NodeProcess | None = None
+    fleet: Fleet | None = None
     try:
         anvil.start()
         say(f"anvil at {anvil.url} (pid {anvil.pid})", quiet)
         endpoint.start()
         say(f"Solana endpoint (LiteSVM) at {endpoint.url} (pid {endpoint.pid})", quiet)
-        api_port = free_port()
-        dev = setup_devnet(root, anvil.url, api_port=api_port, poll_interval_s=0.25, solana_url=endpoint.url)
+        quorum = setup_quorum(root, anvil.url, operators=operators, threshold=threshold,
+                              api_ports=[free_port() for _ in range(operators)], poll_interval_s=0.25,
+                              solana_url=endpoint.url)
+        dev = quorum.devnet
         sol = SolanaDevnet(**dev.solana)
-        say(f"oracle {dev.oracle}, lender {dev.lender}; enclave signer {dev.signer}", quiet)
+        say(f"oracle {dev.oracle}, lender {dev.lender}; enclave signer(s) "
+            f"{', '.join(o.signer for o in quorum.operators)}, threshold {threshold}", quiet)
         say(f"Solana program {sol.program}, oracle account {sol.oracle}", quiet)
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         build_histories(w3, dev.protocols)
@@ -81,23 +89,29 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
         wallets = demo_solana.build_wallets(client)
         say(f"gave {len(PERSONAS)} EVM and {len(wallets)} Solana wallets their histories", quiet)
 
-        node = NodeProcess(Path(dev.config_path), root / "node.log").start()
-        node.wait_healthy(api_port)
-        say(f"node up (pid {node.pid}); sending requests", quiet)
+        fleet = Fleet(quorum.operators).start()
+        pids = ", ".join(f"{name} pid {node.pid}" for name, node in fleet.nodes.items())
+        say(f"{'node' if operators == 1 else f'{operators} nodes'} up ({pids}); sending requests", quiet)
         rows = send_requests(w3, dev)
         sol_rows = demo_solana.send_requests(client, sol, wallets)
-        wait_fulfilled(w3, dev, rows, timeout, node)
-        demo_solana.wait_fulfilled(client, sol, sol_rows, timeout, node)
+        wait_fulfilled(w3, dev, rows, timeout, fleet)
+        transmitters = [o.solana_transmitter for o in quorum.operators]
+        demo_solana.wait_fulfilled(client, transmitters, sol_rows, timeout, fleet)
         add_decisions(w3, dev, rows)
         for r in rows + sol_rows:
             r.pop("sent_at", None)
-        add_signed(root / "data" / "aura.sqlite", dev, rows)
+        store = Path(quorum.operators[0].root) / "data" / "aura.sqlite"
+        add_signed(store, dev, rows)
+        add_signers(w3, quorum, rows)
         demo_solana.read_scores(sol, sol_rows)
-        demo_solana.add_signed(root / "data" / "aura.sqlite", sol, sol_rows, dev.signer)
+        demo_solana.add_signed(store, sol, sol_rows, dev.signer)
+        demo_solana.add_signers(client, quorum, sol_rows)
         report = {
             "rpc_url": dev.rpc_url, "chain_id": dev.chain_id,
             "contracts": {"oracle": dev.oracle, "example_lender": dev.lender},
-            "enclave": {"signer": dev.signer, "measurement": dev.measurement},
+            "enclave": {"signer": dev.signer, "measurement": dev.measurement, "threshold": quorum.threshold,
+                        "operators": [{"name": o.name, "signer": o.signer, "api_url": o.api_url,
+                                       "config": o.config_path} for o in quorum.operators]},
             "requests": rows,
             "solana": {"rpc_url": sol.rpc_url, "program": sol.program, "oracle": sol.oracle,
                        "enclave_account": sol.enclave_account, "requests": sol_rows},
@@ -108,8 +122,8 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0) -> dict[s
             print_table(report)
         return report
     finally:
-        if node is not None:
-            node.stop()
+        if fleet is not None:
+            fleet.stop()
         endpoint.stop()
         anvil.stop()
 
@@ -136,7 +150,8 @@ def send_requests(w3: Web3, dev: Devnet) -> list[dict[str, Any]]:
     return rows
 
 
-def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: float, node: NodeProcess) -> None:
+def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: float, node: Fleet) -> None:
+    """Until every request has its AssessmentFulfilled event; AuraError when one has two."""
     oracle = contract(w3, "AuraOracle", dev.oracle)
     by_id = {r["request_id"]: r for r in rows}
     start_block = min(r["request_block"] for r in rows)
@@ -147,6 +162,9 @@ def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: f
         for ev in logs:
             rid = "0x" + bytes(ev["args"]["requestId"]).hex()
             row = by_id.get(rid)
+            if row is not None and row["status"] == "fulfilled" and row["fulfil_tx"] != ev["transactionHash"].hex():
+                raise AuraError(f"{row['label']}: request {rid} fulfilled twice ({row['fulfil_tx']} and "
+                                f"{ev['transactionHash'].hex()})")
             if row is None or row["status"] == "fulfilled":
                 continue
             block = w3.eth.get_block(ev["blockNumber"])
@@ -198,30 +216,52 @@ def add_signed(db_path: Path, dev: Devnet, rows: list[dict[str, Any]]) -> None:
         con.close()
 
 
+def add_signers(w3: Web3, quorum: QuorumDevnet, rows: list[dict[str, Any]]) -> None:
+    """Each fulfilment's signatures read back from its calldata, recovered over the EIP-712 digest the oracle
+    computes; AuraError unless they are at least k of distinct active registered signers."""
+    registered = evm_registered(w3, quorum.devnet.oracle)
+    for r in rows:
+        signed = evm_signers(w3, quorum.devnet.oracle, r["fulfil_tx"], r["request_id"])
+        check_signers(f"{r['label']} ({r['request_id']})", signed, quorum.threshold, registered)
+        r["signatures"] = [s.as_json() for s in signed]
+
+
+def short_signers(row: dict[str, Any]) -> str:
+    """The fulfilment's signers as short addresses: `0x1234..,0xabcd..`."""
+    return ",".join(s["signer"][:6] + ".." for s in row["signatures"])
+
+
 def print_table(report: dict[str, Any]) -> None:
     print(f"\nAura demo on {report['rpc_url']} (chain {report['chain_id']})")
-    print(f"oracle {report['contracts']['oracle']}  enclave signer {report['enclave']['signer']}")
-    print(f"measurement {report['enclave']['measurement']}\n")
+    enclave = report["enclave"]
+    ops = enclave["operators"]
+    print(f"oracle {report['contracts']['oracle']}  " + (f"enclave signer {enclave['signer']}" if len(ops) == 1 else
+          f"{len(ops)} operators, threshold {enclave['threshold']}: "
+          + ", ".join(f"{o['name']} {o['signer']}" for o in ops)))
+    print(f"measurement {enclave['measurement']}\n")
+    width = 8 * enclave["threshold"]
     head = f"{'wallet':18} {'subject':12} {'score':>5} {'tier':9} {'PD':>6} {'latency':>9} " \
-           f"{'sig':4} {'lender decision':22} why"
+           f"{'sig':4} {'signers':{width}} {'lender decision':22} why"
     print(head)
     print("-" * (len(head) + 40))
     for r in report["requests"]:
         ltv = f" (max LTV {r['max_ltv_bps'] / 100:.0f}%)" if r.get("max_ltv_bps") else ""
         print(f"{r['label']:18} {r['subject'][:10] + '..':12} {r['score']:>5} {r['tier_name']:9} "
               f"{r['pd_bps'] / 100:>5.1f}% {r['latency_ms']:>7}ms "
-              f"{'ok' if r['signature_verified'] else 'BAD':4} {(r['decision'] + ltv):22} {why(r)}")
+              f"{'ok' if r['signature_verified'] else 'BAD':4} {short_signers(r):{width}} {(r['decision'] + ltv):22} "
+              f"{why(r)}")
     sol = report.get("solana")
     if sol:
         print(f"\nSolana: program {sol['program']}  oracle {sol['oracle']} ({sol['rpc_url']})\n")
         head = f"{'wallet':18} {'subject':12} {'score':>5} {'tier':9} {'PD':>6} {'slots':>5} {'latency':>9} " \
-               f"{'sig':4} {'Score account (read with anchorpy)':36} why"
+               f"{'sig':4} {'signers':{width}} {'Score account (read with anchorpy)':36} why"
         print(head)
         print("-" * (len(head) + 20))
         for r in sol["requests"]:
             print(f"{r['label']:18} {r['subject'][:10] + '..':12} {r['score']:>5} {r['tier_name']:9} "
                   f"{r['pd_bps'] / 100:>5.1f}% {r['latency_slots']:>5} {r['latency_ms']:>7}ms "
-                  f"{'ok' if r['signature_verified'] else 'BAD':4} {r['score_account'][:34] + '..':36} {why(r)}")
+                  f"{'ok' if r['signature_verified'] else 'BAD':4} {short_signers(r):{width}} "
+                  f"{r['score_account'][:34] + '..':36} {why(r)}")
     print()
 
 
@@ -240,9 +280,9 @@ def why(row: dict[str, Any]) -> str:
     return "  ".join(parts)
 
 
-def main_demo(as_json: bool, root: Path) -> int:
+def main_demo(as_json: bool, root: Path, operators: int = 3, threshold: int = 2) -> int:
     try:
-        run_demo(root, as_json=as_json)
+        run_demo(root, as_json=as_json, operators=operators, threshold=threshold)
     except AuraError as e:
         print(f"demo failed: {e}", file=sys.stderr)
         return 1

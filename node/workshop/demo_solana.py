@@ -26,6 +26,8 @@ from chains.core.errors import AuraError
 from chains.core.secp256k1 import address_from_public_key, keccak256
 from chains.solana import payload as solana_payload
 from chains.solana import program as prog
+from node.workshop.devnet.quorum import QuorumDevnet
+from node.workshop.devnet.signatures import check_signers, solana_registered, solana_signers
 from node.workshop.devnet.solana_setup import CLUSTER_ID, SolanaDevnet, airdrop, new_fulfilments, send
 
 TIERS = ("Basic", "Standard", "Premium")
@@ -82,20 +84,25 @@ def send_requests(client: Client, dev: SolanaDevnet,
     return rows
 
 
-def wait_fulfilled(client: Client, dev: SolanaDevnet, rows: list[dict[str, Any]], timeout: float,
+def wait_fulfilled(client: Client, transmitters: list[str], rows: list[dict[str, Any]], timeout: float,
                    node: Any) -> None:
-    """Until every request's account is closed by a fulfilment (read from the transmitter's transactions)."""
+    """Until every request's account is closed by a fulfilment, read from the operators' transmitters'
+    transactions (a quorum fulfilment is in each signer's payee's history too: counted once); AuraError when a
+    request is fulfilled twice."""
     by_id = {r["request"]: r for r in rows}
-    transmitter = Pubkey.from_string(dev.transmitter)
     deadline = time.monotonic() + timeout
     known: set[str] = set()
     while time.monotonic() < deadline:
-        for f in new_fulfilments(client, transmitter, known, limit=100):
-            row = by_id.get(f.request)
-            if row is not None and row["status"] != "fulfilled":
-                row.update(status="fulfilled", fulfil_tx=f.signature, fulfil_slot=f.slot,
-                           latency_slots=f.slot - row["request_slot"],
-                           latency_ms=round((time.time() - row["sent_at"]) * 1000))
+        for transmitter in transmitters:
+            for f in new_fulfilments(client, Pubkey.from_string(transmitter), known, limit=100):
+                row = by_id.get(f.request)
+                if row is not None and row["status"] == "fulfilled":
+                    raise AuraError(f"{row['label']}: Solana request {f.request} fulfilled twice "
+                                    f"({row['fulfil_tx']} and {f.signature})")
+                if row is not None:
+                    row.update(status="fulfilled", fulfil_tx=f.signature, fulfil_slot=f.slot,
+                               latency_slots=f.slot - row["request_slot"],
+                               latency_ms=round((time.time() - row["sent_at"]) * 1000))
         if all(r["status"] == "fulfilled" for r in rows):
             return
         node.check_alive()
@@ -103,6 +110,22 @@ def wait_fulfilled(client: Client, dev: SolanaDevnet, rows: list[dict[str, Any]]
     missing = [r["label"] for r in rows if r["status"] != "fulfilled"]
     raise AuraError(f"Solana requests not fulfilled within {timeout:.0f} s: {', '.join(missing)}; "
                     f"node log:\n{node.tail()}")
+
+
+def add_signers(client: Client, quorum: QuorumDevnet, rows: list[dict[str, Any]]) -> None:
+    """Each fulfilment's signatures read back from its instruction data, recovered over the payload rebuilt from
+    it, and checked against the Score account's signers; AuraError unless they are at least k of distinct
+    active registered enclaves."""
+    registered = solana_registered(client, quorum.devnet.solana["oracle"])
+    for r in rows:
+        what = f"{r['label']} ({r['request']})"
+        signed = solana_signers(client, CLUSTER_ID, r["fulfil_tx"], r["request"], r["subject"])
+        check_signers(what, signed, quorum.threshold, registered)
+        stored = sorted(r["stored"]["signers"])
+        if sorted(s.signer.lower() for s in signed) != stored:
+            raise AuraError(f"{what}: the Score account keeps signers {stored}, the fulfilment carries "
+                            f"{[s.signer for s in signed]}")
+        r["signatures"] = [s.as_json() for s in signed]
 
 
 def _data(account: Account | None) -> bytes:
@@ -118,6 +141,8 @@ async def _read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
         for r in rows:
             address, _ = prog.score_pda(program_id, oracle, Pubkey.from_string(r["subject"]))
             acct = await program.account["Score"].fetch(address)
+            raw = await conn.get_account_info(address)
+            assert raw.value is not None
             r["score_account"] = str(address)
             r["stored"] = {"score": acct.score, "tier": acct.tier, "pd_bps": acct.pd_bps, "flags": acct.flags,
                            "measurement": "0x" + bytes(acct.measurement).hex(),
@@ -125,7 +150,8 @@ async def _read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
                            "request": str(prog.pubkey(acct.request)), "slot": acct.slot,
                            "slot_hash": "0x" + bytes(acct.slot_hash).hex(),
                            "features_hash": "0x" + bytes(acct.features_hash).hex(), "assessed_at": acct.assessed_at,
-                           "expiry": acct.expiry, "version": acct.version}
+                           "expiry": acct.expiry, "version": acct.version,
+                           "signers": ["0x" + a.hex() for a in prog.score_signers(bytes(raw.value.data)).signers]}
 
 
 def read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
@@ -163,6 +189,6 @@ def add_signed(db_path: Path, dev: SolanaDevnet, rows: list[dict[str, Any]], sig
                 and a.facts.score == stored["score"]
                 and (a.facts.block_number, "0x" + a.facts.block_hash.hex()) == (stored["slot"], stored["slot_hash"])
                 and "0x" + a.facts.features_hash.hex() == stored["features_hash"]
-                and stored["signer"] == signer.lower())
+                and (stored["signer"] == signer.lower() or len(stored["signers"]) > 1))  # a quorum's: add_signers
     finally:
         con.close()

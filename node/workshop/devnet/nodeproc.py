@@ -55,6 +55,11 @@ class NodeProcess:
         """SIGTERM (the node drains and stops), then SIGKILL to its process group after `timeout`."""
         return None if self.proc is None else self.proc.stop(timeout)
 
+    def detach(self) -> None:
+        """Leave the node running after this object is done with it (`aura devnet --detach`)."""
+        if self.proc is not None:
+            self.proc.detach()
+
     def logs(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 

@@ -124,6 +124,7 @@ def setup_solana(root: Path, rpc_url: str, attestation_document: dict[str, Any],
     enclave with the transmitter as the payee of its fees."""
     made = keypairs(root)
     client = init_oracle(rpc_url, made, fee_lamports=fee_lamports, request_ttl_s=request_ttl_s)
+    airdrop(client, made["transmitter"].pubkey(), AIRDROP)
     enclave = register_enclave(client, made["admin"], made["oracle"].pubkey(), attestation_document,
                                made["transmitter"].pubkey())
     return SolanaDevnet(rpc_url=rpc_url, program=str(prog.idl_address()), oracle=str(made["oracle"].pubkey()),
@@ -134,14 +135,14 @@ def setup_solana(root: Path, rpc_url: str, attestation_document: dict[str, Any],
 
 def init_oracle(rpc_url: str, made: dict[str, Keypair], *, fee_lamports: int = FEE_LAMPORTS,
                 request_ttl_s: int = REQUEST_TTL_S) -> Client:
-    """Fund the admin, transmitter and requester of `made` (`keypairs`) and create the oracle account; returns
-    the client it used."""
+    """Fund the admin and the requester of `made` (`keypairs`) and create the oracle account; returns the client
+    it used. Each transmitter is funded by whoever makes it."""
     program = prog.idl_address()
     client = Client(rpc_url, commitment=Commitment("confirmed"))
     info = client.get_account_info(program).value
     if info is None or not info.executable:
         raise AuraError(f"no aura_oracle program at {program} on {rpc_url}")
-    for name in ("admin", "transmitter", "requester"):
+    for name in ("admin", "requester"):
         airdrop(client, made[name].pubkey(), AIRDROP)
     admin, oracle = made["admin"], made["oracle"]
     send(client, [admin, oracle], [prog.initialize_ix(program, oracle.pubkey(), admin.pubkey(), fee_lamports,

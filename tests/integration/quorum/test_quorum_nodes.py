@@ -1,0 +1,107 @@
+"""Three operators' real nodes, threshold 2, on anvil and the local Solana endpoint: every request is fulfilled
+once, by its leader, with two signatures of distinct registered enclaves; the others settle it as fulfilled by a
+peer; one operator down changes nothing; two down holds the request pending until one returns."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from chains.core.errors import AuraError
+from node.workshop.devnet.signatures import (
+    Signed,
+    check_signers,
+    evm_registered,
+    evm_signers,
+    solana_registered,
+    solana_signers,
+)
+from node.workshop.devnet.solana_setup import CLUSTER_ID
+from tests.integration.quorum.conftest import World
+
+PENDING = 1
+
+
+def evm_fulfilled_once(world: World, request_id: str) -> tuple[str, list[Signed]]:
+    """The one fulfilment's sender (operator name) and its signatures, checked against the registry."""
+    (only,) = world.wait(f"EVM {request_id} fulfilled", lambda: world.evm_fulfilments(request_id))
+    time.sleep(0.5)
+    assert len(world.evm_fulfilments(request_id)) == 1
+    leader = next(o.name for o in world.quorum.operators if o.transmitter == only["from"])
+    signed = evm_signers(world.w3, world.quorum.devnet.oracle, only["tx"], request_id)
+    check_signers(request_id, signed, 2, evm_registered(world.w3, world.quorum.devnet.oracle))
+    assert len(signed) == 2 and {s.signer for s in signed} <= world.quorum.signers()
+    assert leader in {o.name for o in world.quorum.operators if o.signer in {s.signer for s in signed}}
+    return leader, signed
+
+
+def solana_fulfilled_once(world: World, request: str, subject: str) -> tuple[str, list[Signed]]:
+    ((tx, leader),) = world.wait(f"Solana {request} fulfilled", lambda: world.solana_fulfilments(request))
+    time.sleep(0.5)
+    assert len(world.solana_fulfilments(request)) == 1
+    signed = solana_signers(world.client, CLUSTER_ID, tx, request, subject)
+    check_signers(request, signed, 2, solana_registered(world.client, world.sol.oracle))
+    assert len(signed) == 2 and {s.signer for s in signed} <= world.quorum.signers()
+    return leader, signed
+
+
+def test_all_honest_each_request_fulfilled_once_with_two_signatures(world: World) -> None:
+    evm_id = world.evm_request()
+    sol_id, subject = world.solana_request()
+    evm_leader, _ = evm_fulfilled_once(world, evm_id)
+    sol_leader, _ = solana_fulfilled_once(world, sol_id, subject)
+    for key, leader in ((f"anvil:{evm_id}", evm_leader), (f"solana-local:{sol_id}", sol_leader)):
+        others = [o.name for o in world.quorum.operators if o.name != leader]
+        world.wait(f"{key} peer_fulfilled at {others}",
+                   lambda key=key, others=others: all(world.state(o, key) == "peer_fulfilled" for o in others))
+        world.wait(f"{key} settled at its leader {leader}",
+                   lambda key=key, leader=leader: world.state(leader, key) in ("included", "final"))
+
+
+def test_one_operator_down_still_fulfilled(world: World) -> None:
+    world.fleet.stop(["op1"])
+    try:
+        evm_id = world.evm_request()
+        sol_id, subject = world.solana_request()
+        evm_leader, evm_signed = evm_fulfilled_once(world, evm_id)
+        sol_leader, sol_signed = solana_fulfilled_once(world, sol_id, subject)
+        down = world.op("op1").signer
+        assert down not in {s.signer for s in evm_signed + sol_signed}
+        assert "op1" not in (evm_leader, sol_leader)
+    finally:
+        world.fleet.start(["op1"])
+
+
+def test_two_operators_down_wait_until_one_returns(world: World) -> None:
+    world.fleet.stop(["op2", "op3"])
+    try:
+        evm_id = world.evm_request()
+        sol_id, subject = world.solana_request()
+        world.wait("op1 to score both", lambda: world.state("op1", f"anvil:{evm_id}") == "scored"
+                   and world.state("op1", f"solana-local:{sol_id}") == "scored")
+        time.sleep(3)
+        assert world.evm_status(evm_id) == PENDING and world.evm_fulfilments(evm_id) == []
+        assert world.solana_fulfilments(sol_id) == []
+        world.fleet.start(["op3"])
+        _, evm_signed = evm_fulfilled_once(world, evm_id)
+        _, sol_signed = solana_fulfilled_once(world, sol_id, subject)
+        assert {s.signer for s in evm_signed} == {s.signer for s in sol_signed} == \
+            {world.op("op1").signer, world.op("op3").signer}
+    finally:
+        world.fleet.start(["op2", "op3"])
+
+
+def test_check_signers_refuses_too_few_duplicates_and_strangers(world: World) -> None:
+    a, b = sorted(world.quorum.signers())[:2]
+    registered = evm_registered(world.w3, world.quorum.devnet.oracle)
+    stranger = "0x" + "11" * 20
+    with pytest.raises(AuraError) as e:
+        check_signers("r", [Signed(a, "0x")], 2, registered)
+    assert str(e.value) == "r: 1 signature(s), the threshold is 2"
+    with pytest.raises(AuraError) as e:
+        check_signers("r", [Signed(a, "0x"), Signed(a, "0x")], 2, registered)
+    assert str(e.value) == f"r: {a} signed twice"
+    with pytest.raises(AuraError) as e:
+        check_signers("r", [Signed(b, "0x"), Signed(stranger, "0x")], 2, registered)
+    assert str(e.value) == f"r: signed by {stranger}, not an active registered signer"
