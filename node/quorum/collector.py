@@ -1,13 +1,13 @@
 """One chain's quorum: for a request this node has signed, who leads it now and, when this node does, k matching
 signatures to submit (docs/quorum.md).
 
-Each pass asks the peers that have not yet answered for their signed assessment of the request (each at most once
-per `refetch_s`, a quarter second, so that a peer signing just after it was asked costs little; a matching answer is
-kept and never asked for again). The operators in the request's order are this node, the peers that signed the same
-payload and the peers that answer but have not signed yet (HTTP 404): a peer that cannot be reached, or that signed
-another payload, leads nothing. The leader now is the order's operator at the request's elapsed time
-(node/quorum/leader.py). When that is this node and it holds `threshold - 1` matching peer signatures, the decision
-is `Lead` with them; otherwise `Follow` (another leads) or `Short` (this node leads and waits for more signatures).
+Each pass walks the request's turn order (node/quorum/leader.py: rendezvous hashing over this node and its
+peers, rotated by one every `takeover_after_s` of chain time since the pinned block). A peer before this node is
+asked for its signed assessment; the first that answers (with our payload signed, or "not signed yet", HTTP 404)
+leads, and this node follows. A peer that cannot be reached, or that signed another payload, leads nothing. When
+no peer before it answers, this node leads: it asks the peers it has no matching signature from, and with
+`threshold - 1` of them the decision is `Lead`; with fewer, `Short` (it waits and asks again). A peer is asked at
+most once per `refetch_s` (a quarter second) per request; a matching answer is kept and never asked for again.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from chains.core.logs import fields
 from node.config import PeerSection
 from node.quorum.agreement import Disagreements, compare
 from node.quorum.answer import SignedAnswer
-from node.quorum.leader import leader_at, operator_order
+from node.quorum.leader import operator_order, turn_order
 from node.quorum.peer_client import PeerAssessment, PeerClient, PeerError
 
 log = logging.getLogger("aura.quorum")
@@ -93,22 +93,36 @@ class Quorum:
 
     async def decide(self, request: OracleRequest, own: SignedAssessment, features: Mapping[str, Any] | None,
                      now: int) -> Decision:
-        """Who leads `request` at chain time `now` (unix seconds of the latest head), having asked the peers
-        that are due; `own` is this node's signed assessment, scored from `features` (None: not kept)."""
+        """Who leads `request` at chain time `now` (unix seconds of the latest head), asking only the peers it must:
+        those before this node in the request's turn order until one answers (then it leads, and this node follows),
+        or, when none does, the others for their signatures. `own` is this node's signed assessment, scored from
+        `features` (None: not kept)."""
         state = self._requests.get(request.key)
         if state is None or state.digest != own.digest:
             state = self._requests[request.key] = _Collecting(own.digest)
-        await self._ask(request.key, state, SignedAnswer(request.key, own.wire, features))
-        answering = [self.own, *(s for s in state.agreed if s not in state.refused), *state.waiting]
-        elapsed = now - own.facts.timestamp
-        leader = leader_at(request.request_id.encode(), answering, elapsed, self.takeover_after_s)
-        if leader.lower() != self.own.lower():
-            return Follow(leader)
-        order = operator_order(request.request_id.encode(), state.agreed)
-        usable = [state.agreed[s] for s in order if s not in state.refused]
+        ours = SignedAnswer(request.key, own.wire, features)
+        peers = {p.signer.lower(): p for p in self.peers}
+        order = turn_order(request.request_id.encode(), [self.own, *(p.signer for p in self.peers)],
+                           now - own.facts.timestamp, self.takeover_after_s)
+        for signer in order:
+            peer = peers.get(signer.lower())
+            if peer is None:
+                break  # this node's turn comes first among those that answer
+            await self._ask(request.key, state, ours, [peer])
+            if self._answers(state, peer.signer):
+                return Follow(signer)
+        await self._ask(request.key, state, ours, self.peers)
+        usable = [state.agreed[s] for s in operator_order(request.request_id.encode(), state.agreed)
+                  if s not in state.refused]
         if 1 + len(usable) < self.threshold:
             return Short(1 + len(usable), self.threshold)
         return Lead(own.with_cosigners(usable[:self.threshold - 1]))
+
+    @staticmethod
+    def _answers(state: _Collecting, signer: str) -> bool:
+        """Whether a peer counts as answering for the request: it signed our payload (and the contract counts its
+        signature), or it answered that it has not signed yet."""
+        return (signer in state.agreed and signer not in state.refused) or signer in state.waiting
 
     def refused(self, key: str, signer: str) -> None:
         """The contract does not count `signer`'s signature on `key` now: it is not offered again for it."""
@@ -122,9 +136,10 @@ class Quorum:
         for key in [k for k in self._requests if k not in keep]:
             del self._requests[key]
 
-    async def _ask(self, key: str, state: _Collecting, ours: SignedAnswer) -> None:
+    async def _ask(self, key: str, state: _Collecting, ours: SignedAnswer, peers: list[PeerSection]) -> None:
+        """Ask those of `peers` that are due (not agreed, not disagreed, not asked within `refetch_s`), at once."""
         now = self.clock()
-        due = [p for p in self.peers if p.signer not in state.agreed and p.signer not in state.disagreed
+        due = [p for p in peers if p.signer not in state.agreed and p.signer not in state.disagreed
                and now - state.asked.get(p.signer, float("-inf")) >= self.refetch_s]
         if not due:
             return

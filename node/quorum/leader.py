@@ -24,10 +24,11 @@ def operator_order(request_id: bytes, signers: Iterable[str]) -> tuple[str, ...]
     return tuple(to_checksum_address(a) for a in sorted(raw, key=lambda a: (keccak256(request_id + a), a)))
 
 
-def leader_at(request_id: bytes, signers: Iterable[str], elapsed_s: float, takeover_after_s: float) -> str:
-    """The signer leading `elapsed_s` after the request's start (a time every operator reads the same: the
-    request's block time): the order's first until `takeover_after_s`, the second until twice that, and so on,
-    round the order again after the last.
+def turn_order(request_id: bytes, signers: Iterable[str], elapsed_s: float, takeover_after_s: float) -> tuple[str, ...]:
+    """The request's order as it stands `elapsed_s` after the request's start (a time every operator reads the same:
+    the pinned block's time): rotated by one every `takeover_after_s`, so that the first leads until then, the
+    second until twice that, and so on, round the order again after the last. The leader is the first in it that
+    answers (node/quorum/collector.py).
 
     Raises:
         ValueError: no signer, a signer that is not a 0x address, or `takeover_after_s` not above 0.
@@ -37,5 +38,14 @@ def leader_at(request_id: bytes, signers: Iterable[str], elapsed_s: float, takeo
     order = operator_order(request_id, signers)
     if not order:
         raise ValueError("no signer to lead: at least this node's own")
-    turn = int(max(elapsed_s, 0.0) // takeover_after_s)
-    return order[turn % len(order)]
+    turn = int(max(elapsed_s, 0.0) // takeover_after_s) % len(order)
+    return order[turn:] + order[:turn]
+
+
+def leader_at(request_id: bytes, signers: Iterable[str], elapsed_s: float, takeover_after_s: float) -> str:
+    """The signer leading `elapsed_s` after the request's start when all of `signers` answer: `turn_order`'s first.
+
+    Raises:
+        ValueError: as `turn_order`.
+    """
+    return turn_order(request_id, signers, elapsed_s, takeover_after_s)[0]

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from chains.core.secp256k1 import keccak256
-from node.quorum.leader import leader_at, operator_order
+from node.quorum.leader import leader_at, operator_order, turn_order
 from tests.unit.quorum.operators import operator
 
 REQUEST = bytes.fromhex("11" * 32)
@@ -57,3 +57,11 @@ def test_refusals(signers: list[str], takeover: float, error: str) -> None:
     with pytest.raises(ValueError) as refused:
         leader_at(REQUEST, signers, 0.0, takeover)
     assert str(refused.value) == error
+
+
+@pytest.mark.parametrize(("elapsed", "order"), [
+    (0.0, (A, C, B)), (30.0, (C, B, A)), (60.0, (B, A, C)), (90.0, (A, C, B)),
+])
+def test_the_turn_order_is_the_order_rotated_once_a_turn(elapsed: float, order: tuple[str, ...]) -> None:
+    assert ORDER == (A, C, B)
+    assert turn_order(REQUEST, [A, B, C], elapsed, 30.0) == order
