@@ -2,8 +2,9 @@
 
 Starts anvil (--block-time 1), deploys, starts the node as its own process, measures a lone fulfilment's gas
 (first write and overwrite), then sends requests at a steady rate from several accounts and watches the
-fulfilments arrive. Then the same on the local Solana endpoint (scripts/bench_solana.py). Progress goes to
-stderr; the last line on stdout is one JSON object: {"evm": {...}, "solana": {...}}.
+fulfilments arrive. Then the same on the local Solana endpoint (scripts/bench_solana.py), and with a quorum of
+three operators (scripts/bench_quorum.py). Progress goes to stderr; the last line on stdout is one JSON object:
+{"evm": {...}, "solana": {...}, "quorum": {...}}.
 """
 
 from __future__ import annotations
@@ -109,6 +110,85 @@ def lone_fulfil_gas(w3: Web3, dev: Any, oracle: Any, subject: str) -> int:
     raise SystemExit("lone request not fulfilled in 30 s")
 
 
+def evm_load(w3: Web3, oracle_address: str, oracle: Any, requests: int, rate: float) -> dict[str, Any]:
+    """Send `requests` assessment requests at `rate` a second from several accounts (pre-signed, so that sending
+    is only I/O), wait for their fulfilments, and measure latency, throughput and gas. Some subjects repeat, so
+    that some fulfilments overwrite."""
+    # pre-sign every request so sending is only I/O
+    chain_id = w3.eth.chain_id
+    accts = [Account.from_key(k) for k in REQUESTERS]
+    nonces = {a.address: w3.eth.get_transaction_count(a.address) for a in accts}
+    base = w3.eth.get_block("latest")["baseFeePerGas"]
+    plan = []
+    for i in range(requests):
+        a = accts[i % len(accts)]
+        subject = Account.create().address if i % 3 else Account.from_key(DEFAULT_KEYS[i % 4]).address
+        tx = {"to": oracle_address, "value": FEE_WEI, "nonce": nonces[a.address], "gas": 120_000,
+              "chainId": chain_id, "maxFeePerGas": 4 * base + 10**9, "maxPriorityFeePerGas": 10**9,
+              "data": oracle.encode_abi("requestAssessment", [subject, b""])}
+        nonces[a.address] += 1
+        signed = a.sign_transaction(tx)
+        plan.append((bytes(signed.hash), signed.raw_transaction))
+    start_block = w3.eth.block_number
+    log(f"sending {requests} requests at {rate}/s")
+    sent_at: dict[bytes, float] = {}
+    hashes = []
+    t0 = time.monotonic()
+    watcher = Watcher(w3, oracle_address, start_block)
+    seen, fulfil_info, rid_of = watcher.seen, watcher.info, watcher.requested
+    next_watch = 0.0
+    for i, (tx_hash, raw) in enumerate(plan):
+        due = t0 + i / rate
+        while time.monotonic() < due:
+            time.sleep(min(0.005, max(0.0, due - time.monotonic())))
+        sent_at[tx_hash] = time.monotonic()
+        hashes.append(w3.eth.send_raw_transaction(raw))
+        if time.monotonic() > next_watch:
+            watcher.poll()
+            next_watch = time.monotonic() + 0.1
+    t_sent = time.monotonic()
+    deadline = t_sent + 120
+    while time.monotonic() < deadline:
+        watcher.poll()
+        if all(rid_of.get(h) in seen for h, _ in plan):
+            break
+        time.sleep(0.1)
+    sent_rid = {rid_of[h]: h for h, _ in plan if h in rid_of}
+    done = [rid for rid in sent_rid if rid in seen]
+    log(f"fulfilled {len(done)}/{len(plan)}")
+
+    receipts = {h: w3.eth.get_transaction_receipt(h) for h in hashes}
+    req_block = {rid: receipts[h]["blockNumber"] for rid, h in sent_rid.items()}
+    request_gas = [int(r["gasUsed"]) for r in receipts.values()]
+    lat_ms = [(seen[r] - sent_at[sent_rid[r]]) * 1000 for r in done]
+    lat_blocks = [fulfil_info[r]["block"] - req_block[r] for r in done]
+    per_item = []
+    by_tx: dict[bytes, int] = {}
+    for r in done:
+        by_tx[bytes(fulfil_info[r]["tx"])] = by_tx.get(bytes(fulfil_info[r]["tx"]), 0) + 1
+    for tx, n in by_tx.items():
+        per_item.append(int(w3.eth.get_transaction_receipt(tx)["gasUsed"]) / n)
+    first_seen = min(seen[r] for r in done) if done else t0
+    by_first = sum(1 for r in done if seen[r] == first_seen)
+    last_seen = max(seen[r] for r in done) if done else t0
+    span = max(1e-9, last_seen - first_seen)
+    return {
+        "requests": len(plan),
+        "fulfilled": len(done),
+        "send_rate_per_s": rate,
+        "latency_ms_p50": round(pct(lat_ms, 0.5)),
+        "latency_ms_p95": round(pct(lat_ms, 0.95)),
+        "latency_blocks_p50": pct([float(b) for b in lat_blocks], 0.5),
+        "latency_blocks_p95": pct([float(b) for b in lat_blocks], 0.95),
+        "fulfilments_per_s": round((len(done) - by_first) / span, 1),
+        "fulfilments_per_s_note": "sustained: fulfilments seen after the first one / (last seen - first seen)",
+        "first_fulfilment_after_s": round(first_seen - t0, 2),
+        "request_gas": int(statistics.median(request_gas)),
+        "fulfil_gas_per_item_batched": round(statistics.median(per_item)) if per_item else None,
+        "fulfil_txs": len(by_tx),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--requests", type=int, default=600)
@@ -117,6 +197,8 @@ def main() -> None:
     ap.add_argument("--dir", default=str(ROOT / ".aura" / "bench"))
     ap.add_argument("--solana-requests", type=int, default=200)
     ap.add_argument("--solana-rate", type=float, default=20.0)
+    ap.add_argument("--quorum-requests", type=int, default=300)
+    ap.add_argument("--quorum-rate", type=float, default=60.0)
     args = ap.parse_args()
 
     root = Path(args.dir)
@@ -144,82 +226,15 @@ def main() -> None:
         fulfil_gas_overwrite = lone_fulfil_gas(w3, dev, oracle, lone_subject)
         log(f"lone fulfilment gas: first write {fulfil_gas_first}, overwrite {fulfil_gas_overwrite}")
 
-        # pre-sign every request so sending is only I/O
-        chain_id = w3.eth.chain_id
-        accts = [Account.from_key(k) for k in REQUESTERS]
-        nonces = {a.address: w3.eth.get_transaction_count(a.address) for a in accts}
-        base = w3.eth.get_block("latest")["baseFeePerGas"]
-        plan = []
-        for i in range(args.requests):
-            a = accts[i % len(accts)]
-            subject = Account.create().address if i % 3 else Account.from_key(DEFAULT_KEYS[i % 4]).address
-            tx = {"to": dev.oracle, "value": FEE_WEI, "nonce": nonces[a.address], "gas": 120_000,
-                  "chainId": chain_id, "maxFeePerGas": 4 * base + 10**9, "maxPriorityFeePerGas": 10**9,
-                  "data": oracle.encode_abi("requestAssessment", [subject, b""])}
-            nonces[a.address] += 1
-            signed = a.sign_transaction(tx)
-            plan.append((bytes(signed.hash), signed.raw_transaction))
-        start_block = w3.eth.block_number
-        log(f"sending {args.requests} requests at {args.rate}/s")
-        sent_at: dict[bytes, float] = {}
-        hashes = []
-        t0 = time.monotonic()
-        watcher = Watcher(w3, dev.oracle, start_block)
-        seen, fulfil_info, rid_of = watcher.seen, watcher.info, watcher.requested
-        next_watch = 0.0
-        for i, (tx_hash, raw) in enumerate(plan):
-            due = t0 + i / args.rate
-            while time.monotonic() < due:
-                time.sleep(min(0.005, max(0.0, due - time.monotonic())))
-            sent_at[tx_hash] = time.monotonic()
-            hashes.append(w3.eth.send_raw_transaction(raw))
-            if time.monotonic() > next_watch:
-                watcher.poll()
-                next_watch = time.monotonic() + 0.1
-        t_sent = time.monotonic()
-        deadline = t_sent + 120
-        while time.monotonic() < deadline:
-            watcher.poll()
-            if all(rid_of.get(h) in seen for h, _ in plan):
-                break
-            time.sleep(0.1)
-        sent_rid = {rid_of[h]: h for h, _ in plan if h in rid_of}
-        done = [rid for rid in sent_rid if rid in seen]
-        log(f"fulfilled {len(done)}/{len(plan)}")
-
-        receipts = {h: w3.eth.get_transaction_receipt(h) for h in hashes}
-        req_block = {rid: receipts[h]["blockNumber"] for rid, h in sent_rid.items()}
-        request_gas = [int(r["gasUsed"]) for r in receipts.values()]
-        lat_ms = [(seen[r] - sent_at[sent_rid[r]]) * 1000 for r in done]
-        lat_blocks = [fulfil_info[r]["block"] - req_block[r] for r in done]
-        per_item = []
-        by_tx: dict[bytes, int] = {}
-        for r in done:
-            by_tx[bytes(fulfil_info[r]["tx"])] = by_tx.get(bytes(fulfil_info[r]["tx"]), 0) + 1
-        for tx, n in by_tx.items():
-            per_item.append(int(w3.eth.get_transaction_receipt(tx)["gasUsed"]) / n)
-        first_seen = min(seen[r] for r in done) if done else t0
-        by_first = sum(1 for r in done if seen[r] == first_seen)
-        last_seen = max(seen[r] for r in done) if done else t0
-        span = max(1e-9, last_seen - first_seen)
+        load = evm_load(w3, dev.oracle, oracle, args.requests, args.rate)
         result = {
-            "requests": len(plan),
-            "fulfilled": len(done),
+            "requests": load["requests"],
+            "fulfilled": load["fulfilled"],
             "block_time_s": args.block_time,
             "confirmations": 1,
-            "send_rate_per_s": args.rate,
-            "latency_ms_p50": round(pct(lat_ms, 0.5)),
-            "latency_ms_p95": round(pct(lat_ms, 0.95)),
-            "latency_blocks_p50": pct([float(b) for b in lat_blocks], 0.5),
-            "latency_blocks_p95": pct([float(b) for b in lat_blocks], 0.95),
-            "fulfilments_per_s": round((len(done) - by_first) / span, 1),
-            "fulfilments_per_s_note": "sustained: fulfilments seen after the first one / (last seen - first seen)",
-            "first_fulfilment_after_s": round(first_seen - t0, 2),
-            "request_gas": int(statistics.median(request_gas)),
+            **{k: v for k, v in load.items() if k not in ("requests", "fulfilled")},
             "fulfil_gas": fulfil_gas_first,
             "fulfil_gas_overwrite": fulfil_gas_overwrite,
-            "fulfil_gas_per_item_batched": round(statistics.median(per_item)) if per_item else None,
-            "fulfil_txs": len(by_tx),
             "node_rss_mb": rss_mb(node.pid),
             "enclave_rss_mb": max((rss_mb(p, peak=False) for p in enclave_pids), default=0.0),
             "enclave_peak_rss_mb": max((rss_mb(p) for p in enclave_pids), default=0.0),
@@ -234,7 +249,12 @@ def main() -> None:
 
     log("Solana: the local endpoint with 400 ms slots")
     solana = run_solana(root / "solana", args.solana_requests, args.solana_rate)
-    print(json.dumps({"evm": result, "solana": solana}))
+    from scripts.bench_quorum import run as run_quorum
+
+    log(f"quorum: three operators, threshold two, on anvil with {args.block_time:g} s blocks")
+    quorum = run_quorum(root / "quorum", args.quorum_requests, args.quorum_rate, args.block_time)
+    quorum["latency_blocks_p50_k1"] = result["latency_blocks_p50"]  # the `evm` section's node alone
+    print(json.dumps({"evm": result, "solana": solana, "quorum": quorum}))
 
 
 if __name__ == "__main__":
