@@ -254,6 +254,7 @@ def main() -> None:
     log(f"quorum: three operators, threshold two, on anvil with {args.block_time:g} s blocks")
     quorum = run_quorum(root / "quorum", args.quorum_requests, args.quorum_rate, args.block_time)
     quorum["latency_blocks_p50_k1"] = result["latency_blocks_p50"]  # the `evm` section's node alone
+    quorum["fulfil_cu_k1"] = solana["fulfil_cu"]  # the `solana` section's lone first write, as fulfil_cu_k2
     print(json.dumps({"evm": result, "solana": solana, "quorum": quorum}))
 
 

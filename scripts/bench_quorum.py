@@ -5,7 +5,9 @@ The gas of a lone overwrite at k = 1, 2 and 3 comes from the gas report's quorum
 nodes, each with its own enclave, store and transmitter, and requests are sent at a steady rate, as the `evm`
 section does for one node (scripts/bench.py `evm_load`): the latency in blocks and the sustained fulfilments a
 second at k = 2, and for a sample of fulfilments the signatures each carries (read back from the transaction and
-recovered). Run alone: `python scripts/bench_quorum.py`; progress on stderr, one JSON object on stdout.
+recovered); and on the local Solana endpoint, the program's compute units in a lone fulfilment at k = 2 (the
+`solana` section's `fulfil_cu` is k = 1). Run alone: `python scripts/bench_quorum.py`; progress on stderr, one
+JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -14,20 +16,32 @@ import argparse
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+from solana.rpc.api import Client
+from solana.rpc.commitment import Commitment
+from solana.rpc.types import TxOpts
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.transaction import Transaction
 from web3 import Web3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chains.evm.artifacts import contract  # noqa: E402
+from chains.solana import program as prog  # noqa: E402
 from node.workshop.devnet.anvil import Anvil, free_port  # noqa: E402
 from node.workshop.devnet.fleet import Fleet  # noqa: E402
-from node.workshop.devnet.quorum import setup_quorum  # noqa: E402
+from node.workshop.devnet.quorum import QuorumDevnet, setup_quorum  # noqa: E402
 from node.workshop.devnet.signatures import evm_signers  # noqa: E402
+from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so  # noqa: E402
+from node.workshop.devnet.solana_setup import SolanaDevnet  # noqa: E402
 from scripts.bench import Watcher, evm_load, log  # noqa: E402
+from scripts.bench_solana import Watcher as SolanaWatcher  # noqa: E402
+from scripts.bench_solana import first_bump_subject  # noqa: E402
 from scripts.gas_report import measure_quorum  # noqa: E402
 
 OPERATORS = 3
@@ -46,6 +60,30 @@ def quorum_gas() -> dict[str, int]:
             "fulfil_gas_per_extra_signature": gas["fulfil_overwrite_k3"] - gas["fulfil_overwrite_k2"]}
 
 
+def solana_units(quorum: QuorumDevnet, lone_subject: Pubkey) -> dict[str, Any]:
+    """The program's compute units in a lone fulfilment at k = 2 on the local endpoint (the subject's first Score,
+    at its first bump, as the `solana` section's `fulfil_cu` at k = 1), and the signatures it carried."""
+    dev = SolanaDevnet(**quorum.devnet.solana)
+    client = Client(dev.rpc_url, commitment=Commitment("confirmed"))
+    program, oracle = Pubkey.from_string(dev.program), Pubkey.from_string(dev.oracle)
+    requester = dev.keypair("requester")
+    nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(oracle).value.data)).next_nonce)
+    ix = prog.request_assessment_ix(program, oracle, requester.pubkey(), lone_subject, nonce)
+    blockhash = client.get_latest_blockhash().value.blockhash
+    tx = Transaction([requester], Message.new_with_blockhash([ix], requester.pubkey(), blockhash), blockhash)
+    client.send_raw_transaction(bytes(tx), opts=TxOpts(skip_preflight=True))
+    request = str(prog.request_pda(program, oracle, nonce)[0])
+    watchers = [SolanaWatcher(client, Pubkey.from_string(op.solana_transmitter), program) for op in quorum.operators]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for w in watchers:
+            w.poll()
+            if request in w.seen:
+                return {"fulfil_cu_k2": w.seen[request]["units"], "fulfil_tx_cu_k2": w.seen[request]["tx_units"]}
+        time.sleep(0.2)
+    raise SystemExit(f"the Solana request {request} was not fulfilled by the quorum in 60 s")
+
+
 def run(root: Path, requests: int = 300, rate: float = 60.0, block_time: float = 1.0) -> dict[str, Any]:
     if root.exists():
         shutil.rmtree(root)
@@ -53,16 +91,20 @@ def run(root: Path, requests: int = 300, rate: float = 60.0, block_time: float =
     log("quorum: gas of a lone overwrite at k = 1, 2, 3")
     out: dict[str, Any] = {"operators": OPERATORS, "threshold": THRESHOLD, **quorum_gas()}
     anvil = Anvil(block_time=block_time, log_path=root / "anvil.log").start()
+    program = prog.idl_address()
+    endpoint = SolanaEndpoint({str(program): program_so()}, log_path=root / "solana-endpoint.log").start()
     fleet: Fleet | None = None
     try:
         ports = [free_port() for _ in range(OPERATORS)]
         q = setup_quorum(root, anvil.url, operators=OPERATORS, threshold=THRESHOLD, api_ports=ports,
-                         poll_interval_s=0.2, kdf_light=True)
+                         poll_interval_s=0.2, kdf_light=True, solana_url=endpoint.url)
         for op in q.operators:  # batches as large as the `evm` section's node sends
             cfg = Path(op.config_path)
             cfg.write_text(cfg.read_text().replace("finality_depth = 2", "finality_depth = 2\nbatch_size = 60"))
         fleet = Fleet(q.operators).start()
         log(f"quorum: {OPERATORS} nodes up, threshold {THRESHOLD}")
+        out.update(solana_units(q, first_bump_subject(program, Pubkey.from_string(q.devnet.solana["oracle"]))))
+        log(f"quorum: a lone Solana fulfilment at k = 2: {out['fulfil_cu_k2']} compute units in the program")
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         oracle_address = q.devnet.oracle
         start = w3.eth.block_number
@@ -92,6 +134,7 @@ def run(root: Path, requests: int = 300, rate: float = 60.0, block_time: float =
     finally:
         if fleet is not None:
             fleet.stop()
+        endpoint.stop()
         anvil.stop()
     return out
 
