@@ -1,14 +1,18 @@
 """Three operators' real nodes, threshold 2, on anvil and the local Solana endpoint: every request is fulfilled
 once, by its leader, with two signatures of distinct registered enclaves; the others settle it as fulfilled by a
-peer; one operator down changes nothing; two down holds the request pending until one returns."""
+peer; one operator down changes nothing; two down holds the request pending until one returns; a leader killed
+between storing and sending its fulfilment is replaced at once, and the request is fulfilled exactly once."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from chains.core.errors import AuraError
+from node.quorum.leader import operator_order
+from node.workshop.devnet.nodeproc import NodeProcess
 from node.workshop.devnet.signatures import (
     Signed,
     check_signers,
@@ -105,3 +109,33 @@ def test_check_signers_refuses_too_few_duplicates_and_strangers(world: World) ->
     with pytest.raises(AuraError) as e:
         check_signers("r", [Signed(b, "0x"), Signed(stranger, "0x")], 2, registered)
     assert str(e.value) == f"r: signed by {stranger}, not an active registered signer"
+
+
+def test_the_leader_killed_mid_submission_and_another_fulfils_it_exactly_once(world: World) -> None:
+    """op1 runs with a crash point right after it stores its fulfilment, before sending it. Of the requests sent,
+    the first that op1 leads kills it there; another operator takes over at once (op1 no longer answers) and
+    fulfils it. op1, back without the crash point, re-sends its stored fulfilment, which the contract refuses:
+    the request is fulfilled exactly once and op1 settles it as fulfilled by a peer."""
+    op1 = world.op("op1")
+    world.fleet.stop(["op1"])
+    doomed = NodeProcess(Path(op1.config_path), Path(op1.root) / "node-failpoint.log",
+                         {"AURA_FAILPOINTS": "after_record_submission"}).start()
+    try:
+        doomed.wait_healthy(op1.api_port)
+        for _ in range(12):
+            request_id = world.evm_request()
+            if operator_order(request_id.encode(), world.quorum.signers())[0] == op1.signer:
+                break
+            evm_fulfilled_once(world, request_id)  # led by another: fulfilled as usual, op1 alive
+        else:
+            pytest.fail("none of 12 requests was led by op1")
+        assert world.wait("op1 to die at its crash point", doomed.exited) == 137
+        assert world.state("op1", f"anvil:{request_id}") == "submitted"  # stored, never sent
+        leader, signed = evm_fulfilled_once(world, request_id)
+        assert leader != "op1" and op1.signer not in {s.signer for s in signed}
+    finally:
+        doomed.stop()
+        world.fleet.start(["op1"])
+    world.wait("op1 to settle it as fulfilled by a peer",
+               lambda: world.state("op1", f"anvil:{request_id}") == "peer_fulfilled")
+    assert len(world.evm_fulfilments(request_id)) == 1
