@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from chains.core.errors import AuraError
+from chains.evm.artifacts import contract
 from node.quorum.leader import operator_order
+from node.workshop.devnet.deploy import DEPLOYER_KEY, send
 from node.workshop.devnet.nodeproc import NodeProcess
 from node.workshop.devnet.signatures import (
     Signed,
@@ -139,3 +141,22 @@ def test_the_leader_killed_mid_submission_and_another_fulfils_it_exactly_once(wo
     world.wait("op1 to settle it as fulfilled by a peer",
                lambda: world.state("op1", f"anvil:{request_id}") == "peer_fulfilled")
     assert len(world.evm_fulfilments(request_id)) == 1
+
+
+def test_a_revoked_operators_signature_never_lands(world: World) -> None:
+    """Last in the module (the revocation stays): op2's signer is revoked while op2's node keeps signing and
+    serving. A request whose order puts op2 right after its leader is fulfilled once, by the other two."""
+    op2 = world.op("op2")
+    oracle = contract(world.w3, "AuraOracle", world.quorum.devnet.oracle)
+    send(world.w3, DEPLOYER_KEY, {"to": world.quorum.devnet.oracle,
+                                  "data": oracle.encode_abi("revokeSigner", [op2.signer])})
+    for _ in range(12):
+        request_id = world.evm_request()
+        order = operator_order(request_id.encode(), world.quorum.signers())
+        if order[1] == op2.signer:
+            break
+    else:
+        pytest.fail("no request of 12 had op2 second in its order")
+    leader, signed = evm_fulfilled_once(world, request_id)
+    assert leader == next(o.name for o in world.quorum.operators if o.signer == order[0])
+    assert {s.signer for s in signed} == {order[0], order[2]}
