@@ -24,6 +24,7 @@ from solders.system_program import ID as SYSTEM_PROGRAM_ID
 from chains.base import SignedAssessment
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import AuraError
+from chains.solana import groth16
 
 REPO = Path(__file__).resolve().parents[2]
 REQUEST_STATUS_OFFSET = 152
@@ -101,6 +102,15 @@ def request_pda(program: Pubkey, oracle: Pubkey, nonce: int) -> tuple[Pubkey, in
 
 def score_pda(program: Pubkey, oracle: Pubkey, subject: Pubkey) -> tuple[Pubkey, int]:
     return Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], program)
+
+
+def verifying_key_pda(program: Pubkey, oracle: Pubkey) -> tuple[Pubkey, int]:
+    return Pubkey.find_program_address([b"verifying_key", bytes(oracle)], program)
+
+
+def nullifier_pda(program: Pubkey, oracle: Pubkey, authority: Pubkey, nullifier: bytes) -> tuple[Pubkey, int]:
+    """Where `authority`'s spend of `nullifier` (32 bytes, big-endian) is recorded."""
+    return Pubkey.find_program_address([b"nullifier", bytes(oracle), bytes(authority), nullifier], program)
 
 
 def _ix(program: Pubkey, name: str, args: dict[str, Any], metas: list[AccountMeta]) -> Instruction:
@@ -202,6 +212,42 @@ def score_status_ix(program: Pubkey, oracle: Pubkey, subject: Pubkey, signers: S
     score, _ = score_pda(program, oracle, subject)
     return _ix(program, "score_status", {},
                [_meta(oracle), _meta(score)] + [_meta(enclave_pda(program, oracle, a)[0]) for a in signers])
+
+
+def set_verifying_key_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, key: bytes) -> Instruction:
+    """`set_verifying_key` with `key` in the syscalls' encodings (`chains.solana.groth16.verifying_key_bytes`); the
+    admin pays the VerifyingKey account's rent the first time. The transaction fits 1232 bytes when the admin is its
+    fee payer and only signer."""
+    if len(key) != groth16.KEY_LEN:
+        raise ValueError(f"a verifying key is {groth16.KEY_LEN} bytes, not {len(key)}")
+    g1, g2 = groth16.G1_LEN, groth16.G2_LEN
+    ic = key[g1 + 3 * g2:]
+    args = {"alpha_g1": list(key[:g1]), "beta_g2": list(key[g1:g1 + g2]), "gamma_g2": list(key[g1 + g2:g1 + 2 * g2]),
+            "delta_g2": list(key[g1 + 2 * g2:g1 + 3 * g2]), "ic": [list(ic[i:i + g1]) for i in range(0, len(ic), g1)]}
+    return _ix(program, "set_verifying_key", args,
+               [_meta(oracle), _meta(verifying_key_pda(program, oracle)[0], writable=True), _meta(admin, True, True),
+                _meta(SYSTEM_PROGRAM_ID)])
+
+
+def verify_threshold_ix(program: Pubkey, oracle: Pubkey, subject: Pubkey, proof: bytes, threshold: int, scope: int,
+                        nullifier: int, signers: Sequence[bytes], authority: Pubkey,
+                        spend: bool = False) -> Instruction:
+    """`verify_threshold`: succeeds only if `proof` (`chains.solana.groth16.proof_bytes`) shows that the subject's
+    committed score is at least `threshold` for `scope` and `nullifier`. `signers` are the Score's (`score_signers`),
+    in its order. With `spend`, `authority` signs and pays for the Nullifier account; without, it is not read."""
+    if len(proof) != groth16.PROOF_LEN:
+        raise ValueError(f"a proof is {groth16.PROOF_LEN} bytes, not {len(proof)}")
+    g1, g2 = groth16.G1_LEN, groth16.G2_LEN
+    nullifier_bytes = groth16.field_element(nullifier)
+    args = {"proof_a": list(proof[:g1]), "proof_b": list(proof[g1:g1 + g2]), "proof_c": list(proof[g1 + g2:]),
+            "threshold": threshold, "scope": list(groth16.field_element(scope)), "nullifier": list(nullifier_bytes),
+            "spend": spend}
+    score, _ = score_pda(program, oracle, subject)
+    spent, _ = nullifier_pda(program, oracle, authority, nullifier_bytes)
+    return _ix(program, "verify_threshold", args,
+               [_meta(oracle), _meta(score), _meta(verifying_key_pda(program, oracle)[0]),
+                _meta(spent, writable=spend), _meta(authority, spend, spend), _meta(SYSTEM_PROGRAM_ID)]
+               + [_meta(enclave_pda(program, oracle, a)[0]) for a in signers])
 
 
 def repin_ix(program: Pubkey, oracle: Pubkey, request: Pubkey) -> Instruction:

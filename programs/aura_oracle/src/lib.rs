@@ -12,11 +12,13 @@
 )]
 
 mod error;
+mod groth16;
 mod input;
 mod processor;
 mod quorum;
 mod state;
 mod sys;
+mod zk;
 
 /// The program's entrypoint: parses the serialised input in place and runs the instruction.
 /// Returns 0, or the Anchor error code (`6000 + index`), which the runtime reports as

@@ -10,6 +10,7 @@ use crate::state::{self, enclave, fulfil_args as fa, oracle, request, score, slo
 use crate::sys::{
     self, eq32, is_zero, rd_i64, rd_u16, rd_u32, rd_u64, wr_i64, wr_u32, wr_u64, Slice,
 };
+use crate::zk;
 
 /// Half the secp256k1 group order, big-endian: a signature's `s` must not exceed it.
 const HALF_ORDER: [u8; 32] = [
@@ -53,6 +54,12 @@ pub fn process(input: &Input) -> Result<()> {
     } else if d == disc(state::IX_SCORE_STATUS) {
         sys::log_str(b"Instruction: ScoreStatus");
         quorum::score_status(input)
+    } else if d == disc(state::IX_VERIFY_THRESHOLD) {
+        sys::log_str(b"Instruction: VerifyThreshold");
+        zk::verify_threshold(input)
+    } else if d == disc(state::IX_SET_VERIFYING_KEY) {
+        sys::log_str(b"Instruction: SetVerifyingKey");
+        zk::set_verifying_key(input)
     } else if d == disc(state::IX_SET_THRESHOLD) {
         sys::log_str(b"Instruction: SetThreshold");
         quorum::set_threshold(input)

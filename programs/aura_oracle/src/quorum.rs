@@ -317,6 +317,14 @@ pub fn score_status(input: &Input) -> Result<()> {
     input.require_accounts(2)?;
     let (oracle_acc, score_acc) = (input.account(0), input.account(1));
     p::load_oracle(input, oracle_acc)?;
+    load_score(input, oracle_acc, score_acc)?;
+    let counts = still_counts(input, oracle_acc, score_acc, 2)?;
+    sys::set_return_data(&[counts as u8]);
+    Ok(())
+}
+
+/// A score of this oracle (its address pinned as the enclave's is, see `processor::load_enclave`).
+pub fn load_score(input: &Input, oracle_acc: Account, score_acc: Account) -> Result<()> {
     if !score_acc.owned_by(input.program_id) {
         return Err(error::WRONG_OWNER);
     }
@@ -326,6 +334,20 @@ pub fn score_status(input: &Input) -> Result<()> {
     if !eq32(score_acc.at(score::ORACLE), oracle_acc.key()) {
         return Err(error::WRONG_ORACLE);
     }
+    Ok(())
+}
+
+/// The score status rule, shared by `score_status` and `verify_threshold`: whether at least the threshold the
+/// stored assessment was fulfilled under of its signers are still active (1 of 1 for a `fulfil`'s). The
+/// enclave account of each of the score's signers comes in its order from account `first` on. The score is
+/// this oracle's (the caller checked).
+#[inline(never)]
+pub fn still_counts(
+    input: &Input,
+    oracle_acc: Account,
+    score_acc: Account,
+    first: usize,
+) -> Result<bool> {
     // SAFETY: a score longer than LEN holds its quorum tail (fulfil_quorum wrote it).
     let (k, n, signers) = if score_acc.data_len() >= score::QUORUM_BASE {
         unsafe {
@@ -338,11 +360,11 @@ pub fn score_status(input: &Input) -> Result<()> {
     } else {
         (1, 1, score_acc.at(score::SIGNER))
     };
-    input.require_accounts(2 + n)?;
+    input.require_accounts(first + n)?;
     let mut active = 0usize;
     let mut i = 0;
     while i < n {
-        let enclave_acc = input.account(2 + i);
+        let enclave_acc = input.account(first + i);
         p::load_enclave(input, oracle_acc, enclave_acc)?;
         // SAFETY: the stored signers are n addresses of 20 bytes.
         if !same_address(enclave_acc.at(enclave::ADDRESS), unsafe {
@@ -356,8 +378,7 @@ pub fn score_status(input: &Input) -> Result<()> {
         }
         i += 1;
     }
-    sys::set_return_data(&[(active >= k as usize) as u8]);
-    Ok(())
+    Ok(active >= k as usize)
 }
 
 fn same_address(a: *const u8, b: *const u8) -> bool {

@@ -14,12 +14,16 @@ pub const IX_REPIN: [u8; 8] = [221, 77, 11, 56, 44, 229, 54, 54];
 pub const IX_SET_THRESHOLD: [u8; 8] = [155, 53, 245, 104, 116, 169, 239, 167];
 pub const IX_FULFIL_QUORUM: [u8; 8] = [142, 193, 214, 235, 26, 177, 24, 30];
 pub const IX_SCORE_STATUS: [u8; 8] = [118, 152, 230, 68, 92, 76, 2, 44];
+pub const IX_SET_VERIFYING_KEY: [u8; 8] = [79, 162, 161, 210, 103, 106, 246, 78];
+pub const IX_VERIFY_THRESHOLD: [u8; 8] = [255, 164, 9, 43, 13, 59, 224, 81];
 
 // sha256("account:<Name>")[..8]
 pub const ACCOUNT_ORACLE: [u8; 8] = [139, 194, 131, 179, 140, 179, 229, 244];
 pub const ACCOUNT_ENCLAVE: [u8; 8] = [222, 166, 223, 252, 18, 3, 84, 34];
 pub const ACCOUNT_REQUEST: [u8; 8] = [125, 172, 150, 161, 162, 115, 39, 71];
 pub const ACCOUNT_SCORE: [u8; 8] = [187, 110, 62, 119, 232, 235, 185, 90];
+pub const ACCOUNT_VERIFYING_KEY: [u8; 8] = [248, 154, 12, 178, 205, 133, 193, 239];
+pub const ACCOUNT_NULLIFIER: [u8; 8] = [18, 56, 142, 165, 181, 158, 187, 133];
 
 // sha256("event:<Name>")[..8]
 pub const EVENT_ASSESSMENT_REQUESTED: [u8; 8] = [130, 76, 185, 212, 165, 126, 171, 250];
@@ -30,6 +34,7 @@ pub const EVENT_ENCLAVE_REVOKED: [u8; 8] = [241, 158, 99, 210, 10, 120, 83, 51];
 pub const EVENT_REQUEST_REPINNED: [u8; 8] = [199, 116, 57, 84, 27, 200, 56, 45];
 pub const EVENT_THRESHOLD_SET: [u8; 8] = [178, 178, 45, 170, 57, 248, 177, 243];
 pub const EVENT_QUORUM_SIGNED: [u8; 8] = [2, 0, 79, 224, 184, 208, 67, 147];
+pub const EVENT_VERIFYING_KEY_SET: [u8; 8] = [215, 58, 1, 4, 206, 165, 84, 7];
 
 /// The most signatures one `fulfil_quorum` takes, and so the highest threshold. Not 16: a transaction is
 /// at most 1232 bytes and each signature brings 65 bytes and two accounts (its enclave and payee). With the
@@ -118,6 +123,47 @@ pub mod score {
     pub const SIGNER_COUNT: usize = 315;
     pub const SIGNERS: usize = 319;
     pub const QUORUM_BASE: usize = 319;
+}
+
+/// The Groth16 verifying key of the threshold circuit, which the admin sets (`set_verifying_key`); PDA
+/// `["verifying_key", oracle]`. The key is `groth16::key::LEN` bytes in the syscalls' encodings.
+pub mod verifying_key {
+    pub const SEED: &[u8; 13] = b"verifying_key";
+    pub const ORACLE: usize = 8;
+    pub const KEY: usize = 40;
+    /// How many times the key was set (1 after the first).
+    pub const VERSION: usize = 936;
+    pub const BUMP: usize = 940;
+    pub const LEN: usize = 941;
+}
+
+/// A spent nullifier (`verify_threshold` with `spend`); PDA `["nullifier", oracle, authority, nullifier]`.
+pub mod nullifier {
+    pub const SEED: &[u8; 9] = b"nullifier";
+    pub const ORACLE: usize = 8;
+    pub const AUTHORITY: usize = 40;
+    pub const NULLIFIER: usize = 72;
+    pub const SUBJECT: usize = 104;
+    pub const SCOPE: usize = 136;
+    pub const SPENT_AT: usize = 168;
+    pub const BUMP: usize = 176;
+    pub const LEN: usize = 177;
+}
+
+/// `verify_threshold`'s arguments (Borsh, no padding): the proof (A, B, C), then the public inputs the caller
+/// gives and whether to spend the nullifier.
+pub mod verify_args {
+    pub const PROOF: usize = 0;
+    pub const THRESHOLD: usize = 256;
+    pub const SCOPE: usize = 258;
+    pub const NULLIFIER: usize = 290;
+    pub const SPEND: usize = 322;
+    pub const LEN: usize = 323;
+}
+
+/// `verify_threshold`'s accounts: the fixed ones, then the enclave of each of the score's signers.
+pub mod verify_accounts {
+    pub const FIXED: usize = 6;
 }
 
 /// `fulfil`'s arguments, at their offsets in the args (Borsh, no padding).

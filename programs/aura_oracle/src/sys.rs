@@ -84,6 +84,12 @@ extern "C" {
         signers_seeds_len: u64,
     ) -> u64;
     fn sol_set_return_data(data: *const u8, len: u64);
+    fn sol_alt_bn128_group_op(
+        group_op: u64,
+        input: *const u8,
+        input_size: u64,
+        result: *mut u8,
+    ) -> u64;
     fn sol_memcpy_(dst: *mut u8, src: *const u8, n: u64);
     fn sol_memset_(s: *mut u8, c: u8, n: u64);
     pub fn abort() -> !;
@@ -231,6 +237,22 @@ pub fn whole_f64(bits: u64) -> Option<u64> {
         Some(mantissa << (e - 52))
     } else {
         None
+    }
+}
+
+/// The `sol_alt_bn128_group_op` operations (big-endian encodings, as Ethereum's precompiles 6, 7 and 8).
+pub const BN254_ADD: u64 = 0;
+pub const BN254_MUL: u64 = 2;
+pub const BN254_PAIRING: u64 = 3;
+
+/// One BN254 group operation on `input` into `result` (64 bytes for addition and multiplication, 32 for the
+/// pairing check); false when the runtime refuses the input (a point not on the curve or not in its group, a
+/// coordinate not below the field modulus, a length the operation does not take).
+pub fn alt_bn128(op: u64, input: &[u8], result: &mut [u8]) -> bool {
+    // SAFETY: the input is readable; every operation writes at most 64 bytes, and callers pass room for the
+    // operation's result.
+    unsafe {
+        sol_alt_bn128_group_op(op, input.as_ptr(), input.len() as u64, result.as_mut_ptr()) == 0
     }
 }
 

@@ -36,7 +36,7 @@ def test_anchor_030_metadata_and_discriminators():
     assert IDL_JSON["metadata"]["spec"] == "0.1.0"
     assert [ix["name"] for ix in IDL_JSON["instructions"]] == [
         "initialize", "register_enclave", "revoke_enclave", "request_assessment", "fulfil", "repin", "cancel",
-        "set_threshold", "fulfil_quorum", "score_status"]
+        "set_threshold", "fulfil_quorum", "score_status", "set_verifying_key", "verify_threshold"]
     for ix in IDL_JSON["instructions"]:
         assert bytes(ix["discriminator"]) == sha8(f"global:{ix['name']}")
     for acc in IDL_JSON["accounts"]:
@@ -75,6 +75,11 @@ def test_instruction_accounts_are_the_spec_table():
                           ("requester", (True, False)), ("transmitter", (True, True)),
                           ("system_program", (False, False)), ("slot_hashes", (False, False))],
         "score_status": [("oracle", (False, False)), ("score", (False, False))],
+        "set_verifying_key": [("oracle", (False, False)), ("verifying_key", (True, False)), ("admin", (True, True)),
+                              ("system_program", (False, False))],
+        "verify_threshold": [("oracle", (False, False)), ("score", (False, False)),
+                             ("verifying_key", (False, False)), ("nullifier", (True, False)),
+                             ("authority", (True, True)), ("system_program", (False, False))],
     }
     for ix in IDL_JSON["instructions"]:
         assert [(a["name"], flags(a)) for a in ix["accounts"]] == expected[ix["name"]]
@@ -86,7 +91,7 @@ def test_anchorpy_program_builds_instructions():
     """anchorpy's Program (what a client uses) builds `initialize` with the IDL's address and flags."""
     program = Program(Idl.from_json(IDL_TEXT), Pubkey.from_string(IDL_JSON["address"]),
                       Provider(AsyncClient("http://127.0.0.1:1"), Wallet.dummy()))
-    assert sorted(program.account.keys()) == ["Enclave", "Oracle", "Request", "Score"]
+    assert sorted(program.account.keys()) == ["Enclave", "Nullifier", "Oracle", "Request", "Score", "VerifyingKey"]
     oracle, admin = Keypair().pubkey(), Keypair().pubkey()
     system = Pubkey.from_string("11111111111111111111111111111111")
     ix = program.instruction["initialize"](
