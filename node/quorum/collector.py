@@ -65,6 +65,7 @@ class _Collecting:
     digest: bytes
     agreed: dict[str, SignedAssessment] = field(default_factory=dict)
     waiting: set[str] = field(default_factory=set)  # answered 404: not signed yet
+    alive: dict[str, bool] = field(default_factory=dict)  # whether each peer answered when last asked
     disagreed: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)  # signers the contract does not count now
     asked: dict[str, float] = field(default_factory=dict)
@@ -108,7 +109,7 @@ class Quorum:
             peer = peers.get(signer.lower())
             if peer is None:
                 break  # this node's turn comes first among those that answer
-            await self._ask(request.key, state, ours, [peer])
+            await self._ask(request.key, state, ours, [peer], liveness=True)
             if self._answers(state, peer.signer):
                 return Follow(signer)
         await self._ask(request.key, state, ours, self.peers)
@@ -120,9 +121,10 @@ class Quorum:
 
     @staticmethod
     def _answers(state: _Collecting, signer: str) -> bool:
-        """Whether a peer counts as answering for the request: it signed our payload (and the contract counts its
-        signature), or it answered that it has not signed yet."""
-        return (signer in state.agreed and signer not in state.refused) or signer in state.waiting
+        """Whether a peer counts as answering for the request: when last asked it answered, with our payload signed
+        (and the contract counts its signature) or with "not signed yet"; a peer that signed another payload never
+        does."""
+        return state.alive.get(signer, False) and signer not in state.refused and signer not in state.disagreed
 
     def refused(self, key: str, signer: str) -> None:
         """The contract does not count `signer`'s signature on `key` now: it is not offered again for it."""
@@ -136,10 +138,13 @@ class Quorum:
         for key in [k for k in self._requests if k not in keep]:
             del self._requests[key]
 
-    async def _ask(self, key: str, state: _Collecting, ours: SignedAnswer, peers: list[PeerSection]) -> None:
-        """Ask those of `peers` that are due (not agreed, not disagreed, not asked within `refetch_s`), at once."""
+    async def _ask(self, key: str, state: _Collecting, ours: SignedAnswer, peers: list[PeerSection], *,
+                   liveness: bool = False) -> None:
+        """Ask those of `peers` that are due, at once: not disagreed, not asked within `refetch_s`, and not agreed
+        already, unless `liveness` (a peer that may lead is asked again whatever it signed, so that one that died
+        after signing stops leading)."""
         now = self.clock()
-        due = [p for p in peers if p.signer not in state.agreed and p.signer not in state.disagreed
+        due = [p for p in peers if (liveness or p.signer not in state.agreed) and p.signer not in state.disagreed
                and now - state.asked.get(p.signer, float("-inf")) >= self.refetch_s]
         if not due:
             return
@@ -148,8 +153,13 @@ class Quorum:
             state.asked[peer.signer] = now
             state.waiting.discard(peer.signer)
             if isinstance(answer, PeerAssessment):
-                self._take(state, ours, peer, answer)
-            elif answer.reason == "http_status" and str(answer).endswith("HTTP 404"):
+                state.alive[peer.signer] = True
+                if peer.signer not in state.agreed:
+                    self._take(state, ours, peer, answer)
+                continue
+            not_signed = answer.reason == "http_status" and str(answer).endswith("HTTP 404")
+            state.alive[peer.signer] = not_signed
+            if not_signed:
                 state.waiting.add(peer.signer)
 
     async def _fetch(self, peer: PeerSection, key: str) -> PeerAssessment | PeerError:

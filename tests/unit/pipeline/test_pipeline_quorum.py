@@ -187,3 +187,39 @@ async def test_operators_that_read_a_questionnaire_differently_agree_without_it_
     finally:
         for op in ops:
             await op.close()
+
+
+async def test_a_leader_that_dies_after_its_peers_hold_its_signature_is_replaced_at_once(
+        operators: list[Operator], ledger: FakeLedger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Holding a peer's signature says nothing of whether it is still up: the peers ahead in the order are asked
+    again each pass, and a dead leader is passed over without waiting for its turn to end (its signature, valid,
+    may still be one of those the new leader sends)."""
+    request_id = ledger.request()
+    leader, *others = in_order(operators, request_id)
+    ledger.mine()
+    await leader.tick()  # scored and signed; its peers have not signed yet
+    for op in others:
+        await op.tick()  # they hold the leader's signature and follow it
+    assert leader.state(request_id)[0] == "scored"
+
+    def die(name: str) -> None:
+        if name == "after_record_submission":
+            raise Killed(name)
+
+    alive = failpoints.hit
+    monkeypatch.setattr(failpoints, "hit", die)
+    leader.clock.advance(1)  # its peers are due to be asked again
+    with pytest.raises(Killed):
+        await leader.tick()
+    monkeypatch.setattr(failpoints, "hit", alive)
+    await leader.down()
+    for _ in range(4):  # no block mined: the chain's time stands still, so no turn ends
+        others[0].clock.advance(1)
+        for op in others:
+            await op.tick()
+    assert ledger.fulfilments(request_id) == 0  # not mined yet: the new leader's fulfilment waits for a block
+    ledger.mine()
+    assert ledger.fulfilments(request_id) == 1
+    assert sorted(len(op.submissions()) for op in others) == [0, 1]  # one of them took over
+    taker = next(op for op in others if op.submissions())
+    assert taker.key.address in ledger.signers_of(request_id) and len(ledger.signers_of(request_id)) == 2
