@@ -133,8 +133,8 @@ def test_the_leader_killed_mid_submission_and_another_fulfils_it_exactly_once(wo
             pytest.fail("none of 12 requests was led by op1")
         assert world.wait("op1 to die at its crash point", doomed.exited) == 137
         assert world.state("op1", f"anvil:{request_id}") == "submitted"  # stored, never sent
-        leader, signed = evm_fulfilled_once(world, request_id)
-        assert leader != "op1" and op1.signer not in {s.signer for s in signed}
+        leader, _ = evm_fulfilled_once(world, request_id)  # op1's signature, valid, may be one of the two
+        assert leader != "op1"
     finally:
         doomed.stop()
         world.fleet.start(["op1"])
