@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -33,8 +32,9 @@ from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
 from node.workshop.devnet.deploy import FEE_WEI, Devnet, send
 from node.workshop.devnet.fleet import Fleet
 from node.workshop.devnet.histories import PERSONAS, build_histories
-from node.workshop.devnet.quorum import QuorumDevnet, setup_quorum
+from node.workshop.devnet.quorum import Operator, QuorumDevnet, setup_quorum
 from node.workshop.devnet.signatures import check_signers, evm_registered, evm_signers
+from node.workshop.devnet.stored import stored_assessment
 
 TIERS = ("Basic", "Standard", "Premium")
 DECISIONS = ("none", "approved", "manual review", "rejected")
@@ -100,11 +100,10 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0, operators
         add_decisions(w3, dev, rows)
         for r in rows + sol_rows:
             r.pop("sent_at", None)
-        store = Path(quorum.operators[0].root) / "data" / "aura.sqlite"
-        add_signed(store, dev, rows)
+        add_signed(quorum.operators, rows)
         add_signers(w3, quorum, rows)
         demo_solana.read_scores(sol, sol_rows)
-        demo_solana.add_signed(store, sol, sol_rows, dev.signer)
+        demo_solana.add_signed(quorum.operators, sol, sol_rows)
         demo_solana.add_signers(client, quorum, sol_rows)
         report = {
             "rpc_url": dev.rpc_url, "chain_id": dev.chain_id,
@@ -195,25 +194,21 @@ def add_decisions(w3: Web3, dev: Devnet, rows: list[dict[str, Any]]) -> None:
         r["max_ltv_bps"] = max_ltv_bps
 
 
-def add_signed(db_path: Path, dev: Devnet, rows: list[dict[str, Any]]) -> None:
-    """The signed payload of each fulfilled request, from the node's store, checked with eth_account."""
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        for r in rows:
-            row = con.execute("SELECT result FROM assessments WHERE key=?", [f"anvil:{r['request_id']}"]).fetchone()
-            if row is None:
-                raise AuraError(f"no stored assessment for {r['request_id']}")
-            signed = json.loads(row[0])
-            r["typed_data"] = signed["typed_data"]
-            r["signature"] = signed["signature"]
-            recovered = Account.recover_message(encode_typed_data(full_message=signed["typed_data"]),
-                                                signature=signed["signature"])
-            r["signature_verified"] = recovered == dev.signer
-            r["dimensions"] = signed.get("dimensions")
-            for key in ("flag_names", "scorecard", "anomaly_bps", "rules", "reasons", "terms"):
-                r[key] = signed.get(key)
-    finally:
-        con.close()
+def add_signed(operators: list[Operator], rows: list[dict[str, Any]]) -> None:
+    """The signed payload of each fulfilled request, from the store of an operator that scored it, checked with
+    eth_account against that operator's signer."""
+    for r in rows:
+        found = stored_assessment(operators, f"anvil:{r['request_id']}", r["request_id"])
+        signed = found.signed
+        r["typed_data"] = signed["typed_data"]
+        r["signature"] = signed["signature"]
+        r["stored_by"] = found.operator
+        recovered = Account.recover_message(encode_typed_data(full_message=signed["typed_data"]),
+                                            signature=signed["signature"])
+        r["signature_verified"] = recovered == found.signer
+        r["dimensions"] = signed.get("dimensions")
+        for key in ("flag_names", "scorecard", "anomaly_bps", "rules", "reasons", "terms"):
+            r[key] = signed.get(key)
 
 
 def add_signers(w3: Web3, quorum: QuorumDevnet, rows: list[dict[str, Any]]) -> None:

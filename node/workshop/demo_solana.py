@@ -5,11 +5,8 @@ against the enclave-signed payload."""
 from __future__ import annotations
 
 import asyncio
-import json
-import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from anchorpy import Program, Provider, Wallet
@@ -26,9 +23,10 @@ from chains.core.errors import AuraError
 from chains.core.secp256k1 import address_from_public_key, keccak256
 from chains.solana import payload as solana_payload
 from chains.solana import program as prog
-from node.workshop.devnet.quorum import QuorumDevnet
+from node.workshop.devnet.quorum import Operator, QuorumDevnet
 from node.workshop.devnet.signatures import check_signers, solana_registered, solana_signers
 from node.workshop.devnet.solana_setup import CLUSTER_ID, SolanaDevnet, airdrop, new_fulfilments, send
+from node.workshop.devnet.stored import stored_assessment
 
 TIERS = ("Basic", "Standard", "Premium")
 CHAIN = "solana-local"
@@ -159,36 +157,31 @@ def read_scores(dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
     asyncio.run(_read_scores(dev, rows))
 
 
-def add_signed(db_path: Path, dev: SolanaDevnet, rows: list[dict[str, Any]], signer: str) -> None:
-    """The payload and signature the enclave made for each request, from the node's store; the signature is
-    recovered over keccak-256 of the payload, and the payload (docs/solana.md) checked against the cluster, the
-    accounts and the stored Score account."""
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        for r in rows:
-            found = con.execute("SELECT result FROM assessments WHERE key=?", [f"{CHAIN}:{r['request']}"]).fetchone()
-            if found is None:
-                raise AuraError(f"no stored assessment for Solana request {r['request']}")
-            signed = json.loads(found[0])
-            payload = bytes.fromhex(signed["payload"].removeprefix("0x"))
-            signature = bytes.fromhex(signed["signature"].removeprefix("0x"))
-            recovered = PublicKey.from_signature_and_message(signature, keccak256(payload), hasher=None)
-            stored = r["stored"]
-            r.update(payload=signed["payload"], digest=signed["digest"], signature=signed["signature"],
-                     score=stored["score"], tier=stored["tier"], tier_name=TIERS[stored["tier"]],
-                     pd_bps=stored["pd_bps"], flags=stored["flags"], flag_names=signed.get("flag_names"),
-                     rules=signed.get("rules"), reasons=signed.get("reasons"), dimensions=signed.get("dimensions"))
-            a = solana_payload.parse_payload(payload)
-            r["signature_verified"] = (
-                address_from_public_key(recovered.format()) == signer
-                and a.cluster_id == CLUSTER_ID
-                and a.program == bytes(Pubkey.from_string(dev.program))
-                and a.oracle == bytes(Pubkey.from_string(dev.oracle))
-                and a.request == bytes(Pubkey.from_string(r["request"]))
-                and a.subject == bytes(Pubkey.from_string(r["subject"]))
-                and a.facts.score == stored["score"]
-                and (a.facts.block_number, "0x" + a.facts.block_hash.hex()) == (stored["slot"], stored["slot_hash"])
-                and "0x" + a.facts.features_hash.hex() == stored["features_hash"]
-                and (stored["signer"] == signer.lower() or len(stored["signers"]) > 1))  # a quorum's: add_signers
-    finally:
-        con.close()
+def add_signed(operators: list[Operator], dev: SolanaDevnet, rows: list[dict[str, Any]]) -> None:
+    """The payload and signature the enclave made for each request, from the store of an operator that scored
+    it; the signature is recovered over keccak-256 of the payload, and the payload (docs/solana.md) checked
+    against the cluster, the accounts and the stored Score account."""
+    for r in rows:
+        found = stored_assessment(operators, f"{CHAIN}:{r['request']}", f"Solana request {r['request']}")
+        signed = found.signed
+        payload = bytes.fromhex(signed["payload"].removeprefix("0x"))
+        signature = bytes.fromhex(signed["signature"].removeprefix("0x"))
+        recovered = PublicKey.from_signature_and_message(signature, keccak256(payload), hasher=None)
+        stored = r["stored"]
+        r.update(payload=signed["payload"], digest=signed["digest"], signature=signed["signature"],
+                 stored_by=found.operator, score=stored["score"], tier=stored["tier"],
+                 tier_name=TIERS[stored["tier"]], pd_bps=stored["pd_bps"], flags=stored["flags"],
+                 flag_names=signed.get("flag_names"), rules=signed.get("rules"), reasons=signed.get("reasons"),
+                 dimensions=signed.get("dimensions"))
+        a = solana_payload.parse_payload(payload)
+        r["signature_verified"] = (
+            address_from_public_key(recovered.format()) == found.signer
+            and a.cluster_id == CLUSTER_ID
+            and a.program == bytes(Pubkey.from_string(dev.program))
+            and a.oracle == bytes(Pubkey.from_string(dev.oracle))
+            and a.request == bytes(Pubkey.from_string(r["request"]))
+            and a.subject == bytes(Pubkey.from_string(r["subject"]))
+            and a.facts.score == stored["score"]
+            and (a.facts.block_number, "0x" + a.facts.block_hash.hex()) == (stored["slot"], stored["slot_hash"])
+            and "0x" + a.facts.features_hash.hex() == stored["features_hash"]
+            and (stored["signer"] == found.signer.lower() or len(stored["signers"]) > 1))  # a quorum's: add_signers
