@@ -58,7 +58,9 @@ class EvmCodec(RequestCodec[BoundRequest]):
         return Proven(has_code=account.code_hash != EMPTY_CODE_HASH)
 
     def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
-        """EIP-712: `digest`, `signature` (r || s || v, v 27/28) and `typed_data`."""
+        """EIP-712: `digest`, `signature` (r || s || v, v 27/28), and the typed data in both forms clients take:
+        `typed_data` (eth_signTypedData_v4's, with `EIP712Domain` and `primaryType`) and `typed_data_ethers`
+        (ethers' `domain`, `types` and `message`)."""
         assessment = eip712.Assessment(request_id=request.request_id, subject=request.subject, facts=facts)
         domain = eip712.Domain(request.chain_id, request.contract)
         digest = eip712.digest(domain, assessment)
@@ -66,6 +68,7 @@ class EvmCodec(RequestCodec[BoundRequest]):
             "digest": "0x" + digest.hex(),
             "signature": "0x" + signer.sign_digest(digest).hex(),
             "typed_data": eip712.typed_data(domain, assessment),
+            "typed_data_ethers": eip712.ethers_typed_data(domain, assessment),
         }
 
     def signer_address(self, envelope: Mapping[str, Any]) -> str:

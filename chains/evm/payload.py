@@ -1,4 +1,5 @@
-"""The EIP-712 `Assessment` of docs/protocol.md: struct hash, digest and eth_signTypedData_v4 JSON."""
+"""The EIP-712 `Assessment` of docs/protocol.md: struct hash, digest, and the typed data in the two JSON forms
+clients take (eth_signTypedData_v4's and ethers')."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def digest(domain: Domain, assessment: Assessment) -> bytes:
 
 
 def typed_data(domain: Domain, assessment: Assessment) -> dict[str, Any]:
-    """The JSON `eth_signTypedData_v4` takes for this assessment."""
+    """The JSON `eth_signTypedData_v4` takes for this assessment (viem and eth_account take it too)."""
     return {
         "types": {
             "EIP712Domain": [{"name": n, "type": t} for n, t in DOMAIN_FIELDS],
@@ -146,5 +147,16 @@ def typed_data(domain: Domain, assessment: Assessment) -> dict[str, Any]:
         },
         "primaryType": "Assessment",
         "domain": domain.to_json(),
+        "message": assessment.to_json(),
+    }
+
+
+def ethers_typed_data(domain: Domain, assessment: Assessment) -> dict[str, Any]:
+    """The same typed data in the form ethers 6 takes (`verifyTypedData(domain, types, message, signature)`):
+    `types` without `EIP712Domain`, which ethers derives from `domain` itself and refuses when given (it then
+    sees two primary types), and no `primaryType`."""
+    return {
+        "domain": domain.to_json(),
+        "types": {"Assessment": [{"name": n, "type": t} for n, t in ASSESSMENT_FIELDS]},
         "message": assessment.to_json(),
     }

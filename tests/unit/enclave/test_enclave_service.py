@@ -27,7 +27,7 @@ NOW = 1_750_000_000
 RESULT_KEYS = {
     "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
     "features_hash", "timestamp",
-    "expiry", "signer", "digest", "signature", "typed_data", "flag_names", "scorecard", "model_points",
+    "expiry", "signer", "digest", "signature", "typed_data", "typed_data_ethers", "flag_names", "scorecard", "model_points",
     "anomaly_bps", "rules", "reasons", "intent_reasons", "terms",
 }  # fmt: skip
 
@@ -63,6 +63,9 @@ def test_result_fields_and_binding(service: EnclaveService, key: EnclaveKey) -> 
     for name in ("score", "flags", "timestamp", "expiry", "commitment", "measurement"):
         assert message[name] == out[name]
     assert message["pdBps"] == out["pd_bps"] and message["tier"] == out["tier"]
+    ethers_form = out["typed_data_ethers"]
+    assert ethers_form == {"domain": out["typed_data"]["domain"], "message": message,
+                           "types": {"Assessment": out["typed_data"]["types"]["Assessment"]}}
 
 
 def test_eth_account_checks_the_result(service: EnclaveService, key: EnclaveKey) -> None:

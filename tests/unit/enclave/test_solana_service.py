@@ -33,7 +33,7 @@ SCORE_KEYS = {
     "features_hash", "timestamp", "expiry",
     "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms",
 }  # fmt: skip
-EVM_KEYS = SCORE_KEYS | {"digest", "signature", "typed_data"}
+EVM_KEYS = SCORE_KEYS | {"digest", "signature", "typed_data", "typed_data_ethers"}
 SOLANA_KEYS = SCORE_KEYS | {"public_key", "payload", "digest", "signature"}
 
 
