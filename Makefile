@@ -62,9 +62,10 @@ chaos: contracts sbf
 zk: node_modules/.installed
 	@node circuits/setup.mjs
 
-# The Sui Move package: built and unit-tested by move/test.mjs with the `sui` CLI when there is one, else with
-# the Sui compiler in WASM (npm) and the framework sources from $$SUI_FRAMEWORK_DIR or GitHub. With none of
-# those it says so in one line and the rest of `make test` runs.
+# The Sui Move packages (aura_oracle, and example_lender, the example consumer): built and unit-tested by
+# move/test.mjs with the `sui` CLI when there is one, else with the Sui compiler in WASM (npm) and the framework
+# sources from $$SUI_FRAMEWORK_DIR or GitHub. With none of those it says so in one line and the rest of
+# `make test` runs.
 .PHONY: move
 move: node_modules/.installed
 	@node move/test.mjs
