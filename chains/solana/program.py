@@ -1,7 +1,8 @@
 """The `aura_oracle` program as its clients see it: the committed IDL, PDAs, instructions, accounts, events.
 
-Instructions are encoded and accounts decoded with anchorpy's coder from `programs/aura_oracle/idl.json`
-(docs/solana.md), so every client here goes through the same IDL an Anchor client would.
+Instructions are encoded and accounts decoded with anchorpy's coder from `programs/aura_oracle/idl.legacy.json`,
+the form of the IDL anchorpy reads, generated from `programs/aura_oracle/idl.json` (the IDL Anchor clients use;
+docs/solana.md), so every client here goes through the same program description an Anchor client does.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ class IdlError(AuraError, FileNotFoundError):
 
 
 def pubkey(value: Any) -> Pubkey:
-    """A public key from an account or event field: the IDL types keys as `[u8; 32]` (read by both the old
-    and the 0.30 IDL readers), which anchorpy decodes to a list of ints."""
+    """A public key from an account or event field: the legacy IDL types keys as `[u8; 32]` (the same bytes as
+    the `pubkey` of `idl.json`), which anchorpy decodes to a list of ints."""
     return value if isinstance(value, Pubkey) else Pubkey.from_bytes(bytes(value))
 
 
 def idl_path() -> Path:
-    return Path(os.environ.get("AURA_SOLANA_IDL", REPO / "programs" / "aura_oracle" / "idl.json"))
+    """The legacy-format IDL the node reads (`AURA_SOLANA_IDL` to read another)."""
+    return Path(os.environ.get("AURA_SOLANA_IDL", REPO / "programs" / "aura_oracle" / "idl.legacy.json"))
 
 
 @lru_cache(maxsize=4)

@@ -434,17 +434,20 @@ fn fulfil(input: &Input) -> Result<()> {
         score: score_acc,
         transmitter,
     };
-    let replaced = match score_bump {
+    // `stored`: this assessment becomes the subject's score; `replaced`: it overwrites an earlier one.
+    let (stored, replaced) = match score_bump {
         Some(bump) => {
             create_score(input, &accounts, bump, clock.unix_timestamp, score::LEN)?;
-            true
+            (true, false)
         }
         // SAFETY: the args are LEN bytes.
         None => {
-            rd_i64(unsafe { args.add(fa::TIMESTAMP) }) >= rd_i64(score_acc.at(score::ASSESSED_AT))
+            let newer =
+                rd_i64(unsafe { args.add(fa::TIMESTAMP) }) >= rd_i64(score_acc.at(score::ASSESSED_AT));
+            (newer, newer)
         }
     };
-    if replaced {
+    if stored {
         if score_acc.data_len() != score::LEN {
             score_acc.set_data_len(score::LEN); // a quorum's signers no longer describe the stored assessment
         }

@@ -143,17 +143,20 @@ pub fn fulfil_quorum(input: &Input) -> Result<()> {
         transmitter,
     };
     let space = score::QUORUM_BASE + 20 * n;
-    let replaced = match score_bump {
+    // `stored`: this assessment becomes the subject's score; `replaced`: it overwrites an earlier one.
+    let (stored, replaced) = match score_bump {
         Some(bump) => {
             p::create_score(input, &accounts, bump, clock.unix_timestamp, space)?;
-            true
+            (true, false)
         }
         // SAFETY: the args hold the signed fields.
         None => {
-            rd_i64(unsafe { args.add(fa::TIMESTAMP) }) >= rd_i64(score_acc.at(score::ASSESSED_AT))
+            let newer =
+                rd_i64(unsafe { args.add(fa::TIMESTAMP) }) >= rd_i64(score_acc.at(score::ASSESSED_AT));
+            (newer, newer)
         }
     };
-    if replaced {
+    if stored {
         if score_acc.data_len() != space {
             p::top_up(transmitter, score_acc, sys::minimum_balance(space as u64)?)?;
             score_acc.set_data_len(space);

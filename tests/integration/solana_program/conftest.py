@@ -40,16 +40,18 @@ from solders.transaction_status import InstructionErrorCustom, TransactionErrorI
 
 ROOT = Path(__file__).resolve().parents[3]
 PROGRAM_DIR = ROOT / "programs" / "aura_oracle"
-IDL_TEXT = (PROGRAM_DIR / "idl.json").read_text()
+IDL_TEXT = (PROGRAM_DIR / "idl.legacy.json").read_text()  # the form anchorpy reads, made from idl.json
 IDL_JSON: dict[str, Any] = json.loads(IDL_TEXT)
 IDL = Idl.from_json(IDL_TEXT)
 CODER = Coder(IDL)
-PROGRAM_ID = Pubkey.from_string(IDL_JSON["address"])
+PROGRAM_ID = Pubkey.from_string(IDL_JSON["metadata"]["address"])
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 ERROR_CODES: dict[str, int] = {e["name"]: e["code"] for e in IDL_JSON["errors"]}
 ERROR_NAMES: dict[int, str] = {code: name for name, code in ERROR_CODES.items()}
 ERROR_MSGS: dict[str, str] = {e["name"]: e["msg"] for e in IDL_JSON["errors"]}
-INSTRUCTIONS: dict[str, dict[str, Any]] = {ix["name"]: ix for ix in IDL_JSON["instructions"]}
+# accounts and their flags as Anchor clients read them (idl.json, the current format)
+INSTRUCTIONS: dict[str, dict[str, Any]] = {
+    ix["name"]: ix for ix in json.loads((PROGRAM_DIR / "idl.json").read_text())["instructions"]}
 
 HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 N = 2 * HALF_N + 1
@@ -472,8 +474,10 @@ class Sol:
 
 
 def _zero_args(name: str) -> dict[str, Any]:
+    """Zero for each of `name`'s arguments, as the (legacy-form) coder takes them."""
     zero: dict[str, Any] = {}
-    for arg in INSTRUCTIONS[name]["args"]:
+    (ix,) = [ix for ix in IDL_JSON["instructions"] if ix["name"] == name]
+    for arg in ix["args"]:
         ty = arg["type"]
         zero[arg["name"]] = [0] * ty["array"][1] if isinstance(ty, dict) else (b"" if ty == "bytes" else 0)
     return zero

@@ -65,8 +65,10 @@ def test_fulfil_stores_the_score_pays_the_fee_and_closes_the_request(pending):
     d = event.data
     assert (bytes(d.request), bytes(d.oracle), bytes(d.subject), bytes(d.transmitter)) == (
         bytes(request), bytes(sol.oracle.pubkey()), bytes(sol.subject), bytes(sol.transmitter.pubkey()))
+    # the subject's first score: stored (the Score names this request), nothing replaced
     assert (d.score, d.tier, d.pd_bps, d.flags, bytes(d.signer), d.replaced) == (
-        a.score, a.tier, a.pd_bps, a.flags, sol.enclave.address, True)
+        a.score, a.tier, a.pd_bps, a.flags, sol.enclave.address, False)
+    assert bytes(sol.decode(sol.score_pda()).request) == bytes(d.request)
 
 
 def subject_with_bump_attempts(sol, attempts: int) -> Pubkey:

@@ -12,11 +12,12 @@ from anchorpy import Idl
 from anchorpy.coder.coder import Coder
 
 ROOT = Path(__file__).resolve().parents[3]
-IDL_TEXT = (ROOT / "programs" / "aura_oracle" / "idl.json").read_text()
-IDL_JSON = json.loads(IDL_TEXT)
-IDL = Idl.from_json(IDL_TEXT)
+IDL_JSON = json.loads((ROOT / "programs" / "aura_oracle" / "idl.json").read_text())
+LEGACY_JSON = json.loads((ROOT / "programs" / "aura_oracle" / "idl.legacy.json").read_text())
+IDL = Idl.from_json(json.dumps(LEGACY_JSON))
 CODER = Coder(IDL)
 INSTRUCTIONS = {ix["name"]: ix for ix in IDL_JSON["instructions"]}
+LEGACY_INSTRUCTIONS = {ix["name"]: ix for ix in LEGACY_JSON["instructions"]}
 
 
 def sha8(text: str) -> bytes:
@@ -28,7 +29,8 @@ def test_quorum_instructions_and_their_accounts():
         ix = INSTRUCTIONS[name]
         assert bytes(ix["discriminator"]) == sha8(f"global:{name}")
         rows = [(a["name"], a.get("writable", False), a.get("signer", False)) for a in ix["accounts"]]
-        assert rows == [(a["name"], a["isMut"], a["isSigner"]) for a in ix["accounts"]]  # the legacy flags agree
+        legacy = LEGACY_INSTRUCTIONS[name]["accounts"]
+        assert rows == [(a["name"], a["isMut"], a["isSigner"]) for a in legacy]  # the legacy flags agree
         return rows
 
     assert accounts("set_threshold") == [("oracle", True, False), ("admin", True, True),

@@ -211,15 +211,16 @@ def test_two_of_three_stores_the_signers_and_splits_the_fee(trio):
 
     fulfilled, signed = sol.events(result)
     assert (fulfilled.name, bytes(fulfilled.data.signer), fulfilled.data.replaced) == (
-        "AssessmentFulfilled", two[0].address, True)
+        "AssessmentFulfilled", two[0].address, False)  # the subject's first score
     assert (signed.name, bytes(signed.data.request), bytes(signed.data.oracle), signed.data.threshold) == (
         "QuorumSigned", bytes(request), bytes(sol.oracle.pubkey()), 2)
     assert [bytes(x) for x in signed.data.signers] == [s.address for s in two]
     # a second quorum of two: the account is already that size, the transmitter pays nothing more
     transmitter_before = sol.balance(sol.transmitter.pubkey())
-    sol.ok(quorum_ix(sol, sol.request(), two))
+    second = sol.ok(quorum_ix(sol, sol.request(), two))
     assert sol.balance(sol.transmitter.pubkey()) == transmitter_before
     assert sol.decode(sol.score_pda()).version == 2
+    assert sol.events(second)[0].data.replaced is True
 
 
 def test_more_signatures_than_the_threshold_all_count_and_share_the_fee(trio):
