@@ -122,8 +122,11 @@ class ChainService:
 
     async def recover(self) -> None:
         """After a (re)start: re-send each stored, unconfirmed fulfilment exactly as it was signed; of attempts
-        that replace one another, only the latest (a node refuses a replaced, lower-fee one)."""
+        that replace one another, only the latest (a node refuses a replaced, lower-fee one). One already mined,
+        or voided because its requests were settled meanwhile, is not sent (`Tracker.resume`)."""
         for sub in _latest_attempts(self.store.submissions_in(self.chain, "pending")):
+            if await self.tracker.resume(sub):
+                continue
             log.info("re-sending stored fulfilment",
                      extra=fields(chain=self.chain, tx=sub.tx_hash, sequence=sub.sequence))
             await self.adapter.broadcast(sub)

@@ -161,10 +161,10 @@ class Tracker:
 
     async def _voided(self, latest: Submission, attempts: set[str]) -> bool:
         """A fulfilment about to be sent again after it left the chain (or the node's pool) is first checked: if a
-        reorganisation moved one of its requests (started over since, or its block no longer canonical), sending
-        it again would pay for items the contract skips, so a void takes its sequence instead, where the family
-        has one (`capabilities.replaces_fees`), and its requests are released once the void is mined. True when
-        a void was sent."""
+        reorganisation moved one of its requests (started over since, or its block no longer canonical), or the
+        contract settled one otherwise, sending it again would pay for items the contract skips or for a revert,
+        so a void takes its sequence instead, where the family has one (`capabilities.replaces_fees`), and its
+        requests are released once the void is mined. True when a void was sent."""
         if not self.adapter.capabilities.replaces_fees or not latest.request_keys:
             return False
         if not await self._stale(latest, attempts):
@@ -176,19 +176,34 @@ class Tracker:
         await self.adapter.broadcast(void)
         self._last_broadcast[void.tx_hash] = self.clock()
         metrics.ERRORS.labels(self.chain, "stale_fulfilment").inc()
-        log.warning("fulfilment gone stale after a reorganisation: a void takes its place",
+        log.warning("fulfilment gone stale: a void takes its place",
                     extra=fields(chain=self.chain, sequence=latest.sequence, stale=latest.tx_hash, void=void.tx_hash))
         return True
 
     async def _stale(self, sub: Submission, attempts: set[str]) -> bool:
-        """Whether a request of `sub` has moved since it was sent: started over, or its block left the chain."""
+        """Whether a request of `sub` has moved since it was sent: started over, its block left the chain, or the
+        contract settled it otherwise (another operator's fulfilment came first, or the requester cancelled)."""
         for key in sub.request_keys:
             row = self.store.request(key)
             if row is None or row["state"] not in ("submitted", "included") or row["submission"] not in attempts:
                 return True
-            if not await self.adapter.is_canonical(request_from_row(row)):
+            request = request_from_row(row)
+            if not await self.adapter.is_canonical(request):
+                return True
+            if await self.adapter.request_status(request) is not RequestStatus.PENDING:
                 return True
         return False
+
+    async def resume(self, sub: Submission) -> bool:
+        """After a restart, before the stored fulfilment `sub` (its sequence's latest attempt) is sent again: one
+        the chain has mined is left to `track`; one whose requests were settled or moved while the node was down
+        (a peer of the quorum fulfilled them first) is voided, not sent to revert at the transmitter's cost. True
+        when it is not to be sent."""
+        st = await self.adapter.status(sub)
+        if st.state in (TxState.INCLUDED, TxState.FINAL):
+            return True
+        attempts = {s.tx_hash for s in self.store.submissions_in(self.chain, "pending") if s.sequence == sub.sequence}
+        return await self._voided(sub, attempts)
 
     async def _released(self, attempts: list[Submission]) -> None:
         """A void was mined in place of `attempts`: their requests still waiting on them are served afresh, each as
