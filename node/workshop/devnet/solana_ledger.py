@@ -648,6 +648,10 @@ class SolanaLedger:
     def record(self, signature: str) -> TxRecord | None:
         return self._txs.get(signature)
 
+    def landed_since(self, count: int) -> list[TxRecord]:
+        """The transactions that landed after the first `count`, in landing order (for the PubSub endpoint)."""
+        return [self._txs[s] for s in self._order[count:]]
+
     def status(self, signature: str, search_history: bool) -> dict[str, Any] | None:
         """A signature's status as getSignatureStatuses reports it (the status cache spans recent slots)."""
         rec = self._txs.get(signature)

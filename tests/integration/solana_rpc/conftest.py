@@ -1,5 +1,6 @@
 """A Solana devnet (LiteSVM behind a local JSON-RPC server) per test, paused so tests move slots themselves, and
-solana-py's AsyncClient pointed at it; raw JSON-RPC calls for the shapes the client does not expose."""
+solana-py's AsyncClient pointed at it; raw JSON-RPC calls for the shapes the client does not expose, over HTTP
+and over the PubSub WebSocket."""
 
 from __future__ import annotations
 
@@ -95,6 +96,54 @@ async def http(devnet: SolanaDevnet) -> AsyncIterator[Callable[[Any], Awaitable[
             async with session.post(devnet.url, data=data, headers={"Content-Type": "application/json"}) as r:
                 return r.status, await r.text()
         yield post
+
+
+class RawSocket:
+    """A bare JSON-RPC client on the PubSub WebSocket: messages as the endpoint writes them."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self._ids = 0
+
+    async def send(self, message: Any) -> None:
+        await self.ws.send_str(message if isinstance(message, str) else json.dumps(message))
+
+    async def call(self, method: str, params: Any = None) -> dict[str, Any]:
+        """One request; returns its response (which must be the next message)."""
+        self._ids += 1
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": self._ids, "method": method}
+        if params is not None:
+            body["params"] = params
+        await self.send(body)
+        answer = await self.next()
+        assert answer.get("id") == self._ids, answer
+        return answer
+
+    async def subscribe(self, method: str, params: Any = None) -> int:
+        answer = await self.call(method, params)
+        assert isinstance(answer.get("result"), int), answer
+        return int(answer["result"])
+
+    async def next(self, timeout: float = 5.0) -> Any:
+        msg = await self.ws.receive(timeout)
+        assert msg.type == aiohttp.WSMsgType.TEXT, msg
+        return json.loads(msg.data)
+
+    async def nothing_pending(self) -> None:
+        """Nothing was queued for this client before now: the answer to a request sent now comes first (the
+        endpoint writes each connection's messages in order)."""
+        answer = await self.call("slotUnsubscribe", [2**63])
+        assert answer["error"]["message"] == "Invalid subscription id.", answer
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sockets(devnet: SolanaDevnet) -> AsyncIterator[Callable[[], Awaitable[RawSocket]]]:
+    """Open raw WebSocket clients on the devnet's JSON-RPC port (closed after the test)."""
+    async with aiohttp.ClientSession() as session:
+        async def open_socket() -> RawSocket:
+            ws = await session.ws_connect(devnet.url.replace("http://", "ws://"))
+            return RawSocket(ws)
+        yield open_socket
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`python -m node.workshop.devnet.solana_rpc`: serve the endpoint until SIGINT or SIGTERM; prints its URL."""
+"""`python -m node.workshop.devnet.solana_rpc`: serve the endpoint until SIGINT or SIGTERM; prints its URL, then
+its PubSub WebSocket URL."""
 
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ def _program_arg(text: str) -> tuple[Pubkey, Path]:
 
 async def _serve(args: argparse.Namespace) -> None:
     devnet = SolanaDevnet(args.host, args.port, slot_ms=args.slot_ms, finality_depth=args.finality_depth,
-                          programs=dict(args.program))
+                          programs=dict(args.program), ws_port=args.ws_port)
     await devnet.start()
     print(devnet.url, flush=True)
+    print(devnet.ws_url, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description="A local Solana JSON-RPC endpoint over LiteSVM.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8899)
+    parser.add_argument("--ws-port", type=int, default=None,
+                        help="a second port for the PubSub WebSocket, which --port serves too (default: --port + 1, "
+                             "where solana-web3.js looks; 0 picks a free one)")
     parser.add_argument("--slot-ms", type=int, default=400, help="milliseconds per slot (default 400)")
     parser.add_argument("--finality-depth", type=int, default=2,
                         help="slots after which a slot is finalized (default 2)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +23,7 @@ from node.workshop.devnet.solana_ledger import (
     with_blockhash,
 )
 from node.workshop.devnet.solana_rpc.encode import encode_account, simulation_json, transaction_json
+from node.workshop.devnet.solana_rpc.envelope import Handler, dispatch
 from node.workshop.devnet.solana_rpc.errors import RpcError, invalid_params, invalid_request
 from node.workshop.devnet.solana_rpc.params import (
     account_config,
@@ -48,8 +48,6 @@ from node.workshop.devnet.solana_rpc.params import (
     verify_signature,
 )
 
-log = logging.getLogger(__name__)
-
 SOLANA_CORE_VERSION = "2.2.1"
 FEATURE_SET = 3294202862
 MAX_MULTIPLE_ACCOUNTS = 100
@@ -70,10 +68,6 @@ def _is_token_account(data: bytes) -> bool:
     if len(data) == 165:
         return data[108] != 0
     return len(data) > 165 and data[165] == 2 and data[108] != 0
-
-
-
-Handler = Callable[[Any], Any]
 
 
 class SolanaRpc:
@@ -97,41 +91,9 @@ class SolanaRpc:
             "requestAirdrop": self.request_airdrop,
         }
 
-    # ------------------------------------------------------------------------------------------ envelope
-
     def handle(self, payload: Any) -> Any:
         """One request object or a batch; returns the response JSON, or None when nothing is to be sent."""
-        if isinstance(payload, list):
-            if not payload:
-                return self._error(None, invalid_request())
-            out = [r for r in (self._call(p) for p in payload) if r is not None]
-            return out or None
-        return self._call(payload)
-
-    @staticmethod
-    def _error(id_: Any, err: RpcError) -> dict[str, Any]:
-        return {"jsonrpc": "2.0", "error": err.to_json(), "id": id_}
-
-    def _call(self, req: Any) -> dict[str, Any] | None:
-        if not isinstance(req, dict):
-            return self._error(None, invalid_request())
-        id_ = req.get("id")
-        if (req.get("jsonrpc", "2.0") != "2.0" or not isinstance(req.get("method"), str)
-                or not isinstance(req.get("params"), (list, dict, type(None)))):
-            return self._error(id_ if isinstance(id_, (str, int)) else None, invalid_request())
-        handler = self.methods.get(req["method"])
-        try:
-            if handler is None:
-                raise RpcError(-32601, "Method not found")
-            result = handler(req.get("params"))
-        except RpcError as e:
-            response = self._error(id_, e)
-        except Exception:
-            log.exception("Solana devnet RPC %s failed", req["method"])
-            response = self._error(id_, RpcError(-32603, "Internal error"))
-        else:
-            response = {"jsonrpc": "2.0", "result": result, "id": id_}
-        return response if "id" in req else None
+        return dispatch(self.methods, payload)
 
     # ------------------------------------------------------------------------------------------- helpers
 

@@ -172,6 +172,36 @@ statuses_config = _struct("RpcSignatureStatusConfig", {"searchTransactionHistory
 signatures_config = _struct("RpcSignaturesForAddressConfig", {
     "before": string, "until": string, "limit": usize, "commitment": _commitment, "minContextSlot": u64})
 airdrop_config = _struct("RpcRequestAirdropConfig", {"recentBlockhash": string, "commitment": _commitment})
+signature_subscribe_config = _struct("RpcSignatureSubscribeConfig", {
+    "commitment": _commitment, "enableReceivedNotification": _bool})
+logs_config = _struct("RpcTransactionLogsConfig", {"commitment": _commitment})
+_LOGS_FILTERS = ("all", "allWithVotes", "mentions")
+
+
+def logs_filter(v: Any) -> tuple[str, list[str] | None]:
+    """logsSubscribe's filter (serde's externally tagged RpcTransactionLogsFilter): `"all"`, `"allWithVotes"`
+    or `{"mentions": [...]}`; returns the variant and the mentioned addresses."""
+    if isinstance(v, str):
+        name, value, has_value = v, None, False
+    elif isinstance(v, dict):
+        if len(v) != 1:
+            raise _Serde("invalid value: map, expected map with a single key")
+        (name, value), = v.items()
+        has_value = True
+    else:
+        raise _Serde(f"invalid type: {_unexpected(v)}, expected string or map")
+    if name not in _LOGS_FILTERS:
+        expected = ", ".join(f"`{x}`" for x in _LOGS_FILTERS)
+        raise _Serde(f"unknown variant `{name}`, expected one of {expected}")
+    if name != "mentions":
+        if value is not None:
+            raise _Serde(f"invalid type: {_unexpected(value)}, expected unit")
+        return name, None
+    if not has_value:
+        raise _Serde("invalid type: unit variant, expected newtype variant")
+    return name, seq(string)(value)
+
+
 _tx_config_current = _struct("RpcTransactionConfig", {
     "encoding": _enum(TX_ENCODINGS), "commitment": _commitment, "maxSupportedTransactionVersion": _u8})
 
