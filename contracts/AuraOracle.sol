@@ -2,10 +2,12 @@
 pragma solidity 0.8.28;
 
 import {IAuraConsumer} from "./IAuraConsumer.sol";
+import {IAuraOracle} from "./IAuraOracle.sol";
 
 /// @title AuraOracle
 /// @notice Takes credit-assessment requests and accepts answers signed (EIP-712) by registered enclave
-///         signers. Wire formats: docs/protocol.md.
+///         signers. What consumers call and read (its structs, events and their errors) is `IAuraOracle`; wire
+///         formats: docs/protocol.md.
 /// @dev Per pending request only a commitment to its fields is stored, its top bit set (pending) and its
 ///      lowest bit replaced by whether the requester ran code when it asked (so `fulfil` reads neither the
 ///      requester's account nor the settings slot for an EOA); `fulfil` and `cancel` take the fields back from
@@ -24,17 +26,7 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 ///      (the active signers registered with it, kept as the code of a data contract: one cold account read for
 ///      all, none per signer). The subject's record names them all in a second slot, so it counts only while k
 ///      of them stay active.
-contract AuraOracle {
-    struct Request {
-        bytes32 id;
-        address requester;
-        address subject;
-        uint96 fee;
-        uint64 expiresAt;
-        /// @dev The block the request was made in: the block the assessment is computed at.
-        uint64 blockNumber;
-    }
-
+contract AuraOracle is IAuraOracle {
     /// @dev `facts` packs the signed small fields into one word of calldata, from the lowest bits up:
     ///      score (16), tier (8), pdBps (16), flags (32), timestamp (64), expiry (64); bits 200 and up must be
     ///      zero (`ScoreOutOfRange` otherwise: they read as part of an out-of-range score).
@@ -53,32 +45,6 @@ contract AuraOracle {
         bytes32 yParityAndS;
     }
 
-    /// @notice The latest assessment of a subject as `latestAssessment` returns it.
-    struct AssessmentRecord {
-        bool exists;
-        uint16 score;
-        uint8 tier;
-        uint16 pdBps;
-        uint32 flags;
-        uint64 timestamp;
-        uint64 expiry;
-        address signer;
-        bytes32 measurement;
-        bytes32 commitment;
-    }
-
-    /// @notice A registered enclave signer. Revoked signers stay in the registry; an address is registered
-    ///         at most once, so `index` and `measurement` never change.
-    struct SignerInfo {
-        uint32 index;
-        bool active;
-        uint64 registeredAt;
-        uint64 revokedAt;
-        bytes32 measurement;
-        /// @notice Where the fees of this signer's fulfilments are paid (`withdrawFees`).
-        address payee;
-    }
-
     /// @dev What `fulfil` reads and writes of a signer, in one slot: its index while it is active (zero once
     ///      revoked), the fees its fulfilments earned that its payee has not withdrawn yet, and copies of
     ///      `maxAssessmentValidity` and `threshold` (kept by their setters), so `fulfil` reads no settings slot.
@@ -87,13 +53,6 @@ contract AuraOracle {
         uint96 owed;
         uint32 maxValidity;
         uint8 threshold;
-    }
-
-    enum RequestStatus {
-        None,
-        Pending,
-        Fulfilled,
-        Cancelled
     }
 
     /// @dev The latest assessment of a subject, in one slot (16 + 8 + 16 + 32 + 40 + 40 + 32 + 64 + 8 = 256
@@ -228,28 +187,6 @@ contract AuraOracle {
     event SignerPayeeSet(address indexed signer, address indexed payee);
     event FeesWithdrawn(address indexed signer, address indexed payee, uint256 amount);
 
-    event AssessmentRequested(
-        bytes32 indexed requestId,
-        address indexed requester,
-        address indexed subject,
-        uint96 fee,
-        uint64 expiresAt,
-        bytes params
-    );
-    event AssessmentFulfilled(
-        bytes32 indexed requestId,
-        address indexed subject,
-        address indexed transmitter,
-        uint16 score,
-        uint8 tier,
-        uint16 pdBps,
-        uint32 flags,
-        address signer,
-        bool callbackSucceeded
-    );
-    event FulfilmentSkipped(bytes32 indexed requestId, bytes4 reason);
-    event AssessmentCancelled(bytes32 indexed requestId);
-
     error NotOwner();
     error ZeroAddress();
     error ZeroMeasurement();
@@ -267,15 +204,7 @@ contract AuraOracle {
     /// @notice `MAX_ROSTER_SIGNERS` (767) signers registered with `measurement` are active already.
     error RosterFull(bytes32 measurement);
 
-    error InsufficientFee(uint256 sent, uint256 required);
-    error FeeTooLarge(uint256 sent);
-    error ZeroSubject();
-    error ParamsTooLong(uint256 length, uint256 maxLength);
 
-    error UnknownRequest(bytes32 requestId);
-    error RequestMismatch(bytes32 requestId);
-    error AlreadyFulfilled(bytes32 requestId);
-    error RequestCancelled(bytes32 requestId);
     error RequestExpired(bytes32 requestId, uint64 expiresAt);
     error ScoreOutOfRange(uint16 score);
     error TierOutOfRange(uint8 tier);
@@ -306,9 +235,6 @@ contract AuraOracle {
     error SignersNotAscending(address previous, address next);
     error TooManySignatures(uint256 got, uint256 max);
 
-    error NotRequester(address caller);
-    error NotExpired(uint64 expiresAt);
-    error TransferFailed(address to, uint256 amount);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -705,6 +631,36 @@ contract AuraOracle {
         return RequestStatus.Fulfilled;
     }
 
+    /// @notice What the oracle keeps of request `requestId`, from its slot alone (`RequestRecord`). A pending
+    ///         request's fields are not stored, only committed to: rebuild them from its `AssessmentRequested`
+    ///         log (docs/evm.md) and check them with `isRequestPending`.
+    function requestRecord(bytes32 requestId) external view returns (RequestRecord memory record) {
+        uint256 stored = uint256(_requests[requestId]);
+        if (stored == 0) return record;
+        if (stored == uint256(CANCELLED)) {
+            record.status = RequestStatus.Cancelled;
+        } else if (stored & PENDING_BIT != 0) {
+            record.status = RequestStatus.Pending;
+            record.callsBack = stored & CALLBACK_BIT != 0;
+            record.commitment = bytes32(stored);
+        } else {
+            record.status = RequestStatus.Fulfilled;
+            record.commitment = bytes32(stored);
+        }
+    }
+
+    /// @notice Whether `req` is pending with exactly these fields: `cancel` and `fulfil` take it.
+    function isRequestPending(Request calldata req) external view returns (bool) {
+        (bytes memory err,) = _checkRequest(req);
+        return err.length == 0;
+    }
+
+    /// @notice keccak256(abi.encode(requester, subject, fee, expiresAt, blockNumber)): what the oracle keeps of a
+    ///         pending request (`requestRecord`), bits 0 and 255 aside.
+    function requestCommitment(Request calldata req) external pure returns (bytes32) {
+        return _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber);
+    }
+
     function signers(address signer) external view returns (SignerInfo memory) {
         return _signers[signer];
     }
@@ -1091,18 +1047,26 @@ contract AuraOracle {
                 sstore(stored.slot, word)
             }
         }
-        bool callbackSucceeded;
+        CallbackOutcome callback;
         if (gasLimit != 0) {
-            callbackSucceeded = _callback(
+            bool ok = _callback(
                 req.requester,
                 abi.encodeCall(
                     IAuraConsumer.onAssessment, (req.id, req.subject, _score(a), _tier(a), _pdBps(a), _flags(a))
                 ),
                 gasLimit
             );
+            callback = ok ? CallbackOutcome.Succeeded : CallbackOutcome.Reverted;
         }
         emit AssessmentFulfilled(
-            req.id, req.subject, msg.sender, _score(a), _tier(a), _pdBps(a), _flags(a), signer, callbackSucceeded
+            req.id,
+            req.subject,
+            a.facts,
+            a.measurement,
+            a.commitment,
+            signer,
+            quorumWord == 0 ? 1 : uint8(quorumWord >> 8),
+            callback
         );
     }
 

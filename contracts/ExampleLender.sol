@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {AuraOracle} from "./AuraOracle.sol";
 import {IAuraConsumer} from "./IAuraConsumer.sol";
+import {IAuraOracle} from "./IAuraOracle.sol";
 
 /// @title ExampleLender
 /// @notice A lender that asks `AuraOracle` to assess each applicant and decides on the callback:
@@ -11,7 +11,8 @@ import {IAuraConsumer} from "./IAuraConsumer.sol";
 ///         `REJECT_FLAGS` (LIQUIDATED, UNDISCLOSED_LIABILITY) rejects, any of `REVIEW_FLAGS` (BURST_ACTIVITY,
 ///         ANOMALOUS, INTENT_MISMATCH) turns an approval into manual review. An approval is used once, by
 ///         `takeLoan`, within `APPROVAL_TTL` of the decision. `quote` answers from the oracle's stored
-///         assessment, but only while it is at most one hour old and its signer has not been revoked.
+///         assessment, but only while it is at most one hour old, not past its expiry, and its signer has not been
+///         revoked.
 contract ExampleLender is IAuraConsumer {
     enum Decision {
         None,
@@ -65,7 +66,7 @@ contract ExampleLender is IAuraConsumer {
     /// @notice Flags that send an approval to manual review: farming/sybil burst, outlier, contradicting intent.
     uint32 public constant REVIEW_FLAGS = BURST_ACTIVITY | ANOMALOUS | INTENT_MISMATCH;
 
-    AuraOracle public immutable oracle;
+    IAuraOracle public immutable oracle;
 
     mapping(bytes32 requestId => Application) public applications;
     mapping(address borrower => StoredDecision) private _decisions;
@@ -87,6 +88,7 @@ contract ExampleLender is IAuraConsumer {
     error RefundFailed(address to, uint256 amount);
     error NoAssessment();
     error StaleAssessment(uint64 timestamp);
+    error ExpiredAssessment(uint64 expiry);
     error NotApproved(uint8 decision);
     error ApprovalUsed(bytes32 requestId);
     error ApprovalExpired(bytes32 requestId, uint64 validUntil);
@@ -95,7 +97,7 @@ contract ExampleLender is IAuraConsumer {
     uint32 public constant DEFAULT_TERM_DAYS = 90;
     uint32 public constant MAX_TERM_DAYS = 3650;
 
-    constructor(AuraOracle oracle_) {
+    constructor(IAuraOracle oracle_) {
         oracle = oracle_;
     }
 
@@ -139,12 +141,12 @@ contract ExampleLender is IAuraConsumer {
     ///         refund is zero.
     /// @param req the request's fields as the oracle's `AssessmentRequested` event carried them, and the number
     ///        of the block holding that event.
-    function cancelApplication(AuraOracle.Request calldata req) external {
+    function cancelApplication(IAuraOracle.Request calldata req) external {
         Application memory app = applications[req.id];
         if (app.borrower == address(0)) revert UnknownApplication(req.id);
         if (msg.sender != app.borrower) revert NotBorrower(msg.sender);
         delete applications[req.id];
-        if (oracle.requestStatus(req.id) == AuraOracle.RequestStatus.Fulfilled) {
+        if (oracle.requestStatus(req.id) == IAuraOracle.RequestStatus.Fulfilled) {
             emit ApplicationCancelled(req.id, app.borrower, 0);
             return;
         }
@@ -225,13 +227,16 @@ contract ExampleLender is IAuraConsumer {
     }
 
     /// @notice What the lender would decide now from the oracle's latest assessment of `borrower`. An
-    ///         assessment whose signer was revoked counts as none.
+    ///         assessment whose signer was revoked counts as none; one past its expiry is refused
+    ///         (`takeLoan` says so as `ApprovalExpired`).
     function quote(address borrower) external view returns (Decision decision, uint16 maxLtvBps) {
-        (decision, maxLtvBps,) = _quote(borrower);
+        uint64 expiry;
+        (decision, maxLtvBps, expiry) = _quote(borrower);
+        if (block.timestamp > expiry) revert ExpiredAssessment(expiry);
     }
 
     function _quote(address borrower) private view returns (Decision decision, uint16 maxLtvBps, uint64 expiry) {
-        (AuraOracle.AssessmentRecord memory record, bool signerActive) = oracle.latestAssessmentStatus(borrower);
+        (IAuraOracle.AssessmentRecord memory record, bool signerActive) = oracle.latestAssessmentStatus(borrower);
         if (!record.exists || !signerActive) revert NoAssessment();
         if (block.timestamp - record.timestamp > MAX_ASSESSMENT_AGE) revert StaleAssessment(record.timestamp);
         (decision, maxLtvBps) = decide(record.score, record.flags);

@@ -24,6 +24,7 @@ from web3 import Web3
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from chains.evm.adapter import FULFILLED as FULFILLED_TOPIC  # noqa: E402
 from chains.evm.artifacts import contract  # noqa: E402
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port  # noqa: E402
 from node.workshop.devnet.deploy import FEE_WEI, send, setup_devnet  # noqa: E402
@@ -61,8 +62,6 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-FULFILLED_TOPIC = "0x" + keccak(
-    text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
 REQUESTED_TOPIC = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 
 

@@ -71,7 +71,7 @@ logger = logging.getLogger("aura.evm")
 
 REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 FULFILLED = "0x" + keccak(
-    text="AssessmentFulfilled(bytes32,address,address,uint16,uint8,uint16,uint32,address,bool)").hex()
+    text="AssessmentFulfilled(bytes32,address,uint256,bytes32,bytes32,address,uint8,uint8)").hex()
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
 STATUSES = (RequestStatus.NONE, RequestStatus.PENDING, RequestStatus.FULFILLED, RequestStatus.CANCELLED)
 WAIT_REVERTS = {"UnknownSigner": "signer", "RevokedSigner": "signer", "MeasurementMismatch": "signer"}

@@ -18,11 +18,14 @@ from eth_account.signers.local import LocalAccount
 
 from chains.core.errors import AuraError, ChainError, ConfigError, InvalidParams, RetryLater
 from chains.evm.config import EvmChain
+from chains.evm.facts import unpack_facts
 from chains.evm.keystore import read_secret_file
 
 REQUESTER_KEY_ENV = "AURA_REQUESTER_KEY"
 REQUESTER_KEY_FILE = Path("keys/evm-requester.key")
 POLL_S = 0.2
+CALLBACK_OUTCOMES = ("none", "succeeded", "reverted")
+"""`AssessmentFulfilled.callback` (the oracle's `CallbackOutcome`), by its value."""
 
 
 def requester_account(requester_key: Path | None, config_dir: Path) -> LocalAccount:
@@ -52,7 +55,8 @@ async def request_assessment(cfg: EvmChain, *, subject: str, params: bytes, requ
 
     Returns:
         `request_id`, `subject`, `tx`, `block`, `fee` (wei); with `wait`, `status` ("fulfilled" or "not
-        fulfilled yet") and, once fulfilled, `score`, `tier`, `pd_bps`, `flags` and `fulfil_tx`.
+        fulfilled yet") and, once fulfilled, `score`, `tier`, `pd_bps`, `flags`, `timestamp`, `expiry`, `signer`,
+        `signer_count`, `callback` (none, succeeded or reverted) and `fulfil_tx`: all from its one log.
 
     Raises:
         ConfigError: no usable requester key. InvalidParams: `subject` is not an address.
@@ -95,7 +99,10 @@ async def request_assessment(cfg: EvmChain, *, subject: str, params: bytes, requ
                 from_block=receipt["blockNumber"], argument_filters={"requestId": request_id})
             if logs:
                 a = logs[0]["args"]
-                out.update(status="fulfilled", score=a["score"], tier=a["tier"], pd_bps=a["pdBps"], flags=a["flags"],
+                facts = unpack_facts(a["facts"])
+                out.update(status="fulfilled", score=facts.score, tier=facts.tier, pd_bps=facts.pd_bps,
+                           flags=facts.flags, timestamp=facts.timestamp, expiry=facts.expiry, signer=a["signer"],
+                           signer_count=a["signerCount"], callback=CALLBACK_OUTCOMES[a["callback"]],
                            fulfil_tx="0x" + bytes(logs[0]["transactionHash"]).hex())
                 break
             await asyncio.sleep(POLL_S)

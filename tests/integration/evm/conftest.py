@@ -25,7 +25,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from chains.evm.artifacts import ArtifactError, contract, deploy, load_artifact
-from chains.evm.facts import pack_facts
+from chains.evm.facts import pack_facts, unpack_facts
 from chains.evm.signature import compact
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 
@@ -133,6 +133,13 @@ def digest(req: Req, a: Asmt, verifying_contract: str, chain_id: int = CHAIN_ID)
     return keccak(b"\x19" + msg.version + msg.header + msg.body)
 
 
+def with_facts(args: dict[str, Any]) -> dict[str, Any]:
+    """An `AssessmentFulfilled`'s arguments and the fields of its `facts` word, named as the contract names them."""
+    f = unpack_facts(args["facts"])
+    return {**args, "score": f.score, "tier": f.tier, "pdBps": f.pd_bps, "flags": f.flags, "timestamp": f.timestamp,
+            "expiry": f.expiry}
+
+
 def selector(signature: str) -> bytes:
     return keccak(text=signature)[:4]
 
@@ -206,6 +213,7 @@ class Chain:
     stranger = address_of(STRANGER_KEY)
     enclave = address_of(ENCLAVE_KEY)
     HALF_N = HALF_N
+    CALLBACK_NONE, CALLBACK_SUCCEEDED, CALLBACK_REVERTED = 0, 1, 2  # `AssessmentFulfilled.callback`
     digest_of = staticmethod(digest)
     address_of = staticmethod(address_of)
     request_id_of = staticmethod(abi_request_id)
@@ -294,8 +302,10 @@ class Chain:
         return int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
 
     def events(self, receipt: TxReceipt, name: str, contract_name: str = "AuraOracle") -> list[dict[str, Any]]:
+        """The `name` events of `receipt`'s logs; an `AssessmentFulfilled`'s `facts` also unpacked, by name."""
         c = self.c[contract_name]
-        return [dict(e["args"]) for e in getattr(c.events, name)().process_receipt(receipt, errors=DISCARD)]
+        found = [dict(e["args"]) for e in getattr(c.events, name)().process_receipt(receipt, errors=DISCARD)]
+        return [with_facts(e) for e in found] if name == "AssessmentFulfilled" else found
 
     # ---- oracle flows
     def request(self, requester_key: str = REQUESTER_KEY, subject: str | None = None, value: int = FEE,

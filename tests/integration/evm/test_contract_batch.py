@@ -51,7 +51,7 @@ def test_mixed_batch(chain):
 
     fulfilled = chain.events(receipt, "AssessmentFulfilled")
     assert [bytes(e["requestId"]) for e in fulfilled] == [good.id, callback.id]
-    assert [e["callbackSucceeded"] for e in fulfilled] == [False, True]
+    assert [e["callback"] for e in fulfilled] == [chain.CALLBACK_NONE, chain.CALLBACK_SUCCEEDED]
     skipped = [(bytes(e["requestId"]), bytes(e["reason"])) for e in chain.events(receipt, "FulfilmentSkipped")]
     assert skipped == [
         (stranger_signed.id, chain.selector("UnknownSigner")),
@@ -121,7 +121,8 @@ def test_a_consumer_turned_gas_burner_after_estimation_blocks_nothing(chain):
     assert chain.events(receipt, "FulfilmentSkipped") == []
     fulfilled = chain.events(receipt, "AssessmentFulfilled")
     assert [bytes(e["requestId"]) for e in fulfilled] == [r.id for r in [burning, *honest]]
-    assert [e["callbackSucceeded"] for e in fulfilled] == [False, True, False, True]
+    assert [e["callback"] for e in fulfilled] == [chain.CALLBACK_REVERTED, chain.CALLBACK_SUCCEEDED,
+                                                chain.CALLBACK_NONE, chain.CALLBACK_SUCCEEDED]
     assert all(chain.status(r) == FULFILLED for r in [burning, *honest])
     assert recording.functions.calls().call() == 2 and burner.functions.calls().call() == 0
     assert receipt["gasUsed"] > chain.CALLBACK_GAS_LIMIT  # the burner did burn its whole share
@@ -149,7 +150,8 @@ def test_a_requester_that_asked_from_its_constructor_has_its_callback_gas_set_as
     assert chain.events(receipt, "FulfilmentSkipped") == []
     fulfilled = chain.events(receipt, "AssessmentFulfilled")
     assert [bytes(e["requestId"]) for e in fulfilled] == [deployer.id, late.id, plain.id]
-    assert [e["callbackSucceeded"] for e in fulfilled] == [True, True, False]
+    assert [e["callback"] for e in fulfilled] == [chain.CALLBACK_SUCCEEDED, chain.CALLBACK_SUCCEEDED,
+                                                chain.CALLBACK_NONE]
     assert [chain.status(r) for r in (deployer, late, plain)] == [FULFILLED] * 3
 
 

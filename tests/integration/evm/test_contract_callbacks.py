@@ -16,7 +16,7 @@ def test_callback_gets_the_answer_and_exactly_the_gas_limit(chain):
     req = chain.request_via("RecordingConsumer")
     assert req.requester == consumer.address
     receipt = chain.fulfil(req, chain.assessment(score=655, tier=1, pd_bps=420, flags=3))
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is True
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_SUCCEEDED
     f = consumer.functions
     assert bytes(f.lastRequestId().call()) == req.id
     assert f.lastSubject().call() == chain.subject
@@ -54,7 +54,7 @@ def test_transmitter_cannot_starve_the_callback(chain):
     assert chain.expect_revert(fn, chain.TRANSMITTER_KEY, gas=least - 1) == ("InsufficientGas",)
     assert chain.status(req) == 1  # still pending
     receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=least)
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is True
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_SUCCEEDED
     assert consumer.gasAtEntry().call() == generous  # the full limit, even at the least gas that succeeds
 
 
@@ -62,7 +62,7 @@ def test_reverting_consumer_does_not_block_fulfilment(chain):
     req = chain.request_via("RevertingConsumer")
     a = chain.assessment(score=777)
     receipt = chain.fulfil(req, a)
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_REVERTED
     assert chain.status(req) == FULFILLED
     assert chain.latest(chain.subject)["score"] == 777
 
@@ -70,7 +70,7 @@ def test_reverting_consumer_does_not_block_fulfilment(chain):
 def test_gas_burning_consumer_gets_only_the_limit(chain):
     req = chain.request_via("GasBurningConsumer")
     receipt = chain.fulfil(req)
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_REVERTED
     assert chain.status(req) == FULFILLED
     assert chain.CALLBACK_GAS_LIMIT < receipt["gasUsed"] < chain.CALLBACK_GAS_LIMIT + 150_000
 
@@ -82,7 +82,7 @@ def test_return_bomb_is_not_copied(chain):
     fn = chain.fulfil_fn(req, a, chain.sign(req, a))
     gas = fn.estimate_gas({"from": chain.transmitter}, "pending")
     receipt = chain.send(fn, chain.TRANSMITTER_KEY, gas=gas)
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is True
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_SUCCEEDED
     assert chain.status(req) == FULFILLED
     # the oracle pays for the callee's gas only: copying 250 kB of returndata would cost ~140k more
     assert receipt["gasUsed"] < baseline + chain.CALLBACK_GAS_LIMIT
@@ -92,7 +92,7 @@ def test_no_callback_when_disabled(chain):
     chain.send(chain.oracle.functions.setCallbackGasLimit(0), chain.OWNER_KEY)
     req = chain.request_via("RecordingConsumer")
     receipt = chain.fulfil(req)
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_NONE
     assert chain.c["RecordingConsumer"].functions.calls().call() == 0
     assert chain.status(req) == FULFILLED
 
@@ -106,7 +106,7 @@ def test_whether_a_request_calls_back_is_fixed_when_it_is_made(chain):
         receipt = chain.fulfil(req)
     finally:
         chain.rpc("anvil_setCode", chain.requester, "0x")
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_NONE
     assert chain.status(req) == FULFILLED
 
     factory = chain.c["LateCodeFactory"]
@@ -115,5 +115,5 @@ def test_whether_a_request_calls_back_is_fixed_when_it_is_made(chain):
                                          chain.REQUESTER_KEY, chain.FEE))
     assert chain.w3.eth.get_code(gone.requester) == b""  # it asked from its constructor, then self-destructed
     receipt = chain.fulfil(gone)
-    assert _fulfilled_event(chain, receipt)["callbackSucceeded"] is False
+    assert _fulfilled_event(chain, receipt)["callback"] == chain.CALLBACK_NONE
     assert chain.status(gone) == FULFILLED

@@ -46,7 +46,7 @@ def test_decision_on_callback(chain, score, decision, ltv):
     a = chain.assessment(score=score, tier=_tier(score))
     receipt = chain.fulfil(req, a)
     (fulfilled,) = chain.events(receipt, "AssessmentFulfilled")
-    assert fulfilled["callbackSucceeded"] is True
+    assert fulfilled["callback"] == chain.CALLBACK_SUCCEEDED
     (ev,) = chain.events(receipt, "LoanDecision", "ExampleLender")
     assert (bytes(ev["requestId"]), ev["borrower"], ev["decision"], ev["maxLtvBps"], ev["score"]) == (
         req.id, chain.requester, decision, ltv, score)
@@ -61,7 +61,7 @@ def test_quote_needs_a_fresh_assessment(chain):
     f = chain.lender.functions
     assert chain.call_revert(f.quote(chain.requester)) == ("NoAssessment",)
     req, _ = _apply(chain)
-    a = chain.assessment(score=760, tier=1)
+    a = chain.assessment(score=760, tier=1, expiry=chain.now() + 7200)
     chain.fulfil(req, a)
     chain.mine_at(a.timestamp + 3600)
     assert f.quote(chain.requester).call() == [APPROVED, 7400]
@@ -69,6 +69,16 @@ def test_quote_needs_a_fresh_assessment(chain):
     assert chain.call_revert(f.quote(chain.requester)) == ("StaleAssessment", a.timestamp)
     assert chain.oracle.functions.isFresh(chain.requester, 3600).call() is False
     assert chain.oracle.functions.isFresh(chain.requester, 3601).call() is True
+
+
+def test_quote_refuses_an_assessment_past_its_expiry(chain):
+    req, _ = _apply(chain)
+    a = chain.assessment(score=760, tier=1)  # valid for 10 minutes
+    chain.fulfil(req, a)
+    chain.mine_at(a.expiry)
+    assert chain.lender.functions.quote(chain.requester).call() == [APPROVED, 7400]
+    chain.mine_at(a.expiry + 1)
+    assert chain.call_revert(chain.lender.functions.quote(chain.requester)) == ("ExpiredAssessment", a.expiry)
 
 
 def test_quote_goes_stale_as_time_passes(chain):

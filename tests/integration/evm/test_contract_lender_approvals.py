@@ -30,7 +30,7 @@ def _approve(chain, at=None, **assessment):
     chain.set_next_timestamp(at)
     receipt = chain.fulfil(req, a)
     (fulfilled,) = chain.events(receipt, "AssessmentFulfilled")
-    assert fulfilled["callbackSucceeded"] is True
+    assert fulfilled["callback"] == chain.CALLBACK_SUCCEEDED
     return req, at, a
 
 
@@ -170,16 +170,34 @@ def test_a_revoked_signers_assessment_counts_as_none(chain):
     assert chain.expect_revert(*_take(chain)) == ("NoAssessment",)
 
 
+def test_a_quorum_assessment_counts_while_its_threshold_of_signers_stays_active(chain, trio):
+    """Two of three signed: one revoked leaves it below the threshold it met, and the lender treats it as none."""
+    f = chain.lender.functions
+    chain.set_threshold(2)
+    req = _apply(chain)
+    a = chain.assessment(score=760, tier=1, flags=0)
+    receipt = chain.send(chain.fulfil_quorum_fn(req, a, chain.signatures(req, a, trio[:2])), chain.TRANSMITTER_KEY)
+    (fulfilled,) = chain.events(receipt, "AssessmentFulfilled")
+    assert (fulfilled["signerCount"], fulfilled["callback"]) == (2, chain.CALLBACK_SUCCEEDED)
+    assert f.quote(chain.requester).call() == [APPROVED, 7400]
+    chain.send(chain.oracle.functions.revokeSigner(chain.address_of(trio[2])), chain.OWNER_KEY)  # not a signer
+    assert f.quote(chain.requester).call() == [APPROVED, 7400]
+    chain.send(chain.oracle.functions.revokeSigner(chain.address_of(trio[1])), chain.OWNER_KEY)
+    assert chain.call_revert(f.quote(chain.requester)) == ("NoAssessment",)
+    assert chain.expect_revert(*_take(chain)) == ("NoAssessment",)
+
+
 # ------------------------------------------------------------------------------------------------ failed callback
 
-@pytest.mark.parametrize("callback_gas_limit", [30_000, 0], ids=["callback-out-of-gas", "callbacks-off"])
-def test_withdraw_an_application_whose_callback_failed(chain, callback_gas_limit):
+@pytest.mark.parametrize(("callback_gas_limit", "outcome"), [(30_000, 2), (0, 0)],
+                         ids=["callback-out-of-gas", "callbacks-off"])
+def test_withdraw_an_application_whose_callback_failed(chain, callback_gas_limit, outcome):
     f = chain.lender.functions
     chain.send(chain.oracle.functions.setCallbackGasLimit(callback_gas_limit), chain.OWNER_KEY)
     req = _apply(chain)
     receipt = chain.fulfil(req, chain.assessment(score=760))
     (fulfilled,) = chain.events(receipt, "AssessmentFulfilled")
-    assert fulfilled["callbackSucceeded"] is False
+    assert fulfilled["callback"] == outcome  # CallbackOutcome: 2 Reverted, 0 None
     assert chain.status(req) == FULFILLED
     assert f.applications(req.id).call() == [chain.requester, LOAN]  # stranded: no decision was taken
     assert f.decisionOf(chain.requester).call()[1] == NONE

@@ -89,9 +89,12 @@ def test_fulfil_happy_path(chain):
     assert oracle.functions.feesOwed(chain.enclave).call() == req.fee
     (ev,) = chain.events(receipt, "AssessmentFulfilled")
     assert bytes(ev["requestId"]) == req.id
-    assert (ev["subject"], ev["transmitter"], ev["signer"]) == (chain.subject, chain.transmitter, chain.enclave)
+    assert (ev["subject"], ev["signer"], ev["signerCount"]) == (chain.subject, chain.enclave, 1)
     assert (ev["score"], ev["tier"], ev["pdBps"], ev["flags"]) == (815, 2, 120, 0b1010)
-    assert ev["callbackSucceeded"] is False  # the requester is an EOA: no callback
+    # every value a consumer reads, in the one log
+    assert (ev["timestamp"], ev["expiry"], bytes(ev["measurement"]), bytes(ev["commitment"])) == (
+        a.timestamp, a.expiry, chain.MEASUREMENT, a.commitment)
+    assert ev["callback"] == chain.CALLBACK_NONE  # the requester is an EOA: no callback
 
     stored = chain.latest(chain.subject)
     assert stored == {

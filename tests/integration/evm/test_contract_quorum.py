@@ -87,8 +87,8 @@ def test_two_of_three(chain, trio):
     a = chain.assessment(score=815, tier=2)
     receipt = chain.send(chain.fulfil_quorum_fn(req, a, chain.signatures(req, a, trio[:2])), chain.TRANSMITTER_KEY)
     (ev,) = chain.events(receipt, "AssessmentFulfilled")
-    assert (bytes(ev["requestId"]), ev["score"], ev["signer"], ev["transmitter"]) == (
-        req.id, 815, chain.address_of(trio[0]), chain.transmitter)  # the first signer
+    assert (bytes(ev["requestId"]), ev["score"], ev["signer"], ev["signerCount"]) == (
+        req.id, 815, chain.address_of(trio[0]), 2)  # the first signer, and how many signed
     assert chain.status(req) == FULFILLED
     stored = chain.latest(chain.subject)
     assert (stored["exists"], stored["score"], stored["signer"], stored["measurement"]) == (
@@ -160,7 +160,7 @@ def test_the_first_signer_may_be_any_and_counts_once(chain, trio):
             "SignersNotAscending", chain.address_of(again), chain.address_of(again))
     receipt = chain.send(chain.fulfil_quorum_fn(req, a, [third, first, second]), chain.TRANSMITTER_KEY)
     (ev,) = chain.events(receipt, "AssessmentFulfilled")
-    assert ev["signer"] == chain.address_of(trio[2])
+    assert (ev["signer"], ev["signerCount"]) == (chain.address_of(trio[2]), 3)
     assert chain.latest(chain.subject)["signer"] == chain.address_of(trio[2])
     assert chain.latest_signers() == ([chain.address_of(k) for k in (trio[2], trio[0], trio[1])], 2, 3)
 

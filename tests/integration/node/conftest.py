@@ -15,6 +15,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract
+from chains.evm.facts import unpack_facts
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
 from node.workshop.devnet.deploy import Devnet, send, setup_devnet
 from node.workshop.devnet.nodeproc import NodeProcess
@@ -44,9 +45,11 @@ class Env:
         return "0x" + bytes(ev["args"]["requestId"]).hex()
 
     def fulfilled(self) -> dict[str, list[dict[str, Any]]]:
+        """Each request's `AssessmentFulfilled` arguments, its `facts` word also unpacked (`score`, `tier`, ...)."""
         out: dict[str, list[dict[str, Any]]] = {}
         for ev in self.oracle.events.AssessmentFulfilled().get_logs(from_block=0):
-            out.setdefault("0x" + bytes(ev["args"]["requestId"]).hex(), []).append(dict(ev["args"]))
+            args = {**ev["args"], **unpack_facts(ev["args"]["facts"])._asdict()}
+            out.setdefault("0x" + bytes(ev["args"]["requestId"]).hex(), []).append(args)
         return out
 
     def wait_fulfilled(self, ids: list[str], node: NodeProcess, timeout: float = 60) -> dict[str, list[dict[str, Any]]]:
