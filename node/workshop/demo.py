@@ -28,6 +28,8 @@ from web3.logs import DISCARD
 
 from chains.core.errors import AuraError
 from chains.evm.artifacts import contract
+from chains.evm.consumer import CALLBACK_OUTCOMES
+from chains.evm.facts import unpack_facts
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
 from node.workshop.devnet.deploy import FEE_WEI, Devnet, send
 from node.workshop.devnet.fleet import Fleet
@@ -144,7 +146,7 @@ def send_requests(w3: Web3, dev: Devnet) -> list[dict[str, Any]]:
             via = "ExampleLender"
         rows.append({"label": p.label, "subject": p.address, "via": via,
                      "request_id": request_id_of(w3, oracle, receipt),
-                     "request_tx": cast(bytes, receipt["transactionHash"]).hex(),
+                     "request_tx": "0x" + cast(bytes, receipt["transactionHash"]).hex(),
                      "request_block": receipt["blockNumber"], "sent_at": started, "status": "pending"})
     return rows
 
@@ -160,19 +162,20 @@ def wait_fulfilled(w3: Web3, dev: Devnet, rows: list[dict[str, Any]], timeout: f
         now = time.time()
         for ev in logs:
             rid = "0x" + bytes(ev["args"]["requestId"]).hex()
+            tx = "0x" + bytes(ev["transactionHash"]).hex()
             row = by_id.get(rid)
-            if row is not None and row["status"] == "fulfilled" and row["fulfil_tx"] != ev["transactionHash"].hex():
-                raise AuraError(f"{row['label']}: request {rid} fulfilled twice ({row['fulfil_tx']} and "
-                                f"{ev['transactionHash'].hex()})")
+            if row is not None and row["status"] == "fulfilled" and row["fulfil_tx"] != tx:
+                raise AuraError(f"{row['label']}: request {rid} fulfilled twice ({row['fulfil_tx']} and {tx})")
             if row is None or row["status"] == "fulfilled":
                 continue
             block = w3.eth.get_block(ev["blockNumber"])
-            row.update(status="fulfilled", score=ev["args"]["score"], tier=ev["args"]["tier"],
-                       tier_name=TIERS[ev["args"]["tier"]], pd_bps=ev["args"]["pdBps"], flags=ev["args"]["flags"],
-                       fulfil_tx=ev["transactionHash"].hex(), fulfil_block=ev["blockNumber"],
+            facts = unpack_facts(ev["args"]["facts"])
+            row.update(status="fulfilled", score=facts.score, tier=facts.tier,
+                       tier_name=TIERS[facts.tier], pd_bps=facts.pd_bps, flags=facts.flags,
+                       fulfil_tx=tx, fulfil_block=ev["blockNumber"],
                        latency_blocks=ev["blockNumber"] - row["request_block"],
                        latency_ms=round((now - row["sent_at"]) * 1000), fulfil_timestamp=block["timestamp"],
-                       callback_succeeded=ev["args"]["callbackSucceeded"])
+                       callback=CALLBACK_OUTCOMES[ev["args"]["callback"]])
         if all(r["status"] == "fulfilled" for r in rows):
             return
         node.check_alive()
@@ -201,6 +204,7 @@ def add_signed(operators: list[Operator], rows: list[dict[str, Any]]) -> None:
         found = stored_assessment(operators, f"anvil:{r['request_id']}", r["request_id"])
         signed = found.signed
         r["typed_data"] = signed["typed_data"]
+        r["typed_data_ethers"] = signed["typed_data_ethers"]
         r["signature"] = signed["signature"]
         r["stored_by"] = found.operator
         recovered = Account.recover_message(encode_typed_data(full_message=signed["typed_data"]),

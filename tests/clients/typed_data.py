@@ -10,8 +10,9 @@ from typing import Any
 
 SCRIPT = Path(__file__).with_name("verify_typed_data.mjs")
 
-ETHERS_V4_ERROR = 'ambiguous primary types or unused types: "EIP712Domain", "Assessment"'
-"""What ethers 6 says when handed the eth_signTypedData_v4 form (its `types` with `EIP712Domain`) as is."""
+ETHERS_V4_ERROR = 'ambiguous primary types or unused types: "Assessment", "EIP712Domain"'
+"""What ethers 6 says when handed the eth_signTypedData_v4 form (its `types` with `EIP712Domain`) as is, the
+types it names sorted (ethers names them in the order of the JSON's keys)."""
 
 
 def recover_with_clients(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -22,4 +23,14 @@ def recover_with_clients(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                          timeout=120, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     answer: list[dict[str, Any]] = json.loads(out.stdout)
+    for row in answer:
+        row["ethers_v4_error"] = _sorted_names(row["ethers_v4_error"])
     return answer
+
+
+def _sorted_names(error: str | None) -> str | None:
+    """ethers' error with the quoted type names it lists in sorted order."""
+    if error is None or ": " not in error:
+        return error
+    head, names = error.split(": ", 1)
+    return head + ": " + ", ".join(sorted(names.split(", ")))

@@ -93,7 +93,7 @@ def send(w3: Web3, key: str, tx: dict[str, object]) -> dict[str, object]:
     h = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(h, timeout=30)
     if receipt["status"] != 1:
-        raise AuraError(f"devnet transaction {h.hex()} reverted")
+        raise AuraError(f"devnet transaction 0x{bytes(h).hex()} reverted")
     return dict(receipt)
 
 

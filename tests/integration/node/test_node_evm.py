@@ -15,6 +15,7 @@ from eth_account.messages import encode_typed_data
 
 from chains.core.features import features_hash
 from node.workshop.devnet.anvil import DEFAULT_KEYS
+from tests.clients.typed_data import ETHERS_V4_ERROR, recover_with_clients
 from tests.integration.node.conftest import Env
 
 SUBJECTS = [Account.from_key(k).address for k in DEFAULT_KEYS[1:4]]
@@ -300,13 +301,21 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
     assert rows["careful borrower"]["terms"]["decision"] == "offer"
     assert min(rows["veteran"]["score"], rows["careful borrower"]["score"]) > rows["idle holder"]["score"] \
         > max(rows["airdrop farmer"]["score"], rows["fresh wallet"]["score"]) > rows["liquidated trader"]["score"]
+    # each request's signed assessment comes from the store of an operator that scored it (`stored_by`)
+    operators = {o["name"]: o["signer"] for o in report["enclave"]["operators"]}
     for r in report["requests"]:
         assert r["status"] == "fulfilled"
+        assert r["request_tx"].startswith("0x") and r["fulfil_tx"].startswith("0x") and len(r["fulfil_tx"]) == 66
         signer = Account.recover_message(encode_typed_data(full_message=r["typed_data"]), signature=r["signature"])
-        assert signer == report["enclave"]["signer"]
+        assert signer == operators[r["stored_by"]]
         assert r["typed_data"]["domain"]["verifyingContract"] == report["contracts"]["oracle"]
         assert r["typed_data"]["message"]["requestId"] == r["request_id"]
         assert r["typed_data"]["message"]["score"] == r["score"]
+    # and ethers and viem (npm) recover the same signer, each from the form it takes
+    signed = [{k: r[k] for k in ("typed_data", "typed_data_ethers", "signature")} for r in report["requests"]]
+    assert recover_with_clients(signed) == [
+        {"ethers": operators[r["stored_by"]], "viem_v4": operators[r["stored_by"]],
+         "viem_ethers": operators[r["stored_by"]], "ethers_v4_error": ETHERS_V4_ERROR} for r in report["requests"]]
     # Solana: each payload's signer recovered with coincurve over keccak-256, its bytes bound to the program,
     # the oracle account, the request and the subject, and equal to the Score account anchorpy read back
     from coincurve import PublicKey
@@ -320,7 +329,7 @@ def test_demo_json_is_checkable_with_a_standard_library(tmp_path: Path) -> None:
         payload = bytes.fromhex(r["payload"][2:])
         assert len(payload) == 320 and payload[:22] == b"AURA/solana/assessment"  # docs/solana.md's offsets
         key = PublicKey.from_signature_and_message(bytes.fromhex(r["signature"][2:]), keccak(payload), hasher=None)
-        assert to_checksum_address(keccak(key.format(compressed=False)[1:])[12:]) == report["enclave"]["signer"]
+        assert to_checksum_address(keccak(key.format(compressed=False)[1:])[12:]) == operators[r["stored_by"]]
         assert [payload[o:o + 32] for o in (31, 63, 95, 127)] == [
             bytes(Pubkey.from_string(x)) for x in (sol["program"], sol["oracle"], r["request"], r["subject"])]
         assert int.from_bytes(payload[159:161], "little") == r["stored"]["score"] == r["score"]
