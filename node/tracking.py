@@ -198,7 +198,10 @@ class Tracker:
         """After a restart, before the stored fulfilment `sub` (its sequence's latest attempt) is sent again: one
         the chain has mined is left to `track`; one whose requests were settled or moved while the node was down
         (a peer of the quorum fulfilled them first) is voided, not sent to revert at the transmitter's cost. True
-        when it is not to be sent."""
+        when it is not to be sent. Where the family has no void (`capabilities.replaces_fees` false) it is sent
+        as before: a mined one is not mined twice."""
+        if not self.adapter.capabilities.replaces_fees or not sub.request_keys:
+            return False
         st = await self.adapter.status(sub)
         if st.state in (TxState.INCLUDED, TxState.FINAL):
             return True
