@@ -9,6 +9,9 @@ block (their block hash from BLOCKHASH) except `*_block_older_than_256` (from th
 Blocks are one second apart and an assessment's timestamp is its pinned block's, so the figures repeat.
 The `quorum` section (fee paid) has k of three registered signers sign each assessment once the threshold is k:
 `fulfil` and `fulfilBatch` for k = 1, `fulfilQuorum` and `fulfilBatchQuorum` with k signatures above it.
+The `zk` section is AuraThresholdVerifier's `verifyThreshold` of a snarkjs proof (build/zk from `make zk`) against a
+stored Poseidon commitment: with a scope (the nullifier spent) and with scope 0; the first call of each is the
+first touch of the oracle's slots in that transaction (cold, as a protocol's lone call is).
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from web3.logs import DISCARD  # noqa: E402
 
 from chains.evm.artifacts import artifacts_dir, contract, deploy  # noqa: E402
 from chains.evm.facts import pack_facts  # noqa: E402
+from chains.evm.groth16 import field_element, proof_arg, verifying_key_arg  # noqa: E402
 from chains.evm.signature import compact  # noqa: E402
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil  # noqa: E402
+from node.zk import poseidon_commitment, snarkjs  # noqa: E402
 
 OWNER, REQUESTER, TRANSMITTER, ENCLAVE = DEFAULT_KEYS[0], DEFAULT_KEYS[1], DEFAULT_KEYS[3], DEFAULT_KEYS[5]
 QUORUM_KEYS = (ENCLAVE, DEFAULT_KEYS[6], DEFAULT_KEYS[7])  # the quorum section's three signers
@@ -82,13 +87,15 @@ class Bench:
         a, sigs = self.signed_by(req, (ENCLAVE,))
         return a, sigs[0]
 
-    def signed_by(self, req: tuple[Any, ...],
-                  keys: tuple[str, ...]) -> tuple[tuple[Any, ...], list[tuple[bytes, bytes]]]:
+    def signed_by(self, req: tuple[Any, ...], keys: tuple[str, ...],
+                  commitment: bytes | None = None) -> tuple[tuple[Any, ...], list[tuple[bytes, bytes]]]:
         """The assessment for `req` and its signatures by `keys`: the first key's (the transmitting node's own, which
-        earns the fee), then the others' in ascending order of signer address, the order `fulfilQuorum` takes."""
+        earns the fee), then the others' in ascending order of signer address, the order `fulfilQuorum` takes.
+        Its commitment is `commitment`, or random."""
         block = self.w3.eth.get_block(req[5])
         pinned_at = int(block["timestamp"])  # the assessment's timestamp is its pinned block's
-        fields = (742, 1, 350, 8, MEASUREMENT, secrets.token_bytes(32), req[5], bytes(block["hash"]),
+        commitment = secrets.token_bytes(32) if commitment is None else commitment
+        fields = (742, 1, 350, 8, MEASUREMENT, commitment, req[5], bytes(block["hash"]),
                   secrets.token_bytes(32), pinned_at, pinned_at + 600)
         message: dict[str, Any] = {"requestId": req[0], "subject": req[2]}
         message.update(zip([f["name"] for f in TYPES["Assessment"][2:]], fields))
@@ -99,9 +106,9 @@ class Bench:
         ordered = [keys[0], *sorted(keys[1:], key=lambda k: int(Account.from_key(k).address, 16))]
         return a, [compact(bytes(Account.sign_typed_data(k, full_message=typed).signature)) for k in ordered]
 
-    def fulfil(self, req: tuple[Any, ...]) -> int:
-        a, sig = self.signed(req)
-        return int(self.send(self.oracle.functions.fulfil(req, a, sig), TRANSMITTER)["gasUsed"])
+    def fulfil(self, req: tuple[Any, ...], commitment: bytes | None = None) -> int:
+        a, sigs = self.signed_by(req, (ENCLAVE,), commitment)
+        return int(self.send(self.oracle.functions.fulfil(req, a, sigs[0]), TRANSMITTER)["gasUsed"])
 
     def batch(self, reqs: list[tuple[Any, ...]]) -> int:
         items = [self.signed(r) for r in reqs]
@@ -185,6 +192,27 @@ def measure_quorum(w3: Web3, batch: int) -> dict[str, int]:
     return out
 
 
+def measure_zk(w3: Web3, build: snarkjs.ZkBuild) -> dict[str, int]:
+    """`verifyThreshold` of a proof that the score 742 committed for a fresh subject is at least 600."""
+    b = Bench(w3, FEE)
+    key = json.loads(build.verification_key.read_text())
+    verifier = contract(w3, "AuraThresholdVerifier",
+                        deploy(w3, "AuraThresholdVerifier", [b.oracle.address, verifying_key_arg(key)], OWNER))
+    subject = fresh()
+    blinding = int.from_bytes(secrets.token_bytes(31), "big")
+    committed = poseidon_commitment.commitment(742, blinding, bytes.fromhex(subject[2:]))
+    b.fulfil(b.request(subject)[0], committed.to_bytes(32, "big"))
+    out: dict[str, int] = {}
+    for name, scope in (("verify_threshold_spending_nullifier", 1), ("verify_threshold_scope_zero", 0)):
+        hi, lo = poseidon_commitment.limbs(bytes.fromhex(subject[2:]))
+        proof, public = snarkjs.prove(build, {
+            "commitment": committed, "threshold": 600, "subject_hi": hi, "subject_lo": lo, "scope": scope,
+            "nullifier": poseidon_commitment.nullifier(blinding, scope), "score": 742, "blinding": blinding})
+        fn = verifier.functions.verifyThreshold(subject, 600, scope, field_element(public[5]), proof_arg(proof))
+        out[name] = int(b.send(fn, REQUESTER)["gasUsed"])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=10, help="items in the large batch (default 10)")
@@ -198,6 +226,12 @@ def main() -> None:
         report["fee_paid"] = measure(w3, FEE, args.batch)
         report["fee_zero"] = measure(w3, 0, args.batch)
         report["quorum"] = measure_quorum(w3, args.batch)
+        try:
+            build = snarkjs.locate()
+        except snarkjs.ZkError as e:
+            report["zk"] = {"not_measured": str(e)}
+        else:
+            report["zk"] = measure_zk(w3, build)
     art = json.loads((artifacts_dir() / "AuraOracle.json").read_text())
     report["compiler"] = art["compiler"]
     report["deployed_bytecode_bytes"] = (len(art["deployedBytecode"]) - 2) // 2

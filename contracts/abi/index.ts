@@ -3,3 +3,5 @@ export { iAuraOracleAbi } from './IAuraOracle';
 export { iAuraConsumerAbi } from './IAuraConsumer';
 export { auraOracleAbi } from './AuraOracle';
 export { exampleLenderAbi } from './ExampleLender';
+export { iAuraThresholdVerifierAbi } from './IAuraThresholdVerifier';
+export { auraThresholdVerifierAbi } from './AuraThresholdVerifier';
