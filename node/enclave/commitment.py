@@ -1,5 +1,8 @@
-"""The score commitment of docs/protocol.md: keccak256(abi.encode(requestId, uint256(score), blinding)), its
-blinding from the enclave's commitment secret (its own, or one its quorum shares: docs/quorum.md)."""
+"""The score commitment of docs/protocol.md: Poseidon(score, blinding, subject_hi, subject_lo) over BN254, the
+commitment circuits/threshold.circom opens (node/zk/poseidon_commitment.py), written as a 32-byte big-endian field
+element. Its blinding is a field element derived from the enclave's commitment secret (its own, or one its quorum
+shares: docs/quorum.md) and the request, recomputed whenever it is needed and never stored.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ import hmac
 from pathlib import Path
 
 from chains.core.errors import EnclaveError
-from chains.core.secp256k1 import keccak256
+from node.zk.poseidon_commitment import FIELD_MODULUS, commitment, subject_word
 
 COMMITMENT_SECRET_LABEL = b"aura/enclave/commitment-secret/v1"
+BLINDING_LABEL = b"aura/enclave/commitment-blinding/v2"
+REQUEST_ID_LENGTH = 32
 
 
 def read_shared_commitment_secret(path: Path) -> bytes:
@@ -39,14 +44,27 @@ def derive_commitment_secret(private_key: bytes) -> bytes:
     return hmac.new(private_key, COMMITMENT_SECRET_LABEL, hashlib.sha256).digest()
 
 
-def blinding(commitment_secret: bytes, request_id: bytes) -> bytes:
-    """HMAC-SHA256(commitment secret, requestId)."""
-    return hmac.new(commitment_secret, request_id, hashlib.sha256).digest()
+def blinding(commitment_secret: bytes, request_id: bytes, subject: bytes) -> int:
+    """HMAC-SHA512(commitment secret, BLINDING_LABEL || requestId || subject's 32-byte form) read big-endian, mod p.
+
+    The 512 bits reduced modulo the 254-bit field leave a bias below 2^-258; the label keeps this HMAC apart from
+    any other use of the secret. The same secret, request and subject give the same blinding on any machine, so
+    every enclave of a quorum commits alike, and only a holder of the secret can open the commitment.
+
+    Raises:
+        ValueError: the request id is not 32 bytes or the subject not 20 or 32 bytes.
+    """
+    if len(request_id) != REQUEST_ID_LENGTH:
+        raise ValueError(f"request id must be {REQUEST_ID_LENGTH} bytes, not {len(request_id)}")
+    message = BLINDING_LABEL + request_id + subject_word(subject)
+    return int.from_bytes(hmac.new(commitment_secret, message, hashlib.sha512).digest(), "big") % FIELD_MODULUS
 
 
-def score_commitment(request_id: bytes, score: int, blinding_factor: bytes) -> bytes:
-    if len(request_id) != 32 or len(blinding_factor) != 32:
-        raise ValueError("request id and blinding are 32 bytes each")
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score < 1 << 256:
-        raise ValueError("score must be a uint256")
-    return keccak256(request_id + score.to_bytes(32, "big") + blinding_factor)
+def score_commitment(score: int, blinding_factor: int, subject: bytes) -> bytes:
+    """Poseidon(score, blinding, subject_hi, subject_lo) as 32 bytes, big-endian: what every family's payload
+    carries as `commitment` and what a threshold proof opens.
+
+    Raises:
+        ValueError: the score is outside 0..1000, the blinding outside the field or the subject not 20 or 32 bytes.
+    """
+    return commitment(score, blinding_factor, subject).to_bytes(32, "big")

@@ -94,7 +94,7 @@ class EnclaveService:
         request = params.request
         flags = int(result.flags) | (int(Flag.CONTRACT_ACCOUNT) if params.proven.has_code else 0)
         commitment = score_commitment(
-            request.request_id, result.score, blinding(self._key.commitment_secret, request.request_id)
+            result.score, blinding(self._key.commitment_secret, request.request_id, request.subject), request.subject
         )
         timestamp = features.as_of_timestamp
         facts = AssessmentFacts(

@@ -5,10 +5,12 @@ witness by tests/unit/zk and tests/vectors/zk.json).
     commitment = Poseidon(score, blinding, subject_hi, subject_lo)
     nullifier  = Poseidon(blinding, scope)
 
-The subject is its chain's address read as one big-endian number and split into two 128-bit limbs, for every
-family alike: 32-byte Solana and Sui addresses do not fit in one field element (254 bits), and a 20-byte EVM address
-takes the same form (its high limb holds the top 32 bits). The limbs are public inputs of the proof, so a verifier
-computes them from the wallet whose stored commitment it reads: a proof for one wallet says nothing about another.
+The subject is its chain's address in one 32-byte form, read as one big-endian number and split into two 128-bit
+limbs, for every family alike: a Solana public key or a Sui address is its 32 bytes as they are; an EVM address is
+its 20 bytes left-padded with 12 zero bytes (as `abi.encode` and `bytes32(uint256(uint160(a)))` write it), so its
+high limb holds its top 32 bits. 32-byte addresses do not fit in one field element (254 bits), hence the limbs. The
+limbs are public inputs of the proof, so a verifier computes them from the wallet whose stored commitment it reads:
+a proof for one wallet says nothing about another.
 """
 
 from __future__ import annotations
@@ -39,15 +41,25 @@ def poseidon(inputs: list[int]) -> int:
     return int(_POSEIDON.hash(len(inputs), list(inputs)))
 
 
-def limbs(subject: bytes) -> list[int]:
-    """The subject address as [high 128 bits, low 128 bits] of its big-endian value.
+def subject_word(subject: bytes) -> bytes:
+    """The subject's 32-byte form: a 32-byte address as it is, a 20-byte EVM address left-padded with zeros.
 
     Raises:
         ValueError: the address is not 20 or 32 bytes.
     """
     if len(subject) not in SUBJECT_LENGTHS:
         raise ValueError(f"subject must be 20 or 32 bytes, not {len(subject)}")
-    value = int.from_bytes(subject, "big")
+    return subject.rjust(32, b"\x00")
+
+
+def limbs(subject: bytes) -> list[int]:
+    """The subject's 32-byte form as [high 128 bits, low 128 bits] of its big-endian value (a 20-byte EVM address
+    and its 32-byte form give the same limbs).
+
+    Raises:
+        ValueError: the address is not 20 or 32 bytes.
+    """
+    value = int.from_bytes(subject_word(subject), "big")
     return [value >> LIMB_BITS, value & ((1 << LIMB_BITS) - 1)]
 
 

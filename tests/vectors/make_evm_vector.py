@@ -1,8 +1,8 @@
 """Write tests/vectors/evm.json: one EIP-712 Assessment signed by a fixed (public, test-only) key.
 
 Run from the project root: `.venv/bin/python tests/vectors/make_evm_vector.py`. The bytes come from the
-enclave's own signing code (node/enclave); eth_account cross-checks digest, signer and signature before
-anything is written. Consumers: tests/unit/enclave/test_vector.py and the contract tests.
+enclave's own signing code (node/enclave); eth_account cross-checks digest, signer and signature, and
+tests/vectors/independent_commitment.py the blinding and the Poseidon commitment, before anything is written. Consumers: tests/unit/enclave/test_vector.py and the contract tests.
 
 `quorum` adds a three-signer case (docs/protocol.md, "Quorum"): the same digest signed by the vector's key and
 two more fixed keys, each derived as sha256 of a label (as the vector's other fixed values are), the signatures
@@ -27,8 +27,9 @@ from eth_account.messages import SignableMessage, encode_typed_data  # noqa: E40
 from chains.core.assessment import AssessmentFacts  # noqa: E402
 from chains.core.secp256k1 import keccak256, parse_address  # noqa: E402
 from chains.evm import payload as eip712  # noqa: E402
-from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding, score_commitment  # noqa: E402
+from node.enclave.commitment import BLINDING_LABEL, COMMITMENT_SECRET_LABEL, blinding, score_commitment  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
+from tests.vectors.independent_commitment import independent_blinding, independent_commitment  # noqa: E402
 
 OUT = Path(__file__).with_name("evm.json")
 
@@ -86,12 +87,13 @@ def build() -> dict:
     request_id = keccak256(abi_encode(["uint256", "address", "uint64"], [CHAIN_ID, CONTRACT, SEQ]))[:24] + SEQ.to_bytes(
         8, "big"
     )
-    blind = blinding(key.commitment_secret, request_id)
-    commitment = score_commitment(request_id, SCORE, blind)
+    subject = parse_address(SUBJECT)
+    blind = blinding(key.commitment_secret, request_id, subject)
+    commitment = score_commitment(SCORE, blind, subject)
     domain = eip712.Domain(CHAIN_ID, parse_address(CONTRACT))
     assessment = eip712.Assessment(
         request_id=request_id,
-        subject=parse_address(SUBJECT),
+        subject=subject,
         facts=AssessmentFacts(score=SCORE, tier=TIER, pd_bps=PD_BPS, flags=FLAGS, measurement=MEASUREMENT,
                               commitment=commitment, block_number=BLOCK_NUMBER, block_hash=BLOCK_HASH,
                               features_hash=FEATURES_HASH, timestamp=TIMESTAMP, expiry=EXPIRY),
@@ -100,7 +102,9 @@ def build() -> dict:
     signature = key.sign_digest(digest)
     typed = eip712.typed_data(domain, assessment)
 
-    # Independent cross-check before writing anything.
+    # Independent cross-checks before writing anything.
+    assert blind == independent_blinding(key.commitment_secret, request_id, subject)
+    assert commitment == independent_commitment(SCORE, blind, subject)
     signable = encode_typed_data(full_message=typed)
     assert Account.recover_message(signable, signature=signature) == key.address
     assert Account.sign_message(signable, PRIVATE_KEY).signature == signature
@@ -146,7 +150,8 @@ def build() -> dict:
         },
         "commitment_secret_label": COMMITMENT_SECRET_LABEL.decode(),
         "commitment_secret": hx(key.commitment_secret),
-        "blinding": hx(blind),
+        "blinding_label": BLINDING_LABEL.decode(),
+        "blinding": hx(blind.to_bytes(32, "big")),
         "type_hash": hx(eip712.ASSESSMENT_TYPEHASH),
         "domain_separator": hx(domain.separator()),
         "struct_hash": hx(assessment.struct_hash()),

@@ -4,7 +4,8 @@ Run from the project root: `.venv/bin/python tests/vectors/make_solana_vector.py
 enclave's own `assess` (node/enclave/service.py) with the fixed, public test key of evm.json, a fixed
 measurement and a stub engine that returns fixed score fields, so the vector does not move when the
 scoring model does. Before anything is written, the payload is rebuilt field by field with `struct`,
-hashed with pycryptodome's keccak, the features hash recomputed from the features' canonical JSON written out
+hashed with pycryptodome's keccak, the blinding and Poseidon commitment rebuilt by
+tests/vectors/independent_commitment.py, the features hash recomputed from the features' canonical JSON written out
 here, the signature recomputed with eth_keys and recovered with coincurve, and every base58 text checked
 against solders.
 
@@ -40,12 +41,13 @@ from solders.keypair import Keypair  # noqa: E402
 from solders.pubkey import Pubkey  # noqa: E402
 
 from chains.solana import payload as solana  # noqa: E402
-from node.enclave.commitment import COMMITMENT_SECRET_LABEL, blinding  # noqa: E402
+from node.enclave.commitment import BLINDING_LABEL, COMMITMENT_SECRET_LABEL, blinding  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
 from node.enclave.measurement import Measurement  # noqa: E402
 from node.enclave.service import EnclaveService  # noqa: E402
 from node.scoring.engine import Assessment as EngineAssessment  # noqa: E402
 from node.scoring.flags import Flag  # noqa: E402
+from tests.vectors.independent_commitment import independent_blinding, independent_commitment  # noqa: E402
 
 OUT = Path(__file__).with_name("solana.json")
 
@@ -197,7 +199,7 @@ def build() -> dict[str, Any]:
     address = keccak(public_key)[12:]
     enclave, enclave_bump = Pubkey.find_program_address([b"enclave", bytes(oracle), address], program)
     score_account, score_bump = Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], program)
-    blind = blinding(key.commitment_secret, bytes(request))
+    blind = blinding(key.commitment_secret, bytes(request), bytes(subject))
     commitment = bytes.fromhex(result["commitment"][2:])
     features_hash = bytes.fromhex(result["features_hash"][2:])
     payload = bytes.fromhex(result["payload"][2:])
@@ -210,7 +212,8 @@ def build() -> dict[str, Any]:
         assert solana.parse_pubkey(str(pair.pubkey())) == bytes(pair.pubkey())
         assert solana.b58encode(bytes(pair.pubkey())) == str(pair.pubkey())
     assert req["request_id"] == str(request) == solana.b58encode(bytes(request))
-    assert commitment == keccak(bytes(request) + SCORE.to_bytes(32, "big") + blind)
+    assert blind == independent_blinding(key.commitment_secret, bytes(request), bytes(subject))
+    assert commitment == independent_commitment(SCORE, blind, bytes(subject))
     assert features_hash == independent_features_hash(wire["features"])
     assert (result["block_number"], result["block_hash"]) == (SLOT, hx(SLOT_HASH))
     assert payload == independent_payload(bytes(program), bytes(oracle), bytes(request), bytes(subject), commitment,
@@ -265,7 +268,8 @@ def build() -> dict[str, Any]:
         },
         "commitment_secret_label": COMMITMENT_SECRET_LABEL.decode(),
         "commitment_secret": hx(key.commitment_secret),
-        "blinding": hx(blind),
+        "blinding_label": BLINDING_LABEL.decode(),
+        "blinding": hx(blind.to_bytes(32, "big")),
         "params": wire,
         "payload": hx(payload),
         "payload_fields": {name: hx(payload[o : o + n]) for o, n, name in solana.PAYLOAD_LAYOUT},

@@ -4,8 +4,8 @@ signed by a fixed key.
 Run from the project root: `.venv/bin/python tests/vectors/make_sui_vector.py`. The bytes come from the
 enclave's own `assess` (node/enclave/service.py) with the fixed, public test key of evm.json, a fixed
 measurement and a stub engine that returns fixed score fields, so the vector does not move when the
-scoring model does. Before anything is written, each message is rebuilt field by field with `struct`, hashed
-with hashlib, and each signature made again by fastcrypto (Sui's own signing library, through
+scoring model does. Before anything is written, each message is rebuilt field by field with `struct` (its
+blinding and Poseidon commitment by tests/vectors/independent_commitment.py), hashed with hashlib, and each signature made again by fastcrypto (Sui's own signing library, through
 pysui-fastcrypto) and verified by it.
 
 `ORACLE_ID` and the request IDs are the object IDs `sui::test_scenario` gives the Oracle and the two requests
@@ -43,6 +43,7 @@ from node.enclave.measurement import Measurement  # noqa: E402
 from node.enclave.service import EnclaveService  # noqa: E402
 from node.scoring.engine import Assessment as EngineAssessment  # noqa: E402
 from node.scoring.flags import Flag  # noqa: E402
+from tests.vectors.independent_commitment import independent_blinding, independent_commitment  # noqa: E402
 
 OUT = Path(__file__).with_name("sui.json")
 MOVE_OUT = ROOT / "move" / "aura_oracle" / "tests" / "vector_data.move"
@@ -189,8 +190,10 @@ def build_case(name: str, case: dict[str, Any], key: EnclaveKey) -> dict[str, An
     secret = bytes.fromhex(PRIVATE_KEY[2:])
 
     # Independent cross-checks before writing anything.
-    blind = blinding(key.commitment_secret, request_id)
-    assert commitment == keccak(request_id + case["score"].to_bytes(32, "big") + blind), name
+    subject = bytes.fromhex(address(ADDRESS_LABELS["subject"])[2:])
+    blind = blinding(key.commitment_secret, request_id, subject)
+    assert blind == independent_blinding(key.commitment_secret, request_id, subject), name
+    assert commitment == independent_commitment(case["score"], blind, subject), name
     assert message == independent_message(case, commitment), name
     assert len(message) == 262 and digest == hashlib.sha256(message).digest()
     assert signature == fastcrypto_sign(secret, message), f"{name}: fastcrypto signs differently"

@@ -1,8 +1,8 @@
 """Threshold proofs on Solana (docs/solana.md, "Threshold proofs"): `set_verifying_key` and `verify_threshold`
 with the Groth16 proof of tests/vectors/zk.json, verified by the program with LiteSVM's alt_bn128 syscalls.
 
-The enclave still writes a keccak commitment into the Score, so these tests write the subject's Score account
-themselves (LiteSVM `set_account`), holding the vector's Poseidon commitment, signed by the registered enclave.
+These tests write the subject's Score account themselves (LiteSVM `set_account`), holding the vector's Poseidon
+commitment (the one the enclave signs for the vector's inputs), signed by the registered enclave.
 Every refusal is asserted with its exact program error.
 """
 

@@ -21,11 +21,12 @@ def test_parts_and_determinism() -> None:
     assert paths == sorted(paths)
     assert SCORING_CONFIG_PART in paths
     for expected in ("node/enclave/server.py", "node/enclave/keys.py", "node/scoring/scorecard.py", "node/scoring/flags.py",
-                     "chains/core/secp256k1.py", "chains/registry.py", "chains/evm/codec.py", "chains/sui/payload.py"):
+                     "chains/core/secp256k1.py", "chains/registry.py", "chains/evm/codec.py", "chains/sui/payload.py",
+                     "node/zk/poseidon_commitment.py"):
         assert expected in paths
-    assert all(p == SCORING_CONFIG_PART or p.startswith(("node/enclave/", "node/scoring/", "chains/", "artefact:"))
+    assert all(p == SCORING_CONFIG_PART or p.startswith(("node/enclave/", "node/scoring/", "node/zk/", "chains/", "artefact:"))
                for p in paths)
-    assert not any(p.endswith(("adapter.py", "transaction.py", "graphql.py")) for p in paths)  # host-side code
+    assert not any(p.endswith(("adapter.py", "transaction.py", "graphql.py", "snarkjs.py")) for p in paths)  # host-side
     assert not any("__pycache__" in p or p.endswith(".json") for p in paths)
     assert [p for p in paths if p.startswith("artefact:")] == [
         "artefact:anomaly_model", "artefact:llm_model", "artefact:pd_model", "artefact:rules"]

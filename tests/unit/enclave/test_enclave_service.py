@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -20,6 +19,7 @@ from node.scoring import WalletFeatures, assess, load_config
 from node.scoring.engine import Engine
 from node.scoring.flags import Flag
 from tests.vectors import evm_state
+from tests.vectors.independent_commitment import independent_commitment
 
 from .conftest import DAY, SUBJECT, features, history, params, request
 
@@ -80,9 +80,10 @@ def test_eth_account_checks_the_result(service: EnclaveService, key: EnclaveKey)
 def test_commitment(service: EnclaveService, key: EnclaveKey) -> None:
     req = request(NOW)
     out = service.assess(params(req, features(NOW)))
-    rid = bytes.fromhex(req["request_id"][2:])
-    blind = blinding(key.commitment_secret, rid)
-    assert out["commitment"] == "0x" + keccak256(abi_encode(["bytes32", "uint256", "bytes32"], [rid, out["score"], blind])).hex()
+    rid, subject = (bytes.fromhex(req[name][2:]) for name in ("request_id", "subject"))
+    blind = blinding(key.commitment_secret, rid, subject)
+    assert out["commitment"] == "0x" + independent_commitment(out["score"], blind, subject).hex()
+    assert blind.to_bytes(32, "big").hex() not in repr(out).lower() and str(blind) not in repr(out)  # never output
     other = service.assess(params(request(NOW, request_id="0x" + "cd" * 32), features(NOW)))
     assert other["score"] == out["score"] and other["commitment"] != out["commitment"]
 

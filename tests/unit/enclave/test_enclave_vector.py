@@ -13,8 +13,9 @@ from eth_account.messages import encode_typed_data
 from chains.core.assessment import AssessmentFacts
 from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256, parse_address, recover_address
 from chains.evm import payload as eip712
-from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
+from node.enclave.commitment import BLINDING_LABEL, blinding, derive_commitment_secret, score_commitment
 from node.enclave.keys import EnclaveKey
+from tests.vectors.independent_commitment import independent_blinding, independent_commitment
 
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "evm.json").read_text())
 
@@ -76,10 +77,12 @@ def test_commitment_follows_the_spec() -> None:
     request_id = b(VECTOR["request"]["id"])
     secret = derive_commitment_secret(b(VECTOR["private_key"]))
     assert secret == key.commitment_secret == b(VECTOR["commitment_secret"])
-    blind = blinding(secret, request_id)
-    assert blind == b(VECTOR["blinding"])
-    expected = keccak256(abi_encode(["bytes32", "uint256", "bytes32"], [request_id, VECTOR["assessment"]["score"], blind]))
-    assert score_commitment(request_id, VECTOR["assessment"]["score"], blind) == expected == b(VECTOR["assessment"]["commitment"])
+    subject = parse_address(VECTOR["request"]["subject"])
+    blind = blinding(secret, request_id, subject)
+    assert blind == independent_blinding(secret, request_id, subject)
+    assert blind.to_bytes(32, "big") == b(VECTOR["blinding"]) and VECTOR["blinding_label"] == BLINDING_LABEL.decode()
+    expected = independent_commitment(VECTOR["assessment"]["score"], blind, subject)
+    assert score_commitment(VECTOR["assessment"]["score"], blind, subject) == expected == b(VECTOR["assessment"]["commitment"])
 
 
 def test_eth_account_agrees_independently() -> None:

@@ -42,8 +42,8 @@ def test_two_enclaves_sharing_the_secret_sign_the_same_digest() -> None:
     assert assessed[0]["signature"] != assessed[1]["signature"]
     digest = bytes.fromhex(assessed[0]["digest"][2:])
     assert [recover_address(digest, bytes.fromhex(out["signature"][2:])) for out in assessed] == [a.address, b.address]
-    rid = bytes.fromhex(request(NOW)["request_id"][2:])
-    expected = score_commitment(rid, assessed[0]["score"], blinding(SHARED, rid))
+    rid, subject = (bytes.fromhex(request(NOW)[name][2:]) for name in ("request_id", "subject"))
+    expected = score_commitment(assessed[0]["score"], blinding(SHARED, rid, subject), subject)
     assert assessed[0]["commitment"] == "0x" + expected.hex()
 
 

@@ -24,9 +24,10 @@ from chains.core.secp256k1 import SECP256K1_HALF_N, SECP256K1_N, keccak256
 from chains.core.wire import MAX_UINT64
 from chains.solana import payload as solana
 from chains.solana.codec import SolanaRequest
-from node.enclave.commitment import blinding, derive_commitment_secret, score_commitment
+from node.enclave.commitment import BLINDING_LABEL, blinding, derive_commitment_secret, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams, parse_assess
+from tests.vectors.independent_commitment import independent_blinding, independent_commitment
 
 from .conftest import features, request
 
@@ -116,15 +117,17 @@ def test_payload_builder_reproduces_the_vector_from_its_fields() -> None:
     assert solana.recovery_id_signature(key.sign_digest(solana.digest(payload))) == b(VECTOR["signature"])
 
 
-def test_commitment_follows_the_evm_rule_with_the_request_account_bytes() -> None:
+def test_commitment_follows_the_rule_of_every_family_with_the_request_account_and_subject_bytes() -> None:
     key = EnclaveKey(b(VECTOR["private_key"]))
     request_id = bytes(Pubkey.from_string(VECTOR["accounts"]["request"]["pubkey"]))
+    subject = bytes(Pubkey.from_string(VECTOR["accounts"]["subject"]["pubkey"]))
     assert derive_commitment_secret(b(VECTOR["private_key"])) == key.commitment_secret == b(VECTOR["commitment_secret"])
-    blind = blinding(key.commitment_secret, request_id)
-    assert blind == b(VECTOR["blinding"])
+    blind = blinding(key.commitment_secret, request_id, subject)
+    assert blind == independent_blinding(key.commitment_secret, request_id, subject)
+    assert blind.to_bytes(32, "big") == b(VECTOR["blinding"]) and VECTOR["blinding_label"] == BLINDING_LABEL.decode()
     score = VECTOR["assessment"]["score"]
-    expected = keccak256(request_id + score.to_bytes(32, "big") + blind)
-    assert score_commitment(request_id, score, blind) == expected == b(VECTOR["assessment"]["commitment"])
+    expected = independent_commitment(score, blind, subject)
+    assert score_commitment(score, blind, subject) == expected == b(VECTOR["assessment"]["commitment"])
 
 
 def _doc_layout() -> list[tuple[int, int, str]]:

@@ -14,7 +14,7 @@ from coincurve import PublicKey
 
 from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256
 from chains.solana import payload as solana
-from node.enclave.commitment import blinding
+from node.enclave.commitment import blinding, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.logs import JsonLog
 from node.enclave.measurement import measure
@@ -23,7 +23,7 @@ from node.enclave.service import EnclaveService
 from node.scoring import load_config
 from node.scoring.engine import Engine
 
-from .conftest import features, params, request
+from .conftest import SUBJECT, features, params, request
 
 NOW = 1_750_000_000
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "solana.json").read_text())
@@ -105,14 +105,19 @@ def test_same_scoring_as_evm(service: EnclaveService) -> None:
     assert {k: sol[k] for k in shared} == {k: evm[k] for k in shared}
 
 
-def test_commitment_uses_the_request_account_bytes(service: EnclaveService, key: EnclaveKey) -> None:
+def test_commitment_uses_the_request_account_and_subject_bytes(service: EnclaveService, key: EnclaveKey) -> None:
     out = service.assess({"request": solana_request(), "features": features(NOW)})
     rid = solana.b58decode(ACCOUNTS["request"]["pubkey"])
-    expected = keccak256(rid + out["score"].to_bytes(32, "big") + blinding(key.commitment_secret, rid))
+    subject = solana.b58decode(ACCOUNTS["subject"]["pubkey"])
+    expected = score_commitment(out["score"], blinding(key.commitment_secret, rid, subject), subject)
     assert out["commitment"] == "0x" + expected.hex()
-    # an EVM request whose id is the same 32 bytes commits identically: one rule for both families
+    # one rule for every family: an EVM request with the same 32-byte id whose subject, left-padded to 32 bytes,
+    # is the Solana subject's bytes commits identically
+    evm_subject = bytes.fromhex(SUBJECT[2:])
+    padded = solana.b58encode(bytes(12) + evm_subject)
+    sol = service.assess({"request": solana_request(subject=padded), "features": features(NOW)})
     evm = service.assess(params(request(NOW, request_id="0x" + rid.hex()), features(NOW)))
-    assert evm["score"] == out["score"] and evm["commitment"] == out["commitment"]
+    assert evm["score"] == sol["score"] and evm["commitment"] == sol["commitment"] != out["commitment"]
 
 
 def test_bound_to_cluster_program_oracle_request_subject(service: EnclaveService) -> None:
@@ -129,7 +134,7 @@ def test_bound_to_cluster_program_oracle_request_subject(service: EnclaveService
         offset, size = offsets[field]
         assert changed[offset:offset + size] == raw
         assert out["digest"] != base["digest"] and out["signature"] != base["signature"]
-        untouched = {n for n in offsets if n != field} - ({"commitment"} if field == "request" else set())
+        untouched = {n for n in offsets if n != field} - ({"commitment"} if field in ("request", "subject") else set())
         for name in untouched:
             o, s = offsets[name]
             assert changed[o:o + s] == payload[o:o + s], (wire, name)

@@ -25,6 +25,7 @@ from chains.sui import payload as sui
 from node.enclave.commitment import blinding
 from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams, parse_assess
+from tests.vectors.independent_commitment import independent_blinding, independent_commitment
 
 from .conftest import features
 
@@ -129,13 +130,14 @@ def test_a_changed_checkpoint_or_features_hash_breaks_the_signature() -> None:
         assert not sui.verify(public_key, forged, signature)
 
 
-def test_commitment_follows_the_evm_rule_with_the_request_id_bytes() -> None:
+def test_commitment_follows_the_rule_of_every_family_with_the_request_id_and_subject_bytes() -> None:
     key = EnclaveKey(b(VECTOR["private_key"]))
     for case in VECTOR["cases"].values():
-        rid = b(case["params"]["request"]["request_id"])
+        rid, subject = (b(case["params"]["request"][name]) for name in ("request_id", "subject"))
         score = case["assessment"]["score"]
-        expected = keccak256(rid + score.to_bytes(32, "big") + blinding(key.commitment_secret, rid))
-        assert b(case["assessment"]["commitment"]) == expected
+        blind = blinding(key.commitment_secret, rid, subject)
+        assert blind == independent_blinding(key.commitment_secret, rid, subject)
+        assert b(case["assessment"]["commitment"]) == independent_commitment(score, blind, subject)
 
 
 def _doc_layout() -> list[tuple[int, int, str]]:

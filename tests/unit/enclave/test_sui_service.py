@@ -20,7 +20,7 @@ from node.enclave.service import EnclaveService
 from node.scoring import load_config
 from node.scoring.engine import Engine
 
-from .conftest import features, params, request
+from .conftest import SUBJECT, features, params, request
 
 NOW = 1_750_000_000
 VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "sui.json").read_text())
@@ -80,10 +80,10 @@ def test_result_fields(service: EnclaveService, key: EnclaveKey) -> None:
 
 
 def test_same_scoring_and_commitment_as_evm(service: EnclaveService) -> None:
-    """Scores and explanation do not depend on the family; an EVM request with the same 32-byte id commits
-    identically."""
+    """Scores and explanation do not depend on the family; an EVM request with the same 32-byte id whose subject,
+    left-padded to 32 bytes, is the Sui subject commits identically."""
     rid = VECTOR["cases"]["first"]["params"]["request"]["request_id"]
-    s = service.assess({"request": sui_request(), "features": features(NOW)})
+    s = service.assess({"request": sui_request(subject="0x" + "00" * 12 + SUBJECT[2:].lower()), "features": features(NOW)})
     evm = service.assess(params(request(NOW, request_id=rid), features(NOW)))
     assert {k: s[k] for k in SCORE_KEYS - {"signer"}} == {k: evm[k] for k in SCORE_KEYS - {"signer"}}
 
@@ -98,7 +98,7 @@ def test_bound_to_oracle_request_and_subject(service: EnclaveService) -> None:
         offset, size = OFFSETS[field]
         assert changed[offset:offset + size].hex() == replacement[2:]
         assert out["signature"] != base["signature"]
-        untouched = set(OFFSETS) - {field} - ({"commitment"} if field == "request_id" else set())
+        untouched = set(OFFSETS) - {field} - ({"commitment"} if field in ("request_id", "subject") else set())
         for name in untouched:
             o, n = OFFSETS[name]
             assert changed[o:o + n] == message[o:o + n], (wire, name)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from node.zk.poseidon_commitment import FIELD_MODULUS, commitment, limbs, nullifier, poseidon
+from node.enclave.commitment import blinding as enclave_blinding
+from node.enclave.commitment import score_commitment
+from node.zk.poseidon_commitment import FIELD_MODULUS, commitment, limbs, nullifier, poseidon, subject_word
 
 VECTOR = json.loads((Path(__file__).parents[2] / "vectors" / "zk.json").read_text())
 
@@ -28,6 +30,13 @@ def test_limbs_split_a_32_byte_subject_into_two_128_bit_halves() -> None:
 def test_limbs_of_an_evm_address_put_its_top_32_bits_in_the_high_limb() -> None:
     address = bytes.fromhex("ff" * 4 + "00" * 15 + "01")
     assert limbs(address) == [0xFFFFFFFF, 1]
+
+
+def test_an_evm_address_s_32_byte_form_is_left_padded_and_has_the_same_limbs() -> None:
+    address = bytes(range(1, 21))
+    assert subject_word(address) == bytes(12) + address
+    assert subject_word(bytes(range(32))) == bytes(range(32))
+    assert limbs(address) == limbs(bytes(12) + address)
 
 
 def test_limbs_reject_a_subject_of_another_length() -> None:
@@ -72,3 +81,12 @@ def test_vector_commitment_nullifier_and_public_signals_are_the_python_ones() ->
     assert VECTOR["nullifier"] == str(nullifier(blinding, scope))
     assert VECTOR["public_signals"] == [
         VECTOR["commitment"], str(inputs["threshold"]), *VECTOR["subject_limbs"], str(scope), VECTOR["nullifier"]]
+
+
+def test_vector_blinding_and_commitment_are_the_enclave_s_for_its_secret_request_and_subject() -> None:
+    inputs = VECTOR["inputs"]
+    secret, request_id, subject = (bytes.fromhex(inputs[name].removeprefix("0x"))
+                                   for name in ("commitment_secret", "request_id", "subject"))
+    assert int(inputs["blinding"]) == enclave_blinding(secret, request_id, subject)
+    signed = score_commitment(inputs["score"], int(inputs["blinding"]), subject)
+    assert int.from_bytes(signed, "big") == int(VECTOR["commitment"])
