@@ -1034,11 +1034,19 @@ public fun score_threshold(s: &WalletScore): u8 { s.threshold }
 
 public fun version(s: &WalletScore): u64 { s.version }
 
-// === Internal ===
+// === For the package's other modules (`zk`) ===
 
-fun check_cap(cap: &AdminCap, oracle: &Oracle) {
+/// The oracle's UID, under which `zk` keeps the verifying key and the spent nullifiers.
+public(package) fun uid(oracle: &Oracle): &UID { &oracle.id }
+
+public(package) fun uid_mut(oracle: &mut Oracle): &mut UID { &mut oracle.id }
+
+/// Aborts `EWrongCap` unless `cap` administers `oracle`.
+public(package) fun check_cap(cap: &AdminCap, oracle: &Oracle) {
     assert!(cap.oracle == object::id(oracle), EWrongCap);
 }
+
+// === Internal ===
 
 fun check_windows(request_ttl_ms: u64, max_age_ms: u64, max_skew_ms: u64) {
     assert!(request_ttl_ms >= 1 && request_ttl_ms <= MAX_REQUEST_TTL_MS, EBadWindow);
@@ -1113,6 +1121,40 @@ fun pay(amount: Balance<SUI>, recipient: address, ctx: &mut TxContext) {
 #[test_only]
 public fun has_request_body_for_testing(oracle: &Oracle, request_id: ID): bool {
     df::exists_with_type<PendingKey, PendingRequest>(&oracle.id, PendingKey { request_id })
+}
+
+/// Stores a score for `subject` (which has none) with the given commitment, signers, threshold and expiry, and
+/// zeros elsewhere: the threshold-proof tests (`zk_tests`) need the commitment of tests/vectors/zk.json's proof
+/// stored for its subject, which no signed vector of `vector_data` is for.
+#[test_only]
+public fun store_score_for_testing(
+    oracle: &mut Oracle,
+    subject: address,
+    commitment: vector<u8>,
+    signers: vector<vector<u8>>,
+    threshold: u8,
+    expiry_ms: u64,
+    ctx: &mut TxContext,
+) {
+    let score = WalletScore {
+        id: object::new(ctx),
+        subject,
+        score: 0,
+        tier: 0,
+        pd_bps: 0,
+        flags: 0,
+        measurement: vector[],
+        commitment,
+        checkpoint: 0,
+        features_hash: vector[],
+        timestamp_ms: 0,
+        expiry_ms,
+        request_id: object::id_from_address(@0x0),
+        signers,
+        threshold,
+        version: 1,
+    };
+    dof::add(&mut oracle.id, ScoreKey { subject }, score);
 }
 
 // === Test-only event constructors (the tests compare emitted events with these) ===
