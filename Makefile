@@ -43,7 +43,7 @@ lint: deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-bench: contracts sbf
+bench: contracts sbf zk
 	$(PY) scripts/bench.py
 
 bench-score: deps

@@ -3,8 +3,8 @@
 Starts anvil (--block-time 1), deploys, starts the node as its own process, measures a lone fulfilment's gas
 (first write and overwrite), then sends requests at a steady rate from several accounts and watches the
 fulfilments arrive. Then the same on the local Solana endpoint (scripts/bench_solana.py), and with a quorum of
-three operators (scripts/bench_quorum.py). Progress goes to stderr; the last line on stdout is one JSON object:
-{"evm": {...}, "solana": {...}, "quorum": {...}}.
+three operators (scripts/bench_quorum.py), and the zero-knowledge figures (scripts/bench_zk.py). Progress goes to
+stderr; the last line on stdout is one JSON object: {"evm": {...}, "solana": {...}, "quorum": {...}, "zk": {...}}.
 """
 
 from __future__ import annotations
@@ -254,7 +254,14 @@ def main() -> None:
     quorum = run_quorum(root / "quorum", args.quorum_requests, args.quorum_rate, args.block_time)
     quorum["latency_blocks_p50_k1"] = result["latency_blocks_p50"]  # the `evm` section's node alone
     quorum["fulfil_cu_k1"] = solana["fulfil_cu"]  # the `solana` section's lone first write, as fulfil_cu_k2
-    print(json.dumps({"evm": result, "solana": solana, "quorum": quorum}))
+    log("zk: the threshold circuit's proving time and each chain's verifying cost")
+    from node.zk.snarkjs import ZkError
+    from scripts.bench_zk import run as run_zk
+    try:
+        zk: dict[str, Any] = run_zk()
+    except ZkError as e:
+        zk = {"not_measured": str(e)}
+    print(json.dumps({"evm": result, "solana": solana, "quorum": quorum, "zk": zk}))
 
 
 if __name__ == "__main__":
