@@ -15,69 +15,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-# BN254's base field modulus (coordinates) and scalar field order (public inputs).
-FIELD_MODULUS = 21888242871839275222246405745257275088696311157297823662689037894645226208583
-SCALAR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+from chains.core import groth16_json as snark
+from chains.core.groth16_json import FIELD_MODULUS, PUBLIC_INPUTS, SCALAR_ORDER
+
+__all__ = ["FIELD_MODULUS", "G1_LEN", "G2_LEN", "INFINITY", "KEY_LEN", "PROOF_LEN", "PUBLIC_INPUTS", "SCALAR_LEN",
+           "SCALAR_ORDER", "Y_IS_LARGER", "g1", "g2", "proof_bytes", "public_inputs_bytes", "scalar",
+           "verifying_key_bytes"]
+
 G1_LEN = 32
 G2_LEN = 64
 PROOF_LEN = 2 * G1_LEN + G2_LEN
 SCALAR_LEN = 32
-PUBLIC_INPUTS = 6  # circuits/threshold.circom: commitment, threshold, subject_hi, subject_lo, scope, nullifier
 KEY_LEN = G1_LEN + 3 * G2_LEN + 8 + (PUBLIC_INPUTS + 1) * G1_LEN
 # arkworks' SWFlags, in the top bits of a point's last byte.
 Y_IS_LARGER = 0x80
 INFINITY = 0x40
 
 
-def _coordinate(value: str | int) -> int:
-    number = int(value)
-    if not 0 <= number < FIELD_MODULUS:
-        raise ValueError(f"coordinate {number} is not below the BN254 field modulus")
-    return number
-
-
-def _affine(z: Any, one: Any) -> bool:
-    """Whether a projective z is 1 (affine) or 0 (infinity); snarkjs writes every point affine."""
-    if z == one:
-        return True
-    if z in ("0", ["0", "0"]):
-        return False
-    raise ValueError(f"the point is not in affine form (z = {z})")
-
-
 def _with_flag(x: bytes, flag: int) -> bytes:
     return x[:-1] + bytes([x[-1] | flag])
 
 
-def g1(point: Sequence[str]) -> bytes:
-    """A snarkjs G1 point `[x, y, z]` (z = "1", or "0" for infinity) as 32 compressed bytes."""
-    if len(point) != 3:
-        raise ValueError("a G1 point is [x, y, z]")
-    if not _affine(point[2], "1"):
+def _g1(point: snark.G1) -> bytes:
+    if point is None:
         return _with_flag(bytes(G1_LEN), INFINITY)
-    x, y = _coordinate(point[0]), _coordinate(point[1])
+    x, y = point
     flag = Y_IS_LARGER if y > FIELD_MODULUS - y else 0
     return _with_flag(x.to_bytes(32, "little"), flag)
 
 
-def g2(point: Sequence[Sequence[str]]) -> bytes:
-    """A snarkjs G2 point `[[x.c0, x.c1], [y.c0, y.c1], z]` as 64 compressed bytes `x.c0 || x.c1`."""
-    if len(point) != 3 or any(len(c) != 2 for c in point[:2]):
-        raise ValueError("a G2 point is [[x.c0, x.c1], [y.c0, y.c1], z]")
-    if not _affine(list(point[2]), ["1", "0"]):
+def _g2(point: snark.G2) -> bytes:
+    if point is None:
         return _with_flag(bytes(G2_LEN), INFINITY)
-    x0, x1 = (_coordinate(c) for c in point[0])
-    y0, y1 = (_coordinate(c) for c in point[1])
+    (x0, x1), (y0, y1) = point
     minus_y = ((FIELD_MODULUS - y1) % FIELD_MODULUS, (FIELD_MODULUS - y0) % FIELD_MODULUS)
     flag = Y_IS_LARGER if (y1, y0) > minus_y else 0
     return _with_flag(x0.to_bytes(32, "little") + x1.to_bytes(32, "little"), flag)
 
 
+def g1(point: Sequence[str]) -> bytes:
+    """A snarkjs G1 point `[x, y, z]` (z = "1", or "0" for infinity) as 32 compressed bytes."""
+    return _g1(snark.g1(point))
+
+
+def g2(point: Sequence[Sequence[str]]) -> bytes:
+    """A snarkjs G2 point `[[x.c0, x.c1], [y.c0, y.c1], z]` as 64 compressed bytes `x.c0 || x.c1`."""
+    return _g2(snark.g2(point))
+
+
 def proof_bytes(proof: dict[str, Any]) -> bytes:
     """A snarkjs proof (`pi_a`, `pi_b`, `pi_c`) as the 128 bytes A || B || C `proof_points_from_bytes` takes."""
-    if proof.get("protocol", "groth16") != "groth16" or proof.get("curve", "bn128") != "bn128":
-        raise ValueError("not a Groth16 proof over BN254 (bn128)")
-    return g1(proof["pi_a"]) + g2(proof["pi_b"]) + g1(proof["pi_c"])
+    parsed = snark.proof(proof)
+    return _g1(parsed.a) + _g2(parsed.b) + _g1(parsed.c)
 
 
 def verifying_key_bytes(key: dict[str, Any]) -> bytes:
@@ -87,12 +76,9 @@ def verifying_key_bytes(key: dict[str, Any]) -> bytes:
     Raises:
         ValueError: not a Groth16 BN254 key of the threshold circuit's six public inputs.
     """
-    if key.get("protocol") != "groth16" or key.get("curve") != "bn128":
-        raise ValueError("not a Groth16 verification key over BN254 (bn128)")
-    if key.get("nPublic") != PUBLIC_INPUTS or len(key.get("IC", ())) != PUBLIC_INPUTS + 1:
-        raise ValueError(f"the key is for {key.get('nPublic')} public inputs, the package verifies {PUBLIC_INPUTS}")
-    return (g1(key["vk_alpha_1"]) + g2(key["vk_beta_2"]) + g2(key["vk_gamma_2"]) + g2(key["vk_delta_2"])
-            + len(key["IC"]).to_bytes(8, "little") + b"".join(g1(point) for point in key["IC"]))
+    vk = snark.verifying_key(key, "the package verifies")
+    return (_g1(vk.alpha) + _g2(vk.beta) + _g2(vk.gamma) + _g2(vk.delta) + len(vk.ic).to_bytes(8, "little")
+            + b"".join(_g1(p) for p in vk.ic))
 
 
 def scalar(value: int | str) -> bytes:
@@ -101,10 +87,7 @@ def scalar(value: int | str) -> bytes:
     Raises:
         ValueError: not below the scalar field order (the package refuses it: EPublicInputOutOfField).
     """
-    number = int(value)
-    if not 0 <= number < SCALAR_ORDER:
-        raise ValueError(f"{number} is not below the BN254 scalar field order")
-    return number.to_bytes(SCALAR_LEN, "little")
+    return snark.scalar(value).to_bytes(SCALAR_LEN, "little")
 
 
 def public_inputs_bytes(signals: Sequence[int | str]) -> bytes:
