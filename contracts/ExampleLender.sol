@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IAuraConsumer} from "./IAuraConsumer.sol";
 import {IAuraOracle} from "./IAuraOracle.sol";
+import {IAuraThresholdVerifier} from "./IAuraThresholdVerifier.sol";
 
 /// @title ExampleLender
 /// @notice A lender that asks `AuraOracle` to assess each applicant and decides on the callback:
@@ -13,6 +14,11 @@ import {IAuraOracle} from "./IAuraOracle.sol";
 ///         `takeLoan`, within `APPROVAL_TTL` of the decision. `quote` answers from the oracle's stored
 ///         assessment, but only while it is at most one hour old, not past its expiry, and its signer has not been
 ///         revoked.
+///
+///         A borrower who does not want its score read takes the private path, `borrowWithProof`: a zero-knowledge
+///         proof (IAuraThresholdVerifier) that the score committed in its assessment is at least `APPROVE_SCORE`.
+///         The lender learns only that, so it lends at `MIN_LTV_BPS`, the loan-to-value of a score of 600; a
+///         borrower who wants more shows its score on the public path.
 contract ExampleLender is IAuraConsumer {
     enum Decision {
         None,
@@ -67,6 +73,11 @@ contract ExampleLender is IAuraConsumer {
     uint32 public constant REVIEW_FLAGS = BURST_ACTIVITY | ANOMALOUS | INTENT_MISMATCH;
 
     IAuraOracle public immutable oracle;
+    /// @notice Who deployed the lender: the one account that may set `verifier`, once.
+    address public immutable deployer;
+    /// @notice The threshold-proof verifier of `oracle`'s commitments that `borrowWithProof` calls; zero until
+    ///         `setVerifier`.
+    IAuraThresholdVerifier public verifier;
 
     mapping(bytes32 requestId => Application) public applications;
     mapping(address borrower => StoredDecision) private _decisions;
@@ -77,6 +88,10 @@ contract ExampleLender is IAuraConsumer {
         bytes32 indexed requestId, address indexed borrower, uint8 decision, uint16 maxLtvBps, uint16 score
     );
     event LoanTaken(bytes32 indexed requestId, address indexed borrower, uint256 amount, uint16 maxLtvBps);
+    event VerifierSet(address verifier);
+    /// @notice A loan of `amount` at `maxLtvBps` on a proof that `borrower`'s score is at least `APPROVE_SCORE`;
+    ///         `nullifier`, now spent, names the assessment without revealing it.
+    event PrivateLoanTaken(address indexed borrower, uint256 indexed nullifier, uint256 amount, uint16 maxLtvBps);
 
     error NotOracle();
     error NotBorrower(address caller);
@@ -93,12 +108,29 @@ contract ExampleLender is IAuraConsumer {
     error ApprovalUsed(bytes32 requestId);
     error ApprovalExpired(bytes32 requestId, uint64 validUntil);
     error ApprovalWithdrawn(bytes32 requestId, uint8 decision);
+    error NotDeployer(address caller);
+    error VerifierAlreadySet(address verifier);
+    error VerifierOfAnotherOracle(address oracle);
+    error NoVerifier();
 
     uint32 public constant DEFAULT_TERM_DAYS = 90;
     uint32 public constant MAX_TERM_DAYS = 3650;
 
     constructor(IAuraOracle oracle_) {
         oracle = oracle_;
+        deployer = msg.sender;
+    }
+
+    /// @notice Opens the private path: `verifier_` must check proofs against this lender's oracle. Set once, by
+    ///         the deployer: the verifier keeps the spent nullifiers, so a second one would lend again on every
+    ///         assessment already used (a new ceremony means a new verifier, and a new lender).
+    function setVerifier(IAuraThresholdVerifier verifier_) external {
+        if (msg.sender != deployer) revert NotDeployer(msg.sender);
+        if (address(verifier) != address(0)) revert VerifierAlreadySet(address(verifier));
+        IAuraOracle verifiersOracle = verifier_.oracle();
+        if (verifiersOracle != oracle) revert VerifierOfAnotherOracle(address(verifiersOracle));
+        verifier = verifier_;
+        emit VerifierSet(address(verifier_));
     }
 
     /// @notice Apply for a loan of `amount` over the default term; send at least the oracle's fee, the surplus
@@ -202,6 +234,39 @@ contract ExampleLender is IAuraConsumer {
         amount = d.amount;
         maxLtvBps = currentLtvBps < d.maxLtvBps ? currentLtvBps : d.maxLtvBps;
         emit LoanTaken(requestId, msg.sender, amount, maxLtvBps);
+    }
+
+    /// @notice Borrow `amount` without showing the score: `proof` (IAuraThresholdVerifier's encoding) shows that
+    ///         the score committed in the caller's latest assessment is at least `APPROVE_SCORE`, for the scope
+    ///         `privateScope()` and `nullifier`. The verifier spends the nullifier, so one assessment gives one loan
+    ///         here; a proof copied by another account is checked against that account's commitment and fails.
+    ///         Decided and taken in one call, always at `MIN_LTV_BPS`. The assessment must be usable as `quote`
+    ///         wants it (counting, at most `MAX_ASSESSMENT_AGE` old, not past its expiry), checked before the proof;
+    ///         its flags are public and weigh as on a score of 600: `REJECT_FLAGS` and `REVIEW_FLAGS` both refuse
+    ///         (`NotApproved`), as this path has no manual review. The verifier's errors (`InvalidProof`,
+    ///         `NullifierSpent`, ...) come back as they are.
+    function borrowWithProof(uint256 amount, uint256 nullifier, uint256[8] calldata proof)
+        external
+        returns (uint16 maxLtvBps)
+    {
+        IAuraThresholdVerifier verifier_ = verifier;
+        if (address(verifier_) == address(0)) revert NoVerifier();
+        if (amount == 0) revert ZeroAmount();
+        (IAuraOracle.AssessmentRecord memory record, bool counts) = oracle.latestAssessmentStatus(msg.sender);
+        if (!record.exists || !counts) revert NoAssessment();
+        if (block.timestamp - record.timestamp > MAX_ASSESSMENT_AGE) revert StaleAssessment(record.timestamp);
+        if (block.timestamp > record.expiry) revert ExpiredAssessment(record.expiry);
+        Decision decision;
+        (decision, maxLtvBps) = decide(APPROVE_SCORE, record.flags);
+        if (decision != Decision.Approved) revert NotApproved(uint8(decision));
+        verifier_.verifyThreshold(msg.sender, APPROVE_SCORE, privateScope(), nullifier, proof);
+        emit PrivateLoanTaken(msg.sender, nullifier, amount, maxLtvBps);
+    }
+
+    /// @notice The scope a borrower proves for on the private path: this lender's address as a field element, so
+    ///         that its nullifiers are its own.
+    function privateScope() public view returns (uint256) {
+        return uint160(address(this));
     }
 
     /// @notice The decision taken on `borrower`'s latest application that was answered.

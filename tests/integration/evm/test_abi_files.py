@@ -58,4 +58,5 @@ def test_the_interface_holds_what_a_consumer_reads():
 def test_the_example_consumer_imports_only_the_interfaces():
     source = (ROOT / "contracts" / "ExampleLender.sol").read_text()
     assert re.findall(r"^import .*$", source, re.M) == [
-        'import {IAuraConsumer} from "./IAuraConsumer.sol";', 'import {IAuraOracle} from "./IAuraOracle.sol";']
+        'import {IAuraConsumer} from "./IAuraConsumer.sol";', 'import {IAuraOracle} from "./IAuraOracle.sol";',
+        'import {IAuraThresholdVerifier} from "./IAuraThresholdVerifier.sol";']

@@ -18,20 +18,26 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from chains.evm.artifacts import contract, deploy, load_artifact
+from chains.evm.artifacts import contract, load_artifact
 from chains.evm.groth16 import FIELD_MODULUS, SCALAR_ORDER, field_element, g2, proof_arg, verifying_key_arg
-from node.workshop.devnet.anvil import DEFAULT_KEYS
 from node.zk import snarkjs
-from node.zk.poseidon_commitment import commitment, limbs, nullifier
+from node.zk.poseidon_commitment import commitment, nullifier
 from tests.integration.evm.conftest import OWNER_KEY, REQUESTER_KEY, STRANGER_KEY, Chain, ErrorDecoder
+from tests.integration.evm.zk_helpers import (
+    BLINDING,
+    SCORE,
+    Proven,
+    circuit_inputs,
+    deploy_verifier,
+    locate_build,
+    subject_bytes,
+    verification_key,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 SOURCE = ROOT / "circuits" / "threshold.circom"
-DEPLOYER_KEY = DEFAULT_KEYS[9]  # a key no other test sends from, so their nonces stay as they were
 PROTOCOL_KEY = STRANGER_KEY  # the protocol that checks proofs
 OTHER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # anvil account 3's address: a second subject
-SCORE = 742
-BLINDING = 0x1D2C3B4A59687766554433221100FFEEDDCCBBAA99887766554433221100AB
 SCOPE = 0xA0A0  # the protocol's scope
 # The main template's instance name in circom 2.2.3's messages (as tests/integration/zk names it).
 MAIN = "ScoreThreshold_149"
@@ -40,51 +46,20 @@ MAIN = "ScoreThreshold_149"
 VERIFY_GAS_CEILING = 293_000
 
 
-def subject_bytes(address: str) -> bytes:
-    return bytes.fromhex(address[2:])
-
-
-def circuit_inputs(threshold: int, scope: int, subject: str) -> dict[str, int]:
-    """The inputs proving SCORE >= `threshold` against `subject`'s commitment of SCORE and BLINDING."""
-    hi, lo = limbs(subject_bytes(subject))
-    return {"commitment": commitment(SCORE, BLINDING, subject_bytes(subject)), "threshold": threshold,
-            "subject_hi": hi, "subject_lo": lo, "scope": scope, "nullifier": nullifier(BLINDING, scope),
-            "score": SCORE, "blinding": BLINDING}
-
-
-class Proven:
-    """A proof of SCORE >= threshold for `subject` and `scope`, as the verifier takes it."""
-
-    def __init__(self, build: snarkjs.ZkBuild, threshold: int, scope: int, subject: str) -> None:
-        self.threshold, self.scope, self.subject = threshold, scope, subject
-        self.json, self.public = snarkjs.prove(build, circuit_inputs(threshold, scope, subject))
-        self.nullifier = field_element(self.public[5])
-        self.proof = proof_arg(self.json)
-
-    def args(self, **overrides: Any) -> list[Any]:
-        values = {"subject": self.subject, "threshold": self.threshold, "scope": self.scope,
-                  "nullifier": self.nullifier, "proof": self.proof} | overrides
-        return [values["subject"], values["threshold"], values["scope"], values["nullifier"], values["proof"]]
-
-
 @pytest.fixture(scope="module")
 def zk_build() -> snarkjs.ZkBuild:
-    """Fails the tests with `run make zk` when the circuit is not built."""
-    try:
-        return snarkjs.locate()
-    except snarkjs.ZkError as e:
-        pytest.fail(str(e), pytrace=False)
+    return locate_build()
 
 
 @pytest.fixture(scope="module")
 def vkey(zk_build: snarkjs.ZkBuild) -> dict[str, Any]:
-    return dict(json.loads(zk_build.verification_key.read_text()))
+    return verification_key(zk_build)
 
 
 @pytest.fixture(scope="module")
-def verifier_address(deployment: tuple[Web3, dict[str, str]], vkey: dict[str, Any]) -> str:
+def verifier_address(deployment: tuple[Web3, dict[str, str]], zk_build: snarkjs.ZkBuild) -> str:
     w3, addresses = deployment
-    return str(deploy(w3, "AuraThresholdVerifier", [addresses["AuraOracle"], verifying_key_arg(vkey)], DEPLOYER_KEY))
+    return deploy_verifier(w3, addresses["AuraOracle"], zk_build)
 
 
 @pytest.fixture(scope="module")
