@@ -39,6 +39,25 @@ class BuildContext:
     resources: ExitStack
 
 
+class OwnerMessage(Protocol):
+    """A family's proof of wallet control (chains/<family>/owner_message.py, a module the enclave runs): the
+    subject signs a text in its chain's convention."""
+
+    CONVENTION: str
+
+    def id_text(self, raw: bytes) -> str:
+        """An id or address of the family in its usual text form."""
+        ...
+
+    def verify(self, message: bytes, signature: str, subject: bytes) -> None:
+        """ValueError unless `signature` (the family's text form) is the subject's over `message`."""
+        ...
+
+
+VerifierArgs = Callable[[dict[str, Any], list[str]], dict[str, Any]]
+"""A snarkjs threshold proof and its public signals as the arguments of the family's verifier (its groth16.py)."""
+
+
 @dataclass(frozen=True)
 class Family:
     """One chain family. `build` and `consumer` import the client libraries only when called, so the enclave,
@@ -52,6 +71,10 @@ class Family:
 
     `reader` builds an adapter that only reads the chain (`aura verify`): it needs none of the operator's keys.
     None: `build` serves.
+
+    `owner_message` loads the check that the subject signed a text (the enclave's `open`: docs/protocol.md), and
+    `verifier_args` encodes a threshold proof for the family's verifier (`aura prove`); both import their
+    libraries only when called; None where the family has neither.
     """
 
     name: str
@@ -60,3 +83,5 @@ class Family:
     build: Callable[[Any, BuildContext], ChainAdapter]
     consumer: Callable[..., Coroutine[Any, Any, dict[str, Any]]] | None = None
     reader: Callable[[Any, BuildContext], ChainAdapter] | None = None
+    owner_message: Callable[[], OwnerMessage] | None = None
+    verifier_args: VerifierArgs | None = None

@@ -229,6 +229,42 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.matches else 1
 
 
+def cmd_prove(args: argparse.Namespace) -> int:
+    """A threshold proof of a stored assessment's score for its subject (node/zk/prove_cli.py): with
+    --print-message, the text the subject signs; else the enclave opens the commitment for the signed text and
+    snarkjs proves score >= --threshold. Prints JSON: the proof, its public signals and the family's calldata."""
+    import time
+
+    from node.store import Store
+    from node.zk import prove_cli, snarkjs
+
+    cfg = _config(args.config)
+    db = cfg.node.data_dir / "aura.sqlite"
+    if not db.exists():
+        raise AuraError(f"no store at {db}: the node has not run with this config yet")
+    store = Store(db)
+    try:
+        row, assessment = store.request(args.request), store.assessment(args.request)
+    finally:
+        store.close()
+    if row is None:
+        raise AuraError(f"no request {args.request} in {db}")
+    if assessment is None:
+        raise AuraError(f"request {args.request} has no signed assessment yet (state {row['state']})")
+    request = prove_cli.stored_request(row)
+    if args.print_message:
+        print(prove_cli.fresh_message(request, int(time.time())))
+        return 0
+    if args.threshold is None or args.message_file is None or args.signature is None:
+        raise InvalidParams("--threshold, --message-file and --signature are required (or --print-message)")
+    message = prove_cli.read_message(Path(args.message_file))
+    build = snarkjs.locate()
+    params = prove_cli.open_params(request, assessment, message, args.signature)
+    opening = asyncio.run(prove_cli.open_with_enclave(cfg, params))
+    print(json.dumps(prove_cli.proof_of_opening(build, request, opening, args.threshold, args.scope), indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aura", description="Aura oracle node")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -289,6 +325,19 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("attest", help="print the enclave's attestation document")
     s.add_argument("--config", default="aura.toml")
     s.set_defaults(fn=cmd_attest)
+
+    s = sub.add_parser("prove", help="a zero-knowledge proof that a stored assessment's score is at least N, for "
+                                      "its subject")
+    s.add_argument("--config", default="aura.toml")
+    s.add_argument("--request", required=True, help="the request's key (chain:0x...) in full")
+    s.add_argument("--print-message", action="store_true", help="print the text the subject signs, and stop")
+    s.add_argument("--threshold", type=int, default=None)
+    s.add_argument("--scope", type=int, default=0, help="the verifying protocol's scope (the nullifier's; "
+                                                        "default 0)")
+    s.add_argument("--message-file", default=None, metavar="FILE", help="the text as --print-message printed it")
+    s.add_argument("--signature", default=None, help="the subject's signature of the text, in its chain's "
+                                                      "convention (docs/protocol.md)")
+    s.set_defaults(fn=cmd_prove)
 
     for command in sorted(entry_points(group=COMMANDS), key=lambda e: e.name):
         try:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chains.base import ChainAdapter
 from chains.evm.codec import CODEC
 from chains.evm.config import EvmChain
-from chains.family import BuildContext, Family
+from chains.family import BuildContext, Family, OwnerMessage
 
 if TYPE_CHECKING:
     from chains.evm.indexer.store import EventStore
@@ -50,4 +50,19 @@ async def consume(cfg: EvmChain, **request: Any) -> dict[str, Any]:
     return await request_assessment(cfg, **request)
 
 
-FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume, reader=build_reader)
+def load_owner_message() -> OwnerMessage:
+    """The subject's proof of wallet control: chains/evm/owner_message.py."""
+    from chains.evm import owner_message as check  # noqa: PLC0415 - its crypto only where a commitment is opened
+
+    return check
+
+
+def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str, Any]:
+    """A threshold proof as the family's verifier takes it: chains/evm/groth16.py."""
+    from chains.evm import groth16  # noqa: PLC0415 - the encoder only when a proof is asked for
+
+    return groth16.verifier_args(proof, public_signals)
+
+
+FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
+                owner_message=load_owner_message, verifier_args=verifier_args)

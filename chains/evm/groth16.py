@@ -16,7 +16,7 @@ from chains.core import groth16_json as snark
 from chains.core.groth16_json import FIELD_MODULUS, PUBLIC_INPUTS, SCALAR_ORDER
 
 __all__ = ["FIELD_MODULUS", "PUBLIC_INPUTS", "SCALAR_ORDER", "field_element", "g1", "g2", "proof_arg",
-           "verifying_key_arg"]
+           "verifier_args", "verifying_key_arg"]
 
 
 def _g1(point: snark.G1) -> list[int]:
@@ -76,3 +76,9 @@ def field_element(value: str | int) -> int:
         ValueError: not below the BN254 scalar field order (the contract refuses it: PublicInputOutOfField).
     """
     return snark.scalar(value)
+
+
+def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str, Any]:
+    """`aura prove`: the `uint256[8]` proof and the nullifier of contracts/AuraThresholdVerifier.sol, as decimal
+    strings."""
+    return {"proof": [str(v) for v in proof_arg(proof)], "nullifier": public_signals[-1]}

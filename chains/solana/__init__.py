@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chains.base import ChainAdapter
-from chains.family import BuildContext, Family
+from chains.family import BuildContext, Family, OwnerMessage
 from chains.solana.codec import CODEC
 from chains.solana.config import SolanaChain
 
@@ -34,4 +34,19 @@ async def consume(cfg: SolanaChain, **request: Any) -> dict[str, Any]:
     return await request_assessment(cfg, **request)
 
 
-FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume, reader=build_reader)
+def load_owner_message() -> OwnerMessage:
+    """The subject's proof of wallet control: chains/solana/owner_message.py."""
+    from chains.solana import owner_message as check  # noqa: PLC0415 - its crypto only where a commitment is opened
+
+    return check
+
+
+def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str, Any]:
+    """A threshold proof as the family's verifier takes it: chains/solana/groth16.py."""
+    from chains.solana import groth16  # noqa: PLC0415 - the encoder only when a proof is asked for
+
+    return groth16.verifier_args(proof, public_signals)
+
+
+FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
+                owner_message=load_owner_message, verifier_args=verifier_args)

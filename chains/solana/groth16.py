@@ -16,7 +16,7 @@ from chains.core import groth16_json as snark
 from chains.core.groth16_json import FIELD_MODULUS, PUBLIC_INPUTS, SCALAR_ORDER
 
 __all__ = ["FIELD_MODULUS", "G1_LEN", "G2_LEN", "KEY_LEN", "PROOF_LEN", "PUBLIC_INPUTS", "SCALAR_ORDER",
-           "field_element", "g1", "g2", "proof_bytes", "verifying_key_args", "verifying_key_bytes"]
+           "field_element", "g1", "g2", "proof_bytes", "verifying_key_args", "verifier_args", "verifying_key_bytes"]
 
 G1_LEN = 64
 G2_LEN = 128
@@ -80,3 +80,9 @@ def field_element(value: int) -> bytes:
         ValueError: not below the scalar field order (the program refuses it: PublicInputOutOfField).
     """
     return snark.scalar(value).to_bytes(32, "big")
+
+
+def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str, Any]:
+    """The program's 256-byte proof and 32-byte nullifier, in hex (`aura prove`)."""
+    return {"proof": "0x" + proof_bytes(proof).hex(),
+            "nullifier": "0x" + field_element(int(public_signals[-1])).hex()}

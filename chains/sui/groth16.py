@@ -20,7 +20,7 @@ from chains.core.groth16_json import FIELD_MODULUS, PUBLIC_INPUTS, SCALAR_ORDER
 
 __all__ = ["FIELD_MODULUS", "G1_LEN", "G2_LEN", "INFINITY", "KEY_LEN", "PROOF_LEN", "PUBLIC_INPUTS", "SCALAR_LEN",
            "SCALAR_ORDER", "Y_IS_LARGER", "g1", "g2", "proof_bytes", "public_inputs_bytes", "scalar",
-           "verifying_key_bytes"]
+           "verifier_args", "verifying_key_bytes"]
 
 G1_LEN = 32
 G2_LEN = 64
@@ -100,3 +100,9 @@ def public_inputs_bytes(signals: Sequence[int | str]) -> bytes:
     if len(signals) != PUBLIC_INPUTS:
         raise ValueError(f"the circuit has {PUBLIC_INPUTS} public signals, not {len(signals)}")
     return b"".join(scalar(signal) for signal in signals)
+
+
+def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str, Any]:
+    """The package's 128-byte proof points and 192-byte public inputs, in hex (`aura prove`)."""
+    return {"proof": "0x" + proof_bytes(proof).hex(),
+            "public_inputs": "0x" + public_inputs_bytes(public_signals).hex()}

@@ -99,6 +99,10 @@ class EnclaveClient:
         Raises EnclaveRemoteError on a refusal."""
         return await self.call("assess", {"request": request, "features": features, **(extra or {})})
 
+    async def open_commitment(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The `open` call (docs/protocol.md): the opening of a commitment, for its subject's signed request."""
+        return await self.call("open", params)
+
     async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if not self.connected:
             await self.connect()

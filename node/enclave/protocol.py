@@ -23,11 +23,12 @@ class ErrorCode(StrEnum):
     UNKNOWN_METHOD = "unknown_method"
     INVALID_PARAMS = "invalid_params"
     CLOCK_SKEW = "clock_skew"
+    REFUSED = "refused"
     INTERNAL = "internal"
 
 
 CLOSING_CODES = frozenset({ErrorCode.UNSUPPORTED_VERSION, ErrorCode.TOO_LARGE, ErrorCode.BAD_FRAME})
-METHODS = ("attest", "assess")
+METHODS = ("attest", "assess", "open")
 
 
 class FrameError(AuraError, ValueError):
@@ -114,7 +115,7 @@ def parse_request(body: bytes) -> tuple[int, str, Any]:
     if not isinstance(method, str):
         raise FrameError(ErrorCode.BAD_JSON, "request method must be a string", request_id)
     if method not in METHODS:
-        raise FrameError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method[:64]!r} (methods: attest, assess)",
+        raise FrameError(ErrorCode.UNKNOWN_METHOD, f"unknown method {method[:64]!r} (methods: {', '.join(METHODS)})",
                          request_id)
     return request_id, method, message.get("params", {})
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from chains.core.errors import EnclaveError
 from node.enclave.logs import JsonLog
+from node.enclave.open import OpenRefused
 from node.enclave.params import InvalidParams
 from node.enclave.protocol import (
     CLOSING_CODES,
@@ -43,6 +44,11 @@ def handle_body(service: EnclaveService, body: bytes, log: JsonLog | None = None
             if params != {}:
                 raise FrameError(ErrorCode.INVALID_PARAMS, "attest takes no params", request_id)
             reply = result_reply(request_id, service.attest())
+        elif method == "open":
+            reply = result_reply(request_id, _open(service, params, request_id))
+            if log:  # never the score nor the blinding: the host's log is not the subject's
+                log.info("opened", id=request_id, request_id=params["request"]["request_id"],
+                         subject=params["request"]["subject"], ms=round((time.monotonic() - started) * 1000, 2))
         else:
             try:
                 result = service.assess(params)
@@ -71,6 +77,15 @@ def handle_body(service: EnclaveService, body: bytes, log: JsonLog | None = None
         if log:
             log.error("internal_error", id=request_id, method=method, error=type(exc).__name__)
         return error_reply(request_id, ErrorCode.INTERNAL, "internal error"), False
+
+
+def _open(service: EnclaveService, params: Any, request_id: int | None) -> dict[str, Any]:
+    try:
+        return service.open(params)
+    except InvalidParams as exc:
+        raise FrameError(ErrorCode.INVALID_PARAMS, str(exc), request_id) from None
+    except OpenRefused as exc:
+        raise FrameError(ErrorCode.REFUSED, str(exc), request_id) from None
 
 
 class EnclaveServer:

@@ -1,4 +1,4 @@
-"""The enclave's two calls, `attest` and `assess`, independent of any transport."""
+"""The enclave's calls, `attest`, `assess` and `open`, independent of any transport."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from node.enclave.attestation import build_document, sign_document
 from node.enclave.commitment import blinding, score_commitment
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import Measurement
+from node.enclave.open import NonceBook, open_commitment, parse_open
 from node.enclave.params import AssessParams, parse_assess
 from node.enclave.targets import Targets
 from node.scoring.engine import Engine
@@ -54,6 +55,7 @@ class EnclaveService:
         self._read_questionnaire = questionnaire_reader or engine.read_questionnaire
         self._targets = targets
         self._attestation = sign_document(build_document(key.public_key, measurement, targets), key.sign_digest)
+        self._nonces = NonceBook()
 
     @property
     def signer(self) -> str:
@@ -70,6 +72,13 @@ class EnclaveService:
         """Validate (InvalidParams, also for a target it was not sealed for), check the clock (ClockSkew), score,
         commit, sign."""
         return self.assess_parsed(parse_assess(raw_params, None if self._targets is None else self._targets.check))
+
+    def open(self, raw_params: Any) -> dict[str, Any]:
+        """The opening of a commitment this enclave made, for its subject only (node/enclave/open.py):
+        InvalidParams (also for a target it was not sealed for), OpenRefused."""
+        check = None if self._targets is None else self._targets.check
+        return open_commitment(parse_open(raw_params, check), self._key.commitment_secret, self._clock(),
+                               self._nonces)
 
     def assess_parsed(self, params: AssessParams) -> dict[str, Any]:
         features = params.features

@@ -71,7 +71,7 @@ def test_help_lists_them_without_loading_the_workshop_itself() -> None:
     assert proc.stdout.strip() == "['node.workshop', 'node.workshop.commands']"
     help_text = subprocess.run([sys.executable, "-m", "node.cli", "--help"], capture_output=True, text=True,
                                timeout=60, cwd=REPO).stdout
-    assert "{init,run,request,status,retry,verify,attest,demo,devnet,model}" in help_text
+    assert "{init,run,request,status,retry,verify,attest,prove,demo,devnet,model}" in help_text
 
 
 @pytest.mark.parametrize(("argv", "fn"), [
