@@ -2,21 +2,21 @@
 pragma solidity 0.8.28;
 
 import {IAuraConsumer} from "./IAuraConsumer.sol";
-import {IAuraOracle} from "./IAuraOracle.sol";
+import {IAuraOracle, PRIVATE_TIER} from "./IAuraOracle.sol";
 
 /// @title AuraOracle
 /// @notice Takes credit-assessment requests and accepts answers signed (EIP-712) by registered enclave
 ///         signers. What consumers call and read (its structs, events and their errors) is `IAuraOracle`; wire
 ///         formats: docs/protocol.md.
-/// @dev Per pending request only a commitment to its fields is stored, its top bit set (pending) and its
+/// @dev Per pending request only a commitment to its fields is stored, its top bit set (pending), its
 ///      lowest bit replaced by whether the requester ran code when it asked (so `fulfil` reads neither the
-///      requester's account nor the settings slot for an EOA); `fulfil` and `cancel` take the fields back from
-///      calldata. Fulfilment overwrites the request's slot with the assessment's score commitment, its top bit
-///      cleared (nonzero to nonzero: no new slot), and a cancelled request's slot holds a sentinel, so the slot
-///      alone tells None, Pending, Fulfilled and Cancelled apart. A subject's latest assessment is one slot,
-///      naming the request that stored it by its sequence number (the low 64 bits of its id, from which the
-///      id follows) and keeping the commitment's top bit, so the full commitment is read back from the
-///      request's slot. State is always written before any external call.
+///      requester's account nor the settings slot for an EOA) and its next bit by whether it asked for a private
+///      assessment; `fulfil` and `cancel` take the fields back from calldata. Fulfilment overwrites the request's
+///      slot with the assessment's score commitment, its top bit cleared (nonzero to nonzero: no new slot), and a
+///      cancelled request's slot holds a sentinel, so the slot alone tells None, Pending, Fulfilled and Cancelled
+///      apart. A subject's latest assessment is one slot, naming the request that stored it by its sequence number
+///      (the low 64 bits of its id, from which the id follows) and keeping the commitment's top bit, so the full
+///      commitment is read back from the request's slot. State is always written before any external call.
 ///      Fees accrue to the signer whose assessment fulfilled the request and are paid to the payee
 ///      registered with it, never to the transmitter: copying a fulfilment's calldata earns nothing.
 ///      A quorum: the owner sets a threshold k (`setThreshold`, default 1). While k > 1 a fulfilment carries k or
@@ -26,6 +26,10 @@ import {IAuraOracle} from "./IAuraOracle.sol";
 ///      (the active signers registered with it, kept as the code of a data contract: one cold account read for
 ///      all, none per signer). The subject's record names them all in a second slot, so it counts only while k
 ///      of them stay active.
+///      A private assessment (`requestPrivateAssessment`): every fulfilment path refuses a payload whose form does
+///      not match the request's choice (`PrivacyMismatch`), so the stored record of a private one is score 0,
+///      tier `PRIVATE_TIER`, PD 0, its flags and the commitment to the real score, which only a threshold proof
+///      (AuraThresholdVerifier) speaks for. What that hides and what it does not: docs/protocol.md.
 contract AuraOracle is IAuraOracle {
     /// @dev `facts` packs the signed small fields into one word of calldata, from the lowest bits up:
     ///      score (16), tier (8), pdBps (16), flags (32), timestamp (64), expiry (64); bits 200 and up must be
@@ -128,8 +132,14 @@ contract AuraOracle is IAuraOracle {
     bytes32 private constant CANCELLED = bytes32(uint256(2));
     /// @dev The lowest bit of a pending request's commitment: the requester had code when it asked.
     uint256 private constant CALLBACK_BIT = 1;
+    /// @dev The next bit of a pending request's commitment: the requester asked for a private assessment.
+    uint256 private constant PRIVATE_BIT = 2;
     /// @dev The top bit of a request's slot: set while it is pending, clear once it is fulfilled or cancelled.
     uint256 private constant PENDING_BIT = 1 << 255;
+    /// @dev The bits of a pending request's slot that are the oracle's own marks, not its commitment's.
+    uint256 private constant MARKS = PENDING_BIT | PRIVATE_BIT | CALLBACK_BIT;
+    /// @dev The low 40 bits of a private assessment's `facts`: score 0, tier `PRIVATE_TIER`, pdBps 0.
+    uint256 private constant PRIVATE_FACTS = uint256(PRIVATE_TIER) << 16;
     /// @dev Set in `PackedAssessment.signerIndex` when the assessment has two or more signers (indexes fit 16 bits).
     uint32 private constant QUORUM_RECORD = 1 << 31;
     /// @dev The latest assessment keeps its times in 40 bits.
@@ -208,6 +218,9 @@ contract AuraOracle is IAuraOracle {
     error RequestExpired(bytes32 requestId, uint64 expiresAt);
     error ScoreOutOfRange(uint16 score);
     error TierOutOfRange(uint8 tier);
+    /// @notice The payload's form does not match the request's choice: a private request takes score 0, tier
+    ///         `PRIVATE_TIER` and pdBps 0; a public one any tier but `PRIVATE_TIER`.
+    error PrivacyMismatch(bytes32 requestId);
     error PdOutOfRange(uint16 pdBps);
     error AssessmentFromFuture(uint64 timestamp);
     error AssessmentExpired(uint64 expiry);
@@ -444,6 +457,21 @@ contract AuraOracle is IAuraOracle {
         payable
         returns (bytes32 requestId)
     {
+        return _request(subject, params, false);
+    }
+
+    /// @notice `requestAssessment` for a private assessment: it is fulfilled only with score 0, tier
+    ///         `PRIVATE_TIER` and pdBps 0 beside the commitment to the score, which the subject alone can open.
+    function requestPrivateAssessment(address subject, bytes calldata params)
+        external
+        payable
+        returns (bytes32 requestId)
+    {
+        return _request(subject, params, true);
+    }
+
+    /// @dev Both request calls: the request's commitment, marked pending, calling back or not and private or not.
+    function _request(address subject, bytes calldata params, bool isPrivate) private returns (bytes32 requestId) {
         uint256 required = fee;
         if (msg.value < required) revert InsufficientFee(msg.value, required);
         if (msg.value > type(uint96).max) revert FeeTooLarge(msg.value);
@@ -456,10 +484,10 @@ contract AuraOracle is IAuraOracle {
         // origin with code is an EIP-7702 delegated account.
         bool callsBack = msg.sender != tx.origin || msg.sender.code.length != 0;
         _requests[requestId] = bytes32(
-            uint256(_commitment(msg.sender, subject, uint96(msg.value), expiresAt, uint64(block.number)))
-                & ~CALLBACK_BIT | (callsBack ? CALLBACK_BIT : 0) | PENDING_BIT
+            uint256(_commitment(msg.sender, subject, uint96(msg.value), expiresAt, uint64(block.number))) & ~MARKS
+                | (callsBack ? CALLBACK_BIT : 0) | (isPrivate ? PRIVATE_BIT : 0) | PENDING_BIT
         );
-        emit AssessmentRequested(requestId, msg.sender, subject, uint96(msg.value), expiresAt, params);
+        emit AssessmentRequested(requestId, msg.sender, subject, uint96(msg.value), expiresAt, params, isPrivate);
     }
 
     /// @notice Store a signed assessment, credit the request's fee to the signer (for its payee) and call the
@@ -560,7 +588,7 @@ contract AuraOracle is IAuraOracle {
 
     /// @notice Take back the fee of a request nobody fulfilled before it expired.
     function cancel(Request calldata req) external {
-        (bytes memory err,) = _checkRequest(req);
+        (bytes memory err,,) = _checkRequest(req);
         _revertWith(err);
         if (msg.sender != req.requester) revert NotRequester(msg.sender);
         if (block.timestamp <= req.expiresAt) revert NotExpired(req.expiresAt);
@@ -642,6 +670,7 @@ contract AuraOracle is IAuraOracle {
         } else if (stored & PENDING_BIT != 0) {
             record.status = RequestStatus.Pending;
             record.callsBack = stored & CALLBACK_BIT != 0;
+            record.isPrivate = stored & PRIVATE_BIT != 0;
             record.commitment = bytes32(stored);
         } else {
             record.status = RequestStatus.Fulfilled;
@@ -651,12 +680,12 @@ contract AuraOracle is IAuraOracle {
 
     /// @notice Whether `req` is pending with exactly these fields: `cancel` and `fulfil` take it.
     function isRequestPending(Request calldata req) external view returns (bool) {
-        (bytes memory err,) = _checkRequest(req);
+        (bytes memory err,,) = _checkRequest(req);
         return err.length == 0;
     }
 
     /// @notice keccak256(abi.encode(requester, subject, fee, expiresAt, blockNumber)): what the oracle keeps of a
-    ///         pending request (`requestRecord`), bits 0 and 255 aside.
+    ///         pending request (`requestRecord`), bits 0, 1 and 255 aside.
     function requestCommitment(Request calldata req) external pure returns (bytes32) {
         return _commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber);
     }
@@ -797,22 +826,23 @@ contract AuraOracle is IAuraOracle {
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
     }
 
-    /// @dev The request is pending and `req` carries its committed fields, and whether its requester had code
-    ///      when it asked (the commitment's lowest bit); else the error to raise.
-    function _checkRequest(Request calldata req) private view returns (bytes memory, bool callsBack) {
+    /// @dev The request is pending and `req` carries its committed fields, whether its requester had code when it
+    ///      asked (the commitment's lowest bit) and whether it asked for a private assessment (the next bit); else
+    ///      the error to raise.
+    function _checkRequest(Request calldata req) private view returns (bytes memory, bool callsBack, bool isPrivate) {
         uint256 stored = uint256(_requests[req.id]);
         if (stored & PENDING_BIT == 0) {
             bytes4 reason = stored == 0
                 ? UnknownRequest.selector
                 : stored == uint256(CANCELLED) ? RequestCancelled.selector : AlreadyFulfilled.selector;
-            return (abi.encodeWithSelector(reason, req.id), false);
+            return (abi.encodeWithSelector(reason, req.id), false, false);
         }
         uint256 expected = uint256(_commitment(req.requester, req.subject, req.fee, req.expiresAt, req.blockNumber));
-        // All bits but the two the slot uses for its own marks (pending, callback).
-        if (stored | PENDING_BIT | CALLBACK_BIT != expected | PENDING_BIT | CALLBACK_BIT) {
-            return (abi.encodeWithSelector(RequestMismatch.selector, req.id), false);
+        // All bits but the three the slot uses for its own marks (pending, private, callback).
+        if (stored | MARKS != expected | MARKS) {
+            return (abi.encodeWithSelector(RequestMismatch.selector, req.id), false, false);
         }
-        return ("", stored & CALLBACK_BIT != 0);
+        return ("", stored & CALLBACK_BIT != 0, stored & PRIVATE_BIT != 0);
     }
 
     /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
@@ -825,13 +855,14 @@ contract AuraOracle is IAuraOracle {
         returns (bytes memory err, address signer, SignerAccount storage account, bool callsBack, bytes32 digest)
     {
         account = _accounts[bytes32(0)];
-        (err, callsBack) = _checkRequest(req);
+        bool isPrivate;
+        (err, callsBack, isPrivate) = _checkRequest(req);
         if (err.length != 0) return (err, address(0), account, false, 0);
         if (block.timestamp > req.expiresAt) {
             err = abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt);
             return (err, address(0), account, false, 0);
         }
-        err = _checkFacts(req, a);
+        err = _checkFacts(req, a, isPrivate);
         if (err.length != 0) return (err, address(0), account, false, 0);
         digest = _digest(req, a);
         (err, signer) = _recover(digest, signature);
@@ -947,12 +978,23 @@ contract AuraOracle is IAuraOracle {
         return (uint32(word), uint32(word >> 128), uint8(word >> 160));
     }
 
-    /// @dev The assessment's own fields: ranges, times, and the pinned block (the request's, and canonical).
-    function _checkFacts(Request calldata req, Assessment calldata a) private view returns (bytes memory) {
+    /// @dev The assessment's own fields: ranges, the form the request's privacy asks for (`isPrivate`: score,
+    ///      tier and pdBps exactly `PRIVATE_FACTS`; else no `PRIVATE_TIER`), times, and the pinned block (the
+    ///      request's, and canonical).
+    function _checkFacts(Request calldata req, Assessment calldata a, bool isPrivate)
+        private
+        view
+        returns (bytes memory)
+    {
         if (_score(a) > MAX_SCORE || a.facts >> 200 != 0) {
             return abi.encodeWithSelector(ScoreOutOfRange.selector, _score(a));
         }
-        if (_tier(a) > MAX_TIER) return abi.encodeWithSelector(TierOutOfRange.selector, _tier(a));
+        if (isPrivate) {
+            if (uint40(a.facts) != PRIVATE_FACTS) return abi.encodeWithSelector(PrivacyMismatch.selector, req.id);
+        } else if (_tier(a) > MAX_TIER) {
+            if (_tier(a) == PRIVATE_TIER) return abi.encodeWithSelector(PrivacyMismatch.selector, req.id);
+            return abi.encodeWithSelector(TierOutOfRange.selector, _tier(a));
+        }
         if (_pdBps(a) > MAX_PD_BPS) return abi.encodeWithSelector(PdOutOfRange.selector, _pdBps(a));
         uint64 timestamp = _timestamp(a);
         if (timestamp > block.timestamp) return abi.encodeWithSelector(AssessmentFromFuture.selector, timestamp);

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IAuraConsumer} from "./IAuraConsumer.sol";
-import {IAuraOracle} from "./IAuraOracle.sol";
+import {IAuraOracle, PRIVATE_TIER} from "./IAuraOracle.sol";
 import {IAuraThresholdVerifier} from "./IAuraThresholdVerifier.sol";
 
 /// @title ExampleLender
@@ -13,7 +13,8 @@ import {IAuraThresholdVerifier} from "./IAuraThresholdVerifier.sol";
 ///         ANOMALOUS, INTENT_MISMATCH) turns an approval into manual review. An approval is used once, by
 ///         `takeLoan`, within `APPROVAL_TTL` of the decision. `quote` answers from the oracle's stored
 ///         assessment, but only while it is at most one hour old, not past its expiry, and its signer has not been
-///         revoked.
+///         revoked; never a private one (tier `PRIVATE_TIER`: score 0 is no score), which `quote` and `takeLoan`
+///         refuse with `PrivateAssessment`.
 ///
 ///         A borrower who does not want its score read takes the private path, `borrowWithProof`: a zero-knowledge
 ///         proof (IAuraThresholdVerifier) that the score committed in its assessment is at least `APPROVE_SCORE`.
@@ -112,6 +113,9 @@ contract ExampleLender is IAuraConsumer {
     error VerifierAlreadySet(address verifier);
     error VerifierOfAnotherOracle(address oracle);
     error NoVerifier();
+    /// @notice The public path met a private assessment (tier `PRIVATE_TIER`): it holds no score to decide on.
+    ///         Borrow on a proof instead (`borrowWithProof`).
+    error PrivateAssessment();
 
     uint32 public constant DEFAULT_TERM_DAYS = 90;
     uint32 public constant MAX_TERM_DAYS = 3650;
@@ -293,7 +297,7 @@ contract ExampleLender is IAuraConsumer {
 
     /// @notice What the lender would decide now from the oracle's latest assessment of `borrower`. An
     ///         assessment whose signer was revoked counts as none; one past its expiry is refused
-    ///         (`takeLoan` says so as `ApprovalExpired`).
+    ///         (`takeLoan` says so as `ApprovalExpired`), and so is a private one (`PrivateAssessment`).
     function quote(address borrower) external view returns (Decision decision, uint16 maxLtvBps) {
         uint64 expiry;
         (decision, maxLtvBps, expiry) = _quote(borrower);
@@ -303,6 +307,7 @@ contract ExampleLender is IAuraConsumer {
     function _quote(address borrower) private view returns (Decision decision, uint16 maxLtvBps, uint64 expiry) {
         (IAuraOracle.AssessmentRecord memory record, bool signerActive) = oracle.latestAssessmentStatus(borrower);
         if (!record.exists || !signerActive) revert NoAssessment();
+        if (record.tier == PRIVATE_TIER) revert PrivateAssessment();
         if (block.timestamp - record.timestamp > MAX_ASSESSMENT_AGE) revert StaleAssessment(record.timestamp);
         (decision, maxLtvBps) = decide(record.score, record.flags);
         expiry = record.expiry;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+/// @dev The tier a private assessment carries in place of its own (`requestPrivateAssessment`): its record holds
+///      score 0, this tier, pdBps 0, its flags and the commitment to the real score.
+uint8 constant PRIVATE_TIER = 255;
+
 /// @title IAuraOracle
 /// @notice What a consumer of `AuraOracle` calls and reads: asking for an assessment, cancelling it, the views of
 ///         a subject's latest assessment, of a request and of the signers, and the events and errors it may see.
@@ -46,12 +50,14 @@ interface IAuraOracle {
     }
 
     /// @notice What the oracle keeps of a request: one slot (`requestRecord`). While it is pending, `commitment`
-    ///         is `requestCommitment` of its fields (bits 0 and 255 aside: the oracle's own marks) and `callsBack`
-    ///         whether the requester ran code when it asked; once fulfilled, `commitment` is the low 255 bits of
-    ///         the answer's score commitment (the full one is in its `AssessmentFulfilled`); else zero.
+    ///         is `requestCommitment` of its fields (bits 0, 1 and 255 aside: the oracle's own marks), `callsBack`
+    ///         whether the requester ran code when it asked and `isPrivate` whether it asked for a private
+    ///         assessment; once fulfilled, `commitment` is the low 255 bits of the answer's score commitment (the
+    ///         full one is in its `AssessmentFulfilled`, privacy in its `AssessmentRequested`); else zero.
     struct RequestRecord {
         RequestStatus status;
         bool callsBack;
+        bool isPrivate;
         bytes32 commitment;
     }
 
@@ -72,13 +78,15 @@ interface IAuraOracle {
     }
 
     /// @notice A request was made; with the block number of this log it is the `Request` that `cancel` takes.
+    ///         `isPrivate`: it asked for a private assessment (`requestPrivateAssessment`).
     event AssessmentRequested(
         bytes32 indexed requestId,
         address indexed requester,
         address indexed subject,
         uint96 fee,
         uint64 expiresAt,
-        bytes params
+        bytes params,
+        bool isPrivate
     );
     /// @notice A request was answered: every value a consumer reads, in one log. `facts` is the signed small fields
     ///         packed as in the fulfilment's calldata, from the lowest bits up: score (16), tier (8), pdBps (16),
@@ -121,6 +129,15 @@ interface IAuraOracle {
     ///         `params`: docs/protocol.md (at most 1024 bytes).
     function requestAssessment(address subject, bytes calldata params) external payable returns (bytes32 requestId);
 
+    /// @notice `requestAssessment` for a private assessment: the chain keeps the commitment to the score, never the
+    ///         score. It is fulfilled only with score 0, tier `PRIVATE_TIER` and pdBps 0 (else `PrivacyMismatch`);
+    ///         a protocol learns the score only from a threshold proof the subject makes (IAuraThresholdVerifier).
+    ///         What this hides and what it does not: docs/protocol.md, "Private assessments".
+    function requestPrivateAssessment(address subject, bytes calldata params)
+        external
+        payable
+        returns (bytes32 requestId);
+
     /// @notice Take back the fee of a request nobody fulfilled before it expired (the requester only).
     function cancel(Request calldata req) external;
 
@@ -159,7 +176,7 @@ interface IAuraOracle {
     function requestRecord(bytes32 requestId) external view returns (RequestRecord memory record);
     /// @notice Whether `req` is pending with exactly these fields: what `cancel` and `fulfil` check.
     function isRequestPending(Request calldata req) external view returns (bool);
-    /// @notice The commitment to a request's fields that the oracle keeps while it is pending (bits 0 and 255
+    /// @notice The commitment to a request's fields that the oracle keeps while it is pending (bits 0, 1 and 255
     ///         aside): keccak256(abi.encode(requester, subject, fee, expiresAt, blockNumber)).
     function requestCommitment(Request calldata req) external pure returns (bytes32);
 

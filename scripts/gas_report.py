@@ -9,6 +9,8 @@ block (their block hash from BLOCKHASH) except `*_block_older_than_256` (from th
 Blocks are one second apart and an assessment's timestamp is its pinned block's, so the figures repeat.
 The `quorum` section (fee paid) has k of three registered signers sign each assessment once the threshold is k:
 `fulfil` and `fulfilBatch` for k = 1, `fulfilQuorum` and `fulfilBatchQuorum` with k signatures above it.
+The `private` section (fee paid) is a private request (`requestPrivateAssessment`) and its fulfilment by the private
+payload (score 0, tier 255, PD 0), a first write and an overwrite, beside the public ones of `fee_paid`.
 The `zk` section is AuraThresholdVerifier's `verifyThreshold` of a snarkjs proof (build/zk from `make zk`) against a
 stored Poseidon commitment: with a scope (the nullifier spent) and with scope 0; the first call of each is the
 first touch of the oracle's slots in that transaction (cold, as a protocol's lone call is).
@@ -31,6 +33,7 @@ from web3 import Web3  # noqa: E402
 from web3.contract import Contract  # noqa: E402
 from web3.logs import DISCARD  # noqa: E402
 
+from chains.core.assessment import PRIVATE_TIER  # noqa: E402
 from chains.evm.artifacts import artifacts_dir, contract, deploy  # noqa: E402
 from chains.evm.facts import pack_facts  # noqa: E402
 from chains.evm.groth16 import field_element, proof_arg, verifying_key_arg  # noqa: E402
@@ -87,15 +90,16 @@ class Bench:
         a, sigs = self.signed_by(req, (ENCLAVE,))
         return a, sigs[0]
 
-    def signed_by(self, req: tuple[Any, ...], keys: tuple[str, ...],
-                  commitment: bytes | None = None) -> tuple[tuple[Any, ...], list[tuple[bytes, bytes]]]:
+    def signed_by(self, req: tuple[Any, ...], keys: tuple[str, ...], commitment: bytes | None = None,
+                  private: bool = False) -> tuple[tuple[Any, ...], list[tuple[bytes, bytes]]]:
         """The assessment for `req` and its signatures by `keys`: the first key's (the transmitting node's own, which
         earns the fee), then the others' in ascending order of signer address, the order `fulfilQuorum` takes.
-        Its commitment is `commitment`, or random."""
+        Its commitment is `commitment`, or random; in the private form (score 0, tier 255, PD 0) when `private`."""
         block = self.w3.eth.get_block(req[5])
         pinned_at = int(block["timestamp"])  # the assessment's timestamp is its pinned block's
         commitment = secrets.token_bytes(32) if commitment is None else commitment
-        fields = (742, 1, 350, 8, MEASUREMENT, commitment, req[5], bytes(block["hash"]),
+        score, tier, pd_bps = (0, PRIVATE_TIER, 0) if private else (742, 1, 350)
+        fields = (score, tier, pd_bps, 8, MEASUREMENT, commitment, req[5], bytes(block["hash"]),
                   secrets.token_bytes(32), pinned_at, pinned_at + 600)
         message: dict[str, Any] = {"requestId": req[0], "subject": req[2]}
         message.update(zip([f["name"] for f in TYPES["Assessment"][2:]], fields))
@@ -106,8 +110,8 @@ class Bench:
         ordered = [keys[0], *sorted(keys[1:], key=lambda k: int(Account.from_key(k).address, 16))]
         return a, [compact(bytes(Account.sign_typed_data(k, full_message=typed).signature)) for k in ordered]
 
-    def fulfil(self, req: tuple[Any, ...], commitment: bytes | None = None) -> int:
-        a, sigs = self.signed_by(req, (ENCLAVE,), commitment)
+    def fulfil(self, req: tuple[Any, ...], commitment: bytes | None = None, private: bool = False) -> int:
+        a, sigs = self.signed_by(req, (ENCLAVE,), commitment, private)
         return int(self.send(self.oracle.functions.fulfil(req, a, sigs[0]), TRANSMITTER)["gasUsed"])
 
     def batch(self, reqs: list[tuple[Any, ...]]) -> int:
@@ -160,6 +164,18 @@ def measure(w3: Web3, fee: int, batch: int) -> dict[str, int]:
     lender = contract(w3, "ExampleLender", deploy(w3, "ExampleLender", [b.oracle.address], OWNER))
     req, out["lender_apply_for_loan"] = b.request("", lender.functions.applyForLoan(10**18))
     out["fulfil_first_write_with_callback_example_lender"] = b.fulfil(req)
+    return out
+
+
+def measure_private(w3: Web3) -> dict[str, int]:
+    """A private request and its fulfilment, fee paid: a first write and an overwrite."""
+    b = Bench(w3, FEE)
+    subject = fresh()
+    out: dict[str, int] = {}
+    first, out["request_private"] = b.request(subject, b.oracle.functions.requestPrivateAssessment(subject, b""))
+    second, _ = b.request(subject, b.oracle.functions.requestPrivateAssessment(subject, b""))
+    out["fulfil_private_first_write"] = b.fulfil(first, private=True)
+    out["fulfil_private_overwrite"] = b.fulfil(second, private=True)
     return out
 
 
@@ -225,6 +241,7 @@ def main() -> None:
         w3.provider.make_request("anvil_setBlockTimestampInterval", [1])  # type: ignore[arg-type]
         report["fee_paid"] = measure(w3, FEE, args.batch)
         report["fee_zero"] = measure(w3, 0, args.batch)
+        report["private"] = measure_private(w3)
         report["quorum"] = measure_quorum(w3, args.batch)
         try:
             build = snarkjs.locate()

@@ -320,6 +320,17 @@ export const auraOracleAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "requestId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "PrivacyMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "got",
         "type": "uint256"
@@ -671,6 +682,12 @@ export const auraOracleAbi = [
         "internalType": "bytes",
         "name": "params",
         "type": "bytes"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "isPrivate",
+        "type": "bool"
       }
     ],
     "name": "AssessmentRequested",
@@ -2027,6 +2044,30 @@ export const auraOracleAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "subject",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes",
+        "name": "params",
+        "type": "bytes"
+      }
+    ],
+    "name": "requestPrivateAssessment",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "requestId",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "requestId",
         "type": "bytes32"
@@ -2044,6 +2085,11 @@ export const auraOracleAbi = [
           {
             "internalType": "bool",
             "name": "callsBack",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "isPrivate",
             "type": "bool"
           },
           {

@@ -152,6 +152,11 @@ export const exampleLenderAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "PrivateAssessment",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",

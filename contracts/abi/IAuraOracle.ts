@@ -236,6 +236,12 @@ export const iAuraOracleAbi = [
         "internalType": "bytes",
         "name": "params",
         "type": "bytes"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "isPrivate",
+        "type": "bool"
       }
     ],
     "name": "AssessmentRequested",
@@ -673,6 +679,30 @@ export const iAuraOracleAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "subject",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes",
+        "name": "params",
+        "type": "bytes"
+      }
+    ],
+    "name": "requestPrivateAssessment",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "requestId",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "requestId",
         "type": "bytes32"
@@ -690,6 +720,11 @@ export const iAuraOracleAbi = [
           {
             "internalType": "bool",
             "name": "callsBack",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "isPrivate",
             "type": "bool"
           },
           {

@@ -8,6 +8,12 @@
  * expiry, and younger than the consumer's own maximum age) and whose signers still count (`score_status`) is
  * used; then risk flags first, the score second. docs/solana.md ("Use Aura from your client") walks through it.
  *
+ * Its private path (`borrowWithProof`, ExampleLender's `borrowWithProof`) decides without reading the score: the
+ * borrower hands over a proof (`aura prove`'s `calldata.solana`) that its committed score is at least
+ * `APPROVE_SCORE`, for the lender's scope, and the lender has the program verify it and spend its nullifier. It is
+ * the only way to lend on a private assessment (requested with `request_private_assessment`), whose Score holds the
+ * commitment and no score: the public path refuses one (`PrivateAssessment`), as ExampleLender does.
+ *
  * Transactions go out with `.transaction()`, `sendRawTransaction` and `getSignatureStatuses` polling, which works
  * against any JSON-RPC endpoint; `.rpc()` does the same where the endpoint also serves WebSocket subscriptions.
  */
@@ -53,6 +59,22 @@ export function decide(/** @type {number} */ score, /** @type {number} */ flags)
   return result;
 }
 
+/** The tier a private assessment is stored with (score and PD 0): the Score holds the commitment, not the score
+ * (docs/protocol.md, "Private assessments"). */
+export const PRIVATE_TIER = 255;
+
+/** The public path's decision on a usable Score: ExampleLender's `decide`, but never on a private assessment, whose
+ * score 0 is no score: that is refused as `PrivateAssessment` (lend on a proof instead, `borrowWithProof`). */
+export function decidePublic(/** @type {{ score: number, tier: number, flags: number }} */ score) {
+  if (score.tier === PRIVATE_TIER) return { decision: "PrivateAssessment", maxLtvBps: 0 };
+  return decide(score.score, score.flags);
+}
+
+/** The threshold the private path asks a proof for, and the loan-to-value it lends at: it never learns the score,
+ * so it lends as on a score of 600. */
+export const APPROVE_SCORE = 600;
+export const MIN_LTV_BPS = 5000;
+
 /** The program at the IDL's address, signing with `payer`. */
 export function auraProgram(/** @type {import("@solana/web3.js").Connection} */ connection,
                             /** @type {import("@solana/web3.js").Keypair} */ payer) {
@@ -75,6 +97,11 @@ export const requestPda = (/** @type {AuraProgram} */ program, /** @type {web3.P
 export const scorePda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
                          /** @type {web3.PublicKey} */ subject) =>
   pda(program, [Buffer.from("score"), oracle.toBuffer(), subject.toBuffer()]);
+export const verifyingKeyPda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle) =>
+  pda(program, [Buffer.from("verifying_key"), oracle.toBuffer()]);
+export const nullifierPda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
+                             /** @type {web3.PublicKey} */ authority, /** @type {Buffer} */ nullifier) =>
+  pda(program, [Buffer.from("nullifier"), oracle.toBuffer(), authority.toBuffer(), nullifier]);
 export const enclavePda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
                            /** @type {Uint8Array} */ address) =>
   pda(program, [Buffer.from("enclave"), oracle.toBuffer(), Buffer.from(address)]);
@@ -103,14 +130,17 @@ export async function sendAndPoll(/** @type {AuraProgram} */ program, /** @type 
   throw new Error(`${signature} not confirmed within ${timeoutMs} ms`);
 }
 
-/** `request_assessment` of `subject` on `oracle`: the requester pays the oracle's fee and the request's rent
- * (refunded at fulfilment or cancellation). The request account is the PDA of the oracle's next nonce. */
+/** `request_assessment` of `subject` on `oracle`, or `request_private_assessment` when `isPrivate` (the same
+ * arguments and accounts; the Score then holds the commitment, not the score): the requester pays the oracle's fee
+ * and the request's rent (refunded at fulfilment or cancellation). The request account is the PDA of the oracle's
+ * next nonce. */
 export async function requestAssessment(/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
                                         /** @type {web3.Keypair} */ requester, /** @type {web3.PublicKey} */ subject,
-                                        params = Buffer.alloc(0)) {
+                                        params = Buffer.alloc(0), isPrivate = false) {
   const { nextNonce, feeLamports } = await program.account.oracle.fetch(oracle);
   const request = requestPda(program, oracle, BigInt(nextNonce.toString()));
-  const tx = await program.methods.requestAssessment(subject, params)
+  const method = isPrivate ? program.methods.requestPrivateAssessment : program.methods.requestAssessment;
+  const tx = await method(subject, params)
     .accountsPartial({ oracle, request, requester: requester.publicKey })
     .transaction();
   const signature = await sendAndPoll(program, tx, [requester]);
@@ -158,7 +188,8 @@ export async function signersCount(/** @type {AuraProgram} */ program, /** @type
 }
 
 /** The subject's stored assessment, checked: `usable` when it is fresh (cluster time before its expiry and at
- * most `maxAgeS` after it was made) and its signers still count; `decision` is ExampleLender's on usable ones. */
+ * most `maxAgeS` after it was made) and its signers still count; `decision` is the public path's on usable ones
+ * (`decidePublic`: `PrivateAssessment` for a `private` one, which only the private path lends on). */
 export async function readScore(/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
                                 /** @type {web3.PublicKey} */ subject, maxAgeS = 3600) {
   const address = scorePda(program, oracle, subject);
@@ -175,8 +206,63 @@ export async function readScore(/** @type {AuraProgram} */ program, /** @type {w
   return {
     stored: true, usable: reason === null, reason,
     score: score.score, tier: score.tier, pdBps: score.pdBps, flags: score.flags, flagNames: flagNames(score.flags),
+    private: score.tier === PRIVATE_TIER,
     request: score.request.toBase58(), assessedAt, expiry, now, fresh, threshold,
     signers: signers.map((s) => Buffer.from(s).toString("hex")), signersActive,
-    ...(reason === null ? decide(score.score, score.flags) : { decision: null, maxLtvBps: 0 }),
+    ...(reason === null ? decidePublic(score) : { decision: null, maxLtvBps: 0 }),
   };
+}
+
+/** The scope a borrower proves for on the private path: the lender's authority key, its first 31 bytes read
+ * big-endian (a field element), so that the lender's nullifiers are its own. */
+export function privateScope(/** @type {web3.PublicKey} */ authority) {
+  return BigInt(`0x${authority.toBuffer().subarray(0, 31).toString("hex")}`);
+}
+
+/** A 32-byte big-endian field element, as `verify_threshold` takes the scope and the nullifier. */
+const word = (/** @type {bigint} */ n) => Buffer.from(n.toString(16).padStart(64, "0"), "hex");
+
+/** The name of the program error a failed transaction ended with (Anchor's "Error Code: <name>" log line). */
+function programError(/** @type {any} */ error) {
+  const text = [error?.message ?? String(error), ...(error?.logs ?? error?.transactionLogs ?? [])].join("\n");
+  const m = text.match(/Error Code: (\w+)/);
+  if (!m) throw error;
+  return m[1];
+}
+
+/** The private path: lend to `subject` on `proof` (hex, 256 bytes) and `nullifier` (hex, 32 bytes), both from
+ * `aura prove --threshold 600 --scope <privateScope(authority)>` (`calldata.solana`), without reading the score.
+ * The Score must be usable as `readScore` wants it and its flags, which are public, must let a score of 600
+ * through (`decide(APPROVE_SCORE, flags)`: REJECT_FLAGS and REVIEW_FLAGS both refuse, as this path has no manual
+ * review); only then is `verify_threshold` sent, with `spend` for `authority`, so a refused borrower spends
+ * nothing. The program checks the proof against the subject's stored commitment and spends the nullifier: one
+ * assessment gives one loan here. Approves at MIN_LTV_BPS; a refusal says why (`NullifierSpent`, `InvalidProof`,
+ * ... from the program). */
+export async function borrowWithProof(/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
+                                      /** @type {web3.Keypair} */ authority, /** @type {web3.PublicKey} */ subject,
+                                      /** @type {string} */ proof, /** @type {string} */ nullifier, maxAgeS = 3600) {
+  const reading = await readScore(program, oracle, subject, maxAgeS);
+  if (!reading.usable) return { approved: false, reason: reading.reason, maxLtvBps: 0 };
+  const { decision } = decide(APPROVE_SCORE, reading.flags);
+  if (decision !== "Approved") return { approved: false, reason: decision, flags: reading.flags, maxLtvBps: 0 };
+  const proofBytes = Buffer.from(proof.replace(/^0x/, ""), "hex");
+  const spent = Buffer.from(nullifier.replace(/^0x/, ""), "hex");
+  const tx = await program.methods.verifyThreshold(
+    [...proofBytes.subarray(0, 64)], [...proofBytes.subarray(64, 192)], [...proofBytes.subarray(192, 256)],
+    APPROVE_SCORE, [...word(privateScope(authority.publicKey))], [...spent], true,
+  )
+    .accountsPartial({
+      oracle, score: scorePda(program, oracle, subject), verifyingKey: verifyingKeyPda(program, oracle),
+      nullifier: nullifierPda(program, oracle, authority.publicKey, spent), authority: authority.publicKey,
+    })
+    .remainingAccounts(reading.signers.map((s) => ({
+      pubkey: enclavePda(program, oracle, Buffer.from(s, "hex")), isSigner: false, isWritable: false,
+    })))
+    .transaction();
+  try {
+    const signature = await sendAndPoll(program, tx, [authority]);
+    return { approved: true, maxLtvBps: MIN_LTV_BPS, nullifier: `0x${spent.toString("hex")}`, signature };
+  } catch (error) {
+    return { approved: false, reason: programError(error), maxLtvBps: 0 };
+  }
 }

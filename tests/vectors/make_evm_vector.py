@@ -8,6 +8,10 @@ tests/vectors/independent_commitment.py the blinding and the Poseidon commitment
 two more fixed keys, each derived as sha256 of a label (as the vector's other fixed values are), the signatures
 in ascending order of signer address, for `fulfilQuorum` at threshold 3. The single-signer fields above it are
 unchanged.
+
+`private` adds the same request asked as a private assessment (`requestPrivateAssessment`; docs/protocol.md,
+"Private assessments"): the payload the enclave signs then, score 0, tier PRIVATE_TIER and PD 0 beside the same
+commitment to the real score, its digest and the vector key's signature.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +29,7 @@ from eth_abi import encode as abi_encode  # noqa: E402
 from eth_account import Account  # noqa: E402
 from eth_account.messages import SignableMessage, encode_typed_data  # noqa: E402
 
-from chains.core.assessment import AssessmentFacts  # noqa: E402
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts  # noqa: E402
 from chains.core.secp256k1 import keccak256, parse_address  # noqa: E402
 from chains.evm import payload as eip712  # noqa: E402
 from node.enclave.commitment import BLINDING_LABEL, COMMITMENT_SECRET_LABEL, blinding, score_commitment  # noqa: E402
@@ -77,6 +82,27 @@ def quorum(key: EnclaveKey, digest: bytes, signable: SignableMessage) -> dict:
         "public_keys": [hx(k.public_key) for k in keys],
         "digest": hx(digest),
         "signatures": [hx(signature) for signature in signatures],
+    }
+
+
+def private(key: EnclaveKey, domain: eip712.Domain, assessment: eip712.Assessment) -> dict:
+    """The private case: `assessment`'s request asked privately, so its payload in the private form, signed by
+    `key` (eth_account cross-checks it)."""
+    hidden = replace(assessment, facts=replace(assessment.facts, score=0, tier=PRIVATE_TIER, pd_bps=0))
+    digest = eip712.digest(domain, hidden)
+    signature = key.sign_digest(digest)
+    typed = eip712.typed_data(domain, hidden)
+    assert Account.recover_message(encode_typed_data(full_message=typed), signature=signature) == key.address
+    f = hidden.facts
+    return {
+        "description": "The vector's request made with requestPrivateAssessment: the enclave signs score 0, tier "
+        "PRIVATE_TIER (255) and PD 0 in place of the score's own; flags, commitment (to the real score) and the "
+        "rest as in the public case.",
+        "assessment": {"score": f.score, "tier": f.tier, "pd_bps": f.pd_bps, "flags": f.flags},
+        "struct_hash": hx(hidden.struct_hash()),
+        "typed_data": typed,
+        "digest": hx(digest),
+        "signature": hx(signature),
     }
 
 
@@ -159,6 +185,7 @@ def build() -> dict:
         "digest": hx(digest),
         "signature": hx(signature),
         "quorum": quorum(key, digest, signable),
+        "private": private(key, domain, assessment),
     }
 
 

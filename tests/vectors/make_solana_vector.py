@@ -13,6 +13,10 @@ The Solana accounts are made from fixed seeds (`Keypair.from_seed(sha256(label))
 recreate the program, oracle, requester and subject keypairs; the request account is the PDA
 `["request", oracle, nonce as u64 LE]` of the program.
 
+`private` is the same request asked for privately (`request_private_assessment`; docs/solana.md, "Private
+assessments"): the enclave's own `assess` with `private`, which signs score 0, pd_bps 0 and tier 255 with the same
+commitment (to the real score) and flags; its payload is rebuilt with `struct` and its signature checked as above.
+
 `quorum` adds a three-signer case (docs/solana.md, "Quorum"): the same digest signed by the vector's key and
 two more fixed keys, each derived as sha256 of a label (the labels and keys of evm.json's `quorum`), in
 ascending order of address, as `fulfil_quorum` takes them at threshold 3. Each signature is checked with the
@@ -40,6 +44,7 @@ from solders.hash import Hash  # noqa: E402
 from solders.keypair import Keypair  # noqa: E402
 from solders.pubkey import Pubkey  # noqa: E402
 
+from chains.core.assessment import PRIVATE_TIER  # noqa: E402
 from chains.solana import payload as solana  # noqa: E402
 from node.enclave.commitment import BLINDING_LABEL, COMMITMENT_SECRET_LABEL, blinding  # noqa: E402
 from node.enclave.keys import EnclaveKey  # noqa: E402
@@ -141,11 +146,12 @@ def params() -> dict[str, Any]:
 
 
 def independent_payload(program: bytes, oracle: bytes, request: bytes, subject: bytes, commitment: bytes,
-                        features_hash: bytes) -> bytes:
-    """docs/solana.md's table written out with struct, not with chains/solana/payload.py."""
+                        features_hash: bytes, scored: tuple[int, int, int] = (SCORE, TIER, PD_BPS)) -> bytes:
+    """docs/solana.md's table written out with struct, not with chains/solana/payload.py; `scored` is the signed
+    (score, tier, pd_bps)."""
     return (
         b"AURA/solana/assessment" + b"\x02" + struct.pack("<Q", CLUSTER_ID) + program + oracle + request + subject
-        + struct.pack("<HBHI", SCORE, TIER, PD_BPS, FLAGS) + MEASUREMENT + commitment
+        + struct.pack("<HBHI", *scored, FLAGS) + MEASUREMENT + commitment
         + struct.pack("<Q", SLOT) + SLOT_HASH + features_hash + struct.pack("<qq", TIMESTAMP, EXPIRY)
     )  # fmt: skip
 
@@ -182,6 +188,32 @@ def quorum(key: EnclaveKey, digest: bytes) -> dict[str, Any]:
         "key_labels": [label.decode() for label in QUORUM_KEY_LABELS],
         "digest": hx(digest),
         "signers": signers,
+    }
+
+
+def private(wire: dict[str, Any], public: dict[str, Any], accounts: tuple[bytes, bytes, bytes, bytes]) -> dict[str, Any]:
+    """The vector's request asked privately: `assess` with `private` signs score 0, pd_bps 0 and PRIVATE_TIER in
+    place of the public result's, the rest (commitment, flags, slot, features hash, times) the same; cross-checked as
+    the public case is before it is written."""
+    result = service().assess({**wire, "private": True})
+    assessment = {**public, "score": 0, "tier": PRIVATE_TIER, "pd_bps": 0}
+    payload = bytes.fromhex(result["payload"][2:])
+    digest = bytes.fromhex(result["digest"][2:])
+    signature = bytes.fromhex(result["signature"][2:])
+    assert result["private"] is True and result["commitment"] == public["commitment"]
+    assert payload == independent_payload(*accounts, bytes.fromhex(public["commitment"][2:]),
+                                          bytes.fromhex(public["features_hash"][2:]), (0, PRIVATE_TIER, 0))
+    assert len(payload) == 320 and digest == keccak(payload)
+    theirs = eth_keys.PrivateKey(bytes.fromhex(PRIVATE_KEY[2:])).sign_msg_hash(digest)
+    assert signature == theirs.r.to_bytes(32, "big") + theirs.s.to_bytes(32, "big") + bytes([theirs.v])
+    return {
+        "description": "The same request made with request_private_assessment: the enclave signs score 0, pd_bps 0 "
+        "and tier 255 with the public case's commitment and flags; fulfil stores exactly that.",
+        "params": {"private": True},
+        "assessment": assessment,
+        "payload": hx(payload),
+        "digest": hx(digest),
+        "signature": hx(signature),
     }
 
 
@@ -229,6 +261,19 @@ def build() -> dict[str, Any]:
     assert (result["score"], result["tier"], result["pd_bps"], result["flags"]) == (SCORE, TIER, PD_BPS, FLAGS)
     assert (result["timestamp"], result["expiry"]) == (TIMESTAMP, EXPIRY)
 
+    assessment = {
+        "score": SCORE,
+        "tier": TIER,
+        "pd_bps": PD_BPS,
+        "flags": FLAGS,
+        "measurement": hx(MEASUREMENT),
+        "commitment": hx(commitment),
+        "block_number": SLOT,
+        "block_hash": hx(SLOT_HASH),
+        "features_hash": hx(features_hash),
+        "timestamp": TIMESTAMP,
+        "expiry": EXPIRY,
+    }
     return {
         "description": "Solana assessment payload of docs/solana.md, signed by the fixed public test key of "
         "evm.json through the enclave's assess (score fields fixed by a stub engine). Never use these keys "
@@ -253,19 +298,7 @@ def build() -> dict[str, Any]:
         "request": {"nonce": NONCE, "fee": FEE_LAMPORTS, "created_at": CREATED_AT, "expires_at": EXPIRES_AT,
                     "created_slot": SLOT, "pinned_slot": SLOT},
         "slot_hash": hx(SLOT_HASH),
-        "assessment": {
-            "score": SCORE,
-            "tier": TIER,
-            "pd_bps": PD_BPS,
-            "flags": FLAGS,
-            "measurement": hx(MEASUREMENT),
-            "commitment": hx(commitment),
-            "block_number": SLOT,
-            "block_hash": hx(SLOT_HASH),
-            "features_hash": hx(features_hash),
-            "timestamp": TIMESTAMP,
-            "expiry": EXPIRY,
-        },
+        "assessment": assessment,
         "commitment_secret_label": COMMITMENT_SECRET_LABEL.decode(),
         "commitment_secret": hx(key.commitment_secret),
         "blinding_label": BLINDING_LABEL.decode(),
@@ -278,6 +311,7 @@ def build() -> dict[str, Any]:
         "signature_parts": {"r": hx(signature[:32]), "s": hx(signature[32:64]), "recovery_id": signature[64]},
         "result": result,
         "quorum": quorum(key, digest),
+        "private": private(wire, assessment, (bytes(program), bytes(oracle), bytes(request), bytes(subject))),
     }
 
 

@@ -11,6 +11,10 @@ pysui-fastcrypto) and verified by it.
 `ORACLE_ID` and the request IDs are the object IDs `sui::test_scenario` gives the Oracle and the two requests
 in the Move tests' fixed set-up (move/aura_oracle/tests), so the Move tests check these very signatures.
 
+The private case (docs/sui.md, "Private assessments") answers a third request, the private one the requester makes
+right after that set-up (`request_private_assessment`, in the next transaction): the enclave is asked with
+`"private": true`, so it signs score 0, tier 255 and pd 0 with the commitment to the case's real score.
+
 The quorum case (docs/sui.md, "Quorum"): three more keys, each the SHA-256 of a fixed label and its index (as the
 other key is of its label), sign both cases' messages unchanged; they are listed in ascending order of their
 20-byte addresses, the order `oracle::fulfil_quorum` takes them in. Each address is computed here from the
@@ -59,6 +63,8 @@ SECP256K1_SCHEME = 1  # fastcrypto's scheme number for secp256k1 (Sui's signatur
 ORACLE_ID = "0x034401905bebdf8c04f3cd5f04f442a39372c8dc321c29edfb4f9cb30b23ab96"
 FIRST_REQUEST_ID = "0x01c5e4703d8ab941c77c53ac590c7764b9e6f197cd1bb6692613a1d3df9a2564"
 SECOND_REQUEST_ID = "0x489d325645528066bd5fc2fd6e54cedebd2d7e98aa6095740a6b892e1b1c09f7"
+PRIVATE_REQUEST_ID = "0x4b91c69db001e4d18e0c79058e6b83167d016a3ff50d13f17f35d3ef9e32fe5f"
+PRIVATE_TIER = 255  # chains/core/assessment.py's, written out
 
 ADDRESS_LABELS = {
     "admin": b"aura test sui admin",
@@ -83,6 +89,9 @@ CASES: dict[str, dict[str, Any]] = {
               "timestamp": 1_700_000_000, "expires_at": 1_700_003_500, "checkpoint": 90_000_000},
     "second": {"request_id": SECOND_REQUEST_ID, "score": 801, "tier": 0, "pd_bps": 210, "flags": 8,
                "timestamp": 1_700_000_060, "expires_at": 1_700_003_560, "checkpoint": 90_000_240},
+    # the score fields are the engine's; the enclave signs the private form of them (the module docstring)
+    "private": {"request_id": PRIVATE_REQUEST_ID, "score": 655, "tier": 1, "pd_bps": 240, "flags": 8,
+                "timestamp": 1_700_000_030, "expires_at": 1_700_003_480, "checkpoint": 90_000_120, "private": True},
 }  # fmt: skip
 
 
@@ -122,9 +131,16 @@ def hx(raw: bytes) -> str:
     return "0x" + raw.hex()
 
 
+def signed_fields(case: dict[str, Any]) -> tuple[int, int, int]:
+    """The score, tier and pd the enclave signs for a case: the private form (0, 255, 0) for a private one."""
+    return (0, PRIVATE_TIER, 0) if case.get("private") else (case["score"], case["tier"], case["pd_bps"])
+
+
 def params(case: dict[str, Any]) -> dict[str, Any]:
     """The `assess` params the host sends for a case's request (docs/protocol.md, Sui requests)."""
+    private = {"private": True} if case.get("private") else {}
     return {
+        **private,
         "request": {
             "family": "sui",
             "chain_id": CHAIN_ID,
@@ -161,7 +177,7 @@ def independent_message(case: dict[str, Any], commitment: bytes) -> bytes:
     return (
         struct.pack("<BQ", 1, ts_ms) + bytes.fromhex(ORACLE_ID[2:]) + bytes.fromhex(case["request_id"][2:])
         + bytes.fromhex(address(ADDRESS_LABELS["subject"])[2:])
-        + struct.pack("<HBHI", case["score"], case["tier"], case["pd_bps"], case["flags"])
+        + struct.pack("<HBHI", *signed_fields(case), case["flags"])
         + b"\x20" + MEASUREMENT + b"\x20" + commitment
         + struct.pack("<Q", case["checkpoint"]) + b"\x20" + checkpoint_digest(case["checkpoint"])
         + b"\x20" + independent_features_hash(case)
@@ -193,7 +209,7 @@ def build_case(name: str, case: dict[str, Any], key: EnclaveKey) -> dict[str, An
     subject = bytes.fromhex(address(ADDRESS_LABELS["subject"])[2:])
     blind = blinding(key.commitment_secret, request_id, subject)
     assert blind == independent_blinding(key.commitment_secret, request_id, subject), name
-    assert commitment == independent_commitment(case["score"], blind, subject), name
+    assert commitment == independent_commitment(case["score"], blind, subject), name  # the real score, always
     assert message == independent_message(case, commitment), name
     assert len(message) == 262 and digest == hashlib.sha256(message).digest()
     assert signature == fastcrypto_sign(secret, message), f"{name}: fastcrypto signs differently"
@@ -202,11 +218,17 @@ def build_case(name: str, case: dict[str, Any], key: EnclaveKey) -> dict[str, An
     assert sui.verify(key.public_key, message, signature)
     assert (result["timestamp_ms"], result["expiry_ms"]) == (case["timestamp"] * 1000,
                                                              (case["timestamp"] + ASSESSMENT_TTL_S) * 1000)
+    # what the chain takes and stores: the signed fields (the enclave's answer keeps the real ones for its host)
+    assessment = {k: result[k] for k in ("score", "tier", "pd_bps", "flags", "measurement", "commitment",
+                                         "block_number", "block_hash", "features_hash", "timestamp", "expiry",
+                                         "timestamp_ms", "expiry_ms")}
+    if case.get("private"):
+        assert result["private"] is True and result["score"] == case["score"], name
+        assessment.update(zip(("score", "tier", "pd_bps"), signed_fields(case), strict=True),
+                          committed_score=case["score"])
     return {
         "params": params(case),
-        "assessment": {k: result[k] for k in ("score", "tier", "pd_bps", "flags", "measurement", "commitment",
-                                               "block_number", "block_hash", "features_hash", "timestamp",
-                                               "expiry", "timestamp_ms", "expiry_ms")},
+        "assessment": assessment,
         "intent_message": hx(message),
         "digest": hx(digest),
         "signature": hx(signature),

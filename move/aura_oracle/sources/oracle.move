@@ -8,6 +8,12 @@
 /// any threshold): secp256k1 ECDSA signatures (low-S, SHA-256) over the BCS bytes of
 /// `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject, the checkpoint the
 /// assessment was computed at and the hash of the features it scored.
+///
+/// A request may ask for a private assessment (`request_private_assessment`): its fulfilment then carries score 0,
+/// pd 0 and tier `PRIVATE_TIER` in place of the score's own, and the Poseidon commitment to the real score as
+/// always, so the chain never holds the score and a protocol learns it only from a threshold proof (`zk`), which
+/// the subject alone can make. The score is still a function of public history and the open model, so anyone who
+/// replays the scoring can recompute it (docs/protocol.md, "Private assessments").
 module aura_oracle::oracle;
 
 use sui::balance::Balance;
@@ -60,6 +66,8 @@ const EThresholdAboveActiveSigners: u64 = 33;
 const ESignersNotAscending: u64 = 34;
 const ETooManySignatures: u64 = 35;
 const ESignatureCountMismatch: u64 = 36;
+// 37 to 45 are `zk`'s.
+const EPrivacyMismatch: u64 = 46;
 
 // === Constants ===
 
@@ -88,6 +96,8 @@ const MAX_SCORE: u16 = 1000;
 /// Tiers: 0 Basic, 1 Standard, 2 Premium (docs/protocol.md).
 const MAX_TIER: u8 = 2;
 const MAX_PD_BPS: u16 = 10000;
+/// The tier of a private assessment, whose score and pd are 0 (docs/protocol.md, "Private assessments").
+const PRIVATE_TIER: u8 = 255;
 
 const STATUS_PENDING: u8 = 0;
 const STATUS_FULFILLED: u8 = 1;
@@ -162,6 +172,9 @@ public struct PendingRequest has store {
     created_ms: u64,
     expires_ms: u64,
     params: vector<u8>,
+    /// Whether it asked for a private assessment: its fulfilment must then carry the private form (score 0, tier
+    /// PRIVATE_TIER, pd 0), and a public request's must not carry tier PRIVATE_TIER (`EPrivacyMismatch`).
+    private: bool,
 }
 
 /// Dynamic object field name of a subject's score.
@@ -259,6 +272,7 @@ public struct AssessmentRequested has copy, drop {
     created_ms: u64,
     expires_ms: u64,
     params: vector<u8>,
+    private: bool,
 }
 
 public struct AssessmentFulfilled has copy, drop {
@@ -439,6 +453,33 @@ public fun request_assessment(
     clock: &Clock,
     ctx: &mut TxContext,
 ): ID {
+    new_request(oracle, subject, params, payment, false, clock, ctx)
+}
+
+/// `request_assessment` for a private assessment: its fulfilment stores score 0, pd 0 and tier `PRIVATE_TIER`
+/// with the commitment to the real score, which only a threshold proof (`zk::verify_threshold`) reveals anything
+/// of. Returns the request id.
+public fun request_private_assessment(
+    oracle: &mut Oracle,
+    subject: address,
+    params: vector<u8>,
+    payment: Coin<SUI>,
+    clock: &Clock,
+    ctx: &mut TxContext,
+): ID {
+    new_request(oracle, subject, params, payment, true, clock, ctx)
+}
+
+/// Stores a pending request (public or `private`) and emits `AssessmentRequested`.
+fun new_request(
+    oracle: &mut Oracle,
+    subject: address,
+    params: vector<u8>,
+    payment: Coin<SUI>,
+    private: bool,
+    clock: &Clock,
+    ctx: &mut TxContext,
+): ID {
     let fee_paid = payment.value();
     assert!(fee_paid == oracle.fee, EWrongFee);
     assert!(params.length() <= MAX_PARAMS_LENGTH, EParamsTooLong);
@@ -465,6 +506,7 @@ public fun request_assessment(
             created_ms,
             expires_ms,
             params,
+            private,
         },
     );
     event::emit(AssessmentRequested {
@@ -477,6 +519,7 @@ public fun request_assessment(
         created_ms,
         expires_ms,
         params,
+        private,
     });
     request_id
 }
@@ -505,7 +548,7 @@ public fun fulfil(
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
-    let (message, created_ms) = open_request(
+    let (message, created_ms, private) = open_request(
         oracle,
         request_id,
         score,
@@ -521,7 +564,7 @@ public fun fulfil(
         expiry_ms,
         clock,
     );
-    settle_signed(oracle, message, created_ms, vector[public_key], vector[signature], false, clock, ctx);
+    settle_signed(oracle, message, created_ms, private, vector[public_key], vector[signature], false, clock, ctx);
 }
 
 /// `fulfil` for any threshold: the same assessment signed by at least `threshold` and at most MAX_QUORUM_SIGNERS
@@ -548,7 +591,7 @@ public fun fulfil_quorum(
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
-    let (message, created_ms) = open_request(
+    let (message, created_ms, private) = open_request(
         oracle,
         request_id,
         score,
@@ -564,11 +607,11 @@ public fun fulfil_quorum(
         expiry_ms,
         clock,
     );
-    settle_signed(oracle, message, created_ms, public_keys, signatures, true, clock, ctx);
+    settle_signed(oracle, message, created_ms, private, public_keys, signatures, true, clock, ctx);
 }
 
 /// Check 1, the request (pending and not expired), and the message its assessment must be signed over, rebuilt
-/// from this oracle, the request's stored subject and the arguments; and the request's `created_ms`.
+/// from this oracle, the request's stored subject and the arguments; and the request's `created_ms` and privacy.
 fun open_request(
     oracle: &Oracle,
     request_id: ID,
@@ -584,7 +627,7 @@ fun open_request(
     timestamp_ms: u64,
     expiry_ms: u64,
     clock: &Clock,
-): (IntentMessage<AssessmentPayload>, u64) {
+): (IntentMessage<AssessmentPayload>, u64, bool) {
     let request = borrow_pending(oracle, request_id);
     assert!(clock.timestamp_ms() <= request.expires_ms, ERequestExpired);
     let message = intent_message(
@@ -603,7 +646,7 @@ fun open_request(
         timestamp_ms,
         expiry_ms,
     );
-    (message, request.created_ms)
+    (message, request.created_ms, request.private)
 }
 
 /// Checks 2 to 5 of a fulfilment whose request is open, then settles it: pays the keys' payees, stores the score
@@ -612,6 +655,7 @@ fun settle_signed(
     oracle: &mut Oracle,
     message: IntentMessage<AssessmentPayload>,
     created_ms: u64,
+    private: bool,
     public_keys: vector<vector<u8>>,
     signatures: vector<vector<u8>>,
     quorum: bool,
@@ -671,10 +715,16 @@ fun settle_signed(
     assert!(features_hash.length() == FEATURES_HASH_LENGTH, EBadFeaturesHash);
     signatures.do_ref!(|signature| assert!(signature.length() == SIGNATURE_LENGTH, EBadSignature));
 
-    // 3. Ranges.
-    assert!(score <= MAX_SCORE, EScoreOutOfRange);
-    assert!(tier <= MAX_TIER, ETierOutOfRange);
-    assert!(pd_bps <= MAX_PD_BPS, EPdOutOfRange);
+    // 3. The request's privacy, then the ranges: a private request takes exactly the private form, a public one
+    // never tier PRIVATE_TIER.
+    if (private) {
+        assert!(score == 0 && tier == PRIVATE_TIER && pd_bps == 0, EPrivacyMismatch);
+    } else {
+        assert!(tier != PRIVATE_TIER, EPrivacyMismatch);
+        assert!(score <= MAX_SCORE, EScoreOutOfRange);
+        assert!(tier <= MAX_TIER, ETierOutOfRange);
+        assert!(pd_bps <= MAX_PD_BPS, EPdOutOfRange);
+    };
 
     // 4. Times. The signed timestamp is the pinned checkpoint's, in whole seconds; that checkpoint holds the
     // request's transaction, whose clock was at most the checkpoint's time: so it is not before the second the
@@ -957,6 +1007,11 @@ public fun request_params(oracle: &Oracle, request_id: ID): vector<u8> {
     borrow_pending(oracle, request_id).params
 }
 
+/// Whether the pending request asked for a private assessment.
+public fun request_private(oracle: &Oracle, request_id: ID): bool {
+    borrow_pending(oracle, request_id).private
+}
+
 public fun is_enclave_registered(oracle: &Oracle, public_key: vector<u8>): bool {
     df::exists_with_type<EnclaveKey, Enclave>(&oracle.id, EnclaveKey { public_key })
 }
@@ -1007,6 +1062,13 @@ public fun subject(s: &WalletScore): address { s.subject }
 public fun score(s: &WalletScore): u16 { s.score }
 
 public fun tier(s: &WalletScore): u8 { s.tier }
+
+/// The tier of a private assessment (255), whose stored score and pd are 0: a consumer that reads `score`
+/// refuses such a record, and learns about it only from a threshold proof (`zk::verify_threshold`).
+public fun private_tier(): u8 { PRIVATE_TIER }
+
+/// Whether the score is a private assessment's (tier `PRIVATE_TIER`; score and pd 0).
+public fun is_private(s: &WalletScore): bool { s.tier == PRIVATE_TIER }
 
 public fun pd_bps(s: &WalletScore): u16 { s.pd_bps }
 
@@ -1213,6 +1275,7 @@ public fun assessment_requested_for_testing(
     created_ms: u64,
     expires_ms: u64,
     params: vector<u8>,
+    private: bool,
 ): AssessmentRequested {
     AssessmentRequested {
         oracle,
@@ -1224,6 +1287,7 @@ public fun assessment_requested_for_testing(
         created_ms,
         expires_ms,
         params,
+        private,
     }
 }
 

@@ -62,6 +62,7 @@ fun request_assessment_emits_the_request() {
             created_ms,
             created_ms + v::request_ttl_ms(),
             params,
+            false,
         ),
     );
     let effects = scenario.next_tx(STRANGER);
@@ -78,6 +79,7 @@ fun request_assessment_emits_the_request() {
     assert_eq!(o.request_nonce(id), 2);
     assert_eq!(o.request_requester(id), STRANGER);
     assert_eq!(o.request_params(id).length(), 1024);
+    assert!(!o.request_private(id));
     assert_eq!(o.request_fee_held(id), v::fee());
     ts::return_shared(o);
     setup::finish(scenario, clock);

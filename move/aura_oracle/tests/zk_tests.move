@@ -12,7 +12,10 @@ use aura_oracle::vector_data as v;
 use aura_oracle::zk::{Self, ThresholdVerified, VerifyingKeySet};
 use std::unit_test::assert_eq;
 use sui::clock::Clock;
+use sui::coin;
+use sui::ecdsa_k1;
 use sui::event;
+use sui::sui::SUI;
 use sui::test_scenario::{Self as ts, Scenario};
 
 // tests/vectors/zk.json: the commitment (big-endian, as the enclave stores it), subject, scope and nullifier of
@@ -334,5 +337,105 @@ fun a_nullifier_is_spent_once() {
     verify(&mut scenario, VECTOR_SCOPE, VECTOR_NULLIFIER, true, true, &clock);
     scenario.next_tx(@0xb0b);
     verify(&mut scenario, VECTOR_SCOPE, VECTOR_NULLIFIER, true, true, &clock);
+    setup::finish(scenario, clock);
+}
+
+// === A private assessment's record ===
+
+/// The score a private assessment of the vector's subject stores: the set-up's key is replaced by a key of the
+/// tests (seeded here), the subject asks for a private assessment and it is fulfilled through `oracle::fulfil`
+/// with score 0, tier 255, pd 0 and the vector's commitment, signed by that key. Left at a tx of PROTOCOL.
+fun begin_private(): (Scenario, Clock) {
+    let (mut scenario, mut clock) = setup::begin();
+    let keypair = ecdsa_k1::secp256k1_keypair_from_seed(&vector::tabulate!(32, |_| 0x2c));
+    let public_key = *keypair.public_key();
+    scenario.next_tx(v::admin());
+    set_key(&mut scenario);
+    scenario.next_tx(v::admin());
+    setup::register(&mut scenario, public_key, v::measurement(), &clock);
+    scenario.next_tx(VECTOR_SUBJECT);
+    let mut o = scenario.take_shared<Oracle>();
+    let payment = coin::mint_for_testing<SUI>(o.fee(), scenario.ctx());
+    let id = oracle::request_private_assessment(&mut o, VECTOR_SUBJECT, vector[], payment, &clock, scenario.ctx());
+    ts::return_shared(o);
+    scenario.next_tx(v::transmitter());
+    let timestamp_ms = v::first_timestamp_ms();
+    clock.set_for_testing(timestamp_ms + 1_000);
+    let expiry_ms = timestamp_ms + VALIDITY_MS;
+    let message = oracle::intent_message_bytes(
+        v::oracle_id(),
+        id,
+        VECTOR_SUBJECT,
+        0,
+        oracle::private_tier(),
+        0,
+        0,
+        v::measurement(),
+        VECTOR_COMMITMENT,
+        v::first_checkpoint(),
+        v::first_checkpoint_digest(),
+        v::first_features_hash(),
+        timestamp_ms,
+        expiry_ms,
+    );
+    let signature = ecdsa_k1::secp256k1_sign(keypair.private_key(), &message, 1, false);
+    let mut o = scenario.take_shared<Oracle>();
+    o.fulfil(
+        id,
+        0,
+        oracle::private_tier(),
+        0,
+        0,
+        v::measurement(),
+        VECTOR_COMMITMENT,
+        v::first_checkpoint(),
+        v::first_checkpoint_digest(),
+        v::first_features_hash(),
+        timestamp_ms,
+        expiry_ms,
+        public_key,
+        signature,
+        &clock,
+        scenario.ctx(),
+    );
+    ts::return_shared(o);
+    scenario.next_tx(PROTOCOL);
+    (scenario, clock)
+}
+
+#[test]
+fun a_proof_against_a_private_records_commitment_verifies() {
+    let (mut scenario, clock) = begin_private();
+    {
+        let o = scenario.take_shared<Oracle>();
+        let s = o.score_of(VECTOR_SUBJECT);
+        assert!(s.is_private());
+        assert_eq!(s.score(), 0);
+        assert_eq!(s.commitment(), VECTOR_COMMITMENT);
+        ts::return_shared(o);
+    };
+    scenario.next_tx(PROTOCOL);
+    verify(&mut scenario, VECTOR_SCOPE, VECTOR_NULLIFIER, true, true, &clock);
+    let events = event::events_by_type<ThresholdVerified>();
+    assert_eq!(
+        events[0],
+        zk::threshold_verified_for_testing(
+            v::oracle_id(),
+            VECTOR_SUBJECT,
+            VECTOR_THRESHOLD,
+            VECTOR_SCOPE,
+            VECTOR_NULLIFIER,
+            true,
+            1,
+            PROTOCOL,
+        ),
+    );
+    setup::finish(scenario, clock);
+}
+
+#[test, expected_failure(abort_code = zk::EInvalidProof)]
+fun a_private_record_still_refuses_a_proof_the_verifier_rejects() {
+    let (mut scenario, clock) = begin_private();
+    verify(&mut scenario, VECTOR_SCOPE, VECTOR_NULLIFIER, true, false, &clock);
     setup::finish(scenario, clock);
 }

@@ -5,7 +5,8 @@
 module example_lender::world;
 
 use aura_oracle::oracle::{Self, AdminCap, Oracle};
-use example_lender::lender::{Self, Approval, Lender};
+use aura_oracle::zk;
+use example_lender::lender::{Self, Approval, Lender, PrivateApproval};
 use sui::clock::{Self, Clock};
 use sui::coin::{Self, Coin};
 use sui::ecdsa_k1::{Self, KeyPair};
@@ -84,11 +85,24 @@ public fun apply(scenario: &mut Scenario, clock: &Clock): ID {
 
 /// The borrower applies with a coin of `amount`.
 public fun apply_with(scenario: &mut Scenario, amount: u64, clock: &Clock): ID {
+    apply_as(scenario, amount, false, clock)
+}
+
+/// The borrower applies for a private assessment (`apply_private`), as `apply` does.
+public fun apply_private(scenario: &mut Scenario, clock: &Clock): ID {
+    apply_as(scenario, fee() + change(), true, clock)
+}
+
+fun apply_as(scenario: &mut Scenario, amount: u64, private: bool, clock: &Clock): ID {
     scenario.next_tx(borrower());
     let l = scenario.take_shared<Lender>();
     let mut o = scenario.take_shared<Oracle>();
     let mut payment = coin::mint_for_testing<SUI>(amount, scenario.ctx());
-    let request_id = l.apply(&mut o, &mut payment, clock, scenario.ctx());
+    let request_id = if (private) {
+        l.apply_private(&mut o, &mut payment, clock, scenario.ctx())
+    } else {
+        l.apply(&mut o, &mut payment, clock, scenario.ctx())
+    };
     transfer::public_transfer(payment, borrower());
     ts::return_shared(o);
     ts::return_shared(l);
@@ -107,6 +121,24 @@ public fun fulfil(
     flags: u32,
     signers: vector<u8>,
 ) {
+    fulfil_as(scenario, clock, request_id, score, tier(), pd_bps(), flags, signers);
+}
+
+/// `fulfil` with the private form a private request takes: score 0, tier 255, pd 0 (the commitment as always).
+public fun fulfil_private(scenario: &mut Scenario, clock: &mut Clock, request_id: ID, flags: u32, signers: vector<u8>) {
+    fulfil_as(scenario, clock, request_id, 0, oracle::private_tier(), 0, flags, signers);
+}
+
+fun fulfil_as(
+    scenario: &mut Scenario,
+    clock: &mut Clock,
+    request_id: ID,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    signers: vector<u8>,
+) {
     clock.set_for_testing(fulfil_ms());
     scenario.next_tx(transmitter());
     let mut o = scenario.take_shared<Oracle>();
@@ -115,8 +147,8 @@ public fun fulfil(
         request_id,
         borrower(),
         score,
-        tier(),
-        pd_bps(),
+        tier,
+        pd_bps,
         flags,
         measurement(),
         commitment(),
@@ -133,8 +165,8 @@ public fun fulfil(
         o.fulfil(
             request_id,
             score,
-            tier(),
-            pd_bps(),
+            tier,
+            pd_bps,
             flags,
             measurement(),
             commitment(),
@@ -152,8 +184,8 @@ public fun fulfil(
         o.fulfil_quorum(
             request_id,
             score,
-            tier(),
-            pd_bps(),
+            tier,
+            pd_bps,
             flags,
             measurement(),
             commitment(),
@@ -177,6 +209,14 @@ public fun fulfil(
 public fun assessed(scenario: &mut Scenario, clock: &mut Clock, score: u16, flags: u32): ID {
     let request_id = apply(scenario, clock);
     fulfil(scenario, clock, request_id, score, flags, vector[0]);
+    request_id
+}
+
+/// The borrower applies for a private assessment and it is fulfilled in the private form with `flags`, signed by
+/// key 0. Returns the request id.
+public fun assessed_private(scenario: &mut Scenario, clock: &mut Clock, flags: u32): ID {
+    let request_id = apply_private(scenario, clock);
+    fulfil_private(scenario, clock, request_id, flags, vector[0]);
     request_id
 }
 
@@ -212,6 +252,32 @@ public fun approve(scenario: &mut Scenario, clock: &Clock): Approval {
     approval
 }
 
+/// The admin sets the oracle's verifying key (placeholder bytes: no Move test runner here runs the groth16
+/// natives, `borrow_with_proof` stands in their answer). The scenario is left at a new transaction of the borrower.
+public fun set_verifying_key(scenario: &mut Scenario) {
+    scenario.next_tx(admin());
+    let mut o = scenario.take_shared<Oracle>();
+    let cap = scenario.take_from_sender<AdminCap>();
+    zk::set_prepared_key_for_testing(&cap, &mut o, x"01", x"02", x"03", x"04");
+    scenario.return_to_sender(cap);
+    ts::return_shared(o);
+    scenario.next_tx(borrower());
+}
+
+/// A 128-byte placeholder proof (its verdict is given).
+public fun proof(): vector<u8> { vector::tabulate!(128, |i| i as u8) }
+
+/// The current sender takes the private path with `nullifier`, the groth16 natives' answer being `verdict`, in
+/// the current transaction.
+public fun borrow_with_proof(scenario: &mut Scenario, nullifier: u256, verdict: bool, clock: &Clock): PrivateApproval {
+    let l = scenario.take_shared<Lender>();
+    let mut o = scenario.take_shared<Oracle>();
+    let approval = l.borrow_with_proof_for_testing(&mut o, nullifier, proof(), verdict, clock, scenario.ctx());
+    ts::return_shared(o);
+    ts::return_shared(l);
+    approval
+}
+
 /// The lender's quote for the borrower. The scenario is left at a new transaction of the borrower.
 public fun quote(scenario: &mut Scenario, clock: &Clock): (u8, u16) {
     let l = scenario.take_shared<Lender>();
@@ -236,7 +302,8 @@ public fun finish(scenario: ts::Scenario, clock: Clock) {
     scenario.end();
 }
 
-fun commitment(): vector<u8> { x"eecd44c8afc828c3f0d17d6b43494f47d50fbb71091e01d831d6fe097a0fe8f5" }
+/// A Poseidon commitment (tests/vectors/zk.json's): below the scalar field order, as `zk` reads it.
+fun commitment(): vector<u8> { x"167b10da956132c5e45cd70707ec8aef7673ff163130db6b52457c10bbc5be56" }
 
 fun checkpoint(): u64 { 90_000_000 }
 

@@ -6,7 +6,9 @@
 use crate::error::{self, Result};
 use crate::input::{Account, Input, SYSTEM_PROGRAM};
 use crate::quorum;
-use crate::state::{self, enclave, fulfil_args as fa, oracle, request, score, slot_hashes};
+use crate::state::{
+    self, enclave, fulfil_args as fa, oracle, request, score, slot_hashes, PRIVATE_TIER,
+};
 use crate::sys::{
     self, eq32, is_zero, rd_i64, rd_u16, rd_u32, rd_u64, wr_i64, wr_u32, wr_u64, Slice,
 };
@@ -32,7 +34,10 @@ pub fn process(input: &Input) -> Result<()> {
         fulfil(input)
     } else if d == disc(state::IX_REQUEST_ASSESSMENT) {
         sys::log_str(b"Instruction: RequestAssessment");
-        request_assessment(input)
+        request_assessment(input, false)
+    } else if d == disc(state::IX_REQUEST_PRIVATE_ASSESSMENT) {
+        sys::log_str(b"Instruction: RequestPrivateAssessment");
+        request_assessment(input, true)
     } else if d == disc(state::IX_REPIN) {
         sys::log_str(b"Instruction: Repin");
         repin(input)
@@ -229,8 +234,12 @@ fn revoke_enclave(input: &Input) -> Result<()> {
 
 // ------------------------------------------------------------------------------------------------ requests
 
+/// `request_assessment` and `request_private_assessment` (`private`): the same args and accounts; the request
+/// keeps which one it was (`request::PRIVATE`), and its event says it. A private request is fulfilled only by the
+/// private form of the assessment (tier `PRIVATE_TIER`, score 0, PD 0: `check_assessment`), so the Score keeps
+/// the commitment to the score and not the score.
 #[inline(never)]
-fn request_assessment(input: &Input) -> Result<()> {
+fn request_assessment(input: &Input, private: bool) -> Result<()> {
     if input.data_len < 8 + 36 {
         return Err(error::INVALID_INSTRUCTION_DATA);
     }
@@ -303,6 +312,7 @@ fn request_assessment(input: &Input) -> Result<()> {
         sys::copy(request_acc.at(request::PARAMS_LEN), params, 4 + params_len);
         *request_acc.at(request::STATUS) = request::PENDING;
         *request_acc.at(request::BUMP) = bump[0];
+        *request_acc.at(request::PRIVATE) = private as u8;
     }
     wr_u64(request_acc.at(request::NONCE), nonce);
     wr_u64(request_acc.at(request::FEE), fee);
@@ -412,11 +422,7 @@ fn fulfil(input: &Input) -> Result<()> {
     let score_bump = check_score_account(input, oracle_acc, request_acc, score_acc)?;
     let clock = sys::clock();
     let args = input.args();
-    check_assessment(
-        args,
-        clock.unix_timestamp,
-        rd_i64(request_acc.at(request::EXPIRES_AT)),
-    )?;
+    check_assessment(args, clock.unix_timestamp, request_acc)?;
     // SAFETY: the args are LEN bytes; the enclave holds LEN bytes.
     if !eq32(
         unsafe { args.add(fa::MEASUREMENT) },
@@ -475,22 +481,37 @@ fn fulfil(input: &Input) -> Result<()> {
     Ok(())
 }
 
-/// Range and time checks of `fulfil`'s args.
+/// The request's expiry, the privacy, range and time checks of `fulfil`'s args. A private request takes only
+/// the private form (tier `PRIVATE_TIER`, score 0, PD 0); a public one any other tier, and the ranges.
 #[inline(never)]
-pub(crate) fn check_assessment(args: *const u8, now: i64, expires_at: i64) -> Result<()> {
-    if now > expires_at {
+pub(crate) fn check_assessment(args: *const u8, now: i64, request_acc: Account) -> Result<()> {
+    if now > rd_i64(request_acc.at(request::EXPIRES_AT)) {
         return Err(error::REQUEST_EXPIRED);
     }
-    // SAFETY: the args are fa::LEN bytes.
+    // SAFETY: the args are fa::LEN bytes; the request holds BASE_LEN bytes (load_request).
     unsafe {
-        if rd_u16(args.add(fa::SCORE)) > 1000 {
-            return Err(error::SCORE_OUT_OF_RANGE);
-        }
-        if *args.add(fa::TIER) > 2 {
-            return Err(error::TIER_OUT_OF_RANGE);
-        }
-        if rd_u16(args.add(fa::PD_BPS)) > 10_000 {
-            return Err(error::PD_OUT_OF_RANGE);
+        let (score, tier, pd) = (
+            rd_u16(args.add(fa::SCORE)),
+            *args.add(fa::TIER),
+            rd_u16(args.add(fa::PD_BPS)),
+        );
+        if *request_acc.at(request::PRIVATE) != 0 {
+            if tier != PRIVATE_TIER || score != 0 || pd != 0 {
+                return Err(error::PRIVACY_MISMATCH);
+            }
+        } else {
+            if tier == PRIVATE_TIER {
+                return Err(error::PRIVACY_MISMATCH);
+            }
+            if score > 1000 {
+                return Err(error::SCORE_OUT_OF_RANGE);
+            }
+            if tier > 2 {
+                return Err(error::TIER_OUT_OF_RANGE);
+            }
+            if pd > 10_000 {
+                return Err(error::PD_OUT_OF_RANGE);
+            }
         }
         if rd_i64(args.add(fa::TIMESTAMP)) > now {
             return Err(error::ASSESSMENT_FROM_FUTURE);
@@ -1013,7 +1034,7 @@ fn emit_enclave(
 
 #[inline(never)]
 fn emit_requested(oracle_acc: Account, request_acc: Account, params_len: usize) {
-    const LEN: usize = 8 + 128 + 24 + 4 + request::MAX_PARAMS;
+    const LEN: usize = 8 + 128 + 24 + 1 + 4 + request::MAX_PARAMS;
     let mut buf = event_buffer!(LEN);
     let mut e = EventWriter::new(
         buf.as_mut_ptr() as *mut u8,
@@ -1026,7 +1047,7 @@ fn emit_requested(oracle_acc: Account, request_acc: Account, params_len: usize) 
     e.put(request_acc.at(request::SUBJECT), 32);
     e.put(request_acc.at(request::NONCE), 16); // nonce, fee
     e.put(request_acc.at(request::EXPIRES_AT), 8);
-    e.put(request_acc.at(request::PARAMS_LEN), 4 + params_len);
+    e.put(request_acc.at(request::PRIVATE), 1 + 4 + params_len); // private, then params
     e.emit();
 }
 

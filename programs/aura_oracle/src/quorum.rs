@@ -125,11 +125,7 @@ pub fn fulfil_quorum(input: &Input) -> Result<()> {
     }
     let score_bump = p::check_score_account(input, oracle_acc, request_acc, score_acc)?;
     let clock = sys::clock();
-    p::check_assessment(
-        args,
-        clock.unix_timestamp,
-        rd_i64(request_acc.at(request::EXPIRES_AT)),
-    )?;
+    p::check_assessment(args, clock.unix_timestamp, request_acc)?;
     p::check_pinned_slot(args, request_acc, sysvar)?;
     let mut hash = [0u8; 32];
     p::payload_hash(input, oracle_acc, request_acc, &mut hash);

@@ -8,6 +8,7 @@ pub const IX_INITIALIZE: [u8; 8] = [175, 175, 109, 31, 13, 152, 155, 237];
 pub const IX_REGISTER_ENCLAVE: [u8; 8] = [212, 174, 251, 235, 52, 145, 141, 168];
 pub const IX_REVOKE_ENCLAVE: [u8; 8] = [159, 107, 51, 105, 40, 186, 104, 20];
 pub const IX_REQUEST_ASSESSMENT: [u8; 8] = [38, 71, 106, 218, 156, 145, 63, 15];
+pub const IX_REQUEST_PRIVATE_ASSESSMENT: [u8; 8] = [28, 71, 99, 23, 189, 20, 57, 100];
 pub const IX_FULFIL: [u8; 8] = [109, 45, 157, 48, 226, 221, 227, 101];
 pub const IX_CANCEL: [u8; 8] = [232, 219, 223, 41, 219, 236, 220, 190];
 pub const IX_REPIN: [u8; 8] = [221, 77, 11, 56, 44, 229, 54, 54];
@@ -78,7 +79,7 @@ pub mod enclave {
 pub mod request {
     pub const SEED: &[u8; 7] = b"request";
     /// Without the params' bytes.
-    pub const BASE_LEN: usize = 158;
+    pub const BASE_LEN: usize = 159;
     pub const MAX_PARAMS: usize = 256;
     pub const ORACLE: usize = 8;
     pub const REQUESTER: usize = 40;
@@ -92,10 +93,17 @@ pub mod request {
     pub const PINNED_SLOT: usize = 144;
     pub const STATUS: usize = 152;
     pub const BUMP: usize = 153;
-    pub const PARAMS_LEN: usize = 154;
-    pub const PARAMS: usize = 158;
+    /// 1 when the requester asked for a private assessment (`request_private_assessment`), else 0: a fulfilment
+    /// must then carry tier `PRIVATE_TIER`, score 0 and PD 0, and a public one any other tier.
+    pub const PRIVATE: usize = 154;
+    pub const PARAMS_LEN: usize = 155;
+    pub const PARAMS: usize = 159;
     pub const PENDING: u8 = 0;
 }
+
+/// The tier a private assessment is signed with, in place of its own (score and PD are 0): the Score then holds
+/// the commitment to the score, not the score (docs/protocol.md, "Private assessments").
+pub const PRIVATE_TIER: u8 = 255;
 
 pub mod score {
     pub const SEED: &[u8; 5] = b"score";

@@ -230,6 +230,81 @@ export type AuraOracle = {
       ]
     },
     {
+      "name": "requestPrivateAssessment",
+      "docs": [
+        "Requests a private assessment of a subject, as request_assessment does: the fulfilment must carry tier 255,",
+        "score 0 and pd_bps 0 (PrivacyMismatch otherwise), so the subject's Score holds the commitment to the score",
+        "and not the score; a protocol learns it from a threshold proof (verify_threshold)."
+      ],
+      "discriminator": [
+        28,
+        71,
+        99,
+        23,
+        189,
+        20,
+        57,
+        100
+      ],
+      "accounts": [
+        {
+          "name": "oracle",
+          "writable": true
+        },
+        {
+          "name": "request",
+          "docs": [
+            "PDA [\"request\", oracle, oracle.next_nonce as u64 LE], created here."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  114,
+                  101,
+                  113,
+                  117,
+                  101,
+                  115,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "oracle"
+              },
+              {
+                "kind": "account",
+                "path": "oracle.nextNonce",
+                "account": "oracle"
+              }
+            ]
+          }
+        },
+        {
+          "name": "requester",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "subject",
+          "type": "pubkey"
+        },
+        {
+          "name": "params",
+          "type": "bytes"
+        }
+      ]
+    },
+    {
       "name": "fulfil",
       "docs": [
         "Stores an enclave-signed assessment of a pending request at its pinned slot, pays the fee to the enclave's payee and closes the request."
@@ -1341,6 +1416,11 @@ export type AuraOracle = {
       "code": 6052,
       "name": "nullifierSpent",
       "msg": "The nullifier is already spent"
+    },
+    {
+      "code": 6053,
+      "name": "privacyMismatch",
+      "msg": "The assessment's privacy does not match the request's"
     }
   ],
   "types": [
@@ -1483,6 +1563,10 @@ export type AuraOracle = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "name": "private",
+            "type": "bool"
           },
           {
             "name": "params",
@@ -1636,6 +1720,10 @@ export type AuraOracle = {
           {
             "name": "expiresAt",
             "type": "i64"
+          },
+          {
+            "name": "private",
+            "type": "bool"
           },
           {
             "name": "params",

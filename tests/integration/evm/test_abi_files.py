@@ -46,7 +46,7 @@ def test_the_interface_holds_what_a_consumer_reads():
     abi = json.loads((ABI_DIR / "IAuraOracle.json").read_text())
     names = {(item["type"], item.get("name")) for item in abi}
     assert {n for t, n in names if t == "function"} == {
-        "requestAssessment", "cancel", "fee", "requestTtl", "callbackGasLimit", "threshold", "requestCount",
+        "requestAssessment", "requestPrivateAssessment", "cancel", "fee", "requestTtl", "callbackGasLimit", "threshold", "requestCount",
         "latestAssessment", "latestAssessmentStatus", "isFresh", "latestSigners", "requestStatus", "requestRecord",
         "isRequestPending", "requestCommitment", "signers"}
     assert {n for t, n in names if t == "event"} == {
@@ -58,5 +58,6 @@ def test_the_interface_holds_what_a_consumer_reads():
 def test_the_example_consumer_imports_only_the_interfaces():
     source = (ROOT / "contracts" / "ExampleLender.sol").read_text()
     assert re.findall(r"^import .*$", source, re.M) == [
-        'import {IAuraConsumer} from "./IAuraConsumer.sol";', 'import {IAuraOracle} from "./IAuraOracle.sol";',
+        'import {IAuraConsumer} from "./IAuraConsumer.sol";',
+        'import {IAuraOracle, PRIVATE_TIER} from "./IAuraOracle.sol";',
         'import {IAuraThresholdVerifier} from "./IAuraThresholdVerifier.sol";']

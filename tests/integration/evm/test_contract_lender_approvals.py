@@ -1,10 +1,12 @@
 """ExampleLender: risk flags override the score, an approval is taken up once and only while it is valid, a
-revoked signer's assessment counts as none, and an application whose callback failed can be withdrawn."""
+revoked signer's assessment counts as none, a private one is refused by name, and an application whose callback
+failed can be withdrawn."""
 
 from __future__ import annotations
 
 import pytest
 
+from chains.core.assessment import PRIVATE_TIER
 from node.scoring.flags import Flag
 
 NONE, APPROVED, MANUAL_REVIEW, REJECTED = range(4)
@@ -222,3 +224,16 @@ def test_a_pending_application_still_waits_for_its_expiry(chain):
     assert chain.expect_revert(fn, chain.REQUESTER_KEY) == ("NotExpired", req.expires_at)
     assert chain.status(req) == PENDING
     assert chain.lender.functions.applications(req.id).call() == [chain.requester, LOAN]
+
+
+def test_the_public_path_refuses_a_private_assessment(chain):
+    """A private assessment holds score 0 in place of a score: `quote` and `takeLoan` refuse it by name rather than
+    decide on that 0 (the private path, `borrowWithProof`, lends on it with a proof)."""
+    _, at, _ = _approve(chain)
+    assert chain.lender.functions.quote(chain.requester).call() == [APPROVED, 7400]
+    req = chain.request(chain.STRANGER_KEY, subject=chain.requester, private=True)
+    chain.set_next_timestamp(at + 1)
+    chain.fulfil(req, chain.private_assessment(timestamp=at + 1, expiry=at + HOUR))
+    assert chain.latest(chain.requester)["tier"] == PRIVATE_TIER
+    assert chain.call_revert(chain.lender.functions.quote(chain.requester)) == ("PrivateAssessment",)
+    assert chain.expect_revert(*_take(chain)) == ("PrivateAssessment",)

@@ -2,7 +2,8 @@
 (build/zk from `make zk`), that the score its assessment commits to is at least 600, and borrows at the minimum
 loan-to-value without the lender ever being given the score.
 
-Refused, each with its exact error: a proof for a threshold below 600, a second loan on the same assessment
+It lends on the record of a private assessment (`requestPrivateAssessment`: tier PRIVATE_TIER) as on a public
+one's. Refused, each with its exact error: a proof for a threshold below 600, a second loan on the same assessment
 (nullifier spent), another borrower's proof, a revoked signer's, an expired or a stale assessment, flags that
 reject or call for review, and a lender whose verifier is not set; the verifier is set once, by the deployer.
 """
@@ -16,6 +17,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.logs import DISCARD
 
+from chains.core.assessment import PRIVATE_TIER
 from chains.evm.artifacts import contract, deploy, load_artifact
 from node.scoring.flags import Flag
 from node.workshop.devnet.anvil import DEFAULT_KEYS
@@ -75,11 +77,12 @@ class Lending:
         self.verifier = contract(chain.w3, "AuraThresholdVerifier", self.lender.functions.verifier().call())
         self.errors = ErrorDecoder([load_artifact("ExampleLender").abi, load_artifact("IAuraThresholdVerifier").abi])
 
-    def store(self, subject: str = Chain.subject, **overrides: Any) -> dict[str, Any]:
-        """Fulfils an assessment of `subject` committing to SCORE (a score-free record: score 0); the record."""
-        req = self.chain.request(subject=subject)
+    def store(self, subject: str = Chain.subject, private: bool = False, **overrides: Any) -> dict[str, Any]:
+        """Fulfils an assessment of `subject` committing to SCORE (a score-free record: score 0; a private
+        request's private payload when `private`); the record."""
+        req = self.chain.request(subject=subject, private=private)
         fields = {"score": 0, "flags": 0, "commitment": stored_commitment(subject).to_bytes(32, "big")} | overrides
-        self.chain.fulfil(req, self.chain.assessment(**fields))
+        self.chain.fulfil(req, self.chain.private_assessment(**fields) if private else self.chain.assessment(**fields))
         return self.chain.latest(subject)
 
     def borrow(self, p: Proven, key: str = BORROWER_KEY, amount: int = AMOUNT) -> tuple[Any, str]:
@@ -123,6 +126,19 @@ def test_a_proof_of_600_borrows_at_the_minimum_ltv_without_the_score(lending: Le
     assert lending.chain.latest(Chain.subject)["score"] == 0
     assert receipt["gasUsed"] <= BORROW_GAS_CEILING
     print(f"borrowWithProof gasUsed: {receipt['gasUsed']}")
+
+
+def test_a_private_assessment_lends_on_a_proof_against_its_stored_commitment(lending: Lending,
+                                                                            proven: Proven) -> None:
+    record = lending.store(private=True)
+    assert (record["score"], record["tier"], record["pdBps"]) == (0, PRIVATE_TIER, 0)
+    assert int.from_bytes(record["commitment"], "big") == stored_commitment(Chain.subject)
+    receipt = lending.chain.send(*lending.borrow(proven))
+    (verified,) = events(lending.verifier.events.ThresholdVerified, receipt)
+    assert (verified["subject"], verified["threshold"], verified["nullifier"]) == (Chain.subject, 600,
+                                                                                   proven.nullifier)
+    (loan,) = events(lending.lender.events.PrivateLoanTaken, receipt)
+    assert (loan["borrower"], loan["amount"], loan["maxLtvBps"]) == (Chain.subject, AMOUNT, 5000)
 
 
 def test_a_proof_for_a_threshold_below_600_is_refused(

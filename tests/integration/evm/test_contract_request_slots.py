@@ -31,13 +31,13 @@ def slot_of(chain, request_id: bytes) -> int:
     return int.from_bytes(chain.w3.eth.get_storage_at(chain.oracle.address, key), "big")
 
 
-def pending_word(req, callback: bool = False) -> int:
-    """What `requestAssessment` stores for `req`: the commitment to its fields, the callback bit as its lowest
-    bit and the pending bit as its top bit."""
+def pending_word(req, callback: bool = False, private: bool = False) -> int:
+    """What `requestAssessment` (`requestPrivateAssessment` when `private`) stores for `req`: the commitment to its
+    fields, the callback bit as its lowest bit, the private bit as the next and the pending bit as its top bit."""
     commitment = int.from_bytes(keccak(abi_encode(
         ["address", "address", "uint96", "uint64", "uint64"],
         [req.requester, req.subject, req.fee, req.expires_at, req.block_number])), "big")
-    return commitment & ~1 | int(callback) | TOP
+    return commitment & ~3 | int(callback) | int(private) << 1 | TOP
 
 
 # ------------------------------------------------------------------------------------------------ status
@@ -66,6 +66,8 @@ def test_slots_hold_the_pending_mark_then_the_commitment(chain):
     assert slot_of(chain, req.id) == pending_word(req)
     via = chain.request_via("RecordingConsumer")
     assert slot_of(chain, via.id) == pending_word(via, callback=True)
+    hidden = chain.request(private=True)
+    assert slot_of(chain, hidden.id) == pending_word(hidden, private=True)
     a = chain.assessment(commitment=with_top_bit(secrets.token_bytes(32), 1))
     chain.fulfil(req, a)
     assert slot_of(chain, req.id) == int.from_bytes(a.commitment, "big") - TOP

@@ -5,7 +5,8 @@ vector's verifyingContract), account 1 makes the oracle's first request in block
 with the TTL 3600, so the request id, its block and expiry are the vector's. The vector's block hash is fixed, not
 anvil's: once block 100 is older than 256 blocks the contract asks the EIP-2935 history contract, whose
 storage slot for block 100 the test sets to the vector's hash. The three-signer case (`quorum`) gets a world of
-its own, the same but for its three signers and threshold 3.
+its own, the same but for its three signers and threshold 3, and so does the private case (`private`), the same but
+for a request made with `requestPrivateAssessment`, which takes the private payload and refuses the public one.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ def quorum_w3(artefacts: None) -> Iterator[Web3]:
         yield Web3(Web3.HTTPProvider(node.url))
 
 
+@pytest.fixture(scope="module")
+def private_w3(artefacts: None) -> Iterator[Web3]:
+    """The private case's world, as `quorum_w3`."""
+    with Anvil(genesis_timestamp=REQUEST_AT - 1000) as node:
+        yield Web3(Web3.HTTPProvider(node.url))
+
+
 def rpc(w3: Web3, method: str, *params: Any) -> Any:
     resp = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
     assert "error" not in resp, resp
@@ -110,11 +118,13 @@ def test_quorum_vector_is_self_consistent(vector):
     assert vector["signature"] in q["signatures"]  # the vector's own key signs as it does alone
 
 
-def _world(w3: Web3, vector: dict[str, Any], signers: list[str], threshold: int = 1) -> tuple[Any, tuple, tuple]:
+def _world(w3: Web3, vector: dict[str, Any], signers: list[str], threshold: int = 1,
+           private: bool = False) -> tuple[Any, tuple, tuple]:
     """The vector's world on a fresh anvil: AuraOracle deployed at the vector's address, `signers` registered with
-    the vector's measurement, the threshold set, the vector's request made in block 100 and block 100 pushed out
-    of BLOCKHASH's window (its hash set in the EIP-2935 history contract). Returns the oracle, the request and
-    the assessment as the contract takes them."""
+    the vector's measurement, the threshold set, the vector's request made in block 100 (a private one when
+    `private`) and block 100 pushed out of BLOCKHASH's window (its hash set in the EIP-2935 history contract).
+    Returns the oracle, the request and the assessment as the contract takes them (the private case's payload
+    when `private`)."""
     owner, requester = DEFAULT_KEYS[0], DEFAULT_KEYS[1]
     assert w3.eth.get_transaction_count(Account.from_key(owner).address) == 0
     address = deploy(w3, "AuraOracle", [0, TTL, 100_000], owner)
@@ -136,17 +146,22 @@ def _world(w3: Web3, vector: dict[str, Any], signers: list[str], threshold: int 
     r = vector["request"]
     assert Account.from_key(requester).address == r["requester"]
     rpc(w3, "anvil_mine", hex(r["block_number"] - 1 - w3.eth.block_number))
-    receipt = send(w3, oracle.functions.requestAssessment(r["subject"], b""), requester, at=REQUEST_AT)
+    ask = oracle.functions.requestPrivateAssessment if private else oracle.functions.requestAssessment
+    receipt = send(w3, ask(r["subject"], b""), requester, at=REQUEST_AT)
     assert receipt["blockNumber"] == r["block_number"] == a["block_number"]
     (ev,) = oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)
     assert bytes(ev["args"]["requestId"]) == b32(r["id"])
     assert ev["args"]["expiresAt"] == r["expires_at"]
     assert ev["args"]["fee"] == int(r["fee"])
+    assert ev["args"]["isPrivate"] is private
 
     req = (b32(r["id"]), r["requester"], r["subject"], int(r["fee"]), r["expires_at"], r["block_number"])
-    facts = pack_facts(a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"])
+    signed = a | vector["private"]["assessment"] if private else a
+    facts = pack_facts(signed["score"], signed["tier"], signed["pd_bps"], signed["flags"], a["timestamp"],
+                       a["expiry"])
     body = (facts, measurement, b32(a["commitment"]), a["block_number"], b32(a["block_hash"]), b32(a["features_hash"]))
-    assert bytes(oracle.functions.assessmentDigest(req, body).call()) == b32(vector["digest"])
+    digest = vector["private"]["digest"] if private else vector["digest"]
+    assert bytes(oracle.functions.assessmentDigest(req, body).call()) == b32(digest)
 
     rpc(w3, "anvil_mine", hex(300), hex(1))  # block 100 leaves BLOCKHASH's window
     slot = "0x" + (a["block_number"] % HISTORY_WINDOW).to_bytes(32, "big").hex()
@@ -187,3 +202,33 @@ def test_contract_accepts_the_quorum_vector(quorum_w3, vector):
     stored = oracle.functions.latestAssessment(r["subject"]).call()
     assert stored == (True, a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"],
                       q["signers"][0], b32(a["measurement"]), b32(a["commitment"]))
+
+
+def test_private_vector_is_self_consistent(vector):
+    """The private payload differs from the public one in score, tier and PD alone; eth_account recovers its
+    signer."""
+    p = vector["private"]
+    assert p["assessment"] == {"score": 0, "tier": 255, "pd_bps": 0, "flags": vector["assessment"]["flags"]}
+    public, hidden = vector["typed_data"]["message"], p["typed_data"]["message"]
+    assert {k for k in public if public[k] != hidden[k]} == {"score", "tier", "pdBps"}
+    msg = encode_typed_data(full_message=p["typed_data"])
+    assert keccak(b"\x19" + msg.version + msg.header + msg.body) == b32(p["digest"])
+    assert Account.recover_message(msg, signature=bytes.fromhex(p["signature"][2:])) == vector["signer"]
+
+
+def test_contract_accepts_the_private_vector_and_refuses_the_public_one(private_w3, vector):
+    oracle, req, body = _world(private_w3, vector, [vector["signer"]], private=True)
+    a, r = vector["assessment"], vector["request"]
+    transmitter = Account.from_key(DEFAULT_KEYS[3]).address
+    public_body = (pack_facts(a["score"], a["tier"], a["pd_bps"], a["flags"], a["timestamp"], a["expiry"]), *body[1:])
+    private_w3.provider.make_request("evm_setNextBlockTimestamp", [a["timestamp"] + 400])  # type: ignore[arg-type]
+    with pytest.raises(ContractCustomError) as refused:  # the public payload, signed as the public vector is
+        public_signature = compact(bytes.fromhex(vector["signature"][2:]))
+        oracle.functions.fulfil(req, public_body, public_signature).call({"from": transmitter}, "pending")
+    assert refused.value.data == "0x" + (keccak(text="PrivacyMismatch(bytes32)")[:4] + req[0]).hex()
+
+    signature = compact(bytes.fromhex(vector["private"]["signature"][2:]))
+    send(private_w3, oracle.functions.fulfil(req, body, signature), DEFAULT_KEYS[3])
+    stored = oracle.functions.latestAssessment(r["subject"]).call()
+    assert stored == (True, 0, 255, 0, a["flags"], a["timestamp"], a["expiry"], vector["signer"],
+                      b32(a["measurement"]), b32(a["commitment"]))

@@ -38,6 +38,8 @@ from solders.transaction import Transaction
 from solders.transaction_metadata import FailedTransactionMetadata, TransactionMetadata
 from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
 
+from chains.core.assessment import PRIVATE_TIER
+
 ROOT = Path(__file__).resolve().parents[3]
 PROGRAM_DIR = ROOT / "programs" / "aura_oracle"
 IDL_TEXT = (PROGRAM_DIR / "idl.legacy.json").read_text()  # the form anchorpy reads, made from idl.json
@@ -63,7 +65,7 @@ MEASUREMENT = keccak(b"aura test enclave measurement")
 PAYLOAD_DOMAIN = b"AURA/solana/assessment"
 PAYLOAD_VERSION = 2
 CLUSTER_ID = 103
-ORACLE_LEN, ENCLAVE_LEN, REQUEST_BASE_LEN, SCORE_LEN = 73, 206, 158, 314
+ORACLE_LEN, ENCLAVE_LEN, REQUEST_BASE_LEN, SCORE_LEN = 73, 206, 159, 314
 FULFIL_CU_LIMIT = 40_000
 SLOT_HASHES = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
 SLOT_HASHES_MAX = 512
@@ -141,6 +143,10 @@ class Assessment:
     timestamp: int = T0
     expiry: int = T0 + 86_400
 
+    def private(self) -> Assessment:
+        """The form a private request takes: score 0, PD 0 and PRIVATE_TIER, the rest (flags, commitment) kept."""
+        return replace(self, score=0, tier=PRIVATE_TIER, pd_bps=0)
+
     def args(self, signature: bytes) -> dict[str, Any]:
         assert self.slot is not None and self.slot_hash is not None
         return {"score": self.score, "tier": self.tier, "pd_bps": self.pd_bps, "flags": self.flags,
@@ -205,6 +211,8 @@ class Sol:
     SYSTEM_PROGRAM = SYSTEM_PROGRAM
     ERROR_CODES = ERROR_CODES
     FULFIL_CU_LIMIT = FULFIL_CU_LIMIT
+    PRIVATE_TIER = PRIVATE_TIER
+    REQUEST_BASE_LEN = REQUEST_BASE_LEN
     HALF_N = HALF_N
     Assessment = Assessment
     EnclaveKey = EnclaveKey
@@ -391,20 +399,22 @@ class Sol:
 
     def request_ix(self, subject: Pubkey | None = None, params: bytes = b"", nonce: int | None = None,
                    requester: Keypair | None = None, accounts: dict[str, Pubkey] | None = None,
-                   **kw: Any) -> Instruction:
+                   private: bool = False, **kw: Any) -> Instruction:
+        """`request_assessment`, or `request_private_assessment` (the same args and accounts) when `private`."""
         if nonce is None:
             nonce = self.decode(self.oracle.pubkey()).next_nonce
         acc = {"oracle": self.oracle.pubkey(), "request": self.request_pda(nonce),
                "requester": (requester or self.requester).pubkey(), "system_program": SYSTEM_PROGRAM}
         acc.update(accounts or {})
         subject = self.subject if subject is None else subject
-        return self.instruction("request_assessment", {"subject": list(bytes(subject)), "params": params}, acc,
-                                **kw)
+        name = "request_private_assessment" if private else "request_assessment"
+        return self.instruction(name, {"subject": list(bytes(subject)), "params": params}, acc, **kw)
 
-    def request(self, subject: Pubkey | None = None, params: bytes = b"") -> Pubkey:
-        """Makes a request, then moves to the next slot (its pinned slot enters SlotHashes); returns its address."""
+    def request(self, subject: Pubkey | None = None, params: bytes = b"", private: bool = False) -> Pubkey:
+        """Makes a request (a private one when `private`), then moves to the next slot (its pinned slot enters
+        SlotHashes); returns its address."""
         nonce = self.decode(self.oracle.pubkey()).next_nonce
-        self.ok(self.request_ix(subject, params, nonce))
+        self.ok(self.request_ix(subject, params, nonce, private=private))
         self.next_slot()
         return self.request_pda(nonce)
 

@@ -29,7 +29,7 @@ def test_fulfil_stores_the_score_pays_the_fee_and_closes_the_request(pending):
     sol.set_time(sol.T0 + 100, slot=1_300)
     a = assessment(sol, timestamp=sol.T0 + 90, flags=0x8001)
     held = sol.account(request).lamports
-    assert held == sol.rent(158) + sol.FEE
+    assert held == sol.rent(sol.REQUEST_BASE_LEN) + sol.FEE
     requester_before = sol.balance(sol.requester.pubkey())
     transmitter_before = sol.balance(sol.transmitter.pubkey())
     payee_before = sol.balance(sol.payee.pubkey())
@@ -55,7 +55,7 @@ def test_fulfil_stores_the_score_pays_the_fee_and_closes_the_request(pending):
     assert sol.account(sol.score_pda()).lamports == sol.rent(314)
     assert sol.balance(sol.payee.pubkey()) == payee_before + sol.FEE
     assert sol.balance(sol.transmitter.pubkey()) == transmitter_before - sol.rent(314)
-    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(158)
+    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(sol.REQUEST_BASE_LEN)
     assert sol.account(request) is None
     closed = sol.svm.get_account(request)
     assert closed is None or (closed.lamports == 0 and not closed.data and closed.owner == sol.SYSTEM_PROGRAM)
@@ -126,7 +126,7 @@ def test_older_assessment_fulfils_but_does_not_replace(pending):
     assert bytes(sol.account(sol.score_pda()).data) == before  # untouched, version included
     assert sol.account(older_request) is None
     assert sol.balance(sol.payee.pubkey()) == payee_before + sol.FEE
-    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(158)
+    assert sol.balance(sol.requester.pubkey()) == requester_before + sol.rent(sol.REQUEST_BASE_LEN)
     (event,) = sol.events(result)
     assert (event.data.score, event.data.replaced) == (100, False)
 
@@ -165,7 +165,7 @@ def test_requester_as_transmitter(pending):
     sol, request = pending
     before = sol.balance(sol.requester.pubkey())
     sol.ok(sol.fulfil_ix(request, accounts={"transmitter": sol.requester.pubkey()}))
-    assert sol.balance(sol.requester.pubkey()) == before + sol.rent(158) - sol.rent(314)
+    assert sol.balance(sol.requester.pubkey()) == before + sol.rent(sol.REQUEST_BASE_LEN) - sol.rent(314)
 
 
 def test_copied_fulfilment_pays_the_fee_to_the_payee_not_the_copier(pending):

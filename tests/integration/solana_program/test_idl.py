@@ -37,8 +37,9 @@ def test_anchor_030_metadata_and_discriminators():
     assert IDL_JSON["metadata"]["name"] == "aura_oracle"
     assert IDL_JSON["metadata"]["spec"] == "0.1.0"
     assert [ix["name"] for ix in IDL_JSON["instructions"]] == [
-        "initialize", "register_enclave", "revoke_enclave", "request_assessment", "fulfil", "repin", "cancel",
-        "set_threshold", "fulfil_quorum", "score_status", "set_verifying_key", "verify_threshold"]
+        "initialize", "register_enclave", "revoke_enclave", "request_assessment", "request_private_assessment",
+        "fulfil", "repin", "cancel", "set_threshold", "fulfil_quorum", "score_status", "set_verifying_key",
+        "verify_threshold"]
     for ix in IDL_JSON["instructions"]:
         assert bytes(ix["discriminator"]) == sha8(f"global:{ix['name']}")
     for acc in IDL_JSON["accounts"]:
@@ -67,6 +68,8 @@ def test_instruction_accounts_are_the_spec_table():
         "revoke_enclave": [("oracle", (False, False)), ("enclave", (True, False)), ("admin", (False, True))],
         "request_assessment": [("oracle", (True, False)), ("request", (True, False)), ("requester", (True, True)),
                                ("system_program", (False, False))],
+        "request_private_assessment": [("oracle", (True, False)), ("request", (True, False)),
+                                       ("requester", (True, True)), ("system_program", (False, False))],
         "fulfil": [("oracle", (False, False)), ("request", (True, False)), ("enclave", (False, False)),
                    ("score", (True, False)), ("requester", (True, False)), ("transmitter", (True, True)),
                    ("system_program", (False, False)), ("payee", (True, False)), ("slot_hashes", (False, False))],
@@ -113,6 +116,8 @@ def test_instruction_coder_encodes_the_spec_bytes():
         "revoke_enclave": ({}, b""),
         "request_assessment": ({"subject": list(key), "params": b"\x01\x02\x03"},
                                key + struct.pack("<I", 3) + b"\x01\x02\x03"),
+        "request_private_assessment": ({"subject": list(key), "params": b"\x01\x02\x03"},
+                                       key + struct.pack("<I", 3) + b"\x01\x02\x03"),
         "fulfil": ({"score": 742, "tier": 2, "pd_bps": 9999, "flags": 0x01020304, "measurement": [1] * 32,
                     "commitment": [2] * 32, "slot": 2**63 + 1, "slot_hash": [4] * 32, "features_hash": [5] * 32,
                     "timestamp": -5, "expiry": 2**62, "signature": [3] * 65},
@@ -142,11 +147,11 @@ def test_account_coder_decodes_the_spec_offsets():
             bytes(d.payee)) == (bytes([2] * 64), bytes([3] * 20), bytes([4] * 32), 1, 100, 254, bytes([5] * 32))
 
     request = (sha8("account:Request") + bytes([1] * 32) + bytes([2] * 32) + bytes([3] * 32)
-               + struct.pack("<QQQqqQBB", 4, 5, 6, 7, 8, 9, 0, 253) + struct.pack("<I", 2) + b"\xaa\xbb")
-    assert len(request) == 158 + 2
+               + struct.pack("<QQQqqQBB?", 4, 5, 6, 7, 8, 9, 0, 253, True) + struct.pack("<I", 2) + b"\xaa\xbb")
+    assert len(request) == 159 + 2
     d = CODER.accounts.decode(request)
     assert (bytes(d.subject), d.nonce, d.fee, d.created_slot, d.created_at, d.expires_at, d.pinned_slot, d.status,
-            d.bump, d.params) == (bytes([3] * 32), 4, 5, 6, 7, 8, 9, 0, 253, b"\xaa\xbb")
+            d.bump, d.private, d.params) == (bytes([3] * 32), 4, 5, 6, 7, 8, 9, 0, 253, True, b"\xaa\xbb")
 
     score = (sha8("account:Score") + bytes([1] * 32) + bytes([2] * 32) + struct.pack("<HBHI", 1000, 2, 10000, 9)
              + bytes([3] * 32) + bytes([4] * 32) + struct.pack("<Q", 17) + bytes([7] * 32) + bytes([8] * 32)
@@ -163,7 +168,7 @@ def test_account_coder_decodes_the_spec_offsets():
 def test_event_coder_decodes_every_event():
     k = [bytes([i] * 32) for i in range(1, 5)]
     events = {
-        "AssessmentRequested": k[0] + k[1] + k[2] + k[3] + struct.pack("<QQqI", 1, 2, 3, 1) + b"\x09",
+        "AssessmentRequested": k[0] + k[1] + k[2] + k[3] + struct.pack("<QQq?I", 1, 2, 3, True, 1) + b"\x09",
         "AssessmentFulfilled": k[0] + k[1] + k[2] + k[3] + struct.pack("<HBHI", 5, 1, 6, 7) + bytes([8] * 20)
         + b"\x01",
         "AssessmentCancelled": k[0] + k[1] + k[2],
@@ -174,6 +179,8 @@ def test_event_coder_decodes_every_event():
     for name, body in events.items():
         event = CODER.events.parse(sha8(f"event:{name}") + body)
         assert event is not None and event.name == name
+    requested = CODER.events.parse(sha8("event:AssessmentRequested") + events["AssessmentRequested"]).data
+    assert (requested.expires_at, requested.private, requested.params) == (3, True, b"\x09")
     fulfilled = CODER.events.parse(sha8("event:AssessmentFulfilled") + events["AssessmentFulfilled"]).data
     assert (fulfilled.score, fulfilled.tier, fulfilled.pd_bps, fulfilled.flags, fulfilled.replaced) == (
         5, 1, 6, 7, True)

@@ -85,7 +85,8 @@ def test_public_keys_are_typed_pubkey() -> None:
         "Nullifier.subject", "Oracle.admin", "QuorumSigned.oracle", "QuorumSigned.request", "Request.oracle",
         "Request.requester", "Request.subject", "RequestRepinned.oracle", "RequestRepinned.request",
         "Score.oracle", "Score.request", "Score.subject", "ThresholdSet.oracle", "VerifyingKey.oracle",
-        "VerifyingKeySet.oracle", "register_enclave(payee)", "request_assessment(subject)"]
+        "VerifyingKeySet.oracle", "register_enclave(payee)", "request_assessment(subject)",
+        "request_private_assessment(subject)"]
     # the other 32-byte fields are hashes and field elements, not keys
     others = {f"{t['name']}.{f['name']}" for t in IDL_JSON["types"] for f in t["type"]["fields"]
               if f["type"] == {"array": ["u8", 32]}}
@@ -114,9 +115,9 @@ def test_typescript_type_is_the_idl_anchor_works_with(anchor: dict[str, Any]) ->
     match = re.search(r"^export type AuraOracle = (\{.*\});\n\Z", text, flags=re.S | re.M)
     assert match is not None
     assert json.loads(match.group(1)) == anchor["camel"]
-    assert anchor["methods"] == ["initialize", "registerEnclave", "revokeEnclave", "requestAssessment", "fulfil",
-                                 "repin", "cancel", "setThreshold", "fulfilQuorum", "scoreStatus",
-                                 "setVerifyingKey", "verifyThreshold"]
+    assert anchor["methods"] == ["initialize", "registerEnclave", "revokeEnclave", "requestAssessment",
+                                 "requestPrivateAssessment", "fulfil", "repin", "cancel", "setThreshold",
+                                 "fulfilQuorum", "scoreStatus", "setVerifyingKey", "verifyThreshold"]
     assert anchor["accounts"] == ["oracle", "enclave", "request", "score", "verifyingKey", "nullifier"]
 
 

@@ -206,7 +206,7 @@ def test_two_of_three_stores_the_signers_and_splits_the_fee(trio):
     assert sol.balance(two[1].payee) == before[two[1].payee] + sol.FEE // 2
     assert sol.balance(signers[2].payee) == before[signers[2].payee]
     assert sol.balance(sol.transmitter.pubkey()) == before[sol.transmitter.pubkey()] - sol.rent(size)
-    assert sol.balance(sol.requester.pubkey()) == before[sol.requester.pubkey()] + sol.rent(158)
+    assert sol.balance(sol.requester.pubkey()) == before[sol.requester.pubkey()] + sol.rent(sol.REQUEST_BASE_LEN)
     assert sol.account(request) is None
 
     fulfilled, signed = sol.events(result)
@@ -397,6 +397,27 @@ def test_assessment_checks_are_fulfils(trio):
     sol.fails("SlotMismatch", quorum_ix(sol, request, signers[:2], assessment(sol, slot=sol.slot - 2)))
     sol.fails("SlotHashMismatch", quorum_ix(sol, request, signers[:2], assessment(sol, slot_hash=bytes(32))))
     sol.fails("AssessmentFromFuture", quorum_ix(sol, request, signers[:2], assessment(sol, timestamp=sol.now + 1)))
+
+
+def test_a_private_request_takes_only_the_private_form(trio):
+    """As with `fulfil` (test_private.py): the quorum stores what its signers signed, the private form."""
+    sol, signers, _ = trio
+    sol.ok(set_threshold_ix(sol, 2))
+    private = sol.request(private=True)
+    sol.fails("PrivacyMismatch", quorum_ix(sol, private, signers[:2], assessment(sol)))
+    sol.fails("PrivacyMismatch", quorum_ix(sol, private, signers[:2], replace(assessment(sol).private(), score=1)))
+    a = assessment(sol, flags=4).private()
+    sol.ok(quorum_ix(sol, private, signers[:2], a))
+    score = sol.decode(sol.score_pda())
+    assert (score.score, score.tier, score.pd_bps, score.flags, bytes(score.commitment)) == (0, 255, 0, 4, a.commitment)
+    assert score_tail(sol) == (2, [s.address for s in signers[:2]])
+
+
+def test_a_public_request_refuses_the_private_form(trio):
+    sol, signers, request = trio
+    sol.ok(set_threshold_ix(sol, 2))
+    sol.fails("PrivacyMismatch", quorum_ix(sol, request, signers[:2], assessment(sol).private()))
+    sol.ok(quorum_ix(sol, request, signers[:2], assessment(sol)))
 
 
 # ------------------------------------------------------------------------------------ the score and its tail

@@ -24,7 +24,7 @@ def test_request_creates_the_request_and_takes_rent_and_fee(ready):
     assert (request.nonce, request.fee, request.created_slot, request.created_at, request.expires_at) == (
         0, sol.FEE, 2_000, sol.T0 + 10, sol.T0 + 10 + sol.TTL)
     assert (request.status, request.params) == (0, PARAMS_V1)
-    space = 158 + len(PARAMS_V1)
+    space = sol.REQUEST_BASE_LEN + len(PARAMS_V1)
     account = sol.account(address)
     assert len(account.data) == space
     assert account.lamports == sol.rent(space) + sol.FEE
@@ -44,7 +44,7 @@ def test_requests_take_consecutive_nonces(ready):
     second = sol.request(params=b"")
     assert (first, second) == (sol.request_pda(0), sol.request_pda(1))
     assert sol.decode(second).nonce == 1 and sol.decode(second).params == b""
-    assert sol.account(second).lamports == sol.rent(158) + sol.FEE
+    assert sol.account(second).lamports == sol.rent(sol.REQUEST_BASE_LEN) + sol.FEE
     assert sol.decode(sol.oracle.pubkey()).next_nonce == 2
 
 
@@ -52,8 +52,8 @@ def test_request_with_no_fee(sol):
     sol.initialize(fee=0)
     before = sol.balance(sol.requester.pubkey())
     address = sol.request()
-    assert sol.account(address).lamports == sol.rent(158)
-    assert sol.balance(sol.requester.pubkey()) == before - sol.rent(158)
+    assert sol.account(address).lamports == sol.rent(sol.REQUEST_BASE_LEN)
+    assert sol.balance(sol.requester.pubkey()) == before - sol.rent(sol.REQUEST_BASE_LEN)
 
 
 def test_request_params_limit(ready):
@@ -78,14 +78,14 @@ def test_request_at_a_pre_funded_pda(ready):
     sol.set_account(pda, 700)
     before = sol.balance(sol.requester.pubkey())
     sol.request()
-    assert sol.account(pda).lamports == sol.rent(158) + sol.FEE
-    assert sol.balance(sol.requester.pubkey()) == before - (sol.rent(158) - 700) - sol.FEE
+    assert sol.account(pda).lamports == sol.rent(sol.REQUEST_BASE_LEN) + sol.FEE
+    assert sol.balance(sol.requester.pubkey()) == before - (sol.rent(sol.REQUEST_BASE_LEN) - 700) - sol.FEE
 
 
 def test_request_at_a_pda_funded_beyond_its_rent_still_pays_the_fee(ready):
     sol = ready
     pda = sol.request_pda(0)
-    extra = sol.rent(158) + 99
+    extra = sol.rent(sol.REQUEST_BASE_LEN) + 99
     sol.set_account(pda, extra)
     before = sol.balance(sol.requester.pubkey())
     sol.request()
@@ -135,7 +135,7 @@ def test_cancel_after_expiry_returns_everything(ready):
     result = sol.ok(sol.cancel_ix(address))
     assert sol.account(address) is None
     assert sol.balance(sol.requester.pubkey()) == before + held
-    assert held == sol.rent(158 + 128) + sol.FEE
+    assert held == sol.rent(sol.REQUEST_BASE_LEN + 128) + sol.FEE
     (event,) = sol.events(result)
     assert event.name == "AssessmentCancelled"
     assert (bytes(event.data.request), bytes(event.data.oracle), bytes(event.data.requester)) == (

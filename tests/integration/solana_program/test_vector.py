@@ -1,6 +1,6 @@
 """tests/vectors/solana.json checked by the program itself: the vector's accounts recreated at their
-addresses, and `fulfil` with the vector's fields and 65-byte signature accepted as they are; then its
-three-signer `quorum` accepted by `fulfil_quorum` at threshold 3. The instructions are built, and the accounts
+addresses, and `fulfil` with the vector's fields and 65-byte signature accepted as they are; its `private` case
+for the same request made private; then its three-signer `quorum` accepted by `fulfil_quorum` at threshold 3. The instructions are built, and the accounts
 read, by the node's own client code (chains/solana/program.py)."""
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class Chain:
         return result
 
 
-@pytest.fixture
-def chain(program_bytes: bytes) -> Chain:
+def make_chain(program_bytes: bytes, private: bool = False) -> Chain:
+    """The vector's oracle, enclave and request (a private one when `private`), at the vector's slot."""
     c = Chain(program_bytes)
     c.at(VECTOR["request"]["created_at"], VECTOR["request"]["created_slot"])
     o = VECTOR["oracle"]
@@ -79,18 +79,25 @@ def chain(program_bytes: bytes) -> Chain:
                                              _hex(VECTOR["public_key"]), _hex(VECTOR["assessment"]["measurement"]),
                                              c.payee.pubkey()))
     c.ok([c.requester], prog.request_assessment_ix(c.program, c.oracle.pubkey(), c.requester.pubkey(), c.subject,
-                                                   VECTOR["request"]["nonce"]))
+                                                   VECTOR["request"]["nonce"], private=private))
     request = prog.decode_account("Request", bytes(c.svm.get_account(
         Pubkey.from_string(ACC["request"]["pubkey"])).data))
     assert (request.fee, request.expires_at, request.pinned_slot) == (
         VECTOR["request"]["fee"], VECTOR["request"]["expires_at"], VECTOR["request"]["pinned_slot"])
+    assert request.private is private
     c.at(VECTOR["assessment"]["timestamp"], VECTOR["request"]["pinned_slot"] + 1)
     return c
 
 
-def _fulfil(c: Chain, **change: Any) -> Any:
-    a = SignedAssessment.from_wire({**VECTOR["assessment"], "signature": VECTOR["signature"],
-                                    "signer": VECTOR["signer"], "digest": VECTOR["digest"], **change})
+@pytest.fixture
+def chain(program_bytes: bytes) -> Chain:
+    return make_chain(program_bytes)
+
+
+def _fulfil(c: Chain, case: dict[str, Any] = VECTOR, **change: Any) -> Any:
+    """`fulfil` with the vector's assessment and signature, or its `private` case's (`case`)."""
+    a = SignedAssessment.from_wire({**case["assessment"], "signature": case["signature"],
+                                    "signer": VECTOR["signer"], "digest": case["digest"], **change})
     enclave = Pubkey.from_string(ACC["enclave"]["pubkey"])
     assert enclave == prog.enclave_pda(c.program, c.oracle.pubkey(), _hex(VECTOR["address"]))[0]
     ix = prog.fulfil_ix(c.program, c.oracle.pubkey(), Pubkey.from_string(ACC["request"]["pubkey"]), enclave,
@@ -136,6 +143,29 @@ def test_any_changed_byte_is_refused(chain: Chain, change: dict[str, Any], error
     assert isinstance(result, FailedTransactionMetadata)
     err = result.err()
     assert prog.error_name(err.err.code) == error
+
+
+# ------------------------------------------------------------------------------------------------ private
+
+PRIVATE = VECTOR["private"]
+
+
+def test_the_private_vector_fulfils_the_private_request(program_bytes: bytes) -> None:
+    chain = make_chain(program_bytes, private=True)
+    result = _fulfil(chain, PRIVATE)
+    assert not isinstance(result, FailedTransactionMetadata), "\n".join(result.meta().logs())
+    stored = prog.decode_account("Score", bytes(chain.svm.get_account(Pubkey.from_string(ACC["score"]["pubkey"])).data))
+    a = PRIVATE["assessment"]
+    assert (stored.score, stored.tier, stored.pd_bps, stored.flags) == (0, 255, 0, VECTOR["assessment"]["flags"])
+    assert (a["score"], a["tier"], a["pd_bps"]) == (0, 255, 0)
+    assert bytes(stored.commitment) == _hex(a["commitment"]) == _hex(VECTOR["assessment"]["commitment"])
+
+
+def test_each_vector_is_refused_for_the_other_privacy(program_bytes: bytes) -> None:
+    for private, case in ((True, VECTOR), (False, PRIVATE)):
+        result = _fulfil(make_chain(program_bytes, private=private), case)
+        assert isinstance(result, FailedTransactionMetadata)
+        assert prog.error_name(result.err().err.code) == "PrivacyMismatch"
 
 
 # ------------------------------------------------------------------------------------------------ the quorum

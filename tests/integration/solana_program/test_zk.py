@@ -187,6 +187,23 @@ def test_the_vector_proof_verifies(zk, record_property):
     assert zk.account(nullifier_pda(zk, zk.requester.pubkey())) is None  # nothing spent without `spend`
 
 
+def test_a_proof_verifies_against_a_private_assessments_commitment(ready):
+    """A private request for the vector's subject, fulfilled (not written) with the vector's commitment: the Score
+    holds score 0, PD 0, tier 255 and the commitment, and the vector's proof verifies against it, unchanged."""
+    sol = ready
+    _, result = send_paid_by(sol, sol.admin, set_key_ix(sol))
+    assert isinstance(result, TransactionMetadata), result
+    request = sol.request(subject=SUBJECT, private=True)
+    signed = sol.Assessment(timestamp=sol.now, expiry=sol.now + 86_400, commitment=COMMITMENT.to_bytes(32, "big"))
+    sol.fulfil(request, signed.private(), subject=SUBJECT)
+    score = sol.decode(sol.score_pda(SUBJECT))
+    assert (score.score, score.tier, score.pd_bps, int.from_bytes(bytes(score.commitment), "big")) == (
+        0, sol.PRIVATE_TIER, 0, COMMITMENT)
+    sol.fails("InvalidProof", budget(), verify_ix(sol, threshold=THRESHOLD + 1))
+    sol.ok(budget(), verify_ix(sol, spend=True))
+    assert sol.decode(nullifier_pda(sol, sol.requester.pubkey())).spent_at == sol.now
+
+
 def test_spending_the_nullifier_once(zk, record_property):
     authority = zk.requester
     before = zk.balance(authority.pubkey())
