@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.errors import NotSupported
 
 
@@ -41,7 +41,8 @@ class OracleRequest:
 
     `ordinal` orders requests within one height: the log index on EVM, the request's nonce on Solana and Sui.
     `program` is the code the request belongs to where the contract is a separate object: the Solana program's
-    id, the Sui package's id; empty on EVM.
+    id, the Sui package's id; empty on EVM. `private`: the requester asked for a private assessment (the chain
+    keeps the commitment and PRIVATE_TIER, not the score; chains/core/assessment.py).
     """
 
     chain: str
@@ -59,6 +60,7 @@ class OracleRequest:
     tx_hash: str
     ordinal: int
     program: str = ""
+    private: bool = False
 
     @property
     def key(self) -> str:
@@ -115,7 +117,7 @@ class SignedAssessment:
 
     COMMON: ClassVar[tuple[str, ...]] = (
         "score", "tier", "pd_bps", "flags", "measurement", "commitment", "block_number", "block_hash",
-        "features_hash", "timestamp", "expiry", "signer", "signature", "digest",
+        "features_hash", "timestamp", "expiry", "signer", "signature", "digest", "private", "offchain",
     )  # fmt: skip
     DETAILS: ClassVar[tuple[str, ...]] = (
         "dimensions", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons",
@@ -124,9 +126,15 @@ class SignedAssessment:
 
     @classmethod
     def from_wire(cls, wire: Mapping[str, Any]) -> SignedAssessment:
-        """Parse the enclave's `assess` answer (docs/protocol.md). Raises ValueError naming the bad field."""
+        """Parse the enclave's `assess` answer (docs/protocol.md). Raises ValueError naming the bad field.
+
+        A private assessment's answer carries the real score, tier and PD for the operator, but its payload was
+        signed with score 0, PD 0 and PRIVATE_TIER (docs/protocol.md, "Private assessments"): those are its facts."""
+        private = wire.get("private") is True
         facts = AssessmentFacts(
-            score=_uint(wire, "score", 16), tier=_uint(wire, "tier", 8), pd_bps=_uint(wire, "pd_bps", 16),
+            score=0 if private else _uint(wire, "score", 16),
+            tier=PRIVATE_TIER if private else _uint(wire, "tier", 8),
+            pd_bps=0 if private else _uint(wire, "pd_bps", 16),
             flags=_uint(wire, "flags", 32), measurement=_hex(wire, "measurement", 32),
             commitment=_hex(wire, "commitment", 32), block_number=_uint(wire, "block_number", 64),
             block_hash=_hex(wire, "block_hash", 32), features_hash=_hex(wire, "features_hash", 32),
@@ -520,6 +528,18 @@ class ChainAdapter(ABC):
             RetryLater: the RPC failed.
         """
         raise NotSupported(self.family, "reading a fulfilment back")
+
+    async def offchain_request(self, subject: str) -> tuple[OracleRequest, Height]:
+        """An off-chain assessment of `subject` (chains/core/offchain.py: no chain asked for it): a request the
+        enclave takes with `offchain`, pinned at the chain's finalized head, whose id is `offchain_request_id` in
+        the family's id form, with no requester, fee or transaction; and the pinned height its features are read
+        at.
+
+        Raises:
+            NotSupported: the family cannot pin an off-chain assessment yet (the default).
+            RetryLater: the RPC failed.
+        """
+        raise NotSupported(self.family, "off-chain assessments")
 
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
         """Whether the contract counts assessments signed by `signer` (its address or public key in the family's

@@ -61,6 +61,12 @@ class PayloadCodec(Protocol):
         """The `request` keys that name the chain and contract rather than one request (node/enclave/targets.py)."""
         ...
 
+    def read_id(self, key: str, text: Any, where: str) -> bytes:
+        """An id's raw bytes from its text form, read as the request's field `key` (`subject`, `request_id`) is
+        (InvalidParams naming `where` otherwise): how a wallet or request named outside any request (`aura watch`,
+        the API) is checked."""
+        ...
+
     def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
         """Those keys of a target (checked by the caller), each read as in a request."""
         ...
@@ -121,6 +127,10 @@ class RequestCodec(Generic[R]):
     @property
     def target_keys(self) -> tuple[str, ...]:
         return tuple(k for k in self.readers if k not in PER_REQUEST_KEYS)
+
+    def read_id(self, key: str, text: Any, where: str) -> bytes:
+        raw: bytes = self.readers[key](text, where)
+        return raw
 
     def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
         return read_fields(target, where, {k: self.readers[k] for k in self.target_keys})

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chains.base import ChainAdapter
-from chains.codec import PayloadCodec
+from chains.codec import BoundRequest, PayloadCodec
 from chains.config import ChainConfig
 
 
@@ -54,6 +54,23 @@ class OwnerMessage(Protocol):
         ...
 
 
+class SignIn(Protocol):
+    """A chain's sign-in standard as a way to open a commitment (chains/evm/siwe.py): a text a wallet shows as a
+    sign-in, naming the request, signed in the family's owner-message convention."""
+
+    STANDARD: str
+
+    def read(self, message: str, request: BoundRequest, title: str) -> tuple[str, int] | None:
+        """(nonce, expiry in unix seconds) of a sign-in text that opens `request`'s commitment for its subject; None
+        when the text is not a sign-in; ValueError naming the first line that does not hold."""
+        ...
+
+    def sign_in_text(self, request: BoundRequest, title: str, *, domain: str, uri: str, nonce: str, issued_at: str,
+                     expiration_time: str) -> str:
+        """The sign-in text `read` takes for this request (times in RFC 3339)."""
+        ...
+
+
 VerifierArgs = Callable[[dict[str, Any], list[str]], dict[str, Any]]
 """A snarkjs threshold proof and its public signals as the arguments of the family's verifier (its groth16.py)."""
 
@@ -65,7 +82,8 @@ class Family:
 
     `consumer` acts as a protocol asking for an assessment (`aura request`): called with the chain's config and
     the keywords `subject` (str), `params` (bytes), `requester_key` (a key file named by the user, or None),
-    `config_dir` (the config file's folder), `wait` (bool) and `timeout` (seconds), it sends the request and
+    `config_dir` (the config file's folder), `wait` (bool), `timeout` (seconds) and `private` (bool: a private
+    assessment, docs/protocol.md), it sends the request and
     returns what it did (`request_id`, `subject`, `tx`; with `wait`, a `status` and the score). None when the
     family has no consumer: `aura request` then raises NotSupported.
 
@@ -74,7 +92,9 @@ class Family:
 
     `owner_message` loads the check that the subject signed a text (the enclave's `open`: docs/protocol.md), and
     `verifier_args` encodes a threshold proof for the family's verifier (`aura prove`); both import their
-    libraries only when called; None where the family has neither.
+    libraries only when called; None where the family has neither. `sign_in` loads the reader of the chain's own
+    sign-in standard (SIWE on EVM), which the enclave's `open` takes besides Aura's plain text; None where the
+    family has none.
     """
 
     name: str
@@ -85,3 +105,4 @@ class Family:
     reader: Callable[[Any, BuildContext], ChainAdapter] | None = None
     owner_message: Callable[[], OwnerMessage] | None = None
     verifier_args: VerifierArgs | None = None
+    sign_in: Callable[[], SignIn] | None = None

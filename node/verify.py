@@ -123,6 +123,8 @@ async def _verify(adapter: ChainAdapter, request_id: str, engine: Engine, measur
     if proof is not None:
         params["proof"] = proof
     notes = _extras(request.params, questionnaire, params)
+    if request.private:
+        params["private"] = True
     service = EnclaveService(EnclaveKey.generate(), measurement, engine, clock=lambda: pinned.timestamp)
     recomputed = service.assess(params)
     return Report(chain=adapter.name, request_id=request_id, tx_hash=found.tx_hash, signer=found.signer,

@@ -26,6 +26,11 @@ class AssessmentFacts:
     expiry: int
 
 
+PRIVATE_TIER = 255
+"""The tier a private assessment carries in place of its own: the chain stores the commitment, score 0, PD 0 and
+this tier, so that a protocol learns the score only from what a threshold proof shows (docs/protocol.md)."""
+
+
 class Signer(Protocol):
     """The enclave key as a codec sees it: a public key and a signature over a 32-byte digest."""
 

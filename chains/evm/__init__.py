@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chains.base import ChainAdapter
 from chains.evm.codec import CODEC
 from chains.evm.config import EvmChain
-from chains.family import BuildContext, Family, OwnerMessage
+from chains.family import BuildContext, Family, OwnerMessage, SignIn
 
 if TYPE_CHECKING:
     from chains.evm.indexer.store import EventStore
@@ -57,6 +57,13 @@ def load_owner_message() -> OwnerMessage:
     return check
 
 
+def load_sign_in() -> SignIn:
+    """Sign-In with Ethereum, the other text that opens a commitment: chains/evm/siwe.py."""
+    from chains.evm import siwe  # noqa: PLC0415 - only where a commitment is opened
+
+    return siwe
+
+
 def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str, Any]:
     """A threshold proof as the family's verifier takes it: chains/evm/groth16.py."""
     from chains.evm import groth16  # noqa: PLC0415 - the encoder only when a proof is asked for
@@ -65,4 +72,4 @@ def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str,
 
 
 FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
-                owner_message=load_owner_message, verifier_args=verifier_args)
+                owner_message=load_owner_message, verifier_args=verifier_args, sign_in=load_sign_in)

@@ -1,5 +1,8 @@
 """The EVM adapter: reads `AssessmentRequested` logs, reads subjects' features, sends fulfilments.
 
+A log's `isPrivate` (a request made with `requestPrivateAssessment`) becomes `OracleRequest.private`; the contract
+refuses a fulfilment whose payload is not of the request's privacy (`PrivacyMismatch`, a ChainError here).
+
 Fulfilments are EIP-1559 transactions signed locally with the transmitter key; they are built and signed
 first (`prepare`), stored by the daemon, and only then sent (`broadcast`), so a restart re-sends the very
 same transaction instead of a second one.
@@ -18,7 +21,7 @@ from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
 from eth_typing import HexStr
-from eth_utils import keccak, to_checksum_address
+from eth_utils import is_address, keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import AsyncWeb3
 from web3.exceptions import BlockNotFound, TransactionNotFound, Web3RPCError
@@ -43,6 +46,7 @@ from chains.base import (
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import ChainError, CosignerRefused, Reorged, RetryLater, WaitFor
 from chains.core.logs import fields
+from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import recover_address
 from chains.evm import calldata
 from chains.evm.artifacts import load_artifact
@@ -69,7 +73,7 @@ from chains.trail import Cursor, Trail
 
 logger = logging.getLogger("aura.evm")
 
-REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
+REQUESTED = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes,bool)").hex()
 FULFILLED = "0x" + keccak(
     text="AssessmentFulfilled(bytes32,address,uint256,bytes32,bytes32,address,uint8,uint8)").hex()
 SKIPPED = "0x" + keccak(text="FulfilmentSkipped(bytes32,bytes4)").hex()
@@ -83,6 +87,7 @@ SHOWN_REVERTS = frozenset({"QuorumNotMet", "SignersNotAscending", "TooManySignat
 """Reverts whose message carries their arguments (`QuorumNotMet(2, 3)`): how many signatures counted, and of how
 many. Every other revert is named alone, as before quorums."""
 TRANSFER_GAS = 21_000  # a plain transfer: what a void costs
+ZERO_ADDRESS = "0x" + "00" * 20
 NO_FUNDS = ("insufficient funds", "gas required exceeds allowance")
 
 
@@ -328,15 +333,38 @@ class EvmAdapter(ChainAdapter):
         return RequestBatch(items=items, next_cursor=str(mark), reached=end, rewound=rewound)
 
     def _decode_request(self, log: Any) -> OracleRequest:
+        """An `AssessmentRequested` log as the request it records, private when it asked for a private
+        assessment (`requestPrivateAssessment`)."""
         topics = log["topics"]
-        fee, expires_at, params = abi_decode(["uint96", "uint64", "bytes"], bytes(log["data"]))
+        fee, expires_at, params, private = abi_decode(["uint96", "uint64", "bytes", "bool"], bytes(log["data"]))
         return OracleRequest(
             chain=self.name, family="evm", chain_id=self.cfg.chain_id, contract=self.oracle,
             request_id=_hex(bytes(topics[1])), requester=_topic_address(bytes(topics[2])),
             subject=_topic_address(bytes(topics[3])), fee=int(fee), expires_at=int(expires_at),
             params=_hex(params), block_number=int(log["blockNumber"]), block_hash=_hex(bytes(log["blockHash"])),
-            tx_hash=_hex(bytes(log["transactionHash"])), ordinal=int(log["logIndex"]),
+            tx_hash=_hex(bytes(log["transactionHash"])), ordinal=int(log["logIndex"]), private=bool(private),
         )
+
+    async def offchain_request(self, subject: str) -> tuple[OracleRequest, Height]:
+        """An off-chain assessment of `subject` (chains/core/offchain.py): pinned at the finalized head (`head`),
+        whose hash is the height's and the request's block hash; its id is `offchain_request_id` of the subject's
+        20 bytes. No requester (the zero address), fee, params or transaction.
+
+        Raises:
+            ChainError: `subject` is not an EVM address.
+            RetryLater: the RPC failed.
+        """
+        if not is_address(subject):
+            raise ChainError(f"{self.name}: {subject!r} is not an EVM address")
+        subject = to_checksum_address(subject)
+        at = await self.head(Confidence.FINALIZED)
+        request_id = offchain_request_id(self.family, self.cfg.chain_id, bytes.fromhex(subject[2:]), at.number,
+                                         bytes.fromhex(at.hash[2:]))
+        request = OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.oracle,
+            request_id=_hex(request_id), requester=ZERO_ADDRESS, subject=subject, fee=0, expires_at=at.timestamp,
+            params="", block_number=at.number, block_hash=at.hash, tx_hash="", ordinal=0)
+        return request, at
 
     async def is_canonical(self, request: OracleRequest) -> bool:
         return await self._hash_at(request.block_number) == request.block_hash

@@ -1,6 +1,7 @@
 """`aura request` on an EVM chain: what a consuming protocol does. `requestAssessment(subject, params)` on the
-AuraOracle, paying its current fee, signed locally with the requester's key; then, if asked, the wait for the
-`AssessmentFulfilled` log of that request.
+AuraOracle (`requestPrivateAssessment` for a private assessment: the chain then keeps the commitment to the score,
+never the score; docs/protocol.md, "Private assessments"), paying its current fee, signed locally with the
+requester's key; then, if asked, the wait for the `AssessmentFulfilled` log of that request.
 
 The requester's key is a hex private key: in the file `--requester-key` names, else in AURA_REQUESTER_KEY,
 else in `keys/evm-requester.key` next to the config (where a workshop devnet writes one).
@@ -50,13 +51,15 @@ def requester_account(requester_key: Path | None, config_dir: Path) -> LocalAcco
 
 
 async def request_assessment(cfg: EvmChain, *, subject: str, params: bytes, requester_key: Path | None,
-                             config_dir: Path, wait: bool, timeout: float) -> dict[str, Any]:
-    """Send one request; with `wait`, poll for its fulfilment for up to `timeout` seconds.
+                             config_dir: Path, wait: bool, timeout: float, private: bool = False) -> dict[str, Any]:
+    """Send one request (for a private assessment when `private`); with `wait`, poll for its fulfilment for up to
+    `timeout` seconds.
 
     Returns:
-        `request_id`, `subject`, `tx`, `block`, `fee` (wei); with `wait`, `status` ("fulfilled" or "not
+        `request_id`, `subject`, `private`, `tx`, `block`, `fee` (wei); with `wait`, `status` ("fulfilled" or "not
         fulfilled yet") and, once fulfilled, `score`, `tier`, `pd_bps`, `flags`, `timestamp`, `expiry`, `signer`,
-        `signer_count`, `callback` (none, succeeded or reverted) and `fulfil_tx`: all from its one log.
+        `signer_count`, `callback` (none, succeeded or reverted) and `fulfil_tx`: all from its one log (a private
+        assessment's score 0, tier PRIVATE_TIER and PD 0, as the chain holds them).
 
     Raises:
         ConfigError: no usable requester key. InvalidParams: `subject` is not an address.
@@ -78,7 +81,8 @@ async def request_assessment(cfg: EvmChain, *, subject: str, params: bytes, requ
     try:
         w3, oracle = adapter.w3, adapter.contract
         fee = await oracle.functions.fee().call()
-        tx = await oracle.functions.requestAssessment(subject, params).build_transaction({
+        call = oracle.functions.requestPrivateAssessment if private else oracle.functions.requestAssessment
+        tx = await call(subject, params).build_transaction({
             "from": account.address, "value": fee,
             "nonce": await w3.eth.get_transaction_count(account.address, "pending")})
         signed = account.sign_transaction(tx)  # type: ignore[arg-type]
@@ -89,7 +93,8 @@ async def request_assessment(cfg: EvmChain, *, subject: str, params: bytes, requ
         event = oracle.events.AssessmentRequested().process_receipt(receipt, errors=DISCARD)[0]
         request_id = bytes(event["args"]["requestId"])
         out: dict[str, Any] = {"request_id": "0x" + request_id.hex(), "subject": subject,
-                               "tx": "0x" + bytes(tx_hash).hex(), "block": receipt["blockNumber"], "fee": fee}
+                               "private": bool(event["args"]["isPrivate"]), "tx": "0x" + bytes(tx_hash).hex(),
+                               "block": receipt["blockNumber"], "fee": fee}
         if not wait:
             return out
         out["status"] = "not fulfilled yet"
@@ -110,7 +115,8 @@ async def request_assessment(cfg: EvmChain, *, subject: str, params: bytes, requ
     except AuraError:
         raise
     except (ContractLogicError, Web3RPCError) as e:
-        raise ChainError(f"{cfg.name}: requestAssessment failed: {adapter.explain(e)}") from None
+        name = "requestPrivateAssessment" if private else "requestAssessment"
+        raise ChainError(f"{cfg.name}: {name} failed: {adapter.explain(e)}") from None
     except TimeExhausted:
         raise RetryLater(f"{cfg.name}: the request was not mined within {timeout:.0f} s") from None
     except (ClientError, OSError, TimeoutError) as e:

@@ -64,6 +64,7 @@ from chains.base import (
 from chains.core.assessment import AssessmentFacts
 from chains.core.base58 import b58decode, b58encode
 from chains.core.errors import ChainError, PinLost, RetryLater, WaitFor
+from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import to_checksum_address
 from chains.sequence import LocalSequence
 from chains.solana import program as prog
@@ -242,14 +243,33 @@ class SolanaAdapter(ChainAdapter):
         return RequestBatch(items=items, next_cursor=str(end), reached=end)
 
     def _request(self, address: Pubkey, req: Any, *, created_slot: int, tx_hash: str = "") -> OracleRequest:
-        """A request from its Request account or its `AssessmentRequested` event (the same fields)."""
+        """A request from its Request account or its `AssessmentRequested` event (the same fields, `private` among
+        them: the program takes only the private form of the assessment for a private request)."""
         return OracleRequest(
             chain=self.name, family="solana", chain_id=self.cfg.chain_id, contract=str(self.oracle),
             request_id=str(address), requester=str(prog.pubkey(req.requester)), subject=str(prog.pubkey(req.subject)),
             fee=int(req.fee),
             expires_at=int(req.expires_at), params="0x" + bytes(req.params).hex(), block_number=created_slot,
             block_hash="", tx_hash=tx_hash, ordinal=int(req.nonce), program=str(self.program),
+            private=bool(req.private),
         )
+
+    async def offchain_request(self, subject: str) -> tuple[OracleRequest, Height]:
+        """Pinned at the newest slot SlotHashes holds at or below the finalized one (a skipped slot has no hash),
+        with that slot's bank hash, as a request's pin is."""
+        final = await self.head(Confidence.FINALIZED)
+        hashes = await self._slot_hashes_with(final.number, fresh=True)
+        slot = max((s for s in hashes if s <= final.number), default=None)
+        if slot is None:
+            raise RetryLater(f"{self.name}: SlotHashes holds no slot at or below the finalized {final.number} yet")
+        at = Height(number=slot, timestamp=await self._block_time(slot), hash="0x" + hashes[slot].hex())
+        request_id = offchain_request_id("solana", self.cfg.chain_id, b58decode(subject), slot, hashes[slot])
+        request = OracleRequest(
+            chain=self.name, family="solana", chain_id=self.cfg.chain_id, contract=str(self.oracle),
+            request_id=b58encode(request_id), requester=b58encode(bytes(32)), subject=subject, fee=0,
+            expires_at=at.timestamp, params="", block_number=slot, block_hash=at.hash, tx_hash="", ordinal=0,
+            program=str(self.program))
+        return request, at
 
     async def is_canonical(self, request: OracleRequest) -> bool:
         """Whether the request is still on the chain at the configured commitment (or was settled there)."""
@@ -609,7 +629,8 @@ class SolanaAdapter(ChainAdapter):
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         """One request a transaction: `fulfil`, or `fulfil_quorum` for an assessment with cosigners. A refusal the
         simulation shows is the program's error with the values it logged (`QuorumNotMet(2, 3)`); the adapter's own
-        signer not counted waits (WaitFor "signer"), a cosigner not counted is CosignerRefused."""
+        signer not counted waits (WaitFor "signer"), a cosigner not counted is CosignerRefused. An assessment whose
+        privacy is not the request's is ChainError `<chain>: fulfilment would fail: PrivacyMismatch`."""
         if len({bool(a.cosigners) for _, a in items}) > 1:
             raise ValueError("items with and without cosigners in one fulfilment")
         if len(items) != 1:

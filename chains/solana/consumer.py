@@ -1,6 +1,7 @@
 """`aura request` on a Solana cluster: what a consuming protocol does. One `request_assessment` instruction on
-the `aura_oracle` program for the oracle's next nonce (the program takes the fee from the requester), signed
-with the requester's keypair; then, if asked, the wait for the subject's Score account to name that request.
+the `aura_oracle` program for the oracle's next nonce (the program takes the fee from the requester), or
+`request_private_assessment` for a private assessment, signed with the requester's keypair; then, if asked, the
+wait for the subject's Score account to name that request.
 
 The requester's keypair (a Solana CLI keypair file) is the file `--requester-key` names, else the one
 AURA_SOLANA_REQUESTER_KEYPAIR names, else `keys/solana-requester.json` next to the config (where a workshop
@@ -35,8 +36,10 @@ def requester_keypair(requester_key: Path | None, config_dir: Path) -> Keypair:
 
 
 async def request_assessment(cfg: SolanaChain, *, subject: str, params: bytes, requester_key: Path | None,
-                             config_dir: Path, wait: bool, timeout: float) -> dict[str, Any]:
-    """Send one request; with `wait`, poll for its score for up to `timeout` seconds.
+                             config_dir: Path, wait: bool, timeout: float, private: bool = False) -> dict[str, Any]:
+    """Send one request (a private one when `private`: the Score then holds the commitment to the score, score 0,
+    PD 0 and tier PRIVATE_TIER, and a protocol learns the score only from the subject's threshold proof;
+    docs/protocol.md, "Private assessments"); with `wait`, poll for its score for up to `timeout` seconds.
 
     Returns:
         `request_id` (the request account), `subject`, `tx`, `block` (slot), `fee` (lamports); with `wait`,
@@ -79,7 +82,7 @@ async def request_assessment(cfg: SolanaChain, *, subject: str, params: bytes, r
         nonce = int(state.next_nonce)
         blockhash = (await client.get_latest_blockhash()).value.blockhash
         message = Message.new_with_blockhash(
-            [prog.request_assessment_ix(program, oracle, payer.pubkey(), subject_key, nonce, params)],
+            [prog.request_assessment_ix(program, oracle, payer.pubkey(), subject_key, nonce, params, private=private)],
             payer.pubkey(), blockhash)
         sig = (await client.send_raw_transaction(bytes(Transaction([payer], message, blockhash)),
                                                  opts=TxOpts(skip_preflight=True))).value

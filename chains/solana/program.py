@@ -148,9 +148,13 @@ def revoke_enclave_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, address: b
 
 
 def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, subject: Pubkey, nonce: int,
-                          params: bytes = b"") -> Instruction:
+                          params: bytes = b"", *, private: bool = False) -> Instruction:
+    """`request_assessment` for the oracle's next nonce `nonce`, or `request_private_assessment` (the same args and
+    accounts) when `private`: the fulfilment then carries score 0, PD 0 and PRIVATE_TIER, so the subject's Score holds
+    the commitment to the score and not the score (docs/protocol.md, "Private assessments")."""
     request, _ = request_pda(program, oracle, nonce)
-    return _ix(program, "request_assessment", {"subject": list(bytes(subject)), "params": params},
+    name = "request_private_assessment" if private else "request_assessment"
+    return _ix(program, name, {"subject": list(bytes(subject)), "params": params},
                [_meta(oracle, writable=True), _meta(request, writable=True), _meta(requester, True, True),
                 _meta(SYSTEM_PROGRAM_ID)])
 

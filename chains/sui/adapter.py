@@ -43,7 +43,10 @@ for another, so two live fulfilments never compete for one coin.
 settled it (its `AssessmentFulfilled` event carries every signed value and the signature) and the one that made
 it (docs/sui.md, "Reading a fulfilment back").
 
-Aborts map to the package's error names (`fulfilment would abort with <name>`). A signer abort
+Aborts map to the package's error names (`fulfilment would abort with <name>`). A payload whose privacy is not
+the request's (`pkg.privacy_matches`) is refused before any transaction is built, with the name the package
+would abort with: `fulfilment would abort with EPrivacyMismatch`. A request's privacy is read from its
+`AssessmentRequested` event (`OracleRequest.private`). A signer abort
 (`SIGNER_WAITS`) of a quorum fulfilment does not say which key failed: the `Enclave` records of the signers are
 read in the order the package checks them, and the first that does not count names it. The adapter's own enclave
 waits (WaitFor "signer") as with `fulfil`; a cosigner is CosignerRefused. `EQuorumNotMet` names the signatures
@@ -84,6 +87,7 @@ from chains.base import (
 )
 from chains.core.errors import ChainError, CosignerRefused, RetryLater, WaitFor
 from chains.core.logs import fields
+from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import address_from_public_key, parse_address
 from chains.sequence import LocalSequence
 from chains.sui import package as pkg
@@ -320,8 +324,33 @@ class SuiAdapter(ChainAdapter):
             request_id=event.request_id, requester=event.requester, subject=event.subject, fee=event.fee,
             expires_at=event.expires_ms // 1000, params="0x" + event.params.hex(), block_number=checkpoint,
             block_hash=_get(node, "transaction", "effects", "checkpoint", "digest") or "", tx_hash=digest,
-            ordinal=event.nonce, program=self.package,
+            ordinal=event.nonce, program=self.package, private=event.private,
         )  # fmt: skip
+
+    async def offchain_request(self, subject: str) -> tuple[OracleRequest, Height]:
+        """An off-chain assessment of `subject` (chains/core/offchain.py): pinned at the latest checkpoint (final
+        once published, as `head` says), whose digest (`0x` + hex) is the height's and the request's block hash;
+        its id is `offchain_request_id` of the subject's 32 bytes, as an object ID is written (`0x` + 64 hex
+        digits). No requester (@0x0), fee, params or transaction.
+
+        Raises:
+            ChainError: `subject` is not a Sui address.
+            RetryLater: the service failed.
+        """
+        try:
+            subject = tx.canonical_id(subject)
+        except ValueError:
+            raise ChainError(f"{self.name}: {subject!r} is not a Sui address") from None
+        at = await self.head(Confidence.FINALIZED)
+        request_id = offchain_request_id(self.family, self.cfg.chain_id, bytes.fromhex(subject[2:]), at.number,
+                                         bytes.fromhex(at.hash[2:]))
+        request = OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.oracle,
+            request_id="0x" + request_id.hex(), requester=tx.canonical_id("0x0"), subject=subject, fee=0,
+            expires_at=at.timestamp, params="", block_number=at.number, block_hash=at.hash, tx_hash="", ordinal=0,
+            program=self.package,
+        )  # fmt: skip
+        return request, at
 
     async def is_canonical(self, request: OracleRequest) -> bool:
         """Whether the request's transaction is in the checkpoint it was read from (checkpoints are final, so
@@ -552,7 +581,8 @@ class SuiAdapter(ChainAdapter):
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         """`oracle::fulfil` for an assessment without cosigners, `oracle::fulfil_quorum` for one with (module
-        docstring); the dry run's abort mapped as `_refusal` says."""
+        docstring); the dry run's abort mapped as `_refusal` says. A payload of the other privacy than the
+        request's is refused first, with no call: `fulfilment would abort with EPrivacyMismatch`."""
         if len(items) != 1:
             raise ValueError("a Sui fulfilment carries exactly one request")
         request, assessment = items[0]
@@ -562,6 +592,8 @@ class SuiAdapter(ChainAdapter):
                              f"not {count}")
         if self.oracle_initial_shared_version is None:
             raise ChainError(f"{self.name}: not connected")
+        if not pkg.privacy_matches(request.private, assessment.facts):
+            raise ChainError(f"{self.name}: fulfilment would abort with EPrivacyMismatch")
         quorum: pkg.QuorumArgs | None = None
         try:
             if assessment.cosigners:

@@ -4,11 +4,17 @@ requester's key and sent through Sui's GraphQL service (`executeTransaction`):
     0: <package>::oracle::fee(oracle)                                  the fee the oracle asks now
     1: SplitCoins(GasCoin, [Result(0)])                                 that much SUI, from the gas coin
     2: <package>::oracle::request_assessment(oracle, subject, params, Result(1), clock)
+       (request_private_assessment, same arguments, for a private assessment)
 
 It is built offline like a fulfilment (`chains/sui/transaction.py`), paid with one of the requester's SUI coins
 at the reference gas price, with a gas budget from a dry run plus the configured margin. The request's ID is
 read from the `AssessmentRequested` event in its effects; with `wait`, the answer is the `AssessmentFulfilled`
 event naming that ID.
+
+A private assessment (`private=True`) is stored as score 0, tier 255 and pd 0 with the commitment to the real
+score: the chain never holds the score, and a protocol learns of it only from a threshold proof the subject
+makes (`aura prove`). The score is still a function of the subject's public history and the open model, so
+anyone who replays the scoring can recompute it (docs/protocol.md, "Private assessments").
 
 The requester's key is a Sui key file like the transmitter's (`chains/sui/keys.py`): the file
 `--requester-key` names, else the one AURA_SUI_REQUESTER_KEY names, else `keys/sui-requester.key` next to the
@@ -40,6 +46,7 @@ REQUESTER_KEY_ENV = "AURA_SUI_REQUESTER_KEY"
 REQUESTER_KEY_FILE = Path("keys/sui-requester.key")
 FEE = "fee"
 REQUEST_ASSESSMENT = "request_assessment"
+REQUEST_PRIVATE_ASSESSMENT = "request_private_assessment"
 COIN_PAGE = 50
 EVENT_PAGE = 50
 POLL_S = 0.5
@@ -65,9 +72,10 @@ def checked_subject(subject: str) -> str:
 
 
 def request_kind(package: str, oracle: str, oracle_initial_shared_version: int, subject: str,
-                 params: bytes) -> bcs.TransactionKind:
+                 params: bytes, *, private: bool = False) -> bcs.TransactionKind:
     """The programmable transaction of the module docstring: the fee read on chain, split from the gas coin,
-    and paid into `request_assessment` (the oracle is one mutable shared input, used by both calls).
+    and paid into `request_assessment`, or `request_private_assessment` when `private` (the oracle is one mutable
+    shared input, used by both calls).
 
     Raises:
         InvalidParams: `subject` is not a Sui address, or `params` is longer than the package accepts.
@@ -82,19 +90,21 @@ def request_kind(package: str, oracle: str, oracle_initial_shared_version: int, 
                             function=FEE)
     payment = builder.split_coin(bcs.Argument("GasCoin"), [fee])
     clock = tx.shared_object(pkg.CLOCK_ID, pkg.CLOCK_INITIAL_SHARED_VERSION, False)
-    builder.move_call(target=target, type_arguments=[], module=pkg.MODULE, function=REQUEST_ASSESSMENT,
+    function = REQUEST_PRIVATE_ASSESSMENT if private else REQUEST_ASSESSMENT
+    builder.move_call(target=target, type_arguments=[], module=pkg.MODULE, function=function,
                       arguments=[shared_oracle, tx.pure(subject_bcs), tx.pure(tx.vector_u8(params)), payment, clock])
     return builder.finish_for_inspect()
 
 
 async def request_assessment(cfg: SuiChain, *, subject: str, params: bytes, requester_key: Path | None,
-                             config_dir: Path, wait: bool, timeout: float) -> dict[str, Any]:
-    """Send one request; with `wait`, poll for its fulfilment for up to `timeout` seconds.
+                             config_dir: Path, wait: bool, timeout: float, private: bool = False) -> dict[str, Any]:
+    """Send one request (for a private assessment when `private`); with `wait`, poll for its fulfilment for up to
+    `timeout` seconds.
 
     Returns:
         `request_id`, `subject`, `tx` (digest), `block` (checkpoint), `fee` (MIST); with `wait`, `status`
         ("fulfilled" or "not fulfilled yet") and, once fulfilled, `score`, `tier`, `pd_bps`, `flags` and
-        `fulfil_tx`.
+        `fulfil_tx` (for a private assessment: score 0, tier 255, pd_bps 0).
 
     Raises:
         ConfigError: no usable key. InvalidParams: a bad subject or params.
@@ -109,7 +119,8 @@ async def request_assessment(cfg: SuiChain, *, subject: str, params: bytes, requ
     await adapter.connect()
     try:
         assert adapter.oracle_initial_shared_version is not None  # connect() read it
-        kind = request_kind(adapter.package, adapter.oracle, adapter.oracle_initial_shared_version, subject, params)
+        kind = request_kind(adapter.package, adapter.oracle, adapter.oracle_initial_shared_version, subject, params,
+                            private=private)
         tx_bytes, coin = await _paid(adapter, kind)
         digest = await _execute(adapter, tx_bytes, requester.sign(tx_bytes))
         requested, checkpoint = await _requested(adapter, digest, coin, timeout)

@@ -1,6 +1,6 @@
 """The `aura_oracle` Move package as the node sees it (docs/sui.md): its names, abort codes, the
-`AssessmentRequested` event, a request's status, the oracle's threshold, and the arguments of `oracle::fulfil` and
-`oracle::fulfil_quorum`.
+`AssessmentRequested` event (with the request's privacy), a request's status, the oracle's threshold, the form of
+payload a request takes (`privacy_matches`), and the arguments of `oracle::fulfil` and `oracle::fulfil_quorum`.
 
 Events and dynamic-field values are read from the JSON rendering of Sui's GraphQL service (`MoveValue.json`:
 IDs and addresses as `0x` + 64 hex digits, `u8`/`u16`/`u32` as numbers, `u64` as decimal strings,
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chains.base import OracleRequest, SignedAssessment
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.base58 import b58decode
 from chains.core.secp256k1 import address_from_public_key
 from chains.sui import payload
@@ -46,6 +46,9 @@ ERRORS: dict[int, str] = {
     28: "EBadFeaturesHash", 29: "ECheckpointBeforeRequest", 30: "EZeroPayee", 31: "EQuorumNotMet",
     32: "EInvalidThreshold", 33: "EThresholdAboveActiveSigners", 34: "ESignersNotAscending",
     35: "ETooManySignatures", 36: "ESignatureCountMismatch",
+    37: "EBadVerifyingKey", 38: "EVerifyingKeyNotSet", 39: "EBadProof", 40: "ENoScore", 41: "EScoreExpired",
+    42: "EScoreRevoked", 43: "EPublicInputOutOfField", 44: "ENullifierSpent", 45: "EInvalidProof",  # zk's
+    46: "EPrivacyMismatch",
 }  # fmt: skip
 
 _ADDRESS = re.compile(r"^0x[0-9a-f]{64}$")
@@ -109,7 +112,7 @@ def _bytes(obj: dict[str, Any], key: str) -> bytes:
 # --- events ----------------------------------------------------------------------------------------------
 
 REQUESTED_FIELDS = ("oracle", "request_id", "nonce", "requester", "subject", "fee", "created_ms", "expires_ms",
-                    "params")
+                    "params", "private")
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ class Requested:
     created_ms: int
     expires_ms: int
     params: bytes
+    private: bool
+    """Whether the request asked for a private assessment (`request_private_assessment`)."""
 
 
 def decode_requested(contents: Any) -> Requested:
@@ -134,11 +139,14 @@ def decode_requested(contents: Any) -> Requested:
     extra = sorted(set(contents) - set(REQUESTED_FIELDS))
     if extra:
         raise ValueError(f"unexpected field(s) {', '.join(extra)}")
+    private = contents.get("private")
+    if not isinstance(private, bool):
+        raise ValueError(f"private: {private!r} is not a bool")
     event = Requested(
         oracle=_address(contents, "oracle"), request_id=_address(contents, "request_id"),
         nonce=_u64(contents, "nonce"), requester=_address(contents, "requester"),
         subject=_address(contents, "subject"), fee=_u64(contents, "fee"), created_ms=_u64(contents, "created_ms"),
-        expires_ms=_u64(contents, "expires_ms"), params=_bytes(contents, "params"),
+        expires_ms=_u64(contents, "expires_ms"), params=_bytes(contents, "params"), private=private,
     )  # fmt: skip
     if len(event.params) > MAX_PARAMS:
         raise ValueError(f"params: {len(event.params)} bytes, more than {MAX_PARAMS}")
@@ -304,6 +312,15 @@ def _assessment_bcs(request_id: bytes, facts: AssessmentFacts) -> list[bytes]:
         tx.uint(f.timestamp * 1000, 64, "timestamp_ms"),
         tx.uint(f.expiry * 1000, 64, "expiry_ms"),
     ]
+
+
+def privacy_matches(private: bool, facts: AssessmentFacts) -> bool:
+    """Whether the payload has the form the request asked for, as `fulfil` and `fulfil_quorum` check it (else they
+    abort `EPrivacyMismatch`): a private request's is score 0, tier PRIVATE_TIER and pd 0; a public request's tier
+    is never PRIVATE_TIER."""
+    if private:
+        return (facts.score, facts.tier, facts.pd_bps) == (0, PRIVATE_TIER, 0)
+    return facts.tier != PRIVATE_TIER
 
 
 def checkpoint_digest(text: Any) -> bytes:

@@ -3,8 +3,8 @@
 Parts, each `[path, sha256 hex]`, sorted by path:
 - every Python file the enclave process runs (CODE_GLOBS, paths relative to the project root): the leaf
   `chains/core`, the family registry with each family's config, codec and wallet-control check
-  (`owner_message`), `node/enclave` and `node/scoring`, and the Poseidon commitment of `node/zk` (not its
-  prover, which runs on the host),
+  (`owner_message`, and `siwe` where the chain has a sign-in standard), `node/enclave` and `node/scoring`, and
+  the Poseidon commitment of `node/zk` (not its prover, which runs on the host),
 - `artefact:<name>`: the sha256 of each artefact file the scoring config names (PD model, anomaly model,
   rules; node/scoring/engine.py), as read by the engine that will run,
 - `scoring_config`: the sha256 of the scoring config's canonical JSON (sorted keys, no spaces, ASCII),
@@ -31,8 +31,8 @@ MEASUREMENT_VERSION = 1
 SCORING_CONFIG_PART = "scoring_config"
 CODE_GLOBS = (
     "chains/core/**/*.py", "chains/*.py", "chains/*/__init__.py", "chains/*/config.py", "chains/*/codec.py",
-    "chains/*/payload.py", "chains/*/proof.py", "chains/*/owner_message.py", "node/enclave/**/*.py",
-    "node/scoring/**/*.py",
+    "chains/*/payload.py", "chains/*/proof.py", "chains/*/owner_message.py", "chains/*/siwe.py",
+    "node/enclave/**/*.py", "node/scoring/**/*.py",
     "node/zk/__init__.py", "node/zk/poseidon_commitment.py",
 )
 

@@ -97,9 +97,28 @@ def parse_open(params: Any, check_target: TargetCheck | None = None) -> OpenPara
         raise InvalidParams(f"message: must be a string of 1 to {MAX_MESSAGE_CHARS} characters")
     if not isinstance(signature, str) or not 0 < len(signature) <= MAX_SIGNATURE_CHARS:
         raise InvalidParams(f"signature: must be a string of 1 to {MAX_SIGNATURE_CHARS} characters")
-    nonce, expires_at = read_message(message, header_lines(family, request))
+    nonce, expires_at = read_text(family, request, message)
     return OpenParams(family=family, request=request, score=score, commitment=commitment, message=message,
                       signature=signature, nonce=nonce, expires_at=expires_at)
+
+
+def read_text(family: str, request: BoundRequest, message: str) -> tuple[str, int]:
+    """(nonce, expires_at) of the signed text: in the chain's sign-in standard where it has one and the text is a
+    sign-in (`Family.sign_in`: SIWE on EVM), else Aura's plain text (`read_message`).
+
+    Raises:
+        OpenRefused: naming the first line that is not the expected one.
+    """
+    load = FAMILIES[family].sign_in
+    if load is not None:
+        sign_in = load()
+        try:
+            found = sign_in.read(message, request, MESSAGE_TITLE)
+        except ValueError as exc:
+            raise OpenRefused(f"message ({sign_in.STANDARD}) {exc}") from None
+        if found is not None:
+            return found
+    return read_message(message, header_lines(family, request))
 
 
 def read_message(message: str, header: list[str]) -> tuple[str, int]:

@@ -13,6 +13,7 @@ from typing import Any
 from chains.codec import BoundRequest, Proven
 from chains.core.errors import InvalidParams
 from chains.core.features import HISTORY_SPEC
+from chains.core.offchain import offchain_request_id
 from chains.core.wire import read_bytes32, read_decimal, read_int, read_object
 from chains.registry import FAMILIES
 from node.scoring.features import WalletFeatures
@@ -55,6 +56,8 @@ class AssessParams:
     proven: Proven = Proven()
     loan: LoanRequest | None = None
     questionnaire: Any = None  # validated by node.scoring.questionnaire when present
+    private: bool = False
+    offchain: bool = False
 
 
 def parse_request(value: Any) -> tuple[str, BoundRequest]:
@@ -142,7 +145,8 @@ def parse_assess(params: Any, check_target: TargetCheck | None = None) -> Assess
     """Read every param; the request must pass `check_target` (before anything else is read), the features'
     block must be the request's pinned block, and what the family can prove must agree with its `proof`
     (chains/codec.py `check_state`)."""
-    body = read_object(params, "params", ("request", "features"), ("loan", "questionnaire", "proof"))
+    body = read_object(params, "params", ("request", "features"),
+                       ("loan", "questionnaire", "proof", "private", "offchain"))
     family, request = parse_request(body["request"])
     if check_target is not None:
         check_target(family, request, body["request"])
@@ -154,10 +158,23 @@ def parse_assess(params: Any, check_target: TargetCheck | None = None) -> Assess
     proven = FAMILIES[family].codec.check_state(request, wire, body.get("proof"))
     loan = body.get("loan")
     questionnaire = body.get("questionnaire")
+    private, offchain = body.get("private", False), body.get("offchain", False)
+    if not isinstance(private, bool):
+        raise InvalidParams("private: must be true or false")
+    if not isinstance(offchain, bool):
+        raise InvalidParams("offchain: must be true or false")
+    if offchain and private:
+        raise InvalidParams("private: an off-chain assessment is signed for whoever asked for it; it cannot be private")
+    if offchain:
+        expected = offchain_request_id(family, request.chain_id, request.subject, as_of_block, block_hash)
+        if request.request_id != expected:
+            raise InvalidParams(f"request.request_id: an off-chain assessment of this subject at this block is "
+                                f"0x{expected.hex()} (chains/core/offchain.py)")
     return AssessParams(family=family, request=request, as_of_block=as_of_block, block_hash=block_hash,
                         features=features, features_wire=wire, proven=proven,
                         loan=None if loan is None else parse_loan(loan),
-                        questionnaire=None if questionnaire is None else parse_questionnaire_param(questionnaire))
+                        questionnaire=None if questionnaire is None else parse_questionnaire_param(questionnaire),
+                        private=private, offchain=offchain)
 
 
 def parse_questionnaire_param(value: Any) -> Any:

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chains.core.assessment import AssessmentFacts
+from chains.core import offchain
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.errors import AuraError
 from chains.core.features import features_hash
 from chains.registry import FAMILIES
@@ -107,9 +108,10 @@ class EnclaveService:
         )
         timestamp = features.as_of_timestamp
         facts = AssessmentFacts(
-            score=result.score,
-            tier=result.tier,
-            pd_bps=result.pd_bps,
+            # a private assessment signs the commitment alone: the chain never holds its score, tier or PD
+            score=0 if params.private else result.score,
+            tier=PRIVATE_TIER if params.private else result.tier,
+            pd_bps=0 if params.private else result.pd_bps,
             flags=flags,
             measurement=self._measurement.digest,
             commitment=commitment,
@@ -119,7 +121,10 @@ class EnclaveService:
             timestamp=timestamp,
             expiry=timestamp + self._config.assessment_ttl_s,
         )
-        envelope = FAMILIES[params.family].codec.sign(request, facts, self._key)
+        if params.offchain:  # under a domain of its own: no contract takes it (chains/core/offchain.py)
+            envelope = offchain.sign(params.family, request.chain_id, request.subject, facts, self._key)
+        else:
+            envelope = FAMILIES[params.family].codec.sign(request, facts, self._key)
         return {
             "score": result.score,
             "tier": result.tier,
@@ -142,6 +147,8 @@ class EnclaveService:
             "timestamp": facts.timestamp,
             "expiry": facts.expiry,
             "signer": self._key.address,
+            "private": params.private,
+            "offchain": params.offchain,
             **envelope,
         }
 

@@ -105,6 +105,13 @@ class EnclaveSupervisor:
             raise EnclaveError(f"the enclave is {self.state}: try later")
         return await client.assess(request, features, extra)
 
+    async def open_commitment(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The enclave's `open` (docs/protocol.md): the opening of a commitment, for its subject's signed text."""
+        client = self._client
+        if client is None or not self.ready:
+            raise EnclaveError(f"the enclave is {self.state}: try later")
+        return await client.open_commitment(params)
+
     # lifecycle
     async def start(self) -> dict[str, Any]:
         """Start the enclave the first time; returns its attestation. Raises EnclaveError when it does not start."""

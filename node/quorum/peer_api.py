@@ -8,10 +8,11 @@ signature (node/quorum/peer_client.py).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import json
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from aiohttp import web
+from fastapi import APIRouter, Response
 
 from node.quorum.answer import SignedAnswer
 
@@ -42,14 +43,19 @@ def store_answers(store: AssessmentStore) -> AnswerSource:
     return answer
 
 
-def peer_assessment_handler(answers: AnswerSource) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """The route's handler over `answers`."""
+def peer_router(answers: AnswerSource) -> APIRouter:
+    """The route over `answers` (left out of the public OpenAPI document: it is for the quorum's operators)."""
+    router = APIRouter(include_in_schema=False)
 
-    async def get_assessment(request: web.Request) -> web.Response:
-        key = request.match_info["key"]
+    @router.get(PEER_ASSESSMENT_PATH)
+    async def get_assessment(key: str) -> Response:
         answer = answers(key)
         if answer is None:
-            return web.json_response({"error": f"no signed assessment for {key}"}, status=404)
-        return web.json_response(answer.to_json())
+            return _json({"error": f"no signed assessment for {key}"}, 404)
+        return _json(answer.to_json(), 200)
 
-    return get_assessment
+    return router
+
+
+def _json(body: Any, status: int) -> Response:
+    return Response(json.dumps(body), status_code=status, media_type="application/json")

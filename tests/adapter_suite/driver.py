@@ -7,11 +7,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from chains.base import ChainAdapter, Confidence, OracleRequest, SignedAssessment, Submission
 from chains.config import ChainConfig
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.family import BuildContext
 from chains.registry import FAMILIES
 from node.enclave.keys import EnclaveKey
@@ -25,12 +26,15 @@ class Driver(ABC):
 
     `finality`: heights from the one that includes a transaction until it is final.
     `already_fulfilled`: the exact ChainError message of `prepare` for a request someone else fulfilled.
+    `privacy_mismatch`: the exact ChainError message of `prepare` for a payload signed public for a private request
+    or private for a public one (docs/protocol.md, "Private assessments").
     """
 
     enclave: EnclaveKey
     measurement: bytes
     finality: int
     already_fulfilled: str
+    privacy_mismatch: str
     reorganises: bool = False
     """Whether the test chain can take back its latest heights (`reorg`); chains that cannot skip those tests."""
 
@@ -64,8 +68,9 @@ class Driver(ABC):
     # ------------------------------------------------------------------------------------ the chain
 
     @abstractmethod
-    async def make_request(self) -> str:
-        """A consumer asks for an assessment; returns its `request_id`, recorded at the latest head."""
+    async def make_request(self, private: bool = False) -> str:
+        """A consumer asks for an assessment (a private one when `private`); returns its `request_id`, recorded at
+        the latest head."""
 
     @abstractmethod
     async def advance(self, heights: int = 1) -> None:
@@ -144,9 +149,13 @@ class Driver(ABC):
         """Heights enough for everything sent so far to be final."""
         await self.advance(self.finality + 1)
 
-    async def sign(self, request: OracleRequest) -> SignedAssessment:
-        """The request's assessment, signed by the enclave key through the family's registered codec."""
-        return signed_assessment(self.adapter.enclave_request(request), await self.facts(request), self.enclave)
+    async def sign(self, request: OracleRequest, private: bool | None = None) -> SignedAssessment:
+        """The request's assessment, signed by the enclave key through the family's registered codec: in the
+        private form (score 0, PD 0, PRIVATE_TIER) when `private`, by default when the request asked for it."""
+        facts = await self.facts(request)
+        if request.private if private is None else private:
+            facts = replace(facts, score=0, tier=PRIVATE_TIER, pd_bps=0)
+        return signed_assessment(self.adapter.enclave_request(request), facts, self.enclave)
 
     async def cosign(self, request: OracleRequest, keys: list[EnclaveKey]) -> SignedAssessment:
         """The request's assessment signed by the driver's enclave, carrying the same payload signed by `keys`."""
@@ -186,11 +195,11 @@ class Driver(ABC):
         """The cursor, and the height it reached, of the last poll `requested` made."""
         return self._seen or (None, -1)
 
-    async def requested(self) -> OracleRequest:
-        """A new pending request, as the adapter polls it."""
+    async def requested(self, private: bool = False) -> OracleRequest:
+        """A new pending request (for a private assessment when `private`), as the adapter polls it."""
         if self._seen is None:
             self._seen = await self.start_cursor()
-        request_id = await self.make_request()
+        request_id = await self.make_request(private)
         await self.advance(1)
         cursor, reached, found = await self.catch_up(*self._seen)
         self._seen = (cursor, reached)

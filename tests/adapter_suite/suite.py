@@ -16,8 +16,10 @@ import pytest
 
 from chains.base import Confidence, Height, ItemOutcome, RequestStatus, SignerStatus, TxState
 from chains.core.errors import ChainError, NotSupported, Reorged, RetryLater
+from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import keccak256
 from node.enclave.keys import EnclaveKey
+from node.enclave.params import parse_request
 
 from .driver import Driver
 
@@ -177,6 +179,49 @@ class ChainAdapterSuite:
         request = await driver.requested()
         await driver.cancel(request)
         assert await driver.adapter.request_status(request) is RequestStatus.CANCELLED
+
+    # ------------------------------------------------------------------------------ private assessments
+    async def test_a_request_is_polled_with_the_privacy_it_asked_for(self, driver: Driver) -> None:
+        public, private = await driver.requested(), await driver.requested(private=True)
+        assert (public.private, private.private) == (False, True)
+
+    async def test_a_private_request_is_fulfilled_by_its_private_payload(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        request = await driver.requested(private=True)
+        sub = await adapter.prepare([(request, await driver.sign(request))])
+        await adapter.broadcast(sub)
+        await driver.finalize()
+        status = await adapter.status(sub)
+        assert (status.state, status.outcomes) == (TxState.FINAL, {request.key: ItemOutcome(True)})
+        assert await adapter.request_status(request) is RequestStatus.FULFILLED
+
+    async def test_a_payload_of_the_other_privacy_is_refused(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        private, public = await driver.requested(private=True), await driver.requested()
+        with pytest.raises(ChainError) as shown:
+            await adapter.prepare([(private, await driver.sign(private, private=False))])
+        with pytest.raises(ChainError) as hidden:
+            await adapter.prepare([(public, await driver.sign(public, private=True))])
+        assert not isinstance(shown.value, RetryLater) and not isinstance(hidden.value, RetryLater)
+        assert (str(shown.value), str(hidden.value)) == (driver.privacy_mismatch, driver.privacy_mismatch)
+        for request in (private, public):
+            assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    # ---------------------------------------------------------------------------- off-chain assessments
+    async def test_an_offchain_request_pins_a_final_height_under_the_enclaves_own_id(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        subject = (await driver.requested()).subject
+        await driver.finalize()
+        request, at = await adapter.offchain_request(subject)
+        final = await adapter.head(Confidence.FINALIZED)
+        assert 0 < at.number <= final.number and len(at.hash) == 66
+        assert (request.subject, request.block_number, request.block_hash, request.fee) == (subject, at.number,
+                                                                                              at.hash, 0)
+        family, bound = parse_request(adapter.enclave_request(request))
+        assert bound.request_id == offchain_request_id(family, bound.chain_id, bound.subject, at.number,
+                                                       bytes.fromhex(at.hash[2:]))
+        features = await adapter.read_features(subject, at)
+        assert (features["as_of_block"], features["as_of_block_hash"]) == (at.number, at.hash)
 
     # ---------------------------------------------------------------------------------- fulfilments
     async def test_broadcasting_the_same_fulfilment_twice_is_harmless(self, driver: Driver) -> None:

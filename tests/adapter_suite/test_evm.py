@@ -25,8 +25,8 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.assessment import AssessmentFacts
-from chains.core.errors import CosignerRefused, WaitFor
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
+from chains.core.errors import ChainError, CosignerRefused, WaitFor
 from chains.core.secp256k1 import recover_address
 from chains.evm import calldata
 from chains.evm.batch_gas import batch_quorum_floor
@@ -77,6 +77,7 @@ class EvmDriver(Driver):
     enclave = EnclaveKey(bytes.fromhex(ENCLAVE_KEY[2:]))  # registered with MEASUREMENT by the deployment
     measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would revert: AlreadyFulfilled"
+    privacy_mismatch = f"{NAME}: fulfilment would revert: PrivacyMismatch"
 
     def __init__(self, deployed: Chain, cfg: EvmChain, data_dir: Path) -> None:
         self.chain = deployed
@@ -106,9 +107,9 @@ class EvmDriver(Driver):
                     again.append([raw, offset])
         self.chain.rpc("anvil_reorg", depth, again)
 
-    async def make_request(self) -> str:
+    async def make_request(self, private: bool = False) -> str:
         self._unpaused("makes requests")
-        return "0x" + self.chain.request().id.hex()
+        return "0x" + self.chain.request(private=private).id.hex()
 
     async def advance(self, heights: int = 1) -> None:
         for _ in range(heights):
@@ -318,3 +319,35 @@ class TestEvmQuorum:
             assert own is signed[request.key]
             assert back is not None and (back.request.request_id, back.facts, back.signer, back.signature) == (
                 request.request_id, signed[request.key].facts, driver.enclave.address, own.signature)
+
+
+class TestEvmPrivate:
+    """What the suite leaves to the family of private assessments: a batch skips an item of the other privacy and
+    says why, and a private fulfilment is read back with its request's privacy."""
+
+    async def test_a_batch_skips_an_item_of_the_other_privacy_and_reads_back_the_other(self,
+                                                                                        driver: EvmDriver) -> None:
+        private, public = await driver.requested(private=True), await driver.requested()
+        sub = await driver.adapter.prepare([(private, await driver.sign(private)),
+                                            (public, await driver.sign(public, private=True))])
+        await driver.adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await driver.adapter.status(sub)
+        assert st.outcomes == {private.key: ItemOutcome(True), public.key: ItemOutcome(False, "PrivacyMismatch")}
+        assert await driver.adapter.request_status(public) is RequestStatus.PENDING
+        back = await driver.adapter.read_fulfilment(private.request_id)
+        assert back is not None and (back.request, back.facts.score, back.facts.tier, back.facts.pd_bps) == (
+            private, 0, PRIVATE_TIER, 0)
+
+
+class TestEvmOffchain:
+    """An off-chain request's subject as the EVM family takes it: any case, given back checksummed; not an address,
+    refused by name."""
+
+    async def test_the_subject_is_checksummed_or_refused(self, driver: EvmDriver) -> None:
+        await driver.finalize()
+        request, _ = await driver.adapter.offchain_request(driver.chain.subject.lower())
+        assert request.subject == driver.chain.subject
+        with pytest.raises(ChainError) as refused:
+            await driver.adapter.offchain_request("0x1234")
+        assert str(refused.value) == f"{NAME}: '0x1234' is not an EVM address"

@@ -34,6 +34,7 @@ class FakeDriver(Driver):
     enclave = EnclaveKey(keccak256(b"aura fake suite enclave"))
     measurement = MEASUREMENT
     already_fulfilled = "fake: fulfilment would revert: AlreadyFulfilled"
+    privacy_mismatch = "fake: fulfilment would revert: PrivacyMismatch"
 
     def __init__(self, ledger: FakeLedger, shape: dict[str, Any], data_dir: Path) -> None:
         self.ledger = ledger
@@ -49,8 +50,8 @@ class FakeDriver(Driver):
         self.ledger.reorg(depth, lose_requests=not keep, lose_transactions=not keep)
         self.ledger.mine(depth)
 
-    async def make_request(self) -> str:
-        request_id = self.ledger.request()
+    async def make_request(self, private: bool = False) -> str:
+        request_id = self.ledger.request(private=private)
         self.ledger.mine()
         return request_id
 

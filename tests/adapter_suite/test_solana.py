@@ -19,7 +19,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 
 from chains.base import ItemOutcome, OracleRequest, RequestStatus, SignerStatus, Submission, TxState
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.errors import CosignerRefused, RetryLater, WaitFor
 from chains.core.secp256k1 import keccak256, parse_address
 from chains.solana import program as prog
@@ -59,6 +59,7 @@ class SolanaDriver(Driver):
     enclave = ENCLAVE
     measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would fail: RequestNotFound"  # a fulfilled request's account is closed
+    privacy_mismatch = f"{NAME}: fulfilment would fail: PrivacyMismatch"
 
     def __init__(self, endpoint: SolanaEndpoint, dev: SolanaDevnet, data_dir: Path) -> None:
         self.endpoint = endpoint
@@ -83,12 +84,12 @@ class SolanaDriver(Driver):
     def control(self, method: str, *params: int) -> None:
         self.endpoint.call(method, list(params))
 
-    async def make_request(self) -> str:
+    async def make_request(self, private: bool = False) -> str:
         oracle = self.client.get_account_info(self.oracle).value
         assert oracle is not None
         nonce = int(prog.decode_account("Oracle", bytes(oracle.data)).next_nonce)
         send(self.client, [self.requester], [prog.request_assessment_ix(
-            self.program, self.oracle, self.requester.pubkey(), self.subject, nonce)], wait=False)
+            self.program, self.oracle, self.requester.pubkey(), self.subject, nonce, private=private)], wait=False)
         return str(prog.request_pda(self.program, self.oracle, nonce)[0])
 
     async def advance(self, heights: int = 1) -> None:
@@ -198,6 +199,19 @@ class TestSolanaAdapter(ChainAdapterSuite):
         await driver.finalize()
         status = await driver.adapter.status(submission)
         assert status.state is TxState.FINAL and status.outcomes == {request.key: ItemOutcome(True)}
+
+    async def test_a_private_fulfilment_reads_back_private(self, driver: Driver) -> None:
+        """Solana only: `read_fulfilment` takes the privacy from the `AssessmentRequested` event, and the facts as
+        the program took them (score 0, PD 0, PRIVATE_TIER)."""
+        request = await driver.requested(private=True)
+        signed = await driver.sign(request)
+        submission = await driver.adapter.prepare([(request, signed)])
+        await driver.adapter.broadcast(submission)
+        await driver.finalize()
+        fulfilled = await driver.adapter.read_fulfilment(request.request_id)
+        assert fulfilled is not None
+        assert (fulfilled.request.private, fulfilled.facts, fulfilled.signature) == (True, signed.facts, signed.signature)
+        assert (fulfilled.facts.score, fulfilled.facts.tier, fulfilled.facts.pd_bps) == (0, PRIVATE_TIER, 0)
 
     async def test_features_are_read_as_of_the_pinned_slot(self, driver: Driver) -> None:
         """Solana only: transactions after the pinned slot change neither the count nor the balance read."""

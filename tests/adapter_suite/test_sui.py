@@ -1,8 +1,10 @@
 """The suite against Sui's GraphQL service as recorded (tests/recorded_sui_graphql): a replay server answers
 from the schema-checked recordings. The recorded network is fixed, so the driver's actions choose which
-recorded state the service is in: the requests it "makes" are the recorded ones, a fulfilment sent and then
-advanced past is the recorded executed one, a killed one is the one whose gas coin another transaction used, a
-revoked signer is the recorded enclave's key with its record inactive."""
+recorded state the service is in: the requests it "makes" are the recorded ones (a private one too), a fulfilment
+sent and then advanced past is the recorded executed one (of request A, or of the private request), a killed one
+is the one whose gas coin another transaction used, a revoked signer is the recorded enclave's key with its record
+inactive. A payload of the other privacy than its request's is refused by the adapter before any call, so no
+recording answers one: the Move tests show the package's abort (EPrivacyMismatch, code 46)."""
 
 from __future__ import annotations
 
@@ -30,13 +32,16 @@ from tests.recorded_sui_graphql.replay import RECORDINGS, Replay
 from .driver import Driver
 from .suite import ChainAdapterSuite
 
-BASE = ("connect", "poll", "poll_bounds", "request_status", "pinned", "features", "prepare", "status_unknown",
-        "signer")
+BASE = ("connect", "poll", "poll_bounds", "request_status", "pinned", "features", "prepare", "prepare_private",
+        "status_unknown", "signer", "offchain")
 """The service before anything is sent: requests A and B (pinned to the checkpoints holding them, A's features read
-at its checkpoint), A pending, a fulfilment of A not executed; the enclave's key registered and active, the
-transmitter's SUI."""
+at its checkpoint) and the private request, A and the private one pending, a fulfilment of either not executed; the
+enclave's key registered and active, the transmitter's SUI; the subject's features at the latest checkpoint (an
+off-chain assessment's pin)."""
 LANDED = ("prepare_abort", "status_success")
 """The fulfilment of A executed in a checkpoint: A fulfilled, a new fulfilment of A aborts."""
+PRIVATE_LANDED = ("status_private_success",)
+"""The fulfilment of the private request executed in a checkpoint: that request fulfilled."""
 SETTLED_ELSEWHERE = ("prepare_abort",)
 """Another transmitter fulfilled A."""
 KILLED = ("status_used_elsewhere",)
@@ -63,22 +68,25 @@ class SuiDriver(Driver):
     enclave = EnclaveKey(scenario.ENCLAVE_SECRET)
     measurement = scenario.MEASUREMENT
     already_fulfilled = f"{scenario.CHAIN}: fulfilment would abort with ERequestNotPending"
+    privacy_mismatch = f"{scenario.CHAIN}: fulfilment would abort with EPrivacyMismatch"
 
     def __init__(self, server: Replay, transmitter_key: Path, data_dir: Path) -> None:
         self.server = server
         super().__init__(chain_config(server.url, transmitter_key), data_dir)
         self.script = [scenario.REQ_A, scenario.REQ_B]
+        self.private_script = [scenario.REQ_PRIVATE]
         self.states = list(BASE)
         self.landed = False
+        self.private_landed = False
 
     def _serve(self, *names: str) -> None:
         self.states += names
         self.server.exchanges = recorded(self.states)
         self.server.used.clear()
 
-    async def make_request(self) -> str:
-        """The next of the recorded requests (A at checkpoint 1005, B at 1100)."""
-        return self.script.pop(0).request_id
+    async def make_request(self, private: bool = False) -> str:
+        """The next of the recorded requests (A at checkpoint 1005, B at 1100; the private one at 1120)."""
+        return (self.private_script if private else self.script).pop(0).request_id
 
     async def start_cursor(self) -> tuple[str | None, int]:
         return "1000", 1000  # where the recorded polls start
@@ -87,8 +95,15 @@ class SuiDriver(Driver):
         return [1050, 1200]  # recorded in poll_bounds.json: the second stops at the service's index, 1150
 
     async def advance(self, heights: int = 1) -> None:
-        """A fulfilment sent meanwhile executes in a checkpoint (the recorded one, the only one there is)."""
-        if not self.landed and "AuraExecute" in self.server.operations():
+        """A fulfilment sent meanwhile executes in a checkpoint (the recorded one of its request: the private
+        request's, or A's, the only others there are)."""
+        sent = {variables["transactionDataBcs"] for operation, variables in self.server.requests
+                if operation == "AuraExecute"}
+        private = scenario.execute_vars(scenario.REQ_PRIVATE.oracle_request())["transactionDataBcs"]
+        if not self.private_landed and private in sent:
+            self.private_landed = True
+            self._serve(*PRIVATE_LANDED)
+        if not self.landed and sent - {private}:
             self.landed = True
             self._serve(*LANDED)
 
@@ -96,7 +111,9 @@ class SuiDriver(Driver):
         """The recorded service executes nothing until the driver advances."""
 
     async def facts(self, request: OracleRequest) -> AssessmentFacts:
-        return SignedAssessment.from_wire(scenario.assessment(request)).facts  # what the recordings were made with
+        """What the recordings were made with, in the public form (`sign` makes the private one of it, which is the
+        recorded private request's)."""
+        return SignedAssessment.from_wire(scenario.assessment(replace(request, private=False))).facts
 
     async def fulfil_elsewhere(self, request: OracleRequest) -> None:
         assert request.request_id == scenario.REQ_A.request_id, "only request A is recorded fulfilled elsewhere"

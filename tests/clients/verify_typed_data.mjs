@@ -12,7 +12,7 @@ for (const signed of JSON.parse(readFileSync(0, "utf8"))) {
   const out = {
     ethers: verifyTypedData(e.domain, e.types, e.message, signed.signature),
     viem_v4: await recoverTypedDataAddress({ ...v4, signature: signed.signature }),
-    viem_ethers: await recoverTypedDataAddress({ ...e, primaryType: "Assessment", signature: signed.signature }),
+    viem_ethers: await recoverTypedDataAddress({ ...e, primaryType: v4.primaryType, signature: signed.signature }),
   };
   try {
     verifyTypedData(v4.domain, v4.types, v4.message, signed.signature);

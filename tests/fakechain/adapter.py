@@ -29,6 +29,7 @@ from chains.base import (
     TxState,
 )
 from chains.core.errors import ChainError, CosignerRefused, PinLost, Reorged, RetryLater, WaitFor
+from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import recover_address
 from chains.trail import Cursor, Trail
 from tests.fakechain import codec
@@ -124,7 +125,7 @@ class FakeAdapter(ChainAdapter):
             chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.cfg.contract,
             request_id=r.request_id, requester=r.requester, subject=r.subject, fee=r.fee, expires_at=r.expires_at,
             params=r.params, block_number=recorded.block.number, block_hash=recorded.block.hash, tx_hash=r.tx_hash,
-            ordinal=r.nonce,
+            ordinal=r.nonce, private=r.private,
         )  # fmt: skip
 
     async def is_canonical(self, request: OracleRequest) -> bool:
@@ -156,6 +157,17 @@ class FakeAdapter(ChainAdapter):
         pin = self.ledger.block(found.pinned_block) if found is not None else None
         block = pin or block
         return Height(number=block.number, timestamp=block.timestamp, hash=block.hash)
+
+    async def offchain_request(self, subject: str) -> tuple[OracleRequest, Height]:
+        at = await self.head(Confidence.FINALIZED)
+        request_id = offchain_request_id(self.family, self.cfg.chain_id, bytes.fromhex(subject[2:]), at.number,
+                                         bytes.fromhex(at.hash[2:]))
+        request = OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.cfg.contract,
+            request_id="0x" + request_id.hex(), requester="0x" + "00" * 32, subject=subject, fee=0,
+            expires_at=at.timestamp, params="", block_number=at.number, block_hash=at.hash, tx_hash="", ordinal=0,
+        )  # fmt: skip
+        return request, at
 
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
         left = self.ledger.unreadable.get(subject, 0)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chains.base import ItemOutcome, RequestStatus, SignerStatus
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.errors import AuraError
 from chains.core.secp256k1 import keccak256, recover_address
 from tests.fakechain import codec
@@ -60,6 +60,7 @@ class Request:
     params: str
     nonce: int
     tx_hash: str
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,14 +311,15 @@ class FakeLedger:
         """`account` holds `amount` from now on."""
         self.balances[account] = amount
 
-    def request(self, subject: str = SUBJECT, ttl: int = 3600, params: str = "0x", fee: int = 10**15) -> str:
-        """A consumer's request, recorded in the next block; returns its id."""
+    def request(self, subject: str = SUBJECT, ttl: int = 3600, params: str = "0x", fee: int = 10**15,
+                private: bool = False) -> str:
+        """A consumer's request (a private assessment when `private`), recorded in the next block; returns its id."""
         nonce = self._requests_made
         self._requests_made += 1
         request_id = _hex(keccak256(_raw(self.contract) + nonce.to_bytes(8, "big")))
         tx_hash = _hex(keccak256(b"request" + _raw(request_id)))
         self.queue.append(Made(Request(request_id, REQUESTER, subject, fee, self._next_time() + ttl, params, nonce,
-                                       tx_hash)))
+                                       tx_hash, private)))
         return request_id
 
     def settle_elsewhere(self, request_id: str) -> None:
@@ -483,6 +485,10 @@ class FakeLedger:
             return ItemOutcome(False, "AssessmentFromFuture")
         if block.timestamp > item.facts.expiry:
             return ItemOutcome(False, "AssessmentExpired")
+        facts = item.facts
+        signed_private = facts.tier == PRIVATE_TIER
+        if signed_private != found.request.private or (signed_private and (facts.score or facts.pd_bps)):
+            return ItemOutcome(False, "PrivacyMismatch")
         signed = self._digest(item, found)
         previous = ""
         for signature in item.signatures:

@@ -19,7 +19,7 @@ from typing import Any
 import base58
 
 from chains.base import OracleRequest, SignedAssessment
-from chains.core.assessment import AssessmentFacts
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.sui import package as pkg
 from chains.sui import payload
 from chains.sui import transaction as tx
@@ -104,9 +104,10 @@ def transmitter_address() -> str:
 
 
 class Req:
-    """A request as its `AssessmentRequested` event records it."""
+    """A request as its `AssessmentRequested` event records it (`private`: made by `request_private_assessment`)."""
 
-    def __init__(self, nonce: int, checkpoint: int, oracle: str = ORACLE, params: bytes = b"") -> None:
+    def __init__(self, nonce: int, checkpoint: int, oracle: str = ORACLE, params: bytes = b"",
+                 private: bool = False) -> None:
         self.nonce = nonce
         self.checkpoint = checkpoint
         self.oracle = oracle
@@ -115,11 +116,13 @@ class Req:
         self.created_ms = int(checkpoint_time(checkpoint) * 1000)
         self.expires_ms = self.created_ms + 3_600_000
         self.params = params
+        self.private = private
 
     def event_json(self) -> dict[str, Any]:
         return {"oracle": self.oracle, "request_id": self.request_id, "nonce": str(self.nonce),
                 "requester": REQUESTER, "subject": SUBJECT, "fee": str(FEE), "created_ms": str(self.created_ms),
-                "expires_ms": str(self.expires_ms), "params": base64.b64encode(self.params).decode()}
+                "expires_ms": str(self.expires_ms), "params": base64.b64encode(self.params).decode(),
+                "private": self.private}
 
     def oracle_request(self) -> OracleRequest:
         return OracleRequest(
@@ -127,7 +130,7 @@ class Req:
             requester=REQUESTER, subject=SUBJECT, fee=FEE, expires_at=self.expires_ms // 1000,
             params="0x" + self.params.hex(), block_number=self.checkpoint,
             block_hash=checkpoint_digest(self.checkpoint), tx_hash=self.tx_digest, ordinal=self.nonce,
-            program=PACKAGE,
+            program=PACKAGE, private=self.private,
         )  # fmt: skip
 
 
@@ -135,6 +138,7 @@ REQ_A = Req(7, 1005, params=bytes.fromhex("01" + "00" * 8))
 REQ_OTHER = Req(3, 1010, oracle=OTHER_ORACLE)
 REQ_MALFORMED = Req(9, 1050)
 REQ_B = Req(8, 1100)
+REQ_PRIVATE = Req(12, 1120, private=True)  # a private assessment's request, after B on the poll's second page
 REQ_FULFILLED = Req(5, 900)
 REQ_CANCELLED = Req(6, 950)
 REQ_MOVED = Req(10, 1020)  # the service puts its transaction in checkpoint 1021, not where its event was read
@@ -145,8 +149,12 @@ FEATURES_HASH = hashlib.sha256(b"recorded features").digest()
 
 def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
     """What the enclave returns for a Sui request (the fields a fulfilment uses), signed with a fixed key and
-    pinned to the checkpoint holding the request."""
+    pinned to the checkpoint holding the request: scoring `score`, tier 2 and pd 180. For a private request, as the
+    enclave answers one: those fields for the operator and `private`, the payload signed in the private form
+    (score 0, PRIVATE_TIER, pd 0)."""
     key = EnclaveKey(ENCLAVE_SECRET)
+    tier, pd_bps = 2, 180
+    signed = (0, PRIVATE_TIER, 0) if request.private else (score, tier, pd_bps)
     checkpoint = request.block_number
     timestamp = int(checkpoint_time(checkpoint))
     block_hash = base58.b58decode(checkpoint_digest(checkpoint))
@@ -154,18 +162,19 @@ def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
     message = payload.Assessment(
         oracle=payload.parse_address(request.contract), request_id=payload.parse_address(request.request_id),
         subject=payload.parse_address(request.subject),
-        facts=AssessmentFacts(score=score, tier=2, pd_bps=180, flags=0, measurement=MEASUREMENT, commitment=commitment,
-                              block_number=checkpoint, block_hash=block_hash, features_hash=FEATURES_HASH,
-                              timestamp=timestamp, expiry=timestamp + 3600),
+        facts=AssessmentFacts(score=signed[0], tier=signed[1], pd_bps=signed[2], flags=0, measurement=MEASUREMENT,
+                              commitment=commitment, block_number=checkpoint, block_hash=block_hash,
+                              features_hash=FEATURES_HASH, timestamp=timestamp, expiry=timestamp + 3600),
     ).to_bcs()  # fmt: skip
     digest = payload.digest(message)
     return {
-        "score": score, "tier": 2, "pd_bps": 180, "flags": 0, "measurement": "0x" + MEASUREMENT.hex(),
+        "score": score, "tier": tier, "pd_bps": pd_bps, "flags": 0, "measurement": "0x" + MEASUREMENT.hex(),
         "commitment": "0x" + commitment.hex(), "block_number": checkpoint, "block_hash": "0x" + block_hash.hex(),
         "features_hash": "0x" + FEATURES_HASH.hex(), "timestamp": timestamp, "expiry": timestamp + 3600,
         "signer": key.address, "public_key": "0x" + key.public_key.hex(), "intent_message": "0x" + message.hex(),
         "digest": "0x" + digest.hex(), "signature": "0x" + payload.compact_signature(key.sign_digest(digest)).hex(),
         "timestamp_ms": timestamp * 1000, "expiry_ms": (timestamp + 3600) * 1000,
+        **({"private": True} if request.private else {}),
     }
 
 
@@ -363,9 +372,10 @@ def _b64hex(text: str) -> str:
 def fulfilled_json(request: OracleRequest, signed: dict[str, Any] | None = None) -> dict[str, Any]:
     """The `AssessmentFulfilled` event of `request` answered with `signed` (by default `assessment(request)`)."""
     signed = signed if signed is not None else assessment(request)
+    facts = SignedAssessment.from_wire(signed).facts  # what was signed: a private assessment's private form
     return {
         "oracle": request.contract, "request_id": request.request_id, "subject": request.subject,
-        "score": signed["score"], "tier": signed["tier"], "pd_bps": signed["pd_bps"], "flags": signed["flags"],
+        "score": facts.score, "tier": facts.tier, "pd_bps": facts.pd_bps, "flags": signed["flags"],
         "measurement": _b64hex(signed["measurement"]), "commitment": _b64hex(signed["commitment"]),
         "checkpoint": str(signed["block_number"]), "checkpoint_digest": _b64hex(signed["block_hash"]),
         "features_hash": _b64hex(signed["features_hash"]), "timestamp_ms": str(signed["timestamp_ms"]),
@@ -405,12 +415,12 @@ def tx_status_exchange(request: OracleRequest, outcome: str, epoch: int = EPOCH)
 FEATURES_AT = REQ_A.checkpoint  # features are read at the checkpoint request A is pinned to
 
 
-def features_vars(cursor: str | None) -> dict[str, Any]:
-    return {"subject": SUBJECT, "at": FEATURES_AT, "first": 50, "cursor": cursor}
+def features_vars(cursor: str | None, at: int = FEATURES_AT) -> dict[str, Any]:
+    return {"subject": SUBJECT, "at": at, "first": 50, "cursor": cursor}
 
 
-def features_page(nodes: list[tuple[str, float]], next_cursor: str | None) -> dict[str, Any]:
-    return {"checkpoint": {"sequenceNumber": FEATURES_AT, "digest": checkpoint_digest(FEATURES_AT), "query": {
+def features_page(nodes: list[tuple[str, float]], next_cursor: str | None, at: int = FEATURES_AT) -> dict[str, Any]:
+    return {"checkpoint": {"sequenceNumber": at, "digest": checkpoint_digest(at), "query": {
         "address": {"balance": {"totalBalance": "2500000000"}},
         "transactions": {"pageInfo": {"hasNextPage": next_cursor is not None, "endCursor": next_cursor or "eyJ0IjozfQ"},
                          "nodes": [{"digest": d, "effects": {"timestamp": _time(t)}} for d, t in nodes]}}}}
@@ -468,11 +478,14 @@ def fulfilment_exchange(req: Req | str, status: int | None, signed: dict[str, An
     return ex("AuraFulfilment", {"oracle": ORACLE, "name": name}, {"object": {"dynamicField": field}})
 
 
-def features_exchanges() -> list[dict[str, Any]]:
+def features_exchanges(at: int = FEATURES_AT) -> list[dict[str, Any]]:
+    """The subject's features as of checkpoint `at` (by default request A's), over two pages."""
     return [
-        ex("AuraFeatures", features_vars(None), features_page(
-            [(_digest("subject tx 1"), FIRST_SEEN), (_digest("subject tx 2"), FIRST_SEEN + 86_400)], "eyJ0IjoyfQ")),
-        ex("AuraFeatures", features_vars("eyJ0IjoyfQ"), features_page([(_digest("subject tx 3"), HEAD_TIME - 60)], None)),
+        ex("AuraFeatures", features_vars(None, at), features_page(
+            [(_digest("subject tx 1"), FIRST_SEEN), (_digest("subject tx 2"), FIRST_SEEN + 86_400)], "eyJ0IjoyfQ",
+            at)),
+        ex("AuraFeatures", features_vars("eyJ0IjoyfQ", at),
+           features_page([(_digest("subject tx 3"), HEAD_TIME - 60)], None, at)),
     ]
 
 
@@ -535,6 +548,7 @@ def balance_exchange() -> dict[str, Any]:
 def build() -> dict[str, dict[str, Any]]:
     """Every recordings/*.json file: {"about": ..., "exchanges": [...]}, and start.json (pysui's start-up)."""
     a = REQ_A.oracle_request()
+    private = REQ_PRIVATE.oracle_request()
     files: dict[str, dict[str, Any]] = {
         "start.json": {"about": "pysui's start-up configuration query (its introspection: introspection.json.gz)",
                        "exchanges": [{"operation": "pysui-config", "variables": {}, "response": pysui_config()}]},
@@ -546,13 +560,15 @@ def build() -> dict[str, dict[str, Any]]:
                                     "exchanges": [oracle_exchange(shared=False)]},
         "poll.json": {
             "about": "two pages of AssessmentRequested events after checkpoint 1000 up to 1200: one request of "
-                     "this oracle on each page, another oracle's request, a malformed event",
+                     "this oracle on the first page and two on the second (the later one private), another "
+                     "oracle's request, a malformed event",
             "exchanges": [
                 oracle_exchange(),
                 ex("AuraEvents", events_vars(1000, 1201, None),
                    events_page([event_node(REQ_A), event_node(REQ_OTHER)], HEAD, "eyJjIjoxMDEwfQ")),
                 ex("AuraEvents", events_vars(1000, 1201, "eyJjIjoxMDEwfQ"),
-                   events_page([event_node(REQ_MALFORMED, MALFORMED_JSON), event_node(REQ_B)], HEAD, None)),
+                   events_page([event_node(REQ_MALFORMED, MALFORMED_JSON), event_node(REQ_B),
+                                event_node(REQ_PRIVATE)], HEAD, None)),
             ]},
         "poll_bounds.json": {
             "about": "polls bounded by `until` (1050) and by the service's own index (1150 < until 1200)",
@@ -592,10 +608,14 @@ def build() -> dict[str, dict[str, Any]]:
             "about": "the subject's SUI balance and transactions as of checkpoint 1005 (request A's), over two pages",
             "exchanges": [oracle_exchange(), *features_exchanges()]},
         "fulfilment.json": {
-            "about": "requests read back: A fulfilled (the transactions that made and settled it), B pending, "
-                     "one cancelled, one unknown",
-            "exchanges": [oracle_exchange(), fulfilment_exchange(REQ_A, 1), fulfilment_exchange(REQ_B, 0),
+            "about": "requests read back: A fulfilled (the transactions that made and settled it), the private "
+                     "request fulfilled in the private form, B pending, one cancelled, one unknown",
+            "exchanges": [oracle_exchange(), fulfilment_exchange(REQ_A, 1), fulfilment_exchange(REQ_PRIVATE, 1),
+                          fulfilment_exchange(REQ_B, 0),
                           fulfilment_exchange(REQ_CANCELLED, 2), fulfilment_exchange(REQ_UNKNOWN_ID, None)]},
+        "offchain.json": {
+            "about": "an off-chain assessment's pin: the latest checkpoint (1200), and the subject's features there",
+            "exchanges": [oracle_exchange(), head_exchange(), *features_exchanges(HEAD)]},
         "verify.json": {
             "about": "what `aura verify` reads besides the fulfilment: the verified request's pinned checkpoint "
                      "(1005) and the subject's features there",
@@ -608,6 +628,14 @@ def build() -> dict[str, dict[str, Any]]:
             "about": "gas context (epoch, reference gas price, the transmitter's coins), the dry run, execution "
                      "twice (the same signed bytes)",
             "exchanges": [oracle_exchange(), gas_exchange(), simulate_exchange(a), execute_exchange(a)]},
+        "prepare_private.json": {
+            "about": "the private request pending; the dry run and execution of its fulfilment in the private form",
+            "exchanges": [oracle_exchange(), status_exchange(REQ_PRIVATE.request_id, request_value(REQ_PRIVATE, 0)),
+                          simulate_exchange(private), execute_exchange(private)]},
+        "status_private_success.json": {
+            "about": "the private request's fulfilment executed in a checkpoint: the request fulfilled",
+            "exchanges": [oracle_exchange(), tx_status_exchange(private, "success"),
+                          status_exchange(REQ_PRIVATE.request_id, request_value(REQ_PRIVATE, 1))]},
         "prepare_abort.json": {
             "about": "the dry run aborts in oracle::fulfil with code 10 (ERequestNotPending)",
             "exchanges": [oracle_exchange(), gas_exchange(), simulate_exchange(a, abort=10),

@@ -127,6 +127,27 @@ async def test_recorded_prepare_refuses_an_assessment_for_another_request(serve:
                             "match its fields, oracle, request and subject")
 
 
+async def test_recorded_prepare_refuses_a_payload_of_the_other_privacy_before_any_call(
+        serve: Serve, adapter_for: MakeAdapter) -> None:
+    """A public request answered in the private form, and the private request answered in the public form (each
+    validly signed for its request): the package would abort EPrivacyMismatch, so nothing is asked of the
+    service. The private request's own form is prepared as any fulfilment is."""
+    server = await serve("connect", "prepare", "prepare_private")
+    adapter = await adapter_for(server)
+    private = scenario.REQ_PRIVATE.oracle_request()
+    mismatched = [(REQUEST, scenario.assessment(replace(REQUEST, private=True))),
+                  (private, scenario.assessment(replace(private, private=False)))]
+    for request, wire in mismatched:
+        with pytest.raises(ChainError) as e:
+            await adapter.prepare([(request, SignedAssessment.from_wire(wire))])
+        assert not isinstance(e.value, RetryLater)
+        assert str(e.value) == "sui-recorded: fulfilment would abort with EPrivacyMismatch"
+    assert [op for op in server.operations() if op.startswith("Aura")] == ["AuraOracle"]
+    sub = await adapter.prepare([(private, SignedAssessment.from_wire(scenario.assessment(private)))])
+    assert (sub.tx_hash, sub.raw) == (scenario.fulfil_digest(private), scenario.fulfil_raw(private))
+    assert SignedAssessment.from_wire(scenario.assessment(private)).facts.tier == 255
+
+
 async def test_recorded_broadcast_refusals(serve: Serve, adapter_for: MakeAdapter) -> None:
     server = await serve("broadcast_refused")
     adapter = await adapter_for(server)

@@ -12,6 +12,7 @@ import pytest
 
 from chains.base import Confidence, Height
 from chains.core.errors import ChainError, RetryLater
+from chains.core.offchain import offchain_request_id
 from chains.sui import adapter as adapter_module
 from chains.urls import redact
 
@@ -86,7 +87,9 @@ async def test_recorded_poll_pages_through_events(serve: Serve, adapter_for: Mak
                          "error": "fee: 50000000 is not a u64 decimal string"}
     assert all(server.url not in r.getMessage() for r in caplog.records)  # the endpoint is never logged
     assert batch.next_cursor == "1200"
-    assert batch.items == [scenario.REQ_A.oracle_request(), scenario.REQ_B.oracle_request()]
+    assert batch.items == [scenario.REQ_A.oracle_request(), scenario.REQ_B.oracle_request(),
+                           scenario.REQ_PRIVATE.oracle_request()]
+    assert [r.private for r in batch.items] == [False, False, True]  # as each event records it
     a = batch.items[0]
     assert (a.block_number, a.ordinal, a.tx_hash, a.expires_at) == (
         1005, 7, scenario.REQ_A.tx_digest, scenario.REQ_A.expires_ms // 1000)
@@ -226,3 +229,21 @@ def test_recorded_adapter_shows_no_secret(key_file: Path) -> None:
     text = repr(adapter) + repr(adapter.gql) + repr(adapter.transmitter) + repr(cfg)
     assert "hunter2" not in text and scenario.TRANSMITTER_SECRET.hex() not in text
     assert scenario.transmitter_key_text() not in text
+
+
+async def test_recorded_offchain_request_pins_the_latest_checkpoint(serve: Serve, adapter_for: MakeAdapter) -> None:
+    """An off-chain assessment's request: the latest checkpoint, the enclave's own id for it, the subject in full
+    form whatever form it was given in; a subject that is no Sui address is refused before any call."""
+    server = await serve("offchain")
+    adapter = await adapter_for(server)
+    request, at = await adapter.offchain_request(scenario.SUBJECT.upper().replace("0X", "0x"))
+    assert at == Height(number=HEAD.number, timestamp=HEAD.timestamp, hash=scenario.checkpoint_hash(HEAD.number))
+    assert request.request_id == "0x" + offchain_request_id("sui", 0, bytes.fromhex(scenario.SUBJECT[2:]), at.number,
+                                                            bytes.fromhex(at.hash[2:])).hex()
+    assert (request.subject, request.block_hash, request.fee, request.private) == (scenario.SUBJECT, at.hash, 0,
+                                                                                   False)
+    calls = len(server.requests)
+    with pytest.raises(ChainError) as e:
+        await adapter.offchain_request("0xZZ")
+    assert str(e.value) == "sui-recorded: '0xZZ' is not a Sui address"
+    assert len(server.requests) == calls

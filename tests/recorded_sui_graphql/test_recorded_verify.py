@@ -39,6 +39,19 @@ async def test_recorded_read_fulfilment_returns_the_request_and_the_signed_facts
     assert server.operations()[-1] == "AuraFulfilment"
 
 
+async def test_recorded_read_fulfilment_of_a_private_request_carries_its_privacy(serve: Serve,
+                                                                                 adapter_for: MakeAdapter) -> None:
+    """The request comes back private, as its event says, with the private form it was fulfilled with."""
+    server = await serve("fulfilment")
+    adapter = await adapter_for(server)
+    request = scenario.REQ_PRIVATE.oracle_request()
+    found = await adapter.read_fulfilment(request.request_id)
+    assert found is not None
+    assert found.request == request and found.request.private
+    assert (found.facts.score, found.facts.tier, found.facts.pd_bps) == (0, 255, 0)
+    assert found.facts == SignedAssessment.from_wire(scenario.assessment(request)).facts
+
+
 async def test_recorded_read_fulfilment_accepts_upper_case_hex(serve: Serve,
                                                                           adapter_for: MakeAdapter) -> None:
     server = await serve("fulfilment")

@@ -24,6 +24,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from chains.core.assessment import PRIVATE_TIER
 from chains.evm.artifacts import ArtifactError, contract, deploy, load_artifact
 from chains.evm.facts import pack_facts, unpack_facts
 from chains.evm.signature import compact
@@ -309,9 +310,12 @@ class Chain:
 
     # ---- oracle flows
     def request(self, requester_key: str = REQUESTER_KEY, subject: str | None = None, value: int = FEE,
-                params: bytes = b"") -> Req:
+                params: bytes = b"", private: bool = False) -> Req:
+        """A request by `requester_key`'s account; for a private assessment (`requestPrivateAssessment`) when
+        `private`."""
         subject = subject or SUBJECT
-        receipt = self.send(self.oracle.functions.requestAssessment(subject, params), requester_key, value)
+        call = self.oracle.functions.requestPrivateAssessment if private else self.oracle.functions.requestAssessment
+        receipt = self.send(call(subject, params), requester_key, value)
         return self.request_from(receipt)
 
     def request_via(self, consumer: str, subject: str | None = None, value: int = FEE) -> Req:
@@ -329,6 +333,10 @@ class Chain:
         """An assessment valid now: timestamp = latest block, expiry 10 minutes later."""
         now = self.now()
         return replace(Asmt(timestamp=now, expiry=now + 600), **overrides)
+
+    def private_assessment(self, **overrides: Any) -> Asmt:
+        """`assessment` in the private form a private request takes: score 0, tier PRIVATE_TIER, pdBps 0."""
+        return self.assessment(**{"score": 0, "tier": PRIVATE_TIER, "pd_bps": 0, **overrides})
 
     def block_hash(self, number: int) -> bytes:
         return bytes(self.w3.eth.get_block(number)["hash"])

@@ -8,8 +8,11 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from chains.base import SignedAssessment
+from chains.core.assessment import PRIVATE_TIER
 from chains.core.features import features_hash
 from chains.core.secp256k1 import SECP256K1_HALF_N, keccak256
+from chains.evm.codec import EvmCodec
 from node.enclave.commitment import blinding
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
@@ -28,7 +31,7 @@ RESULT_KEYS = {
     "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
     "features_hash", "timestamp",
     "expiry", "signer", "digest", "signature", "typed_data", "typed_data_ethers", "flag_names", "scorecard", "model_points",
-    "anomaly_bps", "rules", "reasons", "intent_reasons", "terms",
+    "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain",
 }  # fmt: skip
 
 
@@ -66,6 +69,29 @@ def test_result_fields_and_binding(service: EnclaveService, key: EnclaveKey) -> 
     ethers_form = out["typed_data_ethers"]
     assert ethers_form == {"domain": out["typed_data"]["domain"], "message": message,
                            "types": {"Assessment": out["typed_data"]["types"]["Assessment"]}}
+
+
+def test_a_private_assessment_signs_the_commitment_alone(service: EnclaveService, key: EnclaveKey) -> None:
+    req, feat = request(NOW), features(NOW)
+    public = service.assess(params(req, feat))
+    private = service.assess(params(req, feat, private=True))
+    message = private["typed_data"]["message"]
+    assert (message["score"], message["tier"], message["pdBps"]) == (0, PRIVATE_TIER, 0)
+    assert message["flags"] == public["flags"] and message["commitment"] == public["commitment"]
+    assert private["private"] is True and public["private"] is False
+    assert private["score"] == public["score"] and private["digest"] != public["digest"]
+    facts = SignedAssessment.from_wire(private).facts  # what the node submits: the signed facts, not the real score
+    assert (facts.score, facts.tier, facts.pd_bps, facts.flags) == (0, PRIVATE_TIER, 0, public["flags"])
+    codec = EvmCodec()
+    bound = codec.parse_request({k: v for k, v in req.items() if k != "family"})
+    assert codec.sign(bound, facts, key)["digest"] == private["digest"]
+    signable = encode_typed_data(full_message=private["typed_data"])
+    assert Account.recover_message(signable, signature=bytes.fromhex(private["signature"][2:])) == key.address
+
+
+def test_private_must_be_a_boolean(service: EnclaveService) -> None:
+    with pytest.raises(InvalidParams, match=r"^private: must be true or false$"):
+        service.assess(params(request(NOW), features(NOW), private=1))
 
 
 def test_eth_account_checks_the_result(service: EnclaveService, key: EnclaveKey) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from .conftest import CONTRACT, features, params, request
 NOW = 1_750_000_000
 NONCE = "00112233445566778899aabbccddeeff"
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+CLIENTS = Path(__file__).resolve().parents[2] / "clients"
 SOLANA = json.loads((VECTORS / "solana.json").read_text())["accounts"]
 SUI = json.loads((VECTORS / "sui.json").read_text())["cases"]["first"]["params"]["request"]
 
@@ -350,3 +352,92 @@ def _subject_bytes(family: str, text_form: str) -> bytes:
 
         return b58decode(text_form)
     return bytes.fromhex(text_form[2:])
+
+
+# ------------------------------------------------------------------ Sign-In with Ethereum (EIP-4361) on EVM
+SIWE = "message (Sign-In with Ethereum (EIP-4361)) "
+ISSUED, EXPIRES = "2025-06-15T15:06:40Z", "2025-06-15T15:11:40Z"  # NOW and NOW + 300
+
+
+def sign_in_text(req: dict[str, Any], *, address: str | None = None, statement: str | None = None,
+                 chain_id: int | None = None, request_id: str | None = None, domain: str = "app.example.org",
+                 issued: str = ISSUED, expires: str = EXPIRES, tail: str = "") -> str:
+    """The sign-in text, written out here as docs/protocol.md gives it (not by the product's function)."""
+    return (f"{domain} wants you to sign in with your Ethereum account:\n{address or req['subject']}\n\n"
+            f"{statement or 'Aura: open my score commitment at oracle ' + req['contract']}\n\n"
+            f"URI: https://{domain}\nVersion: 1\nChain ID: {chain_id or req['chain_id']}\nNonce: {NONCE}\n"
+            f"Issued At: {issued}\nExpiration Time: {expires}\nRequest ID: {request_id or req['request_id']}{tail}")
+
+
+def sign_in_call(service: EnclaveService, **text_args: Any) -> tuple[Wallet, dict[str, Any]]:
+    wallet = evm_wallet(7)
+    req = family_request(wallet)
+    message = sign_in_text(req, **text_args)
+    return wallet, open_params(req, assessed(service, req), message, wallet.sign(message))
+
+
+def test_opens_with_a_sign_in_with_ethereum_message(service: EnclaveService) -> None:
+    _, call = sign_in_call(service)
+    assert service.open(call)["commitment"] == call["commitment"]
+    with pytest.raises(OpenRefused) as info:
+        service.open(call)
+    assert str(info.value) == f"nonce {NONCE}: already used; sign a new message"
+
+
+def test_opens_with_the_sign_in_message_viem_writes(service: EnclaveService) -> None:
+    """A dapp writes the text with viem's createSiweMessage (milliseconds in its times) and a wallet signs it."""
+    wallet = evm_wallet(7)
+    req = family_request(wallet)
+    asked = {"privateKey": "0x" + (7).to_bytes(32, "big").hex(), "domain": "app.example.org",
+             "statement": f"Aura: open my score commitment at oracle {req['contract']}", "uri": "https://app.example.org",
+             "chainId": req["chain_id"], "nonce": NONCE, "issuedAt": NOW, "expirationTime": NOW + 300,
+             "requestId": req["request_id"]}
+    out = subprocess.run(["node", str(CLIENTS / "sign_in.mjs")], input=json.dumps(asked), capture_output=True,
+                         text=True, timeout=120, check=True)
+    signed = json.loads(out.stdout)
+    assert ".000Z" in signed["message"]
+    call = open_params(req, assessed(service, req), signed["message"], signed["signature"])
+    assert service.open(call)["score"] == call["score"]
+
+
+@pytest.mark.parametrize(("text_args", "error"), [
+    ({"chain_id": 1}, "line 8: expected 'Chain ID: 31337', got 'Chain ID: 1'"),
+    ({"request_id": "0x" + "cd" * 32}, "line 12: expected 'Request ID: {request_id}', got 'Request ID: 0x{cd}'"),
+    ({"statement": "Aura: open my score commitment at oracle 0x" + "11" * 20},
+     "line 4: expected 'Aura: open my score commitment at oracle {contract}', got 'Aura: open my score commitment at "
+     "oracle 0x{eleven}'"),
+    ({"address": "lower"}, "line 2: expected '{subject}', got '{subject_lower}'"),
+    ({"domain": "app example"}, "line 1: 'app example' is not a domain (host or host:port)"),
+    ({"expires": "2025-06-15T15:11:40"},
+     "line 11: expected 'Expiration Time: ' and an RFC 3339 time with its offset, got 'Expiration Time: "
+     "2025-06-15T15:11:40'"),
+    ({"issued": "2025-06-15T15:11:41Z"}, "line 10: Issued At is after the Expiration Time"),
+    ({"tail": "\nNot Before: 2025-06-15T15:06:40Z"},
+     "line 13: expected the end of the text, got 'Not Before: 2025-06-15T15:06:40Z' (Not Before and Resources are "
+     "not taken)"),
+])
+def test_refuses_a_sign_in_that_is_not_exactly_this_requests(service: EnclaveService, text_args: dict[str, Any],
+                                                             error: str) -> None:
+    wallet = evm_wallet(7)
+    req = family_request(wallet)
+    if text_args.get("address") == "lower":
+        text_args = {"address": wallet.subject.lower()}
+    _, call = sign_in_call(service, **text_args)
+    with pytest.raises(OpenRefused) as info:
+        service.open(call)
+    assert str(info.value) == SIWE + error.format(
+        request_id=req["request_id"], cd="cd" * 32, contract=req["contract"], eleven="11" * 20,
+        subject=wallet.subject, subject_lower=wallet.subject.lower())
+
+
+def test_a_sign_in_is_held_to_the_same_expiry_and_signature_checks(service: EnclaveService, clock: Clock) -> None:
+    wallet, call = sign_in_call(service)
+    other = evm_wallet(8)
+    with pytest.raises(OpenRefused) as signed_by_another:
+        service.open({**call, "signature": other.sign(call["message"])})
+    assert str(signed_by_another.value) == (f"signature: the EIP-191 personal_sign signature is by {other.subject}, "
+                                            f"not the subject {wallet.subject}")
+    clock.now = NOW + 300
+    with pytest.raises(OpenRefused) as late:
+        service.open(call)
+    assert str(late.value) == f"message expired at {NOW + 300}; the enclave clock is {NOW + 300}"

@@ -1,4 +1,4 @@
-"""The peer endpoint and the client, over loopback: the node's real aiohttp app (node/api.py) serving a real
+"""The peer endpoint and the client, over loopback: the node's real API server (node/api/) serving a real
 store's signed assessments, and a hostile peer (an aiohttp app of its own) for what a peer may send instead.
 Every refusal names the peer and why."""
 

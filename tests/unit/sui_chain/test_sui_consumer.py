@@ -29,8 +29,8 @@ SUBJECT = "0x" + "e3" * 32
 CLOCK = "0x" + "00" * 31 + "06"
 
 
-def _decoded(params: bytes = b"\x01\x02") -> Any:
-    kind = consumer.request_kind(PACKAGE, ORACLE, 41, SUBJECT, params)
+def _decoded(params: bytes = b"\x01\x02", private: bool = False) -> Any:
+    kind = consumer.request_kind(PACKAGE, ORACLE, 41, SUBJECT, params, private=private)
     return tx.decode(tx.serialize(tx.transaction_data(kind, SENDER, GAS, 750, 4_000_000, 12)))
 
 
@@ -59,6 +59,16 @@ def test_request_transaction_reads_the_fee_splits_it_from_gas_and_pays_it_into_r
     assert (params.enum_name, bytes(params.value)) == ("Pure", b"\x02\x01\x02")  # vector<u8>: length, bytes
     shared = clock.value.value
     assert (shared.ObjectID.to_address_str(), shared.SequenceNumber, shared.Mutable) == (CLOCK, 1, False)
+
+
+def test_a_private_request_pays_into_request_private_assessment_with_the_same_arguments() -> None:
+    public, private = _decoded().value.TransactionKind.value, _decoded(private=True).value.TransactionKind.value
+    request = private.Command[2]
+    assert (request.value.Package.to_address_str(), request.value.Module, request.value.Function,
+            request.value.Type_Arguments) == (PACKAGE, "oracle", "request_private_assessment", [])
+    assert _args(request) == _args(public.Command[2])
+    assert [c.enum_name for c in private.Command] == [c.enum_name for c in public.Command]
+    assert [bytes(i.value) for i in private.Inputs[1:3]] == [bytes(i.value) for i in public.Inputs[1:3]]
 
 
 def test_request_transaction_short_subject_and_empty_params() -> None:
@@ -106,13 +116,13 @@ FEE = 50_000_000
 COIN = scenario.COIN_HUGE  # the requester's largest coin pays the gas and the fee
 
 
-def _kind(params: bytes) -> Any:
+def _kind(params: bytes, private: bool = False) -> Any:
     return consumer.request_kind(scenario.PACKAGE, scenario.ORACLE, scenario.ORACLE_INITIAL_SHARED_VERSION, SUBJECT,
-                                 params)
+                                 params, private=private)
 
 
-def _bytes(params: bytes, budget: int) -> bytes:
-    return tx.serialize(tx.transaction_data(_kind(params), scenario.transmitter_address(), COIN,
+def _bytes(params: bytes, budget: int, private: bool = False) -> bytes:
+    return tx.serialize(tx.transaction_data(_kind(params, private), scenario.transmitter_address(), COIN,
                                             scenario.REFERENCE_GAS_PRICE, budget, scenario.EPOCH))
 
 
@@ -122,29 +132,32 @@ def _signature(tx_bytes: bytes, key_file: Path) -> bytes:
     return load_transmitter(key_file).sign(tx_bytes)
 
 
-def _simulate(params: bytes, error: dict[str, Any] | None = None) -> dict[str, Any]:
+def _simulate(params: bytes, error: dict[str, Any] | None = None, private: bool = False) -> dict[str, Any]:
     effects = {"status": "SUCCESS" if error is None else "FAILURE",
                "gasEffects": {"gasSummary": scenario.gas_summary()}, "executionError": error}
-    probe = base64.b64encode(_bytes(params, scenario.MAX_GAS_BUDGET)).decode()
+    probe = base64.b64encode(_bytes(params, scenario.MAX_GAS_BUDGET, private)).decode()
     return scenario.ex("AuraSimulate", {"transaction": {"bcs": {"value": probe}}},
                        {"simulateTransaction": {"error": None, "effects": effects}})
 
 
-def _conversation(params: bytes, key_file: Path) -> list[dict[str, Any]]:
+def _conversation(params: bytes, key_file: Path, private: bool = False) -> list[dict[str, Any]]:
+    """`aura request` for `params` (a private assessment when `private`), answered with score 655, tier 1, pd 240
+    and flags 3, or, private, with the private form (score 0, tier 255, pd 0) and flags 3."""
     budget = math.ceil((scenario.COMPUTATION + scenario.STORAGE) * scenario.MARGIN_PCT / 100)
-    tx_bytes = _bytes(params, budget)
+    tx_bytes = _bytes(params, budget, private)
     digest = tx.digest(tx_bytes)
     requested = {"oracle": scenario.ORACLE, "request_id": REQUEST_ID, "nonce": "12",
                  "requester": scenario.transmitter_address(), "subject": SUBJECT, "fee": str(FEE),
                  "created_ms": "1764619199000", "expires_ms": "1764622799000",
-                 "params": base64.b64encode(params).decode()}
+                 "params": base64.b64encode(params).decode(), "private": private}
     fulfilled = scenario.fulfilled_event(scenario.REQ_A.oracle_request())
-    fulfilled["contents"]["json"].update(request_id=REQUEST_ID, subject=SUBJECT, score=655, tier=1, pd_bps=240,
-                                         flags=3)
+    score, tier, pd_bps = (0, 255, 0) if private else (655, 1, 240)
+    fulfilled["contents"]["json"].update(request_id=REQUEST_ID, subject=SUBJECT, score=score, tier=tier,
+                                         pd_bps=pd_bps, flags=3)
     return [
         scenario.oracle_exchange(),
         scenario.gas_exchange(),
-        _simulate(params),
+        _simulate(params, private=private),
         scenario.ex("AuraExecute", {"transactionDataBcs": base64.b64encode(tx_bytes).decode(),
                                     "signatures": [base64.b64encode(_signature(tx_bytes, key_file)).decode()]},
                     {"executeTransaction": {"errors": None, "effects": {"digest": digest, "status": "SUCCESS"}}}),
@@ -174,8 +187,9 @@ def key_file(tmp_path: Path) -> Path:
     return tmp_path / "requester.key"
 
 
-def test_conversation_follows_the_schema(key_file: Path) -> None:
-    for exchange in _conversation(b"\x01", key_file):
+@pytest.mark.parametrize("private", [False, True])
+def test_conversation_follows_the_schema(key_file: Path, private: bool) -> None:
+    for exchange in _conversation(b"\x01", key_file, private):
         result = execute_sync(strict_schema(), parse(ALL[exchange["operation"]]),
                               root_value=exchange["response"]["data"], operation_name=exchange["operation"],
                               variable_values=exchange["variables"], field_resolver=resolve,
@@ -184,14 +198,15 @@ def test_conversation_follows_the_schema(key_file: Path) -> None:
         assert result.data == exchange["response"]["data"]
 
 
-async def _run(exchanges: list[dict[str, Any]], key_file: Path, params: bytes, wait: bool) -> tuple[Any, Replay]:
+async def _run(exchanges: list[dict[str, Any]], key_file: Path, params: bytes, wait: bool,
+               private: bool = False) -> tuple[Any, Replay]:
     server = Replay(load() + exchanges, scenario.SERVICE_VERSION)
     await server.start()
     out: Any
     try:
         out = await consumer.request_assessment(chain_config(server.url, key_file), subject=SUBJECT, params=params,
                                                 requester_key=key_file, config_dir=key_file.parent, wait=wait,
-                                                timeout=5.0)
+                                                timeout=5.0, private=private)
     except ChainError as e:
         out = e
     finally:
@@ -209,6 +224,15 @@ async def test_request_sent_and_its_score_read_back(key_file: Path) -> None:
                                                              * scenario.MARGIN_PCT / 100)))
     assert [op for op in server.operations() if op.startswith("Aura")] == [
         "AuraOracle", "AuraGas", "AuraSimulate", "AuraExecute", "AuraStatus", "AuraHead", "AuraEvents"]
+
+
+async def test_a_private_request_sent_and_its_private_record_read_back(key_file: Path) -> None:
+    out, server = await _run(_conversation(b"", key_file, private=True), key_file, b"", wait=True, private=True)
+    assert out == {"request_id": REQUEST_ID, "subject": SUBJECT, "tx": out["tx"], "block": REQUEST_CHECKPOINT,
+                   "fee": FEE, "status": "fulfilled", "score": 0, "tier": 255, "pd_bps": 0, "flags": 3,
+                   "fulfil_tx": "FuLfiLTx1111111111111111111111111111111111"}
+    budget = math.ceil((scenario.COMPUTATION + scenario.STORAGE) * scenario.MARGIN_PCT / 100)
+    assert out["tx"] == tx.digest(_bytes(b"", budget, private=True)) != tx.digest(_bytes(b"", budget))
 
 
 async def test_request_without_wait_stops_at_the_request(key_file: Path) -> None:

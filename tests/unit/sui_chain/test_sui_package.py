@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,20 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_error_names_are_docs_sui_md_table() -> None:
-    """Every row of docs/sui.md's Errors table, and the Move source's constants when it is there."""
+    """Every row of docs/sui.md's Errors tables (`oracle`'s, and `zk`'s with the functions that raise each), and
+    the Move sources' constants."""
     doc = (ROOT / "docs" / "sui.md").read_text()
-    table = {int(code): name for code, name in re.findall(r"^\| (\d+) \| `(E\w+)` \|$", doc, re.M)}
-    assert table == pkg.ERRORS and len(table) == 35
-    source = ROOT / "move" / "aura_oracle" / "sources" / "oracle.move"
-    if source.exists():
-        consts = {int(c): n for n, c in re.findall(r"^const (E\w+): u64 = (\d+);$", source.read_text(), re.M)}
-        assert consts == pkg.ERRORS
+    table = {int(code): name for code, name in re.findall(r"^\| (\d+) \| `(E\w+)` \|(?: [^|]+ \|)?$", doc, re.M)}
+    assert table == pkg.ERRORS and len(table) == 45
+    consts: dict[int, str] = {}
+    for module in ("oracle", "zk"):
+        source = (ROOT / "move" / "aura_oracle" / "sources" / f"{module}.move").read_text()
+        consts.update({int(c): n for n, c in re.findall(r"^const (E\w+): u64 = (\d+);$", source, re.M)})
+    assert consts == pkg.ERRORS
     assert pkg.error_name(10) == "ERequestNotPending"
     assert pkg.error_name(11) == "ERequestExpired"
+    assert pkg.error_name(46) == "EPrivacyMismatch"
+    assert pkg.error_name(44) == "ENullifierSpent"
     assert pkg.error_name(99) == "abort code 99"
 
 
@@ -42,6 +47,7 @@ def test_abort_names_only_for_the_packages_oracle_module(tmp_path: Path) -> None
     adapter = SuiAdapter(cfg, write_key_file(tmp_path / "k"))
     here = {"name": "oracle", "package": {"address": PACKAGE}}
     assert adapter.abort_name({"abortCode": "21", "module": here}) == "EInvalidSignature"
+    assert adapter.abort_name({"abortCode": "46", "module": here}) == "EPrivacyMismatch"
     assert adapter.abort_name({"abortCode": "9223372036854775808", "identifier": "EStaleAssessment",  # noqa: SLF001
                                 "module": here}) == "EStaleAssessment"  # a clever error names itself
     assert adapter.abort_name({"abortCode": "1", "module": {"name": "coin", "package": {"address": "0x2"}}}) is None
@@ -57,7 +63,7 @@ ADDRESS = "0x" + "1f" * 32
 def event(**overrides: Any) -> dict[str, Any]:
     base = {"oracle": ADDRESS, "request_id": "0x" + "2e" * 32, "nonce": "7", "requester": "0x" + "3d" * 32,
             "subject": "0x" + "4c" * 32, "fee": "50000000", "created_ms": "1764619200000",
-            "expires_ms": "1764622800000", "params": base64.b64encode(b"\x01\x02").decode()}
+            "expires_ms": "1764622800000", "params": base64.b64encode(b"\x01\x02").decode(), "private": False}
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -66,8 +72,9 @@ def test_requested_event_decodes() -> None:
     got = pkg.decode_requested(event())
     assert got == pkg.Requested(oracle=ADDRESS, request_id="0x" + "2e" * 32, nonce=7, requester="0x" + "3d" * 32,
                                 subject="0x" + "4c" * 32, fee=50_000_000, created_ms=1_764_619_200_000,
-                                expires_ms=1_764_622_800_000, params=b"\x01\x02")
+                                expires_ms=1_764_622_800_000, params=b"\x01\x02", private=False)
     assert pkg.decode_requested(event(params="", fee="18446744073709551615")).fee == 2**64 - 1
+    assert pkg.decode_requested(event(private=True)).private is True
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -83,6 +90,9 @@ def test_requested_event_decodes() -> None:
     ({"params": base64.b64encode(b"\x00" * 1025).decode()}, "params: 1025 bytes, more than 1024"),
     ({"expires_ms": "1"}, "expires_ms is before created_ms"),
     ({"extra": 1}, "unexpected field(s) extra"),
+    ({"private": None}, "private: None is not a bool"),
+    ({"private": 1}, "private: 1 is not a bool"),
+    ({"private": "true"}, "private: 'true' is not a bool"),
 ])
 def test_malformed_requested_event_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError) as e:
@@ -93,6 +103,24 @@ def test_malformed_requested_event_refused(overrides: dict[str, Any], message: s
 def test_requested_event_not_an_object() -> None:
     with pytest.raises(ValueError, match="^event contents are not a JSON object$"):
         pkg.decode_requested(["0x"])
+
+
+@pytest.mark.parametrize(("private", "score", "tier", "pd_bps", "matches"), [
+    (True, 0, 255, 0, True),
+    (True, 712, 2, 180, False),  # a public payload for a private request
+    (True, 0, 0, 0, False),  # the public form, even scoring 0
+    (True, 712, 255, 0, False),  # the private tier with a score
+    (True, 0, 255, 180, False),  # the private tier with a pd
+    (False, 712, 2, 180, True),
+    (False, 0, 0, 0, True),
+    (False, 0, 255, 0, False),  # a private payload for a public request
+    (False, 712, 255, 180, False),  # the private tier, whatever else
+])
+def test_privacy_matches_as_the_package_checks_it(private: bool, score: int, tier: int, pd_bps: int,
+                                                   matches: bool) -> None:
+    facts = SignedAssessment.from_wire(signed_request()[1]).facts
+    facts = replace(facts, score=score, tier=tier, pd_bps=pd_bps)
+    assert pkg.privacy_matches(private, facts) is matches
 
 
 @pytest.mark.parametrize(("status", "state"), [(0, "pending"), (1, "fulfilled"), (2, "cancelled")])
