@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chains.core.errors import AuraError
+from chains.core.errors import AuraError, InvalidParams
 from chains.registry import FAMILIES
-from node.enclave.open import message_text
+from node.enclave.open import MESSAGE_TITLE, message_text
 from node.enclave.params import parse_request
 from node.zk import snarkjs
 from node.zk.threshold_proof import circuit_inputs, prove
@@ -32,10 +33,27 @@ def stored_request(row: dict[str, Any]) -> dict[str, Any]:
     return {**base, **{k: row["program"] for k in FAMILIES[row["family"]].codec.target_keys if k not in base}}
 
 
-def fresh_message(request: dict[str, Any], now: int, nonce: str | None = None) -> str:
-    """The text to sign for this request, with a random nonce (unless given) and an expiry MESSAGE_TTL_S on."""
+def fresh_message(request: dict[str, Any], now: int, nonce: str | None = None,
+                  sign_in_domain: str | None = None) -> str:
+    """The text to sign for this request, with a random nonce (unless given) and an expiry MESSAGE_TTL_S on: in
+    the chain's sign-in standard for the site `sign_in_domain` when given (`Family.sign_in`), else Aura's text.
+
+    Raises:
+        InvalidParams: a sign-in was asked for a family without one.
+    """
     family, bound = parse_request(request)
-    return message_text(family, bound, nonce or secrets.token_hex(16), now + MESSAGE_TTL_S)
+    nonce = nonce or secrets.token_hex(16)
+    if sign_in_domain is None:
+        return message_text(family, bound, nonce, now + MESSAGE_TTL_S)
+    load = FAMILIES[family].sign_in
+    if load is None:
+        raise InvalidParams(f"--sign-in: the {family} family has no sign-in standard; sign Aura's text instead")
+    return load().sign_in_text(bound, MESSAGE_TITLE, domain=sign_in_domain, uri=f"https://{sign_in_domain}",
+                               nonce=nonce, issued_at=_rfc3339(now), expiration_time=_rfc3339(now + MESSAGE_TTL_S))
+
+
+def _rfc3339(unix: int) -> str:
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_message(path: Path) -> str:

@@ -1,7 +1,8 @@
 """`aura prove` against anvil, the real contracts and a real node: the subject of a fulfilled assessment signs the
 text `--print-message` gives, the node's running enclave opens the commitment, and snarkjs proves the score
 clears the threshold against exactly the commitment the node stored; another wallet's signature, the same signed
-text again, and a threshold above the score get no proof."""
+text again, and a threshold above the score get no proof; a Sign-In with Ethereum text (`--sign-in`) opens it
+too."""
 
 from __future__ import annotations
 
@@ -79,5 +80,16 @@ def test_prove_for_the_subject_only(env: Env, tmp_path: Path) -> None:
         assert too_high.returncode == 2
         assert too_high.stderr.strip().splitlines()[-1] == (
             f"aura prove: the score is below the threshold {threshold + 1}: no proof exists")
+
+        sign_in = aura("prove", "--config", cfg, "--request", key, "--print-message", "--sign-in", "app.example.org")
+        assert sign_in.returncode == 0, sign_in.stderr
+        text3 = sign_in.stdout.removesuffix("\n")
+        assert text3.split("\n")[:4] == ["app.example.org wants you to sign in with your Ethereum account:",
+                                         OWNER.address, "", f"Aura: open my score commitment at oracle {env.dev.oracle}"]
+        message_file.write_text(sign_in.stdout)
+        signed_in = aura("prove", "--config", cfg, "--request", key, "--threshold", str(threshold),
+                         "--message-file", str(message_file), "--signature", sign(OWNER, text3))
+        assert signed_in.returncode == 0, signed_in.stderr
+        assert json.loads(signed_in.stdout)["public_signals"][0] == str(int(stored["commitment"], 16))
     finally:
         node.stop()

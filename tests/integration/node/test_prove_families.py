@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chains.core.errors import InvalidParams
 from chains.solana import groth16 as solana_groth16
 from chains.sui import groth16 as sui_groth16
 from node.enclave.keys import EnclaveKey
@@ -60,3 +61,10 @@ def test_read_message_drops_one_final_newline(tmp_path: Path) -> None:
     path = tmp_path / "m.txt"
     path.write_text("a\nb\n\n")
     assert prove_cli.read_message(path) == "a\nb\n"
+
+
+def test_a_sign_in_text_is_refused_for_a_family_without_a_sign_in_standard() -> None:
+    request = family_request(solana_wallet(3))
+    with pytest.raises(InvalidParams) as info:
+        prove_cli.fresh_message(request, NOW, sign_in_domain="app.example.org")
+    assert str(info.value) == "--sign-in: the solana family has no sign-in standard; sign Aura's text instead"
