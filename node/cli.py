@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from chains.core.assessment import PRIVATE_TIER
 from chains.core.errors import AuraError, InvalidParams, NotSupported
 
 TIERS = ("Basic", "Standard", "Premium")
@@ -22,6 +23,16 @@ def _config(path: str) -> Any:
     from node.config import load_config
 
     return load_config(path)
+
+
+def _existing_store(cfg: Any) -> Any:
+    """The node's store, which a node run with this config made; AuraError when there is none."""
+    from node.store import Store
+
+    db = cfg.node.data_dir / "aura.sqlite"
+    if not db.exists():
+        raise AuraError(f"no store at {db}: the node has not run with this config yet")
+    return Store(db)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -106,26 +117,103 @@ def cmd_request(args: argparse.Namespace) -> int:
         raise InvalidParams(f"--params {args.params!r} is not hex") from None
     out = asyncio.run(consumer(chain, subject=args.subject, params=params,
                                requester_key=Path(args.requester_key) if args.requester_key else None,
-                               config_dir=Path(args.config).resolve().parent, wait=args.wait, timeout=args.timeout))
+                               config_dir=Path(args.config).resolve().parent, wait=args.wait, timeout=args.timeout,
+                               private=args.private))
     if "tier" in out:
-        out["tier"] = TIERS[out["tier"]]
+        out["tier"] = "Private" if out["tier"] == PRIVATE_TIER else TIERS[out["tier"]]
     print(json.dumps(out, indent=2))
     return 0 if out.get("status", "fulfilled") == "fulfilled" else 1
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def cmd_watch(args: argparse.Namespace) -> int:
+    """The watch-list (node/watchlist.py): wallets a running node re-scores on a schedule (node/rescoring.py).
+    `add` and `remove` take effect in a running node within its reconcile period (30 s)."""
+    from chains.registry import FAMILIES
+    from node.watchlist import WatchList, parse_every
+
+    cfg = _config(args.config)
+    watchlist = WatchList(cfg.node.data_dir / "aura.sqlite") if cfg.node.data_dir.is_dir() else None
+    if args.action == "list":
+        rows = [] if watchlist is None else watchlist.watches()
+        listed = [{"chain": w.chain, "subject": w.subject, "every_s": w.every_s,
+                   "last": _last_offchain(watchlist, w.chain, w.subject)} for w in rows]
+        print(json.dumps(listed, indent=2) if args.json else
+              "\n".join(f"{w['chain']}  {w['subject']}  every {w['every_s']} s  last {w['last'] or '-'}"
+                        for w in listed) or "no watches")
+        return 0
+    if args.chain is None or args.subject is None:
+        raise InvalidParams(f"aura watch {args.action}: --chain and a subject are required")
+    chain = next((c for c in cfg.chains if c.name == args.chain), None)
+    if chain is None:
+        raise AuraError(f"no chain named {args.chain!r} in {args.config}")
+    family = FAMILIES[chain.family]
+    raw = family.codec.read_id("subject", args.subject, "subject")
+    subject = family.owner_message().id_text(raw) if family.owner_message is not None else args.subject
+    if watchlist is None:
+        cfg.node.data_dir.mkdir(parents=True, exist_ok=True)
+        watchlist = WatchList(cfg.node.data_dir / "aura.sqlite")
+    try:
+        if args.action == "add":
+            every = parse_every(args.every)
+            new = watchlist.add(chain.name, subject, every)
+            print(f"{'watching' if new else 'now every ' + str(every) + ' s:'} {subject} on {chain.name}"
+                  f"{' every ' + str(every) + ' s' if new else ''}")
+        else:
+            watchlist.remove(chain.name, subject)
+            print(f"no longer watching {subject} on {chain.name}")
+    finally:
+        watchlist.close()
+    return 0
+
+
+def cmd_api_key(args: argparse.Namespace) -> int:
+    """The API's keys (node/api/keys.py, docs/api.md): a key lifts its holder from the per-address rate to the
+    key's. Kept hashed in the node's database; a running node reads them on every request."""
+    from node.api import ApiKeys
     from node.store import Store
 
     cfg = _config(args.config)
-    db = cfg.node.data_dir / "aura.sqlite"
-    if not db.exists():
-        raise AuraError(f"no store at {db}: the node has not run with this config yet")
-    store = Store(db)
+    store = Store(cfg.node.data_dir / "aura.sqlite")
+    try:
+        keys = ApiKeys(store.db)
+        if args.action == "create":
+            if not args.name:
+                raise InvalidParams("aura api-key create: --name is required")
+            record, key = keys.create(args.name, args.per_minute)
+            print(json.dumps({"id": record.id, "name": record.name, "per_minute": record.per_minute, "key": key},
+                             indent=2))
+            print("the key is shown once: the node keeps only its hash", file=sys.stderr)
+            return 0
+        if args.action == "list":
+            print(json.dumps([{"id": k.id, "name": k.name, "created_at": k.created_at, "revoked_at": k.revoked_at,
+                               "per_minute": k.per_minute} for k in keys.list()], indent=2))
+            return 0
+        if not args.id:
+            raise InvalidParams("aura api-key revoke: the key's id is required")
+        if not keys.revoke(args.id):
+            print(f"aura api-key: no active API key {args.id}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.id}")
+        return 0
+    finally:
+        store.close()
+
+
+def _last_offchain(watchlist: Any, chain: str, subject: str) -> dict[str, Any] | None:
+    last = watchlist.latest(chain, subject)
+    return None if last is None else {"score": last.score, "tier": last.tier, "block_number": last.block_number,
+                                      "moved": last.moved, "at": last.created_at}
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+
+    cfg = _config(args.config)
+    store = _existing_store(cfg)
     try:
         if args.request:
             row = store.request(args.request)
             if row is None:
-                raise AuraError(f"no request {args.request} in {db}")
+                raise AuraError(f"no request {args.request} in {store.path}")
             print(json.dumps({"request": row, "assessment": store.assessment(args.request),
                               **(store.features(args.request) or {"features": None, "features_hash": None}),
                               "history": store.history(args.request)}, indent=2, default=str))
@@ -147,15 +235,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     """Start failed requests over (a running node picks them up at its next pass): the named ones, or every
     failed one (of one chain with --chain)."""
-    from node.store import Store
 
     if bool(args.requests) == args.all_failed:
         raise InvalidParams("name the requests to retry (chain:0x...), or pass --all-failed")
     cfg = _config(args.config)
-    db = cfg.node.data_dir / "aura.sqlite"
-    if not db.exists():
-        raise AuraError(f"no store at {db}: the node has not run with this config yet")
-    store = Store(db)
+    store = _existing_store(cfg)
     try:
         keys = args.requests or store.failed_keys(args.chain)
         moved = store.retry(keys)
@@ -235,25 +319,21 @@ def cmd_prove(args: argparse.Namespace) -> int:
     snarkjs proves score >= --threshold. Prints JSON: the proof, its public signals and the family's calldata."""
     import time
 
-    from node.store import Store
     from node.zk import prove_cli, snarkjs
 
     cfg = _config(args.config)
-    db = cfg.node.data_dir / "aura.sqlite"
-    if not db.exists():
-        raise AuraError(f"no store at {db}: the node has not run with this config yet")
-    store = Store(db)
+    store = _existing_store(cfg)
     try:
         row, assessment = store.request(args.request), store.assessment(args.request)
     finally:
         store.close()
     if row is None:
-        raise AuraError(f"no request {args.request} in {db}")
+        raise AuraError(f"no request {args.request} in {store.path}")
     if assessment is None:
         raise AuraError(f"request {args.request} has no signed assessment yet (state {row['state']})")
     request = prove_cli.stored_request(row)
     if args.print_message:
-        print(prove_cli.fresh_message(request, int(time.time())))
+        print(prove_cli.fresh_message(request, int(time.time()), sign_in_domain=args.sign_in))
         return 0
     if args.threshold is None or args.message_file is None or args.signature is None:
         raise InvalidParams("--threshold, --message-file and --signature are required (or --print-message)")
@@ -294,9 +374,30 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--requester-key", default=None, metavar="FILE",
                    help="the requesting account's key file (default: the family's environment variable, then "
                         "its file under keys/ next to the config)")
+    s.add_argument("--private", action="store_true",
+                   help="ask for a private assessment: the chain keeps only the commitment to the score (a protocol "
+                        "learns it from a threshold proof the subject makes with `aura prove`)")
     s.add_argument("--wait", action="store_true")
     s.add_argument("--timeout", type=float, default=60.0)
     s.set_defaults(fn=cmd_request)
+
+    s = sub.add_parser("watch", help="wallets the node re-scores on a schedule: add, list, remove")
+    s.add_argument("action", choices=("add", "list", "remove"))
+    s.add_argument("subject", nargs="?", help="the wallet, in its chain's address form")
+    s.add_argument("--config", default="aura.toml")
+    s.add_argument("--chain", default=None)
+    s.add_argument("--every", default="24h", help="how often: a number and s, m, h or d (default 24h)")
+    s.add_argument("--json", action="store_true", help="with list: JSON")
+    s.set_defaults(fn=cmd_watch)
+
+    s = sub.add_parser("api-key", help="the API's keys: create, list, revoke")
+    s.add_argument("action", choices=("create", "list", "revoke"))
+    s.add_argument("id", nargs="?", help="with revoke: the key's id")
+    s.add_argument("--config", default="aura.toml")
+    s.add_argument("--name", default=None, help="with create: who the key is for")
+    s.add_argument("--per-minute", type=int, default=None, help="with create: the key's own rate (default: "
+                                                                 "[api] rate_per_key)")
+    s.set_defaults(fn=cmd_api_key)
 
     s = sub.add_parser("status", help="requests and their states, from the node's store")
     s.add_argument("--config", default="aura.toml")
@@ -331,6 +432,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--config", default="aura.toml")
     s.add_argument("--request", required=True, help="the request's key (chain:0x...) in full")
     s.add_argument("--print-message", action="store_true", help="print the text the subject signs, and stop")
+    s.add_argument("--sign-in", default=None, metavar="DOMAIN",
+                   help="with --print-message: the text in the chain's sign-in standard (Sign-In with Ethereum) for "
+                        "the site DOMAIN asks from, rather than Aura's plain text")
     s.add_argument("--threshold", type=int, default=None)
     s.add_argument("--scope", type=int, default=0, help="the verifying protocol's scope (the nullifier's; "
                                                         "default 0)")

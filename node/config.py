@@ -47,9 +47,17 @@ class EnclaveSection(Section):
 
 
 class ApiSection(Section):
+    """`[api]`: where the node's HTTP endpoint listens (docs/api.md), which browser origins may call it, and the
+    rates it holds clients to."""
+
     host: str = "127.0.0.1"
     port: int = Field(9464, ge=0, le=65535)
     enabled: bool = True
+    cors_origins: list[str] = Field(default_factory=list, description="origins browsers may call the API from")
+    rate_per_address: int = Field(100, ge=0, description="requests a minute per client address on /v1 and "
+                                                          "POST /questionnaires; 0: no limit")
+    rate_per_key: int = Field(1000, ge=0, description="requests a minute per API key (a key's own rate overrides "
+                                                       "it); 0: no limit")
 
 
 def _signer(value: str) -> str:
@@ -68,6 +76,17 @@ class PeerSection(Section):
     @property
     def label(self) -> str:
         return self.name or self.signer
+
+
+class RescoreSection(Section):
+    """`[rescore]`: re-scoring the watch-list (`aura watch`, node/rescoring.py): each watched wallet is signed an
+    off-chain assessment every `every` of its own (24 h unless given), up to `jitter_s` late so that watches added
+    together do not fall due together; one is marked moved when its score moved by `step` points or more, or its
+    tier changed."""
+
+    enabled: bool = True
+    step: int = Field(25, ge=1, le=1000)
+    jitter_s: int = Field(3600, ge=0, le=86400)
 
 
 class QuorumSection(Section):
@@ -94,6 +113,7 @@ class Config(Section):
     chains: list[ChainConfig] = Field(default_factory=list)
     peers: list[PeerSection] = Field(default_factory=list)
     quorum: QuorumSection = QuorumSection()
+    rescore: RescoreSection = RescoreSection()
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

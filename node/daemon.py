@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import random
 import signal
@@ -20,12 +21,13 @@ from chains.core.logs import fields
 from chains.family import BuildContext
 from chains.registry import FAMILIES
 from node import metrics
-from node.api import ApiServer
+from node.api import ApiKeys, ApiServer, RateLimits
 from node.checks import ChainChecks, StartRefused, connect_chains
 from node.config import Config
 from node.enclave.client import EnclaveProcess
 from node.enclave.supervisor import EnclaveSignerChanged, EnclaveSupervisor, SupervisorPolicy
 from node.health import HealthReport, node_version
+from node.offchain_scorer import OffchainDesk, OffchainScorer
 from node.pipeline import ChainService
 from node.process_age import process_age_s
 from node.quorum.agreement import Disagreements
@@ -34,6 +36,8 @@ from node.quorum.peer_api import store_answers
 from node.quorum.peer_client import PeerClient
 from node.quorum.status import PeerStatus
 from node.store import Store
+from node.watchlist import WatchList
+from node.zk.proof_desk import ProofDesk
 
 log = logging.getLogger("aura.node")
 
@@ -72,6 +76,10 @@ class Node:
         self.refusal = ""
         self.peer_client: PeerClient | None = None
         self.disagreements = Disagreements()
+        self.watchlist: WatchList | None = None
+        self.scorers: dict[str, OffchainScorer] = {}
+        self.offchain: OffchainDesk | None = None
+        self.rescoring: Any = None  # node.rescoring.RescoreScheduler, imported once the node runs
 
     def health(self) -> dict[str, Any]:
         if self.report is None:
@@ -109,6 +117,9 @@ class Node:
                 batch_size=cfg_chain.batch_size, resubmit_after_s=cfg_chain.resubmit_after_s,
                 bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct,
                 quorum=await self._quorum(adapter, signer)))
+        assert self.watchlist is not None
+        self.scorers.update({a.name: OffchainScorer(a, self.enclave, self.watchlist, cfg.rescore.step)
+                             for a in self.adapters})
         self.report = HealthReport(self.enclave, self.services, self.checks, store,
                                    {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at,
                                    quorum=self._quorum_health if cfg.peers else None)
@@ -118,6 +129,8 @@ class Node:
         (a restart's recovery time starts at the process)."""
         cfg = self.config
         self.store = store = Store(cfg.node.data_dir / "aura.sqlite")
+        self.watchlist = WatchList(store.path)
+        self.offchain = OffchainDesk(self.watchlist, self.scorers)  # its scorers come once the enclave is up
         store_s = time.monotonic() - began
         self.adapters = [build_adapter(c, store, cfg.node.data_dir, self.resources) for c in cfg.chains]
         built_s = time.monotonic() - began
@@ -129,11 +142,34 @@ class Node:
         if cfg.api.enabled:
             api = ApiServer(cfg.api.host, cfg.api.port, self.health,
                             questionnaires=lambda h, body: store.put_questionnaire(h, body),
-                            peer_answers=store_answers(store) if cfg.peers else None)
+                            peer_answers=store_answers(store) if cfg.peers else None,
+                            store=store, chains={c.name: c.family for c in cfg.chains},
+                            cors_origins=cfg.api.cors_origins,
+                            rate_limits=RateLimits(per_address=cfg.api.rate_per_address,
+                                                   per_key=cfg.api.rate_per_key),
+                            keys=ApiKeys(store.db), offchain=self.offchain,
+                            proofs=ProofDesk(store, self.enclave) if self.enclave is not None else None)
             await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
             self.api = api
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}", **phases))
         return store
+
+    async def _start_rescoring(self) -> None:
+        """The watch-list's re-scoring jobs (node/rescoring.py), in the store's database file, once the chains'
+        services run: APScheduler and SQLAlchemy are imported in a thread (~0.2 s), which a restart's recovery
+        does not wait for."""
+        await asyncio.to_thread(importlib.import_module, "node.rescoring")
+        assert self.store is not None
+        self._schedule_rescoring(self.store)
+
+    def _schedule_rescoring(self, store: Store) -> None:
+        """The scheduler of the watch-list's jobs, over the chains' off-chain scorers."""
+        from node.rescoring import RescoreScheduler  # noqa: PLC0415 - APScheduler and SQLAlchemy: ~0.3 s
+
+        assert self.watchlist is not None
+        self.rescoring = RescoreScheduler(store.path, self.watchlist, self.scorers,
+                                          jitter_s=self.config.rescore.jitter_s)
+        self.rescoring.start()
 
     async def _quorum(self, adapter: ChainAdapter, signer: str) -> Quorum | None:
         """The chain's quorum when peers are configured (docs/quorum.md); None for a node alone.
@@ -195,6 +231,8 @@ class Node:
                 for c in self.checks.values():
                     tg.create_task(self._check(c), name=f"checks-{c.chain}")
                 tg.create_task(self._supervise(), name="enclave-supervisor")
+                if self.config.rescore.enabled:
+                    tg.create_task(self._start_rescoring(), name="rescoring")
         finally:
             await self.shutdown()
         if self.refusal:
@@ -228,6 +266,12 @@ class Node:
             log.exception("unexpected error in a chain check", extra=fields(chain=checks.chain))
 
     async def shutdown(self) -> None:
+        if self.rescoring is not None:
+            self.rescoring.stop()
+            self.rescoring = None
+        if self.watchlist is not None:
+            self.watchlist.close()
+            self.watchlist = None
         if self.api is not None:
             await self.api.stop()
             self.api = None

@@ -220,7 +220,7 @@ class ChainService:
             extras = decode_params(req.params)
         except MalformedParams as e:
             return ("failed", f"malformed request params: {e}")
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"private": True} if req.private else {}
         loan = loan_param(extras)
         if loan is not None:
             extra["loan"] = loan

@@ -46,7 +46,7 @@ MINED_AGAIN = "mined again:"  # how a start-over with a new log begins its reaso
 """How many times one request may be started over because its chain state moved (`reopen`) before it is failed:
 a request the contract keeps refusing for want of a canonical pin must not burn fees forever."""
 LOG_FIELDS = ("requester", "subject", "fee", "expires_at", "params", "block_number", "block_hash", "tx_hash",
-              "ordinal", "program")
+              "ordinal", "program", "private")
 """What a request's log carries besides its id: when any differs, the request was mined again (a reorg)."""
 
 
@@ -86,15 +86,19 @@ class Store:
                 "request_id": str, "requester": str, "subject": str, "fee": str, "expires_at": int,
                 "params": str, "block_number": int, "block_hash": str, "tx_hash": str, "ordinal": int,
                 "state": str, "reason": str, "seen_at": float, "updated_at": float,
-                "submission": str, "fulfil_block": int, "program": str,
+                "submission": str, "fulfil_block": int, "program": str, "private": int,
             },
             pk="key", if_not_exists=True, not_null={"state"},
         )
         if "program" not in db["requests"].columns_dict:  # stores made before Solana support
             db.execute("ALTER TABLE requests ADD COLUMN program TEXT NOT NULL DEFAULT ''")
+        if "private" not in db["requests"].columns_dict:  # stores made before private assessments
+            db.execute("ALTER TABLE requests ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
         if "log_index" in db["requests"].columns_dict:  # the name before it also held Solana/Sui nonces
             db.execute("ALTER TABLE requests RENAME COLUMN log_index TO ordinal")
         db.table("requests").create_index(["chain", "state"], if_not_exists=True)
+        db.table("requests").create_index(["chain", "subject", "block_number", "ordinal", "key"],
+                                          if_not_exists=True)  # a subject's assessments, newest first (node/api)
         db.table("assessments").create(
             {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
              "measurement": str, "signature": str, "result": str, "created_at": float,
@@ -171,6 +175,7 @@ class Store:
             for req in items:
                 row = asdict(req)
                 row["fee"] = str(req.fee)
+                row["private"] = int(req.private)
                 old = known.get(req.key)
                 if old is not None:
                     if any(str(old[f] or "") != str(row[f] or "") for f in LOG_FIELDS):
@@ -404,6 +409,20 @@ class Store:
             self.db.conn.execute("INSERT OR REPLACE INTO features(chain, subject, name, value) VALUES (?,?,?,?)",
                                  [chain, subject, name, value])
 
+    # read-only queries of the public API (node/api/v1): nothing below writes
+    def subject_assessments(self, chain: str, subject: str, limit: int,
+                            before: tuple[int, int, str] | None = None) -> list[dict[str, Any]]:
+        """The subject's signed assessments on `chain`, newest first: by the request's block, then its ordinal,
+        then its key; at most `limit`, and only those after `before` in that order (a previous page's last
+        `(block_number, ordinal, key)`). Each is the request's row with its assessment's `result` (JSON text),
+        `scored_features` (canonical JSON text or None) and `scored_at`."""
+        after, args = ("AND (r.block_number, r.ordinal, r.key) < (?, ?, ?)", list(before)) if before else ("", [])
+        return list(self.db.query(
+            "SELECT r.*, a.result, a.features AS scored_features, a.created_at AS scored_at "
+            "FROM requests r JOIN assessments a ON a.key = r.key "
+            f"WHERE r.chain=? AND r.subject=? {after} "
+            "ORDER BY r.block_number DESC, r.ordinal DESC, r.key DESC LIMIT ?", [chain, subject, *args, limit]))
+
 
 def _submission(r: dict[str, Any]) -> Submission:
     return Submission(chain=r["chain"], tx_hash=r["tx_hash"], sequence=r["sequence"], raw=r["raw"],
@@ -416,4 +435,5 @@ def request_from_row(r: dict[str, Any]) -> OracleRequest:
         request_id=r["request_id"], requester=r["requester"], subject=r["subject"], fee=int(r["fee"]),
         expires_at=r["expires_at"], params=r["params"], block_number=r["block_number"],
         block_hash=r["block_hash"], tx_hash=r["tx_hash"], ordinal=r["ordinal"], program=r.get("program") or "",
+        private=bool(r.get("private")),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 import re
 import socket
 import subprocess
@@ -71,7 +72,7 @@ def test_help_lists_them_without_loading_the_workshop_itself() -> None:
     assert proc.stdout.strip() == "['node.workshop', 'node.workshop.commands']"
     help_text = subprocess.run([sys.executable, "-m", "node.cli", "--help"], capture_output=True, text=True,
                                timeout=60, cwd=REPO).stdout
-    assert "{init,run,request,status,retry,verify,attest,prove,demo,devnet,model}" in help_text
+    assert "{init,run,request,watch,api-key,status,retry,verify,attest,prove,demo,devnet,model}" in help_text
 
 
 @pytest.mark.parametrize(("argv", "fn"), [
@@ -188,3 +189,56 @@ def test_request_on_solana_names_the_missing_keypair(tmp_path: Path, capsys: pyt
     code, _, err = _aura(capsys, "request", "--config", str(cfg), "--subject", "11111111111111111111111111111114")
     assert (code, err) == (2, "aura request: set AURA_SOLANA_REQUESTER_KEYPAIR to the requesting account's keypair "
                               "file, or pass --requester-key FILE\n")
+
+
+# --- aura watch --------------------------------------------------------------------------------------------
+
+
+def test_watch_add_list_remove(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = str(_evm(tmp_path))
+    assert _aura(capsys, "watch", "list", "--config", cfg) == (0, "no watches\n", "")
+    checksummed = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    assert _aura(capsys, "watch", "add", checksummed.lower(), "--chain", "anvil", "--config", cfg) == (
+        0, f"watching {checksummed} on anvil every 86400 s\n", "")
+    assert _aura(capsys, "watch", "add", checksummed, "--chain", "anvil", "--every", "6h", "--config", cfg) == (
+        0, f"now every 21600 s: {checksummed} on anvil\n", "")
+    code, out, _ = _aura(capsys, "watch", "list", "--json", "--config", cfg)
+    assert (code, json.loads(out)) == (0, [{"chain": "anvil", "subject": checksummed, "every_s": 21600,
+                                            "last": None}])
+    assert _aura(capsys, "watch", "remove", checksummed, "--chain", "anvil", "--config", cfg) == (
+        0, f"no longer watching {checksummed} on anvil\n", "")
+    assert _aura(capsys, "watch", "remove", checksummed, "--chain", "anvil", "--config", cfg) == (
+        2, "", f"aura watch: {checksummed} is not watched on anvil\n")
+
+
+@pytest.mark.parametrize(("argv", "error"), [
+    (["add", "0x1234", "--chain", "anvil"], "aura watch: subject: must be 0x followed by 40 hex digits"),
+    (["add", EVM_SUBJECT, "--chain", "nope"], "aura watch: no chain named 'nope' in {cfg}"),
+    (["add", EVM_SUBJECT], "aura watch: aura watch add: --chain and a subject are required"),
+    (["add", EVM_SUBJECT, "--chain", "anvil", "--every", "1d2h"],
+     "aura watch: --every '1d2h': expected a number and a unit, s, m, h or d (e.g. 24h)"),
+])
+def test_watch_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                     error: str) -> None:
+    cfg = str(_evm(tmp_path))
+    assert _aura(capsys, "watch", *argv, "--config", cfg) == (2, "", error.format(cfg=cfg) + "\n")
+
+
+# --- aura api-key ------------------------------------------------------------------------------------------
+
+
+def test_api_key_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = str(_evm(tmp_path))
+    code, out, err = _aura(capsys, "api-key", "create", "--name", "lender", "--per-minute", "600", "--config", cfg)
+    created = json.loads(out)
+    assert (code, err) == (0, "the key is shown once: the node keeps only its hash\n")
+    assert (created["name"], created["per_minute"]) == ("lender", 600)
+    assert created["key"].startswith(f"aura_{created['id']}_")
+    code, out, _ = _aura(capsys, "api-key", "list", "--config", cfg)
+    [listed] = json.loads(out)
+    assert (listed["id"], listed["revoked_at"], "key" in listed) == (created["id"], None, False)
+    assert _aura(capsys, "api-key", "revoke", created["id"], "--config", cfg) == (0, f"revoked {created['id']}\n", "")
+    assert _aura(capsys, "api-key", "revoke", created["id"], "--config", cfg) == (
+        1, "", f"aura api-key: no active API key {created['id']}\n")
+    assert _aura(capsys, "api-key", "create", "--config", cfg) == (
+        2, "", "aura api-key: aura api-key create: --name is required\n")

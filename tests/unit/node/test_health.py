@@ -1,4 +1,4 @@
-"""`/health` and `/metrics` over the real aiohttp app, from a real store and fake chain services, adapters and
+"""`/health` and `/metrics` over the node's real API server (uvicorn on a free loopback port), from a real store and fake chain services, adapters and
 enclave (named Fake*): what makes `ok` false, the one-line problems, and the gauges read from the same state."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from chains.base import Height, SignerStatus, Submission
-from node.api import make_app
+from node.api import ApiServer
 from node.checks import ChainChecks
 from node.health import HealthReport, node_version
 from node.store import Store
@@ -74,7 +74,7 @@ class Node:
     services: list[FakeService]
     checks: dict[str, ChainChecks]
     store: Store
-    client: TestClient
+    client: aiohttp.ClientSession
 
     async def health(self) -> tuple[int, dict[str, Any]]:
         async with self.client.get("/health") as r:
@@ -93,12 +93,14 @@ async def node(tmp_path: Path, *services: FakeService, max_head_age_s: float = 1
     checks = {s.chain: ChainChecks(s.adapter, SIGNER, MEASUREMENT, 5 * 10**17) for s in services}  # type: ignore[arg-type]
     report = HealthReport(enclave, list(services), checks, store,  # type: ignore[arg-type]
                           {s.chain: max_head_age_s for s in services}, started_at=NOW - 60, clock=lambda: NOW)
-    client = TestClient(TestServer(make_app(report)))
-    await client.start_server()
+    server = ApiServer("127.0.0.1", 0, report)
+    await server.start()
+    client = aiohttp.ClientSession(base_url=f"http://127.0.0.1:{server.port}")
     try:
         yield Node(enclave, list(services), checks, store, client)
     finally:
         await client.close()
+        await server.stop()
         store.close()
 
 

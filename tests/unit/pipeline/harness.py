@@ -3,14 +3,16 @@ assessor signing with a real key) on an in-memory ledger, and the clock the test
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from chains.core.assessment import AssessmentFacts
+from chains.core import offchain
+from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.features import features_hash
 from chains.core.secp256k1 import keccak256
 from node.enclave.keys import EnclaveKey
+from node.enclave.params import parse_request
 from node.pipeline import ChainService
 from node.quorum.collector import Quorum
 from node.store import OPEN_STATES, Store
@@ -38,17 +40,32 @@ class Clock:
 
 
 class StubAssessor:
-    """A stub of the enclave: no scoring, the same facts for every request, signed through the fake family's
-    registered codec with a real key (tests/adapter_suite/signing.py)."""
+    """A stub of the enclave: no scoring, the same facts for every request (in the private form, as the enclave signs
+    them, when the host asks for a private assessment), signed through the fake family's registered codec with a
+    real key (tests/adapter_suite/signing.py)."""
 
     def __init__(self, key: EnclaveKey = ENCLAVE) -> None:
         self.key = key
         self.assessed: list[str] = []
+        self.private: list[str] = []
+        self.extras: list[dict[str, Any]] = []
+        self.score, self.tier = 700, 2
 
     async def assess(self, request: dict[str, Any], features: dict[str, Any],
                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
         self.assessed.append(request["request_id"])
-        return assessment_wire(request, self.facts(request, features), self.key)
+        self.extras.append(dict(extra or {}))
+        facts = replace(self.facts(request, features), score=self.score, tier=self.tier)
+        if (extra or {}).get("private"):
+            facts = replace(facts, score=0, tier=PRIVATE_TIER, pd_bps=0)
+            self.private.append(request["request_id"])
+        if (extra or {}).get("offchain"):
+            family, bound = parse_request(request)
+            envelope = offchain.sign(family, bound.chain_id, bound.subject, facts, self.key)
+            explained = {"dimensions": {"activity": 60, "maturity": 70, "diversity": 50, "risk": 80, "intent": 50},
+                         "reasons": {"risks": [], "strengths": []}, "terms": None}
+            return {**assessment_wire(request, facts, self.key), **envelope, **explained, "offchain": True}
+        return assessment_wire(request, facts, self.key)
 
     @staticmethod
     def facts(request: dict[str, Any], features: dict[str, Any]) -> AssessmentFacts:

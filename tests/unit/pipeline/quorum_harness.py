@@ -1,5 +1,5 @@
 """Several operators of one quorum on one in-memory ledger: each a node of harness.py with its own enclave key,
-store, transmitter and API (the node's real aiohttp app on a loopback port, serving its signed assessments to
+store, transmitter and API (the node's real API server on a loopback port, serving its signed assessments to
 the others), and a Quorum (node/quorum/collector.py) that fetches from the others over HTTP with the real
 client. An operator can be stopped (its API gone, as a killed node's is), started again, or made to lie: its host
 hands its enclave invented features."""

@@ -78,6 +78,19 @@ async def test_a_request_goes_through_every_state(ledger: FakeLedger, store_dir:
     node.store.close()
 
 
+async def test_a_private_request_is_assessed_and_fulfilled_privately(ledger: FakeLedger, store_dir: Path) -> None:
+    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"confirmations": 1})
+    await node.start()
+    public_id, private_id = ledger.request(), ledger.request(private=True)
+    ledger.mine()
+    await node.settle()
+    assert node.state(public_id) == node.state(private_id) == ("final", "")
+    assert node.assessor.private == [private_id]
+    assert [node.store.request(f"{CHAIN}:{i}")["private"] for i in (public_id, private_id)] == [0, 1]  # type: ignore[index]
+    assert ledger.fulfilments(private_id) == ledger.fulfilments(public_id) == 1
+    node.store.close()
+
+
 async def test_requests_share_a_batch_up_to_the_batch_size(node: Node, ledger: FakeLedger) -> None:
     ids = [ledger.request() for _ in range(3)]
     ledger.mine()

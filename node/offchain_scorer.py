@@ -1,0 +1,76 @@
+"""Off-chain assessments of a subject (docs/protocol.md, "Off-chain assessments"): its chain's finalized head pinned
+(the adapter's `offchain_request`), its features and state proof read there, and the enclave's `assess` with
+`offchain`, signed under a domain no contract takes (chains/core/offchain.py). For the watch-list's re-scoring
+(node/rescoring.py) and the API's on-demand assessment (node/api/v1/offchain.py); each is stored in the watch-list's
+table (node/watchlist.py), marked `moved` when its score moved by `step` points or more, or its tier changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chains.base import ChainAdapter
+from chains.core.errors import RetryLater
+from chains.core.logs import fields
+from node.watchlist import OffchainRecord, WatchList
+
+log = logging.getLogger("aura.offchain")
+
+
+class Assessor(Protocol):
+    async def assess(self, request: dict[str, Any], features: dict[str, Any],
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+@dataclass
+class OffchainScorer:
+    """Off-chain assessments of one chain's subjects."""
+
+    adapter: ChainAdapter
+    enclave: Assessor
+    watchlist: WatchList
+    step: int
+    failed: set[str] = field(default_factory=set)
+
+    async def rescore(self, subject: str, extra: dict[str, Any] | None = None) -> OffchainRecord:
+        """Sign and store an off-chain assessment of `subject` now; `extra` may add the `assess` call's `loan` and
+        `questionnaire` (docs/protocol.md).
+
+        Raises:
+            RetryLater: the chain or the enclave cannot answer now.
+            ChainError, EnclaveError: the subject cannot be assessed (the message says why).
+        """
+        request, at = await self.adapter.offchain_request(subject)
+        features = await self.adapter.read_features(subject, at)
+        extra = {**(extra or {}), "offchain": True}
+        proof = await self.adapter.state_proof(subject, at)
+        if proof is not None:
+            extra["proof"] = proof
+        result = await self.enclave.assess(self.adapter.enclave_request(request), features, extra)
+        record = self.watchlist.record(self.adapter.name, subject, result, self.step)
+        log.info("re-scored", extra=fields(chain=self.adapter.name, subject=subject, score=record.score,
+                                           tier=record.tier, moved=record.moved, block=record.block_number))
+        return record
+
+
+class OffchainDesk:
+    """What the API asks of off-chain assessments (node/api/v1/offchain.py): the chains' scorers, which the daemon
+    makes once its enclave is up (until then, and for a chain it does not serve, RetryLater / ChainError)."""
+
+    def __init__(self, watchlist: WatchList, scorers: dict[str, OffchainScorer] | None = None) -> None:
+        self.watchlist = watchlist
+        self.scorers: dict[str, OffchainScorer] = scorers or {}
+
+    async def assess(self, chain: str, subject: str, extra: dict[str, Any]) -> OffchainRecord:
+        scorer = self.scorers.get(chain)
+        if scorer is None:
+            raise RetryLater(f"chain {chain} is not being served yet (the node is starting)")
+        return await scorer.rescore(subject, extra)
+
+    def history(self, chain: str, subject: str, limit: int) -> list[OffchainRecord]:
+        return self.watchlist.history(chain, subject, limit)
+
+
+__all__ = ["Assessor", "OffchainDesk", "OffchainScorer"]

@@ -1,0 +1,76 @@
+"""Threshold proofs served by the node (docs/api.md, "Proofs"): the text a subject signs to open one of its stored
+assessments' commitment, and, given the signed text, the enclave's opening proven with snarkjs, as `aura prove`
+does from the command line (node/zk/prove_cli.py). The enclave checks that the signature is the subject's; the
+node never holds the opening beyond the one proof.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from chains.core.errors import AuraError
+from node.zk import prove_cli, snarkjs
+
+
+class Opener(Protocol):
+    async def open_commitment(self, params: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class StoredAssessments(Protocol):
+    def request(self, key: str) -> dict[str, Any] | None: ...
+
+    def assessment(self, key: str) -> dict[str, Any] | None: ...
+
+
+class ProofRefused(AuraError, LookupError):
+    """No such request (`code` unknown_request), or no signed assessment for it yet (no_assessment)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ProofDesk:
+    """Opening texts and proofs for the stored assessments of `store`, opened by `enclave`."""
+
+    def __init__(self, store: StoredAssessments, enclave: Opener, clock: Callable[[], float] = time.time,
+                 build: Callable[[], snarkjs.ZkBuild] = snarkjs.locate) -> None:
+        self.store, self.enclave, self.clock, self.build = store, enclave, clock, build
+
+    def _stored(self, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        row = self.store.request(key)
+        if row is None:
+            chain, request_id = key.split(":", 1)
+            raise ProofRefused("unknown_request", f"no request {request_id} on {chain}")
+        assessment = self.store.assessment(key)
+        if assessment is None:
+            raise ProofRefused("no_assessment", f"request {key} has no signed assessment yet (state {row['state']})")
+        return prove_cli.stored_request(row), assessment
+
+    def message(self, key: str, sign_in_domain: str | None = None) -> str:
+        """The text the subject signs (a fresh nonce, 5 minutes to sign it).
+
+        Raises:
+            ProofRefused: no such request or assessment. InvalidParams: a sign-in for a family without one.
+        """
+        request, _ = self._stored(key)
+        return prove_cli.fresh_message(request, int(self.clock()), sign_in_domain=sign_in_domain)
+
+    async def prove(self, key: str, threshold: int, scope: int, message: str, signature: str) -> dict[str, Any]:
+        """A proof that the assessment's committed score is at least `threshold`, for `scope`.
+
+        Raises:
+            ProofRefused: no such request or assessment. EnclaveError: the enclave refused to open (the text or
+            signature is not the subject's, expired or replayed). AuraError: the score is below the threshold, or
+            snarkjs failed. snarkjs.ZkError: the circuit's build is missing.
+        """
+        request, assessment = self._stored(key)
+        build = self.build()
+        opening = await self.enclave.open_commitment(prove_cli.open_params(request, assessment, message, signature))
+        return await asyncio.to_thread(prove_cli.proof_of_opening, build, request, opening, threshold, scope)
+
+
+__all__ = ["ProofDesk", "ProofRefused"]
