@@ -35,7 +35,7 @@ contracts: deps
 demo: contracts sbf
 	$(PY) -m node.cli demo
 
-test: contracts sbf move zk lint
+test: contracts sbf move zk browser lint
 	$(PY) -m pytest -q
 
 # ruff and mypy, configured in pyproject.toml (no untyped definition in chains/ or node/)
@@ -43,7 +43,7 @@ lint: deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-bench: contracts sbf zk
+bench: contracts sbf zk build/.wrk
 	$(PY) scripts/bench.py
 
 bench-score: deps
@@ -79,19 +79,40 @@ clean:
 # even where apt skips recommendations). `apt-get update` runs when apt does not know one of the packages
 # (asked one by one: `apt-cache show A B` succeeds when any one of them is known).
 SBF_PACKAGES := rustc-web rust-web-src rust-web-llvm
-SBF_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: sbf
+# Installs the Debian packages $(1) unless all are installed already.
+define apt_install
+	@installed=$$(dpkg-query -W -f='$${Status}\n' $(1) 2>/dev/null | grep -c 'install ok installed'); \
+	if [ "$$installed" != "$(words $(1))" ]; then \
+	  for p in $(1); do \
+	    apt-cache show $$p >/dev/null 2>&1 || { $(APT_SUDO) apt-get update; break; }; \
+	  done; \
+	  $(APT_SUDO) apt-get install -y $(1); \
+	fi
+endef
+
+.PHONY: sbf browser
 
 build/.sbf-toolchain:
 	@mkdir -p build
-	@installed=$$(dpkg-query -W -f='$${Status}\n' $(SBF_PACKAGES) 2>/dev/null | grep -c 'install ok installed'); \
-	if [ "$$installed" != "$(words $(SBF_PACKAGES))" ]; then \
-	  for p in $(SBF_PACKAGES); do \
-	    apt-cache show $$p >/dev/null 2>&1 || { $(SBF_SUDO) apt-get update; break; }; \
-	  done; \
-	  $(SBF_SUDO) apt-get install -y $(SBF_PACKAGES); \
-	fi
+	$(call apt_install,$(SBF_PACKAGES))
+	@touch $@
+
+# The score page's tests (tests/browser) drive Debian's chromium headless with playwright (it cannot download
+# its own browsers here).
+BROWSER_PACKAGES := chromium
+build/.browser:
+	@mkdir -p build
+	$(call apt_install,$(BROWSER_PACKAGES))
+	@touch $@
+
+browser: build/.browser
+
+# The load generator of `make bench`'s api section (scripts/bench_api.py).
+build/.wrk:
+	@mkdir -p build
+	$(call apt_install,wrk)
 	@touch $@
 
 sbf: build/.sbf-toolchain
