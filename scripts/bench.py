@@ -3,8 +3,9 @@
 Starts anvil (--block-time 1), deploys, starts the node as its own process, measures a lone fulfilment's gas
 (first write and overwrite), then sends requests at a steady rate from several accounts and watches the
 fulfilments arrive. Then the same on the local Solana endpoint (scripts/bench_solana.py), and with a quorum of
-three operators (scripts/bench_quorum.py), and the zero-knowledge figures (scripts/bench_zk.py). Progress goes to
-stderr; the last line on stdout is one JSON object: {"evm": {...}, "solana": {...}, "quorum": {...}, "zk": {...}}.
+three operators (scripts/bench_quorum.py), the zero-knowledge figures (scripts/bench_zk.py), and the API under
+load (scripts/bench_api.py). Progress goes to stderr; the last line on stdout is one JSON object:
+{"evm": {...}, "solana": {...}, "quorum": {...}, "zk": {...}, "api": {...}}.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from eth_utils import keccak
 from web3 import Web3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chains.evm.adapter import FULFILLED as FULFILLED_TOPIC  # noqa: E402
+from chains.evm.adapter import REQUESTED as REQUESTED_TOPIC  # noqa: E402
 from chains.evm.artifacts import contract  # noqa: E402
 from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port  # noqa: E402
 from node.workshop.devnet.deploy import FEE_WEI, send, setup_devnet  # noqa: E402
@@ -62,7 +63,6 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-REQUESTED_TOPIC = "0x" + keccak(text="AssessmentRequested(bytes32,address,address,uint96,uint64,bytes)").hex()
 
 
 class Watcher:
@@ -261,7 +261,10 @@ def main() -> None:
         zk: dict[str, Any] = run_zk()
     except ZkError as e:
         zk = {"not_measured": str(e)}
-    print(json.dumps({"evm": result, "solana": solana, "quorum": quorum, "zk": zk}))
+    log("api: the node's API under 100 concurrent clients (wrk)")
+    from scripts.bench_api import run as run_api
+    api = run_api(workdir=root / "api")
+    print(json.dumps({"evm": result, "solana": solana, "quorum": quorum, "zk": zk, "api": api}))
 
 
 if __name__ == "__main__":
