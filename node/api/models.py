@@ -194,3 +194,63 @@ class ThresholdProof(BaseModel):
     proof: dict[str, Any]
     public_signals: list[str]
     calldata: dict[str, Any]
+
+
+class ProofCheckAsk(BaseModel):
+    """A threshold proof someone was shown, and the threshold and scope they rely on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: int = Field(ge=0, le=1000)
+    scope: str = Field("0", pattern=r"^(0|[1-9][0-9]{0,76})$", description="the verifying protocol's scope, a decimal "
+                                                                        "field element")
+    proof: dict[str, Any] = Field(description="the Groth16 proof in snarkjs' JSON (`pi_a`, `pi_b`, `pi_c`, ...)")
+    public_signals: list[str] = Field(max_length=16, description="snarkjs' public signals, in decimal: commitment, "
+                                                                 "threshold, subject_hi, subject_lo, scope, "
+                                                                 "nullifier")
+
+
+class ProofCheckItem(BaseModel):
+    check: str = Field(description="the check's name (docs/api.md)")
+    ok: bool
+    detail: str
+
+
+class ProofCheck(BaseModel):
+    """Whether the proof shows that this request's committed score is at least the threshold: `valid` when every
+    check holds. The commitment is compared with the one this node signed; a contract's verifier compares it with
+    the one its chain stores."""
+
+    valid: bool
+    request_id: str
+    subject: str
+    threshold: int
+    scope: str
+    nullifier: str = Field(description="the proof's nullifier: a protocol that lends once per assessment and scope "
+                                       "remembers it")
+    checks: list[ProofCheckItem]
+
+
+class SignedCheckAsk(BaseModel):
+    """A signed assessment someone was shown: its `signed` object as the API answers it (or the enclave's answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signed: dict[str, Any] = Field(description="the signed payload: `digest`, `signature`, `signer` and the "
+                                               "family's own (`typed_data`, `payload`, `intent_message`, ...)")
+
+
+class SignedCheck(BaseModel):
+    """Whether the signed assessment is one an enclave the chain's contract counts signed for a request of that
+    chain (or off-chain, for it): `valid` when every check holds. `facts` are read from the signed payload itself."""
+
+    valid: bool
+    offchain: bool = Field(description="signed under the off-chain domain: no contract takes it")
+    request_id: str
+    subject: str
+    signer: str
+    signer_status: str | None = Field(description="the chain's contract's view of the signer with the payload's "
+                                                  "measurement, read now: active, unregistered, revoked, "
+                                                  "other_measurement; null where the chain cannot tell")
+    facts: dict[str, Any]
+    checks: list[ProofCheckItem] = Field(description="payload, signature, facts, request, signer")

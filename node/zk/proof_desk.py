@@ -7,12 +7,14 @@ node never holds the opening beyond the one proof.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from chains.core.errors import AuraError
 from node.zk import prove_cli, snarkjs
+from node.zk.proof_check import Verdict, check_proof
 
 
 class Opener(Protocol):
@@ -71,6 +73,28 @@ class ProofDesk:
         build = self.build()
         opening = await self.enclave.open_commitment(prove_cli.open_params(request, assessment, message, signature))
         return await asyncio.to_thread(prove_cli.proof_of_opening, build, request, opening, threshold, scope)
+
+    async def check(self, key: str, threshold: int, scope: int, proof: dict[str, Any],
+                    public_signals: list[Any]) -> Verdict:
+        """Whether `proof` proves that the assessment's committed score is at least `threshold` for `scope`: every
+        check of node/zk/proof_check.py, the pairing under the circuit's verification key last.
+
+        Raises:
+            ProofRefused: no such request or assessment. proof_check.BadSignals: malformed public signals.
+            snarkjs.ZkError: the circuit's build is missing.
+        """
+        request, assessment = self._stored(key)
+        key_file = self.build().verification_key
+        try:
+            verification_key = json.loads(key_file.read_text())
+        except (OSError, ValueError) as exc:
+            raise snarkjs.ZkError(f"cannot read the verification key {key_file.name}: {exc}") from None
+
+        def pairing(signals: list[str], groth16: dict[str, Any]) -> bool:
+            return snarkjs.verify(verification_key, signals, groth16)
+
+        return await asyncio.to_thread(check_proof, request, assessment, threshold, scope, proof, public_signals,
+                                       pairing)
 
 
 __all__ = ["ProofDesk", "ProofRefused"]

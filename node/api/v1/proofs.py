@@ -12,8 +12,17 @@ from fastapi import APIRouter, Query
 
 from chains.core.errors import AuraError, EnclaveError, InvalidParams
 from node.api.errors import Problem
-from node.api.models import ErrorBody, OpeningMessage, ProofAsk, ThresholdProof
+from node.api.models import (
+    ErrorBody,
+    OpeningMessage,
+    ProofAsk,
+    ProofCheck,
+    ProofCheckAsk,
+    ProofCheckItem,
+    ThresholdProof,
+)
 from node.api.v1.ids import canonical_id
+from node.zk.proof_check import BadSignals, Verdict
 from node.zk.proof_desk import ProofRefused
 from node.zk.snarkjs import ZkError
 
@@ -24,6 +33,9 @@ class ProofSource(Protocol):
     def message(self, key: str, sign_in_domain: str | None = None) -> str: ...
 
     async def prove(self, key: str, threshold: int, scope: int, message: str, signature: str) -> dict[str, Any]: ...
+
+    async def check(self, key: str, threshold: int, scope: int, proof: dict[str, Any],
+                    public_signals: list[Any]) -> Verdict: ...
 
 
 def proofs_router(source: ProofSource, chains: Mapping[str, str]) -> APIRouter:
@@ -78,6 +90,24 @@ def proofs_router(source: ProofSource, chains: Mapping[str, str]) -> APIRouter:
         except AuraError as exc:
             raise Problem(422, "no_proof", str(exc)) from None
         return ThresholdProof(**out)
+
+    @router.post("/chains/{chain}/requests/{request_id}/proofs/check", response_model=ProofCheck, responses=errors)
+    async def check(chain: str, request_id: str, ask: ProofCheckAsk) -> ProofCheck:
+        """Whether a threshold proof someone was shown proves that this request's committed score is at least
+        `threshold` for `scope`: its public signals against what this node signed, then the Groth16 pairing. Anyone
+        may ask; the answer says which check failed (about half a second: snarkjs)."""
+        key = key_of(chain, request_id)
+        try:
+            verdict = await source.check(key, ask.threshold, int(ask.scope), ask.proof, ask.public_signals)
+        except ProofRefused as exc:
+            raise Problem(404, exc.code, str(exc)) from None
+        except BadSignals as exc:
+            raise Problem(422, "bad_public_signals", str(exc)) from None
+        except ZkError as exc:
+            raise Problem(503, "zk_unavailable", str(exc)) from None
+        return ProofCheck(valid=verdict.valid, request_id=verdict.request_id, subject=verdict.subject,
+                          threshold=ask.threshold, scope=ask.scope, nullifier=str(verdict.nullifier),
+                          checks=[ProofCheckItem(check=c.name, ok=c.ok, detail=c.detail) for c in verdict.checks])
 
     return router
 

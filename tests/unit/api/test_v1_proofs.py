@@ -105,3 +105,97 @@ async def test_a_sign_in_text_for_a_family_without_one_is_refused(served: Served
     assert await served.get(f"/v1/chains/devnet/requests/{req.request_id}/opening-message?sign_in=a.org") == (
         400, {"error": {"code": "invalid_params",
                         "message": "--sign-in: the solana family has no sign-in standard; sign Aura's text instead"}})
+
+
+async def proven(served: Served, number: int, block: int, threshold: int, scope: str = "7") -> tuple[str, Any]:
+    """A proof of request `number`'s assessment (the subject's own), and the request's id."""
+    req, _ = served.fill.score("anvil", number, block)
+    base = f"/v1/chains/anvil/requests/{req.request_id}"
+    text = (await served.get(f"{base}/opening-message"))[1]["message"]
+    status, proof = await served.post(f"{base}/proofs", {"threshold": threshold, "scope": scope, "message": text,
+                                                         "signature": sign(OWNER, text)})
+    assert status == 201, proof
+    return req.request_id, proof
+
+
+def check_of(made: dict[str, Any], **override: Any) -> dict[str, Any]:
+    """The check body for a proof as `POST .../proofs` answered it, with `override`."""
+    return {"threshold": made["threshold"], "scope": made["scope"], "proof": made["proof"],
+            "public_signals": made["public_signals"], **override}
+
+
+async def test_a_proof_checks_against_the_assessment_it_was_made_for(served: Served) -> None:
+    request_id, proof = await proven(served, 4, 150, 300)
+    status, got = await served.post(f"/v1/chains/anvil/requests/{request_id}/proofs/check", check_of(proof))
+    assert status == 200, got
+    assert got == {"valid": True, "request_id": request_id, "subject": EVM_SUBJECT, "threshold": 300, "scope": "7",
+                   "nullifier": proof["nullifier"], "checks": [
+                       {"check": "commitment", "ok": True,
+                        "detail": "equals the commitment this node signed for the request"},
+                       {"check": "subject", "ok": True, "detail": "equals the request's subject"},
+                       {"check": "threshold", "ok": True, "detail": "equals the threshold asked about"},
+                       {"check": "scope", "ok": True, "detail": "equals the scope asked about"},
+                       {"check": "proof", "ok": True,
+                        "detail": "Groth16 verifies under the circuit's verification key"}]}
+
+
+async def test_a_valid_proof_of_another_assessment_does_not_count(served: Served) -> None:
+    """Attack: the subject's genuine proof for one request shown for another of its requests."""
+    _, proof = await proven(served, 5, 160, 300)
+    other, _ = served.fill.score("anvil", 6, 170)
+    status, got = await served.post(f"/v1/chains/anvil/requests/{other.request_id}/proofs/check", check_of(proof))
+    stored = served.fill.store.assessment(other.key)
+    assert stored is not None and status == 200 and got["valid"] is False
+    assert got["checks"][0] == {"check": "commitment", "ok": False, "detail": (
+        f"{proof['public_signals'][0]} is not the commitment this node signed for the request "
+        f"({int(stored['commitment'], 16)})")}
+    assert got["checks"][4] == {"check": "proof", "ok": False,
+                                "detail": "not checked: a public signal is not this assessment's"}
+
+
+async def test_a_proof_claimed_for_a_higher_threshold_or_another_scope_fails(served: Served) -> None:
+    """Attack: a proof of `score >= 300` shown as one of `score >= 900`, or for another protocol's scope."""
+    request_id, proof = await proven(served, 7, 180, 300)
+    path = f"/v1/chains/anvil/requests/{request_id}/proofs/check"
+    _, got = await served.post(path, check_of(proof, threshold=900))
+    assert got["valid"] is False and got["checks"][2] == {
+        "check": "threshold", "ok": False, "detail": "300 is not the threshold asked about (900)"}
+    _, got = await served.post(path, check_of(proof, scope="8"))
+    assert got["valid"] is False and got["checks"][3] == {
+        "check": "scope", "ok": False, "detail": "7 is not the scope asked about (8)"}
+    # Signals rewritten to say 900: they match, the pairing does not.
+    lying = [*proof["public_signals"]]
+    lying[1] = "900"
+    _, got = await served.post(path, check_of(proof, threshold=900, public_signals=lying))
+    assert got["valid"] is False and [c["ok"] for c in got["checks"]] == [True, True, True, True, False]
+    assert got["checks"][4]["detail"] == "Groth16 does not verify under the circuit's verification key"
+
+
+async def test_a_tampered_proof_does_not_verify(served: Served) -> None:
+    request_id, proof = await proven(served, 8, 190, 300)
+    tampered = {**proof["proof"], "pi_a": proof["proof"]["pi_c"]}  # a point on the curve, not the proof's
+    _, got = await served.post(f"/v1/chains/anvil/requests/{request_id}/proofs/check",
+                               check_of(proof, proof=tampered))
+    assert got["valid"] is False and got["checks"][4] == {
+        "check": "proof", "ok": False, "detail": "Groth16 does not verify under the circuit's verification key"}
+
+
+@pytest.mark.parametrize(("signals", "message"), [
+    (["1", "2"], "public_signals: 2 given, the circuit has 6 (commitment, threshold, subject_hi, subject_lo, scope, "
+                 "nullifier)"),
+    (["1", "2", "3", "4", "05", "6"], "public_signals scope: must be a field element in decimal, without leading "
+                                      "zeros"),
+    (["1", "2", "3", "4", "5", str(1 << 254)], "public_signals nullifier: must be a field element in decimal, without "
+                                               "leading zeros"),
+])
+async def test_malformed_signals_are_refused(served: Served, signals: list[str], message: str) -> None:
+    req, _ = served.fill.score("anvil", 9, 200)
+    body = {"threshold": 1, "proof": {}, "public_signals": signals}
+    assert await served.post(f"/v1/chains/anvil/requests/{req.request_id}/proofs/check", body) == (
+        422, {"error": {"code": "bad_public_signals", "message": message}})
+
+
+async def test_checking_a_proof_of_an_unknown_request_is_refused(served: Served) -> None:
+    body = {"threshold": 1, "proof": {}, "public_signals": ["1"] * 6}
+    got = await served.post("/v1/chains/anvil/requests/0x" + "ab" * 32 + "/proofs/check", body)
+    assert (got[0], got[1]["error"]["code"]) == (404, "unknown_request")
