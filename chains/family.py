@@ -3,7 +3,7 @@ the codec of what the enclave signs for it. `chains/registry.py` lists them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from chains.base import ChainAdapter
 from chains.codec import BoundRequest, PayloadCodec
 from chains.config import ChainConfig
+from chains.core.signed_view import SignedView
 
 
 class FeatureCache(Protocol):
@@ -95,6 +96,9 @@ class Family:
     libraries only when called; None where the family has neither. `sign_in` loads the reader of the chain's own
     sign-in standard (SIWE on EVM), which the enclave's `open` takes besides Aura's plain text; None where the
     family has none.
+
+    `read_signed` reads a signed envelope back from its own payload (chains/core/signed_view.py): how the API checks
+    a signed assessment for a caller; None where the family has no reader.
     """
 
     name: str
@@ -106,3 +110,4 @@ class Family:
     owner_message: Callable[[], OwnerMessage] | None = None
     verifier_args: VerifierArgs | None = None
     sign_in: Callable[[], SignIn] | None = None
+    read_signed: Callable[[Mapping[str, Any]], SignedView] | None = None

@@ -35,6 +35,7 @@ from node.quorum.collector import Quorum
 from node.quorum.peer_api import store_answers
 from node.quorum.peer_client import PeerClient
 from node.quorum.status import PeerStatus
+from node.signed_check import SignedDesk
 from node.store import Store
 from node.watchlist import WatchList
 from node.zk.proof_desk import ProofDesk
@@ -148,7 +149,9 @@ class Node:
                             rate_limits=RateLimits(per_address=cfg.api.rate_per_address,
                                                    per_key=cfg.api.rate_per_key),
                             keys=ApiKeys(store.db), offchain=self.offchain,
-                            proofs=ProofDesk(store, self.enclave) if self.enclave is not None else None)
+                            proofs=ProofDesk(store, self.enclave) if self.enclave is not None else None,
+                            signed=SignedDesk(store, {c.name: (c.family, c.chain_id) for c in cfg.chains},
+                                              {a.name: a.signer_status for a in self.adapters}))
             await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
             self.api = api
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}", **phases))

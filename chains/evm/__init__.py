@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chains.base import ChainAdapter
 from chains.evm.codec import CODEC
 from chains.evm.config import EvmChain
+from chains.evm.signed_view import read_signed
 from chains.family import BuildContext, Family, OwnerMessage, SignIn
 
 if TYPE_CHECKING:
@@ -72,4 +73,5 @@ def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str,
 
 
 FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
-                owner_message=load_owner_message, verifier_args=verifier_args, sign_in=load_sign_in)
+                owner_message=load_owner_message, verifier_args=verifier_args, sign_in=load_sign_in,
+                read_signed=read_signed)

@@ -8,6 +8,7 @@ from chains.base import ChainAdapter
 from chains.family import BuildContext, Family, OwnerMessage
 from chains.solana.codec import CODEC
 from chains.solana.config import SolanaChain
+from chains.solana.signed_view import read_signed
 
 
 def build(cfg: SolanaChain, ctx: BuildContext) -> ChainAdapter:
@@ -49,4 +50,5 @@ def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str,
 
 
 FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
-                owner_message=load_owner_message, verifier_args=verifier_args)
+                owner_message=load_owner_message, verifier_args=verifier_args,
+                read_signed=read_signed)

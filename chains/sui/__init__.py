@@ -8,6 +8,7 @@ from chains.base import ChainAdapter
 from chains.family import BuildContext, Family, OwnerMessage
 from chains.sui.codec import CODEC
 from chains.sui.config import SuiChain
+from chains.sui.signed_view import read_signed
 
 
 def build(cfg: SuiChain, ctx: BuildContext) -> ChainAdapter:
@@ -49,4 +50,5 @@ def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str,
 
 
 FAMILY = Family(name="sui", config=SuiChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
-                owner_message=load_owner_message, verifier_args=verifier_args)
+                owner_message=load_owner_message, verifier_args=verifier_args,
+                read_signed=read_signed)

@@ -23,6 +23,7 @@ from node.api.rate_limit import KeyChecker, RateLimit, RateLimits
 from node.api.v1 import ScoreReader, v1_router
 from node.api.v1.offchain import OffchainSource, offchain_router
 from node.api.v1.proofs import ProofSource, proofs_router
+from node.api.v1.signed import SignedSource, signed_router
 from node.health import node_version
 from node.quorum.peer_api import AnswerSource, peer_router
 from node.web import PAGE_PREFIX, page_assets, page_router
@@ -35,14 +36,15 @@ def make_app(health: Callable[[], dict[str, Any]], questionnaires: Questionnaire
              chains: Mapping[str, str] | None = None, cors_origins: Sequence[str] = (),
              rate_limits: RateLimits | None = None, keys: KeyChecker | None = None,
              max_body_bytes: int = MAX_BODY_BYTES, offchain: OffchainSource | None = None,
-             proofs: ProofSource | None = None) -> FastAPI:
+             proofs: ProofSource | None = None, signed: SignedSource | None = None) -> FastAPI:
     """The app. `questionnaires` adds `POST /questionnaires`, `peer_answers` the peer route, `scores` (the
     node's store) with `chains` (chain name -> family name, from the config) the `/v1` routes and the score page
     that reads them (`/`, node/web).
     `cors_origins`: the origins browsers may call from (`[api] cors_origins`). `rate_limits` limits the public
     routes, with `keys` the API keys that lift a client to a key's rate (node/api/rate_limit.py); None: no
     limit. `offchain` (the node's off-chain scorers) adds `/v1/.../offchain-assessments`, `proofs` (the node's
-    enclave and snarkjs) `/v1/.../opening-message` and `/v1/.../proofs`."""
+    enclave and snarkjs) `/v1/.../opening-message`, `/v1/.../proofs` and `/v1/.../proofs/check`, `signed` (the node's
+    chains) `/v1/.../assessments/check`."""
     app = FastAPI(title="Aura oracle node", version=node_version(), openapi_url=OPENAPI_PATH, docs_url=None,
                   redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     install_error_handlers(app)
@@ -55,6 +57,8 @@ def make_app(health: Callable[[], dict[str, Any]], questionnaires: Questionnaire
             app.include_router(offchain_router(offchain, chains or {}, scores.questionnaire))
         if proofs is not None:
             app.include_router(proofs_router(proofs, chains or {}))
+        if signed is not None:
+            app.include_router(signed_router(signed, chains or {}))
         app.include_router(page_router())
         app.mount(PAGE_PREFIX, page_assets(), name="page")
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

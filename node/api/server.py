@@ -25,6 +25,7 @@ from node.api.rate_limit import KeyChecker, RateLimits
 from node.api.v1 import ScoreReader
 from node.api.v1.offchain import OffchainSource
 from node.api.v1.proofs import ProofSource
+from node.api.v1.signed import SignedSource
 from node.quorum.peer_api import AnswerSource
 
 BACKLOG = 2048
@@ -57,11 +58,11 @@ class ApiServer:
                  store: ScoreReader | None = None, chains: Mapping[str, str] | None = None,
                  cors_origins: Sequence[str] = (), rate_limits: RateLimits | None = None,
                  keys: KeyChecker | None = None, offchain: OffchainSource | None = None,
-                 proofs: ProofSource | None = None) -> None:
+                 proofs: ProofSource | None = None, signed: SignedSource | None = None) -> None:
         self.host, self.port = host, port
         self.app = make_app(health, questionnaires, peer_answers, scores=store, chains=chains,
                             cors_origins=cors_origins, rate_limits=rate_limits, keys=keys, offchain=offchain,
-                            proofs=proofs)
+                            proofs=proofs, signed=signed)
         self.started_at = time.time()
         self._server: uvicorn.Server | None = None
         self._ticks: asyncio.Task[None] | None = None

@@ -15,6 +15,7 @@ from eth_account.messages import encode_typed_data
 
 from chains.core.features import features_hash
 from node.workshop.devnet.anvil import DEFAULT_KEYS
+from node.workshop.devnet.deploy import DEPLOYER_KEY, send
 from tests.clients.typed_data import ETHERS_V4_ERROR, recover_with_clients
 from tests.integration.node.conftest import Env
 
@@ -441,3 +442,34 @@ def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(en
     landed, other = asyncio.run(check())
     assert landed in (TxState.INCLUDED, TxState.FINAL)
     assert other is TxState.DROPPED
+
+
+def api_json(env: Env, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{env.api_port}{path}", data=data, method="GET" if body is None
+                                 else "POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, json.loads(r.read())
+
+
+def test_the_api_checks_what_it_serves_against_the_chain(env: Env) -> None:
+    """The node's own answer, checked by its `/v1/.../assessments/check`: the signer's status read from the real
+    oracle over the EVM adapter, active, then revoked by the owner."""
+    node = env.node().start()
+    try:
+        env.wait_healthy(node)
+        request_id = env.request(SUBJECTS[0])
+        env.wait_fulfilled([request_id], node)
+        status, served = api_json(env, f"/v1/chains/anvil/subjects/{SUBJECTS[0]}/assessment")
+        assert status == 200 and served["request_id"] == request_id
+        status, got = api_json(env, "/v1/chains/anvil/assessments/check", {"signed": served["signed"]})
+        assert status == 200 and got["valid"] is True and got["signer_status"] == "active", got
+        assert got["signer"] == env.dev.signer and got["facts"]["score"] == served["score"]
+        send(env.w3, DEPLOYER_KEY, {"to": env.dev.oracle,
+                                    "data": env.oracle.encode_abi("revokeSigner", [env.dev.signer])})
+        _, got = api_json(env, "/v1/chains/anvil/assessments/check", {"signed": served["signed"]})
+        assert got["valid"] is False and got["signer_status"] == "revoked"
+        assert got["checks"][-1] == {"check": "signer", "ok": False,
+                                     "detail": "the chain's contract does not count it: revoked"}
+    finally:
+        node.stop()

@@ -49,10 +49,12 @@ PROGRAM_KEY = {"evm": None, "solana": "program", "sui": "package"}
 """Under which key the enclave's request carries `OracleRequest.program` (test data, not node code)."""
 
 
+ENCLAVE_KEY = EnclaveKey(keccak256(b"aura api test enclave"))
+
+
 @functools.cache
 def enclave() -> EnclaveService:
-    key = EnclaveKey(keccak256(b"aura api test enclave"))
-    return EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW)
+    return EnclaveService(ENCLAVE_KEY, measure(), Engine.load(load_config()), clock=lambda: NOW)
 
 
 class InProcessOpener:

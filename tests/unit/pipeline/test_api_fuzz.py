@@ -23,15 +23,17 @@ from chains.registry import FAMILIES
 from node.api import make_app
 from node.api.app import OPENAPI_PATH
 from node.offchain_scorer import OffchainDesk, OffchainScorer
+from node.signed_check import SignedDesk
 from node.store import Store
 from node.watchlist import WatchList
 from node.zk.proof_desk import ProofDesk
 from tests.fakechain import FAMILY
 from tests.fakechain.adapter import FakeAdapter
 from tests.fakechain.ledger import FakeLedger, served
-from tests.unit.api.filled_store import CHAINS, Filler, InProcessOpener
+from tests.unit.api.filled_store import CHAINS, TARGETS, Filler, InProcessOpener
 from tests.unit.pipeline.harness import CHAIN, ENCLAVE, StubAssessor
 
+CHAIN_IDS = {name: (family, TARGETS[name]["chain_id"]) for name, family in CHAINS.items()}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -54,7 +56,9 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         asyncio.run(adapter.connect())
         desk = OffchainDesk(watchlist, {CHAIN: OffchainScorer(adapter, StubAssessor(), watchlist, 25)})
         app = make_app(lambda: {"ok": True}, store.put_questionnaire, scores=store,
-                       chains={**CHAINS, CHAIN: "fake"}, offchain=desk, proofs=ProofDesk(store, InProcessOpener()))
+                       chains={**CHAINS, CHAIN: "fake"}, offchain=desk, proofs=ProofDesk(store, InProcessOpener()),
+                       signed=SignedDesk(store, {**CHAIN_IDS, CHAIN: ("fake", 7)},
+                                         dict.fromkeys([*CHAINS, CHAIN], adapter.signer_status)))
         yield schemathesis.openapi.from_asgi(OPENAPI_PATH, app)
     watchlist.close()
     store.close()
@@ -70,7 +74,8 @@ def test_no_server_error_and_every_answer_as_documented(api_schema: Any) -> None
         "POST /v1/chains/{chain}/subjects/{subject}/offchain-assessments",
         "GET /v1/chains/{chain}/subjects/{subject}/offchain-assessments",
         "GET /v1/chains/{chain}/requests/{request_id}/opening-message",
-        "POST /v1/chains/{chain}/requests/{request_id}/proofs"}
+        "POST /v1/chains/{chain}/requests/{request_id}/proofs",
+        "POST /v1/chains/{chain}/requests/{request_id}/proofs/check", "POST /v1/chains/{chain}/assessments/check"}
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
