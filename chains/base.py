@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -248,6 +248,30 @@ class ItemOutcome:
     reorged: bool = False
     """The request's block left the canonical chain, or the contract holds other fields under its id
     (chains/core/errors.py Reorged): the request is read again from its new log, confirmed and scored again."""
+
+
+@dataclass(frozen=True)
+class CreditEvent:
+    """A lending event of a subject (chains' `credit_events`): `kind` as the family names it (on EVM the indexer's
+    kinds: `borrow`, `repay`, `liquidation` of an Aave-V3-shaped pool; `withdraw`, `supply`, `absorb` of a
+    Compound-V3-shaped market, where borrowing and repaying the base asset are withdrawals and supplies), in the
+    block (slot, checkpoint) `height`, by transaction `tx_hash`."""
+
+    subject: str
+    kind: str
+    protocol: str
+    height: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class CreditEvents:
+    """The lending events found after the old cursor through height `reached`; `next_cursor` is opaque to the
+    caller, who stores it once it has acted on `items`."""
+
+    items: list[CreditEvent]
+    next_cursor: str
+    reached: int
 
 
 @dataclass(frozen=True)
@@ -540,6 +564,17 @@ class ChainAdapter(ABC):
             RetryLater: the RPC failed.
         """
         raise NotSupported(self.family, "off-chain assessments")
+
+    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
+        """Lending events (a borrow, a repayment, a liquidation) of any of `subjects` (in the family's text form) in
+        the heights after `cursor` through `until`: what re-scores a watched wallet when its credit changes. With no
+        cursor nothing before `until` is read: the events start from there.
+
+        Raises:
+            NotSupported: the family, or this chain's config, reads no lending protocol (the default).
+            RetryLater: the RPC failed; the cursor the caller holds stays good.
+        """
+        raise NotSupported(self.family, "lending events")
 
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
         """Whether the contract counts assessments signed by `signer` (its address or public key in the family's

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
+    CreditEvents,
     Fulfilled,
     Height,
     ItemOutcome,
@@ -44,7 +45,7 @@ from chains.base import (
     TxState,
 )
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import ChainError, CosignerRefused, Reorged, RetryLater, WaitFor
+from chains.core.errors import ChainError, CosignerRefused, NotSupported, Reorged, RetryLater, WaitFor
 from chains.core.logs import fields
 from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import recover_address
@@ -56,6 +57,7 @@ from chains.evm.calldata import BATCH_TYPES as BATCH_TYPES
 from chains.evm.calldata import FULFIL_SELECTOR as FULFIL_SELECTOR
 from chains.evm.calldata import FULFIL_TYPES as FULFIL_TYPES
 from chains.evm.config import EvmChain
+from chains.evm.credit_events import CreditReader
 from chains.evm.facts import unpack_facts
 from chains.evm.history import EvmHistory
 from chains.evm.indexer.compute import DEFAULT_STABLECOINS, features_for
@@ -145,6 +147,7 @@ class EvmAdapter(ChainAdapter):
         self.cfg = cfg
         self.events = events if cfg.indexer is not None and cfg.indexer.enabled else None
         self.history = EvmHistory(cfg.name, cfg.indexer) if self.events is not None and cfg.indexer else None
+        self.credit = CreditReader(cfg.name, self.history) if self.history is not None else None
         self.name = cfg.name
         self.account = account
         self.cache = cache
@@ -758,6 +761,19 @@ class EvmAdapter(ChainAdapter):
         return SubmissionStatus(state=TxState.FINAL if final else TxState.INCLUDED, block_number=number,
                                 cost=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
                                 outcomes=outcomes)
+
+    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
+        """The lending protocols' credit events of `subjects` (chains/evm/credit_events.py); the cursor is the last
+        block read."""
+        if self.credit is None:
+            raise NotSupported(self.family, "lending events without an [chains.indexer] section")
+        if cursor is None:
+            return CreditEvents([], str(until.number), until.number)
+        done = int(cursor)
+        if until.number <= done:
+            return CreditEvents([], cursor, done)
+        items = await self.credit.read(self.w3, subjects, done + 1, until.number)
+        return CreditEvents(items, str(until.number), until.number)
 
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
         """The oracle's `signers(signer)`: unregistered (index 0), revoked (not active), registered with another

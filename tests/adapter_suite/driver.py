@@ -37,6 +37,8 @@ class Driver(ABC):
     privacy_mismatch: str
     reorganises: bool = False
     """Whether the test chain can take back its latest heights (`reorg`); chains that cannot skip those tests."""
+    lends: bool = False
+    """Whether the family reads lending events (`credit_events`); one that does not raises NotSupported."""
 
     def __init__(self, cfg: ChainConfig, data_dir: Path) -> None:
         self.cfg = cfg
@@ -138,6 +140,15 @@ class Driver(ABC):
         """The exact ValueError message of `prepare` for an assessment carrying `count` signatures, one more than
         `max_signatures`."""
         raise NotImplementedError(f"{type(self).__name__} has no quorum")
+
+    async def lending(self) -> tuple[ChainAdapter, tuple[str, str]]:
+        """An adapter, connected, that reads a lending protocol of the chain, and two wallets that can borrow and
+        repay on it (`lend`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no lending protocol")
+
+    async def lend(self, wallet: str, kind: str) -> None:
+        """`wallet` (one of `lending`'s) borrows (`kind` borrow) or repays (repay) on the lending protocol."""
+        raise NotImplementedError(f"{type(self).__name__} has no lending protocol")
 
     async def reorg(self, depth: int, keep: bool = True) -> None:
         """Take back the latest `depth` heights and make as many in their place, holding again what they held

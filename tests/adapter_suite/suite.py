@@ -56,6 +56,32 @@ class ChainAdapterSuite:
                 raise TypeError(f"{cls.__name__}.SKIPS: {name} has no reason")
             setattr(cls, name, _skipped(test, reason))
 
+    # ---------------------------------------------------------------------------------- lending events
+    async def test_credit_events_name_a_watched_wallets_borrows_and_repayments(self, driver: Driver) -> None:
+        if not driver.lends:
+            head = await driver.adapter.head(Confidence.FINALIZED)
+            with pytest.raises(NotSupported) as refused:
+                await driver.adapter.credit_events(["any"], None, head)
+            assert str(refused.value) == f"family {driver.cfg.family!r} does not support lending events"
+            return
+        adapter, (watched, bystander) = await driver.lending()
+        head = await adapter.head(Confidence.FINALIZED)
+        first = await adapter.credit_events([watched], None, head)
+        assert (first.items, first.reached) == ([], head.number)  # no cursor: nothing before the head is read
+        await driver.lend(watched, "borrow")
+        await driver.lend(bystander, "borrow")
+        await driver.lend(watched, "repay")
+        await driver.finalize()
+        final = await adapter.head(Confidence.FINALIZED)
+        found = await adapter.credit_events([watched], first.next_cursor, final)
+        assert [(e.subject, e.kind) for e in found.items] == [(watched, "borrow"), (watched, "repay")]
+        assert found.reached == final.number and all(head.number < e.height <= final.number for e in found.items)
+        assert found.items[0].height <= found.items[1].height and found.items[0].tx_hash != found.items[1].tx_hash
+        again = await adapter.credit_events([watched, bystander], found.next_cursor, final)
+        assert again.items == [] and again.reached == final.number
+        both = await adapter.credit_events([watched, bystander], first.next_cursor, final)
+        assert [e.subject for e in both.items] == [watched, bystander, watched]
+
     # ---------------------------------------------------------------------------------- connection
     async def test_connect_and_close_are_idempotent(self, driver: Driver) -> None:
         adapter = driver.fresh_adapter()

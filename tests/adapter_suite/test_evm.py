@@ -17,6 +17,7 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 
 from chains.base import (
+    ChainAdapter,
     ItemOutcome,
     OracleRequest,
     RequestStatus,
@@ -29,11 +30,15 @@ from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.errors import ChainError, CosignerRefused, WaitFor
 from chains.core.secp256k1 import recover_address
 from chains.evm import calldata
+from chains.evm.artifacts import deploy
 from chains.evm.batch_gas import batch_quorum_floor
-from chains.evm.config import EvmChain
+from chains.evm.config import EvmChain, IndexerSection
 from chains.evm.keystore import create_keystore
+from chains.family import BuildContext
+from chains.registry import FAMILIES
 from node.enclave.keys import EnclaveKey
-from node.workshop.devnet.anvil import Anvil
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
+from node.workshop.devnet.protocols import MAX_UINT, Transactor
 from tests.integration.evm.conftest import (  # noqa: F401 - anvil, artefacts, chain and deployment are fixtures
     CHAIN_ID,
     ENCLAVE_KEY,
@@ -151,6 +156,38 @@ class EvmDriver(Driver):
         self.chain.w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
         if self.paused:
             self.chain.rpc("evm_mine")
+
+    lends = True
+    BORROWERS = (DEFAULT_KEYS[9], DEFAULT_KEYS[8])
+
+    async def lending(self) -> tuple[ChainAdapter, tuple[str, str]]:
+        """An Aave-V3-shaped pool of the devnet (contracts/devnet) with one reserve, liquidity and each borrower's
+        collateral in it, and an adapter whose indexer reads it."""
+        self._unpaused("deploys a lending pool")
+        w3, tx = self.chain.w3, Transactor(self.chain.w3)
+        token = deploy(w3, "DevToken", ["Suite Dollar", "sUSD", 6], OWNER_KEY)
+        pool = deploy(w3, "DevLendingPool", [], OWNER_KEY)
+        tx.call(OWNER_KEY, "DevLendingPool", pool, "listReserve", token, 10**8, 8000, 8500, 500, 0)
+        for key in (OWNER_KEY, *self.BORROWERS):
+            who = Account.from_key(key).address
+            tx.call(OWNER_KEY, "DevToken", token, "mint", who, 10**12)
+            tx.call(key, "DevToken", token, "approve", pool, MAX_UINT)
+            tx.call(key, "DevLendingPool", pool, "supply", token, 10**11, who, 0)
+        self.pool, self.token = pool, token
+        cfg = self.cfg.model_copy(update={"indexer": IndexerSection(protocols={"aave-v3": [pool]})})
+        ctx = BuildContext(data_dir=self.data_dir, cache=None, sequence_floor=lambda: None, resources=self._resources)
+        adapter = FAMILIES["evm"].build(cfg, ctx)
+        self._adapters.append(adapter)
+        await adapter.connect()
+        return adapter, tuple(Account.from_key(k).address for k in self.BORROWERS)  # type: ignore[return-value]
+
+    async def lend(self, wallet: str, kind: str) -> None:
+        key = next(k for k in self.BORROWERS if Account.from_key(k).address == wallet)
+        tx = Transactor(self.chain.w3)
+        if kind == "borrow":
+            tx.call(key, "DevLendingPool", self.pool, "borrow", self.token, 10**6, 2, 0, wallet)
+        else:
+            tx.call(key, "DevLendingPool", self.pool, "repay", self.token, 10**6, 2, wallet)
 
     async def revoke(self, signer: str) -> None:
         self._unpaused("revokes")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from chains.base import OracleRequest, Submission
+from chains.base import ChainAdapter, OracleRequest, Submission
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import RetryLater, WaitFor
 from chains.core.secp256k1 import keccak256
@@ -45,6 +45,14 @@ class FakeDriver(Driver):
         super().__init__(ledger.config(**shape), data_dir)
 
     reorganises = True
+    lends = True
+
+    async def lending(self) -> tuple[ChainAdapter, tuple[str, str]]:
+        return self.adapter, ("0x" + "b1" * 32, "0x" + "b2" * 32)
+
+    async def lend(self, wallet: str, kind: str) -> None:
+        self.ledger.lend(wallet, kind)
+        self.ledger.mine()
 
     async def reorg(self, depth: int, keep: bool = True) -> None:
         self.ledger.reorg(depth, lose_requests=not keep, lose_transactions=not keep)

@@ -9,7 +9,7 @@ balance are the ledger's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace as replaced
 from typing import Any
 
@@ -17,6 +17,8 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
+    CreditEvent,
+    CreditEvents,
     Fulfilled,
     Height,
     OracleRequest,
@@ -168,6 +170,15 @@ class FakeAdapter(ChainAdapter):
             expires_at=at.timestamp, params="", block_number=at.number, block_hash=at.hash, tx_hash="", ordinal=0,
         )  # fmt: skip
         return request, at
+
+    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
+        ledger = self.ledger
+        if cursor is None or until.number <= int(cursor):
+            return CreditEvents([], cursor or str(until.number), until.number if cursor is None else int(cursor))
+        done, wanted = int(cursor), set(subjects)
+        items = [CreditEvent(subject, kind, "fake-pool", block, "0x" + f"{block:064x}")
+                 for subject, kind, block in ledger.credit_log if done < block <= until.number and subject in wanted]
+        return CreditEvents(items, str(until.number), until.number)
 
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
         left = self.ledger.unreadable.get(subject, 0)

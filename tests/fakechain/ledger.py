@@ -199,6 +199,7 @@ class FakeLedger:
         self.down = False
         self.funded = True  # False: the transmitter cannot pay for a fulfilment
         self.threshold = 1  # signatures a fulfilment needs (the contract's quorum threshold)
+        self.credit_log: list[tuple[str, str, int]] = []  # (subject, kind, block): `lend`
         self.signers: dict[str, Enclave] = {}  # by lower-case address
         self.balances: dict[str, int] = {}
         self.blocks: list[Block] = [Block(0, T0, self._block_hash(0, 0), ())]
@@ -302,6 +303,10 @@ class FakeLedger:
         """An enclave signer (its 0x address) the contract accepts, with assessments of `measurement` (`0x` + 64
         hex digits) only, or of any measurement when None."""
         self.signers[signer.lower()] = Enclave(None if measurement is None else measurement.lower())
+
+    def lend(self, subject: str, kind: str = "borrow") -> None:
+        """A lending event (`borrow`, `repay`, `liquidation`) of `subject` in the next block mined."""
+        self.credit_log.append((subject, kind, self.latest.number + 1))
 
     def revoke(self, signer: str) -> None:
         """The contract no longer accepts the registered `signer`."""
