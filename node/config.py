@@ -82,11 +82,14 @@ class RescoreSection(Section):
     """`[rescore]`: re-scoring the watch-list (`aura watch`, node/rescoring.py): each watched wallet is signed an
     off-chain assessment every `every` of its own (24 h unless given), up to `jitter_s` late so that watches added
     together do not fall due together; one is marked moved when its score moved by `step` points or more, or its
-    tier changed."""
+    tier changed. A watched wallet is also re-scored when it borrows, repays or is liquidated on a lending protocol
+    its chain's indexer reads, looked for every `events_every_s` (0: never; node/credit_trigger.py)."""
 
     enabled: bool = True
     step: int = Field(25, ge=1, le=1000)
     jitter_s: int = Field(3600, ge=0, le=86400)
+    events_every_s: float = Field(15.0, ge=0, le=3600, description="seconds between looks for lending events of "
+                                                                   "watched wallets (0: never)")
 
 
 class QuorumSection(Section):

@@ -10,6 +10,7 @@ import logging
 import random
 import signal
 import time
+from collections.abc import Coroutine
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from node import metrics
 from node.api import ApiKeys, ApiServer, RateLimits
 from node.checks import ChainChecks, StartRefused, connect_chains
 from node.config import Config
+from node.credit_trigger import CreditTrigger
 from node.enclave.client import EnclaveProcess
 from node.enclave.supervisor import EnclaveSignerChanged, EnclaveSupervisor, SupervisorPolicy
 from node.health import HealthReport, node_version
@@ -164,6 +166,24 @@ class Node:
         await asyncio.to_thread(importlib.import_module, "node.rescoring")
         assert self.store is not None
         self._schedule_rescoring(self.store)
+        every = self.config.rescore.events_every_s
+        if every > 0:
+            from node.rescoring import run_watch  # noqa: PLC0415 - imported above, in a thread
+
+            assert self.watchlist is not None
+            triggers = [CreditTrigger(a, self.watchlist, run_watch, every) for a in self.adapters]
+            async with asyncio.TaskGroup() as tg:
+                for trigger in triggers:
+                    tg.create_task(self._guarded(trigger.run(self.stop), trigger.adapter.name),
+                                   name=f"credit-{trigger.adapter.name}")
+
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, None], chain: str) -> None:
+        """`work`, whose unexpected error is logged rather than ending the daemon (re-scoring is not its main job)."""
+        try:
+            await work
+        except Exception:  # noqa: BLE001 - the schedule still re-scores; the log says what broke
+            log.exception("lending-event re-scoring stopped", extra=fields(chain=chain))
 
     def _schedule_rescoring(self, store: Store) -> None:
         """The scheduler of the watch-list's jobs, over the chains' off-chain scorers."""

@@ -4,7 +4,8 @@ off-chain assessments those re-scorings signed (chains/core/offchain.py), in the
 Tables:
 - `watches`: one row per (chain, subject): how often it is re-scored, when it was added;
 - `offchain_assessments`: every off-chain assessment signed, newest last, with the enclave's whole result; its
-  `moved` column says whether it moved the score by the configured step or changed the tier since the one before.
+  `moved` column says whether it moved the score by the configured step or changed the tier since the one before;
+- `credit_cursors`: per chain, how far its lending events have been acted on (node/credit_trigger.py).
 
 The CLI writes `watches` while a node runs: the daemon's scheduler reads them again every RECONCILE_S
 (node/rescoring.py). Its jobs themselves are APScheduler's, persisted in the same file by APScheduler.
@@ -90,6 +91,7 @@ class WatchList:
              "tier": int, "flags": int, "moved": int, "created_at": float, "result": str},
             pk="id", if_not_exists=True)
         self.db.table("offchain_assessments").create_index(["chain", "subject", "id"], if_not_exists=True)
+        self.db.table("credit_cursors").create({"chain": str, "cursor": str}, pk="chain", if_not_exists=True)
 
     def close(self) -> None:
         self.db.close()
@@ -128,6 +130,16 @@ class WatchList:
     def watches(self) -> list[Watch]:
         rows = self.db.execute("SELECT chain, subject, every_s, added_at FROM watches ORDER BY chain, subject")
         return [Watch(*row) for row in rows.fetchall()]
+
+    def credit_cursor(self, chain: str) -> str | None:
+        """How far the chain's lending events have been acted on (node/credit_trigger.py); None before the first."""
+        row = self.db.execute("SELECT cursor FROM credit_cursors WHERE chain = ?", [chain]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_credit_cursor(self, chain: str, cursor: str) -> None:
+        with self._tx():
+            self.db.conn.execute("INSERT INTO credit_cursors(chain, cursor) VALUES (?, ?) "
+                                 "ON CONFLICT(chain) DO UPDATE SET cursor = excluded.cursor", [chain, cursor])
 
     def record(self, chain: str, subject: str, result: dict[str, Any], step: int) -> OffchainRecord:
         """Store an off-chain assessment (the enclave's result); `moved` when it is the subject's first, its score

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from eth_account.messages import encode_typed_data
 from chains.core.features import features_hash
 from node.workshop.devnet.anvil import DEFAULT_KEYS
 from node.workshop.devnet.deploy import DEPLOYER_KEY, send
+from node.workshop.devnet.protocols import MAX_UINT, STABLECOIN, Protocols, Transactor
 from tests.clients.typed_data import ETHERS_V4_ERROR, recover_with_clients
 from tests.integration.node.conftest import Env
 
@@ -48,8 +50,6 @@ def test_requests_fulfilled_verified_and_final(env: Env) -> None:
             deadline_rows = store_rows(env, "SELECT state FROM requests")
             if deadline_rows and all(r[0] == "final" for r in deadline_rows):
                 break
-            import time
-
             time.sleep(0.1)
         assert sorted(r[0] for r in deadline_rows) == ["final"] * 3
         for (result,) in store_rows(env, "SELECT result FROM assessments"):
@@ -471,5 +471,42 @@ def test_the_api_checks_what_it_serves_against_the_chain(env: Env) -> None:
         assert got["valid"] is False and got["signer_status"] == "revoked"
         assert got["checks"][-1] == {"check": "signer", "ok": False,
                                      "detail": "the chain's contract does not count it: revoked"}
+    finally:
+        node.stop()
+
+
+def test_a_watched_wallets_borrow_rescores_it_once_final(env: Env) -> None:
+    """The node re-scores a watched wallet when it borrows on the devnet's Aave-shaped pool (its indexer's
+    protocols), once the borrow is final, without waiting for the wallet's 24-hour schedule."""
+    config = Path(env.dev.config_path)
+    config.write_text(config.read_text() + "\n[rescore]\nevents_every_s = 0.2\n")
+    borrower = Account.from_key(DEFAULT_KEYS[5])
+    protocols = Protocols.from_addresses(env.dev.protocols)
+    usd, pool = protocols.token(STABLECOIN), protocols.lending_pool
+    tx = Transactor(env.w3)
+    tx.call(DEPLOYER_KEY, "DevToken", usd, "mint", borrower.address, 10**12)
+    tx.call(DEFAULT_KEYS[5], "DevToken", usd, "approve", pool, MAX_UINT)
+    tx.call(DEFAULT_KEYS[5], "DevLendingPool", pool, "supply", usd, 10**11, borrower.address, 0)
+    node = env.node().start()
+    try:
+        env.wait_healthy(node)
+        added = subprocess.run([sys.executable, "-m", "node.cli", "watch", "add", borrower.address, "--config",
+                                str(config), "--chain", "anvil"], capture_output=True, text=True, timeout=60)
+        assert added.returncode == 0, added.stderr
+        records = store_rows(env, "SELECT COUNT(*) FROM offchain_assessments")
+        receipt = tx.call(DEFAULT_KEYS[5], "DevLendingPool", pool, "borrow", usd, 10**9, 2, 0, borrower.address)
+        env.mine(70)  # anvil's `finalized` block is 64 behind its head
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "re-scoring on lending events" not in node.logs():
+            time.sleep(0.1)
+        line = next(json.loads(x) for x in node.logs().splitlines()
+                    if x.startswith("{") and "re-scoring on lending events" in x)
+        assert (line["subject"], line["events"]) == (borrower.address, ["borrow"]), line
+        while time.monotonic() < deadline:
+            rows = store_rows(env, "SELECT block_number FROM offchain_assessments ORDER BY id")
+            if len(rows) > records[0][0] and rows[-1][0] >= int(receipt["blockNumber"]):
+                break
+            time.sleep(0.1)
+        assert rows[-1][0] >= int(receipt["blockNumber"]), (rows, node.logs()[-3000:])
     finally:
         node.stop()
