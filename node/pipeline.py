@@ -338,6 +338,8 @@ class ChainService:
         for req, (decision, own) in zip(ready, decisions):
             if isinstance(decision, Lead):
                 led[req.key] = decision.assessment
+                if decision.assessment.cosigners:
+                    self.store.record_cosigners(req.key, [c.wire for c in decision.assessment.cosigners])
                 self._watched.pop(req.key, None)
             elif own is not None and own.facts.flags & Flag.QUESTIONNAIRE and \
                     self._without_questionnaire(self.head, own.facts.timestamp):

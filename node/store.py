@@ -102,10 +102,10 @@ class Store:
         db.table("assessments").create(
             {"key": str, "score": int, "tier": int, "pd_bps": int, "flags": int, "signer": str,
              "measurement": str, "signature": str, "result": str, "created_at": float,
-             "features": str, "features_hash": str},
+             "features": str, "features_hash": str, "cosigners": str},
             pk="key", if_not_exists=True,
         )
-        for column in ("features", "features_hash"):  # stores made before the node kept what was scored
+        for column in ("features", "features_hash", "cosigners"):  # stores made before the node kept them
             if column not in db["assessments"].columns_dict:
                 db.execute(f"ALTER TABLE assessments ADD COLUMN {column} TEXT")
         db.table("submissions").create(
@@ -327,6 +327,13 @@ class Store:
                 )
                 self._transition(key, "scored")
 
+    def record_cosigners(self, key: str, wires: Iterable[Mapping[str, Any]]) -> None:
+        """The other operators' signed answers a quorum gathered for the request's assessment (each its enclave's
+        wire, over the same digest), kept beside it until it is scored again (docs/quorum.md)."""
+        with self._tx():
+            self.db.conn.execute("UPDATE assessments SET cosigners=? WHERE key=?",
+                            [json.dumps([dict(w) for w in wires], sort_keys=True), key])
+
     def assessment(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT result FROM assessments WHERE key=?", [key]).fetchone()
         return json.loads(row[0]) if row else None
@@ -415,10 +422,10 @@ class Store:
         """The subject's signed assessments on `chain`, newest first: by the request's block, then its ordinal,
         then its key; at most `limit`, and only those after `before` in that order (a previous page's last
         `(block_number, ordinal, key)`). Each is the request's row with its assessment's `result` (JSON text),
-        `scored_features` (canonical JSON text or None) and `scored_at`."""
+        `scored_features` (canonical JSON text or None), `scored_at` and `cosigners` (JSON text or None)."""
         after, args = ("AND (r.block_number, r.ordinal, r.key) < (?, ?, ?)", list(before)) if before else ("", [])
         return list(self.db.query(
-            "SELECT r.*, a.result, a.features AS scored_features, a.created_at AS scored_at "
+            "SELECT r.*, a.result, a.features AS scored_features, a.created_at AS scored_at, a.cosigners "
             "FROM requests r JOIN assessments a ON a.key = r.key "
             f"WHERE r.chain=? AND r.subject=? {after} "
             "ORDER BY r.block_number DESC, r.ordinal DESC, r.key DESC LIMIT ?", [chain, subject, *args, limit]))

@@ -43,6 +43,16 @@ class SignedPayload(BaseModel):
     expiry: int
 
 
+class Cosigner(BaseModel):
+    """Another operator's signature over the same payload, gathered by this node's quorum: its signer, its signature
+    and whatever else of its enclave's answer differs from `signed` (a public key on Solana and Sui)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    signer: str
+    signature: str
+
+
 class Assessment(BaseModel):
     """A subject's signed assessment for one request. Private (`private: true`): the score, tier, PD, dimensions
     and everything that explains them are null; the signed payload carries the commitment alone."""
@@ -71,6 +81,9 @@ class Assessment(BaseModel):
     rules: list[str] | None = Field(description="ids of the risk rules that matched")
     terms: dict[str, Any] | None = Field(description="suggested loan terms; null when private")
     signed: SignedPayload
+    cosigners: list[Cosigner] = Field(description="the other operators' signatures over `signed`'s digest that this "
+                                                  "node's quorum gathered when it led the fulfilment (docs/quorum.md)"
+                                                  "; empty for a node alone, or one that followed another's lead")
     scored_at: float = Field(description="unix seconds when this node signed it")
 
 

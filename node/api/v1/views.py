@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from node.api.models import Assessment, Block, RequestStatus, SignedPayload, Transition
+from node.api.models import Assessment, Block, Cosigner, RequestStatus, SignedPayload, Transition
 from node.scoring.flags import flag_names
 
 UNSIGNED = frozenset({"score", "tier", "pd_bps", "dimensions", "flag_names", "scorecard", "model_points",
@@ -26,6 +26,7 @@ def assessment_view(row: dict[str, Any]) -> Assessment:
     result: dict[str, Any] = json.loads(row["result"])
     private = bool(row["private"]) or result.get("private") is True
     shown = {k: None if private else result.get(k) for k in HIDDEN_WHEN_PRIVATE}
+    signed = {k: v for k, v in result.items() if k not in UNSIGNED}
     return Assessment(
         chain=row["chain"], family=row["family"], subject=row["subject"], request_key=row["key"],
         request_id=row["request_id"], request_tx=row["tx_hash"], fulfilment_tx=row["submission"] or None,
@@ -34,8 +35,18 @@ def assessment_view(row: dict[str, Any]) -> Assessment:
         features_hash=result["features_hash"],
         features=None if row["scored_features"] is None else json.loads(row["scored_features"]),
         flags=result["flags"], flag_names=flag_names(result["flags"]),
-        signed=SignedPayload.model_validate({k: v for k, v in result.items() if k not in UNSIGNED}),
+        signed=SignedPayload.model_validate(signed), cosigners=_cosigners(row.get("cosigners"), signed),
         scored_at=row["scored_at"], **shown)
+
+
+def _cosigners(text: str | None, signed: dict[str, Any]) -> list[Cosigner]:
+    """Each cosigner's signed fields that differ from this node's (a cosigner signed the same digest: the rest is
+    the same payload)."""
+    out = []
+    for wire in json.loads(text) if text else []:
+        own = {k: v for k, v in wire.items() if k not in UNSIGNED and signed.get(k) != v}
+        out.append(Cosigner.model_validate({"signer": wire["signer"], "signature": wire["signature"], **own}))
+    return out
 
 
 def request_view(row: dict[str, Any], transitions: list[dict[str, Any]], assessed: bool) -> RequestStatus:

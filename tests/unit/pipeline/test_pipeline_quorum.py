@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from chains.core.secp256k1 import keccak256
+from chains.core.secp256k1 import keccak256, recover_address
 from node import failpoints
+from node.api.v1.views import assessment_view
 from node.request_params import encode_params
 from tests.fakechain.ledger import FakeLedger
 from tests.unit.pipeline.harness import CHAIN, Clock, Killed
@@ -223,3 +224,22 @@ async def test_a_leader_that_dies_after_its_peers_hold_its_signature_is_replaced
     assert sorted(len(op.submissions()) for op in others) == [0, 1]  # one of them took over
     taker = next(op for op in others if op.submissions())
     assert taker.key.address in ledger.signers_of(request_id) and len(ledger.signers_of(request_id)) == 2
+
+
+async def test_the_leader_keeps_its_cosigners_signatures_and_the_api_serves_them(operators: list[Operator],
+                                                                                  ledger: FakeLedger) -> None:
+    request_id = ledger.request()
+    leader, *others = in_order(operators, request_id)
+    await rounds(operators, ledger)
+    key = f"{CHAIN}:{request_id}"
+    subject = leader.store.request(key)["subject"]  # type: ignore[index]
+    (row,) = leader.store.subject_assessments(CHAIN, subject, 1)
+    view = assessment_view(row)
+    on_chain = [s.lower() for s in ledger.signers_of(request_id)]
+    assert [c.signer.lower() for c in view.cosigners] == [s for s in on_chain if s != leader.key.address.lower()]
+    for cosigner in view.cosigners:
+        assert cosigner.model_extra == {}  # the fake family's answer has nothing of its own beyond the signature
+        assert recover_address(bytes.fromhex(view.signed.digest[2:]), bytes.fromhex(cosigner.signature[2:])) == \
+            cosigner.signer
+    followed = others[0].store.subject_assessments(CHAIN, subject, 1)
+    assert [assessment_view(r).cosigners for r in followed] == [[]]  # a follower gathered none
