@@ -73,6 +73,9 @@ def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m.add_argument("--seed", type=int, default=7)
     m.add_argument("--scoring-config", default=None)
     m.add_argument("--no-real", action="store_true", help="skip the real credit data set")
+    m.add_argument("--protocol", choices=("german-10fold",), default=None,
+                   help="a published protocol instead: german-10fold (German credit, stratified 10-fold x 5, paired "
+                        "against baselines on the same folds; a few minutes)")
     m.add_argument("--compact", action="store_true")
     s.set_defaults(fn=cmd_model)
 
@@ -170,7 +173,11 @@ def cmd_model(args: argparse.Namespace) -> int:
         from node.workshop.model import train as training  # noqa: PLC0415
     except ImportError as exc:  # the training extras are optional for a node that only runs
         raise AuraError(f"model training needs the extras: pip install 'aura-oracle[model]' ({exc})") from None
-    if args.model_cmd == "train":
+    if args.model_cmd == "evaluate" and args.protocol == "german-10fold":
+        from node.workshop.model import german_cv  # noqa: PLC0415
+
+        report = german_cv.evaluate(progress=german_cv.stderr_progress)
+    elif args.model_cmd == "train":
         report = training.train(Path(args.out) if args.out else training.SCORING_DIR, args.wallets, args.seed)
     else:
         report = training.evaluate(args.holdout, args.seed, Path(args.scoring_config) if args.scoring_config else None,
