@@ -7,7 +7,8 @@ event. Each wallet with one or more events is re-scored once per pass, through t
 (node/rescoring.py `run_watch`: a transient failure is retried by its reconcile). The cursor is stored in the
 watch-list's table after the pass's re-scores ran, so a node killed in between re-scores those wallets again on
 restart rather than missing them; a new trigger starts at the finalized head and reads nothing older. A chain whose
-adapter reads no lending protocol says so once and its trigger stops; an RPC failure waits for the next pass.
+adapter reads no lending protocol says so once and its trigger stops; an RPC failure, or a chain not connected yet
+(down when the node started), waits for the next pass.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chains.base import ChainAdapter, Confidence, CreditEvent
-from chains.core.errors import NotSupported, RetryLater
+from chains.core.errors import ChainError, NotSupported, RetryLater
 from chains.core.logs import fields
 from node.watchlist import WatchList
 
@@ -63,7 +64,7 @@ class CreditTrigger:
             except NotSupported as exc:
                 log.info("no re-scoring on lending events", extra=fields(chain=self.adapter.name, reason=str(exc)))
                 return
-            except RetryLater as exc:
+            except (RetryLater, ChainError) as exc:  # ChainError: not connected yet (the chain was down at start)
                 log.warning("lending events wait", extra=fields(chain=self.adapter.name, error=str(exc)))
             try:
                 await asyncio.wait_for(stop.wait(), self.interval_s)

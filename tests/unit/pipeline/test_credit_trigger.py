@@ -15,6 +15,7 @@ from chains.core.errors import NotSupported, RetryLater
 from node.credit_trigger import CreditTrigger
 from node.offchain_scorer import OffchainScorer
 from node.watchlist import WatchList
+from tests.fakechain.adapter import FakeAdapter
 from tests.fakechain.ledger import SUBJECT, FakeLedger
 from tests.unit.pipeline.harness import CHAIN, Clock, Node, StubAssessor
 
@@ -142,4 +143,28 @@ async def test_a_chain_without_lending_events_says_so_once_and_stops(ledger: Fak
     caplog.set_level(logging.INFO, "aura.rescoring")
     await asyncio.wait_for(CreditTrigger(node.service.adapter, watchlist, Rescores()).run(asyncio.Event()), 1)
     assert caplog.messages == ["no re-scoring on lending events"]
+    node.store.close()
+
+
+async def test_a_chain_not_connected_yet_waits_then_is_read(ledger: FakeLedger, store_dir: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """A chain down when the node started: its adapter is not connected until the chain's service connects it."""
+    node, watchlist = await started(ledger, store_dir)
+    adapter = FakeAdapter(ledger.config(CHAIN))
+    rescores = Rescores()
+    trigger = CreditTrigger(adapter, watchlist, rescores, interval_s=0.01)
+    caplog.set_level(logging.WARNING, "aura.rescoring")
+    stop = asyncio.Event()
+    running = asyncio.create_task(trigger.run(stop))
+    await asyncio.sleep(0.05)
+    assert [r.f["error"] for r in caplog.records if r.getMessage() == "lending events wait"][0] == \
+        f"{CHAIN}: not connected"
+    await adapter.connect()
+    for _ in range(100):
+        if watchlist.credit_cursor(CHAIN) is not None:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    assert watchlist.credit_cursor(CHAIN) is not None and not running.exception()
     node.store.close()
