@@ -14,8 +14,9 @@ Top-level keys:
   `first_seen`; 0 when neither is known.
 - `days_since_last_activity`: (as_of - last_activity) // 86400, or None with no activity.
 - `outstanding_borrow`: {protocol: {asset: amount}} of positive debts: per (protocol, asset), in time order,
-  borrows add, repays and debt covered by liquidations subtract, and the running balance never goes below 0
-  (repaying accrued interest does not create credit). Covers all history up to `as_of`.
+  borrows add, repays and debt covered by liquidations subtract, a Compound V3 absorb closes the position (the
+  protocol takes over the whole debt), and the running balance never goes below 0 (repaying accrued interest does
+  not create credit). Covers all history up to `as_of`.
 - `outstanding_positions`: how many (protocol, asset) pairs have a positive outstanding borrow.
 - `windows`: {"1d": W, "7d": W, "30d": W, "all": W}, each W with the keys below.
 
@@ -121,6 +122,8 @@ def _outstanding(events: list[Event], wallet: str) -> dict[str, dict[str, int]]:
             balance[key] += e.amount
         elif e.kind in ("repay", "liquidation"):
             balance[key] = max(0, balance[key] - e.amount)
+        elif e.kind == "absorb":
+            balance[key] = 0  # Compound V3's AbsorbDebt takes over the borrower's whole debt
     result: dict[str, dict[str, int]] = {}
     for (protocol, asset), amount in sorted(balance.items()):
         if amount > 0:

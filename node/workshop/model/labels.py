@@ -4,7 +4,9 @@ A wallet assessed at `as_of` DEFAULTS within the horizon (`horizon_days`, 90 by 
 (as_of, as_of + horizon]:
 - it is liquidated (Aave LiquidationCall or Compound V3 absorb with the wallet as subject), or
 - a debt position (protocol, asset) that was open at `as_of` is still open at `as_of + horizon` without any
-  repayment in between (an unrepaid borrow).
+  repayment in between (an unrepaid borrow). Positions are counted as the features count them
+  (chains/evm/indexer/compute.py): an absorb closes one, so an absorbed wallet defaults in the window of its
+  absorb and not again in every later one.
 Otherwise it is labelled 0. Only wallets that could default are useful training rows, but every wallet is
 labelled: one with no debt and no liquidation is simply 0.
 """
@@ -31,6 +33,8 @@ def _balances(events: list[Event], wallet: str, until: int) -> dict[tuple[str, s
             balance[key] += e.amount
         elif e.kind in ("repay", "liquidation"):
             balance[key] = max(0, balance[key] - e.amount)
+        elif e.kind == "absorb":
+            balance[key] = 0  # Compound V3's AbsorbDebt takes over the borrower's whole debt
     return {k: v for k, v in balance.items() if v > 0}
 
 

@@ -68,7 +68,11 @@ class _Builder:
         self.wallet = wallet
         self.rng = rng
         self.events: list[Event] = []
-        self.sent = 0
+        self.sent: list[int] = []  # when each transaction the wallet itself sent was mined: its nonce over time
+
+    def mark_sent(self) -> None:
+        """The event just added was a transaction the wallet sent."""
+        self.sent.append(self.events[-1].timestamp)
 
     def add(self, kind: str, protocol: str, contract: str, ts: int, asset: str, amount: int,
             counterparty: str, subject: str | None = None) -> None:
@@ -85,7 +89,7 @@ class _Builder:
             self.add("transfer", "erc20", token, ts, token, amount, self.wallet, subject=peer)
         else:
             self.add("transfer", "erc20", token, ts, token, amount, peer)
-            self.sent += 1
+            self.mark_sent()
 
 
 def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
@@ -122,7 +126,7 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
                        f"0x{rng.getrandbits(160):040x}", incoming=True)
         for _ in range(rng.randint(2, 12)):
             b.add("swap", "uniswap-v2", PAIR, when(max(birth, as_of - 7 * DAY)), PAIR, rng.randint(1, 10**6), wallet)
-            b.sent += 1
+            b.mark_sent()
     else:
         n_tx = min(400, int(rate * months))
         for _ in range(n_tx):
@@ -134,7 +138,7 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
         for _ in range(swaps):
             b.add("swap", "uniswap-v3" if rng.random() < 0.5 else "uniswap-v2", PAIR, when(), PAIR,
                   rng.randint(1, 10**6), wallet)
-            b.sent += 1
+            b.mark_sent()
 
     # lending history
     borrows = 0
@@ -149,9 +153,9 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
         amount = rng.randint(100, 10**5) * 10**6
         if rng.random() < 0.8:
             b.add("supply", protocol, contract, max(birth + 30, start - 600), asset, amount * 2, wallet)
-            b.sent += 1
+            b.mark_sent()
         b.add("borrow", protocol, contract, start, asset, amount, wallet)
-        b.sent += 1
+        b.mark_sent()
         end = start + int(rng.expovariate(1 / (20 * DAY)))
         if rng.random() < _sigmoid(-2.6 - 1.1 * q + (1.0 if trader else 0)):
             t = min(as_of, end)
@@ -164,7 +168,7 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
             continue
         full = rng.random() < _sigmoid(1.6 + 1.3 * q - (0.8 if trader else 0))
         b.add("repay", protocol, contract, end, asset, amount if full else amount * rng.randint(3, 9) // 10, wallet)
-        b.sent += 1
+        b.mark_sent()
         if not full:
             open_debt.append((protocol, contract, 0))
 
@@ -185,8 +189,7 @@ def simulate_wallet(index: int, seed: int = 7, as_of: int = AS_OF,
         b.add("liquidation", "aave-v3", POOL, t + DAY // 2, STABLE, 10**9, f"0x{rng.getrandbits(160):040x}")
 
     past = [e for e in b.events if e.timestamp <= as_of]
-    sent_before = b.sent - sum(1 for e in b.events
-                               if e.timestamp > as_of and e.subject == wallet and e.kind != "liquidation")
+    sent_before = sum(1 for t in b.sent if t <= as_of)  # the nonce at the assessment: nothing of the future
     tx_count = max(0, sent_before + int(rng.expovariate(1.0) * months * (0.2 if archetype == "holder" else 1.0)))
     balance = int(math.exp(rng.gauss(math.log(10**17) + 1.2 * q + (2 if archetype == "holder" else 0), 1.5)))
     computed = compute_features(past, wallet, as_of, first_seen=birth, stablecoins=(STABLE,))

@@ -23,7 +23,7 @@ from typing import Any
 from chains.evm.indexer.compute import compute_features
 from chains.evm.indexer.history import history_from
 from chains.evm.indexer.store import EventStore
-from node.scoring.config import load_config
+from node.scoring.config import DEFAULT_CONFIG_PATH, load_config
 from node.scoring.features import VECTOR, WalletFeatures, as_dict, vector
 from node.scoring.scorecard import pd_bps_of
 from node.workshop.model.baselines import reputa_fallback, tigertrust
@@ -34,7 +34,7 @@ HOLDOUT_START = 1_000_000
 MASK_EVERY = 6  # one training wallet in six is seen without history (a chain without an indexer)
 DEFAULT_WALLETS = 20_000
 DEFAULT_HOLDOUT = 5_000
-SCORING_DIR = Path(__file__).resolve().parents[1] / "scoring"
+SCORING_DIR = DEFAULT_CONFIG_PATH.parent  # the packaged node/scoring: its models/ are what the enclave loads
 PD_FILE = "models/pd_gbm.json"
 ANOMALY_FILE = "models/anomaly_iforest.json"
 
