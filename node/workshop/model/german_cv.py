@@ -33,7 +33,7 @@ FOLDS = 10
 REPEATS = 5
 SEED = 31  # OpenML task 31's data set; the folds are this seed's, fixed before any result was seen
 AIM = 0.805
-T_975 = {9: 2.262, 49: 2.010}
+T_975 = {2: 4.303, 9: 2.262, 49: 2.010}
 """Two-sided 95 % quantiles of Student's t for the degrees of freedom the protocol uses (folds - 1)."""
 
 Scorer = Callable[[list[str], np.ndarray, list[int], np.ndarray], list[float]]
