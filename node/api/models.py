@@ -194,6 +194,35 @@ class ProofAsk(BaseModel):
     signature: str = Field(min_length=1, max_length=256, description="the subject's signature of it")
 
 
+class OpeningAsk(BaseModel):
+    """The subject's signed opening text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=2048, description="the text GET .../opening-message gave")
+    signature: str = Field(min_length=1, max_length=256, description="the subject's signature of it")
+
+
+class Opening(BaseModel):
+    """A request's assessment in full, for its subject alone (a private one's too): what the enclave scored and
+    the opening of its commitment. With `blinding`, the subject proves thresholds itself (circuits/threshold.circom:
+    `commitment = Poseidon(score, blinding, subject limbs)`)."""
+
+    request_id: str
+    subject: str
+    private: bool
+    score: int
+    tier: int
+    pd_bps: int
+    flags: int
+    flag_names: list[str]
+    dimensions: dict[str, int] | None
+    reasons: dict[str, Any] | None
+    terms: dict[str, Any] | None
+    commitment: str
+    blinding: str = Field(description="the commitment's blinding, a field element in hex: keep it secret")
+
+
 class ThresholdProof(BaseModel):
     """A Groth16 proof of circuits/threshold.circom that the committed score is at least `threshold`, in snarkjs'
     JSON, with the arguments of the request's chain's verifier (`calldata`)."""

@@ -74,6 +74,20 @@ class ProofDesk:
         opening = await self.enclave.open_commitment(prove_cli.open_params(request, assessment, message, signature))
         return await asyncio.to_thread(prove_cli.proof_of_opening, build, request, opening, threshold, scope)
 
+    async def opening(self, key: str, message: str, signature: str) -> dict[str, Any]:
+        """The stored assessment in full, for its subject, who signed the opening text: the score, tier, PD and
+        what explains them, and the enclave's opening of the commitment (`blinding`, with which the subject can
+        make threshold proofs without this node). The enclave checks the signature, nonce and expiry first.
+
+        Raises:
+            ProofRefused: no such request or assessment. EnclaveError: the enclave refused to open (not the
+            subject's signature, an expired or used text).
+        """
+        request, assessment = self._stored(key)
+        opened = await self.enclave.open_commitment(prove_cli.open_params(request, assessment, message, signature))
+        return {**assessment, "request_id": request["request_id"], "subject": request["subject"],
+                "blinding": opened["blinding"], "commitment": opened["commitment"]}
+
     async def check(self, key: str, threshold: int, scope: int, proof: dict[str, Any],
                     public_signals: list[Any]) -> Verdict:
         """Whether `proof` proves that the assessment's committed score is at least `threshold` for `scope`: every

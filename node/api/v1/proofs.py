@@ -14,6 +14,8 @@ from chains.core.errors import AuraError, EnclaveError, InvalidParams
 from node.api.errors import Problem
 from node.api.models import (
     ErrorBody,
+    Opening,
+    OpeningAsk,
     OpeningMessage,
     ProofAsk,
     ProofCheck,
@@ -22,6 +24,7 @@ from node.api.models import (
     ThresholdProof,
 )
 from node.api.v1.ids import canonical_id
+from node.scoring.flags import flag_names
 from node.zk.proof_check import BadSignals, Verdict
 from node.zk.proof_desk import ProofRefused
 from node.zk.snarkjs import ZkError
@@ -33,6 +36,8 @@ class ProofSource(Protocol):
     def message(self, key: str, sign_in_domain: str | None = None) -> str: ...
 
     async def prove(self, key: str, threshold: int, scope: int, message: str, signature: str) -> dict[str, Any]: ...
+
+    async def opening(self, key: str, message: str, signature: str) -> dict[str, Any]: ...
 
     async def check(self, key: str, threshold: int, scope: int, proof: dict[str, Any],
                     public_signals: list[Any]) -> Verdict: ...
@@ -81,15 +86,27 @@ def proofs_router(source: ProofSource, chains: Mapping[str, str]) -> APIRouter:
         except ZkError as exc:
             raise Problem(503, "zk_unavailable", str(exc)) from None
         except EnclaveError as exc:
-            code = getattr(exc, "code", "")
-            if code == "refused":
-                raise Problem(403, "open_refused", getattr(exc, "message", str(exc))) from None
-            if code == "invalid_params":
-                raise Problem(422, "invalid_params", getattr(exc, "message", str(exc))) from None
-            raise Problem(503, "enclave_unavailable", str(exc), {"Retry-After": str(RETRY_AFTER_S)}) from None
+            raise _enclave_problem(exc) from None
         except AuraError as exc:
             raise Problem(422, "no_proof", str(exc)) from None
         return ThresholdProof(**out)
+
+    @router.post("/chains/{chain}/requests/{request_id}/opening", response_model=Opening, responses=errors)
+    async def opening(chain: str, request_id: str, ask: OpeningAsk) -> Opening:
+        """The request's assessment in full for its subject, who signed the opening message (a private one's score
+        too), with the opening of its commitment. Each signed text opens once."""
+        key = key_of(chain, request_id)
+        try:
+            out = await source.opening(key, ask.message, ask.signature)
+        except ProofRefused as exc:
+            raise Problem(404, exc.code, str(exc)) from None
+        except EnclaveError as exc:
+            raise _enclave_problem(exc) from None
+        return Opening(request_id=out["request_id"], subject=out["subject"], private=out.get("private") is True,
+                       score=out["score"], tier=out["tier"], pd_bps=out["pd_bps"], flags=out["flags"],
+                       flag_names=flag_names(out["flags"]), dimensions=out.get("dimensions"),
+                       reasons=out.get("reasons"), terms=out.get("terms"), commitment=out["commitment"],
+                       blinding=out["blinding"])
 
     @router.post("/chains/{chain}/requests/{request_id}/proofs/check", response_model=ProofCheck, responses=errors)
     async def check(chain: str, request_id: str, ask: ProofCheckAsk) -> ProofCheck:
@@ -110,6 +127,16 @@ def proofs_router(source: ProofSource, chains: Mapping[str, str]) -> APIRouter:
                           checks=[ProofCheckItem(check=c.name, ok=c.ok, detail=c.detail) for c in verdict.checks])
 
     return router
+
+
+def _enclave_problem(exc: EnclaveError) -> Problem:
+    """The enclave's refusal to open as the API answers it: the subject's mistake (403, 422) or a wait (503)."""
+    code = getattr(exc, "code", "")
+    if code == "refused":
+        return Problem(403, "open_refused", getattr(exc, "message", str(exc)))
+    if code == "invalid_params":
+        return Problem(422, "invalid_params", getattr(exc, "message", str(exc)))
+    return Problem(503, "enclave_unavailable", str(exc), {"Retry-After": str(RETRY_AFTER_S)})
 
 
 __all__ = ["ProofSource", "proofs_router"]

@@ -20,6 +20,7 @@ from node.api import ApiServer
 from node.store import Store
 from node.workshop.devnet.anvil import DEFAULT_KEYS
 from node.zk import snarkjs
+from node.zk.poseidon_commitment import commitment
 from node.zk.proof_desk import ProofDesk
 from tests.unit.api.filled_store import CHAINS, EVM_SUBJECT, NOW, Filler, InProcessOpener
 
@@ -199,3 +200,24 @@ async def test_checking_a_proof_of_an_unknown_request_is_refused(served: Served)
     body = {"threshold": 1, "proof": {}, "public_signals": ["1"] * 6}
     got = await served.post("/v1/chains/anvil/requests/0x" + "ab" * 32 + "/proofs/check", body)
     assert (got[0], got[1]["error"]["code"]) == (404, "unknown_request")
+
+
+async def test_the_subject_opens_its_private_assessment_and_nobody_else_does(served: Served) -> None:
+    req, result = served.fill.score("anvil", 10, 210, private=True)
+    base = f"/v1/chains/anvil/requests/{req.request_id}"
+    public = await served.get(f"/v1/chains/anvil/subjects/{EVM_SUBJECT}/assessment")
+    assert public[1]["private"] is True and public[1]["score"] is None  # the public answer hides it
+    text = (await served.get(f"{base}/opening-message"))[1]["message"]
+    assert await served.post(f"{base}/opening", {"message": text, "signature": sign(STRANGER, text)}) == (
+        403, {"error": {"code": "open_refused", "message": (
+            f"signature: the EIP-191 personal_sign signature is by {STRANGER.address}, not the subject "
+            f"{OWNER.address}")}})
+    status, opened = await served.post(f"{base}/opening", {"message": text, "signature": sign(OWNER, text)})
+    assert status == 200, opened
+    assert (opened["score"], opened["tier"], opened["pd_bps"], opened["private"]) == (
+        result["score"], result["tier"], result["pd_bps"], True)
+    assert opened["dimensions"] == result["dimensions"] and opened["commitment"] == result["commitment"]
+    blinding = int(opened["blinding"], 16)
+    assert commitment(opened["score"], blinding, bytes.fromhex(EVM_SUBJECT[2:])) == int(result["commitment"], 16)
+    again = await served.post(f"{base}/opening", {"message": text, "signature": sign(OWNER, text)})
+    assert again[0] == 403 and again[1]["error"]["message"].endswith("already used; sign a new message")

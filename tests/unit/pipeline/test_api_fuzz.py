@@ -75,7 +75,8 @@ def test_no_server_error_and_every_answer_as_documented(api_schema: Any) -> None
         "GET /v1/chains/{chain}/subjects/{subject}/offchain-assessments",
         "GET /v1/chains/{chain}/requests/{request_id}/opening-message",
         "POST /v1/chains/{chain}/requests/{request_id}/proofs",
-        "POST /v1/chains/{chain}/requests/{request_id}/proofs/check", "POST /v1/chains/{chain}/assessments/check"}
+        "POST /v1/chains/{chain}/requests/{request_id}/proofs/check", "POST /v1/chains/{chain}/assessments/check",
+        "POST /v1/chains/{chain}/requests/{request_id}/opening"}
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
