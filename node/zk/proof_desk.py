@@ -41,6 +41,7 @@ class ProofDesk:
     def __init__(self, store: StoredAssessments, enclave: Opener, clock: Callable[[], float] = time.time,
                  build: Callable[[], snarkjs.ZkBuild] = snarkjs.locate) -> None:
         self.store, self.enclave, self.clock, self.build = store, enclave, clock, build
+        self._vkey: dict[str, Any] | None = None
 
     def _stored(self, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
         row = self.store.request(key)
@@ -74,6 +75,16 @@ class ProofDesk:
         opening = await self.enclave.open_commitment(prove_cli.open_params(request, assessment, message, signature))
         return await asyncio.to_thread(prove_cli.proof_of_opening, build, request, opening, threshold, scope)
 
+    def _verification_key(self) -> dict[str, Any]:
+        """The circuit's verification key, read once (`make zk` writes it; the node never changes it)."""
+        if self._vkey is None:
+            key_file = self.build().verification_key
+            try:
+                self._vkey = json.loads(key_file.read_text())
+            except (OSError, ValueError) as exc:
+                raise snarkjs.ZkError(f"cannot read the verification key {key_file.name}: {exc}") from None
+        return self._vkey
+
     async def opening(self, key: str, message: str, signature: str) -> dict[str, Any]:
         """The stored assessment in full, for its subject, who signed the opening text: the score, tier, PD and
         what explains them, and the enclave's opening of the commitment (`blinding`, with which the subject can
@@ -98,11 +109,7 @@ class ProofDesk:
             snarkjs.ZkError: the circuit's build is missing.
         """
         request, assessment = self._stored(key)
-        key_file = self.build().verification_key
-        try:
-            verification_key = json.loads(key_file.read_text())
-        except (OSError, ValueError) as exc:
-            raise snarkjs.ZkError(f"cannot read the verification key {key_file.name}: {exc}") from None
+        verification_key = self._verification_key()
 
         def pairing(signals: list[str], groth16: dict[str, Any]) -> bool:
             return snarkjs.verify(verification_key, signals, groth16)

@@ -13,9 +13,11 @@ form (`protocol`, `folds`, `auc_mean`, `auc_sd`, `baselines`).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from node.scoring.config import load_config
+from node.scoring.engine import Engine
 from node.scoring.features import VECTOR
 from node.scoring.gbm import GbmModel
 from node.workshop.model.metrics import auc
@@ -66,8 +68,7 @@ def simulated(holdout: int = DEFAULT_HOLDOUT, seed: int = 7, progress: Progress 
 
 
 def time_split(wallets: int = DEFAULT_WALLETS, holdout: int = DEFAULT_HOLDOUT, seed: int = 7,
-               gap_days: int = GAP_DAYS, progress: Progress | None = None,
-               shipped: Callable[[tuple[int | None, ...]], int] | None = None) -> dict[str, Any]:
+               gap_days: int = GAP_DAYS, progress: Progress | None = None) -> dict[str, Any]:
     quiet: Progress = progress or (lambda _m: None)
     earlier = AS_OF - gap_days * DAY
     quiet(f"training set: {wallets} wallets assessed {gap_days} days before the held-out ones")
@@ -78,14 +79,8 @@ def time_split(wallets: int = DEFAULT_WALLETS, holdout: int = DEFAULT_HOLDOUT, s
     test = simulate_progress(holdout, seed, HOLDOUT_START, quiet, "held-out set")
     test_x, test_y = matrix(test)
     ours = [model.pd_bps(row) / 10_000 for row in test_x]
-    if shipped is None:
-        from node.scoring.config import load_config  # noqa: PLC0415
-        from node.scoring.engine import Engine  # noqa: PLC0415
-
-        engine = Engine.load(load_config())
-        same = [engine.assess(w.features).pd_bps / 10_000 for w in test]
-    else:
-        same = [shipped(row) / 10_000 for row in test_x]
+    engine = Engine.load(load_config())
+    same = [engine.assess(w.features).pd_bps / 10_000 for w in test]
     return {
         "protocol": "time-split", "folds": 1, "seed": seed, "train_wallets": wallets, "holdout_wallets": holdout,
         "train_as_of": earlier, "test_as_of": AS_OF, "train_bad_rate": round(sum(y) / len(y), 4),
