@@ -76,6 +76,7 @@ class RescoreScheduler:
     rescorers: dict[str, OffchainScorer]
     jitter_s: int = 3600
     clock: Callable[[], float] = time.time
+    reconcile_s: float = RECONCILE_S
     scheduler: AsyncIOScheduler = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,8 +91,13 @@ class RescoreScheduler:
         _RESCORERS.update(self.rescorers)
         self.scheduler.start()
         self.reconcile()
-        self.scheduler.add_job(self.reconcile, "interval", seconds=RECONCILE_S, id="reconcile", jobstore="memory",
-                               replace_existing=True)
+        self.scheduler.add_job(self._reconcile_in_loop, "interval", seconds=self.reconcile_s, id="reconcile",
+                               jobstore="memory", replace_existing=True)
+
+    async def _reconcile_in_loop(self) -> None:
+        """`reconcile` as the interval job: a coroutine, so APScheduler runs it on the event loop (a plain function
+        would run in a worker thread, where the watch-list's SQLite connection may not be used)."""
+        self.reconcile()
 
     def stop(self) -> None:
         if self.scheduler.running:

@@ -126,3 +126,27 @@ async def test_jobs_run_persist_across_restarts_and_follow_the_watch_list(ledger
         again.stop()
     assert len(watchlist.history(CHAIN, SUBJECT)) == 1
     node.store.close()
+
+
+async def test_a_watch_added_while_the_scheduler_runs_is_picked_up_by_its_reconcile(ledger: FakeLedger,
+                                                                                   store_dir: Path) -> None:
+    """The interval reconcile runs on the event loop: in a worker thread the watch-list's SQLite connection refuses
+    it, and a watch added after start would never get its job."""
+    db = store_dir / "aura.sqlite"
+    node = Node(ledger, db, Clock())
+    await node.start()
+    watchlist = WatchList(db)
+    scheduler = RescoreScheduler(db, watchlist, {CHAIN: rescorer(node, watchlist, StubAssessor())}, jitter_s=0,
+                                 reconcile_s=0.05)
+    scheduler.start()
+    try:
+        assert scheduler.next_runs() == {}
+        watchlist.add(CHAIN, SUBJECT, 3600)  # as `aura watch add` does while the node runs
+        for _ in range(100):
+            if job_id(CHAIN, SUBJECT) in scheduler.next_runs():
+                break
+            await asyncio.sleep(0.02)
+        assert job_id(CHAIN, SUBJECT) in scheduler.next_runs()
+    finally:
+        scheduler.stop()
+    node.store.close()
