@@ -46,6 +46,8 @@ class CreditTrigger:
         """
         chain = self.adapter.name
         watched = [w.subject for w in self.watchlist.watches() if w.chain == chain]
+        if not watched:
+            return []  # nothing to look for: the chain is not read and the cursor stays where it is
         until = await self.adapter.head(Confidence.FINALIZED)
         found = await self.adapter.credit_events(watched, self.watchlist.credit_cursor(chain), until)
         for subject in dict.fromkeys(e.subject for e in found.items):

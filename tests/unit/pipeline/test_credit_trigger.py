@@ -168,3 +168,13 @@ async def test_a_chain_not_connected_yet_waits_then_is_read(ledger: FakeLedger, 
     await running
     assert watchlist.credit_cursor(CHAIN) is not None and not running.exception()
     node.store.close()
+
+
+async def test_a_chain_with_no_watched_wallet_is_not_read(ledger: FakeLedger, store_dir: Path) -> None:
+    node = Node(ledger, store_dir / "aura.sqlite", Clock())
+    await node.start()
+    watchlist = WatchList(store_dir / "aura.sqlite")
+    ledger.down = True  # any read would raise RetryLater
+    assert await CreditTrigger(node.service.adapter, watchlist, Rescores()).tick() == []
+    assert watchlist.credit_cursor(CHAIN) is None
+    node.store.close()
