@@ -88,8 +88,8 @@ class RescoreSection(Section):
     enabled: bool = True
     step: int = Field(25, ge=1, le=1000)
     jitter_s: int = Field(3600, ge=0, le=86400)
-    events_every_s: float = Field(15.0, ge=0, le=3600, description="seconds between looks for lending events of "
-                                                                   "watched wallets (0: never)")
+    events_every_s: float = Field(0.0, ge=0, le=3600, description="seconds between looks for lending events of "
+                                                                  "watched wallets (0, the default: never)")
 
 
 class QuorumSection(Section):

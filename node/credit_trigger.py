@@ -46,10 +46,11 @@ class CreditTrigger:
         """
         chain = self.adapter.name
         watched = [w.subject for w in self.watchlist.watches() if w.chain == chain]
-        if not watched:
-            return []  # nothing to look for: the chain is not read and the cursor stays where it is
+        cursor = self.watchlist.credit_cursor(chain)
+        if not watched and cursor is not None:
+            return []  # nothing to look for: the chain is not read; the next watch's pass reads from the cursor
         until = await self.adapter.head(Confidence.FINALIZED)
-        found = await self.adapter.credit_events(watched, self.watchlist.credit_cursor(chain), until)
+        found = await self.adapter.credit_events(watched, cursor, until)
         for subject in dict.fromkeys(e.subject for e in found.items):
             kinds = sorted({e.kind for e in found.items if e.subject == subject})
             log.info("re-scoring on lending events", extra=fields(chain=chain, subject=subject, events=kinds,

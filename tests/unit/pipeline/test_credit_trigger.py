@@ -170,11 +170,20 @@ async def test_a_chain_not_connected_yet_waits_then_is_read(ledger: FakeLedger, 
     node.store.close()
 
 
-async def test_a_chain_with_no_watched_wallet_is_not_read(ledger: FakeLedger, store_dir: Path) -> None:
+async def test_a_chain_with_no_watched_wallet_is_read_once_for_its_cursor(ledger: FakeLedger,
+                                                                          store_dir: Path) -> None:
     node = Node(ledger, store_dir / "aura.sqlite", Clock())
     await node.start()
     watchlist = WatchList(store_dir / "aura.sqlite")
-    ledger.down = True  # any read would raise RetryLater
-    assert await CreditTrigger(node.service.adapter, watchlist, Rescores()).tick() == []
-    assert watchlist.credit_cursor(CHAIN) is None
+    rescores = Rescores()
+    trigger = CreditTrigger(node.service.adapter, watchlist, rescores)
+    assert await trigger.tick() == [] and watchlist.credit_cursor(CHAIN) is not None  # the start is marked
+    start = watchlist.credit_cursor(CHAIN)
+    ledger.down = True  # any further read would raise RetryLater
+    assert await trigger.tick() == [] and watchlist.credit_cursor(CHAIN) == start
+    ledger.down = False
+    ledger.lend(SUBJECT)
+    ledger.mine(10)
+    watchlist.add(CHAIN, SUBJECT, 86400)  # watched after its borrow: read from the cursor, not missed
+    assert [e.subject for e in await trigger.tick()] == [SUBJECT] and rescores.calls == [(CHAIN, SUBJECT)]
     node.store.close()
