@@ -127,6 +127,9 @@ contract AuraOracle is IAuraOracle {
     /// @notice The EIP-2935 contract that serves the hashes of the last 8191 blocks, where the chain has it.
     address public constant BLOCK_HASH_HISTORY = 0x0000F90827F1C53a10cb7A02335B175320002935;
 
+    /// @dev The tag of an operator's update id (`updateId`), and the low 64 bits every such id has.
+    bytes32 private constant UPDATE_TAG = keccak256("AuraOracle.update");
+    uint64 private constant UPDATE_SEQ = type(uint64).max;
     /// @dev A cancelled request's slot. A fulfilled one holds the low 255 bits of a score commitment, never
     ///      zero or this (`UnstorableCommitment`).
     bytes32 private constant CANCELLED = bytes32(uint256(2));
@@ -714,6 +717,17 @@ contract AuraOracle is IAuraOracle {
         return _buildDomainSeparator();
     }
 
+    /// @notice The id an operator's update of `subject` is signed and stored under, for an assessment of
+    ///         `timestamp`: keccak256(abi.encode(keccak256("AuraOracle.update"), chainId, this, subject, timestamp))
+    ///         with its low 64 bits set, which no request's id has (theirs are its sequence number). An update
+    ///         is `fulfil`, `fulfilQuorum` or a batch of them with the `Request` {id: this, requester: zero,
+    ///         subject, fee: 0, expiresAt: any, blockNumber: the assessment's}: the same signatures, threshold and
+    ///         checks of the assessment as a fulfilment, no request, no fee, no callback; once per id.
+    function updateId(address subject, uint64 timestamp) public view returns (bytes32) {
+        uint256 hash = uint256(keccak256(abi.encode(UPDATE_TAG, block.chainid, address(this), subject, timestamp)));
+        return bytes32(hash | UPDATE_SEQ);
+    }
+
     /// @notice The EIP-712 digest the enclave signs for `a` answering `req`.
     function assessmentDigest(Request calldata req, Assessment calldata a) external view returns (bytes32) {
         return _digest(req, a);
@@ -737,7 +751,8 @@ contract AuraOracle is IAuraOracle {
             signer: signer,
             measurement: info.measurement,
             commitment: bytes32(
-                uint256(_requests[_requestId(p.seq)]) | (p.commitmentTopBit ? PENDING_BIT : 0)
+                uint256(_requests[p.seq == UPDATE_SEQ ? updateId(subject, p.timestamp) : _requestId(p.seq)])
+                    | (p.commitmentTopBit ? PENDING_BIT : 0)
             )
         });
         signerActive = _counts(subject, p.signerIndex);
@@ -845,6 +860,19 @@ contract AuraOracle is IAuraOracle {
         return ("", stored & CALLBACK_BIT != 0, stored & PRIVATE_BIT != 0);
     }
 
+    /// @dev An operator's update (`requester` zero): no request, no fee and no callback; its id is
+    ///      `updateId(subject, timestamp)`, which takes it once (its slot then holds its commitment, as a fulfilled
+    ///      request's does); never over a subject whose latest assessment is private (an update is public). Its
+    ///      `expiresAt` is not read.
+    function _checkUpdate(Request calldata req, Assessment calldata a) private view returns (bytes memory) {
+        if (req.fee != 0 || req.id != updateId(req.subject, _timestamp(a))) {
+            return abi.encodeWithSelector(RequestMismatch.selector, req.id);
+        }
+        if (_requests[req.id] != 0) return abi.encodeWithSelector(AlreadyFulfilled.selector, req.id);
+        if (_latest[req.subject].tier == PRIVATE_TIER) return abi.encodeWithSelector(PrivacyMismatch.selector, req.id);
+        return "";
+    }
+
     /// @dev Everything `fulfil` checks, without reverting: `err` is the ABI-encoded error, empty when valid;
     ///      else the signer, its account, whether the requester had code when it asked, and the digest. `count`
     ///      is how many signatures the fulfilment carries (1 for `fulfil`): the threshold is checked against it
@@ -856,12 +884,15 @@ contract AuraOracle is IAuraOracle {
     {
         account = _accounts[bytes32(0)];
         bool isPrivate;
-        (err, callsBack, isPrivate) = _checkRequest(req);
-        if (err.length != 0) return (err, address(0), account, false, 0);
-        if (block.timestamp > req.expiresAt) {
-            err = abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt);
-            return (err, address(0), account, false, 0);
+        if (req.requester == address(0)) {
+            err = _checkUpdate(req, a);
+        } else {
+            (err, callsBack, isPrivate) = _checkRequest(req);
+            if (err.length == 0 && block.timestamp > req.expiresAt) {
+                err = abi.encodeWithSelector(RequestExpired.selector, req.id, req.expiresAt);
+            }
         }
+        if (err.length != 0) return (err, address(0), account, false, 0);
         err = _checkFacts(req, a, isPrivate);
         if (err.length != 0) return (err, address(0), account, false, 0);
         digest = _digest(req, a);

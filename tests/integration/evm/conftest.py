@@ -369,6 +369,16 @@ class Chain:
                       key: str = TRANSMITTER_KEY, gas: int = GAS) -> tuple[Any, ...]:
         return self.expect_revert(self.fulfil_fn(req, a or self.assessment(), signature), key, gas=gas)
 
+    def update(self, a: Asmt, subject: str | None = None, fee: int = 0) -> tuple[Req, Asmt]:
+        """An operator's update of `subject` with `a`: the update form of `Request` (requester zero, id
+        `updateId(subject, a.timestamp)`, expiresAt 0) pinned to the latest block unless `a` names one, and `a`
+        pinned to it."""
+        subject = subject or SUBJECT
+        number = self.w3.eth.block_number if a.block_number is None else a.block_number
+        update_id = bytes(self.oracle.functions.updateId(subject, a.timestamp).call())
+        req = Req(update_id, "0x" + "00" * 20, subject, fee, 0, number)
+        return req, self.pin(req, a)
+
     # ---- quorum
     def signatures(self, req: Req, a: Asmt, keys: Sequence[str]) -> list[bytes]:
         """`keys`' 65-byte signatures of `a` answering `req`, in ascending order of signer address (an order
