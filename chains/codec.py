@@ -77,6 +77,12 @@ class PayloadCodec(Protocol):
         Returns what the proof shows beyond the features."""
         ...
 
+    def check_update(self, request: Any, timestamp: int) -> None:
+        """An operator's update (docs/protocol.md, "Operator updates"): InvalidParams unless `request` is the
+        family's update form for its subject and an assessment of `timestamp` (the id the contract derives for it,
+        no requester, no fee), or when the family's contract takes no updates."""
+        ...
+
     def sign(self, request: Any, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """The family's signed envelope for these facts: `digest`, `signature` and the family's own fields
         (docs/protocol.md). ValueError when a fact does not fit the family's payload."""
@@ -134,6 +140,10 @@ class RequestCodec(Generic[R]):
 
     def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
         return read_fields(target, where, {k: self.readers[k] for k in self.target_keys})
+
+    def check_update(self, request: R, timestamp: int) -> None:
+        """A family whose contract takes no operator updates yet."""
+        raise InvalidParams(f"update: {self.family} contracts take no operator updates yet")
 
     def check_state(self, request: R, features: Mapping[str, Any], proof: Any) -> Proven:
         """A family without a state proof the enclave can check: every feature is host-supplied, committed by the

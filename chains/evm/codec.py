@@ -12,6 +12,7 @@ from chains.core.secp256k1 import parse_address, recover_address
 from chains.core.wire import MAX_FEE, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged, read_bytes32, read_object
 from chains.evm import payload as eip712
 from chains.evm.proof import EMPTY_CODE_HASH, ProofError, verify_account, verify_header
+from chains.evm.update_id import update_request_id
 
 _address = parsed_by(parse_address)
 MAX_HEADER_BYTES = 4096
@@ -56,6 +57,18 @@ class EvmCodec(RequestCodec[BoundRequest]):
             raise InvalidParams(f"features.balance_wei: {features['balance_wei']} is not the balance the account "
                                 f"proof shows ({account.balance})")
         return Proven(has_code=account.code_hash != EMPTY_CODE_HASH)
+
+    def check_update(self, request: BoundRequest, timestamp: int) -> None:
+        """The update form of AuraOracle's `Request`: id `updateId(subject, timestamp)` (chains/evm/update_id.py),
+        requester zero, fee 0."""
+        expected = update_request_id(request.chain_id, request.contract, request.subject, timestamp)
+        if request.request_id != expected:
+            raise InvalidParams(f"request.request_id: an update of this subject with an assessment of time {timestamp} "
+                                f"is 0x{expected.hex()} (chains/evm/update_id.py)")
+        if any(request.requester):
+            raise InvalidParams("request.requester: an update has no requester (the zero address)")
+        if request.fee != 0:
+            raise InvalidParams("request.fee: an update carries no fee")
 
     def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """EIP-712: `digest`, `signature` (r || s || v, v 27/28), and the typed data in both forms clients take:

@@ -58,6 +58,7 @@ class AssessParams:
     questionnaire: Any = None  # validated by node.scoring.questionnaire when present
     private: bool = False
     offchain: bool = False
+    update: bool = False
 
 
 def parse_request(value: Any) -> tuple[str, BoundRequest]:
@@ -146,7 +147,7 @@ def parse_assess(params: Any, check_target: TargetCheck | None = None) -> Assess
     block must be the request's pinned block, and what the family can prove must agree with its `proof`
     (chains/codec.py `check_state`)."""
     body = read_object(params, "params", ("request", "features"),
-                       ("loan", "questionnaire", "proof", "private", "offchain"))
+                       ("loan", "questionnaire", "proof", "private", "offchain", "update"))
     family, request = parse_request(body["request"])
     if check_target is not None:
         check_target(family, request, body["request"])
@@ -165,6 +166,14 @@ def parse_assess(params: Any, check_target: TargetCheck | None = None) -> Assess
         raise InvalidParams("offchain: must be true or false")
     if offchain and private:
         raise InvalidParams("private: an off-chain assessment is signed for whoever asked for it; it cannot be private")
+    update = body.get("update", False)
+    if not isinstance(update, bool):
+        raise InvalidParams("update: must be true or false")
+    if update and (private or offchain):
+        raise InvalidParams("update: an operator's update is public and for its chain; it cannot be private or "
+                            "off-chain")
+    if update:
+        FAMILIES[family].codec.check_update(request, features.as_of_timestamp)
     if offchain:
         expected = offchain_request_id(family, request.chain_id, request.subject, as_of_block, block_hash)
         if request.request_id != expected:
@@ -174,7 +183,7 @@ def parse_assess(params: Any, check_target: TargetCheck | None = None) -> Assess
                         features=features, features_wire=wire, proven=proven,
                         loan=None if loan is None else parse_loan(loan),
                         questionnaire=None if questionnaire is None else parse_questionnaire_param(questionnaire),
-                        private=private, offchain=offchain)
+                        private=private, offchain=offchain, update=update)
 
 
 def parse_questionnaire_param(value: Any) -> Any:

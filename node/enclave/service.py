@@ -149,6 +149,7 @@ class EnclaveService:
             "signer": self._key.address,
             "private": params.private,
             "offchain": params.offchain,
+            "update": params.update,
             **envelope,
         }
 

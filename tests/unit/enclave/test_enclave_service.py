@@ -31,7 +31,7 @@ RESULT_KEYS = {
     "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
     "features_hash", "timestamp",
     "expiry", "signer", "digest", "signature", "typed_data", "typed_data_ethers", "flag_names", "scorecard", "model_points",
-    "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain",
+    "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain", "update",
 }  # fmt: skip
 
 

@@ -31,7 +31,7 @@ ACCOUNTS = VECTOR["accounts"]
 SCORE_KEYS = {
     "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
     "features_hash", "timestamp", "expiry",
-    "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain",
+    "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain", "update",
 }  # fmt: skip
 EVM_KEYS = SCORE_KEYS | {"digest", "signature", "typed_data", "typed_data_ethers"}
 SOLANA_KEYS = SCORE_KEYS | {"public_key", "payload", "digest", "signature"}

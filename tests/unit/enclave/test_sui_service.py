@@ -27,7 +27,7 @@ VECTOR = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "sui.json
 SCORE_KEYS = {
     "score", "tier", "pd_bps", "flags", "dimensions", "measurement", "commitment", "block_number", "block_hash",
     "features_hash", "timestamp", "expiry",
-    "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain",
+    "signer", "flag_names", "scorecard", "model_points", "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain", "update",
 }  # fmt: skip
 SUI_KEYS = SCORE_KEYS | {"public_key", "intent_message", "digest", "signature", "timestamp_ms", "expiry_ms"}
 OFFSETS = {name: (offset, size) for offset, size, name in sui.PAYLOAD_LAYOUT}
