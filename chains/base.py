@@ -35,6 +35,11 @@ class Height:
     hash: str = ""
 
 
+UPDATE_WINDOW_S = 1800
+"""How long after its pinned height a node keeps trying to land an operator update (then it is expired, and the
+next moved re-score makes another)."""
+
+
 @dataclass(frozen=True)
 class OracleRequest:
     """One assessment request as the asking chain recorded it. `key` is unique across chains.
@@ -42,7 +47,9 @@ class OracleRequest:
     `ordinal` orders requests within one height: the log index on EVM, the request's nonce on Solana and Sui.
     `program` is the code the request belongs to where the contract is a separate object: the Solana program's
     id, the Sui package's id; empty on EVM. `private`: the requester asked for a private assessment (the chain
-    keeps the commitment and PRIVATE_TIER, not the score; chains/core/assessment.py).
+    keeps the commitment and PRIVATE_TIER, not the score; chains/core/assessment.py). `operator_update`: no chain
+    asked for it; it is this node's update of a watched wallet (`ChainAdapter.update_request`), pending until the
+    contract takes it, with `expires_at` the node's own deadline (UPDATE_WINDOW_S), which the contract never reads.
     """
 
     chain: str
@@ -61,6 +68,7 @@ class OracleRequest:
     ordinal: int
     program: str = ""
     private: bool = False
+    operator_update: bool = False
 
     @property
     def key(self) -> str:
@@ -564,6 +572,19 @@ class ChainAdapter(ABC):
             RetryLater: the RPC failed.
         """
         raise NotSupported(self.family, "off-chain assessments")
+
+    async def update_request(self, subject: str, at: Height) -> OracleRequest:
+        """An operator's update of `subject` pinned at the final height `at` (docs/protocol.md, "Operator
+        updates"): a request no chain made, in the family's update form (its id the contract's derivation for the
+        subject and `at`'s time, no requester, no fee), `operator_update` set and `expires_at` UPDATE_WINDOW_S after
+        `at`. The pipeline signs it with `update` and sends it as a fulfilment; `request_status` reads it PENDING
+        until the contract has taken it.
+
+        Raises:
+            NotSupported: the family's contract takes no operator updates yet (the default).
+            ChainError: `subject` is not an address of the family.
+        """
+        raise NotSupported(self.family, "operator updates")
 
     async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
         """Lending events (a borrow, a repayment, a liquidation) of any of `subjects` (in the family's text form) in

@@ -37,6 +37,8 @@ from node.quorum.collector import Quorum
 from node.quorum.peer_api import store_answers
 from node.quorum.peer_client import PeerClient
 from node.quorum.status import PeerStatus
+from node.quorum.update_announce import UpdateAnnouncer
+from node.quorum.update_intake import UpdateIntake
 from node.signed_check import SignedDesk
 from node.store import Store
 from node.watchlist import WatchList
@@ -82,6 +84,8 @@ class Node:
         self.watchlist: WatchList | None = None
         self.scorers: dict[str, OffchainScorer] = {}
         self.offchain: OffchainDesk | None = None
+        self.update_intake: UpdateIntake | None = None
+        self.announcer: UpdateAnnouncer | None = None
         self.rescoring: Any = None  # node.rescoring.RescoreScheduler, imported once the node runs
 
     def health(self) -> dict[str, Any]:
@@ -121,8 +125,14 @@ class Node:
                 bump_after_s=cfg_chain.bump_after_s, bump_pct=cfg_chain.bump_pct,
                 quorum=await self._quorum(adapter, signer)))
         assert self.watchlist is not None
-        self.scorers.update({a.name: OffchainScorer(a, self.enclave, self.watchlist, cfg.rescore.step)
-                             for a in self.adapters})
+        push = store.add_updates if cfg.rescore.push else None
+        if cfg.peers and push is not None:
+            self.announcer = UpdateAnnouncer(cfg.peers)
+        announce = self.announcer.announce if self.announcer is not None else None
+        self.scorers.update({a.name: OffchainScorer(a, self.enclave, self.watchlist, cfg.rescore.step, push=push,
+                                                    announce=announce) for a in self.adapters})
+        if self.update_intake is not None:
+            self.update_intake.adapters.update({a.name: a for a in self.adapters})
         self.report = HealthReport(self.enclave, self.services, self.checks, store,
                                    {c.name: c.max_head_age_s for c in cfg.chains}, self.started_at,
                                    quorum=self._quorum_health if cfg.peers else None)
@@ -134,6 +144,9 @@ class Node:
         self.store = store = Store(cfg.node.data_dir / "aura.sqlite")
         self.watchlist = WatchList(store.path)
         self.offchain = OffchainDesk(self.watchlist, self.scorers)  # its scorers come once the enclave is up
+        if cfg.peers:  # its adapters come with the scorers
+            self.update_intake = UpdateIntake([p.signer for p in cfg.peers], store.add_updates,
+                                              [c.name for c in cfg.chains])
         store_s = time.monotonic() - began
         self.adapters = [build_adapter(c, store, cfg.node.data_dir, self.resources) for c in cfg.chains]
         built_s = time.monotonic() - began
@@ -146,6 +159,7 @@ class Node:
             api = ApiServer(cfg.api.host, cfg.api.port, self.health,
                             questionnaires=lambda h, body: store.put_questionnaire(h, body),
                             peer_answers=store_answers(store) if cfg.peers else None,
+                            peer_updates=self.update_intake,
                             store=store, chains={c.name: c.family for c in cfg.chains},
                             cors_origins=cfg.api.cors_origins,
                             rate_limits=RateLimits(per_address=cfg.api.rate_per_address,
@@ -304,6 +318,9 @@ class Node:
         if self.peer_client is not None:
             await self.peer_client.close()
             self.peer_client = None
+        if self.announcer is not None:
+            await self.announcer.close()
+            self.announcer = None
         for adapter in self.adapters:  # the services close theirs; these are the ones start-up left open
             await adapter.close()
         if self.store is not None:

@@ -221,6 +221,8 @@ class ChainService:
         except MalformedParams as e:
             return ("failed", f"malformed request params: {e}")
         extra: dict[str, Any] = {"private": True} if req.private else {}
+        if req.operator_update:
+            extra["update"] = True
         loan = loan_param(extras)
         if loan is not None:
             extra["loan"] = loan

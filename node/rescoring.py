@@ -51,7 +51,7 @@ async def run_watch(chain: str, subject: str) -> None:
         log.warning("watch on a chain this node does not serve", extra=fields(chain=chain, subject=subject))
         return
     try:
-        await rescorer.rescore(subject)
+        await rescorer.rescore(subject, watched=True)
         rescorer.failed.discard(subject)
     except (RetryLater, EnclaveError) as exc:
         if isinstance(exc, EnclaveError) and getattr(exc, "code", "") not in TRANSIENT_ENCLAVE_CODES:

@@ -86,7 +86,7 @@ class Store:
                 "request_id": str, "requester": str, "subject": str, "fee": str, "expires_at": int,
                 "params": str, "block_number": int, "block_hash": str, "tx_hash": str, "ordinal": int,
                 "state": str, "reason": str, "seen_at": float, "updated_at": float,
-                "submission": str, "fulfil_block": int, "program": str, "private": int,
+                "submission": str, "fulfil_block": int, "program": str, "private": int, "operator_update": int,
             },
             pk="key", if_not_exists=True, not_null={"state"},
         )
@@ -94,6 +94,8 @@ class Store:
             db.execute("ALTER TABLE requests ADD COLUMN program TEXT NOT NULL DEFAULT ''")
         if "private" not in db["requests"].columns_dict:  # stores made before private assessments
             db.execute("ALTER TABLE requests ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
+        if "operator_update" not in db["requests"].columns_dict:  # stores made before operator updates
+            db.execute("ALTER TABLE requests ADD COLUMN operator_update INTEGER NOT NULL DEFAULT 0")
         if "log_index" in db["requests"].columns_dict:  # the name before it also held Solana/Sui nonces
             db.execute("ALTER TABLE requests RENAME COLUMN log_index TO ordinal")
         db.table("requests").create_index(["chain", "state"], if_not_exists=True)
@@ -157,10 +159,11 @@ class Store:
         row = self.db.execute("SELECT cursor FROM cursors WHERE chain=?", [chain]).fetchone()
         return row[0] if row else None
 
-    def store_batch(self, chain: str, items: Iterable[OracleRequest], next_cursor: str) -> BatchResult:
+    def store_batch(self, chain: str, items: Iterable[OracleRequest], next_cursor: str | None) -> BatchResult:
         """Store new requests and advance the cursor in one transaction. A known request whose log differs (mined
         again after a reorg, or its id now naming another request) takes the new log and starts over at `seen`;
-        one whose log is unchanged is left as it is."""
+        one whose log is unchanged is left as it is. `next_cursor` None: the cursor stays (requests no log
+        announced: operator updates, `add_updates`)."""
         now = self._clock()
         moved = 0
         with self._tx():
@@ -176,6 +179,7 @@ class Store:
                 row = asdict(req)
                 row["fee"] = str(req.fee)
                 row["private"] = int(req.private)
+                row["operator_update"] = int(req.operator_update)
                 old = known.get(req.key)
                 if old is not None:
                     if any(str(old[f] or "") != str(row[f] or "") for f in LOG_FIELDS):
@@ -192,10 +196,22 @@ class Store:
                 self.db.table("requests").insert_all(rows)
                 self.db.table("transitions").insert_all(
                     {"key": r["key"], "src": "", "dst": "seen", "at": now, "detail": ""} for r in rows)
-            self.db.conn.execute(
-                "INSERT OR REPLACE INTO cursors(chain, cursor, updated_at) VALUES (?,?,?)", [chain, next_cursor, now]
-            )
+            if next_cursor is not None:
+                self.db.conn.execute(
+                    "INSERT OR REPLACE INTO cursors(chain, cursor, updated_at) VALUES (?,?,?)",
+                    [chain, next_cursor, now],
+                )
         return BatchResult(len(rows), moved)
+
+    def add_updates(self, chain: str, items: Iterable[OracleRequest]) -> int:
+        """Store operator updates (`operator_update` set) at `seen`, for the pipeline to sign and send as it does
+        requests; one already stored (the same id: the same subject and time) is left as it is, so an update is
+        never sent twice. How many were new."""
+        items = list(items)
+        if not all(req.operator_update and req.chain == chain for req in items):
+            raise ValueError(f"add_updates takes operator updates of chain {chain} only")
+        fresh = [req for req in items if self.request(req.key) is None]
+        return self.store_batch(chain, fresh, None).new if fresh else 0
 
     def reopen(self, key: str, reason: str) -> None:
         """Start a request over at `seen` from any state, because its chain state moved (its block left the
@@ -442,5 +458,5 @@ def request_from_row(r: dict[str, Any]) -> OracleRequest:
         request_id=r["request_id"], requester=r["requester"], subject=r["subject"], fee=int(r["fee"]),
         expires_at=r["expires_at"], params=r["params"], block_number=r["block_number"],
         block_hash=r["block_hash"], tx_hash=r["tx_hash"], ordinal=r["ordinal"], program=r.get("program") or "",
-        private=bool(r.get("private")),
+        private=bool(r.get("private")), operator_update=bool(r.get("operator_update")),
     )

@@ -28,6 +28,7 @@ from web3.exceptions import BlockNotFound, TransactionNotFound, Web3RPCError
 from web3.providers import WebSocketProvider
 
 from chains.base import (
+    UPDATE_WINDOW_S,
     Capabilities,
     ChainAdapter,
     Confidence,
@@ -70,6 +71,7 @@ from chains.evm.proof_source import read_account, read_header
 from chains.evm.reverts import CustomErrors, Revert
 from chains.evm.rpc import FailoverProvider, RangeTooLarge
 from chains.evm.signature import expand
+from chains.evm.update_id import update_request_id
 from chains.family import FeatureCache
 from chains.trail import Cursor, Trail
 
@@ -369,13 +371,33 @@ class EvmAdapter(ChainAdapter):
             params="", block_number=at.number, block_hash=at.hash, tx_hash="", ordinal=0)
         return request, at
 
+    async def update_request(self, subject: str, at: Height) -> OracleRequest:
+        """An operator's update of `subject` at `at`: the oracle's update form of `Request` (chains/evm/update_id.py),
+        requester zero, fee 0, params empty.
+
+        Raises:
+            ChainError: `subject` is not an EVM address.
+        """
+        if not is_address(subject):
+            raise ChainError(f"{self.name}: {subject!r} is not an EVM address")
+        subject = to_checksum_address(subject)
+        request_id = update_request_id(self.cfg.chain_id, bytes.fromhex(self.oracle[2:]), bytes.fromhex(subject[2:]),
+                                       at.timestamp)
+        return OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.oracle,
+            request_id=_hex(request_id), requester=ZERO_ADDRESS, subject=subject, fee=0,
+            expires_at=at.timestamp + UPDATE_WINDOW_S, params="", block_number=at.number, block_hash=at.hash,
+            tx_hash="", ordinal=0, operator_update=True)
+
     async def is_canonical(self, request: OracleRequest) -> bool:
         return await self._hash_at(request.block_number) == request.block_hash
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
+        """The oracle's `requestStatus`; an operator update the oracle has not taken yet (its slot empty) is
+        PENDING."""
         status = self.contract.functions.requestStatus(request.request_id)
-        code = await self._rpc(status.call())
-        return STATUSES[int(code)]
+        found = STATUSES[int(await self._rpc(status.call()))]
+        return RequestStatus.PENDING if request.operator_update and found is RequestStatus.NONE else found
 
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
         """From the request's `AssessmentRequested` and last `AssessmentFulfilled` logs, and the fulfilment

@@ -26,6 +26,7 @@ from node.api.v1.proofs import ProofSource, proofs_router
 from node.api.v1.signed import SignedSource, signed_router
 from node.health import node_version
 from node.quorum.peer_api import AnswerSource, peer_router
+from node.quorum.update_intake import UpdateIntake, updates_router
 from node.web import PAGE_PREFIX, page_assets, page_router
 
 OPENAPI_PATH = "/v1/openapi.json"
@@ -36,7 +37,8 @@ def make_app(health: Callable[[], dict[str, Any]], questionnaires: Questionnaire
              chains: Mapping[str, str] | None = None, cors_origins: Sequence[str] = (),
              rate_limits: RateLimits | None = None, keys: KeyChecker | None = None,
              max_body_bytes: int = MAX_BODY_BYTES, offchain: OffchainSource | None = None,
-             proofs: ProofSource | None = None, signed: SignedSource | None = None) -> FastAPI:
+             proofs: ProofSource | None = None, signed: SignedSource | None = None,
+             peer_updates: UpdateIntake | None = None) -> FastAPI:
     """The app. `questionnaires` adds `POST /questionnaires`, `peer_answers` the peer route, `scores` (the
     node's store) with `chains` (chain name -> family name, from the config) the `/v1` routes and the score page
     that reads them (`/`, node/web).
@@ -44,13 +46,15 @@ def make_app(health: Callable[[], dict[str, Any]], questionnaires: Questionnaire
     routes, with `keys` the API keys that lift a client to a key's rate (node/api/rate_limit.py); None: no
     limit. `offchain` (the node's off-chain scorers) adds `/v1/.../offchain-assessments`, `proofs` (the node's
     enclave and snarkjs) `/v1/.../opening-message`, `/v1/.../proofs` and `/v1/.../proofs/check`, `signed` (the node's
-    chains) `/v1/.../assessments/check`."""
+    chains) `/v1/.../assessments/check`; `peer_updates` (a quorum's node) `POST /peer/v1/updates`."""
     app = FastAPI(title="Aura oracle node", version=node_version(), openapi_url=OPENAPI_PATH, docs_url=None,
                   redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     install_error_handlers(app)
     app.include_router(operator_router(health, questionnaires))
     if peer_answers is not None:
         app.include_router(peer_router(peer_answers))
+    if peer_updates is not None:
+        app.include_router(updates_router(peer_updates))
     if scores is not None:
         app.include_router(v1_router(scores, chains or {}))
         if offchain is not None:

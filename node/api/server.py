@@ -27,6 +27,7 @@ from node.api.v1.offchain import OffchainSource
 from node.api.v1.proofs import ProofSource
 from node.api.v1.signed import SignedSource
 from node.quorum.peer_api import AnswerSource
+from node.quorum.update_intake import UpdateIntake
 
 BACKLOG = 2048
 GRACEFUL_S = 5
@@ -51,6 +52,8 @@ class ApiServer:
         keys: the node's API keys (node/api/keys.py), checked when a request carries one.
         offchain: the node's off-chain assessments (node/offchain_scorer.py); None leaves their routes out.
         proofs: the node's threshold proofs (node/zk/proof_desk.py); None leaves their routes out.
+        peer_updates: where a quorum's peers announce operator updates (node/quorum/update_intake.py); None
+            leaves the route out.
     """
 
     def __init__(self, host: str, port: int, health: Callable[[], dict[str, Any]],
@@ -58,11 +61,12 @@ class ApiServer:
                  store: ScoreReader | None = None, chains: Mapping[str, str] | None = None,
                  cors_origins: Sequence[str] = (), rate_limits: RateLimits | None = None,
                  keys: KeyChecker | None = None, offchain: OffchainSource | None = None,
-                 proofs: ProofSource | None = None, signed: SignedSource | None = None) -> None:
+                 proofs: ProofSource | None = None, signed: SignedSource | None = None,
+                 peer_updates: UpdateIntake | None = None) -> None:
         self.host, self.port = host, port
         self.app = make_app(health, questionnaires, peer_answers, scores=store, chains=chains,
                             cors_origins=cors_origins, rate_limits=rate_limits, keys=keys, offchain=offchain,
-                            proofs=proofs, signed=signed)
+                            proofs=proofs, signed=signed, peer_updates=peer_updates)
         self.started_at = time.time()
         self._server: uvicorn.Server | None = None
         self._ticks: asyncio.Task[None] | None = None

@@ -10,7 +10,7 @@ from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from chains.base import ChainAdapter, Confidence, OracleRequest, SignedAssessment, Submission
+from chains.base import ChainAdapter, Confidence, Height, OracleRequest, SignedAssessment, Submission
 from chains.config import ChainConfig
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.family import BuildContext
@@ -39,6 +39,11 @@ class Driver(ABC):
     """Whether the test chain can take back its latest heights (`reorg`); chains that cannot skip those tests."""
     lends: bool = False
     """Whether the family reads lending events (`credit_events`); one that does not raises NotSupported."""
+    update_mismatch: str = ""
+    """The exact ChainError message of `prepare` for an operator update signed for another time than its id's."""
+    updates: bool = False
+    """Whether the family's contract takes operator updates (`update_request`); one that does not raises
+    NotSupported."""
 
     def __init__(self, cfg: ChainConfig, data_dir: Path) -> None:
         self.cfg = cfg
@@ -166,6 +171,13 @@ class Driver(ABC):
         facts = await self.facts(request)
         if request.private if private is None else private:
             facts = replace(facts, score=0, tier=PRIVATE_TIER, pd_bps=0)
+        return signed_assessment(self.adapter.enclave_request(request), facts, self.enclave)
+
+    async def sign_update(self, request: OracleRequest, at: Height) -> SignedAssessment:
+        """An operator update's assessment, signed by the enclave key: of `at`'s time, as the enclave signs one
+        (the update's id follows from it)."""
+        facts = replace(await self.facts(request), block_number=at.number, block_hash=bytes.fromhex(at.hash[2:]),
+                        timestamp=at.timestamp, expiry=at.timestamp + 86_400)
         return signed_assessment(self.adapter.enclave_request(request), facts, self.enclave)
 
     async def cosign(self, request: OracleRequest, keys: list[EnclaveKey]) -> SignedAssessment:

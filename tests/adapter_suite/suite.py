@@ -14,12 +14,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from chains.base import Confidence, Height, ItemOutcome, RequestStatus, SignerStatus, TxState
+from chains.base import UPDATE_WINDOW_S, Confidence, Height, ItemOutcome, RequestStatus, SignerStatus, TxState
 from chains.core.errors import ChainError, NotSupported, Reorged, RetryLater
 from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import keccak256
+from chains.registry import FAMILIES
 from node.enclave.keys import EnclaveKey
-from node.enclave.params import parse_request
+from node.enclave.params import InvalidParams, parse_request
 
 from .driver import Driver
 
@@ -248,6 +249,51 @@ class ChainAdapterSuite:
                                                        bytes.fromhex(at.hash[2:]))
         features = await adapter.read_features(subject, at)
         assert (features["as_of_block"], features["as_of_block_hash"]) == (at.number, at.hash)
+
+    # ---------------------------------------------------------------------------------- operator updates
+    async def test_an_operator_update_lands_once_with_no_request_and_no_fee(self, driver: Driver) -> None:
+        adapter = driver.adapter
+        subject = (await driver.requested()).subject
+        await driver.finalize()
+        at = await adapter.head(Confidence.FINALIZED)
+        if not driver.updates:
+            with pytest.raises(NotSupported) as refused:
+                await adapter.update_request(subject, at)
+            assert str(refused.value) == f"family {driver.cfg.family!r} does not support operator updates"
+            return
+        request = await adapter.update_request(subject, at)
+        assert request.operator_update and request.expires_at == at.timestamp + UPDATE_WINDOW_S
+        assert (request.subject, request.block_number, request.block_hash, request.fee) == (subject, at.number,
+                                                                                              at.hash, 0)
+        family, bound = parse_request(adapter.enclave_request(request))
+        FAMILIES[family].codec.check_update(bound, at.timestamp)  # the enclave derives the same id
+        with pytest.raises(InvalidParams):
+            FAMILIES[family].codec.check_update(bound, at.timestamp + 1)
+        assert await adapter.request_status(request) is RequestStatus.PENDING
+        signed = await driver.sign_update(request, at)
+        sub = await adapter.prepare([(request, signed)])
+        await adapter.broadcast(sub)
+        await driver.finalize()
+        status = await adapter.status(sub)
+        assert (status.state, status.outcomes) == (TxState.FINAL, {request.key: ItemOutcome(True)})
+        assert await adapter.request_status(request) is RequestStatus.FULFILLED
+        with pytest.raises(ChainError) as again:
+            await adapter.prepare([(request, signed)])
+        assert str(again.value) == driver.already_fulfilled
+
+    async def test_an_update_signed_for_another_time_is_refused(self, driver: Driver) -> None:
+        """The update's id binds its assessment's time: one signed for another time does not land."""
+        if not driver.updates:
+            pytest.skip("the family's contract takes no operator updates (the test above shows it refuses)")
+        adapter = driver.adapter
+        subject = (await driver.requested()).subject
+        await driver.finalize()
+        at = await adapter.head(Confidence.FINALIZED)
+        request = await adapter.update_request(subject, at)
+        signed = await driver.sign_update(request, Height(at.number, at.timestamp - 1, at.hash))
+        with pytest.raises(ChainError) as refused:
+            await adapter.prepare([(request, signed)])
+        assert str(refused.value) == driver.update_mismatch
 
     # ---------------------------------------------------------------------------------- fulfilments
     async def test_broadcasting_the_same_fulfilment_twice_is_harmless(self, driver: Driver) -> None:

@@ -82,6 +82,8 @@ class EvmDriver(Driver):
     enclave = EnclaveKey(bytes.fromhex(ENCLAVE_KEY[2:]))  # registered with MEASUREMENT by the deployment
     measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would revert: AlreadyFulfilled"
+    updates = True
+    update_mismatch = f"{NAME}: fulfilment would revert: RequestMismatch"
     privacy_mismatch = f"{NAME}: fulfilment would revert: PrivacyMismatch"
 
     def __init__(self, deployed: Chain, cfg: EvmChain, data_dir: Path) -> None:

@@ -34,6 +34,8 @@ class FakeDriver(Driver):
     enclave = EnclaveKey(keccak256(b"aura fake suite enclave"))
     measurement = MEASUREMENT
     already_fulfilled = "fake: fulfilment would revert: AlreadyFulfilled"
+    updates = True
+    update_mismatch = "fake: fulfilment would revert: RequestMismatch"
     privacy_mismatch = "fake: fulfilment would revert: PrivacyMismatch"
 
     def __init__(self, ledger: FakeLedger, shape: dict[str, Any], data_dir: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace as replaced
 from typing import Any
 
 from chains.base import (
+    UPDATE_WINDOW_S,
     Capabilities,
     ChainAdapter,
     Confidence,
@@ -135,7 +136,18 @@ class FakeAdapter(ChainAdapter):
         return block is not None and block.hash == request.block_hash
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
-        return self.ledger.status(request.request_id)
+        found = self.ledger.status(request.request_id)
+        return RequestStatus.PENDING if request.operator_update and found is RequestStatus.NONE else found
+
+    async def update_request(self, subject: str, at: Height) -> OracleRequest:
+        request_id = codec.update_request_id(self.cfg.chain_id, bytes.fromhex(self.cfg.contract[2:]),
+                                             bytes.fromhex(subject[2:]), at.timestamp)
+        return OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.cfg.contract,
+            request_id="0x" + request_id.hex(), requester="0x" + "00" * 32, subject=subject, fee=0,
+            expires_at=at.timestamp + UPDATE_WINDOW_S, params="", block_number=at.number, block_hash=at.hash,
+            tx_hash="", ordinal=0, operator_update=True,
+        )  # fmt: skip
 
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
         ledger = self.ledger
@@ -280,7 +292,9 @@ class FakeAdapter(ChainAdapter):
 
 def _item(request: OracleRequest, assessment: SignedAssessment) -> Item:
     """The request's item: one signature, or a quorum's in ascending signer order as the contract demands."""
+    subject = request.subject if request.operator_update else ""
     if not assessment.cosigners:
-        return Item(request.request_id, assessment.facts, assessment.signature)
+        return Item(request.request_id, assessment.facts, assessment.signature, subject=subject)
     ordered = sorted(assessment.signers(), key=lambda a: a.signer.lower())
-    return Item(request.request_id, assessment.facts, ordered[0].signature, tuple(a.signature for a in ordered[1:]))
+    return Item(request.request_id, assessment.facts, ordered[0].signature, tuple(a.signature for a in ordered[1:]),
+                subject)

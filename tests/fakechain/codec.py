@@ -9,6 +9,7 @@ from typing import Any
 
 from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
+from chains.core.errors import InvalidParams
 from chains.core.secp256k1 import keccak256, recover_address
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, ranged, read_bytes32
 
@@ -41,10 +42,29 @@ def digest(chain_id: int, contract: bytes, request_id: bytes, subject: bytes, fa
     return keccak256(payload(chain_id, contract, request_id, subject, facts))
 
 
+UPDATE_SEQ = (1 << 64) - 1
+
+
+def update_request_id(chain_id: int, contract: bytes, subject: bytes, timestamp: int) -> bytes:
+    """The fake contract's id for an operator's update of `subject` with an assessment of `timestamp`: keccak-256 of
+    a tag, the chain id, contract, subject and time, its low 64 bits set (as AuraOracle's `updateId`)."""
+    body = b"AURA/fake/update/v1" + chain_id.to_bytes(8, "big") + contract + subject + timestamp.to_bytes(8, "big")
+    return (int.from_bytes(keccak256(body), "big") | UPDATE_SEQ).to_bytes(32, "big")
+
+
 class FakeCodec(RequestCodec[BoundRequest]):
     family = "fake"
     request_type = BoundRequest
     readers = READERS
+
+    def check_update(self, request: BoundRequest, timestamp: int) -> None:
+        """The fake contract's update form: its id for the subject and time, no requester, no fee."""
+        expected = update_request_id(request.chain_id, request.contract, request.subject, timestamp)
+        if request.request_id != expected:
+            raise InvalidParams(f"request.request_id: an update of this subject at time {timestamp} is "
+                                f"0x{expected.hex()}")
+        if any(request.requester) or request.fee != 0:
+            raise InvalidParams("request: an update has no requester and no fee")
 
     def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`digest` (keccak-256 of `payload`) and `signature` (r || s || v, v 27/28)."""

@@ -72,6 +72,8 @@ class Item:
     signature: bytes
     cosignatures: tuple[bytes, ...] = ()
     """The other signatures of a quorum fulfilment; with them, all signatures recover in ascending address order."""
+    subject: str = ""
+    """An operator update's subject (no request names it); empty for a request's fulfilment."""
 
     @property
     def signatures(self) -> tuple[bytes, ...]:
@@ -94,7 +96,7 @@ class Fulfilment:
                   "block_hash": _hex(i.facts.block_hash), "features_hash": _hex(i.facts.features_hash),
                   "timestamp": i.facts.timestamp,
                   "expiry": i.facts.expiry, "signature": _hex(i.signature),
-                  "cosignatures": [_hex(c) for c in i.cosignatures]} for i in self.items]
+                  "cosignatures": [_hex(c) for c in i.cosignatures], "subject": i.subject} for i in self.items]
         return json.dumps({"sender": self.sender, "nonce": self.nonce, "fee": self.fee, "items": items},
                           sort_keys=True, separators=(",", ":"))
 
@@ -111,7 +113,7 @@ class Fulfilment:
                 measurement=_raw(i["measurement"]), commitment=_raw(i["commitment"]),
                 block_number=i["block_number"], block_hash=_raw(i["block_hash"]),
                 features_hash=_raw(i["features_hash"]), timestamp=i["timestamp"], expiry=i["expiry"]),
-                _raw(i["signature"]), tuple(_raw(c) for c in i.get("cosignatures", ())))
+                _raw(i["signature"]), tuple(_raw(c) for c in i.get("cosignatures", ())), i.get("subject", ""))
             for i in body["items"])
         return cls(body["sender"], body["nonce"], body["fee"], items)
 
@@ -235,7 +237,7 @@ class FakeLedger:
         return sorted(found, key=lambda r: (r.block.number, r.request.nonce))
 
     def status(self, request_id: str) -> RequestStatus:
-        found = self.requests.get(request_id)
+        found = self.requests.get(request_id) or self.updates.get(request_id)
         return RequestStatus.NONE if found is None else found.status
 
     def receipt(self, tx_hash: str) -> Receipt | None:
@@ -270,7 +272,7 @@ class FakeLedger:
         by = self.fulfilled_by.get(request_id)
         if by is None:
             return ()
-        found = self.requests[request_id]
+        found = self.requests.get(request_id) or self.updates[request_id]
         return tuple(recover_address(self._digest(by[1], found), sig) for sig in by[1].signatures)
 
     def fulfilments(self, request_id: str) -> int:
@@ -418,6 +420,7 @@ class FakeLedger:
         self.nonces: dict[tuple[str, int], str] = {}
         self.fulfilled: dict[str, int] = {}
         self.fulfilled_by: dict[str, tuple[Fulfilment, Item]] = {}
+        self.updates: dict[str, Recorded] = {}  # operator updates taken, by id
         self.starved: set[str] = set()
         self.unreadable: dict[str, int] = {}  # subject -> reads of its state that fail before one succeeds
 
@@ -448,7 +451,10 @@ class FakeLedger:
                 outcome = self._check(item, block, batched=len(tx.items) > 1)
                 outcomes[item.request_id] = outcome
                 if outcome.fulfilled:
-                    self.requests[item.request_id].status = RequestStatus.FULFILLED
+                    if item.subject:
+                        self.updates[item.request_id] = self._update_of(item)
+                    (self.requests.get(item.request_id) or self.updates[item.request_id]).status = \
+                        RequestStatus.FULFILLED
                     self.fulfilled_by[item.request_id] = (tx, item)
                     self.fulfilled[item.request_id] = self.fulfilled.get(item.request_id, 0) + 1
         self.receipts[tx.hash] = Receipt(tx.hash, block.number, GAS_PER_TX + GAS_PER_ITEM * len(tx.items),
@@ -473,6 +479,12 @@ class FakeLedger:
             self.starved.discard(item.request_id)
             return ItemOutcome(False, "InsufficientGas", retry_alone=True)
         found = self.requests.get(item.request_id)
+        if found is None and item.subject:
+            expected = codec.update_request_id(self.chain_id, _raw(self.contract), _raw(item.subject),
+                                               item.facts.timestamp)
+            if _hex(expected) != item.request_id:
+                return ItemOutcome(False, "RequestMismatch")
+            found = self.updates.get(item.request_id) or self._update_of(item)
         if found is None:
             return ItemOutcome(False, "UnknownRequest", reorged=True)
         if found.status is RequestStatus.FULFILLED:
@@ -514,6 +526,12 @@ class FakeLedger:
         if len(item.signatures) < self.threshold:
             return ItemOutcome(False, f"QuorumNotMet({len(item.signatures)}, {self.threshold})")
         return ItemOutcome(True)
+
+    def _update_of(self, item: Item) -> Recorded:
+        """An operator update as the contract keeps it: no requester, fee or deadline, pinned where it says."""
+        pinned = self.block(item.facts.block_number) or Block(item.facts.block_number, 0, "", ())
+        request = Request(item.request_id, "0x" + "00" * 32, item.subject, 0, (1 << 64) - 1, "", 0, "")
+        return Recorded(request, pinned)
 
     def _digest(self, item: Item, found: Recorded) -> bytes:
         return codec.digest(self.chain_id, _raw(self.contract), _raw(item.request_id), _raw(found.request.subject),

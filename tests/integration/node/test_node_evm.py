@@ -475,9 +475,11 @@ def test_the_api_checks_what_it_serves_against_the_chain(env: Env) -> None:
         node.stop()
 
 
-def test_a_watched_wallets_borrow_rescores_it_once_final(env: Env) -> None:
+def test_a_watched_wallets_borrow_rescores_it_once_final_and_pushes_it(env: Env) -> None:
     """The node re-scores a watched wallet when it borrows on the devnet's Aave-shaped pool (its indexer's
-    protocols), once the borrow is final, without waiting for the wallet's 24-hour schedule."""
+    protocols), once the borrow is final, without waiting for the wallet's 24-hour schedule; the re-score moved (it
+    is the wallet's first), so the node pushes it to the oracle as an operator update at the same block, with no
+    request and no fee, signed by its enclave: the chain's record is the off-chain one."""
     config = Path(env.dev.config_path)
     config.write_text(config.read_text() + "\n[rescore]\nevents_every_s = 0.2\n")
     borrower = Account.from_key(DEFAULT_KEYS[5])
@@ -508,5 +510,21 @@ def test_a_watched_wallets_borrow_rescores_it_once_final(env: Env) -> None:
                 break
             time.sleep(0.1)
         assert rows[-1][0] >= int(receipt["blockNumber"]), (rows, node.logs()[-3000:])
+        (block, score, tier, result), = store_rows(
+            env, "SELECT block_number, score, tier, result FROM offchain_assessments ORDER BY id DESC LIMIT 1")
+        timestamp = json.loads(result)["timestamp"]
+        update_id = "0x" + bytes(env.oracle.functions.updateId(borrower.address, timestamp).call()).hex()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and update_id not in env.fulfilled():
+            env.mine(1)
+            time.sleep(0.2)
+        (landed,) = env.fulfilled().get(update_id, [None])
+        assert landed is not None, node.logs()[-3000:]
+        assert (landed["subject"], landed["score"], landed["tier"], landed["signer"]) == (
+            borrower.address, score, tier, env.dev.signer)
+        stored = env.oracle.functions.latestAssessment(borrower.address).call()
+        assert (stored[0], stored[1], stored[5]) == (True, score, timestamp)  # exists, score, timestamp
+        (state, number), = store_rows(env, f"SELECT state, block_number FROM requests WHERE request_id = '{update_id}'")
+        assert number == block and state in ("included", "final")
     finally:
         node.stop()

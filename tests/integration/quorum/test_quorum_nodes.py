@@ -5,10 +5,13 @@ between storing and sending its fulfilment is replaced at once, and the request 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 
 from chains.core.errors import AuraError
 from chains.evm.artifacts import contract
@@ -67,6 +70,37 @@ def test_all_honest_each_request_fulfilled_once_with_two_signatures(world: World
                                                                        for o in others))
         world.wait(f"{key} settled at its leader {leader}",
                    lambda key=key, leader=leader: world.state(leader, key) in ("included", "final"))
+
+
+def test_a_watched_wallets_moved_rescore_lands_once_with_two_signatures(world: World) -> None:
+    """One operator watches a wallet: its first re-score moved, so it queues an operator update and tells its
+    peers, who check its enclave's signature, queue the same update and cosign it; the update's leader lands it
+    once with two signatures of distinct registered enclaves, and every operator settles it."""
+    wallet = Account.create().address
+    watcher = world.quorum.operators[0]
+    added = subprocess.run([sys.executable, "-m", "node.cli", "watch", "add", wallet, "--config",
+                            watcher.config_path, "--chain", "anvil"], capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    oracle = contract(world.w3, "AuraOracle", world.quorum.devnet.oracle)
+
+    def landed() -> list[str]:
+        return ["0x" + bytes(ev["args"]["requestId"]).hex()
+                for ev in oracle.events.AssessmentFulfilled().get_logs(from_block=0)
+                if ev["args"]["subject"] == wallet]
+
+    # the node takes up a new watch at its next 30-second reconcile
+    (update_id,) = world.wait(f"an operator update of {wallet} landed", landed, timeout=120)
+    assert update_id.endswith("f" * 16)  # an update's id: its low 64 bits set
+    (only,) = world.evm_fulfilments(update_id)
+    signed = evm_signers(world.w3, world.quorum.devnet.oracle, only["tx"], update_id)
+    check_signers(update_id, signed, 2, evm_registered(world.w3, world.quorum.devnet.oracle))
+    assert len(signed) == 2 and {s.signer for s in signed} <= world.quorum.signers()
+    key = f"anvil:{update_id}"
+    world.wait(f"{key} settled by every operator",
+               lambda: all(world.state(o.name, key) in ("included", "final", "peer_fulfilled")
+                           for o in world.quorum.operators))
+    time.sleep(0.5)
+    assert landed() == [update_id]
 
 
 def test_one_operator_down_still_fulfilled(world: World) -> None:

@@ -11,8 +11,10 @@ from chains.core import offchain
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.features import features_hash
 from chains.core.secp256k1 import keccak256
+from chains.registry import FAMILIES
+from node.enclave.client import EnclaveRemoteError
 from node.enclave.keys import EnclaveKey
-from node.enclave.params import parse_request
+from node.enclave.params import InvalidParams, parse_request
 from node.pipeline import ChainService
 from node.quorum.collector import Quorum
 from node.store import OPEN_STATES, Store
@@ -56,6 +58,12 @@ class StubAssessor:
         self.assessed.append(request["request_id"])
         self.extras.append(dict(extra or {}))
         facts = replace(self.facts(request, features), score=self.score, tier=self.tier)
+        if (extra or {}).get("update"):  # as the enclave does: the update's id must be its own derivation
+            family, bound = parse_request(request)
+            try:
+                FAMILIES[family].codec.check_update(bound, facts.timestamp)
+            except InvalidParams as e:
+                raise EnclaveRemoteError("invalid_params", str(e)) from None
         if (extra or {}).get("private"):
             facts = replace(facts, score=0, tier=PRIVATE_TIER, pd_bps=0)
             self.private.append(request["request_id"])

@@ -18,11 +18,12 @@ from node.quorum.collector import Quorum
 from node.quorum.leader import operator_order
 from node.quorum.peer_api import store_answers
 from node.quorum.peer_client import PeerClient
+from node.quorum.update_intake import UpdateIntake
 from node.scoring.flags import Flag
 from tests.adapter_suite.signing import assessment_wire
 from tests.fakechain.adapter import FakeAdapter
 from tests.fakechain.config import FakeChain
-from tests.unit.pipeline.harness import Node, StubAssessor
+from tests.unit.pipeline.harness import CHAIN, Node, StubAssessor
 
 
 class LyingAdapter(FakeAdapter):
@@ -68,6 +69,7 @@ class Operator(Node):
     peers: list[PeerSection] = field(default_factory=list)
     disagreements: Disagreements = field(default_factory=Disagreements)
     api: ApiServer | None = None
+    intake: UpdateIntake | None = None
     port: int = 0
     client: PeerClient = field(default_factory=lambda: PeerClient(deadline_s=0.5))
 
@@ -92,8 +94,11 @@ class Operator(Node):
                       clock=self.clock)
 
     async def serve(self) -> None:
-        """Its API listens (on the port it had before, once it had one)."""
-        self.api = ApiServer("127.0.0.1", self.port, lambda: {"ok": True}, peer_answers=store_answers(self.store))
+        """Its API listens (on the port it had before, once it had one), taking its peers' operator updates."""
+        self.intake = UpdateIntake([p.signer for p in self.peers], self.store.add_updates, [CHAIN])
+        self.intake.adapters[CHAIN] = self.service.adapter
+        self.api = ApiServer("127.0.0.1", self.port, lambda: {"ok": True}, peer_answers=store_answers(self.store),
+                             peer_updates=self.intake)
         await self.api.start()
         self.port = self.api.port
 
@@ -121,6 +126,8 @@ def link(operators: list[Operator]) -> None:
                                                    "signer": other.key.address, "name": other.name})
                        for other in operators if other is not op]
         op.service.quorum = op._quorum()
+        if op.intake is not None:
+            op.intake.peer_signers = frozenset(p.signer.lower() for p in op.peers)
 
 
 def in_order(operators: list[Operator], request_id: str) -> list[Operator]:
