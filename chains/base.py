@@ -243,8 +243,10 @@ class TxState(enum.Enum):
 class ItemOutcome:
     """What happened to one request inside an included fulfilment transaction. `expired`: the contract
     skipped it because the request had expired (not a fault of the node). `retry_alone`: the contract skipped it
-    for want of gas in this transaction (another item's callback took more than estimated), not for anything
-    about the request: it is still pending, and its assessment lands in a transaction of its own."""
+    for want of gas in this transaction (another item's callback took more than estimated), or for one of its
+    signers (revoked, unknown, registered with another measurement: a batch's skip does not say which), not for
+    anything about the request: it is still pending, and is sent in a transaction of its own, whose refusal names
+    the signer (`CosignerRefused`, or a wait for the node's own)."""
 
     fulfilled: bool
     reason: str = ""

@@ -774,9 +774,11 @@ class EvmAdapter(ChainAdapter):
                 elif topic0 == SKIPPED:
                     (reason,) = abi_decode(["bytes4"], bytes(log["data"]))
                     name = self.errors.get(reason, _hex(reason))
+                    # A signer refused in a batch (a cosigner revoked since it signed): alone, the refusal names
+                    # the signer, and the quorum collects another (CosignerRefused) or the node waits for its own.
+                    alone = name == "InsufficientGas" or name in WAIT_REVERTS
                     outcomes[f"{self.name}:{rid}"] = ItemOutcome(False, name, expired=name == "RequestExpired",
-                                                                      retry_alone=name == "InsufficientGas",
-                                                                      reorged=name in REORG_REVERTS)
+                                                                      retry_alone=alone, reorged=name in REORG_REVERTS)
         final = number <= await self._finalized_number()
         if final and await self._hash_at(number) != _hex(bytes(receipt["blockHash"])):
             return SubmissionStatus(state=TxState.PENDING)  # reorged out: wait for it to be mined again

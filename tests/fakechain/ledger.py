@@ -517,12 +517,13 @@ class FakeLedger:
                 return ItemOutcome(False, f"SignersNotAscending({previous}, {signer.lower()})")
             previous = signer.lower()
             enclave = self.signers.get(signer.lower())
+            # in a batch, as AuraOracle's skip: sent alone, the refusal names the signer
             if enclave is None:
-                return ItemOutcome(False, _named("UnknownSigner", signer, item))
+                return ItemOutcome(False, _named("UnknownSigner", signer, item), retry_alone=batched)
             if not enclave.active:
-                return ItemOutcome(False, _named("RevokedSigner", signer, item))
+                return ItemOutcome(False, _named("RevokedSigner", signer, item), retry_alone=batched)
             if enclave.measurement not in (None, _hex(item.facts.measurement)):
-                return ItemOutcome(False, _named("MeasurementMismatch", signer, item))
+                return ItemOutcome(False, _named("MeasurementMismatch", signer, item), retry_alone=batched)
         if len(item.signatures) < self.threshold:
             return ItemOutcome(False, f"QuorumNotMet({len(item.signatures)}, {self.threshold})")
         return ItemOutcome(True)

@@ -159,6 +159,30 @@ async def test_a_cosigner_revoked_between_signing_and_submission_is_replaced(
     assert set(ledger.signers_of(request_id)) == {leader.key.address, third.key.address}
 
 
+async def test_a_cosigner_revoked_before_a_batch_lands_is_replaced_item_by_item(
+        operators: list[Operator], ledger: FakeLedger) -> None:
+    """Two requests with the same leader and the same cosigner, batched: the cosigner is revoked once it signed, so
+    the contract skips both items for a revoked signer without saying whose; each is sent alone, its refusal names
+    the cosigner, and the leader collects the third operator's signature instead."""
+    ids: list[str] = []
+    while len(ids) < 2:
+        request_id = ledger.request()
+        order = in_order(operators, request_id)
+        if not ids or order[:2] == in_order(operators, ids[0])[:2]:
+            ids.append(request_id)
+    leader, second, third = in_order(operators, ids[0])
+    ledger.mine()
+    for op in (second, third):
+        await op.tick()
+    ledger.revoke(second.key.address)
+    for op in (third, leader):  # the third is behind the leader in the order: its signature is not asked for yet
+        await op.tick()
+    await rounds(operators, ledger)
+    assert [ledger.fulfilments(i) for i in ids] == [1, 1]
+    assert [set(ledger.signers_of(i)) for i in ids] == [{leader.key.address, third.key.address}] * 2
+    assert all(leader.state(i)[0] in ("included", "final") for i in ids)
+
+
 async def test_operators_that_read_a_questionnaire_differently_agree_without_it_once_the_time_is_up(
         ledger: FakeLedger, store_dir: Path) -> None:
     """The reader's answers may differ between machines: no two payloads match while the questionnaire counts;
