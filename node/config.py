@@ -83,7 +83,7 @@ class RescoreSection(Section):
     off-chain assessment every `every` of its own (24 h unless given), up to `jitter_s` late so that watches added
     together do not fall due together; one is marked moved when its score moved by `step` points or more, or its
     tier changed. A watched wallet is also re-scored when it borrows, repays or is liquidated on a lending protocol
-    its chain's indexer reads, looked for every `events_every_s` (0: never; node/credit_trigger.py). A moved
+    its chain's indexer reads, looked for every `events_every_s` (15 s; 0: never; node/credit_trigger.py). A moved
     re-score is pushed to the chain's contract as an operator update when `push` (docs/protocol.md, "Operator
     updates") on a chain whose contract takes updates (EVM); a quorum's node tells its peers, who cosign it
     (docs/quorum.md, "Operator updates")."""
@@ -92,8 +92,8 @@ class RescoreSection(Section):
     push: bool = True
     step: int = Field(25, ge=1, le=1000)
     jitter_s: int = Field(3600, ge=0, le=86400)
-    events_every_s: float = Field(0.0, ge=0, le=3600, description="seconds between looks for lending events of "
-                                                                  "watched wallets (0, the default: never)")
+    events_every_s: float = Field(15.0, ge=0, le=3600, description="seconds between looks for lending events of "
+                                                                   "watched wallets (0: never)")
 
 
 class QuorumSection(Section):
