@@ -276,7 +276,11 @@ class TestEvmQuorum:
         items = [(kept, await driver.cosign(kept, QUORUM[:1])), (revoked, await driver.cosign(revoked, QUORUM[1:2]))]
         await driver.revoke(QUORUM[1].address)
         st = await self._fulfilled(driver, items)
-        assert st.outcomes == {kept.key: ItemOutcome(True), revoked.key: ItemOutcome(False, "RevokedSigner")}
+        assert st.outcomes == {kept.key: ItemOutcome(True),
+                               revoked.key: ItemOutcome(False, "RevokedSigner", retry_alone=True)}
+        with pytest.raises(CosignerRefused) as refused:  # alone, the refusal names the revoked cosigner
+            await driver.adapter.prepare([items[1]])
+        assert refused.value.signer == QUORUM[1].address
 
     async def test_a_quorum_batch_carries_what_the_contract_sets_aside(self, driver: EvmDriver) -> None:
         for key in QUORUM[:14]:

@@ -15,7 +15,7 @@ from node.api.models import Assessment, Block, Cosigner, RequestStatus, SignedPa
 from node.scoring.flags import flag_names
 
 UNSIGNED = frozenset({"score", "tier", "pd_bps", "dimensions", "flag_names", "scorecard", "model_points",
-                      "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain"})
+                      "anomaly_bps", "rules", "reasons", "intent_reasons", "terms", "private", "offchain", "update"})
 """Keys of the enclave's answer that are not part of the signed payload (node/enclave/service.py)."""
 HIDDEN_WHEN_PRIVATE = ("score", "tier", "pd_bps", "dimensions", "scorecard", "reasons", "intent_reasons", "rules",
                        "terms")

@@ -14,7 +14,7 @@ from tests.unit.api.filled_store import EVM_SUBJECT, SOLANA_SUBJECT, SUI_SUBJECT
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 EXPLANATION = ("score", "tier", "pd_bps", "dimensions", "scorecard", "reasons", "intent_reasons", "rules", "terms")
-UNSIGNED = {*EXPLANATION, "flag_names", "model_points", "anomaly_bps", "private", "offchain"}
+UNSIGNED = {*EXPLANATION, "flag_names", "model_points", "anomaly_bps", "private", "offchain", "update"}
 
 
 def path(chain: str, subject: str) -> str:
