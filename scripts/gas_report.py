@@ -11,6 +11,8 @@ The `quorum` section (fee paid) has k of three registered signers sign each asse
 `fulfil` and `fulfilBatch` for k = 1, `fulfilQuorum` and `fulfilBatchQuorum` with k signatures above it.
 The `private` section (fee paid) is a private request (`requestPrivateAssessment`) and its fulfilment by the private
 payload (score 0, tier 255, PD 0), a first write and an overwrite, beside the public ones of `fee_paid`.
+The `updates` section is operator updates (the update form of `Request`, no fee): one signer's first write and
+overwrite, and an overwrite with two signatures at threshold 2.
 The `zk` section is AuraThresholdVerifier's `verifyThreshold` of a snarkjs proof (build/zk from `make zk`) against a
 stored Poseidon commitment: with a scope (the nullifier spent) and with scope 0; the first call of each is the
 first touch of the oracle's slots in that transaction (cold, as a protocol's lone call is).
@@ -208,6 +210,30 @@ def measure_quorum(w3: Web3, batch: int) -> dict[str, int]:
     return out
 
 
+def measure_updates(w3: Web3) -> dict[str, int]:
+    """Operator updates (no request, no fee): a first write and an overwrite by one signer, and an overwrite with
+    two signatures at threshold 2."""
+    b = Bench(w3, FEE)
+    b.send(b.oracle.functions.registerSigner(Account.from_key(QUORUM_KEYS[1]).address, MEASUREMENT,
+                                             Account.from_key(TRANSMITTER).address), OWNER)
+
+    def update(subject: str, keys: tuple[str, ...]) -> int:
+        number = w3.eth.block_number
+        timestamp = int(w3.eth.get_block(number)["timestamp"])
+        update_id = bytes(b.oracle.functions.updateId(subject, timestamp).call())
+        req = (update_id, "0x" + "00" * 20, subject, 0, 0, number)
+        a, sigs = b.signed_by(req, keys)
+        fn = b.oracle.functions.fulfil(req, a, sigs[0]) if len(keys) == 1 else \
+            b.oracle.functions.fulfilQuorum(req, a, sigs)
+        return int(b.send(fn, TRANSMITTER)["gasUsed"])
+
+    subject = fresh()
+    out = {"update_first_write": update(subject, (ENCLAVE,)), "update_overwrite": update(subject, (ENCLAVE,))}
+    b.send(b.oracle.functions.setThreshold(2), OWNER)
+    out["update_overwrite_k2"] = update(subject, QUORUM_KEYS[:2])
+    return out
+
+
 def measure_zk(w3: Web3, build: snarkjs.ZkBuild) -> dict[str, int]:
     """`verifyThreshold` of a proof that the score 742 committed for a fresh subject is at least 600."""
     b = Bench(w3, FEE)
@@ -243,6 +269,7 @@ def main() -> None:
         report["fee_zero"] = measure(w3, 0, args.batch)
         report["private"] = measure_private(w3)
         report["quorum"] = measure_quorum(w3, args.batch)
+        report["updates"] = measure_updates(w3)
         try:
             build = snarkjs.locate()
         except snarkjs.ZkError as e:
