@@ -21,7 +21,10 @@ import pytest
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import PROJECT_ROOT, measure
 from node.enclave.sealing import ScryptParams, seal, sealed_path, write_sealed
+from node.enclave.service import EnclaveService
 from node.enclave.targets import Targets
+from node.scoring import load_config
+from node.scoring.engine import Engine
 from tests.vectors import evm_state
 
 TEST_SCRYPT = ScryptParams(n=1 << 10)
@@ -62,6 +65,22 @@ def make_env(scoring_config: Path | None = None) -> Env:
     write_sealed(sealed_path(data_dir), seal(key, PASSPHRASE, measure(scoring_config).digest, Targets.parse(TARGETS),
                                              TEST_SCRYPT))
     return Env(root, data_dir, passphrase_file, key, root / "e.sock", root / "enclave.log")
+
+
+SERVICE_NOW = 1_750_000_000
+"""The enclave clock of `service`."""
+
+
+@pytest.fixture(scope="module")
+def service_key() -> EnclaveKey:
+    """A fixed enclave key (tests that print its address compare it with a known one)."""
+    return EnclaveKey(bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"))
+
+
+@pytest.fixture
+def service(service_key: EnclaveKey) -> EnclaveService:
+    """The enclave's service in-process (no socket): the shipped engine, its clock at SERVICE_NOW."""
+    return EnclaveService(service_key, measure(), Engine.load(load_config()), clock=lambda: SERVICE_NOW)
 
 
 @pytest.fixture

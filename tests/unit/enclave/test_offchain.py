@@ -17,27 +17,13 @@ from chains.core.secp256k1 import keccak256
 from chains.evm import payload as eip712
 from chains.evm.codec import EvmCodec
 from node.enclave.keys import EnclaveKey
-from node.enclave.measurement import measure
 from node.enclave.params import InvalidParams
 from node.enclave.service import EnclaveService
-from node.scoring import load_config
-from node.scoring.engine import Engine
 from tests.clients.typed_data import recover_with_clients
 
+from .conftest import SERVICE_NOW as NOW
 from .conftest import SUBJECT, features, params, request
 from .test_solana_service import solana_request
-
-NOW = 1_750_000_000
-
-
-@pytest.fixture(scope="module")
-def key() -> EnclaveKey:
-    return EnclaveKey(bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"))
-
-
-@pytest.fixture
-def service(key: EnclaveKey) -> EnclaveService:
-    return EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW)
 
 
 def offchain_call(req: dict[str, Any], subject: bytes) -> dict[str, Any]:
@@ -53,7 +39,7 @@ def evm_call() -> dict[str, Any]:
 
 
 def test_an_offchain_assessment_is_the_engines_signed_under_its_own_domain(service: EnclaveService,
-                                                                             key: EnclaveKey) -> None:
+                                                                             service_key: EnclaveKey) -> None:
     call = evm_call()
     out = service.assess(call)
     on_chain = service.assess({**call, "offchain": False})
@@ -68,18 +54,18 @@ def test_an_offchain_assessment_is_the_engines_signed_under_its_own_domain(servi
         call["request"]["request_id"], "evm", 31337, SUBJECT.lower())
     assert (message["score"], message["commitment"]) == (out["score"], out["commitment"])
     signable = encode_typed_data(full_message=typed)
-    assert Account.recover_message(signable, signature=bytes.fromhex(out["signature"][2:])) == key.address
+    assert Account.recover_message(signable, signature=bytes.fromhex(out["signature"][2:])) == service_key.address
     assert out["digest"] == "0x" + keccak256(b"\x19" + signable.version + signable.header + signable.body).hex()
     assert out == service.assess(copy.deepcopy(call))  # byte for byte, asked again
 
 
-def test_ethers_and_viem_recover_the_signer(service: EnclaveService, key: EnclaveKey) -> None:
+def test_ethers_and_viem_recover_the_signer(service: EnclaveService, service_key: EnclaveKey) -> None:
     out = service.assess(evm_call())
     [recovered] = recover_with_clients([out])
-    assert (recovered["ethers"], recovered["viem_v4"], recovered["viem_ethers"]) == (key.address,) * 3
+    assert (recovered["ethers"], recovered["viem_v4"], recovered["viem_ethers"]) == (service_key.address,) * 3
 
 
-def test_no_oracle_digest_is_the_offchain_digest(service: EnclaveService, key: EnclaveKey) -> None:
+def test_no_oracle_digest_is_the_offchain_digest(service: EnclaveService, service_key: EnclaveKey) -> None:
     """The host asks for an off-chain assessment and presents it as a fulfilment of a pending request of the same
     subject: the oracle recomputes its own digest, over which the signature recovers another address."""
     call = evm_call()
@@ -97,10 +83,10 @@ def test_no_oracle_digest_is_the_offchain_digest(service: EnclaveService, key: E
                                       eip712.Assessment(request_id, pending.subject, facts))
         assert "0x" + oracle_digest.hex() != out["digest"]
         assert codec.signer_address({"digest": "0x" + oracle_digest.hex(), "signature": out["signature"]}) != \
-            key.address
+            service_key.address
 
 
-def test_solana_subjects_are_signed_as_their_32_bytes(service: EnclaveService, key: EnclaveKey) -> None:
+def test_solana_subjects_are_signed_as_their_32_bytes(service: EnclaveService, service_key: EnclaveKey) -> None:
     req = solana_request()
     subject = b58decode(req["subject"])
     out = service.assess(offchain_call(req, subject))
@@ -108,7 +94,7 @@ def test_solana_subjects_are_signed_as_their_32_bytes(service: EnclaveService, k
     assert (message["subject"], message["family"], message["chainId"]) == ("0x" + subject.hex(), "solana", 103)
     assert "payload" not in out  # the program's payload is never signed off-chain
     signable = encode_typed_data(full_message=out["typed_data"])
-    assert Account.recover_message(signable, signature=bytes.fromhex(out["signature"][2:])) == key.address
+    assert Account.recover_message(signable, signature=bytes.fromhex(out["signature"][2:])) == service_key.address
 
 
 def test_another_request_id_is_refused(service: EnclaveService) -> None:

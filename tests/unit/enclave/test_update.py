@@ -10,27 +10,14 @@ import pytest
 
 from chains.evm.update_id import update_request_id
 from node.enclave.keys import EnclaveKey
-from node.enclave.measurement import measure
 from node.enclave.params import InvalidParams
 from node.enclave.service import EnclaveService
-from node.scoring import load_config
-from node.scoring.engine import Engine
 
 from .conftest import CONTRACT, SUBJECT, features, params, request
+from .conftest import SERVICE_NOW as NOW
 from .test_solana_service import solana_request
 
-NOW = 1_750_000_000
 ZERO = "0x" + "00" * 20
-
-
-@pytest.fixture(scope="module")
-def key() -> EnclaveKey:
-    return EnclaveKey(bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"))
-
-
-@pytest.fixture
-def service(key: EnclaveKey) -> EnclaveService:
-    return EnclaveService(key, measure(), Engine.load(load_config()), clock=lambda: NOW)
 
 
 def update_id(timestamp: int) -> str:
@@ -43,7 +30,7 @@ def update_call(**overrides: Any) -> dict[str, Any]:
     return params({**req, **overrides}, feat, update=True)
 
 
-def test_an_update_is_signed_under_the_id_the_enclave_derives(service: EnclaveService, key: EnclaveKey) -> None:
+def test_an_update_is_signed_under_the_id_the_enclave_derives(service: EnclaveService, service_key: EnclaveKey) -> None:
     call = update_call()
     out = service.assess(call)
     assert out["update"] is True and out["offchain"] is False and out["private"] is False
@@ -54,7 +41,7 @@ def test_an_update_is_signed_under_the_id_the_enclave_derives(service: EnclaveSe
     for name in ("score", "tier", "pd_bps", "flags", "features_hash", "block_hash", "timestamp", "expiry"):
         assert out[name] == plain[name]  # the same engine's assessment, signed for the update's id
     assert out["digest"] != plain["digest"]
-    assert out["signer"] == key.address
+    assert out["signer"] == service_key.address
 
 
 @pytest.mark.parametrize(("overrides", "error"), [

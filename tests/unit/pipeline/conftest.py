@@ -14,6 +14,9 @@ from chains.registry import FAMILIES
 from tests.fakechain import FAMILY
 from tests.fakechain.ledger import FakeLedger, served
 from tests.unit.pipeline.harness import ENCLAVE, Clock, Node
+from tests.unit.pipeline.quorum_harness import Operator, link
+
+QUORUM_THRESHOLD = 2
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +52,20 @@ async def node(ledger: FakeLedger, store_dir: Path) -> AsyncIterator[Node]:
     await made.start()
     yield made
     made.store.close()
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def operators(ledger: FakeLedger, store_dir: Path) -> AsyncIterator[list[Operator]]:
+    """Three operators of one quorum (threshold QUORUM_THRESHOLD) on `ledger`, each serving its API, linked."""
+    ledger.threshold = QUORUM_THRESHOLD
+    clock = Clock()
+    made = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
+                     index=i) for i in range(3)]
+    for op in made:
+        ledger.register(op.key.address)
+        await op.start()
+        await op.serve()
+    link(made)
+    yield made
+    for op in made:
+        await op.close()

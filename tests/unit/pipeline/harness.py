@@ -7,11 +7,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chains.core import offchain
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.features import features_hash
 from chains.core.secp256k1 import keccak256
 from chains.registry import FAMILIES
+from node import failpoints
 from node.enclave.client import EnclaveRemoteError
 from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams, parse_request
@@ -89,6 +92,19 @@ class Killed(BaseException):
     """The process died at a failpoint (a BaseException, so that nothing on the way handles it)."""
 
 
+def crash_once_at(monkeypatch: pytest.MonkeyPatch, point: str | None) -> list[str]:
+    """The first `failpoints.hit(point)` kills the pass (Killed); the list returned holds the name once it did."""
+    hits: list[str] = []
+
+    def hit(name: str) -> None:
+        if name == point and not hits:
+            hits.append(name)
+            raise Killed(name)
+
+    monkeypatch.setattr(failpoints, "hit", hit)
+    return hits
+
+
 @dataclass
 class Node:
     """One node process's worth of state: the store file it opens and the service it runs, on `ledger`."""
@@ -147,6 +163,14 @@ class Node:
             self.ledger.mine()
             self.clock.advance(5)
         raise AssertionError(f"requests still open after {passes} passes: {self.states()}")
+
+    async def settle_through_a_crash(self) -> None:
+        """`settle`; a pass a failpoint killed (`crash_once_at`) is followed by a restart, as a supervisor does."""
+        try:
+            await self.settle()
+        except Killed:
+            await self.restart()
+            await self.settle()
 
     def state(self, request_id: str) -> tuple[str, str]:
         row = self.store.request(f"{CHAIN}:{request_id}")

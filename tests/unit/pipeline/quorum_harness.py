@@ -23,6 +23,7 @@ from node.scoring.flags import Flag
 from tests.adapter_suite.signing import assessment_wire
 from tests.fakechain.adapter import FakeAdapter
 from tests.fakechain.config import FakeChain
+from tests.fakechain.ledger import FakeLedger
 from tests.unit.pipeline.harness import CHAIN, Node, StubAssessor
 
 
@@ -134,3 +135,12 @@ def in_order(operators: list[Operator], request_id: str) -> list[Operator]:
     """The operators in the request's order (node/quorum/leader.py): the first leads."""
     order = operator_order(request_id.encode(), [op.key.address for op in operators])
     return sorted(operators, key=lambda op: order.index(op.key.address))
+
+
+async def rounds(ops: list[Operator], ledger: FakeLedger, count: int = 6) -> None:
+    """Passes of every running operator, a block apart."""
+    for _ in range(count):
+        for op in ops:
+            await op.tick()
+        ledger.mine()
+        ops[0].clock.advance(5)

@@ -16,11 +16,10 @@ import pytest
 
 from chains.base import Confidence
 from chains.core.errors import RetryLater
-from node import failpoints
 from node.metrics import REGISTRY
 from node.store import OPEN_STATES, REOPEN_LIMIT
 from tests.fakechain.ledger import SUBJECT, FakeLedger, Fulfilment, served
-from tests.unit.pipeline.harness import CHAIN, ENCLAVE, Clock, Killed, Node, sender_nonce
+from tests.unit.pipeline.harness import CHAIN, ENCLAVE, Clock, Node, crash_once_at, sender_nonce
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -131,25 +130,14 @@ async def test_a_transient_chain_fault_is_a_wait(node: Node, ledger: FakeLedger)
 
 async def _run(root: Path, monkeypatch: pytest.MonkeyPatch, crash_at: str | None) -> dict[str, Any]:
     """Two requests fulfilled in one batch, the pass killed at `crash_at` (then the node restarted)."""
-    hits: list[str] = []
-
-    def hit(name: str) -> None:
-        if name == crash_at and not hits:
-            hits.append(name)
-            raise Killed(name)
-
-    monkeypatch.setattr(failpoints, "hit", hit)
+    hits = crash_once_at(monkeypatch, crash_at)
     with served(FakeLedger()) as ledger:
         ledger.register(ENCLAVE.address)
         node = Node(ledger, root / "aura.sqlite", Clock())
         await node.start()
         ids = [ledger.request(), ledger.request()]
         ledger.mine()
-        try:
-            await node.settle()
-        except Killed:
-            await node.restart()
-            await node.settle()
+        await node.settle_through_a_crash()
         assert hits == ([crash_at] if crash_at else [])
         outcome = {"states": node.states(), "paths": [node.path_of(i) for i in ids], "submissions": node.submissions(),
                    "fulfilments": [ledger.fulfilments(i) for i in ids],

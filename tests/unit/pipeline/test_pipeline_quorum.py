@@ -5,11 +5,9 @@ mid-submission and a cosigner revoked before submission all end in exactly one f
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from chains.core.secp256k1 import keccak256, recover_address
 from node import failpoints
@@ -17,34 +15,13 @@ from node.api.v1.views import assessment_view
 from node.request_params import encode_params
 from tests.fakechain.ledger import FakeLedger
 from tests.unit.pipeline.harness import CHAIN, Clock, Killed
-from tests.unit.pipeline.quorum_harness import Operator, in_order, link
+from tests.unit.pipeline.quorum_harness import Operator, in_order, link, rounds
 
 THRESHOLD = 2
 
 
-@pytest_asyncio.fixture(loop_scope="function")
-async def operators(ledger: FakeLedger, store_dir: Path) -> AsyncIterator[list[Operator]]:
-    ledger.threshold = THRESHOLD
-    clock = Clock()
-    made = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
-                     index=i) for i in range(3)]
-    for op in made:
-        ledger.register(op.key.address)
-        await op.start()
-        await op.serve()
-    link(made)
-    yield made
-    for op in made:
-        await op.close()
 
 
-async def rounds(ops: list[Operator], ledger: FakeLedger, count: int = 6) -> None:
-    """Passes of every running operator, a block apart."""
-    for _ in range(count):
-        for op in ops:
-            await op.tick()
-        ledger.mine()
-        ops[0].clock.advance(5)
 
 
 def states(ops: list[Operator], request_id: str) -> list[str]:

@@ -6,13 +6,11 @@ update, sign it with their own enclaves, and the leader lands it once with the q
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-import pytest_asyncio
 
 from chains.base import Confidence
 from chains.core import offchain
@@ -21,35 +19,15 @@ from node.quorum.update_announce import UpdateAnnouncer
 from node.watchlist import WatchList
 from tests.fakechain.codec import update_request_id
 from tests.fakechain.ledger import SUBJECT, FakeLedger
-from tests.unit.pipeline.harness import CHAIN, Clock, StubAssessor
-from tests.unit.pipeline.quorum_harness import Operator, link, operator_key
+from tests.unit.pipeline.harness import CHAIN, StubAssessor
+from tests.unit.pipeline.quorum_harness import Operator, operator_key, rounds
 
 THRESHOLD = 2
 OTHER = "0x" + "5a" * 32
 
 
-@pytest_asyncio.fixture(loop_scope="function")
-async def operators(ledger: FakeLedger, store_dir: Path) -> AsyncIterator[list[Operator]]:
-    ledger.threshold = THRESHOLD
-    clock = Clock()
-    made = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
-                     index=i) for i in range(3)]
-    for op in made:
-        ledger.register(op.key.address)
-        await op.start()
-        await op.serve()
-    link(made)
-    yield made
-    for op in made:
-        await op.close()
 
 
-async def rounds(ops: list[Operator], ledger: FakeLedger, count: int = 8) -> None:
-    for _ in range(count):
-        for op in ops:
-            await op.tick()
-        ledger.mine()
-        ops[0].clock.advance(5)
 
 
 async def post(op: Operator, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -84,7 +62,7 @@ async def test_an_announced_update_is_cosigned_and_lands_once(operators: list[Op
     uid = "0x" + update_request_id(ledger.chain_id, bytes.fromhex(ledger.contract[2:]), bytes.fromhex(SUBJECT[2:]),
                                    at.timestamp).hex()
     assert [op.store.request(f"{CHAIN}:{uid}") is not None for op in operators] == [True] * 3
-    await rounds(operators, ledger)
+    await rounds(operators, ledger, count=8)
     assert ledger.fulfilments(uid) == 1
     signers = {s.lower() for s in ledger.signers_of(uid)}
     assert len(signers) >= THRESHOLD and signers <= {op.key.address.lower() for op in operators}

@@ -13,12 +13,11 @@ import pytest
 
 from chains.base import UPDATE_WINDOW_S, Confidence, Height, OracleRequest, RequestStatus
 from chains.core.errors import NotSupported
-from node import failpoints
 from node.offchain_scorer import OffchainScorer
 from node.watchlist import WatchList
 from tests.fakechain.codec import update_request_id
 from tests.fakechain.ledger import SUBJECT, FakeLedger, served
-from tests.unit.pipeline.harness import CHAIN, ENCLAVE, Clock, Killed, Node, StubAssessor
+from tests.unit.pipeline.harness import CHAIN, ENCLAVE, Clock, Node, StubAssessor, crash_once_at
 from tests.unit.pipeline.test_pipeline_fake import FAILPOINTS
 
 
@@ -112,25 +111,14 @@ async def test_an_update_for_another_time_is_refused_by_the_enclave(ledger: Fake
 
 async def _pushed(root: Path, monkeypatch: pytest.MonkeyPatch, crash_at: str | None) -> dict[str, Any]:
     """A moved re-score pushed, the pass killed at `crash_at` (then the node restarted)."""
-    hits: list[str] = []
-
-    def hit(name: str) -> None:
-        if name == crash_at and not hits:
-            hits.append(name)
-            raise Killed(name)
-
-    monkeypatch.setattr(failpoints, "hit", hit)
+    hits = crash_once_at(monkeypatch, crash_at)
     with served(FakeLedger()) as ledger:
         ledger.register(ENCLAVE.address)
         node = Node(ledger, root / "aura.sqlite", Clock())
         await node.start()
         ledger.mine(3)
         await pusher(node, root / "aura.sqlite", StubAssessor()).rescore(SUBJECT, watched=True)
-        try:
-            await node.settle()
-        except Killed:
-            await node.restart()
-            await node.settle()
+        await node.settle_through_a_crash()
         assert hits == ([crash_at] if crash_at else [])
         (key,) = node.states()
         uid = key.partition(":")[2]
