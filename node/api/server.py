@@ -79,9 +79,9 @@ class ApiServer:
             ApiError: the port is in use, or the host cannot be listened on.
         """
         sock = self._listen()
-        config = uvicorn.Config(self.app, http="httptools", ws="none", lifespan="off", log_config=None, access_log=False,
-                                server_header=False, timeout_graceful_shutdown=GRACEFUL_S, backlog=BACKLOG,
-                                proxy_headers=True, forwarded_allow_ips=TRUSTED_PROXIES)
+        config = uvicorn.Config(self.app, http="httptools", ws="none", lifespan="off", log_config=None,
+                                access_log=False, server_header=False, timeout_graceful_shutdown=GRACEFUL_S,
+                                backlog=BACKLOG, proxy_headers=True, forwarded_allow_ips=TRUSTED_PROXIES)
         config.load()
         server = uvicorn.Server(config)
         server.lifespan = config.lifespan_class(config)
