@@ -62,10 +62,12 @@ class Assessment(BaseModel):
     subject: str
     request_key: str = Field(description="`<chain>:<request id>`, the node's name for the request")
     request_id: str
-    request_tx: str = Field(description="the transaction that made the request")
+    request_tx: str = Field(description="the transaction that made the request (empty for an operator update)")
     fulfilment_tx: str | None = Field(description="this node's latest fulfilment of it, if sent")
     state: str = Field(description="the request's state in this node (see GET .../requests/{request_id})")
     private: bool
+    operator_update: bool = Field(False, description="no request: a node's push of a watched wallet's moved re-score "
+                                                     "(docs/protocol.md, \"Operator updates\")")
     block: Block = Field(description="the pinned block the assessment was computed at")
     features_hash: str
     features: dict[str, Any] | None = Field(description="the features scored, in wire form, when the node kept them")

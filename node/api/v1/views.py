@@ -30,7 +30,7 @@ def assessment_view(row: dict[str, Any]) -> Assessment:
     return Assessment(
         chain=row["chain"], family=row["family"], subject=row["subject"], request_key=row["key"],
         request_id=row["request_id"], request_tx=row["tx_hash"], fulfilment_tx=row["submission"] or None,
-        state=row["state"], private=private,
+        state=row["state"], private=private, operator_update=bool(row.get("operator_update")),
         block=Block(number=result["block_number"], hash=result["block_hash"]),
         features_hash=result["features_hash"],
         features=None if row["scored_features"] is None else json.loads(row["scored_features"]),

@@ -14,6 +14,7 @@ from chains.base import OracleRequest, Submission
 from chains.core.base58 import b58encode
 from chains.core.errors import InvalidParams
 from chains.core.secp256k1 import keccak256
+from chains.evm.update_id import update_request_id
 from node.enclave.client import EnclaveRemoteError
 from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
@@ -129,6 +130,27 @@ class Filler:
         if proof is not None:
             params["proof"] = proof
         result = enclave().assess(params)
+        self.store.record_assessment(req.key, result, feats)
+        return req, result
+
+    def update(self, block: int, subject: str | None = None) -> tuple[OracleRequest, dict[str, Any]]:
+        """Store, confirm, assess (with `update`) and record an operator update of `subject` on anvil, pinned at
+        `block`, as a node pushing a moved re-score does; returns it and the enclave's answer."""
+        subject = subject or SUBJECTS["anvil"]
+        feats, proof = evm_state.pinned(features(block, 40), subject)
+        target = TARGETS["anvil"]
+        update_id = update_request_id(target["chain_id"], bytes.fromhex(target["contract"][2:]),
+                                      bytes.fromhex(subject[2:]), feats["as_of_timestamp"])
+        req = OracleRequest(chain="anvil", family="evm", chain_id=target["chain_id"], contract=target["contract"],
+                            request_id="0x" + update_id.hex(), requester="0x" + "00" * 20, subject=subject, fee=0,
+                            expires_at=NOW + 1800, params="", block_number=feats["as_of_block"],
+                            block_hash=feats["as_of_block_hash"], tx_hash="", ordinal=0, operator_update=True)
+        self.store.add_updates("anvil", [req])
+        self.store.transition(req.key, "confirmed")
+        wire = {"family": "evm", "chain_id": req.chain_id, "contract": req.contract, "request_id": req.request_id,
+                "requester": req.requester, "subject": subject, "fee": "0", "expires_at": req.expires_at,
+                "block_number": req.block_number}
+        result = enclave().assess({"request": wire, "features": feats, "proof": proof, "update": True})
         self.store.record_assessment(req.key, result, feats)
         return req, result
 

@@ -107,3 +107,19 @@ async def test_no_signed_assessment_yet(api: Api) -> None:
     api.fill.score("devnet", 1, 120)  # another chain's
     assert await api.get(path("anvil", EVM_SUBJECT)) == (404, {"error": {
         "code": "no_assessment", "message": f"no signed assessment for {EVM_SUBJECT} on anvil"}})
+
+
+async def test_an_operator_update_is_served_as_the_latest_and_says_so(api: Api) -> None:
+    """A watched wallet's pushed re-score: no request transaction, its update id, signed under that id."""
+    api.fill.score("anvil", 1, 120)
+    req, result = api.fill.update(140)
+    status, body = await api.get(path("anvil", EVM_SUBJECT))
+    assert status == 200
+    assert (body["operator_update"], body["request_id"], body["request_tx"], body["state"]) == (
+        True, req.request_id, "", "scored")
+    assert body["signed"]["typed_data"]["message"]["requestId"] == req.request_id
+    assert "update" not in body["signed"]  # the enclave's flag, not part of what it signed
+    assert FAMILIES["evm"].codec.signer_address(body["signed"]) == enclave().signer
+    _, older = await api.get(f"/v1/chains/anvil/subjects/{EVM_SUBJECT}/history")
+    assert [item["operator_update"] for item in older["items"]] == [True, False]
+
