@@ -127,7 +127,9 @@ class Node:
         assert self.watchlist is not None
         push = store.add_updates if cfg.rescore.push else None
         if cfg.peers and push is not None:
-            self.announcer = UpdateAnnouncer(cfg.peers)
+            if self.peer_client is None:
+                self.peer_client = PeerClient()
+            self.announcer = UpdateAnnouncer(cfg.peers, self.peer_client)
         announce = self.announcer.announce if self.announcer is not None else None
         self.scorers.update({a.name: OffchainScorer(a, self.enclave, self.watchlist, cfg.rescore.step, push=push,
                                                     announce=announce) for a in self.adapters})
@@ -315,12 +317,12 @@ class Node:
         if self.enclave is not None:
             await self.enclave.close()
             self.enclave = None
-        if self.peer_client is not None:
-            await self.peer_client.close()
-            self.peer_client = None
         if self.announcer is not None:
             await self.announcer.close()
             self.announcer = None
+        if self.peer_client is not None:
+            await self.peer_client.close()
+            self.peer_client = None
         for adapter in self.adapters:  # the services close theirs; these are the ones start-up left open
             await adapter.close()
         if self.store is not None:

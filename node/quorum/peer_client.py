@@ -9,10 +9,12 @@ else is a PeerError naming the peer and why; nothing from a refused answer is ke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -114,23 +116,42 @@ class PeerClient:
         return PeerAssessment(peer=label, signer=signer, answer=answer)
 
     async def _get(self, peer: PeerSection, key: str) -> bytes:
+        async with self._exchange(peer, "GET", PEER_ASSESSMENT_PATH.format(key=quote(key, safe=":"))) as resp:
+            if resp.status != 200:
+                raise PeerError(peer.label, "http_status", f"HTTP {resp.status}")
+            if resp.content_length is not None and resp.content_length > self.max_bytes:
+                raise self._too_big(peer)
+            body = bytearray()
+            while chunk := await resp.content.read(self.max_bytes + 1 - len(body)):
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise self._too_big(peer)
+            return bytes(body)
+
+    async def post(self, peer: PeerSection, path: str, body: Mapping[str, Any]) -> tuple[int, str]:
+        """POST `body` as JSON to the peer's `path`, within the deadline: the answer's HTTP status and its first
+        512 bytes as text. Not rate limited (an announcement is rare) and not authenticated (the caller reads it).
+
+        Raises:
+            PeerError: no answer within the deadline (`timeout`); unreachable.
+        """
+        async with self._exchange(peer, "POST", path, json=body) as resp:
+            return resp.status, (await resp.content.read(512)).decode(errors="replace")
+
+    @contextlib.asynccontextmanager
+    async def _exchange(self, peer: PeerSection, method: str, path: str,
+                        **kwargs: Any) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One request to the peer over this client's session, no redirect followed, the whole of it (connection,
+        answer and reading it in the `async with` body) within `deadline_s`; the peer's URL, which may carry a
+        credential, never appears in an error."""
         url = peer.url.get_secret_value()
-        target = url.rstrip("/") + PEER_ASSESSMENT_PATH.format(key=quote(key, safe=":"))
         if self._session is None:
             self._session = aiohttp.ClientSession(headers={"User-Agent": "aura-node", "Accept": "application/json"})
         try:
             async with asyncio.timeout(self.deadline_s):
-                async with self._session.get(target, allow_redirects=False) as resp:
-                    if resp.status != 200:
-                        raise PeerError(peer.label, "http_status", f"HTTP {resp.status}")
-                    if resp.content_length is not None and resp.content_length > self.max_bytes:
-                        raise self._too_big(peer)
-                    body = bytearray()
-                    while chunk := await resp.content.read(self.max_bytes + 1 - len(body)):
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            raise self._too_big(peer)
-                    return bytes(body)
+                async with self._session.request(method, url.rstrip("/") + path, allow_redirects=False,
+                                                 **kwargs) as resp:
+                    yield resp
         except TimeoutError:
             raise PeerError(peer.label, "timeout", f"no answer within {self.deadline_s:g} s") from None
         except aiohttp.ClientError as e:

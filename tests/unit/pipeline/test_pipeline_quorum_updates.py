@@ -15,6 +15,7 @@ import pytest
 from chains.base import Confidence
 from chains.core import offchain
 from node.offchain_scorer import OffchainScorer
+from node.quorum.peer_client import PeerClient
 from node.quorum.update_announce import UpdateAnnouncer
 from node.watchlist import WatchList
 from tests.fakechain.codec import update_request_id
@@ -51,13 +52,15 @@ async def test_an_announced_update_is_cosigned_and_lands_once(operators: list[Op
                                                               store_dir: Path) -> None:
     ledger.mine(3)
     proposer = operators[0]
-    announcer = UpdateAnnouncer(proposer.peers)
+    client = PeerClient()
+    announcer = UpdateAnnouncer(proposer.peers, client)
     scorer = OffchainScorer(proposer.service.adapter, proposer.assessor, WatchList(proposer.path), 25,
                             push=proposer.store.add_updates, announce=announcer.announce)
     try:
         await scorer.rescore(SUBJECT, watched=True)
     finally:
         await announcer.close()
+        await client.close()
     at = await proposer.service.adapter.head(Confidence.FINALIZED)
     uid = "0x" + update_request_id(ledger.chain_id, bytes.fromhex(ledger.contract[2:]), bytes.fromhex(SUBJECT[2:]),
                                    at.timestamp).hex()
