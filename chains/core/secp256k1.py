@@ -25,13 +25,20 @@ def keccak256(data: bytes) -> bytes:
     return _keccak(data)
 
 
+_HIGH_NIBBLE = bytes.maketrans(b"0123456789abcdef", b"\0" * 8 + b"\x20" * 8)
+_LETTER = bytes.maketrans(b"0123456789abcdef", b"\0" * 10 + b"\x20" * 6)
+
+
 def to_checksum_address(raw: bytes) -> str:
-    """EIP-55 mixed-case form of a 20-byte address."""
+    """EIP-55 mixed-case form of a 20-byte address: each hex letter is upper case where the same nibble of
+    keccak-256 of the lower-case hex is 8 or more. Done on the 40 characters as one big integer (a letter loses
+    0x20 to become upper case), which is what makes the API's address checks cheap."""
     if len(raw) != 20:
         raise ValueError("an address is 20 bytes")
-    lower = raw.hex()
-    hashed = keccak256(lower.encode("ascii")).hex()
-    return "0x" + "".join(c.upper() if int(h, 16) >= 8 else c for c, h in zip(lower, hashed))
+    lower = raw.hex().encode("ascii")
+    hashed = keccak256(lower).hex().encode("ascii")[:40]
+    case = int.from_bytes(hashed.translate(_HIGH_NIBBLE), "big") & int.from_bytes(lower.translate(_LETTER), "big")
+    return "0x" + (int.from_bytes(lower, "big") - case).to_bytes(40, "big").decode("ascii")
 
 
 def parse_address(text: str) -> bytes:

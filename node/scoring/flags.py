@@ -49,7 +49,9 @@ class Flag(IntFlag):
 ALL_FLAGS = Flag(sum(int(f) for f in Flag))
 
 
+_NAMES = {int(f): str(f.name) for f in Flag if f is not Flag.NONE}
+
+
 def flag_names(flags: int) -> list[str]:
     """The names of the bits set in `flags`, lowest bit first (unknown bits as `BIT_<n>`)."""
-    known = {int(f): str(f.name) for f in Flag if f is not Flag.NONE}
-    return [known.get(1 << bit, f"BIT_{bit}") for bit in range(32) if flags >> bit & 1]
+    return [_NAMES.get(1 << bit, f"BIT_{bit}") for bit in range(32) if flags >> bit & 1]
