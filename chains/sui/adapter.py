@@ -20,7 +20,8 @@ poll stops early it stops at a checkpoint boundary, so the cursor never passes a
 
 A fulfilment is one programmable transaction (one `fulfil` call, or one `fulfil_quorum` call for an assessment
 with cosigners: every signer's key and signature in ascending order of the signers' addresses, at most
-`MAX_QUORUM_SIGNERS`) paid with one SUI coin of the transmitter at the reference gas price, with a gas budget
+`MAX_QUORUM_SIGNERS`; `update` or `update_quorum` for an operator update, which names the subject in place of a
+request) paid with one SUI coin of the transmitter at the reference gas price, with a gas budget
 from a dry run plus a margin, and an expiration epoch: the epoch it is built in. It is signed first (`prepare`),
 stored by the daemon, and only then sent (`broadcast`), so a restart re-sends the very same bytes (same digest: the
 network executes it at most once).
@@ -52,6 +53,12 @@ read in the order the package checks them, and the first that does not count nam
 waits (WaitFor "signer") as with `fulfil`; a cosigner is CosignerRefused. `EQuorumNotMet` names the signatures
 sent and the oracle's threshold, read after the abort: `EQuorumNotMet(got, needed)`.
 
+An operator update (`update_request`) is a request no chain made: its ID is the package's `update_id` of the
+subject and the time of the checkpoint it is pinned at (chains/sui/update_id.py), its `block_hash` that height's
+(`0x` and hex); it is pinned where it was made (the digest is checked when its features are read), `request_status`
+reads it PENDING until the package has taken it, and `prepare` refuses one whose assessment is of another time
+than its ID's with the abort the package would give (`fulfilment would abort with EInvalidSignature`).
+
 `read_fulfilment` of a quorum fulfilment reads its `AssessmentFulfilled` event, which names the first signer (the
 lowest address), not necessarily this node's enclave: the payload and that signature are checked as for `fulfil`.
 
@@ -70,6 +77,7 @@ from datetime import datetime
 from typing import Any
 
 from chains.base import (
+    UPDATE_WINDOW_S,
     Capabilities,
     ChainAdapter,
     Confidence,
@@ -96,6 +104,7 @@ from chains.sui.config import SuiChain
 from chains.sui.graphql import GraphQL
 from chains.sui.keys import Transmitter
 from chains.sui.status import enclave_key_bcs, enclave_status, registered_key
+from chains.sui.update_id import update_request_id
 
 log = logging.getLogger("aura.sui")
 
@@ -352,9 +361,31 @@ class SuiAdapter(ChainAdapter):
         )  # fmt: skip
         return request, at
 
+    async def update_request(self, subject: str, at: Height) -> OracleRequest:
+        """An operator's update of `subject` at checkpoint `at`: ID the package's `update_id(oracle, subject,
+        at's time in ms)` (chains/sui/update_id.py), requester @0x0, fee 0, params empty, `block_hash` `at.hash`.
+
+        Raises:
+            ChainError: `subject` is not a Sui address.
+        """
+        try:
+            subject = tx.canonical_id(subject)
+        except ValueError:
+            raise ChainError(f"{self.name}: {subject!r} is not a Sui address") from None
+        request_id = update_request_id(tx.id_bytes(self.oracle), tx.id_bytes(subject), at.timestamp)
+        return OracleRequest(
+            chain=self.name, family=self.family, chain_id=self.cfg.chain_id, contract=self.oracle,
+            request_id="0x" + request_id.hex(), requester=tx.canonical_id("0x0"), subject=subject, fee=0,
+            expires_at=at.timestamp + UPDATE_WINDOW_S, params="", block_number=at.number, block_hash=at.hash,
+            tx_hash="", ordinal=0, program=self.package, operator_update=True,
+        )  # fmt: skip
+
     async def is_canonical(self, request: OracleRequest) -> bool:
         """Whether the request's transaction is in the checkpoint it was read from (checkpoints are final, so
-        this only catches a service that answered wrongly); a pruned transaction falls back to the oracle."""
+        this only catches a service that answered wrongly); a pruned transaction falls back to the oracle. An
+        operator update has no transaction: its checkpoint was published, so final, when the update was made."""
+        if request.operator_update:
+            return True
         data = await self.gql.run("AuraTransactionCheckpoint", {"digest": request.tx_hash})
         effects = data.get("transactionEffects")
         if effects is None:
@@ -370,7 +401,12 @@ class SuiAdapter(ChainAdapter):
     async def pinned(self, request: OracleRequest) -> Height:
         """The checkpoint holding the request's transaction (`request.block_number`, where its event was read):
         its number, its time in whole seconds and its digest. Where the service still has the transaction, it must
-        be in that checkpoint; the checkpoint's digest must be the one the event was read with."""
+        be in that checkpoint; the checkpoint's digest must be the one the event was read with. An operator update
+        is pinned at the checkpoint it was made at (`update_request`): its number and digest, and its time, which
+        its ID binds (`expires_at` less UPDATE_WINDOW_S); `read_features` checks that digest."""
+        if request.operator_update:
+            return Height(number=request.block_number, timestamp=request.expires_at - UPDATE_WINDOW_S,
+                          hash=request.block_hash)
         data = await self.gql.run("AuraPinned", {"digest": request.tx_hash, "checkpoint": request.block_number})
         effects = data.get("transactionEffects")
         if effects is not None:
@@ -408,7 +444,8 @@ class SuiAdapter(ChainAdapter):
                 "bcs": base64.b64encode(pkg.request_key_bcs(request_id)).decode()}
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
-        """The `Request` dynamic field under the oracle: its status; NONE when there is no such field."""
+        """The `Request` dynamic field under the oracle: its status; NONE when there is no such field, except for
+        an operator update, which is PENDING until the package has taken it (and recorded its ID fulfilled)."""
         data = await self.gql.run("AuraRequestStatus", {"oracle": self.oracle,
                                                         "name": self._request_key(request.request_id)})
         obj = data.get("object")
@@ -416,7 +453,7 @@ class SuiAdapter(ChainAdapter):
             raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
         field = obj.get("dynamicField")
         if field is None:
-            return RequestStatus.NONE
+            return RequestStatus.PENDING if request.operator_update else RequestStatus.NONE
         return self._status_of(field, request.request_id)
 
     def _status_of(self, field: dict[str, Any], request_id: str) -> RequestStatus:
@@ -581,8 +618,10 @@ class SuiAdapter(ChainAdapter):
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         """`oracle::fulfil` for an assessment without cosigners, `oracle::fulfil_quorum` for one with (module
-        docstring); the dry run's abort mapped as `_refusal` says. A payload of the other privacy than the
-        request's is refused first, with no call: `fulfilment would abort with EPrivacyMismatch`."""
+        docstring); `update` and `update_quorum` for an operator update. The dry run's abort mapped as `_refusal`
+        says. A payload of the other privacy than the request's is refused first, with no call: `fulfilment would
+        abort with EPrivacyMismatch`; so is an update whose assessment is of another time than its ID binds:
+        `fulfilment would abort with EInvalidSignature`."""
         if len(items) != 1:
             raise ValueError("a Sui fulfilment carries exactly one request")
         request, assessment = items[0]
@@ -594,6 +633,8 @@ class SuiAdapter(ChainAdapter):
             raise ChainError(f"{self.name}: not connected")
         if not pkg.privacy_matches(request.private, assessment.facts):
             raise ChainError(f"{self.name}: fulfilment would abort with EPrivacyMismatch")
+        if request.operator_update and not pkg.update_id_matches(request, assessment.facts):
+            raise ChainError(f"{self.name}: fulfilment would abort with EInvalidSignature")
         quorum: pkg.QuorumArgs | None = None
         try:
             if assessment.cosigners:

@@ -1,6 +1,8 @@
 """The `aura_oracle` Move package as the node sees it (docs/sui.md): its names, abort codes, the
 `AssessmentRequested` event (with the request's privacy), a request's status, the oracle's threshold, the form of
-payload a request takes (`privacy_matches`), and the arguments of `oracle::fulfil` and `oracle::fulfil_quorum`.
+payload a request takes (`privacy_matches`), and the arguments of `oracle::fulfil` and `oracle::fulfil_quorum`, or
+of `oracle::update` and `oracle::update_quorum` for an operator's update (which take the subject in place of the
+request ID: the package derives the update's ID, chains/sui/update_id.py).
 
 Events and dynamic-field values are read from the JSON rendering of Sui's GraphQL service (`MoveValue.json`:
 IDs and addresses as `0x` + 64 hex digits, `u8`/`u16`/`u32` as numbers, `u64` as decimal strings,
@@ -21,10 +23,13 @@ from chains.core.base58 import b58decode
 from chains.core.secp256k1 import address_from_public_key
 from chains.sui import payload
 from chains.sui import transaction as tx
+from chains.sui.update_id import update_request_id
 
 MODULE = "oracle"
 FULFIL = "fulfil"
 FULFIL_QUORUM = "fulfil_quorum"
+UPDATE = "update"
+UPDATE_QUORUM = "update_quorum"
 MAX_QUORUM_SIGNERS = 16
 """oracle.move's MAX_QUORUM_SIGNERS: the most signatures `fulfil_quorum` takes (`ETooManySignatures` above it)."""
 CLOCK_ID = tx.canonical_id("0x6")
@@ -262,25 +267,34 @@ def request_key_bcs(request_id: str) -> bytes:
 
 @dataclass(frozen=True)
 class FulfilArgs:
-    """`oracle::fulfil`'s arguments after the oracle, in order (the clock follows them)."""
+    """`oracle::fulfil`'s arguments after the oracle, in order (the clock follows them); `oracle::update`'s when
+    `update_of` is set."""
 
     request_id: bytes
     facts: AssessmentFacts
     public_key: bytes
     signature: bytes
+    update_of: bytes | None = None
+    """An operator update's subject (32 bytes), which `update` takes in place of the request ID (its ID, the
+    assessment's `request_id`, is derived from it); None for a fulfilment."""
+
+    @property
+    def function(self) -> str:
+        return FULFIL if self.update_of is None else UPDATE
 
     def pure_bcs(self) -> list[bytes]:
-        """Each argument's BCS, at its Move type: ID, u16, u8, u16, u32, vector<u8> x2 (measurement, commitment),
-        u64 (checkpoint), vector<u8> x2 (checkpoint digest, features hash), u64 x2 (timestamp and expiry in ms),
-        vector<u8> x2 (public key, signature)."""
-        return [*_assessment_bcs(self.request_id, self.facts), tx.vector_u8(self.public_key),
-                tx.vector_u8(self.signature)]
+        """Each argument's BCS, at its Move type: ID (`update`: the subject's address), u16, u8, u16, u32,
+        vector<u8> x2 (measurement, commitment), u64 (checkpoint), vector<u8> x2 (checkpoint digest, features hash),
+        u64 x2 (timestamp and expiry in ms), vector<u8> x2 (public key, signature)."""
+        first = self.request_id if self.update_of is None else self.update_of
+        return [*_assessment_bcs(first, self.facts), tx.vector_u8(self.public_key), tx.vector_u8(self.signature)]
 
 
 @dataclass(frozen=True)
 class QuorumArgs:
     """`oracle::fulfil_quorum`'s arguments after the oracle, in order (the clock follows them): `fulfil`'s, with
-    every signer's key and signature in strictly ascending order of the signers' addresses (`signers`)."""
+    every signer's key and signature in strictly ascending order of the signers' addresses (`signers`);
+    `oracle::update_quorum`'s when `update_of` is set."""
 
     request_id: bytes
     facts: AssessmentFacts
@@ -288,18 +302,26 @@ class QuorumArgs:
     signatures: tuple[bytes, ...]
     signers: tuple[str, ...]
     """Each key's address (0x, checksummed), in the same order: the order the package checks them in."""
+    update_of: bytes | None = None
+    """As `FulfilArgs.update_of`."""
+
+    @property
+    def function(self) -> str:
+        return FULFIL_QUORUM if self.update_of is None else UPDATE_QUORUM
 
     def pure_bcs(self) -> list[bytes]:
         """`FulfilArgs.pure_bcs` up to the expiry, then vector<vector<u8>> x2 (public keys, signatures)."""
-        return [*_assessment_bcs(self.request_id, self.facts), tx.vector_vector_u8(self.public_keys),
+        first = self.request_id if self.update_of is None else self.update_of
+        return [*_assessment_bcs(first, self.facts), tx.vector_vector_u8(self.public_keys),
                 tx.vector_vector_u8(self.signatures)]
 
 
-def _assessment_bcs(request_id: bytes, facts: AssessmentFacts) -> list[bytes]:
-    """The BCS of the arguments `fulfil` and `fulfil_quorum` share, from the request ID to the expiry."""
+def _assessment_bcs(first: bytes, facts: AssessmentFacts) -> list[bytes]:
+    """The BCS of the arguments `fulfil`, `fulfil_quorum`, `update` and `update_quorum` share, from the request ID
+    (an update's subject) to the expiry."""
     f = facts
     return [
-        request_id,
+        first,
         tx.uint(f.score, 16, "score"),
         tx.uint(f.tier, 8, "tier"),
         tx.uint(f.pd_bps, 16, "pd_bps"),
@@ -323,10 +345,25 @@ def privacy_matches(private: bool, facts: AssessmentFacts) -> bool:
     return facts.tier != PRIVATE_TIER
 
 
+def update_id_matches(request: OracleRequest, facts: AssessmentFacts) -> bool:
+    """Whether an operator update's ID is the one `update` and `update_quorum` derive for its subject and the
+    assessment's time (chains/sui/update_id.py): else the signature is over another ID than the package checks it
+    over, and the call aborts `EInvalidSignature`."""
+    derived = update_request_id(payload.parse_address(request.contract), payload.parse_address(request.subject),
+                                facts.timestamp)
+    return derived == payload.parse_address(request.request_id)
+
+
 def checkpoint_digest(text: Any) -> bytes:
-    """The 32 bytes of a checkpoint digest in Sui's text form (base58); ValueError for anything else."""
+    """The 32 bytes of a checkpoint digest in Sui's text form (base58), or in a height's (`0x` and 64 hex digits,
+    what an operator update's `block_hash` holds: no base58 text starts with `0`); ValueError for anything else."""
     if not isinstance(text, str):
         raise ValueError(f"checkpoint digest {text!r} is not a string")
+    if text.startswith("0x"):
+        try:
+            return payload.parse_address(text)
+        except ValueError:
+            raise ValueError(f"checkpoint digest {text[:70]!r} is not 0x and 64 lower-case hex digits") from None
     try:
         raw = b58decode(text)
     except ValueError:
@@ -338,13 +375,23 @@ def checkpoint_digest(text: Any) -> bytes:
 
 def fulfil_args(request: OracleRequest, assessment: SignedAssessment) -> FulfilArgs:
     """The arguments for one signed assessment, checked against the request (pinned to the checkpoint holding
-    it) and against what the enclave signed (its `intent_message` must name this oracle, request and subject
-    and carry exactly these values, and the signature must verify over it): a fulfilment that could only abort,
-    or that answers with another checkpoint's assessment, is never built."""
+    it; an operator update's, to its checkpoint) and against what the enclave signed (its `intent_message` must
+    name this oracle, request and subject and carry exactly these values, and the signature must verify over it):
+    a fulfilment that could only abort, or that answers with another checkpoint's assessment, is never built. An
+    operator update's (`request.operator_update`) are `update`'s: its ID must be the one the package derives for
+    its subject and the assessment's time, else the package would abort `EInvalidSignature` (the signature would be
+    over another ID)."""
     a = assessment
     facts = a.facts
-    args = FulfilArgs(request_id=payload.parse_address(request.request_id), facts=facts,
-                      public_key=a.envelope_hex("public_key", 33), signature=a.signature)
+    request_id = payload.parse_address(request.request_id)
+    update_of: bytes | None = None
+    if request.operator_update:
+        update_of = payload.parse_address(request.subject)
+        if not update_id_matches(request, facts):
+            raise ValueError(f"the update's id is not the package's for an assessment of time {facts.timestamp}: "
+                             "it would abort with EInvalidSignature")
+    args = FulfilArgs(request_id=request_id, facts=facts, public_key=a.envelope_hex("public_key", 33),
+                      signature=a.signature, update_of=update_of)
     if len(args.signature) != 64:
         raise ValueError(f"assessment signature: {len(args.signature)} bytes, expected 64")
     if facts.block_number != request.block_number or (
@@ -365,11 +412,12 @@ def fulfil_args(request: OracleRequest, assessment: SignedAssessment) -> FulfilA
 
 
 def fulfil_kind(package: str, oracle: str, oracle_initial_shared_version: int, args: FulfilArgs) -> Any:
-    """The programmable transaction: one `<package>::oracle::fulfil(oracle, .., clock)` call."""
+    """The programmable transaction: one `<package>::oracle::fulfil(oracle, .., clock)` call (`update` for an
+    operator update's arguments)."""
     arguments: list[Any] = [tx.shared_object(oracle, oracle_initial_shared_version, True)]
     arguments += [tx.pure(b) for b in args.pure_bcs()]
     arguments.append(tx.shared_object(CLOCK_ID, CLOCK_INITIAL_SHARED_VERSION, False))
-    return tx.move_call(package, MODULE, FULFIL, arguments)
+    return tx.move_call(package, MODULE, args.function, arguments)
 
 
 def fulfil_quorum_args(request: OracleRequest, assessment: SignedAssessment) -> QuorumArgs:
@@ -387,12 +435,13 @@ def fulfil_quorum_args(request: OracleRequest, assessment: SignedAssessment) -> 
     return QuorumArgs(request_id=each[0].request_id, facts=each[0].facts,
                       public_keys=tuple(args.public_key for _, args in keyed),
                       signatures=tuple(args.signature for _, args in keyed),
-                      signers=tuple(address for address, _ in keyed))
+                      signers=tuple(address for address, _ in keyed), update_of=each[0].update_of)
 
 
 def fulfil_quorum_kind(package: str, oracle: str, oracle_initial_shared_version: int, args: QuorumArgs) -> Any:
-    """The programmable transaction: one `<package>::oracle::fulfil_quorum(oracle, .., clock)` call."""
+    """The programmable transaction: one `<package>::oracle::fulfil_quorum(oracle, .., clock)` call
+    (`update_quorum` for an operator update's arguments)."""
     arguments: list[Any] = [tx.shared_object(oracle, oracle_initial_shared_version, True)]
     arguments += [tx.pure(b) for b in args.pure_bcs()]
     arguments.append(tx.shared_object(CLOCK_ID, CLOCK_INITIAL_SHARED_VERSION, False))
-    return tx.move_call(package, MODULE, FULFIL_QUORUM, arguments)
+    return tx.move_call(package, MODULE, args.function, arguments)

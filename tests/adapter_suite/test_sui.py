@@ -3,7 +3,8 @@ from the schema-checked recordings. The recorded network is fixed, so the driver
 recorded state the service is in: the requests it "makes" are the recorded ones (a private one too), a fulfilment
 sent and then advanced past is the recorded executed one (of request A, or of the private request), a killed one
 is the one whose gas coin another transaction used, a revoked signer is the recorded enclave's key with its record
-inactive. A payload of the other privacy than its request's is refused by the adapter before any call, so no
+inactive, an operator update is the recorded one of the subject at the latest checkpoint (sent and advanced past,
+it is recorded taken). A payload of the other privacy than its request's is refused by the adapter before any call, so no
 recording answers one: the Move tests show the package's abort (EPrivacyMismatch, code 46)."""
 
 from __future__ import annotations
@@ -33,15 +34,17 @@ from .driver import Driver
 from .suite import ChainAdapterSuite
 
 BASE = ("connect", "poll", "poll_bounds", "request_status", "pinned", "features", "prepare", "prepare_private",
-        "status_unknown", "signer", "offchain")
+        "status_unknown", "signer", "offchain", "update")
 """The service before anything is sent: requests A and B (pinned to the checkpoints holding them, A's features read
 at its checkpoint) and the private request, A and the private one pending, a fulfilment of either not executed; the
 enclave's key registered and active, the transmitter's SUI; the subject's features at the latest checkpoint (an
-off-chain assessment's pin)."""
+off-chain assessment's pin); the operator update of the subject at the latest checkpoint not taken."""
 LANDED = ("prepare_abort", "status_success")
 """The fulfilment of A executed in a checkpoint: A fulfilled, a new fulfilment of A aborts."""
 PRIVATE_LANDED = ("status_private_success",)
 """The fulfilment of the private request executed in a checkpoint: that request fulfilled."""
+UPDATE_LANDED = ("update_landed",)
+"""The operator update executed in a checkpoint: its id recorded fulfilled, the same update again aborts."""
 SETTLED_ELSEWHERE = ("prepare_abort",)
 """Another transmitter fulfilled A."""
 KILLED = ("status_used_elsewhere",)
@@ -69,6 +72,8 @@ class SuiDriver(Driver):
     measurement = scenario.MEASUREMENT
     already_fulfilled = f"{scenario.CHAIN}: fulfilment would abort with ERequestNotPending"
     privacy_mismatch = f"{scenario.CHAIN}: fulfilment would abort with EPrivacyMismatch"
+    updates = True
+    update_mismatch = f"{scenario.CHAIN}: fulfilment would abort with EInvalidSignature"
 
     def __init__(self, server: Replay, transmitter_key: Path, data_dir: Path) -> None:
         self.server = server
@@ -78,6 +83,7 @@ class SuiDriver(Driver):
         self.states = list(BASE)
         self.landed = False
         self.private_landed = False
+        self.update_landed = False
 
     def _serve(self, *names: str) -> None:
         self.states += names
@@ -96,14 +102,18 @@ class SuiDriver(Driver):
 
     async def advance(self, heights: int = 1) -> None:
         """A fulfilment sent meanwhile executes in a checkpoint (the recorded one of its request: the private
-        request's, or A's, the only others there are)."""
+        request's, the operator update's, or A's, the only others there are)."""
         sent = {variables["transactionDataBcs"] for operation, variables in self.server.requests
                 if operation == "AuraExecute"}
         private = scenario.execute_vars(scenario.REQ_PRIVATE.oracle_request())["transactionDataBcs"]
+        update = scenario.execute_vars(scenario.update_request())["transactionDataBcs"]
         if not self.private_landed and private in sent:
             self.private_landed = True
             self._serve(*PRIVATE_LANDED)
-        if not self.landed and sent - {private}:
+        if not self.update_landed and update in sent:
+            self.update_landed = True
+            self._serve(*UPDATE_LANDED)
+        if not self.landed and sent - {private, update}:
             self.landed = True
             self._serve(*LANDED)
 

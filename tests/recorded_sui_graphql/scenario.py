@@ -18,11 +18,12 @@ from typing import Any
 
 import base58
 
-from chains.base import OracleRequest, SignedAssessment
+from chains.base import UPDATE_WINDOW_S, OracleRequest, SignedAssessment
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.sui import package as pkg
 from chains.sui import payload
 from chains.sui import transaction as tx
+from chains.sui.update_id import update_request_id
 from node.enclave.keys import EnclaveKey
 
 HERE = Path(__file__).resolve().parent
@@ -147,11 +148,11 @@ REQ_UNKNOWN_ID = _id("a request nobody made")
 FEATURES_HASH = hashlib.sha256(b"recorded features").digest()
 
 
-def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
+def assessment(request: OracleRequest, score: int = 712, expiry_s: int = 3600) -> dict[str, Any]:
     """What the enclave returns for a Sui request (the fields a fulfilment uses), signed with a fixed key and
-    pinned to the checkpoint holding the request: scoring `score`, tier 2 and pd 180. For a private request, as the
-    enclave answers one: those fields for the operator and `private`, the payload signed in the private form
-    (score 0, PRIVATE_TIER, pd 0)."""
+    pinned to the checkpoint holding the request: scoring `score`, tier 2 and pd 180, expiring `expiry_s` after its
+    time. For a private request, as the enclave answers one: those fields for the operator and `private`, the
+    payload signed in the private form (score 0, PRIVATE_TIER, pd 0)."""
     key = EnclaveKey(ENCLAVE_SECRET)
     tier, pd_bps = 2, 180
     signed = (0, PRIVATE_TIER, 0) if request.private else (score, tier, pd_bps)
@@ -159,23 +160,45 @@ def assessment(request: OracleRequest, score: int = 712) -> dict[str, Any]:
     timestamp = int(checkpoint_time(checkpoint))
     block_hash = base58.b58decode(checkpoint_digest(checkpoint))
     commitment = hashlib.sha256(b"commitment " + request.request_id.encode()).digest()
+    expiry = timestamp + expiry_s
     message = payload.Assessment(
         oracle=payload.parse_address(request.contract), request_id=payload.parse_address(request.request_id),
         subject=payload.parse_address(request.subject),
         facts=AssessmentFacts(score=signed[0], tier=signed[1], pd_bps=signed[2], flags=0, measurement=MEASUREMENT,
                               commitment=commitment, block_number=checkpoint, block_hash=block_hash,
-                              features_hash=FEATURES_HASH, timestamp=timestamp, expiry=timestamp + 3600),
+                              features_hash=FEATURES_HASH, timestamp=timestamp, expiry=expiry),
     ).to_bcs()  # fmt: skip
     digest = payload.digest(message)
     return {
         "score": score, "tier": tier, "pd_bps": pd_bps, "flags": 0, "measurement": "0x" + MEASUREMENT.hex(),
         "commitment": "0x" + commitment.hex(), "block_number": checkpoint, "block_hash": "0x" + block_hash.hex(),
-        "features_hash": "0x" + FEATURES_HASH.hex(), "timestamp": timestamp, "expiry": timestamp + 3600,
+        "features_hash": "0x" + FEATURES_HASH.hex(), "timestamp": timestamp, "expiry": expiry,
         "signer": key.address, "public_key": "0x" + key.public_key.hex(), "intent_message": "0x" + message.hex(),
         "digest": "0x" + digest.hex(), "signature": "0x" + payload.compact_signature(key.sign_digest(digest)).hex(),
-        "timestamp_ms": timestamp * 1000, "expiry_ms": (timestamp + 3600) * 1000,
+        "timestamp_ms": timestamp * 1000, "expiry_ms": expiry * 1000,
         **({"private": True} if request.private else {}),
     }
+
+
+UPDATE_TIME = int(HEAD_TIME)  # the latest checkpoint's time in whole seconds, as the adapter's head reads it
+UPDATE_EXPIRY_S = 86_400  # what the suite's driver signs an update with (tests/adapter_suite/driver.py)
+
+
+def update_request() -> OracleRequest:
+    """An operator update of the subject at the latest checkpoint, as `update_request` makes it: the package's
+    update ID of the subject and that checkpoint's time, no requester, no fee."""
+    request_id = update_request_id(payload.parse_address(ORACLE), payload.parse_address(SUBJECT), UPDATE_TIME)
+    return OracleRequest(
+        chain=CHAIN, family="sui", chain_id=0, contract=ORACLE, request_id="0x" + request_id.hex(),
+        requester="0x" + "00" * 32, subject=SUBJECT, fee=0, expires_at=UPDATE_TIME + UPDATE_WINDOW_S, params="",
+        block_number=HEAD, block_hash=checkpoint_hash(HEAD), tx_hash="", ordinal=0, program=PACKAGE,
+        operator_update=True,
+    )  # fmt: skip
+
+
+def signed_for(request: OracleRequest) -> dict[str, Any]:
+    """The assessment a recorded transaction carries for `request`: an update's expires a day after its time."""
+    return assessment(request, expiry_s=UPDATE_EXPIRY_S) if request.operator_update else assessment(request)
 
 
 def invented_assessment() -> dict[str, Any]:
@@ -188,7 +211,7 @@ def invented_assessment() -> dict[str, Any]:
 
 
 def fulfil_kind(request: OracleRequest) -> Any:
-    args = pkg.fulfil_args(request, SignedAssessment.from_wire(assessment(request)))
+    args = pkg.fulfil_args(request, SignedAssessment.from_wire(signed_for(request)))
     return pkg.fulfil_kind(PACKAGE, ORACLE, ORACLE_INITIAL_SHARED_VERSION, args)
 
 
@@ -330,9 +353,10 @@ def gas_summary() -> dict[str, Any]:
             "nonRefundableStorageFee": NON_REFUNDABLE}
 
 
-def abort_error(code: int) -> dict[str, Any]:
+def abort_error(code: int, function: str = "fulfil") -> dict[str, Any]:
     return {"abortCode": str(code), "identifier": None,
-            "message": f"Error in 1st command, from '{PACKAGE}::oracle::fulfil' (instruction 18), abort code: {code}",
+            "message": f"Error in 1st command, from '{PACKAGE}::oracle::{function}' (instruction 18), abort code: "
+                       f"{code}",
             "module": {"name": "oracle", "package": {"address": PACKAGE}}}
 
 
@@ -342,7 +366,7 @@ INSUFFICIENT_GAS = {"abortCode": None, "identifier": None, "message": "Insuffici
 def simulate_exchange(request: OracleRequest, abort: int | None = None, error: dict[str, Any] | None = None,
                       coin: tx.ObjectRef = COIN_LARGE, budget: int = MAX_GAS_BUDGET) -> dict[str, Any]:
     if abort is not None:
-        error = abort_error(abort)
+        error = abort_error(abort, "update" if request.operator_update else "fulfil")
     effects: dict[str, Any] = {"status": "SUCCESS" if error is None else "FAILURE",
                                "gasEffects": {"gasSummary": gas_summary()}, "executionError": error}
     probe = base64.b64encode(probe_bytes(request, coin, budget)).decode()
@@ -370,8 +394,9 @@ def _b64hex(text: str) -> str:
 
 
 def fulfilled_json(request: OracleRequest, signed: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The `AssessmentFulfilled` event of `request` answered with `signed` (by default `assessment(request)`)."""
-    signed = signed if signed is not None else assessment(request)
+    """The `AssessmentFulfilled` event of `request` answered with `signed` (by default `signed_for(request)`): an
+    update's pays no fee."""
+    signed = signed if signed is not None else signed_for(request)
     facts = SignedAssessment.from_wire(signed).facts  # what was signed: a private assessment's private form
     return {
         "oracle": request.contract, "request_id": request.request_id, "subject": request.subject,
@@ -381,7 +406,7 @@ def fulfilled_json(request: OracleRequest, signed: dict[str, Any] | None = None)
         "features_hash": _b64hex(signed["features_hash"]), "timestamp_ms": str(signed["timestamp_ms"]),
         "expiry_ms": str(signed["expiry_ms"]), "version": "1", "stored": True,
         "public_key": _b64hex(signed["public_key"]), "signature": _b64hex(signed["signature"]),
-        "transmitter": transmitter_address(), "payee": PAYEE, "fee": str(FEE),
+        "transmitter": transmitter_address(), "payee": PAYEE, "fee": str(request.fee),
     }  # fmt: skip
 
 
@@ -549,6 +574,7 @@ def build() -> dict[str, dict[str, Any]]:
     """Every recordings/*.json file: {"about": ..., "exchanges": [...]}, and start.json (pysui's start-up)."""
     a = REQ_A.oracle_request()
     private = REQ_PRIVATE.oracle_request()
+    update = update_request()
     files: dict[str, dict[str, Any]] = {
         "start.json": {"about": "pysui's start-up configuration query (its introspection: introspection.json.gz)",
                        "exchanges": [{"operation": "pysui-config", "variables": {}, "response": pysui_config()}]},
@@ -636,6 +662,17 @@ def build() -> dict[str, dict[str, Any]]:
             "about": "the private request's fulfilment executed in a checkpoint: the request fulfilled",
             "exchanges": [oracle_exchange(), tx_status_exchange(private, "success"),
                           status_exchange(REQ_PRIVATE.request_id, request_value(REQ_PRIVATE, 1))]},
+        "update.json": {
+            "about": "an operator update of the subject at the latest checkpoint (1200): its id not recorded yet; "
+                     "the dry run and execution of its oracle::update call",
+            "exchanges": [oracle_exchange(), head_exchange(), gas_exchange(), status_exchange(update.request_id, None),
+                          simulate_exchange(update), execute_exchange(update)]},
+        "update_landed.json": {
+            "about": "the operator update executed in a checkpoint: its id recorded fulfilled; the same update again "
+                     "aborts in oracle::update with code 10 (ERequestNotPending)",
+            "exchanges": [oracle_exchange(), tx_status_exchange(update, "success"),
+                          status_exchange(update.request_id, {"status": 1}), gas_exchange(),
+                          simulate_exchange(update, abort=10)]},
         "prepare_abort.json": {
             "about": "the dry run aborts in oracle::fulfil with code 10 (ERequestNotPending)",
             "exchanges": [oracle_exchange(), gas_exchange(), simulate_exchange(a, abort=10),

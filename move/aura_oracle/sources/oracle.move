@@ -9,6 +9,10 @@
 /// `IntentMessage<AssessmentPayload>`, which binds this oracle, the request and its subject, the checkpoint the
 /// assessment was computed at and the hash of the features it scored.
 ///
+/// An operator may also push a watched wallet's re-score with no request and no fee (`update`, `update_quorum`):
+/// the same signed assessment under an id derived on-chain from the oracle, the subject and the assessment's time
+/// (`update_id`), checked as strictly as a fulfilment and taken once per id (docs/protocol.md, "Operator updates").
+///
 /// A request may ask for a private assessment (`request_private_assessment`): its fulfilment then carries score 0,
 /// pd 0 and tier `PRIVATE_TIER` in place of the score's own, and the Poseidon commitment to the real score as
 /// always, so the chain never holds the score and a protocol learns it only from a threshold proof (`zk`), which
@@ -16,7 +20,7 @@
 /// replays the scoring can recompute it (docs/protocol.md, "Private assessments").
 module aura_oracle::oracle;
 
-use sui::balance::Balance;
+use sui::balance::{Self, Balance};
 use sui::bcs;
 use sui::clock::Clock;
 use sui::coin::{Self, Coin};
@@ -73,6 +77,9 @@ const EPrivacyMismatch: u64 = 46;
 
 /// The intent byte of an Aura assessment.
 const ASSESSMENT_INTENT: u8 = 1;
+/// What an operator update's id (`update_id`) hashes first: the hashes Sui derives object IDs from begin with a
+/// one-byte scope instead, so an update id is never an object's (a request's) ID.
+const UPDATE_TAG: vector<u8> = b"AuraOracle.update";
 /// `secp256k1_verify`'s name for SHA-256.
 const SHA256: u8 = 1;
 
@@ -151,7 +158,8 @@ public struct RequestKey has copy, drop, store {
 }
 
 /// A request's status record: added with the request and kept for good, so `request_status` answers for a
-/// settled request too. It is all that is left of a request once it is fulfilled or cancelled.
+/// settled request too. It is all that is left of a request once it is fulfilled or cancelled. An operator update
+/// has one too, added fulfilled under its `update_id` when the update is taken.
 public struct Request has store {
     status: u8,
 }
@@ -564,7 +572,18 @@ public fun fulfil(
         expiry_ms,
         clock,
     );
-    settle_signed(oracle, message, created_ms, private, vector[public_key], vector[signature], false, clock, ctx);
+    settle_signed(
+        oracle,
+        message,
+        created_ms,
+        private,
+        vector[public_key],
+        vector[signature],
+        false,
+        false,
+        clock,
+        ctx,
+    );
 }
 
 /// `fulfil` for any threshold: the same assessment signed by at least `threshold` and at most MAX_QUORUM_SIGNERS
@@ -607,7 +626,7 @@ public fun fulfil_quorum(
         expiry_ms,
         clock,
     );
-    settle_signed(oracle, message, created_ms, private, public_keys, signatures, true, clock, ctx);
+    settle_signed(oracle, message, created_ms, private, public_keys, signatures, true, false, clock, ctx);
 }
 
 /// Check 1, the request (pending and not expired), and the message its assessment must be signed over, rebuilt
@@ -649,8 +668,10 @@ fun open_request(
     (message, request.created_ms, request.private)
 }
 
-/// Checks 2 to 5 of a fulfilment whose request is open, then settles it: pays the keys' payees, stores the score
-/// and emits `AssessmentFulfilled` (and `QuorumFulfilled` when `quorum`).
+/// Checks 2 to 5 of a fulfilment whose request is open, or of an operator update (`update`: no request, so
+/// `created_ms` 0 and no fee), then settles it: pays the keys' payees (nothing, for an update), marks the
+/// request (or records the update's id) fulfilled, stores the score and emits `AssessmentFulfilled` (and
+/// `QuorumFulfilled` when `quorum`).
 fun settle_signed(
     oracle: &mut Oracle,
     message: IntentMessage<AssessmentPayload>,
@@ -659,6 +680,7 @@ fun settle_signed(
     public_keys: vector<vector<u8>>,
     signatures: vector<vector<u8>>,
     quorum: bool,
+    update: bool,
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
@@ -728,7 +750,8 @@ fun settle_signed(
 
     // 4. Times. The signed timestamp is the pinned checkpoint's, in whole seconds; that checkpoint holds the
     // request's transaction, whose clock was at most the checkpoint's time: so it is not before the second the
-    // request was made in. The next check bounds `timestamp_ms`, so the sum after it cannot overflow.
+    // request was made in (an update has no request: its `created_ms` is 0). The next check bounds `timestamp_ms`,
+    // so the sum after it cannot overflow.
     assert!(timestamp_ms >= created_ms / 1000 * 1000, ECheckpointBeforeRequest);
     assert!(timestamp_ms <= now + oracle.max_skew_ms, ETimestampInFuture);
     assert!(now <= timestamp_ms + oracle.max_age_ms, EStaleAssessment);
@@ -745,8 +768,14 @@ fun settle_signed(
         i = i + 1;
     };
 
-    // Settle the request and pay the keys' payees: equal shares, the remainder to the first.
-    let mut fee = settle(oracle, request_id, STATUS_FULFILLED);
+    // Settle the request (an update's id is recorded fulfilled, with nothing held) and pay the keys' payees: equal
+    // shares, the remainder to the first.
+    let mut fee = if (update) {
+        df::add(&mut oracle.id, RequestKey { request_id }, Request { status: STATUS_FULFILLED });
+        balance::zero()
+    } else {
+        settle(oracle, request_id, STATUS_FULFILLED)
+    };
     let share = fee.value() / count;
     let mut fees = vector[];
     let mut i = count;
@@ -845,6 +874,152 @@ fun settle_signed(
             fees,
         });
     };
+}
+
+// === Operator updates ===
+
+/// Pushes an operator's re-score of `subject`, signed by one enclave key while the threshold is 1 (`EQuorumNotMet`
+/// above it): `fulfil` with no request. The assessment is signed (`intent_message_bytes`) for the request id
+/// `update_id(oracle, subject, timestamp_ms)`, which this call derives itself, and passes the same checks 2 to 5
+/// as a fulfilment's; it pays no fee. An update id is taken once (`ERequestNotPending` again: its status record,
+/// `request_status`, then reads fulfilled), and an update is always public: it aborts `EPrivacyMismatch` when the
+/// subject's stored score is private, as for a payload of tier PRIVATE_TIER. As with any fulfilment, a stored
+/// score that is newer and still counts is kept. Emits `AssessmentFulfilled` (fee 0, the key's payee).
+public fun update(
+    oracle: &mut Oracle,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+    public_key: vector<u8>,
+    signature: vector<u8>,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    let message = open_update(
+        oracle,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        timestamp_ms,
+        expiry_ms,
+    );
+    settle_signed(oracle, message, 0, false, vector[public_key], vector[signature], false, true, clock, ctx);
+}
+
+/// `update` for any threshold, signed as `fulfil_quorum` is (distinct active keys in strictly ascending order of
+/// their addresses, at least `threshold`). Emits `AssessmentFulfilled` and then `QuorumFulfilled` (fees 0).
+public fun update_quorum(
+    oracle: &mut Oracle,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+    public_keys: vector<vector<u8>>,
+    signatures: vector<vector<u8>>,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    let message = open_update(
+        oracle,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        timestamp_ms,
+        expiry_ms,
+    );
+    settle_signed(oracle, message, 0, false, public_keys, signatures, true, true, clock, ctx);
+}
+
+/// The id an operator's update of `subject` with an assessment of `timestamp_ms` is signed and recorded under:
+/// blake2b-256 of `UPDATE_TAG` ("AuraOracle.update") followed by the BCS of the oracle's ID, `subject` and
+/// `timestamp_ms` (a u64, little-endian), as an ID (chains/sui/update_id.py). What the enclave signs as the
+/// assessment's `request_id`.
+public fun update_id(oracle: &Oracle, subject: address, timestamp_ms: u64): ID {
+    derive_update_id(object::id(oracle), subject, timestamp_ms)
+}
+
+fun derive_update_id(oracle: ID, subject: address, timestamp_ms: u64): ID {
+    let mut bytes = UPDATE_TAG;
+    bytes.append(bcs::to_bytes(&oracle));
+    bytes.append(bcs::to_bytes(&subject));
+    bytes.append(bcs::to_bytes(&timestamp_ms));
+    object::id_from_bytes(hash::blake2b256(&bytes))
+}
+
+/// Check 1 of an update: its id (derived here) not taken before (`ERequestNotPending`) and the subject's stored
+/// score not private (`EPrivacyMismatch`); and the message its assessment must be signed over, rebuilt from this
+/// oracle, that id, `subject` and the arguments.
+fun open_update(
+    oracle: &Oracle,
+    subject: address,
+    score: u16,
+    tier: u8,
+    pd_bps: u16,
+    flags: u32,
+    measurement: vector<u8>,
+    commitment: vector<u8>,
+    checkpoint: u64,
+    checkpoint_digest: vector<u8>,
+    features_hash: vector<u8>,
+    timestamp_ms: u64,
+    expiry_ms: u64,
+): IntentMessage<AssessmentPayload> {
+    let oracle_id = object::id(oracle);
+    let request_id = derive_update_id(oracle_id, subject, timestamp_ms);
+    assert!(!df::exists_with_type<RequestKey, Request>(&oracle.id, RequestKey { request_id }), ERequestNotPending);
+    let score_key = ScoreKey { subject };
+    assert!(
+        !dof::exists_with_type<ScoreKey, WalletScore>(&oracle.id, score_key)
+            || dof::borrow<ScoreKey, WalletScore>(&oracle.id, score_key).tier != PRIVATE_TIER,
+        EPrivacyMismatch,
+    );
+    intent_message(
+        oracle_id,
+        request_id,
+        subject,
+        score,
+        tier,
+        pd_bps,
+        flags,
+        measurement,
+        commitment,
+        checkpoint,
+        checkpoint_digest,
+        features_hash,
+        timestamp_ms,
+        expiry_ms,
+    )
 }
 
 /// Cancels the sender's own request once it has expired, refunding the fee (and the storage rebate of the
@@ -967,7 +1142,8 @@ public fun score_counts(oracle: &Oracle, s: &WalletScore): bool {
     active >= (s.threshold as u64)
 }
 
-/// 0 pending, 1 fulfilled, 2 cancelled; aborts `ERequestNotFound` for an unknown request.
+/// 0 pending, 1 fulfilled, 2 cancelled; aborts `ERequestNotFound` for an unknown request. An operator update's id
+/// (`update_id`) reads 1 once taken, and is unknown before.
 public fun request_status(oracle: &Oracle, request_id: ID): u8 {
     borrow_request(oracle, request_id).status
 }
@@ -1217,6 +1393,12 @@ public fun store_score_for_testing(
         version: 1,
     };
     dof::add(&mut oracle.id, ScoreKey { subject }, score);
+}
+
+/// `update_id` of the oracle with ID `oracle`, for tests that sign an update while no transaction holds the oracle.
+#[test_only]
+public fun update_id_for_testing(oracle: ID, subject: address, timestamp_ms: u64): ID {
+    derive_update_id(oracle, subject, timestamp_ms)
 }
 
 // === Test-only event constructors (the tests compare emitted events with these) ===
