@@ -16,6 +16,10 @@ restart re-sends the very same transaction. A transaction whose blockhash expire
 reported dropped; the daemon then asks the chain whether the request is still pending and only then signs
 a new one with a fresh blockhash, so one request is never fulfilled twice.
 
+An operator's update (`update_request`; docs/solana.md, "Operator updates") has no Request account: it is sent
+as the `update` instruction, pinned at its own slot (which no `repin` moves), and is pending until the subject's
+Score holds it.
+
 `signer_status` reads the enclave's Enclave account (chains/solana/status.py); `threshold` the oracle account's
 quorum threshold; `transmitter_balance` the transmitter's lamports.
 """
@@ -46,6 +50,7 @@ from solders.transaction import Transaction
 from solders.transaction_status import TransactionConfirmationStatus
 
 from chains.base import (
+    UPDATE_WINDOW_S,
     Capabilities,
     ChainAdapter,
     Confidence,
@@ -72,6 +77,7 @@ from chains.solana import quorum
 from chains.solana.config import SolanaChain
 from chains.solana.rpc import SolanaClient, SolanaRpc
 from chains.solana.status import enclave_account, enclave_status
+from chains.solana.update_id import update_request_id
 
 LAMPORTS_TO_18_DECIMALS = 10**9  # balances travel to the enclave in 18-decimal units (docs/protocol.md)
 MAX_COMPUTE_UNITS = 1_400_000
@@ -80,6 +86,11 @@ REPIN_RETRY_S = 30.0
 BLOCK_TIMES_KEPT = 4096
 PIN_MARGIN_SLOTS = 64  # about 25 s: a pin closer than this to leaving SlotHashes is repinned first
 PRICE_REUSE_S = 2.0
+SLOT_MS = 400  # Solana's target slot time
+UPDATE_PIN_S = prog.SLOT_HASHES_MAX * SLOT_MS // 1000
+"""About how long a slot stays in SlotHashes (512 slots at the target slot time; longer when slots are skipped or
+slow): an operator update cannot land after its slot has left, and no `repin` moves it."""
+ZERO_KEY = b58encode(bytes(32))
 COMMITMENTS = {Confidence.LATEST: Commitment("processed"), Confidence.SAFE: Commitment("confirmed"),
                Confidence.FINALIZED: Commitment("finalized")}
 
@@ -271,8 +282,38 @@ class SolanaAdapter(ChainAdapter):
             program=str(self.program))
         return request, at
 
+    async def update_request(self, subject: str, at: Height) -> OracleRequest:
+        """An operator's update of `subject` at the final slot `at` (its hash SlotHashes' and its time the slot's block
+        time, as `offchain_request` pins): id the program's derivation for the oracle, subject and `at`'s time
+        (chains/solana/update_id.py), requester the all-zero key, fee 0, params empty; `expires_at` the shorter of
+        UPDATE_WINDOW_S and UPDATE_PIN_S after `at`.
+
+        Raises:
+            ChainError: `subject` is not a base58 public key.
+        """
+        try:
+            key = Pubkey.from_string(subject)
+        except ValueError:
+            raise ChainError(f"{self.name}: {subject!r} is not a Solana public key") from None
+        if str(key) != subject:
+            raise ChainError(f"{self.name}: {subject!r} is not a Solana public key in its canonical base58 form")
+        request_id = update_request_id(bytes(self.oracle), bytes(key), at.timestamp)
+        return OracleRequest(
+            chain=self.name, family="solana", chain_id=self.cfg.chain_id, contract=str(self.oracle),
+            request_id=b58encode(request_id), requester=ZERO_KEY, subject=subject, fee=0,
+            expires_at=at.timestamp + min(UPDATE_WINDOW_S, UPDATE_PIN_S), params="", block_number=at.number,
+            block_hash=at.hash, tx_hash="", ordinal=0, program=str(self.program), operator_update=True)
+
     async def is_canonical(self, request: OracleRequest) -> bool:
-        """Whether the request is still on the chain at the configured commitment (or was settled there)."""
+        """Whether the request is still on the chain at the configured commitment (or was settled there). An
+        operator update's: whether SlotHashes holds (or held, when last read) its slot with its hash, or the update has
+        landed; a slot's hash never changes, and `pinned` finds one that has left since."""
+        if request.operator_update:
+            hashes = await self._slot_hashes_with(request.block_number)
+            found = hashes.get(request.block_number)
+            if found is not None:
+                return "0x" + found.hex() == request.block_hash
+            return await self.request_status(request) is RequestStatus.FULFILLED
         resp = await self._rpc(self.client.get_account_info(Pubkey.from_string(request.request_id),
                                                             commitment=self.commitment))
         if resp.value is None:
@@ -294,7 +335,10 @@ class SolanaAdapter(ChainAdapter):
 
     async def request_status(self, request: OracleRequest) -> RequestStatus:
         """"pending" while the Request account exists; once closed, the closing transaction's event says
-        whether it was fulfilled or cancelled; "none" if no such request was ever made."""
+        whether it was fulfilled or cancelled; "none" if no such request was ever made. An operator update:
+        `_update_status`."""
+        if request.operator_update:
+            return await self._update_status(request)
         address = Pubkey.from_string(request.request_id)
         resp = await self._rpc(self.client.get_account_info(address, commitment=self.commitment))
         if resp.value is not None and resp.value.owner == self.program:
@@ -316,6 +360,32 @@ class SolanaAdapter(ChainAdapter):
                 if name == "AssessmentCancelled":
                     return RequestStatus.CANCELLED
         return RequestStatus.NONE
+
+    async def _update_status(self, request: OracleRequest) -> RequestStatus:
+        """FULFILLED once the subject's Score holds the update (its `request` the update id) or held it (a newer
+        assessment replaced it: an `AssessmentFulfilled` naming the id among the Score's recent transactions);
+        PENDING otherwise, an update that can no longer land included (sending it then fails, and says why).
+        A Score whose assessment is older than the update's slot's time cannot have held it."""
+        score = prog.score_pda(self.program, self.oracle, Pubkey.from_string(request.subject))[0]
+        resp = await self._rpc(self.client.get_account_info(score, commitment=self.commitment))
+        if resp.value is None or resp.value.owner != self.program:
+            return RequestStatus.PENDING
+        try:
+            stored = prog.decode_account("Score", bytes(resp.value.data))
+        except ValueError:
+            return RequestStatus.PENDING
+        if str(prog.pubkey(stored.request)) == request.request_id:
+            return RequestStatus.FULFILLED
+        if int(stored.assessed_at) < await self._block_time(request.block_number):
+            return RequestStatus.PENDING
+        sigs = await self._rpc(self.client.get_signatures_for_address(score, limit=20, commitment=self.commitment))
+        for item in sigs.value:
+            if item.err is not None:
+                continue
+            for name, data in await self._events(item.signature):
+                if name == "AssessmentFulfilled" and str(prog.pubkey(data.request)) == request.request_id:
+                    return RequestStatus.FULFILLED
+        return RequestStatus.PENDING
 
     async def _events(self, signature: Signature) -> list[tuple[str, Any]]:
         tx = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment=self.commitment,
@@ -348,6 +418,8 @@ class SolanaAdapter(ChainAdapter):
             slot, slot_hash = self._settled[request.key]
             self._pins[request.key] = slot
             return Height(number=slot, timestamp=await self._block_time(slot), hash="0x" + slot_hash.hex())
+        if request.operator_update:
+            return await self._update_pin(request)
         slot = self._pins.get(request.key, request.block_number)
         count, newest = await self._slot_hashes_head()
         if slot > newest:
@@ -370,6 +442,22 @@ class SolanaAdapter(ChainAdapter):
         if slot not in hashes:
             raise RetryLater(f"{self.name}: slot {slot} of request {request.request_id} is not in SlotHashes yet")
         self._pins[request.key] = slot
+        return Height(number=slot, timestamp=await self._block_time(slot), hash="0x" + hashes[slot].hex())
+
+    async def _update_pin(self, request: OracleRequest) -> Height:
+        """An operator update's slot, with its hash as SlotHashes holds it and its block time. No `repin` moves it
+        (its id follows from its slot's time): one that has left SlotHashes, or leaves it within PIN_MARGIN_SLOTS,
+        can no longer land (ChainError). Where the window is is read fresh, as `pinned` reads it."""
+        slot = request.block_number
+        count, newest = await self._slot_hashes_head()
+        if slot > newest:
+            raise RetryLater(f"{self.name}: slot {slot} of update {request.request_id} is not in SlotHashes yet")
+        near = prog.SLOT_HASHES_MAX - 1 - (newest - slot) < PIN_MARGIN_SLOTS or newest - slot >= count
+        hashes = await self._slot_hashes_with(slot, fresh=near)
+        newer = sum(1 for s in hashes if s > slot)
+        if slot not in hashes or prog.SLOT_HASHES_MAX - 1 - newer < PIN_MARGIN_SLOTS:
+            raise ChainError(f"{self.name}: update {request.request_id} is pinned at slot {slot}, which leaves "
+                             f"SlotHashes within {PIN_MARGIN_SLOTS} slots or has left it: it can no longer land")
         return Height(number=slot, timestamp=await self._block_time(slot), hash="0x" + hashes[slot].hex())
 
     async def _slot_hashes_head(self) -> tuple[int, int]:
@@ -574,13 +662,30 @@ class SolanaAdapter(ChainAdapter):
                 signature is not its signer's.
             ChainError: the adapter's own signer has no Enclave account.
         """
+        parts = [quorum.quorum_signature(signer, prog.pubkey(enclave.payee))
+                 for signer, enclave in await self._signer_enclaves(a)]
+        return prog.fulfil_quorum_ix(self.program, self.oracle, Pubkey.from_string(request.request_id),
+                                     Pubkey.from_string(request.subject), Pubkey.from_string(request.requester),
+                                     self.transmitter.pubkey(), a.facts, parts)
+
+    async def _signer_enclaves(self, a: SignedAssessment) -> list[tuple[SignedAssessment, Any]]:
+        """Each of `a`'s signatures with its signer's Enclave account (decoded), the accounts read afresh in one
+        call. A cosigner the program would not count is refused here, by its address; the adapter's own signer is
+        checked by the simulation.
+
+        Raises:
+            ValueError: more signatures than `max_signatures`.
+            CosignerRefused: a cosigner's enclave is unregistered, revoked or of another measurement, or its
+                signature is not its signer's.
+            ChainError: the adapter's own signer has no Enclave account.
+        """
         signers = a.signers()
         if len(signers) > quorum.max_signatures():
             raise ValueError(quorum.too_many(len(signers)))
         enclaves = [self._enclave_account(s) for s in signers]
         resp = await self._rpc(self.client.get_multiple_accounts(enclaves, commitment=self.commitment))
         measurement = "0x" + a.facts.measurement.hex()
-        parts = []
+        out = []
         for i, (signer, enclave, info) in enumerate(zip(signers, enclaves, resp.value, strict=True)):
             data = bytes(info.data) if info is not None and info.owner == self.program else None
             refused = quorum.refusal(self.name, signer, enclave_status(data, measurement)) if i else None
@@ -588,11 +693,23 @@ class SolanaAdapter(ChainAdapter):
                 raise refused
             if data is None:
                 raise ChainError(f"{self.name}: no enclave account {enclave} for this oracle")
-            payee = prog.pubkey(prog.decode_account("Enclave", data).payee)
-            parts.append(quorum.quorum_signature(signer, payee))
-        return prog.fulfil_quorum_ix(self.program, self.oracle, Pubkey.from_string(request.request_id),
-                                     Pubkey.from_string(request.subject), Pubkey.from_string(request.requester),
-                                     self.transmitter.pubkey(), a.facts, parts)
+            out.append((signer, prog.decode_account("Enclave", data)))
+        return out
+
+    async def _update_ix(self, request: OracleRequest, a: SignedAssessment) -> Any:
+        """`update` with every signature `a` carries (one at threshold 1), each with its enclave account.
+
+        Raises:
+            ChainError: the signed time gives another update id than the request's (the program would recover
+                another key from the signature), or as `_signer_enclaves`.
+        """
+        subject = Pubkey.from_string(request.subject)
+        expected = b58encode(update_request_id(bytes(self.oracle), bytes(subject), a.facts.timestamp))
+        if expected != request.request_id:
+            raise ChainError(f"{self.name}: fulfilment would fail: the update's id is not the one of its assessment's "
+                             "time (chains/solana/update_id.py)")
+        signatures = [(bytes(enclave.address), signer.signature) for signer, enclave in await self._signer_enclaves(a)]
+        return prog.update_ix(self.program, self.oracle, subject, self.transmitter.pubkey(), a.facts, signatures)
 
     async def _blockhash(self) -> Hash:
         """A recent blockhash, fetched at most every BLOCKHASH_REUSE_S: a blockhash stays usable for 150 slots
@@ -627,16 +744,20 @@ class SolanaAdapter(ChainAdapter):
         return Transaction([self.transmitter], message, blockhash)
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
-        """One request a transaction: `fulfil`, or `fulfil_quorum` for an assessment with cosigners. A refusal the
-        simulation shows is the program's error with the values it logged (`QuorumNotMet(2, 3)`); the adapter's own
-        signer not counted waits (WaitFor "signer"), a cosigner not counted is CosignerRefused. An assessment whose
-        privacy is not the request's is ChainError `<chain>: fulfilment would fail: PrivacyMismatch`."""
+        """One request a transaction: `fulfil`, or `fulfil_quorum` for an assessment with cosigners, or `update` for an
+        operator update (with every signature it carries). A refusal the simulation shows is the program's error with
+        the values it logged (`QuorumNotMet(2, 3)`); the adapter's own signer not counted waits (WaitFor "signer"), a
+        cosigner not counted is CosignerRefused. An assessment whose privacy is not the request's is ChainError
+        `<chain>: fulfilment would fail: PrivacyMismatch`; an update that landed already (or is older than the stored
+        assessment), `<chain>: fulfilment would fail: UpdateNotNewer`."""
         if len({bool(a.cosigners) for _, a in items}) > 1:
             raise ValueError("items with and without cosigners in one fulfilment")
         if len(items) != 1:
             raise ValueError("a Solana fulfilment carries exactly one request")
         request, assessment = items[0]
-        if assessment.cosigners:
+        if request.operator_update:
+            fulfil = await self._update_ix(request, assessment)
+        elif assessment.cosigners:
             fulfil = await self._fulfil_quorum_ix(request, assessment)
         else:
             fulfil = await self._fulfil_ix(request, assessment)

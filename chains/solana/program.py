@@ -160,7 +160,8 @@ def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, su
 
 
 def _signed_args(f: AssessmentFacts) -> dict[str, Any]:
-    """The signed arguments `fulfil` and `fulfil_quorum` share (the payload's last 161 bytes), by IDL name."""
+    """The signed arguments `fulfil`, `fulfil_quorum` and `update` share (the payload's last 161 bytes), by IDL
+    name."""
     return {"score": f.score, "tier": f.tier, "pd_bps": f.pd_bps, "flags": f.flags,
             "measurement": list(f.measurement), "commitment": list(f.commitment), "slot": f.block_number,
             "slot_hash": list(f.block_hash), "features_hash": list(f.features_hash),
@@ -210,6 +211,22 @@ def fulfil_quorum_ix(program: Pubkey, oracle: Pubkey, request: Pubkey, subject: 
     for s in ordered:
         metas += [_meta(enclave_pda(program, oracle, s.address)[0]), _meta(s.payee, writable=True)]
     return _ix(program, "fulfil_quorum", args, metas)
+
+
+def update_ix(program: Pubkey, oracle: Pubkey, subject: Pubkey, transmitter: Pubkey, facts: AssessmentFacts,
+              signatures: Sequence[tuple[bytes, bytes]]) -> Instruction:
+    """`update`: an operator's update of `subject` (docs/solana.md, "Operator updates"), the assessment `facts`
+    signed by each of `signatures` ((20-byte address, 65-byte signature) pairs; one when the threshold is 1) over
+    the payload whose request is the update id (chains/solana/update_id.py). They go in ascending order of
+    address, as the program requires, whatever order they are given in; each brings its enclave account after the
+    fixed accounts. No request, no fee, no payee."""
+    ordered = sorted(signatures, key=lambda s: s[0])
+    score, _ = score_pda(program, oracle, subject)
+    args = {**_signed_args(facts), "signatures": [list(signature) for _, signature in ordered]}
+    metas = [_meta(oracle), _meta(subject), _meta(score, writable=True), _meta(transmitter, True, True),
+             _meta(SYSTEM_PROGRAM_ID), _meta(SLOT_HASHES_SYSVAR)]
+    metas += [_meta(enclave_pda(program, oracle, address)[0]) for address, _ in ordered]
+    return _ix(program, "update", args, metas)
 
 
 def score_status_ix(program: Pubkey, oracle: Pubkey, subject: Pubkey, signers: Sequence[bytes]) -> Instruction:

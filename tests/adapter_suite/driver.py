@@ -10,7 +10,15 @@ from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from chains.base import ChainAdapter, Confidence, Height, OracleRequest, SignedAssessment, Submission
+from chains.base import (
+    UPDATE_WINDOW_S,
+    ChainAdapter,
+    Confidence,
+    Height,
+    OracleRequest,
+    SignedAssessment,
+    Submission,
+)
 from chains.config import ChainConfig
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.family import BuildContext
@@ -44,6 +52,11 @@ class Driver(ABC):
     updates: bool = False
     """Whether the family's contract takes operator updates (`update_request`); one that does not raises
     NotSupported."""
+    update_replayed: str = ""
+    """The exact ChainError message of `prepare` for an operator update that already landed; empty: the same as
+    `already_fulfilled`."""
+    update_window_s: int = UPDATE_WINDOW_S
+    """How long after its height an operator update's `expires_at` is (`update_request`)."""
 
     def __init__(self, cfg: ChainConfig, data_dir: Path) -> None:
         self.cfg = cfg
@@ -71,6 +84,10 @@ class Driver(ABC):
             for adapter in self._adapters:
                 await adapter.close()
             self._resources.close()
+
+    async def update_pin(self, subject: str) -> Height:
+        """Where the node pins an operator update of `subject`: a final height (by default the finalized head)."""
+        return await self.adapter.head(Confidence.FINALIZED)
 
     # ------------------------------------------------------------------------------------ the chain
 

@@ -16,18 +16,28 @@ from solana.rpc.api import Client
 from solana.rpc.commitment import Commitment
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
 
-from chains.base import ItemOutcome, OracleRequest, RequestStatus, SignerStatus, Submission, TxState
+from chains.base import (
+    Height,
+    ItemOutcome,
+    OracleRequest,
+    RequestStatus,
+    SignerStatus,
+    Submission,
+    TxState,
+)
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
-from chains.core.errors import CosignerRefused, RetryLater, WaitFor
+from chains.core.errors import ChainError, CosignerRefused, RetryLater, WaitFor
 from chains.core.secp256k1 import keccak256, parse_address
 from chains.solana import program as prog
-from chains.solana.adapter import SolanaAdapter
+from chains.solana.adapter import UPDATE_PIN_S, SolanaAdapter
 from chains.solana.config import SolanaChain
 from chains.solana.payload import uncompressed_public_key
 from chains.solana.quorum import PACKET_SIZE
 from chains.solana.status import enclave_account
+from chains.solana.update_id import update_request_id
 from node.enclave.keys import EnclaveKey
 from node.workshop.devnet.solana_ledger import MAX_PROCESSING_AGE
 from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
@@ -35,6 +45,7 @@ from node.workshop.devnet.solana_setup import CLUSTER_ID, REQUEST_TTL_S, SolanaD
 from tests.unit.solana_chain.solana_upstream import Upstream
 
 from .driver import Driver
+from .signing import signed_assessment
 from .suite import QUORUM, STRANGER, ChainAdapterSuite
 
 NAME = "solana-suite"
@@ -60,6 +71,17 @@ class SolanaDriver(Driver):
     measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would fail: RequestNotFound"  # a fulfilled request's account is closed
     privacy_mismatch = f"{NAME}: fulfilment would fail: PrivacyMismatch"
+    updates = True
+    update_window_s = UPDATE_PIN_S  # how long the update's slot stays in SlotHashes (no repin moves an update)
+    update_replayed = f"{NAME}: fulfilment would fail: UpdateNotNewer"
+    update_mismatch = (f"{NAME}: fulfilment would fail: the update's id is not the one of its assessment's time "
+                       "(chains/solana/update_id.py)")
+
+    async def update_pin(self, subject: str) -> Height:
+        """Where the node pins an update (`OffchainScorer`, `offchain_request`): the newest slot SlotHashes holds at
+        or below the finalized one (the local endpoint's SlotHashes has the finalized slot itself only from the
+        next slot on)."""
+        return (await self.adapter.offchain_request(subject))[1]
 
     def __init__(self, endpoint: SolanaEndpoint, dev: SolanaDevnet, data_dir: Path) -> None:
         self.endpoint = endpoint
@@ -332,3 +354,90 @@ class TestSolanaAdapter(ChainAdapterSuite):
         items = [(first, await driver.sign(first)), (second, await driver.cosign(second, QUORUM[:1]))]
         with pytest.raises(ValueError, match=r"^items with and without cosigners in one fulfilment$"):
             await driver.adapter.prepare(items)
+
+    # -------------------------------------------------------------------------------- operator updates
+    async def update_at(self, driver: Driver) -> tuple[OracleRequest, Height]:
+        """An operator update of a subject with a request, pinned where the node pins its off-chain re-score (the
+        newest slot SlotHashes holds at or below the finalized one), as `OffchainScorer` makes it."""
+        subject = (await driver.requested()).subject
+        await driver.finalize()
+        _, at = await driver.adapter.offchain_request(subject)
+        return await driver.adapter.update_request(subject, at), at
+
+    async def test_an_update_costs_the_transmitter_its_fee_and_the_scores_rent_only(self, driver: Driver) -> None:
+        """Solana only: the update's id is the program's derivation, requester the all-zero key; landing it moves
+        no lamports but the transaction's fee and the new Score's rent, and the Score names the update's id."""
+        assert isinstance(driver, SolanaDriver)
+        request, at = await self.update_at(driver)
+        assert request.requester == "11111111111111111111111111111111"
+        assert request.request_id == str(Pubkey.from_bytes(update_request_id(
+            bytes(driver.oracle), bytes(Pubkey.from_string(request.subject)), at.timestamp)))
+        assert await driver.adapter.pinned(request) == at
+        balance = await driver.transmitter_balance()
+        sub = await driver.adapter.prepare([(request, await driver.sign_update(request, at))])
+        await driver.adapter.broadcast(sub)
+        await driver.finalize()
+        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
+        stored = driver.client.get_account_info(score, commitment=Commitment("confirmed")).value
+        assert stored is not None
+        assert str(prog.pubkey(prog.decode_account("Score", bytes(stored.data)).request)) == request.request_id
+        tx = driver.client.get_transaction(Signature.from_string(sub.tx_hash), commitment=Commitment("confirmed"),
+                                           max_supported_transaction_version=0).value
+        assert tx is not None and tx.transaction.meta is not None
+        assert balance - await driver.transmitter_balance() == tx.transaction.meta.fee + stored.lamports
+
+    async def test_an_update_replaced_by_a_newer_assessment_still_reads_fulfilled(self, driver: Driver) -> None:
+        """Solana only: once a request's fulfilment replaced the update in the Score, the update's own
+        `AssessmentFulfilled` among the Score's transactions still says it landed."""
+        request, at = await self.update_at(driver)
+        sub = await driver.adapter.prepare([(request, await driver.sign_update(request, at))])
+        await driver.adapter.broadcast(sub)
+        await driver.finalize()
+        later = await driver.requested()
+        assert later.subject == request.subject
+        await driver.fulfil_elsewhere(later)
+        await driver.finalize()
+        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
+        stored = driver.client.get_account_info(score, commitment=Commitment("confirmed")).value
+        assert stored is not None
+        assert str(prog.pubkey(prog.decode_account("Score", bytes(stored.data)).request)) == later.request_id
+        assert await driver.adapter.request_status(request) is RequestStatus.FULFILLED
+
+    async def test_an_update_whose_slot_left_slot_hashes_can_no_longer_land(self, driver: Driver) -> None:
+        """Solana only: no `repin` moves an update (its id follows from its slot's time): once its slot leaves
+        SlotHashes it is refused as unpinnable, no longer canonical, and still pending (it never landed)."""
+        request, at = await self.update_at(driver)
+        await driver.advance(prog.SLOT_HASHES_MAX + 8)
+        with pytest.raises(ChainError) as lost:
+            await driver.adapter.pinned(request)
+        assert type(lost.value) is ChainError
+        assert str(lost.value) == (f"{NAME}: update {request.request_id} is pinned at slot {at.number}, which leaves "
+                                   "SlotHashes within 64 slots or has left it: it can no longer land")
+        assert not await driver.adapter.is_canonical(request)
+        assert await driver.adapter.request_status(request) is RequestStatus.PENDING
+
+    async def test_a_quorum_update_carries_every_signature_and_no_payee(self, driver: Driver) -> None:
+        """Solana only: at threshold 2 an update goes with both signatures (each with its enclave account) and
+        lands; the Score keeps both signers."""
+        assert isinstance(driver, SolanaDriver)
+        await driver.add_signer(QUORUM[0])
+        await driver.set_threshold(2)
+        request, at = await self.update_at(driver)
+        own = await driver.sign_update(request, at)
+        with pytest.raises(ChainError) as alone:
+            await driver.adapter.prepare([(request, own)])
+        assert str(alone.value) == f"{NAME}: fulfilment would fail: QuorumNotMet(1, 2)"
+        cosigned = signed_assessment(driver.adapter.enclave_request(request), own.facts, QUORUM[0])
+        signed = own.with_cosigners([cosigned])
+        sub = await driver.adapter.prepare([(request, signed)])
+        await driver.adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await driver.adapter.status(sub)
+        assert (st.state, st.outcomes) == (TxState.INCLUDED, {request.key: ItemOutcome(True)})
+        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
+        stored = driver.client.get_account_info(score).value
+        assert stored is not None
+        given = sorted(parse_address(s.signer) for s in signed.signers())
+        assert prog.score_signers(bytes(stored.data)) == prog.ScoreSigners(2, tuple(given))
+        assert await driver.adapter.request_status(request) is RequestStatus.FULFILLED
+

@@ -10,7 +10,7 @@ pub type Result<T> = core::result::Result<T, u32>;
 /// Anchor's first custom error code.
 pub const ERROR_CODE_OFFSET: u32 = 6000;
 /// How many errors there are.
-pub const ERROR_COUNT: u32 = 54;
+pub const ERROR_COUNT: u32 = 55;
 
 pub const UNKNOWN_INSTRUCTION: u32 = 0;
 pub const INVALID_INSTRUCTION_DATA: u32 = 1;
@@ -66,10 +66,11 @@ pub const PUBLIC_INPUT_OUT_OF_FIELD: u32 = 50;
 pub const INVALID_PROOF: u32 = 51;
 pub const NULLIFIER_SPENT: u32 = 52;
 pub const PRIVACY_MISMATCH: u32 = 53;
+pub const UPDATE_NOT_NEWER: u32 = 54;
 
 // Names and messages (the IDL's), concatenated, with where each ends: plain bytes, so nothing here needs
 // relocating (a table of string slices would hold pointers).
-pub const ERROR_NAMES: &[u8; 824] = b"\
+pub const ERROR_NAMES: &[u8; 838] = b"\
     UnknownInstruction\
     InvalidInstructionData\
     NotEnoughAccounts\
@@ -123,13 +124,14 @@ pub const ERROR_NAMES: &[u8; 824] = b"\
     PublicInputOutOfField\
     InvalidProof\
     NullifierSpent\
-    PrivacyMismatch";
-pub const ERROR_NAME_END: [u16; 54] = [
+    PrivacyMismatch\
+    UpdateNotNewer";
+pub const ERROR_NAME_END: [u16; 55] = [
     18, 40, 57, 73, 84, 94, 110, 118, 136, 154, 166, 183, 200, 215, 239, 255, 269, 280, 291, 304,
     319, 336, 353, 367, 382, 396, 408, 428, 445, 464, 481, 498, 514, 527, 539, 549, 567, 582, 598,
-    609, 621, 636, 652, 665, 679, 695, 707, 726, 743, 762, 783, 795, 809, 824,
+    609, 621, 636, 652, 665, 679, 695, 707, 726, 743, 762, 783, 795, 809, 824, 838,
 ];
-pub const ERROR_MSGS: &[u8; 2058] = b"\
+pub const ERROR_MSGS: &[u8; 2118] = b"\
     Unknown instruction\
     Invalid instruction data\
     Not enough accounts\
@@ -183,12 +185,13 @@ pub const ERROR_MSGS: &[u8; 2058] = b"\
     A public input is not below the BN254 scalar field order\
     The proof does not verify for these public inputs\
     The nullifier is already spent\
-    The assessment's privacy does not match the request's";
-pub const ERROR_MSG_END: [u16; 54] = [
+    The assessment's privacy does not match the request's\
+    The update is not newer than the subject's stored assessment";
+pub const ERROR_MSG_END: [u16; 55] = [
     19, 43, 62, 95, 134, 173, 223, 270, 322, 356, 392, 439, 474, 502, 535, 565, 587, 624, 655, 691,
     725, 751, 803, 826, 849, 868, 893, 951, 977, 1035, 1076, 1119, 1163, 1205, 1234, 1261, 1280,
     1330, 1352, 1404, 1452, 1499, 1550, 1594, 1653, 1685, 1729, 1787, 1809, 1870, 1926, 1975, 2005,
-    2058,
+    2058, 2118,
 ];
 
 /// Logs `AnchorError occurred. Error Code: <Name>. Error Number: <n>. Error Message: <msg>.` as Anchor does.

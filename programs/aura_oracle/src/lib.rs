@@ -18,6 +18,7 @@ mod processor;
 mod quorum;
 mod state;
 mod sys;
+mod update;
 mod zk;
 
 /// The program's entrypoint: parses the serialised input in place and runs the instruction.

@@ -6,6 +6,7 @@
 use crate::error::{self, Result};
 use crate::input::{Account, Input, SYSTEM_PROGRAM};
 use crate::quorum;
+use crate::update;
 use crate::state::{
     self, enclave, fulfil_args as fa, oracle, request, score, slot_hashes, PRIVATE_TIER,
 };
@@ -68,6 +69,9 @@ pub fn process(input: &Input) -> Result<()> {
     } else if d == disc(state::IX_SET_THRESHOLD) {
         sys::log_str(b"Instruction: SetThreshold");
         quorum::set_threshold(input)
+    } else if d == disc(state::IX_UPDATE) {
+        sys::log_str(b"Instruction: Update");
+        update::update(input)
     } else {
         Err(error::UNKNOWN_INSTRUCTION)
     }
@@ -419,10 +423,11 @@ fn fulfil(input: &Input) -> Result<()> {
     if !eq32(payee.key(), enclave_acc.at(enclave::PAYEE)) {
         return Err(error::PAYEE_MISMATCH);
     }
-    let score_bump = check_score_account(input, oracle_acc, request_acc, score_acc)?;
+    let target = Target::of_request(request_acc);
+    let score_bump = check_score_account(input, oracle_acc, target.subject, score_acc)?;
     let clock = sys::clock();
     let args = input.args();
-    check_assessment(args, clock.unix_timestamp, request_acc)?;
+    check_assessment(args, clock.unix_timestamp, &target)?;
     // SAFETY: the args are LEN bytes; the enclave holds LEN bytes.
     if !eq32(
         unsafe { args.add(fa::MEASUREMENT) },
@@ -430,12 +435,13 @@ fn fulfil(input: &Input) -> Result<()> {
     ) {
         return Err(error::MEASUREMENT_MISMATCH);
     }
-    check_pinned_slot(args, request_acc, sysvar)?;
-    verify_signature(input, oracle_acc, request_acc, enclave_acc)?;
+    check_pinned_slot(args, &target, sysvar)?;
+    verify_signature(input, oracle_acc, &target, enclave_acc)?;
 
     let accounts = FulfilAccounts {
         oracle: oracle_acc,
-        request: request_acc,
+        id: target.id,
+        subject: target.subject,
         enclave: enclave_acc,
         score: score_acc,
         transmitter,
@@ -481,21 +487,51 @@ fn fulfil(input: &Input) -> Result<()> {
     Ok(())
 }
 
+/// What an assessment answers: a pending request (its account), or an operator's update (no account: its id is
+/// derived from the oracle, the subject and the assessment's timestamp, `update::update_id`).
+pub(crate) struct Target {
+    /// The request account's address, or the update id: what the payload names as `request` and the Score keeps.
+    pub id: *const u8,
+    pub subject: *const u8,
+    /// The request's `expires_at`; `i64::MAX` for an update, which has no request to expire.
+    pub expires_at: i64,
+    /// Whether the request is private; an update never is.
+    pub private: bool,
+    /// The request's `pinned_slot`, which the signed slot must be; `None` for an update, whose signed slot need
+    /// only be in SlotHashes with the signed hash.
+    pub pinned_slot: Option<u64>,
+}
+
+impl Target {
+    /// A pending request of this oracle (`load_request` checked it).
+    pub fn of_request(request_acc: Account) -> Target {
+        Target {
+            id: request_acc.key(),
+            subject: request_acc.at(request::SUBJECT),
+            expires_at: rd_i64(request_acc.at(request::EXPIRES_AT)),
+            // SAFETY: the request holds BASE_LEN bytes (load_request).
+            private: unsafe { *request_acc.at(request::PRIVATE) } != 0,
+            pinned_slot: Some(rd_u64(request_acc.at(request::PINNED_SLOT))),
+        }
+    }
+}
+
 /// The request's expiry, the privacy, range and time checks of `fulfil`'s args. A private request takes only
-/// the private form (tier `PRIVATE_TIER`, score 0, PD 0); a public one any other tier, and the ranges.
+/// the private form (tier `PRIVATE_TIER`, score 0, PD 0); a public one (and an update) any other tier, and the
+/// ranges.
 #[inline(never)]
-pub(crate) fn check_assessment(args: *const u8, now: i64, request_acc: Account) -> Result<()> {
-    if now > rd_i64(request_acc.at(request::EXPIRES_AT)) {
+pub(crate) fn check_assessment(args: *const u8, now: i64, target: &Target) -> Result<()> {
+    if now > target.expires_at {
         return Err(error::REQUEST_EXPIRED);
     }
-    // SAFETY: the args are fa::LEN bytes; the request holds BASE_LEN bytes (load_request).
+    // SAFETY: the args are fa::LEN bytes.
     unsafe {
         let (score, tier, pd) = (
             rd_u16(args.add(fa::SCORE)),
             *args.add(fa::TIER),
             rd_u16(args.add(fa::PD_BPS)),
         );
-        if *request_acc.at(request::PRIVATE) != 0 {
+        if target.private {
             if tier != PRIVATE_TIER || score != 0 || pd != 0 {
                 return Err(error::PRIVACY_MISMATCH);
             }
@@ -567,17 +603,16 @@ fn find_slot_hash(sysvar: Account, slot: u64) -> Option<*const u8> {
     None
 }
 
-/// The signed slot is the request's pinned slot, and the signed slot hash is the one SlotHashes holds.
+/// The signed slot is the request's pinned slot (an update has none), and the signed slot hash is the one
+/// SlotHashes holds.
 #[inline(never)]
-pub(crate) fn check_pinned_slot(
-    args: *const u8,
-    request_acc: Account,
-    sysvar: Account,
-) -> Result<()> {
+pub(crate) fn check_pinned_slot(args: *const u8, target: &Target, sysvar: Account) -> Result<()> {
     // SAFETY: the args are fa::LEN bytes.
     let slot = rd_u64(unsafe { args.add(fa::SLOT) });
-    if slot != rd_u64(request_acc.at(request::PINNED_SLOT)) {
-        return Err(error::SLOT_MISMATCH);
+    if let Some(pinned) = target.pinned_slot {
+        if slot != pinned {
+            return Err(error::SLOT_MISMATCH);
+        }
     }
     let hash = find_slot_hash(sysvar, slot).ok_or(error::SLOT_HASH_UNKNOWN)?;
     // SAFETY: as above; the entry's hash is 32 bytes.
@@ -593,11 +628,11 @@ pub(crate) fn check_pinned_slot(
 fn verify_signature(
     input: &Input,
     oracle_acc: Account,
-    request_acc: Account,
+    target: &Target,
     enclave_acc: Account,
 ) -> Result<()> {
     let mut hash = [0u8; 32];
-    payload_hash(input, oracle_acc, request_acc, &mut hash);
+    payload_hash(input, oracle_acc, target, &mut hash);
     // SAFETY: the args are fa::LEN bytes: the signature is their last 65.
     check_signature(
         &hash,
@@ -607,22 +642,17 @@ fn verify_signature(
 }
 
 /// Writes keccak256 of the signed payload (docs/solana.md) to `hash`, rebuilt in pieces from the oracle's
-/// cluster id, the program id, the oracle and request accounts, the request's subject and the args' signed
-/// fields (their first `fa::SIGNED_LEN` bytes, the same in `fulfil` and `fulfil_quorum`).
+/// cluster id, the program id, the oracle account, the target's id and subject and the args' signed fields
+/// (their first `fa::SIGNED_LEN` bytes, the same in `fulfil`, `fulfil_quorum` and `update`).
 #[inline(never)]
-pub(crate) fn payload_hash(
-    input: &Input,
-    oracle_acc: Account,
-    request_acc: Account,
-    hash: &mut [u8; 32],
-) {
+pub(crate) fn payload_hash(input: &Input, oracle_acc: Account, target: &Target, hash: &mut [u8; 32]) {
     let parts = [
         Slice::new(state::PAYLOAD_PREFIX.as_ptr(), 23),
         Slice::new(oracle_acc.at(oracle::CLUSTER_ID), 8),
         Slice::new(input.program_id, 32),
         Slice::new(oracle_acc.key(), 32),
-        Slice::new(request_acc.key(), 32),
-        Slice::new(request_acc.at(request::SUBJECT), 32),
+        Slice::new(target.id, 32),
+        Slice::new(target.subject, 32),
         Slice::new(input.args(), fa::SIGNED_LEN),
     ];
     sys::keccak(&parts, hash);
@@ -674,17 +704,16 @@ fn be_le(a: *const u8, b: *const u8) -> bool {
     true
 }
 
-/// Checks the score account: `Ok(None)` if it exists (this oracle's score of the request's subject, which
-/// pins its address as for `load_enclave`), `Ok(Some(bump))` if it is still to be created at the PDA of
-/// the request's subject (derived here: the one `find_program_address` in `fulfil`).
+/// Checks the score account: `Ok(None)` if it exists (this oracle's score of `subject`, which pins its address
+/// as for `load_enclave`), `Ok(Some(bump))` if it is still to be created at the PDA of `subject` (derived
+/// here: the one `find_program_address` in `fulfil`).
 #[inline(never)]
 pub(crate) fn check_score_account(
     input: &Input,
     oracle_acc: Account,
-    request_acc: Account,
+    subject: *const u8,
     score_acc: Account,
 ) -> Result<Option<u8>> {
-    let subject = request_acc.at(request::SUBJECT);
     if score_acc.owned_by(input.program_id) {
         if !score_acc.has_type(&state::ACCOUNT_SCORE, score::LEN) {
             return Err(error::WRONG_ACCOUNT_TYPE);
@@ -711,18 +740,20 @@ pub(crate) fn check_score_account(
     }
 }
 
-/// `fulfil`'s accounts, for the helpers that need several (functions take at most five arguments). In
-/// `fulfil_quorum`, `enclave` is the first signer's.
+/// `fulfil`'s accounts, for the helpers that need several (functions take at most five arguments), with the
+/// target's id and subject. In `fulfil_quorum` and `update`, `enclave` is the first signer's.
 pub(crate) struct FulfilAccounts {
     pub oracle: Account,
-    pub request: Account,
+    /// The request account's address, or the update id (`Target::id`).
+    pub id: *const u8,
+    pub subject: *const u8,
     pub enclave: Account,
     pub score: Account,
     pub transmitter: Account,
 }
 
 /// Creates the score account (`space` bytes: `score::LEN`, or more for a quorum's signers) at the PDA of the
-/// request's subject; the transmitter pays its rent.
+/// subject; the transmitter pays its rent.
 #[inline(never)]
 pub(crate) fn create_score(
     input: &Input,
@@ -731,9 +762,8 @@ pub(crate) fn create_score(
     now: i64,
     space: usize,
 ) -> Result<()> {
-    let (oracle_acc, request_acc, score_acc) = (a.oracle, a.request, a.score);
+    let (oracle_acc, score_acc, subject) = (a.oracle, a.score, a.subject);
     let bump = [bump];
-    let subject = request_acc.at(request::SUBJECT);
     let seeds = [
         Slice::new(score::SEED.as_ptr(), 5),
         Slice::new(oracle_acc.key(), 32),
@@ -762,7 +792,7 @@ pub(crate) fn create_score(
 
 #[inline(never)]
 pub(crate) fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock) -> Result<()> {
-    let (request_acc, enclave_acc, score_acc) = (a.request, a.enclave, a.score);
+    let (enclave_acc, score_acc) = (a.enclave, a.score);
     let args = input.args();
     let version = rd_u32(score_acc.at(score::VERSION))
         .checked_add(1)
@@ -775,7 +805,7 @@ pub(crate) fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock)
             enclave_acc.at(enclave::ADDRESS),
             20,
         );
-        sys::copy(score_acc.at(score::REQUEST), request_acc.key(), 32);
+        sys::copy(score_acc.at(score::REQUEST), a.id, 32);
     }
     wr_i64(score_acc.at(score::UPDATED_AT), clock.unix_timestamp);
     wr_u64(score_acc.at(score::UPDATED_SLOT), clock.slot);
@@ -1053,7 +1083,7 @@ fn emit_requested(oracle_acc: Account, request_acc: Account, params_len: usize) 
 
 #[inline(never)]
 pub(crate) fn emit_fulfilled(input: &Input, a: &FulfilAccounts, replaced: bool) {
-    let (request_acc, enclave_acc, transmitter) = (a.request, a.enclave, a.transmitter);
+    let (enclave_acc, transmitter) = (a.enclave, a.transmitter);
     const LEN: usize = 8 + 128 + 9 + 20 + 1;
     let mut buf = event_buffer!(LEN);
     let mut e = EventWriter::new(
@@ -1061,9 +1091,9 @@ pub(crate) fn emit_fulfilled(input: &Input, a: &FulfilAccounts, replaced: bool) 
         LEN,
         &state::EVENT_ASSESSMENT_FULFILLED,
     );
-    e.put(request_acc.key(), 32);
-    e.put(request_acc.at(request::ORACLE), 32);
-    e.put(request_acc.at(request::SUBJECT), 32);
+    e.put(a.id, 32);
+    e.put(a.oracle.key(), 32);
+    e.put(a.subject, 32);
     e.put(transmitter.key(), 32);
     e.put(input.args(), 9); // score, tier, pd_bps, flags
     e.put(enclave_acc.at(enclave::ADDRESS), 20);

@@ -1,6 +1,6 @@
 //! The quorum (docs/solana.md, "Quorum"): the threshold k the admin sets (`set_threshold`), a fulfilment
-//! by k or more enclaves' signatures over the one payload (`fulfil_quorum`), and whether a stored
-//! assessment still counts (`score_status`).
+//! by k or more enclaves' signatures over the one payload (`fulfil_quorum`; `update` checks its signatures
+//! here too), and whether a stored assessment still counts (`score_status`).
 //!
 //! The oracle and the score keep their k = 1 layout: the quorum's fields are a tail that `set_threshold`
 //! appends to the oracle and `fulfil_quorum` to the score (the payer tops the rent up), so `fulfil` reads
@@ -8,7 +8,7 @@
 
 use crate::error::{self, Result};
 use crate::input::{Account, Input};
-use crate::processor::{self as p, event_buffer, EventWriter, FulfilAccounts};
+use crate::processor::{self as p, event_buffer, EventWriter, FulfilAccounts, Target};
 use crate::state::{
     self, enclave, fulfil_args as fa, oracle, quorum_accounts as qa, quorum_args as qa_args,
     request, score, MAX_QUORUM_SIGNERS,
@@ -80,21 +80,9 @@ pub fn set_threshold(input: &Input) -> Result<()> {
 /// (writable).
 #[inline(never)]
 pub fn fulfil_quorum(input: &Input) -> Result<()> {
-    if input.data_len < 8 + qa_args::SIGNATURES {
-        return Err(error::INVALID_INSTRUCTION_DATA);
-    }
-    let args = input.args();
-    // SAFETY: the args hold at least SIGNATURES bytes.
-    let n = rd_u32(unsafe { args.add(qa_args::SIGNATURE_COUNT) }) as usize;
-    if n > MAX_QUORUM_SIGNERS {
-        error::log_numbers(
-            error::TOO_MANY_SIGNATURES,
-            &[n as u64, MAX_QUORUM_SIGNERS as u64],
-        );
-        return Err(error::TOO_MANY_SIGNATURES);
-    }
-    input.require_args_len(qa_args::SIGNATURES + n * qa_args::SIGNATURE_LEN)?;
+    let n = signature_count(input)?;
     input.require_accounts(qa::FIXED + n * qa::PER_SIGNER)?;
+    let args = input.args();
     let oracle_acc = input.account(0);
     let request_acc = input.account(1);
     let score_acc = input.account(2);
@@ -108,7 +96,7 @@ pub fn fulfil_quorum(input: &Input) -> Result<()> {
     transmitter.require_writable()?;
     let mut i = 0;
     while i < n {
-        payee(input, i).require_writable()?;
+        payee(input, &FULFIL_SIGNERS, i).require_writable()?;
         i += 1;
     }
     input.account(5).require_system_program()?;
@@ -123,18 +111,20 @@ pub fn fulfil_quorum(input: &Input) -> Result<()> {
         error::log_numbers(error::QUORUM_NOT_MET, &[n as u64, k as u64]);
         return Err(error::QUORUM_NOT_MET);
     }
-    let score_bump = p::check_score_account(input, oracle_acc, request_acc, score_acc)?;
+    let target = Target::of_request(request_acc);
+    let score_bump = p::check_score_account(input, oracle_acc, target.subject, score_acc)?;
     let clock = sys::clock();
-    p::check_assessment(args, clock.unix_timestamp, request_acc)?;
-    p::check_pinned_slot(args, request_acc, sysvar)?;
+    p::check_assessment(args, clock.unix_timestamp, &target)?;
+    p::check_pinned_slot(args, &target, sysvar)?;
     let mut hash = [0u8; 32];
-    p::payload_hash(input, oracle_acc, request_acc, &mut hash);
-    check_signers(input, oracle_acc, &hash, n)?;
+    p::payload_hash(input, oracle_acc, &target, &mut hash);
+    check_signers(input, oracle_acc, &hash, n, &FULFIL_SIGNERS)?;
 
     let accounts = FulfilAccounts {
         oracle: oracle_acc,
-        request: request_acc,
-        enclave: enclave(input, 0),
+        id: target.id,
+        subject: target.subject,
+        enclave: enclave(input, &FULFIL_SIGNERS, 0),
         score: score_acc,
         transmitter,
     };
@@ -158,34 +148,72 @@ pub fn fulfil_quorum(input: &Input) -> Result<()> {
             score_acc.set_data_len(space);
         }
         p::write_score(input, &accounts, &clock)?;
-        write_signers(input, score_acc, k, n);
+        write_signers(input, score_acc, k, n, &FULFIL_SIGNERS);
     }
     p::emit_fulfilled(input, &accounts, replaced);
-    emit_signed(input, request_acc, k, n);
+    emit_signed(input, &accounts, k, n, &FULFIL_SIGNERS);
     pay(input, request_acc, requester, n)?;
     request_acc.close();
     Ok(())
 }
 
-/// The i-th signature's enclave account.
-fn enclave(input: &Input, i: usize) -> Account {
-    input.account(qa::FIXED + qa::PER_SIGNER * i)
+/// How many signatures the args' `signatures: Vec<[u8; 65]>` (after the signed fields) holds, at most
+/// `MAX_QUORUM_SIGNERS`; the args must be exactly the signed fields and those signatures.
+#[inline(never)]
+pub fn signature_count(input: &Input) -> Result<usize> {
+    if input.data_len < 8 + qa_args::SIGNATURES {
+        return Err(error::INVALID_INSTRUCTION_DATA);
+    }
+    // SAFETY: the args hold at least SIGNATURES bytes.
+    let n = rd_u32(unsafe { input.args().add(qa_args::SIGNATURE_COUNT) }) as usize;
+    if n > MAX_QUORUM_SIGNERS {
+        error::log_numbers(
+            error::TOO_MANY_SIGNATURES,
+            &[n as u64, MAX_QUORUM_SIGNERS as u64],
+        );
+        return Err(error::TOO_MANY_SIGNATURES);
+    }
+    input.require_args_len(qa_args::SIGNATURES + n * qa_args::SIGNATURE_LEN)?;
+    Ok(n)
 }
 
-/// The i-th signature's payee account.
-fn payee(input: &Input, i: usize) -> Account {
-    input.account(qa::FIXED + qa::PER_SIGNER * i + 1)
+/// Where the signers' accounts are: from account `first` on, each signature's enclave, followed by its payee
+/// when `payees` (`fulfil_quorum`: the fee is split among them; `update` pays no fee).
+pub struct Signers {
+    pub first: usize,
+    pub payees: bool,
+}
+
+pub const FULFIL_SIGNERS: Signers = Signers {
+    first: qa::FIXED,
+    payees: true,
+};
+
+/// The i-th signature's enclave account.
+pub fn enclave(input: &Input, at: &Signers, i: usize) -> Account {
+    input.account(at.first + (1 + at.payees as usize) * i)
+}
+
+/// The i-th signature's payee account (`at.payees`).
+fn payee(input: &Input, at: &Signers, i: usize) -> Account {
+    input.account(at.first + qa::PER_SIGNER * i + 1)
 }
 
 /// Each signature's enclave: this oracle's, above the previous one's address, active, with the signed
-/// measurement and the payee given; and the signature, over `hash`, is its key's.
+/// measurement and (where the layout has payees) the payee given; and the signature, over `hash`, is its key's.
 #[inline(never)]
-fn check_signers(input: &Input, oracle_acc: Account, hash: &[u8; 32], n: usize) -> Result<()> {
+pub fn check_signers(
+    input: &Input,
+    oracle_acc: Account,
+    hash: &[u8; 32],
+    n: usize,
+    at: &Signers,
+) -> Result<()> {
     let args = input.args();
     let mut previous: *const u8 = core::ptr::null();
     let mut i = 0;
     while i < n {
-        let enclave_acc = enclave(input, i);
+        let enclave_acc = enclave(input, at, i);
         p::load_enclave(input, oracle_acc, enclave_acc)?;
         let address = enclave_acc.at(enclave::ADDRESS);
         if !previous.is_null() && !below(previous, address) {
@@ -203,7 +231,7 @@ fn check_signers(input: &Input, oracle_acc: Account, hash: &[u8; 32], n: usize) 
         ) {
             return Err(error::MEASUREMENT_MISMATCH);
         }
-        if !eq32(payee(input, i).key(), enclave_acc.at(enclave::PAYEE)) {
+        if at.payees && !eq32(payee(input, at, i).key(), enclave_acc.at(enclave::PAYEE)) {
             return Err(error::PAYEE_MISMATCH);
         }
         // SAFETY: the args hold n signatures of 65 bytes after SIGNATURES.
@@ -231,7 +259,7 @@ fn below(a: *const u8, b: *const u8) -> bool {
 
 /// The score's quorum tail: the threshold in force, the signer count and the signers' addresses.
 #[inline(never)]
-fn write_signers(input: &Input, score_acc: Account, k: u8, n: usize) {
+pub fn write_signers(input: &Input, score_acc: Account, k: u8, n: usize, at: &Signers) {
     // SAFETY: the score holds QUORUM_BASE + 20 * n bytes; each enclave's address is 20 bytes.
     unsafe {
         *score_acc.at(score::THRESHOLD) = k;
@@ -239,7 +267,7 @@ fn write_signers(input: &Input, score_acc: Account, k: u8, n: usize) {
         while i < n {
             sys::copy(
                 score_acc.at(score::SIGNERS + 20 * i),
-                enclave(input, i).at(enclave::ADDRESS),
+                enclave(input, at, i).at(enclave::ADDRESS),
                 20,
             );
             i += 1;
@@ -263,7 +291,7 @@ fn pay(input: &Input, request_acc: Account, requester: Account, n: usize) -> Res
         } else {
             share
         };
-        let to = payee(input, i);
+        let to = payee(input, &FULFIL_SIGNERS, i);
         to.set_lamports(
             to.lamports()
                 .checked_add(amount)
@@ -283,7 +311,7 @@ fn pay(input: &Input, request_acc: Account, requester: Account, n: usize) -> Res
 /// `QuorumSigned { request, oracle, threshold, signers }`, after `AssessmentFulfilled` (which names the
 /// first signer).
 #[inline(never)]
-fn emit_signed(input: &Input, request_acc: Account, k: u8, n: usize) {
+pub fn emit_signed(input: &Input, a: &FulfilAccounts, k: u8, n: usize, at: &Signers) {
     const LEN: usize = 8 + 64 + 1 + 4 + 20 * MAX_QUORUM_SIGNERS;
     let mut buf = event_buffer!(LEN);
     let mut e = EventWriter::new(
@@ -291,14 +319,14 @@ fn emit_signed(input: &Input, request_acc: Account, k: u8, n: usize) {
         LEN,
         &state::EVENT_QUORUM_SIGNED,
     );
-    e.put(request_acc.key(), 32);
-    e.put(request_acc.at(request::ORACLE), 32);
+    e.put(a.id, 32);
+    e.put(a.oracle.key(), 32);
     let count = (n as u32).to_le_bytes();
     e.put([k].as_ptr(), 1);
     e.put(count.as_ptr(), 4);
     let mut i = 0;
     while i < n {
-        e.put(enclave(input, i).at(enclave::ADDRESS), 20);
+        e.put(enclave(input, at, i).at(enclave::ADDRESS), 20);
         i += 1;
     }
     e.emit();

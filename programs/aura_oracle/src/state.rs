@@ -17,6 +17,7 @@ pub const IX_FULFIL_QUORUM: [u8; 8] = [142, 193, 214, 235, 26, 177, 24, 30];
 pub const IX_SCORE_STATUS: [u8; 8] = [118, 152, 230, 68, 92, 76, 2, 44];
 pub const IX_SET_VERIFYING_KEY: [u8; 8] = [79, 162, 161, 210, 103, 106, 246, 78];
 pub const IX_VERIFY_THRESHOLD: [u8; 8] = [255, 164, 9, 43, 13, 59, 224, 81];
+pub const IX_UPDATE: [u8; 8] = [219, 200, 88, 176, 158, 63, 253, 127];
 
 // sha256("account:<Name>")[..8]
 pub const ACCOUNT_ORACLE: [u8; 8] = [139, 194, 131, 179, 140, 179, 229, 244];
@@ -204,6 +205,16 @@ pub mod quorum_args {
 pub mod quorum_accounts {
     pub const FIXED: usize = 7;
     pub const PER_SIGNER: usize = 2;
+}
+
+/// An operator's update (`update`): its id, and its accounts (the fixed ones, then each signature's enclave in
+/// its order; its args are `fulfil_quorum`'s).
+pub mod update {
+    /// The id's preimage: this tag, the oracle, the subject and the assessment's timestamp (i64 LE), 89 bytes.
+    /// A request's id is its PDA, sha256 of a 101-byte preimage (`"request"`, oracle, nonce, bump, program id,
+    /// `"ProgramDerivedAddress"`): the two are equal only for a sha256 collision.
+    pub const TAG: &[u8; 17] = b"AuraOracle.update";
+    pub const FIXED: usize = 6;
 }
 
 /// The signed payload's first 23 bytes: the domain and payload version 2.

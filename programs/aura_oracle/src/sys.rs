@@ -61,6 +61,7 @@ extern "C" {
     fn sol_log_(message: *const u8, len: u64);
     fn sol_log_data(fields: *const Slice, len: u64);
     fn sol_keccak256(vals: *const Slice, val_len: u64, hash_result: *mut u8) -> u64;
+    fn sol_sha256(vals: *const Slice, val_len: u64, hash_result: *mut u8) -> u64;
     fn sol_secp256k1_recover(
         hash: *const u8,
         recovery_id: u64,
@@ -122,6 +123,12 @@ pub fn set_return_data(data: &[u8]) {
 pub fn keccak(parts: &[Slice], out: &mut [u8; 32]) {
     // SAFETY: the parts are readable, the result has room for 32 bytes.
     unsafe { sol_keccak256(parts.as_ptr(), parts.len() as u64, out.as_mut_ptr()) };
+}
+
+/// sha256 of the concatenation of `parts`.
+pub fn sha256(parts: &[Slice], out: &mut [u8; 32]) {
+    // SAFETY: the parts are readable, the result has room for 32 bytes.
+    unsafe { sol_sha256(parts.as_ptr(), parts.len() as u64, out.as_mut_ptr()) };
 }
 
 /// Recovers the 64-byte public key (`x || y`) that signed `hash` into `out`; false if there is none.

@@ -950,6 +950,155 @@ export type AuraOracle = {
           "type": "bool"
         }
       ]
+    },
+    {
+      "name": "update",
+      "docs": [
+        "An operator's update: stores an assessment of `subject` that no request asked for, with no request account and no fee, signed by at least the oracle's threshold of enclaves (in strictly ascending order of their addresses) over the payload of `fulfil` whose `request` is the update id sha256(\"AuraOracle.update\" || oracle || subject || timestamp as i64 LE). Taken only when strictly newer than the subject's stored assessment, and never over a private one. Remaining accounts: for each signature, in its order, the signer's enclave account."
+      ],
+      "discriminator": [
+        219,
+        200,
+        88,
+        176,
+        158,
+        63,
+        253,
+        127
+      ],
+      "accounts": [
+        {
+          "name": "oracle"
+        },
+        {
+          "name": "subject",
+          "docs": [
+            "The wallet assessed (any key but the all-zero one); only its address is read."
+          ]
+        },
+        {
+          "name": "score",
+          "docs": [
+            "PDA [\"score\", oracle, subject], created on first use; holds the signers (`ScoreQuorum`) after its `Score` fields when more than one signed."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  99,
+                  111,
+                  114,
+                  101
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "oracle"
+              },
+              {
+                "kind": "account",
+                "path": "subject"
+              }
+            ]
+          }
+        },
+        {
+          "name": "transmitter",
+          "docs": [
+            "Signs and pays the transaction; pays the score account's rent and its growth."
+          ],
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "systemProgram",
+          "address": "11111111111111111111111111111111"
+        },
+        {
+          "name": "slotHashes",
+          "address": "SysvarS1otHashes111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "score",
+          "type": "u16"
+        },
+        {
+          "name": "tier",
+          "type": "u8"
+        },
+        {
+          "name": "pdBps",
+          "type": "u16"
+        },
+        {
+          "name": "flags",
+          "type": "u32"
+        },
+        {
+          "name": "measurement",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "commitment",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "slot",
+          "type": "u64"
+        },
+        {
+          "name": "slotHash",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "featuresHash",
+          "type": {
+            "array": [
+              "u8",
+              32
+            ]
+          }
+        },
+        {
+          "name": "timestamp",
+          "type": "i64"
+        },
+        {
+          "name": "expiry",
+          "type": "i64"
+        },
+        {
+          "name": "signatures",
+          "type": {
+            "vec": {
+              "array": [
+                "u8",
+                65
+              ]
+            }
+          }
+        }
+      ]
     }
   ],
   "accounts": [
@@ -1421,6 +1570,11 @@ export type AuraOracle = {
       "code": 6053,
       "name": "privacyMismatch",
       "msg": "The assessment's privacy does not match the request's"
+    },
+    {
+      "code": 6054,
+      "name": "updateNotNewer",
+      "msg": "The update is not newer than the subject's stored assessment"
     }
   ],
   "types": [

@@ -39,7 +39,7 @@ def test_anchor_030_metadata_and_discriminators():
     assert [ix["name"] for ix in IDL_JSON["instructions"]] == [
         "initialize", "register_enclave", "revoke_enclave", "request_assessment", "request_private_assessment",
         "fulfil", "repin", "cancel", "set_threshold", "fulfil_quorum", "score_status", "set_verifying_key",
-        "verify_threshold"]
+        "verify_threshold", "update"]
     for ix in IDL_JSON["instructions"]:
         assert bytes(ix["discriminator"]) == sha8(f"global:{ix['name']}")
     for acc in IDL_JSON["accounts"]:
@@ -85,6 +85,8 @@ def test_instruction_accounts_are_the_spec_table():
         "verify_threshold": [("oracle", (False, False)), ("score", (False, False)),
                              ("verifying_key", (False, False)), ("nullifier", (True, False)),
                              ("authority", (True, True)), ("system_program", (False, False))],
+        "update": [("oracle", (False, False)), ("subject", (False, False)), ("score", (True, False)),
+                   ("transmitter", (True, True)), ("system_program", (False, False)), ("slot_hashes", (False, False))],
     }
     for ix, legacy in zip(IDL_JSON["instructions"], LEGACY_JSON["instructions"], strict=True):
         assert [(a["name"], flags(a)) for a in ix["accounts"]] == expected[ix["name"]]

@@ -117,7 +117,7 @@ def test_typescript_type_is_the_idl_anchor_works_with(anchor: dict[str, Any]) ->
     assert json.loads(match.group(1)) == anchor["camel"]
     assert anchor["methods"] == ["initialize", "registerEnclave", "revokeEnclave", "requestAssessment",
                                  "requestPrivateAssessment", "fulfil", "repin", "cancel", "setThreshold",
-                                 "fulfilQuorum", "scoreStatus", "setVerifyingKey", "verifyThreshold"]
+                                 "fulfilQuorum", "scoreStatus", "setVerifyingKey", "verifyThreshold", "update"]
     assert anchor["accounts"] == ["oracle", "enclave", "request", "score", "verifyingKey", "nullifier"]
 
 

@@ -42,9 +42,13 @@ def test_quorum_instructions_and_their_accounts():
     # the enclaves (and payees) after them are remaining accounts, which only the docs describe
     assert "Remaining accounts" in " ".join(INSTRUCTIONS["fulfil_quorum"]["docs"])
     assert "Remaining accounts" in " ".join(INSTRUCTIONS["score_status"]["docs"])
+    assert accounts("update") == [
+        ("oracle", False, False), ("subject", False, False), ("score", True, False), ("transmitter", True, True),
+        ("system_program", False, False), ("slot_hashes", False, False)]
+    assert "Remaining accounts" in " ".join(INSTRUCTIONS["update"]["docs"])
     returns = {ix.name: ix.returns for ix in IDL.instructions}
     assert str(returns["score_status"]) == "IdlTypeSimple.Bool"
-    assert returns["fulfil_quorum"] is None
+    assert returns["fulfil_quorum"] is None and returns["update"] is None
 
 
 def test_quorum_instruction_coder_encodes_the_spec_bytes():
@@ -62,6 +66,9 @@ def test_quorum_instruction_coder_encodes_the_spec_bytes():
     # the signed part is fulfil's, byte for byte
     single = CODER.instruction.encode("fulfil", {**signed, "signature": [3] * 65})
     assert single[8:8 + 161] == encoded[8:8 + 161]
+    # `update` takes `fulfil_quorum`'s args, byte for byte, under its own discriminator
+    update = CODER.instruction.encode("update", {**signed, "signatures": [list(s) for s in sigs]})
+    assert update == sha8("global:update") + encoded[8:]
 
 
 def test_quorum_events_and_tails_decode():

@@ -1,6 +1,6 @@
 """Operator updates (docs/protocol.md, "Operator updates"): the enclave signs a re-score for its chain's contract
 under the update id it derives itself (chains/evm/update_id.py), with no requester and no fee; it refuses any other
-id, a requester, a fee, a private or off-chain update, and a family whose contract takes no updates."""
+id, a requester, a fee, a private or off-chain update, and a family whose contract takes no updates (the codec's default)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chains.codec import RequestCodec
 from chains.evm.update_id import update_request_id
 from node.enclave.keys import EnclaveKey
 from node.enclave.params import InvalidParams
@@ -15,7 +16,6 @@ from node.enclave.service import EnclaveService
 
 from .conftest import CONTRACT, SUBJECT, features, params, request
 from .conftest import SERVICE_NOW as NOW
-from .test_solana_service import solana_request
 
 ZERO = "0x" + "00" * 20
 
@@ -75,10 +75,13 @@ def test_an_update_is_neither_private_nor_offchain(service: EnclaveService, othe
                                  "or off-chain")
 
 
-def test_a_family_whose_contract_takes_no_updates_is_refused(service: EnclaveService) -> None:
+def test_a_family_whose_contract_takes_no_updates_is_refused() -> None:
+    class NoUpdates(RequestCodec[Any]):  # every family here takes updates; a new one must opt in
+        family = "plain"
+
     with pytest.raises(InvalidParams) as caught:
-        service.assess(params(solana_request(), features(NOW), update=True))
-    assert str(caught.value) == "update: solana contracts take no operator updates yet"
+        NoUpdates().check_update(None, NOW)
+    assert str(caught.value) == "update: plain contracts take no operator updates yet"
 
 
 def test_update_must_be_a_boolean(service: EnclaveService) -> None:
