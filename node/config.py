@@ -85,7 +85,7 @@ class RescoreSection(Section):
     tier changed. A watched wallet is also re-scored when it borrows, repays or is liquidated on a lending protocol
     its chain's indexer reads, looked for every `events_every_s` (15 s; 0: never; node/credit_trigger.py). A moved
     re-score is pushed to the chain's contract as an operator update when `push` (docs/protocol.md, "Operator
-    updates") on a chain whose contract takes updates (EVM); a quorum's node tells its peers, who cosign it
+    updates") on a chain whose contract takes updates (EVM, Solana, Sui); a quorum's node tells its peers, who cosign it
     (docs/quorum.md, "Operator updates")."""
 
     enabled: bool = True
