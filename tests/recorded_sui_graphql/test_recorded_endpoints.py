@@ -25,8 +25,8 @@ from .test_recorded_fulfilment import stored_submission
 pytestmark = [pytest.mark.filterwarnings("error::ResourceWarning"),
               pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")]
 
-TIMEOUT_S = 0.5
-MARGIN_S = 3.0  # a failover must finish well within this; a correctness bound, not a benchmark
+TIMEOUT_S = 2.0  # a deadline a loaded machine meets: the introspection at connect is the largest answer
+MARGIN_S = 6.0  # a failover must finish well within this; a correctness bound, not a benchmark
 
 Pair = Callable[..., Awaitable[tuple[Faulty, Faulty]]]
 
@@ -126,7 +126,7 @@ async def test_a_black_hole_costs_one_deadline_then_is_skipped(pair: Pair, serve
     assert time.monotonic() - started < TIMEOUT_S
     assert (a.served("AuraHead"), b.served("AuraHead")) == (1, 2)
     row = _row(adapter, a)
-    assert (row["up"], row["last_error"], row["errors"]) == (False, "timeout: no answer within 0.5 s",
+    assert (row["up"], row["last_error"], row["errors"]) == (False, "timeout: no answer within 2 s",
                                                              {"timeout": 1})
 
 

@@ -82,7 +82,7 @@ async def test_a_transaction_goes_to_read_and_send_endpoints_and_reads_never_to_
             nonce = await w3.eth.get_transaction_count(Account.from_key(DEFAULT_KEYS[9]).address)
             raw = _transfer(nonce)
             sent = await w3.eth.send_raw_transaction(raw)  # one of the two answers "nonce too low" or "known"
-            assert (await w3.eth.get_transaction_receipt(sent))["status"] == 1
+            assert (await w3.eth.wait_for_transaction_receipt(sent, timeout=10, poll_latency=0.05))["status"] == 1
             assert (a.served("eth_sendRawTransaction"), s.served("eth_sendRawTransaction")) == (1, 1)
             assert s.calls == ["eth_chainId", "eth_sendRawTransaction"]
             await a.close_port()
@@ -94,7 +94,7 @@ async def test_a_transaction_goes_to_read_and_send_endpoints_and_reads_never_to_
             sent = await w3.eth.send_raw_transaction(_transfer(nonce + 1))  # the send-only endpoint takes it alone
             assert s.served("eth_sendRawTransaction") == 2
             await a.open_port()
-            assert (await w3.eth.get_transaction_receipt(sent))["status"] == 1
+            assert (await w3.eth.wait_for_transaction_receipt(sent, timeout=10, poll_latency=0.05))["status"] == 1
 
 
 async def test_a_transaction_no_endpoint_takes_raises_retry_later(anvil: Anvil) -> None:  # noqa: F811
