@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -141,6 +141,13 @@ class Store:
             with self.db.atomic():
                 yield
 
+    def _select(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """A read's rows as dicts, on the connection itself: sqlite-utils' `query` wraps every read in a savepoint
+        of its own (three statements for one), a third of what the API's busiest route spent in SQLite."""
+        cursor = self.db.conn.execute(sql, args)
+        keys = [d[0] for d in cursor.description]
+        return [dict(zip(keys, row, strict=True)) for row in cursor]
+
     # questionnaires (off-chain answers a request refers to by hash)
     def put_questionnaire(self, qhash: str, body: str) -> bool:
         """Store a validated questionnaire's canonical JSON under its hash; False if it was already there."""
@@ -172,7 +179,7 @@ class Store:
             for i in range(0, len(items), 500):
                 keys = [r.key for r in items[i:i + 500]]
                 marks = ",".join("?" for _ in keys)
-                for row in self.db.query(f"SELECT * FROM requests WHERE key IN ({marks})", keys):
+                for row in self._select(f"SELECT * FROM requests WHERE key IN ({marks})", keys):
                     known[row["key"]] = row
             rows = []
             for req in items:
@@ -294,12 +301,12 @@ class Store:
         self._transition_any(key, src, dst, reason, **fields)
 
     def request(self, key: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM requests WHERE key=?", [key]))
+        rows = self._select("SELECT * FROM requests WHERE key=?", [key])
         return rows[0] if rows else None
 
     def requests_in(self, chain: str, *states: str) -> list[OracleRequest]:
         marks = ",".join("?" for _ in states)
-        rows = self.db.query(
+        rows = self._select(
             f"SELECT * FROM requests WHERE chain=? AND state IN ({marks}) ORDER BY block_number, ordinal",
             [chain, *states],
         )
@@ -307,9 +314,9 @@ class Store:
 
     def all_requests(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest requests, each with its assessment's score fields and the features it was scored from."""
-        rows = list(self.db.query(
+        rows = self._select(
             "SELECT r.*, a.score, a.tier, a.pd_bps, a.flags, a.features, a.features_hash FROM requests r "
-            "LEFT JOIN assessments a ON a.key = r.key ORDER BY r.seen_at DESC, r.block_number DESC LIMIT ?", [limit]))
+            "LEFT JOIN assessments a ON a.key = r.key ORDER BY r.seen_at DESC, r.block_number DESC LIMIT ?", [limit])
         for row in rows:
             row["features"] = None if row["features"] is None else json.loads(row["features"])
         return rows
@@ -319,7 +326,7 @@ class Store:
         return {(c, s): n for c, s, n in rows}
 
     def history(self, key: str) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT src, dst, at, detail FROM transitions WHERE key=? ORDER BY rowid", [key]))
+        return self._select("SELECT src, dst, at, detail FROM transitions WHERE key=? ORDER BY rowid", [key])
 
     # assessments
     def record_assessment(self, key: str, result: dict[str, Any], features: Mapping[str, Any] | None = None) -> None:
@@ -391,7 +398,7 @@ class Store:
     def submissions_in(self, chain: str, *states: str) -> list[Submission]:
         """The chain's fulfilments in `states`, by sequence; a sequence's attempts in the order they were made."""
         marks = ",".join("?" for _ in states)
-        rows = self.db.query(
+        rows = self._select(
             f"SELECT * FROM submissions WHERE chain=? AND state IN ({marks}) ORDER BY sequence, sent_at, rowid",
             [chain, *states],
         )
@@ -399,13 +406,13 @@ class Store:
 
     def final_since(self, chain: str, since: float, limit: int) -> list[Submission]:
         """The chain's fulfilments made final at or after `since`, newest first, at most `limit`."""
-        rows = self.db.query(
+        rows = self._select(
             "SELECT * FROM submissions WHERE chain=? AND state='final' AND updated_at>=? ORDER BY updated_at DESC "
             "LIMIT ?", [chain, since, limit])
         return [_submission(r) for r in rows]
 
     def submission_row(self, tx_hash: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM submissions WHERE tx_hash=?", [tx_hash]))
+        rows = self._select("SELECT * FROM submissions WHERE tx_hash=?", [tx_hash])
         return rows[0] if rows else None
 
     def set_submission_state(self, tx_hash: str, state: str, block_number: int | None = None,
@@ -440,11 +447,11 @@ class Store:
         `(block_number, ordinal, key)`). Each is the request's row with its assessment's `result` (JSON text),
         `scored_features` (canonical JSON text or None), `scored_at` and `cosigners` (JSON text or None)."""
         after, args = ("AND (r.block_number, r.ordinal, r.key) < (?, ?, ?)", list(before)) if before else ("", [])
-        return list(self.db.query(
+        return self._select(
             "SELECT r.*, a.result, a.features AS scored_features, a.created_at AS scored_at, a.cosigners "
             "FROM requests r JOIN assessments a ON a.key = r.key "
             f"WHERE r.chain=? AND r.subject=? {after} "
-            "ORDER BY r.block_number DESC, r.ordinal DESC, r.key DESC LIMIT ?", [chain, subject, *args, limit]))
+            "ORDER BY r.block_number DESC, r.ordinal DESC, r.key DESC LIMIT ?", [chain, subject, *args, limit])
 
 
 def _submission(r: dict[str, Any]) -> Submission:
