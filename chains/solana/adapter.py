@@ -30,7 +30,7 @@ import asyncio
 import base64
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from solana.rpc.commitment import Commitment
@@ -54,6 +54,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
+    CreditEvents,
     Fulfilled,
     Height,
     ItemOutcome,
@@ -68,13 +69,14 @@ from chains.base import (
 )
 from chains.core.assessment import AssessmentFacts
 from chains.core.base58 import b58decode, b58encode
-from chains.core.errors import ChainError, PinLost, RetryLater, WaitFor
+from chains.core.errors import ChainError, NotSupported, PinLost, RetryLater, WaitFor
 from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import to_checksum_address
 from chains.sequence import LocalSequence
 from chains.solana import program as prog
 from chains.solana import quorum
 from chains.solana.config import SolanaChain
+from chains.solana.credit_events import CreditReader
 from chains.solana.rpc import SolanaClient, SolanaRpc
 from chains.solana.status import enclave_account, enclave_status
 from chains.solana.update_id import update_request_id
@@ -149,6 +151,7 @@ class SolanaAdapter(ChainAdapter):
         self._slot_hashes_lock = asyncio.Lock()
         self._recent_blockhash: tuple[Hash, float] | None = None
         self._recent_price: tuple[int, float] | None = None
+        self.credit = CreditReader(cfg.name, cfg.lending_programs) if cfg.lending_programs else None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -842,6 +845,20 @@ class SolanaAdapter(ChainAdapter):
         except RPCException as e:
             raise RetryLater(f"{self.name}: isBlockhashValid failed: {e}") from None
         return bool(resp.value)
+
+    # lending events
+    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
+        """The configured lending programs' borrows and repayments of `subjects` (chains/solana/credit_events.py);
+        the cursor is the last slot read."""
+        if self.credit is None:
+            raise NotSupported(self.family, "lending events with an empty lending_programs table")
+        if cursor is None:
+            return CreditEvents([], str(until.number), until.number)
+        done = int(cursor)
+        if until.number <= done:
+            return CreditEvents([], cursor, done)
+        items = await self.credit.read(self._rpc_provider(), subjects, done + 1, until.number)
+        return CreditEvents(items, str(until.number), until.number)
 
     # the enclave's signer and the transmitter
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:

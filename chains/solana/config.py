@@ -1,5 +1,5 @@
 """The config of a Solana cluster: its RPC endpoints (read and send-only), the `aura_oracle` program and one oracle
-account on it (docs/solana.md)."""
+account on it, and the lending programs whose borrows and repayments re-score a watched wallet (docs/solana.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,21 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from chains.config import RpcChainConfig
+from chains.solana.credit_events import MAINNET_PROGRAMS, PROTOCOLS
 
 BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
+
+
+def _is_pubkey(v: str) -> bool:
+    """Whether `v` is a 32-byte public key written in canonical base58."""
+    if not BASE58.match(v):
+        return False
+    from solders.pubkey import Pubkey  # noqa: PLC0415 - only configs that name a Solana chain need it
+
+    try:
+        return str(Pubkey.from_string(v)) == v
+    except ValueError:
+        return False
 
 
 class SolanaChain(RpcChainConfig):
@@ -44,6 +57,10 @@ class SolanaChain(RpcChainConfig):
                                    "best (at `commitment`) is not read from")
     history_pages: int = Field(5, ge=1, le=100,
                                description="getSignaturesForAddress pages (1000 each) read per subject")
+    lending_programs: dict[str, str] = Field(
+        default_factory=lambda: dict(MAINNET_PROGRAMS),
+        description="lending programs whose borrows and repayments re-score a watched wallet: program id -> "
+                    "protocol (kamino-lend, solend, marginfi-v2); default each one's mainnet program; empty: none")
 
     @field_validator("program_id", "oracle")
     @classmethod
@@ -57,6 +74,19 @@ class SolanaChain(RpcChainConfig):
                 raise ValueError
         except ValueError:
             raise ValueError("must be a base58 Solana public key (32 bytes)") from None
+        return v
+
+    @field_validator("lending_programs")
+    @classmethod
+    def _lending_programs(cls, v: dict[str, str]) -> dict[str, str]:
+        problems = []
+        for program, protocol in v.items():
+            if not _is_pubkey(program):
+                problems.append(f"{program!r} is not a base58 Solana public key (32 bytes)")
+            if protocol not in PROTOCOLS:
+                problems.append(f"{program}: unknown protocol {protocol!r} (one of {', '.join(sorted(PROTOCOLS))})")
+        if problems:
+            raise ValueError("; ".join(problems))
         return v
 
     def resolve_paths(self, fix: Callable[[Path], Path]) -> SolanaChain:

@@ -1,11 +1,17 @@
 """The suite against the local Solana endpoint (LiteSVM behind JSON-RPC, its own process, one per session)
 with the `aura_oracle` program built from source. Each test gets a fresh oracle account (solana_setup) with
 the suite's enclave registered; slots are then paused, and the driver moves them with the endpoint's
-`aura_*` controls, so what the adapter sees is exact."""
+`aura_*` controls, so what the adapter sees is exact.
+
+No lending protocol's program can run here, so the endpoint also loads a stand-in at Kamino Lend's mainnet program
+id: programs/devnet_lending, which takes klend's borrow and repay instructions (its data and account layout) and
+succeeds. The adapter reads it as it would read klend itself (chains/solana/credit_events.py)."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import struct
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,12 +20,15 @@ import pytest
 import pytest_asyncio
 from solana.rpc.api import Client
 from solana.rpc.commitment import Commitment
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
 
 from chains.base import (
+    ChainAdapter,
+    Confidence,
     Height,
     ItemOutcome,
     OracleRequest,
@@ -31,17 +40,21 @@ from chains.base import (
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.core.errors import ChainError, CosignerRefused, RetryLater, WaitFor
 from chains.core.secp256k1 import keccak256, parse_address
+from chains.family import BuildContext
+from chains.registry import FAMILIES
 from chains.solana import program as prog
 from chains.solana.adapter import UPDATE_PIN_S, SolanaAdapter
 from chains.solana.config import SolanaChain
+from chains.solana.credit_events import KAMINO
 from chains.solana.payload import uncompressed_public_key
 from chains.solana.quorum import PACKET_SIZE
 from chains.solana.status import enclave_account
 from chains.solana.update_id import update_request_id
 from node.enclave.keys import EnclaveKey
 from node.workshop.devnet.solana_ledger import MAX_PROCESSING_AGE
-from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
+from node.workshop.devnet.solana_proc import REPO, SolanaEndpoint, program_so
 from node.workshop.devnet.solana_setup import CLUSTER_ID, REQUEST_TTL_S, SolanaDevnet, airdrop, send, setup_solana
+from programs.sbf.build import build_program
 from tests.unit.solana_chain.solana_upstream import Upstream
 
 from .driver import Driver
@@ -53,12 +66,27 @@ FINALITY = 2  # the endpoint's default finality depth, in slots
 MEASUREMENT = keccak256(b"aura solana suite measurement")
 PAYEE_LAMPORTS = 10**9
 ENCLAVE = EnclaveKey(keccak256(b"aura solana suite enclave"))
+KAMINO_LEND = Pubkey.from_string("KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD")
+"""Where the stand-in lending program (programs/devnet_lending) is loaded: Kamino Lend's mainnet program id (the
+`declare_id!` of klend's programs/klend/src/lib.rs)."""
+LOOK_ALIKE = Keypair.from_seed(keccak256(b"aura solana suite: a lending look-alike")).pubkey()
+"""Where the endpoint loads the stand-in a second time: a program no `lending_programs` names."""
+KLEND = {"borrow": ("borrow_obligation_liquidity_v2", 15), "repay": ("repay_obligation_liquidity_v2", 13)}
+"""The klend instruction `lend` sends for each kind, and how many accounts klend's IDL lists for it (the owner
+first; programs/devnet_lending/src/lib.rs)."""
+
+
+def lending_so() -> Path:
+    """The stand-in lending program, built from `programs/devnet_lending` (quick when it is up to date)."""
+    return Path(build_program(REPO / "programs" / "devnet_lending"))
 
 
 @pytest.fixture(scope="session")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolanaEndpoint]:
     log = tmp_path_factory.mktemp("solana-endpoint") / "endpoint.log"
-    node = SolanaEndpoint({str(prog.idl_address()): program_so()}, slot_ms=50, log_path=log).start()
+    stand_in = lending_so()
+    programs = {str(prog.idl_address()): program_so(), str(KAMINO_LEND): stand_in, str(LOOK_ALIKE): stand_in}
+    node = SolanaEndpoint(programs, slot_ms=50, log_path=log).start()
     try:
         yield node
     finally:
@@ -67,6 +95,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SolanaEndpoin
 
 class SolanaDriver(Driver):
     finality = FINALITY
+    lends = True
     enclave = ENCLAVE
     measurement = MEASUREMENT
     already_fulfilled = f"{NAME}: fulfilment would fail: RequestNotFound"  # a fulfilled request's account is closed
@@ -92,6 +121,7 @@ class SolanaDriver(Driver):
         self.oracle = Pubkey.from_string(dev.oracle)
         self.requester = dev.keypair("requester")
         self.subject = Keypair().pubkey()
+        self.borrowers: dict[str, Keypair] = {}  # `lending`'s wallets by address
         super().__init__(SolanaChain.model_validate({
             "family": "solana", "name": NAME, "chain_id": CLUSTER_ID, "rpc_url": endpoint.url, "program_id": dev.program,
             "oracle": dev.oracle, "commitment": "confirmed",
@@ -184,6 +214,38 @@ class SolanaDriver(Driver):
     def absent(self, like: OracleRequest) -> OracleRequest:
         return replace(like, request_id=str(Keypair().pubkey()))
 
+    async def lending(self) -> tuple[ChainAdapter, tuple[str, str]]:
+        """The stand-in for Kamino Lend at its program id, an adapter reading only that program, and two wallets
+        (their fees paid by `stranger`: a borrower signs, nothing more)."""
+        self.borrowers = {str(k.pubkey()): k for k in (Keypair(), Keypair())}
+        cfg = self.cfg.model_copy(update={"lending_programs": {str(KAMINO_LEND): KAMINO}})
+        ctx = BuildContext(data_dir=self.data_dir, cache=None, sequence_floor=lambda: None, resources=self._resources)
+        adapter = FAMILIES["solana"].build(cfg, ctx)
+        self._adapters.append(adapter)
+        await adapter.connect()
+        return adapter, tuple(self.borrowers)  # type: ignore[return-value]
+
+    async def lend(self, wallet: str, kind: str) -> None:
+        """klend's `borrow_obligation_liquidity_v2` or `repay_obligation_liquidity_v2` of 1 USDC (6 decimals),
+        signed by `wallet` as the obligation's owner, included at the next `advance`. The slot open now is closed
+        first: the endpoint's finalized head is its open slot (its Clock sysvar is the newest bank's at every
+        commitment), so the transaction lands after any head read before it, and in a slot of its own (as anvil
+        mines each transaction in a block of its own)."""
+        await self.advance(1)
+        name, count = KLEND[kind]
+        self.klend(wallet, name, count)
+
+    def klend(self, wallet: str, name: str, count: int, program: Pubkey = KAMINO_LEND, signed: bool = True
+              ) -> Signature:
+        """Send klend's instruction `name` (1 USDC) to `program` with `count` accounts, `wallet` the first (and a
+        signer when `signed`), the fee paid by `stranger`; not waited for."""
+        owner = self.borrowers[wallet]
+        accounts = [AccountMeta(owner.pubkey(), signed, False)] + [
+            AccountMeta(Keypair().pubkey(), False, True) for _ in range(count - 1)]
+        data = hashlib.sha256(f"global:{name}".encode()).digest()[:8] + struct.pack("<Q", 1_000_000)
+        return send(self.client, [self.stranger, owner] if signed else [self.stranger],
+                    [Instruction(program, data, accounts)], wait=False)
+
     def too_many(self, count: int) -> str:
         return "a Solana fulfilment carries exactly one request"
 
@@ -200,6 +262,24 @@ class TestSolanaAdapter(ChainAdapterSuite):
                 yield driver
         finally:
             driver.resume()
+
+    async def test_failed_lending_transactions_and_look_alikes_are_not_events(self, driver: Driver) -> None:
+        """Solana only: a borrow the stand-in refuses (too few accounts, as klend would), one whose owner did not
+        sign, and a borrow that succeeds at another program id are not events; the repayment after them is."""
+        assert isinstance(driver, SolanaDriver)
+        adapter, (wallet, _) = await driver.lending()
+        head = await adapter.head(Confidence.FINALIZED)
+        await driver.advance(1)
+        refused = [driver.klend(wallet, "borrow_obligation_liquidity_v2", 14),
+                   driver.klend(wallet, "borrow_obligation_liquidity_v2", 15, signed=False)]
+        look_alike = driver.klend(wallet, "borrow_obligation_liquidity_v2", 15, program=LOOK_ALIKE)
+        await driver.lend(wallet, "repay")
+        await driver.finalize()
+        statuses = driver.client.get_signature_statuses([*refused, look_alike]).value
+        assert [s is not None and s.err is not None for s in statuses] == [True, True, False]
+        final = await adapter.head(Confidence.FINALIZED)
+        found = await adapter.credit_events([wallet], str(head.number), final)
+        assert [(e.subject, e.kind, e.protocol) for e in found.items] == [(wallet, "repay", KAMINO)]
 
     async def test_a_request_older_than_slot_hashes_is_repinned(self, driver: Driver) -> None:
         """Solana only: SlotHashes keeps 512 slots. `pinned` of a request older than that sends `repin` and says

@@ -179,6 +179,7 @@ commitment = "confirmed"
 poll_interval_s = {poll_interval_s}
 max_head_age_s = 0  # the local endpoint makes a slot only for a transaction: an idle head's age says nothing
 transmitter_keypair = "keys/solana-transmitter.json"
+lending_programs = {{}}  # no lending program runs on the local endpoint: read none
 """
 
 
