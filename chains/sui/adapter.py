@@ -72,7 +72,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
+    CreditEvents,
     Fulfilled,
     Height,
     ItemOutcome,
@@ -93,7 +94,7 @@ from chains.base import (
     SubmissionStatus,
     TxState,
 )
-from chains.core.errors import ChainError, CosignerRefused, RetryLater, WaitFor
+from chains.core.errors import ChainError, CosignerRefused, NotSupported, RetryLater, WaitFor
 from chains.core.logs import fields
 from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import address_from_public_key, parse_address
@@ -101,6 +102,7 @@ from chains.sequence import LocalSequence
 from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.config import SuiChain
+from chains.sui.credit_events import CreditReader
 from chains.sui.graphql import GraphQL
 from chains.sui.keys import Transmitter
 from chains.sui.status import enclave_key_bcs, enclave_status, registered_key
@@ -189,6 +191,7 @@ class SuiAdapter(ChainAdapter):
         self.oracle = tx.canonical_id(cfg.oracle)
         self.gql = GraphQL(cfg.name, cfg.read_urls, cfg.rpc_timeout_s, chain_identifier=cfg.chain_identifier,
                            max_lag=cfg.rpc_max_lag_checkpoints)
+        self.credit = CreditReader(cfg.name, self.gql, cfg.lending_events) if cfg.lending_events else None
         self.type_package = self.package  # the package that defines the oracle's types (its first version)
         self.oracle_initial_shared_version: int | None = None
         self.sequence = LocalSequence(sequence_floor)
@@ -805,6 +808,20 @@ class SuiAdapter(ChainAdapter):
             self._release(submission.tx_hash)
             return SubmissionStatus(state=TxState.DROPPED)
         return SubmissionStatus(state=TxState.PENDING)
+
+    # lending events
+    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
+        """The configured lending events (`lending_events`) of `subjects` (chains/sui/credit_events.py); the cursor is
+        the last checkpoint read, never past what the service has indexed."""
+        if self.credit is None:
+            raise NotSupported(self.family, "lending events with an empty lending_events")
+        if cursor is None:
+            return CreditEvents([], str(until.number), until.number)
+        done = int(cursor)
+        if until.number <= done:
+            return CreditEvents([], cursor, done)
+        items, reached = await self.credit.read(subjects, done, until.number)
+        return CreditEvents(items, str(reached), reached)
 
     # the enclave's signer and the transmitter
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:

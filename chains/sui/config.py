@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from chains.config import ChainConfig, http_url
+from chains.sui.credit_events import MAINNET_LENDING_EVENTS, lending_event_errors
 from chains.urls import repeated
 
 SUI_ID = re.compile(r"^0x[0-9a-f]{64}$")
@@ -57,6 +58,11 @@ class SuiChain(ChainConfig):
                                  "endpoint is left for the next within it")
     rpc_max_lag_checkpoints: int = Field(40, ge=0, le=100_000, description="an endpoint more checkpoints than this "
                                          "behind the best is not read from")
+    lending_events: dict[str, str] = Field(
+        default_factory=lambda: dict(MAINNET_LENDING_EVENTS),
+        description="lending events that re-score a watched wallet: full event type (its type-origin package, "
+                    "::module::Name) -> protocol (navi, scallop); default Navi's and Scallop's on mainnet; empty: none "
+                    "are read (docs/sui.md, \"Lending events\")")
 
     READ_URL: ClassVar[str] = "graphql_url"
 
@@ -72,6 +78,14 @@ class SuiChain(ChainConfig):
     def _chain_identifier(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^[0-9a-f]{8}$", v):
             raise ValueError("must be 8 lower-case hex digits (what the GraphQL service's chainIdentifier returns)")
+        return v
+
+    @field_validator("lending_events")
+    @classmethod
+    def _lending_events(cls, v: dict[str, str]) -> dict[str, str]:
+        errors = lending_event_errors(v)
+        if errors:
+            raise ValueError("; ".join(errors))
         return v
 
     @model_validator(mode="after")

@@ -98,6 +98,40 @@ query AuraEvents($type: String!, $afterCheckpoint: UInt53, $beforeCheckpoint: UI
 }
 """
 
+# One page of a lending protocol's events of one type (chains/sui/credit_events.py), with the latest checkpoint the
+# service has indexed: each event's contents and the transaction and checkpoint that emitted it.
+CREDIT_EVENTS = """
+query AuraCreditEvents($type: String!, $afterCheckpoint: UInt53!, $beforeCheckpoint: UInt53!, $first: Int!,
+                       $cursor: String) {
+  checkpoint {
+    sequenceNumber
+  }
+  events(first: $first, after: $cursor,
+         filter: {type: $type, afterCheckpoint: $afterCheckpoint, beforeCheckpoint: $beforeCheckpoint}) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      contents {
+        type {
+          repr
+        }
+        json
+      }
+      transaction {
+        digest
+        effects {
+          checkpoint {
+            sequenceNumber
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
 TRANSACTION_CHECKPOINT = """
 query AuraTransactionCheckpoint($digest: String!) {
   transactionEffects(digest: $digest) {
@@ -387,4 +421,5 @@ ALL: dict[str, str] = {
     "AuraRegistrations": REGISTRATIONS,
     "AuraEnclave": ENCLAVE + FIELD_VALUE,
     "AuraBalance": BALANCE,
+    "AuraCreditEvents": CREDIT_EVENTS,
 }

@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from chains.base import OracleRequest, SignedAssessment, Submission
+from chains.base import ChainAdapter, OracleRequest, SignedAssessment, Submission
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import ChainError, NotSupported, RetryLater
 from chains.sui import package as pkg
 from chains.sui.adapter import SuiAdapter
+from chains.sui.credit_events import MAINNET_LENDING_EVENTS, PROTOCOLS
 from chains.sui.keys import load_transmitter
 from node.enclave.keys import EnclaveKey
 from tests.recorded_sui_graphql import scenario
@@ -51,6 +52,8 @@ KILLED = ("status_used_elsewhere",)
 """The fulfilment's gas coin version was used by another transaction."""
 REVOKED = ("signer_revoked",)
 """The enclave's key revoked."""
+LENT = ("lending",)
+"""After the latest checkpoint, to 1210: the recorded wallets' borrows and repayment (scenario.LENDS)."""
 
 
 def recorded(names: list[str]) -> list[dict[str, Any]]:
@@ -73,6 +76,7 @@ class SuiDriver(Driver):
     already_fulfilled = f"{scenario.CHAIN}: fulfilment would abort with ERequestNotPending"
     privacy_mismatch = f"{scenario.CHAIN}: fulfilment would abort with EPrivacyMismatch"
     updates = True
+    lends = True
     update_mismatch = f"{scenario.CHAIN}: fulfilment would abort with EInvalidSignature"
 
     def __init__(self, server: Replay, transmitter_key: Path, data_dir: Path) -> None:
@@ -84,6 +88,8 @@ class SuiDriver(Driver):
         self.landed = False
         self.private_landed = False
         self.update_landed = False
+        self.lent: list[tuple[str, str]] = []
+        self.lending_landed = False
 
     def _serve(self, *names: str) -> None:
         self.states += names
@@ -116,6 +122,21 @@ class SuiDriver(Driver):
         if not self.landed and sent - {private, update}:
             self.landed = True
             self._serve(*LANDED)
+        if self.lent and not self.lending_landed:
+            recorded_lends = [(lend.wallet, PROTOCOLS[MAINNET_LENDING_EVENTS[lend.event_type]][
+                lend.event_type.split("::", 1)[1]].kind) for lend in scenario.LENDS]
+            assert recorded_lends == self.lent, "only scenario.LENDS are recorded"
+            self.lending_landed = True
+            self._serve(*LENT)
+
+    async def lending(self) -> tuple[ChainAdapter, tuple[str, str]]:
+        """The driver's adapter (the default `lending_events`: Navi's and Scallop's mainnet types) and the recorded
+        borrower and bystander."""
+        return self.adapter, (scenario.BORROWER, scenario.BYSTANDER)
+
+    async def lend(self, wallet: str, kind: str) -> None:
+        """Noted; the next `advance` serves the recorded checkpoints that hold scenario.LENDS, which must be these."""
+        self.lent.append((wallet, kind))
 
     async def pause(self) -> None:
         """The recorded service executes nothing until the driver advances."""

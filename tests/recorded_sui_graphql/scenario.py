@@ -23,6 +23,7 @@ from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
 from chains.sui import package as pkg
 from chains.sui import payload
 from chains.sui import transaction as tx
+from chains.sui.credit_events import MAINNET_LENDING_EVENTS, NAVI, SCALLOP_BORROW_V3
 from chains.sui.update_id import update_request_id
 from node.enclave.keys import EnclaveKey
 
@@ -570,6 +571,97 @@ def balance_exchange() -> dict[str, Any]:
               {"address": {"balance": {"totalBalance": str(TRANSMITTER_BALANCE)}}})
 
 
+# --- lending events -------------------------------------------------------------------------------------
+
+BORROWER = _id("aura recorded borrower")  # a watched wallet that borrows and repays after the latest checkpoint
+BYSTANDER = _id("aura recorded bystander")  # another wallet that borrows meanwhile
+LENT_HEAD = HEAD + 10  # the latest checkpoint once they have
+SCALLOP_BORROW = f"{SCALLOP_BORROW_V3}::borrow::BorrowEventV3"
+NAVI_BORROW = f"{NAVI}::lending::BorrowEvent"
+NAVI_REPAY = f"{NAVI}::lending::RepayEvent"
+LOOK_ALIKE = f"{_id('a package copying scallop')}::borrow::BorrowEventV3"  # the same name, another package
+
+
+class Lend:
+    """A lending event as the protocol's Move code emits it (u64s as decimal strings, a u8 a number, TypeName
+    `{"name": ...}`), in `checkpoint`."""
+
+    def __init__(self, wallet: str, event_type: str, checkpoint: int, amount: int, label: str) -> None:
+        self.wallet, self.event_type, self.checkpoint, self.amount = wallet, event_type, checkpoint, amount
+        self.digest = _digest(f"lending tx {label}")
+
+    def event_json(self) -> dict[str, Any]:
+        seconds = str(int(checkpoint_time(self.checkpoint)))
+        if self.event_type.endswith("::borrow::BorrowEventV3"):
+            return {"borrower": self.wallet, "obligation": _id(f"obligation {self.wallet}"),
+                    "asset": {"name": "0000000000000000000000000000000000000000000000000000000000000002::sui::SUI"},
+                    "amount": str(self.amount), "borrow_fee": str(self.amount // 1000), "borrow_fee_discount": "0",
+                    "borrow_referral_fee": "0", "time": seconds}
+        return {"reserve": 0, "sender": self.wallet, "amount": str(self.amount)}  # Navi's lending events
+
+    def node(self, json_: dict[str, Any] | None = None, event_type: str | None = None) -> dict[str, Any]:
+        return {"contents": {"type": {"repr": event_type or self.event_type},
+                             "json": json_ if json_ is not None else self.event_json()},
+                "transaction": {"digest": self.digest, "effects": {"checkpoint": {"sequenceNumber": self.checkpoint}}}}
+
+
+LENDS = (Lend(BORROWER, SCALLOP_BORROW, HEAD + 3, 2_000_000_000, "borrower borrows"),
+         Lend(BYSTANDER, NAVI_BORROW, HEAD + 5, 5_000_000, "bystander borrows"),
+         Lend(BORROWER, NAVI_REPAY, HEAD + 7, 1_000_000, "borrower repays"))
+"""What the suite's driver does after the latest checkpoint (tests/adapter_suite/test_sui.py `lend`): the borrower
+borrows SUI on Scallop, the bystander borrows on Navi, the borrower repays on Navi."""
+
+
+def lent_head_exchange() -> dict[str, Any]:
+    return ex("AuraHead", None, {"checkpoint": {"sequenceNumber": LENT_HEAD,
+                                                "timestamp": _time(checkpoint_time(LENT_HEAD)),
+                                                "digest": checkpoint_digest(LENT_HEAD)}})
+
+
+def credit_vars(event_type: str, after: int, before: int, cursor: str | None = None) -> dict[str, Any]:
+    return {"type": event_type, "afterCheckpoint": after, "beforeCheckpoint": before, "first": 50, "cursor": cursor}
+
+
+def credit_page(nodes: list[dict[str, Any]], indexed: int, next_cursor: str | None = None) -> dict[str, Any]:
+    return {"checkpoint": {"sequenceNumber": indexed},
+            "events": {"pageInfo": {"hasNextPage": next_cursor is not None, "endCursor": next_cursor or "eyJlIjo5fQ"},
+                       "nodes": nodes}}
+
+
+def credit_exchanges(pages: dict[str, list[dict[str, Any]]], after: int = HEAD, until: int = LENT_HEAD,
+                     indexed: int = LENT_HEAD) -> list[dict[str, Any]]:
+    """`AuraCreditEvents` of every default lending event type over (after, until]: each type's one page of `pages`
+    (none: empty), the service's index at `indexed`."""
+    return [ex("AuraCreditEvents", credit_vars(event_type, after, until + 1),
+               credit_page(pages.get(event_type, []), indexed)) for event_type in MAINNET_LENDING_EVENTS]
+
+
+def lending_pages() -> dict[str, list[dict[str, Any]]]:
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for lend in LENDS:
+        pages.setdefault(lend.event_type, []).append(lend.node())
+    return pages
+
+
+def lending_paged_exchanges() -> list[dict[str, Any]]:
+    """The same window read from a service indexed only to checkpoint 1208, Scallop's borrows over two pages: the
+    borrower's borrow beside a look-alike of another package and a malformed one (its borrower a number), then a
+    borrow of the borrower's in 1209, past what the service has indexed on the other types."""
+    borrow, bystander, repay = LENDS
+    late = Lend(BORROWER, SCALLOP_BORROW, HEAD + 9, 3_000_000_000, "borrower borrows again")
+    malformed = Lend(BORROWER, SCALLOP_BORROW, HEAD + 4, 1, "malformed borrow")
+    indexed = HEAD + 8
+    out = [e for e in credit_exchanges({NAVI_BORROW: [bystander.node()], NAVI_REPAY: [repay.node()]}, indexed=indexed)
+           if e["variables"]["type"] != SCALLOP_BORROW]
+    first = [borrow.node(), borrow.node(event_type=LOOK_ALIKE),
+             malformed.node({**malformed.event_json(), "borrower": 7})]
+    out += [ex("AuraCreditEvents", credit_vars(SCALLOP_BORROW, HEAD, LENT_HEAD + 1),
+               credit_page(first, LENT_HEAD, "eyJlIjoyfQ")),
+            ex("AuraCreditEvents", credit_vars(SCALLOP_BORROW, HEAD, LENT_HEAD + 1, "eyJlIjoyfQ"),
+               credit_page([late.node()], LENT_HEAD))]
+    return out
+
+
 def build() -> dict[str, dict[str, Any]]:
     """Every recordings/*.json file: {"about": ..., "exchanges": [...]}, and start.json (pysui's start-up)."""
     a = REQ_A.oracle_request()
@@ -722,6 +814,14 @@ def build() -> dict[str, dict[str, Any]]:
             {"operation": "AuraHead", "variables": {}, "status": 200, "body": "<html>maintenance</html>"},
             head_exchange(),
         ]}
+    files["lending.json"] = {
+        "about": "after the latest checkpoint (1200), to 1210: the borrower borrows on Scallop (1203), a bystander "
+                 "borrows on Navi (1205), the borrower repays on Navi (1207); every default lending event type read",
+        "exchanges": [lent_head_exchange(), *credit_exchanges(lending_pages())]}
+    files["lending_paged.json"] = {
+        "about": "the same checkpoints from a service indexed to 1208 on Navi's types: Scallop's borrows over two "
+                 "pages (a look-alike of another package, a malformed event, a borrow in 1209)",
+        "exchanges": [lent_head_exchange(), *lending_paged_exchanges()]}
     files["restart.json"] = {
         "about": "after a restart: the stored fulfilment sent again unchanged, then read back final",
         "exchanges": [oracle_exchange(), execute_exchange(a), tx_status_exchange(a, "success")]}
