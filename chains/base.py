@@ -264,8 +264,9 @@ class ItemOutcome:
 class CreditEvent:
     """A lending event of a subject (chains' `credit_events`): `kind` as the family names it (on EVM the indexer's
     kinds: `borrow`, `repay`, `liquidation` of an Aave-V3-shaped pool; `withdraw`, `supply`, `absorb` of a
-    Compound-V3-shaped market, where borrowing and repaying the base asset are withdrawals and supplies), in the
-    block (slot, checkpoint) `height`, by transaction `tx_hash`."""
+    Compound-V3-shaped market, where borrowing and repaying the base asset are withdrawals and supplies; on Solana
+    and Sui `borrow`, `repay`, `liquidation` of the configured lending protocols), in the block (slot, checkpoint)
+    `height`, by transaction `tx_hash` (on Solana its signature, on Sui its digest)."""
 
     subject: str
     kind: str
