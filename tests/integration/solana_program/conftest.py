@@ -363,6 +363,15 @@ class Sol:
         oracle = oracle or self.oracle.pubkey()
         return Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], PROGRAM_ID)[0]
 
+    def subject_with_bump_attempts(self, attempts: int) -> Pubkey:
+        """A subject whose score PDA `find_program_address` finds at its `attempts`-th try (bump 256 - attempts):
+        creating a score costs 1,500 compute units more per further try, so a figure of units names its subject's."""
+        while True:
+            subject = Keypair().pubkey()
+            if Pubkey.find_program_address([b"score", bytes(self.oracle.pubkey()), bytes(subject)],
+                                           PROGRAM_ID)[1] == 256 - attempts:
+                return subject
+
     # --------------------------------------------------------------------------------------- instructions
 
     def initialize_ix(self, fee: int = FEE, ttl: int = TTL, oracle: Keypair | None = None,

@@ -71,21 +71,12 @@ def test_fulfil_stores_the_score_pays_the_fee_and_closes_the_request(pending):
     assert bytes(sol.decode(sol.score_pda()).request) == bytes(d.request)
 
 
-def subject_with_bump_attempts(sol, attempts: int) -> Pubkey:
-    """A subject whose score PDA `find_program_address` finds at its `attempts`-th try (bump 256 - attempts)."""
-    while True:
-        subject = Keypair().pubkey()
-        seeds = [b"score", bytes(sol.oracle.pubkey()), bytes(subject)]
-        if Pubkey.find_program_address(seeds, sol.PROGRAM_ID)[1] == 256 - attempts:
-            return subject
-
-
 @pytest.mark.parametrize("attempts", [1, 4])
 def test_fulfil_compute_units(ready, attempts, record_property):
     """Under 40,000 units: 25,000 are sol_secp256k1_recover; creating the score account adds the System
     Program call and 1,500 per bump `find_program_address` tries (1 attempt half the time, 2 a quarter...)."""
     sol = ready
-    subject = subject_with_bump_attempts(sol, attempts)
+    subject = sol.subject_with_bump_attempts(attempts)
     creating = sol.fulfil(sol.request(subject=subject), subject=subject).compute_units_consumed()
     updating = sol.fulfil(sol.request(subject=subject), subject=subject).compute_units_consumed()
     record_property(f"fulfil_cu_creating_{attempts}", creating)

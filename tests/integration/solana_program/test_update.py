@@ -150,15 +150,16 @@ def test_update_compute_units(ready, record_property):
     """One recovery (25,000 units) and the checks `fulfil` makes, without a request; each further signature one
     more recovery and its checks, as in `fulfil_quorum`."""
     sol = ready
-    created = sol.ok(update_ix(sol)).compute_units_consumed()
+    subject = sol.subject_with_bump_attempts(1)  # the units of creating its score hang on its bump
+    created = sol.ok(update_ix(sol, subject=subject)).compute_units_consumed()
     later(sol)
-    updated = sol.ok(update_ix(sol)).compute_units_consumed()
+    updated = sol.ok(update_ix(sol, subject=subject)).compute_units_consumed()
     sol.ok(set_threshold_ix(sol, 2))
     signers = register(sol, 2)
     later(sol)
-    growing = sol.ok(update_ix(sol, keys=signers)).compute_units_consumed()  # the score grows its quorum tail
+    growing = sol.ok(update_ix(sol, keys=signers, subject=subject)).compute_units_consumed()  # its quorum tail
     later(sol)
-    quorum = sol.ok(update_ix(sol, keys=signers)).compute_units_consumed()
+    quorum = sol.ok(update_ix(sol, keys=signers, subject=subject)).compute_units_consumed()
     record_property("update_cu_k2", quorum)
     print(f"update compute units: {created} creating the score, {updated} updating it; with 2 signatures "
           f"{growing} growing the score, {quorum} after")
