@@ -103,6 +103,9 @@ from chains.sui import package as pkg
 from chains.sui import transaction as tx
 from chains.sui.config import SuiChain
 from chains.sui.credit_events import CreditReader
+from chains.sui.event_window import dig as _get
+from chains.sui.event_window import number as _int
+from chains.sui.event_window import read_window
 from chains.sui.graphql import GraphQL
 from chains.sui.keys import Transmitter
 from chains.sui.status import enclave_key_bcs, enclave_status, registered_key
@@ -132,31 +135,12 @@ def parse_time(text: Any) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-def _int(value: Any, what: str) -> int:
-    """A UInt53 (number) or BigInt (decimal string) from the service."""
-    if isinstance(value, bool):
-        raise RetryLater(f"the GraphQL service returned {value!r} for {what}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    raise RetryLater(f"the GraphQL service returned {value!r} for {what}")
-
-
 def digest_hex(text: Any, what: str) -> str:
     """`0x` + hex of a checkpoint digest the service wrote in base58; RetryLater if it is not 32 bytes of base58."""
     try:
         return "0x" + pkg.checkpoint_digest(text).hex()
     except ValueError as e:
         raise RetryLater(f"the GraphQL service returned a bad digest for {what}: {e}") from None
-
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _missing(request_id: str, transaction: Any, role: str, event: str) -> str:
@@ -272,46 +256,9 @@ class SuiAdapter(ChainAdapter):
         end = until.number
         if end <= start:
             return RequestBatch(items=[], next_cursor=str(start), reached=start)
-        items: list[OracleRequest] = []
-        page_cursor: str | None = None
-        stop_at: int | None = None  # once set: finish this checkpoint, then stop
-        pages = 0
-        last_checkpoint = start
-        window = {"type": self.event_type, "afterCheckpoint": start if start >= 0 else None,
-                  "beforeCheckpoint": end + 1, "first": EVENT_PAGE}  # the same filter on every page
-        while True:
-            data = await self.gql.run("AuraEvents", {**window, "cursor": page_cursor})
-            indexed = _int(_get(data, "checkpoint", "sequenceNumber"), "checkpoint.sequenceNumber")
-            end = min(end, indexed)  # never pass what this service has indexed
-            connection = data.get("events")
-            if connection is None:
-                raise RetryLater(f"{self.name}: the GraphQL service returned no events connection")
-            done = False
-            for node in connection.get("nodes") or []:
-                checkpoint = _get(node, "transaction", "effects", "checkpoint", "sequenceNumber")
-                if checkpoint is None:
-                    digest = _get(node, "transaction", "digest")
-                    raise RetryLater(f"{self.name}: an event of {digest} has no checkpoint")
-                checkpoint = _int(checkpoint, "checkpoint.sequenceNumber")
-                if stop_at is not None and checkpoint > stop_at:
-                    done = True
-                    break
-                if start < checkpoint <= end:
-                    request = self._request(node, checkpoint)
-                    if request is not None:
-                        items.append(request)
-                last_checkpoint = checkpoint
-            pages += 1
-            info = connection.get("pageInfo") or {}
-            if done or not info.get("hasNextPage"):
-                break
-            if stop_at is None and pages >= EVENT_PAGES:
-                stop_at = last_checkpoint
-            page_cursor = info.get("endCursor")
-            if not page_cursor:
-                raise RetryLater(f"{self.name}: the events page has more but no end cursor")
-        next_cursor = min(stop_at, end) if stop_at is not None and done else end
-        items = [r for r in items if r.block_number <= next_cursor]
+        found, next_cursor = await read_window(self.gql, "AuraEvents", self.event_type, start if start >= 0 else None,
+                                               end, chain=self.name, max_pages=EVENT_PAGES)
+        items = [r for r in (self._request(node, checkpoint) for node, checkpoint in found) if r is not None]
         items.sort(key=lambda r: (r.block_number, r.ordinal))
         reached = max(next_cursor, start)
         return RequestBatch(items=items, next_cursor=str(reached), reached=reached)

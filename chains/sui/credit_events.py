@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from chains.base import CreditEvent
 from chains.core.errors import RetryLater
 from chains.core.logs import fields
+from chains.sui.event_window import dig, read_window
 
 if TYPE_CHECKING:
     from chains.sui.graphql import GraphQL
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("aura.sui")
 
 OPERATION = "AuraCreditEvents"
-EVENT_PAGE = 50  # the service's largest page for events
 EVENT_PAGES = 20  # pages read per type per call before stopping at a checkpoint boundary
 EVENT_TYPE = re.compile(r"^0x[0-9a-f]{64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$")
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{1,64}$")
@@ -139,29 +139,15 @@ def watched_wallets(subjects: Collection[str]) -> dict[str, str]:
     return out
 
 
-def _number(value: Any, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise RetryLater(f"the GraphQL service returned {value!r} for {what}")
-
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
 def decode(chain: str, node: Any, event_type: str, protocol: str, watched: Mapping[str, str],
            checkpoint: int) -> CreditEvent | None:
     """The credit event `node` (an `Event` as the service returns it, read in `checkpoint`) records for a watched
     wallet; None for an event of another type, of an unwatched wallet, or with malformed contents (logged)."""
-    digest = _get(node, "transaction", "digest")
-    if _get(node, "contents", "type", "repr") != event_type:
+    digest = dig(node, "transaction", "digest")
+    if dig(node, "contents", "type", "repr") != event_type:
         return None  # not the type asked for: a look-alike of another package
     layout = PROTOCOLS[protocol][event_type.split("::", 1)[1]]
-    wallet = _get(node, "contents", "json", layout.wallet)
+    wallet = dig(node, "contents", "json", layout.wallet)
     try:
         address = sui_address(wallet)
         if not isinstance(digest, str) or not digest:
@@ -215,44 +201,11 @@ class CreditReader:
 
     async def _read_type(self, event_type: str, protocol: str, watched: Mapping[str, str], after: int,
                          until: int) -> tuple[list[CreditEvent], int]:
-        """One type's events of `watched` in (after, through], and `through`."""
-        window = {"type": event_type, "afterCheckpoint": after, "beforeCheckpoint": until + 1, "first": EVENT_PAGE}
-        end, page_cursor, pages = until, None, 0
-        stop_at: int | None = None  # once set: finish this checkpoint, then stop
-        last = after
-        out: list[CreditEvent] = []
-        while True:
-            data = await self.gql.run(OPERATION, {**window, "cursor": page_cursor})
-            end = min(end, _number(_get(data, "checkpoint", "sequenceNumber"), "checkpoint.sequenceNumber"))
-            connection = data.get("events")
-            if not isinstance(connection, dict):
-                raise RetryLater(f"{self.chain}: the GraphQL service returned no events connection for {event_type}")
-            done = False
-            for node in connection.get("nodes") or []:
-                checkpoint = _get(node, "transaction", "effects", "checkpoint", "sequenceNumber")
-                if checkpoint is None:
-                    raise RetryLater(f"{self.chain}: a lending event of {_get(node, 'transaction', 'digest')} has "
-                                     f"no checkpoint")
-                checkpoint = _number(checkpoint, "checkpoint.sequenceNumber")
-                if stop_at is not None and checkpoint > stop_at:
-                    done = True
-                    break
-                if after < checkpoint <= end:
-                    event = decode(self.chain, node, event_type, protocol, watched, checkpoint)
-                    if event is not None:
-                        out.append(event)
-                last = max(last, checkpoint)
-            pages += 1
-            info = connection.get("pageInfo") or {}
-            if done or not info.get("hasNextPage"):
-                break
-            if stop_at is None and pages >= EVENT_PAGES:
-                stop_at = last
-            page_cursor = info.get("endCursor")
-            if not page_cursor:
-                raise RetryLater(f"{self.chain}: the lending events page has more but no end cursor")
-        through = min(stop_at, end) if stop_at is not None and done else end
-        return out, through
+        """One type's events of `watched` in (after, through], and `through` (chains/sui/event_window.py)."""
+        found, through = await read_window(self.gql, OPERATION, event_type, after, until, chain=self.chain,
+                                           max_pages=EVENT_PAGES)
+        events = (decode(self.chain, node, event_type, protocol, watched, checkpoint) for node, checkpoint in found)
+        return [e for e in events if e is not None], through
 
 
 __all__ = ["MAINNET_LENDING_EVENTS", "PROTOCOLS", "CreditReader", "LendingEvent", "decode", "lending_event_errors",

@@ -205,12 +205,12 @@ async def test_nothing_is_asked_for_nobody_or_an_empty_window() -> None:
      f"sui: the GraphQL service returned no events connection for {BORROW}"),
     ({"checkpoint": {"sequenceNumber": 200}, "events": {"pageInfo": {"hasNextPage": True, "endCursor": None},
                                                         "nodes": []}},
-     "sui: the lending events page has more but no end cursor"),
+     f"sui: the events page of {BORROW} has more but no end cursor"),
     ({"checkpoint": {"sequenceNumber": 200}, "events": {"pageInfo": {"hasNextPage": False}, "nodes": [
         {"contents": None, "transaction": {"digest": "D9", "effects": {"checkpoint": None}}}]}},
-     "sui: a lending event of D9 has no checkpoint"),
-    ({"checkpoint": {"sequenceNumber": "200"}, "events": {"nodes": []}},
-     "the GraphQL service returned '200' for checkpoint.sequenceNumber"),
+     "sui: an event of D9 has no checkpoint"),
+    ({"checkpoint": {"sequenceNumber": "2e2"}, "events": {"nodes": []}},
+     "the GraphQL service returned '2e2' for checkpoint.sequenceNumber"),
     ({"checkpoint": {"sequenceNumber": 200}, "events": {"pageInfo": "?", "nodes": []}},
      "sui: GraphQL failed reading lending events: AttributeError: 'str' object has no attribute 'get'"),
 ])
