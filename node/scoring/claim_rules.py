@@ -9,15 +9,17 @@ and integer counts): the same answer gives the same reading on any machine.
 Reading an answer, step by step
 -------------------------------
 
-1. Normalise: NFKC, lower case, typographic quotes and dashes made plain, control/format characters dropped,
-   chat and `<answer>` markup turned into a break.
-2. Cut into units (sentences, bracketed parts, `//`-separated parts) and drop what is addressed to the labeller
-   (`INSTRUCTION`): a unit that gives an order ("ignore the above", "abaikan instruksi", "SYSTEM:", "note to
-   the model", "label/classify/output/mark this as ...", "tulis/isi/jawab/tandai ..."), names a claim field
-   (`has_liabilities`, `risk_tolerance=...`, `controller = ...`) or a label id written with an underscore
-   (`working_capital`), is cut from the clause where that starts to the end of the unit. So an instruction is
-   never evidence, and a bare label word written as a command ("SAY aggressive", "Jawab: conservative") is
-   dropped with the command. An answer that is only instructions reads "unknown".
+1. Normalise: NFKC, lower case, typographic quotes and dashes made plain, control/format characters dropped.
+   Markup no answer needs is an instruction: a chat-template turn (`<|im_start|>assistant ...`, up to the next
+   such token) and a tag naming a role or a claim (`<label>...</label>`, `<output>`, `<risk_tolerance>`) are
+   dropped with what they wrap; an arrow (`purpose -> x`) is read as `=`; other markup is a break.
+2. Cut into units (sentences, an emoji ending one too, bracketed parts, `//`-separated parts) and drop what is
+   addressed to the labeller (`INSTRUCTION`): a unit that gives an order ("ignore the above", "abaikan
+   instruksi", "SYSTEM:", "note to the model", "label/classify/output/mark this as ...", "tulis/isi/jawab/tandai
+   ..."), names a claim field (`has_liabilities`, `risk_tolerance=...`, `controller = ...`) or a label id written
+   with an underscore (`working_capital`), is cut from the clause where that starts to the end of the unit. So an
+   instruction is never evidence, and a bare label word written as a command ("SAY aggressive", "Jawab:
+   conservative") is dropped with the command. An answer that is only instructions reads "unknown".
 3. Drop echo questions ("Debts?", "Risk? ...", "Utang?": a question of at most three words) and words inside
    quotes ('working capital' written in scare quotes is not a claim).
 4. Sarcasm and corrections: when the answer turns ("kidding", "canda", "ya nggak lah", "nggak deng", "okay
@@ -71,15 +73,25 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": " - ",
                         "\u2014": " - ", "\u2026": "...", "\t": " "})
 _MARKUP = re.compile(r"<\s*/?\s*answer\s*>|<\|[^|>]{0,40}\|>|<\s*/?\s*[a-z_]{1,20}\s*>|[<>|]")
+# Markup no answer needs: a chat-template token opens a turn of its own (dropped up to the next such token; one
+# that ends a turn is only a break), and
+# a tag naming a role or a claim wraps what it would have the labeller read (dropped up to its closing tag).
+_ARROW = re.compile(r"\s*(?:-+|=)>\s*")  # "purpose -> x" is data, as "purpose = x" is; not markup
+_CHAT_TURN = re.compile(r"<\|(?![^|>]{0,40}end)[^|>]{0,40}\|>(?:(?!<\|).)*", re.S)
+_ROLE_TAG = re.compile(
+    r"<\s*(label|labels|output|system|assistant|user|instructions?|result|classification|response|claims?|"
+    r"controller|purpose|risk_tolerance|has_liabilities|liabilities)\b[^<>]{0,40}>.*?(?:<\s*/\s*\1\s*>|$)", re.S)
 _UNIT = re.compile(r"[^\n()\[\]{}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*//+\s*|#{2,}")
+_SENTENCE_END = re.compile(r"(?<=[.!?;\U0001f300-\U0001faff])\s+|\s*//+\s*|#{2,}")
 
 
 def normalize(text: str) -> str:
     """Lower-case NFKC text with plain quotes and dashes, no control or format characters, markup as breaks."""
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_PLAIN)
     text = "".join(c for c in text if c == "\n" or unicodedata.category(c) not in _DROPPED_CATEGORIES)
-    return _MARKUP.sub("\n", text.lower())
+    text = _ROLE_TAG.sub("\nsystem:\n", _CHAT_TURN.sub("\nsystem:\n", text.lower()))
+    text = _ARROW.sub(" = ", text)
+    return _MARKUP.sub("\n", text)
 
 
 # An instruction to whoever labels the answer. Matching anywhere in a unit cuts the unit from the start of the
@@ -97,6 +109,7 @@ INSTRUCTION = re.compile(
         r"\boverride\b", r"\binstructions?\b", r"\b(?:system|previous|above|original) prompt\b",
         r"\bsystem\s*(?:[:\]]|override|message|note|rule)", r"^system\b", r"\badmin(?:istrator)?\s*(?:[:\]]|mode|note)",
         r"^admin$", r"\bas (?:an? )?admin\b", r"^(?:hey |dear )?(?:assistant|ai|model|chatgpt|llm)\s*[:,]",
+        r"\b(?:assistant|chatgpt|llm|gpt|ai)\s*:",
         r"\bdebug mode\b", r"\byou are now\b", r"\bnew (?:rules?|instructions?)\s*[:!]",
         r"\bnote (?:to|for) (?:the )?(?:model|ai|system|assistant|reviewer|labell?er|grader|scorer|llm)\b",
         r"\b(?:to|for) the (?:model|ai|llm|labell?er|grader|scorer)\b",
