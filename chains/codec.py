@@ -111,7 +111,7 @@ def envelope_bytes(envelope: Mapping[str, Any], key: str, size: int) -> bytes:
         raise ValueError(problem) from None
 
 
-R = TypeVar("R")
+R = TypeVar("R", bound=BoundRequest)
 PER_REQUEST_KEYS = ("request_id", "requester", "subject", "fee", "expires_at", "block_number")
 """Request keys that change from request to request; the others name the chain and contract signed for."""
 
@@ -141,9 +141,28 @@ class RequestCodec(Generic[R]):
     def parse_target(self, target: dict[str, Any], where: str) -> dict[str, Any]:
         return read_fields(target, where, {k: self.readers[k] for k in self.target_keys})
 
+    no_requester: ClassVar[str] = "the zero address"
+    """How the refusal of an update's requester names the requester an update has (none: all zero bytes)."""
+
+    def update_id(self, request: R, timestamp: int) -> tuple[bytes, str] | None:
+        """The family's hook for operator updates: the id its contract derives for an update of `request`'s subject
+        with an assessment of `timestamp`, and how the refusal of another id names it (its text and where it is
+        derived); None for a family whose contract takes no operator updates yet (the default)."""
+        return None
+
     def check_update(self, request: R, timestamp: int) -> None:
-        """A family whose contract takes no operator updates yet."""
-        raise InvalidParams(f"update: {self.family} contracts take no operator updates yet")
+        """The update form (`PayloadCodec.check_update`): the id `update_id` derives, no requester, no fee."""
+        derived = self.update_id(request, timestamp)
+        if derived is None:
+            raise InvalidParams(f"update: {self.family} contracts take no operator updates yet")
+        expected, named = derived
+        if request.request_id != expected:
+            raise InvalidParams(f"request.request_id: an update of this subject with an assessment of time {timestamp} "
+                                f"is {named}")
+        if any(request.requester):
+            raise InvalidParams(f"request.requester: an update has no requester ({self.no_requester})")
+        if request.fee != 0:
+            raise InvalidParams("request.fee: an update carries no fee")
 
     def check_state(self, request: R, features: Mapping[str, Any], proof: Any) -> Proven:
         """A family without a state proof the enclave can check: every feature is host-supplied, committed by the

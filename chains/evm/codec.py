@@ -58,17 +58,11 @@ class EvmCodec(RequestCodec[BoundRequest]):
                                 f"proof shows ({account.balance})")
         return Proven(has_code=account.code_hash != EMPTY_CODE_HASH)
 
-    def check_update(self, request: BoundRequest, timestamp: int) -> None:
+    def update_id(self, request: BoundRequest, timestamp: int) -> tuple[bytes, str]:
         """The update form of AuraOracle's `Request`: id `updateId(subject, timestamp)` (chains/evm/update_id.py),
-        requester zero, fee 0."""
+        requester zero, fee 0 (`check_update`)."""
         expected = update_request_id(request.chain_id, request.contract, request.subject, timestamp)
-        if request.request_id != expected:
-            raise InvalidParams(f"request.request_id: an update of this subject with an assessment of time {timestamp} "
-                                f"is 0x{expected.hex()} (chains/evm/update_id.py)")
-        if any(request.requester):
-            raise InvalidParams("request.requester: an update has no requester (the zero address)")
-        if request.fee != 0:
-            raise InvalidParams("request.fee: an update carries no fee")
+        return expected, f"0x{expected.hex()} (chains/evm/update_id.py)"
 
     def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """EIP-712: `digest`, `signature` (r || s || v, v 27/28), and the typed data in both forms clients take:

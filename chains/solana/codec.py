@@ -9,7 +9,6 @@ from typing import Any
 
 from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
-from chains.core.errors import InvalidParams
 from chains.core.secp256k1 import to_checksum_address
 from chains.core.wire import MAX_INT64, MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.solana import payload
@@ -39,18 +38,13 @@ class SolanaCodec(RequestCodec[SolanaRequest]):
     request_type = SolanaRequest
     readers = READERS
 
-    def check_update(self, request: SolanaRequest, timestamp: int) -> None:
+    no_requester = f"the all-zero key {payload.pubkey_text(bytes(32))}"
+
+    def update_id(self, request: SolanaRequest, timestamp: int) -> tuple[bytes, str]:
         """The update form of an `aura_oracle` request: id the program's derivation for the oracle, subject and
-        `timestamp` (chains/solana/update_id.py), requester the all-zero key, fee 0."""
+        `timestamp` (chains/solana/update_id.py), requester the all-zero key, fee 0 (`check_update`)."""
         expected = update_request_id(request.contract, request.subject, timestamp)
-        if request.request_id != expected:
-            raise InvalidParams(f"request.request_id: an update of this subject with an assessment of time {timestamp} "
-                                f"is {payload.pubkey_text(expected)} (chains/solana/update_id.py)")
-        if any(request.requester):
-            raise InvalidParams(f"request.requester: an update has no requester (the all-zero key "
-                                f"{payload.pubkey_text(bytes(32))})")
-        if request.fee != 0:
-            raise InvalidParams("request.fee: an update carries no fee")
+        return expected, f"{payload.pubkey_text(expected)} (chains/solana/update_id.py)"
 
     def sign(self, request: SolanaRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`public_key` (64 bytes x || y), `payload`, `digest` and `signature` (r || s || recovery id 0/1)."""

@@ -9,7 +9,6 @@ from typing import Any
 
 from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
-from chains.core.errors import InvalidParams
 from chains.core.secp256k1 import address_from_public_key
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, parsed_by, ranged
 from chains.sui import payload
@@ -40,17 +39,11 @@ class SuiCodec(RequestCodec[SuiRequest]):
     request_type = SuiRequest
     readers = READERS
 
-    def check_update(self, request: SuiRequest, timestamp: int) -> None:
+    def update_id(self, request: SuiRequest, timestamp: int) -> tuple[bytes, str]:
         """The update form of an `aura_oracle` request: id `update_id(oracle, subject, timestamp * 1000)`
-        (chains/sui/update_id.py), requester @0x0, fee 0."""
+        (chains/sui/update_id.py), requester @0x0, fee 0 (`check_update`)."""
         expected = update_request_id(request.contract, request.subject, timestamp)
-        if request.request_id != expected:
-            raise InvalidParams(f"request.request_id: an update of this subject with an assessment of time {timestamp} "
-                                f"is 0x{expected.hex()} (chains/sui/update_id.py)")
-        if any(request.requester):
-            raise InvalidParams("request.requester: an update has no requester (the zero address)")
-        if request.fee != 0:
-            raise InvalidParams("request.fee: an update carries no fee")
+        return expected, f"0x{expected.hex()} (chains/sui/update_id.py)"
 
     def sign(self, request: SuiRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`public_key` (33 bytes), `intent_message` (BCS), `digest` (SHA-256), `signature` (64-byte low-S

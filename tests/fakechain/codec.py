@@ -9,7 +9,6 @@ from typing import Any
 
 from chains.codec import BoundRequest, RequestCodec, envelope_bytes
 from chains.core.assessment import AssessmentFacts, Signer
-from chains.core.errors import InvalidParams
 from chains.core.secp256k1 import keccak256, recover_address
 from chains.core.wire import MAX_SAFE_INT, MAX_UINT64, decimal, ranged, read_bytes32
 
@@ -57,14 +56,10 @@ class FakeCodec(RequestCodec[BoundRequest]):
     request_type = BoundRequest
     readers = READERS
 
-    def check_update(self, request: BoundRequest, timestamp: int) -> None:
-        """The fake contract's update form: its id for the subject and time, no requester, no fee."""
+    def update_id(self, request: BoundRequest, timestamp: int) -> tuple[bytes, str]:
+        """The fake contract's update form: its id for the subject and time, no requester, no fee (`check_update`)."""
         expected = update_request_id(request.chain_id, request.contract, request.subject, timestamp)
-        if request.request_id != expected:
-            raise InvalidParams(f"request.request_id: an update of this subject at time {timestamp} is "
-                                f"0x{expected.hex()}")
-        if any(request.requester) or request.fee != 0:
-            raise InvalidParams("request: an update has no requester and no fee")
+        return expected, "0x" + expected.hex()
 
     def sign(self, request: BoundRequest, facts: AssessmentFacts, signer: Signer) -> dict[str, Any]:
         """`digest` (keccak-256 of `payload`) and `signature` (r || s || v, v 27/28)."""

@@ -104,7 +104,7 @@ async def test_an_update_for_another_time_is_refused_by_the_enclave(ledger: Fake
     await node.tick()
     assert node.state(update.request_id) == (
         "failed", f"enclave refused: enclave refused (invalid_params): request.request_id: an update of this subject "
-                  f"at time {at.timestamp} is {update_id(ledger, at)}")
+                  f"with an assessment of time {at.timestamp} is {update_id(ledger, at)}")
     assert ledger.broadcasts == []
     node.store.close()
 
