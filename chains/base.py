@@ -406,14 +406,29 @@ class ChainAdapter(ABC):
             RetryLater: the RPC failed.
         """
 
-    @abstractmethod
     async def request_status(self, request: OracleRequest) -> RequestStatus:
-        """The contract's view of the request.
+        """The contract's view of the request (`stored_status`), an operator update it has not taken yet (NONE:
+        no chain made it) read PENDING.
 
         Args:
             request: a request this adapter returned.
         Returns:
             NONE (never made, or reorged away), PENDING, FULFILLED (by anyone) or CANCELLED.
+        Raises:
+            RetryLater: the RPC failed.
+        """
+        found = await self.stored_status(request)
+        return RequestStatus.PENDING if request.operator_update and found is RequestStatus.NONE else found
+
+    @abstractmethod
+    async def stored_status(self, request: OracleRequest) -> RequestStatus:
+        """What the contract holds for the request's id, the family's half of `request_status`.
+
+        Args:
+            request: a request this adapter returned (or `update_request` made).
+        Returns:
+            NONE (nothing held: never made, reorged away, or an operator update not taken yet), PENDING,
+            FULFILLED (by anyone) or CANCELLED.
         Raises:
             RetryLater: the RPC failed.
         """

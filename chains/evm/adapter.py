@@ -392,12 +392,10 @@ class EvmAdapter(ChainAdapter):
     async def is_canonical(self, request: OracleRequest) -> bool:
         return await self._hash_at(request.block_number) == request.block_hash
 
-    async def request_status(self, request: OracleRequest) -> RequestStatus:
-        """The oracle's `requestStatus`; an operator update the oracle has not taken yet (its slot empty) is
-        PENDING."""
+    async def stored_status(self, request: OracleRequest) -> RequestStatus:
+        """The oracle's `requestStatus` (NONE for an operator update it has not taken yet: its slot empty)."""
         status = self.contract.functions.requestStatus(request.request_id)
-        found = STATUSES[int(await self._rpc(status.call()))]
-        return RequestStatus.PENDING if request.operator_update and found is RequestStatus.NONE else found
+        return STATUSES[int(await self._rpc(status.call()))]
 
     async def read_fulfilment(self, request_id: str) -> Fulfilled | None:
         """From the request's `AssessmentRequested` and last `AssessmentFulfilled` logs, and the fulfilment

@@ -336,7 +336,7 @@ class SolanaAdapter(ChainAdapter):
         out["block_number"] = self._pins.get(request.key, request.block_number)
         return out
 
-    async def request_status(self, request: OracleRequest) -> RequestStatus:
+    async def stored_status(self, request: OracleRequest) -> RequestStatus:
         """"pending" while the Request account exists; once closed, the closing transaction's event says
         whether it was fulfilled or cancelled; "none" if no such request was ever made. An operator update:
         `_update_status`."""
@@ -367,20 +367,21 @@ class SolanaAdapter(ChainAdapter):
     async def _update_status(self, request: OracleRequest) -> RequestStatus:
         """FULFILLED once the subject's Score holds the update (its `request` the update id) or held it (a newer
         assessment replaced it: an `AssessmentFulfilled` naming the id among the Score's recent transactions);
-        PENDING otherwise, an update that can no longer land included (sending it then fails, and says why).
-        A Score whose assessment is older than the update's slot's time cannot have held it."""
+        NONE otherwise (not taken: `request_status` reads it PENDING), an update that can no longer land included
+        (sending it then fails, and says why). A Score whose assessment is older than the update's slot's time cannot
+        have held it."""
         score = prog.score_pda(self.program, self.oracle, Pubkey.from_string(request.subject))[0]
         resp = await self._rpc(self.client.get_account_info(score, commitment=self.commitment))
         if resp.value is None or resp.value.owner != self.program:
-            return RequestStatus.PENDING
+            return RequestStatus.NONE
         try:
             stored = prog.decode_account("Score", bytes(resp.value.data))
         except ValueError:
-            return RequestStatus.PENDING
+            return RequestStatus.NONE
         if str(prog.pubkey(stored.request)) == request.request_id:
             return RequestStatus.FULFILLED
         if int(stored.assessed_at) < await self._block_time(request.block_number):
-            return RequestStatus.PENDING
+            return RequestStatus.NONE
         sigs = await self._rpc(self.client.get_signatures_for_address(score, limit=20, commitment=self.commitment))
         for item in sigs.value:
             if item.err is not None:
@@ -388,7 +389,7 @@ class SolanaAdapter(ChainAdapter):
             for name, data in await self._events(item.signature):
                 if name == "AssessmentFulfilled" and str(prog.pubkey(data.request)) == request.request_id:
                     return RequestStatus.FULFILLED
-        return RequestStatus.PENDING
+        return RequestStatus.NONE
 
     async def _events(self, signature: Signature) -> list[tuple[str, Any]]:
         tx = await self._rpc(self.client.get_transaction(signature, encoding="json", commitment=self.commitment,

@@ -393,9 +393,9 @@ class SuiAdapter(ChainAdapter):
         return {"type": pkg.type_name(self.type_package, "RequestKey"),
                 "bcs": base64.b64encode(pkg.request_key_bcs(request_id)).decode()}
 
-    async def request_status(self, request: OracleRequest) -> RequestStatus:
-        """The `Request` dynamic field under the oracle: its status; NONE when there is no such field, except for
-        an operator update, which is PENDING until the package has taken it (and recorded its ID fulfilled)."""
+    async def stored_status(self, request: OracleRequest) -> RequestStatus:
+        """The `Request` dynamic field under the oracle: its status; NONE when there is no such field (an operator
+        update until the package has taken it, and recorded its ID fulfilled)."""
         data = await self.gql.run("AuraRequestStatus", {"oracle": self.oracle,
                                                         "name": self._request_key(request.request_id)})
         obj = data.get("object")
@@ -403,7 +403,7 @@ class SuiAdapter(ChainAdapter):
             raise RetryLater(f"{self.name}: the GraphQL service does not show the oracle object")
         field = obj.get("dynamicField")
         if field is None:
-            return RequestStatus.PENDING if request.operator_update else RequestStatus.NONE
+            return RequestStatus.NONE
         return self._status_of(field, request.request_id)
 
     def _status_of(self, field: dict[str, Any], request_id: str) -> RequestStatus:

@@ -135,9 +135,8 @@ class FakeAdapter(ChainAdapter):
         block = self.ledger.block(request.block_number)
         return block is not None and block.hash == request.block_hash
 
-    async def request_status(self, request: OracleRequest) -> RequestStatus:
-        found = self.ledger.status(request.request_id)
-        return RequestStatus.PENDING if request.operator_update and found is RequestStatus.NONE else found
+    async def stored_status(self, request: OracleRequest) -> RequestStatus:
+        return self.ledger.status(request.request_id)
 
     async def update_request(self, subject: str, at: Height) -> OracleRequest:
         request_id = codec.update_request_id(self.cfg.chain_id, bytes.fromhex(self.cfg.contract[2:]),
