@@ -9,7 +9,7 @@ id>::borrow::BorrowEventV3`. The chain's `lending_events` therefore lists full e
 `liquidation`). Only events that name the wallet itself are read: an event naming only a position object (Suilend's
 obligation, Scallop's liquidation) cannot be matched to a wallet without reading object ownership.
 
-Each configured type is read with one `AuraCreditEvents` query per page over the checkpoints after the cursor
+Each configured type is read with one `AuraEvents` query per page over the checkpoints after the cursor
 through `until`, never past the checkpoint the service has indexed; a type read for EVENT_PAGES pages stops at a
 checkpoint boundary. The call reaches the lowest checkpoint every type was read through, and only events at or
 before it are returned, so the cursor never passes an event it has not returned. Events are returned by checkpoint;
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aura.sui")
 
-OPERATION = "AuraCreditEvents"
+OPERATION = "AuraEvents"  # the request poll's query (chains/sui/queries.py)
 EVENT_PAGES = 20  # pages read per type per call before stopping at a checkpoint boundary
 EVENT_TYPE = re.compile(r"^0x[0-9a-f]{64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$")
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{1,64}$")

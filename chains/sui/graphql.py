@@ -1,10 +1,10 @@
 """Sui's GraphQL service over one or more endpoints of one network, each through pysui's GraphQL client
 (chains/sui/graphql_endpoint.py). Each operation of `chains/sui/queries.py` is sent with its variables:
 
-- A read goes to the live endpoint with the latest checkpoint seen (from the answers to the node's own `AuraHead`,
-  `AuraEvents` and `AuraCreditEvents` and the probe's); one more than `max_lag` checkpoints behind the best is not
-  read from. A fault of the endpoint puts it down for a cool-off that doubles from 1 s to 30 s and moves the call to
-  the next endpoint at once (chains/failover.py); when none answers, RetryLater names each one's last error.
+- A read goes to the live endpoint with the latest checkpoint seen (from the answers to the node's own `AuraHead`
+  and `AuraEvents` and the probe's); one more than `max_lag` checkpoints behind the best is not read from. A fault
+  of the endpoint puts it down for a cool-off that doubles from 1 s to 30 s and moves the call to the next endpoint
+  at once (chains/failover.py); when none answers, RetryLater names each one's last error.
 - `AuraExecute` goes to every live endpoint: the same signed bytes execute at most once (one digest), and the
   first answer with effects is the answer.
 - A GraphQL error about the call is RetryLater naming it; no endpoint is marked down for it.
@@ -28,7 +28,7 @@ from chains.sui.graphql_endpoint import GraphQLEndpoint, Reply, Unusable, quiet_
 from chains.urls import labels
 
 EXECUTE = "AuraExecute"
-HEADS = ("AuraHead", "AuraEvents", "AuraCreditEvents")
+HEADS = ("AuraHead", "AuraEvents")
 """Operations whose top-level `checkpoint` is the latest the endpoint has."""
 
 

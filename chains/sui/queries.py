@@ -64,6 +64,8 @@ query AuraThreshold($oracle: SuiAddress!) {
 }
 """
 
+# One page of one event type's events (chains/sui/event_window.py), with the latest checkpoint the service has
+# indexed: what the request poll (`AssessmentRequested`) and the lending reader (chains/sui/credit_events.py) read.
 EVENTS = """
 query AuraEvents($type: String!, $afterCheckpoint: UInt53, $beforeCheckpoint: UInt53!, $first: Int!,
                  $cursor: String) {
@@ -90,40 +92,6 @@ query AuraEvents($type: String!, $afterCheckpoint: UInt53, $beforeCheckpoint: UI
           checkpoint {
             sequenceNumber
             digest
-          }
-        }
-      }
-    }
-  }
-}
-"""
-
-# One page of a lending protocol's events of one type (chains/sui/credit_events.py), with the latest checkpoint the
-# service has indexed: each event's contents and the transaction and checkpoint that emitted it.
-CREDIT_EVENTS = """
-query AuraCreditEvents($type: String!, $afterCheckpoint: UInt53!, $beforeCheckpoint: UInt53!, $first: Int!,
-                       $cursor: String) {
-  checkpoint {
-    sequenceNumber
-  }
-  events(first: $first, after: $cursor,
-         filter: {type: $type, afterCheckpoint: $afterCheckpoint, beforeCheckpoint: $beforeCheckpoint}) {
-    pageInfo {
-      hasNextPage
-      endCursor
-    }
-    nodes {
-      contents {
-        type {
-          repr
-        }
-        json
-      }
-      transaction {
-        digest
-        effects {
-          checkpoint {
-            sequenceNumber
           }
         }
       }
@@ -421,5 +389,4 @@ ALL: dict[str, str] = {
     "AuraRegistrations": REGISTRATIONS,
     "AuraEnclave": ENCLAVE + FIELD_VALUE,
     "AuraBalance": BALANCE,
-    "AuraCreditEvents": CREDIT_EVENTS,
 }

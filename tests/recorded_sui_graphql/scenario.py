@@ -599,10 +599,14 @@ class Lend:
                     "borrow_referral_fee": "0", "time": seconds}
         return {"reserve": 0, "sender": self.wallet, "amount": str(self.amount)}  # Navi's lending events
 
-    def node(self, json_: dict[str, Any] | None = None, event_type: str | None = None) -> dict[str, Any]:
-        return {"contents": {"type": {"repr": event_type or self.event_type},
+    def node(self, json_: dict[str, Any] | None = None, event_type: str | None = None,
+             sequence: int = 0) -> dict[str, Any]:
+        """The event as `AuraEvents` selects it: `sequence` its place among its transaction's events."""
+        return {"sequenceNumber": sequence,
+                "contents": {"type": {"repr": event_type or self.event_type},
                              "json": json_ if json_ is not None else self.event_json()},
-                "transaction": {"digest": self.digest, "effects": {"checkpoint": {"sequenceNumber": self.checkpoint}}}}
+                "transaction": {"digest": self.digest, "effects": {"checkpoint": {
+                    "sequenceNumber": self.checkpoint, "digest": checkpoint_digest(self.checkpoint)}}}}
 
 
 LENDS = (Lend(BORROWER, SCALLOP_BORROW, HEAD + 3, 2_000_000_000, "borrower borrows"),
@@ -630,9 +634,9 @@ def credit_page(nodes: list[dict[str, Any]], indexed: int, next_cursor: str | No
 
 def credit_exchanges(pages: dict[str, list[dict[str, Any]]], after: int = HEAD, until: int = LENT_HEAD,
                      indexed: int = LENT_HEAD) -> list[dict[str, Any]]:
-    """`AuraCreditEvents` of every default lending event type over (after, until]: each type's one page of `pages`
+    """`AuraEvents` of every default lending event type over (after, until]: each type's one page of `pages`
     (none: empty), the service's index at `indexed`."""
-    return [ex("AuraCreditEvents", credit_vars(event_type, after, until + 1),
+    return [ex("AuraEvents", credit_vars(event_type, after, until + 1),
                credit_page(pages.get(event_type, []), indexed)) for event_type in MAINNET_LENDING_EVENTS]
 
 
@@ -653,11 +657,11 @@ def lending_paged_exchanges() -> list[dict[str, Any]]:
     indexed = HEAD + 8
     out = [e for e in credit_exchanges({NAVI_BORROW: [bystander.node()], NAVI_REPAY: [repay.node()]}, indexed=indexed)
            if e["variables"]["type"] != SCALLOP_BORROW]
-    first = [borrow.node(), borrow.node(event_type=LOOK_ALIKE),
+    first = [borrow.node(), borrow.node(event_type=LOOK_ALIKE, sequence=1),
              malformed.node({**malformed.event_json(), "borrower": 7})]
-    out += [ex("AuraCreditEvents", credit_vars(SCALLOP_BORROW, HEAD, LENT_HEAD + 1),
+    out += [ex("AuraEvents", credit_vars(SCALLOP_BORROW, HEAD, LENT_HEAD + 1),
                credit_page(first, LENT_HEAD, "eyJlIjoyfQ")),
-            ex("AuraCreditEvents", credit_vars(SCALLOP_BORROW, HEAD, LENT_HEAD + 1, "eyJlIjoyfQ"),
+            ex("AuraEvents", credit_vars(SCALLOP_BORROW, HEAD, LENT_HEAD + 1, "eyJlIjoyfQ"),
                credit_page([late.node()], LENT_HEAD))]
     return out
 

@@ -20,7 +20,7 @@ from .conftest import MakeAdapter, Serve, chain_config
 from .faulty import Faulty
 
 UNTIL = Height(number=scenario.LENT_HEAD, timestamp=int(scenario.checkpoint_time(scenario.LENT_HEAD)))
-CREDIT = "AuraCreditEvents"
+CREDIT = "AuraEvents"
 
 
 def _event(lend: scenario.Lend, kind: str, protocol: str) -> CreditEvent:

@@ -161,12 +161,12 @@ async def test_every_type_is_read_page_by_page_and_returned_oldest_first() -> No
                      ev("borrow", "scallop", 107, "B3"), ev("repay", "navi", 107, "R2")]
     assert reached == 150
     assert service.calls == [
-        ("AuraCreditEvents", {"type": BORROW, "afterCheckpoint": 100, "beforeCheckpoint": 151, "first": 50,
-                              "cursor": None}),
-        ("AuraCreditEvents", {"type": BORROW, "afterCheckpoint": 100, "beforeCheckpoint": 151, "first": 50,
-                              "cursor": "c1"}),
-        ("AuraCreditEvents", {"type": REPAY, "afterCheckpoint": 100, "beforeCheckpoint": 151, "first": 50,
-                              "cursor": None}),
+        ("AuraEvents", {"type": BORROW, "afterCheckpoint": 100, "beforeCheckpoint": 151, "first": 50,
+                        "cursor": None}),
+        ("AuraEvents", {"type": BORROW, "afterCheckpoint": 100, "beforeCheckpoint": 151, "first": 50,
+                        "cursor": "c1"}),
+        ("AuraEvents", {"type": REPAY, "afterCheckpoint": 100, "beforeCheckpoint": 151, "first": 50,
+                        "cursor": None}),
     ]
 
 
