@@ -129,7 +129,8 @@ class Engine:
             model_points = interpolate(config.model_points, pd_bps)
             points: int | None = model_points
             blended = (card.score * config.blend.scorecard_pct + model_points * config.blend.model_pct) // 100
-            reasons = _model_reasons(self.pd_model.contributions(vec), facts, self.pd_model.scale)
+            reasons = _model_reasons(self.pd_model.contributions(vec), {**facts, **self.pd_model.ratio_values(vec)},
+                                     self.pd_model.scale)
         else:
             pd_bps, points, blended = card.pd_bps, None, card.score
             reasons = _scorecard_reasons(card.dimensions)

@@ -7,8 +7,9 @@ is validated strictly and evaluated.
 
 Artefact (a JSON object; `node.workshop.model.export.dumps` writes its canonical bytes):
 
-    {"format": "aura-gbm", "version": 1,
+    {"format": "aura-gbm", "version": 2,
      "features": [name, ...],          # the vector's names, in order (node/scoring/features.py VECTOR)
+     "ratios": [ratio, ...],           # optional (version 2): inputs derived from the vector, see "Ratios"
      "scale": 16777216,                # fixed-point scale S: an integer x stands for x / S (a power of two)
      "base_margin": int,               # fixed-point margin before any tree (see "Centring" below)
      "trees": [{"nodes": [node, ...]}, ...],
@@ -18,6 +19,7 @@ A node is either a leaf `{"value": v}` or an internal node
 `{"feature": f, "threshold": t, "missing": "left"|"right", "left": i, "right": j, "value": v}`:
 go to `left` iff `vector[f] < t` (integers), to the side named by `missing` when `vector[f]` is None.
 `left`/`right` index the tree's `nodes`; node 0 is the root; every other node has exactly one parent.
+Features 0..F-1 are the vector's; F.. are the ratios, in their order.
 `value` is the node's expected margin in fixed point: a leaf's output, or for an internal node the
 training-cover-weighted mean of the leaves below it, which therefore lies between its children's values.
 All integers must fit in signed 64 bits so another implementation can use machine words.
@@ -31,6 +33,13 @@ contributions(vec) = Saabas path attribution: for every split on the path, the c
                parent's value is credited to the split's feature. Per tree these telescope to
                leaf value - root value, so margin == base_margin + sum(root values) + sum(contributions)
                exactly. `expected_margin` is that first part.
+Ratios: `{"name": n, "numerator": i, "denominator": j, "scale": k}` (i != j vector indices, k in 1..2**32, n a
+               name unused by the features and the other ratios) is the tree input
+               floor(vector[i] * k / max(vector[j], 1)), clamped to the signed 64-bit range, or None when
+               either value is None: a quantity per unit of another (an amount per month, a bill per unit
+               of its limit), which trees over the raw values can only approximate with many splits. A
+               denominator below one counts as one. Its contribution is reported under its name.
+Versions: 1 is the format without `ratios`; both are read.
 Centring: the exporter subtracts each tree's root value from all of that tree's node values and adds it
 to base_margin (exact integer arithmetic, the margin does not change), so every root value is 0 and
 base_margin is the model's expected margin: contributions then sum to margin - base_margin.
@@ -45,7 +54,9 @@ from typing import Any
 from chains.core.errors import AuraError
 
 GBM_FORMAT = "aura-gbm"
-GBM_VERSION = 1
+GBM_VERSION = 2
+GBM_VERSIONS = (1, 2)
+MAX_RATIO_SCALE = 1 << 32
 PD_STEPS = 10_000
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -140,6 +151,50 @@ def check_cutpoints(value: Any, place: str) -> tuple[int, ...]:
             raise ModelError(f"{place}[{i}]: must not be below {place}[{i - 1}]")
         previous = cut
     return tuple(value)
+
+
+class Ratio:
+    """One derived input: floor(vector[numerator] * scale / max(vector[denominator], 1)), clamped to int64."""
+
+    __slots__ = ("name", "numerator", "denominator", "scale")
+
+    def __init__(self, name: str, numerator: int, denominator: int, scale: int) -> None:
+        self.name = name
+        self.numerator = numerator
+        self.denominator = denominator
+        self.scale = scale
+
+    def of(self, vec: Sequence[int | None]) -> int | None:
+        top, bottom = vec[self.numerator], vec[self.denominator]
+        if top is None or bottom is None:
+            return None
+        return min(INT64_MAX, max(INT64_MIN, top * self.scale // max(bottom, 1)))
+
+
+def check_ratios(value: Any, features: tuple[str, ...], place: str = "ratios") -> tuple[Ratio, ...]:
+    """A list of ratio objects over the vector's indices, each named apart from the features and each other."""
+    if not isinstance(value, list):
+        raise ModelError(f"{place}: must be a list")
+    if len(features) + len(value) > MAX_FEATURES:
+        raise ModelError(f"{place}: more than {MAX_FEATURES} inputs with the features")
+    taken = set(features)
+    ratios = []
+    for r, raw in enumerate(value):
+        where = f"{place}[{r}]"
+        check_object(raw, where, ("name", "numerator", "denominator", "scale"))
+        name = raw["name"]
+        if not isinstance(name, str) or not name or not name.isascii():
+            raise ModelError(f"{where}.name: must be a non-empty ASCII string")
+        if name in taken:
+            raise ModelError(f"{where}.name: {name!r} is already a feature or ratio")
+        taken.add(name)
+        top = check_int(raw["numerator"], f"{where}.numerator", 0, len(features) - 1)
+        bottom = check_int(raw["denominator"], f"{where}.denominator", 0, len(features) - 1)
+        if top == bottom:
+            raise ModelError(f"{where}: numerator and denominator must differ")
+        scale = check_int(raw["scale"], f"{where}.scale", 1, MAX_RATIO_SCALE)
+        ratios.append(Ratio(name, top, bottom, scale))
+    return tuple(ratios)
 
 
 class Tree:
@@ -257,11 +312,13 @@ def check_vector(vec: Any, n_features: int) -> Sequence[int | None]:
 class GbmModel:
     """A validated gradient-boosted ensemble. Build it with `from_dict`; evaluation never uses floats."""
 
-    __slots__ = ("features", "scale", "base_margin", "trees", "pd_cutpoints", "expected_margin")
+    __slots__ = ("features", "ratios", "inputs", "scale", "base_margin", "trees", "pd_cutpoints", "expected_margin")
 
     def __init__(self, features: tuple[str, ...], scale: int, base_margin: int, trees: tuple[Tree, ...],
-                 pd_cutpoints: tuple[int, ...]) -> None:
+                 pd_cutpoints: tuple[int, ...], ratios: tuple[Ratio, ...] = ()) -> None:
         self.features = features
+        self.ratios = ratios
+        self.inputs = features + tuple(r.name for r in ratios)  # what the trees' feature indices name
         self.scale = scale
         self.base_margin = base_margin
         self.trees = trees
@@ -273,17 +330,22 @@ class GbmModel:
     def from_dict(cls, data: Any, features: Sequence[str] | None = None) -> GbmModel:
         """Validate an artefact; `features`, when given, is the caller's vector names and must match."""
         check_object(data, "<root>", ("format", "version", "features", "scale", "base_margin", "trees",
-                                      "pd_cutpoints"))
+                                      "pd_cutpoints"), ("ratios",))
         check_constant(data["format"], "format", GBM_FORMAT)
-        check_constant(data["version"], "version", GBM_VERSION)
+        version = data["version"]
+        if type(version) is not int or version not in GBM_VERSIONS:
+            raise ModelError(f"version: must be one of {', '.join(map(str, GBM_VERSIONS))}")
         names = check_features(data["features"])
         check_expected_features(names, features)
+        if "ratios" in data and version < 2:
+            raise ModelError("ratios: needs version 2")
+        ratios = check_ratios(data.get("ratios", []), names)
         scale = check_scale(data["scale"])
         base_margin = check_int(data["base_margin"], "base_margin")
         raw_trees = check_tree_list(data["trees"])
         trees = []
         for t, raw in enumerate(raw_trees):
-            tree = parse_tree(raw, f"trees[{t}]", len(names), leaf_key="value", leaf_low=INT64_MIN,
+            tree = parse_tree(raw, f"trees[{t}]", len(names) + len(ratios), leaf_key="value", leaf_low=INT64_MIN,
                               internal_value=True)
             for i, f in enumerate(tree.feature):
                 if f >= 0:
@@ -293,11 +355,22 @@ class GbmModel:
                                          f"({a} and {b})")
             trees.append(tree)
         cutpoints = check_cutpoints(data["pd_cutpoints"], "pd_cutpoints")
-        return cls(names, scale, base_margin, tuple(trees), cutpoints)
+        return cls(names, scale, base_margin, tuple(trees), cutpoints, ratios)
+
+    def _inputs(self, vec: Sequence[int | None]) -> Sequence[int | None]:
+        """The vector, checked, followed by its ratios: what the trees read."""
+        check_vector(vec, len(self.features))
+        if not self.ratios:
+            return vec
+        return (*vec, *(r.of(vec) for r in self.ratios))
+
+    def ratio_values(self, vec: Sequence[int | None]) -> dict[str, int | None]:
+        """Each ratio's value for `vec`, by name (empty for a model without ratios)."""
+        return dict(zip(self.inputs[len(self.features):], self._inputs(vec)[len(self.features):]))
 
     def margin(self, vec: Sequence[int | None]) -> int:
         """The log-odds of default in fixed point (divide by `scale` for the real value)."""
-        check_vector(vec, len(self.features))
+        vec = self._inputs(vec)
         total = self.base_margin
         for tree in self.trees:
             total += tree.value[tree.leaf(vec)]
@@ -312,12 +385,12 @@ class GbmModel:
         return self.pd_from_margin(self.margin(vec))
 
     def contributions(self, vec: Sequence[int | None]) -> dict[str, int]:
-        """Per-feature Saabas contributions in fixed point; every feature is present (0 when unused).
+        """Per-input Saabas contributions in fixed point; every feature and ratio is present (0 when unused).
 
         expected_margin + sum(values) == margin(vec) exactly (expected_margin == base_margin once centred).
         """
-        check_vector(vec, len(self.features))
-        totals = [0] * len(self.features)
+        vec = self._inputs(vec)
+        totals = [0] * len(self.inputs)
         for tree in self.trees:
             feature, threshold, missing, left, right, value = (
                 tree.feature, tree.threshold, tree.missing, tree.left, tree.right, tree.value)
@@ -329,4 +402,4 @@ class GbmModel:
                 totals[f] += value[child] - value[i]
                 i = child
                 f = feature[i]
-        return dict(zip(self.features, totals))
+        return dict(zip(self.inputs, totals))

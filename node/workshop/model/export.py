@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from node.scoring.anomaly import ISOLATION_FORMAT, ISOLATION_VERSION
-from node.scoring.gbm import GBM_FORMAT, GBM_VERSION, PD_STEPS
+from node.scoring.gbm import GBM_FORMAT, GBM_VERSION, PD_STEPS, Ratio
 
 SCALE = 1 << 24
 """Fixed-point scale of margins and path lengths: 2**24 rounds each float32 leaf value by at most 3e-8."""
@@ -52,6 +52,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_bin": 256,
 }
 """Shallow, slow-learning trees: small credit data sets overfit quickly; depth 3 keeps interactions few."""
+RATIO_SCALE = 10_000
+"""A ratio input in units of 1/10,000 of its denominator (basis points)."""
 
 _DIGITS = 40
 _EULER_GAMMA = Decimal("0.5772156649015328606065120900824024310421593359399")
@@ -156,17 +158,35 @@ def _matrix(X: Sequence[Sequence[int | None]], n_features: int) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), n_features)
 
 
+def ratios_between(features: Sequence[str], names: Sequence[str], scale: int = RATIO_SCALE) -> tuple[Ratio, ...]:
+    """A ratio input for every ordered pair of the named features (`a/b` and `b/a`), in the order of `names`."""
+    index = {name: i for i, name in enumerate(features)}
+    unknown = [name for name in names if name not in index]
+    if unknown:
+        raise ValueError(f"ratios: unknown features {unknown}")
+    return tuple(Ratio(f"{a}/{b}", index[a], index[b], scale) for a in names for b in names if a != b)
+
+
+def with_ratios(X: Sequence[Sequence[int | None]], ratios: Sequence[Ratio]) -> list[list[int | None]]:
+    """Each row followed by its ratio inputs, computed by the enclave's own `Ratio.of`."""
+    return [[*row, *(r.of(row) for r in ratios)] for row in X]
+
+
 def train_gbm(X: Sequence[Sequence[int | None]], y: Sequence[int], features: Sequence[str], *, seed: int = 7,
-              params: Mapping[str, Any] | None = None, n_threads: int = 2) -> Any:
+              params: Mapping[str, Any] | None = None, n_threads: int = 2, ratios: Sequence[Ratio] = ()) -> Any:
     """Train an xgboost binary:logistic booster on integer rows (None -> missing).
 
     `params` overrides DEFAULT_PARAMS; two extra keys are understood: `num_boost_round` (default 200) and
-    `monotone_constraints` as a mapping {feature name: -1 | 0 | 1}. The seed drives row and column
-    subsampling; the same seed, data and thread count give a byte-identical booster.
+    `monotone_constraints` as a mapping {feature name: -1 | 0 | 1}. `ratios` (see `ratios_between`) are
+    computed from each row and given to the trees after the features, as the exported model computes them.
+    The seed drives row and column subsampling; the same seed, data and thread count give a byte-identical
+    booster.
     """
     import xgboost as xgb
 
-    features = list(features)
+    if ratios:
+        X = with_ratios(X, ratios)
+    features = list(features) + [r.name for r in ratios]
     merged = {**DEFAULT_PARAMS, **(params or {})}
     rounds = int(merged.pop("num_boost_round", DEFAULT_ROUNDS))
     monotone = merged.pop("monotone_constraints", None)
@@ -265,13 +285,16 @@ def _export_tree(tree: Mapping[str, Any], n_features: int, scale: int, index: in
     return nodes, nodes[0]["value"]
 
 
-def export_gbm(booster: Any, features: Sequence[str], *, scale: int = SCALE) -> dict[str, Any]:
-    """The GbmModel artefact of a binary:logistic gbtree booster (see node/scoring/gbm.py).
+def export_gbm(booster: Any, features: Sequence[str], *, scale: int = SCALE,
+               ratios: Sequence[Ratio] = ()) -> dict[str, Any]:
+    """The GbmModel artefact of a binary:logistic gbtree booster (see node/scoring/gbm.py); `ratios` are the
+    ones it was trained with (`train_gbm`).
 
     Trees are centred: each tree's root value is subtracted from its nodes and added to base_margin, so
     base_margin is the expected margin and contributions sum to margin - base_margin.
     """
     features = list(features)
+    inputs = features + [r.name for r in ratios]
     config = json.loads(booster.save_config())
     objective = config["learner"]["objective"]["name"]
     if objective != "binary:logistic":
@@ -280,12 +303,12 @@ def export_gbm(booster: Any, features: Sequence[str], *, scale: int = SCALE) -> 
     learner = model["learner"]
     if learner["gradient_booster"]["name"] != "gbtree":
         raise ValueError(f"booster {learner['gradient_booster']['name']!r}: only gbtree is supported")
-    if int(learner["learner_model_param"]["num_feature"]) != len(features):
+    if int(learner["learner_model_param"]["num_feature"]) != len(inputs):
         raise ValueError(f"the booster has {learner['learner_model_param']['num_feature']} features, "
-                         f"{len(features)} names were given")
+                         f"{len(inputs)} names were given")
     names = learner.get("feature_names") or []
-    if names and list(names) != features:
-        raise ValueError("the booster's feature names differ from `features`")
+    if names and list(names) != inputs:
+        raise ValueError("the booster's feature names differ from `features` and `ratios`")
     gbtree = learner["gradient_booster"]["model"]
     if any(int(g) != 0 for g in gbtree["tree_info"]):
         raise ValueError("only single-output models are supported")
@@ -293,15 +316,18 @@ def export_gbm(booster: Any, features: Sequence[str], *, scale: int = SCALE) -> 
     base_margin = _logit_fixed(_base_score(model), scale)
     trees = []
     for t, raw in enumerate(gbtree["trees"]):
-        nodes, root = _export_tree(raw, len(features), scale, t)
+        nodes, root = _export_tree(raw, len(inputs), scale, t)
         for node in nodes:
             node["value"] -= root
         base_margin += root
         trees.append({"nodes": nodes})
+    derived = {"ratios": [{"name": r.name, "numerator": r.numerator, "denominator": r.denominator, "scale": r.scale}
+                          for r in ratios]} if ratios else {}
     return {
         "format": GBM_FORMAT,
         "version": GBM_VERSION,
         "features": features,
+        **derived,
         "scale": scale,
         "base_margin": base_margin,
         "trees": trees,
