@@ -1,15 +1,15 @@
 """The API's errors: `ApiError` when it cannot listen, and every HTTP error as JSON
 `{"error": {"code": "<stable snake_case>", "message": "..."}}`, never a stack trace.
 
-A route raises `Problem` with its own code (`unknown_chain`, `bad_subject`, ...); what FastAPI and Starlette
-raise themselves (no such route, a method the route does not take, a query that does not validate) and anything
-unexpected are answered here in the same form, with a code taken from the status (`HTTP_CODES`).
+A route raises `Problem` (node/http_problem.py) with its own code (`unknown_chain`, `bad_subject`, ...); what
+FastAPI and Starlette raise themselves (no such route, a method the route does not take, a query that does not
+validate) and anything unexpected are answered here in the same form, with a code taken from the status
+(`HTTP_CODES`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from chains.core.errors import AuraError
+from node.http_problem import Problem, error_response
 
 log = logging.getLogger("aura.api")
 
@@ -27,19 +28,6 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "m
 
 class ApiError(AuraError, RuntimeError):
     """The API cannot listen where the config says (the port is in use, the address is not this host's)."""
-
-
-class Problem(Exception):
-    """An answer that is an error: its HTTP status, stable code and message (and headers, such as Retry-After)."""
-
-    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = dict(headers or {})
-
-
-def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -75,3 +63,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(Exception, unexpected)
+
+
+__all__ = ["HTTP_CODES", "ApiError", "Problem", "error_response", "install_error_handlers"]

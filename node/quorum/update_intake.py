@@ -28,17 +28,9 @@ from chains.core.errors import ChainError, InvalidParams, NotSupported, RetryLat
 from chains.core.secp256k1 import recover_address
 from chains.core.signed_view import read_offchain
 from chains.registry import FAMILIES
+from node.http_problem import Problem
 
 PEER_UPDATES_PATH = "/peer/v1/updates"
-
-
-class Problem(Exception):
-    """A refused announcement: its HTTP status, stable code and message (answered as the API answers errors,
-    `{"error": {"code": ..., "message": ...}}`)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class UpdateIntake:
@@ -96,18 +88,16 @@ class UpdateIntake:
 
 
 def updates_router(intake: UpdateIntake) -> APIRouter:
-    """The route over `intake` (left out of the public OpenAPI document: it is for the quorum's operators)."""
+    """The route over `intake` (left out of the public OpenAPI document: it is for the quorum's operators); a refusal
+    is a `Problem`, which the app's handlers (node/api/errors.py) answer."""
     router = APIRouter(include_in_schema=False)
 
     @router.post(PEER_UPDATES_PATH)
     async def post_update(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008 - FastAPI's own idiom
-        try:
-            update, new = await intake.take(body.get("chain"), body.get("subject"), body.get("offchain"))
-        except Problem as e:
-            return JSONResponse({"error": {"code": e.code, "message": e.message}}, status_code=e.status)
+        update, new = await intake.take(body.get("chain"), body.get("subject"), body.get("offchain"))
         return JSONResponse({"key": update.key, "queued": new}, status_code=202 if new else 200)
 
     return router
 
 
-__all__ = ["PEER_UPDATES_PATH", "Problem", "UpdateIntake", "updates_router"]
+__all__ = ["PEER_UPDATES_PATH", "UpdateIntake", "updates_router"]
