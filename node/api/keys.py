@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.lean_sqlite_utils import sqlite_utils
+from node.sqlite_rows import select
 
 KEY_PREFIX = "aura_"
 
@@ -59,7 +60,7 @@ class ApiKeys:
 
     def list(self) -> list[ApiKey]:
         """Every key, revoked ones included, oldest first."""
-        return [_record(r) for r in self.db.query("SELECT * FROM api_keys ORDER BY created_at, rowid")]
+        return [_record(r) for r in select(self.db.conn, "SELECT * FROM api_keys ORDER BY created_at, rowid")]
 
     def revoke(self, key_id: str) -> bool:
         """Revoke the key `key_id`; False when there is no such key or it was revoked already."""
@@ -70,7 +71,7 @@ class ApiKeys:
 
     def check(self, key: str) -> ApiKey | None:
         """The live key that `key` is, or None (unknown, or revoked)."""
-        rows = list(self.db.query("SELECT * FROM api_keys WHERE hash=? AND revoked_at IS NULL", [key_hash(key)]))
+        rows = select(self.db.conn, "SELECT * FROM api_keys WHERE hash=? AND revoked_at IS NULL", [key_hash(key)])
         return _record(rows[0]) if rows else None
 
 
