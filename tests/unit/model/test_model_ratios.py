@@ -3,8 +3,6 @@ it refuses, and that a model trained with ratios (node/workshop/model/export.py)
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,6 +12,7 @@ import xgboost as xgb
 from node.scoring.gbm import INT64_MAX, INT64_MIN, GbmModel, ModelError, Ratio
 from node.workshop.model import realdata
 from node.workshop.model.export import SCALE, export_gbm, logistic_cutpoints, ratios_between, train_gbm, with_ratios
+from tests.unit.model.artefact_edits import Edit, refusal, set_at
 
 MARGIN_TOLERANCE = 1e-5  # as for the models without ratios (test_model_gbm.py)
 
@@ -68,38 +67,25 @@ def test_a_model_without_ratios_reads_as_before() -> None:
     assert model.margin([0, 250]) == SCALE
 
 
-def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
-    def change(data: dict[str, Any]) -> None:
-        target: Any = data
-        for part in path[:-1]:
-            target = target[part]
-        target[path[-1]] = value
-    return change
-
-
 CASES = [
-    (_set(("version",), 1), "ratios: needs version 2"),
-    (_set(("version",), 3), "version: must be one of 1, 2"),
-    (_set(("ratios",), {}), "ratios: must be a list"),
-    (_set(("ratios", 0, "name"), "a"), "ratios[0].name: 'a' is already a feature or ratio"),
-    (_set(("ratios", 0, "name"), ""), "ratios[0].name: must be a non-empty ASCII string"),
-    (_set(("ratios", 0, "denominator"), 0), "ratios[0]: numerator and denominator must differ"),
-    (_set(("ratios", 0, "numerator"), 2), "ratios[0].numerator: must be between 0 and 1"),
-    (_set(("ratios", 0, "denominator"), -1), "ratios[0].denominator: must be between 0 and 1"),
-    (_set(("ratios", 0, "scale"), 0), f"ratios[0].scale: must be between 1 and {1 << 32}"),
-    (_set(("ratios", 0, "scale"), 100.0), "ratios[0].scale: must be an integer"),
-    (_set(("ratios", 0, "offset"), 1), "ratios[0]: unknown key 'offset'"),
-    (_set(("trees", 0, "nodes", 0, "feature"), 3), "trees[0].nodes[0].feature: must be between 0 and 2"),
+    (set_at(("version",), 1), "ratios: needs version 2"),
+    (set_at(("version",), 3), "version: must be one of 1, 2"),
+    (set_at(("ratios",), {}), "ratios: must be a list"),
+    (set_at(("ratios", 0, "name"), "a"), "ratios[0].name: 'a' is already a feature or ratio"),
+    (set_at(("ratios", 0, "name"), ""), "ratios[0].name: must be a non-empty ASCII string"),
+    (set_at(("ratios", 0, "denominator"), 0), "ratios[0]: numerator and denominator must differ"),
+    (set_at(("ratios", 0, "numerator"), 2), "ratios[0].numerator: must be between 0 and 1"),
+    (set_at(("ratios", 0, "denominator"), -1), "ratios[0].denominator: must be between 0 and 1"),
+    (set_at(("ratios", 0, "scale"), 0), f"ratios[0].scale: must be between 1 and {1 << 32}"),
+    (set_at(("ratios", 0, "scale"), 100.0), "ratios[0].scale: must be an integer"),
+    (set_at(("ratios", 0, "offset"), 1), "ratios[0]: unknown key 'offset'"),
+    (set_at(("trees", 0, "nodes", 0, "feature"), 3), "trees[0].nodes[0].feature: must be between 0 and 2"),
 ]
 
 
 @pytest.mark.parametrize(("change", "message"), CASES, ids=[m for _, m in CASES])
-def test_ratio_errors(change: Callable[[dict[str, Any]], None], message: str) -> None:
-    data = copy.deepcopy(ratio_artefact())
-    change(data)
-    with pytest.raises(ModelError) as info:
-        GbmModel.from_dict(data)
-    assert str(info.value) == message
+def test_ratio_errors(change: Edit, message: str) -> None:
+    assert refusal(GbmModel.from_dict, ratio_artefact(), change) == message
 
 
 def test_two_ratios_may_not_share_a_name() -> None:
