@@ -37,6 +37,18 @@ def short_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def node_log_tail(run_dir: Path, name: str, lines: int = 40) -> str:
+    """What a failure needs from the scenario's node log once the run folder is gone: its warnings and errors (the
+    last 60) and its last lines."""
+    log = run_dir / "run" / name / "node.log"
+    if not log.is_file():
+        return f"(no node log at {log})"
+    text = log.read_text(errors="replace").splitlines()
+    loud = [line for line in text if '"level": "warning"' in line or '"level": "error"' in line]
+    return ("node log, warnings and errors:\n" + "\n".join(loud[-60:]) +
+            "\nnode log, last lines:\n" + "\n".join(text[-lines:]))
+
+
 def chaos(run_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     out = subprocess.run([sys.executable, str(SCRIPT), *args, "--dir", str(run_dir / "run")],
                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=ROOT)
@@ -53,6 +65,8 @@ def test_short_scenario_meets_the_aims(name: str, short_dir: Path) -> None:
     out, report = chaos(short_dir, "--short", "--scenarios", name, "--seed", "1")
     scenario = report["scenarios"][name]
     why = json.dumps(scenario, indent=1)[:6000] + "\n" + out.stderr[-3000:]
+    if not scenario.get("ok"):
+        why += "\n" + node_log_tail(short_dir, name)
     assert "error" not in scenario, why
     assert {k: scenario[k] for k in AIMS} == AIMS, why
     assert scenario["requests"] > 0 and scenario["faults"] > 0, why
