@@ -613,6 +613,24 @@ class ChainAdapter(ABC):
             NotSupported: the family, or this chain's config, reads no lending protocol (the default).
             RetryLater: the RPC failed; the cursor the caller holds stays good.
         """
+        self.check_credit_events()
+        if cursor is None:
+            return CreditEvents([], str(until.number), until.number)
+        done = int(cursor)
+        if until.number <= done:
+            return CreditEvents([], cursor, done)
+        items, reached = await self.read_credit_events(subjects, done, until.number)
+        return CreditEvents(items, str(reached), reached)
+
+    def check_credit_events(self) -> None:
+        """The family's half of `credit_events`: raise NotSupported when this chain's config reads no lending
+        protocol (the default: the family reads none)."""
+        raise NotSupported(self.family, "lending events")
+
+    async def read_credit_events(self, subjects: Collection[str], after: int, until: int) -> tuple[list[CreditEvent],
+                                                                                                     int]:
+        """The family's half of `credit_events`: the events of `subjects` in the heights after `after` through
+        `until`, and the last height read (`until`, or less where the service has not indexed that far)."""
         raise NotSupported(self.family, "lending events")
 
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:

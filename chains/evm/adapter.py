@@ -32,7 +32,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
-    CreditEvents,
+    CreditEvent,
     Fulfilled,
     Height,
     ItemOutcome,
@@ -784,18 +784,15 @@ class EvmAdapter(ChainAdapter):
                                 cost=int(receipt["gasUsed"]), reverted=receipt["status"] != 1,
                                 outcomes=outcomes)
 
-    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
-        """The lending protocols' credit events of `subjects` (chains/evm/credit_events.py); the cursor is the last
-        block read."""
+    def check_credit_events(self) -> None:
         if self.credit is None:
             raise NotSupported(self.family, "lending events without an [chains.indexer] section")
-        if cursor is None:
-            return CreditEvents([], str(until.number), until.number)
-        done = int(cursor)
-        if until.number <= done:
-            return CreditEvents([], cursor, done)
-        items = await self.credit.read(self.w3, subjects, done + 1, until.number)
-        return CreditEvents(items, str(until.number), until.number)
+
+    async def read_credit_events(self, subjects: Collection[str], after: int, until: int) -> tuple[list[CreditEvent],
+                                                                                                     int]:
+        """The lending protocols' credit events of `subjects` (chains/evm/credit_events.py), block by block."""
+        assert self.credit is not None
+        return await self.credit.read(self.w3, subjects, after + 1, until), until
 
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
         """The oracle's `signers(signer)`: unregistered (index 0), revoked (not active), registered with another

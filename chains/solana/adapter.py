@@ -54,7 +54,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
-    CreditEvents,
+    CreditEvent,
     Fulfilled,
     Height,
     ItemOutcome,
@@ -848,18 +848,16 @@ class SolanaAdapter(ChainAdapter):
         return bool(resp.value)
 
     # lending events
-    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
-        """The configured lending programs' borrows and repayments of `subjects` (chains/solana/credit_events.py);
-        the cursor is the last slot read."""
+    def check_credit_events(self) -> None:
         if self.credit is None:
             raise NotSupported(self.family, "lending events with an empty lending_programs table")
-        if cursor is None:
-            return CreditEvents([], str(until.number), until.number)
-        done = int(cursor)
-        if until.number <= done:
-            return CreditEvents([], cursor, done)
-        items = await self.credit.read(self._rpc_provider(), subjects, done + 1, until.number)
-        return CreditEvents(items, str(until.number), until.number)
+
+    async def read_credit_events(self, subjects: Collection[str], after: int, until: int) -> tuple[list[CreditEvent],
+                                                                                                     int]:
+        """The configured lending programs' borrows and repayments of `subjects` (chains/solana/credit_events.py),
+        slot by slot."""
+        assert self.credit is not None
+        return await self.credit.read(self._rpc_provider(), subjects, after + 1, until), until
 
     # the enclave's signer and the transmitter
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:

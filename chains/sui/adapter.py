@@ -81,7 +81,7 @@ from chains.base import (
     Capabilities,
     ChainAdapter,
     Confidence,
-    CreditEvents,
+    CreditEvent,
     Fulfilled,
     Height,
     ItemOutcome,
@@ -757,18 +757,16 @@ class SuiAdapter(ChainAdapter):
         return SubmissionStatus(state=TxState.PENDING)
 
     # lending events
-    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
-        """The configured lending events (`lending_events`) of `subjects` (chains/sui/credit_events.py); the cursor is
-        the last checkpoint read, never past what the service has indexed."""
+    def check_credit_events(self) -> None:
         if self.credit is None:
             raise NotSupported(self.family, "lending events with an empty lending_events")
-        if cursor is None:
-            return CreditEvents([], str(until.number), until.number)
-        done = int(cursor)
-        if until.number <= done:
-            return CreditEvents([], cursor, done)
-        items, reached = await self.credit.read(subjects, done, until.number)
-        return CreditEvents(items, str(reached), reached)
+
+    async def read_credit_events(self, subjects: Collection[str], after: int, until: int) -> tuple[list[CreditEvent],
+                                                                                                     int]:
+        """The configured lending events (`lending_events`) of `subjects` (chains/sui/credit_events.py), never past
+        the checkpoint the service has indexed."""
+        assert self.credit is not None
+        return await self.credit.read(subjects, after, until)
 
     # the enclave's signer and the transmitter
     async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:

@@ -19,7 +19,6 @@ from chains.base import (
     ChainAdapter,
     Confidence,
     CreditEvent,
-    CreditEvents,
     Fulfilled,
     Height,
     OracleRequest,
@@ -182,14 +181,14 @@ class FakeAdapter(ChainAdapter):
         )  # fmt: skip
         return request, at
 
-    async def credit_events(self, subjects: Collection[str], cursor: str | None, until: Height) -> CreditEvents:
-        ledger = self.ledger
-        if cursor is None or until.number <= int(cursor):
-            return CreditEvents([], cursor or str(until.number), until.number if cursor is None else int(cursor))
-        done, wanted = int(cursor), set(subjects)
-        items = [CreditEvent(subject, kind, "fake-pool", block, "0x" + f"{block:064x}")
-                 for subject, kind, block in ledger.credit_log if done < block <= until.number and subject in wanted]
-        return CreditEvents(items, str(until.number), until.number)
+    def check_credit_events(self) -> None:
+        return None  # the fake ledger's pool is always read
+
+    async def read_credit_events(self, subjects: Collection[str], after: int, until: int) -> tuple[list[CreditEvent],
+                                                                                                     int]:
+        wanted = set(subjects)
+        return [CreditEvent(subject, kind, "fake-pool", block, "0x" + f"{block:064x}")
+                for subject, kind, block in self.ledger.credit_log if after < block <= until and subject in wanted], until
 
     async def read_features(self, subject: str, at: Height) -> dict[str, Any]:
         left = self.ledger.unreadable.get(subject, 0)
