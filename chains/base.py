@@ -561,7 +561,8 @@ class ChainAdapter(ABC):
             submission: a stored submission.
         Returns:
             PENDING while it may still land; INCLUDED, then FINAL, with outcomes per request key; DROPPED only
-            once it can never land.
+            once it can never land: what took its place is final (a reorganisation can take back anything less,
+            and a sequence given up too soon leaves a gap no later transaction passes).
         Raises:
             RetryLater: the RPC failed.
         """

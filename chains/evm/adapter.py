@@ -751,11 +751,15 @@ class EvmAdapter(ChainAdapter):
     async def status(self, submission: Submission) -> SubmissionStatus:
         receipt = await self._receipt(submission.tx_hash)
         if receipt is None:
-            mined_nonce = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, "latest"))
-            if int(mined_nonce) <= submission.sequence:  # on EVM the sequence is the account nonce
+            # Dropped only once another transaction holds the nonce in a final block: a reorganisation can take
+            # back a later one (and this transaction's own block between two reads), and a sequence wrongly
+            # given up leaves a gap no later fulfilment can pass.
+            final = await self._finalized_number()
+            used = await self._rpc(self.w3.eth.get_transaction_count(self.account.address, final))
+            if int(used) <= submission.sequence:  # on EVM the sequence is the account nonce
                 return SubmissionStatus(state=TxState.PENDING, lost=not await self._in_pool(submission.tx_hash))
-            # The nonce is used. This transaction may itself have been mined between the two reads: only a
-            # receipt still missing after the nonce moved means another transaction took the nonce.
+            # This transaction may itself have been mined, and made final, between the two reads: only a receipt
+            # still missing after the nonce moved means another transaction took the nonce.
             receipt = await self._receipt(submission.tx_hash)
             if receipt is None:
                 return SubmissionStatus(state=TxState.DROPPED)

@@ -353,8 +353,27 @@ class ChainAdapterSuite:
         await driver.advance(3)
         assert (await adapter.status(sub)).state is TxState.PENDING  # never sent, a little older: may still land
         await driver.kill(sub)
+        await driver.finalize()
         assert (await adapter.status(sub)).state is TxState.DROPPED
         assert await adapter.request_status(request) is RequestStatus.PENDING
+
+    async def test_a_sequence_taken_in_a_height_not_yet_final_is_not_dropped(self, driver: Driver) -> None:
+        """What took the fulfilment's sequence can be taken back by a reorganisation, and then the fulfilment can
+        land: it is lost (sent again at once), not dropped, until what took it is final. A sequence given up too
+        soon is a gap no later fulfilment of the transmitter passes."""
+        if not driver.reorganises:
+            pytest.skip(f"the {driver.cfg.family} test chain cannot reorganise")
+        adapter = driver.adapter
+        request, sub = await driver.prepared()
+        await driver.kill(sub)
+        taken = await adapter.status(sub)
+        assert (taken.state, taken.lost) == (TxState.PENDING, True)
+        await driver.reorg(1, keep=False)
+        await adapter.broadcast(sub)
+        await driver.advance(1)
+        landed = await adapter.status(sub)
+        assert (landed.state, landed.reverted, landed.outcomes) == (TxState.INCLUDED, False,
+                                                                     {request.key: ItemOutcome(True)})
 
     # ---------------------------------------------------------------------------------- signer and transmitter
     async def test_the_registered_enclave_signer_is_active(self, driver: Driver) -> None:
@@ -416,6 +435,7 @@ class ChainAdapterSuite:
         await adapter.broadcast(replacement)
         await driver.advance(1)
         assert (await adapter.status(replacement)).state is TxState.INCLUDED
+        await driver.finalize()
         assert (await adapter.status(sub)).state is TxState.DROPPED
 
     async def test_void_takes_a_stale_fulfilments_sequence_and_fulfils_nothing(self, driver: Driver) -> None:
@@ -435,6 +455,7 @@ class ChainAdapterSuite:
         await driver.advance(1)
         mined = await adapter.status(void)
         assert (mined.state, mined.reverted, mined.outcomes) == (TxState.INCLUDED, False, {})
+        await driver.finalize()
         assert (await adapter.status(sub)).state is TxState.DROPPED
         assert await adapter.request_status(request) is RequestStatus.PENDING
 

@@ -270,7 +270,8 @@ class FakeAdapter(ChainAdapter):
         receipt = ledger.receipt(submission.tx_hash)
         if receipt is None:
             tx = Fulfilment.decode(submission.raw)
-            if ledger.nonce_user(tx.sender, tx.nonce) is not None:
+            used = ledger.nonce_user(tx.sender, tx.nonce)  # dropped once what took the nonce is final, as on EVM
+            if used is not None and ledger.latest.number - used[1] >= self.cfg.finality_depth:
                 return SubmissionStatus(state=TxState.DROPPED)
             return SubmissionStatus(state=TxState.PENDING, lost=submission.tx_hash not in ledger.mempool)
         final = ledger.latest.number - receipt.block >= self.cfg.finality_depth

@@ -243,8 +243,8 @@ class FakeLedger:
     def receipt(self, tx_hash: str) -> Receipt | None:
         return self.receipts.get(tx_hash)
 
-    def nonce_user(self, sender: str, nonce: int) -> str | None:
-        """What used the sender's nonce on the canonical chain: a transaction hash, or `burnt`."""
+    def nonce_user(self, sender: str, nonce: int) -> tuple[str, int] | None:
+        """What used the sender's nonce on the canonical chain (a transaction hash, or `burnt`) and in which block."""
         return self.nonces.get((sender, nonce))
 
     def next_nonce(self, sender: str) -> int:
@@ -386,7 +386,8 @@ class FakeLedger:
                 requesters, a second later).
             lose_requests: the requests never come back, and the next requests take their ids (as a requester's
                 next request takes a vanished one's nonce).
-            lose_transactions: the fulfilments never come back (a node that dropped them): their nonces are free.
+            lose_transactions: the transactions (fulfilments and nonce burns) never come back (a node that dropped
+                them): their nonces are free.
         """
         if not 0 < depth < len(self.blocks):
             raise ValueError(f"cannot reorg {depth} of {len(self.blocks)} blocks")
@@ -399,6 +400,9 @@ class FakeLedger:
                 if isinstance(event, Sent):
                     if not lose_transactions:
                         self.mempool[event.tx.hash] = event.tx
+                elif isinstance(event, NonceBurnt):
+                    if not lose_transactions:
+                        returned.append(event)
                 elif isinstance(event, Made):
                     if lose_requests:
                         self._requests_made -= 1
@@ -417,7 +421,7 @@ class FakeLedger:
     def _reset(self) -> None:
         self.requests: dict[str, Recorded] = {}
         self.receipts: dict[str, Receipt] = {}
-        self.nonces: dict[tuple[str, int], str] = {}
+        self.nonces: dict[tuple[str, int], tuple[str, int]] = {}  # (sender, nonce) -> (user, block number)
         self.fulfilled: dict[str, int] = {}
         self.fulfilled_by: dict[str, tuple[Fulfilment, Item]] = {}
         self.updates: dict[str, Recorded] = {}  # operator updates taken, by id
@@ -438,13 +442,13 @@ class FakeLedger:
             if found is not None and found.status is RequestStatus.PENDING:
                 found.status = RequestStatus.FULFILLED if isinstance(event, SettledElsewhere) else RequestStatus.CANCELLED
         elif isinstance(event, NonceBurnt):
-            self.nonces[(event.sender, event.nonce)] = "burnt"
+            self.nonces[(event.sender, event.nonce)] = ("burnt", block.number)
         else:
             self._execute(event, block)
 
     def _execute(self, sent: Sent, block: Block) -> None:
         tx = sent.tx
-        self.nonces[(tx.sender, tx.nonce)] = tx.hash
+        self.nonces[(tx.sender, tx.nonce)] = (tx.hash, block.number)
         outcomes: dict[str, ItemOutcome] = {}
         if not sent.reverts:
             for item in tx.items:

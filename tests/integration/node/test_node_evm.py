@@ -396,7 +396,9 @@ def test_stuck_fulfilment_replaced_at_a_higher_fee(env: Env) -> None:
 def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(env: Env) -> None:
     """status() reads the receipt, then the account nonce. A fulfilment mined between those two reads shows no
     receipt and a used nonce; it is the same transaction, so it must not be reported dropped (that once
-    marked a fulfilled request failed). Only a nonce taken by another transaction is a drop."""
+    marked a fulfilled request failed). Only a nonce taken by another transaction in a final block is a drop
+    (the adapter suite's `test_a_sequence_taken_in_a_height_not_yet_final_is_not_dropped` has the block not yet
+    final)."""
     import asyncio
     import dataclasses
     from contextlib import ExitStack
@@ -415,6 +417,7 @@ def test_status_is_not_dropped_when_its_block_lands_between_receipt_and_nonce(en
         node.stop()
     cfg = load_config(env.dev.config_path)
     chain = cfg.chains[0]
+    env.mine(chain.finality_depth + 1)  # the fulfilment final: its nonce used for good
     store = Store(cfg.node.data_dir / "aura.sqlite")
     (sub,) = [s for s in store.submissions_in(chain.name, "pending", "included", "final") if s.sequence >= 0]
 

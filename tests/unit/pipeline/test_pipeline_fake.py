@@ -177,13 +177,31 @@ async def test_a_dropped_fulfilment_is_sent_again_while_the_request_is_pending(n
                                                                                 ledger: FakeLedger) -> None:
     request_id, first = await _submitted(node, ledger)
     ledger.burn_nonce(*sender_nonce(node, first))
-    ledger.mine()
+    ledger.mine(1 + node.service.adapter.cfg.finality_depth)  # what took its nonce is final
     await node.tick()
     assert node.state(request_id) == ("scored", "fulfilment dropped; will send again")
     await node.settle()
     assert node.state(request_id) == ("final", "")
     assert [s[:2] for s in node.submissions()] == [(0, "dropped"), (1, "final")]
     assert ledger.fulfilments(request_id) == 1
+
+
+async def test_a_fulfilment_whose_nonce_was_taken_in_a_block_reorged_out_is_sent_again(node: Node,
+                                                                                        ledger: FakeLedger) -> None:
+    """Until what took its nonce is final the fulfilment is not given up: given up, the reorganisation below would
+    leave its nonce a gap that every later fulfilment of the transmitter waits behind."""
+    request_id, first = await _submitted(node, ledger)
+    ledger.burn_nonce(*sender_nonce(node, first))
+    ledger.mine()
+    await node.tick()
+    assert node.state(request_id) == ("submitted", "")
+    ledger.reorg(1, lose_transactions=True)
+    ledger.mine()
+    later = ledger.request()
+    await node.settle()
+    assert (node.state(request_id), node.state(later)) == (("final", ""), ("final", ""))
+    assert [s[:2] for s in node.submissions()] == [(0, "final"), (1, "final")]
+    assert (ledger.fulfilments(request_id), ledger.fulfilments(later)) == (1, 1)
 
 
 @pytest.mark.parametrize(("settle", "state", "reason"), [
@@ -195,7 +213,7 @@ async def test_a_dropped_fulfilment_is_not_sent_again_once_the_request_is_settle
     request_id, first = await _submitted(node, ledger)
     settle(ledger, request_id)
     ledger.burn_nonce(*sender_nonce(node, first))
-    ledger.mine()
+    ledger.mine(1 + node.service.adapter.cfg.finality_depth)
     await node.tick()
     assert node.state(request_id) == (state, reason)
     sent = list(ledger.broadcasts)
