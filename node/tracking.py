@@ -115,20 +115,22 @@ class Tracker:
                 metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
             if st.state is TxState.FINAL:
                 self.store.set_submission_state(winner.tx_hash, "final", st.block_number, st.cost)
+                hashes = {sub.tx_hash for sub in attempts}
                 self.moves.move_many([(key, "final", "") for key in winner.request_keys
-                                      if (self.store.request(key) or {}).get("state") == "included"])
+                                      if _waits_on(self.store.request(key), "included", hashes)])
             return
         if all(st.state is TxState.DROPPED for _, st in statuses):
             for sub, _ in statuses:
                 await self._dropped(sub)
             return
+        hashes = {sub.tx_hash for sub in attempts}
         for sub, _ in statuses:  # none mined: a block that held one may have been reorged out
             row = self.store.submission_row(sub.tx_hash)
             if row is not None and row["state"] == "included":
                 self.store.set_submission_state(sub.tx_hash, "pending")
                 self.moves.move_many([(key, "submitted", "fulfilment's block was reorged out")
                                       for key in sub.request_keys
-                                      if (self.store.request(key) or {}).get("state") == "included"])
+                                      if _waits_on(self.store.request(key), "included", hashes)])
         latest = attempts[-1]  # the store lists a sequence's attempts in the order they were made
         now = self.clock()
         if self.adapter.capabilities.replaces_fees and now - latest.sent_at > self.bump_after_s:
@@ -286,10 +288,16 @@ class Tracker:
         self.store.set_submission_state(sub.tx_hash, "dropped")
         for key in sub.request_keys:
             row = self.store.request(key)
-            if not row or row["state"] != "submitted":
+            if row is None or not _waits_on(row, "submitted", {sub.tx_hash}):
                 continue
             await self._resend_or_settle(key, request_from_row(row), "fulfilment dropped; will send again",
                                          "fulfilment dropped and the contract does not know the request now")
+
+
+def _waits_on(row: dict[str, Any] | None, state: str, hashes: set[str]) -> bool:
+    """Whether a request row is in `state` through one of the fulfilments `hashes`: a request served again since
+    (its first fulfilment reverted, or it was mined again) is not an older fulfilment's to settle."""
+    return row is not None and row["state"] == state and row["submission"] in hashes
 
 
 def _state_of(row: dict[str, Any] | None) -> tuple[str, str]:

@@ -180,3 +180,32 @@ async def test_a_lost_fulfilment_whose_requests_stayed_is_sent_again_as_it_was(l
     await node.settle()
     assert node.state(request_id) == ("final", "") and ledger.fulfilments(request_id) == 1
     node.store.close()
+
+
+async def test_an_earlier_fulfilment_made_final_does_not_make_a_later_ones_request_final(node: Node,
+                                                                                       ledger: FakeLedger) -> None:
+    """A request's first fulfilment reverts and the request is served again by a second one. When the first is made
+    final, the request (now waiting on the second) is not the first's to settle: marked final then, it was lost
+    once a reorganisation took the second back, the void that followed settling nothing."""
+    ledger.revert_next()
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()  # the first fulfilment sent
+    ledger.mine()  # ... and mined, reverted
+    await node.tick()
+    assert node.path_of(request_id)[-2:] == ["submitted", "seen"]
+    await node.tick()  # the second sent
+    ledger.mine()
+    await node.tick()
+    assert node.state(request_id) == ("included", "")
+    (first, reverted, _), (second, included, _) = node.submissions()
+    assert (first, reverted, second, included) == (0, "included", 1, "included")
+    ledger.mine()
+    await node.tick()  # the first is final; the second is one block short
+    assert [s[:2] for s in node.submissions()] == [(0, "final"), (1, "included")]
+    assert node.state(request_id) == ("included", "")
+    ledger.reorg(2, lose_transactions=True)  # the second's block goes, and the second with it
+    ledger.mine(2)
+    await node.settle()
+    assert node.state(request_id) == ("final", "")
+    assert ledger.fulfilments(request_id) == 1
