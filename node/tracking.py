@@ -98,6 +98,7 @@ class Tracker:
 
     async def _track_attempts(self, attempts: list[Submission]) -> None:
         statuses = [(sub, await self.adapter.status(sub)) for sub in attempts]
+        hashes = {sub.tx_hash for sub in attempts}
         mined = [(sub, st) for sub, st in statuses if st.state in (TxState.INCLUDED, TxState.FINAL)]
         if mined:
             winner, st = mined[0]
@@ -108,14 +109,13 @@ class Tracker:
             assert row is not None
             cost_is_new = row["cost"] is None and st.cost is not None  # Solana knows it only once final
             if row["state"] == "pending":
-                await self._included(winner, st, {sub.tx_hash for sub in attempts})
+                await self._included(winner, st, hashes)
                 if not winner.request_keys:
                     await self._released(attempts)
             if cost_is_new:
                 metrics.FULFIL_COST.labels(self.chain, self.adapter.cost_unit).inc(st.cost or 0)
             if st.state is TxState.FINAL:
                 self.store.set_submission_state(winner.tx_hash, "final", st.block_number, st.cost)
-                hashes = {sub.tx_hash for sub in attempts}
                 self.moves.move_many([(key, "final", "") for key in winner.request_keys
                                       if _waits_on(self.store.request(key), "included", hashes)])
             return
@@ -123,7 +123,6 @@ class Tracker:
             for sub, _ in statuses:
                 await self._dropped(sub)
             return
-        hashes = {sub.tx_hash for sub in attempts}
         for sub, _ in statuses:  # none mined: a block that held one may have been reorged out
             row = self.store.submission_row(sub.tx_hash)
             if row is not None and row["state"] == "included":
@@ -152,7 +151,7 @@ class Tracker:
         pending = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING}
         lost = {sub.tx_hash for sub, st in statuses if st.state is TxState.PENDING and st.lost}
         if latest.tx_hash in lost:
-            if await self._voided(latest, {sub.tx_hash for sub in attempts}):
+            if await self._voided(latest, hashes):
                 return
             log.info("fulfilment no longer held by the node; sending it again",
                      extra=fields(chain=self.chain, tx=latest.tx_hash, sequence=latest.sequence))
