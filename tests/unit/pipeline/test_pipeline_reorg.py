@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chains.base import RequestStatus
 from tests.fakechain.ledger import SUBJECT, FakeLedger
-from tests.unit.pipeline.harness import CHAIN, Clock, Node
+from tests.unit.pipeline.harness import CHAIN, Clock, Node, sender_nonce
 
 OTHER = "0x" + "6c" * 32
 
@@ -209,3 +209,28 @@ async def test_an_earlier_fulfilment_made_final_does_not_make_a_later_ones_reque
     await node.settle()
     assert node.state(request_id) == ("final", "")
     assert ledger.fulfilments(request_id) == 1
+
+
+async def test_a_dropped_fulfilment_leaves_alone_a_request_served_again_since(node: Node, ledger: FakeLedger) -> None:
+    """A request mined again is served by a second fulfilment; the first, stale, is then dropped. The request waits
+    on the second, so the drop sends nothing: sent again, a third fulfilment would race the second and pay for an
+    item the contract skips."""
+    request_id = ledger.request()
+    ledger.mine()
+    await node.tick()
+    ((_, _, first),) = node.submissions()
+    ledger.reorg(1, later_expiry=1)
+    ledger.drop(first)
+    ledger.mine()
+    await node.tick()  # mined again: served afresh at the next nonce; the stale one, lost, sent again as it was
+    (_, _, first_again), (_, _, second) = node.submissions()
+    assert first_again == first and first in ledger.mempool and second in ledger.mempool
+    ledger.drop(second)
+    ledger.burn_nonce(*sender_nonce(node, first))
+    ledger.mine(1 + node.service.adapter.cfg.finality_depth)
+    await node.tick()
+    assert [s[:2] for s in node.submissions()] == [(0, "dropped"), (1, "pending")]
+    assert node.state(request_id) == ("submitted", "")
+    await node.settle()
+    assert [s[:2] for s in node.submissions()] == [(0, "dropped"), (1, "final")]
+    assert node.state(request_id) == ("final", "") and ledger.fulfilments(request_id) == 1
