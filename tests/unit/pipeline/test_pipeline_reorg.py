@@ -140,12 +140,9 @@ async def test_a_fulfilment_still_held_waits_for_resubmit_after_s(node: Node, le
     assert len(ledger.broadcasts[sent:]) == 1
 
 
-async def test_a_fulfilment_gone_stale_in_a_reorg_is_voided_and_its_request_served_afresh(ledger: FakeLedger,
-                                                                                       store_dir: Path) -> None:
-    """Where the family replaces fees: a fulfilment the chain's node lost while a reorg moved its request (mined
-    again with a new expiry) is not sent again as it is, to be skipped and paid for; a void takes its nonce."""
-    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"replaces_fees": True})
-    await node.start()
+async def _mined_again_while_its_fulfilment_was_lost(node: Node, ledger: FakeLedger) -> tuple[str, int, str]:
+    """A request fulfilled as far as the pool, then mined again with a later expiry while its fulfilment left the
+    pool, and one pass of the node after: (request id, the first fulfilment's nonce and hash)."""
     request_id = ledger.request()
     ledger.mine()
     await node.tick()
@@ -154,6 +151,16 @@ async def test_a_fulfilment_gone_stale_in_a_reorg_is_voided_and_its_request_serv
     ledger.drop(stale)
     ledger.mine()
     await node.tick()
+    return request_id, nonce, stale
+
+
+async def test_a_fulfilment_gone_stale_in_a_reorg_is_voided_and_its_request_served_afresh(ledger: FakeLedger,
+                                                                                       store_dir: Path) -> None:
+    """Where the family replaces fees: a fulfilment the chain's node lost while a reorg moved its request (mined
+    again with a new expiry) is not sent again as it is, to be skipped and paid for; a void takes its nonce."""
+    node = Node(ledger, store_dir / "aura.sqlite", Clock(), {"replaces_fees": True})
+    await node.start()
+    request_id, nonce, stale = await _mined_again_while_its_fulfilment_was_lost(node, ledger)
     # the pass started the request over and sent a fresh fulfilment at the next nonce, then voided the stale one
     (_, afresh), (_, void) = [(s, tx) for s, _, tx in node.submissions()[1:]]
     assert [s for s, _, _ in node.submissions()] == [nonce, nonce + 1, nonce]
@@ -215,14 +222,8 @@ async def test_a_dropped_fulfilment_leaves_alone_a_request_served_again_since(no
     """A request mined again is served by a second fulfilment; the first, stale, is then dropped. The request waits
     on the second, so the drop sends nothing: sent again, a third fulfilment would race the second and pay for an
     item the contract skips."""
-    request_id = ledger.request()
-    ledger.mine()
-    await node.tick()
-    ((_, _, first),) = node.submissions()
-    ledger.reorg(1, later_expiry=1)
-    ledger.drop(first)
-    ledger.mine()
-    await node.tick()  # mined again: served afresh at the next nonce; the stale one, lost, sent again as it was
+    request_id, _, first = await _mined_again_while_its_fulfilment_was_lost(node, ledger)
+    # served afresh at the next nonce; the stale one, lost, sent again as it was
     (_, _, first_again), (_, _, second) = node.submissions()
     assert first_again == first and first in ledger.mempool and second in ledger.mempool
     ledger.drop(second)
