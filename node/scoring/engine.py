@@ -125,12 +125,12 @@ class Engine:
         card = score_facts(facts, features.balance_wei, config, intent_points)
         flags = card.flags | Flag(intent_flags)
         if self.pd_model is not None:
-            pd_bps = self.pd_model.pd_bps(vec)
+            explained = self.pd_model.explain(vec)
+            pd_bps = explained.pd_bps
             model_points = interpolate(config.model_points, pd_bps)
             points: int | None = model_points
             blended = (card.score * config.blend.scorecard_pct + model_points * config.blend.model_pct) // 100
-            reasons = _model_reasons(self.pd_model.contributions(vec), {**facts, **self.pd_model.ratio_values(vec)},
-                                     self.pd_model.scale)
+            reasons = _model_reasons(explained.contributions, {**facts, **explained.ratio_values}, self.pd_model.scale)
         else:
             pd_bps, points, blended = card.pd_bps, None, card.score
             reasons = _scorecard_reasons(card.dimensions)

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from chains.core.errors import AuraError
@@ -309,6 +310,15 @@ def check_vector(vec: Any, n_features: int) -> Sequence[int | None]:
 # --- the model --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """A vector's PD in basis points, its per-input contributions and its ratio inputs' values (see GbmModel)."""
+
+    pd_bps: int
+    contributions: dict[str, int]
+    ratio_values: dict[str, int | None]
+
+
 class GbmModel:
     """A validated gradient-boosted ensemble. Build it with `from_dict`; evaluation never uses floats."""
 
@@ -366,7 +376,7 @@ class GbmModel:
 
     def ratio_values(self, vec: Sequence[int | None]) -> dict[str, int | None]:
         """Each ratio's value for `vec`, by name (empty for a model without ratios)."""
-        return dict(zip(self.inputs[len(self.features):], self._inputs(vec)[len(self.features):]))
+        return self.explain(vec).ratio_values
 
     def margin(self, vec: Sequence[int | None]) -> int:
         """The log-odds of default in fixed point (divide by `scale` for the real value)."""
@@ -389,17 +399,26 @@ class GbmModel:
 
         expected_margin + sum(values) == margin(vec) exactly (expected_margin == base_margin once centred).
         """
-        vec = self._inputs(vec)
+        return self.explain(vec).contributions
+
+    def explain(self, vec: Sequence[int | None]) -> Explanation:
+        """`pd_bps`, `contributions` and `ratio_values` of `vec` from one check of the vector and one walk of each
+        tree: what an assessment reports."""
+        inputs = self._inputs(vec)
         totals = [0] * len(self.inputs)
+        margin = self.base_margin
         for tree in self.trees:
             feature, threshold, missing, left, right, value = (
                 tree.feature, tree.threshold, tree.missing, tree.left, tree.right, tree.value)
             i = 0
             f = feature[0]
             while f >= 0:
-                x = vec[f]
+                x = inputs[f]
                 child = missing[i] if x is None else (left[i] if x < threshold[i] else right[i])
                 totals[f] += value[child] - value[i]
                 i = child
                 f = feature[i]
-        return dict(zip(self.inputs, totals))
+            margin += value[i]
+        n = len(self.features)
+        return Explanation(self.pd_from_margin(margin), dict(zip(self.inputs, totals)),
+                           dict(zip(self.inputs[n:], inputs[n:])))
