@@ -47,6 +47,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(n: int) -> list[int]:
+    """`n` distinct TCP ports on 127.0.0.1 that nothing listens on at the time of the call: each socket stays bound
+    until all are chosen, since ports asked for one at a time may come back the same."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(n)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+
+
 def port_answers(port: int, host: str = "127.0.0.1") -> bool:
     """Whether something accepts TCP connections on `host:port`."""
     try:

@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from chains.evm.artifacts import contract  # noqa: E402
 from chains.solana import program as prog  # noqa: E402
-from node.workshop.devnet.anvil import Anvil, free_port  # noqa: E402
+from node.process import free_ports  # noqa: E402
+from node.workshop.devnet.anvil import Anvil  # noqa: E402
 from node.workshop.devnet.fleet import Fleet  # noqa: E402
 from node.workshop.devnet.quorum import QuorumDevnet, setup_quorum  # noqa: E402
 from node.workshop.devnet.signatures import evm_signers  # noqa: E402
@@ -95,7 +96,7 @@ def run(root: Path, requests: int = 300, rate: float = 60.0, block_time: float =
     endpoint = SolanaEndpoint({str(program): program_so()}, log_path=root / "solana-endpoint.log").start()
     fleet: Fleet | None = None
     try:
-        ports = [free_port() for _ in range(OPERATORS)]
+        ports = free_ports(OPERATORS)
         q = setup_quorum(root, anvil.url, operators=OPERATORS, threshold=THRESHOLD, api_ports=ports,
                          poll_interval_s=0.2, kdf_light=True, solana_url=endpoint.url)
         for op in q.operators:  # batches as large as the `evm` section's node sends

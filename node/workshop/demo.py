@@ -30,7 +30,8 @@ from chains.core.errors import AuraError
 from chains.evm.artifacts import contract
 from chains.evm.consumer import CALLBACK_OUTCOMES
 from chains.evm.facts import unpack_facts
-from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
+from node.process import free_ports
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 from node.workshop.devnet.deploy import FEE_WEI, Devnet, send
 from node.workshop.devnet.fleet import Fleet
 from node.workshop.devnet.histories import PERSONAS, build_histories
@@ -78,7 +79,7 @@ def run_demo(root: Path, as_json: bool = False, timeout: float = 90.0, operators
         endpoint.start()
         say(f"Solana endpoint (LiteSVM) at {endpoint.url} (pid {endpoint.pid})", quiet)
         quorum = setup_quorum(root, anvil.url, operators=operators, threshold=threshold,
-                              api_ports=[free_port() for _ in range(operators)], poll_interval_s=0.25,
+                              api_ports=free_ports(operators), poll_interval_s=0.25,
                               solana_url=endpoint.url)
         dev = quorum.devnet
         sol = SolanaDevnet(**dev.solana)

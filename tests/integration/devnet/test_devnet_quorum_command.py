@@ -18,7 +18,7 @@ from web3 import Web3
 from chains.evm.artifacts import contract
 from chains.solana import program as prog
 from node.config import load_config
-from node.workshop.devnet.anvil import free_port
+from node.process import free_ports
 
 
 def aura(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +38,7 @@ def test_a_threshold_the_operators_cannot_reach_is_refused(tmp_path: Path, flags
 
 
 def test_devnet_with_a_quorum_runs_three_nodes_and_stops_them(tmp_path: Path) -> None:
-    port, sol_port, api_port = free_port(), free_port(), free_port()
+    port, sol_port, api_port = free_ports(3)
     proc = subprocess.Popen([sys.executable, "-m", "node.cli", "devnet", "--dir", str(tmp_path / "dn"), "--port",
                              str(port), "--solana-port", str(sol_port), "--api-port", str(api_port),
                              "--operators", "3", "--threshold", "2", "--no-histories"],

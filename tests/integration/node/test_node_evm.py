@@ -229,9 +229,9 @@ def test_devnet_command_deploys_and_stops_its_anvil(tmp_path: Path) -> None:
     import signal
     import time
 
-    from node.workshop.devnet.anvil import free_port
+    from node.process import free_ports
 
-    port, sol_port = free_port(), free_port()
+    port, sol_port = free_ports(2)
     proc = subprocess.Popen([sys.executable, "-m", "node.cli", "devnet", "--dir", str(tmp_path / "dn"), "--port",
                              str(port), "--solana-port", str(sol_port), "--no-histories"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -21,7 +21,8 @@ from web3.logs import DISCARD
 
 from chains.evm.artifacts import contract
 from chains.solana import program as prog
-from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil, free_port
+from node.process import free_ports
+from node.workshop.devnet.anvil import DEFAULT_KEYS, Anvil
 from node.workshop.devnet.deploy import FEE_WEI, send
 from node.workshop.devnet.fleet import Fleet
 from node.workshop.devnet.quorum import Operator, QuorumDevnet, setup_quorum
@@ -132,7 +133,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         endpoint.start()
         quorum = setup_quorum(tmp / "devnet", anvil.url, operators=3, threshold=2,
-                              api_ports=[free_port() for _ in range(3)], poll_interval_s=0.2, kdf_light=True,
+                              api_ports=free_ports(3), poll_interval_s=0.2, kdf_light=True,
                               solana_url=endpoint.url)
         fleet = Fleet(quorum.operators).start()
         yield World(anvil, endpoint, quorum, fleet)
