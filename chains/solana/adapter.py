@@ -805,10 +805,14 @@ class SolanaAdapter(ChainAdapter):
         tx = Transaction.from_bytes(base64.b64decode(submission.raw))
         st = await self._signature_status(tx.signatures[0])
         if st is None:
-            if await self._blockhash_valid(tx.message.recent_blockhash):
+            blockhash = tx.message.recent_blockhash
+            if await self._blockhash_valid(blockhash, CommitmentLevel.Processed):
                 return SubmissionStatus(state=TxState.PENDING)
-            # The blockhash is too old for the newest bank, so the transaction cannot land from now on; asked
-            # again after that, "unknown" means it never did.
+            # The newest bank no longer takes the blockhash, but it may be a fork's: until the finalized bank
+            # refuses it too, a bank built on that one (on another fork) could still include the transaction.
+            if await self._blockhash_valid(blockhash, CommitmentLevel.Finalized):
+                return SubmissionStatus(state=TxState.PENDING)
+            # Too old for every bank from now on; asked again after that, "unknown" means it never landed.
             st = await self._signature_status(tx.signatures[0])
             if st is None:
                 return SubmissionStatus(state=TxState.DROPPED)
@@ -838,9 +842,8 @@ class SolanaAdapter(ChainAdapter):
             return None
         return resp.value.transaction.meta.compute_units_consumed
 
-    async def _blockhash_valid(self, blockhash: Hash) -> bool:
-        # at processed: a blockhash the newest bank no longer accepts can never land later
-        body = IsBlockhashValid(blockhash, RpcContextConfig(commitment=CommitmentLevel.Processed))
+    async def _blockhash_valid(self, blockhash: Hash, commitment: CommitmentLevel) -> bool:
+        body = IsBlockhashValid(blockhash, RpcContextConfig(commitment=commitment))
         try:
             resp = await self._rpc_provider().make_request(body, IsBlockhashValidResp)
         except RPCException as e:

@@ -20,11 +20,16 @@ import pytest
 import pytest_asyncio
 from solana.rpc.api import Client
 from solana.rpc.commitment import Commitment
+from solders.commitment_config import CommitmentLevel
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.rpc.config import RpcContextConfig
+from solders.rpc.requests import IsBlockhashValid
+from solders.rpc.responses import IsBlockhashValidResp
 from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
+from solders.transaction import Transaction
 
 from chains.base import (
     ChainAdapter,
@@ -494,6 +499,28 @@ class TestSolanaAdapter(ChainAdapterSuite):
         assert str(lost.value) == (f"{NAME}: update {request.request_id} is pinned at slot {at.number}, which leaves "
                                    "SlotHashes within 64 slots or has left it: it can no longer land")
         assert not await driver.adapter.is_canonical(request)
+        assert await driver.adapter.request_status(request) is RequestStatus.PENDING
+
+    async def test_a_blockhash_the_finalized_bank_still_takes_is_not_dropped(self, driver: Driver) -> None:
+        """Solana only: a fulfilment whose blockhash the newest bank refuses is pending while the finalized bank
+        still takes it (a bank built on that one, on another fork, could include it), and dropped only after."""
+        request, sub = await driver.prepared()
+        blockhash = Transaction.from_bytes(base64.b64decode(sub.raw)).message.recent_blockhash
+
+        def takes(commitment: CommitmentLevel) -> bool:
+            body = IsBlockhashValid(blockhash, RpcContextConfig(commitment=commitment))
+            return bool(driver.client._provider.make_request(body, IsBlockhashValidResp).value)
+
+        await driver.advance(MAX_PROCESSING_AGE - FINALITY)
+        for _ in range(2 * FINALITY):
+            if not takes(CommitmentLevel.Processed):
+                break
+            await driver.advance(1)
+        assert (takes(CommitmentLevel.Processed), takes(CommitmentLevel.Finalized)) == (False, True)
+        assert (await driver.adapter.status(sub)).state is TxState.PENDING
+        await driver.advance(FINALITY)
+        assert not takes(CommitmentLevel.Finalized)
+        assert (await driver.adapter.status(sub)).state is TxState.DROPPED
         assert await driver.adapter.request_status(request) is RequestStatus.PENDING
 
     async def test_a_quorum_update_carries_every_signature_and_no_payee(self, driver: Driver) -> None:
