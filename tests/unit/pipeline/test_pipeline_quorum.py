@@ -20,10 +20,6 @@ from tests.unit.pipeline.quorum_harness import Operator, in_order, link, rounds
 THRESHOLD = 2
 
 
-
-
-
-
 def states(ops: list[Operator], request_id: str) -> list[str]:
     return [op.state(request_id)[0] for op in ops]
 
