@@ -32,8 +32,9 @@ class SolanaChain(RpcChainConfig):
     """A Solana cluster: the `aura_oracle` program and one oracle account on it (docs/solana.md)."""
 
     family: Literal["solana"]
-    chain_id: int = Field(0, ge=0, le=(1 << 53) - 1,
-                          description="a number naming the cluster in this node's store and logs; not signed")
+    chain_id: int = Field(ge=1, le=(1 << 53) - 1,
+                          description="the cluster id the oracle account stores (its `initialize` argument), signed "
+                                      "in every payload (docs/solana.md, \"Cluster binding\")")
     program_id: str
     oracle: str
     commitment: Literal["processed", "confirmed", "finalized"] = Field(

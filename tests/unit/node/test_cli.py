@@ -182,7 +182,7 @@ def test_request_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFix
 def test_request_on_solana_names_the_missing_keypair(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AURA_SOLANA_REQUESTER_KEYPAIR", raising=False)
-    cfg = _config(tmp_path, 'family = "solana"\nname = "solana-local"\nrpc_url = "http://127.0.0.1:9"\n'
+    cfg = _config(tmp_path, 'family = "solana"\nname = "solana-local"\nchain_id = 101\nrpc_url = "http://127.0.0.1:9"\n'
                             'program_id = "11111111111111111111111111111112"\n'
                             'oracle = "11111111111111111111111111111113"\n'
                             'transmitter_keypair = "keys/solana-transmitter.json"\n')

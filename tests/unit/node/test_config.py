@@ -86,6 +86,7 @@ SOLANA = """
 [[chains]]
 family = "solana"
 name = "solana-local"
+chain_id = 101
 rpc_url = "http://127.0.0.1:8899"
 program_id = "AuRa1111111111111111111111111111111111111111"
 oracle = "11111111111111111111111111111111"
@@ -103,7 +104,7 @@ def test_solana_chain_resolves_and_defaults(tmp_path: Path) -> None:
     sol = cfg.chains[1]
     assert sol.family == "solana" and sol.program_id == program
     assert sol.transmitter_keypair == tmp_path / "keys/solana.json"
-    assert (sol.commitment, sol.batch_size, sol.chain_id) == ("confirmed", 1, 0)
+    assert (sol.commitment, sol.batch_size, sol.chain_id) == ("confirmed", 1, 101)
 
 
 def test_solana_chain_errors_name_their_place() -> None:
@@ -115,10 +116,10 @@ def test_solana_chain_errors_name_their_place() -> None:
         parse_config(bad, "aura.toml")
     assert str(e.value) == (
         "4 problem(s) in aura.toml:\n"
-        "  aura.toml:20: chains[1].rpc_url: Value error, must be an http(s):// URL\n"
-        "  aura.toml:21: chains[1].program_id: Value error, must be a base58 Solana public key (32 bytes)\n"
-        "  aura.toml:22: chains[1].oracle: Value error, must be a base58 Solana public key\n"
-        "  aura.toml:24: chains[1].commitmnt: unknown key (did you mean 'commitment'?)"
+        "  aura.toml:21: chains[1].rpc_url: Value error, must be an http(s):// URL\n"
+        "  aura.toml:22: chains[1].program_id: Value error, must be a base58 Solana public key (32 bytes)\n"
+        "  aura.toml:23: chains[1].oracle: Value error, must be a base58 Solana public key\n"
+        "  aura.toml:25: chains[1].commitmnt: unknown key (did you mean 'commitment'?)"
     )
 
 

@@ -270,7 +270,7 @@ async def test_rpc_failures_wait(rpc: FakeRpc, message: str) -> None:
 
 def chain(**extra: Any) -> SolanaChain:
     return SolanaChain.model_validate({
-        "family": "solana", "name": "sol", "rpc_url": "http://127.0.0.1:8899", "program_id": key(), "oracle": key(),
+        "family": "solana", "name": "sol", "chain_id": 101, "rpc_url": "http://127.0.0.1:8899", "program_id": key(), "oracle": key(),
         "transmitter_keypair": Path("unused.json"), **extra})
 
 
