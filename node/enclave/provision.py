@@ -4,21 +4,12 @@ inside an enclave process (`python -m node.enclave init`) so the host never hold
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from chains.core.errors import EnclaveError
-
-
-def write_secret(path: Path, value: str) -> None:
-    """Write `value` and a newline to `path`, readable by its owner only (mode 0600), replacing any old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
 
 
 def init_enclave(data_dir: Path, passphrase_file: Path, targets: list[dict[str, Any]],

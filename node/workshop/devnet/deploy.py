@@ -13,11 +13,12 @@ from eth_account import Account
 from web3 import Web3
 
 from chains.core.errors import AuraError
+from chains.core.secret_file import write_secret
 from chains.evm.artifacts import contract, deploy
 from chains.evm.consumer import REQUESTER_KEY_FILE
 from chains.evm.keystore import create_keystore
 from node.enclave.attestation import verify_attestation
-from node.enclave.provision import init_enclave, write_secret
+from node.enclave.provision import init_enclave
 from node.workshop.devnet.anvil import DEFAULT_KEYS
 from node.workshop.devnet.protocols import Protocols, deploy_protocols
 

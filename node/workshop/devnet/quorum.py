@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from web3 import Web3
 
 from chains.core.errors import AuraError
+from chains.core.secret_file import write_secret
 from chains.evm.artifacts import contract
 from chains.evm.consumer import REQUESTER_KEY_FILE
-from node.enclave.provision import write_secret
 from node.workshop.devnet.deploy import (
     DEPLOYER_KEY,
     REQUESTER_KEY,
