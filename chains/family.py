@@ -72,6 +72,23 @@ class SignIn(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ChainInit:
+    """How `aura init` sets up a chain of the family (chains/<family>/operator_init.py; node/operator_init.py).
+
+    `files`: each config key naming a transmitter file, and where `aura init` keeps that file (relative to the
+    config's folder). `transmitter(root)`: makes those files under `root` unless they are there (a key is never
+    overwritten) and returns the transmitter's address. `target(cfg)`: the enclave target (node/enclave/targets.py)
+    of the section's requests. `registration(document)`: what the oracle's owner calls to register the enclave of
+    that attestation document (`call`, `arguments` in the chain's form, and what to `fund`).
+    """
+
+    files: Mapping[str, str]
+    transmitter: Callable[[Path], str]
+    target: Callable[[Any], dict[str, Any]]
+    registration: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
 VerifierArgs = Callable[[dict[str, Any], list[str]], dict[str, Any]]
 """A snarkjs threshold proof and its public signals as the arguments of the family's verifier (its groth16.py)."""
 
@@ -99,6 +116,8 @@ class Family:
 
     `read_signed` reads a signed envelope back from its own payload (chains/core/signed_view.py): how the API checks
     a signed assessment for a caller; None where the family has no reader.
+
+    `init` loads how `aura init` sets up a chain of the family (ChainInit); None: `aura init` raises NotSupported.
     """
 
     name: str
@@ -111,3 +130,4 @@ class Family:
     verifier_args: VerifierArgs | None = None
     sign_in: Callable[[], SignIn] | None = None
     read_signed: Callable[[Mapping[str, Any]], SignedView] | None = None
+    init: Callable[[], ChainInit] | None = None

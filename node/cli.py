@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -36,57 +35,14 @@ def _existing_store(cfg: Any) -> Any:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Write a config skeleton, create the enclave key and the transmitter keystore under --dir."""
-    from chains.evm.keystore import create_keystore
-    from node.enclave.provision import init_enclave, write_secret
+    """Write a config for one chain, create the transmitter key and seal the enclave key under --dir
+    (node/operator_init.py)."""
+    from node.operator_init import InitOptions, init_node
 
-    root = Path(args.dir)
-    cfg_path = root / "aura.toml"
-    if cfg_path.exists() and not args.force:
-        raise AuraError(f"{cfg_path} exists; pass --force to write a new one (keys are never overwritten)")
-    enclave_pass = root / "secrets" / "enclave.pass"
-    tx_pass = root / "secrets" / "transmitter.pass"
-    for p in (enclave_pass, tx_pass):
-        if not p.exists():
-            write_secret(p, secrets.token_urlsafe(24))
-    keystore = root / "keys" / "transmitter.json"
-    if keystore.exists():
-        from chains.evm.keystore import keystore_address
-
-        transmitter = keystore_address(keystore)
-    else:
-        transmitter = create_keystore(keystore, tx_pass.read_text().strip())
-    targets = [{"family": "evm", "chain_id": args.chain_id, "contract": args.oracle}]
-    shared = None if args.commitment_secret_file is None else Path(args.commitment_secret_file).resolve()
-    att = init_enclave(root / "data" / "enclave", enclave_pass, targets, commitment_secret_file=shared)
-    doc = att["document"]
-    cfg_path.write_text(f"""# Aura node configuration. Paths are relative to this file.
-[node]
-data_dir = "data"
-
-[enclave]
-passphrase_file = "secrets/enclave.pass"
-
-[api]
-host = "127.0.0.1"
-port = 9464
-
-[[chains]]
-family = "evm"
-name = "{args.name}"
-chain_id = {args.chain_id}
-rpc_url = "{args.rpc_url}"
-oracle = "{args.oracle}"
-start_block = {args.start_block}
-confirmations = {args.confirmations}
-transmitter_keystore = "keys/transmitter.json"
-transmitter_passphrase_file = "secrets/transmitter.pass"
-""")
-    print(json.dumps({"config": str(cfg_path), "transmitter": transmitter, "enclave_signer": doc["signer"],
-                      "measurement": doc["measurement"],
-                      "next": "fund the transmitter; have the oracle owner call registerSigner(signer, measurement, "
-                              "payee), payee being the account the fees are paid to"},
-                     indent=2))
+    secret = None if args.commitment_secret_file is None else Path(args.commitment_secret_file)
+    options = InitOptions(family=args.family, name=args.name, chain_id=args.chain_id, endpoint=args.rpc_url,
+                          oracle=args.oracle, settings=args.set, force=args.force, commitment_secret_file=secret)
+    print(json.dumps(init_node(Path(args.dir), options), indent=2))
     return 0
 
 
@@ -349,15 +305,19 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aura", description="Aura oracle node")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    s = sub.add_parser("init", help="write a config and create the enclave and transmitter keys")
+    s = sub.add_parser("init", help="write a config for one chain and create the enclave and transmitter keys")
     s.add_argument("--dir", default=".")
-    s.add_argument("--name", default="mainnet")
-    s.add_argument("--chain-id", type=int, default=1)
-    s.add_argument("--rpc-url", default="https://rpc.example.org")
-    s.add_argument("--oracle", default="0x" + "0" * 40)
-    s.add_argument("--start-block", type=int, default=0)
-    s.add_argument("--confirmations", type=int, default=12)
-    s.add_argument("--force", action="store_true")
+    s.add_argument("--family", default="evm", help="the chain's family (evm, solana, sui; default evm)")
+    s.add_argument("--name", default="mainnet", help="the chain's name in the store, logs and metrics")
+    s.add_argument("--chain-id", type=int, default=None,
+                   help="EVM: the chain id; Solana: the cluster id the oracle account stores; Sui: a number naming "
+                        "the network")
+    s.add_argument("--rpc-url", default=None, help="the endpoint the chain is read from (Sui: its GraphQL service)")
+    s.add_argument("--oracle", default=None, help="the oracle contract, account or object")
+    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="another key of the chain's section (docs/evm.md, docs/solana.md, docs/sui.md), e.g. "
+                        "start_block=123456 or program_id=...; VALUE is read as TOML when it is a TOML value")
+    s.add_argument("--force", action="store_true", help="write over an existing aura.toml (keys are kept)")
     s.add_argument("--commitment-secret-file", metavar="FILE",
                    help="the commitment secret this operator's quorum shares (64 hex digits; docs/quorum.md)")
     s.set_defaults(fn=cmd_init)

@@ -8,7 +8,7 @@ from chains.base import ChainAdapter
 from chains.evm.codec import CODEC
 from chains.evm.config import EvmChain
 from chains.evm.signed_view import read_signed
-from chains.family import BuildContext, Family, OwnerMessage, SignIn
+from chains.family import BuildContext, ChainInit, Family, OwnerMessage, SignIn
 
 if TYPE_CHECKING:
     from chains.evm.indexer.store import EventStore
@@ -72,6 +72,13 @@ def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str,
     return groth16.verifier_args(proof, public_signals)
 
 
+def load_init() -> ChainInit:
+    """How `aura init` sets up a chain of the family: chains/evm/operator_init.py."""
+    from chains.evm.operator_init import INIT  # noqa: PLC0415 - its key writers only when a node is set up
+
+    return INIT
+
+
 FAMILY = Family(name="evm", config=EvmChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
                 owner_message=load_owner_message, verifier_args=verifier_args, sign_in=load_sign_in,
-                read_signed=read_signed)
+                read_signed=read_signed, init=load_init)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chains.base import ChainAdapter
-from chains.family import BuildContext, Family, OwnerMessage
+from chains.family import BuildContext, ChainInit, Family, OwnerMessage
 from chains.solana.codec import CODEC
 from chains.solana.config import SolanaChain
 from chains.solana.signed_view import read_signed
@@ -49,6 +49,13 @@ def verifier_args(proof: dict[str, Any], public_signals: list[str]) -> dict[str,
     return groth16.verifier_args(proof, public_signals)
 
 
+def load_init() -> ChainInit:
+    """How `aura init` sets up a chain of the family: chains/solana/operator_init.py."""
+    from chains.solana.operator_init import INIT  # noqa: PLC0415 - its key writers only when a node is set up
+
+    return INIT
+
+
 FAMILY = Family(name="solana", config=SolanaChain, codec=CODEC, build=build, consumer=consume, reader=build_reader,
                 owner_message=load_owner_message, verifier_args=verifier_args,
-                read_signed=read_signed)
+                read_signed=read_signed, init=load_init)

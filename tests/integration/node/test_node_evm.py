@@ -210,13 +210,14 @@ def test_cli_errors_are_one_line(env: Env, tmp_path: Path) -> None:
 
 def test_init_writes_config_and_keys(tmp_path: Path) -> None:
     out = aura("init", "--dir", str(tmp_path / "n"), "--name", "sepolia", "--chain-id", "11155111",
-               "--oracle", "0x" + "ab" * 20)
+               "--rpc-url", "https://rpc.example.org", "--oracle", "0x" + "ab" * 20, "--set", "start_block=5")
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     from node.config import load_config
 
     cfg = load_config(res["config"])
     assert cfg.chains[0].chain_id == 11155111 and cfg.chains[0].name == "sepolia"
+    assert cfg.chains[0].start_block == 5
     for secret in ("secrets/enclave.pass", "secrets/transmitter.pass", "keys/transmitter.json"):
         assert (tmp_path / "n" / secret).stat().st_mode & 0o077 == 0
     again = aura("init", "--dir", str(tmp_path / "n"))
