@@ -67,6 +67,7 @@ def test_refuse_closes_the_listener_and_drops_open_connections_until_healed(prox
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
         kept.request("POST", "/", body, {"Content-Type": "application/json"})
         kept.getresponse()
+    kept.close()
 
     proxy.set(PASS)
     assert call(proxy.url, "eth_chainId", []) == (200, {"jsonrpc": "2.0", "id": 7, "result": "0x7a69"})

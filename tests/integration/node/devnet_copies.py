@@ -199,9 +199,10 @@ class Relay:
         except OSError:
             pass
         finally:
-            for s in (src, dst):
+            for s in (src, dst):  # each of the pair's two pipes closes both: the second finds them closed
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
+                s.close()
 
 
 @pytest.fixture
