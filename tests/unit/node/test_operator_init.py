@@ -5,19 +5,23 @@ file is written."""
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from coincurve import PublicKey
 
-from chains.core.errors import AuraError
+from chains.core.errors import AuraError, NotSupported
+from chains.core.secp256k1 import address_from_public_key
 from chains.evm.keystore import load_keystore
+from chains.registry import FAMILIES
 from chains.solana.keypair import load_keypair, write_keypair
 from chains.sui.keys import load_transmitter
 from node.config import load_config
 from node.enclave.sealing import read_sealed, sealed_path
 from node.operator_init import InitOptions, init_node
+from tests.fakechain import FAMILY
 
 EVM_ORACLE = "0x" + "ab" * 20
 SOLANA_PROGRAM = "AuRa1111111111111111111111111111111111111111"
@@ -97,8 +101,6 @@ def test_what_the_owner_registers_is_the_enclaves_key_in_the_chains_form(tmp_pat
     assert len(uncompressed) == 64
     compressed = bytes.fromhex(sui["register"]["arguments"]["public_key"][2:])
     assert len(compressed) == 33 and compressed[0] in (2, 3)
-    from chains.core.secp256k1 import address_from_public_key
-
     assert address_from_public_key(PublicKey(b"\x04" + uncompressed).format()) == solana["enclave_signer"]
     assert address_from_public_key(compressed) == sui["enclave_signer"]
 
@@ -137,7 +139,7 @@ def test_a_transmitter_key_already_in_the_folder_is_kept(tmp_path: Path) -> None
 def test_a_refused_init_names_the_option_and_writes_nothing(family: str, change: dict[str, Any], message: str,
                                                             tmp_path: Path) -> None:
     base = GOOD.get(family, GOOD["evm"])
-    options = InitOptions(**{**base.__dict__, "family": family, **change})
+    options = replace(base, family=family, **change)
     root = tmp_path / "node"
     with pytest.raises(AuraError) as refused:
         init_node(root, options)
@@ -152,7 +154,7 @@ def test_an_existing_config_or_enclave_key_is_never_written_over(tmp_path: Path)
         init_node(tmp_path, GOOD["solana"])
     assert str(exists.value) == (f"{tmp_path / 'aura.toml'} exists; pass --force to write a new one (keys are never "
                                  "overwritten)")
-    forced = InitOptions(**{**GOOD["solana"].__dict__, "force": True})
+    forced = replace(GOOD["solana"], force=True)
     with pytest.raises(AuraError) as sealed:
         init_node(tmp_path, forced)
     assert str(sealed.value) == (f"{sealed_path(tmp_path / 'data' / 'enclave')} holds an enclave key already, sealed "
@@ -164,10 +166,6 @@ def test_an_existing_config_or_enclave_key_is_never_written_over(tmp_path: Path)
 
 
 def test_a_family_without_an_init_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from chains.core.errors import NotSupported
-    from chains.registry import FAMILIES
-    from tests.fakechain import FAMILY
-
     assert FAMILY.init is None
     monkeypatch.setitem(FAMILIES, "fake", FAMILY)
     with pytest.raises(NotSupported) as refused:
