@@ -44,7 +44,8 @@ next moved re-score makes another)."""
 class OracleRequest:
     """One assessment request as the asking chain recorded it. `key` is unique across chains.
 
-    `ordinal` orders requests within one height: the log index on EVM, the request's nonce on Solana and Sui.
+    `ordinal` orders requests within one height: the log index on EVM, the request's nonce on Sui, the requester's
+    own request number on Solana (two requesters' requests may share one; the address then orders them).
     `program` is the code the request belongs to where the contract is a separate object: the Solana program's
     id, the Sui package's id; empty on EVM. `private`: the requester asked for a private assessment (the chain
     keeps the commitment and PRIVATE_TIER, not the score; chains/core/assessment.py). `operator_update`: no chain

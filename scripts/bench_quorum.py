@@ -68,12 +68,12 @@ def solana_units(quorum: QuorumDevnet, lone_subject: Pubkey) -> dict[str, Any]:
     client = Client(dev.rpc_url, commitment=Commitment("confirmed"))
     program, oracle = Pubkey.from_string(dev.program), Pubkey.from_string(dev.oracle)
     requester = dev.keypair("requester")
-    nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(oracle).value.data)).next_nonce)
-    ix = prog.request_assessment_ix(program, oracle, requester.pubkey(), lone_subject, nonce)
+    counter = client.get_account_info(prog.counter_pda(program, oracle, requester.pubkey())[0]).value
+    ix, request_key = prog.next_request_ix(program, oracle, requester.pubkey(), lone_subject, counter)
     blockhash = client.get_latest_blockhash().value.blockhash
     tx = Transaction([requester], Message.new_with_blockhash([ix], requester.pubkey(), blockhash), blockhash)
     client.send_raw_transaction(bytes(tx), opts=TxOpts(skip_preflight=True))
-    request = str(prog.request_pda(program, oracle, nonce)[0])
+    request = str(request_key)
     watchers = [SolanaWatcher(client, Pubkey.from_string(op.solana_transmitter), program) for op in quorum.operators]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

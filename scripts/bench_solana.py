@@ -108,9 +108,10 @@ def run(root: Path, requests: int = 200, rate: float = 20.0, slot_ms: int = 400)
         oracle = Pubkey.from_string(dev.oracle)
         watcher = Watcher(client, Pubkey.from_string(dev.transmitter), program)
 
+        counter = prog.counter_pda(program, oracle, requester.pubkey())[0]
+
         def next_nonce() -> int:
-            data = client.get_account_info(oracle).value.data
-            return int(prog.decode_account("Oracle", bytes(data)).next_nonce)
+            return prog.next_nonce(client.get_account_info(counter).value)
 
         def request_tx(nonce: int, subject: Pubkey, blockhash: Any) -> Transaction:
             ix = prog.request_assessment_ix(program, oracle, requester.pubkey(), subject, nonce)
@@ -120,7 +121,7 @@ def run(root: Path, requests: int = 200, rate: float = 20.0, slot_ms: int = 400)
         nonce = next_nonce()
         lone = request_tx(nonce, first_bump_subject(program, oracle), blockhash)
         client.send_raw_transaction(bytes(lone), opts=TxOpts(skip_preflight=True))
-        lone_id = str(prog.request_pda(program, oracle, nonce)[0])
+        lone_id = str(prog.request_pda(program, oracle, requester.pubkey(), nonce)[0])
         wait(watcher, [lone_id], 60)
         if lone_id not in watcher.seen:
             raise RuntimeError(f"the lone request was not fulfilled; node log:\n{node.tail()}")
@@ -132,7 +133,7 @@ def run(root: Path, requests: int = 200, rate: float = 20.0, slot_ms: int = 400)
         plan = []
         for i in range(requests):
             subject = Keypair().pubkey() if i % 3 else requester.pubkey()
-            request = str(prog.request_pda(program, oracle, nonce + i)[0])
+            request = str(prog.request_pda(program, oracle, requester.pubkey(), nonce + i)[0])
             plan.append((request, request_tx(nonce + i, subject, blockhash)))
         log(f"sending {requests} requests at {rate}/s")
         sent_at: dict[str, float] = {}

@@ -253,7 +253,7 @@ class SolanaAdapter(ChainAdapter):
                 continue
             if start < req.created_slot <= end:
                 items.append(self._request(keyed.pubkey, req, created_slot=int(req.created_slot)))
-        items.sort(key=lambda r: (r.block_number, r.ordinal))
+        items.sort(key=lambda r: (r.block_number, r.ordinal, r.request_id))  # nonces are per requester
         return RequestBatch(items=items, next_cursor=str(end), reached=end)
 
     def _request(self, address: Pubkey, req: Any, *, created_slot: int, tx_hash: str = "") -> OracleRequest:

@@ -79,11 +79,11 @@ async def request_assessment(cfg: SolanaChain, *, subject: str, params: bytes, r
         if oracle_account is None:
             raise ChainError(f"{cfg.name}: no oracle account {oracle}")
         state = prog.decode_account("Oracle", bytes(oracle_account.data))
-        nonce = int(state.next_nonce)
+        counter = (await client.get_account_info(prog.counter_pda(program, oracle, payer.pubkey())[0])).value
+        ix, request_key = prog.next_request_ix(program, oracle, payer.pubkey(), subject_key, counter, params,
+                                               private=private)
         blockhash = (await client.get_latest_blockhash()).value.blockhash
-        message = Message.new_with_blockhash(
-            [prog.request_assessment_ix(program, oracle, payer.pubkey(), subject_key, nonce, params, private=private)],
-            payer.pubkey(), blockhash)
+        message = Message.new_with_blockhash([ix], payer.pubkey(), blockhash)
         sig = (await client.send_raw_transaction(bytes(Transaction([payer], message, blockhash)),
                                                  opts=TxOpts(skip_preflight=True))).value
         landed = (await wait_for(lambda: client.get_signature_statuses([sig], search_transaction_history=True),
@@ -93,7 +93,7 @@ async def request_assessment(cfg: SolanaChain, *, subject: str, params: bytes, r
             raise RetryLater(f"{cfg.name}: request transaction {sig} not confirmed within {timeout:.0f} s")
         if landed.err is not None:
             raise ChainError(f"{cfg.name}: request transaction {sig} failed: {explain(landed.err)}")
-        request = str(prog.request_pda(program, oracle, nonce)[0])
+        request = str(request_key)
         out: dict[str, Any] = {"request_id": request, "subject": str(subject_key), "tx": str(sig),
                                "block": landed.slot, "fee": int(state.fee_lamports)}
         if not wait:

@@ -18,6 +18,7 @@ from typing import Any
 
 from anchorpy import Idl
 from anchorpy.coder.coder import Coder
+from solders.account import Account
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 from solders.system_program import ID as SYSTEM_PROGRAM_ID
@@ -35,7 +36,7 @@ CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
 SLOT_HASHES_SYSVAR = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
 SLOT_HASHES_ENTRY = 40  # slot u64, hash [u8; 32]
 SLOT_HASHES_MAX = 512  # entries the sysvar keeps
-ORACLE_LEN = 73  # an Oracle account without its quorum tail (threshold 1)
+ORACLE_LEN = 65  # an Oracle account without its quorum tail (threshold 1)
 SCORE_LEN = 314  # a Score account without its quorum tail (one signer)
 MAX_QUORUM_SIGNERS = 8  # the most signatures `fulfil_quorum` takes (docs/solana.md, "Quorum")
 
@@ -98,8 +99,15 @@ def enclave_pda(program: Pubkey, oracle: Pubkey, address: bytes) -> tuple[Pubkey
     return Pubkey.find_program_address([b"enclave", bytes(oracle), address], program)
 
 
-def request_pda(program: Pubkey, oracle: Pubkey, nonce: int) -> tuple[Pubkey, int]:
-    return Pubkey.find_program_address([b"request", bytes(oracle), nonce.to_bytes(8, "little")], program)
+def counter_pda(program: Pubkey, oracle: Pubkey, requester: Pubkey) -> tuple[Pubkey, int]:
+    """The requester's RequestCounter on the oracle: its request numbers (created by its first request)."""
+    return Pubkey.find_program_address([b"counter", bytes(oracle), bytes(requester)], program)
+
+
+def request_pda(program: Pubkey, oracle: Pubkey, requester: Pubkey, nonce: int) -> tuple[Pubkey, int]:
+    """The requester's request number `nonce` on the oracle."""
+    return Pubkey.find_program_address(
+        [b"request", bytes(oracle), bytes(requester), nonce.to_bytes(8, "little")], program)
 
 
 def score_pda(program: Pubkey, oracle: Pubkey, subject: Pubkey) -> tuple[Pubkey, int]:
@@ -149,14 +157,24 @@ def revoke_enclave_ix(program: Pubkey, oracle: Pubkey, admin: Pubkey, address: b
 
 def request_assessment_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, subject: Pubkey, nonce: int,
                           params: bytes = b"", *, private: bool = False) -> Instruction:
-    """`request_assessment` for the oracle's next nonce `nonce`, or `request_private_assessment` (the same args and
-    accounts) when `private`: the fulfilment then carries score 0, PD 0 and PRIVATE_TIER, so the subject's Score holds
-    the commitment to the score and not the score (docs/protocol.md, "Private assessments")."""
-    request, _ = request_pda(program, oracle, nonce)
+    """`request_assessment` for the requester's next nonce `nonce` (`next_nonce`), or `request_private_assessment`
+    (the same args and accounts) when `private`: the fulfilment then carries score 0, PD 0 and PRIVATE_TIER, so the
+    subject's Score holds the commitment to the score and not the score (docs/protocol.md, "Private assessments")."""
+    counter, _ = counter_pda(program, oracle, requester)
+    request, _ = request_pda(program, oracle, requester, nonce)
     name = "request_private_assessment" if private else "request_assessment"
     return _ix(program, name, {"subject": list(bytes(subject)), "params": params},
-               [_meta(oracle, writable=True), _meta(request, writable=True), _meta(requester, True, True),
-                _meta(SYSTEM_PROGRAM_ID)])
+               [_meta(oracle), _meta(counter, writable=True), _meta(request, writable=True),
+                _meta(requester, True, True), _meta(SYSTEM_PROGRAM_ID)])
+
+
+def next_request_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, subject: Pubkey, counter: Account | None,
+                    params: bytes = b"", *, private: bool = False) -> tuple[Instruction, Pubkey]:
+    """`request_assessment_ix` for the requester's next nonce, read from its RequestCounter account `counter` (as the
+    RPC returns the account at `counter_pda`; None before its first request), and the request's address."""
+    nonce = next_nonce(counter)
+    ix = request_assessment_ix(program, oracle, requester, subject, nonce, params, private=private)
+    return ix, request_pda(program, oracle, requester, nonce)[0]
 
 
 def _signed_args(f: AssessmentFacts) -> dict[str, Any]:
@@ -292,6 +310,18 @@ def decode_account(name: str, data: bytes) -> Any:
     if data[:8] != discriminator(name):
         raise ValueError(f"not a {name} account")
     return coder().accounts.decode(data)
+
+
+def next_nonce(counter: Account | None) -> int:
+    """The nonce a requester's next request takes, from its RequestCounter account as an RPC returns it: 0 when
+    there is none yet (no account, or only lamports sent there), as the program starts it.
+
+    Raises:
+        ValueError: the account holds data that is not a RequestCounter.
+    """
+    if counter is None or not bytes(counter.data):
+        return 0
+    return int(decode_account("RequestCounter", bytes(counter.data)).next_nonce)
 
 
 def oracle_threshold(data: bytes) -> int:

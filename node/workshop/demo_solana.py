@@ -68,10 +68,11 @@ def send_requests(client: Client, dev: SolanaDevnet,
     rows = []
     for p, kp in wallets:
         payer = kp if p.lamports else dev.keypair("requester")
-        nonce = int(prog.decode_account("Oracle", _data(client.get_account_info(oracle).value)).next_nonce)
+        counter = client.get_account_info(prog.counter_pda(program, oracle, payer.pubkey())[0]).value
+        ix, request_key = prog.next_request_ix(program, oracle, payer.pubkey(), kp.pubkey(), counter)
         started = time.time()
-        sig = send(client, [payer], [prog.request_assessment_ix(program, oracle, payer.pubkey(), kp.pubkey(), nonce)])
-        request = str(prog.request_pda(program, oracle, nonce)[0])
+        sig = send(client, [payer], [ix])
+        request = str(request_key)
         status = client.get_signature_statuses([sig], search_transaction_history=True).value[0]
         if status is None:
             raise AuraError(f"request transaction {sig} is not known to the endpoint")

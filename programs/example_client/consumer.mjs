@@ -91,9 +91,14 @@ const u64le = (/** @type {bigint | number} */ n) => {
 };
 const pda = (/** @type {AuraProgram} */ program, /** @type {Buffer[]} */ seeds) =>
   web3.PublicKey.findProgramAddressSync(seeds, program.programId)[0];
+/** The requester's RequestCounter on `oracle`: its request numbers there (`nextNonce`), made by its first request. */
+export const counterPda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
+                           /** @type {web3.PublicKey} */ requester) =>
+  pda(program, [Buffer.from("counter"), oracle.toBuffer(), requester.toBuffer()]);
+/** The requester's request number `nonce` on `oracle`. */
 export const requestPda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
-                           /** @type {bigint | number} */ nonce) =>
-  pda(program, [Buffer.from("request"), oracle.toBuffer(), u64le(nonce)]);
+                           /** @type {web3.PublicKey} */ requester, /** @type {bigint | number} */ nonce) =>
+  pda(program, [Buffer.from("request"), oracle.toBuffer(), requester.toBuffer(), u64le(nonce)]);
 export const scorePda = (/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
                          /** @type {web3.PublicKey} */ subject) =>
   pda(program, [Buffer.from("score"), oracle.toBuffer(), subject.toBuffer()]);
@@ -132,19 +137,24 @@ export async function sendAndPoll(/** @type {AuraProgram} */ program, /** @type 
 
 /** `request_assessment` of `subject` on `oracle`, or `request_private_assessment` when `isPrivate` (the same
  * arguments and accounts; the Score then holds the commitment, not the score): the requester pays the oracle's fee
- * and the request's rent (refunded at fulfilment or cancellation). The request account is the PDA of the oracle's
- * next nonce. */
+ * and the request's rent (refunded at fulfilment or cancellation), and on its first request on this oracle the
+ * rent of its RequestCounter (kept). The request account is the PDA of the requester's next nonce, its counter's
+ * `nextNonce` (0 before the counter exists); only the requester's own requests move it, so no other requester
+ * takes its nonce. */
 export async function requestAssessment(/** @type {AuraProgram} */ program, /** @type {web3.PublicKey} */ oracle,
                                         /** @type {web3.Keypair} */ requester, /** @type {web3.PublicKey} */ subject,
                                         params = Buffer.alloc(0), isPrivate = false) {
-  const { nextNonce, feeLamports } = await program.account.oracle.fetch(oracle);
-  const request = requestPda(program, oracle, BigInt(nextNonce.toString()));
+  const counter = counterPda(program, oracle, requester.publicKey);
+  const counted = await program.account.requestCounter.fetchNullable(counter);
+  const nonce = counted ? BigInt(counted.nextNonce.toString()) : 0n;
+  const { feeLamports } = await program.account.oracle.fetch(oracle);
+  const request = requestPda(program, oracle, requester.publicKey, nonce);
   const method = isPrivate ? program.methods.requestPrivateAssessment : program.methods.requestAssessment;
   const tx = await method(subject, params)
-    .accountsPartial({ oracle, request, requester: requester.publicKey })
+    .accountsPartial({ oracle, counter, request, requester: requester.publicKey })
     .transaction();
   const signature = await sendAndPoll(program, tx, [requester]);
-  return { request, nonce: BigInt(nextNonce.toString()), fee: BigInt(feeLamports.toString()), signature };
+  return { request, nonce, fee: BigInt(feeLamports.toString()), signature };
 }
 
 /** Wait until the subject's Score holds the assessment of `request` (the oracle fulfilled it and it was the

@@ -142,12 +142,11 @@ class SolanaDriver(Driver):
         self.endpoint.call(method, list(params))
 
     async def make_request(self, private: bool = False) -> str:
-        oracle = self.client.get_account_info(self.oracle).value
-        assert oracle is not None
-        nonce = int(prog.decode_account("Oracle", bytes(oracle.data)).next_nonce)
-        send(self.client, [self.requester], [prog.request_assessment_ix(
-            self.program, self.oracle, self.requester.pubkey(), self.subject, nonce, private=private)], wait=False)
-        return str(prog.request_pda(self.program, self.oracle, nonce)[0])
+        counter = self.client.get_account_info(prog.counter_pda(self.program, self.oracle, self.requester.pubkey())[0])
+        ix, request = prog.next_request_ix(self.program, self.oracle, self.requester.pubkey(), self.subject,
+                                           counter.value, private=private)
+        send(self.client, [self.requester], [ix], wait=False)
+        return str(request)
 
     async def advance(self, heights: int = 1) -> None:
         self.control("aura_advanceSlots", heights)

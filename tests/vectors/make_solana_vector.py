@@ -113,7 +113,10 @@ def service() -> EnclaveService:
 
 
 def request_pda(program: Pubkey, oracle: Pubkey) -> tuple[Pubkey, int]:
-    return Pubkey.find_program_address([b"request", bytes(oracle), NONCE.to_bytes(8, "little")], program)
+    """The requester's first request on the oracle (its counter starts at NONCE)."""
+    requester = keypairs()["requester"].pubkey()
+    return Pubkey.find_program_address(
+        [b"request", bytes(oracle), bytes(requester), NONCE.to_bytes(8, "little")], program)
 
 
 def params() -> dict[str, Any]:
@@ -290,7 +293,7 @@ def build() -> dict[str, Any]:
                 for role, pair in kp.items()
             },
             "request": {"pubkey": str(request), "bump": request_bump,
-                        "seeds": ["request", "oracle", "nonce as u64 LE"]},
+                        "seeds": ["request", "oracle", "requester", "nonce as u64 LE"]},
             "enclave": {"pubkey": str(enclave), "bump": enclave_bump, "seeds": ["enclave", "oracle", "address"]},
             "score": {"pubkey": str(score_account), "bump": score_bump, "seeds": ["score", "oracle", "subject"]},
         },  # fmt: skip

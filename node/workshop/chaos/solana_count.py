@@ -1,7 +1,8 @@
-"""The count at the end of a Solana run, from the chain alone: the oracle's request counter, the Request accounts
-still open, and the transmitter's transaction history.
+"""The count at the end of a Solana run, from the chain alone: the load requester's request counter, the Request
+accounts still open, and the transmitter's transaction history.
 
-- `requests`: the oracle's `next_nonce` (each request takes the next one; a request that failed takes none).
+- `requests`: the requester's RequestCounter `next_nonce` (each of its requests takes the next one; a request that
+  failed takes none). The load is the devnet's one requester, so these are every request the oracle took.
 - `lost`: Request accounts of those nonces still pending (a fulfilled or cancelled request's account is closed).
 - `duplicated`: `AssessmentFulfilled` events beyond the first for one request, in the transmitter's successful
   transactions.
@@ -39,14 +40,13 @@ class SolanaCount:
         self.program = Pubkey.from_string(dev.program)
         self.oracle = Pubkey.from_string(dev.oracle)
         self.transmitter = Pubkey.from_string(dev.transmitter)
+        self.requester = dev.keypair("requester").pubkey()
 
     def requests(self) -> list[str]:
-        """The addresses of every request the oracle took, in nonce order."""
-        oracle = self.client.get_account_info(self.oracle).value
-        if oracle is None:
-            return []
-        n = int(prog.decode_account("Oracle", bytes(oracle.data)).next_nonce)
-        return [str(prog.request_pda(self.program, self.oracle, i)[0]) for i in range(n)]
+        """The addresses of every request the requester made, in nonce order."""
+        counter = prog.counter_pda(self.program, self.oracle, self.requester)[0]
+        n = prog.next_nonce(self.client.get_account_info(counter).value)
+        return [str(prog.request_pda(self.program, self.oracle, self.requester, i)[0]) for i in range(n)]
 
     def count(self) -> Tally:
         tally = Tally()

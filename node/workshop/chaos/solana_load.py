@@ -44,7 +44,7 @@ class SolanaLoad(Paced):
         tx = Transaction([self.requester], Message.new_with_blockhash([ix], self.requester.pubkey(), blockhash),
                          blockhash)
         self.client.send_raw_transaction(bytes(tx), opts=TxOpts(skip_preflight=True))
-        # the next request needs this one's nonce taken: wait until the oracle shows it (a moment at most)
+        # the next request needs this one's nonce taken: wait until the requester's counter shows it (a moment at most)
         deadline = time.monotonic() + NONCE_TAKEN_S
         while time.monotonic() < deadline:
             now = self._next_nonce()
@@ -53,8 +53,8 @@ class SolanaLoad(Paced):
             time.sleep(0.02)
 
     def _next_nonce(self) -> int | None:
-        """The oracle's next request nonce, as processed; None while its account cannot be read."""
-        data = self.client.get_account_info(self.oracle, commitment=PROCESSED).value
-        if data is None:
+        """The requester's next request nonce, as processed; None while the oracle's account cannot be read."""
+        if self.client.get_account_info(self.oracle, commitment=PROCESSED).value is None:
             return None
-        return int(prog.decode_account("Oracle", bytes(data.data)).next_nonce)
+        counter = prog.counter_pda(self.program, self.oracle, self.requester.pubkey())[0]
+        return prog.next_nonce(self.client.get_account_info(counter, commitment=PROCESSED).value)

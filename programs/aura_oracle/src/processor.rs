@@ -8,7 +8,7 @@ use crate::input::{Account, Input, SYSTEM_PROGRAM};
 use crate::quorum;
 use crate::update;
 use crate::state::{
-    self, enclave, fulfil_args as fa, oracle, request, score, slot_hashes, PRIVATE_TIER,
+    self, enclave, fulfil_args as fa, oracle, request, request_counter, score, slot_hashes, PRIVATE_TIER,
 };
 use crate::sys::{
     self, eq32, is_zero, rd_i64, rd_u16, rd_u32, rd_u64, wr_i64, wr_u32, wr_u64, Slice,
@@ -121,7 +121,6 @@ fn initialize(input: &Input) -> Result<()> {
     }
     wr_u64(oracle_acc.at(oracle::FEE_LAMPORTS), fee);
     wr_i64(oracle_acc.at(oracle::REQUEST_TTL_S), ttl);
-    wr_u64(oracle_acc.at(oracle::NEXT_NONCE), 0);
     wr_u64(oracle_acc.at(oracle::CLUSTER_ID), cluster_id);
     // SAFETY: within the account's data.
     unsafe { *oracle_acc.at(oracle::LAYOUT_VERSION) = oracle::CURRENT_LAYOUT };
@@ -242,6 +241,9 @@ fn revoke_enclave(input: &Input) -> Result<()> {
 /// keeps which one it was (`request::PRIVATE`), and its event says it. A private request is fulfilled only by the
 /// private form of the assessment (tier `PRIVATE_TIER`, score 0, PD 0: `check_assessment`), so the Score keeps
 /// the commitment to the score and not the score.
+///
+/// The request is numbered by the requester's own counter (created by its first request), not by the oracle:
+/// the oracle is only read, so requests of different requesters share no writable account.
 #[inline(never)]
 fn request_assessment(input: &Input, private: bool) -> Result<()> {
     if input.data_len < 8 + 36 {
@@ -252,14 +254,15 @@ fn request_assessment(input: &Input, private: bool) -> Result<()> {
     let params = unsafe { subject.add(32) };
     let params_len = rd_u32(params) as usize;
     input.require_args_len(36 + params_len)?;
-    input.require_accounts(4)?;
-    let (oracle_acc, request_acc, requester, system_program) = (
+    input.require_accounts(5)?;
+    let (oracle_acc, counter_acc, request_acc, requester, system_program) = (
         input.account(0),
         input.account(1),
         input.account(2),
         input.account(3),
+        input.account(4),
     );
-    oracle_acc.require_writable()?;
+    counter_acc.require_writable()?;
     request_acc.require_writable()?;
     requester.require_signer()?;
     requester.require_writable()?;
@@ -271,18 +274,19 @@ fn request_assessment(input: &Input, private: bool) -> Result<()> {
     if params_len > request::MAX_PARAMS {
         return Err(error::PARAMS_TOO_LONG);
     }
-    let nonce = rd_u64(oracle_acc.at(oracle::NEXT_NONCE));
+    let nonce = load_or_create_counter(input, oracle_acc, counter_acc, requester)?;
     let nonce_le = nonce.to_le_bytes();
     let mut bump = [0u8; 1];
     let mut seeds = [
         Slice::new(request::SEED.as_ptr(), 7),
         Slice::new(oracle_acc.key(), 32),
+        Slice::new(requester.key(), 32),
         Slice::new(nonce_le.as_ptr(), 8),
         Slice::new(bump.as_ptr(), 1),
     ];
-    bump[0] = sys::find_program_address(&seeds[..3], input.program_id, request_acc.key())
+    bump[0] = sys::find_program_address(&seeds[..4], input.program_id, request_acc.key())
         .ok_or(error::WRONG_PDA)?;
-    seeds[3] = Slice::new(bump.as_ptr(), 1);
+    seeds[4] = Slice::new(bump.as_ptr(), 1);
     if request_acc.data_len() != 0 || !request_acc.owned_by(SYSTEM_PROGRAM.as_ptr()) {
         return Err(error::ALREADY_INITIALIZED);
     }
@@ -324,9 +328,65 @@ fn request_assessment(input: &Input, private: bool) -> Result<()> {
     wr_u64(request_acc.at(request::PINNED_SLOT), clock.slot);
     wr_i64(request_acc.at(request::CREATED_AT), clock.unix_timestamp);
     wr_i64(request_acc.at(request::EXPIRES_AT), expires_at);
-    wr_u64(oracle_acc.at(oracle::NEXT_NONCE), next_nonce);
+    wr_u64(counter_acc.at(request_counter::NEXT_NONCE), next_nonce);
     emit_requested(oracle_acc, request_acc, params_len);
     Ok(())
+}
+
+/// The requester's next request number on this oracle, from its counter; a counter not yet made is created at
+/// its PDA (the requester pays its rent once) and starts at 0. An existing counter is not derived again: the
+/// program creates counters only at their PDA, so its owner, discriminator and the oracle and requester it
+/// stores pin its address.
+#[inline(never)]
+fn load_or_create_counter(
+    input: &Input,
+    oracle_acc: Account,
+    counter_acc: Account,
+    requester: Account,
+) -> Result<u64> {
+    if counter_acc.data_len() != 0 || !counter_acc.owned_by(SYSTEM_PROGRAM.as_ptr()) {
+        if !counter_acc.owned_by(input.program_id) {
+            return Err(error::WRONG_OWNER);
+        }
+        if !counter_acc.has_type(&state::ACCOUNT_REQUEST_COUNTER, request_counter::LEN) {
+            return Err(error::WRONG_ACCOUNT_TYPE);
+        }
+        if !eq32(counter_acc.at(request_counter::ORACLE), oracle_acc.key()) {
+            return Err(error::WRONG_ORACLE);
+        }
+        if !eq32(counter_acc.at(request_counter::REQUESTER), requester.key()) {
+            return Err(error::REQUESTER_MISMATCH);
+        }
+        return Ok(rd_u64(counter_acc.at(request_counter::NEXT_NONCE)));
+    }
+    let mut bump = [0u8; 1];
+    let mut seeds = [
+        Slice::new(request_counter::SEED.as_ptr(), 7),
+        Slice::new(oracle_acc.key(), 32),
+        Slice::new(requester.key(), 32),
+        Slice::new(bump.as_ptr(), 1),
+    ];
+    bump[0] = sys::find_program_address(&seeds[..3], input.program_id, counter_acc.key())
+        .ok_or(error::WRONG_PDA)?;
+    seeds[3] = Slice::new(bump.as_ptr(), 1);
+    let space = request_counter::LEN as u64;
+    init_account(&Init {
+        payer: requester,
+        account: counter_acc,
+        lamports: sys::minimum_balance(space)?,
+        space,
+        program_id: input.program_id,
+        seeds: &seeds,
+    })?;
+    // SAFETY: the account now holds LEN bytes.
+    unsafe {
+        sys::copy(counter_acc.data(), state::ACCOUNT_REQUEST_COUNTER.as_ptr(), 8);
+        sys::copy(counter_acc.at(request_counter::ORACLE), oracle_acc.key(), 32);
+        sys::copy(counter_acc.at(request_counter::REQUESTER), requester.key(), 32);
+        *counter_acc.at(request_counter::BUMP) = bump[0];
+    }
+    wr_u64(counter_acc.at(request_counter::NEXT_NONCE), 0);
+    Ok(0)
 }
 
 #[inline(never)]
@@ -815,12 +875,18 @@ pub(crate) fn write_score(input: &Input, a: &FulfilAccounts, clock: &sys::Clock)
 
 // ------------------------------------------------------------------------------------------ account checks
 
-/// The oracle: owned by this program, an `Oracle`.
+/// The oracle: owned by this program, an `Oracle` of the current layout (its length, with or without the quorum
+/// tail, and its version: an oracle of an earlier layout would be read at the wrong offsets).
 pub(crate) fn load_oracle(input: &Input, oracle_acc: Account) -> Result<()> {
     if !oracle_acc.owned_by(input.program_id) {
         return Err(error::WRONG_OWNER);
     }
-    if !oracle_acc.has_type(&state::ACCOUNT_ORACLE, oracle::LEN) {
+    let len = oracle_acc.data_len();
+    if !oracle_acc.has_type(&state::ACCOUNT_ORACLE, oracle::LEN)
+        || (len != oracle::LEN && len != oracle::QUORUM_LEN)
+        // SAFETY: the account holds at least LEN bytes.
+        || unsafe { *oracle_acc.at(oracle::LAYOUT_VERSION) } != oracle::CURRENT_LAYOUT
+    {
         return Err(error::WRONG_ACCOUNT_TYPE);
     }
     Ok(())

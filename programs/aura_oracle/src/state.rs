@@ -26,6 +26,7 @@ pub const ACCOUNT_REQUEST: [u8; 8] = [125, 172, 150, 161, 162, 115, 39, 71];
 pub const ACCOUNT_SCORE: [u8; 8] = [187, 110, 62, 119, 232, 235, 185, 90];
 pub const ACCOUNT_VERIFYING_KEY: [u8; 8] = [248, 154, 12, 178, 205, 133, 193, 239];
 pub const ACCOUNT_NULLIFIER: [u8; 8] = [18, 56, 142, 165, 181, 158, 187, 133];
+pub const ACCOUNT_REQUEST_COUNTER: [u8; 8] = [220, 43, 83, 73, 39, 210, 63, 108];
 
 // sha256("event:<Name>")[..8]
 pub const EVENT_ASSESSMENT_REQUESTED: [u8; 8] = [130, 76, 185, 212, 165, 126, 171, 250];
@@ -46,20 +47,32 @@ pub const EVENT_VERIFYING_KEY_SET: [u8; 8] = [215, 58, 1, 4, 206, 165, 84, 7];
 pub const MAX_QUORUM_SIGNERS: usize = 8;
 
 pub mod oracle {
-    pub const LEN: usize = 73;
+    pub const LEN: usize = 65;
     pub const ADMIN: usize = 8;
     pub const FEE_LAMPORTS: usize = 40;
     pub const REQUEST_TTL_S: usize = 48;
-    pub const NEXT_NONCE: usize = 56;
-    pub const LAYOUT_VERSION: usize = 64;
+    pub const LAYOUT_VERSION: usize = 56;
     /// The cluster id the operator chose at `initialize`; every signed payload carries it.
-    pub const CLUSTER_ID: usize = 65;
-    pub const CURRENT_LAYOUT: u8 = 2;
+    pub const CLUSTER_ID: usize = 57;
+    /// 3: requests are numbered per requester (`request_counter`), so a request no longer writes the oracle.
+    pub const CURRENT_LAYOUT: u8 = 3;
     pub const MAX_REQUEST_TTL_S: i64 = 604_800;
     /// The quorum tail, which `set_threshold` appends (the account is `LEN` bytes until then, threshold 1):
     /// the signatures a fulfilment needs (1 ..= MAX_QUORUM_SIGNERS).
-    pub const THRESHOLD: usize = 73;
-    pub const QUORUM_LEN: usize = 74;
+    pub const THRESHOLD: usize = 65;
+    pub const QUORUM_LEN: usize = 66;
+}
+
+/// A requester's request numbers on one oracle, PDA `["counter", oracle, requester]`, created by its first
+/// request and never closed: each request takes `next_nonce`, so requests of different requesters share no
+/// writable account and never race for a number.
+pub mod request_counter {
+    pub const SEED: &[u8; 7] = b"counter";
+    pub const LEN: usize = 81;
+    pub const ORACLE: usize = 8;
+    pub const REQUESTER: usize = 40;
+    pub const NEXT_NONCE: usize = 72;
+    pub const BUMP: usize = 80;
 }
 
 pub mod enclave {
@@ -85,6 +98,7 @@ pub mod request {
     pub const ORACLE: usize = 8;
     pub const REQUESTER: usize = 40;
     pub const SUBJECT: usize = 72;
+    /// The requester's request number on this oracle (its counter's `next_nonce` when the request was made).
     pub const NONCE: usize = 104;
     pub const FEE: usize = 112;
     pub const CREATED_SLOT: usize = 120;

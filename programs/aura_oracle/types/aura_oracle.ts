@@ -173,13 +173,43 @@ export type AuraOracle = {
       ],
       "accounts": [
         {
-          "name": "oracle",
-          "writable": true
+          "name": "oracle"
+        },
+        {
+          "name": "counter",
+          "docs": [
+            "PDA [\"counter\", oracle, requester]: the requester's request numbers on this oracle, created by its first request (the requester pays its rent once)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  117,
+                  110,
+                  116,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "oracle"
+              },
+              {
+                "kind": "account",
+                "path": "requester"
+              }
+            ]
+          }
         },
         {
           "name": "request",
           "docs": [
-            "PDA [\"request\", oracle, oracle.next_nonce as u64 LE], created here."
+            "PDA [\"request\", oracle, requester, counter.next_nonce as u64 LE] (0 when the counter is created here), created here."
           ],
           "writable": true,
           "pda": {
@@ -202,8 +232,12 @@ export type AuraOracle = {
               },
               {
                 "kind": "account",
-                "path": "oracle.nextNonce",
-                "account": "oracle"
+                "path": "requester"
+              },
+              {
+                "kind": "account",
+                "path": "counter.nextNonce",
+                "account": "requestCounter"
               }
             ]
           }
@@ -248,13 +282,43 @@ export type AuraOracle = {
       ],
       "accounts": [
         {
-          "name": "oracle",
-          "writable": true
+          "name": "oracle"
+        },
+        {
+          "name": "counter",
+          "docs": [
+            "PDA [\"counter\", oracle, requester]: the requester's request numbers on this oracle, created by its first request (the requester pays its rent once)."
+          ],
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  117,
+                  110,
+                  116,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "oracle"
+              },
+              {
+                "kind": "account",
+                "path": "requester"
+              }
+            ]
+          }
         },
         {
           "name": "request",
           "docs": [
-            "PDA [\"request\", oracle, oracle.next_nonce as u64 LE], created here."
+            "PDA [\"request\", oracle, requester, counter.next_nonce as u64 LE] (0 when the counter is created here), created here."
           ],
           "writable": true,
           "pda": {
@@ -277,8 +341,12 @@ export type AuraOracle = {
               },
               {
                 "kind": "account",
-                "path": "oracle.nextNonce",
-                "account": "oracle"
+                "path": "requester"
+              },
+              {
+                "kind": "account",
+                "path": "counter.nextNonce",
+                "account": "requestCounter"
               }
             ]
           }
@@ -1179,6 +1247,19 @@ export type AuraOracle = {
         187,
         133
       ]
+    },
+    {
+      "name": "requestCounter",
+      "discriminator": [
+        220,
+        43,
+        83,
+        73,
+        39,
+        210,
+        63,
+        108
+      ]
     }
   ],
   "events": [
@@ -1596,10 +1677,6 @@ export type AuraOracle = {
             "type": "i64"
           },
           {
-            "name": "nextNonce",
-            "type": "u64"
-          },
-          {
             "name": "layoutVersion",
             "type": "u8"
           },
@@ -1688,7 +1765,10 @@ export type AuraOracle = {
           },
           {
             "name": "nonce",
-            "type": "u64"
+            "type": "u64",
+            "docs": [
+              "the requester's request number on this oracle (its RequestCounter's next_nonce then)"
+            ]
           },
           {
             "name": "fee",
@@ -1865,7 +1945,10 @@ export type AuraOracle = {
           },
           {
             "name": "nonce",
-            "type": "u64"
+            "type": "u64",
+            "docs": [
+              "the requester's request number on this oracle (its RequestCounter's next_nonce then)"
+            ]
           },
           {
             "name": "fee",
@@ -2193,6 +2276,33 @@ export type AuraOracle = {
           {
             "name": "spentAt",
             "type": "i64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "requestCounter",
+      "docs": [
+        "A requester's request numbers on one oracle; each request takes next_nonce."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "oracle",
+            "type": "pubkey"
+          },
+          {
+            "name": "requester",
+            "type": "pubkey"
+          },
+          {
+            "name": "nextNonce",
+            "type": "u64"
           },
           {
             "name": "bump",

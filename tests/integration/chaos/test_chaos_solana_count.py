@@ -42,15 +42,15 @@ class World:
     def request(self) -> tuple[str, int]:
         """A request made and confirmed: its address and slot."""
         program, oracle = Pubkey.from_string(self.dev.program), Pubkey.from_string(self.dev.oracle)
-        nonce = int(prog.decode_account("Oracle", bytes(self.client.get_account_info(oracle).value.data)).next_nonce)
         requester = self.dev.keypair("requester")
-        sig = send(self.client, [requester], [prog.request_assessment_ix(program, oracle, requester.pubkey(),
-                                                                         Keypair().pubkey(), nonce)])
+        counter = self.client.get_account_info(prog.counter_pda(program, oracle, requester.pubkey())[0]).value
+        ix, request = prog.next_request_ix(program, oracle, requester.pubkey(), Keypair().pubkey(), counter)
+        sig = send(self.client, [requester], [ix])
         # the slot from the transaction, not the request account: a running node may fulfil the request, which
         # closes its account, before the account is read
         status = self.client.get_signature_statuses([sig], search_transaction_history=True).value[0]
         assert status is not None, f"request transaction {sig} has no status after it was confirmed"
-        return str(prog.request_pda(program, oracle, nonce)[0]), int(status.slot)
+        return str(request), int(status.slot)
 
 
 @pytest.fixture

@@ -67,9 +67,10 @@ class World:
         sol, client = self.sol, self.client
         program, oracle = Pubkey.from_string(sol.program), Pubkey.from_string(sol.oracle)
         requester, subject = sol.keypair("requester"), Keypair().pubkey()
-        nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(oracle).value.data)).next_nonce)
-        sol_send(client, [requester], [prog.request_assessment_ix(program, oracle, requester.pubkey(), subject, nonce)])
-        return str(prog.request_pda(program, oracle, nonce)[0]), str(subject)
+        counter = client.get_account_info(prog.counter_pda(program, oracle, requester.pubkey())[0]).value
+        ix, request = prog.next_request_ix(program, oracle, requester.pubkey(), subject, counter)
+        sol_send(client, [requester], [ix])
+        return str(request), str(subject)
 
     def evm_fulfilments(self, request_id: str) -> list[dict[str, Any]]:
         """Every AssessmentFulfilled of the request, with the transaction's sender."""

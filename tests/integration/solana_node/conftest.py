@@ -52,10 +52,11 @@ class SolEnv:
         request account's address."""
         client = self.client
         requester = self.dev.keypair("requester")
-        nonce = int(prog.decode_account("Oracle", bytes(client.get_account_info(self.oracle).value.data)).next_nonce)
-        send(client, [requester], [prog.request_assessment_ix(self.program, self.oracle, requester.pubkey(),
-                                                              subject or Keypair().pubkey(), nonce)], wait=wait)
-        return str(prog.request_pda(self.program, self.oracle, nonce)[0])
+        counter = client.get_account_info(prog.counter_pda(self.program, self.oracle, requester.pubkey())[0]).value
+        ix, request = prog.next_request_ix(self.program, self.oracle, requester.pubkey(), subject or Keypair().pubkey(),
+                                           counter)
+        send(client, [requester], [ix], wait=wait)
+        return str(request)
 
     def fulfilments(self) -> dict[str, list[str]]:
         """Request address -> the successful transactions that fulfilled it (from the transmitter's history)."""

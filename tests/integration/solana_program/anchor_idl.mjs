@@ -15,10 +15,16 @@ const program = new Program(idl, provider);
 const oracle = web3.Keypair.generate().publicKey;
 const accountData = Buffer.concat([
   Buffer.from(idl.accounts.find((a) => a.name === "Oracle").discriminator), oracle.toBuffer(),
-  Buffer.from(new BN(5).toArray("le", 8)), Buffer.from(new BN(60).toArray("le", 8)), Buffer.from(new BN(7).toArray("le", 8)),
-  Buffer.from([1]), Buffer.from(new BN(900).toArray("le", 8)),
+  Buffer.from(new BN(5).toArray("le", 8)), Buffer.from(new BN(60).toArray("le", 8)),
+  Buffer.from([3]), Buffer.from(new BN(900).toArray("le", 8)),
 ]);
 const decoded = program.coder.accounts.decode("oracle", accountData);
+const requester = web3.Keypair.generate().publicKey;
+const counterData = Buffer.concat([
+  Buffer.from(idl.accounts.find((a) => a.name === "RequestCounter").discriminator), oracle.toBuffer(),
+  requester.toBuffer(), Buffer.from(new BN(7).toArray("le", 8)), Buffer.from([254]),
+]);
+const counter = program.coder.accounts.decode("requestCounter", counterData);
 
 console.log(JSON.stringify({
   camel: program.idl,  // the IDL as the Program holds it: convertIdlToCamelCase of the file
@@ -28,5 +34,9 @@ console.log(JSON.stringify({
   requestData: Buffer.from(data).toString("hex"),
   subject: subject.toBase58(),
   oracleAdmin: { isPublicKey: decoded.admin instanceof web3.PublicKey, base58: decoded.admin.toBase58(), expected: oracle.toBase58() },
-  oracleNextNonce: decoded.nextNonce.toString(),
+  oracleLength: accountData.length,
+  oracleFields: { feeLamports: decoded.feeLamports.toString(), requestTtlS: decoded.requestTtlS.toString(),
+                  layoutVersion: decoded.layoutVersion, clusterId: decoded.clusterId.toString() },
+  counter: { length: counterData.length, oracle: counter.oracle.equals(oracle),
+             requester: counter.requester.equals(requester), nextNonce: counter.nextNonce.toString(), bump: counter.bump },
 }));

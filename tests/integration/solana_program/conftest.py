@@ -65,7 +65,8 @@ MEASUREMENT = keccak(b"aura test enclave measurement")
 PAYLOAD_DOMAIN = b"AURA/solana/assessment"
 PAYLOAD_VERSION = 2
 CLUSTER_ID = 103
-ORACLE_LEN, ENCLAVE_LEN, REQUEST_BASE_LEN, SCORE_LEN = 73, 206, 159, 314
+ORACLE_LEN, ENCLAVE_LEN, REQUEST_BASE_LEN, SCORE_LEN = 65, 206, 159, 314
+COUNTER_LEN = 81
 FULFIL_CU_LIMIT = 40_000
 SLOT_HASHES = Pubkey.from_string("SysvarS1otHashes111111111111111111111111111")
 SLOT_HASHES_MAX = 512
@@ -213,6 +214,7 @@ class Sol:
     FULFIL_CU_LIMIT = FULFIL_CU_LIMIT
     PRIVATE_TIER = PRIVATE_TIER
     REQUEST_BASE_LEN = REQUEST_BASE_LEN
+    COUNTER_LEN = COUNTER_LEN
     HALF_N = HALF_N
     Assessment = Assessment
     EnclaveKey = EnclaveKey
@@ -354,9 +356,22 @@ class Sol:
         oracle = oracle or self.oracle.pubkey()
         return Pubkey.find_program_address([b"enclave", bytes(oracle), enclave.address], PROGRAM_ID)[0]
 
-    def request_pda(self, nonce: int, oracle: Pubkey | None = None) -> Pubkey:
+    def counter_pda(self, requester: Pubkey | None = None, oracle: Pubkey | None = None) -> Pubkey:
+        requester = requester or self.requester.pubkey()
         oracle = oracle or self.oracle.pubkey()
-        return Pubkey.find_program_address([b"request", bytes(oracle), struct.pack("<Q", nonce)], PROGRAM_ID)[0]
+        return Pubkey.find_program_address([b"counter", bytes(oracle), bytes(requester)], PROGRAM_ID)[0]
+
+    def request_pda(self, nonce: int, requester: Pubkey | None = None, oracle: Pubkey | None = None) -> Pubkey:
+        requester = requester or self.requester.pubkey()
+        oracle = oracle or self.oracle.pubkey()
+        return Pubkey.find_program_address([b"request", bytes(oracle), bytes(requester), struct.pack("<Q", nonce)],
+                                           PROGRAM_ID)[0]
+
+    def next_nonce(self, requester: Pubkey | None = None) -> int:
+        """The requester's next request number: its counter's, 0 before its first request."""
+        counter = self.counter_pda(requester)
+        account = self.account(counter)
+        return 0 if account is None or account.owner != PROGRAM_ID else int(self.decode(counter).next_nonce)
 
     def score_pda(self, subject: Pubkey | None = None, oracle: Pubkey | None = None) -> Pubkey:
         subject = subject or self.subject
@@ -410,10 +425,11 @@ class Sol:
                    requester: Keypair | None = None, accounts: dict[str, Pubkey] | None = None,
                    private: bool = False, **kw: Any) -> Instruction:
         """`request_assessment`, or `request_private_assessment` (the same args and accounts) when `private`."""
+        who = (requester or self.requester).pubkey()
         if nonce is None:
-            nonce = self.decode(self.oracle.pubkey()).next_nonce
-        acc = {"oracle": self.oracle.pubkey(), "request": self.request_pda(nonce),
-               "requester": (requester or self.requester).pubkey(), "system_program": SYSTEM_PROGRAM}
+            nonce = self.next_nonce(who)
+        acc = {"oracle": self.oracle.pubkey(), "counter": self.counter_pda(who), "request": self.request_pda(nonce, who),
+               "requester": who, "system_program": SYSTEM_PROGRAM}
         acc.update(accounts or {})
         subject = self.subject if subject is None else subject
         name = "request_private_assessment" if private else "request_assessment"
@@ -422,7 +438,7 @@ class Sol:
     def request(self, subject: Pubkey | None = None, params: bytes = b"", private: bool = False) -> Pubkey:
         """Makes a request (a private one when `private`), then moves to the next slot (its pinned slot enters
         SlotHashes); returns its address."""
-        nonce = self.decode(self.oracle.pubkey()).next_nonce
+        nonce = self.next_nonce()
         self.ok(self.request_ix(subject, params, nonce, private=private))
         self.next_slot()
         return self.request_pda(nonce)

@@ -34,13 +34,21 @@ from chains.core.assessment import PRIVATE_TIER
 from chains.core.secp256k1 import keccak256
 from chains.solana import groth16
 from chains.solana import program as prog
+from chains.solana.keypair import write_keypair
 from node.enclave.keys import EnclaveKey
 from node.scoring.flags import Flag, flag_names
 from node.workshop.devnet.anvil import free_port
 from node.workshop.devnet.nodeproc import NodeProcess
 from node.workshop.devnet.solana_proc import SolanaEndpoint, program_so
 from node.workshop.devnet.solana_rpc import SolanaDevnet as LocalEndpoint
-from node.workshop.devnet.solana_setup import SolanaDevnet, enclave_public_key, send, setup_solana, setup_solana_node
+from node.workshop.devnet.solana_setup import (
+    SolanaDevnet,
+    airdrop,
+    enclave_public_key,
+    send,
+    setup_solana,
+    setup_solana_node,
+)
 from node.zk import snarkjs
 from node.zk.poseidon_commitment import commitment, limbs, nullifier
 
@@ -87,6 +95,23 @@ class World:
         assert account is not None
         return prog.decode_account("Score", bytes(account.data))
 
+    def request_address(self, key: str, nonce: int) -> str:
+        """The address of request number `nonce` of the `key` keypair (its RequestCounter's, on this oracle)."""
+        program, oracle = Pubkey.from_string(self.dev.program), Pubkey.from_string(self.dev.oracle)
+        return str(prog.request_pda(program, oracle, self.dev.keypair(key).pubkey(), nonce)[0])
+
+    def next_nonce(self, key: str) -> int:
+        """The `key` keypair's RequestCounter's `next_nonce` on this oracle (0 while it has none)."""
+        program, oracle = Pubkey.from_string(self.dev.program), Pubkey.from_string(self.dev.oracle)
+        account = Client(self.endpoint.url, commitment=Confirmed).get_account_info(
+            prog.counter_pda(program, oracle, self.dev.keypair(key).pubkey())[0]).value
+        return 0 if account is None else int(prog.decode_account("RequestCounter", bytes(account.data)).next_nonce)
+
+    def fund(self, key: str) -> None:
+        """Another requester: a funded keypair file `solana-<key>.json` beside the devnet's."""
+        made = write_keypair(Path(self.dev.keys_dir) / f"solana-{key}.json")
+        airdrop(Client(self.endpoint.url, commitment=Confirmed), made.pubkey(), 10**9)
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
@@ -121,6 +146,9 @@ def test_request_read_then_refuse_stale_and_revoked(world: World) -> None:
     assert int(reading["now"]) < stored.expiry
     assert (reading["decision"], reading["maxLtvBps"]) == lender_decision(stored.score, stored.flags)
     assert int(sent["fee"]) == 1_000_000
+    # the requester's first request on this oracle: number 0 of its RequestCounter, which it now holds
+    assert (sent["nonce"], sent["request"], world.next_nonce("requester")) == (
+        "0", world.request_address("requester", 0), 1)
 
     # older than the consumer's maximum age: stale for it, though not past the expiry
     world.endpoint.call("aura_advanceTime", [120])
@@ -157,9 +185,23 @@ def test_a_private_request_is_stored_private_and_the_public_path_refuses_it(worl
         0, PRIVATE_TIER, 0, stored.flags, True)
     assert (reading["usable"], reading["reason"], reading["decision"], reading["maxLtvBps"]) == (
         True, None, "PrivateAssessment", 0)
-    public = world.client("request", subject)["reading"]  # a public assessment replaces it and is decided on
+    sent_public = world.client("request", subject)  # a public assessment replaces it and is decided on
+    public = sent_public["reading"]
     assert (public["private"], public["tier"]) == (False, world.score(subject).tier)
     assert (public["decision"], public["maxLtvBps"]) == lender_decision(public["score"], public["flags"])
+    # the requester's two requests are its numbers 0 and 1 (private or not, one counter)
+    assert [(r["nonce"], r["request"]) for r in (sent, sent_public)] == [
+        ("0", world.request_address("requester", 0)), ("1", world.request_address("requester", 1))]
+
+    # another requester numbers its own requests from 0: its request shares no number, and no writable account,
+    # with the first requester's, and the node fulfils it as well
+    world.fund("second")
+    other = Keypair().pubkey()
+    second = world.client("request", other, key="second")
+    assert (second["nonce"], second["request"]) == ("0", world.request_address("second", 0))
+    assert second["request"] != sent["request"]
+    assert second["reading"]["request"] == second["request"] == str(prog.pubkey(world.score(other).request))
+    assert (world.next_nonce("requester"), world.next_nonce("second")) == (2, 1)
 
 
 def test_read_without_a_score(world: World) -> None:

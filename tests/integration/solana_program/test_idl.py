@@ -42,6 +42,8 @@ def test_anchor_030_metadata_and_discriminators():
         "verify_threshold", "update"]
     for ix in IDL_JSON["instructions"]:
         assert bytes(ix["discriminator"]) == sha8(f"global:{ix['name']}")
+    assert [acc["name"] for acc in IDL_JSON["accounts"]] == [
+        "Oracle", "Enclave", "Request", "Score", "VerifyingKey", "Nullifier", "RequestCounter"]
     for acc in IDL_JSON["accounts"]:
         assert bytes(acc["discriminator"]) == sha8(f"account:{acc['name']}")
     for ev in IDL_JSON["events"]:
@@ -66,10 +68,11 @@ def test_instruction_accounts_are_the_spec_table():
         "register_enclave": [("oracle", (False, False)), ("enclave", (True, False)), ("admin", (True, True)),
                              ("system_program", (False, False))],
         "revoke_enclave": [("oracle", (False, False)), ("enclave", (True, False)), ("admin", (False, True))],
-        "request_assessment": [("oracle", (True, False)), ("request", (True, False)), ("requester", (True, True)),
-                               ("system_program", (False, False))],
-        "request_private_assessment": [("oracle", (True, False)), ("request", (True, False)),
-                                       ("requester", (True, True)), ("system_program", (False, False))],
+        "request_assessment": [("oracle", (False, False)), ("counter", (True, False)), ("request", (True, False)),
+                               ("requester", (True, True)), ("system_program", (False, False))],
+        "request_private_assessment": [("oracle", (False, False)), ("counter", (True, False)),
+                                       ("request", (True, False)), ("requester", (True, True)),
+                                       ("system_program", (False, False))],
         "fulfil": [("oracle", (False, False)), ("request", (True, False)), ("enclave", (False, False)),
                    ("score", (True, False)), ("requester", (True, False)), ("transmitter", (True, True)),
                    ("system_program", (False, False)), ("payee", (True, False)), ("slot_hashes", (False, False))],
@@ -98,7 +101,8 @@ def test_anchorpy_program_builds_instructions():
     """anchorpy's Program (what a client uses) builds `initialize` with the IDL's address and flags."""
     program = Program(Idl.from_json(IDL_TEXT), Pubkey.from_string(IDL_JSON["address"]),
                       Provider(AsyncClient("http://127.0.0.1:1"), Wallet.dummy()))
-    assert sorted(program.account.keys()) == ["Enclave", "Nullifier", "Oracle", "Request", "Score", "VerifyingKey"]
+    assert sorted(program.account.keys()) == [
+        "Enclave", "Nullifier", "Oracle", "Request", "RequestCounter", "Score", "VerifyingKey"]
     oracle, admin = Keypair().pubkey(), Keypair().pubkey()
     system = Pubkey.from_string("11111111111111111111111111111111")
     ix = program.instruction["initialize"](
@@ -135,11 +139,17 @@ def test_instruction_coder_encodes_the_spec_bytes():
 
 
 def test_account_coder_decodes_the_spec_offsets():
-    oracle = sha8("account:Oracle") + bytes([1] * 32) + struct.pack("<QqQBQ", 10, 3600, 7, 2, 103)
-    assert len(oracle) == 73
+    oracle = sha8("account:Oracle") + bytes([1] * 32) + struct.pack("<QqBQ", 10, 3600, 3, 103)
+    assert len(oracle) == 65
     d = CODER.accounts.decode(oracle)
-    assert (bytes(d.admin), d.fee_lamports, d.request_ttl_s, d.next_nonce, d.layout_version, d.cluster_id) == (
-        bytes([1] * 32), 10, 3600, 7, 2, 103)
+    assert (bytes(d.admin), d.fee_lamports, d.request_ttl_s, d.layout_version, d.cluster_id) == (
+        bytes([1] * 32), 10, 3600, 3, 103)
+    assert not hasattr(d, "next_nonce")  # requests are numbered by the requester's RequestCounter
+
+    counter = sha8("account:RequestCounter") + bytes([1] * 32) + bytes([2] * 32) + struct.pack("<QB", 7, 251)
+    assert len(counter) == 81
+    d = CODER.accounts.decode(counter)
+    assert (bytes(d.oracle), bytes(d.requester), d.next_nonce, d.bump) == (bytes([1] * 32), bytes([2] * 32), 7, 251)
 
     enclave = (sha8("account:Enclave") + bytes([1] * 32) + bytes([2] * 64) + bytes([3] * 20) + bytes([4] * 32)
                + struct.pack("<BqqB", 1, 100, 0, 254) + bytes([5] * 32))

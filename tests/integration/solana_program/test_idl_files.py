@@ -83,10 +83,10 @@ def test_public_keys_are_typed_pubkey() -> None:
         "AssessmentRequested.requester", "AssessmentRequested.subject", "Enclave.oracle", "Enclave.payee",
         "EnclaveRegistered.oracle", "EnclaveRevoked.oracle", "Nullifier.authority", "Nullifier.oracle",
         "Nullifier.subject", "Oracle.admin", "QuorumSigned.oracle", "QuorumSigned.request", "Request.oracle",
-        "Request.requester", "Request.subject", "RequestRepinned.oracle", "RequestRepinned.request",
-        "Score.oracle", "Score.request", "Score.subject", "ThresholdSet.oracle", "VerifyingKey.oracle",
-        "VerifyingKeySet.oracle", "register_enclave(payee)", "request_assessment(subject)",
-        "request_private_assessment(subject)"]
+        "Request.requester", "Request.subject", "RequestCounter.oracle", "RequestCounter.requester",
+        "RequestRepinned.oracle", "RequestRepinned.request", "Score.oracle", "Score.request", "Score.subject",
+        "ThresholdSet.oracle", "VerifyingKey.oracle", "VerifyingKeySet.oracle", "register_enclave(payee)",
+        "request_assessment(subject)", "request_private_assessment(subject)"]
     # the other 32-byte fields are hashes and field elements, not keys
     others = {f"{t['name']}.{f['name']}" for t in IDL_JSON["types"] for f in t["type"]["fields"]
               if f["type"] == {"array": ["u8", 32]}}
@@ -103,11 +103,19 @@ def test_legacy_form_is_the_same_program_in_bytes() -> None:
     assert [a["name"] for a in legacy["accounts"]] == [a["name"] for a in IDL_JSON["accounts"]]
     assert [t["name"] for t in legacy["types"]] == ["OracleQuorum", "ScoreQuorum"]
     assert legacy["errors"] == IDL_JSON["errors"]
-    request = next(ix for ix in legacy["instructions"] if ix["name"] == "request_assessment")
-    assert request["accounts"][1]["pda"]["seeds"] == [
-        {"kind": "const", "type": "bytes", "value": list(b"request")},
-        {"kind": "account", "type": "publicKey", "path": "oracle"},
-        {"kind": "account", "type": "u64", "path": "oracle.next_nonce", "account": "Oracle"}]
+    for name in ("request_assessment", "request_private_assessment"):
+        request = next(ix for ix in legacy["instructions"] if ix["name"] == name)
+        assert [a["name"] for a in request["accounts"]] == [
+            "oracle", "counter", "request", "requester", "system_program"]
+        assert request["accounts"][1]["pda"]["seeds"] == [
+            {"kind": "const", "type": "bytes", "value": list(b"counter")},
+            {"kind": "account", "type": "publicKey", "path": "oracle"},
+            {"kind": "account", "type": "publicKey", "path": "requester"}]
+        assert request["accounts"][2]["pda"]["seeds"] == [
+            {"kind": "const", "type": "bytes", "value": list(b"request")},
+            {"kind": "account", "type": "publicKey", "path": "oracle"},
+            {"kind": "account", "type": "publicKey", "path": "requester"},
+            {"kind": "account", "type": "u64", "path": "counter.next_nonce", "account": "RequestCounter"}]
 
 
 def test_typescript_type_is_the_idl_anchor_works_with(anchor: dict[str, Any]) -> None:
@@ -118,14 +126,18 @@ def test_typescript_type_is_the_idl_anchor_works_with(anchor: dict[str, Any]) ->
     assert anchor["methods"] == ["initialize", "registerEnclave", "revokeEnclave", "requestAssessment",
                                  "requestPrivateAssessment", "fulfil", "repin", "cancel", "setThreshold",
                                  "fulfilQuorum", "scoreStatus", "setVerifyingKey", "verifyThreshold", "update"]
-    assert anchor["accounts"] == ["oracle", "enclave", "request", "score", "verifyingKey", "nullifier"]
+    assert anchor["accounts"] == ["oracle", "enclave", "request", "score", "verifyingKey", "nullifier",
+                                  "requestCounter"]
 
 
 def test_anchor_reads_keys_as_public_keys(anchor: dict[str, Any]) -> None:
     assert anchor["programId"] == IDL_JSON["address"]
     admin = anchor["oracleAdmin"]
     assert admin["isPublicKey"] is True and admin["base58"] == admin["expected"]
-    assert anchor["oracleNextNonce"] == "7"
+    # the Oracle's 65 bytes (layout 3, no next_nonce) and a RequestCounter's 81 decode field by field
+    assert (anchor["oracleLength"], anchor["oracleFields"]) == (
+        65, {"feeLamports": "5", "requestTtlS": "60", "layoutVersion": 3, "clusterId": "900"})
+    assert anchor["counter"] == {"length": 81, "oracle": True, "requester": True, "nextNonce": "7", "bump": 254}
     # a PublicKey argument is encoded as its 32 bytes, as the node's legacy coder encodes them
     subject = bytes(Pubkey.from_string(anchor["subject"]))
     node_bytes = prog.coder().instruction.encode("request_assessment", {"subject": list(subject),

@@ -90,7 +90,7 @@ def test_quorum_events_and_tails_decode():
 def test_accounts_with_a_tail_decode_as_before():
     """The Oracle and Score structs are unchanged: a client decoding them reads the k = 1 fields and ignores the
     quorum tail after them."""
-    oracle = sha8("account:Oracle") + bytes([1] * 32) + struct.pack("<QqQBQ", 10, 3600, 7, 2, 103)
+    oracle = sha8("account:Oracle") + bytes([1] * 32) + struct.pack("<QqBQ", 10, 3600, 3, 103)
     assert CODER.accounts.decode(oracle + b"\x03").cluster_id == 103
     score = (sha8("account:Score") + bytes(64) + struct.pack("<HBHI", 1000, 2, 10000, 9) + bytes(64)
              + struct.pack("<Q", 17) + bytes(64) + struct.pack("<qq", 11, 12) + bytes([5] * 20) + bytes(32)

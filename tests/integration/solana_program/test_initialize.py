@@ -15,12 +15,12 @@ def test_initialize_creates_the_oracle(sol):
     sol.initialize(fee=1234, ttl=600)
     oracle = sol.decode(sol.oracle.pubkey())
     assert bytes(oracle.admin) == bytes(sol.admin.pubkey())
-    assert (oracle.fee_lamports, oracle.request_ttl_s, oracle.next_nonce, oracle.layout_version, oracle.cluster_id) == (
-        1234, 600, 0, 2, sol.CLUSTER_ID)
+    assert (oracle.fee_lamports, oracle.request_ttl_s, oracle.layout_version, oracle.cluster_id) == (
+        1234, 600, 3, sol.CLUSTER_ID)
     account = sol.account(sol.oracle.pubkey())
-    assert len(account.data) == 73
-    assert account.lamports == sol.rent(73)
-    assert sol.balance(sol.admin.pubkey()) == admin_before - sol.rent(73)  # the payer pays the fees
+    assert len(account.data) == 65
+    assert account.lamports == sol.rent(65)
+    assert sol.balance(sol.admin.pubkey()) == admin_before - sol.rent(65)  # the payer pays the fees
 
 
 def test_initialize_ttl_bounds(sol):
@@ -91,8 +91,8 @@ def test_not_enough_accounts(sol):
 def test_rent_with_a_whole_threshold_is_read_exactly(sol):
     sol.svm.set_rent(Rent(lamports_per_byte_year=1000, exemption_threshold=3.0, burn_percent=50))
     sol.initialize()
-    assert sol.account(sol.oracle.pubkey()).lamports == (128 + 73) * 1000 * 3
-    assert sol.rent(73) == (128 + 73) * 1000 * 3
+    assert sol.account(sol.oracle.pubkey()).lamports == (128 + 65) * 1000 * 3
+    assert sol.rent(65) == (128 + 65) * 1000 * 3
 
 
 def test_rent_with_a_fractional_threshold_is_refused(sol):
@@ -106,4 +106,4 @@ def test_extra_accounts_are_ignored(sol):
     ix = sol.initialize_ix()
     extra = type(ix.accounts[0])(Keypair().pubkey(), is_signer=False, is_writable=False)
     sol.ok(Instruction(ix.program_id, ix.data, [*ix.accounts, extra]))
-    assert sol.decode(sol.oracle.pubkey()).layout_version == 2
+    assert sol.decode(sol.oracle.pubkey()).layout_version == 3

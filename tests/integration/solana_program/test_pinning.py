@@ -42,7 +42,7 @@ def test_fulfil_checks_the_signed_slot_and_its_hash(pending):
 
 def test_the_pinned_slot_must_be_in_slot_hashes(ready):
     sol = ready
-    nonce = sol.decode(sol.oracle.pubkey()).next_nonce
+    nonce = sol.next_nonce()
     sol.ok(sol.request_ix(nonce=nonce))
     request = sol.request_pda(nonce)
     # the slot the request was made in has no hash yet

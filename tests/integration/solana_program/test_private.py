@@ -45,7 +45,7 @@ def test_a_private_request_is_checked_as_a_public_one(ready):
     sol.fails("ParamsTooLong", sol.request_ix(params=bytes(257), private=True))
     sol.fails("WrongPda", sol.request_ix(nonce=1, private=True))
     sol.request(private=True)
-    assert sol.decode(sol.oracle.pubkey()).next_nonce == 1
+    assert sol.next_nonce() == 1
 
 
 # ------------------------------------------------------------------------------------------------ fulfil

@@ -21,7 +21,7 @@ from solders.transaction import VersionedTransaction
 from solders.transaction_metadata import TransactionMetadata
 
 MAX_SIGNERS = 8
-ORACLE_LEN, SCORE_LEN, QUORUM_BASE = 73, 314, 319
+ORACLE_LEN, SCORE_LEN, QUORUM_BASE = 65, 314, 319
 PACKET = 1232  # the most bytes a transaction may have
 LOOKUP_TABLE_PROGRAM = Pubkey.from_string("AddressLookupTab1e1111111111111111111111111")
 

@@ -1,6 +1,7 @@
 // Requests an assessment with Anchor as an integrator would: `program.methods.requestAssessment(...).rpc()`
 // against the endpoint on stdin's `url` (the WebSocket found where web3.js looks for it, port + 1), and listens
-// for the program's `AssessmentRequested` event with `addEventListener` (logsSubscribe). Input on stdin (JSON):
+// for the program's `AssessmentRequested` event with `addEventListener` (logsSubscribe); `resolved` says whether
+// Anchor found every account itself ("anchor") or the request was named ("named"). Input on stdin (JSON):
 // url, idl (path), keypair (path to the requester's), oracle, subject. Prints a JSON object.
 import { readFileSync } from "node:fs";
 import anchor from "@coral-xyz/anchor";
@@ -23,9 +24,20 @@ const listener = program.addEventListener("assessmentRequested", (event, slot, s
 
 const out = {};
 try {
-  out.signature = await program.methods.requestAssessment(subject, Buffer.alloc(0))
-    .accounts({ oracle, requester: requester.publicKey })
-    .rpc();
+  // Anchor derives `request` from the requester's counter's `next_nonce`; before the requester's first request, which
+  // creates the counter, there is none to read, so the client names the request (nonce 0) itself.
+  const seeds = [Buffer.from("counter"), oracle.toBuffer(), requester.publicKey.toBuffer()];
+  const counter = web3.PublicKey.findProgramAddressSync(seeds, program.programId)[0];
+  const method = program.methods.requestAssessment(subject, Buffer.alloc(0));
+  if (await program.account.requestCounter.fetchNullable(counter)) {
+    out.resolved = "anchor";
+    out.signature = await method.accounts({ oracle, requester: requester.publicKey }).rpc();
+  } else {
+    out.resolved = "named";
+    const first = [Buffer.from("request"), oracle.toBuffer(), requester.publicKey.toBuffer(), Buffer.alloc(8)];
+    const request = web3.PublicKey.findProgramAddressSync(first, program.programId)[0];
+    out.signature = await method.accountsPartial({ oracle, requester: requester.publicKey, request }).rpc();
+  }
   const status = await connection.getSignatureStatus(out.signature);
   out.confirmation = status.value?.confirmationStatus ?? null;
   out.err = status.value?.err ?? null;

@@ -68,23 +68,26 @@ async def test_anchor_rpc_lands_and_confirms_over_the_websocket(
     assert dev.ws_url == f"ws://127.0.0.1:{dev.port + 1}"  # where web3.js's Connection looks
     program, oracle_key = prog.idl_address(), Pubkey.from_string(oracle.oracle)
     async with AsyncClient(dev.url, commitment=Confirmed) as client:
-        before = (await client.get_account_info(oracle_key)).value
-        assert before is not None
-        nonce = int(prog.decode_account("Oracle", bytes(before.data)).next_nonce)
-        subject = Keypair().pubkey()
+        assert (await client.get_account_info(oracle_key)).value is not None
+        requester = Keypair.from_json(Path(oracle.keys_dir, "solana-requester.json").read_text()).pubkey()
+        counter = prog.counter_pda(program, oracle_key, requester)[0]
+        assert prog.next_nonce((await client.get_account_info(counter)).value) == 0
+        # the requester's first request names its request account (no counter yet for Anchor to read); the
+        # second is resolved by Anchor from the counter the first created
+        for nonce, resolved in ((0, "named"), (1, "anchor")):
+            subject = Keypair().pubkey()
+            out = await _anchor({"url": dev.url, "idl": str(IDL), "oracle": oracle.oracle,
+                                 "keypair": str(Path(oracle.keys_dir) / "solana-requester.json"),
+                                 "subject": str(subject)})
 
-        out = await _anchor({"url": dev.url, "idl": str(IDL), "oracle": oracle.oracle,
-                             "keypair": str(Path(oracle.keys_dir) / "solana-requester.json"),
-                             "subject": str(subject)})
-
-        assert "error" not in out, out["error"]
-        assert out["err"] is None
-        assert out["confirmation"] in ("confirmed", "finalized")
-        status = (await client.get_signature_statuses([Signature.from_string(out["signature"])])).value[0]
-        assert status is not None and status.err is None
-        request, _ = prog.request_pda(program, oracle_key, nonce)
-        account = (await client.get_account_info(request)).value
-        assert account is not None and account.owner == program
-        assert bytes(prog.decode_account("Request", bytes(account.data)).subject) == bytes(subject)
-        assert out["event"] == {"signature": out["signature"], "slot": status.slot, "subject": str(subject),
-                                "nonce": str(nonce)}
+            assert "error" not in out, out["error"]
+            assert (out["err"], out["resolved"]) == (None, resolved)
+            assert out["confirmation"] in ("confirmed", "finalized")
+            status = (await client.get_signature_statuses([Signature.from_string(out["signature"])])).value[0]
+            assert status is not None and status.err is None
+            request, _ = prog.request_pda(program, oracle_key, requester, nonce)
+            account = (await client.get_account_info(request)).value
+            assert account is not None and account.owner == program
+            assert bytes(prog.decode_account("Request", bytes(account.data)).subject) == bytes(subject)
+            assert out["event"] == {"signature": out["signature"], "slot": status.slot, "subject": str(subject),
+                                    "nonce": str(nonce)}

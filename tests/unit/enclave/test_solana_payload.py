@@ -65,8 +65,10 @@ def test_vector_inputs_are_the_agreed_ones() -> None:
         assert str(Keypair.from_seed(seed).pubkey()) == accounts[role]["pubkey"]
     program = Pubkey.from_string(accounts["program"]["pubkey"])
     oracle = Pubkey.from_string(accounts["oracle"]["pubkey"])
+    requester = Pubkey.from_string(accounts["requester"]["pubkey"])
     nonce = VECTOR["request"]["nonce"]
-    assert Pubkey.find_program_address([b"request", bytes(oracle), nonce.to_bytes(8, "little")], program) == (
+    assert Pubkey.find_program_address([b"request", bytes(oracle), bytes(requester), nonce.to_bytes(8, "little")],
+                                       program) == (
         Pubkey.from_string(accounts["request"]["pubkey"]), accounts["request"]["bump"])
     subject = Pubkey.from_string(accounts["subject"]["pubkey"])
     assert Pubkey.find_program_address([b"score", bytes(oracle), bytes(subject)], program)[0] == Pubkey.from_string(
