@@ -40,13 +40,13 @@ from solders.commitment_config import CommitmentLevel
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.hash import Hash
 from solders.keypair import Keypair
-from solders.message import Message
+from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
 from solders.rpc.config import RpcContextConfig
 from solders.rpc.requests import IsBlockhashValid
 from solders.rpc.responses import IsBlockhashValidResp
 from solders.signature import Signature
-from solders.transaction import Transaction
+from solders.transaction import Transaction, VersionedTransaction
 from solders.transaction_status import TransactionConfirmationStatus
 
 from chains.base import (
@@ -77,6 +77,7 @@ from chains.solana import program as prog
 from chains.solana import quorum
 from chains.solana.config import SolanaChain
 from chains.solana.credit_events import CreditReader
+from chains.solana.lookup_table import Table, TransmitterTable
 from chains.solana.rpc import SolanaClient, SolanaRpc
 from chains.solana.status import enclave_account, enclave_status
 from chains.solana.update_id import update_request_id
@@ -151,11 +152,13 @@ class SolanaAdapter(ChainAdapter):
         self._slot_hashes_lock = asyncio.Lock()
         self._recent_blockhash: tuple[Hash, float] | None = None
         self._recent_price: tuple[int, float] | None = None
+        self._table: TransmitterTable | None = None
         self.credit = CreditReader(cfg.name, cfg.lending_programs) if cfg.lending_programs else None
 
     @property
     def capabilities(self) -> Capabilities:
-        """One request a transaction; `max_signatures` as many as one transaction fits (chains/solana/quorum.py)."""
+        """One request a transaction; `max_signatures` as many as one v0 transaction with the transmitter's lookup
+        table fits (chains/solana/quorum.py)."""
         return Capabilities(max_signatures=quorum.max_signatures())
 
     @property
@@ -743,9 +746,45 @@ class SolanaAdapter(ChainAdapter):
         self._recent_price = (price, now)
         return price
 
-    def _transaction(self, instructions: list[Any], blockhash: Hash) -> Transaction:
-        message = Message.new_with_blockhash(instructions, self.transmitter.pubkey(), blockhash)
-        return Transaction([self.transmitter], message, blockhash)
+    def _transaction(self, instructions: list[Any], blockhash: Hash,
+                     table: Table | None = None) -> Transaction | VersionedTransaction:
+        """A legacy transaction, or a v0 one looking accounts up in `table`."""
+        if table is None:
+            message = Message.new_with_blockhash(instructions, self.transmitter.pubkey(), blockhash)
+            return Transaction([self.transmitter], message, blockhash)
+        v0 = MessageV0.try_compile(self.transmitter.pubkey(), instructions, [table.account()], blockhash)
+        return VersionedTransaction(v0, [self.transmitter])
+
+    def _lookup_table(self) -> TransmitterTable:
+        if self._table is None:
+            configured = Pubkey.from_string(self.cfg.lookup_table) if self.cfg.lookup_table else None
+            self._table = TransmitterTable(self.name, self.client, self.transmitter.pubkey(), configured, self._rpc,
+                                           self._send_now, self.commitment)
+        return self._table
+
+    async def _send_now(self, instructions: list[Any]) -> str:
+        """Sign and send `instructions` as the transmitter, checked by the RPC's preflight; the signature."""
+        tx = self._transaction(instructions, await self._blockhash())
+        try:
+            await self.client.send_raw_transaction(bytes(tx), opts=TxOpts(skip_preflight=False,
+                                                                          preflight_commitment=self.commitment))
+        except RPCException as e:
+            raise RetryLater(f"{self.name}: RPC refused transaction {tx.signatures[0]}: {str(e)[:300]}") from None
+        return str(tx.signatures[0])
+
+    async def _fitting(self, fulfil: Any, price: int, blockhash: Hash) -> Table | None:
+        """None when the fulfilment fits a legacy transaction; else the transmitter's lookup table holding its
+        signers' Enclave accounts and payees (the accounts after the instruction's fixed ones)."""
+        legacy = self._transaction([set_compute_unit_limit(MAX_COMPUTE_UNITS), set_compute_unit_price(price), fulfil],
+                                   blockhash)
+        if len(bytes(legacy)) <= quorum.PACKET_SIZE:
+            return None
+        keys = prog.signer_accounts(fulfil)
+        if not keys:
+            raise ChainError(f"{self.name}: a fulfilment of {len(bytes(legacy))} bytes does not fit a transaction")
+        # the newest slot: a transaction sent now lands in it or later, and takes only addresses added before it
+        slot = int((await self._rpc(self.client.get_slot(commitment=Commitment("processed")))).value)
+        return await self._lookup_table().holding(keys, slot)
 
     async def prepare(self, items: list[tuple[OracleRequest, SignedAssessment]]) -> Submission:
         """One request a transaction: `fulfil`, or `fulfil_quorum` for an assessment with cosigners, or `update` for an
@@ -767,8 +806,9 @@ class SolanaAdapter(ChainAdapter):
             fulfil = await self._fulfil_ix(request, assessment)
         blockhash = await self._blockhash()
         price = await self._price()
+        table = await self._fitting(fulfil, price, blockhash)
         probe = self._transaction([set_compute_unit_limit(MAX_COMPUTE_UNITS), set_compute_unit_price(price), fulfil],
-                                  blockhash)
+                                  blockhash, table)
         sim = await self._rpc(self.client.simulate_transaction(probe, sig_verify=False, commitment=self.commitment))
         if sim.value.err is not None:
             reason = explain(sim.value.err, sim.value.logs or ())
@@ -780,7 +820,7 @@ class SolanaAdapter(ChainAdapter):
             raise ChainError(f"{self.name}: fulfilment would fail: {reason}")
         units = int(sim.value.units_consumed or 0)
         limit = min(MAX_COMPUTE_UNITS, units * self.cfg.compute_unit_margin_pct // 100 + 1_000)
-        tx = self._transaction([set_compute_unit_limit(limit), set_compute_unit_price(price), fulfil], blockhash)
+        tx = self._transaction([set_compute_unit_limit(limit), set_compute_unit_price(price), fulfil], blockhash, table)
         nonce = self.sequence.take()
         return Submission(chain=self.name, tx_hash=str(tx.signatures[0]), sequence=nonce,
                           raw=base64.b64encode(bytes(tx)).decode(), request_keys=(request.key,))
@@ -802,7 +842,7 @@ class SolanaAdapter(ChainAdapter):
         return resp.value[0]
 
     async def status(self, submission: Submission) -> SubmissionStatus:
-        tx = Transaction.from_bytes(base64.b64decode(submission.raw))
+        tx = VersionedTransaction.from_bytes(base64.b64decode(submission.raw))  # legacy or v0
         st = await self._signature_status(tx.signatures[0])
         if st is None:
             blockhash = tx.message.recent_blockhash

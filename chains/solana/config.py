@@ -58,10 +58,21 @@ class SolanaChain(RpcChainConfig):
                                    "best (at `commitment`) is not read from")
     history_pages: int = Field(5, ge=1, le=100,
                                description="getSignaturesForAddress pages (1000 each) read per subject")
+    lookup_table: str | None = Field(
+        None, description="the address lookup table (its authority the transmitter) through which a quorum "
+                          "fulfilment of more than four signatures goes as a v0 transaction; unset: the "
+                          "transmitter's first active table, created when first needed")
     lending_programs: dict[str, str] = Field(
         default_factory=lambda: dict(MAINNET_PROGRAMS),
         description="lending programs whose borrows and repayments re-score a watched wallet: program id -> "
                     "protocol (kamino-lend, solend, marginfi-v2); default each one's mainnet program; empty: none")
+
+    @field_validator("lookup_table")
+    @classmethod
+    def _table(cls, v: str | None) -> str | None:
+        if v is not None and not _is_pubkey(v):
+            raise ValueError("must be a base58 Solana public key (32 bytes)")
+        return v
 
     @field_validator("program_id", "oracle")
     @classmethod

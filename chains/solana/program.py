@@ -177,6 +177,20 @@ def next_request_ix(program: Pubkey, oracle: Pubkey, requester: Pubkey, subject:
     return ix, request_pda(program, oracle, requester, nonce)[0]
 
 
+SIGNER_ACCOUNTS_FROM = {"fulfil_quorum": 7, "update": 6}
+"""Where the per-signature accounts (each signer's Enclave account, and for `fulfil_quorum` its payee) start in the
+instructions that carry them (docs/solana.md, "Instructions")."""
+
+
+def signer_accounts(ix: Instruction) -> list[Pubkey]:
+    """The per-signature accounts of a `fulfil_quorum` or `update` instruction (none of any other): the accounts an
+    address lookup table holds for a fulfilment too large for a legacy transaction."""
+    for name, start in SIGNER_ACCOUNTS_FROM.items():
+        if bytes(ix.data[:8]) == coder().instruction.sighashes[name]:
+            return [m.pubkey for m in ix.accounts[start:]]
+    return []
+
+
 def _signed_args(f: AssessmentFacts) -> dict[str, Any]:
     """The signed arguments `fulfil`, `fulfil_quorum` and `update` share (the payload's last 161 bytes), by IDL
     name."""

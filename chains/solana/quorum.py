@@ -1,22 +1,24 @@
 """A Solana quorum fulfilment (docs/solana.md, "Quorum"): how many signatures one `fulfil_quorum` transaction of the
 adapter carries, and each signer's part of it, a cosigner the program would not count named by its address.
 
-The adapter sends legacy transactions (it keeps no address lookup table), each with its two compute-budget
-instructions and one request. Each signature brings 65 bytes of data and two accounts, its enclave and that
-enclave's payee: 131 bytes when every payee is its own account, so four signatures fit the 1232-byte packet
-(1,118 bytes; five take 1,249) where the program takes eight.
+Each transaction carries two compute-budget instructions and one request. Each signature brings 65 bytes of data
+and two accounts, its enclave and that enclave's payee: 131 bytes when every payee is its own account, so a legacy
+transaction fits four signatures in the 1232-byte packet (1,118 bytes; five take 1,249). A larger fulfilment goes
+as a v0 transaction whose address lookup table (the transmitter's, chains/solana/lookup_table.py) holds the
+enclaves and payees, one byte each: eight signatures, the most the program takes, fit (1,182 bytes).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from solders.address_lookup_table_account import AddressLookupTableAccount
 from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.hash import Hash
 from solders.keypair import Keypair
-from solders.message import Message
+from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
-from solders.transaction import Transaction
+from solders.transaction import Transaction, VersionedTransaction
 
 from chains.base import SignedAssessment, SignerStatus
 from chains.core.assessment import AssessmentFacts
@@ -35,7 +37,8 @@ key's: no enclave holds it)."""
 
 def transaction_size(signatures: int) -> int:
     """The serialized size of the largest fulfilment transaction the adapter builds with `signatures` signatures:
-    every signer with its own payee, no key shared with another account. Every argument and the compute-budget
+    every signer with its own payee, no key shared with another account; a legacy transaction while one fits the
+    packet, else a v0 one looking the signers' accounts up in a table. Every argument and the compute-budget
     instructions' values are fixed-width, so their values do not change the size."""
     transmitter = Keypair.from_seed(bytes(32))
     facts = AssessmentFacts(score=0, tier=0, pd_bps=0, flags=0, measurement=bytes(32), commitment=bytes(32),
@@ -43,9 +46,14 @@ def transaction_size(signatures: int) -> int:
     parts = [prog.QuorumSignature(i.to_bytes(20, "big"), Pubkey.new_unique(), bytes(65)) for i in range(signatures)]
     fulfil = prog.fulfil_quorum_ix(Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique(),
                                    Pubkey.new_unique(), transmitter.pubkey(), facts, parts)
-    message = Message.new_with_blockhash([set_compute_unit_limit(0), set_compute_unit_price(0), fulfil],
-                                         transmitter.pubkey(), Hash.default())
-    return len(bytes(Transaction([transmitter], message, Hash.default())))
+    instructions = [set_compute_unit_limit(0), set_compute_unit_price(0), fulfil]
+    message = Message.new_with_blockhash(instructions, transmitter.pubkey(), Hash.default())
+    legacy = len(bytes(Transaction([transmitter], message, Hash.default())))
+    if legacy <= PACKET_SIZE:
+        return legacy
+    table = AddressLookupTableAccount(Pubkey.new_unique(), prog.signer_accounts(fulfil))
+    v0 = MessageV0.try_compile(transmitter.pubkey(), instructions, [table], Hash.default())
+    return len(bytes(VersionedTransaction(v0, [transmitter])))
 
 
 @lru_cache(maxsize=1)

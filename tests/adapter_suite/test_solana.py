@@ -20,16 +20,19 @@ import pytest
 import pytest_asyncio
 from solana.rpc.api import Client
 from solana.rpc.commitment import Commitment
+from solana.rpc.types import MemcmpOpts
+from solders.address_lookup_table_account import AddressLookupTable
 from solders.commitment_config import CommitmentLevel
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
+from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.rpc.config import RpcContextConfig
 from solders.rpc.requests import IsBlockhashValid
 from solders.rpc.responses import IsBlockhashValidResp
 from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
-from solders.transaction import Transaction
+from solders.transaction import Transaction, VersionedTransaction
 
 from chains.base import (
     ChainAdapter,
@@ -43,6 +46,7 @@ from chains.base import (
     TxState,
 )
 from chains.core.assessment import PRIVATE_TIER, AssessmentFacts
+from chains.core.base58 import b58encode
 from chains.core.errors import ChainError, CosignerRefused, RetryLater, WaitFor
 from chains.core.secp256k1 import keccak256, parse_address
 from chains.family import BuildContext
@@ -51,6 +55,7 @@ from chains.solana import program as prog
 from chains.solana.adapter import UPDATE_PIN_S, SolanaAdapter
 from chains.solana.config import SolanaChain
 from chains.solana.credit_events import KAMINO
+from chains.solana.lookup_table import AUTHORITY_OFFSET, LOOKUP_TABLE_PROGRAM, TransmitterTable, create_ix
 from chains.solana.payload import uncompressed_public_key
 from chains.solana.quorum import PACKET_SIZE
 from chains.solana.status import enclave_account
@@ -203,6 +208,21 @@ class SolanaDriver(Driver):
              wait=False)
         await self.advance(1)
 
+    def transmitter_tables(self) -> list[Pubkey]:
+        """The address lookup tables whose authority is the transmitter."""
+        owned = MemcmpOpts(offset=AUTHORITY_OFFSET, bytes=b58encode(b"\x01" + bytes(Pubkey.from_string(self.dev.transmitter))))
+        found = self.client.get_program_accounts(LOOKUP_TABLE_PROGRAM, commitment=Commitment("processed"),
+                                                 filters=[owned]).value
+        return sorted((k.pubkey for k in found), key=bytes)
+
+    async def new_adapter(self, **config: str) -> ChainAdapter:
+        """A connected adapter of this driver's config, with `config` changed (a restarted node's)."""
+        ctx = BuildContext(data_dir=self.data_dir, cache=None, sequence_floor=lambda: None, resources=self._resources)
+        adapter = FAMILIES["solana"].build(self.cfg.model_copy(update=config), ctx)
+        self._adapters.append(adapter)
+        await adapter.connect()
+        return adapter
+
     def quorum_not_met(self, got: int, needed: int) -> str:
         return f"{NAME}: fulfilment would fail: QuorumNotMet({got}, {needed})"
 
@@ -210,7 +230,7 @@ class SolanaDriver(Driver):
         return f"{NAME}: fulfilment would fail: EnclaveRevoked({signer})"
 
     def too_many_signatures(self, count: int) -> str:
-        return f"{count} signatures on one assessment; a Solana fulfilment carries at most 4"
+        return f"{count} signatures on one assessment; a Solana fulfilment carries at most 8"
 
     async def transmitter_balance(self) -> int:
         return self.client.get_balance(Pubkey.from_string(self.dev.transmitter), commitment=Commitment("confirmed")).value
@@ -370,14 +390,14 @@ class TestSolanaAdapter(ChainAdapterSuite):
         assert str(signer.value) == f"{NAME}: getAccountInfo failed {where}"
         assert str(balance.value) == f"{NAME}: getBalance failed {where}"
 
-    async def test_the_most_signatures_fit_one_transaction_in_the_programs_order(self, driver: Driver) -> None:
-        """Solana only: `max_signatures` signatures, each enclave with a payee of its own (the largest transaction),
-        fit one transaction; they go in ascending order of address whatever order the assessment holds them in;
-        the score keeps them, and `read_fulfilment` reads back the signature of the signer its event names."""
+    async def test_four_signatures_fit_a_legacy_transaction_in_the_programs_order(self, driver: Driver) -> None:
+        """Solana only: four signatures, each enclave with a payee of its own (the largest legacy transaction), fit
+        a legacy transaction and make no lookup table; they go in ascending order of address whatever order the
+        assessment holds them in; the score keeps them, and `read_fulfilment` reads back the signature of the
+        signer its event names."""
         assert isinstance(driver, SolanaDriver)
         adapter = driver.adapter
-        most = adapter.capabilities.max_signatures
-        assert most == 4
+        most = 4
         for key in QUORUM[:most - 1]:
             await driver.add_signer(key)
         await driver.set_threshold(most)
@@ -387,6 +407,8 @@ class TestSolanaAdapter(ChainAdapterSuite):
         assert given != sorted(given)
         sub = await adapter.prepare([(request, signed)])
         assert len(base64.b64decode(sub.raw)) <= PACKET_SIZE
+        assert not isinstance(VersionedTransaction.from_bytes(base64.b64decode(sub.raw)).message, MessageV0)
+        assert driver.transmitter_tables() == []
         await adapter.broadcast(sub)
         await driver.advance(1)
         st = await adapter.status(sub)
@@ -399,6 +421,137 @@ class TestSolanaAdapter(ChainAdapterSuite):
         first = min(signed.signers(), key=lambda s: parse_address(s.signer))
         assert fulfilled is not None
         assert (fulfilled.signer, fulfilled.signature, fulfilled.facts) == (first.signer, first.signature, signed.facts)
+
+    async def test_eight_signatures_go_through_the_transmitter_s_lookup_table(self, driver: Driver) -> None:
+        """Solana only: eight signatures (the program's most, each with a payee of its own) are too many for a legacy
+        transaction. The adapter creates the transmitter's address lookup table, then adds the signers' enclaves
+        and payees, each step waiting (RetryLater) for the chain and none sent twice; the fulfilment then goes as a
+        v0 transaction inside the packet and lands. A new adapter (a restart) finds the table by its authority."""
+        assert isinstance(driver, SolanaDriver)
+        adapter = driver.adapter
+        assert adapter.capabilities.max_signatures == 8
+        for key in QUORUM[:7]:
+            await driver.add_signer(key)
+        await driver.set_threshold(8)
+        request = await driver.requested()
+        signed = await driver.cosign(request, QUORUM[:7])
+        with pytest.raises(RetryLater) as created:
+            await adapter.prepare([(request, signed)])
+        assert str(created.value).startswith(f"{NAME}: creating the transmitter's address lookup table ")
+        await driver.advance(1)
+        (table,) = driver.transmitter_tables()
+        with pytest.raises(RetryLater) as extending:
+            await adapter.prepare([(request, signed)])
+        assert str(extending.value).startswith(f"{NAME}: adding 16 signer account(s) to address lookup table {table} (")
+        with pytest.raises(RetryLater) as waiting:  # the runtime takes addresses added in a slot from the next
+            await adapter.prepare([(request, signed)])
+        slot = driver.client.get_slot(commitment=Commitment("processed")).value
+        assert str(waiting.value) == (f"{NAME}: address lookup table {table} was extended in slot {slot}; its new "
+                                      "addresses are usable from the next")
+        await driver.advance(1)
+        held = driver.client.get_account_info(table).value
+        assert held is not None and len(AddressLookupTable.deserialize(bytes(held.data)).addresses) == 16  # once each
+        sub = await adapter.prepare([(request, signed)])
+        raw = base64.b64decode(sub.raw)
+        assert len(raw) <= PACKET_SIZE
+        message = VersionedTransaction.from_bytes(raw).message
+        assert isinstance(message, MessageV0)
+        assert [lookup.account_key for lookup in message.address_table_lookups] == [table]
+        await adapter.broadcast(sub)
+        await driver.advance(1)
+        st = await adapter.status(sub)
+        assert (st.state, st.reverted, st.outcomes) == (TxState.INCLUDED, False, {request.key: ItemOutcome(True)})
+        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
+        stored = driver.client.get_account_info(score).value
+        assert stored is not None
+        given = sorted(parse_address(s.signer) for s in signed.signers())
+        assert prog.score_signers(bytes(stored.data)) == prog.ScoreSigners(8, tuple(given))
+        fulfilled = await adapter.read_fulfilment(request.request_id)
+        first = min(signed.signers(), key=lambda s: parse_address(s.signer))
+        assert fulfilled is not None and (fulfilled.signer, fulfilled.signature) == (first.signer, first.signature)
+
+        restarted = await driver.new_adapter()
+        again = await driver.requested()
+        sub = await restarted.prepare([(again, await driver.cosign(again, QUORUM[:7]))])
+        message = VersionedTransaction.from_bytes(base64.b64decode(sub.raw)).message
+        assert isinstance(message, MessageV0)
+        assert [lookup.account_key for lookup in message.address_table_lookups] == [table]
+        assert driver.transmitter_tables() == [table]
+
+    async def test_a_lookup_table_transaction_lost_on_the_way_is_sent_again_only_once_it_cannot_land(
+            self, driver: Driver) -> None:
+        """Solana only: the table's create and extend transactions are sent by a sender that loses them (the local
+        endpoint applies what it receives at once, so a transaction still on its way is played by one never
+        delivered). Until a blockhash's lifetime (150 slots) has passed, the table waits rather than sending again,
+        so it never holds an address twice; after it, the lost transaction is sent anew."""
+        assert isinstance(driver, SolanaDriver) and isinstance(driver.adapter, SolanaAdapter)
+        adapter, transmitter = driver.adapter, Pubkey.from_string(driver.dev.transmitter)
+        lost: list[list[Instruction]] = []
+
+        async def lose(instructions: list[Instruction]) -> str:
+            lost.append(instructions)
+            return "lost"
+
+        table = TransmitterTable(NAME, adapter.client, transmitter, None, adapter._rpc, lose,  # noqa: SLF001
+                                 Commitment("processed"))
+        keys = [Keypair().pubkey() for _ in range(3)]
+        slot = driver.client.get_slot(commitment=Commitment("processed")).value
+        with pytest.raises(RetryLater, match=r"creating the transmitter's address lookup table "):
+            await table.holding(keys, slot)
+        assert table.address is not None
+        with pytest.raises(RetryLater) as waiting:
+            await table.holding(keys, slot + 149)
+        assert str(waiting.value) == f"{NAME}: address lookup table {table.address} is not created yet"
+        assert len(lost) == 1
+        with pytest.raises(RetryLater, match=r"creating the transmitter's address lookup table "):
+            await table.holding(keys, slot + 150)
+        assert len(lost) == 2
+
+        # a table that exists (created for real), and an extend that is lost
+        real = TransmitterTable(NAME, adapter.client, transmitter, None, adapter._rpc,  # noqa: SLF001
+                                adapter._send_now, Commitment("processed"))  # noqa: SLF001
+        with pytest.raises(RetryLater, match=r"creating"):
+            await real.holding(keys, slot)
+        await driver.advance(1)
+        table = TransmitterTable(NAME, adapter.client, transmitter, None, adapter._rpc, lose,  # noqa: SLF001
+                                 Commitment("processed"))
+        with pytest.raises(RetryLater) as adding:
+            await table.holding(keys, slot)
+        assert str(adding.value) == (f"{NAME}: adding 3 signer account(s) to address lookup table {real.address} "
+                                     "(lost)")
+        with pytest.raises(RetryLater) as waiting:
+            await table.holding(keys[:2], slot + 149)
+        assert str(waiting.value) == (f"{NAME}: waiting for 2 signer account(s) to enter address lookup table "
+                                      f"{real.address}")
+        assert len(lost) == 3
+        with pytest.raises(RetryLater, match=r"adding 3 signer account"):
+            await table.holding(keys, slot + 150)
+        assert len(lost) == 4
+
+    async def test_a_lookup_table_named_in_the_config_must_be_the_transmitter_s(self, driver: Driver) -> None:
+        """Solana only: `lookup_table` names a table the adapter uses and extends; one that does not exist, or whose
+        authority is another key, is refused by name before anything is sent."""
+        assert isinstance(driver, SolanaDriver)
+        for key in QUORUM[:7]:
+            await driver.add_signer(key)
+        await driver.set_threshold(8)
+        request = await driver.requested()
+        signed = await driver.cosign(request, QUORUM[:7])
+        slot = driver.client.get_slot(commitment=Commitment("finalized")).value
+        ix, theirs = create_ix(driver.stranger.pubkey(), slot)
+        driver.client.request_airdrop(driver.stranger.pubkey(), 10**9)
+        await driver.advance(1)
+        send(driver.client, [driver.stranger], [ix], wait=False)
+        await driver.advance(1)
+        missing = Keypair().pubkey()
+        for table, error in ((missing, f"{NAME}: no address lookup table {missing} (`lookup_table`)"),
+                             (theirs, f"{NAME}: address lookup table {theirs} is not the transmitter's (its authority "
+                                      f"is {driver.stranger.pubkey()})")):
+            adapter = await driver.new_adapter(lookup_table=str(table))
+            with pytest.raises(ChainError) as refused:
+                await adapter.prepare([(request, signed)])
+            assert str(refused.value) == error
+        assert driver.transmitter_tables() == []
 
     async def test_a_cosigner_the_program_would_not_count_is_refused_by_its_address(self, driver: Driver) -> None:
         """Solana only: an unregistered cosigner, one of another measurement, and a signature under a registered

@@ -104,7 +104,19 @@ def test_solana_chain_resolves_and_defaults(tmp_path: Path) -> None:
     sol = cfg.chains[1]
     assert sol.family == "solana" and sol.program_id == program
     assert sol.transmitter_keypair == tmp_path / "keys/solana.json"
-    assert (sol.commitment, sol.batch_size, sol.chain_id) == ("confirmed", 1, 101)
+    assert (sol.commitment, sol.batch_size, sol.chain_id, sol.lookup_table) == ("confirmed", 1, 101, None)
+
+
+def test_solana_lookup_table_is_a_public_key(tmp_path: Path) -> None:
+    from solders.pubkey import Pubkey
+
+    table = str(Pubkey.new_unique())
+    assert parse_config(GOOD + SOLANA + f'lookup_table = "{table}"\n', "aura.toml").chains[1].lookup_table == table
+    with pytest.raises(ConfigError) as e:
+        parse_config(GOOD + SOLANA + 'lookup_table = "0OIl"\n', "aura.toml")
+    assert str(e.value) == ("1 problem(s) in aura.toml:\n"
+                            "  aura.toml:25: chains[1].lookup_table: Value error, must be a base58 Solana public key "
+                            "(32 bytes)")
 
 
 def test_solana_chain_errors_name_their_place() -> None:

@@ -31,20 +31,25 @@ def signed_by(key: EnclaveKey) -> SignedAssessment:
     return SignedAssessment(facts=FACTS, signer=key.address, signature=signature, digest=DIGEST)
 
 
-def test_four_signatures_fit_one_transaction_and_five_do_not() -> None:
-    sizes = [quorum.transaction_size(n) for n in range(1, 6)]
-    assert sizes == [725, 856, 987, 1118, 1249]
-    assert sizes[3] <= quorum.PACKET_SIZE < sizes[4]
-    assert quorum.max_signatures() == 4
+def test_four_signatures_fit_a_legacy_transaction_and_eight_a_v0_one() -> None:
+    """Up to four a legacy transaction (five would take 1,249 bytes); from five a v0 one looking the signers'
+    accounts up in a table, eight of which fit (nine would take 1,251)."""
+    sizes = [quorum.transaction_size(n) for n in range(1, 10)]
+    assert sizes == [725, 856, 987, 1118, 975, 1044, 1113, 1182, 1251]
+    assert sizes[7] <= quorum.PACKET_SIZE < sizes[8]
+    assert quorum.max_signatures() == 8  # the program's most
 
 
 def test_each_signature_brings_its_data_and_two_accounts() -> None:
-    """65 bytes of signature, two 32-byte keys (enclave, payee) and their two one-byte indexes."""
-    assert {quorum.transaction_size(n + 1) - quorum.transaction_size(n) for n in range(1, 8)} == {65 + 2 * 33}
+    """65 bytes of signature and two accounts (enclave, payee): in a legacy transaction two 32-byte keys and two
+    one-byte indexes; looked up in a table, two one-byte table indexes and two one-byte instruction indexes."""
+    legacy = {quorum.transaction_size(n + 1) - quorum.transaction_size(n) for n in range(1, 4)}
+    looked_up = {quorum.transaction_size(n + 1) - quorum.transaction_size(n) for n in range(5, 9)}
+    assert (legacy, looked_up) == ({65 + 2 * 33}, {65 + 2 * 2})
 
 
 def test_too_many_names_the_count_and_the_most() -> None:
-    assert quorum.too_many(5) == "5 signatures on one assessment; a Solana fulfilment carries at most 4"
+    assert quorum.too_many(9) == "9 signatures on one assessment; a Solana fulfilment carries at most 8"
 
 
 def test_an_active_cosigner_whose_signature_is_its_own_counts() -> None:
