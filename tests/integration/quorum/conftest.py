@@ -1,5 +1,6 @@
 """A quorum devnet for the module: anvil and the local Solana endpoint, three operators of threshold 2 set up
-once (node/workshop/devnet/quorum.py), and their real node processes (node/workshop/devnet/fleet.py)."""
+once (node/workshop/devnet/quorum.py), and their real node processes (node/workshop/devnet/fleet.py); `wide_world`
+the same with six operators of threshold 6 (more signatures than a legacy Solana transaction holds)."""
 
 from __future__ import annotations
 
@@ -127,14 +128,22 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp("quorum")
+    yield from _world(tmp_path_factory.mktemp("quorum"), operators=3, threshold=2)
+
+
+@pytest.fixture(scope="module")
+def wide_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield from _world(tmp_path_factory.mktemp("quorum-wide"), operators=6, threshold=6)
+
+
+def _world(tmp: Path, operators: int, threshold: int) -> Iterator[World]:
     anvil = Anvil(log_path=tmp / "anvil.log").start()
     endpoint = SolanaEndpoint({str(prog.idl_address()): program_so()}, log_path=tmp / "endpoint.log")
     fleet: Fleet | None = None
     try:
         endpoint.start()
-        quorum = setup_quorum(tmp / "devnet", anvil.url, operators=3, threshold=2,
-                              api_ports=free_ports(3), poll_interval_s=0.2, kdf_light=True,
+        quorum = setup_quorum(tmp / "devnet", anvil.url, operators=operators, threshold=threshold,
+                              api_ports=free_ports(operators), poll_interval_s=0.2, kdf_light=True,
                               solana_url=endpoint.url)
         fleet = Fleet(quorum.operators).start()
         yield World(anvil, endpoint, quorum, fleet)
