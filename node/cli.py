@@ -305,7 +305,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aura", description="Aura oracle node")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    s = sub.add_parser("init", help="write a config for one chain and create the enclave and transmitter keys")
+    s = sub.add_parser("init", help="write a config for one chain and create the enclave and transmitter keys; in a "
+                                    "folder it set up, add the chain (the same enclave key sealed for it too)")
     s.add_argument("--dir", default=".")
     s.add_argument("--family", default="evm", help="the chain's family (evm, solana, sui; default evm)")
     s.add_argument("--name", default="mainnet", help="the chain's name in the store, logs and metrics")

@@ -1,10 +1,13 @@
 """`aura init`: a node's folder for one chain of any registered family: its config, the transmitter key, and the
-enclave key sealed for the chain's oracle; and what the oracle's owner does next to register that key.
+enclave key sealed for the chain's oracle; and what the oracle's owner does next to register that key. Run again in
+a folder it set up (a config and a sealed key there), it adds the chain: its section appended to the config, and
+the same enclave key sealed again for that chain's target too, so one signer serves every chain of the node and
+its registrations elsewhere stand.
 
 Everything given is checked (by the family's config model, the whole file as the node reads it, and the enclave
 target) before any file is written, so a refused `aura init` leaves the folder as it was. Keys are never
-overwritten: a transmitter key already in the folder is kept, and a folder that already holds a sealed enclave key
-is refused (its key is sealed for the chains it was made for).
+overwritten: a transmitter key already in the folder is kept, and `--force` (a new config) is refused where an
+enclave key is sealed (its key is sealed for the chains it was made for).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import tomli_w
 from pydantic import SecretStr, ValidationError
 
 from chains.config import ChainConfig
-from chains.core.errors import AuraError, NotSupported
+from chains.core.errors import AuraError, InvalidParams, NotSupported
 from chains.core.secret_file import write_secret
 from chains.family import ChainInit
 from chains.registry import FAMILIES
@@ -141,6 +144,8 @@ def init_node(root: Path, options: InitOptions) -> dict[str, Any]:
 
     cfg_path = root / CONFIG_FILE
     if cfg_path.exists() and not options.force:
+        if sealed_path(root / ENCLAVE_DIR).exists():
+            return add_chain(root, options)
         raise AuraError(f"{cfg_path} exists; pass --force to write a new one (keys are never overwritten)")
     section, cfg, init = chain_section(options)
     text = HEADER + tomli_w.dumps({"chains": [section]})
@@ -164,4 +169,42 @@ def init_node(root: Path, options: InitOptions) -> dict[str, Any]:
             "register": register, "next": f"fund {register['fund']}; then {register['call']}"}
 
 
-__all__ = ["InitOptions", "chain_section", "init_node"]
+def add_chain(root: Path, options: InitOptions) -> dict[str, Any]:
+    """Add the chain to the node in `root` (its config and sealed enclave key made by `init_node`): the section
+    appended to the config as the operator keeps it, the transmitter key made (or kept), and the enclave key sealed
+    again by the enclave for its targets and this chain's. AuraError before anything is written when an option, the
+    name (one the config has already), the config with the section, or the target (one the key is sealed for
+    already) does not hold."""
+    from node.config import parse_config  # noqa: PLC0415
+    from node.enclave.provision import add_enclave_targets  # noqa: PLC0415
+    from node.enclave.sealing import read_sealed, sealed_path  # noqa: PLC0415
+    from node.enclave.targets import Targets  # noqa: PLC0415
+
+    cfg_path = root / CONFIG_FILE
+    current = cfg_path.read_text()
+    node_cfg = parse_config(current, str(cfg_path)).resolve(root)
+    section, cfg, init = chain_section(options)
+    if cfg.name in {c.name for c in node_cfg.chains}:
+        raise AuraError(f"--name: {cfg_path} has a chain named {cfg.name!r} already")
+    text = current.rstrip("\n") + "\n\n" + tomli_w.dumps({"chains": [section]})
+    parse_config(text, "aura init")
+    target = init.target(cfg)
+    enclave = node_cfg.enclave
+    assert enclave.data_dir is not None  # resolve() sets it
+    sealed = read_sealed(sealed_path(enclave.data_dir))
+    try:
+        Targets.parse(sealed["targets"], "sealed targets").extended(Targets.parse([target], "the chain's target"))
+    except InvalidParams as e:
+        raise AuraError(f"{sealed_path(enclave.data_dir)}: {e} (chain {cfg.name!r})") from None
+    transmitter = init.transmitter(root)
+    document = add_enclave_targets(enclave.data_dir, enclave.passphrase_file, [target],
+                                   scoring_config=enclave.scoring_config)["document"]
+    cfg_path.write_text(text)
+    register = init.registration(document)
+    return {"config": str(cfg_path), "family": cfg.family, "chain": cfg.name, "added": True,
+            "chains": [c.name for c in node_cfg.chains] + [cfg.name], "transmitter": transmitter,
+            "enclave_signer": document["signer"], "measurement": document["measurement"], "target": target,
+            "register": register, "next": f"fund {register['fund']}; then {register['call']}"}
+
+
+__all__ = ["InitOptions", "add_chain", "chain_section", "init_node"]

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="the commitment secret this enclave's quorum shares (64 hex digits), sealed with the key "
                            "(docs/quorum.md); without it the key's own is used")
 
+    add = sub.add_parser("add-targets", help="seal the same key again for more targets (a chain added to the node); "
+                                             "print the attestation document")
+    common(add)
+    add.add_argument("--targets", required=True, metavar="JSON", help="the targets to add, as for init")
+
     serve = sub.add_parser("serve", help="unseal the key and serve the protocol")
     common(serve)
     serve.add_argument("--socket", required=True, type=Path, help="Unix socket path to listen on")
@@ -98,6 +103,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     new = _new_key(args, passphrase, measurement)
     document = build_document(new.key.public_key, measurement, new.targets)
     print(json.dumps(sign_document(document, new.key.sign_digest), indent=2))
+    return 0
+
+
+def cmd_add_targets(args: argparse.Namespace) -> int:
+    """Unseal the key (the passphrase and this measurement open it) and seal it again, with its scrypt parameters,
+    for its targets and the ones given; the signer, the commitment secret and every registration stay."""
+    passphrase = read_passphrase(args.passphrase_file)
+    measurement = measure_loaded(load_config(args.scoring_config))
+    path = sealed_path(args.data_dir)
+    sealed = read_sealed(path)
+    unsealed = unseal(sealed, passphrase, measurement.digest)
+    targets = unsealed.targets.extended(load_targets(args.targets))
+    kdf = sealed["kdf"]
+    write_sealed(path, seal(unsealed.key, passphrase, measurement.digest, targets,
+                            ScryptParams(kdf["n"], kdf["r"], kdf["p"])))
+    document = build_document(unsealed.key.public_key, measurement, targets)
+    print(json.dumps(sign_document(document, unsealed.key.sign_digest), indent=2))
     return 0
 
 
@@ -182,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "init":
             return cmd_init(args)
+        if args.command == "add-targets":
+            return cmd_add_targets(args)
         return cmd_serve(args)
     except (AuraError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -24,14 +24,35 @@ def init_enclave(data_dir: Path, passphrase_file: Path, targets: list[dict[str, 
         EnclaveError: the enclave process refused (a key already sealed there, an unreadable passphrase file),
             with the last line it printed.
     """
-    args = [sys.executable, "-m", "node.enclave", "init", "--data-dir", str(data_dir),
-            "--passphrase-file", str(passphrase_file), "--targets", json.dumps(targets)]
-    if scoring_config:
-        args += ["--scoring-config", str(scoring_config)]
+    args = ["--targets", json.dumps(targets)]
     if commitment_secret_file:
         args += ["--commitment-secret-file", str(commitment_secret_file)]
+    return _enclave("init", data_dir, passphrase_file, scoring_config, args)
+
+
+def add_enclave_targets(data_dir: Path, passphrase_file: Path, targets: list[dict[str, Any]],
+                        scoring_config: Path | None = None) -> dict[str, Any]:
+    """Seal the enclave's key again, in an enclave process, for its targets and `targets` (a chain added to the node):
+    the same signer, so its registrations on the other chains stand.
+
+    Returns:
+        The enclave's attestation, listing every target.
+
+    Raises:
+        EnclaveError: the enclave process refused (no sealed key, the passphrase or the measurement does not open it,
+            a target it is sealed for already), with the last line it printed.
+    """
+    return _enclave("add-targets", data_dir, passphrase_file, scoring_config, ["--targets", json.dumps(targets)])
+
+
+def _enclave(command: str, data_dir: Path, passphrase_file: Path, scoring_config: Path | None,
+             more: list[str]) -> dict[str, Any]:
+    args = [sys.executable, "-m", "node.enclave", command, "--data-dir", str(data_dir),
+            "--passphrase-file", str(passphrase_file), *more]
+    if scoring_config:
+        args += ["--scoring-config", str(scoring_config)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
-        raise EnclaveError(f"enclave init failed: {last}")
+        raise EnclaveError(f"enclave {command} failed: {last}")
     return dict(json.loads(proc.stdout))

@@ -64,6 +64,13 @@ class Targets:
             raise InvalidParams(f"request: this enclave does not sign for {family} {named} (not among the targets "
                                 "its key was sealed for)")
 
+    def extended(self, more: Targets) -> Targets:
+        """These targets, then `more`'s; InvalidParams naming the first of `more` that is here already."""
+        for i, target in enumerate(more.document):
+            if Targets.parse([target])._keys & self._keys:
+                raise InvalidParams(f"targets[{i}]: the key is sealed for {json.dumps(target)} already")
+        return Targets.parse(self.document + more.document)
+
     def digest(self) -> bytes:
         """keccak-256 of the targets' canonical JSON: what the sealed key's authenticated data binds."""
         return keccak256(canonical(self.document))

@@ -209,8 +209,9 @@ def test_cli_errors_are_one_line(env: Env, tmp_path: Path) -> None:
 
 
 def test_init_writes_config_and_keys(tmp_path: Path) -> None:
-    out = aura("init", "--dir", str(tmp_path / "n"), "--name", "sepolia", "--chain-id", "11155111",
-               "--rpc-url", "https://rpc.example.org", "--oracle", "0x" + "ab" * 20, "--set", "start_block=5")
+    given = ("--name", "sepolia", "--chain-id", "11155111", "--rpc-url", "https://rpc.example.org",
+             "--oracle", "0x" + "ab" * 20, "--set", "start_block=5")
+    out = aura("init", "--dir", str(tmp_path / "n"), *given)
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     from node.config import load_config
@@ -220,10 +221,9 @@ def test_init_writes_config_and_keys(tmp_path: Path) -> None:
     assert cfg.chains[0].start_block == 5
     for secret in ("secrets/enclave.pass", "secrets/transmitter.pass", "keys/transmitter.json"):
         assert (tmp_path / "n" / secret).stat().st_mode & 0o077 == 0
-    again = aura("init", "--dir", str(tmp_path / "n"))
+    again = aura("init", "--dir", str(tmp_path / "n"), *given)  # in its folder, init adds a chain: not this one again
     assert again.returncode == 2
-    assert again.stderr == f"aura init: {tmp_path / 'n' / 'aura.toml'} exists; pass --force to write a new one " \
-                           "(keys are never overwritten)\n"
+    assert again.stderr == f"aura init: --name: {tmp_path / 'n' / 'aura.toml'} has a chain named 'sepolia' already\n"
 
 
 def test_devnet_command_deploys_and_stops_its_anvil(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ file is written."""
 
 from __future__ import annotations
 
+import json
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from chains.registry import FAMILIES
 from chains.solana.keypair import load_keypair, write_keypair
 from chains.sui.keys import load_transmitter
 from node.config import load_config
-from node.enclave.sealing import read_sealed, sealed_path
+from node.enclave.sealing import read_passphrase, read_sealed, sealed_path, unseal
 from node.operator_init import InitOptions, init_node
 from tests.fakechain import FAMILY
 
@@ -150,10 +151,6 @@ def test_a_refused_init_names_the_option_and_writes_nothing(family: str, change:
 def test_an_existing_config_or_enclave_key_is_never_written_over(tmp_path: Path) -> None:
     first = init_node(tmp_path, GOOD["evm"])
     written = (tmp_path / "aura.toml").read_text()
-    with pytest.raises(AuraError) as exists:
-        init_node(tmp_path, GOOD["solana"])
-    assert str(exists.value) == (f"{tmp_path / 'aura.toml'} exists; pass --force to write a new one (keys are never "
-                                 "overwritten)")
     forced = replace(GOOD["solana"], force=True)
     with pytest.raises(AuraError) as sealed:
         init_node(tmp_path, forced)
@@ -163,6 +160,61 @@ def test_an_existing_config_or_enclave_key_is_never_written_over(tmp_path: Path)
     assert (tmp_path / "aura.toml").read_text() == written
     assert not (tmp_path / "keys" / "solana-transmitter.json").exists()
     assert read_sealed(sealed_path(tmp_path / "data" / "enclave"))["address"] == first["enclave_signer"]
+    # a config with no sealed key beside it is not one `aura init` made: nothing is added to it
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "aura.toml").write_text(written)
+    with pytest.raises(AuraError) as exists:
+        init_node(other, GOOD["solana"])
+    assert str(exists.value) == (f"{other / 'aura.toml'} exists; pass --force to write a new one (keys are never "
+                                 "overwritten)")
+    assert sorted(p.name for p in other.iterdir()) == ["aura.toml"]
+
+
+def test_init_again_adds_a_chain_the_same_enclave_key_signs_for(tmp_path: Path) -> None:
+    """EVM, then Solana, then Sui in one folder: one config with the three sections (the operator's own lines
+    kept), one enclave signer sealed for the three targets, which the passphrase and the measurement open."""
+    first = init_node(tmp_path, GOOD["evm"])
+    with (tmp_path / "aura.toml").open("a") as f:
+        f.write("# the operator's note\n")
+    solana = init_node(tmp_path, GOOD["solana"])
+    sui = init_node(tmp_path, GOOD["sui"])
+    cfg = load_config(tmp_path / "aura.toml")
+    assert [(c.family, c.name) for c in cfg.chains] == [("evm", "sepolia"), ("solana", "solana"), ("sui", "sui")]
+    assert "# the operator's note\n" in (tmp_path / "aura.toml").read_text()
+    assert (solana["added"], solana["chains"], sui["chains"]) == (True, ["sepolia", "solana"],
+                                                                  ["sepolia", "solana", "sui"])
+    assert first["enclave_signer"] == solana["enclave_signer"] == sui["enclave_signer"]
+    assert first["measurement"] == solana["measurement"] == sui["measurement"]
+    for family, out, chain in (("solana", solana, cfg.chains[1]), ("sui", sui, cfg.chains[2])):
+        assert out["target"] == TARGETS[family]
+        assert out["transmitter"] == transmitter_of(family, tmp_path, chain)
+    sealed = read_sealed(sealed_path(tmp_path / "data" / "enclave"))
+    assert sealed["targets"] == [TARGETS["evm"], TARGETS["solana"], TARGETS["sui"]]
+    opened = unseal(sealed, read_passphrase(tmp_path / "secrets" / "enclave.pass"),
+                    bytes.fromhex(first["measurement"][2:]))
+    assert (opened.key.address, opened.targets.document) == (first["enclave_signer"], sealed["targets"])
+    compressed = bytes.fromhex(sui["register"]["arguments"]["public_key"][2:])
+    assert address_from_public_key(compressed) == first["enclave_signer"]
+    assert owner_only(sealed_path(tmp_path / "data" / "enclave"))
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (replace(GOOD["evm"], name="sepolia-2"),
+     "{sealed}: targets[0]: the key is sealed for {target} already (chain 'sepolia-2')"),
+    (replace(GOOD["solana"], name="sepolia"), "--name: {config} has a chain named 'sepolia' already"),
+    (replace(GOOD["solana"], settings=()), "--set program_id=...: required by the solana family"),
+])
+def test_adding_a_chain_refuses_a_name_or_target_the_node_has_and_writes_nothing(
+        options: InitOptions, message: str, tmp_path: Path) -> None:
+    init_node(tmp_path, GOOD["evm"])
+    sealed = sealed_path(tmp_path / "data" / "enclave")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(AuraError) as refused:
+        init_node(tmp_path, options)
+    assert str(refused.value) == message.format(sealed=sealed, config=tmp_path / "aura.toml",
+                                                target=json.dumps(TARGETS["evm"]))
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
 
 
 def test_a_family_without_an_init_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
