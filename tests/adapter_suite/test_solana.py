@@ -41,6 +41,7 @@ from chains.base import (
     ItemOutcome,
     OracleRequest,
     RequestStatus,
+    SignedAssessment,
     SignerStatus,
     Submission,
     TxState,
@@ -274,6 +275,27 @@ class SolanaDriver(Driver):
         return "a Solana fulfilment carries exactly one request"
 
 
+async def _lands_with_every_signer(driver: SolanaDriver, request: OracleRequest, signed: SignedAssessment,
+                                   sub: Submission) -> None:
+    """`sub` lands; the score keeps every signer of `signed` in ascending order, under a threshold of all of them
+    (as the tests set it), and `read_fulfilment` reads back the signature of the signer its event names (the
+    lowest address)."""
+    adapter = driver.adapter
+    await adapter.broadcast(sub)
+    await driver.advance(1)
+    st = await adapter.status(sub)
+    assert (st.state, st.reverted, st.outcomes) == (TxState.INCLUDED, False, {request.key: ItemOutcome(True)})
+    score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
+    stored = driver.client.get_account_info(score).value
+    assert stored is not None
+    given = sorted(parse_address(s.signer) for s in signed.signers())
+    assert prog.score_signers(bytes(stored.data)) == prog.ScoreSigners(len(given), tuple(given))
+    fulfilled = await adapter.read_fulfilment(request.request_id)
+    first = min(signed.signers(), key=lambda s: parse_address(s.signer))
+    assert fulfilled is not None
+    assert (fulfilled.signer, fulfilled.signature, fulfilled.facts) == (first.signer, first.signature, signed.facts)
+
+
 class TestSolanaAdapter(ChainAdapterSuite):
     @pytest_asyncio.fixture(loop_scope="function")
     async def driver(self, endpoint: SolanaEndpoint, tmp_path: Path) -> AsyncIterator[Driver]:
@@ -409,18 +431,7 @@ class TestSolanaAdapter(ChainAdapterSuite):
         assert len(base64.b64decode(sub.raw)) <= PACKET_SIZE
         assert not isinstance(VersionedTransaction.from_bytes(base64.b64decode(sub.raw)).message, MessageV0)
         assert driver.transmitter_tables() == []
-        await adapter.broadcast(sub)
-        await driver.advance(1)
-        st = await adapter.status(sub)
-        assert (st.state, st.reverted, st.outcomes) == (TxState.INCLUDED, False, {request.key: ItemOutcome(True)})
-        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
-        stored = driver.client.get_account_info(score).value
-        assert stored is not None
-        assert prog.score_signers(bytes(stored.data)) == prog.ScoreSigners(most, tuple(sorted(given)))
-        fulfilled = await adapter.read_fulfilment(request.request_id)
-        first = min(signed.signers(), key=lambda s: parse_address(s.signer))
-        assert fulfilled is not None
-        assert (fulfilled.signer, fulfilled.signature, fulfilled.facts) == (first.signer, first.signature, signed.facts)
+        await _lands_with_every_signer(driver, request, signed, sub)
 
     async def test_eight_signatures_go_through_the_transmitter_s_lookup_table(self, driver: Driver) -> None:
         """Solana only: eight signatures (the program's most, each with a payee of its own) are too many for a legacy
@@ -457,18 +468,7 @@ class TestSolanaAdapter(ChainAdapterSuite):
         message = VersionedTransaction.from_bytes(raw).message
         assert isinstance(message, MessageV0)
         assert [lookup.account_key for lookup in message.address_table_lookups] == [table]
-        await adapter.broadcast(sub)
-        await driver.advance(1)
-        st = await adapter.status(sub)
-        assert (st.state, st.reverted, st.outcomes) == (TxState.INCLUDED, False, {request.key: ItemOutcome(True)})
-        score = prog.score_pda(driver.program, driver.oracle, Pubkey.from_string(request.subject))[0]
-        stored = driver.client.get_account_info(score).value
-        assert stored is not None
-        given = sorted(parse_address(s.signer) for s in signed.signers())
-        assert prog.score_signers(bytes(stored.data)) == prog.ScoreSigners(8, tuple(given))
-        fulfilled = await adapter.read_fulfilment(request.request_id)
-        first = min(signed.signers(), key=lambda s: parse_address(s.signer))
-        assert fulfilled is not None and (fulfilled.signer, fulfilled.signature) == (first.signer, first.signature)
+        await _lands_with_every_signer(driver, request, signed, sub)
 
         restarted = await driver.new_adapter()
         again = await driver.requested()
