@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from solana.rpc.commitment import Commitment
 from solana.rpc.types import MemcmpOpts
@@ -106,7 +106,7 @@ Send = Callable[[list[Instruction]], Awaitable[str]]
 class TransmitterTable:
     """The lookup table one transmitter's fulfilments use on one cluster (module docstring). `call` runs an RPC
     call under the adapter's retries; `send` signs and sends instructions as the transmitter and returns the
-    transaction's signature; `slot` gives the current slot at the adapter's commitment."""
+    transaction's signature."""
 
     def __init__(self, name: str, client: Any, authority: Pubkey, configured: Pubkey | None,
                  call: Callable[[Awaitable[Any]], Awaitable[Any]], send: Send, commitment: Any) -> None:
@@ -119,7 +119,7 @@ class TransmitterTable:
         self._send = send
         self.commitment = commitment
         self._created_at: int | None = None  # the slot a table of ours was created in, until it is seen
-        self._extending: dict[Pubkey, int] = {}  # address -> the slot an extend carrying it was sent in
+        self._extending: dict[tuple[Pubkey, Pubkey], int] = {}  # (table, address) -> the slot an extend was sent in
 
     async def holding(self, keys: Sequence[Pubkey], slot: int) -> Table:
         """The table, once it holds every one of `keys` usably at `slot` (appended in an earlier slot).
@@ -128,26 +128,25 @@ class TransmitterTable:
             RetryLater: the table was created or extended just now, or is not usable yet; build again later.
             ChainError: the configured table is not a table, is deactivated, is another authority's, or is full.
         """
-        table = await self._table(slot)
+        table = await self._table(slot, keys)
         if table is None:
-            ix, address = create_ix(self.authority, await self._recent_slot())
-            signature = await self._send([ix])
-            self.address, self._created_at = address, slot
-            raise RetryLater(f"{self.name}: creating the transmitter's address lookup table {address} ({signature}) "
-                             "for a fulfilment too large for a legacy transaction")
+            await self._create(slot)
         missing = list(dict.fromkeys(k for k in keys if k not in table.addresses))
         # an extend sent within a blockhash's lifetime may still land: not sent again, so no address is held twice
-        waiting = [k for k in missing if slot - self._extending.get(k, -LANDS_WITHIN_SLOTS) < LANDS_WITHIN_SLOTS]
+        waiting = [k for k in missing
+                   if slot - self._extending.get((table.address, k), -LANDS_WITHIN_SLOTS) < LANDS_WITHIN_SLOTS]
         if waiting:
             raise RetryLater(f"{self.name}: waiting for {len(waiting)} signer account(s) to enter address lookup "
                              f"table {table.address}")
         if missing:
             if len(table.addresses) + len(missing) > MAX_ADDRESSES:
-                raise ChainError(f"{self.name}: address lookup table {table.address} is full "
-                                 f"({len(table.addresses)} addresses); name a new one as `lookup_table`")
+                if self.configured:
+                    raise ChainError(f"{self.name}: address lookup table {table.address} is full "
+                                     f"({len(table.addresses)} addresses); name a new one as `lookup_table`")
+                await self._create(slot)  # a table of its own that is full: the node starts another
             batch = missing[:EXTEND_AT_ONCE]
             signature = await self._send([extend_ix(table.address, self.authority, batch)])
-            self._extending.update((k, slot) for k in batch)
+            self._extending.update(((table.address, k), slot) for k in batch)
             raise RetryLater(f"{self.name}: adding {len(batch)} signer account(s) to address lookup table "
                              f"{table.address} ({signature})")
         if table.last_extended_slot >= slot:
@@ -155,10 +154,22 @@ class TransmitterTable:
                              f"{table.last_extended_slot}; its new addresses are usable from the next")
         return table
 
-    async def _table(self, slot: int) -> Table | None:
-        """The table in use: the configured or known one, else the first active one of the authority's; None when
-        there is none (a table this adapter created that has not appeared within a blockhash's lifetime never
-        will)."""
+    async def _create(self, slot: int) -> NoReturn:
+        """Send `create` for a new table of the transmitter's, which is the one in use from now on.
+
+        Raises:
+            RetryLater: always: the table exists only once the transaction lands.
+        """
+        ix, address = create_ix(self.authority, await self._recent_slot())
+        signature = await self._send([ix])
+        self.address, self._created_at = address, slot
+        raise RetryLater(f"{self.name}: creating the transmitter's address lookup table {address} ({signature}) "
+                         "for a fulfilment too large for a legacy transaction")
+
+    async def _table(self, slot: int, keys: Sequence[Pubkey]) -> Table | None:
+        """The table in use: the configured or known one, else of the authority's active tables with room for the
+        `keys` they lack the one lacking fewest; None when there is none (a table this adapter created that has not
+        appeared within a blockhash's lifetime never will)."""
         if self.address is not None:
             resp = await self._call(self.client.get_account_info(self.address, commitment=self.commitment))
             if resp.value is None:
@@ -167,7 +178,7 @@ class TransmitterTable:
                 if self._created_at is not None and slot - self._created_at < LANDS_WITHIN_SLOTS:
                     raise RetryLater(f"{self.name}: address lookup table {self.address} is not created yet")
                 self.address = self._created_at = None
-                return await self._table(slot)
+                return await self._table(slot, keys)
             table = parse(self.address, resp.value.owner, bytes(resp.value.data))
             if table.authority != self.authority:
                 raise ChainError(f"{self.name}: address lookup table {self.address} is not the transmitter's "
@@ -179,13 +190,17 @@ class TransmitterTable:
         owned = MemcmpOpts(offset=AUTHORITY_OFFSET, bytes=b58encode(b"\x01" + bytes(self.authority)))
         resp = await self._call(self.client.get_program_accounts(
             LOOKUP_TABLE_PROGRAM, commitment=self.commitment, encoding="base64", filters=[owned]))
-        tables = sorted((parse(k.pubkey, k.account.owner, bytes(k.account.data)) for k in resp.value),
-                        key=lambda t: bytes(t.address))
-        usable = [t for t in tables if t.active and len(t.addresses) < MAX_ADDRESSES]
+        tables = [parse(k.pubkey, k.account.owner, bytes(k.account.data)) for k in resp.value]
+
+        def lacking(t: Table) -> int:
+            return len(set(keys) - set(t.addresses))
+
+        usable = [t for t in tables if t.active and len(t.addresses) + lacking(t) <= MAX_ADDRESSES]
         if not usable:
             return None
-        self.address = usable[0].address
-        return usable[0]
+        best = min(usable, key=lambda t: (lacking(t), bytes(t.address)))
+        self.address = best.address
+        return best
 
     async def _recent_slot(self) -> int:
         """A slot SlotHashes holds, as `create` requires (the table's address derives from it): the finalized one,

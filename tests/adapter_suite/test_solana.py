@@ -56,7 +56,8 @@ from chains.solana import program as prog
 from chains.solana.adapter import UPDATE_PIN_S, SolanaAdapter
 from chains.solana.config import SolanaChain
 from chains.solana.credit_events import KAMINO
-from chains.solana.lookup_table import AUTHORITY_OFFSET, LOOKUP_TABLE_PROGRAM, TransmitterTable, create_ix
+from chains.solana.keypair import load_keypair
+from chains.solana.lookup_table import AUTHORITY_OFFSET, LOOKUP_TABLE_PROGRAM, TransmitterTable, create_ix, extend_ix
 from chains.solana.payload import uncompressed_public_key
 from chains.solana.quorum import PACKET_SIZE
 from chains.solana.status import enclave_account
@@ -527,6 +528,52 @@ class TestSolanaAdapter(ChainAdapterSuite):
         with pytest.raises(RetryLater, match=r"adding 3 signer account"):
             await table.holding(keys, slot + 150)
         assert len(lost) == 4
+
+    async def test_a_full_table_of_the_node_s_is_followed_by_a_new_one(self, driver: Driver) -> None:
+        """Solana only: the transmitter's table with 240 addresses has room for a first fulfilment's 16 and is used;
+        full then, the next fulfilment's other signers make the node start a new table rather than refuse."""
+        assert isinstance(driver, SolanaDriver)
+        adapter = driver.adapter
+        transmitter = load_keypair(Path(driver.dev.keys_dir) / "solana-transmitter.json")
+        slot = driver.client.get_slot(commitment=Commitment("finalized")).value
+        create, full = create_ix(transmitter.pubkey(), slot)
+        send(driver.client, [transmitter], [create], wait=False)
+        await driver.advance(1)
+        for _ in range(12):
+            send(driver.client, [transmitter], [extend_ix(full, transmitter.pubkey(),
+                                                          [Keypair().pubkey() for _ in range(20)])], wait=False)
+        await driver.advance(1)
+        for key in QUORUM[:14]:
+            await driver.add_signer(key)
+        await driver.set_threshold(8)
+        held = driver.client.get_account_info(full).value
+        async def fulfilled(keys: list[EnclaveKey]) -> tuple[Pubkey, list[str]]:
+            """The table the fulfilment went through, and what the adapter waited for before it."""
+            request = await driver.requested()
+            signed = await driver.cosign(request, keys)
+            waited = []
+            for _ in range(6):
+                try:
+                    sub = await adapter.prepare([(request, signed)])
+                except RetryLater as e:
+                    waited.append(str(e))
+                    await driver.advance(1)
+                    continue
+                await _lands_with_every_signer(driver, request, signed, sub)
+                message = VersionedTransaction.from_bytes(base64.b64decode(sub.raw)).message
+                assert isinstance(message, MessageV0)
+                (lookup,) = message.address_table_lookups
+                return lookup.account_key, waited
+            raise AssertionError(f"not prepared after {waited}")
+
+        used, waited = await fulfilled(QUORUM[:7])
+        assert used == full and waited[0].startswith(f"{NAME}: adding 16 signer account(s) to address lookup table "
+                                                     f"{full} (")
+        held = driver.client.get_account_info(full).value
+        assert held is not None and len(AddressLookupTable.deserialize(bytes(held.data)).addresses) == 256
+        used, waited = await fulfilled(QUORUM[7:14])
+        assert used != full and waited[0].startswith(f"{NAME}: creating the transmitter's address lookup table {used} ")
+        assert driver.transmitter_tables() == sorted([full, used], key=bytes)
 
     async def test_a_lookup_table_named_in_the_config_must_be_the_transmitter_s(self, driver: Driver) -> None:
         """Solana only: `lookup_table` names a table the adapter uses and extends; one that does not exist, or whose
