@@ -170,7 +170,8 @@ class Node:
                             keys=ApiKeys(store.db), offchain=self.offchain,
                             proofs=ProofDesk(store, self.enclave) if self.enclave is not None else None,
                             signed=SignedDesk(store, {c.name: (c.family, c.chain_id) for c in cfg.chains},
-                                              {a.name: a.signer_status for a in self.adapters}))
+                                              {a.name: a.signer_status for a in self.adapters},
+                                              {a.name: a.read_fulfilment for a in self.adapters}))
             await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
             self.api = api
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}", **phases))

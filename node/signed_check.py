@@ -5,19 +5,21 @@ payload itself (chains/core/signed_view.py), never the fields printed beside it:
 - `payload`: the payload reads as the family's, and its hash is the envelope's `digest`;
 - `signature`: the signature over that digest is the envelope's `signer`'s, checked as the chain checks it;
 - `facts`: every signed field printed beside the payload says what the payload says;
-- `request`: the payload is bound to a request of this chain's contract that this node read from the chain, to its
-  id and subject (an off-chain assessment: to this chain's id and the off-chain request id of its subject and block);
+- `request`: the payload is bound to a request of this chain's contract, to its id and subject: one this node read
+  from the chain, or else one the chain shows fulfilled (read back from its fulfilment, as `aura verify` reads it);
+  an off-chain assessment: to this chain's id and the off-chain request id of its subject and block;
 - `signer`: the chain's contract counts the signer with the payload's enclave measurement (read from the chain now).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from chains.base import SignerStatus
+from chains.base import Fulfilled, SignerStatus
 from chains.core.assessment import AssessmentFacts
+from chains.core.errors import ChainError, NotSupported, RetryLater
 from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import recover_address
 from chains.core.signed_view import SignedView
@@ -51,13 +53,18 @@ class SignedVerdict:
 
 StoredRequest = Callable[[str], Mapping[str, Any] | None]
 """The `assess` request object of a request this node read, by its key `<chain>:<request id>`; None if unknown."""
+ChainRequest = Callable[[str], Awaitable[Mapping[str, Any] | None]]
+"""The `assess` request object of a request the chain shows fulfilled, by its id; None if it shows none. Raises
+RetryLater when the chain cannot be read."""
 SignerLookup = Callable[[str, str], Awaitable[SignerStatus | None]]
 """The chain contract's view of (signer, measurement); raises RetryLater when the chain cannot be read."""
 
 
 async def check_signed(chain: str, family: str, chain_id: int, envelope: Mapping[str, Any],
-                       stored_request: StoredRequest, signer_status: SignerLookup) -> SignedVerdict:
-    """Every check of `envelope` (a signed payload as the API or the enclave answers it) for the chain `chain`.
+                       stored_request: StoredRequest, signer_status: SignerLookup,
+                       chain_request: ChainRequest | None = None) -> SignedVerdict:
+    """Every check of `envelope` (a signed payload as the API or the enclave answers it) for the chain `chain`; a
+    request this node never read is looked for on the chain with `chain_request` when given.
 
     Raises:
         BadEnvelope: the payload cannot be read. RetryLater: the chain could not be read.
@@ -79,7 +86,7 @@ async def check_signed(chain: str, family: str, chain_id: int, envelope: Mapping
     checks.append(_signature(view, family, envelope, signer))
     checks.append(_facts(view.facts, envelope))
     request_id = id_text(view.bound["request_id"])
-    checks.append(_request(view, family, chain, chain_id, request_id, stored_request))
+    checks.append(await _request(view, family, chain, chain_id, request_id, stored_request, chain_request))
     measurement = "0x" + view.facts.measurement.hex()
     status = await signer_status(signer, measurement) if isinstance(signer, str) else None
     checks.append(_signer(status, measurement))
@@ -116,8 +123,8 @@ def _facts(facts: AssessmentFacts, envelope: Mapping[str, Any]) -> Check:
     return Check("facts", True, "every field printed beside the payload is the payload's")
 
 
-def _request(view: SignedView, family: str, chain: str, chain_id: int, request_id: str,
-             stored_request: StoredRequest) -> Check:
+async def _request(view: SignedView, family: str, chain: str, chain_id: int, request_id: str,
+                   stored_request: StoredRequest, chain_request: ChainRequest | None) -> Check:
     if view.offchain:
         f = view.facts
         want = offchain_request_id(family, chain_id, view.bound["subject"], f.block_number, f.block_hash)
@@ -127,14 +134,17 @@ def _request(view: SignedView, family: str, chain: str, chain_id: int, request_i
         if view.bound["request_id"] != want:
             return Check("request", False, "its request id is not the off-chain id of its subject and block")
         return Check("request", True, f"an off-chain assessment for {chain}: no contract takes it")
-    request = stored_request(f"{chain}:{request_id}")
+    request, where = stored_request(f"{chain}:{request_id}"), ""
+    if request is None and chain_request is not None:
+        request, where = await chain_request(request_id), " (read from its fulfilment on the chain)"
     if request is None:
-        return Check("request", False, f"no request {request_id} of {chain}'s contract is known to this node")
+        shown = " or fulfilled on the chain" if chain_request is not None else ""
+        return Check("request", False, f"no request {request_id} of {chain}'s contract is known to this node{shown}")
     _, bound = parse_request(dict(request))
     for name, value in view.bound.items():
         if getattr(bound, name) != value:
             return Check("request", False, f"{name}: the payload's is not that of request {request_id} on {chain}")
-    return Check("request", True, f"bound to request {request_id} of {chain}'s contract, and to its subject")
+    return Check("request", True, f"bound to request {request_id} of {chain}'s contract{where}, and to its subject")
 
 
 def _signer(status: SignerStatus | None, measurement: str) -> Check:
@@ -158,13 +168,20 @@ class RequestRows(Protocol):
     def request(self, key: str) -> dict[str, Any] | None: ...
 
 
+Fulfilments = Callable[[str], Awaitable[Fulfilled | None]]
+"""A chain adapter's `read_fulfilment`."""
+
+
 class SignedDesk:
     """Checks of signed assessments for the API: over the node's store (the requests it read) and its chains'
-    adapters (`signer_status`), for the chains `chains` names (name -> (family, chain id))."""
+    adapters (`signer_status`, and `fulfilments` for requests the node never read), for the chains `chains` names
+    (name -> (family, chain id))."""
 
     def __init__(self, store: RequestRows, chains: Mapping[str, tuple[str, int]],
-                 signer_status: Mapping[str, SignerLookup]) -> None:
+                 signer_status: Mapping[str, SignerLookup], fulfilments: Mapping[str, Fulfilments] | None = None
+                 ) -> None:
         self.store, self.chains, self.signer_status = store, chains, signer_status
+        self.fulfilments = fulfilments or {}
 
     def _stored(self, key: str) -> Mapping[str, Any] | None:
         from node.zk.prove_cli import stored_request  # noqa: PLC0415 - the request object as the enclave took it
@@ -175,7 +192,26 @@ class SignedDesk:
     async def check(self, chain: str, envelope: Mapping[str, Any]) -> SignedVerdict:
         """check_signed for the configured chain `chain` (KeyError when there is none)."""
         family, chain_id = self.chains[chain]
-        return await check_signed(chain, family, chain_id, envelope, self._stored, self.signer_status[chain])
+        read = self.fulfilments.get(chain)
+        return await check_signed(chain, family, chain_id, envelope, self._stored, self.signer_status[chain],
+                                  None if read is None else _from_fulfilment(read))
+
+
+def _from_fulfilment(read: Fulfilments) -> ChainRequest:
+    """The `assess` request object of a request the chain shows fulfilled, as `read` (an adapter's
+    `read_fulfilment`) reads it back; None for an id the chain does not read or a family that cannot read back."""
+    async def on_chain(request_id: str) -> Mapping[str, Any] | None:
+        from node.zk.prove_cli import stored_request  # noqa: PLC0415 - the request object as the enclave took it
+
+        try:
+            found = await read(request_id)
+        except RetryLater:
+            raise
+        except (NotSupported, ChainError, ValueError):
+            return None
+        return None if found is None else stored_request(asdict(found.request))
+
+    return on_chain
 
 
 __all__ = ["BadEnvelope", "SignedDesk", "SignedVerdict", "check_signed"]

@@ -1,13 +1,15 @@
 """`POST /v1/chains/{chain}/assessments/check` (node/api/v1/signed.py, node/signed_check.py) over a real API server,
 a store filled by the pipeline's own methods and assessments signed by the real enclave service with each family's
-real codec. Whether the chain counts the signer is read from the fake chain's ledger (tests/fakechain: the real
-adapters' `signer_status` is tested by the adapter suite against anvil, the Solana endpoint and Sui's recordings).
+real codec. Whether the chain counts the signer is read from the fake chain's ledger, and the fulfilment of a request the node
+never read from a stand-in for the chain's `read_fulfilment` (tests/fakechain: the real adapters' `signer_status` and
+`read_fulfilment` are tested by the adapter suite against anvil, the Solana endpoint and Sui's recordings).
 Every check is shown to fail on its own: the attack next to the happy path."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from chains.base import SignerStatus
+from chains.base import Fulfilled, OracleRequest, SignerStatus
+from chains.core.assessment import AssessmentFacts
 from chains.core.errors import RetryLater
 from chains.core.offchain import offchain_request_id
 from chains.evm import payload as eip712
@@ -37,6 +40,9 @@ from tests.unit.api.filled_store import (
 from tests.vectors import evm_state
 
 CHAIN_IDS = {name: (family, TARGETS[name]["chain_id"]) for name, family in CHAINS.items()}
+FACTS = AssessmentFacts(score=0, tier=0, pd_bps=0, flags=0, measurement=bytes(32), commitment=bytes(32),
+                        block_number=0, block_hash=bytes(32), features_hash=bytes(32), timestamp=0, expiry=0)
+"""The fulfilment's assessment, which the `request` check does not read."""
 MEASUREMENT = measure().hex
 
 
@@ -44,10 +50,12 @@ class Served:
     def __init__(self, http: aiohttp.ClientSession, fill: Filler, ledger: FakeLedger) -> None:
         self.http, self.fill, self.ledger = http, fill, ledger
         self.down = False
+        self.requests: dict[tuple[str, int], OracleRequest] = {}
+        self.fulfilled: dict[str, OracleRequest] = {}  # what the chain shows fulfilled, by request id
 
     async def signed(self, chain: str, n: int, block: int) -> dict[str, Any]:
         """The `signed` object the API answers for the chain's `n`th request, assessed."""
-        self.fill.score(chain, n, block)
+        self.requests[chain, n], _ = self.fill.score(chain, n, block)
         async with self.http.get(f"/v1/chains/{chain}/subjects/{SUBJECTS[chain]}/assessment") as r:
             body = await r.json()
         assert r.status == 200, body
@@ -71,7 +79,14 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
             raise RetryLater("anvil: RPC unreachable")
         return ledger.signer_status(signer, measurement)
 
-    desk = SignedDesk(store, CHAIN_IDS, {name: status for name in CHAINS})
+    async def fulfilment(request_id: str) -> Fulfilled | None:
+        if holder[0].down:
+            raise RetryLater("anvil: RPC unreachable")
+        request = holder[0].fulfilled.get(request_id)
+        return None if request is None else Fulfilled(request=request, facts=FACTS, signature=bytes(65),
+                                                     signer=ENCLAVE_KEY.address, tx_hash=request.tx_hash)
+
+    desk = SignedDesk(store, CHAIN_IDS, {name: status for name in CHAINS}, {name: fulfilment for name in CHAINS})
     server = ApiServer("127.0.0.1", 0, lambda: {"ok": True}, store=store, chains=CHAINS, signed=desk)
     await server.start()
     http = aiohttp.ClientSession(base_url=f"http://127.0.0.1:{server.port}")
@@ -154,12 +169,44 @@ async def test_a_genuine_signature_for_another_contract_is_not_this_chains(serve
         False, f"contract: the payload's is not that of request {req.request_id} on anvil")
 
 
-async def test_a_request_this_node_never_read_is_not_vouched_for(served: Served) -> None:
+async def test_a_request_neither_this_node_nor_the_chain_knows_is_not_vouched_for(served: Served) -> None:
     signed = await served.signed("sui-local", 6, 170)
     served.fill.store.db.execute("DELETE FROM requests")
     _, got = await served.check("sui-local", signed)
     assert got["valid"] is False and by_name(got)["request"] == (
-        False, f"no request {got['request_id']} of sui-local's contract is known to this node")
+        False, f"no request {got['request_id']} of sui-local's contract is known to this node or fulfilled on the chain")
+
+
+@pytest.mark.parametrize("chain", list(CHAINS))
+async def test_a_request_this_node_never_read_is_read_from_its_fulfilment_on_the_chain(served: Served,
+                                                                                       chain: str) -> None:
+    signed = await served.signed(chain, 8, 190)
+    request = served.requests[chain, 8]
+    served.fill.store.db.execute("DELETE FROM requests")
+    served.fulfilled[request.request_id] = request
+    status, got = await served.check(chain, signed)
+    assert (status, got["valid"]) == (200, True), got
+    assert by_name(got)["request"] == (True, f"bound to request {request.request_id} of {chain}'s contract (read "
+                                             "from its fulfilment on the chain), and to its subject")
+
+
+async def test_a_fulfilled_request_of_another_subject_on_the_chain_does_not_vouch(served: Served) -> None:
+    """The chain's request under the payload's id is for another wallet: the payload is not bound to it."""
+    signed = await served.signed("anvil", 8, 190)
+    request = served.requests["anvil", 8]
+    served.fill.store.db.execute("DELETE FROM requests")
+    served.fulfilled[request.request_id] = replace(request, subject="0x" + "11" * 20)
+    _, got = await served.check("anvil", signed)
+    assert got["valid"] is False and by_name(got)["request"] == (
+        False, f"subject: the payload's is not that of request {request.request_id} on anvil")
+
+
+async def test_a_chain_whose_fulfilment_cannot_be_read_answers_retry_later(served: Served) -> None:
+    signed = await served.signed("anvil", 9, 200)
+    served.fill.store.db.execute("DELETE FROM requests")
+    served.down = True
+    assert await served.check("anvil", signed) == (503, {"error": {"code": "chain_unavailable",
+                                                                   "message": "anvil: RPC unreachable"}})
 
 
 async def test_an_offchain_assessment_checks_and_says_no_contract_takes_it(served: Served) -> None:
