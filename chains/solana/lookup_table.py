@@ -188,8 +188,12 @@ class TransmitterTable:
             self._created_at = None
             return table
         owned = MemcmpOpts(offset=AUTHORITY_OFFSET, bytes=b58encode(b"\x01" + bytes(self.authority)))
-        resp = await self._call(self.client.get_program_accounts(
-            LOOKUP_TABLE_PROGRAM, commitment=self.commitment, encoding="base64", filters=[owned]))
+        try:
+            resp = await self._call(self.client.get_program_accounts(
+                LOOKUP_TABLE_PROGRAM, commitment=self.commitment, encoding="base64", filters=[owned]))
+        except RetryLater as e:  # some providers refuse getProgramAccounts on this program: a table can be named
+            raise RetryLater(f"{e}; the transmitter's address lookup tables cannot be listed: name one as "
+                             "`lookup_table` if this persists") from None
         tables = [parse(k.pubkey, k.account.owner, bytes(k.account.data)) for k in resp.value]
 
         def lacking(t: Table) -> int:

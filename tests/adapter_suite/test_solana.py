@@ -407,11 +407,15 @@ class TestSolanaAdapter(ChainAdapterSuite):
                     await adapter.signer_status(ENCLAVE.address, "0x" + MEASUREMENT.hex())
                 with pytest.raises(RetryLater) as balance:
                     await adapter.transmitter_balance()
+                with pytest.raises(RetryLater) as tables:  # the lookup table is found by listing the transmitter's
+                    await adapter._lookup_table().holding([Keypair().pubkey()], 1)  # noqa: SLF001
             finally:
                 await adapter.close()
         where = f"on every RPC endpoint: {upstream.url}: connection failed: ConnectionRefusedError"
         assert str(signer.value) == f"{NAME}: getAccountInfo failed {where}"
         assert str(balance.value) == f"{NAME}: getBalance failed {where}"
+        assert str(tables.value) == (f"{NAME}: getProgramAccounts failed {where}; the transmitter's address lookup "
+                                     "tables cannot be listed: name one as `lookup_table` if this persists")
 
     async def test_four_signatures_fit_a_legacy_transaction_in_the_programs_order(self, driver: Driver) -> None:
         """Solana only: four signatures, each enclave with a payee of its own (the largest legacy transaction), fit
