@@ -73,6 +73,16 @@ class SignIn(Protocol):
 
 
 @dataclass(frozen=True)
+class Registration:
+    """What the oracle's owner does to register an enclave: the `call`, its `arguments` in the chain's form (the
+    enclave's key and measurement as the contract takes them, and what `payee` is), and what to `fund`."""
+
+    call: str
+    arguments: Mapping[str, str]
+    fund: str
+
+
+@dataclass(frozen=True)
 class ChainInit:
     """How `aura init` sets up a chain of the family (chains/<family>/operator_init.py; node/operator_init.py).
 
@@ -80,13 +90,13 @@ class ChainInit:
     config's folder). `transmitter(root)`: makes those files under `root` unless they are there (a key is never
     overwritten) and returns the transmitter's address. `target(cfg)`: the enclave target (node/enclave/targets.py)
     of the section's requests. `registration(document)`: what the oracle's owner calls to register the enclave of
-    that attestation document (`call`, `arguments` in the chain's form, and what to `fund`).
+    that attestation document.
     """
 
     files: Mapping[str, str]
     transmitter: Callable[[Path], str]
     target: Callable[[Any], dict[str, Any]]
-    registration: Callable[[Mapping[str, Any]], dict[str, Any]]
+    registration: Callable[[Mapping[str, Any]], Registration]
 
 
 VerifierArgs = Callable[[dict[str, Any], list[str]], dict[str, Any]]

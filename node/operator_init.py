@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +166,7 @@ def init_node(root: Path, options: InitOptions) -> dict[str, Any]:
     register = init.registration(document)
     return {"config": str(cfg_path), "family": cfg.family, "chain": cfg.name, "transmitter": transmitter,
             "enclave_signer": document["signer"], "measurement": document["measurement"], "target": target,
-            "register": register, "next": f"fund {register['fund']}; then {register['call']}"}
+            "register": asdict(register), "next": f"fund {register.fund}; then {register.call}"}
 
 
 def add_chain(root: Path, options: InitOptions) -> dict[str, Any]:
@@ -204,7 +204,7 @@ def add_chain(root: Path, options: InitOptions) -> dict[str, Any]:
     return {"config": str(cfg_path), "family": cfg.family, "chain": cfg.name, "added": True,
             "chains": [c.name for c in node_cfg.chains] + [cfg.name], "transmitter": transmitter,
             "enclave_signer": document["signer"], "measurement": document["measurement"], "target": target,
-            "register": register, "next": f"fund {register['fund']}; then {register['call']}"}
+            "register": asdict(register), "next": f"fund {register.fund}; then {register.call}"}
 
 
 __all__ = ["InitOptions", "add_chain", "chain_section", "init_node"]

@@ -11,7 +11,7 @@ from typing import Any
 from chains.core.secret_file import write_secret
 from chains.evm.config import EvmChain
 from chains.evm.keystore import create_keystore, keystore_address, read_secret_file
-from chains.family import ChainInit
+from chains.family import ChainInit, Registration
 
 KEYSTORE = "keys/transmitter.json"
 PASSPHRASE = "secrets/transmitter.pass"
@@ -31,11 +31,12 @@ def target(cfg: EvmChain) -> dict[str, Any]:
     return {"family": "evm", "chain_id": cfg.chain_id, "contract": cfg.oracle}
 
 
-def registration(document: Mapping[str, Any]) -> dict[str, Any]:
-    return {"call": "registerSigner(signer, measurement, payee) on the oracle, by its owner",
-            "arguments": {"signer": document["signer"], "measurement": document["measurement"],
-                          "payee": "the account this signer's fees are paid to (withdrawFees(signer))"},
-            "fund": "the transmitter: it pays each fulfilment's gas"}
+def registration(document: Mapping[str, Any]) -> Registration:
+    return Registration(
+        call="registerSigner(signer, measurement, payee) on the oracle, by its owner",
+        arguments={"signer": document["signer"], "measurement": document["measurement"],
+                   "payee": "the account this signer's fees are paid to (withdrawFees(signer))"},
+        fund="the transmitter: it pays each fulfilment's gas")
 
 
 INIT = ChainInit(files={"transmitter_keystore": KEYSTORE, "transmitter_passphrase_file": PASSPHRASE},
