@@ -3,10 +3,11 @@ as a v0 one (docs/solana.md, "Quorum"): the table holds the signers' Enclave acc
 transaction one byte instead of 32.
 
 The table's authority and payer are the transmitter. The adapter uses the table its config names
-(`lookup_table`), else the first active table whose authority is the transmitter (getProgramAccounts), else it
-creates one. A signer's accounts missing from the table are appended (`extend`); the runtime takes addresses
-appended in a slot only from the next, so until then, and until a table just created exists, the fulfilment waits
-(RetryLater) and is built again.
+(`lookup_table`), else of the transmitter's active tables (getProgramAccounts, by authority) the one with room that
+lacks fewest of the signers' accounts, else it creates one; one of its own that is full is followed by a new one.
+A signer's accounts missing from the table are appended (`extend`); the runtime takes addresses appended in a slot
+only from the next, so until then, and until a table just created exists, the fulfilment waits (RetryLater) and is
+built again.
 
 The instructions are the Address Lookup Table program's, bincode-encoded (a u32 variant, then its fields):
 `CreateLookupTable { recent_slot: u64, bump_seed: u8 }` (0) and `ExtendLookupTable { new_addresses: Vec<Pubkey> }`
