@@ -163,10 +163,7 @@ def init_node(root: Path, options: InitOptions) -> dict[str, Any]:
     shared = None if options.commitment_secret_file is None else options.commitment_secret_file.resolve()
     document = init_enclave(root / ENCLAVE_DIR, enclave_pass, [target], commitment_secret_file=shared)["document"]
     cfg_path.write_text(text)
-    register = init.registration(document)
-    return {"config": str(cfg_path), "family": cfg.family, "chain": cfg.name, "transmitter": transmitter,
-            "enclave_signer": document["signer"], "measurement": document["measurement"], "target": target,
-            "register": asdict(register), "next": f"fund {register.fund}; then {register.call}"}
+    return _made(cfg_path, cfg, init, transmitter, document, target)
 
 
 def add_chain(root: Path, options: InitOptions) -> dict[str, Any]:
@@ -200,9 +197,15 @@ def add_chain(root: Path, options: InitOptions) -> dict[str, Any]:
     document = add_enclave_targets(enclave.data_dir, enclave.passphrase_file, [target],
                                    scoring_config=enclave.scoring_config)["document"]
     cfg_path.write_text(text)
+    return _made(cfg_path, cfg, init, transmitter, document, target, added=True,
+                 chains=[c.name for c in node_cfg.chains] + [cfg.name])
+
+
+def _made(cfg_path: Path, cfg: ChainConfig, init: ChainInit, transmitter: str, document: dict[str, Any],
+          target: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """What `aura init` prints: what it made (and `more` of it), and the oracle owner's next step."""
     register = init.registration(document)
-    return {"config": str(cfg_path), "family": cfg.family, "chain": cfg.name, "added": True,
-            "chains": [c.name for c in node_cfg.chains] + [cfg.name], "transmitter": transmitter,
+    return {"config": str(cfg_path), "family": cfg.family, "chain": cfg.name, **more, "transmitter": transmitter,
             "enclave_signer": document["signer"], "measurement": document["measurement"], "target": target,
             "register": asdict(register), "next": f"fund {register.fund}; then {register.call}"}
 
