@@ -159,6 +159,7 @@ class Node:
                   "process_cpu_s": round(time.process_time(), 3),  # the imports' share shows here
                   "process_age_s": process_age_s()}  # since the process began: what a restart costs
         if cfg.api.enabled:
+            fulfilments = {a.name: a.read_fulfilment for a in self.adapters}
             api = ApiServer(cfg.api.host, cfg.api.port, self.health,
                             questionnaires=lambda h, body: store.put_questionnaire(h, body),
                             peer_answers=store_answers(store) if cfg.peers else None,
@@ -168,10 +169,10 @@ class Node:
                             rate_limits=RateLimits(per_address=cfg.api.rate_per_address,
                                                    per_key=cfg.api.rate_per_key),
                             keys=ApiKeys(store.db), offchain=self.offchain,
-                            proofs=ProofDesk(store, self.enclave) if self.enclave is not None else None,
+                            proofs=ProofDesk(store, self.enclave, fulfilments=fulfilments)
+                            if self.enclave is not None else None,
                             signed=SignedDesk(store, {c.name: (c.family, c.chain_id) for c in cfg.chains},
-                                              {a.name: a.signer_status for a in self.adapters},
-                                              {a.name: a.read_fulfilment for a in self.adapters}))
+                                              {a.name: a.signer_status for a in self.adapters}, fulfilments))
             await api.start()  # ApiError when the port is in use: it has cleaned up after itself then
             self.api = api
             log.info("api listening", extra=fields(url=f"http://{cfg.api.host}:{api.port}", **phases))

@@ -14,17 +14,17 @@ payload itself (chains/core/signed_view.py), never the fields printed beside it:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chains.base import Fulfilled, SignerStatus
+from chains.base import SignerStatus
 from chains.core.assessment import AssessmentFacts
-from chains.core.errors import ChainError, NotSupported, RetryLater
 from chains.core.offchain import offchain_request_id
 from chains.core.secp256k1 import recover_address
 from chains.core.signed_view import SignedView
 from chains.registry import FAMILIES
 from node.enclave.params import parse_request
+from node.fulfilled import Fulfilments, read_back
 from node.verdicts import Check
 
 StatedFields = ("score", "tier", "pd_bps", "flags", "measurement", "commitment", "block_number", "block_hash",
@@ -168,10 +168,6 @@ class RequestRows(Protocol):
     def request(self, key: str) -> dict[str, Any] | None: ...
 
 
-Fulfilments = Callable[[str], Awaitable[Fulfilled | None]]
-"""A chain adapter's `read_fulfilment`."""
-
-
 class SignedDesk:
     """Checks of signed assessments for the API: over the node's store (the requests it read) and its chains'
     adapters (`signer_status`, and `fulfilments` for requests the node never read), for the chains `chains` names
@@ -201,15 +197,8 @@ def _from_fulfilment(read: Fulfilments) -> ChainRequest:
     """The `assess` request object of a request the chain shows fulfilled, as `read` (an adapter's
     `read_fulfilment`) reads it back; None for an id the chain does not read or a family that cannot read back."""
     async def on_chain(request_id: str) -> Mapping[str, Any] | None:
-        from node.zk.prove_cli import stored_request  # noqa: PLC0415 - the request object as the enclave took it
-
-        try:
-            found = await read(request_id)
-        except RetryLater:
-            raise
-        except (NotSupported, ChainError, ValueError):
-            return None
-        return None if found is None else stored_request(asdict(found.request))
+        found = await read_back(read, request_id)
+        return None if found is None else found.request
 
     return on_chain
 

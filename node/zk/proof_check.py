@@ -56,10 +56,12 @@ def read_signals(signals: Sequence[Any]) -> dict[str, int]:
 
 def check_proof(request: dict[str, Any], assessment: dict[str, Any], threshold: int, scope: int,
                 proof: dict[str, Any], signals: Sequence[Any],
-                pairing: Callable[[list[str], dict[str, Any]], bool]) -> Verdict:
+                pairing: Callable[[list[str], dict[str, Any]], bool],
+                commitment_of: str = "the commitment this node signed for the request") -> Verdict:
     """Every check of `proof` (snarkjs' JSON) with its public `signals` against the stored `request` (the `assess`
     call's request object) and `assessment` (the enclave's answer), for the `threshold` and `scope` the caller
-    relies on. `pairing` runs the Groth16 verification (snarkjs with the circuit's verification key); it runs only
+    relies on; `commitment_of` says whose commitment the assessment's is. `pairing` runs the Groth16 verification
+    (snarkjs with the circuit's verification key); it runs only
     when every public signal holds, since a proof of other signals proves nothing about this assessment.
 
     Raises:
@@ -70,7 +72,7 @@ def check_proof(request: dict[str, Any], assessment: dict[str, Any], threshold: 
     hi, lo = limbs(bound.subject)
     commitment = int(assessment["commitment"], 16)
     checks = [
-        _equal("commitment", got["commitment"], commitment, "the commitment this node signed for the request"),
+        _equal("commitment", got["commitment"], commitment, commitment_of),
         _equal("subject", (got["subject_hi"], got["subject_lo"]), (hi, lo), "the request's subject"),
         _equal("threshold", got["threshold"], threshold, "the threshold asked about"),
         _equal("scope", got["scope"], scope, "the scope asked about"),

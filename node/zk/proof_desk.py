@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from chains.core.errors import AuraError
+from node.fulfilled import Fulfilments, read_back
 from node.zk import prove_cli, snarkjs
 from node.zk.proof_check import Verdict, check_proof
 
@@ -35,12 +36,20 @@ class ProofRefused(AuraError, LookupError):
         self.code = code
 
 
+SIGNED_HERE = "the commitment this node signed for the request"
+ON_CHAIN = "the commitment of the request's fulfilment on the chain"
+
+
 class ProofDesk:
-    """Opening texts and proofs for the stored assessments of `store`, opened by `enclave`."""
+    """Opening texts and proofs for the stored assessments of `store`, opened by `enclave`; checks of proofs of
+    those, and of requests the chain shows fulfilled (read with `fulfilments`, chain name -> an adapter's
+    `read_fulfilment`)."""
 
     def __init__(self, store: StoredAssessments, enclave: Opener, clock: Callable[[], float] = time.time,
-                 build: Callable[[], snarkjs.ZkBuild] = snarkjs.locate) -> None:
+                 build: Callable[[], snarkjs.ZkBuild] = snarkjs.locate,
+                 fulfilments: Mapping[str, Fulfilments] | None = None) -> None:
         self.store, self.enclave, self.clock, self.build = store, enclave, clock, build
+        self.fulfilments = fulfilments or {}
         self._vkey: dict[str, Any] | None = None
 
     def _stored(self, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -102,20 +111,37 @@ class ProofDesk:
     async def check(self, key: str, threshold: int, scope: int, proof: dict[str, Any],
                     public_signals: list[Any]) -> Verdict:
         """Whether `proof` proves that the assessment's committed score is at least `threshold` for `scope`: every
-        check of node/zk/proof_check.py, the pairing under the circuit's verification key last.
+        check of node/zk/proof_check.py, the pairing under the circuit's verification key last. A request this node
+        has no assessment of is checked against the commitment its fulfilment on the chain carries.
 
         Raises:
-            ProofRefused: no such request or assessment. proof_check.BadSignals: malformed public signals.
-            snarkjs.ZkError: the circuit's build is missing.
+            ProofRefused: no such request or assessment here or on the chain. proof_check.BadSignals: malformed
+            public signals. snarkjs.ZkError: the circuit's build is missing. RetryLater: the chain could not be read.
         """
-        request, assessment = self._stored(key)
+        request, assessment, signed_by = await self._checkable(key)
         verification_key = self._verification_key()
 
         def pairing(signals: list[str], groth16: dict[str, Any]) -> bool:
             return snarkjs.verify(verification_key, signals, groth16)
 
         return await asyncio.to_thread(check_proof, request, assessment, threshold, scope, proof, public_signals,
-                                       pairing)
+                                       pairing, signed_by)
+
+    async def _checkable(self, key: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+        """The request, an assessment with its commitment, and whose commitment that is: the stored assessment's,
+        else (a request this node never read or holds no assessment of) its fulfilment's on the chain."""
+        try:
+            request, assessment = self._stored(key)
+            return request, assessment, SIGNED_HERE
+        except ProofRefused as refused:
+            chain, request_id = key.split(":", 1)
+            read = self.fulfilments.get(chain)
+            if read is None:
+                raise
+            found = await read_back(read, request_id)
+            if found is None:
+                raise ProofRefused(refused.code, f"{refused}, and the chain shows no fulfilment of it") from None
+            return found.request, {"commitment": "0x" + found.facts.commitment.hex()}, ON_CHAIN
 
 
 __all__ = ["ProofDesk", "ProofRefused"]

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Query
 
-from chains.core.errors import AuraError, EnclaveError, InvalidParams
+from chains.core.errors import AuraError, EnclaveError, InvalidParams, RetryLater
 from node.api.errors import Problem
 from node.api.models import (
     ErrorBody,
@@ -111,8 +111,9 @@ def proofs_router(source: ProofSource, chains: Mapping[str, str]) -> APIRouter:
     @router.post("/chains/{chain}/requests/{request_id}/proofs/check", response_model=ProofCheck, responses=errors)
     async def check(chain: str, request_id: str, ask: ProofCheckAsk) -> ProofCheck:
         """Whether a threshold proof someone was shown proves that this request's committed score is at least
-        `threshold` for `scope`: its public signals against what this node signed, then the Groth16 pairing. Anyone
-        may ask; the answer says which check failed (about half a second: snarkjs)."""
+        `threshold` for `scope`: its public signals against what this node signed (or, for a request it never
+        read, the request's fulfilment on the chain), then the Groth16 pairing. Anyone may ask; the answer says which
+        check failed (about half a second: snarkjs)."""
         key = key_of(chain, request_id)
         try:
             verdict = await source.check(key, ask.threshold, int(ask.scope), ask.proof, ask.public_signals)
@@ -120,6 +121,8 @@ def proofs_router(source: ProofSource, chains: Mapping[str, str]) -> APIRouter:
             raise Problem(404, exc.code, str(exc)) from None
         except BadSignals as exc:
             raise Problem(422, "bad_public_signals", str(exc)) from None
+        except RetryLater as exc:
+            raise Problem(503, "chain_unavailable", str(exc), {"Retry-After": str(RETRY_AFTER_S)}) from None
         except ZkError as exc:
             raise Problem(503, "zk_unavailable", str(exc)) from None
         return ProofCheck(valid=verdict.valid, request_id=verdict.request_id, subject=verdict.subject,

@@ -1,12 +1,15 @@
 """`/v1/.../opening-message` and `/v1/.../proofs` (node/api/v1/proofs.py, node/zk/proof_desk.py) over a real API
 server, a store filled by the pipeline's own methods, the real enclave service that signed its assessments (its
 `open`), snarkjs with `make zk`'s build, and the subject's real wallet key: only the subject's signed text opens a
-proof, the score is never answered, and every refusal has its code."""
+proof, the score is never answered, and every refusal has its code. A second server over an empty store is a node
+that never read the requests: it checks proofs against their fulfilment, read from a stand-in for the chain's
+`read_fulfilment` (the real adapters' `read_fulfilment` is tested by the adapter suite against real chains)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,9 @@ import pytest_asyncio
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from chains.base import Fulfilled, OracleRequest
+from chains.core.assessment import AssessmentFacts
+from chains.core.errors import RetryLater
 from node.api import ApiServer
 from node.store import Store
 from node.workshop.devnet.anvil import DEFAULT_KEYS
@@ -29,8 +35,11 @@ STRANGER = Account.from_key(DEFAULT_KEYS[5])
 
 
 class Served:
-    def __init__(self, http: aiohttp.ClientSession, fill: Filler) -> None:
-        self.http, self.fill = http, fill
+    def __init__(self, http: aiohttp.ClientSession, fill: Filler, elsewhere: aiohttp.ClientSession) -> None:
+        self.http, self.fill, self.elsewhere = http, fill, elsewhere
+        self.fulfilled: dict[str, Fulfilled] = {}  # what the chain shows fulfilled, by request id
+        self.made: dict[str, OracleRequest] = {}  # the requests `proven` made, by id
+        self.down = False
 
     async def get(self, path: str) -> tuple[int, Any]:
         async with self.http.get(path) as r:
@@ -43,17 +52,33 @@ class Served:
 
 @pytest_asyncio.fixture(loop_scope="function")
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
-    store = Store(tmp_path / "aura.sqlite")
+    store, empty = Store(tmp_path / "aura.sqlite"), Store(tmp_path / "elsewhere.sqlite")
+    holder: list[Served] = []
+
+    async def fulfilment(request_id: str) -> Fulfilled | None:
+        if holder[0].down:
+            raise RetryLater("anvil: RPC unreachable")
+        return holder[0].fulfilled.get(request_id)
+
     server = ApiServer("127.0.0.1", 0, lambda: {"ok": True}, store=store, chains=CHAINS,
                        proofs=ProofDesk(store, InProcessOpener(), clock=lambda: NOW))
+    other = ApiServer("127.0.0.1", 0, lambda: {"ok": True}, store=empty, chains=CHAINS,
+                      proofs=ProofDesk(empty, InProcessOpener(), clock=lambda: NOW,
+                                       fulfilments={name: fulfilment for name in CHAINS}))
     await server.start()
+    await other.start()
     http = aiohttp.ClientSession(base_url=f"http://127.0.0.1:{server.port}")
+    elsewhere = aiohttp.ClientSession(base_url=f"http://127.0.0.1:{other.port}")
+    holder.append(Served(http, Filler(store), elsewhere))
     try:
-        yield Served(http, Filler(store))
+        yield holder[0]
     finally:
         await http.close()
+        await elsewhere.close()
         await server.stop()
+        await other.stop()
         store.close()
+        empty.close()
 
 
 def sign(account: Any, text: str) -> str:
@@ -111,6 +136,7 @@ async def test_a_sign_in_text_for_a_family_without_one_is_refused(served: Served
 async def proven(served: Served, number: int, block: int, threshold: int, scope: str = "7") -> tuple[str, Any]:
     """A proof of request `number`'s assessment (the subject's own), and the request's id."""
     req, _ = served.fill.score("anvil", number, block)
+    served.made[req.request_id] = req
     base = f"/v1/chains/anvil/requests/{req.request_id}"
     text = (await served.get(f"{base}/opening-message"))[1]["message"]
     status, proof = await served.post(f"{base}/proofs", {"threshold": threshold, "scope": scope, "message": text,
@@ -200,6 +226,59 @@ async def test_checking_a_proof_of_an_unknown_request_is_refused(served: Served)
     body = {"threshold": 1, "proof": {}, "public_signals": ["1"] * 6}
     got = await served.post("/v1/chains/anvil/requests/0x" + "ab" * 32 + "/proofs/check", body)
     assert (got[0], got[1]["error"]["code"]) == (404, "unknown_request")
+
+
+def fulfilled(request: OracleRequest, commitment: str) -> Fulfilled:
+    """The chain's record of `request` fulfilled by an assessment committing to `commitment` (hex)."""
+    facts = AssessmentFacts(score=0, tier=0, pd_bps=0, flags=0, measurement=bytes(32),
+                            commitment=bytes.fromhex(commitment[2:]), block_number=0, block_hash=bytes(32),
+                            features_hash=bytes(32), timestamp=0, expiry=0)
+    return Fulfilled(request=request, facts=facts, signature=bytes(65), signer="0x" + "00" * 20,
+                     tx_hash=request.tx_hash)
+
+
+async def check_elsewhere(served: Served, request_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+    async with served.elsewhere.post(f"/v1/chains/anvil/requests/{request_id}/proofs/check", json=body) as r:
+        return r.status, await r.json()
+
+
+async def test_a_node_that_never_read_the_request_checks_a_proof_against_its_fulfilment(served: Served) -> None:
+    request_id, proof = await proven(served, 10, 210, 300)
+    served.fulfilled[request_id] = fulfilled(served.made[request_id], proof["commitment"])
+    status, got = await check_elsewhere(served, request_id, check_of(proof))
+    assert status == 200, got
+    assert got["valid"] is True and got["subject"] == EVM_SUBJECT and got["checks"][0] == {
+        "check": "commitment", "ok": True, "detail": "equals the commitment of the request's fulfilment on the chain"}
+
+
+async def test_a_fulfilment_on_the_chain_of_another_commitment_or_subject_does_not_vouch(served: Served) -> None:
+    """Attack: a genuine proof of one assessment shown for a request the chain fulfilled with another assessment,
+    or the request id of another subject's fulfilled request."""
+    request_id, proof = await proven(served, 11, 220, 300)
+    request = served.made[request_id]
+    other = "0x" + format(int(proof["commitment"], 16) ^ 1, "064x")
+    served.fulfilled[request_id] = fulfilled(request, other)
+    status, got = await check_elsewhere(served, request_id, check_of(proof))
+    assert status == 200 and got["valid"] is False and got["checks"][0] == {
+        "check": "commitment", "ok": False, "detail": (
+            f"{proof['public_signals'][0]} is not the commitment of the request's fulfilment on the chain "
+            f"({int(other, 16)})")}
+    served.fulfilled[request_id] = fulfilled(replace(request, subject="0x" + "11" * 20), proof["commitment"])
+    status, got = await check_elsewhere(served, request_id, check_of(proof))
+    assert status == 200 and got["valid"] is False and [c["ok"] for c in got["checks"]] == [
+        True, False, True, True, False]
+    assert got["subject"] == "0x" + "11" * 20
+
+
+async def test_a_request_neither_this_node_nor_the_chain_knows_is_refused_and_a_dead_chain_waits(
+        served: Served) -> None:
+    request_id, proof = await proven(served, 12, 230, 300)
+    assert await check_elsewhere(served, request_id, check_of(proof)) == (404, {"error": {
+        "code": "unknown_request",
+        "message": f"no request {request_id} on anvil, and the chain shows no fulfilment of it"}})
+    served.down = True
+    assert await check_elsewhere(served, request_id, check_of(proof)) == (503, {"error": {
+        "code": "chain_unavailable", "message": "anvil: RPC unreachable"}})
 
 
 async def test_the_subject_opens_its_private_assessment_and_nobody_else_does(served: Served) -> None:
