@@ -635,9 +635,12 @@ class ChainAdapter(ABC):
         `until`, and the last height read (`until`, or less where the service has not indexed that far)."""
         raise NotSupported(self.family, "lending events")
 
-    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+    async def signer_status(self, signer: str, measurement: str,
+                            public_key: bytes | None = None) -> SignerStatus | None:
         """Whether the contract counts assessments signed by `signer` (its address or public key in the family's
         text form) with enclave `measurement` (`0x` + 64 hex digits); None where the family cannot tell yet.
+        `public_key`: the signer's secp256k1 key (any SEC1 encoding) when the caller knows it; a family whose
+        contract keys its signers by public key reads by it rather than searching the chain for it.
 
         Raises:
             RetryLater: the RPC failed.

@@ -51,13 +51,15 @@ async def connect_chains(adapters: Sequence[ChainAdapter]) -> None:
 class ChainChecks:
     """The enclave's signer status and the transmitter's balance on one chain, as last read.
 
-    `signer_status` and `balance` are None until read, and stay None where the family cannot tell.
+    `signer_status` and `balance` are None until read, and stay None where the family cannot tell. `public_key`:
+    the enclave's, which a family that keys signers by key reads by.
     """
 
-    def __init__(self, adapter: ChainAdapter, signer: str, measurement: str, min_balance: int | None) -> None:
+    def __init__(self, adapter: ChainAdapter, signer: str, measurement: str, min_balance: int | None,
+                 public_key: bytes | None = None) -> None:
         self.adapter = adapter
         self.chain = adapter.name
-        self.signer = signer
+        self.signer, self.public_key = signer, public_key
         self.measurement = measurement
         self.min_balance = min_balance
         self.signer_status: SignerStatus | None = None
@@ -77,7 +79,7 @@ class ChainChecks:
         """Read both once; a read that fails keeps the last value and says why in `last_error`."""
         errors = []
         try:
-            self._signer(await self.adapter.signer_status(self.signer, self.measurement))
+            self._signer(await self.adapter.signer_status(self.signer, self.measurement, self.public_key))
         except ChainError as e:
             errors.append(f"signer status: {_without_name(e, self.chain)}")
         try:

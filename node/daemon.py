@@ -116,7 +116,8 @@ class Node:
         metrics.BUILD.info({"version": node_version(), "measurement": measurement, "signer": signer})
         log.info("enclave up", extra=fields(signer=signer, measurement=att["document"]["measurement"],
                                             pid=self.enclave.process.pid))
-        self.checks = {a.name: ChainChecks(a, signer, measurement, c.min_balance)
+        public_key = bytes.fromhex(str(att["document"]["public_key"]).removeprefix("0x"))
+        self.checks = {a.name: ChainChecks(a, signer, measurement, c.min_balance, public_key)
                        for c, a in zip(cfg.chains, self.adapters)}
         await asyncio.gather(*(self._check_once(c) for c in self.checks.values()))  # warns before serving
         for cfg_chain, adapter in zip(cfg.chains, self.adapters):

@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from coincurve import PublicKey
+
 from chains.base import SignerStatus
 from chains.core.assessment import AssessmentFacts
 from chains.core.offchain import offchain_request_id
-from chains.core.secp256k1 import recover_address
+from chains.core.secp256k1 import address_from_public_key, recover_address
 from chains.core.signed_view import SignedView
 from chains.registry import FAMILIES
 from node.enclave.params import parse_request
@@ -56,8 +58,9 @@ StoredRequest = Callable[[str], Mapping[str, Any] | None]
 ChainRequest = Callable[[str], Awaitable[Mapping[str, Any] | None]]
 """The `assess` request object of a request the chain shows fulfilled, by its id; None if it shows none. Raises
 RetryLater when the chain cannot be read."""
-SignerLookup = Callable[[str, str], Awaitable[SignerStatus | None]]
-"""The chain contract's view of (signer, measurement); raises RetryLater when the chain cannot be read."""
+SignerLookup = Callable[[str, str, bytes | None], Awaitable[SignerStatus | None]]
+"""The chain contract's view of (signer, measurement), given the signer's public key when the envelope shows it (an
+adapter's `signer_status`); raises RetryLater when the chain cannot be read."""
 
 
 async def check_signed(chain: str, family: str, chain_id: int, envelope: Mapping[str, Any],
@@ -83,12 +86,14 @@ async def check_signed(chain: str, family: str, chain_id: int, envelope: Mapping
                     f"its hash is the envelope's digest {digest_hex}" if stated_digest == digest_hex else
                     f"its hash is {digest_hex}, not the envelope's digest {str(stated_digest)[:80]}")]
     signer = envelope.get("signer")
-    checks.append(_signature(view, family, envelope, signer))
+    signature = _signature(view, family, envelope, signer)
+    checks.append(signature)
     checks.append(_facts(view.facts, envelope))
     request_id = id_text(view.bound["request_id"])
     checks.append(await _request(view, family, chain, chain_id, request_id, stored_request, chain_request))
     measurement = "0x" + view.facts.measurement.hex()
-    status = await signer_status(signer, measurement) if isinstance(signer, str) else None
+    key = _public_key(envelope, str(signer)) if signature.ok else None
+    status = await signer_status(signer, measurement, key) if isinstance(signer, str) else None
     checks.append(_signer(status, measurement))
     return SignedVerdict(offchain=view.offchain, request_id=request_id, subject=id_text(view.bound["subject"]),
                          signer=str(signer), signer_status=None if status is None else status.value,
@@ -109,6 +114,20 @@ def _signature(view: SignedView, family: str, envelope: Mapping[str, Any], signe
     if not isinstance(signer, str) or by.lower() != signer.lower():
         return Check("signature", False, f"made by {by}, not the envelope's signer {str(signer)[:64]}")
     return Check("signature", True, f"made by the envelope's signer {by} over the digest")
+
+
+def _public_key(envelope: Mapping[str, Any], signer: str) -> bytes | None:
+    """The envelope's `public_key` (Solana's shows it as x || y, Sui's compressed), compressed, when it is the key
+    of `signer`, whose signature the `signature` check found; else None."""
+    text = envelope.get("public_key")
+    if not isinstance(text, str) or not text.startswith("0x"):
+        return None
+    try:
+        raw = bytes.fromhex(text[2:])
+        key = PublicKey(b"\x04" + raw if len(raw) == 64 else raw).format(compressed=True)
+    except ValueError:
+        return None
+    return key if address_from_public_key(key).lower() == signer.lower() else None
 
 
 def _facts(facts: AssessmentFacts, envelope: Mapping[str, Any]) -> Check:

@@ -798,9 +798,10 @@ class EvmAdapter(ChainAdapter):
         assert self.credit is not None
         return await self.credit.read(self.w3, subjects, after + 1, until), until
 
-    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+    async def signer_status(self, signer: str, measurement: str,
+                            public_key: bytes | None = None) -> SignerStatus | None:
         """The oracle's `signers(signer)`: unregistered (index 0), revoked (not active), registered with another
-        measurement, or active."""
+        measurement, or active. The oracle keys signers by address: `public_key` is not needed."""
         oracle = self.w3.eth.contract(address=self.oracle, abi=self.abi)
         info = await self._rpc(oracle.functions.signers(to_checksum_address(signer)).call())
         index, active, _, _, registered, _ = info

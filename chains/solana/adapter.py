@@ -903,10 +903,12 @@ class SolanaAdapter(ChainAdapter):
         return await self.credit.read(self._rpc_provider(), subjects, after + 1, until), until
 
     # the enclave's signer and the transmitter
-    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+    async def signer_status(self, signer: str, measurement: str,
+                            public_key: bytes | None = None) -> SignerStatus | None:
         """The Enclave account of `signer` (its 20-byte address) on this oracle, at the configured commitment:
         none (or an account the program does not own: lamports sent there first) is UNREGISTERED; then REVOKED,
-        OTHER_MEASUREMENT, ACTIVE. The program creates nothing but Enclave accounts at that address.
+        OTHER_MEASUREMENT, ACTIVE. The program creates nothing but Enclave accounts at that address, keyed by the
+        signer's address: `public_key` is not needed.
 
         Raises:
             RetryLater: the RPC failed.

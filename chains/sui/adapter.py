@@ -62,8 +62,9 @@ than its ID's with the abort the package would give (`fulfilment would abort wit
 `read_fulfilment` of a quorum fulfilment reads its `AssessmentFulfilled` event, which names the first signer (the
 lowest address), not necessarily this node's enclave: the payload and that signature are checked as for `fulfil`.
 
-`signer_status` reads the enclave's `Enclave` record under the oracle, keyed by the public key its
-`EnclaveRegistered` event names (chains/sui/status.py); `threshold` the oracle object's `threshold` field;
+`signer_status` reads the enclave's `Enclave` record under the oracle, keyed by its public key: the one the caller
+gives (the node gives its own enclave's), else the one its `EnclaveRegistered` event names (chains/sui/status.py);
+`threshold` the oracle object's `threshold` field;
 `transmitter_balance` the transmitter's SUI in MIST.
 """
 
@@ -108,7 +109,7 @@ from chains.sui.event_window import number as _int
 from chains.sui.event_window import read_window
 from chains.sui.graphql import GraphQL
 from chains.sui.keys import Transmitter
-from chains.sui.status import enclave_key_bcs, enclave_status, registered_key
+from chains.sui.status import enclave_key_bcs, enclave_status, registered_key, signer_key
 from chains.sui.update_id import update_request_id
 
 log = logging.getLogger("aura.sui")
@@ -769,16 +770,21 @@ class SuiAdapter(ChainAdapter):
         return await self.credit.read(subjects, after, until)
 
     # the enclave's signer and the transmitter
-    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
-        """The `Enclave` record under the oracle of the key registered with `signer`'s address (chains/sui/status.py):
-        no registration of such a key on this oracle, or no record under it, is UNREGISTERED; then REVOKED,
-        OTHER_MEASUREMENT, ACTIVE.
+    async def signer_status(self, signer: str, measurement: str,
+                            public_key: bytes | None = None) -> SignerStatus | None:
+        """The `Enclave` record under the oracle of `signer`'s key (chains/sui/status.py): `public_key` when given,
+        else the key an `EnclaveRegistered` event registered with `signer`'s address, which a service that no longer
+        keeps the event cannot show. No such key on this oracle, or no record under it, is UNREGISTERED; then
+        REVOKED, OTHER_MEASUREMENT, ACTIVE.
 
         Raises:
-            ChainError: the record under the key is not an `Enclave` of the package, or its JSON is not one's.
-            RetryLater: the service failed, or does not show the oracle object.
+            ValueError: `public_key` is not `signer`'s. ChainError: the record under the key is not an `Enclave` of
+            the package, or its JSON is not one's. RetryLater: the service failed, or does not show the oracle object.
         """
-        key = await self._enclave_key("0x" + parse_address(signer).hex())
+        address = "0x" + parse_address(signer).hex()
+        if public_key is not None:
+            self._enclave_keys[address] = signer_key(public_key, address)
+        key = await self._enclave_key(address)
         if key is None:
             return SignerStatus.UNREGISTERED
         return await self._key_status(key, signer, measurement)

@@ -1,7 +1,7 @@
 """The enclave's signer as the `aura_oracle` package sees it (docs/sui.md, "Objects"): the `Enclave` record under
-the oracle, keyed by `EnclaveKey { public_key }`, the enclave's 33-byte compressed key. The node knows its signer
-by that key's address (keccak-256, as on EVM), so the key is found first in the package's `EnclaveRegistered`
-events: the one that registered a key with that address on this oracle.
+the oracle, keyed by `EnclaveKey { public_key }`, the enclave's 33-byte compressed key. A caller that knows the
+key reads by it; one that knows only the key's address (keccak-256, as on EVM) has the key found in the package's
+`EnclaveRegistered` events: the one that registered a key with that address on this oracle.
 
 Both are read from the service's JSON rendering (chains/sui/package.py): addresses as `0x` + 64 hex digits,
 `vector<u8>` as base64, `bool` as a JSON bool.
@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+
+from coincurve import PublicKey
 
 from chains.base import SignerStatus
 from chains.core.secp256k1 import address_from_public_key
@@ -41,6 +43,23 @@ def registered_key(contents: Any, oracle: str, address: str) -> bytes | None:
     except ValueError:
         return None
     return key if found == address else None
+
+
+def signer_key(public_key: bytes, address: str) -> bytes:
+    """`public_key` (any SEC1 encoding) as the package keys enclaves by it, compressed, when it is the key of
+    `address` (`0x` + 40 lower-case hex digits).
+
+    Raises:
+        ValueError: it is not a public key, or another address's.
+    """
+    try:
+        key = PublicKey(public_key).format(compressed=True)
+    except ValueError:
+        raise ValueError(f"public key 0x{public_key.hex()[:80]} is not a secp256k1 public key") from None
+    owner = address_from_public_key(key)
+    if owner.lower() != address:
+        raise ValueError(f"public key 0x{key.hex()} is {owner}'s, not signer {address}'s")
+    return key
 
 
 def enclave_key_bcs(public_key: bytes) -> bytes:

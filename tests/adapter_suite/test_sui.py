@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from chains.base import ChainAdapter, OracleRequest, SignedAssessment, Submission
+from chains.base import ChainAdapter, OracleRequest, SignedAssessment, SignerStatus, Submission
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import ChainError, NotSupported, RetryLater
 from chains.sui import package as pkg
@@ -222,6 +222,29 @@ class TestSuiAdapter(ChainAdapterSuite):
         where = f"on every GraphQL endpoint: {faulty.url.removesuffix('/graphql')}: HTTP 503"
         assert str(signer.value) == f"{scenario.CHAIN}: AuraRegistrations failed {where}"
         assert str(balance.value) == f"{scenario.CHAIN}: AuraBalance failed {where}"
+
+    async def test_a_signer_whose_registration_the_service_no_longer_keeps_is_read_by_its_key(
+            self, serve: Serve, key_file: Path) -> None:  # noqa: F811
+        """Sui only: a service that keeps no `EnclaveRegistered` event of the signer (pruned) cannot show its key, so
+        a lookup by address reads it unregistered; given the key (the node gives its own enclave's), the record under
+        it is read, and the key is kept for later lookups. A key of another address is refused."""
+        key, other = EnclaveKey(scenario.ENCLAVE_SECRET), EnclaveKey(scenario.OTHER_ENCLAVE_SECRET)
+        pruned = scenario.ex("AuraRegistrations", scenario.registrations_vars(None),
+                             {"events": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}})
+        server = await serve("connect", extra=[pruned, scenario.enclave_exchange(scenario.enclave_value())])
+        adapter = SuiAdapter(chain_config(server.url, key_file), load_transmitter(key_file))
+        await adapter.connect()
+        measurement = "0x" + scenario.MEASUREMENT.hex()
+        try:
+            assert await adapter.signer_status(key.address, measurement) is SignerStatus.UNREGISTERED
+            assert await adapter.signer_status(key.address, measurement, key.public_key) is SignerStatus.ACTIVE
+            assert await adapter.signer_status(key.address.lower(), measurement) is SignerStatus.ACTIVE
+            with pytest.raises(ValueError) as wrong:
+                await adapter.signer_status(key.address, measurement, other.public_key)
+        finally:
+            await adapter.close()
+        assert str(wrong.value) == (f"public key 0x{other.public_key.hex()} is {other.address}'s, not signer "
+                                    f"{key.address.lower()}'s")
 
     async def test_a_record_under_the_key_that_is_no_enclave_is_refused(self, serve: Serve,  # noqa: F811
                                                                         key_file: Path) -> None:  # noqa: F811

@@ -279,7 +279,8 @@ class FakeAdapter(ChainAdapter):
                                 cost=receipt.cost, reverted=receipt.reverted,
                                 outcomes={f"{self.name}:{rid}": o for rid, o in receipt.outcomes.items()})
 
-    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
+    async def signer_status(self, signer: str, measurement: str,
+                            public_key: bytes | None = None) -> SignerStatus | None:
         return self.ledger.signer_status(signer, measurement)
 
     async def transmitter_balance(self) -> int | None:

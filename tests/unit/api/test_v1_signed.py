@@ -21,8 +21,10 @@ from chains.base import Fulfilled, OracleRequest, SignerStatus
 from chains.core.assessment import AssessmentFacts
 from chains.core.errors import RetryLater
 from chains.core.offchain import offchain_request_id
+from chains.core.secp256k1 import keccak256
 from chains.evm import payload as eip712
 from node.api import ApiServer
+from node.enclave.keys import EnclaveKey
 from node.enclave.measurement import measure
 from node.signed_check import SignedDesk
 from node.store import Store
@@ -52,6 +54,7 @@ class Served:
         self.down = False
         self.requests: dict[tuple[str, int], OracleRequest] = {}
         self.fulfilled: dict[str, OracleRequest] = {}  # what the chain shows fulfilled, by request id
+        self.keys: list[bytes | None] = []  # the public key each signer lookup was given
 
     async def signed(self, chain: str, n: int, block: int) -> dict[str, Any]:
         """The `signed` object the API answers for the chain's `n`th request, assessed."""
@@ -74,9 +77,10 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     ledger.register(ENCLAVE_KEY.address, MEASUREMENT)
     holder: list[Served] = []
 
-    async def status(signer: str, measurement: str) -> SignerStatus | None:
+    async def status(signer: str, measurement: str, public_key: bytes | None) -> SignerStatus | None:
         if holder[0].down:
             raise RetryLater("anvil: RPC unreachable")
+        holder[0].keys.append(public_key)
         return ledger.signer_status(signer, measurement)
 
     async def fulfilment(request_id: str) -> Fulfilled | None:
@@ -149,6 +153,29 @@ async def test_an_edited_payload_is_caught(served: Served) -> None:
         f"not the envelope's digest {signed['digest']}")
     assert checks["signature"][0] is False and checks["signature"][1].endswith(
         f"not the envelope's signer {signed['signer']}")
+
+
+@pytest.mark.parametrize(("chain", "key"), [
+    ("anvil", None),  # an EIP-712 envelope shows no key
+    ("devnet", ENCLAVE_KEY.public_key),  # shown as x || y, passed on compressed
+    ("sui-local", ENCLAVE_KEY.public_key),
+])
+async def test_the_signer_is_looked_up_with_the_public_key_its_envelope_shows(served: Served, chain: str,
+                                                                              key: bytes | None) -> None:
+    """A family that keys signers by public key (Sui) reads by the envelope's key, not by searching the chain."""
+    signed = await served.signed(chain, 20, 300)
+    _, got = await served.check(chain, signed)
+    assert got["valid"] is True and served.keys == [key]
+
+
+@pytest.mark.parametrize("forged", ["signature", "public_key"])
+async def test_a_public_key_that_did_not_make_the_signature_is_not_passed_on(served: Served, forged: str) -> None:
+    """Attack: a Sui envelope whose key is another's, or whose signature fails: the lookup gets no key from it."""
+    signed = await served.signed("sui-local", 21, 310)
+    other = EnclaveKey(keccak256(b"another enclave"))
+    edited = {**signed, forged: "0x" + (other.public_key.hex() if forged == "public_key" else "11" * 64)}
+    _, got = await served.check("sui-local", edited)
+    assert got["valid"] is False and by_name(got)["signature"][0] is False and served.keys == [None]
 
 
 async def test_a_genuine_signature_for_another_contract_is_not_this_chains(served: Served) -> None:

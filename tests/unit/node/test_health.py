@@ -21,6 +21,8 @@ from node.store import Store
 NOW = 1_800_000_000.0
 SIGNER = "0x" + "5e" * 20
 MEASUREMENT = "0x" + "ab" * 32
+PUBLIC_KEY = bytes.fromhex("02" + "ab" * 32)
+"""The enclave's key, which the chain checks pass on to the adapter."""
 
 
 @dataclass
@@ -43,8 +45,9 @@ class FakeAdapter:
     def health(self) -> dict[str, Any]:
         return {"websocket": True} if self.rpc is None else {"websocket": True, "rpc": self.rpc}
 
-    async def signer_status(self, signer: str, measurement: str) -> SignerStatus | None:
-        assert (signer, measurement) == (SIGNER, MEASUREMENT)
+    async def signer_status(self, signer: str, measurement: str,
+                            public_key: bytes | None = None) -> SignerStatus | None:
+        assert (signer, measurement, public_key) == (SIGNER, MEASUREMENT, PUBLIC_KEY)
         return self.signer
 
     async def transmitter_balance(self) -> int | None:
@@ -90,7 +93,7 @@ class Node:
 async def node(tmp_path: Path, *services: FakeService, max_head_age_s: float = 120.0) -> AsyncIterator[Node]:
     store = Store(tmp_path / "aura.sqlite")
     enclave = FakeEnclave()
-    checks = {s.chain: ChainChecks(s.adapter, SIGNER, MEASUREMENT, 5 * 10**17) for s in services}  # type: ignore[arg-type]
+    checks = {s.chain: ChainChecks(s.adapter, SIGNER, MEASUREMENT, 5 * 10**17, PUBLIC_KEY) for s in services}  # type: ignore[arg-type]
     report = HealthReport(enclave, list(services), checks, store,  # type: ignore[arg-type]
                           {s.chain: max_head_age_s for s in services}, started_at=NOW - 60, clock=lambda: NOW)
     server = ApiServer("127.0.0.1", 0, report)
