@@ -17,6 +17,7 @@ from web3 import AsyncWeb3
 
 from chains.base import CreditEvent
 from chains.core.errors import MalformedLog, RetryLater
+from chains.evm.get_logs import get_logs, position
 from chains.evm.history import EvmHistory
 from chains.evm.indexer.events import (
     AAVE_BORROW,
@@ -55,8 +56,7 @@ class CreditReader:
             while start <= last:
                 end = self.window.end(start, last)
                 try:
-                    logs = await w3.eth.get_logs({"fromBlock": start, "toBlock": end,  # type: ignore[typeddict-item]
-                                                  "address": self.history.contracts, "topics": [self.topics]})
+                    logs = await get_logs(w3, start, end, [self.topics], self.history.contracts)
                 except RangeTooLarge:
                     if not self.window.refused(start, end):
                         raise
@@ -70,11 +70,11 @@ class CreditReader:
             raise RetryLater(f"{self.chain}: RPC failed reading lending events: {type(e).__name__}: {e}") from None
         return out
 
-    def _events(self, logs: list[Any], watched: dict[str, str]) -> list[CreditEvent]:
+    def _events(self, logs: list[dict[str, Any]], watched: dict[str, str]) -> list[CreditEvent]:
         found = []
-        for raw in sorted(logs, key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"]))):
+        for raw in sorted(logs, key=position):
             try:
-                event = self.history.decoder.decode(dict(raw), 0)
+                event = self.history.decoder.decode(raw, 0)
             except MalformedLog:
                 continue  # a look-alike the indexer skips too
             if event is None or event.subject not in watched:

@@ -8,13 +8,14 @@ reading whole blocks:
 An event whose only mention of W is a non-indexed field (Aave Supply's paying `user` when onBehalfOf is
 someone else) is not found this way; the event tables in chains/evm/indexer/events.py say who the subject is.
 Ranges are read in windows of at most `max_log_range` blocks that halve while the RPC refuses their size
-(chains/evm/log_window.py); logs are de-duplicated by (tx hash, log index) and
-returned with their block timestamps in chain order.
+(chains/evm/log_window.py); logs, as JSON-RPC answers them (chains/evm/get_logs.py), are de-duplicated by (tx hash,
+log index) and returned with their block timestamps in chain order.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -22,6 +23,7 @@ from web3 import AsyncWeb3
 
 from chains.core.errors import RetryLater
 from chains.evm.config import IndexerSection
+from chains.evm.get_logs import get_logs, position
 from chains.evm.indexer.events import ERC20_TRANSFER, EVENT_ABIS, EventDecoder
 from chains.evm.log_window import LogWindow
 from chains.evm.rpc import RangeTooLarge
@@ -60,26 +62,25 @@ class EvmHistory:
         try:
             while start <= last:
                 end = self.window.end(start, last)
-                filters: list[dict[str, Any]] = [
-                    {"topics": [ERC20_TRANSFER.topic0, me]},
-                    {"topics": [ERC20_TRANSFER.topic0, None, me]},
+                filters: list[tuple[list[Any], Sequence[str]]] = [
+                    ([ERC20_TRANSFER.topic0, me], []),
+                    ([ERC20_TRANSFER.topic0, None, me], []),
                 ]
                 if self.contracts:
                     for k, topic0s in sorted(self._by_position.items()):
-                        topics: list[Any] = [topic0s] + [None] * (k - 1) + [me]
-                        filters.append({"address": self.contracts, "topics": topics})
+                        filters.append(([topic0s] + [None] * (k - 1) + [me], self.contracts))
                 try:
-                    for flt in filters:
-                        for log in await w3.eth.get_logs({"fromBlock": start, "toBlock": end, **flt}):  # type: ignore[typeddict-item]
-                            found[(bytes(log["transactionHash"]).hex(), int(log["logIndex"]))] = dict(log)
+                    for topics, addresses in filters:
+                        for log in await get_logs(w3, start, end, topics, addresses):
+                            found[(str(log["transactionHash"]).lower(), position(log)[1])] = log
                 except RangeTooLarge:
                     if not self.window.refused(start, end):
                         raise
                     continue  # the same blocks again in smaller windows (logs already found are kept once)
                 self.window.answered(start, end)
                 start = end + 1
-            ordered = sorted(found.values(), key=lambda lg: (int(lg["blockNumber"]), int(lg["logIndex"])))
-            return [(log, await self._timestamp(w3, int(log["blockNumber"]))) for log in ordered]
+            ordered = sorted(found.values(), key=position)
+            return [(log, await self._timestamp(w3, position(log)[0])) for log in ordered]
         except RetryLater:
             raise
         except Exception as e:  # noqa: BLE001 - any transport failure: try again on the next pass
