@@ -31,6 +31,10 @@ class Verdict:
         return all(c.ok for c in self.checks)
 
 
+SIGNED_HERE = "the commitment this node signed for the request"
+"""Whose commitment a stored assessment's is, as the commitment check says it."""
+
+
 class BadSignals(ValueError):
     """The public signals are not the circuit's six field elements in decimal."""
 
@@ -57,7 +61,7 @@ def read_signals(signals: Sequence[Any]) -> dict[str, int]:
 def check_proof(request: dict[str, Any], assessment: dict[str, Any], threshold: int, scope: int,
                 proof: dict[str, Any], signals: Sequence[Any],
                 pairing: Callable[[list[str], dict[str, Any]], bool],
-                commitment_of: str = "the commitment this node signed for the request") -> Verdict:
+                commitment_of: str = SIGNED_HERE) -> Verdict:
     """Every check of `proof` (snarkjs' JSON) with its public `signals` against the stored `request` (the `assess`
     call's request object) and `assessment` (the enclave's answer), for the `threshold` and `scope` the caller
     relies on; `commitment_of` says whose commitment the assessment's is. `pairing` runs the Groth16 verification

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from chains.core.errors import AuraError
 from node.fulfilled import Fulfilments, read_back
 from node.zk import prove_cli, snarkjs
-from node.zk.proof_check import Verdict, check_proof
+from node.zk.proof_check import SIGNED_HERE, Verdict, check_proof
 
 
 class Opener(Protocol):
@@ -36,7 +36,6 @@ class ProofRefused(AuraError, LookupError):
         self.code = code
 
 
-SIGNED_HERE = "the commitment this node signed for the request"
 ON_CHAIN = "the commitment of the request's fulfilment on the chain"
 
 
