@@ -19,7 +19,7 @@ ANSWER_KEYS = frozenset({"key", "assessment", "features"})
 
 @dataclass(frozen=True)
 class SignedAnswer:
-    """One request's signed assessment and its features (None: the store kept none)."""
+    """One request's signed assessment and its features (None: the store kept none, or they were not asked for)."""
 
     key: str
     assessment: Mapping[str, Any]

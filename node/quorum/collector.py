@@ -8,6 +8,8 @@ leads, and this node follows. A peer that cannot be reached, or that signed anot
 no peer before it answers, this node leads: it asks the peers it has no matching signature from, and with
 `threshold - 1` of them the decision is `Lead`; with fewer, `Short` (it waits and asks again). A peer is asked at
 most once per `refetch_s` (a quarter second) per request; a matching answer is kept and never asked for again.
+Answers come without the features they were scored from (digests decide); a peer that signed another payload is
+asked once more, with them, so that the disagreement names what differs.
 """
 
 from __future__ import annotations
@@ -155,12 +157,21 @@ class Quorum:
             if isinstance(answer, PeerAssessment):
                 state.alive[peer.signer] = True
                 if peer.signer not in state.agreed:
-                    self._take(state, ours, peer, answer)
+                    await self._take(state, ours, peer, answer)
                 continue
             not_signed = answer.reason == "http_status" and str(answer).endswith("HTTP 404")
             state.alive[peer.signer] = not_signed
             if not_signed:
                 state.waiting.add(peer.signer)
+
+    async def _with_features(self, peer: PeerSection, ours: SignedAnswer, answer: PeerAssessment) -> PeerAssessment:
+        """The peer's answer again, with the features it scored from, to name what differs from ours; `answer`
+        when it cannot be had."""
+        try:
+            return await self.client.fetch(peer, ours.key, self.family, features=True)
+        except PeerError as e:
+            log.debug("peer's features not fetched", extra=fields(key=ours.key, peer=peer.label, error=str(e)))
+            return answer
 
     async def _fetch(self, peer: PeerSection, key: str) -> PeerAssessment | PeerError:
         try:
@@ -170,9 +181,12 @@ class Quorum:
                 log.debug("peer not answering", extra=fields(key=key, peer=peer.label, error=str(e)))
             return e
 
-    def _take(self, state: _Collecting, ours: SignedAnswer, peer: PeerSection, answer: PeerAssessment) -> None:
+    async def _take(self, state: _Collecting, ours: SignedAnswer, peer: PeerSection, answer: PeerAssessment) -> None:
         disagreement = compare(ours, answer.answer, peer.label)
         if disagreement is not None:
+            if answer.answer.features is None and ours.features is not None:
+                named = await self._with_features(peer, ours, answer)
+                disagreement = compare(ours, named.answer, peer.label) or disagreement
             self.disagreements.record(disagreement)
             state.disagreed.add(peer.signer)
             return

@@ -71,11 +71,12 @@ class PeerClient:
         self._buckets: dict[str, TokenBucket] = {}
         self._session: aiohttp.ClientSession | None = None
 
-    async def fetch(self, peer: PeerSection, key: str, family: str) -> PeerAssessment:
-        """The peer's signed assessment for request `key` of a chain of `family` (`_fetch`), its outcome recorded
-        in `status`: a peer that answers 404 answers (it has not signed yet); a refused answer does not."""
+    async def fetch(self, peer: PeerSection, key: str, family: str, features: bool = False) -> PeerAssessment:
+        """The peer's signed assessment for request `key` of a chain of `family` (`_fetch`), with the features it
+        was scored from when `features` (a peer may send them anyway), its outcome recorded in `status`: a peer
+        that answers 404 answers (it has not signed yet); a refused answer does not."""
         try:
-            got = await self._fetch(peer, key, family)
+            got = await self._fetch(peer, key, family, features)
         except PeerError as e:
             not_signed = e.reason == "http_status" and str(e).endswith("HTTP 404")
             self.status.record(peer.label, not_signed, "not signed yet" if not_signed else str(e))
@@ -83,7 +84,7 @@ class PeerClient:
         self.status.record(peer.label, True, "signed")
         return got
 
-    async def _fetch(self, peer: PeerSection, key: str, family: str) -> PeerAssessment:
+    async def _fetch(self, peer: PeerSection, key: str, family: str, features: bool = False) -> PeerAssessment:
         """The peer's signed assessment for request `key` of a chain of `family`.
 
         Raises:
@@ -96,7 +97,7 @@ class PeerClient:
         if not bucket.take():
             raise PeerError(label, "rate_limited", f"rate limited (at most {bucket.burst} requests at once, "
                                                    f"{bucket.rate_per_s:g} a second)")
-        body = await self._get(peer, key)
+        body = await self._get(peer, key, features)
         try:
             answer = SignedAnswer.from_json(json.loads(body))
         except UnicodeDecodeError:
@@ -115,8 +116,9 @@ class PeerClient:
             raise PeerError(label, "wrong_signer", f"signed by {signer}, not by its configured signer {peer.signer}")
         return PeerAssessment(peer=label, signer=signer, answer=answer)
 
-    async def _get(self, peer: PeerSection, key: str) -> bytes:
-        async with self._exchange(peer, "GET", PEER_ASSESSMENT_PATH.format(key=quote(key, safe=":"))) as resp:
+    async def _get(self, peer: PeerSection, key: str, features: bool) -> bytes:
+        path = PEER_ASSESSMENT_PATH.format(key=quote(key, safe=":")) + ("" if features else "?features=false")
+        async with self._exchange(peer, "GET", path) as resp:
             if resp.status != 200:
                 raise PeerError(peer.label, "http_status", f"HTTP {resp.status}")
             if resp.content_length is not None and resp.content_length > self.max_bytes:

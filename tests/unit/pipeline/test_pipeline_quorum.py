@@ -5,6 +5,7 @@ mid-submission and a cosigner revoked before submission all end in exactly one f
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ async def test_two_of_three_fulfil_once_and_the_leader_alone_sends(operators: li
 
 
 async def test_a_liars_signature_is_not_counted_and_its_disagreement_is_recorded(
-        ledger: FakeLedger, store_dir: Path) -> None:
+        ledger: FakeLedger, store_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     ledger.threshold = THRESHOLD
     clock = Clock()
     ops = [Operator(ledger, store_dir / f"op{i}.sqlite", clock, {"transmitter": "0x" + f"{0xe0 + i:02x}" * 32},
@@ -52,8 +53,13 @@ async def test_a_liars_signature_is_not_counted_and_its_disagreement_is_recorded
     link(ops)
     try:
         request_id = ledger.request()
-        await rounds(ops, ledger)
+        with caplog.at_level(logging.WARNING, logger="aura.quorum"):
+            await rounds(ops, ledger)
         honest, liar = ops[:2], ops[2]
+        # Answers travel without features; the liar's are fetched again to name what it invented.
+        named = [r.f for r in caplog.records if r.getMessage() == "peer disagrees"  # type: ignore[attr-defined]
+                 and r.f["peer"] == liar.name]  # type: ignore[attr-defined]
+        assert named and all(f["features"] == ["tx_count"] for f in named)
         assert ledger.fulfilments(request_id) == 1
         assert set(ledger.signers_of(request_id)) == {op.key.address for op in honest}
         for op in honest:

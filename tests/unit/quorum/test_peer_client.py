@@ -75,9 +75,18 @@ async def refusal(client: PeerClient, peer: PeerSection, key: str = KEY) -> Peer
 
 
 async def test_a_peer_s_signed_assessment_is_fetched_and_authenticated(bob_url: str, client: PeerClient) -> None:
-    got = await client.fetch(peer(bob_url), KEY, "evm")
+    got = await client.fetch(peer(bob_url), KEY, "evm", features=True)
     assert got == PeerAssessment(peer="bob", signer=BOB.address,
                                  answer=SignedAnswer(key=KEY, assessment=signed(BOB), features=FEATURES))
+
+
+async def test_the_features_come_only_when_asked_for(bob_url: str, client: PeerClient) -> None:
+    """A leader compares digests; the features (an EVM account proof among them) travel only to name what differs."""
+    got = await client.fetch(peer(bob_url), KEY, "evm")
+    assert got.answer == SignedAnswer(key=KEY, assessment=signed(BOB), features=None)
+    async with aiohttp.ClientSession() as http:  # a leader of an earlier version asks without the parameter
+        async with http.get(f"{bob_url}/peer/v1/assessments/{KEY}") as r:
+            assert (await r.json())["features"] == FEATURES
     assert compare(answer(operator(1)), got.answer, got.peer) is None
 
 
