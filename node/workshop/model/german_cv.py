@@ -17,29 +17,25 @@ folds won and lost.
 
 from __future__ import annotations
 
-import math
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from node.scoring.gbm import GbmModel
 from node.workshop.model import realdata
+from node.workshop.model.draws import Protocol
 from node.workshop.model.export import export_gbm, ratios_between, train_gbm
-from node.workshop.model.metrics import auc
+from node.workshop.model.paired_folds import FoldScores, Progress, Scorer, paired, score_folds
 
 PROTOCOL = "german-10fold"
 FOLDS = 10
 REPEATS = 5
 SEED = 31  # OpenML task 31's data set; the folds are this seed's, fixed before any result was seen
 AIM = 0.805
-T_975 = {2: 4.303, 9: 2.262, 49: 2.010}
-"""Two-sided 95 % quantiles of Student's t for the degrees of freedom the protocol uses (folds - 1)."""
-
-Scorer = Callable[[list[str], np.ndarray, list[int], np.ndarray], list[float]]
-"""(features, train rows, train labels, test rows) -> a risk per test row (higher: more likely bad)."""
+MODEL = "train_gbm defaults with ratios of " + ", ".join(realdata.CONTINUOUS) + ", scored by the exported integer trees"
 
 
 def folds(labels: Sequence[int], n_folds: int = FOLDS, repeats: int = REPEATS,
@@ -85,45 +81,27 @@ BASELINES: dict[str, Scorer] = {
 }
 
 
-def paired(ours: Sequence[float], theirs: Sequence[float]) -> dict[str, Any]:
-    """Fold-by-fold differences (ours minus theirs): mean, sd, a t interval, folds won and lost."""
-    diffs = [a - b for a, b in zip(ours, theirs, strict=True)]
-    mean = statistics.fmean(diffs)
-    sd = statistics.stdev(diffs) if len(diffs) > 1 else 0.0
-    t = T_975.get(len(diffs) - 1)
-    half = None if t is None else t * sd / math.sqrt(len(diffs))
-    return {"mean_difference": round(mean, 4), "sd": round(sd, 4),
-            "ci95": None if half is None else [round(mean - half, 4), round(mean + half, 4)],
-            "wins": sum(d > 0 for d in diffs), "losses": sum(d < 0 for d in diffs)}
+def fold_scores(seed: int = SEED, baselines: dict[str, Scorer] | None = None,
+                progress: Progress | None = None, n_folds: int = FOLDS, repeats: int = REPEATS) -> FoldScores:
+    """Each fold's AUC, the shipped model's and each baseline's, on the folds drawn with `seed`."""
+    features, rows, labels = realdata.load()
+    return score_folds(features, np.asarray(rows), labels, folds(labels, n_folds, repeats, seed),
+                       shipped(realdata.CONTINUOUS), BASELINES if baselines is None else baselines, progress)
 
 
 def evaluate(n_folds: int = FOLDS, repeats: int = REPEATS, baselines: dict[str, Scorer] | None = None,
-             progress: Callable[[str], None] | None = None, seed: int = SEED) -> dict[str, Any]:
+             progress: Progress | None = None, seed: int = SEED) -> dict[str, Any]:
     """The protocol's figures (module doc). `progress` is told of each fold as it ends; another `seed` draws other
     folds (the protocol's figures are SEED's)."""
-    chosen = BASELINES if baselines is None else baselines
-    features, rows, labels = realdata.load()
-    x = np.asarray(rows)
-    splits = folds(labels, n_folds, repeats, seed)
-    ours_scorer = shipped(realdata.CONTINUOUS)
-    ours: list[float] = []
-    theirs: dict[str, list[float]] = {name: [] for name in chosen}
-    for k, (train, test) in enumerate(splits, start=1):
-        train_y, test_y = [labels[i] for i in train], [labels[i] for i in test]
-        ours.append(auc(test_y, ours_scorer(features, x[train], train_y, x[test])))
-        for name, scorer in chosen.items():
-            theirs[name].append(auc(test_y, scorer(features, x[train], train_y, x[test])))
-        if progress is not None:
-            progress(f"fold {k}/{len(splits)}: shipped {ours[-1]:.4f} " +
-                     " ".join(f"{name} {values[-1]:.4f}" for name, values in theirs.items()))
+    scores = fold_scores(seed, baselines, progress, n_folds, repeats)
+    ours, theirs = scores.ours, scores.theirs
     per_repeat = [round(statistics.fmean(ours[r * n_folds:(r + 1) * n_folds]), 4) for r in range(repeats)]
     mean = statistics.fmean(ours)
     return {
-        "protocol": PROTOCOL, "dataset": realdata.DATASET, "rows": len(rows), "folds": len(splits),
+        "protocol": PROTOCOL, "dataset": realdata.DATASET, "rows": scores.rows, "folds": len(ours),
         "fold_scheme": {"folds": n_folds, "repeats": repeats, "stratified": True, "seed": seed,
                         "protocol_seed": seed == SEED},
-        "model": "train_gbm defaults with ratios of " + ", ".join(realdata.CONTINUOUS) +
-                 ", scored by the exported integer trees",
+        "model": MODEL,
         "auc_mean": round(mean, 4), "auc_sd": round(statistics.stdev(ours), 4) if len(ours) > 1 else 0.0,
         "auc_per_repeat": per_repeat,
         "baselines": {name: round(statistics.fmean(values), 4) for name, values in theirs.items()},
@@ -134,8 +112,13 @@ def evaluate(n_folds: int = FOLDS, repeats: int = REPEATS, baselines: dict[str, 
     }
 
 
+DRAWS = Protocol(PROTOCOL, AIM, realdata.DATASET, MODEL, SEED,
+                 lambda seed, progress: fold_scores(seed, progress=progress))
+"""The protocol over several draws of its folds (node/workshop/model/draws.py)."""
+
+
 def stderr_progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-__all__ = ["BASELINES", "PROTOCOL", "evaluate", "folds", "paired"]
+__all__ = ["AIM", "BASELINES", "DRAWS", "MODEL", "PROTOCOL", "evaluate", "fold_scores", "folds"]

