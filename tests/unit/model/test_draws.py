@@ -65,7 +65,7 @@ def test_taiwan_over_two_draws_is_each_draws_protocol_run() -> None:
     protocol = draws.Protocol(taiwan_cv.PROTOCOL, taiwan_cv.AIM, taiwan_cv.DATASET, taiwan_cv.MODEL, taiwan_cv.SEED,
                               lambda seed, progress: taiwan_cv.fold_scores(seed, {"constant": constant}))
     report = draws.evaluate(protocol, [1, 2])
-    assert report["auc_per_draw"] == {"1": 0.6316, "2": 0.6457}  # as --folds-seed 1 and 2 report them
+    assert report["auc_per_draw"] == {"1": 0.6332, "2": 0.6481}  # as --folds-seed 1 and 2 report them
     assert report["folds"] == 6 and report["paired"]["constant"]["draws_won"] == 2
     assert report["draws"]["protocol_seed_included"] is False and report["draws_at_aim"] == 0
 

